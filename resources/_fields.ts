@@ -1,0 +1,44 @@
+/**
+ * Field schemas shared by several resource kinds.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** An absolute, normalised path: `/etc/nginx/nginx.conf`. */
+export const absolutePath = z.string({ error: "expected an absolute path" }).check(
+  z.refine((p) => p.startsWith("/"), { error: 'expected an absolute path starting with "/"' }),
+  z.refine((p) => !p.split("/").some((part) => part === ".." || part === "."), {
+    error: 'expected a normalised path without "." or ".." parts',
+  }),
+  z.refine((p) => !p.includes("\0"), { error: "a path cannot contain a NUL byte" }),
+);
+
+/** A permission mode written as an octal string: "0644", "755", "2775". */
+export const octalMode = z.string({
+  error: (issue) =>
+    typeof issue.input === "number"
+      ? `expected an octal mode string like "0644" (quote it: YAML reads 0644 as the number ${issue.input})`
+      : `expected an octal mode string like "0644"`,
+}).regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode like "0644"' });
+
+/** Turns a validated octal mode string into its number. */
+export function parseMode(mode: string): number {
+  return parseInt(mode, 8);
+}
+
+/** A user or group name (or a numeric id). */
+export const accountName = z.string().regex(/^([a-z_][a-z0-9_.-]*\$?|\d+)$/i, {
+  error: 'expected a user or group name like "www-data"',
+});
+
+/** Ids of resources that must run first: `["package[nginx]", "file[/etc/x]"]`. */
+export const requires = z.array(
+  z.string().regex(/^[a-z_]+\[.+\]$/, { error: 'expected a resource id like "package[nginx]"' }),
+).optional().describe("Resources that must be applied before this one, by id.");
+
+/** A command line: a string (split like a shell would, without expansion) or an argv list. */
+export const commandLine = z.union([
+  z.string().min(1, { error: "expected a non-empty command" }),
+  z.array(z.string()).min(1, { error: "expected a non-empty argv list" }),
+], { error: "expected a command string or a list of arguments" });

@@ -1,0 +1,29 @@
+/**
+ * `command`: a process run when its guards say so (the seed's pre/post_install items).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { absolutePath, commandLine, requires } from "./_fields.ts";
+
+/** The cookbook fields of a command. */
+export const commandSchema = z.strictObject({
+  command: commandLine.describe(
+    "A string split into arguments like a shell would (no expansion) or a list; with shell: true, a /bin/sh script.",
+  ),
+  name: z.string().min(1).optional().describe("A name for messages and requires: command[name]."),
+  sudo: z.boolean().default(false).describe("Run through sudo when cm is not already root."),
+  shell: z.boolean().default(false).describe("Run the command (and guards) with /bin/sh -c."),
+  creates: absolutePath.optional().describe("Skip when this path exists."),
+  unless: commandLine.optional().describe("Skip when this command exits 0."),
+  onlyif: commandLine.optional().describe("Run only when this command exits 0."),
+  readonly_guards: z.boolean().default(false)
+    .describe("The unless/onlyif guards only look: `cm plan` may run them."),
+  cwd: absolutePath.optional().describe("Working directory."),
+  env: z.record(z.string(), z.string()).optional().describe("Extra environment variables."),
+  timeout: z.number().positive().optional().describe("Seconds before the command is killed."),
+  requires,
+});
+
+/** A command spec after validation. */
+export type CommandSpec = z.infer<typeof commandSchema>;

@@ -1,0 +1,67 @@
+/**
+ * The contract every resource kind follows: read the current state, diff it
+ * against the desired spec, apply exactly the changes found.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { Executor, Probe } from "../src/exec/executor.ts";
+
+/** One difference between the machine and the cookbook. */
+export interface Change {
+  /** What differs: "content", "mode", "state", "version", "run"... */
+  field: string;
+  before: unknown;
+  after: unknown;
+  /** A note for people, e.g. "runs every time (no guard)". */
+  note?: string;
+}
+
+/** Whether the run may change the machine ("apply") or only look ("plan"). */
+export type Mode = "plan" | "apply";
+
+/** What a resource kind gets besides its specs. */
+export interface ResourceContext {
+  mode: Mode;
+  /** Ids of resources changed so far in this run (e.g. "file[/etc/x]"). */
+  changed: ReadonlySet<string>;
+  /** Progress output for long work (apt). */
+  progress(line: string): void;
+  /** A warning printed once per run, e.g. "systemd is not running: using service(8)". */
+  warnOnce(message: string): void;
+}
+
+/** The result of applying one resource's changes. */
+export type Outcome = { ok: true } | { ok: false; error: string };
+
+/** A desired-state spec after loading: its fields plus where it came from. */
+export interface SpecBase {
+  requires?: string[];
+}
+
+/**
+ * A resource kind: `read` and `diff` never change the machine; `apply` makes
+ * exactly the changes `diff` found. `read` and `apply` take every consecutive
+ * resource of the kind at once so a kind can batch (one dpkg-query, one
+ * apt-get transaction, one systemctl show).
+ */
+export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
+  kind: string;
+  schema: z.ZodType<S>;
+  /** `file[/etc/nginx/nginx.conf]`: used in every message and in `requires`. */
+  id(spec: S): string;
+  read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
+  diff(spec: S, current: C): Change[];
+  apply(
+    items: { spec: S; changes: Change[] }[],
+    exec: Executor,
+    ctx: ResourceContext,
+  ): Promise<Outcome[]>;
+  /** Handlers: restart or reload after something it depends on changed. */
+  refresh?(
+    spec: S,
+    action: "restart" | "reload",
+    exec: Executor,
+    ctx: ResourceContext,
+  ): Promise<Outcome>;
+}

@@ -1,0 +1,25 @@
+/**
+ * `service`: systemd units (or init.d scripts where systemd is not running).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { requires } from "./_fields.ts";
+
+/** The cookbook fields of a service (the seed's `configure.services` items). */
+export const serviceSchema = z.strictObject({
+  name: z.string({ error: "expected a service name" }).regex(/^[A-Za-z0-9:_.@-]+$/, {
+    error: 'expected a unit name like "nginx" or "php8.2-fpm.service"',
+  }).describe('Unit name; ".service" is implied.'),
+  state: z.enum(["started", "stopped", "restarted"]).optional()
+    .describe("started / stopped; restarted restarts on every run."),
+  enabled: z.boolean().optional().describe("Start at boot (systemctl enable/disable)."),
+  restart_on: z.array(z.string()).optional()
+    .describe("Paths or resource ids: restart this service when any of them changed in the run."),
+  reload_on: z.array(z.string()).optional()
+    .describe("Paths or resource ids: reload this service when any of them changed in the run."),
+  requires,
+});
+
+/** A service spec after validation. */
+export type ServiceSpec = z.infer<typeof serviceSchema>;

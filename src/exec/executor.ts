@@ -1,0 +1,80 @@
+/**
+ * The one door for side effects. Resources read the machine through a
+ * {@link Probe} and change it only through an {@link Executor}; both take argv
+ * arrays, never shell strings.
+ *
+ * @module
+ */
+
+/** The outcome of one process: never thrown for a non-zero exit. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options for running a process. */
+export interface RunOptions {
+  cwd?: string;
+  /** Extra environment variables, added to a minimal clean environment. */
+  env?: Record<string, string>;
+  stdin?: string;
+  /** Kill the process after this many milliseconds (code 124, like timeout(1)). */
+  timeoutMs?: number;
+  /** Called with each stdout/stderr line as it arrives (progress output). */
+  onLine?: (line: string) => void;
+}
+
+/** What `lstat` tells about a path; `null` from {@link Probe.stat} when it does not exist. */
+export interface PathInfo {
+  kind: "file" | "directory" | "symlink" | "other";
+  size: number;
+  /** Permission bits only (e.g. 0o644). */
+  mode: number;
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+}
+
+/** Ownership and permissions for a write. */
+export interface Attributes {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Read-only access to the machine. Planning gets only this, so reading and
+ * diffing cannot change anything by construction. `run` is for commands that
+ * only look (dpkg-query, systemctl show).
+ */
+export interface Probe {
+  run(argv: string[], options?: RunOptions): Promise<RunResult>;
+  stat(path: string): PathInfo | null;
+  readFile(path: string): Uint8Array | null;
+  /** The uid of a user name, or `null` when no such user exists. */
+  uid(user: string): number | null;
+  /** The gid of a group name, or `null` when no such group exists. */
+  gid(group: string): number | null;
+  /** The user name of a uid (number as text when unknown). */
+  userName(uid: number): string;
+  /** The group name of a gid (number as text when unknown). */
+  groupName(gid: number): string;
+  /** Whether the current process runs as root. */
+  isRoot(): boolean;
+}
+
+/** A {@link Probe} that can also change the machine. */
+export interface Executor extends Probe {
+  /**
+   * Replaces `path` atomically: writes a temporary file in the same directory,
+   * sets its attributes, fsyncs it and renames it over `path`.
+   */
+  writeFile(path: string, data: Uint8Array, attrs: Attributes): void;
+  /** Creates a directory and its missing parents. */
+  mkdir(path: string, attrs: Attributes): void;
+  chmod(path: string, mode: number): void;
+  chown(path: string, uid: number | null, gid: number | null): void;
+  /** Removes a file or an empty directory; no error when it is already gone. */
+  remove(path: string): void;
+}

@@ -1,0 +1,232 @@
+/**
+ * The real executor: the only module that spawns processes or writes to the
+ * machine.
+ *
+ * @module
+ */
+import type { Attributes, Executor, PathInfo, RunOptions, RunResult } from "./executor.ts";
+
+/** The PATH every child process gets; the environment is otherwise clean. */
+export const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** Parses `/etc/passwd` or `/etc/group` into name → id and id → name maps. */
+export function parseIdFile(
+  text: string,
+): { byName: Map<string, number>; byId: Map<number, string> } {
+  const byName = new Map<string, number>();
+  const byId = new Map<number, string>();
+  for (const line of text.split("\n")) {
+    const [name, , id] = line.split(":");
+    if (!name || id === undefined || !/^\d+$/.test(id)) continue;
+    byName.set(name, Number(id));
+    if (!byId.has(Number(id))) byId.set(Number(id), name);
+  }
+  return { byName, byId };
+}
+
+class IdTable {
+  #table = parseIdFile("");
+  #loadedAt = -1;
+  constructor(private path: string) {}
+
+  #table_(): { byName: Map<string, number>; byId: Map<number, string> } {
+    // Packages create users during a run (www-data, postgres): re-read when the file changed.
+    let mtime = 0;
+    try {
+      mtime = Deno.statSync(this.path).mtime?.getTime() ?? 0;
+    } catch {
+      return this.#table;
+    }
+    if (mtime !== this.#loadedAt) {
+      this.#table = parseIdFile(Deno.readTextFileSync(this.path));
+      this.#loadedAt = mtime;
+    }
+    return this.#table;
+  }
+  id(name: string): number | null {
+    if (/^\d+$/.test(name)) return Number(name);
+    return this.#table_().byName.get(name) ?? null;
+  }
+  name(id: number): string {
+    return this.#table_().byId.get(id) ?? String(id);
+  }
+}
+
+function toPathInfo(info: Deno.FileInfo): PathInfo {
+  return {
+    kind: info.isFile
+      ? "file"
+      : info.isDirectory
+      ? "directory"
+      : info.isSymlink
+      ? "symlink"
+      : "other",
+    size: info.size,
+    mode: (info.mode ?? 0) & 0o7777,
+    uid: info.uid ?? 0,
+    gid: info.gid ?? 0,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+  };
+}
+
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  onLine?: (line: string) => void,
+): Promise<string> {
+  let text = "";
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (!onLine) continue;
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) onLine(line);
+  }
+  if (onLine && pending) onLine(pending);
+  return text;
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+/** An {@link Executor} backed by Deno.Command and Deno's file system calls. */
+export class RealExecutor implements Executor {
+  #users = new IdTable("/etc/passwd");
+  #groups = new IdTable("/etc/group");
+
+  async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(argv[0], {
+        args: argv.slice(1),
+        cwd: options.cwd,
+        clearEnv: true,
+        env: { PATH: CLEAN_PATH, LANG: "C.UTF-8", HOME: "/root", ...options.env },
+        stdin: options.stdin === undefined ? "null" : "piped",
+        stdout: "piped",
+        stderr: "piped",
+        signal,
+      }).spawn();
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound ? "command not found" : String(error);
+      return { code: 127, stdout: "", stderr: `${argv[0]}: ${reason}` };
+    }
+    if (options.stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(options.stdin));
+      await writer.close();
+    }
+    const [stdout, stderr, status] = await Promise.all([
+      collect(child.stdout, options.onLine),
+      collect(child.stderr, options.onLine),
+      child.status,
+    ]);
+    if (signal?.aborted) {
+      return { code: 124, stdout, stderr: `${stderr}timed out after ${options.timeoutMs} ms` };
+    }
+    return { code: status.code, stdout, stderr };
+  }
+
+  stat(path: string): PathInfo | null {
+    try {
+      return toPathInfo(Deno.lstatSync(path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  readFile(path: string): Uint8Array | null {
+    try {
+      return Deno.readFileSync(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  }
+
+  uid(user: string): number | null {
+    return this.#users.id(user);
+  }
+  gid(group: string): number | null {
+    return this.#groups.id(group);
+  }
+  userName(uid: number): string {
+    return this.#users.name(uid);
+  }
+  groupName(gid: number): string {
+    return this.#groups.name(gid);
+  }
+  isRoot(): boolean {
+    return Deno.uid() === 0;
+  }
+
+  writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
+    const temp = `${dirname(path)}/.${path.slice(path.lastIndexOf("/") + 1)}.cm-${Deno.pid}-${
+      crypto.randomUUID().slice(0, 8)
+    }`;
+    try {
+      const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
+      try {
+        let written = 0;
+        while (written < data.length) written += file.writeSync(data.subarray(written));
+        file.syncSync();
+      } finally {
+        file.close();
+      }
+      if (attrs.uid !== undefined || attrs.gid !== undefined) {
+        Deno.chownSync(temp, attrs.uid ?? null, attrs.gid ?? null);
+      }
+      Deno.chmodSync(temp, attrs.mode ?? 0o644);
+      Deno.renameSync(temp, path);
+    } catch (error) {
+      try {
+        Deno.removeSync(temp);
+      } catch { /* the temporary file was never created */ }
+      throw error;
+    }
+    syncDirectory(dirname(path));
+  }
+
+  mkdir(path: string, attrs: Attributes): void {
+    Deno.mkdirSync(path, { recursive: true, mode: attrs.mode ?? 0o755 });
+    if (attrs.mode !== undefined) Deno.chmodSync(path, attrs.mode);
+    if (attrs.uid !== undefined || attrs.gid !== undefined) {
+      Deno.chownSync(path, attrs.uid ?? null, attrs.gid ?? null);
+    }
+  }
+
+  chmod(path: string, mode: number): void {
+    Deno.chmodSync(path, mode);
+  }
+
+  chown(path: string, uid: number | null, gid: number | null): void {
+    Deno.chownSync(path, uid, gid);
+  }
+
+  remove(path: string): void {
+    try {
+      Deno.removeSync(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+}
+
+/** Makes a rename durable: fsync the directory that holds it (best effort). */
+function syncDirectory(path: string): void {
+  try {
+    const dir = Deno.openSync(path, { read: true });
+    try {
+      dir.syncSync();
+    } finally {
+      dir.close();
+    }
+  } catch { /* some file systems refuse fsync on a directory; the rename is still atomic */ }
+}

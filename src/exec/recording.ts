@@ -1,0 +1,115 @@
+/**
+ * A fake executor for unit tests: records every argv and every write, answers
+ * processes from rules, and keeps files in memory.
+ *
+ * @module
+ */
+import type { Attributes, Executor, PathInfo, RunOptions, RunResult } from "./executor.ts";
+
+type Answer = Partial<RunResult> | ((argv: string[], options: RunOptions) => Partial<RunResult>);
+
+interface Entry {
+  info: PathInfo;
+  data?: Uint8Array;
+}
+
+/** An {@link Executor} that changes nothing real. */
+export class RecordingExecutor implements Executor {
+  /** Every argv run, in order. */
+  readonly calls: string[][] = [];
+  /** Every change made, as text: "write /etc/x", "mkdir /srv", "chmod /x 644", ... */
+  readonly writes: string[] = [];
+  #rules: { prefix: string[]; answer: Answer }[] = [];
+  #paths = new Map<string, Entry>();
+  #users = new Map([["root", 0], ["www-data", 33]]);
+  #groups = new Map([["root", 0], ["www-data", 33]]);
+  root = true;
+
+  /** Answers argv starting with `prefix`; later rules win over earlier ones. */
+  on(prefix: string[], answer: Answer): this {
+    this.#rules.unshift({ prefix, answer });
+    return this;
+  }
+
+  /** Puts a file (or, with `data` omitted, a directory) into the fake file system. */
+  put(path: string, data?: string | Uint8Array, info: Partial<PathInfo> = {}): this {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    this.#paths.set(path, {
+      data: bytes,
+      info: {
+        kind: bytes ? "file" : "directory",
+        size: bytes?.length ?? 4096,
+        mode: bytes ? 0o644 : 0o755,
+        uid: 0,
+        gid: 0,
+        mtimeMs: 0,
+        ...info,
+      },
+    });
+    return this;
+  }
+
+  /** The text of a file in the fake file system, or `null`. */
+  text(path: string): string | null {
+    const data = this.#paths.get(path)?.data;
+    return data ? new TextDecoder().decode(data) : null;
+  }
+
+  run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    this.calls.push(argv);
+    const rule = this.#rules.find((r) => r.prefix.every((part, i) => argv[i] === part));
+    const answer = typeof rule?.answer === "function" ? rule.answer(argv, options) : rule?.answer;
+    return Promise.resolve({ code: 0, stdout: "", stderr: "", ...answer });
+  }
+
+  stat(path: string): PathInfo | null {
+    const entry = this.#paths.get(path);
+    return entry ? { ...entry.info } : null;
+  }
+  readFile(path: string): Uint8Array | null {
+    return this.#paths.get(path)?.data ?? null;
+  }
+  uid(user: string): number | null {
+    return /^\d+$/.test(user) ? Number(user) : this.#users.get(user) ?? null;
+  }
+  gid(group: string): number | null {
+    return /^\d+$/.test(group) ? Number(group) : this.#groups.get(group) ?? null;
+  }
+  userName(uid: number): string {
+    return [...this.#users].find(([, id]) => id === uid)?.[0] ?? String(uid);
+  }
+  groupName(gid: number): string {
+    return [...this.#groups].find(([, id]) => id === gid)?.[0] ?? String(gid);
+  }
+  isRoot(): boolean {
+    return this.root;
+  }
+
+  writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
+    this.writes.push(`write ${path}`);
+    this.put(path, data, { mode: attrs.mode ?? 0o644, uid: attrs.uid ?? 0, gid: attrs.gid ?? 0 });
+  }
+  mkdir(path: string, attrs: Attributes): void {
+    this.writes.push(`mkdir ${path}`);
+    this.put(path, undefined, {
+      mode: attrs.mode ?? 0o755,
+      uid: attrs.uid ?? 0,
+      gid: attrs.gid ?? 0,
+    });
+  }
+  chmod(path: string, mode: number): void {
+    this.writes.push(`chmod ${path} ${mode.toString(8)}`);
+    const entry = this.#paths.get(path);
+    if (entry) entry.info.mode = mode;
+  }
+  chown(path: string, uid: number | null, gid: number | null): void {
+    this.writes.push(`chown ${path} ${uid ?? "-"}:${gid ?? "-"}`);
+    const entry = this.#paths.get(path);
+    if (entry && uid !== null) entry.info.uid = uid;
+    if (entry && gid !== null) entry.info.gid = gid;
+  }
+  remove(path: string): void {
+    this.writes.push(`remove ${path}`);
+    this.#paths.delete(path);
+  }
+}
