@@ -1,10 +1,34 @@
 /**
  * `package`: Debian packages through dpkg-query and apt-get, batched.
  *
+ * One batch of consecutive package resources costs one `dpkg-query` (and,
+ * only when a spec needs candidates, one `apt-cache policy`) to read, and one
+ * `apt-get install` transaction plus one `apt-get remove` / `apt-get purge` to
+ * apply. `apt-get update` runs at most once per run, and only before an
+ * install when the package lists are older than a day or a package (or pinned
+ * version) was not in them.
+ *
  * @module
  */
 import { z } from "zod";
 import { requires } from "./_fields.ts";
+import type { Executor, Probe } from "../src/exec/executor.ts";
+import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
+import {
+  APT_ENV,
+  APT_GET,
+  dpkgQueryArgv,
+  findEntry,
+  findPolicy,
+  LISTS_MAX_AGE_MS,
+  LISTS_STAMPS,
+  type PackageStatus,
+  parseDpkgQuery,
+  parsePolicy,
+  policyArgv,
+  statusOf,
+  tail,
+} from "./_apt.ts";
 
 /** The cookbook fields of a package (the seed's `install.install` items). */
 export const packageSchema = z.strictObject({
@@ -24,3 +48,248 @@ export const packageSchema = z.strictObject({
 
 /** A package spec after validation. */
 export type PackageSpec = z.infer<typeof packageSchema>;
+
+/** What cm reads of one package. */
+export interface PackageState {
+  status: PackageStatus;
+  /** The installed (or half-installed) version, `null` when not installed. */
+  version: string | null;
+  /** The candidate version; `undefined` when apt-cache was not asked, `null` for none. */
+  candidate?: string | null;
+  /** Versions in the package lists (when apt-cache was asked). */
+  available?: string[];
+}
+
+/** Notes on changes that need fresh package lists before they can be applied. */
+export const NOTE_UNKNOWN = "not known to apt (yet): apt-get update runs before installing";
+export const NOTE_NO_CANDIDATE =
+  "no installation candidate (yet): apt-get update runs before installing";
+export const NOTE_VERSION_MISSING =
+  "version not in the package lists (yet): apt-get update runs before installing";
+const NEEDS_UPDATE = new Set([NOTE_UNKNOWN, NOTE_NO_CANDIDATE, NOTE_VERSION_MISSING]);
+
+const INSTALL_TIMEOUT_MS = 30 * 60 * 1000;
+const UPDATE_TIMEOUT_MS = 10 * 60 * 1000;
+const UPDATE_STAMP = "/var/lib/apt/periodic/update-success-stamp";
+
+/** Per-run memory: `apt-get update` runs at most once per run (one context per run). */
+const updatedRuns = new WeakSet<ResourceContext>();
+
+function pinned(spec: PackageSpec): string | undefined {
+  return spec.version && spec.version !== "latest" ? spec.version : undefined;
+}
+
+/** Whether an installed version is the wanted one; a pin may leave out the epoch. */
+function sameVersion(installed: string, wanted: string): boolean {
+  return installed === wanted || installed.replace(/^\d+:/, "") === wanted;
+}
+
+/** Whether the package lists are missing or older than {@link LISTS_MAX_AGE_MS}. */
+export function listsStale(probe: Probe, now = Date.now()): boolean {
+  const newest = Math.max(0, ...LISTS_STAMPS.map((p) => probe.stat(p)?.mtimeMs ?? 0));
+  return now - newest > LISTS_MAX_AGE_MS;
+}
+
+function unique(names: string[]): string[] {
+  return [...new Set(names)];
+}
+
+function failure(error: string): Outcome {
+  return { ok: false, error };
+}
+
+async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]> {
+  if (specs.length === 0) return [];
+  const names = unique(specs.map((s) => s.package));
+  // dpkg-query exits 1 when some names are unknown to dpkg: what it printed is still right.
+  const query = await probe.run(dpkgQueryArgv(names));
+  if (query.code !== 0 && query.code !== 1) {
+    throw new Error(
+      `package[${names.join(", ")}]: dpkg-query exited ${query.code}: ${tail(query.stderr)}`,
+    );
+  }
+  const entries = parseDpkgQuery(query.stdout);
+  const found = specs.map((s) => findEntry(entries, s.package));
+
+  const ask = unique(
+    specs.filter((s, i) =>
+      s.state === "present" &&
+      (s.version !== undefined || statusOf(found[i]?.abbrev ?? "un ") !== "installed")
+    ).map((s) => s.package),
+  );
+  let policies = new Map<string, { candidate: string | null; versions: string[] }>();
+  if (ask.length > 0) {
+    const policy = await probe.run(policyArgv(ask));
+    if (policy.code !== 0) {
+      throw new Error(
+        `package[${ask.join(", ")}]: apt-cache policy exited ${policy.code}: ${
+          tail(policy.stderr)
+        }`,
+      );
+    }
+    policies = parsePolicy(policy.stdout);
+  }
+
+  return specs.map((spec, i) => {
+    const entry = found[i];
+    let status: PackageStatus = entry ? statusOf(entry.abbrev) : "absent";
+    const asked = ask.includes(spec.package);
+    const policy = asked ? findPolicy(policies, spec.package) : undefined;
+    if (asked && !policy && status === "absent") status = "unknown";
+    const state: PackageState = {
+      status,
+      version: entry && status !== "absent" && status !== "config-files" ? entry.version : null,
+    };
+    if (asked) {
+      state.candidate = policy?.candidate ?? null;
+      state.available = policy?.versions ?? [];
+    }
+    return state;
+  });
+}
+
+function diff(spec: PackageSpec, current: PackageState): Change[] {
+  const { status } = current;
+  if (spec.state === "absent") {
+    return status === "installed" || status === "half-installed"
+      ? [{ field: "state", before: status, after: "absent" }]
+      : [];
+  }
+  if (spec.state === "purged") {
+    return status === "installed" || status === "half-installed" || status === "config-files"
+      ? [{ field: "state", before: status, after: "purged" }]
+      : [];
+  }
+  const pin = pinned(spec);
+  const pinMissing = pin !== undefined && current.available !== undefined &&
+    !current.available.some((v) => sameVersion(v, pin));
+  const changes: Change[] = [];
+  if (status !== "installed") {
+    const change: Change = { field: "state", before: status, after: "present" };
+    if (status === "unknown") change.note = NOTE_UNKNOWN;
+    else if (!pin && current.candidate === null) change.note = NOTE_NO_CANDIDATE;
+    changes.push(change);
+  }
+  if (pin !== undefined && (current.version === null || !sameVersion(current.version, pin))) {
+    const change: Change = { field: "version", before: current.version, after: pin };
+    if (pinMissing && status !== "unknown") change.note = NOTE_VERSION_MISSING;
+    changes.push(change);
+  } else if (
+    spec.version === "latest" && status === "installed" && current.candidate &&
+    current.version !== current.candidate
+  ) {
+    changes.push({ field: "version", before: current.version, after: current.candidate });
+  }
+  return changes;
+}
+
+/** Runs `apt-get update` once per run; returns an error text when it failed. */
+async function update(exec: Executor, ctx: ResourceContext): Promise<string | undefined> {
+  if (updatedRuns.has(ctx)) return undefined;
+  updatedRuns.add(ctx);
+  const result = await exec.run([...APT_GET, "update"], {
+    env: APT_ENV,
+    onLine: (line) => ctx.progress(line),
+    timeoutMs: UPDATE_TIMEOUT_MS,
+  });
+  if (result.code !== 0) {
+    const error = `apt-get update exited ${result.code}: ${tail(result.stderr || result.stdout)}`;
+    ctx.warnOnce(`the package lists could not be refreshed: ${error}`);
+    return error;
+  }
+  // Remember the refresh where apt's own periodic job does, so the next run sees fresh lists.
+  try {
+    if (!exec.stat("/var/lib/apt/periodic")) exec.mkdir("/var/lib/apt/periodic", {});
+    exec.writeFile(UPDATE_STAMP, new Uint8Array(), { mode: 0o644 });
+  } catch { /* only an optimisation: the lists directory mtime still tells */ }
+  return undefined;
+}
+
+async function apply(
+  items: { spec: PackageSpec; changes: Change[] }[],
+  exec: Executor,
+  ctx: ResourceContext,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = items.map(() => ({ ok: true }));
+  const todo = (state: PackageSpec["state"]) =>
+    items.flatMap((item, i) => item.spec.state === state && item.changes.length > 0 ? [i] : []);
+  const options = { env: APT_ENV, onLine: (line: string) => ctx.progress(line) };
+
+  let install = todo("present");
+  if (install.length > 0) {
+    const doubtful = install.filter((i) =>
+      items[i].changes.some((c) => c.note !== undefined && NEEDS_UPDATE.has(c.note))
+    );
+    let updateError: string | undefined;
+    if (doubtful.length > 0 || listsStale(exec)) updateError = await update(exec, ctx);
+    if (doubtful.length > 0) {
+      // Ask again after the update: one unknown name must not sink the whole transaction.
+      const names = unique(doubtful.map((i) => items[i].spec.package));
+      const policies = parsePolicy((await exec.run(policyArgv(names))).stdout);
+      const because = updateError ? ` (apt-get update failed: ${updateError})` : "";
+      for (const i of doubtful) {
+        const spec = items[i].spec;
+        const policy = findPolicy(policies, spec.package);
+        const pin = pinned(spec);
+        let problem: string | undefined;
+        if (!policy) problem = `package "${spec.package}" is not known to apt`;
+        else if (pin && !policy.versions.some((v) => sameVersion(v, pin))) {
+          problem = `version "${pin}" of "${spec.package}" is not available (available: ${
+            policy.versions.join(", ") || "none"
+          })`;
+        } else if (!pin && policy.candidate === null) {
+          problem = `package "${spec.package}" has no installation candidate`;
+        }
+        if (problem) outcomes[i] = failure(`${id(spec)}: ${problem}${because}`);
+      }
+      install = install.filter((i) => outcomes[i].ok);
+    }
+    if (install.length > 0) {
+      const specs = install.map((i) => items[i].spec);
+      const args = specs.map((s) => pinned(s) ? `${s.package}=${pinned(s)}` : s.package);
+      // A pin is a request for that exact version, older or not.
+      const downgrades = specs.some((s) => pinned(s)) ? ["--allow-downgrades"] : [];
+      const result = await exec.run([...APT_GET, ...downgrades, "install", ...args], {
+        ...options,
+        timeoutMs: INSTALL_TIMEOUT_MS,
+      });
+      if (result.code !== 0) {
+        const what = `apt-get install ${args.join(" ")} failed: apt-get exited ${result.code}: ${
+          tail(result.stderr || result.stdout)
+        }`;
+        for (const i of install) outcomes[i] = failure(`${id(items[i].spec)}: ${what}`);
+      }
+    }
+  }
+
+  for (const [state, verb] of [["absent", "remove"], ["purged", "purge"]] as const) {
+    const indices = todo(state);
+    if (indices.length === 0) continue;
+    const names = indices.map((i) => items[i].spec.package);
+    const result = await exec.run([...APT_GET, verb, ...names], {
+      ...options,
+      timeoutMs: INSTALL_TIMEOUT_MS,
+    });
+    if (result.code !== 0) {
+      const what = `apt-get ${verb} ${names.join(" ")} failed: apt-get exited ${result.code}: ${
+        tail(result.stderr || result.stdout)
+      }`;
+      for (const i of indices) outcomes[i] = failure(`${id(items[i].spec)}: ${what}`);
+    }
+  }
+  return outcomes;
+}
+
+function id(spec: PackageSpec): string {
+  return `package[${spec.package}]`;
+}
+
+/** The `package` resource kind. */
+export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
+  kind: "package",
+  schema: packageSchema,
+  id,
+  read: (specs, probe) => read(specs, probe),
+  diff,
+  apply,
+};

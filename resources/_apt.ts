@@ -1,0 +1,158 @@
+/**
+ * Internals of the `package` resource: the argv cm runs and parsers for what
+ * dpkg-query and apt-cache print.
+ *
+ * @module
+ */
+
+/** What dpkg knows of one installed (or once installed) package. */
+export interface DpkgEntry {
+  name: string;
+  arch: string;
+  version: string;
+  /** The three-letter `db:Status-Abbrev`, e.g. "ii ", "rc ", "iU ". */
+  abbrev: string;
+}
+
+/** The install state of a package as cm reports it. */
+export type PackageStatus =
+  | "installed"
+  | "config-files"
+  | "half-installed"
+  | "absent"
+  | "unknown";
+
+/** One `dpkg-query` call reads every package of a batch. */
+export function dpkgQueryArgv(names: string[]): string[] {
+  return [
+    "dpkg-query",
+    "-W",
+    "-f",
+    "${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n",
+    ...names,
+  ];
+}
+
+/** Parses the output of {@link dpkgQueryArgv}; lines it cannot read are skipped. */
+export function parseDpkgQuery(stdout: string): DpkgEntry[] {
+  const entries: DpkgEntry[] = [];
+  for (const line of stdout.split("\n")) {
+    const [name, arch, version, abbrev] = line.split("\t");
+    if (!name || abbrev === undefined) continue;
+    entries.push({ name, arch, version, abbrev });
+  }
+  return entries;
+}
+
+/**
+ * The state of a status abbreviation: the second letter is dpkg's status
+ * (n not-installed, c config-files, i installed, t/W triggers pending, U/F/H
+ * unpacked or half-configured or half-installed).
+ */
+export function statusOf(abbrev: string): PackageStatus {
+  switch (abbrev[1]) {
+    case "i":
+    case "t":
+    case "W":
+      return "installed";
+    case "c":
+      return "config-files";
+    case "U":
+    case "F":
+    case "H":
+      return "half-installed";
+    default:
+      return "absent";
+  }
+}
+
+/**
+ * The dpkg entry a spec name stands for: `nginx:arm64` matches that
+ * architecture only; a bare name prefers an installed entry (a package
+ * installed for two architectures shows up twice).
+ */
+export function findEntry(entries: DpkgEntry[], spec: string): DpkgEntry | undefined {
+  const [name, arch] = spec.split(":");
+  const matching = entries.filter((e) => e.name === name && (!arch || e.arch === arch));
+  return matching.find((e) => statusOf(e.abbrev) === "installed") ??
+    matching.find((e) => statusOf(e.abbrev) !== "absent") ?? matching[0];
+}
+
+/** What `apt-cache policy` says of one package. */
+export interface Policy {
+  /** The version `apt-get install` would pick, `null` for "(none)". */
+  candidate: string | null;
+  /** Every version in the version table. */
+  versions: string[];
+}
+
+/** One `apt-cache policy` call reads candidates for every package that needs one. */
+export function policyArgv(names: string[]): string[] {
+  return ["apt-cache", "policy", ...names];
+}
+
+/**
+ * Parses `apt-cache policy` output into name → policy. Packages apt does not
+ * know are simply missing from the output (and so from the map).
+ */
+export function parsePolicy(stdout: string): Map<string, Policy> {
+  const policies = new Map<string, Policy>();
+  let current: Policy | undefined;
+  for (const line of stdout.split("\n")) {
+    const head = /^(\S+):$/.exec(line);
+    if (head) {
+      current = { candidate: null, versions: [] };
+      policies.set(head[1], current);
+      continue;
+    }
+    if (!current) continue;
+    const candidate = /^ {2}Candidate: (.+)$/.exec(line);
+    if (candidate) {
+      current.candidate = candidate[1] === "(none)" ? null : candidate[1];
+      continue;
+    }
+    const version = /^ (?:\*\*\*| {3}) (\S+) -?\d+$/.exec(line);
+    if (version) current.versions.push(version[1]);
+  }
+  return policies;
+}
+
+/** Looks a spec name up in parsed policies (`nginx:amd64` may print as `nginx`). */
+export function findPolicy(policies: Map<string, Policy>, spec: string): Policy | undefined {
+  return policies.get(spec) ?? policies.get(spec.split(":")[0]);
+}
+
+/** Options every apt-get run gets: no questions, keep changed config files, wait for the lock. */
+export const APT_GET = [
+  "apt-get",
+  "-q",
+  "-y",
+  "-o",
+  "Dpkg::Options::=--force-confdef",
+  "-o",
+  "Dpkg::Options::=--force-confold",
+  "-o",
+  "DPkg::Lock::Timeout=120",
+];
+
+/**
+ * The environment of apt-get: no debconf questions, no apt-listchanges pager,
+ * and needrestart (Ubuntu) only lists services: restarting them is cm's job.
+ */
+export const APT_ENV = {
+  DEBIAN_FRONTEND: "noninteractive",
+  APT_LISTCHANGES_FRONTEND: "none",
+  NEEDRESTART_MODE: "l",
+};
+
+/** Files whose mtime tells when the package lists were last refreshed. */
+export const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists"];
+
+/** Package lists older than this are refreshed before installing. */
+export const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** The last lines of a failed command's output, for error messages. */
+export function tail(text: string, lines = 5): string {
+  const kept = text.trimEnd().split("\n").filter((l) => l.trim() !== "").slice(-lines);
+  return kept.join("\n").slice(-800);
+}

@@ -1,0 +1,346 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import { RealExecutor } from "../src/exec/real.ts";
+import type { Change, ResourceContext } from "./resource.ts";
+import {
+  aptPackage,
+  listsStale,
+  NOTE_UNKNOWN,
+  NOTE_VERSION_MISSING,
+  type PackageSpec,
+  type PackageState,
+} from "./apt_package.ts";
+import { parsePolicy } from "./_apt.ts";
+
+const QUERY = [
+  "dpkg-query",
+  "-W",
+  "-f",
+  "${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n",
+];
+const APT_GET = [
+  "apt-get",
+  "-q",
+  "-y",
+  "-o",
+  "Dpkg::Options::=--force-confdef",
+  "-o",
+  "Dpkg::Options::=--force-confold",
+  "-o",
+  "DPkg::Lock::Timeout=120",
+];
+
+function context(mode: "plan" | "apply" = "apply") {
+  const progress: string[] = [];
+  const warnings: string[] = [];
+  const ctx: ResourceContext = {
+    mode,
+    changed: new Set(),
+    progress: (line) => progress.push(line),
+    warnOnce: (message) => warnings.push(message),
+  };
+  return { ctx, progress, warnings };
+}
+
+function spec(fields: Partial<PackageSpec> & { package: string }): PackageSpec {
+  return aptPackage.schema.parse(fields);
+}
+
+/** A fake machine with fresh package lists and the given dpkg-query / apt-cache output. */
+function machine(dpkg: string, policy = ""): RecordingExecutor {
+  return new RecordingExecutor()
+    .put("/var/lib/apt/lists", undefined, { mtimeMs: Date.now() - 60_000 })
+    .on(["dpkg-query"], { code: dpkg.includes("missing") ? 1 : 0, stdout: dpkg })
+    .on(["apt-cache", "policy"], { stdout: policy });
+}
+
+function policyBlock(name: string, installed: string, candidate: string, ...more: string[]) {
+  const table = [candidate, ...more].map((v) =>
+    `${
+      v === installed ? " ***" : "    "
+    } ${v} 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n`
+  ).join("");
+  return `${name}:\n  Installed: ${installed}\n  Candidate: ${candidate}\n  Version table:\n${table}`;
+}
+
+async function plan(exec: RecordingExecutor, specs: PackageSpec[], mode: "plan" | "apply") {
+  const { ctx } = context(mode);
+  const states = await aptPackage.read(specs, exec, ctx);
+  return specs.map((s, i) => ({ spec: s, changes: aptPackage.diff(s, states[i]) }));
+}
+
+Deno.test("package read asks dpkg-query once for every package of the batch", async () => {
+  const exec = machine("bash\tamd64\t5.2\tii \ncurl\tamd64\t7.88\tii \nvim\tamd64\t9.0\trc \n");
+  const specs = [spec({ package: "bash" }), spec({ package: "curl" }), spec({ package: "vim" })];
+  const states = await aptPackage.read(specs, exec, context().ctx);
+  assert.deepEqual(exec.calls[0], [...QUERY, "bash", "curl", "vim"]);
+  assert.equal(exec.calls.filter((c) => c[0] === "dpkg-query").length, 1);
+  assert.deepEqual(states.map((s) => s.status), ["installed", "installed", "config-files"]);
+});
+
+Deno.test("package read does not ask apt-cache when every present package is installed", async () => {
+  const exec = machine("bash\tamd64\t5.2\tii \ncurl\tamd64\t7.88\tii \n");
+  const items = await plan(exec, [spec({ package: "bash" }), spec({ package: "curl" })], "apply");
+  assert.deepEqual(exec.calls.map((c) => c[0]), ["dpkg-query"]);
+  assert.deepEqual(items.map((i) => i.changes), [[], []]);
+});
+
+Deno.test("package apply runs no apt-get when all packages are already present", async () => {
+  const exec = machine("bash\tamd64\t5.2\tii \n");
+  const items = await plan(exec, [spec({ package: "bash" })], "apply");
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: true }]);
+  assert.equal(exec.calls.some((c) => c[0] === "apt-get"), false);
+});
+
+Deno.test("package apply installs every missing package in one apt-get transaction", async () => {
+  const exec = machine(
+    "bash\tamd64\t5.2\tii \n",
+    policyBlock("nginx", "(none)", "1.22.1-9") + policyBlock("php-fpm", "(none)", "2:8.2+93"),
+  );
+  const specs = [
+    spec({ package: "nginx" }),
+    spec({ package: "bash" }),
+    spec({ package: "php-fpm" }),
+  ];
+  const items = await plan(exec, specs, "apply");
+  assert.deepEqual(items[0].changes, [{ field: "state", before: "absent", after: "present" }]);
+  assert.deepEqual(items[1].changes, []);
+  const { ctx, progress } = context();
+  exec.on(["apt-get"], (_argv, options) => {
+    assert.equal(options.env?.DEBIAN_FRONTEND, "noninteractive");
+    options.onLine?.("Setting up nginx (1.22.1-9) ...");
+    return {};
+  });
+  const outcomes = await aptPackage.apply(items, exec, ctx);
+  assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }]);
+  const aptCalls = exec.calls.filter((c) => c[0] === "apt-get");
+  assert.deepEqual(aptCalls, [[...APT_GET, "install", "nginx", "php-fpm"]]);
+  assert.deepEqual(progress, ["Setting up nginx (1.22.1-9) ..."]);
+});
+
+Deno.test("package apply refreshes stale package lists once before installing", async () => {
+  const exec = machine("", policyBlock("nginx", "(none)", "1.22.1-9"))
+    .put("/var/lib/apt/lists", undefined, { mtimeMs: Date.now() - 3 * 24 * 3600_000 })
+    .put("/var/lib/apt/periodic");
+  assert.equal(listsStale(exec), true);
+  const items = await plan(exec, [spec({ package: "nginx" })], "apply");
+  const { ctx } = context();
+  await aptPackage.apply(items, exec, ctx);
+  await aptPackage.apply(items, exec, ctx);
+  const aptCalls = exec.calls.filter((c) => c[0] === "apt-get");
+  assert.deepEqual(aptCalls, [
+    [...APT_GET, "update"],
+    [...APT_GET, "install", "nginx"],
+    [...APT_GET, "install", "nginx"],
+  ]);
+  assert.deepEqual(exec.writes, ["write /var/lib/apt/periodic/update-success-stamp"]);
+});
+
+Deno.test("package apply does not update fresh lists when every package has a candidate", async () => {
+  const exec = machine("", policyBlock("nginx", "(none)", "1.22.1-9"));
+  const items = await plan(exec, [spec({ package: "nginx" })], "apply");
+  await aptPackage.apply(items, exec, context().ctx);
+  assert.equal(exec.calls.some((c) => c.includes("update")), false);
+});
+
+Deno.test("package plan reports an unknown package with a note and never updates", async () => {
+  const exec = machine("");
+  const items = await plan(exec, [spec({ package: "nginx" })], "plan");
+  assert.deepEqual(items[0].changes, [
+    { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
+  ]);
+  assert.deepEqual(exec.calls, [[...QUERY, "nginx"], ["apt-cache", "policy", "nginx"]]);
+});
+
+Deno.test("package apply updates for an unknown package, then installs it", async () => {
+  const exec = machine("");
+  const items = await plan(
+    exec,
+    [spec({ package: "nginx" }), spec({ package: "typo-pkg" })],
+    "apply",
+  );
+  exec.on(["apt-get", ...APT_GET.slice(1), "update"], () => {
+    exec.on(["apt-cache", "policy"], { stdout: policyBlock("nginx", "(none)", "1.22.1-9") });
+    return {};
+  });
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(exec.calls.slice(2), [
+    [...APT_GET, "update"],
+    ["apt-cache", "policy", "nginx", "typo-pkg"],
+    [...APT_GET, "install", "nginx"],
+  ]);
+  assert.deepEqual(outcomes, [
+    { ok: true },
+    { ok: false, error: 'package[typo-pkg]: package "typo-pkg" is not known to apt' },
+  ]);
+});
+
+Deno.test("package diff with latest upgrades to the candidate after asking apt-cache once", async () => {
+  const exec = machine(
+    "bash\tamd64\t5.2.15-2+b8\tii \ncurl\tamd64\t7.88.1-10\tii \n",
+    policyBlock("bash", "5.2.15-2+b8", "5.2.15-2+b13", "5.2.15-2+b8") +
+      policyBlock("curl", "7.88.1-10", "7.88.1-10"),
+  );
+  const specs = [
+    spec({ package: "bash", version: "latest" }),
+    spec({ package: "curl", version: "latest" }),
+  ];
+  const items = await plan(exec, specs, "apply");
+  assert.deepEqual(exec.calls[1], ["apt-cache", "policy", "bash", "curl"]);
+  assert.deepEqual(items.map((i) => i.changes), [
+    [{ field: "version", before: "5.2.15-2+b8", after: "5.2.15-2+b13" }],
+    [],
+  ]);
+  await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "bash"]);
+});
+
+Deno.test("package apply installs a pinned version with pkg=version and allows downgrades", async () => {
+  const exec = machine(
+    "nginx\tamd64\t1.24.0-1\tii \n",
+    policyBlock("nginx", "1.24.0-1", "1.24.0-1", "1.22.1-9"),
+  );
+  const items = await plan(exec, [spec({ package: "nginx", version: "1.22.1-9" })], "apply");
+  assert.deepEqual(items[0].changes, [{ field: "version", before: "1.24.0-1", after: "1.22.1-9" }]);
+  await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(exec.calls.at(-1), [
+    ...APT_GET,
+    "--allow-downgrades",
+    "install",
+    "nginx=1.22.1-9",
+  ]);
+});
+
+Deno.test("package diff notes a pinned version missing from the package lists", () => {
+  const current: PackageState = {
+    status: "installed",
+    version: "1.22.1-9",
+    candidate: "1.22.1-9",
+    available: ["1.22.1-9"],
+  };
+  const changes = aptPackage.diff(spec({ package: "nginx", version: "9.9" }), current);
+  assert.deepEqual(changes, [
+    { field: "version", before: "1.22.1-9", after: "9.9", note: NOTE_VERSION_MISSING },
+  ]);
+});
+
+Deno.test("package diff accepts a pin written without the installed version's epoch", () => {
+  const current: PackageState = {
+    status: "installed",
+    version: "2:8.2+93",
+    candidate: "2:8.2+93",
+    available: ["2:8.2+93"],
+  };
+  assert.deepEqual(aptPackage.diff(spec({ package: "php-fpm", version: "8.2+93" }), current), []);
+});
+
+Deno.test("package apply removes absent and purges purged packages in one call each", async () => {
+  const exec = machine(
+    "apache2\tamd64\t2.4\tii \nexim4\tamd64\t4.96\tii \nmutt\tamd64\t2.2\trc \nvim\tamd64\t9\tii \n",
+  );
+  const specs = [
+    spec({ package: "apache2", state: "absent" }),
+    spec({ package: "mutt", state: "absent" }),
+    spec({ package: "exim4", state: "absent" }),
+    spec({ package: "vim", state: "purged" }),
+    spec({ package: "mutt", state: "purged" }),
+  ];
+  const items = await plan(exec, specs, "apply");
+  assert.deepEqual(items[1].changes, []);
+  assert.deepEqual(items[4].changes, [{ field: "state", before: "config-files", after: "purged" }]);
+  await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
+    [...APT_GET, "remove", "apache2", "exim4"],
+    [...APT_GET, "purge", "vim", "mutt"],
+  ]);
+});
+
+Deno.test("package apply failure names every package of the transaction and the stderr tail", async () => {
+  const exec = machine(
+    "",
+    policyBlock("nginx", "(none)", "1.22.1-9") + policyBlock("php-fpm", "(none)", "2:8.2+93"),
+  );
+  const items = await plan(
+    exec,
+    [spec({ package: "nginx" }), spec({ package: "php-fpm" })],
+    "apply",
+  );
+  exec.on(["apt-get"], {
+    code: 100,
+    stderr: "E: Failed to fetch http://deb.debian.org/nginx.deb  404  Not Found\n",
+  });
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes[0], {
+    ok: false,
+    error:
+      "package[nginx]: apt-get install nginx php-fpm failed: apt-get exited 100: E: Failed to fetch http://deb.debian.org/nginx.deb  404  Not Found",
+  });
+  assert.equal(outcomes[1].ok, false);
+});
+
+Deno.test("package apply reports a failed removal with the package names", async () => {
+  const exec = machine("apache2\tamd64\t2.4\tii \n");
+  const items = await plan(exec, [spec({ package: "apache2", state: "absent" })], "apply");
+  exec.on(["apt-get"], { code: 100, stderr: "E: Could not get lock /var/lib/dpkg/lock-frontend" });
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{
+    ok: false,
+    error:
+      "package[apache2]: apt-get remove apache2 failed: apt-get exited 100: E: Could not get lock /var/lib/dpkg/lock-frontend",
+  }]);
+});
+
+Deno.test("package read treats half-installed packages as needing an install", async () => {
+  const exec = machine("nginx\tamd64\t1.22\tiF \n", policyBlock("nginx", "1.22", "1.22"));
+  const items = await plan(exec, [spec({ package: "nginx" })], "apply");
+  assert.deepEqual(items[0].changes, [
+    { field: "state", before: "half-installed", after: "present" },
+  ]);
+});
+
+Deno.test("apt-cache policy parsing reads candidates and version tables", () => {
+  const policies = parsePolicy(
+    policyBlock("bash", "5.2.15-2+b8", "5.2.15-2+b13", "5.2.15-2+b8") +
+      "mail-transport-agent:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n",
+  );
+  assert.deepEqual(policies.get("bash"), {
+    candidate: "5.2.15-2+b13",
+    versions: ["5.2.15-2+b13", "5.2.15-2+b8"],
+  });
+  assert.deepEqual(policies.get("mail-transport-agent"), { candidate: null, versions: [] });
+});
+
+// The read path against this machine's real package database (Debian or Ubuntu).
+Deno.test("package read finds bash installed in the real dpkg database", async () => {
+  const states = await aptPackage.read(
+    [spec({ package: "bash" }), spec({ package: "cm-surely-not-a-package", state: "absent" })],
+    new RealExecutor(),
+    context("plan").ctx,
+  );
+  assert.equal(states[0].status, "installed");
+  assert.match(states[0].version ?? "", /^\d/);
+  assert.deepEqual(states[1], { status: "absent", version: null });
+});
+
+Deno.test("package plan against the real apt reports an unknown package as a change", async () => {
+  const specs = [spec({ package: "cm-surely-not-a-package" }), spec({ package: "bash" })];
+  const states = await aptPackage.read(specs, new RealExecutor(), context("plan").ctx);
+  assert.equal(states[0].status, "unknown");
+  const changes: Change[] = aptPackage.diff(specs[0], states[0]);
+  assert.deepEqual(changes, [
+    { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
+  ]);
+  assert.deepEqual(aptPackage.diff(specs[1], states[1]), []);
+});
+
+Deno.test("package read against the real apt knows the candidate of an installed package", async () => {
+  const states = await aptPackage.read(
+    [spec({ package: "bash", version: "latest" })],
+    new RealExecutor(),
+    context("plan").ctx,
+  );
+  assert.equal(states[0].status, "installed");
+  assert.match(String(states[0].candidate), /^\d/);
+  assert.ok(states[0].available?.includes(states[0].version!));
+});
