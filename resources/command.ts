@@ -1,10 +1,39 @@
 /**
  * `command`: a process run when its guards say so (the seed's pre/post_install items).
  *
+ * Behaviour, decided here:
+ * - A string `command` is split into argv like a shell would split words,
+ *   without expansion ({@link splitCommand}); text that needs a shell (pipes,
+ *   redirections, `$VAR`...) is refused and the message says to use
+ *   `shell: true`. A list is run as the argv it is.
+ * - `shell: true` runs `/bin/sh -c TEXT`; it needs a string: a list is
+ *   already an argv, so the two together are refused rather than guessed at.
+ *   String guards follow the same rule; a guard given as a list always runs
+ *   as that argv.
+ * - `sudo: true` prefixes `sudo -n --` (never prompts) only when cm is not
+ *   root; it applies to the guards too, which run with the same privileges,
+ *   `cwd`, `env` and `timeout` as the command.
+ * - Guards, in order: `creates` (a stat, always evaluated, also in plans),
+ *   `unless` (exit 0 skips), `onlyif` (non-zero skips). In plan mode
+ *   `unless`/`onlyif` are not run unless `readonly_guards: true`; the change
+ *   then says what would decide.
+ * - Guards are evaluated again right before the command runs in `apply`:
+ *   commands of one batch are read together, and an earlier command may have
+ *   created what a later one's guard looks for.
+ * - A non-zero exit fails the resource with "exited N: <output tail>" (stderr,
+ *   or stdout when stderr is empty: last 20 lines / 2 KiB); a timeout says
+ *   "timed out after N s".
+ *
  * @module
  */
 import { z } from "zod";
+import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
 import { absolutePath, commandLine, requires } from "./_fields.ts";
+import { quoteArgv, splitCommand } from "./_argv.ts";
+import { message, outputTail } from "./file.ts";
+import type { Outcome, ResourceContext, ResourceKind } from "./resource.ts";
+
+export { splitCommand } from "./_argv.ts";
 
 /** The cookbook fields of a command. */
 export const commandSchema = z.strictObject({
@@ -27,3 +56,183 @@ export const commandSchema = z.strictObject({
 
 /** A command spec after validation. */
 export type CommandSpec = z.infer<typeof commandSchema>;
+
+/** What `read` found: whether a guard says to skip, and why the command would run. */
+export interface CommandState {
+  /** Why the command is skipped (a guard decided), or `null` when it runs. */
+  skip: string | null;
+  /** For people: why it runs, or what would decide in a plan. */
+  note: string;
+}
+
+/** A command line as one line for messages: the string itself, or the argv quoted. */
+export function commandText(line: string | string[]): string {
+  return typeof line === "string" ? line.trim() : quoteArgv(line);
+}
+
+/** The argv for a command line (before sudo), or why it cannot be run. */
+export function commandArgv(line: string | string[], shell: boolean): string[] | { error: string } {
+  if (Array.isArray(line)) {
+    if (shell) {
+      return {
+        error: "shell: true needs the command as one string (a list is already an argv)",
+      };
+    }
+    return line;
+  }
+  if (shell) return ["/bin/sh", "-c", line];
+  return splitCommand(line);
+}
+
+function guardArgv(line: string | string[], shell: boolean): string[] | { error: string } {
+  return Array.isArray(line) ? line : commandArgv(line, shell);
+}
+
+/**
+ * Every reason a command spec cannot run, for the loader to report at load
+ * time: `path` is the field ("command", "unless", "onlyif").
+ */
+export function commandProblems(spec: CommandSpec): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const main = commandArgv(spec.command, spec.shell);
+  if (!Array.isArray(main)) problems.push({ path: "command", message: main.error });
+  for (const field of ["unless", "onlyif"] as const) {
+    const line = spec[field];
+    if (line === undefined) continue;
+    const argv = guardArgv(line, spec.shell);
+    if (!Array.isArray(argv)) problems.push({ path: field, message: argv.error });
+  }
+  return problems;
+}
+
+function withSudo(argv: string[], spec: CommandSpec, probe: Probe): string[] {
+  return spec.sudo && !probe.isRoot() ? ["sudo", "-n", "--", ...argv] : argv;
+}
+
+function runOptions(spec: CommandSpec): RunOptions {
+  const options: RunOptions = {};
+  if (spec.cwd !== undefined) options.cwd = spec.cwd;
+  if (spec.env !== undefined) options.env = spec.env;
+  if (spec.timeout !== undefined) options.timeoutMs = Math.round(spec.timeout * 1000);
+  return options;
+}
+
+function timedOut(spec: CommandSpec, result: RunResult): boolean {
+  return result.code === 124 && spec.timeout !== undefined &&
+    /timed out after \d+ ms$/.test(result.stderr);
+}
+
+/** "exited 1: <tail>" or "timed out after 5 s". */
+function failure(spec: CommandSpec, result: RunResult): string {
+  if (timedOut(spec, result)) return `timed out after ${spec.timeout} s`;
+  return `exited ${result.code}: ${outputTail(result.stdout, result.stderr)}`;
+}
+
+/**
+ * Evaluates the guards. `runGuards` false leaves `unless`/`onlyif` unrun
+ * (plans); `creates` is a stat and always looked at.
+ */
+async function evaluate(
+  spec: CommandSpec,
+  probe: Probe,
+  runGuards: boolean,
+): Promise<CommandState> {
+  if (spec.creates !== undefined && probe.stat(spec.creates)) {
+    return { skip: `"${spec.creates}" exists`, note: "" };
+  }
+  const reasons: string[] = [];
+  if (spec.creates !== undefined) reasons.push(`"${spec.creates}" does not exist`);
+  const guards: ["unless" | "onlyif", string | string[]][] = [];
+  if (spec.unless !== undefined) guards.push(["unless", spec.unless]);
+  if (spec.onlyif !== undefined) guards.push(["onlyif", spec.onlyif]);
+  if (guards.length === 0) {
+    return {
+      skip: null,
+      note: reasons.length ? `runs: ${reasons[0]}` : "runs every time (no guard)",
+    };
+  }
+  if (!runGuards) {
+    const would = guards.map(([kind, line]) =>
+      `${kind === "unless" ? "unless" : "if"} \`${commandText(line)}\` succeeds`
+    );
+    const notRun = guards.length > 1 ? "guards not run in plan" : "guard not run in plan";
+    return {
+      skip: null,
+      note: `would run ${[...reasons.map((r) => `as ${r}`), ...would].join(" and ")} (${notRun})`,
+    };
+  }
+  for (const [kind, line] of guards) {
+    const text = commandText(line);
+    const argv = guardArgv(line, spec.shell);
+    if (!Array.isArray(argv)) {
+      // Refused at load time; if it gets here, run the command to report it.
+      return { skip: null, note: `${kind}: ${argv.error}` };
+    }
+    const result = await probe.run(withSudo(argv, spec, probe), runOptions(spec));
+    if (kind === "unless" && result.code === 0) {
+      return { skip: `unless \`${text}\` succeeded`, note: "" };
+    }
+    if (kind === "onlyif" && result.code !== 0) {
+      const why = timedOut(spec, result) ? "timed out" : `exited ${result.code}`;
+      return { skip: `onlyif \`${text}\` ${why}`, note: "" };
+    }
+    reasons.push(
+      kind === "unless" ? `\`${text}\` exited ${result.code}` : `\`${text}\` succeeded`,
+    );
+  }
+  return { skip: null, note: `runs: ${reasons.join(" and ")}` };
+}
+
+function errorOf(argv: string[] | { error: string }): string | null {
+  return Array.isArray(argv) ? null : argv.error;
+}
+
+async function applyOne(
+  spec: CommandSpec,
+  exec: Executor,
+  ctx: ResourceContext,
+): Promise<Outcome> {
+  const argv = commandArgv(spec.command, spec.shell);
+  if (!Array.isArray(argv)) return { ok: false, error: argv.error };
+  for (const line of [spec.unless, spec.onlyif]) {
+    const error = line === undefined ? null : errorOf(guardArgv(line, spec.shell));
+    if (error) return { ok: false, error };
+  }
+  const state = await evaluate(spec, exec, true);
+  if (state.skip !== null) return { ok: true };
+  const result = await exec.run(withSudo(argv, spec, exec), {
+    ...runOptions(spec),
+    onLine: (line) => ctx.progress(line),
+  });
+  if (result.code !== 0) return { ok: false, error: failure(spec, result) };
+  return { ok: true };
+}
+
+/** The `command` resource kind. */
+export const command: ResourceKind<CommandSpec, CommandState> = {
+  kind: "command",
+  schema: commandSchema,
+  id: (spec) => `command[${spec.name ?? commandText(spec.command)}]`,
+  async read(specs, probe, ctx) {
+    const states: CommandState[] = [];
+    for (const spec of specs) {
+      states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards));
+    }
+    return states;
+  },
+  diff(spec, current) {
+    if (current.skip !== null) return [];
+    return [{ field: "run", before: null, after: commandText(spec.command), note: current.note }];
+  },
+  async apply(items, exec, ctx) {
+    const outcomes: Outcome[] = [];
+    for (const { spec } of items) {
+      try {
+        outcomes.push(await applyOne(spec, exec, ctx));
+      } catch (error) {
+        outcomes.push({ ok: false, error: message(error) });
+      }
+    }
+    return outcomes;
+  },
+};

@@ -1,10 +1,31 @@
 /**
  * `directory`: a directory with owner, group and mode; parents are created.
  *
+ * Behaviour, decided here:
+ * - Only `present` exists: cm never removes directories.
+ * - `owner`, `group` and `mode` are managed only when given; a new directory
+ *   without `mode` gets 0755 (less the umask), owned by the user cm runs as.
+ * - Missing parents are created with 0755 and the process's owner: the spec's
+ *   mode and owner apply to the directory itself only (a 0700 leaf must not
+ *   make its parents untraversable).
+ * - Anything else at the path (a file, a symbolic link, even one pointing at a
+ *   directory) is a failure naming it: cm does not follow or replace it.
+ *
  * @module
  */
 import { z } from "zod";
+import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { absolutePath, accountName, octalMode, requires } from "./_fields.ts";
+import {
+  AccountCache,
+  applyOwnership,
+  message,
+  ownershipChanges,
+  parentOf,
+  readOwnership,
+  resolveOwnership,
+} from "./file.ts";
+import type { Change, Outcome, ResourceKind } from "./resource.ts";
 
 /** The cookbook fields of a directory (`configure.directories` items). */
 export const directorySchema = z.strictObject({
@@ -17,3 +38,112 @@ export const directorySchema = z.strictObject({
 
 /** A directory spec after validation. */
 export type DirectorySpec = z.infer<typeof directorySchema>;
+
+/** What `read` found for one directory. */
+export interface DirectoryState {
+  /** What is at the path (lstat), or `null` when nothing is. */
+  kind: PathInfo["kind"] | null;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Names of the current owner and group (only looked up when the spec sets them). */
+  owner?: string;
+  group?: string;
+  /** The uid/gid the spec asks for: `undefined` when not managed, `null` for an unknown name. */
+  wantUid?: number | null;
+  wantGid?: number | null;
+  /** Why the path could not be looked at. */
+  error?: string;
+}
+
+function kindName(kind: PathInfo["kind"]): string {
+  return kind === "symlink" ? "symbolic link" : kind === "other" ? "special file" : kind;
+}
+
+function readOne(spec: DirectorySpec, probe: Probe, accounts: AccountCache): DirectoryState {
+  let info: PathInfo | null;
+  try {
+    info = probe.stat(spec.path);
+  } catch (error) {
+    return { kind: null, mode: 0, uid: 0, gid: 0, error: message(error) };
+  }
+  return {
+    kind: info?.kind ?? null,
+    mode: info?.mode ?? 0,
+    uid: info?.uid ?? 0,
+    gid: info?.gid ?? 0,
+    ...(info?.kind === "directory" || !info ? readOwnership(spec, info, accounts) : {}),
+  };
+}
+
+function diffOne(spec: DirectorySpec, current: DirectoryState): Change[] {
+  if (current.error) {
+    return [{ field: "state", before: null, after: "present", note: current.error }];
+  }
+  if (current.kind !== null && current.kind !== "directory") {
+    return [{
+      field: "state",
+      before: kindName(current.kind),
+      after: "directory",
+      note: `a ${kindName(current.kind)} is in the way: cm will not replace it`,
+    }];
+  }
+  const exists = current.kind === "directory";
+  return [
+    ...(exists ? [] : [{ field: "state", before: "absent", after: "present" }]),
+    ...ownershipChanges(spec, current, exists),
+  ];
+}
+
+/** The existing ancestors' missing descendants, outermost first: the parents to create. */
+function missingParents(path: string, exec: Probe): string[] {
+  const missing: string[] = [];
+  for (let dir = parentOf(path); dir !== "/"; dir = parentOf(dir)) {
+    const info = exec.stat(dir);
+    if (info) break;
+    missing.unshift(dir);
+  }
+  return missing;
+}
+
+function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outcome {
+  const info = exec.stat(spec.path);
+  if (info && info.kind !== "directory") {
+    return {
+      ok: false,
+      error: `"${spec.path}" is a ${
+        kindName(info.kind)
+      }, not a directory: remove it or change the path`,
+    };
+  }
+  const want = resolveOwnership(spec, exec);
+  if ("error" in want) return { ok: false, error: want.error };
+  if (!info) {
+    for (const parent of missingParents(spec.path, exec)) exec.mkdir(parent, {});
+    exec.mkdir(spec.path, want);
+    return { ok: true };
+  }
+  applyOwnership(spec.path, new Set(changes.map((c) => c.field)), want, info, exec);
+  return { ok: true };
+}
+
+/** The `directory` resource kind. */
+export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
+  kind: "directory",
+  schema: directorySchema,
+  id: (spec) => `directory[${spec.path}]`,
+  read(specs, probe) {
+    const accounts = new AccountCache(probe);
+    return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts)));
+  },
+  diff: diffOne,
+  apply(items, exec) {
+    return Promise.resolve(items.map(({ spec, changes }) => {
+      try {
+        return applyOne(spec, changes, exec);
+      } catch (error) {
+        return { ok: false, error: message(error) };
+      }
+    }));
+  },
+};
