@@ -1,0 +1,514 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { RealExecutor } from "../src/exec/real.ts";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import type { Executor, Probe } from "../src/exec/executor.ts";
+import { file, fileDiffText, fileSchema, type FileSpec, type FileState } from "./file.ts";
+import type { Change, Mode, ResourceContext } from "./resource.ts";
+
+function ctx(mode: Mode = "apply"): ResourceContext {
+  return { mode, changed: new Set(), progress() {}, warnOnce() {} };
+}
+
+function spec(fields: Record<string, unknown>, extra: Partial<FileSpec> = {}): FileSpec {
+  return { ...fileSchema.parse(fields), ...extra };
+}
+
+function hash(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+async function plan(s: FileSpec, probe: Probe): Promise<{ state: FileState; changes: Change[] }> {
+  const [state] = await file.read([s], probe, ctx("plan"));
+  return { state, changes: file.diff(s, state) };
+}
+
+/** read → diff → apply, as the engine does; returns the changes and the outcome. */
+async function converge(s: FileSpec, exec: Executor) {
+  const { state, changes } = await plan(s, exec);
+  const [outcome] = await file.apply([{ spec: s, changes }], exec, ctx());
+  return { state, changes, outcome };
+}
+
+// ---- diff and apply against the recording executor ----
+
+Deno.test("file diff reports nothing when content, owner, group and mode match", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/motd", "hi\n", {
+    mode: 0o640,
+    uid: 33,
+    gid: 33,
+  });
+  const s = spec({
+    path: "/etc/motd",
+    content: "hi\n",
+    owner: "www-data",
+    group: "www-data",
+    mode: "0640",
+  });
+  const { state, changes } = await plan(s, exec);
+  assert.deepEqual(changes, []);
+  assert.equal(state.sha256, hash("hi\n"));
+  assert.equal(fileDiffText(s, state), null);
+});
+
+Deno.test("file diff reports a content change as sha256 digests before and after", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/motd", "old\n");
+  const { changes } = await plan(spec({ path: "/etc/motd", content: "new\n" }), exec);
+  assert.deepEqual(changes, [{ field: "content", before: hash("old\n"), after: hash("new\n") }]);
+});
+
+Deno.test("file diff ignores owner, group and mode when the spec does not set them", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "same", {
+    mode: 0o600,
+    uid: 33,
+    gid: 1234,
+  });
+  const { changes } = await plan(spec({ path: "/etc/x", content: "same" }), exec);
+  assert.deepEqual(changes, []);
+});
+
+Deno.test("file diff reports mode change when only the mode differs, and apply only chmods", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "same", {
+    mode: 0o644,
+  });
+  const { changes, outcome } = await converge(
+    spec({ path: "/etc/x", content: "same", mode: "600" }),
+    exec,
+  );
+  assert.deepEqual(changes, [{ field: "mode", before: "0644", after: "0600" }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["chmod /etc/x 600"]);
+});
+
+Deno.test("file diff names the current and wanted owner and group, and apply chowns once", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "same");
+  const { changes, outcome } = await converge(
+    spec({ path: "/etc/x", content: "same", owner: "www-data", group: "www-data" }),
+    exec,
+  );
+  assert.deepEqual(changes, [
+    { field: "owner", before: "root", after: "www-data" },
+    { field: "group", before: "root", after: "www-data" },
+  ]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["chown /etc/x 33:33"]);
+});
+
+Deno.test("file apply keeps setuid bits that chown clears", async () => {
+  const exec = new RecordingExecutor().put("/usr", undefined).put("/usr/x", "bin", {
+    mode: 0o4755,
+  });
+  await converge(spec({ path: "/usr/x", owner: "www-data" }), exec);
+  assert.deepEqual(exec.writes, ["chown /usr/x 33:-", "chmod /usr/x 4755"]);
+});
+
+Deno.test("file creates a new file with mode 0644 and lists every managed field", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined);
+  const { changes, outcome } = await converge(
+    spec({ path: "/etc/new", content: "hello\n", owner: "www-data" }),
+    exec,
+  );
+  assert.deepEqual(changes, [
+    { field: "state", before: "absent", after: "present" },
+    { field: "content", before: null, after: hash("hello\n") },
+    { field: "owner", before: null, after: "www-data" },
+  ]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["write /etc/new"]);
+  assert.equal(exec.text("/etc/new"), "hello\n");
+  assert.equal(exec.stat("/etc/new")?.mode, 0o644);
+  assert.equal(exec.stat("/etc/new")?.uid, 33);
+});
+
+Deno.test("file replacing content keeps the existing mode and owner when unspecified", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "old", {
+    mode: 0o600,
+    uid: 33,
+    gid: 33,
+  });
+  await converge(spec({ path: "/etc/x", content: "new" }), exec);
+  assert.deepEqual(exec.writes, ["write /etc/x"]);
+  const info = exec.stat("/etc/x")!;
+  assert.deepEqual([info.mode, info.uid, info.gid], [0o600, 33, 33]);
+});
+
+Deno.test("file with sensitive content never shows the content or its hash", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/secret", "old-pass");
+  const s = spec({ path: "/etc/secret", content: "new-pass", sensitive: true });
+  const { state, changes } = await plan(s, exec);
+  assert.deepEqual(changes, [{
+    field: "content",
+    before: "(sensitive)",
+    after: "(sensitive)",
+    note: "(sensitive content changed)",
+  }]);
+  assert.equal(fileDiffText(s, state), "(sensitive content changed)");
+  assert.equal(state.oldText, undefined);
+  assert.equal(state.newText, undefined);
+  const shown = JSON.stringify(changes);
+  for (const secret of ["old-pass", "new-pass", hash("old-pass"), hash("new-pass")]) {
+    assert.ok(!shown.includes(secret), `${secret} leaked`);
+  }
+});
+
+Deno.test("fileDiffText gives a unified diff labelled with the path", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "a\nb\nc\n");
+  const s = spec({ path: "/etc/x", content: "a\nB\nc\n" });
+  const { state } = await plan(s, exec);
+  assert.equal(
+    fileDiffText(s, state),
+    "--- /etc/x\n+++ /etc/x (cookbook)\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n",
+  );
+});
+
+Deno.test("fileDiffText diffs a new file against /dev/null", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined);
+  const s = spec({ path: "/etc/x", content: "one\n" });
+  const { state } = await plan(s, exec);
+  assert.equal(
+    fileDiffText(s, state),
+    "--- /dev/null\n+++ /etc/x (cookbook)\n@@ -0,0 +1 @@\n+one\n",
+  );
+});
+
+Deno.test("file copies a binary source verbatim and summarises its diff", async () => {
+  const bytes = new Uint8Array([0, 1, 2, 255, 254]);
+  const exec = new RecordingExecutor().put("/srv", undefined).put("/cookbook/logo.bin", bytes)
+    .put("/srv/logo.bin", "text");
+  const s = spec({ path: "/srv/logo.bin" }, { sourcePath: "/cookbook/logo.bin" });
+  const { state, changes } = await plan(s, exec);
+  assert.equal(changes[0].after, createHash("sha256").update(bytes).digest("hex"));
+  assert.match(fileDiffText(s, state)!, /^\(binary or large content changed: sha256 /);
+  const [outcome] = await file.apply([{ spec: s, changes }], exec, ctx());
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.readFile("/srv/logo.bin"), bytes);
+});
+
+Deno.test("file with a missing source shows it in the plan and fails at apply", async () => {
+  const exec = new RecordingExecutor().put("/srv", undefined);
+  const s = spec({ path: "/srv/x" }, { sourcePath: "/cookbook/gone" });
+  const { changes, outcome } = await converge(s, exec);
+  assert.equal(changes[1].note, 'source "/cookbook/gone" does not exist');
+  assert.deepEqual(outcome, { ok: false, error: 'source "/cookbook/gone" does not exist' });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file without content or source creates an empty file and leaves content alone", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/kept", "anything");
+  assert.deepEqual((await plan(spec({ path: "/etc/kept" }), exec)).changes, []);
+  const { changes } = await converge(spec({ path: "/etc/empty", mode: "0600" }), exec);
+  assert.deepEqual(changes.map((c) => c.field), ["state", "mode"]);
+  assert.equal(exec.readFile("/etc/empty")?.length, 0);
+  assert.equal(exec.stat("/etc/empty")?.mode, 0o600);
+});
+
+Deno.test("file validate runs the command on a temporary file beside the target", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/nginx", undefined)
+    .put("/etc/nginx/nginx.conf", "old");
+  let validated = "";
+  exec.on(["nginx"], (argv) => {
+    validated = exec.text(argv[3]) ?? "";
+    return { code: 0 };
+  });
+  const { outcome } = await converge(
+    spec({ path: "/etc/nginx/nginx.conf", content: "new", validate: "nginx -t -c %s" }),
+    exec,
+  );
+  assert.deepEqual(outcome, { ok: true });
+  assert.equal(exec.calls.length, 1);
+  const temp = exec.calls[0][3];
+  assert.match(temp, /^\/etc\/nginx\/\.cm-validate-[0-9a-f]{8}-nginx\.conf$/);
+  assert.deepEqual(exec.calls[0], ["nginx", "-t", "-c", temp]);
+  assert.equal(validated, "new");
+  assert.deepEqual(exec.writes, [
+    `write ${temp}`,
+    `remove ${temp}`,
+    "write /etc/nginx/nginx.conf",
+  ]);
+  assert.equal(exec.text("/etc/nginx/nginx.conf"), "new");
+});
+
+Deno.test("file validate failing refuses the content, removes the temporary file and reports stderr", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x.conf", "old")
+    .on(["check"], { code: 1, stderr: "line 1\nx.conf:3: unknown directive\n" });
+  const { outcome } = await converge(
+    spec({ path: "/etc/x.conf", content: "bad", validate: "check --file=%s" }),
+    exec,
+  );
+  assert.equal(outcome.ok, false);
+  const temp = exec.calls[0][1].slice("--file=".length);
+  assert.equal(
+    (outcome as { error: string }).error,
+    `validate refused the new content: check --file=${temp} exited 1: line 1\nx.conf:3: unknown directive`,
+  );
+  assert.deepEqual(exec.writes, [`write ${temp}`, `remove ${temp}`]);
+  assert.equal(exec.text("/etc/x.conf"), "old");
+  assert.equal(exec.stat(temp), null);
+});
+
+Deno.test("file validate with shell syntax fails with a message instead of running it", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined);
+  const { outcome } = await converge(
+    spec({ path: "/etc/x", content: "x", validate: "check %s | grep ok" }),
+    exec,
+  );
+  assert.equal(outcome.ok, false);
+  assert.match((outcome as { error: string }).error, /^validate: "\|" needs a shell/);
+  assert.deepEqual(exec.calls, []);
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file apply fails naming an owner or group that does not exist", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "x");
+  const s = spec({ path: "/etc/x", content: "x", owner: "ghost", group: "phantoms" });
+  const { changes, outcome } = await converge(s, exec);
+  assert.deepEqual(changes, [
+    { field: "owner", before: "root", after: "ghost", note: 'user "ghost" does not exist yet' },
+    {
+      field: "group",
+      before: "root",
+      after: "phantoms",
+      note: 'group "phantoms" does not exist yet',
+    },
+  ]);
+  assert.deepEqual(outcome, { ok: false, error: 'user "ghost" does not exist' });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file apply fails when the parent directory does not exist, naming it", async () => {
+  const exec = new RecordingExecutor();
+  const { outcome } = await converge(spec({ path: "/opt/app/app.conf", content: "x" }), exec);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: 'parent directory "/opt/app" does not exist: declare it under configure.directories',
+  });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file refuses to replace a directory at its path", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", undefined);
+  const { changes, outcome } = await converge(spec({ path: "/etc/x", content: "x" }), exec);
+  assert.deepEqual(changes, [{
+    field: "state",
+    before: "directory",
+    after: "file",
+    note: "a directory is in the way: cm will not replace it",
+  }]);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: '"/etc/x" is a directory, not a regular file: remove it or change the path',
+  });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file state absent removes the file and does nothing when it is gone", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "x");
+  const s = spec({ path: "/etc/x", state: "absent" });
+  const { changes, outcome } = await converge(s, exec);
+  assert.deepEqual(changes, [{ field: "state", before: "present", after: "absent" }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["remove /etc/x"]);
+  assert.deepEqual((await plan(s, exec)).changes, []);
+});
+
+Deno.test("file state absent never removes a directory", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", undefined);
+  const { outcome } = await converge(spec({ path: "/etc/x", state: "absent" }), exec);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: '"/etc/x" is a directory: state: absent removes only files',
+  });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file read looks up each owner name once per batch", async () => {
+  const exec = new RecordingExecutor().put("/d", undefined);
+  let lookups = 0;
+  const uid = exec.uid.bind(exec);
+  exec.uid = (name) => {
+    lookups++;
+    return uid(name);
+  };
+  const specs = Array.from(
+    { length: 50 },
+    (_, i) => spec({ path: `/d/${i}`, content: "x", owner: "www-data" }),
+  );
+  for (const s of specs) exec.put(s.path, "x", { uid: 33 });
+  const states = await file.read(specs, exec, ctx("plan"));
+  assert.equal(lookups, 1);
+  assert.deepEqual(states.flatMap((st, i) => file.diff(specs[i], st)), []);
+});
+
+// ---- the real file system ----
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "cm-file-test-" });
+}
+
+function entries(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+Deno.test("file on a real file system creates, then finds nothing to change", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    const s = spec({ path: `${dir}/app.conf`, content: "port = 80\n", mode: "0640" });
+    const first = await converge(s, exec);
+    assert.deepEqual(first.outcome, { ok: true });
+    assert.equal(Deno.readTextFileSync(s.path), "port = 80\n");
+    assert.equal(Deno.statSync(s.path).mode! & 0o7777, 0o640);
+    const again = await plan(s, exec);
+    assert.deepEqual(again.changes, []);
+    assert.equal(again.state.sha256, hash("port = 80\n"));
+    assert.deepEqual(entries(dir), ["app.conf"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file on a real file system replaces content atomically with a new inode and no leftovers", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    const path = `${dir}/app.conf`;
+    Deno.writeTextFileSync(path, "old\n", { mode: 0o600 });
+    Deno.chmodSync(path, 0o600);
+    Deno.chownSync(path, 65534, 65534);
+    const inode = Deno.statSync(path).ino;
+    const { changes, outcome } = await converge(spec({ path, content: "new\n" }), exec);
+    assert.deepEqual(changes.map((c) => c.field), ["content"]);
+    assert.deepEqual(outcome, { ok: true });
+    const info = Deno.statSync(path);
+    assert.equal(Deno.readTextFileSync(path), "new\n");
+    assert.notEqual(info.ino, inode, "content is replaced by rename, not rewritten in place");
+    assert.deepEqual([info.mode! & 0o7777, info.uid, info.gid], [0o600, 65534, 65534]);
+    assert.deepEqual(entries(dir), ["app.conf"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file on a real file system changes only the mode with chmod, keeping the inode", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    const path = `${dir}/x`;
+    Deno.writeTextFileSync(path, "same");
+    Deno.chmodSync(path, 0o644);
+    const inode = Deno.statSync(path).ino;
+    const s = spec({ path, content: "same", mode: "0600" });
+    const { changes, outcome } = await converge(s, exec);
+    assert.deepEqual(changes, [{ field: "mode", before: "0644", after: "0600" }]);
+    assert.deepEqual(outcome, { ok: true });
+    assert.equal(Deno.statSync(path).ino, inode);
+    assert.equal(Deno.statSync(path).mode! & 0o7777, 0o600);
+    assert.deepEqual((await plan(s, exec)).changes, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file on a real file system changes owner and group to nobody:nogroup in place", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    const path = `${dir}/x`;
+    Deno.writeTextFileSync(path, "same");
+    Deno.chownSync(path, 0, 0);
+    const inode = Deno.statSync(path).ino;
+    const s = spec({ path, content: "same", owner: "nobody", group: "nogroup" });
+    const { changes, outcome } = await converge(s, exec);
+    assert.deepEqual(changes, [
+      { field: "owner", before: "root", after: "nobody" },
+      { field: "group", before: "root", after: "nogroup" },
+    ]);
+    assert.deepEqual(outcome, { ok: true });
+    const info = Deno.statSync(path);
+    assert.deepEqual([info.ino, info.uid, info.gid], [inode, 65534, 65534]);
+    assert.deepEqual((await plan(s, exec)).changes, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file on a real file system validates with a real command before replacing", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    const path = `${dir}/site.conf`;
+    Deno.writeTextFileSync(path, "listen 80;\n");
+    const good = spec({ path, content: "listen 8080;\n", validate: "grep -q listen %s" });
+    assert.deepEqual((await converge(good, exec)).outcome, { ok: true });
+    assert.equal(Deno.readTextFileSync(path), "listen 8080;\n");
+    assert.deepEqual(entries(dir), ["site.conf"]);
+
+    const bad = spec({
+      path,
+      content: "garbage\n",
+      validate:
+        `/bin/sh -c "grep -q listen \\"\\$0\\" || { echo 'no listen in' \\"\\$0\\" >&2; exit 3; }" %s`,
+    });
+    const { outcome } = await converge(bad, exec);
+    assert.equal(outcome.ok, false);
+    assert.match(
+      (outcome as { error: string }).error,
+      /^validate refused the new content: .* exited 3: no listen in .*\/\.cm-validate-[0-9a-f]{8}-site\.conf$/,
+    );
+    assert.equal(Deno.readTextFileSync(path), "listen 8080;\n", "the old content stays");
+    assert.deepEqual(entries(dir), ["site.conf"], "no temporary file is left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file on a real file system removes a file with state absent", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    const path = `${dir}/x`;
+    Deno.writeTextFileSync(path, "bye");
+    const s = spec({ path, state: "absent" });
+    assert.deepEqual((await converge(s, exec)).outcome, { ok: true });
+    assert.deepEqual(entries(dir), []);
+    assert.deepEqual((await plan(s, exec)).changes, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file on a real file system refuses to replace a symbolic link and leaves it", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    Deno.writeTextFileSync(`${dir}/target`, "t");
+    Deno.symlinkSync(`${dir}/target`, `${dir}/link`);
+    const { changes, outcome } = await converge(
+      spec({ path: `${dir}/link`, content: "x" }),
+      exec,
+    );
+    assert.equal(changes[0].before, "symbolic link");
+    assert.equal(outcome.ok, false);
+    assert.match((outcome as { error: string }).error, /is a symbolic link, not a regular file/);
+    assert.equal(Deno.readLinkSync(`${dir}/link`), `${dir}/target`);
+    assert.equal(Deno.readTextFileSync(`${dir}/target`), "t");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file on a real file system shows a unified diff of the real old content", async () => {
+  const dir = await tempDir();
+  try {
+    const path = `${dir}/x`;
+    Deno.writeTextFileSync(path, "keep\nold\n");
+    const s = spec({ path, content: "keep\nnew\n" });
+    const { state } = await plan(s, new RealExecutor());
+    assert.equal(
+      fileDiffText(s, state),
+      `--- ${path}\n+++ ${path} (cookbook)\n@@ -1,2 +1,2 @@\n keep\n-old\n+new\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
