@@ -1,0 +1,74 @@
+/**
+ * `cm apply` and `cm plan`: load → plan → apply → record.
+ *
+ * @module
+ */
+import type { Executor } from "../exec/executor.ts";
+import { loadCookbooks } from "../cookbook/load.ts";
+import { run } from "../engine/run.ts";
+import type { RunReport } from "../engine/report.ts";
+import { acquireLock } from "../state/lock.ts";
+import { recordRun } from "../state/store.ts";
+import { statePaths } from "../state/paths.ts";
+import { detailedExitCode, EXIT } from "./exit.ts";
+import { type Printer, printHandler, printResult, summary } from "./output.ts";
+
+/** Options shared by apply, plan and sync. */
+export interface ApplyOptions {
+  check?: boolean;
+  json?: boolean;
+  stateDir?: string;
+  detailedExitcodes?: boolean;
+  /** Seconds to wait for another run's lock. */
+  lockTimeout?: number;
+  /** Recorded in the report and state (cm sync). */
+  commit?: string;
+  /** Already holding the run lock (cm sync takes it for the whole sync). */
+  locked?: boolean;
+}
+
+/** Loads the cookbooks and plans or applies them; returns the report and the exit code. */
+export async function applyCookbooks(
+  files: string[],
+  exec: Executor,
+  printer: Printer,
+  options: ApplyOptions,
+): Promise<{ report: RunReport; code: number }> {
+  const cookbook = await loadCookbooks(files, exec);
+  const plan = !!options.check;
+  const events = {
+    result: options.json
+      ? undefined
+      : (r: Parameters<typeof printResult>[2]) => printResult(printer, plan, r),
+    handler: options.json
+      ? undefined
+      : (h: Parameters<typeof printHandler>[2]) => printHandler(printer, plan, h),
+    progress: (line: string) => printer.verbosity !== "quiet" && printer.err(`  ${line}`),
+    warning: (message: string) => printer.err(`warning: ${message}`),
+  };
+  let report: RunReport;
+  if (plan) {
+    report = await run(cookbook, { mode: "plan", probe: exec }, events);
+  } else {
+    const paths = statePaths(options.stateDir);
+    const lock = options.locked
+      ? undefined
+      : await acquireLock(paths.lock, (options.lockTimeout ?? 300) * 1000, "cm apply");
+    try {
+      report = await run(cookbook, { mode: "apply", exec }, events);
+      if (options.commit) report.commit = options.commit;
+      recordRun(exec, paths, report);
+    } finally {
+      lock?.release();
+    }
+  }
+  if (options.json) printer.out(JSON.stringify(report, null, 1));
+  else if (printer.verbosity !== "quiet" || report.totals.failed) printer.err(summary(report));
+  const { changed, failed } = report.totals;
+  const code = options.detailedExitcodes
+    ? detailedExitCode(changed + report.handlers.length, failed)
+    : failed
+    ? EXIT.failed
+    : EXIT.ok;
+  return { report, code };
+}

@@ -1,0 +1,116 @@
+/**
+ * What a person sees: one line per changed resource, a summary line, colour
+ * only on a terminal and never with NO_COLOR.
+ *
+ * @module
+ */
+import type { Change } from "../../resources/resource.ts";
+import type { HandlerResult, ResourceResult, RunReport } from "../engine/report.ts";
+
+/** How much to print. */
+export type Verbosity = "quiet" | "normal" | "verbose";
+
+/** Where and how to print. */
+export interface Printer {
+  out(line: string): void;
+  err(line: string): void;
+  color: boolean;
+  verbosity: Verbosity;
+  /** Show unified diffs of file content. */
+  diff: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** A printer for the real terminal. */
+export function terminalPrinter(verbosity: Verbosity, diff: boolean): Printer {
+  const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  return {
+    out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
+    err: (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
+    color,
+    verbosity,
+    diff,
+  };
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2 } as const;
+
+function paint(p: Printer, colour: keyof typeof CODES, text: string): string {
+  return p.color ? `\x1b[${CODES[colour]}m${text}\x1b[0m` : text;
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return "none";
+  if (typeof value === "string") return /^[0-9a-f]{64}$/.test(value) ? value.slice(0, 12) : value;
+  return JSON.stringify(value);
+}
+
+/** `mode: 0600 → 0644 (note)` */
+export function formatChange(change: Change): string {
+  const arrow = change.before === change.after
+    ? show(change.after)
+    : `${show(change.before)} → ${show(change.after)}`;
+  return `${change.field}: ${arrow}${
+    change.note && !change.note.includes("\n") ? ` (${change.note})` : ""
+  }`;
+}
+
+/** Prints one resource's result as it finishes. */
+export function printResult(p: Printer, plan: boolean, r: ResourceResult): void {
+  if (r.status === "unchanged") {
+    if (p.verbosity === "verbose") p.out(paint(p, "dim", `ok        ${r.id}`));
+    return;
+  }
+  if (r.status === "failed") {
+    p.err(`${paint(p, "red", "failed   ")} ${r.id}: ${r.error}`);
+    return;
+  }
+  if (r.status === "skipped") {
+    p.err(`${paint(p, "yellow", "skipped  ")} ${r.id}: ${r.error}`);
+    return;
+  }
+  if (p.verbosity === "quiet") return;
+  const label = plan ? paint(p, "yellow", "would    ") : paint(p, "green", "changed  ");
+  p.out(`${label} ${r.id}: ${r.changes.map(formatChange).join(", ")}`);
+  if (p.diff) {
+    for (const c of r.changes) {
+      if (c.note?.includes("\n")) {
+        for (const line of c.note.trimEnd().split("\n")) p.out(`    ${diffColour(p, line)}`);
+      }
+    }
+  }
+}
+
+function diffColour(p: Printer, line: string): string {
+  if (line.startsWith("+") && !line.startsWith("+++")) return paint(p, "green", line);
+  if (line.startsWith("-") && !line.startsWith("---")) return paint(p, "red", line);
+  if (line.startsWith("@@")) return paint(p, "cyan", line);
+  return line;
+}
+
+/** Prints a handler (restart/reload) as it finishes. */
+export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void {
+  const because = `after ${h.triggeredBy.join(", ")} changed`;
+  if (h.status === "failed") {
+    p.err(`${paint(p, "red", "failed   ")} ${h.id}: ${h.action} ${because}: ${h.error}`);
+  } else if (p.verbosity !== "quiet") {
+    p.out(
+      `${
+        paint(p, plan ? "yellow" : "green", plan ? "would    " : "refreshed")
+      } ${h.id}: ${h.action} ${because}`,
+    );
+  }
+}
+
+/** The closing line: counts and time. */
+export function summary(report: RunReport): string {
+  const t = report.totals;
+  const verb = report.mode === "plan" ? "to change" : "changed";
+  const handlers = report.handlers.length
+    ? `, ${report.handlers.length} ${report.mode === "plan" ? "to refresh" : "refreshed"}`
+    : "";
+  return `${report.mode}: ${t.changed} ${verb}, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped${handlers} in ${
+    (report.durationMs / 1000).toFixed(2)
+  } s${report.mode === "apply" ? ` (run ${report.id})` : ""}`;
+}

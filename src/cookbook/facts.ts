@@ -1,0 +1,102 @@
+/**
+ * Facts about the machine, computed only when a cookbook uses them.
+ *
+ * @module
+ */
+import type { Probe } from "../exec/executor.ts";
+
+/** The names `{{ facts.NAME }}` accepts, with what each means. */
+export const FACTS: Record<string, string> = {
+  hostname: "short host name",
+  fqdn: "fully qualified domain name (hostname --fqdn)",
+  "os.id": "distribution id from /etc/os-release: debian, ubuntu",
+  "os.version_id": "distribution version: 12, 24.04",
+  "os.codename": "distribution code name: bookworm, noble",
+  cpu_count: "number of CPUs",
+  memory_mb: "total memory in MiB",
+  ipv4: "first non-loopback IPv4 address",
+  ipv4_all: "all non-loopback IPv4 addresses, space separated",
+  ipv6_all: "all non-loopback IPv6 addresses, space separated",
+  php_version: "PHP version installed, else the one apt would install: 8.2, 8.3",
+};
+
+const decoder = new TextDecoder();
+
+function osRelease(probe: Probe): Record<string, string> {
+  const data = probe.readFile("/etc/os-release") ?? probe.readFile("/usr/lib/os-release");
+  const fields: Record<string, string> = {};
+  for (const line of decoder.decode(data ?? new Uint8Array()).split("\n")) {
+    const match = /^([A-Z_]+)=("?)(.*)\2$/.exec(line.trim());
+    if (match) fields[match[1]] = match[3];
+  }
+  return fields;
+}
+
+function addresses(family: "IPv4" | "IPv6"): string[] {
+  return Deno.networkInterfaces()
+    .filter((i) => i.family === family && !i.address.startsWith("127.") && i.address !== "::1")
+    .map((i) => i.address);
+}
+
+async function phpVersion(probe: Probe): Promise<string> {
+  const installed = await probe.run([
+    "dpkg-query",
+    "-W",
+    "-f",
+    "${Package}\n",
+    "php*-fpm",
+    "php*-cli",
+  ]);
+  const fromDpkg = /^php(\d+\.\d+)-/m.exec(installed.code === 0 ? installed.stdout : "");
+  if (fromDpkg) return fromDpkg[1];
+  const policy = await probe.run(["apt-cache", "policy", "php"]);
+  const candidate = /Candidate:\s*(?:\d+:)?(\d+\.\d+)\+/.exec(policy.stdout);
+  if (candidate) return candidate[1];
+  throw new Error(
+    'PHP is not installed and apt has no candidate for package "php" (run apt-get update?)',
+  );
+}
+
+/**
+ * Returns a function that computes one fact by name (cached). Unknown names
+ * and facts that cannot be determined throw an Error with a message.
+ */
+export function factReader(probe: Probe): (name: string) => Promise<unknown> {
+  const cache = new Map<string, Promise<unknown>>();
+  const compute = async (name: string): Promise<unknown> => {
+    switch (name) {
+      case "hostname":
+        return Deno.hostname().split(".")[0];
+      case "fqdn": {
+        const result = await probe.run(["hostname", "--fqdn"]);
+        return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : Deno.hostname();
+      }
+      case "os.id":
+        return osRelease(probe).ID ?? "unknown";
+      case "os.version_id":
+        return osRelease(probe).VERSION_ID ?? "unknown";
+      case "os.codename":
+        return osRelease(probe).VERSION_CODENAME ?? "unknown";
+      case "cpu_count":
+        return navigator.hardwareConcurrency;
+      case "memory_mb": {
+        const meminfo = decoder.decode(probe.readFile("/proc/meminfo") ?? new Uint8Array());
+        return Math.round(Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / 1024);
+      }
+      case "ipv4":
+        return addresses("IPv4")[0] ?? "127.0.0.1";
+      case "ipv4_all":
+        return addresses("IPv4").join(" ");
+      case "ipv6_all":
+        return addresses("IPv6").join(" ");
+      case "php_version":
+        return await phpVersion(probe);
+      default:
+        throw new Error(`unknown fact "facts.${name}" (facts: ${Object.keys(FACTS).join(", ")})`);
+    }
+  };
+  return (name) => {
+    if (!cache.has(name)) cache.set(name, compute(name));
+    return cache.get(name)!;
+  };
+}

@@ -1,0 +1,446 @@
+/**
+ * Loads cookbooks: YAML with source positions → includes → vars and facts →
+ * schema validation → resources with ids, in run order.
+ *
+ * @module
+ */
+import { type Document, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import type { Probe } from "../exec/executor.ts";
+import { SECTIONS } from "../../resources/mod.ts";
+import type { ResourceKind } from "../../resources/resource.ts";
+import { splitCommand } from "../../resources/_argv.ts";
+import { cookbookSchema, knownKeys } from "./schema.ts";
+import {
+  CookbookError,
+  describeValue,
+  didYouMean,
+  formatPath,
+  type Position,
+  type Problem,
+} from "./errors.ts";
+import { hasPlaceholder, makeLookup, render } from "./template.ts";
+import { factReader } from "./facts.ts";
+
+/** One resource of a loaded cookbook. */
+export interface Resource {
+  kind: ResourceKind;
+  /** `file[/etc/nginx/nginx.conf]` */
+  id: string;
+  // deno-lint-ignore no-explicit-any
+  spec: any;
+  /** Where it was written. */
+  at: Position;
+  /** YAML path, e.g. `configure.files[0]`. */
+  path: string;
+  /** Section index in run order (0 = pre_install ... 5 = services). */
+  phase: number;
+}
+
+/** Cookbooks loaded together: every file read and their resources in declared order. */
+export interface Cookbook {
+  name: string;
+  version?: string;
+  description?: string;
+  /** Every cookbook file read, includes first. */
+  files: string[];
+  resources: Resource[];
+}
+
+interface Parsed {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  // deno-lint-ignore no-explicit-any
+  raw: any;
+}
+
+const decoder = new TextDecoder();
+
+function absolute(path: string, base = Deno.cwd()): string {
+  const joined = path.startsWith("/") ? path : `${base}/${path}`;
+  const parts: string[] = [];
+  for (const part of joined.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part && part !== ".") parts.push(part);
+  }
+  return `/${parts.join("/")}`;
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/")) || "/";
+}
+
+/** Maps YAML paths to positions in one parsed file. */
+function positionOf(parsed: Parsed, path: readonly PropertyKey[], key = false): Position {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const sub = path.slice(0, depth);
+    // deno-lint-ignore no-explicit-any
+    let node: any;
+    if (key && depth === path.length && depth > 0) {
+      // deno-lint-ignore no-explicit-any
+      const parent = parsed.doc.getIn(sub.slice(0, -1) as any[], true) as any;
+      // deno-lint-ignore no-explicit-any
+      node = parent?.items?.find((pair: any) => pair?.key?.value === sub.at(-1))?.key;
+    } else {
+      // deno-lint-ignore no-explicit-any
+      node = sub.length ? parsed.doc.getIn(sub as any[], true) : parsed.doc.contents;
+    }
+    if (node?.range) {
+      const { line, col } = parsed.lines.linePos(node.range[0]);
+      return { file: parsed.file, line, col };
+    }
+  }
+  return { file: parsed.file, line: 1, col: 1 };
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  // deno-lint-ignore no-explicit-any
+  return path.reduce((value: any, key) => value?.[key as string], raw);
+}
+
+/** Turns zod issues into problems with positions, "got ..." and "did you mean". */
+function zodProblems(parsed: Parsed, issues: z.core.$ZodIssue[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeys(issue.path);
+      for (const key of issue.keys) {
+        const path = [...issue.path, key];
+        const guess = didYouMean(key, known);
+        problems.push({
+          at: positionOf(parsed, path, true),
+          path: formatPath(path),
+          message: `unknown field${guess ? `; did you mean "${guess}"?` : ""}${
+            known.length ? ` (fields: ${known.join(", ")})` : ""
+          }`,
+        });
+      }
+      continue;
+    }
+    const found = valueAt(parsed.raw, issue.path);
+    const message = issue.code === "invalid_type" && issue.message.startsWith("Invalid input")
+      ? `expected ${issue.expected}`
+      : issue.message;
+    problems.push({
+      at: positionOf(parsed, issue.path),
+      path: formatPath(issue.path),
+      message: found === undefined && issue.code === "invalid_type"
+        ? `missing required field (${message})`
+        : `${message}, got ${describeValue(found)}`,
+    });
+  }
+  return problems;
+}
+
+/** Every string leaf of a value with its path. */
+function* strings(
+  value: unknown,
+  path: PropertyKey[] = [],
+): Generator<[PropertyKey[], string]> {
+  if (typeof value === "string") yield [path, value];
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) yield* strings(value[i], [...path, i]);
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k]);
+  }
+}
+
+function setAt(raw: unknown, path: readonly PropertyKey[], value: unknown): void {
+  // deno-lint-ignore no-explicit-any
+  const parent: any = valueAt(raw, path.slice(0, -1));
+  parent[path.at(-1) as string] = value;
+}
+
+/** Finds the directory that bounds `source:` paths: the git work tree, else the cookbook's folder. */
+function repoRoot(file: string): string {
+  for (let dir = dirOf(file);; dir = dirOf(dir)) {
+    try {
+      Deno.statSync(`${dir}/.git`);
+      return dir;
+    } catch { /* keep climbing */ }
+    if (dir === "/") return dirOf(file);
+  }
+}
+
+/** Loads and validates cookbooks; throws {@link CookbookError} with every problem found. */
+export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cookbook> {
+  const problems: Problem[] = [];
+  const parsed: Parsed[] = [];
+  const loading: string[] = [];
+
+  const parse = (file: string, from?: Position): void => {
+    if (parsed.some((p) => p.file === file)) return;
+    if (loading.includes(file)) {
+      problems.push({
+        at: from!,
+        path: "include",
+        message: `include cycle: ${[...loading, file].join(" -> ")}`,
+      });
+      return;
+    }
+    const data = probe.readFile(file);
+    if (data === null) {
+      problems.push({
+        at: from ?? { file, line: 1, col: 1 },
+        path: from ? "include" : "",
+        message: `cannot read cookbook "${file}": no such file`,
+      });
+      return;
+    }
+    const lines = new LineCounter();
+    const doc = parseDocument(decoder.decode(data), { lineCounter: lines, prettyErrors: false });
+    const self: Parsed = { file, doc, lines, raw: undefined };
+    if (doc.errors.length) {
+      for (const error of doc.errors) {
+        const { line, col } = lines.linePos(error.pos[0]);
+        problems.push({ at: { file, line, col }, path: "", message: error.message.split("\n")[0] });
+      }
+      return;
+    }
+    self.raw = doc.toJS() ?? {};
+    loading.push(file);
+    const includes = self.raw?.include;
+    if (Array.isArray(includes)) {
+      includes.forEach((inc, i) => {
+        if (typeof inc === "string") {
+          parse(absolute(inc, dirOf(file)), positionOf(self, ["include", i]));
+        }
+      });
+    }
+    loading.pop();
+    parsed.push(self);
+  };
+  for (const path of paths) parse(absolute(path));
+  if (problems.length) throw new CookbookError(problems);
+
+  // Vars: later files (the ones given on the command line) override included ones.
+  const vars: Record<string, unknown> = {};
+  for (const p of parsed) {
+    if (p.raw && typeof p.raw === "object" && p.raw.vars && typeof p.raw.vars === "object") {
+      Object.assign(vars, p.raw.vars);
+    }
+  }
+  const readFact = factReader(probe);
+  const facts = new Map<string, unknown>();
+  const factNames = new Set<string>();
+  const templateTexts = new Map<string, string>();
+  const rendered = new Map<string, string>();
+  for (const p of parsed) {
+    for (const [, text] of strings(p.raw)) {
+      for (const m of text.matchAll(/\{\{\s*facts\.([A-Za-z0-9_.]+)\s*\}\}/g)) factNames.add(m[1]);
+    }
+  }
+  const templateSources: { p: Parsed; path: PropertyKey[]; file: string }[] = [];
+  for (const p of parsed) {
+    const files = p.raw?.configure?.files;
+    if (!Array.isArray(files)) continue;
+    files.forEach((spec, i) => {
+      if (typeof spec?.template !== "string") return;
+      const file = absolute(spec.template, dirOf(p.file));
+      const data = probe.readFile(file);
+      if (data === null) {
+        problems.push({
+          at: positionOf(p, ["configure", "files", i, "template"]),
+          path: formatPath(["configure", "files", i, "template"]),
+          message: `template "${spec.template}" not found (looked for ${file})`,
+        });
+        return;
+      }
+      const text = decoder.decode(data);
+      templateTexts.set(file, text);
+      for (const m of text.matchAll(/\{\{\s*facts\.([A-Za-z0-9_.]+)\s*\}\}/g)) factNames.add(m[1]);
+      templateSources.push({ p, path: ["configure", "files", i], file });
+    });
+  }
+  const factErrors = new Map<string, string>();
+  await Promise.all([...factNames].map(async (name) => {
+    try {
+      facts.set(name, await readFact(name));
+    } catch (error) {
+      factErrors.set(name, (error as Error).message);
+    }
+  }));
+  const lookup = makeLookup(vars, (name) => {
+    if (factErrors.has(name)) throw new Error(`fact "facts.${name}": ${factErrors.get(name)}`);
+    return facts.get(name);
+  });
+  for (const [name, value] of Object.entries(vars)) {
+    if (typeof value === "string" && hasPlaceholder(value)) vars[name] = render(value, lookup);
+  }
+
+  // Render placeholders in every string outside vars, then validate.
+  for (const p of parsed) {
+    for (const [path, text] of [...strings(p.raw)]) {
+      if (path[0] === "vars" || !hasPlaceholder(text)) continue;
+      try {
+        setAt(p.raw, path, render(text, lookup));
+      } catch (error) {
+        problems.push({
+          at: positionOf(p, path),
+          path: formatPath(path),
+          message: (error as Error).message,
+        });
+      }
+    }
+  }
+  for (const t of templateSources) {
+    const text = templateTexts.get(t.file)!;
+    try {
+      rendered.set(`${t.p.file}#${formatPath(t.path)}`, render(text, lookup));
+    } catch (error) {
+      problems.push({
+        at: { file: t.file, ...lineCol(text, text.indexOf("{{")) },
+        path: formatPath([...t.path, "template"]),
+        message: (error as Error).message,
+      });
+    }
+  }
+
+  const resources: Resource[] = [];
+  for (const p of parsed) {
+    const result = cookbookSchema.safeParse(p.raw);
+    if (!result.success) {
+      problems.push(...zodProblems(p, result.error.issues));
+      continue;
+    }
+    SECTIONS.forEach((section, phase) => {
+      // deno-lint-ignore no-explicit-any
+      const items = valueAt(result.data, section.path) as any[] | undefined;
+      items?.forEach((spec, i) => {
+        const path = [...section.path, i];
+        const at = positionOf(p, path);
+        const check = checkSpec(section.kind.kind, spec, p, path);
+        problems.push(...check);
+        resources.push({
+          kind: section.kind as unknown as ResourceKind,
+          id: (section.kind as unknown as ResourceKind).id(spec),
+          spec,
+          at,
+          path: formatPath(path),
+          phase,
+        });
+      });
+    });
+  }
+  problems.push(...crossCheck(resources));
+  if (problems.length) throw new CookbookError(problems);
+  const top = parsed.at(-1)!.raw;
+  return {
+    name: typeof top.name === "string" ? top.name : parsed.at(-1)!.file,
+    version: top.version === undefined ? undefined : String(top.version),
+    description: top.description,
+    files: parsed.map((p) => p.file),
+    resources,
+  };
+
+  /** Per-resource checks beyond the schema: file sources, command splitting. */
+  // deno-lint-ignore no-explicit-any
+  function checkSpec(kind: string, spec: any, p: Parsed, path: PropertyKey[]): Problem[] {
+    const here = (field: string, message: string): Problem => ({
+      at: positionOf(p, [...path, field]),
+      path: formatPath([...path, field]),
+      message,
+    });
+    if (kind === "file") {
+      const given = ["content", "source", "template"].filter((k) => spec[k] !== undefined);
+      if (given.length > 1) {
+        return [
+          here(
+            given[1],
+            `only one of content, source, template may be given (found ${given.join(", ")})`,
+          ),
+        ];
+      }
+      if (spec.state === "absent" && given.length) {
+        return [here(given[0], `a file with state: absent takes no ${given[0]}`)];
+      }
+      if (spec.source !== undefined) {
+        const root = repoRoot(p.file);
+        const wanted = absolute(spec.source, dirOf(p.file));
+        let real: string;
+        try {
+          real = Deno.realPathSync(wanted);
+        } catch {
+          return [here("source", `source file "${spec.source}" not found (looked for ${wanted})`)];
+        }
+        if (real !== root && !real.startsWith(`${root}/`)) {
+          return [
+            here("source", `source "${spec.source}" is outside the cookbook repository ${root}`),
+          ];
+        }
+        spec.sourcePath = real;
+      }
+      if (spec.template !== undefined) spec.content = rendered.get(`${p.file}#${formatPath(path)}`);
+      return [];
+    }
+    if (kind === "command") {
+      const problems: Problem[] = [];
+      for (const field of ["command", "unless", "onlyif"]) {
+        if (typeof spec[field] !== "string" || spec.shell) continue;
+        const split = splitCommand(spec[field]);
+        if (!Array.isArray(split)) problems.push(here(field, split.error));
+      }
+      if (spec.shell && Array.isArray(spec.command)) {
+        problems.push(here("command", "shell: true takes a command string, not a list"));
+      }
+      return problems;
+    }
+    return [];
+  }
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  return { line: before.split("\n").length, col: offset - before.lastIndexOf("\n") };
+}
+
+/** Checks that involve several resources: duplicates, requires, restart_on/reload_on targets. */
+function crossCheck(resources: Resource[]): Problem[] {
+  const problems: Problem[] = [];
+  const byId = new Map<string, Resource>();
+  for (const r of resources) {
+    const first = byId.get(r.id);
+    if (first) {
+      problems.push({
+        at: r.at,
+        path: r.path,
+        message:
+          `duplicate resource ${r.id}: already declared at ${first.at.file}:${first.at.line}:${first.at.col}`,
+      });
+    } else byId.set(r.id, r);
+  }
+  for (const r of resources) {
+    for (const field of ["requires", "restart_on", "reload_on"]) {
+      const targets: string[] = r.spec[field] ?? [];
+      targets.forEach((target, i) => {
+        const id = resolveTarget(target, byId);
+        if (id) return;
+        const guess = didYouMean(target, byId.keys());
+        problems.push({
+          at: r.at,
+          path: `${r.path}.${field}[${i}]`,
+          message: `"${target}" is not a resource in these cookbooks${
+            guess ? `; did you mean "${guess}"?` : ""
+          }`,
+        });
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Resolves a `requires` / `restart_on` entry (an id, or a bare path meaning the
+ * file or directory at it) to a resource id, or `undefined` when none matches.
+ */
+export function resolveTarget(
+  target: string,
+  ids: { has(id: string): boolean },
+): string | undefined {
+  if (ids.has(target)) return target;
+  for (const kind of ["file", "directory", "package", "service", "command"]) {
+    if (ids.has(`${kind}[${target}]`)) return `${kind}[${target}]`;
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+/**
+ * The cookbook document schema: the seed design's format plus extensions.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { commandSchema } from "../../resources/command.ts";
+import { directorySchema } from "../../resources/directory.ts";
+import { fileSchema } from "../../resources/file.ts";
+import { packageSchema } from "../../resources/apt_package.ts";
+import { serviceSchema } from "../../resources/service.ts";
+
+const list = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item, { error: `expected a list of ${what}` }).optional();
+
+/** A whole cookbook file. */
+export const cookbookSchema = z.strictObject({
+  name: z.string().optional().describe("Name of the configuration."),
+  version: z.union([z.string(), z.number()]).optional().describe("Version of the cookbook."),
+  description: z.string().optional().describe("What the cookbook sets up."),
+  vars: z.record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+      error: "expected a variable name like app_port",
+    }),
+    z.unknown(),
+  ).optional().describe("Variables for {{ name }} placeholders."),
+  include: list(z.string(), "cookbook paths").describe(
+    "Other cookbooks (relative paths) whose resources come first.",
+  ),
+  install: z.strictObject({
+    pre_install: list(commandSchema, "commands"),
+    install: list(packageSchema, "packages"),
+    post_install: list(commandSchema, "commands"),
+  }, { error: "expected a mapping with pre_install, install, post_install" }).optional(),
+  configure: z.strictObject({
+    directories: list(directorySchema, "directories"),
+    files: list(fileSchema, "files"),
+    services: list(serviceSchema, "services"),
+  }, { error: "expected a mapping with directories, files, services" }).optional(),
+}, { error: "expected a mapping (name, install, configure, ...)" });
+
+/** The field names an object schema accepts at `path` inside the cookbook, for "did you mean". */
+export function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = cookbookSchema;
+  for (const part of [...path, null]) {
+    // deno-lint-ignore no-explicit-any
+    let def = (schema as any)?._zod?.def;
+    while (def && (def.type === "optional" || def.type === "default" || def.type === "pipe")) {
+      def = (def.innerType ?? def.in)?._zod?.def;
+    }
+    if (part === null) return def?.type === "object" ? Object.keys(def.shape) : [];
+    if (def?.type === "object" && typeof part === "string") schema = def.shape[part];
+    else if (def?.type === "array" && typeof part === "number") schema = def.element;
+    else return [];
+  }
+  return [];
+}

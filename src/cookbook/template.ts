@@ -1,0 +1,61 @@
+/**
+ * `{{ name }}` templating: vars by name, facts as `facts.x`.
+ *
+ * @module
+ */
+
+/** Looks up a dotted name (`app_port`, `facts.os.id`); throws a message when unknown. */
+export type Lookup = (name: string) => unknown;
+
+const PLACEHOLDER = /(\\?)\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}/g;
+
+/** Whether `text` holds a placeholder. */
+export function hasPlaceholder(text: string): boolean {
+  PLACEHOLDER.lastIndex = 0;
+  return PLACEHOLDER.test(text);
+}
+
+/**
+ * Fills in every `{{ name }}` of `text`. `\{{ name }}` stays literal (without
+ * the backslash); braces that do not hold a plain name are left alone.
+ */
+export function render(text: string, lookup: Lookup): string {
+  if (!text.includes("{{")) return text;
+  return text.replace(PLACEHOLDER, (match, escape: string, name: string) => {
+    if (escape) return match.slice(1);
+    const value = lookup(name);
+    if (value === null || typeof value === "object") {
+      throw new Error(
+        `"{{ ${name} }}" is ${Array.isArray(value) ? "a list" : "not a single value"}`,
+      );
+    }
+    return String(value);
+  });
+}
+
+/** A lookup over vars and lazily computed facts, with a clear error for unknown names. */
+export function makeLookup(
+  vars: Record<string, unknown>,
+  facts: (name: string) => unknown,
+): Lookup {
+  return (name) => {
+    if (name.startsWith("facts.")) return facts(name.slice("facts.".length));
+    const [head, ...rest] = name.split(".");
+    if (!(head in vars)) {
+      const known = Object.keys(vars);
+      throw new Error(
+        `unknown variable "${head}"${
+          known.length ? ` (vars: ${known.join(", ")})` : " (no vars defined)"
+        }`,
+      );
+    }
+    let value: unknown = vars[head];
+    for (const key of rest) {
+      if (value === null || typeof value !== "object" || !(key in value)) {
+        throw new Error(`unknown variable "${name}"`);
+      }
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+  };
+}

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import type { Resource } from "../cookbook/load.ts";
+import type { ResourceKind } from "../../resources/resource.ts";
+import { CookbookError } from "../cookbook/errors.ts";
+import { order } from "./order.ts";
+
+const kind = { kind: "x" } as unknown as ResourceKind;
+const res = (id: string, phase: number, requires?: string[]): Resource => ({
+  kind,
+  id,
+  spec: requires ? { requires } : {},
+  at: { file: "a.yaml", line: phase + 1, col: 1 },
+  path: id,
+  phase,
+});
+
+Deno.test("order runs sections in phase order and declared order inside a section", () => {
+  const sorted = order([
+    res("file[/b]", 4),
+    res("package[a]", 1),
+    res("file[/a]", 4),
+    res("command[x]", 0),
+  ]);
+  assert.deepEqual(sorted.map((r) => r.id), ["command[x]", "package[a]", "file[/b]", "file[/a]"]);
+});
+
+Deno.test("order moves a resource after what it requires, and no further", () => {
+  const sorted = order([
+    res("command[early]", 0, ["file[/conf]"]),
+    res("package[a]", 1),
+    res("file[/conf]", 4),
+    res("file[/other]", 4),
+  ]);
+  assert.deepEqual(sorted.map((r) => r.id), [
+    "package[a]",
+    "file[/conf]",
+    "command[early]",
+    "file[/other]",
+  ]);
+});
+
+Deno.test("order accepts a bare path in requires", () => {
+  const sorted = order([res("command[x]", 0, ["/conf"]), res("file[/conf]", 4)]);
+  assert.deepEqual(sorted.map((r) => r.id), ["file[/conf]", "command[x]"]);
+});
+
+Deno.test("order rejects a requires cycle naming its members", () => {
+  assert.throws(
+    () =>
+      order([
+        res("file[/a]", 4, ["file[/b]"]),
+        res("file[/b]", 4, ["file[/a]"]),
+        res("file[/c]", 4),
+      ]),
+    (e: unknown) =>
+      e instanceof CookbookError &&
+      /requires cycle among file\[\/a\], file\[\/b\]/.test(e.message) &&
+      e.problems.length === 2,
+  );
+});

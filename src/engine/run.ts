@@ -1,0 +1,252 @@
+/**
+ * The engine: for each group of consecutive resources of one kind, read the
+ * machine, diff, and (when applying) make the changes; then run handlers.
+ *
+ * @module
+ */
+import type { Executor, Probe } from "../exec/executor.ts";
+import type { Cookbook, Resource } from "../cookbook/load.ts";
+import { resolveTarget } from "../cookbook/load.ts";
+import type { Change, ResourceContext } from "../../resources/resource.ts";
+import { order, requirements } from "./order.ts";
+import {
+  type HandlerResult,
+  newRunId,
+  type ResourceResult,
+  type RunReport,
+  totals,
+} from "./report.ts";
+
+/** Callbacks for live output while the engine works. */
+export interface RunEvents {
+  result?(result: ResourceResult): void;
+  handler?(result: HandlerResult): void;
+  progress?(line: string): void;
+  warning?(message: string): void;
+}
+
+/** Plan: read and diff only, through a probe that cannot change anything. */
+export interface PlanTarget {
+  mode: "plan";
+  probe: Probe;
+}
+
+/** Apply: read, diff and change through the executor. */
+export interface ApplyTarget {
+  mode: "apply";
+  exec: Executor;
+}
+
+/** Plans or applies cookbooks and returns the run report. */
+export async function run(
+  cookbook: Cookbook,
+  target: PlanTarget | ApplyTarget,
+  events: RunEvents = {},
+): Promise<RunReport> {
+  const started = performance.now();
+  const startedAt = new Date();
+  const probe = target.mode === "plan" ? target.probe : target.exec;
+  const changed = new Set<string>();
+  const warned = new Set<string>();
+  const ctx: ResourceContext = {
+    mode: target.mode,
+    changed,
+    progress: (line) => events.progress?.(line),
+    warnOnce: (message) => {
+      if (!warned.has(message)) events.warning?.(message);
+      warned.add(message);
+    },
+  };
+  const sorted = order(cookbook.resources);
+  const ids = new Set(sorted.map((r) => r.id));
+  const results = new Map<string, ResourceResult>();
+  const record = (r: ResourceResult) => {
+    results.set(r.id, r);
+    if (r.status === "changed") changed.add(r.id);
+    events.result?.(r);
+  };
+
+  for (const group of groups(sorted)) {
+    const runnable: Resource[] = [];
+    for (const r of group) {
+      const blocked = requirements(r, ids).filter((id) => {
+        const status = results.get(id)?.status;
+        return status === "failed" || status === "skipped";
+      });
+      if (blocked.length && target.mode === "apply") {
+        record(result(r, "skipped", [], 0, `requires ${blocked.join(", ")}, which did not apply`));
+      } else runnable.push(r);
+    }
+    if (!runnable.length) continue;
+    await runGroup(runnable, target, probe, ctx, record);
+  }
+
+  const handlers = await runHandlers(sorted, results, target, ctx, events);
+  const resources = sorted.map((r) => results.get(r.id)!);
+  const t = totals(resources, handlers);
+  return {
+    id: newRunId(startedAt),
+    mode: target.mode,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - started),
+    cookbooks: cookbook.files,
+    resources,
+    handlers,
+    totals: t,
+    result: t.failed ? "failed" : "ok",
+  };
+}
+
+function result(
+  r: Resource,
+  status: ResourceResult["status"],
+  changes: Change[],
+  durationMs: number,
+  error?: string,
+): ResourceResult {
+  return {
+    id: r.id,
+    kind: r.kind.kind,
+    status,
+    changes,
+    ...(error ? { error } : {}),
+    durationMs: Math.round(durationMs * 10) / 10,
+    at: `${r.at.file}:${r.at.line}:${r.at.col}`,
+  };
+}
+
+/** Consecutive runs of resources of the same kind. */
+function groups(resources: Resource[]): Resource[][] {
+  const out: Resource[][] = [];
+  for (const r of resources) {
+    const last = out.at(-1);
+    if (last && last[0].kind === r.kind) last.push(r);
+    else out.push([r]);
+  }
+  return out;
+}
+
+async function runGroup(
+  group: Resource[],
+  target: PlanTarget | ApplyTarget,
+  probe: Probe,
+  ctx: ResourceContext,
+  record: (r: ResourceResult) => void,
+): Promise<void> {
+  const kind = group[0].kind;
+  const started = performance.now();
+  let currents: unknown[];
+  try {
+    currents = await kind.read(group.map((r) => r.spec), probe, ctx);
+  } catch (error) {
+    const message = `cannot read current state: ${(error as Error).message}`;
+    for (const r of group) record(result(r, "failed", [], performance.now() - started, message));
+    return;
+  }
+  const readMs = (performance.now() - started) / group.length;
+  const pending: { r: Resource; changes: Change[]; sha256?: string }[] = [];
+  group.forEach((r, i) => {
+    const changes = kind.diff(r.spec, currents[i]);
+    const sha256 = (currents[i] as { sha256?: string } | null)?.sha256;
+    if (!changes.length) {
+      record({ ...result(r, "unchanged", [], readMs), ...(sha256 ? { sha256 } : {}) });
+    } else pending.push({ r, changes, sha256 });
+  });
+  if (!pending.length) return;
+  if (target.mode === "plan") {
+    for (const p of pending) record(result(p.r, "changed", p.changes, readMs));
+    return;
+  }
+  const applyStarted = performance.now();
+  let outcomes;
+  try {
+    outcomes = await kind.apply(
+      pending.map((p) => ({ spec: p.r.spec, changes: p.changes })),
+      target.exec,
+      ctx,
+    );
+  } catch (error) {
+    outcomes = pending.map(() => ({ ok: false as const, error: (error as Error).message }));
+  }
+  const applyMs = (performance.now() - applyStarted) / pending.length;
+  pending.forEach((p, i) => {
+    const outcome = outcomes[i];
+    const after = p.changes.find((c) => c.field === "content")?.after;
+    const sha256 = typeof after === "string" ? after : p.sha256;
+    record({
+      ...result(
+        p.r,
+        outcome.ok ? "changed" : "failed",
+        p.changes,
+        readMs + applyMs,
+        outcome.ok ? undefined : outcome.error,
+      ),
+      ...(sha256 && outcome.ok ? { sha256 } : {}),
+    });
+  });
+}
+
+/**
+ * Restarts or reloads each service once, in the order its triggers changed,
+ * for triggers that changed in this run (also when a later resource failed).
+ * A service that was just started by this run is not restarted again.
+ */
+async function runHandlers(
+  sorted: Resource[],
+  results: Map<string, ResourceResult>,
+  target: PlanTarget | ApplyTarget,
+  ctx: ResourceContext,
+  events: RunEvents,
+): Promise<HandlerResult[]> {
+  const ids = new Set(results.keys());
+  const changedOrder = sorted.map((r) => r.id).filter((id) =>
+    results.get(id)?.status === "changed"
+  );
+  const due: { r: Resource; action: "restart" | "reload"; triggeredBy: string[]; first: number }[] =
+    [];
+  for (const r of sorted) {
+    if (!r.kind.refresh) continue;
+    const own = results.get(r.id);
+    if (own?.status === "failed" || own?.status === "skipped") continue;
+    if (own?.changes.some((c) => c.field === "state" && c.after !== "stopped")) continue;
+    const hits = (field: string) =>
+      (r.spec[field] ?? []).map((t: string) => resolveTarget(t, ids)!).filter((id: string) =>
+        results.get(id)?.status === "changed"
+      ) as string[];
+    const restart = hits("restart_on");
+    const reload = hits("reload_on");
+    const triggeredBy = restart.length ? restart : reload;
+    if (!triggeredBy.length) continue;
+    if (own?.changes.some((c) => c.field === "state" && c.after === "stopped")) continue;
+    due.push({
+      r,
+      action: restart.length ? "restart" : "reload",
+      triggeredBy,
+      first: Math.min(...triggeredBy.map((id) => changedOrder.indexOf(id))),
+    });
+  }
+  due.sort((a, b) => a.first - b.first);
+  const out: HandlerResult[] = [];
+  for (const d of due) {
+    const started = performance.now();
+    let outcome: { ok: true } | { ok: false; error: string } = { ok: true };
+    if (target.mode === "apply") {
+      try {
+        outcome = await d.r.kind.refresh!(d.r.spec, d.action, target.exec, ctx);
+      } catch (error) {
+        outcome = { ok: false, error: (error as Error).message };
+      }
+    }
+    const h: HandlerResult = {
+      id: d.r.id,
+      action: d.action,
+      triggeredBy: d.triggeredBy,
+      status: outcome.ok ? "changed" : "failed",
+      ...(outcome.ok ? {} : { error: outcome.error }),
+      durationMs: Math.round(performance.now() - started),
+    };
+    out.push(h);
+    events.handler?.(h);
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+/**
+ * Where cm keeps its state: `/var/lib/config-manager` unless `--state-dir` or
+ * `CM_STATE_DIR` says otherwise.
+ *
+ * @module
+ */
+
+/** The default state directory (the seed design's). */
+export const DEFAULT_STATE_DIR = "/var/lib/config-manager";
+
+/** The files under one state directory. */
+export interface StatePaths {
+  dir: string;
+  state: string;
+  lock: string;
+  runs: string;
+  repo: string;
+}
+
+/** Resolves the state directory: flag, then `CM_STATE_DIR`, then the default. */
+export function statePaths(flag?: string): StatePaths {
+  const dir = (flag ?? Deno.env.get("CM_STATE_DIR") ?? DEFAULT_STATE_DIR).replace(/\/+$/, "") ||
+    "/";
+  return {
+    dir,
+    state: `${dir}/state.json`,
+    lock: `${dir}/lock`,
+    runs: `${dir}/runs`,
+    repo: `${dir}/repo`,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The state file and run reports, written atomically through the executor.
+ *
+ * @module
+ */
+import type { Executor, Probe } from "../exec/executor.ts";
+import type { RunReport } from "../engine/report.ts";
+import type { StatePaths } from "./paths.ts";
+
+/** What cm remembers about one resource between runs. */
+export interface ResourceState {
+  status: string;
+  /** When it last changed (ISO time). */
+  changedAt?: string;
+  sha256?: string;
+}
+
+/** The state file: the last run and every managed resource. */
+export interface State {
+  version: 1;
+  lastRun?: { id: string; at: string; result: string; mode: string; commit?: string };
+  resources: Record<string, ResourceState>;
+  /** Facts cm sync keeps: current commit, last good commit, last sync. */
+  sync?: Record<string, unknown>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Reads the state file; a missing file is an empty state. */
+export function readState(probe: Probe, paths: StatePaths): State {
+  const data = probe.readFile(paths.state);
+  if (!data) return { version: 1, resources: {} };
+  try {
+    return JSON.parse(decoder.decode(data));
+  } catch (error) {
+    throw new Error(`state file ${paths.state} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Writes the state file atomically (0600). */
+export function writeState(exec: Executor, paths: StatePaths, state: State): void {
+  exec.mkdir(paths.dir, { mode: 0o700 });
+  exec.writeFile(paths.state, encoder.encode(JSON.stringify(state, null, 1) + "\n"), {
+    mode: 0o600,
+  });
+}
+
+/** Folds a finished apply into the state and saves the report under runs/. */
+export function recordRun(exec: Executor, paths: StatePaths, report: RunReport): State {
+  const state = readState(exec, paths);
+  for (const r of report.resources) {
+    const previous = state.resources[r.id];
+    state.resources[r.id] = {
+      status: r.status,
+      changedAt: r.status === "changed" ? report.startedAt : previous?.changedAt,
+      ...(r.sha256 ? { sha256: r.sha256 } : previous?.sha256 ? { sha256: previous.sha256 } : {}),
+    };
+  }
+  state.lastRun = {
+    id: report.id,
+    at: report.startedAt,
+    result: report.result,
+    mode: report.mode,
+    ...(report.commit ? { commit: report.commit } : {}),
+  };
+  exec.mkdir(paths.runs, { mode: 0o700 });
+  exec.writeFile(
+    `${paths.runs}/${report.id}.json`,
+    encoder.encode(JSON.stringify(report, null, 1) + "\n"),
+    { mode: 0o600 },
+  );
+  writeState(exec, paths, state);
+  return state;
+}
+
+/** Run ids under runs/, oldest first. */
+export function listRuns(paths: StatePaths): string[] {
+  try {
+    return [...Deno.readDirSync(paths.runs)]
+      .filter((e) => e.isFile && e.name.endsWith(".json"))
+      .map((e) => e.name.slice(0, -5))
+      .sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+/** Reads one run report by id (or a unique prefix of one). */
+export function readRun(probe: Probe, paths: StatePaths, id: string): RunReport | null {
+  const match = listRuns(paths).filter((r) => r === id || r.startsWith(id));
+  if (match.length !== 1) return null;
+  const data = probe.readFile(`${paths.runs}/${match[0]}.json`);
+  return data ? JSON.parse(decoder.decode(data)) : null;
+}

@@ -1,0 +1,40 @@
+/**
+ * Runs cm as a process, exactly as shipped: `deno run` with the compile
+ * permission flags of src/permissions.ts.
+ *
+ * @module
+ */
+import { cmCommand } from "../scripts/cm_command.ts";
+
+/** What a cm run printed and its exit code. */
+export interface CmResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cm ...args`; `env` is added to a clean environment (PATH, HOME). */
+export async function runCm(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<CmResult> {
+  const [bin, ...rest] = cmCommand(args);
+  const { code, stdout, stderr } = await new Deno.Command(bin, {
+    args: rest,
+    cwd: options.cwd,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      ...options.env,
+    },
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+/** A fresh temporary directory, removed when disposed. */
+export async function tempDir(prefix = "cm-test-"): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
