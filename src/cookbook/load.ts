@@ -119,9 +119,16 @@ function zodProblems(parsed: Parsed, issues: z.core.$ZodIssue[]): Problem[] {
       continue;
     }
     const found = valueAt(parsed.raw, issue.path);
-    const message = issue.code === "invalid_type" && issue.message.startsWith("Invalid input")
-      ? `expected ${issue.expected}`
-      : issue.message;
+    let message = issue.message;
+    if (issue.code === "invalid_type" && message.startsWith("Invalid input")) {
+      message = `expected ${issue.expected}`;
+    } else if (issue.code === "invalid_value") {
+      const values = issue.values.map(String);
+      const guess = typeof found === "string" ? didYouMean(found, values) : undefined;
+      message = `expected one of ${values.map((v) => `"${v}"`).join(", ")}${
+        guess ? ` (did you mean "${guess}"?)` : ""
+      }`;
+    }
     problems.push({
       at: positionOf(parsed, issue.path),
       path: formatPath(issue.path),
@@ -324,7 +331,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     });
   }
   problems.push(...crossCheck(resources));
-  if (problems.length) throw new CookbookError(problems);
+  if (problems.length) throw new CookbookError(sortProblems(problems));
   const top = parsed.at(-1)!.raw;
   return {
     name: typeof top.name === "string" ? top.name : parsed.at(-1)!.file,
@@ -388,6 +395,12 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     }
     return [];
   }
+}
+
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) =>
+    a.at.file.localeCompare(b.at.file) || a.at.line - b.at.line || a.at.col - b.at.col
+  );
 }
 
 function lineCol(text: string, offset: number): { line: number; col: number } {
