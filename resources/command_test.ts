@@ -1,0 +1,288 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../src/exec/real.ts";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import type { Executor, RunOptions } from "../src/exec/executor.ts";
+import {
+  command,
+  commandProblems,
+  commandSchema,
+  type CommandSpec,
+  splitCommand,
+} from "./command.ts";
+import type { Change, Mode, ResourceContext } from "./resource.ts";
+
+function ctx(mode: Mode = "apply", progress: string[] = []): ResourceContext {
+  return { mode, changed: new Set(), progress: (l) => progress.push(l), warnOnce() {} };
+}
+
+function spec(fields: Record<string, unknown>): CommandSpec {
+  return commandSchema.parse(fields);
+}
+
+async function changesOf(s: CommandSpec, exec: Executor, mode: Mode): Promise<Change[]> {
+  const [state] = await command.read([s], exec, ctx(mode));
+  return command.diff(s, state);
+}
+
+async function converge(s: CommandSpec, exec: Executor) {
+  const changes = await changesOf(s, exec, "apply");
+  const outcomes = changes.length ? await command.apply([{ spec: s, changes }], exec, ctx()) : [];
+  return { changes, outcome: outcomes[0] };
+}
+
+Deno.test("command id is its name, or else its text", () => {
+  assert.equal(
+    command.id(spec({ command: "apt-get update", name: "refresh" })),
+    "command[refresh]",
+  );
+  assert.equal(
+    command.id(spec({ command: "/usr/bin/apt-get update" })),
+    "command[/usr/bin/apt-get update]",
+  );
+  assert.equal(command.id(spec({ command: ["echo", "a b"] })), "command[echo 'a b']");
+});
+
+Deno.test("command splits a string into argv without a shell", async () => {
+  const exec = new RecordingExecutor();
+  const { changes, outcome } = await converge(
+    spec({ command: `/bin/systemctl enable "my unit"` }),
+    exec,
+  );
+  assert.deepEqual(changes, [{
+    field: "run",
+    before: null,
+    after: `/bin/systemctl enable "my unit"`,
+    note: "runs every time (no guard)",
+  }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [["/bin/systemctl", "enable", "my unit"]]);
+});
+
+Deno.test("command with sudo runs through sudo -n only when not root", async () => {
+  const asRoot = new RecordingExecutor();
+  await converge(spec({ command: "/usr/bin/apt-get update", sudo: true }), asRoot);
+  assert.deepEqual(asRoot.calls, [["/usr/bin/apt-get", "update"]]);
+
+  const asUser = new RecordingExecutor().on(["sudo", "-n", "--", "false"], { code: 1 });
+  asUser.root = false;
+  await converge(spec({ command: "/usr/bin/apt-get update", sudo: true, unless: "false" }), asUser);
+  assert.deepEqual(asUser.calls, [
+    ["sudo", "-n", "--", "false"],
+    ["sudo", "-n", "--", "false"],
+    ["sudo", "-n", "--", "/usr/bin/apt-get", "update"],
+  ]);
+
+  const noSudo = new RecordingExecutor();
+  noSudo.root = false;
+  await converge(spec({ command: "id" }), noSudo);
+  assert.deepEqual(noSudo.calls, [["id"]]);
+});
+
+Deno.test("command with shell: true runs /bin/sh -c with the text", async () => {
+  const exec = new RecordingExecutor();
+  const script = "curl -fsSL https://example.org/x | sh\n";
+  await converge(spec({ command: script, shell: true, onlyif: "test -x /usr/bin/curl" }), exec);
+  assert.deepEqual(exec.calls, [
+    ["/bin/sh", "-c", "test -x /usr/bin/curl"],
+    ["/bin/sh", "-c", "test -x /usr/bin/curl"],
+    ["/bin/sh", "-c", script],
+  ]);
+});
+
+Deno.test("command refuses shell syntax without shell: true, at load time and at apply", async () => {
+  const s = spec({ command: "cat /etc/passwd | grep root" });
+  assert.deepEqual(commandProblems(s), [{
+    path: "command",
+    message:
+      `"|" needs a shell: use "shell: true" or quote it (command: "cat /etc/passwd | grep root")`,
+  }]);
+  const exec = new RecordingExecutor();
+  const { outcome } = await converge(s, exec);
+  assert.equal(outcome.ok, false);
+  assert.match((outcome as { error: string }).error, /use "shell: true"/);
+  assert.deepEqual(exec.calls, []);
+  assert.ok(!Array.isArray(splitCommand("echo $HOME")));
+});
+
+Deno.test("command refuses an argv list with shell: true and reports bad guards", () => {
+  assert.deepEqual(
+    commandProblems(spec({ command: ["echo", "hi"], shell: true, unless: "test -f /x && true" })),
+    [
+      {
+        path: "command",
+        message: "shell: true needs the command as one string (a list is already an argv)",
+      },
+    ],
+  );
+  assert.deepEqual(
+    commandProblems(spec({ command: "echo", unless: "test -f /x && true" })).map((p) => p.path),
+    ["unless"],
+  );
+  assert.deepEqual(commandProblems(spec({ command: "echo", unless: ["test", "a&b"] })), []);
+});
+
+Deno.test("command with creates is skipped when the path exists, in plans too", async () => {
+  const exec = new RecordingExecutor().put("/opt/app/installed", "");
+  const s = spec({ command: "/opt/app/install.sh", creates: "/opt/app/installed" });
+  assert.deepEqual(await changesOf(s, exec, "plan"), []);
+  assert.deepEqual(await changesOf(s, exec, "apply"), []);
+  assert.deepEqual(exec.calls, []);
+  const missing = spec({ command: "/opt/app/install.sh", creates: "/opt/app/other" });
+  assert.deepEqual(await changesOf(missing, exec, "plan"), [{
+    field: "run",
+    before: null,
+    after: "/opt/app/install.sh",
+    note: 'runs: "/opt/app/other" does not exist',
+  }]);
+});
+
+Deno.test("command with unless is skipped when the guard exits 0", async () => {
+  const exec = new RecordingExecutor().on(["dpkg-query"], { code: 0 });
+  const s = spec({ command: "/usr/local/bin/setup", unless: "dpkg-query -W nginx" });
+  const { changes } = await converge(s, exec);
+  assert.deepEqual(changes, []);
+  assert.deepEqual(exec.calls, [["dpkg-query", "-W", "nginx"]]);
+});
+
+Deno.test("command with unless runs when the guard fails, checking it again before running", async () => {
+  const exec = new RecordingExecutor().on(["dpkg-query"], { code: 1 });
+  const s = spec({ command: "/usr/local/bin/setup", unless: "dpkg-query -W nginx" });
+  const { changes, outcome } = await converge(s, exec);
+  assert.equal(changes[0].note, "runs: `dpkg-query -W nginx` exited 1");
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [
+    ["dpkg-query", "-W", "nginx"],
+    ["dpkg-query", "-W", "nginx"],
+    ["/usr/local/bin/setup"],
+  ]);
+});
+
+Deno.test("command guards are re-checked at apply: an earlier command may satisfy them", async () => {
+  const exec = new RecordingExecutor();
+  const first = spec({ command: "/bin/make-it" });
+  const second = spec({ command: "/bin/make-it-again", creates: "/made" });
+  const states = await command.read([first, second], exec, ctx());
+  const items = [first, second].map((s, i) => ({ spec: s, changes: command.diff(s, states[i]) }));
+  assert.equal(items[1].changes.length, 1);
+  exec.on(["/bin/make-it"], () => {
+    exec.put("/made", "");
+    return { code: 0 };
+  });
+  const outcomes = await command.apply(items, exec, ctx());
+  assert.deepEqual(outcomes, [{ ok: true }, { ok: true }]);
+  assert.deepEqual(exec.calls, [["/bin/make-it"]]);
+});
+
+Deno.test("command with onlyif is skipped when the guard exits non-zero", async () => {
+  const exec = new RecordingExecutor().on(["test"], { code: 1 });
+  const { changes } = await converge(
+    spec({ command: "systemctl reload nginx", onlyif: ["test", "-f", "/run/nginx.pid"] }),
+    exec,
+  );
+  assert.deepEqual(changes, []);
+  assert.deepEqual(exec.calls, [["test", "-f", "/run/nginx.pid"]]);
+});
+
+Deno.test("command plan does not run unless or onlyif guards and says so", async () => {
+  const exec = new RecordingExecutor();
+  const s = spec({ command: "/bin/setup", unless: "test -f /x" });
+  assert.deepEqual(await changesOf(s, exec, "plan"), [{
+    field: "run",
+    before: null,
+    after: "/bin/setup",
+    note: "would run unless `test -f /x` succeeds (guard not run in plan)",
+  }]);
+  const both = spec({ command: "/bin/setup", unless: "test -f /x", onlyif: "test -d /y" });
+  assert.equal(
+    (await changesOf(both, exec, "plan"))[0].note,
+    "would run unless `test -f /x` succeeds and if `test -d /y` succeeds (guards not run in plan)",
+  );
+  assert.deepEqual(exec.calls, []);
+});
+
+Deno.test("command plan runs guards marked readonly_guards", async () => {
+  const exec = new RecordingExecutor().on(["test"], { code: 0 });
+  const s = spec({ command: "/bin/setup", unless: "test -f /x", readonly_guards: true });
+  assert.deepEqual(await changesOf(s, exec, "plan"), []);
+  assert.deepEqual(exec.calls, [["test", "-f", "/x"]]);
+});
+
+Deno.test("command passes cwd, env and timeout to the run, and streams output lines", async () => {
+  let seen: RunOptions | undefined;
+  const exec = new RecordingExecutor().on(["/bin/build"], (_argv, options) => {
+    seen = options;
+    options.onLine?.("step 1");
+    return { code: 0 };
+  });
+  const s = spec({ command: "/bin/build", cwd: "/srv/app", env: { MODE: "prod" }, timeout: 1.5 });
+  const progress: string[] = [];
+  const [outcome] = await command.apply([{ spec: s, changes: [] }], exec, ctx("apply", progress));
+  assert.deepEqual(outcome, { ok: true });
+  assert.equal(seen?.cwd, "/srv/app");
+  assert.deepEqual(seen?.env, { MODE: "prod" });
+  assert.equal(seen?.timeoutMs, 1500);
+  assert.deepEqual(progress, ["step 1"]);
+});
+
+Deno.test("command failing reports the exit code and the last 20 lines of stderr", async () => {
+  const stderr = Array.from({ length: 30 }, (_, i) => `err ${i + 1}`).join("\n") + "\n";
+  const exec = new RecordingExecutor().on(["/bin/false"], { code: 2, stderr });
+  const [outcome] = await command.apply(
+    [{ spec: spec({ command: "/bin/false" }), changes: [] }],
+    exec,
+    ctx(),
+  );
+  const expected = Array.from({ length: 20 }, (_, i) => `err ${i + 11}`).join("\n");
+  assert.deepEqual(outcome, { ok: false, error: `exited 2: ${expected}` });
+});
+
+Deno.test("command failing with an empty stderr reports stdout instead", async () => {
+  const exec = new RecordingExecutor().on(["check"], { code: 1, stdout: "config bad\n" });
+  const [outcome] = await command.apply(
+    [{ spec: spec({ command: "check" }), changes: [] }],
+    exec,
+    ctx(),
+  );
+  assert.deepEqual(outcome, { ok: false, error: "exited 1: config bad" });
+});
+
+// ---- real processes ----
+
+Deno.test("command really runs in its cwd with its env", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-command-test-" });
+  try {
+    const s = spec({
+      command: `/bin/sh -c 'pwd > out; printf "%s" "$GREETING" >> out'`,
+      cwd: dir,
+      env: { GREETING: "hello" },
+      creates: `${dir}/out`,
+    });
+    const exec = new RealExecutor();
+    const { outcome } = await converge(s, exec);
+    assert.deepEqual(outcome, { ok: true });
+    assert.equal(Deno.readTextFileSync(`${dir}/out`), `${dir}\nhello`);
+    assert.deepEqual(await changesOf(s, exec, "apply"), [], "creates now holds it back");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("command really killed by its timeout says it timed out", async () => {
+  const started = Date.now();
+  const [outcome] = await command.apply(
+    [{ spec: spec({ command: "sleep 10", timeout: 0.3 }), changes: [] }],
+    new RealExecutor(),
+    ctx(),
+  );
+  assert.deepEqual(outcome, { ok: false, error: "timed out after 0.3 s" });
+  assert.ok(Date.now() - started < 5000);
+});
+
+Deno.test("command really failing reports its stderr tail", async () => {
+  const [outcome] = await command.apply(
+    [{ spec: spec({ command: "echo 'not here' >&2; exit 3", shell: true }), changes: [] }],
+    new RealExecutor(),
+    ctx(),
+  );
+  assert.deepEqual(outcome, { ok: false, error: "exited 3: not here" });
+});

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../src/exec/real.ts";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import type { Executor } from "../src/exec/executor.ts";
+import { directory, directorySchema, type DirectorySpec } from "./directory.ts";
+import type { Mode, ResourceContext } from "./resource.ts";
+
+function ctx(mode: Mode = "apply"): ResourceContext {
+  return { mode, changed: new Set(), progress() {}, warnOnce() {} };
+}
+
+function spec(fields: Record<string, unknown>): DirectorySpec {
+  return directorySchema.parse(fields);
+}
+
+async function changesOf(s: DirectorySpec, exec: Executor) {
+  const [state] = await directory.read([s], exec, ctx("plan"));
+  return directory.diff(s, state);
+}
+
+async function converge(s: DirectorySpec, exec: Executor) {
+  const changes = await changesOf(s, exec);
+  const [outcome] = await directory.apply([{ spec: s, changes }], exec, ctx());
+  return { changes, outcome };
+}
+
+Deno.test("directory id names the path", () => {
+  assert.equal(directory.id(spec({ path: "/srv/www" })), "directory[/srv/www]");
+});
+
+Deno.test("directory creates missing parents plainly and gives the leaf its mode and owner", async () => {
+  const exec = new RecordingExecutor().put("/srv", undefined);
+  const { changes, outcome } = await converge(
+    spec({ path: "/srv/a/b/private", mode: "0700", owner: "www-data" }),
+    exec,
+  );
+  assert.deepEqual(changes, [
+    { field: "state", before: "absent", after: "present" },
+    { field: "owner", before: null, after: "www-data" },
+    { field: "mode", before: null, after: "0700" },
+  ]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["mkdir /srv/a", "mkdir /srv/a/b", "mkdir /srv/a/b/private"]);
+  assert.equal(exec.stat("/srv/a")?.mode, 0o755);
+  assert.equal(exec.stat("/srv/a/b/private")?.mode, 0o700);
+  assert.equal(exec.stat("/srv/a/b/private")?.uid, 33);
+});
+
+Deno.test("directory reports nothing when it exists with the wanted attributes", async () => {
+  const exec = new RecordingExecutor().put("/srv", undefined, { mode: 0o750, gid: 33 });
+  assert.deepEqual(
+    await changesOf(spec({ path: "/srv", mode: "0750", group: "www-data" }), exec),
+    [],
+  );
+  assert.deepEqual(await changesOf(spec({ path: "/srv" }), exec), []);
+});
+
+Deno.test("directory changes only the mode with chmod when only the mode differs", async () => {
+  const exec = new RecordingExecutor().put("/srv", undefined, { mode: 0o755 });
+  const { changes, outcome } = await converge(spec({ path: "/srv", mode: "2775" }), exec);
+  assert.deepEqual(changes, [{ field: "mode", before: "0755", after: "2775" }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["chmod /srv 2775"]);
+});
+
+Deno.test("directory fails naming a file in the way and changes nothing", async () => {
+  const exec = new RecordingExecutor().put("/srv", "I am a file");
+  const { changes, outcome } = await converge(spec({ path: "/srv" }), exec);
+  assert.deepEqual(changes, [{
+    field: "state",
+    before: "file",
+    after: "directory",
+    note: "a file is in the way: cm will not replace it",
+  }]);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: '"/srv" is a file, not a directory: remove it or change the path',
+  });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("directory apply fails naming an unknown group", async () => {
+  const exec = new RecordingExecutor();
+  const { outcome } = await converge(spec({ path: "/srv", group: "ghosts" }), exec);
+  assert.deepEqual(outcome, { ok: false, error: 'group "ghosts" does not exist' });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("directory on a real file system creates parents, then finds nothing to change", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-directory-test-" });
+  try {
+    const exec = new RealExecutor();
+    const s = spec({ path: `${dir}/a/b/c`, mode: "0700", owner: "nobody", group: "nogroup" });
+    const { outcome } = await converge(s, exec);
+    assert.deepEqual(outcome, { ok: true });
+    const leaf = Deno.statSync(s.path);
+    assert.ok(leaf.isDirectory);
+    assert.deepEqual([leaf.mode! & 0o7777, leaf.uid, leaf.gid], [0o700, 65534, 65534]);
+    const parent = Deno.statSync(`${dir}/a/b`);
+    assert.deepEqual([parent.mode! & 0o777 & ~0o022, parent.uid], [0o755, 0]);
+    assert.deepEqual(await changesOf(s, exec), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("directory on a real file system changes owner and mode of an existing directory in place", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-directory-test-" });
+  try {
+    const exec = new RealExecutor();
+    Deno.mkdirSync(`${dir}/d`);
+    Deno.chmodSync(`${dir}/d`, 0o755);
+    Deno.writeTextFileSync(`${dir}/d/keep`, "k");
+    const inode = Deno.statSync(`${dir}/d`).ino;
+    const s = spec({ path: `${dir}/d`, mode: "0750", owner: "nobody" });
+    const { changes, outcome } = await converge(s, exec);
+    assert.deepEqual(changes, [
+      { field: "owner", before: "root", after: "nobody" },
+      { field: "mode", before: "0755", after: "0750" },
+    ]);
+    assert.deepEqual(outcome, { ok: true });
+    const info = Deno.statSync(`${dir}/d`);
+    assert.deepEqual([info.ino, info.uid, info.mode! & 0o7777], [inode, 65534, 0o750]);
+    assert.equal(Deno.readTextFileSync(`${dir}/d/keep`), "k");
+    assert.deepEqual(await changesOf(s, exec), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("directory on a real file system refuses a symbolic link to a directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-directory-test-" });
+  try {
+    Deno.mkdirSync(`${dir}/real`);
+    Deno.symlinkSync(`${dir}/real`, `${dir}/link`);
+    const { outcome } = await converge(spec({ path: `${dir}/link` }), new RealExecutor());
+    assert.equal(outcome.ok, false);
+    assert.match((outcome as { error: string }).error, /is a symbolic link, not a directory/);
+    assert.ok(Deno.lstatSync(`${dir}/link`).isSymlink);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
