@@ -109,7 +109,9 @@ function result(
     kind: r.kind.kind,
     status,
     changes,
-    ...(error ? { error } : {}),
+    ...(error
+      ? { error: error.startsWith(`${r.id}: `) ? error.slice(r.id.length + 2) : error }
+      : {}),
     durationMs: Math.round(durationMs * 10) / 10,
     at: `${r.at.file}:${r.at.line}:${r.at.col}`,
   };

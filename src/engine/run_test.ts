@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../exec/recording.ts";
+import { loadCookbooks } from "../cookbook/load.ts";
+import { run } from "./run.ts";
+
+const SHOW = "--property=Id,LoadState,ActiveState,UnitFileState,SubState";
+
+/** A fake machine with systemd, fresh apt lists and the given units' states. */
+function machine(units: Record<string, string> = {}): RecordingExecutor {
+  const exec = new RecordingExecutor()
+    .put("/run/systemd/system")
+    .put("/var/lib/apt/lists", undefined, { mtimeMs: Date.now() })
+    .put("/etc", undefined)
+    .put("/srv", undefined);
+  exec.on(["systemctl", "show"], (argv) => ({
+    stdout: argv.slice(3).map((unit) =>
+      `Id=${unit}\nLoadState=loaded\nActiveState=${
+        units[unit] ?? "active"
+      }\nUnitFileState=enabled\nSubState=running\n`
+    ).join("\n"),
+  }));
+  return exec;
+}
+
+async function load(exec: RecordingExecutor, yaml: string) {
+  exec.put("/cookbooks/c.yaml", yaml);
+  return await loadCookbooks(["/cookbooks/c.yaml"], exec);
+}
+
+const WEB = `
+install:
+  install:
+    - package: nginx
+    - package: php-fpm
+configure:
+  files:
+    - path: /etc/site.conf
+      content: "site"
+    - path: /srv/index.php
+      content: "<?php echo 1;"
+  services:
+    - name: php-fpm
+      reload_on: [/srv/index.php]
+    - name: nginx
+      state: started
+      restart_on: [/etc/site.conf, /srv/index.php]
+`;
+
+Deno.test("apply installs all missing packages in one apt-get transaction", async () => {
+  const exec = machine();
+  exec.on(["apt-cache", "policy"], (argv) => ({
+    stdout: argv.slice(2).map((p) => `${p}:\n  Installed: (none)\n  Candidate: 1.0\n`).join(""),
+  }));
+  const report = await run(await load(exec, WEB), { mode: "apply", exec });
+  assert.equal(report.result, "ok");
+  const installs = exec.calls.filter((argv) => argv[0] === "apt-get" && argv.includes("install"));
+  assert.equal(installs.length, 1);
+  assert.deepEqual(installs[0].slice(-2), ["nginx", "php-fpm"]);
+  assert.equal(exec.calls.filter((argv) => argv[0] === "dpkg-query").length, 1);
+});
+
+Deno.test("handlers run once per service at the end, in the order their triggers changed", async () => {
+  const exec = machine();
+  exec.on(["dpkg-query"], {
+    stdout: "nginx\tamd64\t1.0\tii \nphp-fpm\tamd64\t1.0\tii \n",
+  });
+  const report = await run(await load(exec, WEB), { mode: "apply", exec });
+  assert.deepEqual(report.handlers.map((h) => [h.id, h.action, h.triggeredBy]), [
+    ["service[nginx]", "restart", ["file[/etc/site.conf]", "file[/srv/index.php]"]],
+    ["service[php-fpm]", "reload", ["file[/srv/index.php]"]],
+  ]);
+  const refreshes = exec.calls.filter((argv) => argv[0] === "systemctl" && argv[1] !== "show");
+  assert.deepEqual(refreshes, [
+    ["systemctl", "restart", "nginx.service"],
+    ["systemctl", "try-reload-or-restart", "php-fpm.service"],
+  ]);
+  // Second run: nothing changed, nothing restarted.
+  exec.calls.length = 0;
+  const again = await run(await load(exec, WEB), { mode: "apply", exec });
+  assert.deepEqual(again.totals, { changed: 0, unchanged: 6, failed: 0, skipped: 0 });
+  assert.deepEqual(again.handlers, []);
+});
+
+Deno.test("a service started by this run is not restarted again by its handler", async () => {
+  const exec = machine({ "nginx.service": "inactive" });
+  exec.on(["dpkg-query"], { stdout: "nginx\tamd64\t1.0\tii \nphp-fpm\tamd64\t1.0\tii \n" });
+  const report = await run(await load(exec, WEB), { mode: "apply", exec });
+  assert.deepEqual(report.handlers.map((h) => h.id), ["service[php-fpm]"]);
+  assert.ok(exec.calls.some((argv) => argv.join(" ") === "systemctl start nginx.service"));
+  assert.ok(!exec.calls.some((argv) => argv.join(" ") === "systemctl restart nginx.service"));
+});
+
+Deno.test("handlers still run for changes that succeeded when a later resource fails", async () => {
+  const exec = machine({ "nginx.service": "active", "php-fpm.service": "inactive" });
+  exec.on(["dpkg-query"], { stdout: "nginx\tamd64\t1.0\tii \nphp-fpm\tamd64\t1.0\tii \n" });
+  exec.on(["systemctl", "start", "php-fpm.service"], { code: 1, stderr: "Job failed" });
+  const report = await run(
+    await load(exec, WEB.replace("reload_on: [/srv/index.php]", "state: started")),
+    {
+      mode: "apply",
+      exec,
+    },
+  );
+  assert.equal(report.result, "failed");
+  const failed = report.resources.find((r) => r.id === "service[php-fpm]")!;
+  assert.equal(failed.status, "failed");
+  assert.match(failed.error!, /^start failed: systemctl exited 1: Job failed/);
+  assert.deepEqual(report.handlers.map((h) => [h.id, h.status]), [["service[nginx]", "changed"]]);
+});
+
+Deno.test("a resource whose requirement failed is skipped, naming it", async () => {
+  const exec = machine();
+  exec.on(["/bin/false"], { code: 1, stderr: "no" });
+  const report = await run(
+    await load(
+      exec,
+      `install:
+  pre_install:
+    - command: [/bin/false]
+      name: setup
+configure:
+  files:
+    - path: /etc/a
+      content: a
+      requires: ["command[setup]"]
+    - path: /etc/b
+      content: b
+`,
+    ),
+    { mode: "apply", exec },
+  );
+  assert.deepEqual(report.resources.map((r) => [r.id, r.status]), [
+    ["command[setup]", "failed"],
+    ["file[/etc/a]", "skipped"],
+    ["file[/etc/b]", "changed"],
+  ]);
+  assert.equal(report.resources[1].error, "requires command[setup], which did not apply");
+  assert.equal(exec.text("/etc/a"), null);
+});
+
+Deno.test("plan reads and diffs but never writes or installs", async () => {
+  const exec = machine({ "nginx.service": "inactive" });
+  exec.on(["apt-cache", "policy"], (argv) => ({
+    stdout: argv.slice(2).map((p) => `${p}:\n  Installed: (none)\n  Candidate: 1.0\n`).join(""),
+  }));
+  const report = await run(await load(exec, WEB), { mode: "plan", probe: exec });
+  assert.deepEqual(exec.writes, []);
+  assert.ok(exec.calls.every((argv) => ["dpkg-query", "apt-cache", "systemctl"].includes(argv[0])));
+  assert.ok(
+    exec.calls.filter((argv) => argv[0] === "systemctl").every((argv) => argv[1] === "show"),
+  );
+  assert.deepEqual(report.totals, { changed: 5, unchanged: 1, failed: 0, skipped: 0 });
+  assert.deepEqual(report.handlers.map((h) => h.id), ["service[php-fpm]"]);
+  assert.equal(SHOW, exec.calls.find((argv) => argv[0] === "systemctl")![2]);
+});
