@@ -500,6 +500,7 @@ export const file: ResourceKind<FileSpec, FileState> = {
     return Promise.resolve(states);
   },
   diff: diffOne,
+  diffText: fileDiffText,
   async apply(items, exec) {
     const outcomes: Outcome[] = [];
     for (const { spec, changes } of items) {

@@ -57,6 +57,8 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
     exec: Executor,
     ctx: ResourceContext,
   ): Promise<Outcome[]>;
+  /** A unified diff of what would change, for `--diff` (never for sensitive content). */
+  diffText?(spec: S, current: C): string | null;
   /** Handlers: restart or reload after something it depends on changed. */
   refresh?(
     spec: S,

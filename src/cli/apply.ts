@@ -48,14 +48,14 @@ export async function applyCookbooks(
   };
   let report: RunReport;
   if (plan) {
-    report = await run(cookbook, { mode: "plan", probe: exec }, events);
+    report = await run(cookbook, { mode: "plan", probe: exec }, events, { diff: printer.diff });
   } else {
     const paths = statePaths(options.stateDir);
     const lock = options.locked
       ? undefined
       : await acquireLock(paths.lock, (options.lockTimeout ?? 300) * 1000, "cm apply");
     try {
-      report = await run(cookbook, { mode: "apply", exec }, events);
+      report = await run(cookbook, { mode: "apply", exec }, events, { diff: printer.diff });
       if (options.commit) report.commit = options.commit;
       recordRun(exec, paths, report);
     } finally {

@@ -51,9 +51,7 @@ export function formatChange(change: Change): string {
   const arrow = change.before === change.after
     ? show(change.after)
     : `${show(change.before)} → ${show(change.after)}`;
-  return `${change.field}: ${arrow}${
-    change.note && !change.note.includes("\n") ? ` (${change.note})` : ""
-  }`;
+  return `${change.field}: ${arrow}${change.note ? ` (${change.note})` : ""}`;
 }
 
 /** Prints one resource's result as it finishes. */
@@ -73,12 +71,8 @@ export function printResult(p: Printer, plan: boolean, r: ResourceResult): void 
   if (p.verbosity === "quiet") return;
   const label = plan ? paint(p, "yellow", "would    ") : paint(p, "green", "changed  ");
   p.out(`${label} ${r.id}: ${r.changes.map(formatChange).join(", ")}`);
-  if (p.diff) {
-    for (const c of r.changes) {
-      if (c.note?.includes("\n")) {
-        for (const line of c.note.trimEnd().split("\n")) p.out(`    ${diffColour(p, line)}`);
-      }
-    }
+  if (p.diff && r.diff) {
+    for (const line of r.diff.trimEnd().split("\n")) p.out(`    ${diffColour(p, line)}`);
   }
 }
 

@@ -21,6 +21,8 @@ export interface ResourceResult {
   at: string;
   /** A content fingerprint to record (files: sha256), when the kind has one. */
   sha256?: string;
+  /** Unified diff of the content change, only when asked for (`--diff`). */
+  diff?: string;
 }
 
 /** A restart or reload run at the end because something a service depends on changed. */

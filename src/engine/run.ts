@@ -37,11 +37,18 @@ export interface ApplyTarget {
   exec: Executor;
 }
 
+/** How to run. */
+export interface RunOptions {
+  /** Put unified diffs of content changes into the results. */
+  diff?: boolean;
+}
+
 /** Plans or applies cookbooks and returns the run report. */
 export async function run(
   cookbook: Cookbook,
   target: PlanTarget | ApplyTarget,
   events: RunEvents = {},
+  options: RunOptions = {},
 ): Promise<RunReport> {
   const started = performance.now();
   const startedAt = new Date();
@@ -78,7 +85,7 @@ export async function run(
       } else runnable.push(r);
     }
     if (!runnable.length) continue;
-    await runGroup(runnable, target, probe, ctx, record);
+    await runGroup(runnable, target, probe, ctx, record, options);
   }
 
   const handlers = await runHandlers(sorted, results, target, ctx, events);
@@ -117,6 +124,11 @@ function result(
   };
 }
 
+/** A sha256 worth recording; masked values (sensitive files) are not. */
+function fingerprint(value: unknown): string | undefined {
+  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
+}
+
 /** Consecutive runs of resources of the same kind. */
 function groups(resources: Resource[]): Resource[][] {
   const out: Resource[][] = [];
@@ -134,6 +146,7 @@ async function runGroup(
   probe: Probe,
   ctx: ResourceContext,
   record: (r: ResourceResult) => void,
+  options: RunOptions,
 ): Promise<void> {
   const kind = group[0].kind;
   const started = performance.now();
@@ -146,17 +159,22 @@ async function runGroup(
     return;
   }
   const readMs = (performance.now() - started) / group.length;
-  const pending: { r: Resource; changes: Change[]; sha256?: string }[] = [];
+  const pending: { r: Resource; changes: Change[]; sha256?: string; diff?: string }[] = [];
   group.forEach((r, i) => {
     const changes = kind.diff(r.spec, currents[i]);
-    const sha256 = (currents[i] as { sha256?: string } | null)?.sha256;
+    const sha256 = fingerprint((currents[i] as { sha256?: unknown } | null)?.sha256);
     if (!changes.length) {
       record({ ...result(r, "unchanged", [], readMs), ...(sha256 ? { sha256 } : {}) });
-    } else pending.push({ r, changes, sha256 });
+      return;
+    }
+    const diff = options.diff ? kind.diffText?.(r.spec, currents[i]) : undefined;
+    pending.push({ r, changes, sha256, ...(diff ? { diff } : {}) });
   });
   if (!pending.length) return;
   if (target.mode === "plan") {
-    for (const p of pending) record(result(p.r, "changed", p.changes, readMs));
+    for (const p of pending) {
+      record({ ...result(p.r, "changed", p.changes, readMs), ...(p.diff ? { diff: p.diff } : {}) });
+    }
     return;
   }
   const applyStarted = performance.now();
@@ -173,8 +191,8 @@ async function runGroup(
   const applyMs = (performance.now() - applyStarted) / pending.length;
   pending.forEach((p, i) => {
     const outcome = outcomes[i];
-    const after = p.changes.find((c) => c.field === "content")?.after;
-    const sha256 = typeof after === "string" ? after : p.sha256;
+    const content = p.changes.find((c) => c.field === "content");
+    const sha256 = content ? fingerprint(content.after) : p.sha256;
     record({
       ...result(
         p.r,
@@ -184,6 +202,7 @@ async function runGroup(
         outcome.ok ? undefined : outcome.error,
       ),
       ...(sha256 && outcome.ok ? { sha256 } : {}),
+      ...(p.diff ? { diff: p.diff } : {}),
     });
   });
 }

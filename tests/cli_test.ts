@@ -1,0 +1,200 @@
+/**
+ * cm as a process, under the shipped permission flags: exit codes, output,
+ * idempotence, run reports, the run lock.
+ */
+import assert from "node:assert/strict";
+import { runCm, tempDir } from "./harness.ts";
+
+function cookbook(root: string, extra = ""): string {
+  return `name: cli-test
+vars:
+  root: ${root}
+configure:
+  directories:
+    - path: "{{ root }}/etc"
+      mode: "0755"
+  files:
+    - path: "{{ root }}/etc/app.conf"
+      content: |
+        port = 8080
+      mode: "0640"
+${extra}`;
+}
+
+async function setup(dir: string, extra = ""): Promise<{ book: string; state: string }> {
+  const book = `${dir}/book.yaml`;
+  await Deno.writeTextFile(book, cookbook(`${dir}/root`, extra));
+  return { book, state: `${dir}/state` };
+}
+
+Deno.test("apply converges, a second apply changes nothing, and both are recorded", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const first = await runCm(["apply", "--state-dir", state, book]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /changed +directory\[.*\/root\/etc\]/);
+  assert.match(first.stdout, /changed +file\[.*\/root\/etc\/app\.conf\]: state: absent → present/);
+  assert.match(first.stderr, /apply: 2 changed, 0 unchanged, 0 failed, 0 skipped/);
+  assert.equal(await Deno.readTextFile(`${dir.path}/root/etc/app.conf`), "port = 8080\n");
+  assert.equal((await Deno.stat(`${dir.path}/root/etc/app.conf`)).mode! & 0o777, 0o640);
+
+  const second = await runCm(["apply", "--state-dir", state, book]);
+  assert.equal(second.code, 0);
+  assert.equal(second.stdout, "");
+  assert.match(second.stderr, /apply: 0 changed, 2 unchanged/);
+
+  const history = await runCm(["history", "--state-dir", state]);
+  const lines = history.stdout.trim().split("\n");
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /ok +2 changed, 0 failed, 0 unchanged/);
+  const id = lines[0].split(/\s+/)[0];
+  const shown = await runCm(["show-run", "--state-dir", state, id]);
+  assert.equal(shown.code, 0);
+  assert.match(shown.stdout, new RegExp(`run ${id}: apply, ok`));
+  assert.match(
+    shown.stdout,
+    /changed +file\[.*app\.conf\]: state: absent → present, content: none → [0-9a-f]{12}, mode: none → 0640/,
+  );
+  const saved = JSON.parse(await Deno.readTextFile(`${state}/state.json`));
+  assert.match(saved.resources[`file[${dir.path}/root/etc/app.conf]`].sha256, /^[0-9a-f]{64}$/);
+});
+
+Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on failure, 6 on both", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  assert.equal(
+    (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, book])).code,
+    2,
+  );
+  assert.equal(
+    (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, book])).code,
+    0,
+  );
+  const failing = `${dir.path}/failing.yaml`;
+  await Deno.writeTextFile(
+    failing,
+    cookbook(`${dir.path}/root2`, `install:\n  post_install:\n    - command: [/bin/false]\n`),
+  );
+  assert.equal(
+    (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, failing])).code,
+    6,
+  );
+  assert.equal(
+    (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, failing])).code,
+    4,
+  );
+  const plain = await runCm(["apply", "--state-dir", state, failing]);
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /failed +command\[\/bin\/false\]: exited 1/);
+});
+
+Deno.test("a cookbook error exits 2 (1 with --detailed-exitcodes) and changes nothing", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(
+    dir.path,
+    `  services:\n    - name: nginx\n      enabled: "yes"\n`,
+  );
+  const result = await runCm(["apply", "--state-dir", state, book]);
+  assert.equal(result.code, 2);
+  assert.match(
+    result.stderr,
+    /book\.yaml:15:16: configure\.services\[0\]\.enabled: expected true or false, got "yes"/,
+  );
+  assert.match(result.stderr, /nothing was applied/);
+  await assert.rejects(Deno.stat(`${dir.path}/root`));
+  await assert.rejects(Deno.stat(state));
+  assert.equal(
+    (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, book])).code,
+    1,
+  );
+});
+
+Deno.test("plan lists what would change and writes nothing, not even state", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const result = await runCm(["plan", "--state-dir", state, book]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /would +directory\[/);
+  assert.match(result.stdout, /would +file\[.*app\.conf\]/);
+  assert.match(result.stderr, /plan: 2 to change, 0 unchanged/);
+  await assert.rejects(Deno.stat(`${dir.path}/root`));
+  await assert.rejects(Deno.stat(state));
+  const check = await runCm(["apply", "--check", "--state-dir", state, book]);
+  assert.equal(check.stdout, result.stdout);
+});
+
+Deno.test("--diff shows a unified diff of file content", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  await runCm(["apply", "--state-dir", state, book]);
+  await Deno.writeTextFile(`${dir.path}/root/etc/app.conf`, "port = 9090\n");
+  const result = await runCm(["plan", "--diff", book]);
+  assert.match(result.stdout, /^ +-port = 9090$/m);
+  assert.match(result.stdout, /^ +\+port = 8080$/m);
+});
+
+Deno.test("--json prints the whole run report on stdout and nothing else", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const result = await runCm(["apply", "--json", "--state-dir", state, book]);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.mode, "apply");
+  assert.deepEqual(report.totals, { changed: 2, unchanged: 0, failed: 0, skipped: 0 });
+  assert.deepEqual(report.resources.map((r: { status: string }) => r.status), [
+    "changed",
+    "changed",
+  ]);
+});
+
+Deno.test("CM_STATE_DIR moves the state like --state-dir", async () => {
+  await using dir = await tempDir();
+  const { book } = await setup(dir.path);
+  const result = await runCm(["apply", book], { env: { CM_STATE_DIR: `${dir.path}/env-state` } });
+  assert.equal(result.code, 0, result.stderr);
+  await Deno.stat(`${dir.path}/env-state/state.json`);
+});
+
+Deno.test("a second concurrent apply waits for the lock, then exits 3 naming the holder's PID", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(
+    dir.path,
+    `install:\n  pre_install:\n    - command: [/bin/sleep, "3"]\n`,
+  );
+  const first = runCm(["apply", "--state-dir", state, book]);
+  // Wait until the first run holds the lock (its PID is in the lock file).
+  for (let i = 0; i < 100; i++) {
+    const text = await Deno.readTextFile(`${state}/lock`).catch(() => "");
+    if (text.includes("pid")) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const second = await runCm(["apply", "--lock-timeout", "0.5", "--state-dir", state, book]);
+  assert.equal(second.code, 3);
+  assert.match(second.stderr, /another cm run holds the lock .*\(PID \d+, cm apply, since /);
+  assert.equal((await first).code, 0);
+});
+
+Deno.test("--version, --help for every subcommand, and usage errors", async () => {
+  const version = await runCm(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  for (const sub of ["apply", "plan", "validate", "history", "show-run"]) {
+    const help = await runCm([sub, "--help"]);
+    assert.equal(help.code, 0, sub);
+    assert.match(help.stdout, /Examples:\n +\$ cm /, sub);
+  }
+  const unknown = await runCm(["apply", "--no-such-flag", "x.yaml"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown option '--no-such-flag'/);
+  const missing = await runCm(["show-run", "--state-dir", "/nonexistent", "nope"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no run "nope"/);
+});
+
+Deno.test("a missing cookbook file is a cookbook error naming it", async () => {
+  const result = await runCm(["validate", "/nonexistent/book.yaml"]);
+  assert.equal(result.code, 2);
+  assert.match(
+    result.stderr,
+    /\/nonexistent\/book\.yaml:1:1: cookbook "\/nonexistent\/book\.yaml" not found/,
+  );
+});
