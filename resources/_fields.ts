@@ -18,9 +18,9 @@ export const absolutePath = z.string({ error: "expected an absolute path" }).che
 export const octalMode = z.string({
   error: (issue) =>
     typeof issue.input === "number"
-      ? `expected an octal mode string like "0644" (quote it: YAML reads 0644 as the number ${issue.input})`
+      ? `expected a quoted octal mode like "0644" (unquoted, YAML reads a mode as a decimal number)`
       : `expected an octal mode string like "0644"`,
-}).regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode like "0644"' });
+}).regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode like "0644" (3 or 4 digits 0-7)' });
 
 /** Turns a validated octal mode string into its number. */
 export function parseMode(mode: string): number {

@@ -50,7 +50,10 @@ export const commandSchema = z.strictObject({
     .describe("The unless/onlyif guards only look: `cm plan` may run them."),
   cwd: absolutePath.optional().describe("Working directory."),
   env: z.record(z.string(), z.string()).optional().describe("Extra environment variables."),
-  timeout: z.number().positive().optional().describe("Seconds before the command is killed."),
+  timeout: z.number({ error: "expected a number of seconds" })
+    .positive({ error: "expected a positive number of seconds" }).optional().describe(
+      "Seconds before the command is killed.",
+    ),
   requires,
 });
 

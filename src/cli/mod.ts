@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { RealExecutor } from "../exec/real.ts";
 import { loadCookbooks } from "../cookbook/load.ts";
+import { order } from "../engine/order.ts";
 import { applyCookbooks } from "./apply.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import { history, showRun } from "./history.ts";
@@ -97,6 +98,7 @@ export async function cli(argv: string[]): Promise<number> {
     .addHelpText("after", examples(["cm validate cookbooks/*.yaml"]))
     .action(async (files: string[]) => {
       const cookbook = await loadCookbooks(files, exec);
+      order(cookbook.resources); // a requires cycle is a cookbook error too
       console.log(`${cookbook.files.join(", ")}: valid, ${cookbook.resources.length} resources`);
     });
 
@@ -124,6 +126,7 @@ export async function cli(argv: string[]): Promise<number> {
       showRun(exec, terminalPrinter(verbosity(opts), false), opts.stateDir, id, !!opts.json)
     );
 
+  registerSyncCommands(program, exec, (n) => code = n);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
+import { didYouMean } from "./errors.ts";
 
 /** The names `{{ facts.NAME }}` accepts, with what each means. */
 export const FACTS: Record<string, string> = {
@@ -21,6 +22,14 @@ export const FACTS: Record<string, string> = {
 };
 
 const decoder = new TextDecoder();
+
+/** The message for a `{{ facts.NAME }}` that is not a fact, with a did-you-mean. */
+export function unknownFact(name: string): string {
+  const guess = didYouMean(name, Object.keys(FACTS));
+  return `unknown fact "facts.${name}"${guess ? `; did you mean "facts.${guess}"?` : ""} (facts: ${
+    Object.keys(FACTS).join(", ")
+  })`;
+}
 
 function osRelease(probe: Probe): Record<string, string> {
   const data = probe.readFile("/etc/os-release") ?? probe.readFile("/usr/lib/os-release");
@@ -92,7 +101,7 @@ export function factReader(probe: Probe): (name: string) => Promise<unknown> {
       case "php_version":
         return await phpVersion(probe);
       default:
-        throw new Error(`unknown fact "facts.${name}" (facts: ${Object.keys(FACTS).join(", ")})`);
+        throw new Error(unknownFact(name));
     }
   };
   return (name) => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Document, LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
 import { SECTIONS } from "../../resources/mod.ts";
@@ -19,8 +19,8 @@ import {
   type Position,
   type Problem,
 } from "./errors.ts";
-import { hasPlaceholder, makeLookup, render } from "./template.ts";
-import { factReader } from "./facts.ts";
+import { hasPlaceholder, makeLookup, render, TemplateError } from "./template.ts";
+import { factReader, FACTS, unknownFact } from "./facts.ts";
 
 /** One resource of a loaded cookbook. */
 export interface Resource {
@@ -99,6 +99,27 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce((value: any, key) => value?.[key as string], raw);
 }
 
+/** A YAML parse error as "invalid YAML: ..." (duplicate keys name the key). */
+function yamlMessage(error: YAMLError, text: string): string {
+  if (error.code === "DUPLICATE_KEY") {
+    const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:#\n]*?)\s*:/.exec(text.slice(error.pos[0]))?.[1];
+    return `expected each key once in a mapping, got "${
+      key?.replace(/^["']|["']$/g, "") ?? "?"
+    }" again (duplicate key)`;
+  }
+  const first = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  return `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+}
+
+/** How zod's type names read in messages. */
+const TYPE_NAMES: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping",
+};
+
 /** Turns zod issues into problems with positions, "got ..." and "did you mean". */
 function zodProblems(parsed: Parsed, issues: z.core.$ZodIssue[]): Problem[] {
   const problems: Problem[] = [];
@@ -118,10 +139,20 @@ function zodProblems(parsed: Parsed, issues: z.core.$ZodIssue[]): Problem[] {
       }
       continue;
     }
+    if (issue.code === "invalid_key") {
+      const key = issue.path.at(-1) as string;
+      const inner = issue.issues[0]?.message;
+      problems.push({
+        at: positionOf(parsed, issue.path, true),
+        path: formatPath(issue.path),
+        message: `${inner ?? "invalid key"}, got ${describeValue(key)}`,
+      });
+      continue;
+    }
     const found = valueAt(parsed.raw, issue.path);
     let message = issue.message;
     if (issue.code === "invalid_type" && message.startsWith("Invalid input")) {
-      message = `expected ${issue.expected}`;
+      message = `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     } else if (issue.code === "invalid_value") {
       const values = issue.values.map(String);
       const guess = typeof found === "string" ? didYouMean(found, values) : undefined;
@@ -176,42 +207,57 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   const parsed: Parsed[] = [];
   const loading: string[] = [];
 
-  const parse = (file: string, from?: Position): void => {
+  const parse = (file: string, from?: { at: Position; path: string; written: string }): void => {
     if (parsed.some((p) => p.file === file)) return;
     if (loading.includes(file)) {
       problems.push({
-        at: from!,
-        path: "include",
-        message: `include cycle: ${[...loading, file].join(" -> ")}`,
+        at: from!.at,
+        path: from!.path,
+        message: `expected no include cycle, got ${[...loading, file].join(" -> ")}`,
       });
       return;
     }
     const data = probe.readFile(file);
     if (data === null) {
       problems.push({
-        at: from ?? { file, line: 1, col: 1 },
-        path: from ? "include" : "",
-        message: `cannot read cookbook "${file}": no such file`,
+        at: from?.at ?? { file, line: 1, col: 1 },
+        path: from?.path ?? "",
+        message: from
+          ? `included cookbook "${from.written}" not found (looked for ${file})`
+          : `cookbook "${file}" not found`,
       });
       return;
     }
     const lines = new LineCounter();
-    const doc = parseDocument(decoder.decode(data), { lineCounter: lines, prettyErrors: false });
+    const text = decoder.decode(data);
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     const self: Parsed = { file, doc, lines, raw: undefined };
     if (doc.errors.length) {
       for (const error of doc.errors) {
         const { line, col } = lines.linePos(error.pos[0]);
-        problems.push({ at: { file, line, col }, path: "", message: error.message.split("\n")[0] });
+        problems.push({ at: { file, line, col }, path: "", message: yamlMessage(error, text) });
       }
       return;
     }
-    self.raw = doc.toJS() ?? {};
+    if (doc.contents === null) {
+      problems.push({
+        at: { file, line: 1, col: 1 },
+        path: "",
+        message: "expected a mapping (name, install, configure, ...), got an empty document",
+      });
+      return;
+    }
+    self.raw = doc.toJS();
     loading.push(file);
     const includes = self.raw?.include;
     if (Array.isArray(includes)) {
       includes.forEach((inc, i) => {
         if (typeof inc === "string") {
-          parse(absolute(inc, dirOf(file)), positionOf(self, ["include", i]));
+          parse(absolute(inc, dirOf(file)), {
+            at: positionOf(self, ["include", i]),
+            path: formatPath(["include", i]),
+            written: inc,
+          });
         }
       });
     }
@@ -269,6 +315,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     }
   }));
   const lookup = makeLookup(vars, (name) => {
+    if (!(name in FACTS)) throw new Error(unknownFact(name));
     if (factErrors.has(name)) throw new Error(`fact "facts.${name}": ${factErrors.get(name)}`);
     return facts.get(name);
   });
@@ -297,7 +344,10 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
       rendered.set(`${t.p.file}#${formatPath(t.path)}`, render(text, lookup));
     } catch (error) {
       problems.push({
-        at: { file: t.file, ...lineCol(text, text.indexOf("{{")) },
+        at: {
+          file: t.file,
+          ...lineCol(text, error instanceof TemplateError ? error.offset : text.indexOf("{{")),
+        },
         path: formatPath([...t.path, "template"]),
         message: (error as Error).message,
       });
@@ -305,6 +355,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   }
 
   const resources: Resource[] = [];
+  const origin = new Map<Resource, { p: Parsed; path: PropertyKey[] }>();
   for (const p of parsed) {
     const result = cookbookSchema.safeParse(p.raw);
     if (!result.success) {
@@ -319,18 +370,23 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
         const at = positionOf(p, path);
         const check = checkSpec(section.kind.kind, spec, p, path);
         problems.push(...check);
-        resources.push({
+        const resource: Resource = {
           kind: section.kind as unknown as ResourceKind,
           id: (section.kind as unknown as ResourceKind).id(spec),
           spec,
           at,
           path: formatPath(path),
           phase,
-        });
+        };
+        resources.push(resource);
+        origin.set(resource, { p, path });
       });
     });
   }
-  problems.push(...crossCheck(resources));
+  problems.push(...crossCheck(resources, (r, sub) => {
+    const { p, path } = origin.get(r)!;
+    return positionOf(p, [...path, ...sub]);
+  }));
   if (problems.length) throw new CookbookError(sortProblems(problems));
   const top = parsed.at(-1)!.raw;
   return {
@@ -355,26 +411,41 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
         return [
           here(
             given[1],
-            `only one of content, source, template may be given (found ${given.join(", ")})`,
+            `expected only one of content, source, template, got ${given.join(" and ")}`,
           ),
         ];
       }
       if (spec.state === "absent" && given.length) {
-        return [here(given[0], `a file with state: absent takes no ${given[0]}`)];
+        return [
+          here(
+            given[0],
+            `expected no ${given[0]} with state: absent (the file is removed), got ${
+              describeValue(spec[given[0]])
+            }`,
+          ),
+        ];
       }
       if (spec.source !== undefined) {
         const root = repoRoot(p.file);
         const wanted = absolute(spec.source, dirOf(p.file));
+        const inside = (path: string) => path === root || path.startsWith(`${root}/`);
+        const outside = (resolved?: string) =>
+          here(
+            "source",
+            `expected a file inside the cookbook repository ${root}, got "${spec.source}"${
+              resolved ? ` (a link to ${resolved})` : ""
+            }`,
+          );
+        if (!inside(wanted)) return [outside()];
         let real: string;
         try {
           real = Deno.realPathSync(wanted);
         } catch {
           return [here("source", `source file "${spec.source}" not found (looked for ${wanted})`)];
         }
-        if (real !== root && !real.startsWith(`${root}/`)) {
-          return [
-            here("source", `source "${spec.source}" is outside the cookbook repository ${root}`),
-          ];
+        if (!inside(real)) return [outside(real)];
+        if (!Deno.statSync(real).isFile) {
+          return [here("source", `expected a file as source, got a directory: "${spec.source}"`)];
         }
         spec.sourcePath = real;
       }
@@ -389,7 +460,9 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
         if (!Array.isArray(split)) problems.push(here(field, split.error));
       }
       if (spec.shell && Array.isArray(spec.command)) {
-        problems.push(here("command", "shell: true takes a command string, not a list"));
+        problems.push(
+          here("command", "expected a command string with shell: true, got a list"),
+        );
       }
       return problems;
     }
@@ -409,7 +482,10 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
 }
 
 /** Checks that involve several resources: duplicates, requires, restart_on/reload_on targets. */
-function crossCheck(resources: Resource[]): Problem[] {
+function crossCheck(
+  resources: Resource[],
+  where: (r: Resource, sub: PropertyKey[]) => Position,
+): Problem[] {
   const problems: Problem[] = [];
   const byId = new Map<string, Resource>();
   for (const r of resources) {
@@ -419,7 +495,7 @@ function crossCheck(resources: Resource[]): Problem[] {
         at: r.at,
         path: r.path,
         message:
-          `duplicate resource ${r.id}: already declared at ${first.at.file}:${first.at.line}:${first.at.col}`,
+          `expected each resource once, got ${r.id} again (first declared at ${first.at.file}:${first.at.line}:${first.at.col})`,
       });
     } else byId.set(r.id, r);
   }
@@ -429,13 +505,20 @@ function crossCheck(resources: Resource[]): Problem[] {
       targets.forEach((target, i) => {
         const id = resolveTarget(target, byId);
         if (id) return;
-        const guess = didYouMean(target, byId.keys());
+        const isPath = target.startsWith("/");
+        const candidates = isPath
+          ? [...byId.values()].filter((t) => t.kind.kind === "file" || t.kind.kind === "directory")
+            .map((t) => t.spec.path as string)
+          : [...byId.keys()];
+        const guess = didYouMean(target, candidates);
         problems.push({
-          at: r.at,
+          at: where(r, [field, i]),
           path: `${r.path}.${field}[${i}]`,
-          message: `"${target}" is not a resource in these cookbooks${
-            guess ? `; did you mean "${guess}"?` : ""
-          }`,
+          message: `expected ${
+            isPath
+              ? "the path of a file or directory managed by these cookbooks"
+              : "the id of a resource in these cookbooks"
+          }, got "${target}"${guess ? ` (did you mean "${guess}"?)` : ""}`,
         });
       });
     }

@@ -20,7 +20,7 @@ export const cookbookSchema = z.strictObject({
   description: z.string().optional().describe("What the cookbook sets up."),
   vars: z.record(
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-      error: "expected a variable name like app_port",
+      error: "expected a variable name like app_port (letters, digits, _)",
     }),
     z.unknown(),
   ).optional().describe("Variables for {{ name }} placeholders."),

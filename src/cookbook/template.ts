@@ -3,6 +3,15 @@
  *
  * @module
  */
+import { didYouMean } from "./errors.ts";
+
+/** A placeholder that cannot be filled in; `offset` is where it starts in the text. */
+export class TemplateError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+    this.name = "TemplateError";
+  }
+}
 
 /** Looks up a dotted name (`app_port`, `facts.os.id`); throws a message when unknown. */
 export type Lookup = (name: string) => unknown;
@@ -21,12 +30,20 @@ export function hasPlaceholder(text: string): boolean {
  */
 export function render(text: string, lookup: Lookup): string {
   if (!text.includes("{{")) return text;
-  return text.replace(PLACEHOLDER, (match, escape: string, name: string) => {
+  return text.replace(PLACEHOLDER, (match, escape: string, name: string, offset: number) => {
     if (escape) return match.slice(1);
-    const value = lookup(name);
+    let value: unknown;
+    try {
+      value = lookup(name);
+    } catch (error) {
+      throw new TemplateError((error as Error).message, offset);
+    }
     if (value === null || typeof value === "object") {
-      throw new Error(
-        `"{{ ${name} }}" is ${Array.isArray(value) ? "a list" : "not a single value"}`,
+      throw new TemplateError(
+        `expected "{{ ${name} }}" to be a single value, got ${
+          value === null ? "nothing" : Array.isArray(value) ? "a list" : "a mapping"
+        }`,
+        offset,
       );
     }
     return String(value);
@@ -43,8 +60,9 @@ export function makeLookup(
     const [head, ...rest] = name.split(".");
     if (!(head in vars)) {
       const known = Object.keys(vars);
+      const guess = didYouMean(head, known);
       throw new Error(
-        `unknown variable "${head}"${
+        `unknown variable "${head}"${guess ? `; did you mean "${guess}"?` : ""}${
           known.length ? ` (vars: ${known.join(", ")})` : " (no vars defined)"
         }`,
       );

@@ -19,9 +19,15 @@ Deno.test("render keeps an escaped placeholder literal without the backslash", (
 });
 
 Deno.test("render names an unknown variable and the ones that exist", () => {
-  assert.throws(() => render("{{ prot }}", lookup), /unknown variable "prot" \(vars: port, app\)/);
+  assert.throws(
+    () => render("{{ prot }}", lookup),
+    /unknown variable "prot"; did you mean "port"\? \(vars: port, app\)/,
+  );
 });
 
 Deno.test("render refuses a mapping where a single value is needed", () => {
-  assert.throws(() => render("{{ app }}", lookup), /"\{\{ app \}\}" is not a single value/);
+  assert.throws(
+    () => render("{{ app }}", lookup),
+    /expected "\{\{ app \}\}" to be a single value, got a mapping/,
+  );
 });
