@@ -1,0 +1,251 @@
+/**
+ * The node configuration of `cm sync` (`/etc/config-manager/config.yaml`, or
+ * `CM_CONFIG`, or `--config`), validated like cookbooks: every problem names
+ * `file:line:col`, the field, and what was expected; unknown fields get a
+ * "did you mean". Command-line flags override every field.
+ *
+ * ```yaml
+ * repo: https://git.example.com/ops/cookbooks.git
+ * branch: main
+ * cookbooks: [nodes/web1.yaml]   # default: nodes/<hostname>.yaml, else default.yaml
+ * interval: 5m                   # seconds, or 30s / 5m / 1h (default 300 s)
+ * splay: 60                      # random delay up to this (default 60 s)
+ * credentials: /etc/config-manager/credentials   # SSH private key or HTTPS token, mode 0600
+ * verify_signatures: true
+ * trusted_keys: /etc/config-manager/allowed_signers  # SSH allowed signers, or a GPG keyring
+ * ```
+ *
+ * @module
+ */
+import { LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import type { Probe } from "../exec/executor.ts";
+import {
+  CookbookError,
+  describeValue,
+  didYouMean,
+  formatPath,
+  type Position,
+  type Problem,
+} from "../cookbook/errors.ts";
+import { UsageError } from "../cli/exit.ts";
+
+/** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
+export const DEFAULT_CONFIG_PATH = "/etc/config-manager/config.yaml";
+/** Default seconds between syncs (the seed design's 5 minutes). */
+export const DEFAULT_INTERVAL = 300;
+/** Default upper bound of the random delay before a sync, in seconds. */
+export const DEFAULT_SPLAY = 60;
+/** Default branch. */
+export const DEFAULT_BRANCH = "main";
+
+/** Parses `300`, `"300"`, `"30s"`, `"5m"`, `"1h"` into seconds; `null` when it is none of those. */
+export function parseDuration(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
+  if (!m) return null;
+  return Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] ?? 1);
+}
+
+const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== null, {
+  error: 'expected seconds (a number) or a duration like "30s", "5m", "1h"',
+}).transform((v) => parseDuration(v)!);
+
+const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path" });
+
+/** The fields of the node configuration file. */
+export const nodeConfigSchema = z.strictObject({
+  repo: z.string().min(1).describe(
+    "Git URL of the cookbook repository (https://, ssh://, git://, file://).",
+  ),
+  branch: z.string().regex(/^[^\s~^:?*[\\]+$/, { error: "expected a git branch name" }).optional()
+    .describe("Branch to follow (default main)."),
+  cookbooks: z.array(
+    z.string().min(1).refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), {
+      error: "expected a path inside the repository (relative, no ..)",
+    }),
+  ).min(1).optional()
+    .describe(
+      "Cookbooks to apply, relative to the repository (default nodes/<hostname>.yaml, else default.yaml).",
+    ),
+  interval: duration.optional().describe("Seconds between syncs (default 300)."),
+  splay: duration.optional().describe("Random delay up to this many seconds (default 60)."),
+  credentials: absolutePath.optional()
+    .describe("Root-only file with an SSH private key or an HTTPS token (user:token or token)."),
+  verify_signatures: z.boolean().optional()
+    .describe("Refuse a commit unless its signature verifies against trusted_keys."),
+  trusted_keys: absolutePath.optional()
+    .describe("SSH allowed signers file, or a GPG public keyring / armored key file."),
+});
+
+/** The node configuration as written in the file. */
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+/** Everything a sync needs, after flags override the file. */
+export interface SyncSettings {
+  repo: string;
+  branch: string;
+  /** Explicit cookbooks, or undefined for the hostname/default rule. */
+  cookbooks?: string[];
+  interval: number;
+  splay: number;
+  credentials?: string;
+  verifySignatures: boolean;
+  trustedKeys?: string;
+  /** The config file read, if any. */
+  configFile?: string;
+}
+
+/** Flags of `cm sync` / `cm timer install` that override the config file. */
+export interface SyncFlags {
+  config?: string;
+  repo?: string;
+  branch?: string;
+  cookbook?: string[];
+  interval?: number;
+  splay?: number;
+  credentials?: string;
+  verifySignatures?: boolean;
+  trustedKeys?: string;
+}
+
+const decoder = new TextDecoder();
+
+function positionOf(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  file: string,
+  path: readonly PropertyKey[],
+  key: boolean,
+): Position {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const sub = path.slice(0, depth);
+    // deno-lint-ignore no-explicit-any
+    let node: any;
+    if (key && depth === path.length && depth > 0) {
+      const parent =
+        // deno-lint-ignore no-explicit-any
+        (sub.length > 1 ? doc.getIn(sub.slice(0, -1) as any[], true) : doc.contents) as any;
+      // deno-lint-ignore no-explicit-any
+      node = parent?.items?.find((pair: any) => pair?.key?.value === sub.at(-1))?.key;
+    } else {
+      // deno-lint-ignore no-explicit-any
+      node = sub.length ? doc.getIn(sub as any[], true) : doc.contents;
+    }
+    if (node?.range) {
+      const { line, col } = lines.linePos(node.range[0]);
+      return { file, line, col };
+    }
+  }
+  return { file, line: 1, col: 1 };
+}
+
+/** Parses and validates the text of a node configuration; throws {@link CookbookError}. */
+export function parseNodeConfig(text: string, file: string): NodeConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new CookbookError(doc.errors.map((error) => {
+      const { line, col } = lines.linePos(error.pos[0]);
+      return { at: { file, line, col }, path: "", message: error.message.split("\n")[0] };
+    }));
+  }
+  const raw = doc.toJS() ?? {};
+  const result = nodeConfigSchema.safeParse(raw);
+  const problems: Problem[] = [];
+  if (!result.success) {
+    const known = Object.keys(nodeConfigSchema.shape);
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          const guess = didYouMean(key, known);
+          problems.push({
+            at: positionOf(doc, lines, file, [...issue.path, key], true),
+            path: formatPath([...issue.path, key]),
+            message: `unknown field${guess ? `; did you mean "${guess}"?` : ""} (fields: ${
+              known.join(", ")
+            })`,
+          });
+        }
+        continue;
+      }
+      // deno-lint-ignore no-explicit-any
+      const found = issue.path.reduce((v: any, k) => v?.[k as string], raw);
+      const message = issue.code === "invalid_type" && issue.message.startsWith("Invalid input")
+        ? `expected ${issue.expected}`
+        : issue.message;
+      problems.push({
+        at: positionOf(doc, lines, file, issue.path, false),
+        path: formatPath(issue.path),
+        message: found === undefined && issue.code === "invalid_type"
+          ? `missing required field (${message})`
+          : `${message}, got ${describeValue(found)}`,
+      });
+    }
+  } else if (result.data.verify_signatures && !result.data.trusted_keys) {
+    problems.push({
+      at: positionOf(doc, lines, file, ["verify_signatures"], false),
+      path: "verify_signatures",
+      message: "needs trusted_keys: the SSH allowed signers file or GPG keyring to verify against",
+    });
+  }
+  if (problems.length) throw new CookbookError(problems);
+  return result.data!;
+}
+
+/**
+ * Reads the node configuration (flag, then `CM_CONFIG`, then the default
+ * path) and lets the flags override it. A missing default file is fine when
+ * the flags say enough; a missing file named explicitly is an error.
+ */
+export function resolveSettings(probe: Probe, flags: SyncFlags, requireRepo = true): SyncSettings {
+  const explicit = flags.config ?? Deno.env.get("CM_CONFIG");
+  const file = explicit ?? DEFAULT_CONFIG_PATH;
+  const data = probe.readFile(file);
+  if (data === null && explicit) {
+    throw new UsageError(`cannot read node configuration "${file}": no such file`);
+  }
+  const config: Partial<NodeConfig> = data === null
+    ? {}
+    : parseNodeConfig(decoder.decode(data), file);
+  const repo = flags.repo ?? config.repo;
+  if (!repo && requireRepo) {
+    throw new UsageError(`no repository: give --repo URL or set repo: in ${file}`);
+  }
+  const settings: SyncSettings = {
+    repo: repo ?? "",
+    branch: flags.branch ?? config.branch ?? DEFAULT_BRANCH,
+    cookbooks: flags.cookbook?.length ? flags.cookbook : config.cookbooks,
+    interval: flags.interval ?? config.interval ?? DEFAULT_INTERVAL,
+    splay: flags.splay ?? config.splay ?? DEFAULT_SPLAY,
+    credentials: flags.credentials ?? config.credentials,
+    verifySignatures: flags.verifySignatures ?? config.verify_signatures ?? false,
+    trustedKeys: flags.trustedKeys ?? config.trusted_keys,
+    ...(data === null ? {} : { configFile: file }),
+  };
+  for (const c of settings.cookbooks ?? []) {
+    if (c.startsWith("/") || c.split("/").includes("..")) {
+      throw new UsageError(
+        `--cookbook "${c}": expected a path inside the repository (relative, no ..)`,
+      );
+    }
+  }
+  if (settings.verifySignatures && !settings.trustedKeys) {
+    throw new UsageError(
+      "signature verification needs trusted keys: --trusted-keys FILE or trusted_keys:",
+    );
+  }
+  if (settings.interval <= 0) throw new UsageError("--interval must be more than 0 seconds");
+  return settings;
+}
+
+/** Renders a node configuration file (used by bootstrap-like callers and tests). */
+export function renderNodeConfig(config: NodeConfig): string {
+  const lines = ["# cm sync node configuration (see cm sync --help)"];
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    lines.push(`${key}: ${JSON.stringify(value)}`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,163 @@
+/**
+ * The git operations of `cm sync`, all through the Executor as argv (git runs
+ * as its own process: cm itself has no network permission).
+ *
+ * The checkout under `<state-dir>/repo` is a plain repository with a detached
+ * HEAD. Fetches are shallow (`--depth 1`, forced refspec) so force-pushed
+ * history costs nothing special and the git server packs one tree per
+ * change; `refs/cm/last-good` keeps the last good commit's objects alive.
+ *
+ * @module
+ */
+import type { Executor, RunResult } from "../exec/executor.ts";
+import { GIT_BASE_ENV, redact } from "./credentials.ts";
+
+/** Seconds a git network operation may take before it is killed. */
+export const GIT_TIMEOUT_MS = 300_000;
+
+/** A git failure: the command (redacted) and the tail of its stderr. */
+export class GitError extends Error {
+  constructor(readonly what: string, readonly result: RunResult) {
+    super(`${what}: git exited ${result.code}: ${tail(result.stderr || result.stdout)}`);
+    this.name = "GitError";
+  }
+}
+
+function tail(text: string): string {
+  const lines = text.trim().split("\n").filter((l) => l.trim());
+  return lines.slice(-3).join(" / ") || "(no output)";
+}
+
+/** Runs git in one repository with the credentials' environment. */
+export class Git {
+  constructor(
+    readonly exec: Executor,
+    readonly dir: string,
+    readonly env: Record<string, string> = {},
+    readonly secrets: readonly string[] = [],
+  ) {}
+
+  /** Runs `git -C dir ...args`; never throws. */
+  run(
+    args: string[],
+    options: { timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<RunResult> {
+    return this.exec.run(["git", "-C", this.dir, ...args], {
+      env: { ...GIT_BASE_ENV, ...this.env, ...options.env },
+      timeoutMs: options.timeoutMs ?? GIT_TIMEOUT_MS,
+    });
+  }
+
+  /** Runs git and returns its trimmed stdout; throws {@link GitError} on failure. */
+  async ok(
+    what: string,
+    args: string[],
+    options: { timeoutMs?: number; env?: Record<string, string> } = {},
+  ) {
+    const result = await this.run(args, options);
+    if (result.code !== 0) {
+      throw new GitError(what, {
+        ...result,
+        stderr: redact(result.stderr, this.secrets),
+        stdout: redact(result.stdout, this.secrets),
+      });
+    }
+    return result.stdout.trim();
+  }
+
+  /** Whether `dir` already holds a repository. */
+  isRepo(): boolean {
+    return this.exec.stat(`${this.dir}/.git`) !== null;
+  }
+
+  /** Creates the repository (no checkout yet) and points `origin` at `url`. */
+  async init(url: string): Promise<void> {
+    this.exec.mkdir(this.dir, { mode: 0o700 });
+    await this.ok("git init", ["init", "--quiet"]);
+    await this.ok("git remote add", ["remote", "add", "origin", url]);
+  }
+
+  /** Points `origin` at `url` when the configuration changed. */
+  async setOrigin(url: string): Promise<void> {
+    const current = await this.run(["config", "--get", "remote.origin.url"]);
+    if (current.code === 0 && current.stdout.trim() === url) return;
+    if (current.code === 0) {
+      await this.ok("git remote set-url", ["remote", "set-url", "origin", url]);
+    } else await this.ok("git remote add", ["remote", "add", "origin", url]);
+  }
+
+  /** Fetches `branch` (forced, shallow) and returns the commit it points at. */
+  async fetch(branch: string): Promise<string> {
+    const ref = `refs/remotes/origin/${branch}`;
+    await this.ok(`git fetch of branch "${branch}"`, [
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--depth=1",
+      "origin",
+      `+refs/heads/${branch}:${ref}`,
+    ]);
+    return await this.ok("git rev-parse", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  }
+
+  /** The commit HEAD points at, or null before the first checkout. */
+  async head(): Promise<string | null> {
+    const r = await this.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  /** Whether the object database holds `commit`. */
+  async hasCommit(commit: string): Promise<boolean> {
+    return (await this.run(["cat-file", "-e", `${commit}^{commit}`])).code === 0;
+  }
+
+  /** One-line subject of a commit. */
+  async subject(commit: string): Promise<string> {
+    const r = await this.run(["log", "-1", "--format=%s", commit]);
+    return r.code === 0 ? r.stdout.trim() : "";
+  }
+
+  /** `git status --porcelain` lines: local edits in the work tree (untracked included). */
+  async localEdits(): Promise<string[]> {
+    const r = await this.run([
+      "status",
+      "--porcelain",
+      "--untracked-files=all",
+      "--ignored=matching",
+    ]);
+    return r.code === 0 ? r.stdout.split("\n").filter((l) => l.trim()) : [];
+  }
+
+  /** Moves the work tree to `commit` exactly: forced checkout, untracked and ignored files removed. */
+  async checkout(commit: string): Promise<void> {
+    await this.ok("git checkout", ["checkout", "--quiet", "--force", "--detach", commit]);
+    await this.ok("git clean", ["clean", "-ffdxq"]);
+  }
+
+  /** Records `commit` under a ref so it is never garbage collected. */
+  async mark(ref: string, commit: string): Promise<void> {
+    await this.ok("git update-ref", ["update-ref", ref, commit]);
+  }
+
+  /** A separate work tree at `path` for `commit`, for validating without touching the live one. */
+  async addWorktree(path: string, commit: string): Promise<void> {
+    await this.removeWorktree(path);
+    await this.ok("git worktree add", [
+      "worktree",
+      "add",
+      "--quiet",
+      "--force",
+      "--detach",
+      path,
+      commit,
+    ]);
+  }
+
+  /** Removes a work tree made by {@link addWorktree} (no error when it is gone). */
+  async removeWorktree(path: string): Promise<void> {
+    if (this.exec.stat(path)) await this.run(["worktree", "remove", "--force", path]);
+    // A leftover of a killed run that git no longer knows as a work tree.
+    if (this.exec.stat(path)) await this.exec.run(["rm", "-rf", "--one-file-system", path]);
+    await this.run(["worktree", "prune"]);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * `cm timer install` / `cm timer uninstall`: the systemd units that run
+ * `cm sync --once` on boot and every interval, with a random delay (splay).
+ * Idempotent: unit files are compared before they are written, systemd is
+ * only reloaded when one changed, and the timer is only enabled or started
+ * when it is not already.
+ *
+ * @module
+ */
+import type { Executor } from "../exec/executor.ts";
+
+/** Where unit files go by default. */
+export const DEFAULT_UNIT_DIR = "/etc/systemd/system";
+/** Unit names. */
+export const SERVICE_UNIT = "config-manager-sync.service";
+export const TIMER_UNIT = "config-manager-sync.timer";
+/** Where bootstrap.sh installs cm. */
+export const DEFAULT_CM_PATH = "/usr/local/bin/cm";
+
+/** What the units say. */
+export interface TimerSpec {
+  /** Absolute path of the cm binary or wrapper. */
+  cmPath: string;
+  interval: number;
+  splay: number;
+  /** Extra `cm sync` arguments (e.g. --config, --state-dir), already validated. */
+  syncArgs?: string[];
+}
+
+/** The cm executable for ExecStart: the compiled binary itself, else /usr/local/bin/cm. */
+export function defaultCmPath(execPath = Deno.execPath()): string {
+  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
+  return /^deno(\.exe)?$/.test(base) ? DEFAULT_CM_PATH : execPath;
+}
+
+function systemdQuote(word: string): string {
+  if (/^[A-Za-z0-9_./:=@+,-]+$/.test(word)) return word;
+  return `"${
+    word.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/%/g, "%%").replace(/\$/g, "$$$$")
+  }"`;
+}
+
+/** The text of the service unit. */
+export function serviceUnit(spec: TimerSpec): string {
+  const argv = [spec.cmPath, "sync", "--once", ...(spec.syncArgs ?? [])].map(systemdQuote).join(
+    " ",
+  );
+  return `# Written by cm timer install; cm timer uninstall removes it.
+[Unit]
+Description=cm sync: pull cookbooks from git and converge this node
+Documentation=man:cm(1)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=${argv}
+TimeoutStartSec=1h
+Nice=5
+`;
+}
+
+/** The text of the timer unit. */
+export function timerUnit(spec: TimerSpec): string {
+  const onBoot = Math.max(1, Math.min(spec.interval, 120));
+  return `# Written by cm timer install; cm timer uninstall removes it.
+[Unit]
+Description=cm sync every ${spec.interval} s (random delay up to ${spec.splay} s)
+
+[Timer]
+OnBootSec=${onBoot}s
+OnUnitActiveSec=${spec.interval}s
+RandomizedDelaySec=${spec.splay}s
+AccuracySec=1s
+Persistent=true
+Unit=${SERVICE_UNIT}
+
+[Install]
+WantedBy=timers.target
+`;
+}
+
+/** What install or uninstall did. */
+export interface TimerOutcome {
+  /** Unit files written or removed. */
+  changedFiles: string[];
+  /** systemctl actions run (without the "systemctl" prefix). */
+  actions: string[][];
+  /** A systemctl failure, if one happened. */
+  error?: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+async function systemctl(exec: Executor, outcome: TimerOutcome, args: string[]): Promise<boolean> {
+  outcome.actions.push(args);
+  const r = await exec.run(["systemctl", ...args]);
+  if (r.code !== 0) {
+    outcome.error = `systemctl ${args.join(" ")} exited ${r.code}: ${
+      (r.stderr || r.stdout).trim().split("\n").at(-1)
+    }`;
+    return false;
+  }
+  return true;
+}
+
+/** Whether systemd runs as PID 1 here (its runtime directory exists). */
+export function systemdRunning(exec: Executor): boolean {
+  return exec.stat("/run/systemd/system")?.kind === "directory";
+}
+
+/** Writes the units (when they differ), reloads systemd, enables and starts the timer. */
+export async function installTimer(
+  exec: Executor,
+  spec: TimerSpec,
+  unitDir = DEFAULT_UNIT_DIR,
+): Promise<TimerOutcome> {
+  const outcome: TimerOutcome = { changedFiles: [], actions: [] };
+  exec.mkdir(unitDir, {});
+  for (const [name, text] of [[SERVICE_UNIT, serviceUnit(spec)], [TIMER_UNIT, timerUnit(spec)]]) {
+    const path = `${unitDir}/${name}`;
+    const current = exec.readFile(path);
+    if (current !== null && decoder.decode(current) === text) continue;
+    exec.writeFile(path, encoder.encode(text), { mode: 0o644 });
+    outcome.changedFiles.push(path);
+  }
+  if (outcome.changedFiles.length && !(await systemctl(exec, outcome, ["daemon-reload"]))) {
+    return outcome;
+  }
+  const enabled = (await exec.run(["systemctl", "is-enabled", "--quiet", TIMER_UNIT])).code === 0;
+  const active = (await exec.run(["systemctl", "is-active", "--quiet", TIMER_UNIT])).code === 0;
+  if (!enabled || !active) {
+    await systemctl(exec, outcome, ["enable", "--now", TIMER_UNIT]);
+  } else if (outcome.changedFiles.length) {
+    // A running timer re-arms with the new interval and splay.
+    await systemctl(exec, outcome, ["restart", TIMER_UNIT]);
+  }
+  return outcome;
+}
+
+/** Stops and disables the timer, removes both units and reloads systemd; nothing when they are gone. */
+export async function uninstallTimer(
+  exec: Executor,
+  unitDir = DEFAULT_UNIT_DIR,
+): Promise<TimerOutcome> {
+  const outcome: TimerOutcome = { changedFiles: [], actions: [] };
+  const paths = [TIMER_UNIT, SERVICE_UNIT].map((name) => `${unitDir}/${name}`);
+  if (!paths.some((p) => exec.stat(p))) return outcome;
+  if (exec.stat(paths[0])) await systemctl(exec, outcome, ["disable", "--now", TIMER_UNIT]);
+  // A sync in progress finishes on its own; a failed one is forgotten.
+  await exec.run(["systemctl", "reset-failed", SERVICE_UNIT]);
+  for (const path of paths) {
+    if (!exec.stat(path)) continue;
+    exec.remove(path);
+    outcome.changedFiles.push(path);
+  }
+  await systemctl(exec, outcome, ["daemon-reload"]);
+  return outcome;
+}
