@@ -11,6 +11,7 @@ import { applyCookbooks } from "./apply.ts";
 import { EXIT, UsageError } from "./exit.ts";
 import { history, showRun } from "./history.ts";
 import { terminalPrinter, type Verbosity } from "./output.ts";
+import { registerSyncCommands } from "./sync.ts";
 
 /** The version printed by `cm --version`. */
 export { VERSION } from "../version.ts";
