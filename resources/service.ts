@@ -132,9 +132,16 @@ function read(specs: ServiceSpec[], probe: Probe, ctx: ResourceContext): Promise
 
 function diff(spec: ServiceSpec, current: ServiceState): Change[] {
   if (!current.found) {
-    const after = spec.state ??
-      (spec.enabled === undefined ? "present" : spec.enabled ? "enabled" : "disabled");
-    return [{ field: "state", before: "not-found", after, note: NOTE_NOT_FOUND }];
+    const missing = (field: string, before: unknown, after: unknown): Change => ({
+      field,
+      before,
+      after,
+      note: NOTE_NOT_FOUND,
+    });
+    const changes: Change[] = [];
+    if (spec.enabled !== undefined) changes.push(missing("enabled", null, spec.enabled));
+    if (spec.state !== undefined) changes.push(missing("state", "not-found", spec.state));
+    return changes.length ? changes : [missing("state", "not-found", "present")];
   }
   const changes: Change[] = [];
   if (spec.enabled !== undefined && current.enabled !== null && current.enabled !== spec.enabled) {
