@@ -37,6 +37,11 @@ export async function verifyCommit(
   trustedKeys: string,
   scratchDir: string,
 ): Promise<Verdict> {
+  const raw = await git.run(["cat-file", "commit", commit]);
+  const header = raw.stdout.split("\n\n")[0];
+  if (raw.code === 0 && !/^gpgsig(-sha256)? /m.test(header)) {
+    return { ok: false, reason: "commit is not signed" };
+  }
   const data = exec.readFile(trustedKeys);
   if (!data) return { ok: false, reason: `trusted keys file "${trustedKeys}" cannot be read` };
   if (trustedKeysFormat(data) === "ssh") {

@@ -1,0 +1,385 @@
+/**
+ * cm sync end to end on this machine: real git repositories in temp dirs,
+ * served over file:// and over `git daemon` on 127.0.0.1, cm run as a process
+ * under the shipped permission flags. Cookbooks only manage files under the
+ * test's temp dir.
+ */
+import assert from "node:assert/strict";
+import { runCm, tempDir } from "./harness.ts";
+import { fileCookbook, GitDaemon, Remote, sh } from "./sync_git.ts";
+import { acquireLock } from "../src/state/lock.ts";
+
+async function read(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return null;
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+async function state(stateDir: string): Promise<any> {
+  return JSON.parse(await Deno.readTextFile(`${stateDir}/state.json`));
+}
+
+function sync(url: string, stateDir: string, extra: string[], env: Record<string, string>) {
+  return runCm(["sync", "--once", "--repo", url, "--state-dir", stateDir, ...extra], { env });
+}
+
+/** A node config that the flags override entirely, so the machine's own /etc/config-manager is never read. */
+async function flagsOnly(dir: string): Promise<Record<string, string>> {
+  const path = `${dir}/empty-config.yaml`;
+  await Deno.writeTextFile(path, "# flags only\nrepo: file:///placeholder\n");
+  return { CM_CONFIG: path };
+}
+
+Deno.test("sync over file:// applies a new commit, converges when unchanged and repairs drift", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const target = `${tmp.path}/motd`;
+  const stateDir = `${tmp.path}/state`;
+  const env = await flagsOnly(tmp.path);
+  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
+
+  let r = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(target), "v1\n");
+  assert.match(r.stderr, /new commit [0-9a-f]{12} "first"/);
+  let s = await state(stateDir);
+  assert.equal(s.sync.commit, c1);
+  assert.equal(s.sync.lastGood, c1);
+  assert.equal(s.sync.result, "applied");
+  assert.equal(s.lastRun.commit, c1);
+  const report = JSON.parse(await Deno.readTextFile(`${stateDir}/runs/${s.lastRun.id}.json`));
+  assert.equal(report.commit, c1);
+
+  // No new commit: converge only; drift (the file removed) is repaired.
+  await Deno.remove(target);
+  r = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /no new commit .*converging/);
+  assert.equal(await read(target), "v1\n");
+  assert.equal((await state(stateDir)).sync.result, "converged");
+
+  // --only-if-changed: nothing applied when the commit is the same.
+  await Deno.writeTextFile(target, "drifted\n");
+  r = await sync(remote.fileUrl, stateDir, ["--only-if-changed"], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(target), "drifted\n");
+  assert.equal((await state(stateDir)).sync.result, "skipped");
+
+  // A new commit is applied, also with --only-if-changed.
+  const c2 = await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "second");
+  r = await sync(remote.fileUrl, stateDir, ["--only-if-changed"], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(target), "v2\n");
+  s = await state(stateDir);
+  assert.equal(s.sync.commit, c2);
+
+  // cm status shows the commit, the last sync and the last run.
+  const status = await runCm(["status", "--state-dir", stateDir]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, new RegExp(`commit: +${c2}`));
+  assert.match(status.stdout, /last sync: .*: applied/);
+  assert.match(status.stdout, new RegExp(`last run: .* apply ok .*commit ${c2.slice(0, 12)}`));
+});
+
+Deno.test("sync over git daemon: remote down keeps the last good commit (exit 4, reported), then recovers", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const target = `${tmp.path}/motd`;
+  const stateDir = `${tmp.path}/state`;
+  const env = await flagsOnly(tmp.path);
+  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
+  await using daemon = await GitDaemon.start(`${tmp.path}/git`);
+  const url = daemon.url(remote.bare);
+
+  let r = await sync(url, stateDir, [], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(target), "v1\n");
+
+  await daemon.stop();
+  await Deno.writeTextFile(target, "drifted\n");
+  r = await sync(url, stateDir, [], env);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, /fetch from git:\/\/127\.0\.0\.1:\d+\/remote\.git failed/);
+  assert.match(r.stderr, new RegExp(`kept last good commit ${c1.slice(0, 12)}`));
+  // The last good commit is still converged while the remote is down.
+  assert.equal(await read(target), "v1\n");
+  let s = await state(stateDir);
+  assert.equal(s.sync.result, "kept");
+  assert.equal(s.sync.commit, c1);
+  assert.match(s.sync.reason, /fetch from .* failed/);
+  const status = await runCm(["status", "--state-dir", stateDir]);
+  assert.match(status.stdout, /last sync: .*: kept/);
+  assert.match(status.stdout, /reason: +fetch from/);
+
+  const c2 = await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "second");
+  await daemon.restart();
+  r = await sync(url, stateDir, [], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(target), "v2\n");
+  s = await state(stateDir);
+  assert.equal(s.sync.commit, c2);
+  assert.equal(s.sync.result, "applied");
+  assert.equal(s.sync.reason, undefined);
+});
+
+Deno.test("a commit with a broken cookbook is rejected, the previous one kept, the live checkout untouched", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const target = `${tmp.path}/motd`;
+  const other = `${tmp.path}/other`;
+  const stateDir = `${tmp.path}/state`;
+  const env = await flagsOnly(tmp.path);
+  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
+  assert.equal((await sync(remote.fileUrl, stateDir, [], env)).code, 0);
+
+  // Valid first resource, broken second: nothing of it may be applied.
+  const broken = fileCookbook(target, "v2\n") +
+    `    - path: ${other}\n      content: "x"\n      mode: "644x"\n`;
+  const bad = await remote.commit({ "default.yaml": broken }, "broken mode");
+  const r = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`${bad.slice(0, 12)}:default.yaml:\\d+:\\d+: configure\\.files\\[1\\]\\.mode`),
+  );
+  assert.match(r.stderr, new RegExp(`rejected ${bad.slice(0, 12)}: cookbooks invalid`));
+  assert.equal(await read(target), "v1\n");
+  assert.equal(await read(other), null);
+  assert.equal(await read(`${stateDir}/repo/default.yaml`), fileCookbook(target, "v1\n"));
+  assert.equal(await sh(["git", "-C", `${stateDir}/repo`, "rev-parse", "HEAD"]), c1);
+  const s = await state(stateDir);
+  assert.equal(s.sync.result, "kept");
+  assert.equal(s.sync.rejected, bad);
+  assert.equal(s.sync.lastGood, c1);
+  assert.equal(s.lastRun.commit, c1);
+
+  // The fix is applied.
+  const c3 = await remote.commit({ "default.yaml": fileCookbook(target, "v3\n") }, "fixed");
+  assert.equal((await sync(remote.fileUrl, stateDir, [], env)).code, 0);
+  assert.equal(await read(target), "v3\n");
+  assert.equal((await state(stateDir)).sync.commit, c3);
+});
+
+Deno.test("a first commit that does not validate leaves nothing applied and exits 4", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const stateDir = `${tmp.path}/state`;
+  await remote.commit({ "default.yaml": "name: x\nconfigure:\n  filez: []\n" }, "typo");
+  const r = await sync(remote.fileUrl, stateDir, [], await flagsOnly(tmp.path));
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, /did you mean "files"/);
+  assert.match(r.stderr, /no good commit to fall back to yet: nothing applied/);
+  // The live work tree was never populated.
+  assert.equal(await read(`${stateDir}/repo/default.yaml`), null);
+});
+
+Deno.test("force-pushed history is followed and local edits in the checkout are discarded and reported", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const target = `${tmp.path}/motd`;
+  const stateDir = `${tmp.path}/state`;
+  const env = await flagsOnly(tmp.path);
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
+  await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "second");
+  assert.equal((await sync(remote.fileUrl, stateDir, [], env)).code, 0);
+  assert.equal(await read(target), "v2\n");
+
+  // Someone edits the checkout by hand.
+  await Deno.writeTextFile(`${stateDir}/repo/default.yaml`, fileCookbook(target, "hand edit\n"));
+  await Deno.writeTextFile(`${stateDir}/repo/stray.txt`, "x");
+  const rewritten = await remote.forcePushNewRoot({
+    "default.yaml": fileCookbook(target, "rewritten\n"),
+  }, "new root");
+  const r = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /discarding 2 local edit\(s\)/);
+  assert.match(r.stderr, /stray\.txt/);
+  assert.equal(await read(target), "rewritten\n");
+  assert.equal(await read(`${stateDir}/repo/stray.txt`), null);
+  const s = await state(stateDir);
+  assert.equal(s.sync.commit, rewritten);
+  assert.equal(s.sync.discarded.length, 2);
+
+  // Local edits on an unchanged commit are discarded too, and the cookbook from git applied.
+  await Deno.writeTextFile(`${stateDir}/repo/default.yaml`, fileCookbook(target, "hand edit\n"));
+  const again = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /discarding 1 local edit\(s\).*default\.yaml/);
+  assert.equal(await read(target), "rewritten\n");
+});
+
+Deno.test("signed commits are applied; unsigned and wrongly signed ones are refused before checkout", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const target = `${tmp.path}/motd`;
+  const stateDir = `${tmp.path}/state`;
+  const env = await flagsOnly(tmp.path);
+  for (const name of ["trusted", "stranger"]) {
+    await sh([
+      "ssh-keygen",
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      name,
+      "-f",
+      `${tmp.path}/${name}`,
+    ]);
+  }
+  const pub = (await Deno.readTextFile(`${tmp.path}/trusted.pub`)).trim();
+  const signers = `${tmp.path}/allowed_signers`;
+  await Deno.writeTextFile(signers, `test@example.com ${pub}\n`);
+  const verify = ["--verify-signatures", "--trusted-keys", signers];
+
+  const good = await remote.commit({ "default.yaml": fileCookbook(target, "signed\n") }, "signed", {
+    signingKey: `${tmp.path}/trusted`,
+  });
+  let r = await sync(remote.fileUrl, stateDir, verify, env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /signature of [0-9a-f]{12} verified/);
+  assert.equal(await read(target), "signed\n");
+
+  const unsigned = await remote.commit(
+    { "default.yaml": fileCookbook(target, "unsigned\n") },
+    "unsigned",
+  );
+  r = await sync(remote.fileUrl, stateDir, verify, env);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`rejected ${unsigned.slice(0, 12)}: signature check failed: commit is not signed`),
+  );
+  assert.equal(await read(target), "signed\n");
+  assert.equal(await read(`${stateDir}/repo/default.yaml`), fileCookbook(target, "signed\n"));
+
+  const forged = await remote.commit(
+    { "default.yaml": fileCookbook(target, "forged\n") },
+    "forged",
+    {
+      signingKey: `${tmp.path}/stranger`,
+    },
+  );
+  r = await sync(remote.fileUrl, stateDir, verify, env);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`rejected ${forged.slice(0, 12)}: signature check failed: signature not trusted`),
+  );
+  assert.equal(await read(target), "signed\n");
+  const s = await state(stateDir);
+  assert.equal(s.sync.commit, good);
+  assert.equal(s.sync.rejected, forged);
+
+  // Without verification the same commit is accepted: the refusal came from the check.
+  r = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(target), "forged\n");
+});
+
+Deno.test("a credentials file readable by others is refused; a root-only token never shows up in state", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const target = `${tmp.path}/motd`;
+  const stateDir = `${tmp.path}/state`;
+  const env = await flagsOnly(tmp.path);
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
+  const creds = `${tmp.path}/credentials`;
+  const token = "s3cr3t-token-ABCDEF123456";
+  await Deno.writeTextFile(creds, `${token}\n`, { mode: 0o644 });
+  await Deno.chmod(creds, 0o644);
+
+  let r = await sync(remote.fileUrl, stateDir, ["--credentials", creds], env);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /accessible by group or others \(mode 0644\); refusing to use it: chmod 600/,
+  );
+  assert.equal(await read(target), null);
+
+  await Deno.chmod(creds, 0o600);
+  r = await sync(remote.fileUrl, stateDir, ["--credentials", creds], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(target), "v1\n");
+  assert.ok(!r.stdout.includes(token) && !r.stderr.includes(token));
+  const files = (await sh(["grep", "-rl", "--", token, stateDir]).catch(() => "")).trim();
+  assert.equal(files, "", `token found in ${files}`);
+});
+
+Deno.test("node configuration file: fields used, flags override, errors name file:line:col", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`, "prod");
+  const stateDir = `${tmp.path}/state`;
+  const host = Deno.hostname().split(".")[0];
+  await remote.commit({
+    [`nodes/${host}.yaml`]: fileCookbook(`${tmp.path}/node`, "node\n"),
+    "default.yaml": fileCookbook(`${tmp.path}/default`, "default\n"),
+    "extra.yaml": fileCookbook(`${tmp.path}/extra`, "extra\n"),
+  }, "first");
+  const config = `${tmp.path}/config.yaml`;
+  await Deno.writeTextFile(
+    config,
+    `repo: ${remote.fileUrl}\nbranch: prod\ninterval: 5m\nsplay: 10\n`,
+  );
+
+  // nodes/<hostname>.yaml wins over default.yaml.
+  let r = await runCm(["sync", "--once", "--state-dir", stateDir], { env: { CM_CONFIG: config } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(`${tmp.path}/node`), "node\n");
+  assert.equal(await read(`${tmp.path}/default`), null);
+
+  // --cookbook overrides the rule; --config overrides CM_CONFIG.
+  r = await runCm([
+    "sync",
+    "--once",
+    "--state-dir",
+    stateDir,
+    "--config",
+    config,
+    "--cookbook",
+    "extra.yaml",
+  ], {
+    env: { CM_CONFIG: "/nonexistent.yaml" },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await read(`${tmp.path}/extra`), "extra\n");
+
+  await Deno.writeTextFile(
+    config,
+    `repo: ${remote.fileUrl}\nbranch: prod\nintervall: 5m\nsplay: soon\n`,
+  );
+  r = await runCm(["sync", "--once", "--state-dir", stateDir, "--config", config]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`${config}:3:1: intervall: unknown field; did you mean "interval"\\?`),
+  );
+  assert.match(r.stderr, new RegExp(`${config}:4:8: splay: expected seconds`));
+
+  r = await runCm(["sync", "--once", "--state-dir", stateDir], {
+    env: { CM_CONFIG: `${tmp.path}/missing.yaml` },
+  });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /cannot read node configuration/);
+});
+
+Deno.test("sync shares the run lock with apply: a held lock makes it wait, then exit 3", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const stateDir = `${tmp.path}/state`;
+  await remote.commit({ "default.yaml": fileCookbook(`${tmp.path}/motd`, "v1\n") }, "first");
+  using _lock = await acquireLock(`${stateDir}/lock`, 1000, "test holding the lock");
+  const r = await sync(
+    remote.fileUrl,
+    stateDir,
+    ["--lock-timeout", "0.3"],
+    await flagsOnly(tmp.path),
+  );
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /test holding the lock/);
+  assert.equal(await read(`${tmp.path}/motd`), null);
+});
