@@ -1,0 +1,44 @@
+/**
+ * cm as a library: load cookbooks, plan or apply them through an executor,
+ * and read the run report.
+ *
+ * ```ts
+ * import { loadCookbooks, RealExecutor, run } from "./mod.ts";
+ * const exec = new RealExecutor();
+ * const cookbook = await loadCookbooks(["cookbooks/hello-web.yaml"], exec);
+ * const report = await run(cookbook, { mode: "plan", probe: exec });
+ * console.log(report.totals);
+ * ```
+ *
+ * @module
+ */
+export { type Cookbook, loadCookbooks, type Resource } from "./src/cookbook/load.ts";
+export {
+  CookbookError,
+  formatProblem,
+  type Position,
+  type Problem,
+} from "./src/cookbook/errors.ts";
+export {
+  type ApplyTarget,
+  type PlanTarget,
+  run,
+  type RunEvents,
+  type RunOptions,
+} from "./src/engine/run.ts";
+export type {
+  HandlerResult,
+  ResourceResult,
+  RunReport,
+  Status,
+  Totals,
+} from "./src/engine/report.ts";
+export type { Attributes, Executor, PathInfo, Probe, RunResult } from "./src/exec/executor.ts";
+export { RealExecutor } from "./src/exec/real.ts";
+export { RecordingExecutor } from "./src/exec/recording.ts";
+export { KINDS, SECTIONS } from "./resources/mod.ts";
+export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resources/resource.ts";
+export { acquireLock, LockTimeoutError } from "./src/state/lock.ts";
+export { readState, recordRun, type State } from "./src/state/store.ts";
+export { statePaths } from "./src/state/paths.ts";
+export { VERSION } from "./src/version.ts";
