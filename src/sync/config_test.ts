@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { CookbookError } from "../cookbook/errors.ts";
+import { RecordingExecutor } from "../exec/recording.ts";
+import { parseDuration, parseNodeConfig, resolveSettings } from "./config.ts";
+
+Deno.test("durations accept seconds and 30s / 5m / 1h", () => {
+  assert.equal(parseDuration(300), 300);
+  assert.equal(parseDuration("90"), 90);
+  assert.equal(parseDuration("5m"), 300);
+  assert.equal(parseDuration("1h"), 3600);
+  assert.equal(parseDuration("soon"), null);
+  assert.equal(parseDuration(-1), null);
+});
+
+Deno.test("node config errors name file:line:col, the field and a did-you-mean", () => {
+  const text =
+    "repo: https://example.com/x.git\nbrnach: main\ninterval: soon\ncookbooks:\n  - /etc/x.yaml\n";
+  assert.throws(() => parseNodeConfig(text, "/etc/config-manager/config.yaml"), (error) => {
+    assert.ok(error instanceof CookbookError);
+    const message = error.message;
+    assert.match(message, /config\.yaml:2:1: brnach: unknown field; did you mean "branch"\?/);
+    assert.match(message, /config\.yaml:3:11: interval: expected seconds .* got "soon"/);
+    assert.match(
+      message,
+      /config\.yaml:5:5: cookbooks\[0\]: expected a path inside the repository/,
+    );
+    return true;
+  });
+});
+
+Deno.test("verify_signatures without trusted_keys is refused at its line", () => {
+  assert.throws(
+    () => parseNodeConfig("repo: x\nverify_signatures: true\n", "c.yaml"),
+    /c\.yaml:2:20: verify_signatures: needs trusted_keys/,
+  );
+});
+
+Deno.test("flags override every field of the node config", () => {
+  const exec = new RecordingExecutor().put(
+    "/c.yaml",
+    "repo: file:///a\nbranch: prod\ncookbooks: [web.yaml]\ninterval: 5m\nsplay: 10\ncredentials: /k\n",
+  );
+  const fromFile = resolveSettings(exec, { config: "/c.yaml" });
+  assert.deepEqual(
+    { ...fromFile },
+    {
+      repo: "file:///a",
+      branch: "prod",
+      cookbooks: ["web.yaml"],
+      interval: 300,
+      splay: 10,
+      credentials: "/k",
+      verifySignatures: false,
+      trustedKeys: undefined,
+      configFile: "/c.yaml",
+    },
+  );
+  const flags = resolveSettings(exec, {
+    config: "/c.yaml",
+    repo: "file:///b",
+    branch: "dev",
+    cookbook: ["db.yaml"],
+    interval: 20,
+    splay: 0,
+    credentials: "/k2",
+    verifySignatures: true,
+    trustedKeys: "/signers",
+  });
+  assert.equal(flags.repo, "file:///b");
+  assert.equal(flags.branch, "dev");
+  assert.deepEqual(flags.cookbooks, ["db.yaml"]);
+  assert.equal(flags.interval, 20);
+  assert.equal(flags.splay, 0);
+  assert.equal(flags.credentials, "/k2");
+  assert.equal(flags.trustedKeys, "/signers");
+});
+
+Deno.test("no config file and no --repo is a usage error; defaults fill the rest", () => {
+  const exec = new RecordingExecutor();
+  assert.throws(
+    () => resolveSettings(exec, { config: "/missing.yaml" }),
+    /cannot read node configuration/,
+  );
+  const s = resolveSettings(exec, { repo: "file:///r" });
+  assert.equal(s.branch, "main");
+  assert.equal(s.interval, 300);
+  assert.equal(s.splay, 60);
+  assert.equal(s.cookbooks, undefined);
+});

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../exec/recording.ts";
+import {
+  defaultCmPath,
+  installTimer,
+  SERVICE_UNIT,
+  serviceUnit,
+  TIMER_UNIT,
+  timerUnit,
+  uninstallTimer,
+} from "./timer.ts";
+
+const spec = { cmPath: "/usr/local/bin/cm", interval: 300, splay: 60 };
+const dir = "/tmp/units";
+
+/** A fake systemd: is-enabled/is-active answer from flags the enable/disable calls flip. */
+function fakeSystemd(): RecordingExecutor {
+  const exec = new RecordingExecutor();
+  let enabled = false;
+  exec.on(["systemctl"], () => ({ code: 0 }));
+  exec.on(["systemctl", "is-enabled"], () => ({ code: enabled ? 0 : 1 }));
+  exec.on(["systemctl", "is-active"], () => ({ code: enabled ? 0 : 3 }));
+  exec.on(["systemctl", "enable"], () => (enabled = true, { code: 0 }));
+  exec.on(["systemctl", "disable"], () => (enabled = false, { code: 0 }));
+  return exec;
+}
+
+const changing = (exec: RecordingExecutor) =>
+  exec.calls.filter((a) => !["is-enabled", "is-active"].includes(a[1]));
+
+Deno.test("timer units run cm sync --once on boot and every interval with RandomizedDelaySec = splay", () => {
+  const service = serviceUnit({ ...spec, syncArgs: ["--config", "/etc/cm x/config.yaml"] });
+  assert.match(service, /^Type=oneshot$/m);
+  assert.match(
+    service,
+    /^ExecStart=\/usr\/local\/bin\/cm sync --once --config "\/etc\/cm x\/config.yaml"$/m,
+  );
+  const timer = timerUnit(spec);
+  for (
+    const line of [
+      "OnBootSec=120s",
+      "OnUnitActiveSec=300s",
+      "RandomizedDelaySec=60s",
+      "Persistent=true",
+    ]
+  ) {
+    assert.match(timer, new RegExp(`^${line}$`, "m"));
+  }
+  assert.match(timer, /^WantedBy=timers.target$/m);
+  assert.match(timerUnit({ ...spec, interval: 10, splay: 2 }), /^OnBootSec=10s$/m);
+});
+
+Deno.test("timer install writes both units, reloads, enables --now; a second install changes nothing", async () => {
+  const exec = fakeSystemd();
+  const first = await installTimer(exec, spec, dir);
+  assert.deepEqual(first.changedFiles, [`${dir}/${SERVICE_UNIT}`, `${dir}/${TIMER_UNIT}`]);
+  assert.deepEqual(changing(exec), [
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "enable", "--now", TIMER_UNIT],
+  ]);
+  assert.equal(exec.text(`${dir}/${TIMER_UNIT}`), timerUnit(spec));
+
+  exec.calls.length = 0;
+  exec.writes.length = 0;
+  const second = await installTimer(exec, spec, dir);
+  assert.deepEqual(second, { changedFiles: [], actions: [] });
+  assert.deepEqual(changing(exec), []);
+  assert.deepEqual(exec.writes.filter((w) => w.startsWith("write")), []);
+
+  // A new interval rewrites the timer only and restarts the running timer.
+  exec.calls.length = 0;
+  const third = await installTimer(exec, { ...spec, interval: 600 }, dir);
+  assert.deepEqual(third.changedFiles, [`${dir}/${TIMER_UNIT}`]);
+  assert.deepEqual(changing(exec), [["systemctl", "daemon-reload"], [
+    "systemctl",
+    "restart",
+    TIMER_UNIT,
+  ]]);
+});
+
+Deno.test("timer uninstall disables, removes and reloads; a second uninstall does nothing", async () => {
+  const exec = fakeSystemd();
+  await installTimer(exec, spec, dir);
+  exec.calls.length = 0;
+  const removed = await uninstallTimer(exec, dir);
+  assert.deepEqual(removed.changedFiles, [`${dir}/${TIMER_UNIT}`, `${dir}/${SERVICE_UNIT}`]);
+  assert.deepEqual(exec.calls, [
+    ["systemctl", "disable", "--now", TIMER_UNIT],
+    ["systemctl", "reset-failed", SERVICE_UNIT],
+    ["systemctl", "daemon-reload"],
+  ]);
+  assert.equal(exec.stat(`${dir}/${TIMER_UNIT}`), null);
+  exec.calls.length = 0;
+  assert.deepEqual(await uninstallTimer(exec, dir), { changedFiles: [], actions: [] });
+  assert.deepEqual(exec.calls, []);
+});
+
+Deno.test("timer install reports a failing systemctl instead of pretending", async () => {
+  const exec = new RecordingExecutor().on(["systemctl"], {
+    code: 1,
+    stderr: "Failed to connect to bus",
+  });
+  const outcome = await installTimer(exec, spec, dir);
+  assert.match(outcome.error ?? "", /systemctl daemon-reload exited 1: Failed to connect to bus/);
+});
+
+Deno.test("ExecStart uses the compiled binary, or /usr/local/bin/cm when running under deno", () => {
+  assert.equal(defaultCmPath("/usr/bin/deno"), "/usr/local/bin/cm");
+  assert.equal(defaultCmPath("/root/.deno/bin/deno"), "/usr/local/bin/cm");
+  assert.equal(defaultCmPath("/opt/cm/cm"), "/opt/cm/cm");
+});
