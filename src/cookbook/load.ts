@@ -356,10 +356,23 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
 
   const resources: Resource[] = [];
   const origin = new Map<Resource, { p: Parsed; path: PropertyKey[] }>();
+  let schemaFailed = false;
   for (const p of parsed) {
     const result = cookbookSchema.safeParse(p.raw);
     if (!result.success) {
       problems.push(...zodProblems(p, result.error.issues));
+      schemaFailed = true;
+      // Still run the per-resource checks on the items that are valid on their own.
+      for (const section of SECTIONS) {
+        const items = valueAt(p.raw, section.path);
+        if (!Array.isArray(items)) continue;
+        items.forEach((item, i) => {
+          const one = section.schema.safeParse(item);
+          if (one.success) {
+            problems.push(...checkSpec(section.kind.kind, one.data, p, [...section.path, i]));
+          }
+        });
+      }
       continue;
     }
     SECTIONS.forEach((section, phase) => {
@@ -383,10 +396,14 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
       });
     });
   }
-  problems.push(...crossCheck(resources, (r, sub) => {
-    const { p, path } = origin.get(r)!;
-    return positionOf(p, [...path, ...sub]);
-  }));
+  // Cross checks need every resource: after a schema problem they would report
+  // targets in the broken file as missing.
+  if (!schemaFailed) {
+    problems.push(...crossCheck(resources, (r, sub) => {
+      const { p, path } = origin.get(r)!;
+      return positionOf(p, [...path, ...sub]);
+    }));
+  }
   if (problems.length) throw new CookbookError(sortProblems(problems));
   const top = parsed.at(-1)!.raw;
   return {
