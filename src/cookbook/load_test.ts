@@ -1,0 +1,259 @@
+import assert from "node:assert/strict";
+import { loadCookbooks } from "./load.ts";
+import { CookbookError, formatProblem } from "./errors.ts";
+import { RealExecutor } from "../exec/real.ts";
+
+const exec = new RealExecutor();
+const SEED = new URL("../../tests/testdata/seed_example.yaml", import.meta.url).pathname;
+
+/** Writes `files` (relative path → text) into a fresh temp dir; returns its real path. */
+async function tree(files: Record<string, string>): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.realPath(await Deno.makeTempDir({ prefix: "cm-load-" }));
+  for (const [name, text] of Object.entries(files)) {
+    const file = `${path}/${name}`;
+    await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(file, text);
+  }
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+/** The problems of a load that must fail, formatted as cm prints them. */
+async function problems(paths: string[]): Promise<string[]> {
+  try {
+    await loadCookbooks(paths, exec);
+  } catch (error) {
+    if (error instanceof CookbookError) return error.problems.map(formatProblem);
+    throw error;
+  }
+  throw new assert.AssertionError({ message: `expected ${paths.join(", ")} to be rejected` });
+}
+
+Deno.test("the seed design's example loads unchanged, resources in run order with ids", async () => {
+  const cookbook = await loadCookbooks([SEED], exec);
+  assert.equal(cookbook.name, "Configuration Name");
+  assert.equal(cookbook.version, "1.0.0");
+  assert.equal(cookbook.description, "Configuration description");
+  assert.deepEqual(cookbook.files, [SEED]);
+  assert.deepEqual(
+    cookbook.resources.map((r) => [r.kind.kind, r.id, r.path, r.phase, r.at.line, r.at.col]),
+    [
+      ["command", "command[/usr/bin/apt-get update]", "install.pre_install[0]", 0, 7, 7],
+      ["package", "package[nginx]", "install.install[0]", 1, 10, 7],
+      ["command", "command[/bin/systemctl enable nginx]", "install.post_install[0]", 2, 14, 7],
+      ["file", "file[/etc/nginx/nginx.conf]", "configure.files[0]", 4, 19, 7],
+      ["service", "service[nginx]", "configure.services[0]", 5, 27, 7],
+    ],
+  );
+  const [pre, pkg, post, file, service] = cookbook.resources.map((r) => r.spec);
+  assert.deepEqual(pre, {
+    command: "/usr/bin/apt-get update",
+    sudo: true,
+    shell: false,
+    readonly_guards: false,
+  });
+  assert.deepEqual(pkg, { package: "nginx", version: "latest", state: "present" });
+  assert.equal(post.command, "/bin/systemctl enable nginx");
+  assert.deepEqual(file, {
+    path: "/etc/nginx/nginx.conf",
+    content: "# Configuration content\n",
+    owner: "root",
+    group: "root",
+    mode: "0644",
+    state: "present",
+    sensitive: false,
+  });
+  assert.deepEqual(service, { name: "nginx", state: "started", enabled: true });
+});
+
+Deno.test("included cookbooks come first and the including cookbook's vars override theirs", async () => {
+  await using dir = await tree({
+    "base/base.yaml": [
+      "vars:",
+      "  port: 80",
+      "  greeting: hello",
+      "configure:",
+      "  files:",
+      "    - path: /etc/base.conf",
+      '      content: "{{ greeting }} on {{ port }}"',
+    ].join("\n"),
+    "web.yaml": [
+      "name: web",
+      "include:",
+      "  - base/base.yaml",
+      "vars:",
+      "  port: 8080",
+      "install:",
+      "  install:",
+      "    - package: nginx",
+      "configure:",
+      "  files:",
+      "    - path: /etc/web.conf",
+      '      content: "listen {{ port }}"',
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], exec);
+  assert.equal(cookbook.name, "web");
+  assert.deepEqual(cookbook.files, [`${dir.path}/base/base.yaml`, `${dir.path}/web.yaml`]);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), [
+    "file[/etc/base.conf]",
+    "package[nginx]",
+    "file[/etc/web.conf]",
+  ]);
+  assert.deepEqual(cookbook.resources.map((r) => r.spec.content ?? null), [
+    "hello on 8080",
+    null,
+    "listen 8080",
+  ]);
+  assert.equal(cookbook.resources[0].at.file, `${dir.path}/base/base.yaml`);
+});
+
+Deno.test("placeholders are filled in content, paths and service names", async () => {
+  await using dir = await tree({
+    "web.yaml": [
+      "vars:",
+      "  site: hello",
+      '  php: "8.2"',
+      "  root: /srv/{{ site }}",
+      "configure:",
+      "  files:",
+      "    - path: /etc/nginx/sites-enabled/{{ site }}.conf",
+      '      content: "root {{ root }}; literal \\\\{{ site }}"',
+      "  services:",
+      "    - name: php{{ php }}-fpm",
+      "      restart_on:",
+      "        - /etc/nginx/sites-enabled/{{ site }}.conf",
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], exec);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), [
+    "file[/etc/nginx/sites-enabled/hello.conf]",
+    "service[php8.2-fpm]",
+  ]);
+  assert.equal(cookbook.resources[0].spec.content, "root /srv/hello; literal {{ site }}");
+  assert.deepEqual(cookbook.resources[1].spec.restart_on, ["/etc/nginx/sites-enabled/hello.conf"]);
+});
+
+Deno.test("a template file is read relative to the cookbook and rendered into content", async () => {
+  await using dir = await tree({
+    "cookbooks/web.yaml": [
+      "vars:",
+      "  port: 8080",
+      "configure:",
+      "  files:",
+      "    - path: /etc/nginx/conf.d/app.conf",
+      "      template: templates/app.conf.tmpl",
+    ].join("\n"),
+    "cookbooks/templates/app.conf.tmpl": "server {\n  listen {{ port }};\n}\n",
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/cookbooks/web.yaml`], exec);
+  const spec = cookbook.resources[0].spec;
+  assert.equal(spec.content, "server {\n  listen 8080;\n}\n");
+  assert.equal(spec.template, "templates/app.conf.tmpl");
+});
+
+Deno.test("source resolves to sourcePath and may leave the cookbook's folder inside a git repo", async () => {
+  await using dir = await tree({
+    ".git/HEAD": "ref: refs/heads/main\n",
+    "files/motd": "hello\n",
+    "cookbooks/web.yaml": [
+      "configure:",
+      "  files:",
+      "    - path: /etc/motd",
+      "      source: ../files/motd",
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/cookbooks/web.yaml`], exec);
+  assert.equal(cookbook.resources[0].spec.sourcePath, `${dir.path}/files/motd`);
+  assert.equal(cookbook.resources[0].spec.content, undefined);
+});
+
+Deno.test("without a git repo, source must stay inside the cookbook's folder", async () => {
+  await using dir = await tree({
+    "files/motd": "hello\n",
+    "cookbooks/web.yaml": [
+      "configure:",
+      "  files:",
+      "    - path: /etc/motd",
+      "      source: ../files/motd",
+    ].join("\n"),
+  });
+  assert.deepEqual(await problems([`${dir.path}/cookbooks/web.yaml`]), [
+    `${dir.path}/cookbooks/web.yaml:4:15: configure.files[0].source: expected a file inside ` +
+    `the cookbook repository ${dir.path}/cookbooks, got "../files/motd"`,
+  ]);
+});
+
+Deno.test("a source link that stays inside the repo resolves to its target", async () => {
+  await using dir = await tree({
+    ".git/HEAD": "ref: refs/heads/main\n",
+    "files/motd": "hello\n",
+    "web.yaml": "configure:\n  files:\n    - path: /etc/motd\n      source: files/link\n",
+  });
+  await Deno.symlink("motd", `${dir.path}/files/link`);
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], exec);
+  assert.equal(cookbook.resources[0].spec.sourcePath, `${dir.path}/files/motd`);
+});
+
+Deno.test("facts hostname, os.id and cpu_count are filled in from this machine", async () => {
+  await using dir = await tree({
+    "web.yaml": [
+      "configure:",
+      "  files:",
+      "    - path: /etc/motd",
+      '      content: "{{ facts.hostname }} {{ facts.os.id }} {{ facts.cpu_count }}"',
+    ].join("\n"),
+  });
+  const osRelease = await Deno.readTextFile("/etc/os-release");
+  const osId = /^ID="?([^"\n]*)"?$/m.exec(osRelease)![1];
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], exec);
+  assert.equal(
+    cookbook.resources[0].spec.content,
+    `${Deno.hostname().split(".")[0]} ${osId} ${navigator.hardwareConcurrency}`,
+  );
+  assert.match(cookbook.resources[0].spec.content, /^\S+ [a-z]+ [1-9]\d*$/);
+});
+
+Deno.test("several problems are reported at once, sorted by file and position", async () => {
+  await using dir = await tree({
+    "a.yaml": [
+      "include:",
+      "  - b.yaml",
+      "configure:",
+      "  files:",
+      "    - path: /etc/a",
+      '      content: "{{ nope }}"',
+      "      mode: 644",
+    ].join("\n"),
+    "b.yaml": [
+      "install:",
+      "  install:",
+      "    - package: Nginx",
+      "  pre_install:",
+      "    - command: ls | wc",
+    ].join("\n"),
+  });
+  assert.deepEqual(await problems([`${dir.path}/a.yaml`]), [
+    `${dir.path}/a.yaml:6:16: configure.files[0].content: unknown variable "nope" (no vars defined)`,
+    `${dir.path}/a.yaml:7:13: configure.files[0].mode: expected a quoted octal mode like "0644" ` +
+    "(unquoted, YAML reads a mode as a decimal number), got number 644",
+    `${dir.path}/b.yaml:3:16: install.install[0].package: expected a valid Debian package name ` +
+    '(lowercase letters, digits, + - .), got "Nginx"',
+    `${dir.path}/b.yaml:5:16: install.pre_install[0].command: "|" needs a shell: use "shell: true"` +
+    ' or quote it (command: "ls | wc")',
+  ]);
+});
+
+Deno.test("a cookbook given twice, or included twice, is read once", async () => {
+  await using dir = await tree({
+    "common.yaml": "install:\n  install:\n    - package: git\n",
+    "a.yaml": "include:\n  - common.yaml\n",
+    "b.yaml": "include:\n  - common.yaml\n",
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/a.yaml`, `${dir.path}/b.yaml`], exec);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), ["package[git]"]);
+  assert.deepEqual(cookbook.files, [
+    `${dir.path}/common.yaml`,
+    `${dir.path}/a.yaml`,
+    `${dir.path}/b.yaml`,
+  ]);
+});
