@@ -28,15 +28,25 @@ export const cookbookSchema = z.strictObject({
     "Other cookbooks (relative paths) whose resources come first.",
   ),
   install: z.strictObject({
-    pre_install: list(commandSchema, "commands"),
-    install: list(packageSchema, "packages"),
-    post_install: list(commandSchema, "commands"),
-  }, { error: "expected a mapping with pre_install, install, post_install" }).optional(),
+    pre_install: list(commandSchema, "commands").describe(
+      "Commands run first, before any package.",
+    ),
+    install: list(packageSchema, "packages").describe(
+      "apt packages, installed or removed in one transaction.",
+    ),
+    post_install: list(commandSchema, "commands").describe("Commands run after the packages."),
+  }, { error: "expected a mapping with pre_install, install, post_install" }).optional()
+    .describe("Software: commands and packages, in the order pre_install, install, post_install."),
   configure: z.strictObject({
-    directories: list(directorySchema, "directories"),
-    files: list(fileSchema, "files"),
-    services: list(serviceSchema, "services"),
-  }, { error: "expected a mapping with directories, files, services" }).optional(),
+    directories: list(directorySchema, "directories").describe(
+      "Directories, created before the files.",
+    ),
+    files: list(fileSchema, "files").describe("Files: content, source or template; owner, mode."),
+    services: list(serviceSchema, "services").describe(
+      "systemd services, handled after every file.",
+    ),
+  }, { error: "expected a mapping with directories, files, services" }).optional()
+    .describe("The machine's configuration: directories, then files, then services."),
 }, { error: "expected a mapping (name, install, configure, ...)" });
 
 /** The field names an object schema accepts at `path` inside the cookbook, for "did you mean". */
