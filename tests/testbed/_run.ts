@@ -91,3 +91,22 @@ export async function allSteps(what: string, steps: [string, () => unknown][]): 
   }
   if (errors.length > 0) throw new Error(`${what} failed: ${errors.join("; ")}`);
 }
+
+/** Mount points at or below `dir` (optionally only those containing `part`), deepest first. */
+export async function mountsBelow(dir: string, part = ""): Promise<string[]> {
+  const info = await Deno.readTextFile("/proc/self/mountinfo");
+  const points = info.split("\n").filter(Boolean).map((l) =>
+    l.split(" ")[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)))
+  );
+  return points.filter((p) => (p === dir || p.startsWith(`${dir}/`)) && p.includes(part))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Unmounts every mount point at or below `dir` (containing `part`), lazily when busy. */
+export async function unmountBelow(dir: string, part = ""): Promise<void> {
+  for (const point of await mountsBelow(dir, part)) {
+    const r = await run(["umount", point]);
+    // Busy (a process still has it open): detach it now, the kernel frees it later.
+    if (r.code !== 0) await run(["umount", "--lazy", point], { check: true });
+  }
+}

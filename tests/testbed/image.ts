@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { requireTools, run, SYSTEM_PATH } from "./_run.ts";
+import { requireTools, run, SYSTEM_PATH, unmountBelow } from "./_run.ts";
 
 /** Bump when the build recipe below changes, so machines rebuild instead of reusing a stale image. */
 export const IMAGE_NAME = "bookworm-v2";
@@ -168,7 +168,10 @@ export async function ensureImage(opts: ImageOptions = {}): Promise<string> {
     for await (const e of Deno.readDir(cacheDir)) {
       if (e.name.startsWith(`${IMAGE_NAME}.tmp-`)) {
         log(`removing interrupted build ${cacheDir}/${e.name}`);
-        await Deno.remove(`${cacheDir}/${e.name}`, { recursive: true });
+        // debootstrap mounts /proc and /sys in its target: never recurse into those.
+        await unmountBelow(`${cacheDir}/${e.name}`);
+        await Deno.remove(`${cacheDir}/${e.name}`, { recursive: true })
+          .catch((err) => log(`could not remove ${cacheDir}/${e.name}: ${err.message}`));
       }
     }
     const tmp = `${cacheDir}/${IMAGE_NAME}.tmp-${Deno.pid}`;

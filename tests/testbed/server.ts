@@ -8,7 +8,16 @@
  * @module
  */
 import { ensureImage } from "./image.ts";
-import { allSteps, failure, requireTools, run, type RunResult, SYSTEM_PATH } from "./_run.ts";
+import {
+  allSteps,
+  failure,
+  mountsBelow,
+  requireTools,
+  run,
+  type RunResult,
+  SYSTEM_PATH,
+  unmountBelow,
+} from "./_run.ts";
 
 /** Runtime state of live servers: one directory per server (override with `CM_TESTBED_RUN`). */
 export const RUN_DIR = Deno.env.get("CM_TESTBED_RUN") ?? "/run/cm-testbed";
@@ -57,36 +66,30 @@ export async function bootServer(opts: ServerOptions = {}): Promise<Server> {
   if (CGROUP_ROOTS.length === 0) {
     throw new Error("The testbed needs a cgroup hierarchy: none found at /sys/fs/cgroup");
   }
-  await cleanupStale();
   const image = opts.image ?? await ensureImage();
+  if (!(await exists(`${image}/usr/lib/os-release`))) {
+    throw new Error(`Image ${image} is not an OS tree (no usr/lib/os-release): cannot boot it`);
+  }
   const name = opts.name ?? `cm-tb-${Deno.pid}-${++counter}`;
   const base = `${RUN_DIR}/${name}`;
+  await acquireHost();
   try {
-    await Deno.mkdir(base, { recursive: false });
-  } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) {
-      throw new Error(`A testbed server named "${name}" is already running (${base} exists)`);
-    }
-    await Deno.mkdir(RUN_DIR, { recursive: true });
+    await cleanupStale();
     await Deno.mkdir(base);
+  } catch (e) {
+    await releaseHost();
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    throw new Error(`A testbed server named "${name}" is already running (${base} exists)`);
   }
   const srv = new Server(name, base, opts);
   try {
     await Deno.writeTextFile(`${base}/owner`, `${Deno.pid}\n`);
     await Deno.mkdir(`${base}/layer`);
     await Deno.mkdir(srv.root);
-    await run(
-      [
-        "mount",
-        "-t",
-        "tmpfs",
-        "-o",
-        `size=${opts.tmpfsSize ?? "8g"},mode=0755`,
-        "cm-testbed",
-        `${base}/layer`,
-      ],
-      { check: true },
-    );
+    const tmpfs = `size=${opts.tmpfsSize ?? "8g"},mode=0755`;
+    await run(["mount", "-t", "tmpfs", "-o", tmpfs, "cm-testbed", `${base}/layer`], {
+      check: true,
+    });
     await Deno.mkdir(`${base}/layer/upper`);
     await Deno.mkdir(`${base}/layer/work`);
     const layers = `lowerdir=${image},upperdir=${base}/layer/upper,workdir=${base}/layer/work`;
@@ -94,6 +97,7 @@ export async function bootServer(opts: ServerOptions = {}): Promise<Server> {
     await srv.start();
     return srv;
   } catch (e) {
+    if (e instanceof Error) e.message = `Booting server "${name}" failed: ${e.message}`;
     await srv.shutdown().catch((t) => {
       if (e instanceof Error) e.message += `\n(and tearing down failed too: ${t.message})`;
     });
@@ -103,7 +107,11 @@ export async function bootServer(opts: ServerOptions = {}): Promise<Server> {
 
 /** A booted throw-away server. Get one from {@linkcode bootServer}. */
 export class Server implements AsyncDisposable {
-  /** Host path of the server's root filesystem: files written below it appear in the server. */
+  /**
+   * Host path of the server's root filesystem: files written below it appear in
+   * the server. Beware of absolute symlinks in the server (they resolve on the
+   * host); {@linkcode Server.copyIn} and {@linkcode Server.writeFile} avoid that.
+   */
   readonly root: string;
   #child?: Deno.ChildProcess;
   #status?: Promise<Deno.CommandStatus>;
@@ -199,6 +207,7 @@ export class Server implements AsyncDisposable {
     await allSteps(`Tearing down server "${this.name}"`, [
       ["stop container", () => this.#stop(false)],
       ["remove mounts, cgroups and runtime files", () => teardown(this.name)],
+      ["release the host", releaseHost],
     ]);
   }
 
@@ -337,6 +346,40 @@ export class Server implements AsyncDisposable {
   }
 }
 
+/** Servers share the host's network, so only one test process at a time may have servers up. */
+let hostLock: Promise<Deno.FsFile> | undefined;
+let hostUsers = 0;
+
+async function acquireHost(): Promise<void> {
+  hostUsers++;
+  hostLock ??= (async () => {
+    await Deno.mkdir(RUN_DIR, { recursive: true });
+    const file = await Deno.open(`${RUN_DIR}.lock`, { create: true, write: true });
+    const others = (await Array.fromAsync(Deno.readDir(RUN_DIR))).length;
+    if (others > 0) {
+      console.error(
+        `[testbed] waiting for other test processes' servers to shut down (${RUN_DIR})`,
+      );
+    }
+    await file.lock(true);
+    return file;
+  })();
+  try {
+    await hostLock;
+  } catch (e) {
+    hostUsers--;
+    hostLock = undefined;
+    throw e;
+  }
+}
+
+async function releaseHost(): Promise<void> {
+  if (--hostUsers > 0 || !hostLock) return;
+  const lock = hostLock;
+  hostLock = undefined;
+  (await lock).close(); // closing releases the lock
+}
+
 /**
  * Removes what crashed earlier runs left behind: for every server directory in
  * {@linkcode RUN_DIR} whose owning process is gone, kills its processes and
@@ -386,6 +429,7 @@ async function teardown(name: string): Promise<void> {
 /** SIGKILLs every process in the server's cgroups until they are empty. */
 async function killCgroups(name: string): Promise<void> {
   const deadline = Date.now() + 10_000;
+  const killed = new Set<number>();
   while (true) {
     const pids = new Set<number>();
     for (const root of CGROUP_ROOTS) {
@@ -394,13 +438,17 @@ async function killCgroups(name: string): Promise<void> {
         for (const p of text.split("\n").filter(Boolean)) pids.add(Number(p));
       }
     }
-    if (pids.size === 0) return;
+    if (pids.size === 0) break;
     if (Date.now() > deadline) {
       throw new Error(`processes ${[...pids].join(", ")} survived SIGKILL`);
     }
-    for (const pid of pids) signal(pid, "SIGKILL");
+    for (const pid of pids) {
+      signal(pid, "SIGKILL");
+      killed.add(pid);
+    }
     await sleep(50);
   }
+  for (const pid of killed) await waitGone(pid);
 }
 
 /** A cgroup directory and all its descendants, deepest first. */
@@ -452,24 +500,6 @@ async function removeNspawnRuntime(name: string): Promise<void> {
   await Deno.remove(dir, { recursive: true }).catch((e) => {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   });
-}
-
-/** Mount points at or below `dir` (optionally only those containing `part`), deepest first. */
-async function mountsBelow(dir: string, part = ""): Promise<string[]> {
-  const info = await Deno.readTextFile("/proc/self/mountinfo");
-  const points = info.split("\n").filter(Boolean).map((l) =>
-    l.split(" ")[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)))
-  );
-  return points.filter((p) => (p === dir || p.startsWith(`${dir}/`)) && p.includes(part))
-    .sort((a, b) => b.length - a.length);
-}
-
-async function unmountBelow(dir: string, part = ""): Promise<void> {
-  for (const point of await mountsBelow(dir, part)) {
-    const r = await run(["umount", point]);
-    // Busy (a process still has it open): detach it now, the kernel frees it later.
-    if (r.code !== 0) await run(["umount", "--lazy", point], { check: true });
-  }
 }
 
 async function childrenOf(pid: number): Promise<number[]> {
