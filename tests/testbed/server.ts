@@ -195,6 +195,7 @@ export class Server implements AsyncDisposable {
    * again on the same disk, then waits for `running`.
    */
   async reboot(): Promise<void> {
+    if (this.#down) throw new Error(`Server "${this.name}" was shut down: cannot reboot it`);
     await this.#stop(true);
     await this.#cleanCgroups();
     await this.start();
