@@ -32,7 +32,7 @@ Deno.test("a lock left by a dead process is taken over", async () => {
       f.lockSync(true);
       f.writeSync(new TextEncoder().encode(JSON.stringify({ pid: Deno.pid, command: "cm apply", since: "x" })));
       console.log("locked");
-      await new Promise(() => {});`,
+      setInterval(() => {}, 1000);`,
     ],
     stdout: "piped",
   }).spawn();
