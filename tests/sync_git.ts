@@ -57,7 +57,7 @@ export class Remote {
   async commit(
     files: Record<string, string | null>,
     message: string,
-    options: { signingKey?: string; force?: boolean } = {},
+    options: { signingKey?: string; gpgHome?: string; force?: boolean } = {},
   ): Promise<string> {
     for (const [path, content] of Object.entries(files)) {
       const full = `${this.work}/${path}`;
@@ -68,20 +68,17 @@ export class Remote {
       }
     }
     await sh(["git", "-C", this.work, "add", "-A"]);
-    const sign = options.signingKey
+    const sign = options.gpgHome
+      ? ["commit", "-S"]
+      : options.signingKey
       ? ["-c", "gpg.format=ssh", "-c", `user.signingkey=${options.signingKey}`, "commit", "-S"]
       : ["commit"];
-    await sh([
-      "git",
-      "-C",
-      this.work,
-      ...IDENTITY,
-      ...sign,
-      "--quiet",
-      "--allow-empty",
-      "-m",
-      message,
-    ]);
+    const env: Record<string, string> = options.gpgHome ? { GNUPGHOME: options.gpgHome } : {};
+    await sh(
+      ["git", "-C", this.work, ...IDENTITY, ...sign, "--quiet", "--allow-empty", "-m", message],
+      undefined,
+      env,
+    );
     await sh([
       "git",
       "-C",

@@ -383,3 +383,60 @@ Deno.test("sync shares the run lock with apply: a held lock makes it wait, then 
   assert.match(r.stderr, /test holding the lock/);
   assert.equal(await read(`${tmp.path}/motd`), null);
 });
+
+Deno.test("GPG: a commit signed by a key in the trusted keyring is applied, another key's is refused", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const target = `${tmp.path}/motd`;
+  const stateDir = `${tmp.path}/state`;
+  const env = await flagsOnly(tmp.path);
+  const homes: Record<string, string> = {};
+  for (const who of ["trusted", "stranger"]) {
+    homes[who] = `${tmp.path}/gnupg-${who}`;
+    await Deno.mkdir(homes[who], { mode: 0o700 });
+    await sh(
+      [
+        "gpg",
+        "--batch",
+        "--quiet",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Test <test@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+      ],
+      undefined,
+      { GNUPGHOME: homes[who] },
+    );
+  }
+  const keyring = `${tmp.path}/trusted.asc`;
+  await Deno.writeTextFile(
+    keyring,
+    await sh(["gpg", "--batch", "--armor", "--export"], undefined, { GNUPGHOME: homes.trusted }),
+  );
+  const verify = ["--verify-signatures", "--trusted-keys", keyring];
+  try {
+    await remote.commit({ "default.yaml": fileCookbook(target, "gpg\n") }, "gpg signed", {
+      gpgHome: homes.trusted,
+    });
+    let r = await sync(remote.fileUrl, stateDir, verify, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /signature of [0-9a-f]{12} verified/);
+    assert.equal(await read(target), "gpg\n");
+
+    await remote.commit({ "default.yaml": fileCookbook(target, "other\n") }, "other key", {
+      gpgHome: homes.stranger,
+    });
+    r = await sync(remote.fileUrl, stateDir, verify, env);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /signature check failed: signed by a key that is not trusted/);
+    assert.equal(await read(target), "gpg\n");
+  } finally {
+    for (const home of Object.values(homes)) {
+      await new Deno.Command("gpgconf", { args: ["--kill", "all"], env: { GNUPGHOME: home } })
+        .output();
+    }
+  }
+});
