@@ -269,9 +269,11 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
 
   // Vars: later files (the ones given on the command line) override included ones.
   const vars: Record<string, unknown> = {};
+  const varOrigin = new Map<string, Parsed>();
   for (const p of parsed) {
     if (p.raw && typeof p.raw === "object" && p.raw.vars && typeof p.raw.vars === "object") {
       Object.assign(vars, p.raw.vars);
+      for (const name of Object.keys(p.raw.vars)) varOrigin.set(name, p);
     }
   }
   const readFact = factReader(probe);
@@ -320,7 +322,17 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     return facts.get(name);
   });
   for (const [name, value] of Object.entries(vars)) {
-    if (typeof value === "string" && hasPlaceholder(value)) vars[name] = render(value, lookup);
+    if (typeof value !== "string" || !hasPlaceholder(value)) continue;
+    try {
+      vars[name] = render(value, lookup);
+    } catch (error) {
+      // An unknown name or a fact that cannot be read: a cookbook problem, not a bug.
+      problems.push({
+        at: positionOf(varOrigin.get(name)!, ["vars", name]),
+        path: formatPath(["vars", name]),
+        message: (error as Error).message,
+      });
+    }
   }
 
   // Render placeholders in every string outside vars, then validate.
