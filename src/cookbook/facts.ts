@@ -61,10 +61,28 @@ async function phpVersion(probe: Probe): Promise<string> {
   const policy = await probe.run(["apt-cache", "policy", "php"]);
   const candidate = /Candidate:\s*(?:\d+:)?(\d+\.\d+)\+/.exec(policy.stdout);
   if (candidate) return candidate[1];
+  // A fresh machine often has empty apt lists (cloud and container images): the
+  // package resource runs apt-get update before installing, but facts are read
+  // before that, so fall back to the release's own PHP.
+  const os = osRelease(probe);
+  const release = RELEASE_PHP[`${os.ID} ${os.VERSION_ID}`];
+  if (release) return release;
   throw new Error(
-    'PHP is not installed and apt has no candidate for package "php" (run apt-get update?)',
+    `PHP is not installed, apt has no candidate for package "php" (run apt-get update?) and ${
+      os.ID ?? "this system"
+    } ${os.VERSION_ID ?? ""} is not a release whose PHP version cm knows`.replace(/ {2,}/, " "),
   );
 }
+
+/** The PHP version each release ships, for machines whose apt lists are still empty. */
+export const RELEASE_PHP: Record<string, string> = {
+  "debian 11": "7.4",
+  "debian 12": "8.2",
+  "debian 13": "8.4",
+  "ubuntu 20.04": "7.4",
+  "ubuntu 22.04": "8.1",
+  "ubuntu 24.04": "8.3",
+};
 
 /**
  * Returns a function that computes one fact by name (cached). Unknown names

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../exec/recording.ts";
+import { factReader } from "./facts.ts";
+
+const NO_PHP = { code: 1, stderr: "dpkg-query: no packages found matching php*-fpm" };
+const osRelease = (id: string, version: string) => `ID=${id}\nVERSION_ID="${version}"\n`;
+
+Deno.test("php_version is the installed PHP-FPM's version first", async () => {
+  const probe = new RecordingExecutor()
+    .on(["dpkg-query"], { stdout: "php8.1-fpm\nphp8.1-cli\n" })
+    .on(["apt-cache", "policy", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
+  assert.equal(await factReader(probe)("php_version"), "8.1");
+});
+
+Deno.test("php_version is apt's candidate when PHP is not installed", async () => {
+  const probe = new RecordingExecutor()
+    .on(["dpkg-query"], NO_PHP)
+    .on(["apt-cache", "policy", "php"], {
+      stdout: "php:\n  Installed: (none)\n  Candidate: 2:8.2+93\n",
+    })
+    .put("/etc/os-release", osRelease("ubuntu", "24.04"));
+  assert.equal(await factReader(probe)("php_version"), "8.2");
+});
+
+Deno.test("php_version falls back to the release's PHP when the apt lists are empty", async () => {
+  for (const [id, version, php] of [["ubuntu", "24.04", "8.3"], ["debian", "12", "8.2"]]) {
+    const probe = new RecordingExecutor()
+      .on(["dpkg-query"], NO_PHP)
+      .on(["apt-cache", "policy", "php"], { stdout: "" })
+      .put("/etc/os-release", osRelease(id, version));
+    assert.equal(await factReader(probe)("php_version"), php, `${id} ${version}`);
+  }
+});
+
+Deno.test("php_version names the release when neither apt nor cm knows its PHP", async () => {
+  const probe = new RecordingExecutor()
+    .on(["dpkg-query"], NO_PHP)
+    .on(["apt-cache", "policy", "php"], { stdout: "" })
+    .put("/etc/os-release", osRelease("debian", "9"));
+  await assert.rejects(
+    factReader(probe)("php_version") as Promise<unknown>,
+    {
+      message:
+        'PHP is not installed, apt has no candidate for package "php" (run apt-get update?) and debian 9 is not a release whose PHP version cm knows',
+    },
+  );
+});
