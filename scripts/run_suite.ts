@@ -1,6 +1,7 @@
 /**
  * The whole test suite, as `deno task test` and CI run it: formatting, lint,
  * type check, then every test. Ends with the plain line `N passed, N failed`.
+ * (Not named test.ts: `deno test` would pick that up as a test module.)
  *
  * @module
  */
