@@ -71,7 +71,30 @@ export function recordRun(exec: Executor, paths: StatePaths, report: RunReport):
     { mode: 0o600 },
   );
   writeState(exec, paths, state);
+  pruneRuns(exec, paths, new Date(report.startedAt));
   return state;
+}
+
+/** How long run reports are kept (the design's 30-day retention), and how many at most. */
+export const RETENTION = { days: 30, reports: 2000 };
+
+/**
+ * Removes run reports older than {@link RETENTION}.days and, past
+ * {@link RETENTION}.reports, the oldest ones: a timer running every 5 minutes
+ * writes 8,640 reports in 30 days.
+ */
+export function pruneRuns(exec: Executor, paths: StatePaths, now: Date): void {
+  const cutoff = runIdAt(new Date(now.getTime() - RETENTION.days * 86_400_000));
+  const runs = listRuns(paths);
+  const excess = runs.length - RETENTION.reports;
+  runs.forEach((id, i) => {
+    if (i < excess || id < cutoff) exec.remove(`${paths.runs}/${id}.json`);
+  });
+}
+
+/** The time part of a run id for `date`, which sorts like the ids do. */
+function runIdAt(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
 }
 
 /** Run ids under runs/, oldest first. */

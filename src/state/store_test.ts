@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../../tests/harness.ts";
 import type { RunReport } from "../engine/report.ts";
-import { listRuns, readRun, readState, recordRun } from "./store.ts";
+import { listRuns, pruneRuns, readRun, readState, recordRun, RETENTION } from "./store.ts";
 import { statePaths } from "./paths.ts";
 
 function report(id: string, status: "changed" | "unchanged", sha256?: string): RunReport {
@@ -61,4 +61,26 @@ Deno.test("a corrupt state file is reported with its path", async () => {
     () => readState(new RealExecutor(), paths),
     new RegExp(`state file ${paths.state} is not valid JSON`),
   );
+});
+
+Deno.test("run reports older than the retention, or past the most kept, are pruned", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  Deno.mkdirSync(paths.runs);
+  const old = "20261001T000000Z-1";
+  Deno.writeTextFileSync(`${paths.runs}/${old}.json`, "{}");
+  recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
+  assert.deepEqual(listRuns(paths), ["20261126T050000Z-1"], "a report from 56 days before is gone");
+  const saved = RETENTION.reports;
+  RETENTION.reports = 2;
+  try {
+    for (const id of ["20261126T050100Z-1", "20261126T050200Z-1"]) {
+      Deno.writeTextFileSync(`${paths.runs}/${id}.json`, "{}");
+    }
+    pruneRuns(exec, paths, new Date("2026-11-26T06:00:00Z"));
+    assert.deepEqual(listRuns(paths), ["20261126T050100Z-1", "20261126T050200Z-1"]);
+  } finally {
+    RETENTION.reports = saved;
+  }
 });
