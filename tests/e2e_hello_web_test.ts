@@ -357,6 +357,20 @@ Deno.test("g. the seed example validates unchanged and cm plan on a fresh server
   assert.equal(await sha256In(srv, "/etc/nginx/nginx.conf"), undefined);
 });
 
+Deno.test("h. hello-web converges on a server whose apt lists are empty, as cloud images ship", async () => {
+  const row = timing("h. empty apt lists");
+  await using srv = await freshServer();
+  await srv.exec(["sh", "-c", "rm -rf /var/lib/apt/lists/*"], { check: true });
+  const plan = await cmJson(srv, "plan", [HELLO_WEB], 0);
+  assert.ok(plan.report.resources.some((r) => r.id === `service[${PHP_FPM}]`));
+
+  const { report, run } = await cmJson(srv, "apply", [HELLO_WEB], 0);
+  row.firstApply = run.seconds;
+  assert.equal(report.totals.failed, 0);
+  assert.deepEqual(await curl(srv), { code: 0, body: HELLO });
+  await assertNoop(srv, row);
+});
+
 Deno.test("the e2e scenarios' cm apply wall times are printed as a table", async () => {
   const table = timingTable(timings);
   const file = `${Deno.env.get("TMPDIR") ?? "/tmp"}/cm-e2e-timings.json`;
