@@ -12,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import type { Server } from "./testbed/mod.ts";
+import { tempDir } from "./harness.ts";
 import {
   assertReloaded,
   assertRestarted,
@@ -78,6 +79,18 @@ async function variant(
   }
   await srv.writeFile(to, text);
 }
+
+Deno.test("the scenarios fail with a clear message when the machine cannot boot a server", async () => {
+  await using dir = await tempDir("cm-not-an-image-");
+  await assert.rejects(freshServer({ image: dir.path }), (e: Error) => {
+    assert.match(
+      e.message,
+      /^The end-to-end tests need a machine that can boot a systemd container/,
+    );
+    assert.match(e.message, /is not an OS tree/);
+    return true;
+  });
+});
 
 Deno.test("a. the first cm apply of hello-web converges and serves Hello, world! inside and to the host", async () => {
   const row = timing("a. first apply");

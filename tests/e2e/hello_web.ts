@@ -7,7 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { bootServer, type Server } from "../testbed/mod.ts";
+import { bootServer, type Server, type ServerOptions } from "../testbed/mod.ts";
 import type { RunReport } from "../../src/engine/report.ts";
 import { installCm } from "./install_cm.ts";
 
@@ -25,10 +25,10 @@ const REPO_COOKBOOKS = new URL("../../cookbooks", import.meta.url).pathname;
  * repository's cookbooks/ to {@linkcode COOKBOOKS}. Fails, never skips, with
  * a message saying so when the machine cannot boot containers.
  */
-export async function freshServer(): Promise<Server> {
+export async function freshServer(opts: ServerOptions = {}): Promise<Server> {
   let srv: Server;
   try {
-    srv = await bootServer();
+    srv = await bootServer(opts);
   } catch (e) {
     throw new Error(
       "The end-to-end tests need a machine that can boot a systemd container " +
@@ -134,6 +134,8 @@ export async function unitMark(srv: Server, unit: string): Promise<UnitMark> {
       l,
     ) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
   );
+  // Everything logged before this call is in the journal files when it returns.
+  await srv.exec(["journalctl", "--sync"], { check: true });
   const journal = await srv.exec(["journalctl", "--no-pager", "-o", "cat", "-u", unit], {
     check: true,
   });
