@@ -176,6 +176,8 @@ Deno.test("c. cm plan lists exactly the hand-made drifts and cm apply repairs th
     ),
     ["inactive → started"],
   );
+  // The plan also says which handler the drift would fire (php-fpm is started instead).
+  assert.deepEqual(handlerLines(plan.report), [`restart service[nginx] <- file[${NGINX_CONF}]`]);
   assert.equal(plan.report.totals.changed, 3);
   assert.equal(plan.report.totals.failed, 0);
   // The plan only looked.
