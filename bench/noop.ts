@@ -375,8 +375,8 @@ async function main(): Promise<number> {
       targets.push([
         `per-file cost @${large} / @${small} (1.00 = linear)`,
         ratio(growth),
-        "≤ 1.25× (linear)",
-        per(small) > 0 ? verdict(growth <= 1.25) : "n/a (too small to tell)",
+        "≤ 1.10× (linear)",
+        per(small) > 0 ? verdict(growth <= 1.1) : "n/a (too small to tell)",
       ]);
       const a2 = med(find("cm apply (no-op)", large));
       targets.push([`cm apply time @${large} / @${small}`, ratio(a2 / a1), "info", "-"]);
@@ -391,6 +391,10 @@ async function main(): Promise<number> {
     const v = med(find("cm --version", null)) / med(find("deno run empty.ts", null));
     targets.push(["cm --version / deno run empty.ts", ratio(v), "≤ 2×", verdict(v <= 2)]);
     console.log("\nTargets (issue 2 §5; reported, not asserted)");
+    console.log(
+      "(growth is a two-point check: a quadratic part can hide behind per-byte costs that\n" +
+        " fall with size; bench/profile.ts --files 10000 shows each phase)",
+    );
     console.log(
       table(["target", "measured", "goal", "result"], targets, [false, true, false, false]),
     );

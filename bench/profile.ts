@@ -89,12 +89,8 @@ async function child(cookbookPath: string, stateDir: string): Promise<void> {
   await import("../src/cli/mod.ts");
   mark("import cm's own modules (src/, resources/)");
   const exec = new RealExecutor();
-  const text = Deno.readTextFileSync(cookbookPath);
-  const { parseDocument, LineCounter } = await import("yaml");
-  parseDocument(text, { lineCounter: new LineCounter() }).toJS();
-  mark("  (yaml parseDocument+toJS alone)", `${(text.length / 1024).toFixed(0)} KiB`);
   const cookbook = await loadCookbooks([cookbookPath], exec);
-  mark("loadCookbooks (parse+vars+zod; includes the line above again)");
+  mark("loadCookbooks: YAML parse, vars, zod, checks");
   order(cookbook.resources);
   mark("order() of the resources", `${cookbook.resources.length} resources`);
   const plan = await run(cookbook, { mode: "plan", probe: exec });
@@ -112,6 +108,18 @@ async function child(cookbookPath: string, stateDir: string): Promise<void> {
     "recordRun: write run report + state (fsync)",
     `state ${(stateBytes / 1024).toFixed(0)} KiB`,
   );
+  // What loadCookbooks and run are made of, done again: warm, so a lower bound.
+  const text = Deno.readTextFileSync(cookbookPath);
+  const { parseDocument, LineCounter } = await import("yaml");
+  const { cookbookSchema } = await import("../src/cookbook/schema.ts");
+  const doc = parseDocument(text, { lineCounter: new LineCounter() });
+  mark("  again, warm: yaml parseDocument", `${(text.length / 1024).toFixed(0)} KiB YAML`);
+  const raw = doc.toJS();
+  mark("  again, warm: doc.toJS()");
+  cookbookSchema.safeParse(raw);
+  mark("  again, warm: zod cookbookSchema.safeParse");
+  order(cookbook.resources);
+  mark("  again, warm: order()");
   console.log(JSON.stringify(phases));
 }
 
@@ -204,20 +212,51 @@ async function parent(): Promise<void> {
       ["cm's CLI (src/cli/mod.ts, all of cm)", `import "${REPO}/src/cli/mod.ts";`],
     ];
     const importRows: string[][] = [];
+    let haveTime = false;
+    try {
+      haveTime = Deno.statSync("/usr/bin/time").isFile;
+    } catch { /* no RSS column */ }
+    const rssFile = `${root}/rss.txt`;
     let emptyMs = 0;
+    let emptyCpu = 0;
     for (const [label, source] of imports) {
       const file = `${root}/import-${importRows.length}.ts`;
       Deno.writeTextFileSync(file, source + "\n");
-      const argv = [Deno.execPath(), "run", "-A", "--quiet", "--config", CONFIG, file];
+      const deno = [Deno.execPath(), "run", "-A", "--quiet", "--config", CONFIG, file];
+      const argv = haveTime ? ["/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, ...deno] : deno;
       await output(argv); // warm the module cache
       const ms: number[] = [];
-      for (let i = 0; i < Math.max(runs, 5); i++) ms.push((await output(argv)).ms);
+      const cpu: number[] = [];
+      const rss: number[] = [];
+      for (let i = 0; i < Math.max(runs, 5); i++) {
+        ms.push((await output(argv)).ms);
+        if (haveTime) {
+          const [m, u, sy] = Deno.readTextFileSync(rssFile).trim().split("\n").at(-1)!.split(" ")
+            .map(Number);
+          rss.push(m / 1024);
+          cpu.push((u + sy) * 1000);
+        }
+      }
       const m = median(ms);
-      if (!importRows.length) emptyMs = m;
-      importRows.push([label, (m / 1000).toFixed(3), ((m - emptyMs) / 1000).toFixed(3)]);
+      const c = haveTime ? median(cpu) : 0;
+      if (!importRows.length) [emptyMs, emptyCpu] = [m, c];
+      importRows.push([
+        label,
+        (m / 1000).toFixed(3),
+        ((m - emptyMs) / 1000).toFixed(3),
+        haveTime ? ((c - emptyCpu) / 1000).toFixed(2) : "n/a",
+        haveTime ? median(rss).toFixed(1) : "n/a",
+      ]);
     }
-    console.log("\n1. Start-up: deno run of a file that only imports (wall seconds, median)");
-    console.log(table(["imports", "total s", "over empty s"], importRows));
+    console.log(
+      "\n1. Start-up: deno run of a file that only imports (medians; CPU and RSS from /usr/bin/time)",
+    );
+    console.log(
+      table(
+        ["imports", "wall s", "wall over empty s", "CPU over empty s", "max RSS MiB"],
+        importRows,
+      ),
+    );
 
     // 2. phases
     const { generate, installedPackages } = await import("./_cookbook.ts");
@@ -284,7 +323,8 @@ async function parent(): Promise<void> {
       `\n2. Phases of one no-op apply in one process (${files} files + ${packages.length} packages)`,
     );
     console.log(
-      "   (the phase list does plan AND apply; cm apply does only load + apply + record)",
+      "   (cm apply = imports + loadCookbooks + run(apply) + recordRun; run() calls order() itself;\n" +
+        "   plan and apply both run here, so apply runs warm; the last rows repeat parts, warm)",
     );
     console.log(
       table([

@@ -85,7 +85,8 @@ Deno.test({
     }
     for (
       const phase of [
-        "loadCookbooks (parse+vars+zod; includes the line above again)",
+        "loadCookbooks: YAML parse, vars, zod, checks",
+        "again, warm: yaml parseDocument",
         "run(apply) no-op: the same again",
         "recordRun: write run report + state (fsync)",
         "lstat+read+sha256",
