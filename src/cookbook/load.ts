@@ -4,13 +4,12 @@
  *
  * @module
  */
-import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
-import type { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
 import { SECTIONS } from "../../resources/mod.ts";
 import type { ResourceKind } from "../../resources/resource.ts";
 import { splitCommand } from "../../resources/_argv.ts";
 import { cookbookSchema, knownKeys } from "./schema.ts";
+import { parseYaml, positionOf, schemaProblems, valueAt, type YamlSource } from "./yaml_source.ts";
 import {
   CookbookError,
   describeValue,
@@ -47,14 +46,6 @@ export interface Cookbook {
   resources: Resource[];
 }
 
-interface Parsed {
-  file: string;
-  doc: Document;
-  lines: LineCounter;
-  // deno-lint-ignore no-explicit-any
-  raw: any;
-}
-
 const decoder = new TextDecoder();
 
 function absolute(path: string, base = Deno.cwd()): string {
@@ -69,106 +60,6 @@ function absolute(path: string, base = Deno.cwd()): string {
 
 function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
-}
-
-/** Maps YAML paths to positions in one parsed file. */
-function positionOf(parsed: Parsed, path: readonly PropertyKey[], key = false): Position {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const sub = path.slice(0, depth);
-    // deno-lint-ignore no-explicit-any
-    let node: any;
-    if (key && depth === path.length && depth > 0) {
-      // deno-lint-ignore no-explicit-any
-      const parent = parsed.doc.getIn(sub.slice(0, -1) as any[], true) as any;
-      // deno-lint-ignore no-explicit-any
-      node = parent?.items?.find((pair: any) => pair?.key?.value === sub.at(-1))?.key;
-    } else {
-      // deno-lint-ignore no-explicit-any
-      node = sub.length ? parsed.doc.getIn(sub as any[], true) : parsed.doc.contents;
-    }
-    if (node?.range) {
-      const { line, col } = parsed.lines.linePos(node.range[0]);
-      return { file: parsed.file, line, col };
-    }
-  }
-  return { file: parsed.file, line: 1, col: 1 };
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  // deno-lint-ignore no-explicit-any
-  return path.reduce((value: any, key) => value?.[key as string], raw);
-}
-
-/** A YAML parse error as "invalid YAML: ..." (duplicate keys name the key). */
-function yamlMessage(error: YAMLError, text: string): string {
-  if (error.code === "DUPLICATE_KEY") {
-    const key = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^:#\n]*?)\s*:/.exec(text.slice(error.pos[0]))?.[1];
-    return `expected each key once in a mapping, got "${
-      key?.replace(/^["']|["']$/g, "") ?? "?"
-    }" again (duplicate key)`;
-  }
-  const first = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-  return `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
-}
-
-/** How zod's type names read in messages. */
-const TYPE_NAMES: Record<string, string> = {
-  string: "a string",
-  number: "a number",
-  boolean: "true or false",
-  array: "a list",
-  object: "a mapping",
-};
-
-/** Turns zod issues into problems with positions, "got ..." and "did you mean". */
-function zodProblems(parsed: Parsed, issues: z.core.$ZodIssue[]): Problem[] {
-  const problems: Problem[] = [];
-  for (const issue of issues) {
-    if (issue.code === "unrecognized_keys") {
-      const known = knownKeys(issue.path);
-      for (const key of issue.keys) {
-        const path = [...issue.path, key];
-        const guess = didYouMean(key, known);
-        problems.push({
-          at: positionOf(parsed, path, true),
-          path: formatPath(path),
-          message: `unknown field${guess ? `; did you mean "${guess}"?` : ""}${
-            known.length ? ` (fields: ${known.join(", ")})` : ""
-          }`,
-        });
-      }
-      continue;
-    }
-    if (issue.code === "invalid_key") {
-      const key = issue.path.at(-1) as string;
-      const inner = issue.issues[0]?.message;
-      problems.push({
-        at: positionOf(parsed, issue.path, true),
-        path: formatPath(issue.path),
-        message: `${inner ?? "invalid key"}, got ${describeValue(key)}`,
-      });
-      continue;
-    }
-    const found = valueAt(parsed.raw, issue.path);
-    let message = issue.message;
-    if (issue.code === "invalid_type" && message.startsWith("Invalid input")) {
-      message = `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
-    } else if (issue.code === "invalid_value") {
-      const values = issue.values.map(String);
-      const guess = typeof found === "string" ? didYouMean(found, values) : undefined;
-      message = `expected one of ${values.map((v) => `"${v}"`).join(", ")}${
-        guess ? ` (did you mean "${guess}"?)` : ""
-      }`;
-    }
-    problems.push({
-      at: positionOf(parsed, issue.path),
-      path: formatPath(issue.path),
-      message: found === undefined && issue.code === "invalid_type"
-        ? `missing required field (${message})`
-        : `${message}, got ${describeValue(found)}`,
-    });
-  }
-  return problems;
 }
 
 /** Every string leaf of a value with its path. */
@@ -204,7 +95,7 @@ function repoRoot(file: string): string {
 /** Loads and validates cookbooks; throws {@link CookbookError} with every problem found. */
 export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cookbook> {
   const problems: Problem[] = [];
-  const parsed: Parsed[] = [];
+  const parsed: YamlSource[] = [];
   const loading: string[] = [];
 
   const parse = (file: string, from?: { at: Position; path: string; written: string }): void => {
@@ -228,26 +119,11 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
       });
       return;
     }
-    const lines = new LineCounter();
-    const text = decoder.decode(data);
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-    const self: Parsed = { file, doc, lines, raw: undefined };
-    if (doc.errors.length) {
-      for (const error of doc.errors) {
-        const { line, col } = lines.linePos(error.pos[0]);
-        problems.push({ at: { file, line, col }, path: "", message: yamlMessage(error, text) });
-      }
+    const self = parseYaml(file, decoder.decode(data), "a mapping (name, install, configure, ...)");
+    if (Array.isArray(self)) {
+      problems.push(...self);
       return;
     }
-    if (doc.contents === null) {
-      problems.push({
-        at: { file, line: 1, col: 1 },
-        path: "",
-        message: "expected a mapping (name, install, configure, ...), got an empty document",
-      });
-      return;
-    }
-    self.raw = doc.toJS();
     loading.push(file);
     const includes = self.raw?.include;
     if (Array.isArray(includes)) {
@@ -269,7 +145,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
 
   // Vars: later files (the ones given on the command line) override included ones.
   const vars: Record<string, unknown> = {};
-  const varOrigin = new Map<string, Parsed>();
+  const varOrigin = new Map<string, YamlSource>();
   for (const p of parsed) {
     if (p.raw && typeof p.raw === "object" && p.raw.vars && typeof p.raw.vars === "object") {
       Object.assign(vars, p.raw.vars);
@@ -286,7 +162,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
       for (const m of text.matchAll(/\{\{\s*facts\.([A-Za-z0-9_.]+)\s*\}\}/g)) factNames.add(m[1]);
     }
   }
-  const templateSources: { p: Parsed; path: PropertyKey[]; file: string }[] = [];
+  const templateSources: { p: YamlSource; path: PropertyKey[]; file: string }[] = [];
   for (const p of parsed) {
     const files = p.raw?.configure?.files;
     if (!Array.isArray(files)) continue;
@@ -367,12 +243,12 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   }
 
   const resources: Resource[] = [];
-  const origin = new Map<Resource, { p: Parsed; path: PropertyKey[] }>();
+  const origin = new Map<Resource, { p: YamlSource; path: PropertyKey[] }>();
   let schemaFailed = false;
   for (const p of parsed) {
     const result = cookbookSchema.safeParse(p.raw);
     if (!result.success) {
-      problems.push(...zodProblems(p, result.error.issues));
+      problems.push(...schemaProblems(p, result.error.issues, knownKeys));
       schemaFailed = true;
       // Still run the per-resource checks on the items that are valid on their own.
       for (const section of SECTIONS) {
@@ -428,7 +304,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
 
   /** Per-resource checks beyond the schema: file sources, command splitting. */
   // deno-lint-ignore no-explicit-any
-  function checkSpec(kind: string, spec: any, p: Parsed, path: PropertyKey[]): Problem[] {
+  function checkSpec(kind: string, spec: any, p: YamlSource, path: PropertyKey[]): Problem[] {
     const here = (field: string, message: string): Problem => ({
       at: positionOf(p, [...path, field]),
       path: formatPath([...path, field]),

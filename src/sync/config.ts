@@ -17,17 +17,10 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
-import {
-  CookbookError,
-  describeValue,
-  didYouMean,
-  formatPath,
-  type Position,
-  type Problem,
-} from "../cookbook/errors.ts";
+import { CookbookError, type Problem } from "../cookbook/errors.ts";
+import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
 import { UsageError } from "../cli/exit.ts";
 
 /** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
@@ -112,80 +105,20 @@ export interface SyncFlags {
 
 const decoder = new TextDecoder();
 
-function positionOf(
-  doc: ReturnType<typeof parseDocument>,
-  lines: LineCounter,
-  file: string,
-  path: readonly PropertyKey[],
-  key: boolean,
-): Position {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const sub = path.slice(0, depth);
-    // deno-lint-ignore no-explicit-any
-    let node: any;
-    if (key && depth === path.length && depth > 0) {
-      const parent =
-        // deno-lint-ignore no-explicit-any
-        (sub.length > 1 ? doc.getIn(sub.slice(0, -1) as any[], true) : doc.contents) as any;
-      // deno-lint-ignore no-explicit-any
-      node = parent?.items?.find((pair: any) => pair?.key?.value === sub.at(-1))?.key;
-    } else {
-      // deno-lint-ignore no-explicit-any
-      node = sub.length ? doc.getIn(sub as any[], true) : doc.contents;
-    }
-    if (node?.range) {
-      const { line, col } = lines.linePos(node.range[0]);
-      return { file, line, col };
-    }
-  }
-  return { file, line: 1, col: 1 };
-}
-
 /** Parses and validates the text of a node configuration; throws {@link CookbookError}. */
 export function parseNodeConfig(text: string, file: string): NodeConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length) {
-    throw new CookbookError(doc.errors.map((error) => {
-      const { line, col } = lines.linePos(error.pos[0]);
-      return { at: { file, line, col }, path: "", message: error.message.split("\n")[0] };
-    }));
-  }
-  const raw = doc.toJS() ?? {};
-  const result = nodeConfigSchema.safeParse(raw);
+  const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)");
+  if (Array.isArray(source)) throw new CookbookError(source);
+  const result = nodeConfigSchema.safeParse(source.raw);
   const problems: Problem[] = [];
   if (!result.success) {
     const known = Object.keys(nodeConfigSchema.shape);
-    for (const issue of result.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          const guess = didYouMean(key, known);
-          problems.push({
-            at: positionOf(doc, lines, file, [...issue.path, key], true),
-            path: formatPath([...issue.path, key]),
-            message: `unknown field${guess ? `; did you mean "${guess}"?` : ""} (fields: ${
-              known.join(", ")
-            })`,
-          });
-        }
-        continue;
-      }
-      // deno-lint-ignore no-explicit-any
-      const found = issue.path.reduce((v: any, k) => v?.[k as string], raw);
-      const message = issue.code === "invalid_type" && issue.message.startsWith("Invalid input")
-        ? `expected ${issue.expected}`
-        : issue.message;
-      problems.push({
-        at: positionOf(doc, lines, file, issue.path, false),
-        path: formatPath(issue.path),
-        message: found === undefined && issue.code === "invalid_type"
-          ? `missing required field (${message})`
-          : `${message}, got ${describeValue(found)}`,
-      });
-    }
+    problems.push(
+      ...schemaProblems(source, result.error.issues, (path) => path.length ? [] : known),
+    );
   } else if (result.data.verify_signatures && !result.data.trusted_keys) {
     problems.push({
-      at: positionOf(doc, lines, file, ["verify_signatures"], false),
+      at: positionOf(source, ["verify_signatures"]),
       path: "verify_signatures",
       message: "needs trusted_keys: the SSH allowed signers file or GPG keyring to verify against",
     });
