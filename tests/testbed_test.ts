@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { bootServer, RUN_DIR, type Server } from "./testbed/mod.ts";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { exists } from "./testbed/_run.ts";
 
 /** Asserts that a shut-down server left no process, mount, cgroup or runtime file on the host. */
 async function assertGone(srv: Server, initPid: number): Promise<void> {

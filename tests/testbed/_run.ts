@@ -110,3 +110,13 @@ export async function unmountBelow(dir: string, part = ""): Promise<void> {
     if (r.code !== 0) await run(["umount", "--lazy", point], { check: true });
   }
 }
+
+/** Whether a path exists (following links). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

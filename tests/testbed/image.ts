@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { requireTools, run, SYSTEM_PATH, unmountBelow } from "./_run.ts";
+import { exists, requireTools, run, SYSTEM_PATH, unmountBelow } from "./_run.ts";
 
 /** Bump when the build recipe below changes, so machines rebuild instead of reusing a stale image. */
 export const IMAGE_NAME = "bookworm-v2";
@@ -231,13 +231,4 @@ async function buildImage(dir: string, mirrors: Mirrors, log: (l: string) => voi
     check: true,
   });
   await run(["chroot", dir, "apt-get", "clean"], { check: true });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

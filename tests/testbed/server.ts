@@ -10,6 +10,7 @@
 import { ensureImage } from "./image.ts";
 import {
   allSteps,
+  exists,
   failure,
   mountsBelow,
   requireTools,
@@ -530,15 +531,6 @@ function cgroupRoots(): string[] {
 function exists_(path: string): boolean {
   try {
     Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
     return true;
   } catch {
     return false;
