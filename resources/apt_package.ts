@@ -148,16 +148,21 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
   });
 }
 
+/** How a package's state reads in a change: "present" like the cookbook says, else dpkg's word. */
+function stateWord(status: PackageState["status"]): string {
+  return status === "installed" ? "present" : status;
+}
+
 function diff(spec: PackageSpec, current: PackageState): Change[] {
   const { status } = current;
   if (spec.state === "absent") {
     return status === "installed" || status === "half-installed"
-      ? [{ field: "state", before: status, after: "absent" }]
+      ? [{ field: "state", before: stateWord(status), after: "absent" }]
       : [];
   }
   if (spec.state === "purged") {
     return status === "installed" || status === "half-installed" || status === "config-files"
-      ? [{ field: "state", before: status, after: "purged" }]
+      ? [{ field: "state", before: stateWord(status), after: "purged" }]
       : [];
   }
   const pin = pinned(spec);

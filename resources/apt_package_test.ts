@@ -235,6 +235,17 @@ Deno.test("package diff accepts a pin written without the installed version's ep
   assert.deepEqual(aptPackage.diff(spec({ package: "php-fpm", version: "8.2+93" }), current), []);
 });
 
+Deno.test("package diff words a removal in the cookbook's terms: present → absent, config-files → purged", () => {
+  const installed: PackageState = { status: "installed", version: "1.0", candidate: "1.0" };
+  assert.deepEqual(aptPackage.diff(spec({ package: "tree", state: "absent" }), installed), [
+    { field: "state", before: "present", after: "absent" },
+  ]);
+  const leftover: PackageState = { status: "config-files", version: null, candidate: "1.0" };
+  assert.deepEqual(aptPackage.diff(spec({ package: "tree", state: "purged" }), leftover), [
+    { field: "state", before: "config-files", after: "purged" },
+  ]);
+});
+
 Deno.test("package apply removes absent and purges purged packages in one call each", async () => {
   const exec = machine(
     "apache2\tamd64\t2.4\tii \nexim4\tamd64\t4.96\tii \nmutt\tamd64\t2.2\trc \nvim\tamd64\t9\tii \n",

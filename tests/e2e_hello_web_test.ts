@@ -333,7 +333,7 @@ ${fileFields}`;
   });
   assert.deepEqual(
     report.resources.map((r) => r.changes.map((c) => `${c.before} → ${c.after}`)),
-    [["installed → absent"], ["present → absent"]],
+    [["present → absent"], ["present → absent"]],
   );
   assert.doesNotMatch(await installed(), /^ii/);
   assert.notEqual((await srv.exec(["sh", "-c", "command -v tree"])).code, 0);
