@@ -10,33 +10,39 @@ import { CookbookError } from "../cookbook/errors.ts";
 
 /** Sorts resources for running; throws {@link CookbookError} on a `requires` cycle. */
 export function order(resources: Resource[]): Resource[] {
-  const rank = new Map(resources.map((r, i) => [r.id, r.phase * 1e6 + i]));
+  // Rank: section first, then declared order. A stable sort gives exactly that.
+  const ranked = resources.map((r, i) => ({ r, rank: r.phase * 1e6 + i }))
+    .sort((a, b) => a.rank - b.rank);
+  if (!resources.some((r) => r.spec.requires?.length)) return ranked.map((x) => x.r);
+
   const byId = new Map(resources.map((r) => [r.id, r]));
-  const waitingOn = new Map<string, Set<string>>();
+  const rankOf = new Map(ranked.map((x) => [x.r.id, x.rank]));
+  const waiting = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const r of resources) {
-    const deps = new Set<string>();
-    for (const target of r.spec.requires ?? []) {
-      const id = resolveTarget(target, byId)!;
-      deps.add(id);
-      dependents.set(id, [...dependents.get(id) ?? [], r.id]);
+    const deps = new Set(requirements(r, byId));
+    waiting.set(r.id, deps.size);
+    for (const id of deps) {
+      const list = dependents.get(id);
+      if (list) list.push(r.id);
+      else dependents.set(id, [r.id]);
     }
-    waitingOn.set(r.id, deps);
   }
-  const ready = resources.filter((r) => waitingOn.get(r.id)!.size === 0);
+  // Kahn's algorithm, always taking the lowest-ranked ready resource (a binary heap).
+  const heap = new RankHeap();
+  for (const r of resources) if (waiting.get(r.id) === 0) heap.push(rankOf.get(r.id)!, r);
   const sorted: Resource[] = [];
-  while (ready.length) {
-    ready.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
-    const next = ready.shift()!;
+  for (let next = heap.pop(); next; next = heap.pop()) {
     sorted.push(next);
     for (const id of dependents.get(next.id) ?? []) {
-      const deps = waitingOn.get(id)!;
-      deps.delete(next.id);
-      if (deps.size === 0) ready.push(byId.get(id)!);
+      const left = waiting.get(id)! - 1;
+      waiting.set(id, left);
+      if (left === 0) heap.push(rankOf.get(id)!, byId.get(id)!);
     }
   }
   if (sorted.length < resources.length) {
-    const stuck = resources.filter((r) => !sorted.includes(r));
+    const done = new Set(sorted);
+    const stuck = resources.filter((r) => !done.has(r));
     throw new CookbookError(stuck.map((r) => ({
       at: r.at,
       path: `${r.path}.requires`,
@@ -49,4 +55,38 @@ export function order(resources: Resource[]): Resource[] {
 /** The ids a resource depends on through `requires`. */
 export function requirements(resource: Resource, ids: { has(id: string): boolean }): string[] {
   return (resource.spec.requires ?? []).map((t: string) => resolveTarget(t, ids)!);
+}
+
+/** A min-heap of resources by rank. */
+class RankHeap {
+  #items: { rank: number; r: Resource }[] = [];
+
+  push(rank: number, r: Resource): void {
+    const items = this.#items;
+    items.push({ rank, r });
+    for (let i = items.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (items[parent].rank <= items[i].rank) break;
+      [items[parent], items[i]] = [items[i], items[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): Resource | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (!items.length || !last) return top?.r;
+    items[0] = last;
+    for (let i = 0;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let min = i;
+      if (l < items.length && items[l].rank < items[min].rank) min = l;
+      if (r < items.length && items[r].rank < items[min].rank) min = r;
+      if (min === i) break;
+      [items[min], items[i]] = [items[i], items[min]];
+      i = min;
+    }
+    return top.r;
+  }
 }
