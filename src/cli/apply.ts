@@ -4,7 +4,7 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import { loadCookbooks } from "../cookbook/load.ts";
+import { readCatalog, writeCatalog } from "../cookbook/catalog.ts";
 import { run } from "../engine/run.ts";
 import type { RunReport } from "../engine/report.ts";
 import { acquireLock } from "../state/lock.ts";
@@ -34,8 +34,11 @@ export async function applyCookbooks(
   printer: Printer,
   options: ApplyOptions,
 ): Promise<{ report: RunReport; code: number }> {
-  const cookbook = await loadCookbooks(files, exec);
   const plan = !!options.check;
+  const paths = statePaths(options.stateDir);
+  const catalog = `${paths.dir}/catalog.json`;
+  const cached = await readCatalog(exec, catalog, files);
+  const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
   const events = {
     result: options.json
       ? undefined
@@ -50,7 +53,6 @@ export async function applyCookbooks(
   if (plan) {
     report = await run(cookbook, { mode: "plan", probe: exec }, events, { diff: printer.diff });
   } else {
-    const paths = statePaths(options.stateDir);
     const lock = options.locked
       ? undefined
       : await acquireLock(paths.lock, (options.lockTimeout ?? 300) * 1000, "cm apply");
@@ -58,6 +60,7 @@ export async function applyCookbooks(
       report = await run(cookbook, { mode: "apply", exec }, events, { diff: printer.diff });
       if (options.commit) report.commit = options.commit;
       recordRun(exec, paths, report);
+      if (!cached) writeCatalog(exec, catalog, cookbook);
     } finally {
       lock?.release();
     }

@@ -3,36 +3,19 @@
  *
  * @module
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { RealExecutor } from "../exec/real.ts";
-import { loadCookbooks } from "../cookbook/load.ts";
 import { order } from "../engine/order.ts";
 import { applyCookbooks } from "./apply.ts";
-import { EXIT, UsageError } from "./exit.ts";
+import { EXIT } from "./exit.ts";
 import { history, showRun } from "./history.ts";
-import { terminalPrinter, type Verbosity } from "./output.ts";
+import { terminalPrinter } from "./output.ts";
+import { examples, seconds, stateDirOption, verbosity } from "./_common.ts";
 import { registerSyncCommands } from "./sync.ts";
 
 /** The version printed by `cm --version`. */
 export { VERSION } from "../version.ts";
 import { VERSION } from "../version.ts";
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new UsageError(`expected a number of seconds, got "${value}"`);
-  }
-  return n;
-}
-
-function verbosity(opts: { quiet?: boolean; verbose?: boolean }): Verbosity {
-  return opts.quiet ? "quiet" : opts.verbose ? "verbose" : "normal";
-}
-
-const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
-
-const stateDirOption = () =>
-  new Option("--state-dir <dir>", "state, runs, lock and snapshots directory (env CM_STATE_DIR)");
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit
@@ -61,7 +44,7 @@ export async function cli(argv: string[]): Promise<number> {
       .option("--json", "print the run report as JSON on stdout")
       .option("-q, --quiet", "print only failures and the summary of a failed run")
       .option("-v, --verbose", "also print unchanged resources")
-      .addOption(stateDirOption());
+      .addOption(stateDirOption("state, runs, lock and snapshots directory"));
 
   applyLike("apply", "converge the machine to the cookbooks")
     .option("--check", "only show what would change (same as cm plan)")
@@ -98,6 +81,7 @@ export async function cli(argv: string[]): Promise<number> {
     .argument("<cookbook...>", "cookbook YAML files")
     .addHelpText("after", examples(["cm validate cookbooks/*.yaml"]))
     .action(async (files: string[]) => {
+      const { loadCookbooks } = await import("../cookbook/load.ts");
       const cookbook = await loadCookbooks(files, exec);
       order(cookbook.resources); // a requires cycle is a cookbook error too
       console.log(`${cookbook.files.join(", ")}: valid, ${cookbook.resources.length} resources`);
@@ -107,7 +91,7 @@ export async function cli(argv: string[]): Promise<number> {
     .description("list recorded runs, oldest first")
     .option("-n, --limit <count>", "how many recent runs", (v) => Number(v), 20)
     .option("--json", "print as JSON")
-    .addOption(stateDirOption())
+    .addOption(stateDirOption("state, runs, lock and snapshots directory"))
     .addHelpText("after", examples(["cm history", "cm history -n 5 --json"]))
     .action((opts) =>
       history(exec, terminalPrinter("normal", false), opts.stateDir, opts.limit, !!opts.json)
@@ -118,7 +102,7 @@ export async function cli(argv: string[]): Promise<number> {
     .argument("<id>", "run id from cm history (a unique prefix is enough)")
     .option("--json", "print the whole report as JSON")
     .option("-v, --verbose", "also list unchanged resources")
-    .addOption(stateDirOption())
+    .addOption(stateDirOption("state, runs, lock and snapshots directory"))
     .addHelpText(
       "after",
       examples(["cm show-run 20261126T054000Z-1234", "cm show-run 20261126 --json"]),

@@ -6,31 +6,22 @@
 import { type Command, Option } from "commander";
 import type { Executor } from "../exec/executor.ts";
 import { EXIT, UsageError } from "./exit.ts";
-import { terminalPrinter, type Verbosity } from "./output.ts";
-import { resolveSettings, type SyncFlags } from "../sync/config.ts";
-import { syncOnce } from "../sync/sync.ts";
+import { terminalPrinter } from "./output.ts";
+import { examples, seconds, stateDirOption, verbosity } from "./_common.ts";
+import type { SyncFlags } from "../sync/config.ts";
 import { syncLoop } from "../sync/loop.ts";
 import { installTimer, systemdRunning, uninstallTimer } from "../sync/timer.ts";
 import { DEFAULT_UNIT_DIR, defaultCmPath } from "../sync/timer.ts";
 import { statusLines } from "../sync/status.ts";
+
+/** The node configuration reader, loaded with its YAML parser only when a command needs it. */
+const config = () => import("../sync/config.ts");
 import { statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
 import { CookbookError } from "../cookbook/errors.ts";
 import { LockTimeoutError } from "../state/lock.ts";
 
-function seconds(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`expected seconds or a duration like 30s, 5m, 1h; got "${value}"`);
-  return Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] ?? 1);
-}
-
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
-
-function verbosity(opts: { quiet?: boolean; verbose?: boolean }): Verbosity {
-  return opts.quiet ? "quiet" : opts.verbose ? "verbose" : "normal";
-}
 
 // deno-lint-ignore no-explicit-any
 function flagsOf(opts: any): SyncFlags {
@@ -57,11 +48,6 @@ export function registerSyncCommands(
     new Option(
       "--config <file>",
       "node configuration (env CM_CONFIG; default /etc/config-manager/config.yaml)",
-    );
-  const stateDirOption = () =>
-    new Option(
-      "--state-dir <dir>",
-      "state, runs, lock and repo checkout directory (env CM_STATE_DIR)",
     );
 
   program.command("sync")
@@ -122,7 +108,8 @@ ${
       }`,
     )
     .action(async (opts) => {
-      const settings = resolveSettings(exec, flagsOf(opts));
+      const settings = (await config()).resolveSettings(exec, flagsOf(opts));
+      const { syncOnce } = await import("../sync/sync.ts");
       const printer = terminalPrinter(verbosity(opts), false);
       const once = () =>
         syncOnce(settings, exec, printer, {
@@ -200,7 +187,7 @@ ${
       ]),
     )
     .action(async (opts) => {
-      const settings = resolveSettings(exec, flagsOf(opts), false);
+      const settings = (await config()).resolveSettings(exec, flagsOf(opts), false);
       const cmPath = opts.cmPath ?? defaultCmPath();
       if (!cmPath.startsWith("/")) {
         throw new UsageError(`--cm-path must be absolute, got "${cmPath}"`);

@@ -20,43 +20,11 @@ import {
 } from "./errors.ts";
 import { hasPlaceholder, makeLookup, render, TemplateError } from "./template.ts";
 import { factReader, FACTS, unknownFact } from "./facts.ts";
+import { absolute, type Cookbook, resolveTarget, type Resource } from "./cookbook.ts";
 
-/** One resource of a loaded cookbook. */
-export interface Resource {
-  kind: ResourceKind;
-  /** `file[/etc/nginx/nginx.conf]` */
-  id: string;
-  // deno-lint-ignore no-explicit-any
-  spec: any;
-  /** Where it was written. */
-  at: Position;
-  /** YAML path, e.g. `configure.files[0]`. */
-  path: string;
-  /** Section index in run order (0 = pre_install ... 5 = services). */
-  phase: number;
-}
-
-/** Cookbooks loaded together: every file read and their resources in declared order. */
-export interface Cookbook {
-  name: string;
-  version?: string;
-  description?: string;
-  /** Every cookbook file read, includes first. */
-  files: string[];
-  resources: Resource[];
-}
+export type { Cookbook, Resource };
 
 const decoder = new TextDecoder();
-
-function absolute(path: string, base = Deno.cwd()): string {
-  const joined = path.startsWith("/") ? path : `${base}/${path}`;
-  const parts: string[] = [];
-  for (const part of joined.split("/")) {
-    if (part === "..") parts.pop();
-    else if (part && part !== ".") parts.push(part);
-  }
-  return `/${parts.join("/")}`;
-}
 
 function dirOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
@@ -300,6 +268,11 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     description: top.description,
     files: parsed.map((p) => p.file),
     resources,
+    inputs: {
+      requested: paths.map((p) => absolute(p)),
+      files: [...parsed.map((p) => p.file), ...templateTexts.keys()],
+      facts: Object.fromEntries(facts),
+    },
   };
 
   /** Per-resource checks beyond the schema: file sources, command splitting. */
@@ -429,19 +402,4 @@ function crossCheck(
     }
   }
   return problems;
-}
-
-/**
- * Resolves a `requires` / `restart_on` entry (an id, or a bare path meaning the
- * file or directory at it) to a resource id, or `undefined` when none matches.
- */
-export function resolveTarget(
-  target: string,
-  ids: { has(id: string): boolean },
-): string | undefined {
-  if (ids.has(target)) return target;
-  for (const kind of ["file", "directory", "package", "service", "command"]) {
-    if (ids.has(`${kind}[${target}]`)) return `${kind}[${target}]`;
-  }
-  return undefined;
 }

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Resource } from "../cookbook/load.ts";
-import { resolveTarget } from "../cookbook/load.ts";
+import type { Resource } from "../cookbook/cookbook.ts";
+import { resolveTarget } from "../cookbook/cookbook.ts";
 import { CookbookError } from "../cookbook/errors.ts";
 
 /** Sorts resources for running; throws {@link CookbookError} on a `requires` cycle. */

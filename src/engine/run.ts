@@ -5,8 +5,8 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
-import type { Cookbook, Resource } from "../cookbook/load.ts";
-import { resolveTarget } from "../cookbook/load.ts";
+import type { Cookbook, Resource } from "../cookbook/cookbook.ts";
+import { resolveTarget } from "../cookbook/cookbook.ts";
 import type { Change, ResourceContext } from "../../resources/resource.ts";
 import { order, requirements } from "./order.ts";
 import {

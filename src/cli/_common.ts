@@ -1,0 +1,31 @@
+/**
+ * Pieces every command's definition shares: durations, verbosity, help
+ * examples, the state directory option.
+ *
+ * @module
+ */
+import { Option } from "commander";
+import { UsageError } from "./exit.ts";
+import type { Verbosity } from "./output.ts";
+
+/** Parses seconds: `300`, `1.5`, or a duration `30s`, `5m`, `1h`. */
+export function seconds(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`expected seconds or a duration like 30s, 5m, 1h; got "${value}"`);
+  return Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] ?? 1);
+}
+
+/** `--quiet` / `--verbose` as a verbosity. */
+export function verbosity(opts: { quiet?: boolean; verbose?: boolean }): Verbosity {
+  return opts.quiet ? "quiet" : opts.verbose ? "verbose" : "normal";
+}
+
+/** The "Examples:" block of a command's help. */
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+}
+
+/** `--state-dir DIR`, described for the command that takes it. */
+export function stateDirOption(what = "state, runs, lock and repo checkout directory"): Option {
+  return new Option("--state-dir <dir>", `${what} (env CM_STATE_DIR)`);
+}
