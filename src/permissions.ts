@@ -30,5 +30,6 @@ export const PERMISSION_FLAGS = [
   "--allow-run", // apt-get, dpkg-query, systemctl, git, and cookbook commands
   `--allow-env=${ENV_VARS.join(",")}`,
   "--allow-sys=hostname,networkInterfaces,uid,gid", // facts, and "am I root?"
+  "--v8-flags=--max-semi-space-size=1", // smaller young generation: about 5 MiB less peak memory, same speed
   "--no-prompt",
 ];
