@@ -150,9 +150,3 @@ export const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var
 
 /** Package lists older than this are refreshed before installing. */
 export const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-
-/** The last lines of a failed command's output, for error messages. */
-export function tail(text: string, lines = 5): string {
-  const kept = text.trimEnd().split("\n").filter((l) => l.trim() !== "").slice(-lines);
-  return kept.join("\n").slice(-800);
-}

@@ -74,9 +74,3 @@ export function sysvEnabled(probe: Probe, script: string): boolean {
   }
   return false;
 }
-
-/** The last lines of a failed command's output, for error messages. */
-export function tail(text: string, lines = 5): string {
-  const kept = text.trimEnd().split("\n").filter((l) => l.trim() !== "").slice(-lines);
-  return kept.join("\n").slice(-800);
-}

@@ -27,9 +27,9 @@ import {
   parsePolicy,
   policyArgv,
   statusOf,
-  tail,
 } from "./_apt.ts";
 
+import { tail } from "./_output.ts";
 /** The cookbook fields of a package (the seed's `install.install` items). */
 export const packageSchema = z.strictObject({
   package: z.string({ error: "expected a Debian package name" }).regex(

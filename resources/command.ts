@@ -30,8 +30,8 @@ import { z } from "zod";
 import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
 import { absolutePath, commandLine, requires } from "./_fields.ts";
 import { quoteArgv, splitCommand } from "./_argv.ts";
-import { message, outputTail } from "./file.ts";
-import type { Outcome, ResourceContext, ResourceKind } from "./resource.ts";
+import { outputTail } from "./_output.ts";
+import { applyEach, type Outcome, type ResourceContext, type ResourceKind } from "./resource.ts";
 
 export { splitCommand } from "./_argv.ts";
 
@@ -227,15 +227,5 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
     if (current.skip !== null) return [];
     return [{ field: "run", before: null, after: commandText(spec.command), note: current.note }];
   },
-  async apply(items, exec, ctx) {
-    const outcomes: Outcome[] = [];
-    for (const { spec } of items) {
-      try {
-        outcomes.push(await applyOne(spec, exec, ctx));
-      } catch (error) {
-        outcomes.push({ ok: false, error: message(error) });
-      }
-    }
-    return outcomes;
-  },
+  apply: (items, exec, ctx) => applyEach(items, (spec) => applyOne(spec, exec, ctx)),
 };

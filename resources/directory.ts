@@ -25,7 +25,7 @@ import {
   readOwnership,
   resolveOwnership,
 } from "./file.ts";
-import type { Change, Outcome, ResourceKind } from "./resource.ts";
+import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
 
 /** The cookbook fields of a directory (`configure.directories` items). */
 export const directorySchema = z.strictObject({
@@ -137,13 +137,5 @@ export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
     return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts)));
   },
   diff: diffOne,
-  apply(items, exec) {
-    return Promise.resolve(items.map(({ spec, changes }) => {
-      try {
-        return applyOne(spec, changes, exec);
-      } catch (error) {
-        return { ok: false, error: message(error) };
-      }
-    }));
-  },
+  apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
 };

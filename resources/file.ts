@@ -38,7 +38,8 @@ import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { absolutePath, accountName, octalMode, parseMode, requires } from "./_fields.ts";
 import { unifiedDiff } from "./_diff.ts";
 import { quoteArgv, splitCommand } from "./_argv.ts";
-import type { Change, Outcome, ResourceKind } from "./resource.ts";
+import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
+import { outputTail } from "./_output.ts";
 
 /** The cookbook fields of a file (the seed's `configure.files` items). */
 export const fileSchema = z.strictObject({
@@ -101,8 +102,6 @@ export interface FileState {
 /** Content larger than this is not kept for diffs. */
 const MAX_DIFF_BYTES = 1 << 20;
 /** Output kept from a failing command in messages. */
-const TAIL_LINES = 20;
-const TAIL_BYTES = 2048;
 /** How long a `validate` command may run. */
 const VALIDATE_TIMEOUT_MS = 120_000;
 
@@ -125,14 +124,6 @@ function diffable(data: Uint8Array): string | null {
 /** "0644": four octal digits. */
 export function formatMode(mode: number): string {
   return mode.toString(8).padStart(4, "0");
-}
-
-/** The last lines of a command's output, for a failure message. */
-export function outputTail(stdout: string, stderr: string): string {
-  const text = (stderr.trim() ? stderr : stdout).trimEnd();
-  let tail = text.split("\n").slice(-TAIL_LINES).join("\n");
-  if (tail.length > TAIL_BYTES) tail = `...${tail.slice(-TAIL_BYTES)}`;
-  return tail || "(no output)";
 }
 
 /** The directory holding `path`. */
@@ -501,15 +492,5 @@ export const file: ResourceKind<FileSpec, FileState> = {
   },
   diff: diffOne,
   diffText: fileDiffText,
-  async apply(items, exec) {
-    const outcomes: Outcome[] = [];
-    for (const { spec, changes } of items) {
-      try {
-        outcomes.push(await applyOne(spec, changes, exec));
-      } catch (error) {
-        outcomes.push({ ok: false, error: message(error) });
-      }
-    }
-    return outcomes;
-  },
+  apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
 };

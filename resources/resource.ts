@@ -67,3 +67,22 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
     ctx: ResourceContext,
   ): Promise<Outcome>;
 }
+
+/**
+ * Applies items one at a time, in order; an error thrown for one item (a
+ * refused chown, a full disk) becomes that item's failure, not the batch's.
+ */
+export async function applyEach<S>(
+  items: { spec: S; changes: Change[] }[],
+  applyOne: (spec: S, changes: Change[]) => Outcome | Promise<Outcome>,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const { spec, changes } of items) {
+    try {
+      outcomes.push(await applyOne(spec, changes));
+    } catch (error) {
+      outcomes.push({ ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return outcomes;
+}

@@ -21,10 +21,10 @@ import {
   SHOW_PROPERTIES,
   systemdRunning,
   sysvEnabled,
-  tail,
   UNIT_DIRS,
   unitName,
 } from "./_systemd.ts";
+import { tail } from "./_output.ts";
 
 /** The cookbook fields of a service (the seed's `configure.services` items). */
 export const serviceSchema = z.strictObject({
