@@ -33,12 +33,22 @@ async function flagsOnly(dir: string): Promise<Record<string, string>> {
   return { CM_CONFIG: path };
 }
 
+/** A temp dir with a bare remote, a managed file path, a state dir and a flags-only config. */
+async function syncFixture() {
+  const tmp = await tempDir("cm-sync-");
+  return {
+    tmp,
+    remote: await Remote.create(`${tmp.path}/git`),
+    target: `${tmp.path}/motd`,
+    stateDir: `${tmp.path}/state`,
+    env: await flagsOnly(tmp.path),
+    [Symbol.asyncDispose]: () => tmp[Symbol.asyncDispose](),
+  };
+}
+
 Deno.test("sync over file:// applies a new commit, converges when unchanged and repairs drift", async () => {
-  await using tmp = await tempDir("cm-sync-");
-  const remote = await Remote.create(`${tmp.path}/git`);
-  const target = `${tmp.path}/motd`;
-  const stateDir = `${tmp.path}/state`;
-  const env = await flagsOnly(tmp.path);
+  await using fx = await syncFixture();
+  const { remote, target, stateDir, env } = fx;
   const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
 
   let r = await sync(remote.fileUrl, stateDir, [], env);
@@ -85,11 +95,8 @@ Deno.test("sync over file:// applies a new commit, converges when unchanged and 
 });
 
 Deno.test("sync over git daemon: remote down keeps the last good commit (exit 4, reported), then recovers", async () => {
-  await using tmp = await tempDir("cm-sync-");
-  const remote = await Remote.create(`${tmp.path}/git`);
-  const target = `${tmp.path}/motd`;
-  const stateDir = `${tmp.path}/state`;
-  const env = await flagsOnly(tmp.path);
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
   const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
   await using daemon = await GitDaemon.start(`${tmp.path}/git`);
   const url = daemon.url(remote.bare);
@@ -177,11 +184,8 @@ Deno.test("a first commit that does not validate leaves nothing applied and exit
 });
 
 Deno.test("force-pushed history is followed and local edits in the checkout are discarded and reported", async () => {
-  await using tmp = await tempDir("cm-sync-");
-  const remote = await Remote.create(`${tmp.path}/git`);
-  const target = `${tmp.path}/motd`;
-  const stateDir = `${tmp.path}/state`;
-  const env = await flagsOnly(tmp.path);
+  await using fx = await syncFixture();
+  const { remote, target, stateDir, env } = fx;
   await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
   await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "second");
   assert.equal((await sync(remote.fileUrl, stateDir, [], env)).code, 0);
@@ -212,11 +216,8 @@ Deno.test("force-pushed history is followed and local edits in the checkout are 
 });
 
 Deno.test("signed commits are applied; unsigned and wrongly signed ones are refused before checkout", async () => {
-  await using tmp = await tempDir("cm-sync-");
-  const remote = await Remote.create(`${tmp.path}/git`);
-  const target = `${tmp.path}/motd`;
-  const stateDir = `${tmp.path}/state`;
-  const env = await flagsOnly(tmp.path);
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
   for (const name of ["trusted", "stranger"]) {
     await sh([
       "ssh-keygen",
@@ -282,11 +283,8 @@ Deno.test("signed commits are applied; unsigned and wrongly signed ones are refu
 });
 
 Deno.test("a credentials file readable by others is refused; a root-only token never shows up in state", async () => {
-  await using tmp = await tempDir("cm-sync-");
-  const remote = await Remote.create(`${tmp.path}/git`);
-  const target = `${tmp.path}/motd`;
-  const stateDir = `${tmp.path}/state`;
-  const env = await flagsOnly(tmp.path);
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
   await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
   const creds = `${tmp.path}/credentials`;
   const token = "s3cr3t-token-ABCDEF123456";
@@ -385,11 +383,8 @@ Deno.test("sync shares the run lock with apply: a held lock makes it wait, then 
 });
 
 Deno.test("GPG: a commit signed by a key in the trusted keyring is applied, another key's is refused", async () => {
-  await using tmp = await tempDir("cm-sync-");
-  const remote = await Remote.create(`${tmp.path}/git`);
-  const target = `${tmp.path}/motd`;
-  const stateDir = `${tmp.path}/state`;
-  const env = await flagsOnly(tmp.path);
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
   const homes: Record<string, string> = {};
   for (const who of ["trusted", "stranger"]) {
     homes[who] = `${tmp.path}/gnupg-${who}`;
