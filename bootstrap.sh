@@ -25,6 +25,9 @@ CM_BIN="/usr/local/bin/cm"
 CONFIG_DIR="/etc/config-manager"
 STATE_DIR="/var/lib/config-manager"
 export DEBIAN_FRONTEND=noninteractive
+# Let Deno trust the system's CA store as well as its own: networks that
+# intercept TLS put their CA there, and npm (Debian's node) already trusts it.
+export DENO_TLS_CA_STORE="${DENO_TLS_CA_STORE:-mozilla,system}"
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
 die() {
@@ -222,9 +225,9 @@ dev_setup() {
 	ensure_deno
 	if [[ -n "$checkout" ]]; then
 		log "caching npm dependencies (deno install) in $checkout"
-		(cd "$checkout" && deno install --quiet)
+		(cd "$checkout" && deno install --quiet) || die "deno install (npm dependencies) failed in $checkout"
 		if [[ -n "${SUDO_USER:-}" && "$SUDO_USER" != root ]] && command -v sudo >/dev/null 2>&1; then
-			(cd "$checkout" && sudo -u "$SUDO_USER" -H deno install --quiet) ||
+			(cd "$checkout" && sudo -u "$SUDO_USER" -H env DENO_TLS_CA_STORE="$DENO_TLS_CA_STORE" deno install --quiet) ||
 				log "could not cache the npm dependencies for $SUDO_USER (they download on first use)"
 		fi
 	fi
