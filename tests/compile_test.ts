@@ -25,7 +25,10 @@ Deno.test("deno compile builds one executable that runs cm with the baked permis
   assert.equal(version.code, 0);
   assert.match(new TextDecoder().decode(version.stdout), /^\d+\.\d+\.\d+\n$/);
   const book = `${dir.path}/book.yaml`;
-  await Deno.writeTextFile(book, `configure:\n  files:\n    - path: ${dir.path}/out\n      content: x\n`);
+  await Deno.writeTextFile(
+    book,
+    `configure:\n  files:\n    - path: ${dir.path}/out\n      content: x\n`,
+  );
   const applied = await run(["apply", "--state-dir", `${dir.path}/state`, book]);
   assert.equal(applied.code, 0, new TextDecoder().decode(applied.stderr));
   assert.equal(await Deno.readTextFile(`${dir.path}/out`), "x");
