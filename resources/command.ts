@@ -202,7 +202,7 @@ async function applyOne(
     if (error) return { ok: false, error };
   }
   const state = await evaluate(spec, exec, true);
-  if (state.skip !== null) return { ok: true };
+  if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
   const result = await exec.run(withSudo(argv, spec, exec), {
     ...runOptions(spec),
     onLine: (line) => ctx.progress(line),

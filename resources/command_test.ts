@@ -169,7 +169,7 @@ Deno.test("command guards are re-checked at apply: an earlier command may satisf
     return { code: 0 };
   });
   const outcomes = await command.apply(items, exec, ctx());
-  assert.deepEqual(outcomes, [{ ok: true }, { ok: true }]);
+  assert.deepEqual(outcomes, [{ ok: true }, { ok: true, unchanged: 'skipped: "/made" exists' }]);
   assert.deepEqual(exec.calls, [["/bin/make-it"]]);
 });
 

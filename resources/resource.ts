@@ -31,8 +31,11 @@ export interface ResourceContext {
   warnOnce(message: string): void;
 }
 
-/** The result of applying one resource's changes. */
-export type Outcome = { ok: true } | { ok: false; error: string };
+/**
+ * The result of applying one resource's changes. `unchanged` says why nothing
+ * needed doing after all (a command whose guard an earlier resource satisfied).
+ */
+export type Outcome = { ok: true; unchanged?: string } | { ok: false; error: string };
 
 /** A desired-state spec after loading: its fields plus where it came from. */
 export interface SpecBase {

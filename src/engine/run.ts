@@ -193,6 +193,10 @@ async function runGroup(
     const outcome = outcomes[i];
     const content = p.changes.find((c) => c.field === "content");
     const sha256 = content ? fingerprint(content.after) : p.sha256;
+    if (outcome.ok && outcome.unchanged) {
+      record(result(p.r, "unchanged", [], readMs + applyMs));
+      return;
+    }
     record({
       ...result(
         p.r,

@@ -153,3 +153,28 @@ Deno.test("plan reads and diffs but never writes or installs", async () => {
   assert.deepEqual(report.handlers.map((h) => h.id), ["service[php-fpm]"]);
   assert.equal(SHOW, exec.calls.find((argv) => argv[0] === "systemctl")![2]);
 });
+
+Deno.test("a command whose guard an earlier command satisfied counts as unchanged", async () => {
+  const exec = machine();
+  exec.on(["/bin/make-it"], () => {
+    exec.put("/srv/done", "x");
+    return {};
+  });
+  const report = await run(
+    await load(
+      exec,
+      `install:
+  pre_install:
+    - command: [/bin/make-it]
+    - command: [/bin/make-it, again]
+      creates: /srv/done
+`,
+    ),
+    { mode: "apply", exec },
+  );
+  assert.deepEqual(report.resources.map((r) => [r.id, r.status]), [
+    ["command[/bin/make-it]", "changed"],
+    ["command[/bin/make-it again]", "unchanged"],
+  ]);
+  assert.equal(exec.calls.filter((argv) => argv[0] === "/bin/make-it").length, 1);
+});
