@@ -22,11 +22,6 @@ export const octalMode = z.string({
       : `expected an octal mode string like "0644"`,
 }).regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode like "0644" (3 or 4 digits 0-7)' });
 
-/** Turns a validated octal mode string into its number. */
-export function parseMode(mode: string): number {
-  return parseInt(mode, 8);
-}
-
 /** A user or group name (or a numeric id). */
 export const accountName = z.string().regex(/^([a-z_][a-z0-9_.-]*\$?|\d+)$/i, {
   error: 'expected a user or group name like "www-data"',

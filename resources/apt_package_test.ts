@@ -11,6 +11,7 @@ import {
   type PackageState,
 } from "./apt_package.ts";
 import { parsePolicy } from "./_apt.ts";
+import { packageSchema } from "./schemas.ts";
 
 const QUERY = [
   "dpkg-query",
@@ -43,7 +44,7 @@ function context(mode: "plan" | "apply" = "apply") {
 }
 
 function spec(fields: Partial<PackageSpec> & { package: string }): PackageSpec {
-  return aptPackage.schema.parse(fields);
+  return packageSchema.parse(fields);
 }
 
 /** A fake machine with fresh package lists and the given dpkg-query / apt-cache output. */

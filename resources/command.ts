@@ -26,39 +26,14 @@
  *
  * @module
  */
-import { z } from "zod";
+import type { CommandSpec } from "./schemas.ts";
+export type { CommandSpec };
 import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
-import { absolutePath, commandLine, requires } from "./_fields.ts";
 import { quoteArgv, splitCommand } from "./_argv.ts";
 import { outputTail } from "./_output.ts";
 import { applyEach, type Outcome, type ResourceContext, type ResourceKind } from "./resource.ts";
 
 export { splitCommand } from "./_argv.ts";
-
-/** The cookbook fields of a command. */
-export const commandSchema = z.strictObject({
-  command: commandLine.describe(
-    "A string split into arguments like a shell would (no expansion) or a list; with shell: true, a /bin/sh script.",
-  ),
-  name: z.string().min(1).optional().describe("A name for messages and requires: command[name]."),
-  sudo: z.boolean().default(false).describe("Run through sudo when cm is not already root."),
-  shell: z.boolean().default(false).describe("Run the command (and guards) with /bin/sh -c."),
-  creates: absolutePath.optional().describe("Skip when this path exists."),
-  unless: commandLine.optional().describe("Skip when this command exits 0."),
-  onlyif: commandLine.optional().describe("Run only when this command exits 0."),
-  readonly_guards: z.boolean().default(false)
-    .describe("The unless/onlyif guards only look: `cm plan` may run them."),
-  cwd: absolutePath.optional().describe("Working directory."),
-  env: z.record(z.string(), z.string()).optional().describe("Extra environment variables."),
-  timeout: z.number({ error: "expected a number of seconds" })
-    .positive({ error: "expected a positive number of seconds" }).optional().describe(
-      "Seconds before the command is killed.",
-    ),
-  requires,
-});
-
-/** A command spec after validation. */
-export type CommandSpec = z.infer<typeof commandSchema>;
 
 /** What `read` found: whether a guard says to skip, and why the command would run. */
 export interface CommandState {
@@ -214,7 +189,6 @@ async function applyOne(
 /** The `command` resource kind. */
 export const command: ResourceKind<CommandSpec, CommandState> = {
   kind: "command",
-  schema: commandSchema,
   id: (spec) => `command[${spec.name ?? commandText(spec.command)}]`,
   async read(specs, probe, ctx) {
     const states: CommandState[] = [];

@@ -2,13 +2,8 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor, RunOptions } from "../src/exec/executor.ts";
-import {
-  command,
-  commandProblems,
-  commandSchema,
-  type CommandSpec,
-  splitCommand,
-} from "./command.ts";
+import { command, commandProblems, type CommandSpec, splitCommand } from "./command.ts";
+import { commandSchema } from "./schemas.ts";
 import type { Change, Mode, ResourceContext } from "./resource.ts";
 
 function ctx(mode: Mode = "apply", progress: string[] = []): ResourceContext {

@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { z } from "zod";
+import type { DirectorySpec } from "./schemas.ts";
+export type { DirectorySpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
-import { absolutePath, accountName, octalMode, requires } from "./_fields.ts";
 import {
   AccountCache,
   applyOwnership,
@@ -26,18 +26,6 @@ import {
   resolveOwnership,
 } from "./file.ts";
 import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
-
-/** The cookbook fields of a directory (`configure.directories` items). */
-export const directorySchema = z.strictObject({
-  path: absolutePath.describe("Absolute path of the directory; missing parents are created."),
-  owner: accountName.optional().describe("Owner user name."),
-  group: accountName.optional().describe("Group name."),
-  mode: octalMode.optional().describe('Permissions as an octal string, e.g. "0755".'),
-  requires,
-});
-
-/** A directory spec after validation. */
-export type DirectorySpec = z.infer<typeof directorySchema>;
 
 /** What `read` found for one directory. */
 export interface DirectoryState {
@@ -130,7 +118,6 @@ function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outco
 /** The `directory` resource kind. */
 export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
   kind: "directory",
-  schema: directorySchema,
   id: (spec) => `directory[${spec.path}]`,
   read(specs, probe) {
     const accounts = new AccountCache(probe);

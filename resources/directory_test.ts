@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor } from "../src/exec/executor.ts";
-import { directory, directorySchema, type DirectorySpec } from "./directory.ts";
+import { directory, type DirectorySpec } from "./directory.ts";
+import { directorySchema } from "./schemas.ts";
 import type { Mode, ResourceContext } from "./resource.ts";
 
 function ctx(mode: Mode = "apply"): ResourceContext {

@@ -33,42 +33,13 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import type { FileSpec } from "./schemas.ts";
+export type { FileSpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
-import { absolutePath, accountName, octalMode, parseMode, requires } from "./_fields.ts";
 import { unifiedDiff } from "./_diff.ts";
 import { quoteArgv, splitCommand } from "./_argv.ts";
 import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
 import { outputTail } from "./_output.ts";
-
-/** The cookbook fields of a file (the seed's `configure.files` items). */
-export const fileSchema = z.strictObject({
-  path: absolutePath.describe("Absolute path of the file."),
-  content: z.string().optional().describe("Content; {{ var }} and {{ facts.x }} are filled in."),
-  source: z.string().optional()
-    .describe("A file copied verbatim, relative to the cookbook; must stay inside its repository."),
-  template: z.string().optional()
-    .describe("Like source, but {{ var }} placeholders are filled in."),
-  owner: accountName.optional().describe("Owner user name."),
-  group: accountName.optional().describe("Group name."),
-  mode: octalMode.optional().describe('Permissions as an octal string, e.g. "0644".'),
-  state: z.enum(["present", "absent"]).default("present").describe("absent removes the file."),
-  validate: z.string().regex(/%s/, {
-    error: 'expected a command containing %s, e.g. "nginx -t -c %s"',
-  })
-    .optional()
-    .describe(
-      "Command run on the new content (at %s) before it replaces the file; non-zero refuses it.",
-    ),
-  sensitive: z.boolean().default(false).describe("Never print or diff the content."),
-  requires,
-});
-
-/** A file spec after loading: `source`/`template` resolved to `sourcePath`/`content`. */
-export type FileSpec = z.infer<typeof fileSchema> & {
-  /** Absolute path of a verbatim `source`, resolved by the loader. */
-  sourcePath?: string;
-};
 
 /** What `read` found for one file. */
 export interface FileState {
@@ -119,6 +90,11 @@ function diffable(data: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+/** Turns a validated octal mode string into its number. */
+export function parseMode(mode: string): number {
+  return parseInt(mode, 8);
 }
 
 /** "0644": four octal digits. */
@@ -482,7 +458,6 @@ async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Prom
 /** The `file` resource kind. */
 export const file: ResourceKind<FileSpec, FileState> = {
   kind: "file",
-  schema: fileSchema,
   id: (spec) => `file[${spec.path}]`,
   read(specs, probe) {
     const accounts = new AccountCache(probe);

@@ -1,14 +1,15 @@
 /**
  * The registry of resource kinds and the cookbook sections that hold them.
+ * (Their zod schemas are in schemas.ts.)
  *
  * @module
  */
 import type { ResourceKind } from "./resource.ts";
-import { aptPackage, packageSchema } from "./apt_package.ts";
-import { command, commandSchema } from "./command.ts";
-import { directory, directorySchema } from "./directory.ts";
-import { file, fileSchema } from "./file.ts";
-import { service, serviceSchema } from "./service.ts";
+import { aptPackage } from "./apt_package.ts";
+import { command } from "./command.ts";
+import { directory } from "./directory.ts";
+import { file } from "./file.ts";
+import { service } from "./service.ts";
 
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 
@@ -17,12 +18,12 @@ export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./res
  * post_install → directories → files → services.
  */
 export const SECTIONS = [
-  { path: ["install", "pre_install"], kind: command, schema: commandSchema },
-  { path: ["install", "install"], kind: aptPackage, schema: packageSchema },
-  { path: ["install", "post_install"], kind: command, schema: commandSchema },
-  { path: ["configure", "directories"], kind: directory, schema: directorySchema },
-  { path: ["configure", "files"], kind: file, schema: fileSchema },
-  { path: ["configure", "services"], kind: service, schema: serviceSchema },
+  { path: ["install", "pre_install"], kind: command },
+  { path: ["install", "install"], kind: aptPackage },
+  { path: ["install", "post_install"], kind: command },
+  { path: ["configure", "directories"], kind: directory },
+  { path: ["configure", "files"], kind: file },
+  { path: ["configure", "services"], kind: service },
 ] as const;
 
 /** Every resource kind by its name ("package", "file", ...). */

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { z } from "zod";
 import type { Executor, Probe } from "../src/exec/executor.ts";
 
 /** One difference between the machine and the cookbook. */
@@ -50,7 +49,6 @@ export interface SpecBase {
  */
 export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
   kind: string;
-  schema: z.ZodType<S>;
   /** `file[/etc/nginx/nginx.conf]`: used in every message and in `requires`. */
   id(spec: S): string;
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;

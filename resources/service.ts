@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { z } from "zod";
-import { requires } from "./_fields.ts";
+import type { ServiceSpec } from "./schemas.ts";
+export type { ServiceSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import {
@@ -25,24 +25,6 @@ import {
   unitName,
 } from "./_systemd.ts";
 import { tail } from "./_output.ts";
-
-/** The cookbook fields of a service (the seed's `configure.services` items). */
-export const serviceSchema = z.strictObject({
-  name: z.string({ error: "expected a service name" }).regex(/^[A-Za-z0-9:_.@-]+$/, {
-    error: 'expected a unit name like "nginx" or "php8.2-fpm.service"',
-  }).describe('Unit name; ".service" is implied.'),
-  state: z.enum(["started", "stopped", "restarted"]).optional()
-    .describe("started / stopped; restarted restarts on every run."),
-  enabled: z.boolean().optional().describe("Start at boot (systemctl enable/disable)."),
-  restart_on: z.array(z.string()).optional()
-    .describe("Paths or resource ids: restart this service when any of them changed in the run."),
-  reload_on: z.array(z.string()).optional()
-    .describe("Paths or resource ids: reload this service when any of them changed in the run."),
-  requires,
-});
-
-/** A service spec after validation. */
-export type ServiceSpec = z.infer<typeof serviceSchema>;
 
 /** What cm reads of one service. */
 export interface ServiceState {
@@ -342,7 +324,6 @@ async function refresh(
 /** The `service` resource kind. */
 export const service: ResourceKind<ServiceSpec, ServiceState> = {
   kind: "service",
-  schema: serviceSchema,
   id,
   read,
   diff,

@@ -10,6 +10,7 @@ import {
   type ServiceState,
 } from "./service.ts";
 import { parseShow, unitName } from "./_systemd.ts";
+import { serviceSchema } from "./schemas.ts";
 
 const SHOW = ["systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState,SubState"];
 
@@ -27,7 +28,7 @@ function context(mode: "plan" | "apply" = "apply", changed: string[] = []) {
 }
 
 function spec(fields: Partial<ServiceSpec> & { name: string }): ServiceSpec {
-  return service.schema.parse(fields);
+  return serviceSchema.parse(fields);
 }
 
 function block(id: string, active: string, fileState: string, load = "loaded"): string {

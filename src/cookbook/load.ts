@@ -6,6 +6,7 @@
  */
 import type { Probe } from "../exec/executor.ts";
 import { SECTIONS } from "../../resources/mod.ts";
+import { SCHEMAS } from "../../resources/schemas.ts";
 import type { ResourceKind } from "../../resources/resource.ts";
 import { splitCommand } from "../../resources/_argv.ts";
 import { cookbookSchema, knownKeys } from "./schema.ts";
@@ -223,7 +224,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
         const items = valueAt(p.raw, section.path);
         if (!Array.isArray(items)) continue;
         items.forEach((item, i) => {
-          const one = section.schema.safeParse(item);
+          const one = SCHEMAS[section.kind.kind as keyof typeof SCHEMAS].safeParse(item);
           if (one.success) {
             problems.push(...checkSpec(section.kind.kind, one.data, p, [...section.path, i]));
           }

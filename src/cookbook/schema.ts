@@ -4,11 +4,13 @@
  * @module
  */
 import { z } from "zod";
-import { commandSchema } from "../../resources/command.ts";
-import { directorySchema } from "../../resources/directory.ts";
-import { fileSchema } from "../../resources/file.ts";
-import { packageSchema } from "../../resources/apt_package.ts";
-import { serviceSchema } from "../../resources/service.ts";
+import {
+  commandSchema,
+  directorySchema,
+  fileSchema,
+  packageSchema,
+  serviceSchema,
+} from "../../resources/schemas.ts";
 
 const list = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item, { error: `expected a list of ${what}` }).optional();
