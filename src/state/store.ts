@@ -67,7 +67,7 @@ export function recordRun(exec: Executor, paths: StatePaths, report: RunReport):
   exec.mkdir(paths.runs, { mode: 0o700 });
   exec.writeFile(
     `${paths.runs}/${report.id}.json`,
-    encoder.encode(JSON.stringify(report, null, 1) + "\n"),
+    encoder.encode(JSON.stringify(report) + "\n"),
     { mode: 0o600 },
   );
   writeState(exec, paths, state);
