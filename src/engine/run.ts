@@ -129,13 +129,24 @@ function fingerprint(value: unknown): string | undefined {
   return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
 }
 
-/** Consecutive runs of resources of the same kind. */
+/**
+ * Consecutive runs of resources of the same kind, read and applied together.
+ * A resource that requires an earlier member of the current run starts a new
+ * one, so it is applied only after what it requires, and skipped if that failed.
+ */
 function groups(resources: Resource[]): Resource[][] {
+  const ids = new Set(resources.map((r) => r.id));
   const out: Resource[][] = [];
+  let members = new Set<string>();
   for (const r of resources) {
     const last = out.at(-1);
-    if (last && last[0].kind === r.kind) last.push(r);
-    else out.push([r]);
+    const needsEarlier = requirements(r, ids).some((id) => members.has(id));
+    if (last && last[0].kind === r.kind && !needsEarlier) last.push(r);
+    else {
+      out.push([r]);
+      members = new Set();
+    }
+    members.add(r.id);
   }
   return out;
 }

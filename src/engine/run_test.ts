@@ -178,3 +178,38 @@ Deno.test("a command whose guard an earlier command satisfied counts as unchange
   ]);
   assert.equal(exec.calls.filter((argv) => argv[0] === "/bin/make-it").length, 1);
 });
+
+Deno.test("a resource requiring an earlier one of the same kind waits for it and is skipped when it failed", async () => {
+  const exec = machine();
+  exec.on(["/bin/download"], { code: 1, stderr: "404" });
+  const report = await run(
+    await load(
+      exec,
+      `install:
+  pre_install:
+    - command: [/bin/download]
+      name: download
+    - command: [/bin/install-it]
+      requires: ["command[download]"]
+    - command: [/bin/other]
+configure:
+  files:
+    - path: /etc/a
+      content: a
+      requires: ["file[/etc/missing-parent/b]"]
+    - path: /etc/missing-parent/b
+      content: b
+`,
+    ),
+    { mode: "apply", exec },
+  );
+  assert.deepEqual(report.resources.map((r) => [r.id, r.status]), [
+    ["command[download]", "failed"],
+    ["command[/bin/install-it]", "skipped"],
+    ["command[/bin/other]", "changed"],
+    ["file[/etc/missing-parent/b]", "failed"],
+    ["file[/etc/a]", "skipped"],
+  ]);
+  assert.ok(!exec.calls.some((argv) => argv[0] === "/bin/install-it"));
+  assert.equal(exec.text("/etc/a"), null);
+});
