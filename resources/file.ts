@@ -424,7 +424,8 @@ async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Prom
   } else data = new Uint8Array(0);
 
   const attrs = {
-    mode: want.mode ?? info?.mode ?? 0o644,
+    // A new sensitive file is not world-readable unless the cookbook says so.
+    mode: want.mode ?? info?.mode ?? (spec.sensitive ? 0o600 : 0o644),
     uid: want.uid ?? info?.uid,
     gid: want.gid ?? info?.gid,
   };
@@ -444,10 +445,12 @@ async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Prom
       exec.remove(temp);
     }
     if (result.code !== 0) {
+      // Validators echo the lines they reject: never for sensitive content.
+      const output = spec.sensitive
+        ? "(output hidden: sensitive)"
+        : outputTail(result.stdout, result.stderr);
       return fail(
-        `validate refused the new content: ${quoteArgv(argv)} exited ${result.code}: ${
-          outputTail(result.stdout, result.stderr)
-        }`,
+        `validate refused the new content: ${quoteArgv(argv)} exited ${result.code}: ${output}`,
       );
     }
   }
@@ -467,5 +470,7 @@ export const file: ResourceKind<FileSpec, FileState> = {
   },
   diff: diffOne,
   diffText: fileDiffText,
+  // The hash of a short secret can be brute-forced: none is recorded for sensitive files.
+  fingerprint: (spec, current) => spec.sensitive ? undefined : current.sha256 ?? undefined,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
 };

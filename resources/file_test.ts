@@ -247,6 +247,28 @@ Deno.test("file validate failing refuses the content, removes the temporary file
   assert.equal(exec.stat(temp), null);
 });
 
+Deno.test("file validate of sensitive content hides the validator's output, which may echo it", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/db.env", "old")
+    .on(["check"], { code: 1, stderr: "syntax error near 'hunter2'\n" });
+  const { outcome } = await converge(
+    spec({ path: "/etc/db.env", content: "PW=hunter2", validate: "check %s", sensitive: true }),
+    exec,
+  );
+  const error = (outcome as { error: string }).error;
+  assert.match(error, /exited 1: \(output hidden: sensitive\)$/);
+  assert.doesNotMatch(error, /hunter2/);
+});
+
+Deno.test("a new sensitive file without a mode is created 0600, and no hash of it is recorded", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined);
+  const s = spec({ path: "/etc/token", content: "s3cret", sensitive: true });
+  await converge(s, exec);
+  assert.equal(exec.stat("/etc/token")?.mode, 0o600);
+  assert.equal(file.fingerprint!(s, (await plan(s, exec)).state), undefined);
+  const plain = spec({ path: "/etc/token", content: "s3cret" });
+  assert.match(file.fingerprint!(plain, (await plan(plain, exec)).state)!, /^[0-9a-f]{64}$/);
+});
+
 Deno.test("file validate with shell syntax fails with a message instead of running it", async () => {
   const exec = new RecordingExecutor().put("/etc", undefined);
   const { outcome } = await converge(

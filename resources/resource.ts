@@ -58,6 +58,8 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
     exec: Executor,
     ctx: ResourceContext,
   ): Promise<Outcome[]>;
+  /** The content hash to record in the state for an unchanged resource (files: sha256). */
+  fingerprint?(spec: S, current: C): string | undefined;
   /** A unified diff of what would change, for `--diff` (never for sensitive content). */
   diffText?(spec: S, current: C): string | null;
   /** Handlers: restart or reload after something it depends on changed. */

@@ -124,8 +124,8 @@ function result(
   };
 }
 
-/** A sha256 worth recording; masked values (sensitive files) are not. */
-function fingerprint(value: unknown): string | undefined {
+/** A sha256 from a content change, unless it was masked (sensitive files). */
+function hexDigest(value: unknown): string | undefined {
   return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
 }
 
@@ -173,7 +173,7 @@ async function runGroup(
   const pending: { r: Resource; changes: Change[]; sha256?: string; diff?: string }[] = [];
   group.forEach((r, i) => {
     const changes = kind.diff(r.spec, currents[i]);
-    const sha256 = fingerprint((currents[i] as { sha256?: unknown } | null)?.sha256);
+    const sha256 = kind.fingerprint?.(r.spec, currents[i]);
     if (!changes.length) {
       record({ ...result(r, "unchanged", [], readMs), ...(sha256 ? { sha256 } : {}) });
       return;
@@ -203,7 +203,7 @@ async function runGroup(
   pending.forEach((p, i) => {
     const outcome = outcomes[i];
     const content = p.changes.find((c) => c.field === "content");
-    const sha256 = content ? fingerprint(content.after) : p.sha256;
+    const sha256 = content ? hexDigest(content.after) : p.sha256;
     if (outcome.ok && outcome.unchanged) {
       record(result(p.r, "unchanged", [], readMs + applyMs));
       return;
