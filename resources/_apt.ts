@@ -150,3 +150,69 @@ export const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var
 
 /** Package lists older than this are refreshed before installing. */
 export const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** A Debian version split into its parts: `[epoch:]upstream[-revision]`. */
+function splitVersion(version: string): { epoch: number; upstream: string; revision: string } {
+  const colon = version.indexOf(":");
+  const epoch = colon >= 0 ? Number(version.slice(0, colon)) || 0 : 0;
+  const rest = colon >= 0 ? version.slice(colon + 1) : version;
+  const hyphen = rest.lastIndexOf("-");
+  return hyphen >= 0
+    ? { epoch, upstream: rest.slice(0, hyphen), revision: rest.slice(hyphen + 1) }
+    : { epoch, upstream: rest, revision: "" };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** dpkg's sort weight of a non-digit: `~` first, then the end, letters, everything else. */
+function order(c: number): number {
+  if (c === 0 || isDigit(c)) return 0;
+  if (isLetter(c)) return c;
+  if (c === 126) return -1;
+  return c + 256;
+}
+
+/** dpkg's `verrevcmp`: compares one upstream version or revision. */
+function verrevcmp(a: string, b: string): number {
+  const at = (s: string, i: number) => i < s.length ? s.charCodeAt(i) : 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    let firstDiff = 0;
+    while ((i < a.length && !isDigit(at(a, i))) || (j < b.length && !isDigit(at(b, j)))) {
+      const ac = order(at(a, i));
+      const bc = order(at(b, j));
+      if (ac !== bc) return ac - bc;
+      i++;
+      j++;
+    }
+    while (at(a, i) === 48) i++;
+    while (at(b, j) === 48) j++;
+    while (isDigit(at(a, i)) && isDigit(at(b, j))) {
+      if (!firstDiff) firstDiff = at(a, i) - at(b, j);
+      i++;
+      j++;
+    }
+    if (isDigit(at(a, i))) return 1;
+    if (isDigit(at(b, j))) return -1;
+    if (firstDiff) return firstDiff;
+  }
+  return 0;
+}
+
+/**
+ * Compares two Debian versions the way `dpkg --compare-versions` does:
+ * negative when `a` is older than `b`, 0 when equal, positive when newer.
+ */
+export function compareVersions(a: string, b: string): number {
+  const x = splitVersion(a);
+  const y = splitVersion(b);
+  if (x.epoch !== y.epoch) return x.epoch - y.epoch;
+  return verrevcmp(x.upstream, y.upstream) || verrevcmp(x.revision, y.revision);
+}

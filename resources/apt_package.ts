@@ -17,6 +17,7 @@ import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.
 import {
   APT_ENV,
   APT_GET,
+  compareVersions,
   dpkgQueryArgv,
   findEntry,
   findPolicy,
@@ -162,8 +163,9 @@ function diff(spec: PackageSpec, current: PackageState): Change[] {
     if (pinMissing && status !== "unknown") change.note = NOTE_VERSION_MISSING;
     changes.push(change);
   } else if (
+    // Only an upgrade: apt-get install leaves a newer installed version (a local build) alone.
     spec.version === "latest" && status === "installed" && current.candidate &&
-    current.version !== current.candidate
+    current.version !== null && compareVersions(current.candidate, current.version) > 0
   ) {
     changes.push({ field: "version", before: current.version, after: current.candidate });
   }

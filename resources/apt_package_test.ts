@@ -197,6 +197,31 @@ Deno.test("package diff with latest upgrades to the candidate after asking apt-c
   assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "bash"]);
 });
 
+Deno.test("package diff with latest leaves alone an installed version newer than the candidate", () => {
+  const spec_ = spec({ package: "nginx", version: "latest" });
+  const local: PackageState = {
+    status: "installed",
+    version: "1.25.0-1",
+    candidate: "1.22.1-9",
+    available: ["1.22.1-9"],
+  };
+  assert.deepEqual(aptPackage.diff(spec_, local), []);
+  // Numerically newer, not just a different string: 1.22.10 > 1.22.9, ~ before the release.
+  const older = (version: string, candidate: string): PackageState => ({
+    status: "installed",
+    version,
+    candidate,
+    available: [candidate],
+  });
+  assert.deepEqual(aptPackage.diff(spec_, older("1.22.9-1", "1.22.10-1")), [
+    { field: "version", before: "1.22.9-1", after: "1.22.10-1" },
+  ]);
+  assert.deepEqual(aptPackage.diff(spec_, older("1.24.0~rc1-1", "1.24.0-1")), [
+    { field: "version", before: "1.24.0~rc1-1", after: "1.24.0-1" },
+  ]);
+  assert.deepEqual(aptPackage.diff(spec_, older("1:1.0-1", "2.0-1")), []);
+});
+
 Deno.test("package apply installs a pinned version with pkg=version and allows downgrades", async () => {
   const exec = machine(
     "nginx\tamd64\t1.24.0-1\tii \n",
