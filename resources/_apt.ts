@@ -111,7 +111,8 @@ export function parsePolicy(stdout: string): Map<string, Policy> {
       current.candidate = candidate[1] === "(none)" ? null : candidate[1];
       continue;
     }
-    const version = /^ (?:\*\*\*| {3}) (\S+) -?\d+$/.exec(line);
+    // "     1.2.3-1ubuntu2 500 (phased 20%)": Ubuntu appends the phasing of an update.
+    const version = /^ (?:\*\*\*| {3}) (\S+) -?\d+(?: \(.*\))?$/.exec(line);
     if (version) current.versions.push(version[1]);
   }
   return policies;

@@ -381,3 +381,33 @@ Deno.test("package read against the real apt knows the candidate of an installed
   assert.match(String(states[0].candidate), /^\d/);
   assert.ok(states[0].available?.includes(states[0].version!));
 });
+
+Deno.test("apt-cache policy parsing reads Ubuntu's phased versions", () => {
+  const policies = parsePolicy(`bash:
+  Installed: 5.2.21-2ubuntu4
+  Candidate: 5.2.21-2ubuntu4
+  Version table:
+     5.2.21-2ubuntu5 500 (phased 20%)
+        500 http://archive.ubuntu.com/ubuntu noble-updates/main amd64 Packages
+ *** 5.2.21-2ubuntu4 500
+        500 http://archive.ubuntu.com/ubuntu noble/main amd64 Packages
+        100 /var/lib/dpkg/status
+libfoo1:
+  Installed: 1.2.3-1ubuntu1
+  Candidate: 1.2.3-1ubuntu1
+  Version table:
+     1.2.3-1ubuntu2 1 (phased 0%)
+        500 http://archive.ubuntu.com/ubuntu noble-updates/main amd64 Packages
+ *** 1.2.3-1ubuntu1 500 (phased 20%)
+        500 http://archive.ubuntu.com/ubuntu noble/main amd64 Packages
+        100 /var/lib/dpkg/status
+`);
+  assert.deepEqual(policies.get("bash"), {
+    candidate: "5.2.21-2ubuntu4",
+    versions: ["5.2.21-2ubuntu5", "5.2.21-2ubuntu4"],
+  });
+  assert.deepEqual(policies.get("libfoo1"), {
+    candidate: "1.2.3-1ubuntu1",
+    versions: ["1.2.3-1ubuntu2", "1.2.3-1ubuntu1"],
+  });
+});
