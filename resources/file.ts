@@ -234,8 +234,13 @@ export function applyOwnership(
 ): void {
   const uid = fields.has("owner") && want.uid !== undefined ? want.uid : null;
   const gid = fields.has("group") && want.gid !== undefined ? want.gid : null;
-  if (uid !== null || gid !== null) exec.chown(path, uid, gid);
-  if (fields.has("mode") && want.mode !== undefined) exec.chmod(path, want.mode);
+  const mode = fields.has("mode") && want.mode !== undefined ? want.mode : null;
+  if (uid !== null || gid !== null) {
+    // Never a moment where the new owner gets the old, wider mode: narrow first.
+    if (mode !== null && (info.mode & ~mode) !== 0) exec.chmod(path, info.mode & mode);
+    exec.chown(path, uid, gid);
+  }
+  if (mode !== null) exec.chmod(path, mode);
   else if ((uid !== null || gid !== null) && info.mode & 0o6000) exec.chmod(path, info.mode);
 }
 
@@ -338,7 +343,7 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
           field: "content",
           before: exists ? "(sensitive)" : null,
           after: "(sensitive)",
-          note: "(sensitive content changed)",
+          note: "sensitive: content not shown",
         }
         : { field: "content", before: current.sha256, after: current.wantSha256 },
     );

@@ -95,6 +95,19 @@ Deno.test("file diff names the current and wanted owner and group, and apply cho
   assert.deepEqual(exec.writes, ["chown /etc/x 33:33"]);
 });
 
+Deno.test("file apply narrows the mode before handing a file to a new group", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/shadowish", "x", {
+    mode: 0o640,
+    gid: 42,
+  });
+  await converge(spec({ path: "/etc/shadowish", group: "www-data", mode: "0600" }), exec);
+  assert.deepEqual(exec.writes, [
+    "chmod /etc/shadowish 600",
+    "chown /etc/shadowish -:33",
+    "chmod /etc/shadowish 600",
+  ]);
+});
+
 Deno.test("file apply keeps setuid bits that chown clears", async () => {
   const exec = new RecordingExecutor().put("/usr", undefined).put("/usr/x", "bin", {
     mode: 0o4755,
@@ -141,7 +154,7 @@ Deno.test("file with sensitive content never shows the content or its hash", asy
     field: "content",
     before: "(sensitive)",
     after: "(sensitive)",
-    note: "(sensitive content changed)",
+    note: "sensitive: content not shown",
   }]);
   assert.equal(fileDiffText(s, state), "(sensitive content changed)");
   assert.equal(state.oldText, undefined);
