@@ -4,6 +4,7 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
+import { compareVersions, statusOf } from "../../resources/_apt.ts";
 import { didYouMean } from "./errors.ts";
 
 /** The names `{{ facts.NAME }}` accepts, with what each means. */
@@ -47,17 +48,34 @@ function addresses(family: "IPv4" | "IPv6"): string[] {
     .map((i) => i.address);
 }
 
+/**
+ * The highest PHP version among installed `phpX.Y-*` packages in dpkg-query
+ * output (status abbreviation, tab, name): removed packages whose
+ * configuration files remain ("rc") do not count.
+ */
+function installedPhp(stdout: string): string | undefined {
+  const versions = stdout.split("\n").flatMap((line) => {
+    const [abbrev, name] = line.split("\t");
+    const php = /^php(\d+\.\d+)-/.exec(name ?? "");
+    return php && statusOf(abbrev) === "installed" ? [php[1]] : [];
+  });
+  return versions.sort(compareVersions).at(-1);
+}
+
 async function phpVersion(probe: Probe): Promise<string> {
   const installed = await probe.run([
     "dpkg-query",
     "-W",
     "-f",
-    "${Package}\n",
+    "${db:Status-Abbrev}\t${Package}\n",
     "php*-fpm",
     "php*-cli",
   ]);
-  const fromDpkg = /^php(\d+\.\d+)-/m.exec(installed.code === 0 ? installed.stdout : "");
-  if (fromDpkg) return fromDpkg[1];
+  // Exit code 1: one pattern matched nothing (a CLI without FPM); the rest is still right.
+  const fromDpkg = installed.code === 0 || installed.code === 1
+    ? installedPhp(installed.stdout)
+    : undefined;
+  if (fromDpkg) return fromDpkg;
   const policy = await probe.run(["apt-cache", "policy", "php"]);
   const candidate = /Candidate:\s*(?:\d+:)?(\d+\.\d+)\+/.exec(policy.stdout);
   if (candidate) return candidate[1];

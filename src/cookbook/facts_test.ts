@@ -7,9 +7,53 @@ const osRelease = (id: string, version: string) => `ID=${id}\nVERSION_ID="${vers
 
 Deno.test("php_version is the installed PHP-FPM's version first", async () => {
   const probe = new RecordingExecutor()
-    .on(["dpkg-query"], { stdout: "php8.1-fpm\nphp8.1-cli\n" })
+    .on(["dpkg-query"], { stdout: "ii \tphp8.1-fpm\nii \tphp8.1-cli\n" })
     .on(["apt-cache", "policy", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
   assert.equal(await factReader(probe)("php_version"), "8.1");
+  assert.deepEqual(probe.calls, [[
+    "dpkg-query",
+    "-W",
+    "-f",
+    "${db:Status-Abbrev}\t${Package}\n",
+    "php*-fpm",
+    "php*-cli",
+  ]]);
+});
+
+Deno.test("php_version ignores removed PHP packages whose configuration files remain", async () => {
+  // dpkg-query lists packages in name order: the removed php7.4 comes first.
+  const probe = new RecordingExecutor()
+    .on(["dpkg-query"], {
+      stdout: "rc \tphp7.4-cli\nrc \tphp7.4-fpm\nii \tphp8.2-cli\nii \tphp8.2-fpm\n",
+    });
+  assert.equal(await factReader(probe)("php_version"), "8.2");
+});
+
+Deno.test("php_version is the highest of several installed PHP versions", async () => {
+  const probe = new RecordingExecutor()
+    .on(["dpkg-query"], {
+      stdout: "ii \tphp8.1-cli\nii \tphp8.1-fpm\nii \tphp8.3-cli\nhi \tphp8.3-fpm\n" +
+        "ii \tphp8.10-cli\nrc \tphp9.0-fpm\n",
+    });
+  assert.equal(await factReader(probe)("php_version"), "8.10");
+});
+
+Deno.test("php_version reads the installed CLI when no PHP-FPM was ever installed", async () => {
+  // dpkg-query exits 1 when one pattern matched nothing, but what it printed is right.
+  const probe = new RecordingExecutor()
+    .on(["dpkg-query"], {
+      code: 1,
+      stdout: "ii \tphp8.2-cli\n",
+      stderr: "dpkg-query: no packages found matching php*-fpm\n",
+    });
+  assert.equal(await factReader(probe)("php_version"), "8.2");
+});
+
+Deno.test("php_version asks apt when only removed PHP packages remain", async () => {
+  const probe = new RecordingExecutor()
+    .on(["dpkg-query"], { stdout: "rc \tphp7.4-cli\nrc \tphp7.4-fpm\n" })
+    .on(["apt-cache", "policy", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
+  assert.equal(await factReader(probe)("php_version"), "8.2");
 });
 
 Deno.test("php_version is apt's candidate when PHP is not installed", async () => {
