@@ -98,11 +98,20 @@ export class RealExecutor implements Executor {
   #groups = new IdTable("/etc/group");
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-    const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+    if (options.cwd !== undefined && this.stat(options.cwd)?.kind !== "directory") {
+      return { code: 127, stdout: "", stderr: `cannot run in "${options.cwd}": no such directory` };
+    }
+    // timeout(1) runs the command in its own process group and signals all of
+    // it, so grandchildren holding the output pipes open die too; the abort
+    // signal is only a backstop.
+    const timed = options.timeoutMs
+      ? ["timeout", "--kill-after=5", `${options.timeoutMs / 1000}`, ...argv]
+      : argv;
+    const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs + 15_000) : undefined;
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(argv[0], {
-        args: argv.slice(1),
+      child = new Deno.Command(timed[0], {
+        args: timed.slice(1),
         cwd: options.cwd,
         clearEnv: true,
         env: { PATH: CLEAN_PATH, LANG: "C.UTF-8", HOME: "/root", ...options.env },
@@ -125,7 +134,7 @@ export class RealExecutor implements Executor {
       collect(child.stderr, options.onLine),
       child.status,
     ]);
-    if (signal?.aborted) {
+    if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
       return { code: 124, stdout, stderr: `${stderr}timed out after ${options.timeoutMs} ms` };
     }
     return { code: status.code, stdout, stderr };
@@ -168,9 +177,10 @@ export class RealExecutor implements Executor {
   }
 
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
-    const temp = `${dirname(path)}/.${path.slice(path.lastIndexOf("/") + 1)}.cm-${Deno.pid}-${
-      crypto.randomUUID().slice(0, 8)
-    }`;
+    // The name keeps the start of the target's (for finding leftovers) yet stays
+    // within NAME_MAX (255) however long the target's name is.
+    const base = path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
+    const temp = `${dirname(path)}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
     try {
       const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
       try {

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "./real.ts";
+import { tempDir } from "../../tests/harness.ts";
+
+const exec = new RealExecutor();
+
+Deno.test("a timeout kills the whole process group, grandchildren included", async () => {
+  const started = performance.now();
+  const result = await exec.run(["sh", "-c", "sleep 30; echo done"], { timeoutMs: 500 });
+  assert.equal(result.code, 124);
+  assert.match(result.stderr, /timed out after 500 ms$/);
+  assert.ok(performance.now() - started < 5000, "did not wait for the grandchild");
+  const left = await exec.run(["pgrep", "-f", "sleep 30; echo done"]);
+  assert.equal(left.stdout.trim(), "");
+});
+
+Deno.test("a missing working directory is named, not reported as a missing command", async () => {
+  const result = await exec.run(["true"], { cwd: "/nonexistent/dir" });
+  assert.equal(result.code, 127);
+  assert.equal(result.stderr, 'cannot run in "/nonexistent/dir": no such directory');
+});
+
+Deno.test("the environment is clean but for PATH, LANG, HOME and what is asked for", async () => {
+  const result = await exec.run(["env"], { env: { EXTRA: "1" } });
+  const names = result.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
+  assert.deepEqual(names, ["EXTRA", "HOME", "LANG", "PATH"]);
+});
+
+Deno.test("writeFile replaces atomically, also for a name near the 255-byte limit", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/${"n".repeat(250)}`;
+  Deno.writeTextFileSync(path, "old");
+  exec.writeFile(path, new TextEncoder().encode("new"), { mode: 0o640 });
+  assert.equal(Deno.readTextFileSync(path), "new");
+  assert.equal(Deno.statSync(path).mode! & 0o777, 0o640);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["n".repeat(250)]);
+});
