@@ -170,6 +170,43 @@ Deno.test("a commit with a broken cookbook is rejected, the previous one kept, t
   assert.equal((await state(stateDir)).sync.commit, c3);
 });
 
+Deno.test("a commit with a requires cycle is refused like cm validate refuses it; last good kept", async () => {
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
+  const other = `${tmp.path}/other`;
+  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
+  assert.equal((await sync(remote.fileUrl, stateDir, [], env)).code, 0);
+
+  const cycle = `name: cycle\nconfigure:\n  files:\n    - path: ${target}\n      content: "v2"\n` +
+    `      requires: ["file[${other}]"]\n    - path: ${other}\n      content: "x"\n` +
+    `      requires: ["file[${target}]"]\n`;
+  const bad = await remote.commit({ "default.yaml": cycle }, "cycle");
+  const validate = await runCm(["validate", `${remote.work}/default.yaml`]);
+  assert.equal(validate.code, 2, validate.stderr);
+  for (let i = 0; i < 2; i++) {
+    // Refused on every sync while the remote stays bad, the last good commit converged.
+    await Deno.writeTextFile(target, "drifted\n");
+    const r = await sync(remote.fileUrl, stateDir, [], env);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${
+          bad.slice(0, 12)
+        }:default.yaml:\\d+:\\d+: configure\\.files\\[0\\]\\.requires: requires cycle`,
+      ),
+    );
+    assert.match(r.stderr, new RegExp(`rejected ${bad.slice(0, 12)}: cookbooks invalid`));
+    assert.equal(await read(target), "v1\n");
+    assert.equal(await read(other), null);
+    assert.equal(await sh(["git", "-C", `${stateDir}/repo`, "rev-parse", "HEAD"]), c1);
+    const s = await state(stateDir);
+    assert.equal(s.sync.result, "kept");
+    assert.equal(s.sync.rejected, bad);
+    assert.equal(s.sync.lastGood, c1);
+  }
+});
+
 Deno.test("a first commit that does not validate leaves nothing applied and exits 4", async () => {
   await using tmp = await tempDir("cm-sync-");
   const remote = await Remote.create(`${tmp.path}/git`);

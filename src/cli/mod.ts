@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { RealExecutor } from "../exec/real.ts";
-import { order } from "../engine/order.ts";
+import { validateCookbooks } from "../engine/validate.ts";
 import { applyCookbooks } from "./apply.ts";
 import { EXIT } from "./exit.ts";
 import { history, showRun } from "./history.ts";
@@ -81,9 +81,7 @@ export async function cli(argv: string[]): Promise<number> {
     .argument("<cookbook...>", "cookbook YAML files")
     .addHelpText("after", examples(["cm validate cookbooks/*.yaml"]))
     .action(async (files: string[]) => {
-      const { loadCookbooks } = await import("../cookbook/load.ts");
-      const cookbook = await loadCookbooks(files, exec);
-      order(cookbook.resources); // a requires cycle is a cookbook error too
+      const cookbook = await validateCookbooks(files, exec);
       console.log(`${cookbook.files.join(", ")}: valid, ${cookbook.resources.length} resources`);
     });
 

@@ -7,7 +7,10 @@
  * returns to) the last commit that validated and was applied; that commit is
  * converged again (self-healing goes on while the remote is down), the reason
  * is printed and recorded, and the exit code is 4. Nothing of the bad commit
- * is ever checked out into the live work tree, let alone applied.
+ * is ever checked out into the live work tree, let alone applied. A new
+ * commit is validated exactly as `cm validate` does (loading and `requires`
+ * order); should its apply still refuse it as a cookbook error, it is treated
+ * the same way. No outcome ever forgets the last good commit.
  *
  * @module
  */
@@ -17,7 +20,7 @@ import type { RunReport } from "../engine/report.ts";
 import { applyCookbooks } from "../cli/apply.ts";
 import { EXIT } from "../cli/exit.ts";
 import { CookbookError, formatProblem } from "../cookbook/errors.ts";
-import { loadCookbooks } from "../cookbook/load.ts";
+import { validateCookbooks } from "../engine/validate.ts";
 import { acquireLock } from "../state/lock.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, writeState } from "../state/store.ts";
@@ -96,6 +99,16 @@ export function resolveCookbooks(
   };
 }
 
+/** Problems as `file:line:col: ...` lines, files in `dir` named `<commit>:path`. */
+function problemLines(error: CookbookError, dir: string, commit: string): string[] {
+  return error.problems.map((p) =>
+    formatProblem({
+      ...p,
+      at: { ...p.at, file: p.at.file.replace(`${dir}/`, `${short(commit)}:`) },
+    })
+  );
+}
+
 /** Runs one sync under the run lock. */
 export async function syncOnce(
   settings: SyncSettings,
@@ -144,7 +157,10 @@ async function syncLocked(
     );
   }
 
+  /** Records the outcome; the last good commit is always carried over. */
   const finish = (outcome: SyncOutcome): SyncOutcome => {
+    outcome.state = { ...outcome.state, lastGood };
+    if (!lastGood) delete outcome.state.lastGood;
     const s = readState(exec, paths);
     s.sync = { ...outcome.state } as Record<string, unknown>;
     writeState(exec, paths, s);
@@ -161,6 +177,7 @@ async function syncLocked(
     const chosen = resolveCookbooks(exec, paths.repo, settings.cookbooks, hostname);
     if ("error" in chosen) {
       // Only reachable when the live checkout lost its cookbooks (the commit validated before).
+      if (result === "applied") return await keep(`cookbooks invalid: ${chosen.error}`, commit);
       return finish({
         code: EXIT.syncKept,
         state: { ...state, result: "failed", reason: chosen.error },
@@ -178,13 +195,14 @@ async function syncLocked(
         json: options.json,
       }));
     } catch (error) {
-      if (error instanceof CookbookError) {
-        state.result = "failed";
-        state.reason = `cookbooks of ${
-          short(commit)
-        } no longer validate: ${error.problems.length} problem(s)`;
-        finish({ code: EXIT.usage, state });
-      }
+      if (!(error instanceof CookbookError)) throw error;
+      const lines = problemLines(error, paths.repo, commit);
+      // A new commit that validated but whose apply still refused it: nothing of it ran.
+      if (result === "applied") return await refuse(lines, commit);
+      // The last good commit itself: nothing to fall back to; recorded, and an error (exit 2).
+      state.result = "failed";
+      state.reason = `cookbooks of ${short(commit)} no longer validate: ${lines.length} problem(s)`;
+      finish({ code: EXIT.usage, state });
       throw error;
     }
     state.runId = report.id;
@@ -202,14 +220,16 @@ async function syncLocked(
   const keep = async (reason: string, rejected?: string): Promise<SyncOutcome> => {
     note(`${rejected ? `rejected ${short(rejected)}: ` : ""}${reason}`);
     Object.assign(state, { result: "kept", reason, ...(rejected ? { rejected } : {}) });
+    delete state.runId;
+    delete state.cookbooks;
     if (!lastGood || !git.isRepo() || !(await git.hasCommit(lastGood))) {
-      note("no good commit to fall back to yet: nothing applied");
-      return finish({
-        code: EXIT.syncKept,
-        state: { ...state, lastGood: undefined, commit: undefined },
-      });
+      note(
+        lastGood
+          ? `last good commit ${short(lastGood)} is no longer in ${paths.repo}: nothing applied`
+          : "no good commit to fall back to yet: nothing applied",
+      );
+      return finish({ code: EXIT.syncKept, state: { ...state, commit: undefined } });
     }
-    state.lastGood = lastGood;
     state.commit = lastGood;
     const discarded = await discardLocalEdits();
     if ((await git.head()) !== lastGood) await git.checkout(lastGood);
@@ -219,6 +239,15 @@ async function syncLocked(
       return finish({ code: EXIT.syncKept, state });
     }
     return await applyLive(lastGood, "kept", EXIT.syncKept, discarded);
+  };
+
+  /** Refuses `commit` for cookbook problems (already formatted), keeping the last good one. */
+  const refuse = async (lines: string[], commit: string): Promise<SyncOutcome> => {
+    for (const line of lines) printer.err(line);
+    return await keep(
+      `cookbooks invalid: ${lines.length} problem(s): ${lines.slice(0, 3).join("; ")}`,
+      commit,
+    );
   };
 
   const discardLocalEdits = async (): Promise<string[]> => {
@@ -255,7 +284,6 @@ async function syncLocked(
     const discarded = await discardLocalEdits();
     if (discarded.length) await git.checkout(fetched);
     state.commit = fetched;
-    state.lastGood = lastGood;
     if (options.onlyIfChanged) {
       note(`no new commit (${short(fetched)}); --only-if-changed: nothing applied`);
       if (discarded.length) state.discarded = discarded;
@@ -285,20 +313,10 @@ async function syncLocked(
     const chosen = resolveCookbooks(exec, candidate, settings.cookbooks, hostname);
     if ("error" in chosen) return await keep(`cookbooks invalid: ${chosen.error}`, fetched);
     try {
-      await loadCookbooks(chosen.files, exec);
+      await validateCookbooks(chosen.files, exec);
     } catch (error) {
       if (!(error instanceof CookbookError)) throw error;
-      const lines = error.problems.map((p) =>
-        formatProblem({
-          ...p,
-          at: { ...p.at, file: p.at.file.replace(`${candidate}/`, `${short(fetched)}:`) },
-        })
-      );
-      for (const line of lines) printer.err(line);
-      return await keep(
-        `cookbooks invalid: ${lines.length} problem(s): ${lines.slice(0, 3).join("; ")}`,
-        fetched,
-      );
+      return await refuse(problemLines(error, candidate, fetched), fetched);
     }
   } catch (error) {
     if (error instanceof GitError) {
@@ -311,7 +329,14 @@ async function syncLocked(
 
   // 4. Switch the live checkout, then apply.
   const discarded = await discardLocalEdits();
-  await git.checkout(fetched);
+  try {
+    await git.checkout(fetched);
+  } catch (error) {
+    if (error instanceof GitError) {
+      return await keep(`cannot check out ${short(fetched)}: ${error.message}`, fetched);
+    }
+    throw error;
+  }
   state.commit = fetched;
   return await applyLive(fetched, "applied", EXIT.ok, discarded);
 }

@@ -1,0 +1,147 @@
+/**
+ * syncOnce in process against real git repositories in temp dirs, with an
+ * executor that can make the live checkout read differently from the
+ * candidate work tree: a way to fail an apply after validation passed.
+ */
+import assert from "node:assert/strict";
+import { RealExecutor } from "../exec/real.ts";
+import type { Printer } from "../cli/output.ts";
+import { fileCookbook, Remote, sh } from "../../tests/sync_git.ts";
+import type { SyncSettings } from "./config.ts";
+import { syncOnce } from "./sync.ts";
+
+/** Reads of `path` whose content matches `when` return `replacement` instead. */
+class TamperingExecutor extends RealExecutor {
+  constructor(readonly path: string, readonly when: RegExp, readonly replacement: string) {
+    super();
+  }
+  override readFile(path: string): Uint8Array | null {
+    const data = super.readFile(path);
+    if (path !== this.path || data === null) return data;
+    if (!this.when.test(new TextDecoder().decode(data))) return data;
+    return new TextEncoder().encode(this.replacement);
+  }
+}
+
+function capture(): Printer & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    out: (line) => lines.push(line),
+    err: (line) => lines.push(line),
+    color: false,
+    verbosity: "normal",
+    diff: false,
+  };
+}
+
+async function read(path: string): Promise<string | null> {
+  return await Deno.readTextFile(path).catch(() => null);
+}
+
+// deno-lint-ignore no-explicit-any
+async function syncState(stateDir: string): Promise<any> {
+  return JSON.parse(await Deno.readTextFile(`${stateDir}/state.json`)).sync;
+}
+
+Deno.test("an apply that fails after validation keeps lastGood; later syncs converge it, stay bad or go back", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
+  try {
+    const remote = await Remote.create(`${tmp}/git`);
+    const target = `${tmp}/motd`;
+    const stateDir = `${tmp}/state`;
+    // The live checkout's cookbook fails to load whenever it holds v2 (the candidate reads fine).
+    const exec = new TamperingExecutor(
+      `${stateDir}/repo/default.yaml`,
+      /v2/,
+      "name: x\nconfigure:\n  filez: []\n",
+    );
+    const settings: SyncSettings = {
+      repo: remote.fileUrl,
+      branch: "main",
+      interval: 300,
+      splay: 0,
+      verifySignatures: false,
+    };
+    const once = async () => {
+      const printer = capture();
+      const outcome = await syncOnce(settings, exec, printer, { stateDir, hostname: "test" });
+      return { ...outcome, stderr: printer.lines.join("\n") };
+    };
+
+    const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
+    assert.equal((await once()).code, 0);
+    assert.equal((await syncState(stateDir)).lastGood, c1);
+
+    const c2 = await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "bad");
+    for (let i = 0; i < 2; i++) {
+      // The remote stays bad: refused each time, the last good commit converged again.
+      await Deno.writeTextFile(target, "drifted\n");
+      const r = await once();
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(r.stderr, /did you mean "files"/);
+      assert.match(r.stderr, new RegExp(`kept last good commit ${c1.slice(0, 12)}`));
+      assert.equal(await read(target), "v1\n");
+      assert.equal(await sh(["git", "-C", `${stateDir}/repo`, "rev-parse", "HEAD"]), c1);
+      const s = await syncState(stateDir);
+      assert.equal(s.lastGood, c1);
+      assert.equal(s.commit, c1);
+      assert.equal(s.rejected, c2);
+      assert.equal(s.result, "kept");
+    }
+
+    // The remote moves back to the good commit: converged, exit 0.
+    await sh(["git", "-C", remote.work, "push", "--quiet", "--force", "origin", `${c1}:main`]);
+    await Deno.writeTextFile(target, "drifted\n");
+    const back = await once();
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(await read(target), "v1\n");
+    const s = await syncState(stateDir);
+    assert.equal(s.lastGood, c1);
+    assert.equal(s.commit, c1);
+    assert.equal(s.result, "converged");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("lastGood survives a last good commit that no longer loads and a lost checkout", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
+  try {
+    const remote = await Remote.create(`${tmp}/git`);
+    const target = `${tmp}/motd`;
+    const stateDir = `${tmp}/state`;
+    const settings: SyncSettings = {
+      repo: remote.fileUrl,
+      branch: "main",
+      interval: 300,
+      splay: 0,
+      verifySignatures: false,
+    };
+    const once = (exec: RealExecutor) =>
+      syncOnce(settings, exec, capture(), { stateDir, hostname: "test" });
+    const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
+    assert.equal((await once(new RealExecutor())).code, 0);
+
+    // The last good commit itself stops loading (say, after an upgrade of cm): an error, recorded.
+    const broken = new TamperingExecutor(`${stateDir}/repo/default.yaml`, /v1/, "filez: []\n");
+    await assert.rejects(() => once(broken), /unknown field/);
+    let s = await syncState(stateDir);
+    assert.equal(s.result, "failed");
+    assert.equal(s.lastGood, c1);
+
+    // The checkout is lost and the new commit is bad: nothing to fall back to, still remembered.
+    await Deno.remove(`${stateDir}/repo`, { recursive: true });
+    const c2 = await remote.commit({ "default.yaml": "filez: []\n" }, "bad");
+    const printer = capture();
+    const r = await syncOnce(settings, new RealExecutor(), printer, { stateDir, hostname: "test" });
+    assert.equal(r.code, 4);
+    assert.match(printer.lines.join("\n"), /last good commit [0-9a-f]{12} is no longer in/);
+    s = await syncState(stateDir);
+    assert.equal(s.result, "kept");
+    assert.equal(s.rejected, c2);
+    assert.equal(s.lastGood, c1);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
