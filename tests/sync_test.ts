@@ -279,7 +279,8 @@ Deno.test("signed commits are applied; unsigned and wrongly signed ones are refu
   });
   let r = await sync(remote.fileUrl, stateDir, verify, env);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /signature of [0-9a-f]{12} verified/);
+  assert.match(r.stderr, /new commit [0-9a-f]{12} \(was none\)\n/);
+  assert.match(r.stderr, /signature of [0-9a-f]{12} verified \(test@example\.com\): "signed"/);
   assert.equal(await read(target), "signed\n");
 
   const unsigned = await remote.commit(
@@ -317,6 +318,38 @@ Deno.test("signed commits are applied; unsigned and wrongly signed ones are refu
   r = await sync(remote.fileUrl, stateDir, [], env);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await read(target), "forged\n");
+});
+
+/** Control characters other than the line feed. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+
+Deno.test("commit subjects are printed only after verification, control characters stripped", async () => {
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
+  const signers = `${tmp.path}/allowed_signers`;
+  await Deno.writeTextFile(signers, "nobody@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n");
+  const evil = "\x1b]0;owned\x07\x1b[31mEVIL\x1b[0m\rfake line\x9b2J";
+  const unsigned = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, evil);
+
+  // Not verified: nothing of the commit's text is printed or recorded.
+  let r = await sync(
+    remote.fileUrl,
+    stateDir,
+    ["--verify-signatures", "--trusted-keys", signers],
+    env,
+  );
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, new RegExp(`rejected ${unsigned.slice(0, 12)}: signature check failed`));
+  assert.ok(!r.stderr.includes("EVIL") && !r.stderr.includes("fake line"), r.stderr);
+  assert.ok(!CONTROL.test(r.stderr), JSON.stringify(r.stderr));
+  assert.ok(!JSON.stringify(await state(stateDir)).includes("EVIL"));
+
+  // Trusted (no verification asked): the subject is shown, without its control characters.
+  r = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /new commit [0-9a-f]{12} "\]0;owned\[31mEVIL\[0mfake line2J"/);
+  assert.ok(!CONTROL.test(r.stderr), JSON.stringify(r.stderr));
 });
 
 Deno.test("a credentials file readable by others is refused; a root-only token never shows up in state", async () => {

@@ -27,6 +27,7 @@ import { readState, writeState } from "../state/store.ts";
 import type { SyncSettings } from "./config.ts";
 import { type Credentials, readCredentials, redact } from "./credentials.ts";
 import { Git, GitError } from "./git.ts";
+import { printable } from "./printable.ts";
 import { verifyCommit } from "./signature.ts";
 
 /** Options of one sync besides the settings. */
@@ -133,7 +134,8 @@ async function syncLocked(
   options: SyncOptions,
   paths: StatePaths,
 ): Promise<SyncOutcome> {
-  const note = (line: string) => printer.err(`sync: ${line}`);
+  // Everything printed or recorded about a commit may come from whoever can push: no controls.
+  const note = (line: string) => printer.err(`sync: ${printable(line)}`);
   const previous = readState(exec, paths).sync as Partial<SyncState> | undefined;
   const credentials: Credentials = settings.credentials
     ? readCredentials(exec, settings.credentials)
@@ -217,7 +219,8 @@ async function syncLocked(
   };
 
   /** Keeps the last good commit: the live checkout returns to it and it is converged again. */
-  const keep = async (reason: string, rejected?: string): Promise<SyncOutcome> => {
+  const keep = async (why: string, rejected?: string): Promise<SyncOutcome> => {
+    const reason = printable(why);
     note(`${rejected ? `rejected ${short(rejected)}: ` : ""}${reason}`);
     Object.assign(state, { result: "kept", reason, ...(rejected ? { rejected } : {}) });
     delete state.runId;
@@ -243,7 +246,7 @@ async function syncLocked(
 
   /** Refuses `commit` for cookbook problems (already formatted), keeping the last good one. */
   const refuse = async (lines: string[], commit: string): Promise<SyncOutcome> => {
-    for (const line of lines) printer.err(line);
+    for (const line of lines) printer.err(printable(line));
     return await keep(
       `cookbooks invalid: ${lines.length} problem(s): ${lines.slice(0, 3).join("; ")}`,
       commit,
@@ -293,17 +296,21 @@ async function syncLocked(
     return await applyLive(fetched, "converged", EXIT.ok, discarded);
   }
 
-  // 2b. New commit: signature first, before anything of it is read.
-  const subject = await git.subject(fetched);
-  note(
-    `new commit ${short(fetched)}${subject ? ` "${subject}"` : ""} (was ${
-      short(current ?? undefined)
-    })`,
-  );
+  // 2b. New commit: signature first, before anything of it is read (its subject included).
+  const was = `(was ${short(current ?? undefined)})`;
   if (settings.verifySignatures) {
+    note(`new commit ${short(fetched)} ${was}`);
     const verdict = await verifyCommit(git, exec, fetched, settings.trustedKeys!, paths.dir);
     if (!verdict.ok) return await keep(`signature check failed: ${verdict.reason}`, fetched);
-    note(`signature of ${short(fetched)} verified (${verdict.signer})`);
+    const subject = await git.subject(fetched);
+    note(
+      `signature of ${short(fetched)} verified (${verdict.signer})${
+        subject ? `: "${subject}"` : ""
+      }`,
+    );
+  } else {
+    const subject = await git.subject(fetched);
+    note(`new commit ${short(fetched)}${subject ? ` "${subject}"` : ""} ${was}`);
   }
 
   // 3. Validate in a separate work tree; the live one is not touched.
