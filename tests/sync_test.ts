@@ -435,6 +435,24 @@ Deno.test("node configuration file: fields used, flags override, errors name fil
   assert.match(r.stderr, /cannot read node configuration/);
 });
 
+Deno.test("a password in the repo URL is refused (exit 2) before git ever sees it", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const stateDir = `${tmp.path}/state`;
+  const url = "https://deploy:hunter2pw@127.0.0.1:9/ops/cookbooks.git";
+  let r = await sync(url, stateDir, [], await flagsOnly(tmp.path));
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--repo: .*password.*--credentials/);
+  assert.ok(!r.stderr.includes("hunter2pw"), r.stderr);
+
+  const config = `${tmp.path}/config.yaml`;
+  await Deno.writeTextFile(config, `branch: main\nrepo: ${url}\n`);
+  r = await runCm(["sync", "--once", "--state-dir", stateDir, "--config", config]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`${config}:2:7: repo: .*password.*credentials:`));
+  assert.ok(!r.stderr.includes("hunter2pw"), r.stderr);
+  assert.equal(await read(`${stateDir}/repo/.git/config`), null);
+});
+
 Deno.test("sync shares the run lock with apply: a held lock makes it wait, then exit 3", async () => {
   await using tmp = await tempDir("cm-sync-");
   const remote = await Remote.create(`${tmp.path}/git`);

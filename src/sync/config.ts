@@ -50,7 +50,7 @@ const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path
 /** The fields of the node configuration file. */
 export const nodeConfigSchema = z.strictObject({
   repo: z.string().min(1).describe(
-    "Git URL of the cookbook repository (https://, ssh://, git://, file://).",
+    "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password in it: use credentials.",
   ),
   branch: z.string().regex(/^[^\s~^:?*[\\]+$/, { error: "expected a git branch name" }).optional()
     .describe("Branch to follow (default main)."),
@@ -105,6 +105,21 @@ export interface SyncFlags {
 
 const decoder = new TextDecoder();
 
+/**
+ * Whether a URL carries a password (`https://user:pw@host/...`). git would get
+ * it on its command line and keep it in `.git/config`; credentials belong in
+ * the root-only credentials file, which reaches git through its environment.
+ */
+export function hasUrlPassword(url: string): boolean {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url.trim())?.[1] ?? "";
+  const at = authority.lastIndexOf("@");
+  return at >= 0 && authority.slice(0, at).includes(":");
+}
+
+const PASSWORD_ADVICE =
+  "a password in the URL would be passed to git on its command line and stored in .git/config; " +
+  "remove it and put user:token in the root-only credentials file instead";
+
 /** Parses and validates the text of a node configuration; throws {@link CookbookError}. */
 export function parseNodeConfig(text: string, file: string): NodeConfig {
   const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)");
@@ -116,7 +131,16 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
     problems.push(
       ...schemaProblems(source, result.error.issues, (path) => path.length ? [] : known),
     );
-  } else if (result.data.verify_signatures && !result.data.trusted_keys) {
+  }
+  const repo = (source.raw as Record<string, unknown> | null)?.repo;
+  if (typeof repo === "string" && hasUrlPassword(repo)) {
+    problems.push({
+      at: positionOf(source, ["repo"]),
+      path: "repo",
+      message: `expected no password in the URL: ${PASSWORD_ADVICE} (credentials: FILE, mode 0600)`,
+    });
+  }
+  if (result.success && result.data.verify_signatures && !result.data.trusted_keys) {
     problems.push({
       at: positionOf(source, ["verify_signatures"]),
       path: "verify_signatures",
@@ -133,6 +157,9 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
  * the flags say enough; a missing file named explicitly is an error.
  */
 export function resolveSettings(probe: Probe, flags: SyncFlags, requireRepo = true): SyncSettings {
+  if (flags.repo !== undefined && hasUrlPassword(flags.repo)) {
+    throw new UsageError(`--repo: ${PASSWORD_ADVICE} (--credentials FILE, mode 0600)`);
+  }
   const explicit = flags.config ?? Deno.env.get("CM_CONFIG");
   const file = explicit ?? DEFAULT_CONFIG_PATH;
   const data = probe.readFile(file);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CookbookError } from "../cookbook/errors.ts";
 import { RecordingExecutor } from "../exec/recording.ts";
+import { UsageError } from "../cli/exit.ts";
 import { parseDuration, parseNodeConfig, resolveSettings } from "./config.ts";
 
 Deno.test("durations accept seconds and 30s / 5m / 1h", () => {
@@ -86,4 +87,41 @@ Deno.test("no config file and no --repo is a usage error; defaults fill the rest
   assert.equal(s.interval, 300);
   assert.equal(s.splay, 60);
   assert.equal(s.cookbooks, undefined);
+});
+
+Deno.test("a password in the repo URL is refused at its line, pointing at the credentials file", () => {
+  const text = "branch: main\nrepo: https://deploy:hunter2pw@git.example.com/ops/cb.git\n";
+  assert.throws(() => parseNodeConfig(text, "/etc/config-manager/config.yaml"), (error) => {
+    assert.ok(error instanceof CookbookError);
+    assert.match(
+      error.message,
+      /^\/etc\/config-manager\/config\.yaml:2:7: repo: .*password.*credentials:/,
+    );
+    assert.ok(!error.message.includes("hunter2pw"), error.message);
+    return true;
+  });
+  // Reported together with the other problems of the file.
+  assert.throws(
+    () => parseNodeConfig("repo: ssh://u:hunter2pw@h/r.git\nsplay: soon\n", "c.yaml"),
+    (error) => error instanceof CookbookError && error.problems.length === 2,
+  );
+  // A user name alone (ssh://git@host, an scp-like address, a port) is fine.
+  for (const repo of ["ssh://git@h:22/r.git", "git@h:ops/r.git", "https://h/r.git"]) {
+    assert.equal(parseNodeConfig(`repo: ${JSON.stringify(repo)}\n`, "c.yaml").repo, repo);
+  }
+});
+
+Deno.test("a password in --repo is a usage error naming --credentials", () => {
+  const exec = new RecordingExecutor();
+  assert.throws(
+    () => resolveSettings(exec, { config: "/missing.yaml", repo: "https://u:hunter2pw@h/r.git" }),
+    (error) =>
+      error instanceof UsageError && /--repo: .*password.*--credentials/.test(error.message) &&
+      !error.message.includes("hunter2pw"),
+  );
+  const exec2 = new RecordingExecutor().put("/c.yaml", "repo: https://h/r.git\n");
+  assert.throws(
+    () => resolveSettings(exec2, { config: "/c.yaml", repo: "https://u:hunter2pw@h/r.git" }),
+    UsageError,
+  );
 });
