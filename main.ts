@@ -12,14 +12,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
-  const [{ cli }, { CookbookError }, { LockTimeoutError }, { EXIT, UsageError }] = await Promise
-    .all([
+  const [{ cli }, { CookbookError }, { LockTimeoutError }, { EXIT, UsageError }, { StateError }] =
+    await Promise.all([
       import("./src/cli/mod.ts"),
       import("./src/cookbook/errors.ts"),
       import("./src/state/lock.ts"),
       import("./src/cli/exit.ts"),
+      import("./src/state/store.ts"),
     ]);
-  const detailed = argv.includes("--detailed-exitcodes");
+  const usage = argv.includes("--detailed-exitcodes") ? 1 : EXIT.usage;
   try {
     return await cli(argv);
   } catch (error) {
@@ -28,15 +29,22 @@ async function main(argv: string[]): Promise<number> {
       console.error(
         `cm: ${error.problems.length} problem(s) in the cookbooks; nothing was applied`,
       );
-      return detailed ? 1 : EXIT.usage;
+      return usage;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof StateError) {
       console.error(`cm: ${error.message}`);
-      return detailed ? 1 : EXIT.usage;
+      return usage;
     }
     if (error instanceof LockTimeoutError) {
       console.error(`cm: ${error.message}`);
       return EXIT.locked;
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      // Resources report their own failures; this is cm's state directory or lock.
+      console.error(
+        `cm: ${error.message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
+      );
+      return usage;
     }
     console.error("cm: internal error (a bug in cm; please report it with this trace):");
     console.error(error);

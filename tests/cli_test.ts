@@ -198,3 +198,35 @@ Deno.test("a missing cookbook file is a cookbook error naming it", async () => {
     /\/nonexistent\/book\.yaml:1:1: cookbook "\/nonexistent\/book\.yaml" not found/,
   );
 });
+
+Deno.test("an unreadable state file is kept aside with a warning; the run is still recorded", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  await runCm(["apply", "--state-dir", state, book]);
+  await Deno.writeTextFile(`${state}/state.json`, '{"version": 1, "resou');
+  await Deno.writeTextFile(`${state}/runs/29990101T000000Z-1.json`, "garbage");
+  await Deno.writeTextFile(`${dir.path}/root/etc/app.conf`, "drift\n");
+  const result = await runCm(["apply", "--state-dir", state, book]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /warning: state file .*state\.json is not valid JSON.*; kept it as .*state\.json\.corrupt-\S+ and started a new state file/,
+  );
+  const saved = JSON.parse(await Deno.readTextFile(`${state}/state.json`));
+  assert.equal(saved.lastRun.result, "ok");
+  const history = await runCm(["history", "--state-dir", state]);
+  assert.equal(history.code, 0);
+  assert.match(
+    history.stderr,
+    /warning: skipping run report .*29990101T000000Z-1\.json is not valid JSON/,
+  );
+  assert.equal(history.stdout.trim().split("\n").length, 2);
+  const status = await runCm(["status", "--state-dir", state]);
+  assert.equal(status.code, 0, status.stderr);
+});
+
+Deno.test("usage errors exit 1 under --detailed-exitcodes, like cookbook errors", async () => {
+  assert.equal((await runCm(["apply", "--detailed-exitcodes", "--bogus", "x.yaml"])).code, 1);
+  assert.equal((await runCm(["apply", "--detailed-exitcodes"])).code, 1);
+  assert.equal((await runCm(["history", "-n", "0"])).code, 2);
+});

@@ -15,6 +15,14 @@ export function seconds(value: string): number {
   return Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] ?? 1);
 }
 
+/** Parses a positive whole number, e.g. `cm history -n 5`. */
+export function count(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) {
+    throw new UsageError(`expected a positive whole number, got "${value}"`);
+  }
+  return Number(value);
+}
+
 /** `--quiet` / `--verbose` as a verbosity. */
 export function verbosity(opts: { quiet?: boolean; verbose?: boolean }): Verbosity {
   return opts.quiet ? "quiet" : opts.verbose ? "verbose" : "normal";

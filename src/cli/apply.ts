@@ -59,7 +59,8 @@ export async function applyCookbooks(
     try {
       report = await run(cookbook, { mode: "apply", exec }, events, { diff: printer.diff });
       if (options.commit) report.commit = options.commit;
-      recordRun(exec, paths, report);
+      const warning = recordRun(exec, paths, report);
+      if (warning) printer.err(`warning: ${warning}`);
       if (!cached) writeCatalog(exec, catalog, cookbook);
     } finally {
       lock?.release();
@@ -69,7 +70,10 @@ export async function applyCookbooks(
   else if (printer.verbosity !== "quiet" || report.totals.failed) printer.err(summary(report));
   const { changed, failed } = report.totals;
   const code = options.detailedExitcodes
-    ? detailedExitCode(changed + report.handlers.length, failed)
+    ? detailedExitCode(
+      changed + report.handlers.filter((h) => h.status === "changed").length,
+      failed,
+    )
     : failed
     ? EXIT.failed
     : EXIT.ok;

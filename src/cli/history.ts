@@ -4,7 +4,8 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
-import { listRuns, readRun } from "../state/store.ts";
+import { listRuns, readRun, StateError } from "../state/store.ts";
+import type { RunReport } from "../engine/report.ts";
 import { statePaths } from "../state/paths.ts";
 import { UsageError } from "./exit.ts";
 import { formatChange, type Printer } from "./output.ts";
@@ -18,20 +19,26 @@ export function history(
   json: boolean,
 ) {
   const paths = statePaths(stateDir);
-  const reports = listRuns(paths).slice(-limit).map((id) => readRun(probe, paths, id)!).filter(
-    Boolean,
-  );
+  const reports: RunReport[] = [];
+  for (const id of listRuns(paths).slice(-limit)) {
+    try {
+      const report = readRun(probe, paths, id);
+      if (report) reports.push(report);
+    } catch (error) {
+      if (!(error instanceof StateError)) throw error;
+      printer.err(`warning: skipping ${error.message}`);
+    }
+  }
   if (json) {
     return printer.out(JSON.stringify(reports.map(({ resources: _, ...rest }) => rest), null, 1));
   }
   if (!reports.length) return printer.out(`no runs recorded in ${paths.runs}`);
   for (const r of reports) {
     const t = r.totals;
+    const counts = `${t.changed} changed, ${t.failed} failed, ${t.unchanged} unchanged`;
     printer.out(
-      `${r.id}  ${
-        r.result.padEnd(6)
-      } ${t.changed} changed, ${t.failed} failed, ${t.unchanged} unchanged  ${
-        (r.durationMs / 1000).toFixed(2)
+      `${r.id.padEnd(24)} ${r.result.padEnd(6)} ${counts.padEnd(40)} ${
+        (r.durationMs / 1000).toFixed(2).padStart(7)
       } s${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ""}  ${r.cookbooks.join(" ")}`,
     );
   }

@@ -10,7 +10,7 @@ import { applyCookbooks } from "./apply.ts";
 import { EXIT } from "./exit.ts";
 import { history, showRun } from "./history.ts";
 import { terminalPrinter } from "./output.ts";
-import { examples, seconds, stateDirOption, verbosity } from "./_common.ts";
+import { count, examples, seconds, stateDirOption, verbosity } from "./_common.ts";
 import { registerSyncCommands } from "./sync.ts";
 
 /** The version printed by `cm --version`. */
@@ -44,7 +44,7 @@ export async function cli(argv: string[]): Promise<number> {
       .option("--json", "print the run report as JSON on stdout")
       .option("-q, --quiet", "print only failures and the summary of a failed run")
       .option("-v, --verbose", "also print unchanged resources")
-      .addOption(stateDirOption("state, runs, lock and snapshots directory"));
+      .addOption(stateDirOption("state, runs and lock directory"));
 
   applyLike("apply", "converge the machine to the cookbooks")
     .option("--check", "only show what would change (same as cm plan)")
@@ -82,14 +82,15 @@ export async function cli(argv: string[]): Promise<number> {
     .addHelpText("after", examples(["cm validate cookbooks/*.yaml"]))
     .action(async (files: string[]) => {
       const cookbook = await validateCookbooks(files, exec);
-      console.log(`${cookbook.files.join(", ")}: valid, ${cookbook.resources.length} resources`);
+      const n = cookbook.resources.length;
+      console.log(`${cookbook.files.join(", ")}: valid, ${n} resource${n === 1 ? "" : "s"}`);
     });
 
   program.command("history")
     .description("list recorded runs, oldest first")
-    .option("-n, --limit <count>", "how many recent runs", (v) => Number(v), 20)
+    .option("-n, --limit <count>", "how many recent runs", count, 20)
     .option("--json", "print as JSON")
-    .addOption(stateDirOption("state, runs, lock and snapshots directory"))
+    .addOption(stateDirOption("state, runs and lock directory"))
     .addHelpText("after", examples(["cm history", "cm history -n 5 --json"]))
     .action((opts) =>
       history(exec, terminalPrinter("normal", false), opts.stateDir, opts.limit, !!opts.json)
@@ -100,7 +101,7 @@ export async function cli(argv: string[]): Promise<number> {
     .argument("<id>", "run id from cm history (a unique prefix is enough)")
     .option("--json", "print the whole report as JSON")
     .option("-v, --verbose", "also list unchanged resources")
-    .addOption(stateDirOption("state, runs, lock and snapshots directory"))
+    .addOption(stateDirOption("state, runs and lock directory"))
     .addHelpText(
       "after",
       examples(["cm show-run 20261126T054000Z-1234", "cm show-run 20261126 --json"]),
@@ -118,7 +119,7 @@ export async function cli(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       if (error.code === "commander.help") return EXIT.ok;
-      return EXIT.usage;
+      return argv.includes("--detailed-exitcodes") ? 1 : EXIT.usage;
     }
     throw error;
   }

@@ -57,7 +57,7 @@ export function formatChange(change: Change): string {
 /** Prints one resource's result as it finishes. */
 export function printResult(p: Printer, plan: boolean, r: ResourceResult): void {
   if (r.status === "unchanged") {
-    if (p.verbosity === "verbose") p.out(paint(p, "dim", `ok        ${r.id}`));
+    if (p.verbosity === "verbose") p.out(paint(p, "dim", `unchanged ${r.id}`));
     return;
   }
   if (r.status === "failed") {

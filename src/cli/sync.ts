@@ -155,7 +155,8 @@ ${
     });
 
   const timer = program.command("timer")
-    .description("install or remove the systemd timer that runs cm sync --once every interval");
+    .description("install or remove the systemd timer that runs cm sync --once every interval")
+    .addHelpText("after", examples(["cm timer install --interval 5m", "cm timer uninstall"]));
 
   timer.command("install")
     .description(
@@ -187,7 +188,15 @@ ${
       ]),
     )
     .action(async (opts) => {
-      const settings = (await config()).resolveSettings(exec, flagsOf(opts), false);
+      const { resolveSettings, DEFAULT_CONFIG_PATH } = await config();
+      const settings = resolveSettings(exec, flagsOf(opts), false);
+      if (!settings.repo) {
+        throw new UsageError(
+          `no repository configured: the timer runs cm sync --once, which reads repo: from ${
+            opts.config ?? settings.configFile ?? DEFAULT_CONFIG_PATH
+          } (bootstrap.sh --repo URL writes it)`,
+        );
+      }
       const cmPath = opts.cmPath ?? defaultCmPath();
       if (!cmPath.startsWith("/")) {
         throw new UsageError(`--cm-path must be absolute, got "${cmPath}"`);

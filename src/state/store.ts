@@ -27,14 +27,47 @@ export interface State {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Reads the state file; a missing file is an empty state. */
-export function readState(probe: Probe, paths: StatePaths): State {
-  const data = probe.readFile(paths.state);
-  if (!data) return { version: 1, resources: {} };
+/** A state file or run report that cannot be read (exit code 2, not a bug). */
+export class StateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StateError";
+  }
+}
+
+function parseJson<T>(data: Uint8Array, what: string): T {
   try {
     return JSON.parse(decoder.decode(data));
   } catch (error) {
-    throw new Error(`state file ${paths.state} is not valid JSON: ${(error as Error).message}`);
+    throw new StateError(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Reads the state file; a missing file is an empty state. */
+export function readState(probe: Probe, paths: StatePaths): State {
+  const data = probe.readFile(paths.state);
+  return data ? parseJson(data, `state file ${paths.state}`) : { version: 1, resources: {} };
+}
+
+/**
+ * The state to update after a run. An unreadable state file must not lose the
+ * run that just changed the machine: it is kept beside as `state.json.corrupt-ID`
+ * and a fresh state begins; the returned warning says so.
+ */
+function stateForUpdate(exec: Executor, paths: StatePaths, runId: string): {
+  state: State;
+  warning?: string;
+} {
+  try {
+    return { state: readState(exec, paths) };
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+    const aside = `${paths.state}.corrupt-${runId}`;
+    exec.writeFile(aside, exec.readFile(paths.state)!, { mode: 0o600 });
+    return {
+      state: { version: 1, resources: {} },
+      warning: `${error.message}; kept it as ${aside} and started a new state file`,
+    };
   }
 }
 
@@ -46,9 +79,16 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
   });
 }
 
-/** Folds a finished apply into the state and saves the report under runs/. */
-export function recordRun(exec: Executor, paths: StatePaths, report: RunReport): State {
-  const state = readState(exec, paths);
+/**
+ * Folds a finished apply into the state and saves the report under runs/;
+ * returns a warning when the old state file was unreadable.
+ */
+export function recordRun(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+): string | undefined {
+  const { state, warning } = stateForUpdate(exec, paths, report.id);
   for (const r of report.resources) {
     const previous = state.resources[r.id];
     state.resources[r.id] = {
@@ -72,7 +112,7 @@ export function recordRun(exec: Executor, paths: StatePaths, report: RunReport):
   );
   writeState(exec, paths, state);
   pruneRuns(exec, paths, new Date(report.startedAt));
-  return state;
+  return warning;
 }
 
 /** How long run reports are kept (the design's 30-day retention), and how many at most. */
@@ -114,6 +154,7 @@ export function listRuns(paths: StatePaths): string[] {
 export function readRun(probe: Probe, paths: StatePaths, id: string): RunReport | null {
   const match = listRuns(paths).filter((r) => r === id || r.startsWith(id));
   if (match.length !== 1) return null;
-  const data = probe.readFile(`${paths.runs}/${match[0]}.json`);
-  return data ? JSON.parse(decoder.decode(data)) : null;
+  const file = `${paths.runs}/${match[0]}.json`;
+  const data = probe.readFile(file);
+  return data ? parseJson(data, `run report ${file}`) : null;
 }
