@@ -123,6 +123,43 @@ export function findPolicy(policies: Map<string, Policy>, spec: string): Policy 
   return policies.get(spec) ?? policies.get(spec.split(":")[0]);
 }
 
+/** One package version that provides a (virtual) package. */
+export interface Provider {
+  /** The providing package, `name:arch` for a foreign architecture. */
+  name: string;
+  version: string;
+}
+
+/** One `apt-cache showpkg` call tells what provides every name without a candidate. */
+export function showpkgArgv(names: string[]): string[] {
+  return ["apt-cache", "showpkg", ...names];
+}
+
+/**
+ * Parses `apt-cache showpkg` output into name → the "Reverse Provides:"
+ * section: one `name version (= provided-version)` line per providing package
+ * version. Names apt does not know are missing; a real package usually maps
+ * to an empty list.
+ */
+export function parseReverseProvides(stdout: string): Map<string, Provider[]> {
+  const provides = new Map<string, Provider[]>();
+  let list: Provider[] = [];
+  let inSection = false;
+  for (const line of stdout.split("\n")) {
+    const head = /^Package: (\S+)$/.exec(line);
+    if (head) {
+      list = [];
+      provides.set(head[1], list);
+      inSection = false;
+    } else if (/^Reverse Provides:/.test(line)) inSection = true;
+    else if (inSection) {
+      const provider = /^(\S+) (\S+)/.exec(line);
+      if (provider) list.push({ name: provider[1], version: provider[2] });
+    }
+  }
+  return provides;
+}
+
 /** Options every apt-get run gets: no questions, keep changed config files, wait for the lock. */
 export const APT_GET = [
   "apt-get",

@@ -2,7 +2,9 @@
  * `package`: Debian packages through dpkg-query and apt-get, batched.
  *
  * One batch of consecutive package resources costs one `dpkg-query` (and,
- * only when a spec needs candidates, one `apt-cache policy`) to read, and one
+ * only when a spec needs candidates, one `apt-cache policy`; only for names
+ * without a candidate, which may be virtual packages like awk, one
+ * `apt-cache showpkg` and one `dpkg-query` of their providers) to read, and one
  * `apt-get install` transaction plus one `apt-get remove` / `apt-get purge` to
  * apply. `apt-get update` runs at most once per run, and only before an
  * install when the package lists are older than a day or a package (or pinned
@@ -18,6 +20,7 @@ import {
   APT_ENV,
   APT_GET,
   compareVersions,
+  type DpkgEntry,
   dpkgQueryArgv,
   findEntry,
   findPolicy,
@@ -26,7 +29,10 @@ import {
   type PackageStatus,
   parseDpkgQuery,
   parsePolicy,
+  parseReverseProvides,
   policyArgv,
+  type Provider,
+  showpkgArgv,
   statusOf,
 } from "./_apt.ts";
 
@@ -35,12 +41,16 @@ import { tail } from "./_output.ts";
 /** What cm reads of one package. */
 export interface PackageState {
   status: PackageStatus;
-  /** The installed (or half-installed) version, `null` when not installed. */
+  /** The installed (or half-installed) version, `null` when not installed or virtual. */
   version: string | null;
   /** The candidate version; `undefined` when apt-cache was not asked, `null` for none. */
   candidate?: string | null;
   /** Versions in the package lists (when apt-cache was asked). */
   available?: string[];
+  /** For a virtual package (no candidate, provided by others): the providing packages. */
+  providers?: string[];
+  /** The installed package that provides this virtual one (then status is "installed"). */
+  providedBy?: string;
 }
 
 /** Notes on changes that need fresh package lists before they can be applied. */
@@ -50,6 +60,13 @@ export const NOTE_NO_CANDIDATE =
 export const NOTE_VERSION_MISSING =
   "version not in the package lists (yet): apt-get update runs before installing";
 const NEEDS_UPDATE = new Set([NOTE_UNKNOWN, NOTE_NO_CANDIDATE, NOTE_VERSION_MISSING]);
+
+/** Why apt-get cannot install a virtual package by its name (also the change's note). */
+export function virtualProblem(name: string, providers: string[]): string {
+  const which = providers.length === 1 ? providers[0] : `one of ${providers.join(", ")}`;
+  return `"${name}" is a virtual package: name ${which}`;
+}
+const VIRTUAL_PROBLEM = /^".+" is a virtual package: name /;
 
 const INSTALL_TIMEOUT_MS = 30 * 60 * 1000;
 const UPDATE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -81,17 +98,50 @@ function failure(error: string): Outcome {
   return { ok: false, error };
 }
 
-async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]> {
-  if (specs.length === 0) return [];
-  const names = unique(specs.map((s) => s.package));
-  // dpkg-query exits 1 when some names are unknown to dpkg: what it printed is still right.
-  const query = await probe.run(dpkgQueryArgv(names));
-  if (query.code !== 0 && query.code !== 1) {
+/** A name in a map keyed by package name (`nginx:amd64` may print as `nginx`). */
+function lookup<T>(map: Map<string, T>, spec: string): T | undefined {
+  return map.get(spec) ?? map.get(spec.split(":")[0]);
+}
+
+/** The distinct names of providers, sorted. */
+function providerNames(providers: Provider[]): string[] {
+  return unique(providers.map((p) => p.name)).sort();
+}
+
+/** Asks `apt-cache showpkg` what provides each name (names without providers are left out). */
+async function whatProvides(names: string[], probe: Probe): Promise<Map<string, Provider[]>> {
+  if (names.length === 0) return new Map();
+  const result = await probe.run(showpkgArgv(names));
+  if (result.code !== 0) {
     throw new Error(
-      `package[${names.join(", ")}]: dpkg-query exited ${query.code}: ${tail(query.stderr)}`,
+      `package[${names.join(", ")}]: apt-cache showpkg exited ${result.code}: ${
+        tail(result.stderr)
+      }`,
     );
   }
-  const entries = parseDpkgQuery(query.stdout);
+  const printed = parseReverseProvides(result.stdout);
+  const provides = new Map<string, Provider[]>();
+  for (const name of names) {
+    const providers = lookup(printed, name);
+    if (providers?.length) provides.set(name, providers);
+  }
+  return provides;
+}
+
+/** Runs dpkg-query for `names`; it exits 1 when some are unknown to dpkg, which is no error. */
+async function query(names: string[], probe: Probe): Promise<DpkgEntry[]> {
+  const result = await probe.run(dpkgQueryArgv(names));
+  if (result.code !== 0 && result.code !== 1) {
+    throw new Error(
+      `package[${names.join(", ")}]: dpkg-query exited ${result.code}: ${tail(result.stderr)}`,
+    );
+  }
+  return parseDpkgQuery(result.stdout);
+}
+
+async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]> {
+  if (specs.length === 0) return [];
+  const entries = await query(unique(specs.map((s) => s.package)), probe);
   const found = specs.map((s) => findEntry(entries, s.package));
 
   const ask = unique(
@@ -113,6 +163,26 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
     policies = parsePolicy(policy.stdout);
   }
 
+  // A name apt knows without a candidate may be virtual (awk, mail-transport-agent):
+  // one showpkg tells what provides each, one dpkg-query which of those is installed.
+  const provides = await whatProvides(
+    unique(
+      specs.filter((s, i) =>
+        ask.includes(s.package) && statusOf(found[i]?.abbrev ?? "un ") !== "installed" &&
+        findPolicy(policies, s.package)?.candidate === null
+      ).map((s) => s.package),
+    ),
+    probe,
+  );
+  const allProviders = unique([...provides.values()].flatMap(providerNames)).sort();
+  const providerEntries = allProviders.length > 0 ? await query(allProviders, probe) : [];
+  /** An installed package whose installed version provides `spec`. */
+  const installedProvider = (providers: Provider[]) =>
+    providers.find((p) => {
+      const entry = findEntry(providerEntries, p.name);
+      return entry && statusOf(entry.abbrev) === "installed" && entry.version === p.version;
+    })?.name;
+
   return specs.map((spec, i) => {
     const entry = found[i];
     let status: PackageStatus = entry ? statusOf(entry.abbrev) : "absent";
@@ -126,6 +196,15 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
     if (asked) {
       state.candidate = policy?.candidate ?? null;
       state.available = policy?.versions ?? [];
+    }
+    const providers = lookup(provides, spec.package);
+    if (providers && status !== "installed") {
+      state.providers = providerNames(providers);
+      const by = installedProvider(providers);
+      if (by) {
+        state.status = "installed";
+        state.providedBy = by;
+      }
     }
     return state;
   });
@@ -149,6 +228,16 @@ function diff(spec: PackageSpec, current: PackageState): Change[] {
       : [];
   }
   const pin = pinned(spec);
+  if (current.providers) {
+    // Virtual: satisfied by any installed provider; apt-get picks a sole provider itself.
+    const problem = virtualProblem(spec.package, current.providers);
+    if (pin) return [{ field: "version", before: null, after: pin, note: problem }];
+    if (current.providedBy) return [];
+    const note = current.providers.length === 1
+      ? `virtual package: apt-get installs ${current.providers[0]}`
+      : problem;
+    return [{ field: "state", before: status, after: "present", note }];
+  }
   const pinMissing = pin !== undefined && current.available !== undefined &&
     !current.available.some((v) => sameVersion(v, pin));
   const changes: Change[] = [];
@@ -205,6 +294,11 @@ async function apply(
   const options = { env: APT_ENV, onLine: (line: string) => ctx.progress(line) };
 
   let install = todo("present");
+  for (const i of install) {
+    const problem = items[i].changes.find((c) => VIRTUAL_PROBLEM.test(c.note ?? ""))?.note;
+    if (problem) outcomes[i] = failure(`${id(items[i].spec)}: ${problem}`);
+  }
+  install = install.filter((i) => outcomes[i].ok);
   if (install.length > 0) {
     const doubtful = install.filter((i) =>
       items[i].changes.some((c) => c.note !== undefined && NEEDS_UPDATE.has(c.note))
@@ -215,6 +309,10 @@ async function apply(
       // Ask again after the update: one unknown name must not sink the whole transaction.
       const names = unique(doubtful.map((i) => items[i].spec.package));
       const policies = parsePolicy((await exec.run(policyArgv(names))).stdout);
+      const provides = await whatProvides(
+        names.filter((name) => findPolicy(policies, name)?.candidate === null),
+        exec,
+      ).catch(() => new Map<string, Provider[]>());
       const because = updateError ? ` (apt-get update failed: ${updateError})` : "";
       for (const i of doubtful) {
         const spec = items[i].spec;
@@ -226,6 +324,9 @@ async function apply(
           problem = `version "${pin}" of "${spec.package}" is not available (available: ${
             policy.versions.join(", ") || "none"
           })`;
+        } else if (policy.candidate === null && lookup(provides, spec.package)) {
+          const providers = providerNames(lookup(provides, spec.package)!);
+          if (pin || providers.length > 1) problem = virtualProblem(spec.package, providers);
         } else if (!pin && policy.candidate === null) {
           problem = `package "${spec.package}" has no installation candidate`;
         }

@@ -10,7 +10,7 @@ import {
   type PackageSpec,
   type PackageState,
 } from "./apt_package.ts";
-import { parsePolicy } from "./_apt.ts";
+import { parsePolicy, parseReverseProvides } from "./_apt.ts";
 import { packageSchema } from "./schemas.ts";
 
 const QUERY = [
@@ -410,4 +410,181 @@ libfoo1:
     candidate: "1.2.3-1ubuntu1",
     versions: ["1.2.3-1ubuntu2", "1.2.3-1ubuntu1"],
   });
+});
+
+const SHOWPKG = ["apt-cache", "showpkg"];
+const NO_CANDIDATE = (name: string) =>
+  `${name}:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n`;
+/** `apt-cache showpkg awk mail-transport-agent libc-dev` as bookworm prints it (trimmed). */
+const SHOWPKG_OUT = `Package: awk
+Versions: 
+
+Reverse Depends: 
+  base-files,awk
+Dependencies: 
+Provides: 
+Reverse Provides: 
+original-awk 2022-09-12-1 (= )
+mawk 1.3.4.20200120-3.1 (= )
+gawk 1:5.2.1-2 (= )
+Package: mail-transport-agent
+Versions: 
+
+Reverse Depends: 
+  logcheck,mail-transport-agent
+Dependencies: 
+Provides: 
+Reverse Provides: 
+postfix 3.7.11-0+deb12u1 (= )
+exim4-daemon-light 4.96-15+deb12u10 (= )
+Package: libc-dev
+Versions: 
+
+Reverse Depends: 
+  libc6-dev,libc-dev
+Dependencies: 
+Provides: 
+Reverse Provides: 
+libc6-dev 2.36-9+deb12u7 (= 2.36-9+deb12u7)
+libc6-dev 2.36-9+deb12u14 (= 2.36-9+deb12u14)
+`;
+
+Deno.test("apt-cache showpkg parsing reads every package's reverse provides", () => {
+  const provides = parseReverseProvides(SHOWPKG_OUT);
+  assert.deepEqual(provides.get("awk"), [
+    { name: "original-awk", version: "2022-09-12-1" },
+    { name: "mawk", version: "1.3.4.20200120-3.1" },
+    { name: "gawk", version: "1:5.2.1-2" },
+  ]);
+  assert.deepEqual(provides.get("mail-transport-agent")?.map((p) => p.name), [
+    "postfix",
+    "exim4-daemon-light",
+  ]);
+  assert.deepEqual(provides.get("libc-dev"), [
+    { name: "libc6-dev", version: "2.36-9+deb12u7" },
+    { name: "libc6-dev", version: "2.36-9+deb12u14" },
+  ]);
+  assert.equal(parseReverseProvides("").size, 0);
+});
+
+Deno.test("package read takes a virtual package as present when an installed package provides it", async () => {
+  const exec = machine("awk\t\t\tun \nbash\tamd64\t5.2\tii \n", NO_CANDIDATE("awk"))
+    .on(SHOWPKG, { stdout: SHOWPKG_OUT })
+    .on([...QUERY, "gawk"], {
+      code: 1,
+      stdout: "mawk\tamd64\t1.3.4.20200120-3.1\tii \n",
+      stderr: "dpkg-query: no packages found matching gawk\n",
+    });
+  const specs = [spec({ package: "awk" }), spec({ package: "bash" })];
+  const items = await plan(exec, specs, "apply");
+  assert.deepEqual(exec.calls, [
+    [...QUERY, "awk", "bash"],
+    ["apt-cache", "policy", "awk"],
+    ["apt-cache", "showpkg", "awk"],
+    [...QUERY, "gawk", "mawk", "original-awk"],
+  ]);
+  assert.deepEqual(items.map((i) => i.changes), [[], []]);
+  // version: latest of a virtual package: its provider's upgrades are the provider's business.
+  const latest = await plan(exec, [spec({ package: "awk", version: "latest" })], "apply");
+  assert.deepEqual(latest[0].changes, []);
+});
+
+Deno.test("package fails a virtual package that no installed package provides, naming the providers", async () => {
+  const exec = machine(
+    "",
+    NO_CANDIDATE("awk") + policyBlock("nginx", "(none)", "1.22.1-9") +
+      NO_CANDIDATE("mail-transport-agent"),
+  )
+    .on(SHOWPKG, { stdout: SHOWPKG_OUT })
+    .on([...QUERY, "exim4-daemon-light"], { code: 1, stderr: "dpkg-query: no packages found" });
+  const specs = [
+    spec({ package: "awk" }),
+    spec({ package: "nginx" }),
+    spec({ package: "mail-transport-agent" }),
+  ];
+  const items = await plan(exec, specs, "apply");
+  // One showpkg for every name without a candidate, one dpkg-query for all their providers.
+  assert.deepEqual(exec.calls.slice(1), [
+    ["apt-cache", "policy", "awk", "nginx", "mail-transport-agent"],
+    ["apt-cache", "showpkg", "awk", "mail-transport-agent"],
+    [...QUERY, "exim4-daemon-light", "gawk", "mawk", "original-awk", "postfix"],
+  ]);
+  const awk = '"awk" is a virtual package: name one of gawk, mawk, original-awk';
+  const mta =
+    '"mail-transport-agent" is a virtual package: name one of exim4-daemon-light, postfix';
+  assert.deepEqual(items[0].changes, [
+    { field: "state", before: "absent", after: "present", note: awk },
+  ]);
+  assert.deepEqual(items[2].changes, [
+    { field: "state", before: "absent", after: "present", note: mta },
+  ]);
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [
+    { ok: false, error: `package[awk]: ${awk}` },
+    { ok: true },
+    { ok: false, error: `package[mail-transport-agent]: ${mta}` },
+  ]);
+  // No apt-get update: fresher lists would not make apt choose.
+  assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
+    [...APT_GET, "install", "nginx"],
+  ]);
+});
+
+Deno.test("package installs a virtual package with a single provider by its name", async () => {
+  const exec = machine("", NO_CANDIDATE("libc-dev")).on(SHOWPKG, { stdout: SHOWPKG_OUT });
+  const items = await plan(exec, [spec({ package: "libc-dev" })], "apply");
+  assert.deepEqual(exec.calls.at(-1), [...QUERY, "libc6-dev"]);
+  assert.deepEqual(items[0].changes, [{
+    field: "state",
+    before: "absent",
+    after: "present",
+    note: "virtual package: apt-get installs libc6-dev",
+  }]);
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: true }]);
+  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "libc-dev"]);
+});
+
+Deno.test("package fails a version pinned on a virtual package", async () => {
+  const exec = machine("", NO_CANDIDATE("awk"))
+    .on(SHOWPKG, { stdout: SHOWPKG_OUT })
+    .on([...QUERY, "gawk"], { code: 1, stdout: "mawk\tamd64\t1.3.4.20200120-3.1\tii \n" });
+  const items = await plan(exec, [spec({ package: "awk", version: "1.3.4" })], "apply");
+  const note = '"awk" is a virtual package: name one of gawk, mawk, original-awk';
+  assert.deepEqual(items[0].changes, [{ field: "version", before: null, after: "1.3.4", note }]);
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: false, error: `package[awk]: ${note}` }]);
+  assert.equal(exec.calls.some((c) => c[0] === "apt-get"), false);
+});
+
+Deno.test("package apply names the providers of a package that turns out virtual after apt-get update", async () => {
+  const exec = machine("");
+  const items = await plan(exec, [spec({ package: "awk" })], "apply");
+  assert.equal(items[0].changes[0].note, NOTE_UNKNOWN);
+  exec.on([...APT_GET, "update"], () => {
+    exec.on(["apt-cache", "policy"], { stdout: NO_CANDIDATE("awk") })
+      .on(SHOWPKG, { stdout: SHOWPKG_OUT });
+    return {};
+  });
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(exec.calls.slice(2), [
+    [...APT_GET, "update"],
+    ["apt-cache", "policy", "awk"],
+    ["apt-cache", "showpkg", "awk"],
+  ]);
+  assert.deepEqual(outcomes, [{
+    ok: false,
+    error: 'package[awk]: "awk" is a virtual package: name one of gawk, mawk, original-awk',
+  }]);
+});
+
+// This machine is Debian with mawk installed, which provides awk.
+Deno.test("package read against the real apt finds awk provided by mawk", async () => {
+  const specs = [spec({ package: "awk" }), spec({ package: "awk", version: "latest" })];
+  const states = await aptPackage.read(specs, new RealExecutor(), context("plan").ctx);
+  assert.equal(states[0].status, "installed");
+  assert.equal(states[0].providedBy, "mawk");
+  assert.ok(states[0].providers?.includes("gawk"));
+  assert.deepEqual(aptPackage.diff(specs[0], states[0]), []);
+  assert.deepEqual(aptPackage.diff(specs[1], states[1]), []);
 });
