@@ -74,6 +74,7 @@ function diffOne(spec: DirectorySpec, current: DirectoryState): Change[] {
       before: kindName(current.kind),
       after: "directory",
       note: `a ${kindName(current.kind)} is in the way: cm will not replace it`,
+      blocked: true,
     }];
   }
   const exists = current.kind === "directory";

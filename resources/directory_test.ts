@@ -72,6 +72,7 @@ Deno.test("directory fails naming a file in the way and changes nothing", async 
     before: "file",
     after: "directory",
     note: "a file is in the way: cm will not replace it",
+    blocked: true,
   }]);
   assert.deepEqual(outcome, {
     ok: false,

@@ -329,6 +329,7 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
       before: kindName(current.kind),
       after: "file",
       note: `a ${kindName(current.kind)} is in the way: cm will not replace it`,
+      blocked: true,
     }];
   }
   const exists = current.kind === "file";

@@ -329,6 +329,7 @@ Deno.test("file refuses to replace a directory at its path", async () => {
     before: "directory",
     after: "file",
     note: "a directory is in the way: cm will not replace it",
+    blocked: true,
   }]);
   assert.deepEqual(outcome, {
     ok: false,

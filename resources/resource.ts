@@ -14,6 +14,8 @@ export interface Change {
   after: unknown;
   /** A note for people, e.g. "runs every time (no guard)". */
   note?: string;
+  /** Set when the change cannot be made (something is in the way): a plan counts it as failed. */
+  blocked?: boolean;
 }
 
 /** Whether the run may change the machine ("apply") or only look ("plan"). */

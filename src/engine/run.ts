@@ -184,7 +184,11 @@ async function runGroup(
   if (!pending.length) return;
   if (target.mode === "plan") {
     for (const p of pending) {
-      record({ ...result(p.r, "changed", p.changes, readMs), ...(p.diff ? { diff: p.diff } : {}) });
+      const blocked = p.changes.find((c) => c.blocked);
+      record({
+        ...result(p.r, blocked ? "failed" : "changed", p.changes, readMs, blocked?.note),
+        ...(p.diff ? { diff: p.diff } : {}),
+      });
     }
     return;
   }

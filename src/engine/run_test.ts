@@ -213,3 +213,14 @@ configure:
   assert.ok(!exec.calls.some((argv) => argv[0] === "/bin/install-it"));
   assert.equal(exec.text("/etc/a"), null);
 });
+
+Deno.test("plan counts a change that cannot be made (a directory in the way) as failed", async () => {
+  const exec = machine().put("/etc/app.conf");
+  const report = await run(
+    await load(exec, `configure:\n  files:\n    - path: /etc/app.conf\n      content: x\n`),
+    { mode: "plan", probe: exec },
+  );
+  assert.equal(report.resources[0].status, "failed");
+  assert.equal(report.resources[0].error, "a directory is in the way: cm will not replace it");
+  assert.equal(report.result, "failed");
+});
