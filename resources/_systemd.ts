@@ -34,6 +34,14 @@ export function systemdRunning(probe: Probe): boolean {
 /** The properties read of every unit, in one `systemctl show`. */
 export const SHOW_PROPERTIES = "Id,LoadState,ActiveState,UnitFileState,SubState";
 
+/**
+ * The properties read of units cm just started or restarted, to see whether
+ * they stayed up: `Type` decides whether a crash right after the start is
+ * still possible (simple, exec, idle), `NRestarts` reveals a crash that
+ * `Restart=` already papered over.
+ */
+export const VERIFY_PROPERTIES = "Id,LoadState,ActiveState,SubState,Result,Type,NRestarts";
+
 /** Parses `systemctl show` output: one block of key=value lines per unit, blank-line separated. */
 export function parseShow(stdout: string): Record<string, string>[] {
   return stdout.trim().split(/\n[ \t]*\n/).filter((block) => block.trim() !== "").map(
@@ -61,6 +69,12 @@ export function enabledOf(unitFileState: string): boolean | null {
   }
   return null;
 }
+
+/**
+ * Service types whose start job finishes as soon as the process is forked or
+ * exec'd, before it had a chance to fail: they get a moment to crash.
+ */
+export const EARLY_SUCCESS_TYPES = ["simple", "exec", "idle"];
 
 /** Whether an ActiveState counts as running. */
 export function isActive(activeState: string): boolean {

@@ -7,6 +7,37 @@
  * Without systemd (plain containers) cm uses `service NAME ...` and
  * `update-rc.d NAME enable|disable`, and says so once.
  *
+ * Behaviour worth knowing:
+ *
+ * - **Started means running.** `systemctl start` succeeds as soon as a
+ *   `Type=simple` service is forked, so after starting or restarting units
+ *   (in `apply` and in `restart_on` / `reload_on` handlers) cm reads them
+ *   again with one `systemctl show` for the whole batch: it polls while they
+ *   are `activating`/`reloading`/`deactivating` (up to {@link SETTLE}`.maxMs`),
+ *   gives simple/exec/idle services {@link SETTLE}`.graceMs` after their start
+ *   to crash, and fails a unit that ends `failed` or `inactive`, or that
+ *   `Restart=` already restarted (`NRestarts` > 0), with its ActiveState,
+ *   Result and the tail of `systemctl status`. A `Type=oneshot` unit that ran
+ *   and exited successfully counts as started. A unit still `activating`
+ *   when the time is up is accepted: systemd is still starting it. Without
+ *   systemd, cm runs `service NAME status` once after the start. Nothing is
+ *   read again, and nothing waits, when no unit was started. Handlers that
+ *   use `try-restart` (services whose `state` is not set) are not checked:
+ *   cm does not own whether those run.
+ * - **`enabled: true` on a static unit fails.** A unit without an
+ *   `[Install]` section (UnitFileState=static) cannot be enabled; it starts
+ *   at boot only when another unit pulls it in. Puppet and Ansible treat it
+ *   as already enabled and say nothing, which hides a unit that will not come
+ *   back after a reboot; cm shows it as a change in the plan (with the note
+ *   {@link NOTE_STATIC}) and fails it at apply, before touching the unit.
+ *   Remove `enabled` or add an `[Install]` section with `WantedBy=`.
+ *   `enabled: false` on a static unit is already true: no change.
+ * - **A unit that is not installed is stopped and disabled.** `state:
+ *   stopped` and `enabled: false` hold for a unit systemd does not know
+ *   (LoadState=not-found) or a missing init script: no change. Asking it to
+ *   run or start at boot (or naming it with neither field) is a change that
+ *   fails at apply when the unit is still missing then.
+ *
  * @module
  */
 import type { ServiceSpec } from "./schemas.ts";
@@ -14,6 +45,7 @@ export type { ServiceSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import {
+  EARLY_SUCCESS_TYPES,
   enabledOf,
   isActive,
   parseShow,
@@ -23,6 +55,7 @@ import {
   sysvEnabled,
   UNIT_DIRS,
   unitName,
+  VERIFY_PROPERTIES,
 } from "./_systemd.ts";
 import { tail } from "./_output.ts";
 
@@ -36,17 +69,33 @@ export interface ServiceState {
   active: string;
   /** Starts at boot; `null` when enable/disable does not apply (static units). */
   enabled: boolean | null;
+  /** systemd's UnitFileState ("enabled", "static", ...); absent for init.d. */
+  unitFileState?: string;
 }
 
 /** The note on a change for a unit systemd does not know (it may come with a package). */
 export const NOTE_NOT_FOUND = "unit not found (yet)";
 /** The note on `state: restarted`. */
 export const NOTE_EVERY_TIME = "runs every time";
+/** The note on `enabled: true` for a unit without an `[Install]` section. */
+export const NOTE_STATIC = "unit has no [Install] section (static): cannot be enabled";
+/** The outcome's reason when the state read right before applying needs no change. */
+export const ALREADY_DONE = "already in the desired state";
 /** What cm says once when it manages services without systemd. */
 export const NO_SYSTEMD_WARNING =
   "systemd is not running: managing services with service(8) and update-rc.d";
 
 const TIMEOUT_MS = 5 * 60 * 1000;
+
+/**
+ * How long cm waits for started units to settle: up to `maxMs` in all,
+ * polling every `pollMs` while a unit is still activating; a simple, exec or
+ * idle service (and an init script) is looked at again `graceMs` after its
+ * start, in case it dies right away. Tests shorten these.
+ */
+export const SETTLE = { graceMs: 400, pollMs: 100, maxMs: 5000 };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Per run: the changed unit files a `daemon-reload` already covered. */
 const reloadedFor = new WeakMap<ResourceContext, Set<string>>();
@@ -76,6 +125,7 @@ async function readSystemd(specs: ServiceSpec[], probe: Probe): Promise<ServiceS
     found: props.LoadState !== "not-found",
     active: props.ActiveState ?? "inactive",
     enabled: enabledOf(props.UnitFileState ?? ""),
+    unitFileState: props.UnitFileState ?? "",
   }));
 }
 
@@ -114,6 +164,7 @@ function read(specs: ServiceSpec[], probe: Probe, ctx: ResourceContext): Promise
 
 function diff(spec: ServiceSpec, current: ServiceState): Change[] {
   if (!current.found) {
+    // A unit that is not installed is already stopped and disabled.
     const missing = (field: string, before: unknown, after: unknown): Change => ({
       field,
       before,
@@ -121,12 +172,21 @@ function diff(spec: ServiceSpec, current: ServiceState): Change[] {
       note: NOTE_NOT_FOUND,
     });
     const changes: Change[] = [];
-    if (spec.enabled !== undefined) changes.push(missing("enabled", null, spec.enabled));
-    if (spec.state !== undefined) changes.push(missing("state", "not-found", spec.state));
-    return changes.length ? changes : [missing("state", "not-found", "present")];
+    if (spec.enabled === true) changes.push(missing("enabled", null, true));
+    if (spec.state === "started" || spec.state === "restarted") {
+      changes.push(missing("state", "not-found", spec.state));
+    }
+    if (spec.enabled === undefined && spec.state === undefined) {
+      changes.push(missing("state", "not-found", "present"));
+    }
+    return changes;
   }
   const changes: Change[] = [];
-  if (spec.enabled !== undefined && current.enabled !== null && current.enabled !== spec.enabled) {
+  if (spec.enabled === true && current.unitFileState === "static") {
+    changes.push({ field: "enabled", before: "static", after: true, note: NOTE_STATIC });
+  } else if (
+    spec.enabled !== undefined && current.enabled !== null && current.enabled !== spec.enabled
+  ) {
     changes.push({ field: "enabled", before: current.enabled, after: spec.enabled });
   }
   const running = isActive(current.active);
@@ -165,6 +225,15 @@ async function daemonReload(exec: Executor, ctx: ResourceContext): Promise<strin
   return `daemon-reload failed: systemctl exited ${result.code}: ${tail(result.stderr)}`;
 }
 
+/** The tail of `systemctl status` (with its journal lines), or "" when it prints nothing. */
+async function statusTail(exec: Executor, unit: string): Promise<string> {
+  const status = await exec.run(
+    ["systemctl", "status", "--no-pager", "--full", "--lines=10", unit],
+    { timeoutMs: 30_000 },
+  );
+  return status.stdout.trim() ? `\n${tail(status.stdout, 20, 2048)}` : "";
+}
+
 /** Explains a failed start or restart: systemctl's stderr and the status with its journal tail. */
 async function failed(
   exec: Executor,
@@ -177,14 +246,136 @@ async function failed(
   let error = `${id(spec)}: ${verb} failed: ${tool} exited ${result.code}: ${
     tail(result.stderr || result.stdout)
   }`;
-  if (state.manager === "systemd" && ["start", "restart", "reload-or-restart"].includes(verb)) {
-    const status = await exec.run(
-      ["systemctl", "status", "--no-pager", "--full", "--lines=5", state.unit],
-      { timeoutMs: 30_000 },
-    );
-    if (status.stdout.trim()) error += `\n${tail(status.stdout, 8)}`;
+  if (state.manager === "systemd" && STARTING.includes(verb)) {
+    error += await statusTail(exec, state.unit);
   }
   return { ok: false, error };
+}
+
+/** Verbs after which the unit must be running, and how to say it was done. */
+const STARTING = ["start", "restart", "reload-or-restart"];
+const DONE: Record<string, string> = {
+  start: "started",
+  restart: "restarted",
+  "reload-or-restart": "reloaded",
+  reload: "reloaded",
+};
+
+/** A unit cm just started (or restarted), to be checked. */
+interface Started {
+  spec: ServiceSpec;
+  unit: string;
+  verb: string;
+  /** `performance.now()` when the start command returned. */
+  at: number;
+}
+
+/**
+ * Whether each started unit stayed up: `undefined` when it did, otherwise
+ * why not ("ActiveState=failed (Result=exit-code)"). One `systemctl show`
+ * for all units still in question per look; no wait beyond what a unit needs.
+ */
+async function settleSystemd(started: Started[], exec: Executor): Promise<(string | undefined)[]> {
+  const verdicts: (string | undefined)[] = started.map(() => undefined);
+  const deadline = performance.now() + SETTLE.maxMs;
+  let pending = started.map((s, i) => ({ ...s, i }));
+  while (pending.length > 0) {
+    const units = pending.map((p) => p.unit);
+    const result = await exec.run(
+      ["systemctl", "show", `--property=${VERIFY_PROPERTIES}`, ...units],
+      { timeoutMs: 30_000 },
+    );
+    const blocks = parseShow(result.stdout);
+    if (result.code !== 0 || blocks.length !== units.length) {
+      const why = `cannot tell: systemctl show exited ${result.code}: ${
+        tail(result.stderr || result.stdout)
+      }`;
+      for (const p of pending) verdicts[p.i] = why;
+      break;
+    }
+    const now = performance.now();
+    const next: typeof pending = [];
+    let wakeAt = deadline;
+    pending.forEach((p, k) => {
+      const props = blocks[k];
+      const active = props.ActiveState ?? "";
+      const restarts = Number(props.NRestarts ?? "0");
+      const describe = () => {
+        const details = [
+          ...(props.SubState && props.SubState !== active ? [`SubState=${props.SubState}`] : []),
+          `Result=${props.Result ?? "?"}`,
+          ...(restarts > 0 ? [`NRestarts=${restarts}`] : []),
+        ];
+        return `ActiveState=${active || "?"} (${details.join(", ")})`;
+      };
+      // Restart= brought it back after a crash: it did not stay up. (A reload
+      // starts nothing, so an old count says nothing about it.)
+      if (p.verb !== "reload-or-restart" && restarts > 0) {
+        verdicts[p.i] = describe();
+      } else if (["activating", "reloading", "deactivating"].includes(active)) {
+        if (props.SubState === "auto-restart") verdicts[p.i] = describe();
+        else if (now < deadline) {
+          next.push(p);
+          wakeAt = Math.min(wakeAt, now + SETTLE.pollMs);
+        } else if (active === "deactivating") verdicts[p.i] = describe();
+      } else if (active === "active") {
+        const graceEnd = p.at + SETTLE.graceMs;
+        if (EARLY_SUCCESS_TYPES.includes(props.Type ?? "") && now < graceEnd) {
+          next.push(p);
+          wakeAt = Math.min(wakeAt, graceEnd);
+        }
+      } else if (
+        !(props.Type === "oneshot" && active === "inactive" && props.Result === "success")
+      ) {
+        verdicts[p.i] = describe();
+      }
+    });
+    pending = next;
+    if (pending.length > 0) await sleep(Math.max(0, wakeAt - performance.now()));
+  }
+  return verdicts;
+}
+
+/** After an init script's start: one `service NAME status`, a moment later. */
+async function settleSysv(started: Started[], exec: Executor): Promise<(string | undefined)[]> {
+  if (started.length === 0) return [];
+  const last = Math.max(...started.map((s) => s.at));
+  await sleep(Math.max(0, last + SETTLE.graceMs - performance.now()));
+  const verdicts: (string | undefined)[] = [];
+  for (const s of started) {
+    const status = await exec.run(["service", s.unit, "status"], { timeoutMs: TIMEOUT_MS });
+    const out = tail(status.stdout || status.stderr);
+    verdicts.push(
+      status.code === 0
+        ? undefined
+        : `service ${s.unit} status exited ${status.code}${out ? `: ${out}` : ""}`,
+    );
+  }
+  return verdicts;
+}
+
+/** Checks started units; returns a failure per unit that did not stay up. */
+async function settle(
+  started: Started[],
+  manager: ServiceState["manager"],
+  exec: Executor,
+): Promise<(Outcome | undefined)[]> {
+  if (started.length === 0) return [];
+  const verdicts = manager === "systemd"
+    ? await settleSystemd(started, exec)
+    : await settleSysv(started, exec);
+  const outcomes: (Outcome | undefined)[] = [];
+  for (const [i, s] of started.entries()) {
+    const why = verdicts[i];
+    if (why === undefined) {
+      outcomes.push(undefined);
+      continue;
+    }
+    let error = `${id(s.spec)}: ${DONE[s.verb] ?? s.verb} but not running: ${why}`;
+    if (manager === "systemd") error += await statusTail(exec, s.unit);
+    outcomes.push({ ok: false, error });
+  }
+  return outcomes;
 }
 
 function command(state: ServiceState, verb: string): string[] {
@@ -193,22 +384,35 @@ function command(state: ServiceState, verb: string): string[] {
   return ["service", state.unit, verb];
 }
 
+/**
+ * Makes one unit's changes; returns its failure, or the start to check
+ * (`started`), or nothing to check.
+ */
 async function applyOne(
   spec: ServiceSpec,
   changes: Change[],
   state: ServiceState,
   exec: Executor,
-): Promise<Outcome> {
+): Promise<{ failure?: Outcome; started?: Started }> {
   if (!state.found) {
     const what = state.manager === "systemd" ? "unit" : "init script";
     const name = state.manager === "systemd" ? state.unit : `/etc/init.d/${state.unit}`;
-    return { ok: false, error: `${id(spec)}: ${what} "${name}" not found` };
+    return { failure: { ok: false, error: `${id(spec)}: ${what} "${name}" not found` } };
+  }
+  if (changes.some((c) => c.field === "enabled" && c.before === "static")) {
+    return {
+      failure: {
+        ok: false,
+        error: `${id(spec)}: cannot enable: unit has no [Install] section (static)`,
+      },
+    };
   }
   // Boot-time setting first, then the running state (Ansible's order).
   const ordered = [
     ...changes.filter((c) => c.field === "enabled"),
     ...changes.filter((c) => c.field === "state"),
   ];
+  let started: Started | undefined;
   for (const change of ordered) {
     const verb = change.field === "enabled"
       ? (change.after ? "enable" : "disable")
@@ -217,9 +421,10 @@ async function applyOne(
       ];
     if (!verb) continue;
     const result = await exec.run(command(state, verb), { timeoutMs: TIMEOUT_MS });
-    if (result.code !== 0) return failed(exec, spec, verb, state, result);
+    if (result.code !== 0) return { failure: await failed(exec, spec, verb, state, result) };
+    if (STARTING.includes(verb)) started = { spec, unit: state.unit, verb, at: performance.now() };
   }
-  return { ok: true };
+  return { started };
 }
 
 async function apply(
@@ -251,17 +456,28 @@ async function apply(
       item.changes.length > 0 ? { ok: false, error: message } : { ok: true }
     );
   }
-  const outcomes: Outcome[] = [];
-  for (const item of items) {
+  const outcomes: Outcome[] = items.map(() => ({ ok: true }));
+  const started: { index: number; start: Started }[] = [];
+  for (const [index, item] of items.entries()) {
     const i = todo.indexOf(item);
-    if (i < 0) {
-      outcomes.push({ ok: true });
+    if (i < 0) continue;
+    const changes = diff(item.spec, states[i]);
+    if (changes.length === 0) {
+      outcomes[index] = { ok: true, unchanged: ALREADY_DONE };
       continue;
     }
-    const state = states[i];
-    const changes = state.found ? diff(item.spec, state) : item.changes;
-    outcomes.push(await applyOne(item.spec, changes, state, exec));
+    const { failure, started: start } = await applyOne(item.spec, changes, states[i], exec);
+    if (failure) outcomes[index] = failure;
+    else if (start) started.push({ index, start });
   }
+  const checked = await settle(
+    started.map((s) => s.start),
+    systemd ? "systemd" : "sysv",
+    exec,
+  );
+  checked.forEach((outcome, k) => {
+    if (outcome) outcomes[started[k].index] = outcome;
+  });
   return outcomes;
 }
 
@@ -296,7 +512,14 @@ async function refresh(
       enabled: null,
     };
     const result = await exec.run(command(state, verb), { timeoutMs: TIMEOUT_MS });
-    return result.code === 0 ? { ok: true } : failed(exec, spec, verb, state, result);
+    if (result.code !== 0) return failed(exec, spec, verb, state, result);
+    if (!owned) return { ok: true };
+    const [outcome] = await settle(
+      [{ spec, unit: state.unit, verb, at: performance.now() }],
+      "systemd",
+      exec,
+    );
+    return outcome ?? { ok: true };
   }
   ctx.warnOnce(NO_SYSTEMD_WARNING);
   const script = scriptName(spec.name);
@@ -318,7 +541,13 @@ async function refresh(
     verb = "restart";
     result = await exec.run(command(state, verb), { timeoutMs: TIMEOUT_MS });
   }
-  return result.code === 0 ? { ok: true } : failed(exec, spec, verb, state, result);
+  if (result.code !== 0) return failed(exec, spec, verb, state, result);
+  const [outcome] = await settle(
+    [{ spec, unit: script, verb, at: performance.now() }],
+    "sysv",
+    exec,
+  );
+  return outcome ?? { ok: true };
 }
 
 /** The `service` resource kind. */

@@ -2,17 +2,31 @@ import assert from "node:assert/strict";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { ResourceContext } from "./resource.ts";
 import {
+  ALREADY_DONE,
   NO_SYSTEMD_WARNING,
   NOTE_EVERY_TIME,
   NOTE_NOT_FOUND,
+  NOTE_STATIC,
   service,
   type ServiceSpec,
   type ServiceState,
+  SETTLE,
 } from "./service.ts";
 import { parseShow, unitName } from "./_systemd.ts";
 import { serviceSchema } from "./schemas.ts";
 
 const SHOW = ["systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState,SubState"];
+const VERIFY = [
+  "systemctl",
+  "show",
+  "--property=Id,LoadState,ActiveState,SubState,Result,Type,NRestarts",
+];
+const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10"];
+
+// Keep the waits for units to settle short: the logic is the same.
+SETTLE.graceMs = 30;
+SETTLE.pollMs = 5;
+SETTLE.maxMs = 300;
 
 function context(mode: "plan" | "apply" = "apply", changed: string[] = []) {
   const warnings: string[] = [];
@@ -35,11 +49,40 @@ function block(id: string, active: string, fileState: string, load = "loaded"): 
   return `Id=${id}\nLoadState=${load}\nActiveState=${active}\nSubState=dead\nUnitFileState=${fileState}\n`;
 }
 
-/** A fake systemd machine whose `systemctl show` prints the given blocks. */
+/** A `systemctl show` block of the properties cm reads after a start. */
+function after(
+  id: string,
+  active: string,
+  {
+    sub = active === "active" ? "running" : "dead",
+    result = "success",
+    type = "notify",
+    restarts = 0,
+  } = {},
+): string {
+  return `Id=${id}\nLoadState=loaded\nActiveState=${active}\nSubState=${sub}\nResult=${result}\n` +
+    `Type=${type}\nNRestarts=${restarts}\n`;
+}
+
+/**
+ * A fake systemd machine whose `systemctl show` prints the given blocks (of
+ * the units asked for, by Id), and whose units are up (Type=notify) when
+ * looked at after a start.
+ */
 function systemd(...blocks: string[]): RecordingExecutor {
+  const byId = new Map(blocks.map((b) => [/^Id=(.*)$/m.exec(b)![1], b]));
   return new RecordingExecutor()
     .put("/run/systemd/system")
-    .on(["systemctl", "show"], { stdout: blocks.join("\n") });
+    .on(["systemctl", "show"], (argv) => ({
+      stdout: argv.slice(3).map((u) => byId.get(u) ?? "").join("\n"),
+    }))
+    .on(VERIFY, (argv) => ({ stdout: argv.slice(3).map((u) => after(u, "active")).join("\n") }));
+}
+
+/** Answers successive `systemctl show` looks after a start with the given outputs (the last repeats). */
+function looks(exec: RecordingExecutor, ...outputs: string[]): RecordingExecutor {
+  let n = 0;
+  return exec.on(VERIFY, () => ({ stdout: outputs[Math.min(n++, outputs.length - 1)] }));
 }
 
 async function planned(exec: RecordingExecutor, specs: ServiceSpec[], mode: "plan" | "apply") {
@@ -113,11 +156,14 @@ Deno.test("service apply enables then starts a stopped, disabled unit", async ()
     { field: "enabled", before: false, after: true },
     { field: "state", before: "inactive", after: "started" },
   ]);
+  exec.calls.length = 0;
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: true }]);
-  assert.deepEqual(exec.calls.filter((c) => c[1] !== "show"), [
+  assert.deepEqual(exec.calls, [
+    [...SHOW, "nginx.service"],
     ["systemctl", "enable", "nginx.service"],
     ["systemctl", "start", "nginx.service"],
+    [...VERIFY, "nginx.service"],
   ]);
 });
 
@@ -128,18 +174,30 @@ Deno.test("service apply stops and disables a running unit", async () => {
     [spec({ name: "apache2", state: "stopped", enabled: false })],
     "apply",
   );
-  await service.apply(items, exec, context().ctx);
+  assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assert.deepEqual(exec.calls.filter((c) => c[1] !== "show"), [
     ["systemctl", "disable", "apache2.service"],
     ["systemctl", "stop", "apache2.service"],
   ]);
+  assert.equal(exec.calls.some((c) => c[2] === VERIFY[2]), false, "a stop is not checked");
 });
 
-Deno.test("service apply runs nothing when no unit has changes", async () => {
+Deno.test("service apply runs nothing, and waits for nothing, when no unit has changes", async () => {
   const exec = systemd(block("nginx.service", "active", "enabled"));
-  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply");
-  assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
-  assert.equal(exec.calls.length, 1);
+  SETTLE.graceMs = 10_000;
+  try {
+    const items = await planned(
+      exec,
+      [spec({ name: "nginx", state: "started", enabled: true })],
+      "apply",
+    );
+    const t0 = performance.now();
+    assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
+    assert.ok(performance.now() - t0 < 1000);
+    assert.deepEqual(exec.calls, [[...SHOW, "nginx.service"]]);
+  } finally {
+    SETTLE.graceMs = 30;
+  }
 });
 
 Deno.test("service apply fails for a unit that is still not found", async () => {
@@ -157,17 +215,19 @@ Deno.test("service apply reloads systemd once when a unit file changed, then sta
   const exec = systemd(block("myapp.service", "inactive", "", "not-found"));
   const items = await planned(exec, [spec({ name: "myapp", state: "started" })], "apply");
   exec.on(["systemctl", "daemon-reload"], () => {
-    exec.on(["systemctl", "show"], { stdout: block("myapp.service", "inactive", "disabled") });
+    exec.on(SHOW, { stdout: block("myapp.service", "inactive", "disabled") });
     return {};
   });
   const { ctx } = context("apply", ["file[/etc/systemd/system/myapp.service]", "file[/etc/motd]"]);
   const outcomes = await service.apply(items, exec, ctx);
   await service.apply(items, exec, ctx);
   assert.deepEqual(outcomes, [{ ok: true }]);
-  assert.deepEqual(exec.calls.filter((c) => c[1] !== "show"), [
+  assert.deepEqual(exec.calls.filter((c) => c[2] !== SHOW[2]), [
     ["systemctl", "daemon-reload"],
     ["systemctl", "start", "myapp.service"],
+    [...VERIFY, "myapp.service"],
     ["systemctl", "start", "myapp.service"],
+    [...VERIFY, "myapp.service"],
   ]);
 });
 
@@ -193,14 +253,8 @@ Deno.test("service start failure names the unit, systemctl's stderr and the stat
       "Job for nginx.service failed because the control process exited with error code.\n" +
       'nginx: [emerg] unknown directive "foo"',
   }]);
-  assert.deepEqual(exec.calls.at(-1), [
-    "systemctl",
-    "status",
-    "--no-pager",
-    "--full",
-    "--lines=5",
-    "nginx.service",
-  ]);
+  assert.deepEqual(exec.calls.at(-1), [...STATUS, "nginx.service"]);
+  assert.equal(exec.calls.some((c) => c[2] === VERIFY[2]), false);
 });
 
 Deno.test("service refresh restarts, and reloads with reload-or-restart", async () => {
@@ -210,7 +264,9 @@ Deno.test("service refresh restarts, and reloads with reload-or-restart", async 
   assert.deepEqual(await service.refresh!(nginx, "reload", exec, context().ctx), { ok: true });
   assert.deepEqual(exec.calls, [
     ["systemctl", "restart", "nginx.service"],
+    [...VERIFY, "nginx.service"],
     ["systemctl", "reload-or-restart", "nginx.service"],
+    [...VERIFY, "nginx.service"],
   ]);
 });
 
@@ -252,6 +308,7 @@ Deno.test("service refresh reports a failed restart with stderr", async () => {
 });
 
 /** A fake machine without systemd: init.d scripts and rc2.d links. */
+
 function sysv(): RecordingExecutor {
   return new RecordingExecutor()
     .put("/etc/init.d/nginx", "#!/bin/sh\n", { mode: 0o755 })
@@ -259,6 +316,331 @@ function sysv(): RecordingExecutor {
     .put("/etc/rc2.d/S01cron", "")
     .on(["service", "nginx", "status"], { code: 3 });
 }
+
+Deno.test("service apply fails a simple service that dies right after starting", async () => {
+  const exec = systemd(block("broken.service", "failed", "disabled"))
+    .on(["systemctl", "status"], {
+      code: 3,
+      stdout: "× broken.service\n     Active: failed (Result: exit-code)\n" +
+        "Jan 01 00:00:00 host systemd[1]: broken.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED\n",
+    });
+  looks(
+    exec,
+    after("broken.service", "active", { type: "simple" }),
+    after("broken.service", "failed", { type: "simple", sub: "failed", result: "exit-code" }),
+  );
+  const items = await planned(exec, [spec({ name: "broken", state: "started" })], "apply");
+  exec.calls.length = 0;
+  const t0 = performance.now();
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.ok(performance.now() - t0 >= SETTLE.graceMs, "a simple service gets a moment to crash");
+  assert.deepEqual(outcomes, [{
+    ok: false,
+    error: "service[broken]: started but not running: ActiveState=failed (Result=exit-code)\n" +
+      "× broken.service\n     Active: failed (Result: exit-code)\n" +
+      "Jan 01 00:00:00 host systemd[1]: broken.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
+  }]);
+  assert.deepEqual(exec.calls, [
+    [...SHOW, "broken.service"],
+    ["systemctl", "start", "broken.service"],
+    [...VERIFY, "broken.service"],
+    [...VERIFY, "broken.service"],
+    [...STATUS, "broken.service"],
+  ]);
+});
+
+Deno.test("service apply accepts a simple service still running after the grace time", async () => {
+  const exec = systemd(block("web.service", "inactive", "enabled"));
+  looks(exec, after("web.service", "active", { type: "simple" }));
+  const items = await planned(exec, [spec({ name: "web", state: "started" })], "apply");
+  exec.calls.length = 0;
+  assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
+  assert.deepEqual(exec.calls, [
+    [...SHOW, "web.service"],
+    ["systemctl", "start", "web.service"],
+    [...VERIFY, "web.service"],
+    [...VERIFY, "web.service"],
+  ]);
+});
+
+Deno.test("service apply catches a crash seen right away without waiting", async () => {
+  const exec = systemd(block("broken.service", "inactive", "enabled"));
+  looks(exec, after("broken.service", "inactive", { type: "simple", result: "exit-code" }));
+  SETTLE.graceMs = 10_000;
+  try {
+    const items = await planned(exec, [spec({ name: "broken", state: "started" })], "apply");
+    const t0 = performance.now();
+    const [outcome] = await service.apply(items, exec, context().ctx);
+    assert.ok(performance.now() - t0 < 1000);
+    assert.deepEqual(outcome, {
+      ok: false,
+      error: "service[broken]: started but not running: ActiveState=inactive (SubState=dead, " +
+        "Result=exit-code)",
+    });
+  } finally {
+    SETTLE.graceMs = 30;
+  }
+});
+
+Deno.test("service apply polls a unit while it is activating, then accepts it active", async () => {
+  const exec = systemd(block("db.service", "inactive", "enabled"));
+  looks(
+    exec,
+    after("db.service", "activating", { sub: "start" }),
+    after("db.service", "activating", { sub: "start-post" }),
+    after("db.service", "active"),
+  );
+  const items = await planned(exec, [spec({ name: "db", state: "started" })], "apply");
+  exec.calls.length = 0;
+  assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
+  assert.deepEqual(exec.calls, [
+    [...SHOW, "db.service"],
+    ["systemctl", "start", "db.service"],
+    [...VERIFY, "db.service"],
+    [...VERIFY, "db.service"],
+    [...VERIFY, "db.service"],
+  ]);
+});
+
+Deno.test("service apply accepts a unit still activating when the settle time is up", async () => {
+  const exec = systemd(block("slow.service", "inactive", "enabled"));
+  looks(exec, after("slow.service", "activating", { sub: "start" }));
+  SETTLE.maxMs = 40;
+  try {
+    const items = await planned(exec, [spec({ name: "slow", state: "started" })], "apply");
+    const t0 = performance.now();
+    assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
+    assert.ok(performance.now() - t0 < 500);
+    const verifies = exec.calls.filter((c) => c[2] === VERIFY[2]).length;
+    assert.ok(verifies >= 2 && verifies <= 10, `${verifies} looks`);
+  } finally {
+    SETTLE.maxMs = 300;
+  }
+});
+
+Deno.test("service apply fails a unit that Restart= is already restarting", async () => {
+  const exec = systemd(
+    block("loop.service", "inactive", "enabled"),
+    block("flap.service", "inactive", "enabled"),
+  );
+  looks(
+    exec,
+    after("loop.service", "activating", { sub: "auto-restart", result: "exit-code" }) + "\n" +
+      after("flap.service", "active", { restarts: 2 }),
+  );
+  const items = await planned(
+    exec,
+    [spec({ name: "loop", state: "started" }), spec({ name: "flap", state: "started" })],
+    "apply",
+  );
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [
+    {
+      ok: false,
+      error: "service[loop]: started but not running: " +
+        "ActiveState=activating (SubState=auto-restart, Result=exit-code)",
+    },
+    {
+      ok: false,
+      error: "service[flap]: started but not running: " +
+        "ActiveState=active (SubState=running, Result=success, NRestarts=2)",
+    },
+  ]);
+});
+
+Deno.test("service apply checks all started units with one systemctl show per look", async () => {
+  const exec = systemd(
+    block("a.service", "inactive", "enabled"),
+    block("b.service", "active", "enabled"),
+    block("c.service", "inactive", "enabled"),
+    block("d.service", "inactive", "enabled"),
+  );
+  looks(
+    exec,
+    after("a.service", "active", { type: "forking" }) + "\n" +
+      after("c.service", "active", { type: "simple" }) + "\n" +
+      after("d.service", "inactive", { type: "oneshot" }),
+    after("c.service", "active", { type: "simple" }),
+  );
+  const specs = ["a", "b", "c", "d"].map((name) => spec({ name, state: "started" }));
+  const items = await planned(exec, specs, "apply");
+  exec.calls.length = 0;
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }, { ok: true }]);
+  assert.deepEqual(exec.calls, [
+    [...SHOW, "a.service", "c.service", "d.service"],
+    ["systemctl", "start", "a.service"],
+    ["systemctl", "start", "c.service"],
+    ["systemctl", "start", "d.service"],
+    [...VERIFY, "a.service", "c.service", "d.service"],
+    [...VERIFY, "c.service"],
+  ]);
+});
+
+Deno.test("service apply fails a oneshot unit that did not succeed", async () => {
+  const exec = systemd(block("job.service", "inactive", "static"));
+  looks(
+    exec,
+    after("job.service", "failed", { type: "oneshot", sub: "failed", result: "exit-code" }),
+  );
+  const items = await planned(exec, [spec({ name: "job", state: "started" })], "apply");
+  const [outcome] = await service.apply(items, exec, context().ctx);
+  assert.equal(outcome.ok, false);
+});
+
+Deno.test("service apply says when it cannot check a started unit", async () => {
+  const exec = systemd(block("web.service", "inactive", "enabled"))
+    .on(VERIFY, { code: 1, stderr: "Failed to connect to bus\n" });
+  const items = await planned(exec, [spec({ name: "web", state: "started" })], "apply");
+  const [outcome] = await service.apply(items, exec, context().ctx);
+  assert.equal(
+    (outcome as { error: string }).error,
+    "service[web]: started but not running: cannot tell: systemctl show exited 1: " +
+      "Failed to connect to bus",
+  );
+});
+
+Deno.test("service apply checks a restarted unit too", async () => {
+  const exec = systemd(block("web.service", "active", "enabled"));
+  looks(exec, after("web.service", "failed", { sub: "failed", result: "signal" }));
+  const items = await planned(exec, [spec({ name: "web", state: "restarted" })], "apply");
+  const [outcome] = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: "service[web]: restarted but not running: ActiveState=failed (Result=signal)",
+  });
+});
+
+Deno.test("service handler restart is checked: a unit that dies after it fails", async () => {
+  const exec = systemd();
+  looks(
+    exec,
+    after("web.service", "active", { type: "exec" }),
+    after("web.service", "failed", { type: "exec", sub: "failed", result: "exit-code" }),
+  );
+  const outcome = await service.refresh!(
+    spec({ name: "web", state: "started" }),
+    "restart",
+    exec,
+    context().ctx,
+  );
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: "service[web]: restarted but not running: ActiveState=failed (Result=exit-code)",
+  });
+  assert.deepEqual(exec.calls, [
+    ["systemctl", "restart", "web.service"],
+    [...VERIFY, "web.service"],
+    [...VERIFY, "web.service"],
+    [...STATUS, "web.service"],
+  ]);
+});
+
+Deno.test("service handler reload waits while the unit reloads, ignoring an old restart count", async () => {
+  const exec = systemd();
+  looks(
+    exec,
+    after("web.service", "reloading", { sub: "reload", restarts: 1 }),
+    after("web.service", "active", { restarts: 1 }),
+  );
+  const outcome = await service.refresh!(
+    spec({ name: "web", state: "started" }),
+    "reload",
+    exec,
+    context().ctx,
+  );
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [
+    ["systemctl", "reload-or-restart", "web.service"],
+    [...VERIFY, "web.service"],
+    [...VERIFY, "web.service"],
+  ]);
+});
+
+Deno.test("service handler try-restart of a service whose state is open is not checked", async () => {
+  const exec = systemd();
+  looks(exec, after("web.service", "inactive"));
+  assert.deepEqual(
+    await service.refresh!(spec({ name: "web" }), "restart", exec, context().ctx),
+    { ok: true },
+  );
+  assert.deepEqual(exec.calls, [["systemctl", "try-restart", "web.service"]]);
+});
+
+Deno.test("service enabled: true on a static unit is a change in the plan and fails at apply", async () => {
+  const exec = systemd(block("helper.service", "inactive", "static"));
+  const wanted = spec({ name: "helper", state: "started", enabled: true });
+  const items = await planned(exec, [wanted], "plan");
+  assert.deepEqual(items[0].changes, [
+    { field: "enabled", before: "static", after: true, note: NOTE_STATIC },
+    { field: "state", before: "inactive", after: "started" },
+  ]);
+  exec.calls.length = 0;
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{
+    ok: false,
+    error: "service[helper]: cannot enable: unit has no [Install] section (static)",
+  }]);
+  assert.deepEqual(exec.calls, [[...SHOW, "helper.service"]]);
+});
+
+Deno.test("service enabled: false on a static unit needs no change", async () => {
+  const exec = systemd(block("helper.service", "active", "static"));
+  const items = await planned(exec, [spec({ name: "helper", enabled: false })], "plan");
+  assert.deepEqual(items[0].changes, []);
+});
+
+Deno.test("service stopped or disabled is already true for a unit that is not installed", async () => {
+  const exec = systemd(
+    block("a.service", "inactive", "", "not-found"),
+    block("b.service", "inactive", "", "not-found"),
+    block("c.service", "inactive", "", "not-found"),
+    block("d.service", "inactive", "", "not-found"),
+  );
+  const items = await planned(exec, [
+    spec({ name: "a", state: "stopped" }),
+    spec({ name: "b", enabled: false }),
+    spec({ name: "c", state: "stopped", enabled: false }),
+    spec({ name: "d", state: "stopped", enabled: true }),
+  ], "plan");
+  assert.deepEqual(items.map((i) => i.changes), [
+    [],
+    [],
+    [],
+    [{ field: "enabled", before: null, after: true, note: NOTE_NOT_FOUND }],
+  ]);
+});
+
+Deno.test("service apply finds nothing to do when the unit went away since the plan", async () => {
+  const exec = systemd(block("old.service", "active", "enabled"));
+  const items = await planned(
+    exec,
+    [spec({ name: "old", state: "stopped", enabled: false })],
+    "apply",
+  );
+  exec.on(SHOW, { stdout: block("old.service", "inactive", "", "not-found") });
+  exec.calls.length = 0;
+  assert.deepEqual(await service.apply(items, exec, context().ctx), [
+    { ok: true, unchanged: ALREADY_DONE },
+  ]);
+  assert.deepEqual(exec.calls, [[...SHOW, "old.service"]]);
+});
+
+Deno.test("service without systemd fails an init script whose daemon died after start", async () => {
+  const exec = sysv();
+  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply");
+  exec.calls.length = 0;
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{
+    ok: false,
+    error: "service[nginx]: started but not running: service nginx status exited 3",
+  }]);
+  assert.deepEqual(exec.calls, [
+    ["service", "nginx", "status"],
+    ["service", "nginx", "start"],
+    ["service", "nginx", "status"],
+  ]);
+});
 
 Deno.test("service falls back to service(8) and rc2.d links when systemd is not running", async () => {
   const exec = sysv();
@@ -278,10 +660,16 @@ Deno.test("service falls back to service(8) and rc2.d links when systemd is not 
   assert.equal(exec.calls.some((c) => c[0] === "systemctl"), false);
   const items = specs.map((s, i) => ({ spec: s, changes: service.diff(s, states[i]) }));
   exec.calls.length = 0;
+  exec.on(["service", "nginx", "start"], () => {
+    exec.on(["service", "nginx", "status"], { code: 0 });
+    return {};
+  });
   const outcomes = await service.apply(items, exec, ctx);
-  assert.deepEqual(exec.calls.filter((c) => c[2] !== "status"), [
+  assert.deepEqual(exec.calls, [
+    ["service", "nginx", "status"],
     ["update-rc.d", "nginx", "enable"],
     ["service", "nginx", "start"],
+    ["service", "nginx", "status"],
   ]);
   assert.deepEqual(outcomes, [
     { ok: true },
@@ -292,7 +680,9 @@ Deno.test("service falls back to service(8) and rc2.d links when systemd is not 
 });
 
 Deno.test("service refresh without systemd restarts when the init script cannot reload", async () => {
-  const exec = sysv().on(["service", "nginx", "reload"], { code: 3, stderr: "Usage: ..." });
+  const exec = sysv()
+    .on(["service", "nginx", "reload"], { code: 3, stderr: "Usage: ..." })
+    .on(["service", "nginx", "status"], { code: 0 });
   const outcome = await service.refresh!(
     spec({ name: "nginx", state: "started" }),
     "reload",
@@ -300,7 +690,11 @@ Deno.test("service refresh without systemd restarts when the init script cannot 
     context().ctx,
   );
   assert.deepEqual(outcome, { ok: true });
-  assert.deepEqual(exec.calls, [["service", "nginx", "reload"], ["service", "nginx", "restart"]]);
+  assert.deepEqual(exec.calls, [
+    ["service", "nginx", "reload"],
+    ["service", "nginx", "restart"],
+    ["service", "nginx", "status"],
+  ]);
 });
 
 Deno.test("systemctl show parsing keeps one block per unit in order", () => {
