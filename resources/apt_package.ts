@@ -377,6 +377,7 @@ function id(spec: PackageSpec): string {
 /** The `package` resource kind. */
 export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
   kind: "package",
+  batches: true,
   id,
   read: (specs, probe) => read(specs, probe),
   diff,

@@ -54,6 +54,8 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
   /** `file[/etc/nginx/nginx.conf]`: used in every message and in `requires`. */
   id(spec: S): string;
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
+  /** `apply` wants every consecutive item at once (one apt-get transaction); else one at a time. */
+  batches?: boolean;
   diff(spec: S, current: C): Change[];
   apply(
     items: { spec: S; changes: Change[] }[],

@@ -7,7 +7,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook, Resource } from "../cookbook/cookbook.ts";
 import { resolveTarget } from "../cookbook/cookbook.ts";
-import type { Change, ResourceContext } from "../../resources/resource.ts";
+import type { Change, Outcome, ResourceContext } from "../../resources/resource.ts";
 import { order, requirements } from "./order.ts";
 import {
   type HandlerResult,
@@ -192,24 +192,32 @@ async function runGroup(
     }
     return;
   }
-  const applyStarted = performance.now();
-  let outcomes;
-  try {
-    outcomes = await kind.apply(
-      pending.map((p) => ({ spec: p.r.spec, changes: p.changes })),
-      target.exec,
-      ctx,
-    );
-  } catch (error) {
-    outcomes = pending.map(() => ({ ok: false as const, error: (error as Error).message }));
+  // Kinds that batch (one apt-get transaction) get every item at once and share
+  // the time; the others get one item at a time, timed on its own.
+  const chunks = kind.batches ? [pending] : pending.map((p) => [p]);
+  const outcomes: Outcome[] = [];
+  const times: number[] = [];
+  for (const chunk of chunks) {
+    const started = performance.now();
+    try {
+      outcomes.push(
+        ...await kind.apply(
+          chunk.map((p) => ({ spec: p.r.spec, changes: p.changes })),
+          target.exec,
+          ctx,
+        ),
+      );
+    } catch (error) {
+      outcomes.push(...chunk.map(() => ({ ok: false as const, error: (error as Error).message })));
+    }
+    times.push(...chunk.map(() => (performance.now() - started) / chunk.length));
   }
-  const applyMs = (performance.now() - applyStarted) / pending.length;
   pending.forEach((p, i) => {
     const outcome = outcomes[i];
     const content = p.changes.find((c) => c.field === "content");
     const sha256 = content ? hexDigest(content.after) : p.sha256;
     if (outcome.ok && outcome.unchanged) {
-      record(result(p.r, "unchanged", [], readMs + applyMs));
+      record(result(p.r, "unchanged", [], readMs + times[i]));
       return;
     }
     record({
@@ -217,7 +225,7 @@ async function runGroup(
         p.r,
         outcome.ok ? "changed" : "failed",
         p.changes,
-        readMs + applyMs,
+        readMs + times[i],
         outcome.ok ? undefined : outcome.error,
       ),
       ...(sha256 && outcome.ok ? { sha256 } : {}),
