@@ -5,11 +5,29 @@
  */
 import { z } from "zod";
 
+/**
+ * What is wrong with how an absolute path is written, if anything: "." or
+ * ".." parts, "//", a trailing "/". Such a path would name the same file as
+ * its normalised form under another resource id.
+ */
+function unnormalised(p: string): string | undefined {
+  const parts = p.split("/");
+  if (parts.some((part) => part === ".." || part === ".")) {
+    return 'expected a normalised path without "." or ".." parts';
+  }
+  const fixed = `/${parts.filter(Boolean).join("/")}`;
+  if (p.includes("//")) return `expected a normalised path without "//" (write "${fixed}")`;
+  if (p.length > 1 && p.endsWith("/")) {
+    return `expected a normalised path without a trailing "/" (write "${fixed}")`;
+  }
+  return undefined;
+}
+
 /** An absolute, normalised path: `/etc/nginx/nginx.conf`. */
 export const absolutePath = z.string({ error: "expected an absolute path" }).check(
   z.refine((p) => p.startsWith("/"), { error: 'expected an absolute path starting with "/"' }),
-  z.refine((p) => !p.split("/").some((part) => part === ".." || part === "."), {
-    error: 'expected a normalised path without "." or ".." parts',
+  z.refine((p) => !p.startsWith("/") || unnormalised(p) === undefined, {
+    error: (issue) => unnormalised(issue.input as string),
   }),
   z.refine((p) => !p.includes("\0"), { error: "a path cannot contain a NUL byte" }),
 );
@@ -37,3 +55,4 @@ export const commandLine = z.union([
   z.string().min(1, { error: "expected a non-empty command" }),
   z.array(z.string()).min(1, { error: "expected a non-empty argv list" }),
 ], { error: "expected a command string or a list of arguments" });
+

@@ -378,6 +378,21 @@ function crossCheck(
       });
     } else byId.set(r.id, r);
   }
+  // A file and a directory at one path have different ids but fight over the same inode.
+  const byPath = new Map<string, Resource>();
+  for (const r of resources) {
+    if (r.kind.kind !== "file" && r.kind.kind !== "directory") continue;
+    const first = byPath.get(r.spec.path);
+    if (!first) byPath.set(r.spec.path, r);
+    else if (first.kind.kind !== r.kind.kind) {
+      problems.push({
+        at: r.at,
+        path: r.path,
+        message:
+          `expected each path once, but ${first.id} and ${r.id} declare the same path (${first.id} is declared at ${first.at.file}:${first.at.line}:${first.at.col})`,
+      });
+    }
+  }
   for (const r of resources) {
     for (const field of ["requires", "restart_on", "reload_on"]) {
       const targets: string[] = r.spec[field] ?? [];

@@ -257,3 +257,43 @@ Deno.test("a cookbook given twice, or included twice, is read once", async () =>
     `${dir.path}/b.yaml`,
   ]);
 });
+
+Deno.test("paths with a trailing slash or // are rejected with the normalised spelling", async () => {
+  await using dir = await tree({
+    "web.yaml": [
+      "configure:",
+      "  directories:",
+      "    - path: /",
+      "    - path: /x/dd/",
+      "    - path: /x//ee",
+      "  files:",
+      "    - path: /x/ff/",
+      "      content: hi",
+      "install:",
+      "  pre_install:",
+      "    - command: make",
+      "      cwd: /srv/app/",
+    ].join("\n"),
+  });
+  assert.deepEqual(await problems([`${dir.path}/web.yaml`]), [
+    `${dir.path}/web.yaml:4:13: configure.directories[1].path: expected a normalised path ` +
+    'without a trailing "/" (write "/x/dd"), got "/x/dd/"',
+    `${dir.path}/web.yaml:5:13: configure.directories[2].path: expected a normalised path ` +
+    'without "//" (write "/x/ee"), got "/x//ee"',
+    `${dir.path}/web.yaml:7:13: configure.files[0].path: expected a normalised path ` +
+    'without a trailing "/" (write "/x/ff"), got "/x/ff/"',
+    `${dir.path}/web.yaml:12:12: install.pre_install[0].cwd: expected a normalised path ` +
+    'without a trailing "/" (write "/srv/app"), got "/srv/app/"',
+  ]);
+});
+
+Deno.test("a file and a directory at one path are rejected, also across cookbooks", async () => {
+  await using dir = await tree({
+    "a.yaml": "configure:\n  directories:\n    - path: /x\n",
+    "b.yaml": "configure:\n  files:\n    - path: /x\n      state: absent\n",
+  });
+  assert.deepEqual(await problems([`${dir.path}/a.yaml`, `${dir.path}/b.yaml`]), [
+    `${dir.path}/b.yaml:3:7: configure.files[0]: expected each path once, but directory[/x] ` +
+    `and file[/x] declare the same path (directory[/x] is declared at ${dir.path}/a.yaml:3:7)`,
+  ]);
+});
