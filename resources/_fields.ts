@@ -56,3 +56,32 @@ export const commandLine = z.union([
   z.array(z.string()).min(1, { error: "expected a non-empty argv list" }),
 ], { error: "expected a command string or a list of arguments" });
 
+/**
+ * `z.enum(values)` whose message, for a value another tool uses (Ansible's
+ * `state: latest`, Puppet's `running`), says what to write instead:
+ * `expected one of "present", "absent", "purged" (to upgrade ...)`.
+ */
+export function enumWithHints<const T extends readonly [string, ...string[]]>(
+  values: T,
+  hints: Record<string, string>,
+) {
+  const hinted = new z.core.$ZodCheck({
+    check: "custom",
+    // Runs although the enum itself failed; only for the values with a hint.
+    when: (payload) => typeof payload.value === "string" && Object.hasOwn(hints, payload.value),
+  });
+  hinted._zod.check = (payload) => {
+    // Replace the enum's issue (its message is rebuilt from the values) with one that keeps the hint.
+    const at = payload.issues.findIndex((issue) => issue.code === "invalid_value");
+    if (at === -1) return;
+    payload.issues.splice(at, 1, {
+      code: "custom",
+      message: `expected one of ${values.map((v) => `"${v}"`).join(", ")} (${
+        hints[payload.value as string]
+      })`,
+      input: payload.value,
+      inst: hinted,
+    } as z.core.$ZodRawIssue);
+  };
+  return z.enum(values).check(hinted);
+}

@@ -6,7 +6,14 @@
  * @module
  */
 import { z } from "zod";
-import { absolutePath, accountName, commandLine, octalMode, requires } from "./_fields.ts";
+import {
+  absolutePath,
+  accountName,
+  commandLine,
+  enumWithHints,
+  octalMode,
+  requires,
+} from "./_fields.ts";
 
 /** The cookbook fields of a package (the seed's `install.install` items). */
 export const packageSchema = z.strictObject({
@@ -19,7 +26,11 @@ export const packageSchema = z.strictObject({
   }).optional().describe(
     '"latest" upgrades to the candidate version; a version pins it; omitted means any.',
   ),
-  state: z.enum(["present", "absent", "purged"]).default("present")
+  state: enumWithHints(["present", "absent", "purged"], {
+    latest: "to upgrade to the newest version write version: latest",
+    installed: 'did you mean "present"?',
+    removed: 'did you mean "absent"?',
+  }).default("present")
     .describe("present installs; absent removes; purged removes with configuration files."),
   requires,
 });
@@ -32,7 +43,11 @@ export const serviceSchema = z.strictObject({
   name: z.string({ error: "expected a service name" }).regex(/^[A-Za-z0-9:_.@-]+$/, {
     error: 'expected a unit name like "nginx" or "php8.2-fpm.service"',
   }).describe('Unit name; ".service" is implied.'),
-  state: z.enum(["started", "stopped", "restarted"]).optional()
+  state: enumWithHints(["started", "stopped", "restarted"], {
+    running: 'did you mean "started"?',
+    enabled: "to start it at boot write enabled: true",
+    disabled: "to keep it from starting at boot write enabled: false",
+  }).optional()
     .describe("started / stopped; restarted restarts on every run."),
   enabled: z.boolean().optional().describe("Start at boot (systemctl enable/disable)."),
   restart_on: z.array(z.string()).optional()
