@@ -297,3 +297,22 @@ Deno.test("a file and a directory at one path are rejected, also across cookbook
     `and file[/x] declare the same path (directory[/x] is declared at ${dir.path}/a.yaml:3:7)`,
   ]);
 });
+
+Deno.test("a list var in a template file says how to use it", async () => {
+  await using dir = await tree({
+    "web.yaml": [
+      "vars:",
+      "  servers: [a, b]",
+      "configure:",
+      "  files:",
+      "    - path: /etc/app.conf",
+      "      template: app.tmpl",
+    ].join("\n"),
+    "app.tmpl": "# app\nupstream {{ servers }};\n",
+  });
+  assert.deepEqual(await problems([`${dir.path}/web.yaml`]), [
+    `${dir.path}/app.tmpl:2:10: configure.files[0].template: expected "{{ servers }}" to be a ` +
+    "single value, got a list (templates substitute single values and have no loops: " +
+    'write "{{ servers.0 }}" for one item, or write the items out)',
+  ]);
+});

@@ -40,14 +40,23 @@ export function render(text: string, lookup: Lookup): string {
     }
     if (value === null || typeof value === "object") {
       throw new TemplateError(
-        `expected "{{ ${name} }}" to be a single value, got ${
-          value === null ? "nothing" : Array.isArray(value) ? "a list" : "a mapping"
-        }`,
+        `expected "{{ ${name} }}" to be a single value, got ${notSingle(name, value)}`,
         offset,
       );
     }
     return String(value);
   });
+}
+
+/** What a placeholder found instead of a single value, and what to write instead. */
+function notSingle(name: string, value: object | null): string {
+  if (value === null) return "nothing";
+  const [first] = Object.keys(value);
+  const pick = first === undefined || !/^[A-Za-z0-9_]+$/.test(first)
+    ? ""
+    : `write "{{ ${name}.${first} }}" for one ${Array.isArray(value) ? "item" : "field"}, or `;
+  return `${Array.isArray(value) ? "a list" : "a mapping"} (templates substitute single values ` +
+    `and have no loops: ${pick}write the ${Array.isArray(value) ? "items" : "fields"} out)`;
 }
 
 /** A lookup over vars and lazily computed facts, with a clear error for unknown names. */
