@@ -66,6 +66,8 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   const problems: Problem[] = [];
   const parsed: YamlSource[] = [];
   const loading: string[] = [];
+  /** Each cookbook's direct includes, as absolute paths. */
+  const includesOf = new Map<string, string[]>();
 
   const parse = (file: string, from?: { at: Position; path: string; written: string }): void => {
     if (parsed.some((p) => p.file === file)) return;
@@ -95,9 +97,11 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     }
     loading.push(file);
     const includes = self.raw?.include;
+    includesOf.set(file, []);
     if (Array.isArray(includes)) {
       includes.forEach((inc, i) => {
         if (typeof inc === "string") {
+          includesOf.get(file)!.push(absolute(inc, dirOf(file)));
           parse(absolute(inc, dirOf(file)), {
             at: positionOf(self, ["include", i]),
             path: formatPath(["include", i]),
@@ -112,14 +116,41 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   for (const path of paths) parse(absolute(path));
   if (problems.length) throw new CookbookError(problems);
 
-  // Vars: later files (the ones given on the command line) override included ones.
+  // Vars are one namespace. A cookbook overrides the vars of the cookbooks it
+  // includes (transitively); cookbooks not related by includes must agree.
+  const definers = new Map<string, YamlSource[]>();
+  for (const p of parsed) {
+    const own = p.raw?.vars;
+    if (!own || typeof own !== "object" || Array.isArray(own)) continue;
+    for (const name of Object.keys(own)) {
+      definers.set(name, [...definers.get(name) ?? [], p]);
+    }
+  }
+  const reaches = includeReach(includesOf);
   const vars: Record<string, unknown> = {};
   const varOrigin = new Map<string, YamlSource>();
-  for (const p of parsed) {
-    if (p.raw && typeof p.raw === "object" && p.raw.vars && typeof p.raw.vars === "object") {
-      Object.assign(vars, p.raw.vars);
-      for (const name of Object.keys(p.raw.vars)) varOrigin.set(name, p);
+  for (const [name, all] of definers) {
+    // The definitions no other definition overrides; includes are parsed
+    // first, so the last definition is one of them.
+    const winners = all.filter((p) => !all.some((q) => q !== p && reaches(q.file, p.file)));
+    const [first] = winners;
+    for (const p of winners.slice(1)) {
+      const [value, firstValue] = [p.raw.vars[name], first.raw.vars[name]];
+      if (sameVar(value, firstValue)) continue;
+      const at = positionOf(first, ["vars", name]);
+      problems.push({
+        at: positionOf(p, ["vars", name]),
+        path: formatPath(["vars", name]),
+        message:
+          `${describeValue(value)} conflicts with ${
+            describeValue(firstValue)
+          } from ${at.file}:${at.line}:${at.col}; cookbooks given together share one set of vars ` +
+          "(rename one, or move it to a shared include)",
+      });
     }
+    const last = all.at(-1)!;
+    vars[name] = last.raw.vars[name];
+    varOrigin.set(name, last);
   }
   const readFact = factReader(probe);
   const facts = new Map<string, unknown>();
@@ -347,6 +378,36 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     }
     return [];
   }
+}
+
+/** `reaches(a, b)`: whether cookbook `a` includes `b`, directly or through other includes. */
+function includeReach(includesOf: Map<string, string[]>): (a: string, b: string) => boolean {
+  const memo = new Map<string, Set<string>>();
+  const below = (file: string): Set<string> => {
+    let found = memo.get(file);
+    if (found) return found;
+    found = new Set();
+    memo.set(file, found); // include cycles are reported before this runs
+    for (const inc of includesOf.get(file) ?? []) {
+      found.add(inc);
+      for (const deeper of below(inc)) found.add(deeper);
+    }
+    return found;
+  };
+  return (a, b) => below(a).has(b);
+}
+
+/** Whether two definitions of a var fill in placeholders the same way (80 and "80" do). */
+function sameVar(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") {
+    return a === b ||
+      (a !== null && b !== null && typeof a !== "object" && typeof b !== "object" &&
+        String(a) === String(b));
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length &&
+    keys.every((k) => Object.hasOwn(b, k) && sameVar((a as never)[k], (b as never)[k]));
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

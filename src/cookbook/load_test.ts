@@ -258,6 +258,78 @@ Deno.test("a cookbook given twice, or included twice, is read once", async () =>
   ]);
 });
 
+Deno.test("cookbooks given together may not define one var differently", async () => {
+  await using dir = await tree({
+    "c.yaml": [
+      "vars:",
+      "  who: c",
+      "configure:",
+      "  files:",
+      "    - path: /x/c-says-{{ who }}",
+      "      content: hi",
+    ].join("\n"),
+    "d.yaml": "vars:\n  who: d\n",
+  });
+  const expected = [
+    `${dir.path}/d.yaml:2:8: vars.who: "d" conflicts with "c" from ${dir.path}/c.yaml:2:8; ` +
+    "cookbooks given together share one set of vars (rename one, or move it to a shared include)",
+  ];
+  assert.deepEqual(await problems([`${dir.path}/c.yaml`, `${dir.path}/d.yaml`]), expected);
+  // Reported against the same definitions whichever comes first: the first one given is the reference.
+  assert.deepEqual(await problems([`${dir.path}/d.yaml`, `${dir.path}/c.yaml`]), [
+    `${dir.path}/c.yaml:2:8: vars.who: "c" conflicts with "d" from ${dir.path}/d.yaml:2:8; ` +
+    "cookbooks given together share one set of vars (rename one, or move it to a shared include)",
+  ]);
+});
+
+Deno.test("sibling includes conflict unless the cookbook including both overrides the var", async () => {
+  await using dir = await tree({
+    "c.yaml": "vars:\n  who: c\n  port: 80\n  app: {name: shop}\n",
+    "d.yaml": 'vars:\n  who: d\n  port: "80"\n  app: {name: shop}\n',
+    "both.yaml": "include: [c.yaml, d.yaml]\n",
+    "top.yaml": [
+      "include: [c.yaml, d.yaml]",
+      "vars:",
+      "  who: top",
+      "configure:",
+      "  files:",
+      "    - path: /x/{{ who }}-{{ port }}-{{ app.name }}",
+      "      content: hi",
+    ].join("\n"),
+  });
+  // port 80 and "80", and equal mappings, fill in placeholders alike: no conflict.
+  assert.deepEqual(await problems([`${dir.path}/both.yaml`]), [
+    `${dir.path}/d.yaml:2:8: vars.who: "d" conflicts with "c" from ${dir.path}/c.yaml:2:8; ` +
+    "cookbooks given together share one set of vars (rename one, or move it to a shared include)",
+  ]);
+  const cookbook = await loadCookbooks([`${dir.path}/top.yaml`], exec);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), ["file[/x/top-80-shop]"]);
+});
+
+Deno.test("an override reaches through nested includes and does not depend on command-line order", async () => {
+  await using dir = await tree({
+    "base.yaml": [
+      "vars:",
+      "  port: 80",
+      "configure:",
+      "  files:",
+      '    - path: /etc/base.conf\n      content: "{{ port }}"',
+    ].join("\n"),
+    "mid.yaml": "include: [base.yaml]\n",
+    "web.yaml": "include: [mid.yaml]\nvars:\n  port: 8080\n",
+    "other.yaml": "include: [base.yaml]\n",
+  });
+  for (
+    const order of [["web.yaml", "other.yaml"], ["other.yaml", "web.yaml"], [
+      "base.yaml",
+      "web.yaml",
+    ]]
+  ) {
+    const cookbook = await loadCookbooks(order.map((f) => `${dir.path}/${f}`), exec);
+    assert.equal(cookbook.resources[0].spec.content, "8080", order.join(" "));
+  }
+});
+
 Deno.test("paths with a trailing slash or // are rejected with the normalised spelling", async () => {
   await using dir = await tree({
     "web.yaml": [
