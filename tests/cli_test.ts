@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { runCm, tempDir } from "./harness.ts";
+import { cmCommand } from "../scripts/cm_command.ts";
 
 function cookbook(root: string, extra = ""): string {
   return `name: cli-test
@@ -229,4 +230,36 @@ Deno.test("usage errors exit 1 under --detailed-exitcodes, like cookbook errors"
   assert.equal((await runCm(["apply", "--detailed-exitcodes", "--bogus", "x.yaml"])).code, 1);
   assert.equal((await runCm(["apply", "--detailed-exitcodes"])).code, 1);
   assert.equal((await runCm(["history", "-n", "0"])).code, 2);
+});
+
+Deno.test("SIGTERM stops an apply after the resource at work, runs nothing more, and records the run", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(
+    dir.path,
+    `install:\n  pre_install:\n    - command: [/bin/sleep, "1.5"]\n      name: slow\n`,
+  );
+  const [bin, ...args] = cmCommand(["apply", "--state-dir", state, book]);
+  const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).spawn();
+  for (let i = 0; i < 100; i++) {
+    if ((await Deno.readTextFile(`${state}/lock`).catch(() => "")).includes("pid")) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  child.kill("SIGTERM");
+  const { code, stderr } = await child.output();
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(code, 143, err);
+  assert.match(err, /cm: SIGTERM: stopping after the resource at work/);
+  assert.match(err, /: interrupted$/m);
+  await assert.rejects(Deno.stat(`${dir.path}/root`), Deno.errors.NotFound);
+  const report = JSON.parse(
+    (await runCm(["show-run", "--json", "--state-dir", state, "2"])).stdout,
+  );
+  assert.equal(report.result, "interrupted");
+  assert.deepEqual(report.resources.map((r: { status: string }) => r.status), [
+    "changed",
+    "skipped",
+    "skipped",
+  ]);
+  assert.equal(report.resources[1].error, "interrupted by SIGTERM");
 });

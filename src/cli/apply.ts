@@ -11,6 +11,7 @@ import { acquireLock } from "../state/lock.ts";
 import { recordRun } from "../state/store.ts";
 import { statePaths } from "../state/paths.ts";
 import { detailedExitCode, EXIT } from "./exit.ts";
+import { watchSignals } from "./signals.ts";
 import { type Printer, printHandler, printResult, summary } from "./output.ts";
 
 /** Options shared by apply, plan and sync. */
@@ -50,14 +51,20 @@ export async function applyCookbooks(
     warning: (message: string) => printer.err(`warning: ${message}`),
   };
   let report: RunReport;
+  let interruptCode: () => number | undefined = () => undefined;
   if (plan) {
     report = await run(cookbook, { mode: "plan", probe: exec }, events, { diff: printer.diff });
   } else {
     const lock = options.locked
       ? undefined
       : await acquireLock(paths.lock, (options.lockTimeout ?? 300) * 1000, "cm apply");
+    using signals = watchSignals((line) => printer.err(line));
+    interruptCode = signals.exitCode;
     try {
-      report = await run(cookbook, { mode: "apply", exec }, events, { diff: printer.diff });
+      report = await run(cookbook, { mode: "apply", exec }, events, {
+        diff: printer.diff,
+        interrupted: signals.interrupted,
+      });
       if (options.commit) report.commit = options.commit;
       const warning = recordRun(exec, paths, report);
       if (warning) printer.err(`warning: ${warning}`);
@@ -69,13 +76,13 @@ export async function applyCookbooks(
   if (options.json) printer.out(JSON.stringify(report, null, 1));
   else if (printer.verbosity !== "quiet" || report.totals.failed) printer.err(summary(report));
   const { changed, failed } = report.totals;
-  const code = options.detailedExitcodes
+  const code = interruptCode() ?? (options.detailedExitcodes
     ? detailedExitCode(
       changed + report.handlers.filter((h) => h.status === "changed").length,
       failed,
     )
     : failed
     ? EXIT.failed
-    : EXIT.ok;
+    : EXIT.ok);
   return { report, code };
 }

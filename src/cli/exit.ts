@@ -18,6 +18,8 @@ export const EXIT = {
   syncKept: 4,
   /** A bug in cm: the stack trace is printed. */
   bug: 70,
+  /** SIGINT stopped an apply after the resource at work (143 for SIGTERM). */
+  interrupted: 130,
 } as const;
 
 /** Puppet's --detailed-exitcodes: 0 no changes, 2 changes, 4 failures, 6 both; 1 usage/cookbook error. */

@@ -106,5 +106,7 @@ export function summary(report: RunReport): string {
     : "";
   return `${report.mode}: ${t.changed} ${verb}, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped${handlers} in ${
     (report.durationMs / 1000).toFixed(2)
-  } s${report.mode === "apply" ? ` (run ${report.id})` : ""}`;
+  } s${report.mode === "apply" ? ` (run ${report.id})` : ""}${
+    report.result === "interrupted" ? ": interrupted" : ""
+  }`;
 }

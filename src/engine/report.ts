@@ -55,8 +55,8 @@ export interface RunReport {
   resources: ResourceResult[];
   handlers: HandlerResult[];
   totals: Totals;
-  /** "ok" when nothing failed. */
-  result: "ok" | "failed";
+  /** "ok" when nothing failed; "interrupted" when a signal stopped the run early. */
+  result: "ok" | "failed" | "interrupted";
 }
 
 /** Adds up the statuses of a run's resources and handlers. */

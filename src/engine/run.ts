@@ -41,6 +41,12 @@ export interface ApplyTarget {
 export interface RunOptions {
   /** Put unified diffs of content changes into the results. */
   diff?: boolean;
+  /**
+   * Asked before each resource: a reason ("interrupted by SIGTERM") stops the
+   * run there. The resource at work finishes; the rest are skipped; handlers
+   * for what did change still run, or the services would miss those changes.
+   */
+  interrupted?: () => string | undefined;
 }
 
 /** Plans or applies cookbooks and returns the run report. */
@@ -74,6 +80,11 @@ export async function run(
   };
 
   for (const group of groups(sorted)) {
+    const stop = options.interrupted?.();
+    if (stop) {
+      for (const r of group) record(result(r, "skipped", [], 0, stop));
+      continue;
+    }
     const runnable: Resource[] = [];
     for (const r of group) {
       const blocked = requirements(r, ids).filter((id) => {
@@ -100,7 +111,7 @@ export async function run(
     resources,
     handlers,
     totals: t,
-    result: t.failed ? "failed" : "ok",
+    result: options.interrupted?.() ? "interrupted" : t.failed ? "failed" : "ok",
   };
 }
 
@@ -198,6 +209,7 @@ async function runGroup(
   const outcomes: Outcome[] = [];
   const times: number[] = [];
   for (const chunk of chunks) {
+    if (options.interrupted?.()) break;
     const started = performance.now();
     try {
       outcomes.push(
@@ -214,6 +226,7 @@ async function runGroup(
   }
   pending.forEach((p, i) => {
     const outcome = outcomes[i];
+    if (!outcome) return record(result(p.r, "skipped", [], readMs, options.interrupted?.()));
     const content = p.changes.find((c) => c.field === "content");
     const sha256 = content ? hexDigest(content.after) : p.sha256;
     if (outcome.ok && outcome.unchanged) {

@@ -1,0 +1,43 @@
+/**
+ * SIGINT and SIGTERM during an apply: the first asks the run to stop after the
+ * resource at work (so no file is left half-done and the run is recorded); a
+ * second one ends cm at once, as usual.
+ *
+ * @module
+ */
+
+const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** What a run needs to know about signals, while it lasts. */
+export interface SignalWatch extends Disposable {
+  /** "interrupted by SIGTERM" once a signal came, else undefined. */
+  interrupted(): string | undefined;
+  /** The exit code for the signal that came (130 or 143), else undefined. */
+  exitCode(): number | undefined;
+}
+
+/** Starts watching; `warn` prints the one-line notice. Dispose to stop watching. */
+export function watchSignals(warn: (line: string) => void): SignalWatch {
+  let caught: keyof typeof SIGNALS | undefined;
+  const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((name) => {
+    const handler = () => {
+      caught ??= name;
+      warn(`cm: ${name}: stopping after the resource at work (again to stop at once)`);
+      stop();
+    };
+    Deno.addSignalListener(name, handler);
+    return [name, handler] as const;
+  });
+  let watching = true;
+  const stop = () => {
+    if (!watching) return;
+    watching = false;
+    // With no listener left, the next signal has its default effect again.
+    for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
+  };
+  return {
+    interrupted: () => caught && `interrupted by ${caught}`,
+    exitCode: () => caught && SIGNALS[caught],
+    [Symbol.dispose]: stop,
+  };
+}
