@@ -16,7 +16,7 @@
  *   are `activating`/`reloading`/`deactivating` (up to {@link SETTLE}`.maxMs`),
  *   gives simple/exec/idle services {@link SETTLE}`.graceMs` after their start
  *   to crash, and fails a unit that ends `failed` or `inactive`, or that
- *   `Restart=` already restarted (`NRestarts` > 0), with its ActiveState,
+ *   `Restart=` already restarted (`NRestarts` > 0, "crashing"), with its ActiveState,
  *   Result and the tail of `systemctl status`. A `Type=oneshot` unit that ran
  *   and exited successfully counts as started. A unit still `activating`
  *   when the time is up is accepted: systemd is still starting it. Without
@@ -272,7 +272,8 @@ interface Started {
 
 /**
  * Whether each started unit stayed up: `undefined` when it did, otherwise
- * why not ("ActiveState=failed (Result=exit-code)"). One `systemctl show`
+ * what went wrong, to follow "started but " ("not running: ActiveState=failed
+ * (Result=exit-code)"). One `systemctl show`
  * for all units still in question per look; no wait beyond what a unit needs.
  */
 async function settleSystemd(started: Started[], exec: Executor): Promise<(string | undefined)[]> {
@@ -287,7 +288,7 @@ async function settleSystemd(started: Started[], exec: Executor): Promise<(strin
     );
     const blocks = parseShow(result.stdout);
     if (result.code !== 0 || blocks.length !== units.length) {
-      const why = `cannot tell: systemctl show exited ${result.code}: ${
+      const why = `could not be checked: systemctl show exited ${result.code}: ${
         tail(result.stderr || result.stdout)
       }`;
       for (const p of pending) verdicts[p.i] = why;
@@ -300,18 +301,17 @@ async function settleSystemd(started: Started[], exec: Executor): Promise<(strin
       const props = blocks[k];
       const active = props.ActiveState ?? "";
       const restarts = Number(props.NRestarts ?? "0");
-      const describe = () => {
-        const details = [
-          ...(props.SubState && props.SubState !== active ? [`SubState=${props.SubState}`] : []),
-          `Result=${props.Result ?? "?"}`,
-          ...(restarts > 0 ? [`NRestarts=${restarts}`] : []),
-        ];
-        return `ActiveState=${active || "?"} (${details.join(", ")})`;
-      };
+      const sub = props.SubState && props.SubState !== active ? [`SubState=${props.SubState}`] : [];
+      const describe = () =>
+        `not running: ActiveState=${active || "?"} (${
+          [...sub, `Result=${props.Result ?? "?"}`].join(", ")
+        })`;
       // Restart= brought it back after a crash: it did not stay up. (A reload
       // starts nothing, so an old count says nothing about it.)
       if (p.verb !== "reload-or-restart" && restarts > 0) {
-        verdicts[p.i] = describe();
+        verdicts[p.i] = `crashing: systemd restarted it ${restarts} time${
+          restarts === 1 ? "" : "s"
+        } (Restart=), now ActiveState=${active}${sub.length ? ` (${sub[0]})` : ""}`;
       } else if (["activating", "reloading", "deactivating"].includes(active)) {
         if (props.SubState === "auto-restart") verdicts[p.i] = describe();
         else if (now < deadline) {
@@ -348,7 +348,7 @@ async function settleSysv(started: Started[], exec: Executor): Promise<(string |
     verdicts.push(
       status.code === 0
         ? undefined
-        : `service ${s.unit} status exited ${status.code}${out ? `: ${out}` : ""}`,
+        : `not running: service ${s.unit} status exited ${status.code}${out ? `: ${out}` : ""}`,
     );
   }
   return verdicts;
@@ -371,7 +371,7 @@ async function settle(
       outcomes.push(undefined);
       continue;
     }
-    let error = `${id(s.spec)}: ${DONE[s.verb] ?? s.verb} but not running: ${why}`;
+    let error = `${id(s.spec)}: ${DONE[s.verb] ?? s.verb} but ${why}`;
     if (manager === "systemd") error += await statusTail(exec, s.unit);
     outcomes.push({ ok: false, error });
   }
@@ -553,6 +553,7 @@ async function refresh(
 /** The `service` resource kind. */
 export const service: ResourceKind<ServiceSpec, ServiceState> = {
   kind: "service",
+  batches: true,
   id,
   read,
   diff,

@@ -442,8 +442,8 @@ Deno.test("service apply fails a unit that Restart= is already restarting", asyn
     },
     {
       ok: false,
-      error: "service[flap]: started but not running: " +
-        "ActiveState=active (SubState=running, Result=success, NRestarts=2)",
+      error: "service[flap]: started but crashing: systemd restarted it 2 times (Restart=), " +
+        "now ActiveState=active (SubState=running)",
     },
   ]);
 });
@@ -495,7 +495,7 @@ Deno.test("service apply says when it cannot check a started unit", async () => 
   const [outcome] = await service.apply(items, exec, context().ctx);
   assert.equal(
     (outcome as { error: string }).error,
-    "service[web]: started but not running: cannot tell: systemctl show exited 1: " +
+    "service[web]: started but could not be checked: systemctl show exited 1: " +
       "Failed to connect to bus",
   );
 });
