@@ -15,15 +15,17 @@
  *   again with one `systemctl show` for the whole batch: it polls while they
  *   are `activating`/`reloading`/`deactivating` (up to {@link SETTLE}`.maxMs`),
  *   gives simple/exec/idle services {@link SETTLE}`.graceMs` after their start
- *   to crash, and fails a unit that ends `failed` or `inactive`, or that
- *   `Restart=` already restarted (`NRestarts` > 0, "crashing"), with its ActiveState,
- *   Result and the tail of `systemctl status`. A `Type=oneshot` unit that ran
- *   and exited successfully counts as started. A unit still `activating`
- *   when the time is up is accepted: systemd is still starting it. Without
- *   systemd, cm runs `service NAME status` once after the start. Nothing is
- *   read again, and nothing waits, when no unit was started. Handlers that
- *   use `try-restart` (services whose `state` is not set) are not checked:
- *   cm does not own whether those run.
+ *   to crash. It fails a unit that ends `failed` or `inactive` ("started but
+ *   not running: ActiveState=failed (Result=exit-code)"), or that `Restart=`
+ *   already restarted (`NRestarts` > 0: "started but crashing"), adding the
+ *   tail of `systemctl status` (journal lines included). A `Type=oneshot`
+ *   unit that ran and exited successfully counts as started. A unit still
+ *   `activating` when the time is up is accepted (systemd is still starting
+ *   it); one still `deactivating` fails. Without systemd, cm runs `service
+ *   NAME status` once, a moment after the start. Nothing is read again, and
+ *   nothing waits, when no unit was started. Handlers that use
+ *   `try-restart` (services whose `state` is not set) are not checked: cm
+ *   does not own whether those run.
  * - **`enabled: true` on a static unit fails.** A unit without an
  *   `[Install]` section (UnitFileState=static) cannot be enabled; it starts
  *   at boot only when another unit pulls it in. Puppet and Ansible treat it
