@@ -74,11 +74,8 @@ async function apply(srv: Server, conf: string) {
   } catch {
     throw new Error(`cm apply: exit ${r.code}\n${r.stderr}\n${r.stdout}`);
   }
-  // Handler errors keep the "service[x]: " prefix the engine strips from resource errors.
   const line = (x: { id: string; status: string; error?: string }) =>
-    x.status === "failed"
-      ? `failed: ${x.error!.split("\n")[0].replace(`${x.id}: `, "")}`
-      : x.status;
+    x.status === "failed" ? `failed: ${x.error!.split("\n")[0]}` : x.status;
   return {
     code: r.code,
     services: Object.fromEntries(

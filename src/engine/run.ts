@@ -127,12 +127,15 @@ function result(
     kind: r.kind.kind,
     status,
     changes,
-    ...(error
-      ? { error: error.startsWith(`${r.id}: `) ? error.slice(r.id.length + 2) : error }
-      : {}),
+    ...(error ? { error: withoutId(r.id, error) } : {}),
     durationMs: Math.round(durationMs * 10) / 10,
     at: `${r.at.file}:${r.at.line}:${r.at.col}`,
   };
+}
+
+/** An error message without a leading "service[x]: " (the output puts the id in front). */
+function withoutId(id: string, error: string): string {
+  return error.startsWith(`${id}: `) ? error.slice(id.length + 2) : error;
 }
 
 /** A sha256 from a content change, unless it was masked (sensitive files). */
@@ -303,7 +306,7 @@ async function runHandlers(
       action: d.action,
       triggeredBy: d.triggeredBy,
       status: outcome.ok ? "changed" : "failed",
-      ...(outcome.ok ? {} : { error: outcome.error }),
+      ...(outcome.ok ? {} : { error: withoutId(d.r.id, outcome.error) }),
       durationMs: Math.round(performance.now() - started),
     };
     out.push(h);
