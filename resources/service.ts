@@ -67,7 +67,10 @@ export interface ServiceState {
   /** `nginx.service` under systemd, the init.d script name otherwise. */
   unit: string;
   found: boolean;
-  /** systemd's ActiveState ("active", "inactive", "failed", ...); "active"/"inactive" for init.d. */
+  /**
+   * systemd's ActiveState ("active", "inactive", "failed", ...), or "auto-restart" for a unit in a
+   * crash loop; "active"/"inactive" for init.d.
+   */
   active: string;
   /** Starts at boot; `null` when enable/disable does not apply (static units). */
   enabled: boolean | null;
@@ -125,7 +128,8 @@ async function readSystemd(specs: ServiceSpec[], probe: Probe): Promise<ServiceS
     manager: "systemd",
     unit: units[i],
     found: props.LoadState !== "not-found",
-    active: props.ActiveState ?? "inactive",
+    // A unit systemd keeps restarting (SubState auto-restart) is not running.
+    active: props.SubState === "auto-restart" ? "auto-restart" : props.ActiveState ?? "inactive",
     enabled: enabledOf(props.UnitFileState ?? ""),
     unitFileState: props.UnitFileState ?? "",
   }));

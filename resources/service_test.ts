@@ -340,14 +340,25 @@ Deno.test("service apply fails a simple service that dies right after starting",
       "× broken.service\n     Active: failed (Result: exit-code)\n" +
       "Jan 01 00:00:00 host systemd[1]: broken.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
   }]);
-  assert.deepEqual(exec.calls, [
+  assertCalls(exec, [
     [...SHOW, "broken.service"],
     ["systemctl", "start", "broken.service"],
-    [...VERIFY, "broken.service"],
     [...VERIFY, "broken.service"],
     [...STATUS, "broken.service"],
   ]);
 });
+
+/**
+ * The calls made, with repeated looks (VERIFY) folded into one: how many looks
+ * fit in the grace time depends on how busy the machine is.
+ */
+function assertCalls(exec: RecordingExecutor, expected: string[][]): void {
+  const folded = exec.calls.filter((argv, i) =>
+    !(argv.join(" ").startsWith(VERIFY.join(" ")) &&
+      exec.calls[i - 1]?.join(" ") === argv.join(" "))
+  );
+  assert.deepEqual(folded, expected);
+}
 
 Deno.test("service apply accepts a simple service still running after the grace time", async () => {
   const exec = systemd(block("web.service", "inactive", "enabled"));
@@ -355,10 +366,9 @@ Deno.test("service apply accepts a simple service still running after the grace 
   const items = await planned(exec, [spec({ name: "web", state: "started" })], "apply");
   exec.calls.length = 0;
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
-  assert.deepEqual(exec.calls, [
+  assertCalls(exec, [
     [...SHOW, "web.service"],
     ["systemctl", "start", "web.service"],
-    [...VERIFY, "web.service"],
     [...VERIFY, "web.service"],
   ]);
 });
@@ -467,14 +477,18 @@ Deno.test("service apply checks all started units with one systemctl show per lo
   exec.calls.length = 0;
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }, { ok: true }]);
-  assert.deepEqual(exec.calls, [
+  assert.deepEqual(exec.calls.slice(0, 5), [
     [...SHOW, "a.service", "c.service", "d.service"],
     ["systemctl", "start", "a.service"],
     ["systemctl", "start", "c.service"],
     ["systemctl", "start", "d.service"],
     [...VERIFY, "a.service", "c.service", "d.service"],
-    [...VERIFY, "c.service"],
   ]);
+  // Then only the simple service is looked at again, if the first look came within its grace time.
+  assert.deepEqual(
+    exec.calls.slice(5).filter((argv) => argv.join(" ") !== [...VERIFY, "c.service"].join(" ")),
+    [],
+  );
 });
 
 Deno.test("service apply fails a oneshot unit that did not succeed", async () => {
@@ -711,4 +725,18 @@ Deno.test("unit names get .service unless they already name a unit type", () => 
   assert.equal(unitName("php8.2-fpm"), "php8.2-fpm.service");
   assert.equal(unitName("nginx.service"), "nginx.service");
   assert.equal(unitName("apt-daily.timer"), "apt-daily.timer");
+});
+
+Deno.test("a unit in a crash loop (auto-restart) is not counted as running", () => {
+  const exec = new RecordingExecutor().put("/run/systemd/system").on(["systemctl", "show"], {
+    stdout:
+      "Id=app.service\nLoadState=loaded\nActiveState=activating\nUnitFileState=enabled\nSubState=auto-restart\n",
+  });
+  return service.read([spec({ name: "app", state: "started" })], exec, context().ctx).then(
+    ([state]) => {
+      assert.deepEqual(service.diff(spec({ name: "app", state: "started" }), state), [
+        { field: "state", before: "auto-restart", after: "started" },
+      ]);
+    },
+  );
 });
