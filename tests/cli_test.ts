@@ -236,15 +236,16 @@ Deno.test("SIGTERM stops an apply after the resource at work, runs nothing more,
   await using dir = await tempDir();
   const { book, state } = await setup(
     dir.path,
-    `install:\n  pre_install:\n    - command: [/bin/sleep, "1.5"]\n      name: slow\n`,
+    `install:\n  pre_install:\n    - command: [/bin/sleep, "1.7"]\n      name: slow\n`,
   );
   const [bin, ...args] = cmCommand(["apply", "--state-dir", state, book]);
   const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).spawn();
-  for (let i = 0; i < 100; i++) {
-    if ((await Deno.readTextFile(`${state}/lock`).catch(() => "")).includes("pid")) break;
-    await new Promise((r) => setTimeout(r, 50));
+  // Signal while the slow command runs (it is the only "sleep 1.7" on the machine).
+  for (let i = 0; i < 200; i++) {
+    const found = await new Deno.Command("pgrep", { args: ["-fx", "/bin/sleep 1.7"] }).output();
+    if (found.code === 0) break;
+    await new Promise((r) => setTimeout(r, 25));
   }
-  await new Promise((r) => setTimeout(r, 300));
   child.kill("SIGTERM");
   const { code, stderr } = await child.output();
   const err = new TextDecoder().decode(stderr);
