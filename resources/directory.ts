@@ -19,6 +19,8 @@ import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import {
   AccountCache,
   applyOwnership,
+  inTheWay,
+  kindName,
   message,
   ownershipChanges,
   parentOf,
@@ -44,10 +46,6 @@ export interface DirectoryState {
   error?: string;
 }
 
-function kindName(kind: PathInfo["kind"]): string {
-  return kind === "symlink" ? "symbolic link" : kind === "other" ? "special file" : kind;
-}
-
 function readOne(spec: DirectorySpec, probe: Probe, accounts: AccountCache): DirectoryState {
   let info: PathInfo | null;
   try {
@@ -69,13 +67,7 @@ function diffOne(spec: DirectorySpec, current: DirectoryState): Change[] {
     return [{ field: "state", before: null, after: "present", note: current.error }];
   }
   if (current.kind !== null && current.kind !== "directory") {
-    return [{
-      field: "state",
-      before: kindName(current.kind),
-      after: "directory",
-      note: `a ${kindName(current.kind)} is in the way: cm will not replace it`,
-      blocked: true,
-    }];
+    return [inTheWay(current.kind, "directory")];
   }
   const exists = current.kind === "directory";
   return [

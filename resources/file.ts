@@ -251,8 +251,20 @@ export function message(error: unknown): string {
 
 const encoder = new TextEncoder();
 
-function kindName(kind: PathInfo["kind"]): string {
+/** What is at a path, in words: "symbolic link", "directory"... */
+export function kindName(kind: PathInfo["kind"]): string {
   return kind === "symlink" ? "symbolic link" : kind === "other" ? "special file" : kind;
+}
+
+/** The change for something of another kind at the path: cm will not replace it, so it is blocked. */
+export function inTheWay(found: PathInfo["kind"], wanted: string): Change {
+  return {
+    field: "state",
+    before: kindName(found),
+    after: wanted,
+    note: `a ${kindName(found)} is in the way: cm will not replace it`,
+    blocked: true,
+  };
 }
 
 /** Reads one file: never throws for what it finds on the machine. */
@@ -324,13 +336,7 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
     }];
   }
   if (current.kind !== null && current.kind !== "file") {
-    return [{
-      field: "state",
-      before: kindName(current.kind),
-      after: "file",
-      note: `a ${kindName(current.kind)} is in the way: cm will not replace it`,
-      blocked: true,
-    }];
+    return [inTheWay(current.kind, "file")];
   }
   const exists = current.kind === "file";
   const changes: Change[] = [];
