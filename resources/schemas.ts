@@ -87,6 +87,8 @@ export const fileSchema = z.strictObject({
 export type FileSpec = z.infer<typeof fileSchema> & {
   /** Absolute path of a verbatim `source`, resolved by the loader. */
   sourcePath?: string;
+  /** Absolute path of the `template` that was rendered into `content`, resolved by the loader. */
+  templatePath?: string;
 };
 
 /** The cookbook fields of a directory (`configure.directories` items). */

@@ -2,8 +2,8 @@
  * The catalog: the last loaded cookbooks, cached in the state directory so a
  * no-op run skips YAML parsing and validation (most of its time). It is used
  * only when every input is unchanged: the cookbook, include and template
- * files byte for byte, the facts they used, cm's version, and the resolved
- * `source` files. Anything else loads the cookbooks afresh.
+ * files byte for byte, the facts they used, cm's version, and the files the
+ * `source` and `template` paths resolve to. Anything else loads afresh.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import type { Executor, Probe } from "../exec/executor.ts";
 import { KINDS } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
-import { absolute, type Cookbook, type CookbookInputs } from "./cookbook.ts";
+import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { factReader } from "./facts.ts";
 
 interface Catalog extends Omit<Cookbook, "resources"> {
@@ -39,16 +39,16 @@ async function factsUnchanged(probe: Probe, facts: Record<string, unknown>): Pro
   return true;
 }
 
-function sourcesUnchanged(catalog: Catalog): boolean {
-  return catalog.resources.every((r) => {
-    const source = r.spec.sourcePath as string | undefined;
-    if (!source) return true;
-    try {
-      return Deno.realPathSync(source) === source;
-    } catch {
-      return false;
-    }
-  });
+/** Whether every `source` and `template` still resolves to the file it did (links may move). */
+function filesUnchanged(catalog: Catalog): boolean {
+  return catalog.resources.every((r) =>
+    (["source", "template"] as const).every((field) => {
+      const written = r.spec[field] as string | undefined;
+      if (written === undefined) return true;
+      const found = repoFile(r.at.file, field, written);
+      return "path" in found && found.path === r.spec[`${field}Path`];
+    })
+  );
 }
 
 /** The cached cookbooks for `requested`, or `null` when anything they came from changed. */
@@ -70,7 +70,7 @@ export async function readCatalog(
       JSON.stringify(requested.map((p) => absolute(p))) ||
     inputKey(probe, catalog.inputs) !== catalog.key ||
     catalog.resources.some((r) => !KINDS[r.kind]) ||
-    !sourcesUnchanged(catalog) ||
+    !filesUnchanged(catalog) ||
     !(await factsUnchanged(probe, catalog.inputs.facts))
   ) {
     return null;

@@ -96,3 +96,26 @@ Deno.test("cookbooks with sensitive files are never saved in the catalog", async
   writeCatalog(exec, `${dir.path}/catalog.json`, await loadCookbooks([book], exec));
   assert.throws(() => Deno.statSync(`${dir.path}/catalog.json`), Deno.errors.NotFound);
 });
+
+Deno.test("the catalog is not used when a source or template link now points at another file", async () => {
+  await using dir = await tempDir();
+  Deno.mkdirSync(`${dir.path}/.git`);
+  for (const name of ["a", "b"]) Deno.writeTextFileSync(`${dir.path}/${name}.txt`, name);
+  Deno.symlinkSync("a.txt", `${dir.path}/current.txt`);
+  Deno.symlinkSync("a.txt", `${dir.path}/current.tmpl`);
+  const book = `${dir.path}/book.yaml`;
+  Deno.writeTextFileSync(
+    book,
+    `configure:\n  files:\n    - path: /x/one\n      source: current.txt\n    - path: /x/two\n      template: current.tmpl\n`,
+  );
+  const catalog = `${dir.path}/catalog.json`;
+  writeCatalog(exec, catalog, await loadCookbooks([book], exec));
+  assert.notEqual(await readCatalog(exec, catalog, [book]), null);
+  for (const link of ["current.txt", "current.tmpl"]) {
+    Deno.removeSync(`${dir.path}/${link}`);
+    Deno.symlinkSync("b.txt", `${dir.path}/${link}`);
+    assert.equal(await readCatalog(exec, catalog, [book]), null, link);
+    Deno.removeSync(`${dir.path}/${link}`);
+    Deno.symlinkSync("a.txt", `${dir.path}/${link}`);
+  }
+});

@@ -69,3 +69,51 @@ export function absolute(path: string, base = Deno.cwd()): string {
   }
   return `/${parts.join("/")}`;
 }
+
+/** The directory part of an absolute path. */
+export function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/")) || "/";
+}
+
+/** Finds the directory that bounds `source:` paths: the git work tree, else the cookbook's folder. */
+export function repoRoot(file: string): string {
+  for (let dir = dirOf(file);; dir = dirOf(dir)) {
+    try {
+      Deno.statSync(`${dir}/.git`);
+      return dir;
+    } catch { /* keep climbing */ }
+    if (dir === "/") return dirOf(file);
+  }
+}
+
+/**
+ * Resolves a `source` or `template` path as written in `cookbook`: it must
+ * name a file inside the cookbook's repository, links resolved.
+ */
+export function repoFile(
+  cookbook: string,
+  field: "source" | "template",
+  written: string,
+): { path: string } | { error: string } {
+  const root = repoRoot(cookbook);
+  const wanted = absolute(written, dirOf(cookbook));
+  const inside = (path: string) => path === root || path.startsWith(`${root}/`);
+  const outside = (resolved?: string) => ({
+    error: `expected a file inside the cookbook repository ${root}, got "${written}"${
+      resolved ? ` (a link to ${resolved})` : ""
+    }`,
+  });
+  if (!inside(wanted)) return outside();
+  let real: string;
+  try {
+    real = Deno.realPathSync(wanted);
+  } catch {
+    const what = field === "source" ? "source file" : "template";
+    return { error: `${what} "${written}" not found (looked for ${wanted})` };
+  }
+  if (!inside(real)) return outside(real);
+  if (!Deno.statSync(real).isFile) {
+    return { error: `expected a file as ${field}, got a directory: "${written}"` };
+  }
+  return { path: real };
+}

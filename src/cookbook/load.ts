@@ -21,15 +21,18 @@ import {
 } from "./errors.ts";
 import { hasPlaceholder, makeLookup, render, TemplateError } from "./template.ts";
 import { factReader, FACTS, unknownFact } from "./facts.ts";
-import { absolute, type Cookbook, resolveTarget, type Resource } from "./cookbook.ts";
+import {
+  absolute,
+  type Cookbook,
+  dirOf,
+  repoFile,
+  resolveTarget,
+  type Resource,
+} from "./cookbook.ts";
 
 export type { Cookbook, Resource };
 
 const decoder = new TextDecoder();
-
-function dirOf(path: string): string {
-  return path.slice(0, path.lastIndexOf("/")) || "/";
-}
 
 /** Every string leaf of a value with its path. */
 function* strings(
@@ -48,17 +51,6 @@ function setAt(raw: unknown, path: readonly PropertyKey[], value: unknown): void
   // deno-lint-ignore no-explicit-any
   const parent: any = valueAt(raw, path.slice(0, -1));
   parent[path.at(-1) as string] = value;
-}
-
-/** Finds the directory that bounds `source:` paths: the git work tree, else the cookbook's folder. */
-function repoRoot(file: string): string {
-  for (let dir = dirOf(file);; dir = dirOf(dir)) {
-    try {
-      Deno.statSync(`${dir}/.git`);
-      return dir;
-    } catch { /* keep climbing */ }
-    if (dir === "/") return dirOf(file);
-  }
 }
 
 /** Loads and validates cookbooks; throws {@link CookbookError} with every problem found. */
@@ -168,13 +160,14 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     if (!Array.isArray(files)) continue;
     files.forEach((spec, i) => {
       if (typeof spec?.template !== "string") return;
-      const file = absolute(spec.template, dirOf(p.file));
-      const data = probe.readFile(file);
-      if (data === null) {
+      const found = repoFile(p.file, "template", spec.template);
+      const file = "path" in found ? found.path : undefined;
+      const data = file === undefined ? null : probe.readFile(file);
+      if (file === undefined || data === null) {
         problems.push({
           at: positionOf(p, ["configure", "files", i, "template"]),
           path: formatPath(["configure", "files", i, "template"]),
-          message: `template "${spec.template}" not found (looked for ${file})`,
+          message: "error" in found ? found.error : `template "${spec.template}" cannot be read`,
         });
         return;
       }
@@ -336,30 +329,14 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
         ];
       }
       if (spec.source !== undefined) {
-        const root = repoRoot(p.file);
-        const wanted = absolute(spec.source, dirOf(p.file));
-        const inside = (path: string) => path === root || path.startsWith(`${root}/`);
-        const outside = (resolved?: string) =>
-          here(
-            "source",
-            `expected a file inside the cookbook repository ${root}, got "${spec.source}"${
-              resolved ? ` (a link to ${resolved})` : ""
-            }`,
-          );
-        if (!inside(wanted)) return [outside()];
-        let real: string;
-        try {
-          real = Deno.realPathSync(wanted);
-        } catch {
-          return [here("source", `source file "${spec.source}" not found (looked for ${wanted})`)];
-        }
-        if (!inside(real)) return [outside(real)];
-        if (!Deno.statSync(real).isFile) {
-          return [here("source", `expected a file as source, got a directory: "${spec.source}"`)];
-        }
-        spec.sourcePath = real;
+        const found = repoFile(p.file, "source", spec.source);
+        if ("error" in found) return [here("source", found.error)];
+        spec.sourcePath = found.path;
       }
-      if (spec.template !== undefined) spec.content = rendered.get(`${p.file}#${formatPath(path)}`);
+      if (spec.template !== undefined) {
+        spec.content = rendered.get(`${p.file}#${formatPath(path)}`);
+        spec.templatePath = (repoFile(p.file, "template", spec.template) as { path: string }).path;
+      }
       return [];
     }
     if (kind === "command") {
