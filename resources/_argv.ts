@@ -17,11 +17,11 @@ export interface SplitError {
  * Splits `text` into words the way /bin/sh would, without any expansion:
  * single quotes keep everything literally, double quotes keep everything but
  * `\"`, `\\`, `\$` and `` \` ``, a backslash outside quotes escapes the next
- * character, and `''` is an empty argument. Glob characters (`*`, `?`, `[`)
- * are passed literally.
+ * character, and `''` is an empty argument.
  *
  * Text a shell would treat differently (pipes, redirections, `;`, `&`,
- * `$var`, `` `cmd` ``, `(`, a `#` comment, a leading `~`, several lines)
+ * `$var`, `` `cmd` ``, `(`, globs `*` `?` `[..]` outside quotes, a `#`
+ * comment, a leading `~`, several lines)
  * is refused with a message suggesting `shell: true`, so that a command never
  * silently means something other than what it would in a terminal.
  */
@@ -85,6 +85,9 @@ export function splitCommand(text: string): string[] | SplitError {
       return refuse('a "#" comment');
     } else if (!inWord && c === "~") {
       return refuse('a "~" home directory');
+    } else if (c === "*" || c === "?" || (c === "[" && /\S/.test(text[i + 1] ?? " "))) {
+      // A glob run without a shell would be one literal word: "rm /tmp/*.tmp" would remove nothing.
+      return refuse(`the glob "${c}"`);
     } else {
       word += c;
       inWord = true;

@@ -22,8 +22,8 @@ Deno.test("splitCommand splits on blanks and keeps quoted text literally", () =>
   assert.deepEqual(splitCommand(`a'b'"c"d`), ["abcd"]);
 });
 
-Deno.test("splitCommand passes glob characters and quoted operators literally", () => {
-  assert.deepEqual(splitCommand("ls *.conf [ab]? 'x|y' \"a;b\" '$HOME'"), [
+Deno.test("splitCommand passes quoted globs and quoted operators literally", () => {
+  assert.deepEqual(splitCommand("ls '*.conf' \\[ab\\]\\? 'x|y' \"a;b\" '$HOME'"), [
     "ls",
     "*.conf",
     "[ab]?",
@@ -76,4 +76,15 @@ Deno.test("quoteArgv quotes only what needs it and round-trips through splitComm
   const text = quoteArgv(argv);
   assert.equal(text, `grep -q 'it'\\''s here' '' 'a b' /etc/x.conf '$HOME'`);
   assert.deepEqual(splitCommand(text), argv);
+});
+
+Deno.test("splitCommand refuses unquoted globs, which only a shell expands, and keeps quoted ones", () => {
+  assert.deepEqual(splitCommand("rm -f /var/cache/app/*.tmp"), {
+    error:
+      'the glob "*" needs a shell: use "shell: true" or quote it (command: "rm -f /var/cache/app/*.tmp")',
+  });
+  assert.ok("error" in (splitCommand("ls file?.txt") as object));
+  assert.ok("error" in (splitCommand("ls [ab].txt") as object));
+  assert.deepEqual(splitCommand("find / -name '*.tmp'"), ["find", "/", "-name", "*.tmp"]);
+  assert.deepEqual(splitCommand("[ -f /etc/x ]"), ["[", "-f", "/etc/x", "]"]);
 });
