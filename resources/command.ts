@@ -176,8 +176,12 @@ async function applyOne(
     const error = line === undefined ? null : errorOf(guardArgv(line, spec.shell));
     if (error) return { ok: false, error };
   }
-  const state = await evaluate(spec, exec, true);
-  if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
+  // The guards ran when the batch was read; run them again only if something
+  // changed since (an earlier command may have satisfied them).
+  if (ctx.changed.size !== changedWhenRead.get(spec)) {
+    const state = await evaluate(spec, exec, true);
+    if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
+  }
   const result = await exec.run(withSudo(argv, spec, exec), {
     ...runOptions(spec),
     onLine: (line) => ctx.progress(line),
@@ -186,6 +190,9 @@ async function applyOne(
   return { ok: true };
 }
 
+/** How many resources had changed in the run when each command's guards were read. */
+const changedWhenRead = new WeakMap<CommandSpec, number>();
+
 /** The `command` resource kind. */
 export const command: ResourceKind<CommandSpec, CommandState> = {
   kind: "command",
@@ -193,6 +200,7 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
   async read(specs, probe, ctx) {
     const states: CommandState[] = [];
     for (const spec of specs) {
+      changedWhenRead.set(spec, ctx.changed.size);
       states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards));
     }
     return states;

@@ -63,7 +63,6 @@ Deno.test("command with sudo runs through sudo -n only when not root", async () 
   await converge(spec({ command: "/usr/bin/apt-get update", sudo: true, unless: "false" }), asUser);
   assert.deepEqual(asUser.calls, [
     ["sudo", "-n", "--", "false"],
-    ["sudo", "-n", "--", "false"],
     ["sudo", "-n", "--", "/usr/bin/apt-get", "update"],
   ]);
 
@@ -78,7 +77,6 @@ Deno.test("command with shell: true runs /bin/sh -c with the text", async () => 
   const script = "curl -fsSL https://example.org/x | sh\n";
   await converge(spec({ command: script, shell: true, onlyif: "test -x /usr/bin/curl" }), exec);
   assert.deepEqual(exec.calls, [
-    ["/bin/sh", "-c", "test -x /usr/bin/curl"],
     ["/bin/sh", "-c", "test -x /usr/bin/curl"],
     ["/bin/sh", "-c", script],
   ]);
@@ -139,32 +137,34 @@ Deno.test("command with unless is skipped when the guard exits 0", async () => {
   assert.deepEqual(exec.calls, [["dpkg-query", "-W", "nginx"]]);
 });
 
-Deno.test("command with unless runs when the guard fails, checking it again before running", async () => {
+Deno.test("command with unless runs when the guard fails, without running the guard twice", async () => {
   const exec = new RecordingExecutor().on(["dpkg-query"], { code: 1 });
   const s = spec({ command: "/usr/local/bin/setup", unless: "dpkg-query -W nginx" });
   const { changes, outcome } = await converge(s, exec);
   assert.equal(changes[0].note, "runs: `dpkg-query -W nginx` exited 1");
   assert.deepEqual(outcome, { ok: true });
-  assert.deepEqual(exec.calls, [
-    ["dpkg-query", "-W", "nginx"],
-    ["dpkg-query", "-W", "nginx"],
-    ["/usr/local/bin/setup"],
-  ]);
+  assert.deepEqual(exec.calls, [["dpkg-query", "-W", "nginx"], ["/usr/local/bin/setup"]]);
 });
 
 Deno.test("command guards are re-checked at apply: an earlier command may satisfy them", async () => {
   const exec = new RecordingExecutor();
   const first = spec({ command: "/bin/make-it" });
   const second = spec({ command: "/bin/make-it-again", creates: "/made" });
-  const states = await command.read([first, second], exec, ctx());
+  const changed = new Set<string>();
+  const run = { ...ctx(), changed };
+  const states = await command.read([first, second], exec, run);
   const items = [first, second].map((s, i) => ({ spec: s, changes: command.diff(s, states[i]) }));
   assert.equal(items[1].changes.length, 1);
   exec.on(["/bin/make-it"], () => {
     exec.put("/made", "");
     return { code: 0 };
   });
-  const outcomes = await command.apply(items, exec, ctx());
-  assert.deepEqual(outcomes, [{ ok: true }, { ok: true, unchanged: 'skipped: "/made" exists' }]);
+  // As the engine does: one at a time, each change recorded before the next.
+  assert.deepEqual(await command.apply([items[0]], exec, run), [{ ok: true }]);
+  changed.add(command.id(first));
+  assert.deepEqual(await command.apply([items[1]], exec, run), [
+    { ok: true, unchanged: 'skipped: "/made" exists' },
+  ]);
   assert.deepEqual(exec.calls, [["/bin/make-it"]]);
 });
 

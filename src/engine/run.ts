@@ -207,46 +207,51 @@ async function runGroup(
     return;
   }
   // Kinds that batch (one apt-get transaction) get every item at once and share
-  // the time; the others get one item at a time, timed on its own.
+  // the time; the others get one item at a time, timed and recorded on its own
+  // (so the next one already sees it in ctx.changed).
   const chunks = kind.batches ? [pending] : pending.map((p) => [p]);
-  const outcomes: Outcome[] = [];
-  const times: number[] = [];
   for (const chunk of chunks) {
-    if (options.interrupted?.()) break;
+    const stop = options.interrupted?.();
+    if (stop) {
+      for (const p of chunk) record(result(p.r, "skipped", [], readMs, stop));
+      continue;
+    }
     const started = performance.now();
+    let outcomes: Outcome[];
     try {
-      outcomes.push(
-        ...await kind.apply(
-          chunk.map((p) => ({ spec: p.r.spec, changes: p.changes })),
-          target.exec,
-          ctx,
-        ),
+      outcomes = await kind.apply(
+        chunk.map((p) => ({ spec: p.r.spec, changes: p.changes })),
+        target.exec,
+        ctx,
       );
     } catch (error) {
-      outcomes.push(...chunk.map(() => ({ ok: false as const, error: (error as Error).message })));
+      outcomes = chunk.map(() => ({ ok: false as const, error: (error as Error).message }));
     }
-    times.push(...chunk.map(() => (performance.now() - started) / chunk.length));
+    const ms = readMs + (performance.now() - started) / chunk.length;
+    chunk.forEach((p, i) => recordApplied(p, outcomes[i], ms, record));
   }
-  pending.forEach((p, i) => {
-    const outcome = outcomes[i];
-    if (!outcome) return record(result(p.r, "skipped", [], readMs, options.interrupted?.()));
-    const content = p.changes.find((c) => c.field === "content");
-    const sha256 = content ? hexDigest(content.after) : p.sha256;
-    if (outcome.ok && outcome.unchanged) {
-      record(result(p.r, "unchanged", [], readMs + times[i]));
-      return;
-    }
-    record({
-      ...result(
-        p.r,
-        outcome.ok ? "changed" : "failed",
-        p.changes,
-        readMs + times[i],
-        outcome.ok ? undefined : outcome.error,
-      ),
-      ...(sha256 && outcome.ok ? { sha256 } : {}),
-      ...(p.diff ? { diff: p.diff } : {}),
-    });
+}
+
+/** Records one applied resource: changed, failed, or unchanged after all. */
+function recordApplied(
+  p: { r: Resource; changes: Change[]; sha256?: string; diff?: string },
+  outcome: Outcome,
+  ms: number,
+  record: (r: ResourceResult) => void,
+): void {
+  if (outcome.ok && outcome.unchanged) return record(result(p.r, "unchanged", [], ms));
+  const content = p.changes.find((c) => c.field === "content");
+  const sha256 = content ? hexDigest(content.after) : p.sha256;
+  record({
+    ...result(
+      p.r,
+      outcome.ok ? "changed" : "failed",
+      p.changes,
+      ms,
+      outcome.ok ? undefined : outcome.error,
+    ),
+    ...(sha256 && outcome.ok ? { sha256 } : {}),
+    ...(p.diff ? { diff: p.diff } : {}),
   });
 }
 
