@@ -103,7 +103,10 @@ function timedOut(spec: CommandSpec, result: RunResult): boolean {
 /** "exited 1: <tail>" or "timed out after 5 s". */
 function failure(spec: CommandSpec, result: RunResult): string {
   if (timedOut(spec, result)) return `timed out after ${spec.timeout} s`;
-  return `exited ${result.code}: ${outputTail(result.stdout, result.stderr)}`;
+  const output = spec.sensitive
+    ? "(output hidden: sensitive)"
+    : outputTail(result.stdout, result.stderr);
+  return `exited ${result.code}: ${output}`;
 }
 
 /**
@@ -184,7 +187,7 @@ async function applyOne(
   }
   const result = await exec.run(withSudo(argv, spec, exec), {
     ...runOptions(spec),
-    onLine: (line) => ctx.progress(line),
+    ...(spec.sensitive ? {} : { onLine: (line: string) => ctx.progress(line) }),
   });
   if (result.code !== 0) return { ok: false, error: failure(spec, result) };
   return { ok: true };
@@ -207,6 +210,14 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
   },
   diff(spec, current) {
     if (current.skip !== null) return [];
+    if (spec.sensitive) {
+      return [{
+        field: "run",
+        before: null,
+        after: "(sensitive)",
+        note: "sensitive: command not shown",
+      }];
+    }
     return [{ field: "run", before: null, after: commandText(spec.command), note: current.note }];
   },
   apply: (items, exec, ctx) => applyEach(items, (spec) => applyOne(spec, exec, ctx)),

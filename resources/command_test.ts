@@ -281,3 +281,28 @@ Deno.test("command really failing reports its stderr tail", async () => {
   );
   assert.deepEqual(outcome, { ok: false, error: "exited 3: not here" });
 });
+
+Deno.test("a sensitive command shows neither its text, its guards nor its output", async () => {
+  const progress: string[] = [];
+  const exec = new RecordingExecutor()
+    .on(["test"], { code: 1 })
+    .on(["/usr/bin/set-password"], (_argv, options) => {
+      options.onLine?.("setting hunter2");
+      return { code: 1, stderr: "bad password hunter2\n" };
+    });
+  const s = spec({
+    command: ["/usr/bin/set-password", "hunter2"],
+    unless: ["test", "-f", "/etc/hunter2"],
+    name: "db-password",
+    sensitive: true,
+  });
+  const [state] = await command.read([s], exec, ctx());
+  const changes = command.diff(s, state);
+  assert.deepEqual(changes, [
+    { field: "run", before: null, after: "(sensitive)", note: "sensitive: command not shown" },
+  ]);
+  const [outcome] = await command.apply([{ spec: s, changes }], exec, ctx("apply", progress));
+  assert.deepEqual(outcome, { ok: false, error: "exited 1: (output hidden: sensitive)" });
+  assert.deepEqual(progress, []);
+  assert.equal(command.id(s), "command[db-password]");
+});

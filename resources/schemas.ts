@@ -114,6 +114,9 @@ export const commandSchema = z.strictObject({
   creates: absolutePath.optional().describe("Skip when this path exists."),
   unless: commandLine.optional().describe("Skip when this command exits 0."),
   onlyif: commandLine.optional().describe("Run only when this command exits 0."),
+  sensitive: z.boolean().default(false).describe(
+    "Never show the command, its guards or its output (it needs a name); never cached.",
+  ),
   readonly_guards: z.boolean().default(false)
     .describe("The unless/onlyif guards only look: `cm plan` may run them."),
   cwd: absolutePath.optional().describe("Working directory."),

@@ -351,6 +351,14 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
           here("command", "expected a command string with shell: true, got a list"),
         );
       }
+      if (spec.sensitive && spec.name === undefined) {
+        problems.push(
+          here(
+            "sensitive",
+            "expected a name: with sensitive: true (the command text is never shown)",
+          ),
+        );
+      }
       return problems;
     }
     return [];

@@ -50,6 +50,7 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
     sudo: true,
     shell: false,
     readonly_guards: false,
+    sensitive: false,
   });
   assert.deepEqual(pkg, { package: "nginx", version: "latest", state: "present" });
   assert.equal(post.command, "/bin/systemctl enable nginx");
