@@ -44,7 +44,7 @@
  */
 import type { ServiceSpec } from "./schemas.ts";
 export type { ServiceSpec };
-import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
+import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import {
   EARLY_SUCCESS_TYPES,
@@ -109,21 +109,29 @@ function id(spec: ServiceSpec): string {
   return `service[${spec.name}]`;
 }
 
-function systemctlShow(units: string[]): string[] {
-  return ["systemctl", "show", `--property=${SHOW_PROPERTIES}`, ...units];
+/**
+ * One `systemctl show` of `properties` for every unit: a block of properties
+ * per unit, in order, or why it could not be read.
+ */
+async function showUnits(
+  probe: Probe,
+  units: string[],
+  properties: string,
+  options: RunOptions = {},
+): Promise<Record<string, string>[] | { error: string }> {
+  const result = await probe.run(
+    ["systemctl", "show", `--property=${properties}`, ...units],
+    options,
+  );
+  const blocks = parseShow(result.stdout);
+  if (result.code === 0 && blocks.length === units.length) return blocks;
+  return { error: `systemctl show exited ${result.code}: ${tail(result.stderr || result.stdout)}` };
 }
 
 async function readSystemd(specs: ServiceSpec[], probe: Probe): Promise<ServiceState[]> {
   const units = specs.map((s) => unitName(s.name));
-  const result = await probe.run(systemctlShow(units));
-  const blocks = parseShow(result.stdout);
-  if (result.code !== 0 || blocks.length !== units.length) {
-    throw new Error(
-      `${specs.map(id).join(", ")}: systemctl show exited ${result.code}: ${
-        tail(result.stderr || result.stdout)
-      }`,
-    );
-  }
+  const blocks = await showUnits(probe, units, SHOW_PROPERTIES);
+  if ("error" in blocks) throw new Error(`${specs.map(id).join(", ")}: ${blocks.error}`);
   return blocks.map((props, i) => ({
     manager: "systemd",
     unit: units[i],
@@ -288,16 +296,9 @@ async function settleSystemd(started: Started[], exec: Executor): Promise<(strin
   let pending = started.map((s, i) => ({ ...s, i }));
   while (pending.length > 0) {
     const units = pending.map((p) => p.unit);
-    const result = await exec.run(
-      ["systemctl", "show", `--property=${VERIFY_PROPERTIES}`, ...units],
-      { timeoutMs: 30_000 },
-    );
-    const blocks = parseShow(result.stdout);
-    if (result.code !== 0 || blocks.length !== units.length) {
-      const why = `could not be checked: systemctl show exited ${result.code}: ${
-        tail(result.stderr || result.stdout)
-      }`;
-      for (const p of pending) verdicts[p.i] = why;
+    const blocks = await showUnits(exec, units, VERIFY_PROPERTIES, { timeoutMs: 30_000 });
+    if ("error" in blocks) {
+      for (const p of pending) verdicts[p.i] = `could not be checked: ${blocks.error}`;
       break;
     }
     const now = performance.now();
