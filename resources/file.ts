@@ -483,6 +483,9 @@ export const file: ResourceKind<FileSpec, FileState> = {
   diff: diffOne,
   diffText: fileDiffText,
   // The hash of a short secret can be brute-forced: none is recorded for sensitive files.
-  fingerprint: (spec, current) => spec.sensitive ? undefined : current.sha256 ?? undefined,
+  fingerprint: (spec, current, applied) =>
+    spec.sensitive
+      ? undefined
+      : (applied ? current.wantSha256 ?? current.sha256 : current.sha256) ?? undefined,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
 };

@@ -272,6 +272,15 @@ Deno.test("file validate of sensitive content hides the validator's output, whic
   assert.doesNotMatch(error, /hunter2/);
 });
 
+Deno.test("file fingerprint is the hash of what is there, or once applied of what was written", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/motd", "old\n");
+  const s = spec({ path: "/etc/motd", content: "new\n" });
+  const { state } = await plan(s, exec);
+  assert.equal(file.fingerprint!(s, state), hash("old\n"));
+  assert.equal(file.fingerprint!(s, state, true), hash("new\n"));
+  assert.equal(file.fingerprint!({ ...s, sensitive: true }, state, true), undefined);
+});
+
 Deno.test("a new sensitive file without a mode is created 0600, and no hash of it is recorded", async () => {
   const exec = new RecordingExecutor().put("/etc", undefined);
   const s = spec({ path: "/etc/token", content: "s3cret", sensitive: true });

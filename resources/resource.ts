@@ -62,8 +62,11 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
     exec: Executor,
     ctx: ResourceContext,
   ): Promise<Outcome[]>;
-  /** The content hash to record in the state for an unchanged resource (files: sha256). */
-  fingerprint?(spec: S, current: C): string | undefined;
+  /**
+   * The content hash to record in the state (files: sha256): of what is there
+   * now, or, once `applied`, of what apply put there.
+   */
+  fingerprint?(spec: S, current: C, applied?: boolean): string | undefined;
   /** A unified diff of what would change, for `--diff` (never for sensitive content). */
   diffText?(spec: S, current: C): string | null;
   /** Handlers: restart or reload after something it depends on changed. */

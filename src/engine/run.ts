@@ -138,11 +138,6 @@ function withoutId(id: string, error: string): string {
   return error.startsWith(`${id}: `) ? error.slice(id.length + 2) : error;
 }
 
-/** A sha256 from a content change, unless it was masked (sensitive files). */
-function hexDigest(value: unknown): string | undefined {
-  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value) ? value : undefined;
-}
-
 /**
  * Consecutive runs of resources of the same kind, read and applied together.
  * A resource that requires an earlier member of the current run starts a new
@@ -184,16 +179,17 @@ async function runGroup(
     return;
   }
   const readMs = (performance.now() - started) / group.length;
-  const pending: { r: Resource; changes: Change[]; sha256?: string; diff?: string }[] = [];
+  const pending: Pending[] = [];
   group.forEach((r, i) => {
-    const changes = kind.diff(r.spec, currents[i]);
-    const sha256 = kind.fingerprint?.(r.spec, currents[i]);
+    const current = currents[i];
+    const changes = kind.diff(r.spec, current);
     if (!changes.length) {
+      const sha256 = kind.fingerprint?.(r.spec, current);
       record({ ...result(r, "unchanged", [], readMs), ...(sha256 ? { sha256 } : {}) });
       return;
     }
-    const diff = options.diff ? kind.diffText?.(r.spec, currents[i]) : undefined;
-    pending.push({ r, changes, sha256, ...(diff ? { diff } : {}) });
+    const diff = options.diff ? kind.diffText?.(r.spec, current) : undefined;
+    pending.push({ r, current, changes, ...(diff ? { diff } : {}) });
   });
   if (!pending.length) return;
   if (target.mode === "plan") {
@@ -232,16 +228,23 @@ async function runGroup(
   }
 }
 
+/** A resource with changes to make: its current state, the changes, its diff for `--diff`. */
+interface Pending {
+  r: Resource;
+  current: unknown;
+  changes: Change[];
+  diff?: string;
+}
+
 /** Records one applied resource: changed, failed, or unchanged after all. */
 function recordApplied(
-  p: { r: Resource; changes: Change[]; sha256?: string; diff?: string },
+  p: Pending,
   outcome: Outcome,
   ms: number,
   record: (r: ResourceResult) => void,
 ): void {
   if (outcome.ok && outcome.unchanged) return record(result(p.r, "unchanged", [], ms));
-  const content = p.changes.find((c) => c.field === "content");
-  const sha256 = content ? hexDigest(content.after) : p.sha256;
+  const sha256 = outcome.ok ? p.r.kind.fingerprint?.(p.r.spec, p.current, true) : undefined;
   record({
     ...result(
       p.r,
@@ -250,7 +253,7 @@ function recordApplied(
       ms,
       outcome.ok ? undefined : outcome.error,
     ),
-    ...(sha256 && outcome.ok ? { sha256 } : {}),
+    ...(sha256 ? { sha256 } : {}),
     ...(p.diff ? { diff: p.diff } : {}),
   });
 }
