@@ -280,7 +280,8 @@ async function runHandlers(
     if (!r.kind.refresh) continue;
     const own = results.get(r.id);
     if (own?.status === "failed" || own?.status === "skipped") continue;
-    if (own?.changes.some((c) => c.field === "state" && c.after !== "stopped")) continue;
+    // Just started, restarted or stopped by this run: nothing to refresh.
+    if (own?.changes.some((c) => c.field === "state")) continue;
     const hits = (field: string) =>
       (r.spec[field] ?? []).map((t: string) => resolveTarget(t, ids)!).filter((id: string) =>
         results.get(id)?.status === "changed"
@@ -289,7 +290,6 @@ async function runHandlers(
     const reload = hits("reload_on");
     const triggeredBy = restart.length ? restart : reload;
     if (!triggeredBy.length) continue;
-    if (own?.changes.some((c) => c.field === "state" && c.after === "stopped")) continue;
     due.push({
       r,
       action: restart.length ? "restart" : "reload",
@@ -301,7 +301,7 @@ async function runHandlers(
   const out: HandlerResult[] = [];
   for (const d of due) {
     const started = performance.now();
-    let outcome: { ok: true } | { ok: false; error: string } = { ok: true };
+    let outcome: Outcome = { ok: true };
     if (target.mode === "apply") {
       try {
         outcome = await d.r.kind.refresh!(d.r.spec, d.action, target.exec, ctx);
