@@ -47,6 +47,11 @@ function* strings(
   }
 }
 
+/** Adds the names of the facts `text` uses (`{{ facts.NAME }}`) to `into`. */
+function factsUsed(text: string, into: Set<string>): void {
+  for (const m of text.matchAll(/\{\{\s*facts\.([A-Za-z0-9_.]+)\s*\}\}/g)) into.add(m[1]);
+}
+
 function setAt(raw: unknown, path: readonly PropertyKey[], value: unknown): void {
   // deno-lint-ignore no-explicit-any
   const parent: any = valueAt(raw, path.slice(0, -1));
@@ -93,8 +98,9 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     if (Array.isArray(includes)) {
       includes.forEach((inc, i) => {
         if (typeof inc === "string") {
-          includesOf.get(file)!.push(absolute(inc, dirOf(file)));
-          parse(absolute(inc, dirOf(file)), {
+          const included = absolute(inc, dirOf(file));
+          includesOf.get(file)!.push(included);
+          parse(included, {
             at: positionOf(self, ["include", i]),
             path: formatPath(["include", i]),
             written: inc,
@@ -148,11 +154,10 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   const facts = new Map<string, unknown>();
   const factNames = new Set<string>();
   const templateTexts = new Map<string, string>();
-  const rendered = new Map<string, string>();
+  /** Rendered templates by `file#yaml.path`, with the template file they came from. */
+  const rendered = new Map<string, { content: string; templatePath: string }>();
   for (const p of parsed) {
-    for (const [, text] of strings(p.raw)) {
-      for (const m of text.matchAll(/\{\{\s*facts\.([A-Za-z0-9_.]+)\s*\}\}/g)) factNames.add(m[1]);
-    }
+    for (const [, text] of strings(p.raw)) factsUsed(text, factNames);
   }
   const templateSources: { p: YamlSource; path: PropertyKey[]; file: string }[] = [];
   for (const p of parsed) {
@@ -173,7 +178,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
       }
       const text = decoder.decode(data);
       templateTexts.set(file, text);
-      for (const m of text.matchAll(/\{\{\s*facts\.([A-Za-z0-9_.]+)\s*\}\}/g)) factNames.add(m[1]);
+      factsUsed(text, factNames);
       templateSources.push({ p, path: ["configure", "files", i], file });
     });
   }
@@ -222,7 +227,10 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   for (const t of templateSources) {
     const text = templateTexts.get(t.file)!;
     try {
-      rendered.set(`${t.p.file}#${formatPath(t.path)}`, render(text, lookup));
+      rendered.set(`${t.p.file}#${formatPath(t.path)}`, {
+        content: render(text, lookup),
+        templatePath: t.file,
+      });
     } catch (error) {
       problems.push({
         at: {
@@ -334,8 +342,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
         spec.sourcePath = found.path;
       }
       if (spec.template !== undefined) {
-        spec.content = rendered.get(`${p.file}#${formatPath(path)}`);
-        spec.templatePath = (repoFile(p.file, "template", spec.template) as { path: string }).path;
+        Object.assign(spec, rendered.get(`${p.file}#${formatPath(path)}`));
       }
       return [];
     }
