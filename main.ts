@@ -12,15 +12,20 @@ async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
-  const [{ cli }, { CookbookError }, { LockTimeoutError }, { EXIT, UsageError }, { StateError }] =
-    await Promise.all([
-      import("./src/cli/mod.ts"),
-      import("./src/cookbook/errors.ts"),
-      import("./src/state/lock.ts"),
-      import("./src/cli/exit.ts"),
-      import("./src/state/store.ts"),
-    ]);
-  const usage = argv.includes("--detailed-exitcodes") ? 1 : EXIT.usage;
+  const [
+    { cli },
+    { CookbookError },
+    { LockTimeoutError },
+    { EXIT, UsageError, usageExitCode },
+    { StateError },
+  ] = await Promise.all([
+    import("./src/cli/mod.ts"),
+    import("./src/cookbook/errors.ts"),
+    import("./src/state/lock.ts"),
+    import("./src/cli/exit.ts"),
+    import("./src/state/store.ts"),
+  ]);
+  const usage = usageExitCode(argv);
   try {
     return await cli(argv);
   } catch (error) {

@@ -18,9 +18,16 @@ export const EXIT = {
   syncKept: 4,
   /** A bug in cm: the stack trace is printed. */
   bug: 70,
-  /** SIGINT stopped an apply after the resource at work (143 for SIGTERM). */
+  /** SIGINT stopped an apply after the resource at work. */
   interrupted: 130,
+  /** SIGTERM stopped an apply after the resource at work. */
+  terminated: 143,
 } as const;
+
+/** The exit code of a usage or cookbook error: 2, or 1 under --detailed-exitcodes (Puppet's). */
+export function usageExitCode(argv: string[]): number {
+  return argv.includes("--detailed-exitcodes") ? 1 : EXIT.usage;
+}
 
 /** Puppet's --detailed-exitcodes: 0 no changes, 2 changes, 4 failures, 6 both; 1 usage/cookbook error. */
 export function detailedExitCode(changed: number, failed: number): number {

@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { RealExecutor } from "../exec/real.ts";
 import { validateCookbooks } from "../engine/validate.ts";
 import { applyCookbooks } from "./apply.ts";
-import { EXIT } from "./exit.ts";
+import { EXIT, usageExitCode } from "./exit.ts";
 import { history, showRun } from "./history.ts";
 import { terminalPrinter } from "./output.ts";
 import { count, examples, seconds, stateDirOption, verbosity } from "./_common.ts";
@@ -119,7 +119,7 @@ export async function cli(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       if (error.code === "commander.help") return EXIT.ok;
-      return argv.includes("--detailed-exitcodes") ? 1 : EXIT.usage;
+      return usageExitCode(argv);
     }
     throw error;
   }

@@ -6,7 +6,9 @@
  * @module
  */
 
-const SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+import { EXIT } from "./exit.ts";
+
+const SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
 
 /** What a run needs to know about signals, while it lasts. */
 export interface SignalWatch extends Disposable {
