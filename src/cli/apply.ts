@@ -37,8 +37,7 @@ export async function applyCookbooks(
 ): Promise<{ report: RunReport; code: number }> {
   const plan = !!options.check;
   const paths = statePaths(options.stateDir);
-  const catalog = `${paths.dir}/catalog.json`;
-  const cached = await readCatalog(exec, catalog, files);
+  const cached = await readCatalog(exec, paths.catalog, files);
   const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
   const events = {
     result: options.json
@@ -68,7 +67,7 @@ export async function applyCookbooks(
       if (options.commit) report.commit = options.commit;
       const warning = recordRun(exec, paths, report);
       if (warning) printer.err(`warning: ${warning}`);
-      if (!cached) writeCatalog(exec, catalog, cookbook);
+      if (!cached) writeCatalog(exec, paths.catalog, cookbook);
     } finally {
       lock?.release();
     }

@@ -15,6 +15,8 @@ export interface StatePaths {
   lock: string;
   runs: string;
   repo: string;
+  /** The cached loaded cookbooks (src/cookbook/catalog.ts). */
+  catalog: string;
 }
 
 /** Resolves the state directory: flag, then `CM_STATE_DIR`, then the default. */
@@ -27,5 +29,6 @@ export function statePaths(flag?: string): StatePaths {
     lock: `${dir}/lock`,
     runs: `${dir}/runs`,
     repo: `${dir}/repo`,
+    catalog: `${dir}/catalog.json`,
   };
 }
