@@ -14,11 +14,17 @@
  */
 export { type Cookbook, loadCookbooks, type Resource } from "./src/cookbook/load.ts";
 export {
+  ConfigError,
   CookbookError,
+  CredentialsError,
+  errorMessage,
   formatProblem,
+  LockTimeoutError,
   type Position,
   type Problem,
-} from "./src/cookbook/errors.ts";
+  StateError,
+  UsageError,
+} from "./src/errors.ts";
 export {
   type ApplyTarget,
   type PlanTarget,
@@ -38,7 +44,7 @@ export { RealExecutor } from "./src/exec/real.ts";
 export { RecordingExecutor } from "./src/exec/recording.ts";
 export { KINDS, SECTIONS } from "./resources/mod.ts";
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resources/resource.ts";
-export { acquireLock, LockTimeoutError } from "./src/state/lock.ts";
+export { acquireLock } from "./src/state/lock.ts";
 export { readState, recordRun, type State } from "./src/state/store.ts";
 export { statePaths } from "./src/state/paths.ts";
 export { VERSION } from "./src/version.ts";

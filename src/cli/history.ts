@@ -4,10 +4,10 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
-import { listRuns, readRun, StateError } from "../state/store.ts";
+import { StateError, UsageError } from "../errors.ts";
+import { listRuns, readRun } from "../state/store.ts";
 import type { RunReport } from "../engine/report.ts";
 import { statePaths } from "../state/paths.ts";
-import { UsageError } from "./exit.ts";
 import { formatChange, type Printer } from "./output.ts";
 
 /** Lists runs, newest last: id, mode, result, counts, commit. */

@@ -7,7 +7,7 @@ import { Command, CommanderError } from "commander";
 import { RealExecutor } from "../exec/real.ts";
 import { validateCookbooks } from "../engine/validate.ts";
 import { applyCookbooks } from "./apply.ts";
-import { EXIT, usageExitCode } from "./exit.ts";
+import { EXIT, exitStyle, usageExitCode } from "./exit.ts";
 import { history, showRun } from "./history.ts";
 import { terminalPrinter } from "./output.ts";
 import { count, examples, seconds, stateDirOption, verbosity } from "./_common.ts";
@@ -19,7 +19,7 @@ import { VERSION } from "../version.ts";
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit
- * code. Throws CookbookError, UsageError or LockTimeoutError for main.ts to map.
+ * code. Errors a command throws are left for main.ts to map (src/cli/exit.ts).
  */
 export async function cli(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
@@ -119,7 +119,7 @@ export async function cli(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       if (error.code === "commander.help") return EXIT.ok;
-      return usageExitCode(argv);
+      return usageExitCode(exitStyle(argv));
     }
     throw error;
   }

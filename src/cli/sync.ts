@@ -5,7 +5,8 @@
  */
 import { type Command, Option } from "commander";
 import type { Executor } from "../exec/executor.ts";
-import { EXIT, UsageError } from "./exit.ts";
+import { CookbookError, LockTimeoutError, UsageError } from "../errors.ts";
+import { EXIT } from "./exit.ts";
 import { terminalPrinter } from "./output.ts";
 import { examples, seconds, stateDirOption, verbosity } from "./_common.ts";
 import type { SyncFlags } from "../sync/config.ts";
@@ -18,8 +19,6 @@ import { statusLines } from "../sync/status.ts";
 const config = () => import("../sync/config.ts");
 import { statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
-import { CookbookError } from "../cookbook/errors.ts";
-import { LockTimeoutError } from "../state/lock.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -189,7 +188,7 @@ ${
     )
     .action(async (opts) => {
       const { resolveSettings, DEFAULT_CONFIG_PATH } = await config();
-      const settings = resolveSettings(exec, flagsOf(opts), false);
+      const settings = resolveSettings(exec, flagsOf(opts), { requireRepo: false });
       if (!settings.repo) {
         throw new UsageError(
           `no repository configured: the timer runs cm sync --once, which reads repo: from ${

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ResourceKind } from "../../resources/resource.ts";
-import type { Position } from "./errors.ts";
+import type { Position } from "../errors.ts";
 
 /** One resource of a loaded cookbook. */
 export interface Resource {

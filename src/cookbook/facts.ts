@@ -5,7 +5,7 @@
  */
 import type { Probe } from "../exec/executor.ts";
 import { compareVersions, statusOf } from "../../resources/_apt.ts";
-import { didYouMean } from "./errors.ts";
+import { didYouMean } from "../text.ts";
 
 /** The names `{{ facts.NAME }}` accepts, with what each means. */
 export const FACTS: Record<string, string> = {

@@ -11,14 +11,9 @@ import type { ResourceKind } from "../../resources/resource.ts";
 import { splitCommand } from "../../resources/_argv.ts";
 import { cookbookSchema, knownKeys } from "./schema.ts";
 import { parseYaml, positionOf, schemaProblems, valueAt, type YamlSource } from "./yaml_source.ts";
-import {
-  CookbookError,
-  describeValue,
-  didYouMean,
-  formatPath,
-  type Position,
-  type Problem,
-} from "./errors.ts";
+import { CookbookError, type Position, type Problem } from "../errors.ts";
+import { didYouMean } from "../text.ts";
+import { describeValue, formatPath } from "./problems.ts";
 import { hasPlaceholder, makeLookup, render, TemplateError } from "./template.ts";
 import { factReader, FACTS, unknownFact } from "./facts.ts";
 import {

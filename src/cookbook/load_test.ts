@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadCookbooks } from "./load.ts";
-import { CookbookError, formatProblem } from "./errors.ts";
+import { CookbookError, formatProblem } from "../errors.ts";
 import { RealExecutor } from "../exec/real.ts";
 
 const exec = new RealExecutor();

@@ -6,7 +6,7 @@
  */
 import type { Resource } from "../cookbook/cookbook.ts";
 import { resolveTarget } from "../cookbook/cookbook.ts";
-import { CookbookError } from "../cookbook/errors.ts";
+import { CookbookError } from "../errors.ts";
 
 /** Sorts resources for running; throws {@link CookbookError} on a `requires` cycle. */
 export function order(resources: Resource[]): Resource[] {

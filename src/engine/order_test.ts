@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Resource } from "../cookbook/load.ts";
 import type { ResourceKind } from "../../resources/resource.ts";
-import { CookbookError } from "../cookbook/errors.ts";
+import { CookbookError } from "../errors.ts";
 import { order } from "./order.ts";
 
 const kind = { kind: "x" } as unknown as ResourceKind;

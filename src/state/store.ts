@@ -5,6 +5,7 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
+import { errorMessage, StateError } from "../errors.ts";
 import type { StatePaths } from "./paths.ts";
 
 /** What cm remembers about one resource between runs. */
@@ -27,19 +28,11 @@ export interface State {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A state file or run report that cannot be read (exit code 2, not a bug). */
-export class StateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StateError";
-  }
-}
-
 function parseJson<T>(data: Uint8Array, what: string): T {
   try {
     return JSON.parse(decoder.decode(data));
   } catch (error) {
-    throw new StateError(`${what} is not valid JSON: ${(error as Error).message}`);
+    throw new StateError(`${what} is not valid JSON: ${errorMessage(error)}`);
   }
 }
 

@@ -15,15 +15,7 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
-import { UsageError } from "../cli/exit.ts";
-
-/** Raised for a credentials file cm refuses to use (exit code 2). */
-export class CredentialsError extends UsageError {
-  constructor(message: string) {
-    super(message);
-    this.name = "CredentialsError";
-  }
-}
+import { CredentialsError } from "../errors.ts";
 
 /** What the credentials file holds; `env` goes to every git process, `secret` must never be shown. */
 export interface Credentials {

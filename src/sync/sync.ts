@@ -19,7 +19,7 @@ import type { Printer } from "../cli/output.ts";
 import type { RunReport } from "../engine/report.ts";
 import { applyCookbooks } from "../cli/apply.ts";
 import { EXIT } from "../cli/exit.ts";
-import { CookbookError, formatProblem } from "../cookbook/errors.ts";
+import { CookbookError, formatProblem } from "../errors.ts";
 import { validateCookbooks } from "../engine/validate.ts";
 import { acquireLock } from "../state/lock.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
