@@ -5,8 +5,8 @@
  */
 import { type Command, Option } from "commander";
 import type { Executor } from "../exec/executor.ts";
-import { CookbookError, LockTimeoutError, UsageError } from "../errors.ts";
-import { EXIT } from "./exit.ts";
+import { errorMessage, UsageError } from "../errors.ts";
+import { EXIT, exitCodeOf } from "./exit.ts";
 import { terminalPrinter } from "./output.ts";
 import { examples, seconds, stateDirOption, verbosity } from "./_common.ts";
 import type { SyncFlags } from "../sync/config.ts";
@@ -127,12 +127,8 @@ ${
       setCode(
         await syncLoop(once, settings.interval, settings.splay, {
           onError: (error) => {
-            if (
-              error instanceof CookbookError || error instanceof UsageError ||
-              error instanceof LockTimeoutError
-            ) {
-              printer.err(`sync: ${error.message}`);
-            } else throw error;
+            if (exitCodeOf(error) === EXIT.bug) throw error;
+            printer.err(`sync: ${errorMessage(error)}`);
           },
         }),
       );
