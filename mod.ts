@@ -26,6 +26,13 @@ export {
   UsageError,
 } from "./src/errors.ts";
 export {
+  converge,
+  type ConvergeOptions,
+  DEFAULT_LOCK_TIMEOUT,
+  type Interrupts,
+} from "./src/app/converge.ts";
+export { validateCookbooks } from "./src/app/validate.ts";
+export {
   type ApplyTarget,
   type PlanTarget,
   run,
@@ -45,6 +52,12 @@ export { RecordingExecutor } from "./src/exec/recording.ts";
 export { KINDS, SECTIONS } from "./resources/mod.ts";
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resources/resource.ts";
 export { acquireLock } from "./src/state/lock.ts";
-export { readState, recordRun, type State } from "./src/state/store.ts";
+export {
+  readState,
+  recordRun,
+  type State,
+  type SyncRecord,
+  type SyncStatus,
+} from "./src/state/store.ts";
 export { statePaths } from "./src/state/paths.ts";
 export { VERSION } from "./src/version.ts";

@@ -1,13 +1,22 @@
 /**
- * Pieces every command's definition shares: durations, verbosity, help
- * examples, the state directory option.
+ * Pieces every command's definition shares: what a command gets, durations,
+ * verbosity, help examples, the state directory option.
  *
  * @module
  */
 import { Option } from "commander";
+import type { Executor } from "../exec/executor.ts";
 import { UsageError } from "../errors.ts";
 import { parseDuration } from "../text.ts";
 import type { Verbosity } from "./output.ts";
+
+/** What every command's `register(program, deps)` gets. */
+export interface Deps {
+  /** The one door to the machine. */
+  exec: Executor;
+  /** Receives the command's exit code (commander actions return nothing). */
+  setCode(code: number): void;
+}
 
 /**
  * Parses seconds: `300`, `1.5`, or a duration `30s`, `5m`, `1h`.

@@ -5,6 +5,8 @@
  * @module
  */
 import { ConfigError, CookbookError, LockTimeoutError, StateError, UsageError } from "../errors.ts";
+import type { RunReport } from "../engine/report.ts";
+import type { SyncOutcome } from "../sync/sync.ts";
 
 /** Plain exit codes. */
 export const EXIT = {
@@ -73,7 +75,22 @@ export function errorLines(error: Error): string[] {
   return [`cm: ${error.message}`];
 }
 
-/** Puppet's --detailed-exitcodes: 0 no changes, 2 changes, 4 failures, 6 both; 1 usage/cookbook error. */
-export function detailedExitCode(changed: number, failed: number): number {
-  return (changed ? 2 : 0) | (failed ? 4 : 0);
+/** The exit code of a plan or apply: a signal's, else by the report's counts. */
+export function reportExitCode(
+  report: RunReport,
+  style: ExitStyle = {},
+  signalCode?: number,
+): number {
+  if (signalCode !== undefined) return signalCode;
+  const { changed, failed } = report.totals;
+  if (!style.detailed) return failed ? EXIT.failed : EXIT.ok;
+  const refreshed = report.handlers.filter((h) => h.status === "changed").length;
+  return ((changed + refreshed) ? 2 : 0) | (failed ? 4 : 0);
+}
+
+/** The exit code of one sync: 4 when the last good commit was kept, else its apply's. */
+export function syncExitCode(outcome: SyncOutcome, signalCode?: number): number {
+  if (outcome.status === "kept") return EXIT.syncKept;
+  if (outcome.report) return reportExitCode(outcome.report, {}, signalCode);
+  return outcome.status === "failed" ? EXIT.syncKept : EXIT.ok;
 }

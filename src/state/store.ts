@@ -16,13 +16,40 @@ export interface ResourceState {
   sha256?: string;
 }
 
+/** How a sync ended: a new commit applied, the same one converged or skipped, the last good one kept. */
+export type SyncStatus = "applied" | "converged" | "skipped" | "kept" | "failed";
+
+/** What `cm sync` records under `sync` in the state file. */
+export interface SyncRecord {
+  /** The repository URL, secrets redacted. */
+  repo: string;
+  branch: string;
+  /** Commit checked out in the live work tree. */
+  commit?: string;
+  /** Last commit that validated and was applied. */
+  lastGood?: string;
+  /** When the sync began (ISO time). */
+  lastSyncAt: string;
+  result: SyncStatus;
+  /** Why the last good commit was kept, or what failed. */
+  reason?: string;
+  /** The commit refused by the last sync, if any. */
+  rejected?: string;
+  /** Cookbooks applied, relative to the repository. */
+  cookbooks?: string[];
+  /** Run id of the apply, when one ran. */
+  runId?: string;
+  /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
+  discarded?: string[];
+}
+
 /** The state file: the last run and every managed resource. */
 export interface State {
   version: 1;
   lastRun?: { id: string; at: string; result: string; mode: string; commit?: string };
   resources: Record<string, ResourceState>;
-  /** Facts cm sync keeps: current commit, last good commit, last sync. */
-  sync?: Record<string, unknown>;
+  /** What cm sync keeps: current commit, last good commit, last sync. */
+  sync?: SyncRecord;
 }
 
 const encoder = new TextEncoder();

@@ -7,9 +7,13 @@
  */
 import type { Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
-import { order } from "./order.ts";
+import { order } from "../engine/order.ts";
 
-/** Loads and checks cookbooks like `cm validate`; throws CookbookError with every problem found. */
+/**
+ * Loads and checks cookbooks like `cm validate`; reads only, through `probe`.
+ *
+ * @throws {CookbookError} with every problem found
+ */
 export async function validateCookbooks(files: string[], probe: Probe): Promise<Cookbook> {
   // Loaded on demand: its YAML parser and schemas stay off the no-op apply's path.
   const { loadCookbooks } = await import("../cookbook/load.ts");

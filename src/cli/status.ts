@@ -5,7 +5,6 @@
  * @module
  */
 import type { State } from "../state/store.ts";
-import type { SyncState } from "./sync.ts";
 
 function ago(iso: string | undefined, now: Date): string {
   if (!iso) return "";
@@ -18,7 +17,7 @@ function ago(iso: string | undefined, now: Date): string {
 
 /** The lines `cm status` prints. */
 export function statusLines(state: State, now = new Date()): string[] {
-  const sync = state.sync as Partial<SyncState> | undefined;
+  const sync = state.sync;
   const lines: string[] = [];
   if (!sync) lines.push("sync:         never synced (cm sync --once)");
   else {
