@@ -22,6 +22,7 @@ export {
   LockTimeoutError,
   type Position,
   type Problem,
+  ProblemsError,
   StateError,
   UsageError,
 } from "./src/errors.ts";
@@ -51,13 +52,14 @@ export { RealExecutor } from "./src/exec/real.ts";
 export { RecordingExecutor } from "./src/exec/recording.ts";
 export { KINDS, SECTIONS } from "./resources/mod.ts";
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resources/resource.ts";
-export { acquireLock } from "./src/state/lock.ts";
+export { acquireLock, type RunLock } from "./src/state/lock.ts";
 export {
   readState,
   recordRun,
+  type ResourceState,
   type State,
   type SyncRecord,
   type SyncStatus,
 } from "./src/state/store.ts";
-export { statePaths } from "./src/state/paths.ts";
+export { type StatePaths, statePaths } from "./src/state/paths.ts";
 export { VERSION } from "./src/version.ts";

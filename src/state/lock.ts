@@ -8,6 +8,7 @@ import { LockTimeoutError } from "../errors.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface RunLock extends Disposable {
+  /** Frees the lock for the next run; a second call does nothing. */
   release(): void;
 }
 

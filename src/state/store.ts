@@ -10,9 +10,11 @@ import type { StatePaths } from "./paths.ts";
 
 /** What cm remembers about one resource between runs. */
 export interface ResourceState {
+  /** Its status in the last run: "changed", "unchanged", "failed" or "skipped". */
   status: string;
   /** When it last changed (ISO time). */
   changedAt?: string;
+  /** The content fingerprint last recorded (files: sha256 of the content, hex). */
   sha256?: string;
 }
 
@@ -23,6 +25,7 @@ export type SyncStatus = "applied" | "converged" | "skipped" | "kept" | "failed"
 export interface SyncRecord {
   /** The repository URL, secrets redacted. */
   repo: string;
+  /** The branch followed. */
   branch: string;
   /** Commit checked out in the live work tree. */
   commit?: string;
@@ -30,6 +33,7 @@ export interface SyncRecord {
   lastGood?: string;
   /** When the sync began (ISO time). */
   lastSyncAt: string;
+  /** How the sync ended. */
   result: SyncStatus;
   /** Why the last good commit was kept, or what failed. */
   reason?: string;
@@ -45,8 +49,11 @@ export interface SyncRecord {
 
 /** The state file: the last run and every managed resource. */
 export interface State {
+  /** The format's version. */
   version: 1;
+  /** The last apply: its run id, start time (ISO), result, mode and commit. */
   lastRun?: { id: string; at: string; result: string; mode: string; commit?: string };
+  /** Every resource cm applied, by id (`file[/etc/motd]`). */
   resources: Record<string, ResourceState>;
   /** What cm sync keeps: current commit, last good commit, last sync. */
   sync?: SyncRecord;
