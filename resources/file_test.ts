@@ -4,7 +4,7 @@ import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import { file, fileDiffText, type FileSpec, type FileState } from "./file.ts";
-import { fileSchema } from "./schemas.ts";
+import { schema as fileSchema } from "./file_schema.ts";
 import type { Change, Mode, ResourceContext } from "./resource.ts";
 
 function ctx(mode: Mode = "apply"): ResourceContext {

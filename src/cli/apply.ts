@@ -4,7 +4,7 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import { readCatalog, writeCatalog } from "../cookbook/catalog.ts";
+import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run } from "../engine/run.ts";
 import type { RunReport } from "../engine/report.ts";
 import { acquireLock } from "../state/lock.ts";

@@ -35,7 +35,7 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
   assert.equal(cookbook.description, "Configuration description");
   assert.deepEqual(cookbook.files, [SEED]);
   assert.deepEqual(
-    cookbook.resources.map((r) => [r.kind.kind, r.id, r.path, r.phase, r.at.line, r.at.col]),
+    cookbook.resources.map((r) => [r.kind, r.id, r.path, r.section, r.at.line, r.at.col]),
     [
       ["command", "command[/usr/bin/apt-get update]", "install.pre_install[0]", 0, 7, 7],
       ["package", "package[nginx]", "install.install[0]", 1, 10, 7],
