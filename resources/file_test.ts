@@ -558,3 +558,17 @@ Deno.test("file on a real file system shows a unified diff of the real old conte
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("file check allows one of content, source, template, and none of them with state: absent", () => {
+  assert.deepEqual(file.check!(spec({ path: "/x", content: "a" })), []);
+  assert.deepEqual(file.check!(spec({ path: "/x", content: "a", template: "t" })), [{
+    field: "template",
+    message: "expected only one of content, source, template, got content and template",
+  }]);
+  assert.deepEqual(file.check!(spec({ path: "/x", source: "s", state: "absent" })), [{
+    field: "source",
+    message: "expected no source with state: absent (the file is removed)",
+    got: "s",
+  }]);
+  assert.deepEqual(file.claims!(spec({ path: "/etc/motd" })), ["path:/etc/motd"]);
+});

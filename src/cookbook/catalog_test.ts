@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../exec/recording.ts";
+import type { Cookbook } from "./cookbook.ts";
+import { freeze, thaw } from "./catalog.ts";
+
+const cookbook = (spec: Record<string, unknown>): Cookbook => ({
+  name: "web",
+  files: ["/cb/web.yaml"],
+  resources: [{
+    kind: "file",
+    id: "file[/etc/motd]",
+    spec: { path: "/etc/motd", ...spec },
+    at: { file: "/cb/web.yaml", line: 3, col: 7 },
+    path: "configure.files[0]",
+    section: 4,
+  }],
+  inputs: { requested: ["/cb/web.yaml"], files: ["/cb/web.yaml"], facts: {} },
+});
+
+Deno.test("freeze and thaw give back the cookbook until an input file changes", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+  const data = freeze(probe, cookbook({ content: "hi" }))!;
+  assert.deepEqual(await thaw(probe, data, ["/cb/web.yaml"]), cookbook({ content: "hi" }));
+  assert.equal(await thaw(probe, data, ["/cb/other.yaml"]), null, "other paths asked for");
+  probe.put("/cb/web.yaml", "configure: {} \n");
+  assert.equal(await thaw(probe, data, ["/cb/web.yaml"]), null, "input changed");
+});
+
+Deno.test("sensitive cookbooks, unreadable inputs and unknown kinds are not cached", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+  assert.equal(freeze(probe, cookbook({ content: "s3cret", sensitive: true })), null);
+  assert.equal(freeze(new RecordingExecutor(), cookbook({})), null);
+  const data = freeze(probe, cookbook({}))!;
+  const renamed = new TextEncoder().encode(
+    new TextDecoder().decode(data).replace('"kind":"file"', '"kind":"gone"'),
+  );
+  assert.equal(await thaw(probe, renamed, ["/cb/web.yaml"]), null);
+  assert.equal(await thaw(probe, new TextEncoder().encode("{"), ["/cb/web.yaml"]), null);
+});
