@@ -15,8 +15,15 @@ import { VERSION } from "../version.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { factReader } from "./facts.ts";
 
+/**
+ * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
+ * version may not (2: resources name their kind and hold `section`).
+ */
+const FORMAT = 2;
+
 /** The cached form: the loaded cookbooks and the hash of their inputs. */
 interface Catalog extends Cookbook {
+  format: number;
   key: string;
 }
 
@@ -68,6 +75,7 @@ export async function thaw(
     return null;
   }
   if (
+    catalog?.format !== FORMAT ||
     JSON.stringify(catalog.inputs?.requested) !==
       JSON.stringify(requested.map((p) => absolute(p))) ||
     inputKey(probe, catalog.inputs) !== catalog.key ||
@@ -77,7 +85,7 @@ export async function thaw(
   ) {
     return null;
   }
-  const { key: _, ...cookbook } = catalog;
+  const { format: _, key: __, ...cookbook } = catalog;
   return cookbook;
 }
 
@@ -90,6 +98,6 @@ export function freeze(probe: Probe, cookbook: Cookbook): Uint8Array | null {
   if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
   const key = inputKey(probe, cookbook.inputs);
   if (!key) return null;
-  const catalog: Catalog = { ...cookbook, key };
+  const catalog: Catalog = { ...cookbook, format: FORMAT, key };
   return new TextEncoder().encode(JSON.stringify(catalog));
 }

@@ -26,7 +26,7 @@ Deno.test("freeze and thaw give back the cookbook until an input file changes", 
   assert.equal(await thaw(probe, data, ["/cb/web.yaml"]), null, "input changed");
 });
 
-Deno.test("sensitive cookbooks, unreadable inputs and unknown kinds are not cached", async () => {
+Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older formats are not cached", async () => {
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
   assert.equal(freeze(probe, cookbook({ content: "s3cret", sensitive: true })), null);
   assert.equal(freeze(new RecordingExecutor(), cookbook({})), null);
@@ -35,5 +35,9 @@ Deno.test("sensitive cookbooks, unreadable inputs and unknown kinds are not cach
     new TextDecoder().decode(data).replace('"kind":"file"', '"kind":"gone"'),
   );
   assert.equal(await thaw(probe, renamed, ["/cb/web.yaml"]), null);
+  const older = new TextEncoder().encode(
+    new TextDecoder().decode(data).replace(/"format":\d+,/, ""),
+  );
+  assert.equal(await thaw(probe, older, ["/cb/web.yaml"]), null, "written by an older cm");
   assert.equal(await thaw(probe, new TextEncoder().encode("{"), ["/cb/web.yaml"]), null);
 });
