@@ -21,6 +21,7 @@ export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./res
 
 /** A kind's schema module (`x_schema.ts`): its cookbook fields as one zod object. */
 export interface SchemaModule {
+  /** A strict zod object: the kind's fields, with `.describe()` texts and defaults. */
   schema: z.ZodType;
 }
 
@@ -28,6 +29,7 @@ export interface SchemaModule {
 export interface Section {
   /** The YAML path of its list, group first: `["configure", "files"]`. */
   path: readonly [string, string];
+  /** What its items are; several sections may hold one kind (pre_ and post_install). */
   kind: ResourceKind;
   /** The kind's zod schema, imported only when a cookbook is validated (no zod on a catalog hit). */
   schema: () => Promise<SchemaModule>;

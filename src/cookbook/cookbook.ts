@@ -9,7 +9,9 @@ import type { Position, Problem } from "./errors.ts";
 
 /** What a loading stage gives: its result, and the problems found on the way. */
 export interface Staged<T> {
+  /** What the stage made: usable as far as the problems allow. */
   value: T;
+  /** Cookbook problems found, in no particular order. */
   problems: Problem[];
 }
 
@@ -19,6 +21,7 @@ export interface Resource {
   kind: string;
   /** `file[/etc/nginx/nginx.conf]` */
   id: string;
+  /** The fields as validated (defaults filled in), `source`/`template` resolved. */
   // deno-lint-ignore no-explicit-any
   spec: any;
   /** Where it was written. */
@@ -31,11 +34,15 @@ export interface Resource {
 
 /** Cookbooks loaded together: every file read and their resources in declared order. */
 export interface Cookbook {
+  /** The last cookbook's `name`, else its path. */
   name: string;
+  /** The last cookbook's `version`, as text. */
   version?: string;
+  /** The last cookbook's `description`. */
   description?: string;
   /** Every cookbook file read, includes first. */
   files: string[];
+  /** Every resource, in declared order (includes first); the engine sorts them for running. */
   resources: Resource[];
   /** What the result was made from: the cache of loaded cookbooks checks these. */
   inputs: CookbookInputs;

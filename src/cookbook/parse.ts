@@ -12,6 +12,7 @@ import { parseYaml, positionOf, type YamlSource } from "./yaml_source.ts";
 
 /** The parsed cookbook files, includes before their includers. */
 export interface Parsed {
+  /** One per file, includes before the cookbook including them. */
   sources: YamlSource[];
   /** Each cookbook's direct includes, as absolute paths. */
   includesOf: Map<string, string[]>;

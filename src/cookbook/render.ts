@@ -27,7 +27,9 @@ interface Template {
 
 /** A rendered template: its content and the file it came from. */
 export interface RenderedTemplate {
+  /** The template's text with its placeholders filled in. */
   content: string;
+  /** The template file's real path. */
   templatePath: string;
 }
 

@@ -12,6 +12,7 @@ import { positionOf, type YamlSource } from "./yaml_source.ts";
 
 /** The merged vars, as written (placeholders in them are filled in by the render stage). */
 export interface Vars {
+  /** Each var's winning value, by name. */
   values: Record<string, unknown>;
   /** The cookbook each var's value comes from. */
   origin: Map<string, YamlSource>;
