@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { PackageSpec } from "./schemas.ts";
+import type { PackageSpec } from "./apt_package_schema.ts";
 export type { PackageSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
@@ -376,7 +376,7 @@ function id(spec: PackageSpec): string {
 
 /** The `package` resource kind. */
 export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
-  kind: "package",
+  name: "package",
   batches: true,
   id,
   read: (specs, probe) => read(specs, probe),

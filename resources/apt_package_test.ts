@@ -11,7 +11,7 @@ import {
   type PackageState,
 } from "./apt_package.ts";
 import { parsePolicy, parseReverseProvides } from "./_apt.ts";
-import { packageSchema } from "./schemas.ts";
+import { schema as packageSchema } from "./apt_package_schema.ts";
 
 const QUERY = [
   "dpkg-query",

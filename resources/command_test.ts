@@ -3,7 +3,7 @@ import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor, RunOptions } from "../src/exec/executor.ts";
 import { command, commandProblems, type CommandSpec, splitCommand } from "./command.ts";
-import { commandSchema } from "./schemas.ts";
+import { schema as commandSchema } from "./command_schema.ts";
 import type { Change, Mode, ResourceContext } from "./resource.ts";
 
 function ctx(mode: Mode = "apply", progress: string[] = []): ResourceContext {
@@ -85,7 +85,7 @@ Deno.test("command with shell: true runs /bin/sh -c with the text", async () => 
 Deno.test("command refuses shell syntax without shell: true, at load time and at apply", async () => {
   const s = spec({ command: "cat /etc/passwd | grep root" });
   assert.deepEqual(commandProblems(s), [{
-    path: "command",
+    field: "command",
     message:
       `"|" needs a shell: use "shell: true" or quote it (command: "cat /etc/passwd | grep root")`,
   }]);
@@ -101,14 +101,11 @@ Deno.test("command refuses an argv list with shell: true and reports bad guards"
   assert.deepEqual(
     commandProblems(spec({ command: ["echo", "hi"], shell: true, unless: "test -f /x && true" })),
     [
-      {
-        path: "command",
-        message: "shell: true needs the command as one string (a list is already an argv)",
-      },
+      { field: "command", message: "expected a command string with shell: true, got a list" },
     ],
   );
   assert.deepEqual(
-    commandProblems(spec({ command: "echo", unless: "test -f /x && true" })).map((p) => p.path),
+    commandProblems(spec({ command: "echo", unless: "test -f /x && true" })).map((p) => p.field),
     ["unless"],
   );
   assert.deepEqual(commandProblems(spec({ command: "echo", unless: ["test", "a&b"] })), []);

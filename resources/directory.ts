@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { DirectorySpec } from "./schemas.ts";
+import type { DirectorySpec } from "./directory_schema.ts";
 export type { DirectorySpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import {
@@ -110,8 +110,9 @@ function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outco
 
 /** The `directory` resource kind. */
 export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
-  kind: "directory",
+  name: "directory",
   id: (spec) => `directory[${spec.path}]`,
+  claims: (spec) => [`path:${spec.path}`],
   read(specs, probe) {
     const accounts = new AccountCache(probe);
     return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts)));

@@ -3,7 +3,7 @@ import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor } from "../src/exec/executor.ts";
 import { directory, type DirectorySpec } from "./directory.ts";
-import { directorySchema } from "./schemas.ts";
+import { schema as directorySchema } from "./directory_schema.ts";
 import type { Mode, ResourceContext } from "./resource.ts";
 
 function ctx(mode: Mode = "apply"): ResourceContext {

@@ -33,12 +33,18 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { FileSpec } from "./schemas.ts";
+import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { unifiedDiff } from "./_diff.ts";
 import { quoteArgv, splitCommand } from "./_argv.ts";
-import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
+import {
+  applyEach,
+  type Change,
+  type Outcome,
+  type ResourceKind,
+  type SpecProblem,
+} from "./resource.ts";
 import { outputTail } from "./_output.ts";
 
 /** What `read` found for one file. */
@@ -470,10 +476,34 @@ async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Prom
   return { ok: true };
 }
 
+/**
+ * At most one of `content`, `source`, `template`; none of them with `state:
+ * absent` (the file is removed).
+ */
+function check(spec: FileSpec): SpecProblem[] {
+  const given = (["content", "source", "template"] as const).filter((k) => spec[k] !== undefined);
+  if (given.length > 1) {
+    return [{
+      field: given[1],
+      message: `expected only one of content, source, template, got ${given.join(" and ")}`,
+    }];
+  }
+  if (spec.state === "absent" && given.length) {
+    return [{
+      field: given[0],
+      message: `expected no ${given[0]} with state: absent (the file is removed)`,
+      got: spec[given[0]],
+    }];
+  }
+  return [];
+}
+
 /** The `file` resource kind. */
 export const file: ResourceKind<FileSpec, FileState> = {
-  kind: "file",
+  name: "file",
   id: (spec) => `file[${spec.path}]`,
+  check,
+  claims: (spec) => [`path:${spec.path}`],
   read(specs, probe) {
     const accounts = new AccountCache(probe);
     const states = new Array<FileState>(specs.length);

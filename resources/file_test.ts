@@ -4,7 +4,7 @@ import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import { file, fileDiffText, type FileSpec, type FileState } from "./file.ts";
-import { fileSchema } from "./schemas.ts";
+import { schema as fileSchema } from "./file_schema.ts";
 import type { Change, Mode, ResourceContext } from "./resource.ts";
 
 function ctx(mode: Mode = "apply"): ResourceContext {
@@ -557,4 +557,18 @@ Deno.test("file on a real file system shows a unified diff of the real old conte
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("file check allows one of content, source, template, and none of them with state: absent", () => {
+  assert.deepEqual(file.check!(spec({ path: "/x", content: "a" })), []);
+  assert.deepEqual(file.check!(spec({ path: "/x", content: "a", template: "t" })), [{
+    field: "template",
+    message: "expected only one of content, source, template, got content and template",
+  }]);
+  assert.deepEqual(file.check!(spec({ path: "/x", source: "s", state: "absent" })), [{
+    field: "source",
+    message: "expected no source with state: absent (the file is removed)",
+    got: "s",
+  }]);
+  assert.deepEqual(file.claims!(spec({ path: "/etc/motd" })), ["path:/etc/motd"]);
 });

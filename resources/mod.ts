@@ -1,9 +1,15 @@
 /**
- * The registry of resource kinds and the cookbook sections that hold them.
- * (Their zod schemas are in schemas.ts.)
+ * THE registry: every resource kind, the cookbook section that holds it, and
+ * its schema. The document schema, the run order, `requires` resolution,
+ * conflict detection and the reference are all derived from this list.
+ *
+ * A new kind costs its file (`x.ts`, with `check` and `claims` when it needs
+ * them), its schema file (`x_schema.ts`), its test file and one line here;
+ * then `deno run -A scripts/reference.ts` regenerates the reference.
  *
  * @module
  */
+import type { z } from "zod";
 import type { ResourceKind } from "./resource.ts";
 import { aptPackage } from "./apt_package.ts";
 import { command } from "./command.ts";
@@ -13,20 +19,78 @@ import { service } from "./service.ts";
 
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 
-/**
- * The cookbook sections in the order they run: pre_install → packages →
- * post_install → directories → files → services.
- */
-export const SECTIONS = [
-  { path: ["install", "pre_install"], kind: command },
-  { path: ["install", "install"], kind: aptPackage },
-  { path: ["install", "post_install"], kind: command },
-  { path: ["configure", "directories"], kind: directory },
-  { path: ["configure", "files"], kind: file },
-  { path: ["configure", "services"], kind: service },
-] as const;
+/** A kind's schema module (`x_schema.ts`): its cookbook fields as one zod object. */
+export interface SchemaModule {
+  /** A strict zod object: the kind's fields, with `.describe()` texts and defaults. */
+  schema: z.ZodType;
+}
 
-/** Every resource kind by its name ("package", "file", ...). */
-export const KINDS: Record<string, ResourceKind> = Object.fromEntries(
-  SECTIONS.map((s) => [s.kind.kind, s.kind as unknown as ResourceKind]),
+/** One cookbook section: where it sits, the kind of its items, what it is for. */
+export interface Section {
+  /** The YAML path of its list, group first: `["configure", "files"]`. */
+  path: readonly [string, string];
+  /** What its items are; several sections may hold one kind (pre_ and post_install). */
+  kind: ResourceKind;
+  /** The kind's zod schema, imported only when a cookbook is validated (no zod on a catalog hit). */
+  schema: () => Promise<SchemaModule>;
+  /** One line for the reference. */
+  about: string;
+}
+
+/** The cookbook sections, in the order they run (a resource's `section` is its index here). */
+export const SECTIONS: readonly Section[] = [
+  {
+    path: ["install", "pre_install"],
+    kind: command,
+    schema: () => import("./command_schema.ts"),
+    about: "Commands run first, before any package.",
+  },
+  {
+    path: ["install", "install"],
+    kind: aptPackage,
+    schema: () => import("./apt_package_schema.ts"),
+    about: "apt packages, installed or removed in one transaction.",
+  },
+  {
+    path: ["install", "post_install"],
+    kind: command,
+    schema: () => import("./command_schema.ts"),
+    about: "Commands run after the packages.",
+  },
+  {
+    path: ["configure", "directories"],
+    kind: directory,
+    schema: () => import("./directory_schema.ts"),
+    about: "Directories, created before the files.",
+  },
+  {
+    path: ["configure", "files"],
+    kind: file,
+    schema: () => import("./file_schema.ts"),
+    about: "Files: content, source or template; owner, mode.",
+  },
+  {
+    path: ["configure", "services"],
+    kind: service,
+    schema: () => import("./service_schema.ts"),
+    about: "systemd services, handled after every file.",
+  },
+];
+
+/** What each group of sections (the first part of a section's path) holds, for the reference. */
+export const GROUPS: Readonly<Record<string, string>> = {
+  install: "Software: commands and packages",
+  configure: "The machine's configuration",
+};
+
+/** Every resource kind by its name ("package", "file", ...), in run order. */
+export const KINDS: Readonly<Record<string, ResourceKind>> = Object.fromEntries(
+  SECTIONS.map((s) => [s.kind.name, s.kind]),
 );
+
+/** The kind named `name`; throws for a name not in the registry (a bug: loading checks names). */
+export function kindOf(name: string): ResourceKind {
+  const found = KINDS[name];
+  if (!found) throw new Error(`unknown resource kind "${name}"`);
+  return found;
+}

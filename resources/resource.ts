@@ -18,6 +18,16 @@ export interface Change {
   blocked?: boolean;
 }
 
+/**
+ * A rule broken by one spec: the field (`"content"`) and what was expected;
+ * `got`, when given, is the offending value (the loader describes it).
+ */
+export interface SpecProblem {
+  field: string;
+  message: string;
+  got?: unknown;
+}
+
 /** Whether the run may change the machine ("apply") or only look ("plan"). */
 export type Mode = "plan" | "apply";
 
@@ -38,7 +48,7 @@ export interface ResourceContext {
  */
 export type Outcome = { ok: true; unchanged?: string } | { ok: false; error: string };
 
-/** A desired-state spec after loading: its fields plus where it came from. */
+/** What every desired-state spec may hold: the ids it must run after. */
 export interface SpecBase {
   requires?: string[];
 }
@@ -50,9 +60,21 @@ export interface SpecBase {
  * apt-get transaction, one systemctl show).
  */
 export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
-  kind: string;
+  /** The kind's name, the prefix of its ids: "file", "package", ... */
+  name: string;
   /** `file[/etc/nginx/nginx.conf]`: used in every message and in `requires`. */
   id(spec: S): string;
+  /**
+   * Rules the schema cannot express, on a spec the schema accepted: pure, no
+   * look at the machine. Each problem names the field it is about.
+   */
+  check?(spec: S): SpecProblem[];
+  /**
+   * What the resource manages that no other resource may, as `namespace:value`:
+   * `path:/etc/x` (also lets a bare path in `requires`/`restart_on` find it),
+   * `unit:nginx.service`. Two resources claiming one thing is a cookbook error.
+   */
+  claims?(spec: S): string[];
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
   /** `apply` wants every consecutive item at once (one apt-get transaction); else one at a time. */
   batches?: boolean;

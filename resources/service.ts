@@ -42,7 +42,7 @@
  *
  * @module
  */
-import type { ServiceSpec } from "./schemas.ts";
+import type { ServiceSpec } from "./service_schema.ts";
 export type { ServiceSpec };
 import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
@@ -559,9 +559,10 @@ async function refresh(
 
 /** The `service` resource kind. */
 export const service: ResourceKind<ServiceSpec, ServiceState> = {
-  kind: "service",
+  name: "service",
   batches: true,
   id,
+  claims: (spec) => [`unit:${unitName(spec.name)}`],
   read,
   diff,
   apply,

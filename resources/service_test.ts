@@ -13,7 +13,7 @@ import {
   SETTLE,
 } from "./service.ts";
 import { parseShow, unitName } from "./_systemd.ts";
-import { serviceSchema } from "./schemas.ts";
+import { schema as serviceSchema } from "./service_schema.ts";
 
 const SHOW = ["systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState,SubState"];
 const VERIFY = [

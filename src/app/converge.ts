@@ -6,7 +6,7 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import { readCatalog, writeCatalog } from "../cookbook/catalog.ts";
+import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import type { RunReport } from "../engine/report.ts";
 import { acquireLock } from "../state/lock.ts";

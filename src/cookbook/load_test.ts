@@ -35,7 +35,7 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
   assert.equal(cookbook.description, "Configuration description");
   assert.deepEqual(cookbook.files, [SEED]);
   assert.deepEqual(
-    cookbook.resources.map((r) => [r.kind.kind, r.id, r.path, r.phase, r.at.line, r.at.col]),
+    cookbook.resources.map((r) => [r.kind, r.id, r.path, r.section, r.at.line, r.at.col]),
     [
       ["command", "command[/usr/bin/apt-get update]", "install.pre_install[0]", 0, 7, 7],
       ["package", "package[nginx]", "install.install[0]", 1, 10, 7],
@@ -388,4 +388,40 @@ Deno.test("a list var in a template file says how to use it", async () => {
     "single value, got a list (templates substitute single values and have no loops: " +
     'write "{{ servers.0 }}" for one item, or write the items out)',
   ]);
+});
+
+Deno.test("two services naming one unit are rejected: what kinds claim is checked for every kind", async () => {
+  await using dir = await tree({
+    "a.yaml": "configure:\n  services:\n    - name: nginx\n    - name: nginx.service\n",
+  });
+  assert.deepEqual(await problems([`${dir.path}/a.yaml`]), [
+    `${dir.path}/a.yaml:4:7: configure.services[1]: expected each unit once, but service[nginx] ` +
+    `and service[nginx.service] declare the same unit (service[nginx] is declared at ${dir.path}/a.yaml:3:7)`,
+  ]);
+});
+
+Deno.test("a bare path in restart_on finds the resource claiming it; the loaded cookbook is plain data", async () => {
+  await using dir = await tree({
+    "a.yaml": [
+      "vars:",
+      "  site: /srv/{{ facts.hostname }}",
+      "configure:",
+      "  directories:",
+      "    - path: /srv",
+      "  files:",
+      '    - path: "{{ site }}"',
+      "  services:",
+      "    - name: web",
+      "      restart_on: [/srv]",
+      "",
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/a.yaml`], exec);
+  assert.deepEqual(JSON.parse(JSON.stringify(cookbook.resources)), cookbook.resources);
+  assert.deepEqual(cookbook.resources.map((r) => [r.kind, r.section]), [
+    ["directory", 3],
+    ["file", 4],
+    ["service", 5],
+  ]);
+  assert.equal(cookbook.resources[1].spec.path, `/srv/${Deno.hostname().split(".")[0]}`);
 });

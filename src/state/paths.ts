@@ -20,7 +20,7 @@ export interface StatePaths {
   runs: string;
   /** cm sync's live checkout of the cookbook repository. */
   repo: string;
-  /** The cached loaded cookbooks (src/cookbook/catalog.ts). */
+  /** The cached loaded cookbooks (bytes: src/state/catalog.ts; freshness: src/cookbook/catalog.ts). */
   catalog: string;
 }
 
