@@ -36,7 +36,7 @@ import {
   statusOf,
 } from "./_apt.ts";
 
-import { tail } from "./_output.ts";
+import { tail } from "../src/exec/output.ts";
 
 /** What cm reads of one package. */
 export interface PackageState {

@@ -29,11 +29,9 @@
 import type { CommandSpec } from "./schemas.ts";
 export type { CommandSpec };
 import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
-import { quoteArgv, splitCommand } from "./_argv.ts";
-import { outputTail } from "./_output.ts";
+import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
+import { outputTail } from "../src/exec/output.ts";
 import { applyEach, type Outcome, type ResourceContext, type ResourceKind } from "./resource.ts";
-
-export { splitCommand } from "./_argv.ts";
 
 /** What `read` found: whether a guard says to skip, and why the command would run. */
 export interface CommandState {

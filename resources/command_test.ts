@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor, RunOptions } from "../src/exec/executor.ts";
-import { command, commandProblems, type CommandSpec, splitCommand } from "./command.ts";
+import { command, commandProblems, type CommandSpec } from "./command.ts";
+import { splitCommand } from "../src/exec/argv.ts";
 import { commandSchema } from "./schemas.ts";
 import type { Change, Mode, ResourceContext } from "./resource.ts";
 

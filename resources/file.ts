@@ -37,9 +37,9 @@ import type { FileSpec } from "./schemas.ts";
 export type { FileSpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { unifiedDiff } from "./_diff.ts";
-import { quoteArgv, splitCommand } from "./_argv.ts";
+import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
 import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
-import { outputTail } from "./_output.ts";
+import { outputTail } from "../src/exec/output.ts";
 
 /** What `read` found for one file. */
 export interface FileState {

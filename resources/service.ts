@@ -59,7 +59,7 @@ import {
   unitName,
   VERIFY_PROPERTIES,
 } from "./_systemd.ts";
-import { tail } from "./_output.ts";
+import { tail } from "../src/exec/output.ts";
 
 /** What cm reads of one service. */
 export interface ServiceState {

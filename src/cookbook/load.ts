@@ -8,7 +8,7 @@ import type { Probe } from "../exec/executor.ts";
 import { SECTIONS } from "../../resources/mod.ts";
 import { SCHEMAS } from "../../resources/schemas.ts";
 import type { ResourceKind } from "../../resources/resource.ts";
-import { splitCommand } from "../../resources/_argv.ts";
+import { splitCommand } from "../exec/argv.ts";
 import { cookbookSchema, knownKeys } from "./schema.ts";
 import { parseYaml, positionOf, schemaProblems, valueAt, type YamlSource } from "./yaml_source.ts";
 import {

@@ -27,7 +27,7 @@ import { readState, writeState } from "../state/store.ts";
 import type { SyncSettings } from "./config.ts";
 import { type Credentials, readCredentials, redact } from "./credentials.ts";
 import { Git, GitError } from "./git.ts";
-import { printable } from "./printable.ts";
+import { printable } from "../exec/output.ts";
 import { verifyCommit } from "./signature.ts";
 
 /** Options of one sync besides the settings. */
