@@ -179,7 +179,7 @@ async function applyOne(
   }
   // The guards ran when the batch was read; run them again only if something
   // changed since (an earlier command may have satisfied them).
-  if (ctx.changed.size !== changedWhenRead.get(spec)) {
+  if (ctx.changed.size !== changedWhenRead(ctx).get(spec)) {
     const state = await evaluate(spec, exec, true);
     if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
   }
@@ -192,7 +192,9 @@ async function applyOne(
 }
 
 /** How many resources had changed in the run when each command's guards were read. */
-const changedWhenRead = new WeakMap<CommandSpec, number>();
+function changedWhenRead(ctx: ResourceContext): Map<CommandSpec, number> {
+  return ctx.once("command:changedWhenRead", () => new Map<CommandSpec, number>());
+}
 
 /** The `command` resource kind. */
 export const command: ResourceKind<CommandSpec, CommandState> = {
@@ -201,7 +203,7 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
   async read(specs, probe, ctx) {
     const states: CommandState[] = [];
     for (const spec of specs) {
-      changedWhenRead.set(spec, ctx.changed.size);
+      changedWhenRead(ctx).set(spec, ctx.changed.size);
       states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards));
     }
     return states;

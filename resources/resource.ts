@@ -30,6 +30,16 @@ export interface ResourceContext {
   progress(line: string): void;
   /** A warning printed once per run, e.g. "systemd is not running: using service(8)". */
   warnOnce(message: string): void;
+  /**
+   * The value `make` returns, made on the first call with `key` in this run
+   * and returned again on every later one: per-run memos ("apt-get update
+   * ran"). Keys are prefixed with the kind's name.
+   */
+  once<T>(key: string, make: () => T): T;
+  /** Waits `ms` milliseconds (a test clock advances instead of waiting). */
+  sleep(ms: number): Promise<void>;
+  /** The time in milliseconds since the epoch. */
+  now(): number;
 }
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import { cookbookSchema } from "../src/cookbook/schema.ts";
-import { FACTS } from "../src/cookbook/facts.ts";
+import { FACTS } from "../src/facts/mod.ts";
 
 /** Where the reference lives. */
 export const REFERENCE_PATH = new URL("../docs/cookbook-reference.md", import.meta.url).pathname;

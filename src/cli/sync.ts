@@ -10,7 +10,8 @@ import { terminalPrinter } from "./output.ts";
 import { examples, seconds, stateDirOption, verbosity } from "./_common.ts";
 import type { SyncFlags } from "../sync/config.ts";
 import { syncLoop } from "../sync/loop.ts";
-import { installTimer, systemdRunning, uninstallTimer } from "../sync/timer.ts";
+import { installTimer, uninstallTimer } from "../sync/timer.ts";
+import { systemdRunning } from "../facts/systemd.ts";
 import { DEFAULT_UNIT_DIR, defaultCmPath } from "../sync/timer.ts";
 import { statusLines } from "../sync/status.ts";
 

@@ -12,7 +12,7 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import { KINDS } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
-import { factReader } from "./facts.ts";
+import { factReader } from "../facts/mod.ts";
 
 interface Catalog extends Omit<Cookbook, "resources"> {
   key: string;

@@ -20,7 +20,7 @@ import {
   type Problem,
 } from "./errors.ts";
 import { hasPlaceholder, makeLookup, render, TemplateError } from "./template.ts";
-import { factReader, FACTS, unknownFact } from "./facts.ts";
+import { factReader, FACTS, unknownFact } from "../facts/mod.ts";
 import {
   absolute,
   type Cookbook,

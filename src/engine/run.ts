@@ -61,6 +61,7 @@ export async function run(
   const probe = target.mode === "plan" ? target.probe : target.exec;
   const changed = new Set<string>();
   const warned = new Set<string>();
+  const memos = new Map<string, unknown>();
   const ctx: ResourceContext = {
     mode: target.mode,
     changed,
@@ -69,6 +70,12 @@ export async function run(
       if (!warned.has(message)) events.warning?.(message);
       warned.add(message);
     },
+    once: <T>(key: string, make: () => T): T => {
+      if (!memos.has(key)) memos.set(key, make());
+      return memos.get(key) as T;
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
   };
   const sorted = order(cookbook.resources);
   const ids = new Set(sorted.map((r) => r.id));
