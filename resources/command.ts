@@ -147,7 +147,7 @@ async function evaluate(
       // Refused at load time; if it gets here, run the command to report it.
       return { skip: null, note: `${kind}: ${argv.error}` };
     }
-    const result = await probe.run(withSudo(argv, spec, probe), runOptions(spec));
+    const result = await probe.runGuard(withSudo(argv, spec, probe), runOptions(spec));
     if (kind === "unless" && result.code === 0) {
       return { skip: `unless \`${text}\` succeeded`, note: "" };
     }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
+import { planProbe } from "../exec/plan_probe.ts";
 import type { Cookbook, Resource } from "../cookbook/cookbook.ts";
 import { resolveTarget } from "../cookbook/cookbook.ts";
 import type { Change, Outcome, ResourceContext } from "../../resources/resource.ts";
@@ -58,7 +59,8 @@ export async function run(
 ): Promise<RunReport> {
   const started = performance.now();
   const startedAt = new Date();
-  const probe = target.mode === "plan" ? target.probe : target.exec;
+  // A plan's probe runs only tools that look: it cannot change the machine.
+  const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
   const changed = new Set<string>();
   const warned = new Set<string>();
   const memos = new Map<string, unknown>();
