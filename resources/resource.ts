@@ -101,8 +101,13 @@ export async function applyEach<S>(
     try {
       outcomes.push(await applyOne(spec, changes));
     } catch (error) {
-      outcomes.push({ ok: false, error: error instanceof Error ? error.message : String(error) });
+      outcomes.push({ ok: false, error: errorMessage(error) });
     }
   }
   return outcomes;
+}
+
+/** An error's message, for an Outcome. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
