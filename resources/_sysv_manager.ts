@@ -5,7 +5,7 @@
  * @module
  */
 import type { Executor, Probe } from "../src/exec/executor.ts";
-import { tail } from "../src/exec/output.ts";
+import { exitedWith } from "../src/exec/output.ts";
 import { scriptName, sysvEnabled } from "../src/facts/systemd.ts";
 import type { ResourceContext } from "./resource.ts";
 import {
@@ -61,11 +61,10 @@ async function settle(
   const verdicts: (string | undefined)[] = [];
   for (const s of started) {
     const result = await status(exec, s.unit);
-    const out = tail(result.stdout || result.stderr);
     verdicts.push(
       result.code === 0
         ? undefined
-        : `not running: service ${s.unit} status exited ${result.code}${out ? `: ${out}` : ""}`,
+        : `not running: ${exitedWith(`service ${s.unit} status`, result)}`,
     );
   }
   return verdicts;

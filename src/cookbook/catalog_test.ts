@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
-import { tempDir } from "../../tests/harness.ts";
+import { tempDir } from "../_testing.ts";
 import { loadCookbooks } from "./load.ts";
 import type { Cookbook } from "./cookbook.ts";
 import { readCatalog, writeCatalog } from "./catalog.ts";

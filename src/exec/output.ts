@@ -19,12 +19,12 @@ export function outputTail(stdout: string, stderr: string): string {
 
 /**
  * `"dpkg-query exited 2: <tail>"`: the one sentence for a tool that failed,
- * with the end of its stderr (or stdout when stderr is empty; up to 5 lines).
+ * with the end of its stderr (or of stdout when stderr is empty; up to 5
+ * lines), or without a colon when it printed nothing.
  */
 export function exitedWith(tool: string, result: RunResult): string {
-  return `${tool} exited ${result.code}: ${
-    tail(result.stderr.trim() ? result.stderr : result.stdout)
-  }`;
+  const output = tail(result.stderr.trim() ? result.stderr : result.stdout);
+  return `${tool} exited ${result.code}${output ? `: ${output}` : ""}`;
 }
 
 // C0 and C1 controls, DEL, and the Unicode bidirectional overrides and isolates.
