@@ -31,13 +31,12 @@ export interface Started {
   at: number;
 }
 
-/** What a handler ran: nothing (`verb` absent), or the verb, its result and whether to check it. */
-export interface Refreshed {
-  verb?: string;
-  result?: RunResult;
-  /** Whether the unit must now be running (settle it). */
-  check?: boolean;
-}
+/**
+ * What a handler ran: nothing (`null`: the service was not running and is not
+ * the cookbook's to start), or the verb, its result and whether the unit must
+ * now be running (`check`: settle it).
+ */
+export type Refreshed = { verb: string; result: RunResult; check: boolean } | null;
 
 /** How long a service command may run. */
 export const TIMEOUT_MS = 5 * 60 * 1000;

@@ -90,7 +90,7 @@ export const sysvManager: ServiceManager = {
   settle,
   async refresh(script, action, owned, exec) {
     // Not owned: touch it only when it runs.
-    if (!owned && (await status(exec, script)).code !== 0) return {};
+    if (!owned && (await status(exec, script)).code !== 0) return null;
     const result = await exec.run(command(script, action), { timeoutMs: TIMEOUT_MS });
     if (result.code === 0 || action === "restart") return { verb: action, result, check: true };
     // Many init scripts have no reload: a restart still applies the new configuration.

@@ -275,13 +275,9 @@ async function refresh(
   const prepareError = await manager.prepare(exec, ctx);
   if (prepareError) return { ok: false, error: prepareError };
   const unit = manager.unit(spec.name);
-  const { verb, result, check } = await manager.refresh(
-    unit,
-    action,
-    spec.state !== undefined,
-    exec,
-  );
-  if (!verb || !result) return { ok: true };
+  const ran = await manager.refresh(unit, action, spec.state !== undefined, exec);
+  if (!ran) return { ok: true };
+  const { verb, result, check } = ran;
   if (result.code !== 0) return failed(manager, exec, unit, verb, result);
   if (!check) return { ok: true };
   const [outcome] = await settle(manager, [{ unit, verb, at: ctx.now() }], exec, ctx);
