@@ -1,5 +1,5 @@
 /**
- * Captured real outputs (testdata/NAME.txt, see testdata/capture.ts) and
+ * Captured real outputs (testdata/NAME.txt, see scripts/capture_facts.ts) and
  * their expected parse (testdata/NAME.json), for the parser tests.
  *
  * @module

@@ -1,14 +1,14 @@
 /**
  * Captures the real outputs the parser tests in src/facts/ read: from this
  * machine, from the cached bookworm test image, and from a booted test server
- * (for `systemctl show`). Run as root: `deno run -A src/facts/testdata/capture.ts`.
+ * (for `systemctl show`). Run as root: `deno run -A scripts/capture_facts.ts`.
  * Review the outputs, then write each expected parse beside them.
  *
  * @module
  */
-import { bootServer, ensureImage } from "../../../tests/testbed/mod.ts";
+import { bootServer, ensureImage } from "../tests/testbed/mod.ts";
 
-const dir = new URL(".", import.meta.url).pathname;
+const dir = new URL("../src/facts/testdata/", import.meta.url).pathname;
 const DPKG_FORMAT = "${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n";
 
 async function host(argv: string[]): Promise<string> {
