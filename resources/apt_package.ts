@@ -17,26 +17,21 @@ export type { PackageSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import {
-  APT_ENV,
-  APT_GET,
   compareVersions,
-  type DpkgEntry,
-  dpkgQueryArgv,
   findEntry,
-  findPolicy,
-  LISTS_MAX_AGE_MS,
-  LISTS_STAMPS,
   type PackageStatus,
-  parseDpkgQuery,
+  queryDpkg,
+  statusOf,
+} from "../src/facts/dpkg.ts";
+import {
+  findPolicy,
   parsePolicy,
-  parseReverseProvides,
   policyArgv,
   type Provider,
-  showpkgArgv,
-  statusOf,
-} from "./_apt.ts";
-
-import { tail } from "./_output.ts";
+  queryPolicy,
+  queryProviders,
+} from "../src/facts/apt_cache.ts";
+import { exitedWith } from "../src/exec/output.ts";
 
 /** What cm reads of one package. */
 export interface PackageState {
@@ -68,12 +63,38 @@ export function virtualProblem(name: string, providers: string[]): string {
 }
 const VIRTUAL_PROBLEM = /^".+" is a virtual package: name /;
 
+/** Options every apt-get run gets: no questions, keep changed config files, wait for the lock. */
+export const APT_GET = [
+  "apt-get",
+  "-q",
+  "-y",
+  "-o",
+  "Dpkg::Options::=--force-confdef",
+  "-o",
+  "Dpkg::Options::=--force-confold",
+  "-o",
+  "DPkg::Lock::Timeout=120",
+];
+
+/**
+ * The environment of apt-get: no debconf questions, no apt-listchanges pager,
+ * and needrestart (Ubuntu) only lists services: restarting them is cm's job.
+ */
+export const APT_ENV = {
+  DEBIAN_FRONTEND: "noninteractive",
+  APT_LISTCHANGES_FRONTEND: "none",
+  NEEDRESTART_MODE: "l",
+};
+
+/** Files whose mtime tells when the package lists were last refreshed. */
+const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists"];
+
+/** Package lists older than this are refreshed before installing. */
+const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 const INSTALL_TIMEOUT_MS = 30 * 60 * 1000;
 const UPDATE_TIMEOUT_MS = 10 * 60 * 1000;
 const UPDATE_STAMP = "/var/lib/apt/periodic/update-success-stamp";
-
-/** Per-run memory: `apt-get update` runs at most once per run (one context per run). */
-const updatedRuns = new WeakSet<ResourceContext>();
 
 function pinned(spec: PackageSpec): string | undefined {
   return spec.version && spec.version !== "latest" ? spec.version : undefined;
@@ -85,7 +106,7 @@ function sameVersion(installed: string, wanted: string): boolean {
 }
 
 /** Whether the package lists are missing or older than {@link LISTS_MAX_AGE_MS}. */
-export function listsStale(probe: Probe, now = Date.now()): boolean {
+export function listsStale(probe: Probe, now: number): boolean {
   const newest = Math.max(0, ...LISTS_STAMPS.map((p) => probe.stat(p)?.mtimeMs ?? 0));
   return now - newest > LISTS_MAX_AGE_MS;
 }
@@ -111,15 +132,7 @@ function providerNames(providers: Provider[]): string[] {
 /** Asks `apt-cache showpkg` what provides each name (names without providers are left out). */
 async function whatProvides(names: string[], probe: Probe): Promise<Map<string, Provider[]>> {
   if (names.length === 0) return new Map();
-  const result = await probe.run(showpkgArgv(names));
-  if (result.code !== 0) {
-    throw new Error(
-      `package[${names.join(", ")}]: apt-cache showpkg exited ${result.code}: ${
-        tail(result.stderr)
-      }`,
-    );
-  }
-  const printed = parseReverseProvides(result.stdout);
+  const printed = await queryProviders(probe, names);
   const provides = new Map<string, Provider[]>();
   for (const name of names) {
     const providers = lookup(printed, name);
@@ -128,20 +141,9 @@ async function whatProvides(names: string[], probe: Probe): Promise<Map<string, 
   return provides;
 }
 
-/** Runs dpkg-query for `names`; it exits 1 when some are unknown to dpkg, which is no error. */
-async function query(names: string[], probe: Probe): Promise<DpkgEntry[]> {
-  const result = await probe.run(dpkgQueryArgv(names));
-  if (result.code !== 0 && result.code !== 1) {
-    throw new Error(
-      `package[${names.join(", ")}]: dpkg-query exited ${result.code}: ${tail(result.stderr)}`,
-    );
-  }
-  return parseDpkgQuery(result.stdout);
-}
-
 async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]> {
   if (specs.length === 0) return [];
-  const entries = await query(unique(specs.map((s) => s.package)), probe);
+  const entries = await queryDpkg(probe, unique(specs.map((s) => s.package)));
   const found = specs.map((s) => findEntry(entries, s.package));
 
   const ask = unique(
@@ -150,18 +152,7 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
       (s.version !== undefined || statusOf(found[i]?.abbrev ?? "un ") !== "installed")
     ).map((s) => s.package),
   );
-  let policies = new Map<string, { candidate: string | null; versions: string[] }>();
-  if (ask.length > 0) {
-    const policy = await probe.run(policyArgv(ask));
-    if (policy.code !== 0) {
-      throw new Error(
-        `package[${ask.join(", ")}]: apt-cache policy exited ${policy.code}: ${
-          tail(policy.stderr)
-        }`,
-      );
-    }
-    policies = parsePolicy(policy.stdout);
-  }
+  const policies = ask.length > 0 ? await queryPolicy(probe, ask) : new Map();
 
   // A name apt knows without a candidate may be virtual (awk, mail-transport-agent):
   // one showpkg tells what provides each, one dpkg-query which of those is installed.
@@ -175,7 +166,7 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
     probe,
   );
   const allProviders = unique([...provides.values()].flatMap(providerNames)).sort();
-  const providerEntries = allProviders.length > 0 ? await query(allProviders, probe) : [];
+  const providerEntries = allProviders.length > 0 ? await queryDpkg(probe, allProviders) : [];
   /** An installed package whose installed version provides `spec`. */
   const installedProvider = (providers: Provider[]) =>
     providers.find((p) => {
@@ -263,15 +254,16 @@ function diff(spec: PackageSpec, current: PackageState): Change[] {
 
 /** Runs `apt-get update` once per run; returns an error text when it failed. */
 async function update(exec: Executor, ctx: ResourceContext): Promise<string | undefined> {
-  if (updatedRuns.has(ctx)) return undefined;
-  updatedRuns.add(ctx);
+  const lists = ctx.once("package:update", () => ({ updated: false }));
+  if (lists.updated) return undefined;
+  lists.updated = true;
   const result = await exec.run([...APT_GET, "update"], {
     env: APT_ENV,
     onLine: (line) => ctx.progress(line),
     timeoutMs: UPDATE_TIMEOUT_MS,
   });
   if (result.code !== 0) {
-    const error = `apt-get update exited ${result.code}: ${tail(result.stderr || result.stdout)}`;
+    const error = exitedWith("apt-get update", result);
     ctx.warnOnce(`the package lists could not be refreshed: ${error}`);
     return error;
   }
@@ -296,7 +288,7 @@ async function apply(
   let install = todo("present");
   for (const i of install) {
     const problem = items[i].changes.find((c) => VIRTUAL_PROBLEM.test(c.note ?? ""))?.note;
-    if (problem) outcomes[i] = failure(`${id(items[i].spec)}: ${problem}`);
+    if (problem) outcomes[i] = failure(problem);
   }
   install = install.filter((i) => outcomes[i].ok);
   if (install.length > 0) {
@@ -304,7 +296,7 @@ async function apply(
       items[i].changes.some((c) => c.note !== undefined && NEEDS_UPDATE.has(c.note))
     );
     let updateError: string | undefined;
-    if (doubtful.length > 0 || listsStale(exec)) updateError = await update(exec, ctx);
+    if (doubtful.length > 0 || listsStale(exec, ctx.now())) updateError = await update(exec, ctx);
     if (doubtful.length > 0) {
       // Ask again after the update: one unknown name must not sink the whole transaction.
       const names = unique(doubtful.map((i) => items[i].spec.package));
@@ -330,7 +322,7 @@ async function apply(
         } else if (!pin && policy.candidate === null) {
           problem = `package "${spec.package}" has no installation candidate`;
         }
-        if (problem) outcomes[i] = failure(`${id(spec)}: ${problem}${because}`);
+        if (problem) outcomes[i] = failure(`${problem}${because}`);
       }
       install = install.filter((i) => outcomes[i].ok);
     }
@@ -344,10 +336,8 @@ async function apply(
         timeoutMs: INSTALL_TIMEOUT_MS,
       });
       if (result.code !== 0) {
-        const what = `apt-get install ${args.join(" ")} failed: apt-get exited ${result.code}: ${
-          tail(result.stderr || result.stdout)
-        }`;
-        for (const i of install) outcomes[i] = failure(`${id(items[i].spec)}: ${what}`);
+        const what = `apt-get install ${args.join(" ")} failed: ${exitedWith("apt-get", result)}`;
+        for (const i of install) outcomes[i] = failure(what);
       }
     }
   }
@@ -361,10 +351,8 @@ async function apply(
       timeoutMs: INSTALL_TIMEOUT_MS,
     });
     if (result.code !== 0) {
-      const what = `apt-get ${verb} ${names.join(" ")} failed: apt-get exited ${result.code}: ${
-        tail(result.stderr || result.stdout)
-      }`;
-      for (const i of indices) outcomes[i] = failure(`${id(items[i].spec)}: ${what}`);
+      const what = `apt-get ${verb} ${names.join(" ")} failed: ${exitedWith("apt-get", result)}`;
+      for (const i of indices) outcomes[i] = failure(what);
     }
   }
   return outcomes;

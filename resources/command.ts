@@ -29,8 +29,8 @@
 import type { CommandSpec } from "./command_schema.ts";
 export type { CommandSpec };
 import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
-import { quoteArgv, splitCommand } from "./_argv.ts";
-import { outputTail } from "./_output.ts";
+import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
+import { outputTail } from "../src/exec/output.ts";
 import {
   applyEach,
   type Outcome,
@@ -38,8 +38,6 @@ import {
   type ResourceKind,
   type SpecProblem,
 } from "./resource.ts";
-
-export { splitCommand } from "./_argv.ts";
 
 /** What `read` found: whether a guard says to skip, and why the command would run. */
 export interface CommandState {
@@ -162,7 +160,7 @@ async function evaluate(
       // Refused at load time; if it gets here, run the command to report it.
       return { skip: null, note: `${kind}: ${argv.error}` };
     }
-    const result = await probe.run(withSudo(argv, spec, probe), runOptions(spec));
+    const result = await probe.runGuard(withSudo(argv, spec, probe), runOptions(spec));
     if (kind === "unless" && result.code === 0) {
       return { skip: `unless \`${text}\` succeeded`, note: "" };
     }
@@ -194,7 +192,7 @@ async function applyOne(
   }
   // The guards ran when the batch was read; run them again only if something
   // changed since (an earlier command may have satisfied them).
-  if (ctx.changed.size !== changedWhenRead.get(spec)) {
+  if (ctx.changed.size !== changedWhenRead(ctx).get(spec)) {
     const state = await evaluate(spec, exec, true);
     if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
   }
@@ -207,7 +205,9 @@ async function applyOne(
 }
 
 /** How many resources had changed in the run when each command's guards were read. */
-const changedWhenRead = new WeakMap<CommandSpec, number>();
+function changedWhenRead(ctx: ResourceContext): Map<CommandSpec, number> {
+  return ctx.once("command:changedWhenRead", () => new Map<CommandSpec, number>());
+}
 
 /** The `command` resource kind. */
 export const command: ResourceKind<CommandSpec, CommandState> = {
@@ -217,7 +217,7 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
   async read(specs, probe, ctx) {
     const states: CommandState[] = [];
     for (const spec of specs) {
-      changedWhenRead.set(spec, ctx.changed.size);
+      changedWhenRead(ctx).set(spec, ctx.changed.size);
       states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards));
     }
     return states;

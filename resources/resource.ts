@@ -40,6 +40,16 @@ export interface ResourceContext {
   progress(line: string): void;
   /** A warning printed once per run, e.g. "systemd is not running: using service(8)". */
   warnOnce(message: string): void;
+  /**
+   * The value `make` returns, made on the first call with `key` in this run
+   * and returned again on every later one: per-run memos ("apt-get update
+   * ran"). Keys are prefixed with the kind's name.
+   */
+  once<T>(key: string, make: () => T): T;
+  /** Waits `ms` milliseconds (a test clock advances instead of waiting). */
+  sleep(ms: number): Promise<void>;
+  /** The time in milliseconds since the epoch. */
+  now(): number;
 }
 
 /**
@@ -113,8 +123,13 @@ export async function applyEach<S>(
     try {
       outcomes.push(await applyOne(spec, changes));
     } catch (error) {
-      outcomes.push({ ok: false, error: error instanceof Error ? error.message : String(error) });
+      outcomes.push({ ok: false, error: errorMessage(error) });
     }
   }
   return outcomes;
+}
+
+/** An error's message, for an Outcome. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import { documentSchema } from "../src/cookbook/schema.ts";
-import { FACTS } from "../src/cookbook/facts.ts";
+import { FACTS } from "../src/facts/mod.ts";
 import { SECTIONS } from "../resources/mod.ts";
 
 /** Where the reference lives. */

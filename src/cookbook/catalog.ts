@@ -13,7 +13,7 @@ import type { Probe } from "../exec/executor.ts";
 import { KINDS } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
-import { factReader } from "./facts.ts";
+import { factReader } from "../facts/mod.ts";
 
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's

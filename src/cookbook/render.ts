@@ -11,7 +11,7 @@ import { SECTIONS } from "../../resources/mod.ts";
 import { formatPath } from "./problems.ts";
 import type { Problem } from "../errors.ts";
 import { repoFile, type Staged } from "./cookbook.ts";
-import { factReader, FACTS, unknownFact } from "./facts.ts";
+import { factReader, FACTS, unknownFact } from "../facts/mod.ts";
 import { documentSchema, knownKeys } from "./schema.ts";
 import { hasPlaceholder, type Lookup, makeLookup, render, TemplateError } from "./template.ts";
 import type { Vars } from "./vars.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
+import { planProbe } from "../exec/plan_probe.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
 import { targetResolver } from "../cookbook/cookbook.ts";
 import { kindOf } from "../../resources/mod.ts";
@@ -59,9 +60,11 @@ export async function run(
 ): Promise<RunReport> {
   const started = performance.now();
   const startedAt = new Date();
-  const probe = target.mode === "plan" ? target.probe : target.exec;
+  // A plan's probe runs only tools that look: it cannot change the machine.
+  const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
   const changed = new Set<string>();
   const warned = new Set<string>();
+  const memos = new Map<string, unknown>();
   const ctx: ResourceContext = {
     mode: target.mode,
     changed,
@@ -70,6 +73,12 @@ export async function run(
       if (!warned.has(message)) events.warning?.(message);
       warned.add(message);
     },
+    once: <T>(key: string, make: () => T): T => {
+      if (!memos.has(key)) memos.set(key, make());
+      return memos.get(key) as T;
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
   };
   const sorted = order(cookbook.resources);
   const resolve = targetResolver(sorted);
@@ -128,15 +137,10 @@ function result(
     kind: r.kind,
     status,
     changes,
-    ...(error ? { error: withoutId(r.id, error) } : {}),
+    ...(error ? { error } : {}),
     durationMs: Math.round(durationMs * 10) / 10,
     at: `${r.at.file}:${r.at.line}:${r.at.col}`,
   };
-}
-
-/** An error message without a leading "service[x]: " (the output puts the id in front). */
-function withoutId(id: string, error: string): string {
-  return error.startsWith(`${id}: `) ? error.slice(id.length + 2) : error;
 }
 
 /**
@@ -321,7 +325,7 @@ async function runHandlers(
       action: d.action,
       triggeredBy: d.triggeredBy,
       status: outcome.ok ? "changed" : "failed",
-      ...(outcome.ok ? {} : { error: withoutId(d.r.id, outcome.error) }),
+      ...(outcome.ok ? {} : { error: outcome.error }),
       durationMs: Math.round(performance.now() - started),
     };
     out.push(h);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
-import { tempDir } from "../../tests/harness.ts";
+import { tempDir } from "../_testing.ts";
 import { loadCookbooks } from "../cookbook/load.ts";
 import { readCatalog, writeCatalog } from "./catalog.ts";
 

@@ -28,7 +28,7 @@ import { readState, type SyncRecord, type SyncStatus, writeState } from "../stat
 import type { SyncSettings } from "./config.ts";
 import { readCredentials, redact } from "./credentials.ts";
 import { Git, GitError } from "./git.ts";
-import { printable } from "./printable.ts";
+import { printable } from "../exec/output.ts";
 import { verifyCommit } from "./signature.ts";
 
 /** Live output of a sync. Everything passed on is printable (no control characters). */

@@ -6,7 +6,8 @@
  */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.ts";
-import { installTimer, systemdRunning, uninstallTimer } from "../../sync/timer.ts";
+import { installTimer, uninstallTimer } from "../../sync/timer.ts";
+import { systemdRunning } from "../../facts/systemd.ts";
 import { DEFAULT_UNIT_DIR, defaultCmPath } from "../../sync/timer.ts";
 import { EXIT } from "../exit.ts";
 import { type Deps, examples, seconds, stateDirOption } from "../_common.ts";

@@ -1,9 +1,11 @@
 /**
- * Internals of the `package` resource: the argv cm runs and parsers for what
- * dpkg-query and apt-cache print.
+ * What dpkg knows of installed packages (`dpkg-query`), and Debian version
+ * order (`dpkg --compare-versions`).
  *
  * @module
  */
+import type { Probe } from "../exec/executor.ts";
+import { exitedWith } from "../exec/output.ts";
 
 /** What dpkg knows of one installed (or once installed) package. */
 export interface DpkgEntry {
@@ -22,7 +24,7 @@ export type PackageStatus =
   | "absent"
   | "unknown";
 
-/** One `dpkg-query` call reads every package of a batch. */
+/** One `dpkg-query` call reads every package (or glob pattern) of a batch. */
 export function dpkgQueryArgv(names: string[]): string[] {
   return [
     "dpkg-query",
@@ -42,6 +44,18 @@ export function parseDpkgQuery(stdout: string): DpkgEntry[] {
     entries.push({ name, arch, version, abbrev });
   }
   return entries;
+}
+
+/**
+ * Runs {@link dpkgQueryArgv} and parses it. dpkg-query exits 1 when some names
+ * match nothing, which is no error: those are simply missing.
+ *
+ * @throws {Error} "dpkg-query exited N: tail" for any other failure.
+ */
+export async function queryDpkg(probe: Probe, names: string[]): Promise<DpkgEntry[]> {
+  const result = await probe.run(dpkgQueryArgv(names));
+  if (result.code !== 0 && result.code !== 1) throw new Error(exitedWith("dpkg-query", result));
+  return parseDpkgQuery(result.stdout);
 }
 
 /**
@@ -77,117 +91,6 @@ export function findEntry(entries: DpkgEntry[], spec: string): DpkgEntry | undef
   return matching.find((e) => statusOf(e.abbrev) === "installed") ??
     matching.find((e) => statusOf(e.abbrev) !== "absent") ?? matching[0];
 }
-
-/** What `apt-cache policy` says of one package. */
-export interface Policy {
-  /** The version `apt-get install` would pick, `null` for "(none)". */
-  candidate: string | null;
-  /** Every version in the version table. */
-  versions: string[];
-}
-
-/** One `apt-cache policy` call reads candidates for every package that needs one. */
-export function policyArgv(names: string[]): string[] {
-  return ["apt-cache", "policy", ...names];
-}
-
-/**
- * Parses `apt-cache policy` output into name → policy. Packages apt does not
- * know are simply missing from the output (and so from the map).
- */
-export function parsePolicy(stdout: string): Map<string, Policy> {
-  const policies = new Map<string, Policy>();
-  let current: Policy | undefined;
-  for (const line of stdout.split("\n")) {
-    const head = /^(\S+):$/.exec(line);
-    if (head) {
-      current = { candidate: null, versions: [] };
-      policies.set(head[1], current);
-      continue;
-    }
-    if (!current) continue;
-    const candidate = /^ {2}Candidate: (.+)$/.exec(line);
-    if (candidate) {
-      current.candidate = candidate[1] === "(none)" ? null : candidate[1];
-      continue;
-    }
-    // "     1.2.3-1ubuntu2 500 (phased 20%)": Ubuntu appends the phasing of an update.
-    const version = /^ (?:\*\*\*| {3}) (\S+) -?\d+(?: \(.*\))?$/.exec(line);
-    if (version) current.versions.push(version[1]);
-  }
-  return policies;
-}
-
-/** Looks a spec name up in parsed policies (`nginx:amd64` may print as `nginx`). */
-export function findPolicy(policies: Map<string, Policy>, spec: string): Policy | undefined {
-  return policies.get(spec) ?? policies.get(spec.split(":")[0]);
-}
-
-/** One package version that provides a (virtual) package. */
-export interface Provider {
-  /** The providing package, `name:arch` for a foreign architecture. */
-  name: string;
-  version: string;
-}
-
-/** One `apt-cache showpkg` call tells what provides every name without a candidate. */
-export function showpkgArgv(names: string[]): string[] {
-  return ["apt-cache", "showpkg", ...names];
-}
-
-/**
- * Parses `apt-cache showpkg` output into name → the "Reverse Provides:"
- * section: one `name version (= provided-version)` line per providing package
- * version. Names apt does not know are missing; a real package usually maps
- * to an empty list.
- */
-export function parseReverseProvides(stdout: string): Map<string, Provider[]> {
-  const provides = new Map<string, Provider[]>();
-  let list: Provider[] = [];
-  let inSection = false;
-  for (const line of stdout.split("\n")) {
-    const head = /^Package: (\S+)$/.exec(line);
-    if (head) {
-      list = [];
-      provides.set(head[1], list);
-      inSection = false;
-    } else if (/^Reverse Provides:/.test(line)) inSection = true;
-    else if (inSection) {
-      const provider = /^(\S+) (\S+)/.exec(line);
-      if (provider) list.push({ name: provider[1], version: provider[2] });
-    }
-  }
-  return provides;
-}
-
-/** Options every apt-get run gets: no questions, keep changed config files, wait for the lock. */
-export const APT_GET = [
-  "apt-get",
-  "-q",
-  "-y",
-  "-o",
-  "Dpkg::Options::=--force-confdef",
-  "-o",
-  "Dpkg::Options::=--force-confold",
-  "-o",
-  "DPkg::Lock::Timeout=120",
-];
-
-/**
- * The environment of apt-get: no debconf questions, no apt-listchanges pager,
- * and needrestart (Ubuntu) only lists services: restarting them is cm's job.
- */
-export const APT_ENV = {
-  DEBIAN_FRONTEND: "noninteractive",
-  APT_LISTCHANGES_FRONTEND: "none",
-  NEEDRESTART_MODE: "l",
-};
-
-/** Files whose mtime tells when the package lists were last refreshed. */
-export const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists"];
-
-/** Package lists older than this are refreshed before installing. */
-export const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** A Debian version split into its parts: `[epoch:]upstream[-revision]`. */
 function splitVersion(version: string): { epoch: number; upstream: string; revision: string } {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { quoteArgv, splitCommand } from "./_argv.ts";
+import { quoteArgv, splitCommand } from "./argv.ts";
 
 Deno.test("splitCommand splits on blanks and keeps quoted text literally", () => {
   assert.deepEqual(splitCommand("  /bin/systemctl   enable\tnginx "), [

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { compareVersions } from "./_apt.ts";
+import { RecordingExecutor } from "../exec/recording.ts";
+import { compareVersions, findEntry, parseDpkgQuery, queryDpkg, statusOf } from "./dpkg.ts";
+import { fixtures } from "./_fixtures.ts";
 
 /** [a, b, sign of a compared with b] */
 const TABLE: [string, string, -1 | 0 | 1][] = [
@@ -76,4 +78,33 @@ Deno.test("compareVersions agrees with this machine's dpkg --compare-versions", 
   for (const [a, b] of TABLE) {
     assert.equal(sign(compareVersions(a, b)), await dpkgCompare(a, b), `${a} vs ${b}`);
   }
+});
+
+Deno.test("parseDpkgQuery reads captured dpkg-query output", () => {
+  for (const f of fixtures("dpkg_query")) {
+    assert.deepEqual(parseDpkgQuery(f.text), f.expected, f.name);
+  }
+});
+
+Deno.test("queryDpkg takes exit 1 (a name matched nothing) as an answer and throws on others", async () => {
+  const probe = new RecordingExecutor().on(["dpkg-query"], {
+    code: 1,
+    stdout: "bash\tamd64\t5.2.15-2+b8\tii \n",
+    stderr: "dpkg-query: no packages found matching nosuch\n",
+  });
+  assert.deepEqual(await queryDpkg(probe, ["bash", "nosuch"]), [
+    { name: "bash", arch: "amd64", version: "5.2.15-2+b8", abbrev: "ii " },
+  ]);
+  probe.on(["dpkg-query"], { code: 2, stderr: "dpkg-query: error: database locked\n" });
+  await assert.rejects(queryDpkg(probe, ["bash"]), {
+    message: "dpkg-query exited 2: dpkg-query: error: database locked",
+  });
+});
+
+Deno.test("findEntry prefers the installed architecture and honours an explicit one", () => {
+  const entries = parseDpkgQuery("libc6\ti386\t2.36-9\trc \nlibc6\tamd64\t2.36-9\tii \n");
+  assert.equal(findEntry(entries, "libc6")?.arch, "amd64");
+  assert.equal(findEntry(entries, "libc6:i386")?.abbrev, "rc ");
+  assert.equal(statusOf("rc "), "config-files");
+  assert.equal(findEntry(entries, "nosuch"), undefined);
 });

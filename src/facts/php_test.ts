@@ -1,30 +1,25 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { factReader } from "./facts.ts";
+import { dpkgQueryArgv } from "./dpkg.ts";
+import { factReader } from "./mod.ts";
 
 const NO_PHP = { code: 1, stderr: "dpkg-query: no packages found matching php*-fpm" };
 const osRelease = (id: string, version: string) => `ID=${id}\nVERSION_ID="${version}"\n`;
 
 Deno.test("php_version is the installed PHP-FPM's version first", async () => {
   const probe = new RecordingExecutor()
-    .on(["dpkg-query"], { stdout: "ii \tphp8.1-fpm\nii \tphp8.1-cli\n" })
+    .on(["dpkg-query"], { stdout: "php8.1-fpm\tamd64\t1\tii \nphp8.1-cli\tamd64\t1\tii \n" })
     .on(["apt-cache", "policy", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
   assert.equal(await factReader(probe)("php_version"), "8.1");
-  assert.deepEqual(probe.calls, [[
-    "dpkg-query",
-    "-W",
-    "-f",
-    "${db:Status-Abbrev}\t${Package}\n",
-    "php*-fpm",
-    "php*-cli",
-  ]]);
+  assert.deepEqual(probe.calls, [dpkgQueryArgv(["php*-fpm", "php*-cli"])]);
 });
 
 Deno.test("php_version ignores removed PHP packages whose configuration files remain", async () => {
   // dpkg-query lists packages in name order: the removed php7.4 comes first.
   const probe = new RecordingExecutor()
     .on(["dpkg-query"], {
-      stdout: "rc \tphp7.4-cli\nrc \tphp7.4-fpm\nii \tphp8.2-cli\nii \tphp8.2-fpm\n",
+      stdout:
+        "php7.4-cli\tamd64\t1\trc \nphp7.4-fpm\tamd64\t1\trc \nphp8.2-cli\tamd64\t1\tii \nphp8.2-fpm\tamd64\t1\tii \n",
     });
   assert.equal(await factReader(probe)("php_version"), "8.2");
 });
@@ -32,8 +27,9 @@ Deno.test("php_version ignores removed PHP packages whose configuration files re
 Deno.test("php_version is the highest of several installed PHP versions", async () => {
   const probe = new RecordingExecutor()
     .on(["dpkg-query"], {
-      stdout: "ii \tphp8.1-cli\nii \tphp8.1-fpm\nii \tphp8.3-cli\nhi \tphp8.3-fpm\n" +
-        "ii \tphp8.10-cli\nrc \tphp9.0-fpm\n",
+      stdout:
+        "php8.1-cli\tamd64\t1\tii \nphp8.1-fpm\tamd64\t1\tii \nphp8.3-cli\tamd64\t1\tii \nphp8.3-fpm\tamd64\t1\thi \n" +
+        "php8.10-cli\tamd64\t1\tii \nphp9.0-fpm\tamd64\t1\trc \n",
     });
   assert.equal(await factReader(probe)("php_version"), "8.10");
 });
@@ -43,7 +39,7 @@ Deno.test("php_version reads the installed CLI when no PHP-FPM was ever installe
   const probe = new RecordingExecutor()
     .on(["dpkg-query"], {
       code: 1,
-      stdout: "ii \tphp8.2-cli\n",
+      stdout: "php8.2-cli\tamd64\t1\tii \n",
       stderr: "dpkg-query: no packages found matching php*-fpm\n",
     });
   assert.equal(await factReader(probe)("php_version"), "8.2");
@@ -51,7 +47,7 @@ Deno.test("php_version reads the installed CLI when no PHP-FPM was ever installe
 
 Deno.test("php_version asks apt when only removed PHP packages remain", async () => {
   const probe = new RecordingExecutor()
-    .on(["dpkg-query"], { stdout: "rc \tphp7.4-cli\nrc \tphp7.4-fpm\n" })
+    .on(["dpkg-query"], { stdout: "php7.4-cli\tamd64\t1\trc \nphp7.4-fpm\tamd64\t1\trc \n" })
     .on(["apt-cache", "policy", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
   assert.equal(await factReader(probe)("php_version"), "8.2");
 });

@@ -1,10 +1,11 @@
 /**
- * Internals of the `service` resource: unit names, `systemctl show` parsing and
- * the init.d fallback's view of the machine.
+ * What systemd says of units (`systemctl show`), unit names, and whether
+ * systemd runs at all.
  *
  * @module
  */
-import type { Probe } from "../src/exec/executor.ts";
+import type { Probe, RunOptions } from "../exec/executor.ts";
+import { exitedWith } from "../exec/output.ts";
 
 /** Directories systemd loads unit files from: a changed file here needs `daemon-reload`. */
 export const UNIT_DIRS = [
@@ -21,9 +22,9 @@ export function unitName(name: string): string {
   return UNIT_TYPES.test(name) ? name : `${name}.service`;
 }
 
-/** The init.d script name of a service: `nginx.service` → `nginx`. */
-export function scriptName(name: string): string {
-  return name.replace(/\.service$/, "");
+/** Whether `path` is a unit file systemd loads (it lies in one of {@link UNIT_DIRS}). */
+export function isUnitFile(path: string): boolean {
+  return UNIT_DIRS.some((dir) => path.startsWith(`${dir}/`));
 }
 
 /** Whether systemd is the running init (what sd_booted(3) checks). */
@@ -31,18 +32,15 @@ export function systemdRunning(probe: Probe): boolean {
   return probe.stat("/run/systemd/system")?.kind === "directory";
 }
 
-/** The properties read of every unit, in one `systemctl show`. */
-export const SHOW_PROPERTIES = "Id,LoadState,ActiveState,UnitFileState,SubState";
+/** One `systemctl show` of comma-separated `properties` for every unit. */
+export function showArgv(units: string[], properties: string): string[] {
+  return ["systemctl", "show", `--property=${properties}`, ...units];
+}
 
 /**
- * The properties read of units cm just started or restarted, to see whether
- * they stayed up: `Type` decides whether a crash right after the start is
- * still possible (simple, exec, idle), `NRestarts` reveals a crash that
- * `Restart=` already papered over.
+ * Parses `systemctl show` output: one block of key=value lines per unit,
+ * blank-line separated, in the order the units were named.
  */
-export const VERIFY_PROPERTIES = "Id,LoadState,ActiveState,SubState,Result,Type,NRestarts";
-
-/** Parses `systemctl show` output: one block of key=value lines per unit, blank-line separated. */
 export function parseShow(stdout: string): Record<string, string>[] {
   return stdout.trim().split(/\n[ \t]*\n/).filter((block) => block.trim() !== "").map(
     (block) => {
@@ -54,6 +52,24 @@ export function parseShow(stdout: string): Record<string, string>[] {
       return props;
     },
   );
+}
+
+/**
+ * Runs {@link showArgv} and parses it: one property block per unit, in order.
+ *
+ * @throws {Error} "systemctl show exited N: tail" when it fails or prints a
+ *   block count other than the number of units.
+ */
+export async function showUnits(
+  probe: Probe,
+  units: string[],
+  properties: string,
+  options: RunOptions = {},
+): Promise<Record<string, string>[]> {
+  const result = await probe.run(showArgv(units, properties), options);
+  const blocks = parseShow(result.stdout);
+  if (result.code === 0 && blocks.length === units.length) return blocks;
+  throw new Error(exitedWith("systemctl show", result));
 }
 
 /**
@@ -70,15 +86,14 @@ export function enabledOf(unitFileState: string): boolean | null {
   return null;
 }
 
-/**
- * Service types whose start job finishes as soon as the process is forked or
- * exec'd, before it had a chance to fail: they get a moment to crash.
- */
-export const EARLY_SUCCESS_TYPES = ["simple", "exec", "idle"];
-
 /** Whether an ActiveState counts as running. */
 export function isActive(activeState: string): boolean {
   return ["active", "reloading", "activating", "refreshing"].includes(activeState);
+}
+
+/** The init.d script name of a service: `nginx.service` → `nginx`. */
+export function scriptName(name: string): string {
+  return name.replace(/\.service$/, "");
 }
 
 /** Whether an init.d script has a start link in runlevel 2 (`/etc/rc2.d/S??name`). */
