@@ -105,7 +105,10 @@ export async function deliver(
         key: event.key,
         ...(error ? { error } : {}),
       });
-      if (error) down.add(name), left.push(name);
+      if (error) {
+        down.add(name);
+        left.push(name);
+      }
     }
     if (left.length) outbox.push({ event, targets: left });
   }
