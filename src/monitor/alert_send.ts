@@ -9,6 +9,7 @@ import type { Executor } from "../exec/executor.ts";
 import type { AlertTarget } from "./alert_config.ts";
 import { targetSecrets } from "./alert_config.ts";
 import { CURL_ARGV, curlConfig } from "./_curl.ts";
+import { maskSecrets } from "./_mask.ts";
 
 /** One alert: a problem that started, or one that recovered. */
 export interface AlertEvent {
@@ -112,10 +113,6 @@ export function webhookConfig(
   ]);
 }
 
-function hide(text: string, secrets: string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((out, s) => out.split(s).join("***"), text);
-}
-
 /**
  * Sends `event` to `target`. Resolves to `null` on success or to the reason
  * it failed (secrets masked); never throws for a failed delivery.
@@ -142,5 +139,8 @@ export async function send(
   if (result.code === 0) return null;
   const tool = target.type === "email" ? "sendmail" : "curl";
   const text = (result.stderr || result.stdout).trim().split("\n").slice(-2).join(" ");
-  return hide(`${tool} exited ${result.code}${text ? `: ${text}` : ""}`, targetSecrets(target));
+  return maskSecrets(
+    `${tool} exited ${result.code}${text ? `: ${text}` : ""}`,
+    targetSecrets(target),
+  );
 }

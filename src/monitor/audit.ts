@@ -13,6 +13,7 @@
  */
 import type { Executor } from "../exec/executor.ts";
 import type { ResourceResult, RunReport } from "../engine/report.ts";
+import { maskSecrets } from "./_mask.ts";
 
 /** Where the audit log goes unless configured otherwise. */
 export const DEFAULT_AUDIT_LOG = "/var/log/config-manager/audit.log";
@@ -68,15 +69,11 @@ function show(value: unknown): string {
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 3)}...` : text;
 }
 
-function mask(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((out, s) => out.split(s).join("***"), text);
-}
-
 function entryOf(r: ResourceResult, report: RunReport, options: AuditOptions): AuditEntry {
   const hidden = options.sensitive?.has(r.id) ?? false;
   const secrets = options.secrets ?? [];
   const value = (field: string, v: unknown) =>
-    hidden || SECRET_FIELD.test(field) ? REDACTED : mask(show(v), secrets);
+    hidden || SECRET_FIELD.test(field) ? REDACTED : maskSecrets(show(v), secrets);
   const event: AuditEvent = r.status === "failed"
     ? "failure"
     : options.rollback
@@ -95,7 +92,7 @@ function entryOf(r: ResourceResult, report: RunReport, options: AuditOptions): A
       from: value(c.field, c.before),
       to: value(c.field, c.after),
     })),
-    ...(r.error ? { error: hidden ? REDACTED : mask(r.error, secrets) } : {}),
+    ...(r.error ? { error: hidden ? REDACTED : maskSecrets(r.error, secrets) } : {}),
   };
 }
 
