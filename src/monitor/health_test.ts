@@ -23,6 +23,9 @@ function serve(): { url: string; hits: string[]; close: () => Promise<void> } {
     const path = new URL(req.url).pathname;
     hits.push(path);
     if (path === "/") return new Response("Hello, world!\n");
+    if (path === "/slow") {
+      return new Promise((resolve) => setTimeout(() => resolve(new Response("late")), 1500));
+    }
     if (path === "/flaky" && hits.filter((h) => h === "/flaky").length > 2) {
       return new Response("ok");
     }
@@ -94,6 +97,21 @@ Deno.test("an http check on a closed port fails with curl's reason", async () =>
   );
   assert.equal(result.ok, false);
   assert.match(result.detail, /^exited 7: curl: \(7\) Failed to connect/);
+});
+
+Deno.test("an http check that outlives its timeout fails with curl's timeout", async () => {
+  const web = serve();
+  try {
+    const [slow] = await runHealthChecks(
+      new RealExecutor(),
+      checks({ http: `${web.url}/slow`, timeout: 0.3, retries: 0 }),
+    );
+    assert.equal(slow.ok, false);
+    assert.match(slow.detail, /^exited 28: curl: \(28\) Operation timed out after/);
+    assert.ok(slow.durationMs < 1200, `took ${slow.durationMs} ms`);
+  } finally {
+    await web.close();
+  }
 });
 
 Deno.test("a port check connects to a real open port and fails on a closed one", async () => {
