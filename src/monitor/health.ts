@@ -1,6 +1,7 @@
 /**
  * Runs health checks (src/monitor/health_schema.ts) and says which passed.
- * Checks only look, so they get a {@link Probe}. cm keeps no network
+ * They get a {@link Probe}: cm itself only looks (a `command` check runs what
+ * the cookbook's author wrote, which should only look too). cm keeps no network
  * permission of its own: `http` goes through curl (URL on stdin, never in
  * argv) and `port` through bash's `/dev/tcp`, which connects and exits at once
  * (curl's `telnet://` would hold the connection open until its timeout).

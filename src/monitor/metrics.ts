@@ -9,7 +9,7 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import type { Totals } from "../engine/report.ts";
+import type { RunReport, Totals } from "../engine/report.ts";
 
 /** node_exporter's textfile collector directory on Debian and Ubuntu. */
 export const DEFAULT_TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
@@ -48,6 +48,17 @@ export interface Metrics {
   health?: { ok: boolean; checks: number; failed: number };
   pendingRefreshes?: number;
   signatureFailures?: number;
+}
+
+/** The `lastRun` part of {@link Metrics} from an applied run's report. */
+export function lastRunMetrics(report: RunReport): NonNullable<Metrics["lastRun"]> {
+  const end = Date.parse(report.startedAt) + report.durationMs;
+  return {
+    timestamp: end / 1000,
+    durationSeconds: report.durationMs / 1000,
+    result: report.result,
+    resources: report.totals,
+  };
 }
 
 type MetricType = "gauge" | "counter";

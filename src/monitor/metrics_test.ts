@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { type Metrics, renderMetrics, writeMetrics } from "./metrics.ts";
+import { lastRunMetrics, type Metrics, renderMetrics, writeMetrics } from "./metrics.ts";
 import { freePort, requireTool, waitFor } from "./_testing.ts";
 
 const FULL: Metrics = {
@@ -52,6 +52,24 @@ Deno.test("metrics render every family with HELP, TYPE and cm_ names", () => {
     l.split(/[{ ]/)[0]
   );
   assert.ok(names.every((n) => n.startsWith("cm_")), names.join(" "));
+});
+
+Deno.test("the last run's metrics come from its report", () => {
+  const totals = { changed: 1, unchanged: 2, failed: 0, skipped: 0 };
+  assert.deepEqual(
+    lastRunMetrics({
+      id: "r",
+      mode: "apply",
+      startedAt: "2026-11-30T12:00:00.000Z",
+      durationMs: 1500,
+      cookbooks: [],
+      resources: [],
+      handlers: [],
+      totals,
+      result: "ok",
+    }),
+    { timestamp: 1_796_040_001.5, durationSeconds: 1.5, result: "ok", resources: totals },
+  );
 });
 
 Deno.test("metrics leave out what is not known", () => {
