@@ -49,7 +49,7 @@ export const serviceCheckSchema = z.strictObject({
   service: z.string().regex(/^[A-Za-z0-9:_.@-]+$/, {
     error: 'expected a unit name like "nginx" or "php8.2-fpm.service"',
   }).describe("Unit that must be active; its restart counter must not move."),
-  settle: z.number().min(0).max(60).default(2).describe(
+  settle: z.number().min(0).max(60).default(1).describe(
     "Seconds between two looks at the unit: a unit that systemd restarted in between fails.",
   ),
   ...attempts,

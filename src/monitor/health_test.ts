@@ -169,7 +169,7 @@ Deno.test("a service check wants the unit active twice with no restart in betwee
   const exec = systemctl(RUNNING, RUNNING);
   const [ok] = await runHealthChecks(exec, checks({ service: "nginx" }), sleep);
   assert.deepEqual([ok.ok, ok.detail, ok.id], [true, "active (running)", "service[nginx]"]);
-  assert.deepEqual(waits, [2000]);
+  assert.deepEqual(waits, [1000]);
   assert.deepEqual(exec.calls[0], [
     "systemctl",
     "show",
@@ -183,7 +183,7 @@ Deno.test("a service check fails on a crash loop, an inactive unit and a missing
   const { sleep } = fakeSleep();
   const looping = systemctl(RUNNING, RUNNING.replace("NRestarts=0", "NRestarts=4"));
   const [loop] = await runHealthChecks(looping, checks({ service: "php-fpm", retries: 0 }), sleep);
-  assert.equal(loop.detail, "restarting: systemd restarted it 4 time(s) in 2 s");
+  assert.equal(loop.detail, "restarting: systemd restarted it 4 time(s) in 1 s");
   const waiting = systemctl(RUNNING.replace("SubState=running", "SubState=auto-restart"));
   const [restart] = await runHealthChecks(waiting, checks({ service: "x", retries: 0 }), sleep);
   assert.equal(restart.detail, "active (auto-restart)");
