@@ -85,6 +85,15 @@ export class CredentialsError extends UsageError {
   }
 }
 
+/** Raised for an alert file cm refuses to read (group/other access, foreign owner): exit code 2. */
+export class AlertConfigError extends Error {
+  /** `message` names the file and why it is refused. */
+  constructor(message: string) {
+    super(message);
+    this.name = "AlertConfigError";
+  }
+}
+
 /** A state file or run report that cannot be read (exit code 2, not a bug). */
 export class StateError extends Error {
   /** `message` names the file and what is wrong with it. */

@@ -20,6 +20,7 @@ function inServer(srv: Server): Executor {
   };
   return {
     run: (argv, options = {}) => srv.exec(argv, { stdin: options.stdin }),
+    runGuard: (argv, options = {}) => srv.exec(argv, { stdin: options.stdin }),
     stat: none,
     readFile: none,
     uid: none,

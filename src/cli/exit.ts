@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { ConfigError, CookbookError, LockTimeoutError, StateError, UsageError } from "../errors.ts";
+import {
+  AlertConfigError,
+  ConfigError,
+  CookbookError,
+  LockTimeoutError,
+  StateError,
+  UsageError,
+} from "../errors.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { SyncOutcome } from "../sync/sync.ts";
 
@@ -45,6 +52,7 @@ const EXPECTED: [new (...args: never[]) => Error, number][] = [
   [ConfigError, EXIT.usage],
   [UsageError, EXIT.usage], // CredentialsError included
   [StateError, EXIT.usage],
+  [AlertConfigError, EXIT.usage],
   // Resources report their own failures; this is cm's state directory or lock.
   [Deno.errors.PermissionDenied, EXIT.usage],
   [LockTimeoutError, EXIT.locked],

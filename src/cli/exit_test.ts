@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  AlertConfigError,
   ConfigError,
   CookbookError,
   CredentialsError,
@@ -19,6 +20,7 @@ Deno.test("exitCodeOf maps each expected error and calls anything else a bug", (
   }
   assert.equal(exitCodeOf(new CredentialsError("x")), EXIT.usage);
   assert.equal(exitCodeOf(new StateError("x")), EXIT.usage);
+  assert.equal(exitCodeOf(new AlertConfigError("x")), EXIT.usage);
   assert.equal(exitCodeOf(new Deno.errors.PermissionDenied("x")), EXIT.usage);
   assert.equal(exitCodeOf(new LockTimeoutError("/l", "PID 1", 10)), EXIT.locked);
   assert.equal(exitCodeOf(new TypeError("x")), EXIT.bug);

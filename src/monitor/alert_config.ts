@@ -23,19 +23,11 @@
  */
 import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
-import { CookbookError, type Problem } from "../cookbook/errors.ts";
+import { AlertConfigError, CookbookError, type Problem } from "../errors.ts";
 import { parseYaml, schemaProblems } from "../cookbook/yaml_source.ts";
 
 /** Where the alert configuration lives unless configured otherwise. */
 export const DEFAULT_ALERTS_PATH = "/etc/config-manager/alerts.yaml";
-
-/** Raised for an alert file cm refuses to read (group/other access, foreign owner): exit code 2. */
-export class AlertConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "AlertConfigError";
-  }
-}
 
 const url = z.string().regex(/^https?:\/\/[^\s]+$/, {
   error: 'expected an http:// or https:// URL like "https://alerts.example.com/cm"',

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { CookbookError } from "../cookbook/errors.ts";
-import {
-  AlertConfigError,
-  parseAlertConfig,
-  readAlertConfig,
-  targetSecrets,
-} from "./alert_config.ts";
+import { AlertConfigError, CookbookError } from "../errors.ts";
+import { parseAlertConfig, readAlertConfig, targetSecrets } from "./alert_config.ts";
 
 const GOOD = "targets:\n  ops:\n    type: webhook\n    url: https://h.example.com/x\n";
 
