@@ -16,6 +16,7 @@ import type { PackageSpec } from "./apt_package_schema.ts";
 export type { PackageSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
+import type { Before } from "./snapshot.ts";
 import {
   compareVersions,
   findEntry,
@@ -358,6 +359,41 @@ async function apply(
   return outcomes;
 }
 
+/**
+ * Rollback: the recorded version back (`apt-get install name=version`,
+ * downgrading if need be), or the package removed when none was installed. A
+ * version apt no longer offers is a failure naming it.
+ */
+async function restore(before: Before, exec: Executor, ctx: ResourceContext): Promise<Outcome> {
+  if (before.type !== "package") return failure(`a ${before.type} record is not a package`);
+  const options = {
+    env: APT_ENV,
+    onLine: (line: string) => ctx.progress(line),
+    timeoutMs: INSTALL_TIMEOUT_MS,
+  };
+  if (before.version === null) {
+    const result = await exec.run([...APT_GET, "remove", "--", before.name], options);
+    return result.code === 0 ? { ok: true } : failure(exitedWith("apt-get remove", result));
+  }
+  const policy = findPolicy(await queryPolicy(exec, [before.name]), before.name);
+  if (!policy?.versions.some((v) => sameVersion(v, before.version!))) {
+    return failure(
+      `cannot put package "${before.name}" back to version "${before.version}": apt no longer offers it (available: ${
+        policy?.versions.join(", ") || "none"
+      })`,
+    );
+  }
+  const argv = [
+    ...APT_GET,
+    "--allow-downgrades",
+    "install",
+    "--",
+    `${before.name}=${before.version}`,
+  ];
+  const result = await exec.run(argv, options);
+  return result.code === 0 ? { ok: true } : failure(exitedWith("apt-get install", result));
+}
+
 function id(spec: PackageSpec): string {
   return `package[${spec.package}]`;
 }
@@ -370,4 +406,7 @@ export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
   read: (specs, probe) => read(specs, probe),
   diff,
   apply,
+  snapshot: (spec, current) =>
+    Promise.resolve({ type: "package", name: spec.package, version: current.version }),
+  restore: (before, exec, _store, ctx) => restore(before, exec, ctx),
 };

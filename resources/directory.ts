@@ -34,6 +34,7 @@ import {
   type Outcome,
   type ResourceKind,
 } from "./resource.ts";
+import { restorePath } from "./_restore_path.ts";
 
 /** What `read` found for one directory. */
 export interface DirectoryState extends OwnedState {
@@ -116,4 +117,7 @@ export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
   },
   diff: diffOne,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
+  // Parents it created stay: only the directory itself is put back or removed.
+  snapshot: (spec, _current, store) => store.capture(spec.path),
+  restore: (before, exec, store) => restorePath(before, exec, store),
 };

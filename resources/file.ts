@@ -58,6 +58,7 @@ import {
   type ResourceKind,
   type SpecProblem,
 } from "./resource.ts";
+import { restorePath } from "./_restore_path.ts";
 
 /** What `read` found for one file. */
 export interface FileState extends OwnedState {
@@ -363,4 +364,6 @@ export const file: ResourceKind<FileSpec, FileState> = {
       ? undefined
       : (applied ? current.wantSha256 ?? current.sha256 : current.sha256) ?? undefined,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
+  snapshot: (spec, _current, store) => store.capture(spec.path, spec.sensitive),
+  restore: (before, exec, store) => restorePath(before, exec, store),
 };

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Executor, Probe } from "../src/exec/executor.ts";
+import type { Before, SnapshotStore } from "./snapshot.ts";
 
 /** One difference between the machine and the cookbook. */
 export interface Change {
@@ -101,6 +102,23 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
   fingerprint?(spec: S, current: C, applied?: boolean): string | undefined;
   /** A unified diff of what would change, for `--diff` (never for sensitive content). */
   diffText?(spec: S, current: C): string | null;
+  /**
+   * Rollback, first half: what the resource is now, recorded before `apply`
+   * changes it (a path's content goes into `store`). Called only for
+   * resources with changes, in apply mode.
+   */
+  snapshot?(spec: S, current: C, store: SnapshotStore): Promise<Before>;
+  /**
+   * Rollback, second half: puts back what `snapshot` recorded (needs no
+   * spec: `cm rollback` has only the record). Never throws for the machine's
+   * refusal: that is a failed Outcome naming what could not be put back.
+   */
+  restore?(
+    before: Before,
+    exec: Executor,
+    store: SnapshotStore,
+    ctx: ResourceContext,
+  ): Promise<Outcome>;
   /** Handlers: restart or reload after something it depends on changed. */
   refresh?(
     spec: S,

@@ -48,6 +48,7 @@ import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
 import { isActive, systemdRunning, unitName } from "../src/facts/systemd.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
+import type { Before } from "./snapshot.ts";
 import {
   type ServiceManager,
   type ServiceState,
@@ -284,6 +285,33 @@ async function refresh(
   return outcome ?? { ok: true };
 }
 
+/** Rollback's record of a service: whether it ran and started at boot. */
+function snapshot(spec: ServiceSpec, current: ServiceState): Promise<Before> {
+  return Promise.resolve({
+    type: "service",
+    name: spec.name,
+    active: current.found && isActive(current.active),
+    enabled: current.found ? current.enabled : null,
+  });
+}
+
+/** Rollback: the service running (or not) and enabled (or not) as recorded. */
+async function restore(before: Before, exec: Executor, ctx: ResourceContext): Promise<Outcome> {
+  if (before.type !== "service") {
+    return { ok: false, error: `a ${before.type} record is not a service` };
+  }
+  const spec: ServiceSpec = {
+    name: before.name,
+    state: before.active ? "started" : "stopped",
+    ...(before.enabled === null ? {} : { enabled: before.enabled }),
+  };
+  const [current] = await read([spec], exec, ctx);
+  const changes = diff(spec, current);
+  if (!changes.length) return { ok: true };
+  const [outcome] = await apply([{ spec, changes }], exec, ctx);
+  return outcome;
+}
+
 /** The `service` resource kind. */
 export const service: ResourceKind<ServiceSpec, ServiceState> = {
   name: "service",
@@ -294,4 +322,6 @@ export const service: ResourceKind<ServiceSpec, ServiceState> = {
   diff,
   apply,
   refresh,
+  snapshot: (spec, current) => snapshot(spec, current),
+  restore: (before, exec, _store, ctx) => restore(before, exec, ctx),
 };

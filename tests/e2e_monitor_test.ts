@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { bootServer, type Server } from "./testbed/mod.ts";
 import type { Executor } from "../src/exec/executor.ts";
 import { runHealthChecks } from "../src/monitor/health.ts";
-import { healthSchema } from "../src/monitor/health_schema.ts";
+import { healthSchema } from "../src/cookbook/health_schema.ts";
 import { type AuditEntry, journalAudit } from "../src/monitor/audit.ts";
 
 /** An Executor whose processes run in the server; nothing else is needed here. */

@@ -1,6 +1,6 @@
 /**
  * The use case behind `cm apply`, `cm plan` and the apply step of `cm sync`:
- * catalog → load → lock → run → record. It prints nothing and decides no exit
+ * catalog → load → lock → snapshot + run → verify (→ rollback) → record. It prints nothing and decides no exit
  * code: live output goes out through events, the result is the run report.
  *
  * @module
@@ -8,7 +8,12 @@
 import type { Executor } from "../exec/executor.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
-import type { RunReport } from "../engine/report.ts";
+import { newRunId, type RunReport } from "../engine/report.ts";
+import type { Cookbook } from "../cookbook/cookbook.ts";
+import type { SnapshotManifest } from "../state/snapshots.ts";
+import { snapshotRecorder } from "./snapshot.ts";
+import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
+import { rollback } from "./rollback.ts";
 import { acquireLock } from "../state/lock.ts";
 import { recordRun } from "../state/store.ts";
 import { statePaths } from "../state/paths.ts";
@@ -70,11 +75,17 @@ export async function converge(
   );
   try {
     using interrupts = options.interrupts?.();
+    const id = newRunId();
+    const snapshots = snapshotRecorder(exec, paths.dir, id, options.commit);
     const report = await run(cookbook, { mode: "apply", exec }, events, {
       diff: options.diff,
       interrupted: () => interrupts?.interrupted(),
+      id,
+      beforeChange: (items) => snapshots.beforeChange(items),
     });
+    snapshots.finish(report, cookbook.resources);
     if (options.commit) report.commit = options.commit;
+    await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
     const warning = recordRun(exec, paths, report);
     if (warning) events.warning?.(warning);
     if (!cached) writeCatalog(exec, paths.catalog, cookbook);
@@ -82,4 +93,28 @@ export async function converge(
   } finally {
     lock?.release();
   }
+}
+
+/**
+ * The verify stage: health after an apply that changed something (when the
+ * cookbooks have checks or a service failed); when it fails and rollback is
+ * wanted, the run's snapshot is restored. Both end up in the report.
+ */
+async function verify(
+  cookbook: Cookbook,
+  report: RunReport,
+  exec: Executor,
+  manifest: SnapshotManifest,
+  stateDir: string,
+  events: RunEvents,
+): Promise<void> {
+  const failures = serviceFailures(report);
+  if (!changedSomething(report) || (!cookbook.health.length && !failures.length)) return;
+  report.health = await checkHealth(cookbook.health, failures, exec);
+  events.health?.(report.health);
+  if (report.health.ok) return;
+  if (report.result === "ok") report.result = "failed";
+  if (!rollbackWanted(cookbook)) return;
+  report.rollback = await rollback(manifest, exec, { stateDir, health: cookbook.health, events });
+  events.rollback?.(report.rollback);
 }

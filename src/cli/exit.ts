@@ -90,7 +90,9 @@ export function reportExitCode(
   signalCode?: number,
 ): number {
   if (signalCode !== undefined) return signalCode;
-  const { changed, failed } = report.totals;
+  const { changed } = report.totals;
+  // Failed health fails the run, rolled back or not.
+  const failed = report.totals.failed || (report.health?.ok === false ? 1 : 0);
   if (!style.detailed) return failed ? EXIT.failed : EXIT.ok;
   const refreshed = report.handlers.filter((h) => h.status === "changed").length;
   return ((changed + refreshed) ? 2 : 0) | (failed ? 4 : 0);

@@ -5,7 +5,13 @@
  * @module
  */
 import type { Change } from "../../resources/resource.ts";
-import type { HandlerResult, ResourceResult, RunReport } from "../engine/report.ts";
+import type {
+  HandlerResult,
+  HealthRecord,
+  ResourceResult,
+  RollbackRecord,
+  RunReport,
+} from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 
 /** How much to print. */
@@ -98,6 +104,31 @@ export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void 
   }
 }
 
+/** Prints health after an apply or a rollback: failures always, passes unless quiet. */
+export function printHealth(p: Printer, h: HealthRecord): void {
+  for (const failure of h.failures) p.err(`${paint(p, "red", "unhealthy")} ${failure}`);
+  for (const c of h.checks) {
+    if (!c.ok) p.err(`${paint(p, "red", "unhealthy")} ${c.id}: ${c.detail}`);
+    else if (p.verbosity !== "quiet") {
+      p.out(`${paint(p, "green", "healthy  ")} ${c.id}: ${c.detail}`);
+    }
+  }
+}
+
+/** Prints what a rollback restored and how it ended. */
+export function printRollback(p: Printer, r: RollbackRecord): void {
+  for (const x of [...r.restored, ...r.refreshed]) {
+    if (!x.ok) p.err(`${paint(p, "red", "failed   ")} restore ${x.id}: ${x.error}`);
+    else if (p.verbosity !== "quiet") p.out(`${paint(p, "yellow", "restored ")} ${x.id}`);
+  }
+  const how = r.ok ? "healthy again" : "NOT healthy: needs a person";
+  p.err(
+    `rolled back run ${r.runId}: ${r.restored.length} restored in ${
+      (r.durationMs / 1000).toFixed(2)
+    } s; ${how}`,
+  );
+}
+
 /** The closing line: counts and time. */
 export function summary(report: RunReport): string {
   const t = report.totals;
@@ -120,6 +151,8 @@ export function runEvents(p: Printer, options: { plan: boolean; json: boolean })
     handler: json ? undefined : (h) => printHandler(p, plan, h),
     progress: (line) => p.verbosity !== "quiet" && p.err(`  ${line}`),
     warning: (message) => p.err(`warning: ${message}`),
+    health: json ? undefined : (h) => printHealth(p, h),
+    rollback: json ? undefined : (r) => printRollback(p, r),
   };
 }
 

@@ -17,9 +17,9 @@ import { factReader } from "../facts/mod.ts";
 
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
- * version may not (2: resources name their kind and hold `section`).
+ * version may not (2: resources name their kind and hold `section`; 3: health, rollback).
  */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** The cached form: the loaded cookbooks and the hash of their inputs. */
 interface Catalog extends Cookbook {

@@ -14,6 +14,7 @@ const cookbook = (spec: Record<string, unknown>): Cookbook => ({
     path: "configure.files[0]",
     section: 4,
   }],
+  health: [],
   inputs: { requested: ["/cb/web.yaml"], files: ["/cb/web.yaml"], facts: {} },
 });
 

@@ -6,6 +6,7 @@
  */
 import { kindOf, KINDS } from "../../resources/mod.ts";
 import type { Position, Problem } from "../errors.ts";
+import type { HealthCheck } from "./health_schema.ts";
 
 /** What a loading stage gives: its result, and the problems found on the way. */
 export interface Staged<T> {
@@ -44,6 +45,10 @@ export interface Cookbook {
   files: string[];
   /** Every resource, in declared order (includes first); the engine sorts them for running. */
   resources: Resource[];
+  /** Every cookbook's `health:` checks, includes first, defaults filled in. */
+  health: HealthCheck[];
+  /** The last cookbook's `rollback:`; left out, rollback is automatic when there are checks. */
+  rollback?: "auto" | "off";
   /** What the result was made from: the cache of loaded cookbooks checks these. */
   inputs: CookbookInputs;
 }

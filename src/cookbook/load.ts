@@ -33,12 +33,16 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
   const problems = [...vars.problems, ...rendered.problems, ...checked.problems];
   if (problems.length) throw new CookbookError(sortProblems(problems));
   const top = rendered.value.sources.at(-1)!.raw;
+  const { healthSchema } = await import("./health_schema.ts");
+  const health = rendered.value.sources.flatMap((s) => healthSchema.parse(s.raw.health ?? []));
   return {
     name: typeof top.name === "string" ? top.name : sources.at(-1)!.file,
     version: top.version === undefined ? undefined : String(top.version),
     description: top.description,
     files: sources.map((p) => p.file),
     resources: checked.value,
+    health,
+    ...(top.rollback ? { rollback: top.rollback } : {}),
     inputs: {
       requested: paths.map((p) => absolute(p)),
       files: [...sources.map((p) => p.file), ...rendered.value.templateFiles],

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { GROUPS, type Section, SECTIONS } from "../../resources/mod.ts";
+import { healthSchema } from "./health_schema.ts";
 
 /** The section groups in run order, with their sections: `install` → pre_install, ... */
 function groups(): Map<string, Section[]> {
@@ -55,6 +56,9 @@ async function buildSchema() {
       .describe("Other cookbooks (relative paths) whose resources come first."),
   };
   for (const [group, sections] of groups()) shape[group] = await groupSchema(group, sections);
+  shape.health = healthSchema.optional();
+  shape.rollback = z.enum(["auto", "off"], { error: 'expected "auto" or "off"' }).optional()
+    .describe("Restore the snapshot when health fails after a change (default: auto with checks).");
   return z.strictObject(shape, { error: `expected ${DOCUMENT}` });
 }
 

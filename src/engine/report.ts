@@ -43,6 +43,48 @@ export interface Totals {
   skipped: number;
 }
 
+/** One health check's outcome, as recorded (src/monitor/health.ts runs them). */
+export interface CheckRecord {
+  /** `http[http://127.0.0.1/]`, `service[nginx]`...; or the check's `name`. */
+  id: string;
+  ok: boolean;
+  attempts: number;
+  /** What the last attempt saw. */
+  detail: string;
+  durationMs: number;
+}
+
+/** The verify stage of an apply that changed something. */
+export interface HealthRecord {
+  ok: boolean;
+  /** Services that failed to start or restart after the change: each fails health. */
+  failures: string[];
+  /** The checks run (none when a service failure already decided). */
+  checks: CheckRecord[];
+}
+
+/** What one resource's restore (or a service's refresh after it) did. */
+export interface RestoreRecord {
+  id: string;
+  ok: boolean;
+  /** What could not be put back, e.g. a package version apt no longer offers. */
+  error?: string;
+}
+
+/** The rollback stage: the snapshot of the run restored after health failed. */
+export interface RollbackRecord {
+  /** Every restore succeeded and health passed again. */
+  ok: boolean;
+  /** The run whose snapshot was restored. */
+  runId: string;
+  restored: RestoreRecord[];
+  /** Restarts and reloads of services whose files were restored. */
+  refreshed: RestoreRecord[];
+  /** Health after the restore. */
+  health: HealthRecord;
+  durationMs: number;
+}
+
 /** One run of plan or apply. */
 export interface RunReport {
   id: string;
@@ -55,7 +97,11 @@ export interface RunReport {
   resources: ResourceResult[];
   handlers: HandlerResult[];
   totals: Totals;
-  /** "ok" when nothing failed; "interrupted" when a signal stopped the run early. */
+  /** The verify stage: set when health was checked after a change. */
+  health?: HealthRecord;
+  /** Set when health failed and the run's snapshot was restored. */
+  rollback?: RollbackRecord;
+  /** "ok" when nothing failed (health included); "interrupted" when a signal stopped the run early. */
   result: "ok" | "failed" | "interrupted";
 }
 

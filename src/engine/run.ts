@@ -13,8 +13,10 @@ import type { Change, Outcome, ResourceContext, ResourceKind } from "../../resou
 import { order, requirements } from "./order.ts";
 import {
   type HandlerResult,
+  type HealthRecord,
   newRunId,
   type ResourceResult,
+  type RollbackRecord,
   type RunReport,
   totals,
 } from "./report.ts";
@@ -25,6 +27,10 @@ export interface RunEvents {
   handler?(result: HandlerResult): void;
   progress?(line: string): void;
   warning?(message: string): void;
+  /** Health checked after an apply (src/app: verify), and again after a rollback. */
+  health?(record: HealthRecord): void;
+  /** A rollback finished (src/app: rollback). */
+  rollback?(record: RollbackRecord): void;
 }
 
 /** Plan: read and diff only, through a probe that cannot change anything. */
@@ -49,6 +55,14 @@ export interface RunOptions {
    * for what did change still run, or the services would miss those changes.
    */
   interrupted?: () => string | undefined;
+  /** The run's id (default: one made from the start time). */
+  id?: string;
+  /**
+   * Called in an apply before each resource (or batch) is changed, with what
+   * was read of it: the snapshot for rollback. When it throws, those
+   * resources fail unchanged (what cannot be put back is not changed).
+   */
+  beforeChange?(items: { resource: Resource; current: unknown }[]): Promise<void>;
 }
 
 /** Plans or applies cookbooks and returns the run report. */
@@ -63,23 +77,7 @@ export async function run(
   // A plan's probe runs only tools that look: it cannot change the machine.
   const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
   const changed = new Set<string>();
-  const warned = new Set<string>();
-  const memos = new Map<string, unknown>();
-  const ctx: ResourceContext = {
-    mode: target.mode,
-    changed,
-    progress: (line) => events.progress?.(line),
-    warnOnce: (message) => {
-      if (!warned.has(message)) events.warning?.(message);
-      warned.add(message);
-    },
-    once: <T>(key: string, make: () => T): T => {
-      if (!memos.has(key)) memos.set(key, make());
-      return memos.get(key) as T;
-    },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now: () => Date.now(),
-  };
+  const ctx = runContext(target.mode, events, changed);
   const sorted = order(cookbook.resources);
   const resolve = targetResolver(sorted);
   const results = new Map<string, ResourceResult>();
@@ -113,7 +111,7 @@ export async function run(
   const resources = sorted.map((r) => results.get(r.id)!);
   const t = totals(resources, handlers);
   return {
-    id: newRunId(startedAt),
+    id: options.id ?? newRunId(startedAt),
     mode: target.mode,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
@@ -122,6 +120,35 @@ export async function run(
     handlers,
     totals: t,
     result: options.interrupted?.() ? "interrupted" : t.failed ? "failed" : "ok",
+  };
+}
+
+/**
+ * The context kinds get for one run (or one rollback): live output through
+ * `events`, per-run memos, the real clock. `changed` is the run's set of
+ * changed ids, filled in as it goes.
+ */
+export function runContext(
+  mode: "plan" | "apply",
+  events: RunEvents,
+  changed: Set<string> = new Set(),
+): ResourceContext {
+  const warned = new Set<string>();
+  const memos = new Map<string, unknown>();
+  return {
+    mode,
+    changed,
+    progress: (line) => events.progress?.(line),
+    warnOnce: (message) => {
+      if (!warned.has(message)) events.warning?.(message);
+      warned.add(message);
+    },
+    once: <T>(key: string, make: () => T): T => {
+      if (!memos.has(key)) memos.set(key, make());
+      return memos.get(key) as T;
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
   };
 }
 
@@ -218,6 +245,13 @@ async function runGroup(
     }
     const started = performance.now();
     let outcomes: Outcome[];
+    try {
+      await options.beforeChange?.(chunk.map((p) => ({ resource: p.r, current: p.current })));
+    } catch (error) {
+      const message = `cannot snapshot before changing: ${(error as Error).message}`;
+      for (const p of chunk) record(result(p.r, "failed", [], readMs, message));
+      continue;
+    }
     try {
       outcomes = await kind.apply(
         chunk.map((p) => ({ spec: p.r.spec, changes: p.changes })),

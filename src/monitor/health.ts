@@ -1,5 +1,5 @@
 /**
- * Runs health checks (src/monitor/health_schema.ts) and says which passed.
+ * Runs health checks (src/cookbook/health_schema.ts) and says which passed.
  * They get a {@link Probe}: cm itself only looks (a `command` check runs what
  * the cookbook's author wrote, which should only look too). cm keeps no network
  * permission of its own: `http` goes through curl (URL on stdin, never in
@@ -9,7 +9,7 @@
  * @module
  */
 import type { Probe, RunResult } from "../exec/executor.ts";
-import type { HealthCheck } from "./health_schema.ts";
+import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { CURL_ARGV, curlConfig } from "./_curl.ts";
 
 /** The outcome of one check after its retries. */

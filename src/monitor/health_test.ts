@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { RecordingExecutor } from "../exec/recording.ts";
 import { checkId, parseUnitState, runCheck, runHealthChecks } from "./health.ts";
-import { type HealthCheck, healthSchema } from "./health_schema.ts";
+import { type HealthCheck, healthSchema } from "../cookbook/health_schema.ts";
 import { freePort, requireTool } from "./_testing.ts";
 
 /** Parses checks as a cookbook would (defaults filled in). */

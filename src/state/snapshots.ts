@@ -16,34 +16,12 @@
  */
 import { createHash } from "node:crypto";
 import type { Executor, Probe } from "../exec/executor.ts";
+import type { Before, SnapshotStore } from "../../resources/snapshot.ts";
+
+export type { Before };
 
 /** How long snapshots are kept, and how much space they may take. */
 export const SNAPSHOT_RETENTION = { days: 30, maxBytes: 200 * 1024 * 1024 } as const;
-
-/** A file (or directory) as it was; `absent` when it did not exist. */
-export type PathBefore =
-  | { type: "file" | "directory"; path: string; state: "absent" }
-  | {
-    type: "file" | "directory";
-    path: string;
-    state: "present";
-    /** Files only: the blob holding the content. */
-    sha256?: string;
-    owner: string;
-    group: string;
-    /** Octal text, e.g. "0644". */
-    mode: string;
-    /** Content never shown, not even in a diff of the restore. */
-    sensitive?: boolean;
-  };
-
-/** What one resource was before the run touched it. */
-export type Before =
-  | PathBefore
-  | { type: "link"; path: string; target: string | null }
-  | { type: "package"; name: string; version: string | null }
-  | { type: "service"; name: string; active: boolean; enabled: boolean }
-  | { type: "user" | "group"; name: string; existed: boolean };
 
 /** One run's snapshot. */
 export interface SnapshotManifest {
@@ -51,7 +29,28 @@ export interface SnapshotManifest {
   /** ISO 8601. */
   createdAt: string;
   commit?: string;
-  resources: { id: string; before: Before }[];
+  /** Each resource the run was about to change, by id and kind, in the order changed. */
+  resources: { id: string; kind: string; before: Before }[];
+  /**
+   * The handlers the run ran (restart or reload of a service because of a
+   * change): run again after a restore so the service picks the old files up.
+   */
+  // deno-lint-ignore no-explicit-any
+  refreshes?: {
+    id: string;
+    kind: string;
+    spec: any;
+    action: "restart" | "reload";
+    triggeredBy: string[];
+  }[];
+}
+
+/** The {@link SnapshotStore} of the snapshots under `dir`. */
+export function snapshotStore(exec: Executor, dir: string): SnapshotStore {
+  return {
+    capture: (path, sensitive) => capturePath(exec, dir, path, sensitive),
+    content: (sha256) => readBlob(exec, dir, sha256),
+  };
 }
 
 /** Where snapshots live under a state directory. */

@@ -94,6 +94,7 @@ function manifest(runId: string, createdAt: string, ...shas: string[]): Snapshot
     resources: [
       ...shas.map((sha256, i) => ({
         id: `file[/etc/f${i}]`,
+        kind: "file",
         before: {
           type: "file" as const,
           path: `/etc/f${i}`,
@@ -104,12 +105,17 @@ function manifest(runId: string, createdAt: string, ...shas: string[]): Snapshot
           mode: "0644",
         },
       })),
-      { id: "package[nginx]", before: { type: "package", name: "nginx", version: "1.22.1-9" } },
+      {
+        id: "package[nginx]",
+        kind: "package",
+        before: { type: "package", name: "nginx", version: "1.22.1-9" },
+      },
       {
         id: "service[nginx]",
+        kind: "service",
         before: { type: "service", name: "nginx", active: true, enabled: true },
       },
-      { id: "user[app]", before: { type: "user", name: "app", existed: false } },
+      { id: "user[app]", kind: "user", before: { type: "user", name: "app", existed: false } },
     ],
   };
 }

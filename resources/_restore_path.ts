@@ -1,0 +1,77 @@
+/**
+ * Putting a path back as a snapshot recorded it: for the kinds that manage
+ * paths (file, directory; link when it lands).
+ *
+ * @module
+ */
+import type { Executor, Probe } from "../src/exec/executor.ts";
+import { exitedWith } from "../src/exec/output.ts";
+import { errorMessage, type Outcome } from "./resource.ts";
+import type { Before, SnapshotStore } from "./snapshot.ts";
+
+/** A recorded owner or group back to its id: by name, else the number recorded. */
+function idOf(name: string, lookup: (name: string) => number | null): number | null {
+  return lookup(name) ?? (/^\d+$/.test(name) ? Number(name) : null);
+}
+
+function ownership(before: { owner: string; group: string }, probe: Probe) {
+  const uid = idOf(before.owner, (n) => probe.uid(n));
+  const gid = idOf(before.group, (n) => probe.gid(n));
+  if (uid === null) return { error: `user "${before.owner}" no longer exists` };
+  if (gid === null) return { error: `group "${before.group}" no longer exists` };
+  return { uid, gid };
+}
+
+/** Removes what is at `path` now (a file, a link or an empty directory). */
+function removePath(path: string, exec: Executor): Outcome {
+  const info = exec.stat(path);
+  if (!info) return { ok: true };
+  try {
+    exec.remove(path);
+  } catch (error) {
+    return { ok: false, error: `cannot remove "${path}": ${errorMessage(error)}` };
+  }
+  return { ok: true };
+}
+
+/**
+ * Puts `before` (a file, directory or link record) back at its path: content,
+ * owner, group and mode; or removes the path when nothing was there.
+ */
+export async function restorePath(
+  before: Before,
+  exec: Executor,
+  store: SnapshotStore,
+): Promise<Outcome> {
+  if (before.type === "link") {
+    if (before.target === null) return removePath(before.path, exec);
+    const result = await exec.run(["ln", "-sfnT", "--", before.target, before.path]);
+    return result.code === 0 ? { ok: true } : { ok: false, error: exitedWith("ln", result) };
+  }
+  if (before.type !== "file" && before.type !== "directory") {
+    return { ok: false, error: `a ${before.type} record is not a path` };
+  }
+  if (before.state === "absent") return removePath(before.path, exec);
+  const owner = ownership(before, exec);
+  if ("error" in owner) {
+    return { ok: false, error: `cannot restore "${before.path}": ${owner.error}` };
+  }
+  const mode = parseInt(before.mode, 8);
+  const now = exec.stat(before.path);
+  try {
+    if (before.type === "directory") {
+      if (now && now.kind !== "directory") exec.remove(before.path);
+      if (!now || now.kind !== "directory") exec.mkdir(before.path, { mode, ...owner });
+      exec.chmod(before.path, mode);
+      exec.chown(before.path, owner.uid, owner.gid);
+      return { ok: true };
+    }
+    const data = before.sha256 ? store.content(before.sha256) : null;
+    if (!data) return { ok: false, error: `the snapshot of "${before.path}" lost its content` };
+    if (now && now.kind === "directory") exec.remove(before.path);
+    exec.writeFile(before.path, data, { mode, ...owner });
+  } catch (error) {
+    return { ok: false, error: `cannot restore "${before.path}": ${errorMessage(error)}` };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,57 @@
+/**
+ * The snapshot contract: what a kind records of a resource before a run
+ * changes it ({@link Before}), and the store it records content in. A kind
+ * that can be rolled back has `snapshot` and `restore` (resources/resource.ts);
+ * src/state/snapshots.ts keeps the records, src/app/rollback.ts replays them.
+ *
+ * A new kind adds its own `Before` variant here (a `type` of its own) with
+ * the pair; kinds that manage a path use {@link SnapshotStore.capture}, which
+ * keeps content in a 0600 blob that never leaves the state directory.
+ *
+ * @module
+ */
+
+/** A file or directory as it was; `absent` when nothing was at the path. */
+export type PathBefore =
+  | { type: "file" | "directory"; path: string; state: "absent" }
+  | {
+    type: "file" | "directory";
+    path: string;
+    state: "present";
+    /** Files only: the sha256 of the content, the key of its blob. */
+    sha256?: string;
+    owner: string;
+    group: string;
+    /** Octal text, e.g. "0644". */
+    mode: string;
+    /** Content never shown, not even in a diff of the restore. */
+    sensitive?: boolean;
+  };
+
+/** A symbolic link as it was; `target: null` when there was none. */
+export interface LinkBefore {
+  type: "link";
+  path: string;
+  target: string | null;
+}
+
+/** What one resource was before the run touched it. */
+export type Before =
+  | PathBefore
+  | LinkBefore
+  | { type: "package"; name: string; version: string | null }
+  | { type: "service"; name: string; active: boolean; enabled: boolean | null }
+  | { type: "user" | "group"; name: string; existed: boolean };
+
+/** Where snapshots keep content (implemented by src/state/snapshots.ts). */
+export interface SnapshotStore {
+  /**
+   * Records `path` as it is now: a file's content into a blob (0600), a link's
+   * target, a directory's owner and mode, or its absence.
+   *
+   * @throws {Error} when something else is at the path (a socket, a device)
+   */
+  capture(path: string, sensitive?: boolean): Promise<Before>;
+  /** The content recorded under `sha256`, or `null` when it is gone. */
+  content(sha256: string): Uint8Array | null;
+}

@@ -1,0 +1,69 @@
+/**
+ * The snapshot stage of an apply: what each resource was, recorded under
+ * `STATE/snapshots/<run-id>/` before the engine changes it, and the handlers
+ * the run ran, so that a rollback can put everything back.
+ *
+ * @module
+ */
+import type { Executor } from "../exec/executor.ts";
+import type { Resource } from "../cookbook/cookbook.ts";
+import type { RunReport } from "../engine/report.ts";
+import { kindOf } from "../../resources/mod.ts";
+import {
+  pruneSnapshots,
+  type SnapshotManifest,
+  snapshotsDir,
+  snapshotStore,
+  writeManifest,
+} from "../state/snapshots.ts";
+
+/** Records one run's snapshot as it goes. */
+export interface SnapshotRecorder {
+  /** The engine's `beforeChange`: records the resources about to change, manifest first on disk. */
+  beforeChange(items: { resource: Resource; current: unknown }[]): Promise<void>;
+  /** Adds the run's handlers (to run again after a restore) and prunes old snapshots. */
+  finish(report: RunReport, resources: Resource[]): void;
+  /** The manifest as recorded so far. */
+  manifest: SnapshotManifest;
+}
+
+/** A recorder for run `runId` under the state directory `stateDir`. */
+export function snapshotRecorder(
+  exec: Executor,
+  stateDir: string,
+  runId: string,
+  commit?: string,
+): SnapshotRecorder {
+  const dir = snapshotsDir(stateDir);
+  const store = snapshotStore(exec, dir);
+  const manifest: SnapshotManifest = {
+    runId,
+    createdAt: new Date().toISOString(),
+    ...(commit ? { commit } : {}),
+    resources: [],
+  };
+  return {
+    manifest,
+    async beforeChange(items) {
+      for (const { resource, current } of items) {
+        const snapshot = kindOf(resource.kind).snapshot;
+        if (!snapshot) continue;
+        const before = await snapshot(resource.spec, current, store);
+        manifest.resources.push({ id: resource.id, kind: resource.kind, before });
+      }
+      writeManifest(exec, dir, manifest);
+    },
+    finish(report, resources) {
+      if (!manifest.resources.length) return;
+      const byId = new Map(resources.map((r) => [r.id, r]));
+      manifest.refreshes = report.handlers.flatMap((h) => {
+        const r = byId.get(h.id);
+        return r
+          ? [{ id: h.id, kind: r.kind, spec: r.spec, action: h.action, triggeredBy: h.triggeredBy }]
+          : [];
+      });
+      writeManifest(exec, dir, manifest);
+      pruneSnapshots(exec, dir, new Date());
+    },
+  };
+}
