@@ -582,3 +582,29 @@ Deno.test("package read against the real apt finds awk provided by mawk", async 
   assert.deepEqual(aptPackage.diff(specs[0], states[0]), []);
   assert.deepEqual(aptPackage.diff(specs[1], states[1]), []);
 });
+
+Deno.test("package restore puts the recorded version back, removes a new one, names a lost one", async () => {
+  const store = { capture: () => Promise.reject(new Error("no paths")), content: () => null };
+  const before = { type: "package" as const, name: "nginx", version: "1.22.1-9" };
+  const offered = machine("", policyBlock("nginx", "1.24.0-1", "1.24.0-1", "1.22.1-9"));
+  assert.deepEqual(await aptPackage.restore!(before, offered, store, context().ctx), { ok: true });
+  assert.deepEqual(offered.calls.at(-1), [
+    ...APT_GET,
+    "--allow-downgrades",
+    "install",
+    "--",
+    "nginx=1.22.1-9",
+  ]);
+  const gone = machine("", policyBlock("nginx", "1.24.0-1", "1.24.0-1"));
+  const outcome = await aptPackage.restore!(before, gone, store, context().ctx);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error:
+      'cannot put package "nginx" back to version "1.22.1-9": apt no longer offers it (available: 1.24.0-1)',
+  });
+  assert.ok(!gone.calls.some((c) => c.includes("install")));
+  const fresh = machine("");
+  const absent = { ...before, version: null };
+  assert.deepEqual(await aptPackage.restore!(absent, fresh, store, context().ctx), { ok: true });
+  assert.deepEqual(fresh.calls.at(-1), [...APT_GET, "remove", "--", "nginx"]);
+});

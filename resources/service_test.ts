@@ -21,6 +21,11 @@ const VERIFY = [
   "show",
   "--property=Id,LoadState,ActiveState,SubState,Result,Type,NRestarts",
 ];
+/** Services keep nothing in the snapshot store. */
+const NO_STORE = {
+  capture: () => Promise.reject(new Error("no paths")),
+  content: () => null,
+};
 const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10"];
 
 function context(mode: "plan" | "apply" = "apply", changed: string[] = []) {
@@ -708,4 +713,21 @@ Deno.test("a unit in a crash loop (auto-restart) is not counted as running", () 
       ]);
     },
   );
+});
+
+Deno.test("service snapshot records running and enabled; restore stops and disables it again", async () => {
+  const before = systemd(block("web.service", "inactive", "disabled"));
+  const [state] = await service.read([spec({ name: "web" })], before, context().ctx);
+  const record = await service.snapshot!(spec({ name: "web" }), state, NO_STORE);
+  assert.deepEqual(record, { type: "service", name: "web", active: false, enabled: false });
+  const now = systemd(block("web.service", "active", "enabled"));
+  const outcome = await service.restore!(record, now, NO_STORE, context().ctx);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(now.calls.filter((c) => c[1] === "disable" || c[1] === "stop"), [
+    ["systemctl", "disable", "web.service"],
+    ["systemctl", "stop", "web.service"],
+  ]);
+  const same = systemd(block("web.service", "inactive", "disabled"));
+  assert.deepEqual(await service.restore!(record, same, NO_STORE, context().ctx), { ok: true });
+  assert.ok(!same.calls.some((c) => c[1] === "stop" || c[1] === "disable"));
 });
