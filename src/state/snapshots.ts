@@ -35,10 +35,11 @@ export interface SnapshotManifest {
    * The handlers the run ran (restart or reload of a service because of a
    * change): run again after a restore so the service picks the old files up.
    */
-  // deno-lint-ignore no-explicit-any
   refreshes?: {
     id: string;
     kind: string;
+    /** The service's spec as the cookbook had it (no secrets: services have none). */
+    // deno-lint-ignore no-explicit-any
     spec: any;
     action: "restart" | "reload";
     triggeredBy: string[];
