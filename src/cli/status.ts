@@ -29,6 +29,12 @@ export function statusLines(state: State, now = new Date()): string[] {
     lines.push(`last sync:    ${sync.lastSyncAt}${ago(sync.lastSyncAt, now)}: ${sync.result}`);
     if (sync.reason) lines.push(`reason:       ${sync.reason}`);
     if (sync.rejected) lines.push(`rejected:     ${sync.rejected}`);
+    const q = sync.quarantined;
+    if (q) {
+      lines.push(
+        `quarantined:  ${q.commit} (run ${q.runId}): ${q.reason}; not applied until a newer commit`,
+      );
+    }
     if (sync.cookbooks?.length) lines.push(`cookbooks:    ${sync.cookbooks.join(", ")}`);
     if (sync.discarded?.length) lines.push(`discarded:    ${sync.discarded.length} local edit(s)`);
   }

@@ -45,6 +45,11 @@ export interface SyncRecord {
   runId?: string;
   /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
   discarded?: string[];
+  /**
+   * A commit whose apply failed health and was rolled back: not applied
+   * again until a newer commit arrives.
+   */
+  quarantined?: { commit: string; runId: string; reason: string };
 }
 
 /** The state file: the last run and every managed resource. */

@@ -107,6 +107,14 @@ export async function syncOnce(
   const sync = session(settings, exec, options, paths);
   const fetched = await fetchStage(sync);
   if (typeof fetched !== "string") return await keepLastGood(sync, fetched);
+  const quarantined = sync.previous?.quarantined;
+  if (fetched === quarantined?.commit) {
+    return await keepLastGood(sync, {
+      keep:
+        `commit is quarantined: ${quarantined.reason} (run ${quarantined.runId}); waiting for a newer commit`,
+      rejected: fetched,
+    });
+  }
   const current = await sync.git.head();
   if (fetched === current && fetched === sync.previous?.lastGood) {
     return await sameCommit(sync, fetched);
@@ -153,6 +161,8 @@ interface Ending {
   report?: RunReport;
   /** A commit that just validated and was applied. */
   good?: string;
+  /** A commit just rolled back after its apply failed health. */
+  quarantined?: SyncRecord["quarantined"];
 }
 
 function session(
@@ -309,6 +319,7 @@ async function convergeStage(
     });
     throw error;
   }
+  if (report.rollback && status === "applied") return await quarantine(s, applying, report);
   const good = status === "applied" || status === "converged" ? commit : undefined;
   if (good) await s.git.mark(LAST_GOOD_REF, good);
   const failed = report.result === "failed" && status !== "kept";
@@ -344,6 +355,35 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
   const ending = { ...kept, commit: lastGood, discarded: edits };
   if (s.options.onlyIfChanged) return finish(s, ending);
   return await convergeStage(s, ending);
+}
+
+/**
+ * A new commit whose apply failed health and was rolled back: quarantined
+ * (not applied again until a newer commit arrives), and the live checkout
+ * back on the last good commit, which the machine now matches again.
+ */
+async function quarantine(
+  s: Session,
+  ending: Ending & { commit: string },
+  report: RunReport,
+): Promise<SyncOutcome> {
+  const { commit } = ending;
+  const check = report.health?.checks.find((c) => !c.ok);
+  const why = report.health?.failures[0] ??
+    (check ? `health check ${check.id}: ${check.detail}` : "health failed");
+  const reason = `health failed after applying it (${why}); rolled back`;
+  s.note(`quarantined ${short(commit)}: ${reason}; not applied again until a newer commit`);
+  const lastGood = s.previous?.lastGood;
+  if (lastGood && await s.git.hasCommit(lastGood)) await s.git.checkout(lastGood);
+  return finish(s, {
+    ...ending,
+    status: "kept",
+    commit: lastGood ?? commit,
+    reason: printable(`${short(commit)} quarantined: ${reason}`),
+    rejected: commit,
+    report,
+    quarantined: { commit, runId: report.id, reason: printable(reason) },
+  });
 }
 
 /** The last good commit kept instead of `commit` for its cookbook problems (each one passed on). */
@@ -395,7 +435,10 @@ function syncRecord(
   ending: Ending,
 ): SyncRecord {
   const lastGood = ending.good ?? s.previous?.lastGood;
+  // A newer commit applied lifts the quarantine; the old one stays refused until then.
+  const lifted = ending.good !== undefined && ending.good !== s.previous?.lastGood;
   const optional = {
+    quarantined: ending.quarantined ?? (lifted ? undefined : s.previous?.quarantined),
     commit: ending.commit,
     lastGood,
     reason: ending.reason,

@@ -137,3 +137,57 @@ Deno.test("lastGood survives a last good commit that no longer loads and a lost 
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("a commit that fails health is rolled back and quarantined until a newer commit", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
+  try {
+    const remote = await Remote.create(`${tmp}/git`);
+    const target = `${tmp}/site.conf`;
+    const stateDir = `${tmp}/state`;
+    const book = (content: string) =>
+      fileCookbook(target, content) +
+      `health:\n  - command: [grep, -q, good, ${target}]\n    retries: 0\n`;
+    const settings: SyncSettings = {
+      repo: remote.fileUrl,
+      branch: "main",
+      interval: 300,
+      splay: 0,
+      verifySignatures: false,
+    };
+    const once = async () => {
+      const events = capture();
+      const outcome = await syncOnce(settings, new RealExecutor(), {
+        stateDir,
+        hostname: "test",
+        events,
+      });
+      return { ...outcome, stderr: events.lines.join("\n") };
+    };
+    const c1 = await remote.commit({ "default.yaml": book("good\n") }, "good");
+    assert.equal((await once()).status, "applied");
+    const c2 = await remote.commit({ "default.yaml": book("broken\n") }, "breaks health");
+    const bad = await once();
+    assert.equal(bad.status, "kept", bad.stderr);
+    assert.equal(bad.report?.rollback?.ok, true);
+    assert.equal(await read(target), "good\n");
+    assert.match(bad.stderr, new RegExp(`quarantined ${c2.slice(0, 12)}: health failed`));
+    assert.equal((await syncState(stateDir)).quarantined.commit, c2);
+    assert.equal(await sh(["git", "-C", `${stateDir}/repo`, "rev-parse", "HEAD"]), c1);
+
+    const again = await once();
+    assert.equal(again.status, "kept");
+    assert.match(again.stderr, /commit is quarantined: health failed after applying it/);
+    assert.ok(!again.report?.rollback, "the quarantined commit is not applied again");
+    assert.equal(await read(target), "good\n");
+
+    const c3 = await remote.commit({ "default.yaml": book("good, fixed\n") }, "fixed");
+    const fixed = await once();
+    assert.equal(fixed.status, "applied", fixed.stderr);
+    assert.equal(await read(target), "good, fixed\n");
+    const s = await syncState(stateDir);
+    assert.equal(s.lastGood, c3);
+    assert.equal(s.quarantined, undefined);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
