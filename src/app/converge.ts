@@ -50,6 +50,21 @@ export interface ConvergeOptions {
 }
 
 /**
+ * Loads `files` (zod and the YAML parser only imported when needed).
+ *
+ * @throws {CookbookError} when the cookbooks do not load
+ */
+export async function loadCookbooks(files: string[], exec: Executor): Promise<Cookbook> {
+  return await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
+}
+
+/** The cookbooks `files` from the catalog when nothing changed, else loaded afresh. */
+export async function cookbookOf(files: string[], exec: Executor, stateDir?: string) {
+  return await readCatalog(exec, statePaths(stateDir).catalog, files) ??
+    await loadCookbooks(files, exec);
+}
+
+/**
  * Plans or applies `files` and returns the run report. An apply takes the
  * run lock (unless held), records the run and caches the loaded cookbooks.
  *
@@ -64,7 +79,7 @@ export async function converge(
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
   const cached = await readCatalog(exec, paths.catalog, files);
-  const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
+  const cookbook = cached ?? await loadCookbooks(files, exec);
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }
