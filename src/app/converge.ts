@@ -14,6 +14,9 @@ import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { rollback } from "./rollback.ts";
+import { alertRollback, recordRollbackMetrics } from "./rollback_signals.ts";
+import type { StatePaths } from "../state/paths.ts";
+import { errorMessage } from "../errors.ts";
 import { acquireLock } from "../state/lock.ts";
 import { recordRun } from "../state/store.ts";
 import { statePaths } from "../state/paths.ts";
@@ -103,6 +106,7 @@ export async function converge(
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
     const warning = recordRun(exec, paths, report);
     if (warning) events.warning?.(warning);
+    if (report.health) await signalHealth(exec, paths, report, events);
     if (!cached) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
@@ -132,4 +136,25 @@ async function verify(
   if (!rollbackWanted(cookbook)) return;
   report.rollback = await rollback(manifest, exec, { stateDir, health: cookbook.health, events });
   events.rollback?.(report.rollback);
+}
+
+/** Metrics and alerts after health was checked; their failures are warnings, never the run's. */
+async function signalHealth(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  events: RunEvents,
+): Promise<void> {
+  try {
+    recordRollbackMetrics(exec, paths, report);
+  } catch (error) {
+    events.warning?.(`cannot write metrics: ${errorMessage(error)}`);
+  }
+  try {
+    for (const d of await alertRollback(exec, paths, report)) {
+      if (d.error) events.warning?.(`alert to "${d.target}" not delivered: ${d.error}`);
+    }
+  } catch (error) {
+    events.warning?.(`cannot alert: ${errorMessage(error)}`);
+  }
 }

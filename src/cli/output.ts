@@ -129,6 +129,15 @@ export function printRollback(p: Printer, r: RollbackRecord): void {
   );
 }
 
+/** How health ended, for the closing line: "" when it was not checked or passed. */
+function healthNote(report: RunReport): string {
+  if (report.health?.ok !== false) return "";
+  if (!report.rollback) return ": health failed";
+  return report.rollback.ok
+    ? ": health failed, rolled back"
+    : ": health failed, rollback did not make it healthy";
+}
+
 /** The closing line: counts and time. */
 export function summary(report: RunReport): string {
   const t = report.totals;
@@ -140,7 +149,7 @@ export function summary(report: RunReport): string {
     (report.durationMs / 1000).toFixed(2)
   } s${report.mode === "apply" ? ` (run ${report.id})` : ""}${
     report.result === "interrupted" ? ": interrupted" : ""
-  }`;
+  }${healthNote(report)}`;
 }
 
 /** Live output of a plan or apply: results and handlers as they finish (none under --json). */

@@ -62,6 +62,8 @@ export interface State {
   resources: Record<string, ResourceState>;
   /** What cm sync keeps: current commit, last good commit, last sync. */
   sync?: SyncRecord;
+  /** Automatic rollbacks since the state directory was created (for metrics). */
+  rollbacks?: { attempted: number; succeeded: number };
 }
 
 const encoder = new TextEncoder();

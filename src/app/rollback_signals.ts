@@ -1,0 +1,87 @@
+/**
+ * What an automatic rollback tells the outside: metrics (node_exporter's
+ * textfile) and alerts (one problem when health failed, one recovery when
+ * the rollback made it healthy again). Only the calls the rollback needs;
+ * drift, watch and the other alert triggers live elsewhere.
+ *
+ * @module
+ */
+import type { Executor } from "../exec/executor.ts";
+import type { RunReport } from "../engine/report.ts";
+import { DEFAULT_ALERTS_PATH, readAlertConfig } from "../monitor/alert_config.ts";
+import { alert, ALERT_STATE_FILE, type AlertProblem, type Delivery } from "../monitor/alerts.ts";
+import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, writeMetrics } from "../monitor/metrics.ts";
+import type { StatePaths } from "../state/paths.ts";
+import { readState, writeState } from "../state/store.ts";
+import { VERSION } from "../version.ts";
+
+/** The key of the health problem a rollback raises and its recovery closes. */
+export const ROLLBACK_ALERT_KEY = "health:after-apply";
+
+/** The problem of a run whose health failed: why, and what the rollback did. */
+export function rollbackProblem(report: RunReport): AlertProblem {
+  const health = report.health!;
+  const check = health.checks.find((c) => !c.ok);
+  const why = health.failures[0] ?? (check ? `${check.id}: ${check.detail}` : "health failed");
+  const commit = report.commit ? ` of commit ${report.commit.slice(0, 12)}` : "";
+  return {
+    key: ROLLBACK_ALERT_KEY,
+    severity: "critical",
+    summary: `health failed after the apply${commit} (${why}); ${
+      report.rollback ? "rolled back" : "not rolled back"
+    }`,
+    details: `run ${report.id}`,
+  };
+}
+
+/**
+ * Alerts for a run whose health failed: the problem now, and its recovery
+ * once the rollback made the machine healthy again. No alert file: nothing.
+ * A target that fails never throws (it is retried next time).
+ */
+export async function alertRollback(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  host = Deno.hostname(),
+  alertsPath = DEFAULT_ALERTS_PATH,
+): Promise<Delivery[]> {
+  const config = readAlertConfig(exec, alertsPath);
+  if (!config || report.health?.ok !== false) return [];
+  const statePath = `${paths.dir}/${ALERT_STATE_FILE}`;
+  const raised = await alert(exec, config, statePath, [rollbackProblem(report)], host);
+  if (!report.rollback?.ok) return raised;
+  return [...raised, ...await alert(exec, config, statePath, [], host)];
+}
+
+/**
+ * Counts the rollback in the state and writes the metrics file (last run,
+ * health, rollbacks) when node_exporter's textfile directory exists.
+ */
+export function recordRollbackMetrics(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  textfileDir = DEFAULT_TEXTFILE_DIR,
+): string | undefined {
+  const state = readState(exec, paths);
+  const counts = state.rollbacks ?? { attempted: 0, succeeded: 0 };
+  if (report.rollback) {
+    counts.attempted++;
+    if (report.rollback.ok) counts.succeeded++;
+    state.rollbacks = counts;
+    writeState(exec, paths, state);
+  }
+  if (exec.stat(textfileDir)?.kind !== "directory" || !report.health) return undefined;
+  const health = report.rollback?.health ?? report.health;
+  return writeMetrics(exec, {
+    version: VERSION,
+    lastRun: lastRunMetrics(report),
+    rollbacks: counts,
+    health: {
+      ok: health.ok,
+      checks: health.checks.length,
+      failed: health.checks.filter((c) => !c.ok).length + health.failures.length,
+    },
+  }, textfileDir);
+}
