@@ -65,7 +65,7 @@ export function typeName(schema: Schema, plural = false): string {
     case "array":
       return `list of ${typeName(d.element, true)}`;
     case "union":
-      return d.options.map((o: Schema) => typeName(o, plural)).join(" or ");
+      return [...new Set(d.options.map((o: Schema) => typeName(o, plural)))].join(" or ");
     case "record":
       return `mapping of ${typeName(d.keyType)} to ${typeName(d.valueType)}`;
     case "object":
@@ -164,6 +164,12 @@ function referenceMarkdown(document: Schema): string {
       if (d?.type === "object") section(child, info.inner, info.description);
       else if (d?.type === "array" && def(unwrap(d.element).inner)?.type === "object") {
         section(`${child}[]`, unwrap(d.element).inner, info.description);
+      } else if (d?.type === "array" && def(unwrap(d.element).inner)?.type === "union") {
+        // One table per variant (health checks), named by the field that tells them apart.
+        for (const option of def(unwrap(d.element).inner).options) {
+          const first = Object.keys(def(option).shape)[0];
+          section(`${child}[] with ${first}`, option, option.description);
+        }
       }
     }
   };
