@@ -25,7 +25,7 @@ export const EXIT = {
   usage: 2,
   /** Another run held the lock past --lock-timeout. */
   locked: 3,
-  /** cm sync could not fetch or validate a new commit; the last good one was kept. */
+  /** cm sync could not fetch or validate a new commit, or rolled it back: the last good one was kept. */
   syncKept: 4,
   /** A bug in cm: the stack trace is printed. */
   bug: 70,
