@@ -25,7 +25,7 @@ export const EXIT = {
   usage: 2,
   /** Another run held the lock past --lock-timeout. */
   locked: 3,
-  /** cm sync could not fetch or validate a new commit, or rolled it back: the last good one was kept. */
+  /** cm sync kept the last good commit: the new one did not fetch, validate or stay healthy. */
   syncKept: 4,
   /** A bug in cm: the stack trace is printed. */
   bug: 70,
