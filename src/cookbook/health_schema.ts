@@ -76,7 +76,7 @@ export const healthCheckSchema = z.union(Object.values(KINDS), {
     const input = issue.input;
     const keys = input && typeof input === "object" ? Object.keys(input) : [];
     const kinds = keys.filter((k) => k in KINDS);
-    if (kinds.length > 1) return `expected one check kind per item, got ${kinds.join(" and ")}`;
+    if (kinds.length > 1) return `expected one check kind per item (${kinds.join(" and ")} given)`;
     if (kinds.length === 0) return "expected a check with one of http, command, service, port";
     return undefined;
   },

@@ -57,7 +57,7 @@ async function buildSchema() {
   };
   for (const [group, sections] of groups()) shape[group] = await groupSchema(group, sections);
   shape.health = healthSchema.optional();
-  shape.rollback = z.enum(["auto", "off"], { error: 'expected "auto" or "off"' }).optional()
+  shape.rollback = z.enum(["auto", "off"]).optional()
     .describe("Restore the snapshot when health fails after a change (default: auto with checks).");
   return z.strictObject(shape, { error: `expected ${DOCUMENT}` });
 }

@@ -213,7 +213,10 @@ Deno.test("check ids mask URL passwords and prefer a given name", () => {
 Deno.test("the health schema rejects two kinds in one item and unknown fields", () => {
   const two = healthSchema.safeParse([{ http: "http://x/", port: 80 }]);
   assert.equal(two.success, false);
-  assert.equal(two.error?.issues[0].message, "expected one check kind per item, got http and port");
+  assert.equal(
+    two.error?.issues[0].message,
+    "expected one check kind per item (http and port given)",
+  );
   const unknown = healthSchema.safeParse([{ service: "nginx", status: 200 }]);
   assert.match(unknown.error?.issues[0].message ?? "", /Unrecognized key: "status"/);
   assert.equal(healthSchema.safeParse([{ port: 0 }]).success, false);
