@@ -30,8 +30,11 @@ export type PathBefore =
 
 /** A symbolic link as it was; `target: null` when there was none. */
 export interface LinkBefore {
+  /** Always "link". */
   type: "link";
+  /** The link's own path. */
   path: string;
+  /** What it pointed at (readlink), or `null` when nothing was there. */
   target: string | null;
 }
 

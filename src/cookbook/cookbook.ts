@@ -6,7 +6,6 @@
  */
 import { kindOf, KINDS } from "../../resources/mod.ts";
 import type { Position, Problem } from "../errors.ts";
-import type { HealthCheck } from "./health_schema.ts";
 
 /** What a loading stage gives: its result, and the problems found on the way. */
 export interface Staged<T> {
@@ -45,8 +44,12 @@ export interface Cookbook {
   files: string[];
   /** Every resource, in declared order (includes first); the engine sorts them for running. */
   resources: Resource[];
-  /** Every cookbook's `health:` checks, includes first, defaults filled in. */
-  health: HealthCheck[];
+  /**
+   * Every cookbook's `health:` checks, includes first, as validated (defaults
+   * filled in): `HealthCheck`s of src/cookbook/health_schema.ts, plain data like `spec`.
+   */
+  // deno-lint-ignore no-explicit-any
+  health: any[];
   /** The last cookbook's `rollback:`; left out, rollback is automatic when there are checks. */
   rollback?: "auto" | "off";
   /** What the result was made from: the cache of loaded cookbooks checks these. */

@@ -10,12 +10,17 @@ export type Status = "unchanged" | "changed" | "failed" | "skipped";
 
 /** One resource's line in the report. In a plan, "changed" means "would change". */
 export interface ResourceResult {
+  /** The resource's id: `file[/etc/nginx/nginx.conf]`. */
   id: string;
+  /** The kind's name in the registry: "file", "package", ... */
   kind: string;
+  /** What happened (in a plan: what would happen). */
   status: Status;
+  /** The differences found (and, in an apply, made); empty when unchanged. */
   changes: Change[];
   /** Why it failed or was skipped. */
   error?: string;
+  /** Time spent reading, diffing and applying it, in milliseconds (0.1 ms steps). */
   durationMs: number;
   /** Where it was declared: `file:line:col`. */
   at: string;
@@ -27,19 +32,29 @@ export interface ResourceResult {
 
 /** A restart or reload run at the end because something a service depends on changed. */
 export interface HandlerResult {
+  /** The service's id: `service[nginx]`. */
   id: string;
+  /** What was run on it. */
   action: "restart" | "reload";
+  /** Ids of the changed resources that called for it. */
   triggeredBy: string[];
+  /** "changed" when the restart or reload succeeded (in a plan: would run). */
   status: "changed" | "failed";
+  /** Why it failed. */
   error?: string;
+  /** Time it took, in milliseconds. */
   durationMs: number;
 }
 
 /** Counts by status. */
 export interface Totals {
+  /** Resources changed (in a plan: that would change). */
   changed: number;
+  /** Resources already as the cookbook says. */
   unchanged: number;
+  /** Resources and handlers that failed. */
   failed: number;
+  /** Resources not run: a requirement failed, or the run was interrupted. */
   skipped: number;
 }
 
@@ -47,15 +62,19 @@ export interface Totals {
 export interface CheckRecord {
   /** `http[http://127.0.0.1/]`, `service[nginx]`...; or the check's `name`. */
   id: string;
+  /** Whether the last attempt passed. */
   ok: boolean;
+  /** Attempts made, retries included. */
   attempts: number;
   /** What the last attempt saw. */
   detail: string;
+  /** Milliseconds from the first attempt to the last one's end. */
   durationMs: number;
 }
 
 /** The verify stage of an apply that changed something. */
 export interface HealthRecord {
+  /** No failure and every check passed. */
   ok: boolean;
   /** Services that failed to start or restart after the change: each fails health. */
   failures: string[];
@@ -65,7 +84,9 @@ export interface HealthRecord {
 
 /** What one resource's restore (or a service's refresh after it) did. */
 export interface RestoreRecord {
+  /** The resource, e.g. `file[/etc/nginx/nginx.conf]`. */
   id: string;
+  /** Whether it was put back (or refreshed). */
   ok: boolean;
   /** What could not be put back, e.g. a package version apt no longer offers. */
   error?: string;
@@ -77,25 +98,35 @@ export interface RollbackRecord {
   ok: boolean;
   /** The run whose snapshot was restored. */
   runId: string;
+  /** One per resource in the snapshot, in the order restored (the reverse of the run's). */
   restored: RestoreRecord[];
   /** Restarts and reloads of services whose files were restored. */
   refreshed: RestoreRecord[];
   /** Health after the restore. */
   health: HealthRecord;
+  /** Milliseconds from the start of the restore to the end of the health checks after it. */
   durationMs: number;
 }
 
 /** One run of plan or apply. */
 export interface RunReport {
+  /** Sorts by time: `20261126T054000Z-1234` (UTC start, then the process id). */
   id: string;
+  /** Whether the run only looked or also changed the machine. */
   mode: "plan" | "apply";
+  /** Start time, ISO 8601 in UTC. */
   startedAt: string;
+  /** Wall-clock duration of the whole run, in milliseconds. */
   durationMs: number;
+  /** The cookbook files given, as absolute paths. */
   cookbooks: string[];
   /** The git commit the cookbooks came from, when run by `cm sync`. */
   commit?: string;
+  /** One entry per resource, in run order. */
   resources: ResourceResult[];
+  /** Restarts and reloads run at the end, in order. */
   handlers: HandlerResult[];
+  /** Counts by status over resources and handlers. */
   totals: Totals;
   /** The verify stage: set when health was checked after a change. */
   health?: HealthRecord;
