@@ -14,9 +14,7 @@ import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { rollback } from "./rollback.ts";
-import { alertRollback, recordRollbackMetrics } from "./rollback_signals.ts";
-import type { StatePaths } from "../state/paths.ts";
-import { errorMessage } from "../errors.ts";
+import { signalHealth } from "./rollback_signals.ts";
 import { acquireLock } from "../state/lock.ts";
 import { recordRun } from "../state/store.ts";
 import { statePaths } from "../state/paths.ts";
@@ -136,25 +134,4 @@ async function verify(
   if (!rollbackWanted(cookbook)) return;
   report.rollback = await rollback(manifest, exec, { stateDir, health: cookbook.health, events });
   events.rollback?.(report.rollback);
-}
-
-/** Metrics and alerts after health was checked; their failures are warnings, never the run's. */
-async function signalHealth(
-  exec: Executor,
-  paths: StatePaths,
-  report: RunReport,
-  events: RunEvents,
-): Promise<void> {
-  try {
-    recordRollbackMetrics(exec, paths, report);
-  } catch (error) {
-    events.warning?.(`cannot write metrics: ${errorMessage(error)}`);
-  }
-  try {
-    for (const d of await alertRollback(exec, paths, report)) {
-      if (d.error) events.warning?.(`alert to "${d.target}" not delivered: ${d.error}`);
-    }
-  } catch (error) {
-    events.warning?.(`cannot alert: ${errorMessage(error)}`);
-  }
 }

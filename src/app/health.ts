@@ -11,10 +11,11 @@ import { UsageError } from "../errors.ts";
 import { acquireLock } from "../state/lock.ts";
 import { statePaths } from "../state/paths.ts";
 import { listSnapshots, readManifest, snapshotsDir } from "../state/snapshots.ts";
-import { readRun } from "../state/store.ts";
+import { readRun, writeRun } from "../state/store.ts";
 import { cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
 import { rollback } from "./rollback.ts";
 import { checkHealth } from "./verify.ts";
+import { signalHealth } from "./rollback_signals.ts";
 
 /**
  * Runs the `health:` checks of `files` now (read only: no lock taken).
@@ -41,7 +42,8 @@ export interface RollbackRunOptions {
 /**
  * Restores the snapshot of run `runId` (or a unique prefix; the newest
  * snapshot when omitted) under the run lock, then checks the health of the
- * cookbooks that run applied (none when they no longer load).
+ * cookbooks that run applied (none when they no longer load). The run's
+ * report records the rollback, and the metrics count it.
  *
  * @throws {UsageError} when there is no such snapshot
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
@@ -69,9 +71,21 @@ export async function rollbackRun(
   );
   const manifest = readManifest(exec, dir, matches[0]);
   if (!manifest) throw new UsageError(`the snapshot of run "${matches[0]}" cannot be read`);
-  const files = readRun(exec, paths, manifest.runId)?.cookbooks ?? [];
+  const report = readRun(exec, paths, manifest.runId);
+  const files = report?.cookbooks ?? [];
   const health = files.length
     ? await cookbookOf(files, exec, paths.dir).then((c) => c.health, () => [])
     : [];
-  return await rollback(manifest, exec, { stateDir: paths.dir, health, events: options.events });
+  const record = await rollback(manifest, exec, {
+    stateDir: paths.dir,
+    health,
+    events: options.events,
+  });
+  if (report) {
+    // The run's report says it was rolled back; metrics count it.
+    report.rollback = record;
+    writeRun(exec, paths, report);
+    await signalHealth(exec, paths, report, options.events);
+  }
+  return record;
 }

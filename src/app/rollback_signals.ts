@@ -8,6 +8,8 @@
  */
 import type { Executor } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
+import type { RunEvents } from "../engine/run.ts";
+import { errorMessage } from "../errors.ts";
 import { DEFAULT_ALERTS_PATH, readAlertConfig } from "../monitor/alert_config.ts";
 import { alert, ALERT_STATE_FILE, type AlertProblem, type Delivery } from "../monitor/alerts.ts";
 import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, writeMetrics } from "../monitor/metrics.ts";
@@ -84,4 +86,25 @@ export function recordRollbackMetrics(
       failed: health.checks.filter((c) => !c.ok).length + health.failures.length,
     },
   }, textfileDir);
+}
+
+/** Metrics and alerts after health was checked; their failures are warnings, never the run's. */
+export async function signalHealth(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  events: RunEvents = {},
+): Promise<void> {
+  try {
+    recordRollbackMetrics(exec, paths, report);
+  } catch (error) {
+    events.warning?.(`cannot write metrics: ${errorMessage(error)}`);
+  }
+  try {
+    for (const d of await alertRollback(exec, paths, report)) {
+      if (d.error) events.warning?.(`alert to "${d.target}" not delivered: ${d.error}`);
+    }
+  } catch (error) {
+    events.warning?.(`cannot alert: ${errorMessage(error)}`);
+  }
 }

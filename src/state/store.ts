@@ -138,15 +138,20 @@ export function recordRun(
     mode: report.mode,
     ...(report.commit ? { commit: report.commit } : {}),
   };
+  writeRun(exec, paths, report);
+  writeState(exec, paths, state);
+  pruneRuns(exec, paths, new Date(report.startedAt));
+  return warning;
+}
+
+/** Writes (or rewrites, e.g. after `cm rollback`) a run's report under runs/ (0600). */
+export function writeRun(exec: Executor, paths: StatePaths, report: RunReport): void {
   exec.mkdir(paths.runs, { mode: 0o700 });
   exec.writeFile(
     `${paths.runs}/${report.id}.json`,
     encoder.encode(JSON.stringify(report) + "\n"),
     { mode: 0o600 },
   );
-  writeState(exec, paths, state);
-  pruneRuns(exec, paths, new Date(report.startedAt));
-  return warning;
 }
 
 /** How long run reports are kept (the design's 30-day retention), and how many at most. */
