@@ -17,9 +17,10 @@ Deno.test("KINDS holds each kind once under its name, and kindOf refuses an unkn
   assert.throws(() => kindOf("cron"), /unknown resource kind "cron"/);
 });
 
-Deno.test("the registry and the kinds import no zod: schemas load only when a cookbook is validated", async () => {
+/** The modules `root` imports statically (directly or not), by specifier. */
+async function staticImports(root: string): Promise<string[]> {
   const { stdout } = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("./mod.ts", import.meta.url).pathname],
+    args: ["info", "--json", new URL(root, import.meta.url).pathname],
     stdout: "piped",
   }).output();
   const graph = JSON.parse(new TextDecoder().decode(stdout));
@@ -33,7 +34,17 @@ Deno.test("the registry and the kinds import no zod: schemas load only when a co
     }
   };
   visit(graph.roots[0]);
-  const heavy = [...statics].filter((s) => /zod|_schema\.ts$/.test(s));
-  assert.deepEqual(heavy, []);
-  assert.ok([...statics].some((s) => s.endsWith("/resources/file.ts")), "the graph was read");
+  return [...statics];
+}
+
+Deno.test("the registry and the kinds import no zod: schemas load only when a cookbook is validated", async () => {
+  const statics = await staticImports("./mod.ts");
+  assert.deepEqual(statics.filter((s) => /zod|_schema\.ts$/.test(s)), []);
+  assert.ok(statics.some((s) => s.endsWith("/resources/file.ts")), "the graph was read");
+});
+
+Deno.test("converge imports no zod and no YAML parser: a catalog hit with health checks stays light", async () => {
+  const statics = await staticImports("../src/app/converge.ts");
+  assert.deepEqual(statics.filter((s) => /zod|yaml|_schema\.ts$/.test(s)), []);
+  assert.ok(statics.some((s) => s.endsWith("/src/monitor/health.ts")), "the graph was read");
 });

@@ -10,8 +10,7 @@ import type { Executor } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 import { errorMessage } from "../errors.ts";
-import { DEFAULT_ALERTS_PATH, readAlertConfig } from "../monitor/alert_config.ts";
-import { alert, ALERT_STATE_FILE, type AlertProblem, type Delivery } from "../monitor/alerts.ts";
+import type { AlertProblem, Delivery } from "../monitor/alerts.ts";
 import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, writeMetrics } from "../monitor/metrics.ts";
 import type { StatePaths } from "../state/paths.ts";
 import { readState, writeState } from "../state/store.ts";
@@ -38,7 +37,8 @@ export function rollbackProblem(report: RunReport): AlertProblem {
 
 /**
  * Alerts for a run whose health failed: the problem now, and its recovery
- * once the rollback made the machine healthy again. No alert file: nothing.
+ * once the rollback made the machine healthy again. No alert file
+ * (`alertsPath`, default /etc/config-manager/alerts.yaml): nothing.
  * A target that fails never throws (it is retried next time).
  */
 export async function alertRollback(
@@ -46,10 +46,14 @@ export async function alertRollback(
   paths: StatePaths,
   report: RunReport,
   host = Deno.hostname(),
-  alertsPath = DEFAULT_ALERTS_PATH,
+  alertsPath?: string,
 ): Promise<Delivery[]> {
-  const config = readAlertConfig(exec, alertsPath);
-  if (!config || report.health?.ok !== false) return [];
+  if (report.health?.ok !== false) return [];
+  // zod and the YAML parser load only when there is something to alert: not on a healthy run.
+  const { DEFAULT_ALERTS_PATH, readAlertConfig } = await import("../monitor/alert_config.ts");
+  const { ALERT_STATE_FILE, alert } = await import("../monitor/alerts.ts");
+  const config = readAlertConfig(exec, alertsPath ?? DEFAULT_ALERTS_PATH);
+  if (!config) return [];
   const statePath = `${paths.dir}/${ALERT_STATE_FILE}`;
   const raised = await alert(exec, config, statePath, [rollbackProblem(report)], host);
   if (!report.rollback?.ok) return raised;
