@@ -203,10 +203,11 @@ Deno.test("d. a new index.php reloads only php-fpm and a new nginx.conf restarts
   await using srv = await freshServer();
   await converge(srv, row);
   const v2 = `${COOKBOOKS}/hello-web-v2.yaml`;
-  await variant(srv, HELLO_WEB, v2, [[
-    `<?php echo "${HELLO}";`,
-    `<?php echo "Hello again, world!";`,
-  ]]);
+  // The health check follows the page, or the new page would fail it and be rolled back.
+  await variant(srv, HELLO_WEB, v2, [
+    [`<?php echo "${HELLO}";`, `<?php echo "Hello again, world!";`],
+    [`body: "${HELLO}"`, `body: "Hello again, world!"`],
+  ]);
 
   let before = { nginx: await unitMark(srv, "nginx"), php: await unitMark(srv, PHP_FPM) };
   const page = await cmJson(srv, "apply", [v2], 0);
