@@ -177,7 +177,7 @@ Deno.test("a second concurrent apply waits for the lock, then exits 3 naming the
 Deno.test("--version, --help for every subcommand, and usage errors", async () => {
   const version = await runCm(["--version"]);
   assert.equal(version.code, 0);
-  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+ \(from source, deno \d+\.\d+\.\d+\)\n$/);
   for (const sub of ["apply", "plan", "validate", "history", "show-run"]) {
     const help = await runCm([sub, "--help"]);
     assert.equal(help.code, 0, sub);

@@ -15,7 +15,7 @@ import { registerSyncCommands } from "./sync.ts";
 
 /** The version printed by `cm --version`. */
 export { VERSION } from "../version.ts";
-import { VERSION } from "../version.ts";
+import { versionLine } from "../version.ts";
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit
@@ -28,7 +28,7 @@ export async function cli(argv: string[]): Promise<number> {
     .description(
       "cm converges a Debian/Ubuntu machine to YAML cookbooks: packages, files, services, commands.",
     )
-    .version(VERSION, "-V, --version")
+    .version(versionLine(), "-V, --version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
