@@ -171,6 +171,7 @@ Deno.test("a second concurrent apply waits for the lock, then exits 3 naming the
   const second = await runCm(["apply", "--lock-timeout", "0.5", "--state-dir", state, book]);
   assert.equal(second.code, 3);
   assert.match(second.stderr, /another cm run holds the lock .*\(PID \d+, cm apply, since /);
+  assert.match(second.stderr, /^waiting for the run lock held by PID \d+ \(cm apply, since /m);
   assert.equal((await first).code, 0);
 });
 

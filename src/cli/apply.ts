@@ -56,7 +56,12 @@ export async function applyCookbooks(
   } else {
     const lock = options.locked
       ? undefined
-      : await acquireLock(paths.lock, (options.lockTimeout ?? 300) * 1000, "cm apply");
+      : await acquireLock(
+        paths.lock,
+        (options.lockTimeout ?? 300) * 1000,
+        "cm apply",
+        (message) => printer.err(message),
+      );
     using signals = watchSignals((line) => printer.err(line));
     interruptCode = signals.exitCode;
     try {

@@ -119,7 +119,12 @@ export async function syncOnce(
 ): Promise<SyncOutcome> {
   const paths = statePaths(options.stateDir);
   exec.mkdir(paths.dir, { mode: 0o700 });
-  const lock = await acquireLock(paths.lock, (options.lockTimeout ?? 300) * 1000, "cm sync");
+  const lock = await acquireLock(
+    paths.lock,
+    (options.lockTimeout ?? 300) * 1000,
+    "cm sync",
+    (message) => printer.err(message),
+  );
   try {
     return await syncLocked(settings, exec, printer, options, paths);
   } finally {
