@@ -265,3 +265,16 @@ Deno.test("SIGTERM stops an apply after the resource at work, runs nothing more,
   ]);
   assert.equal(report.resources[1].error, "interrupted by SIGTERM");
 });
+
+Deno.test("deno task cm resolves a relative cookbook path against the directory it was typed in", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/t.yaml`, `configure:\n  files:\n    - path: /tmp/x\n`);
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "-c", config, "cm", "validate", "t.yaml"],
+    cwd: dir.path,
+  }).output();
+  const d = new TextDecoder();
+  assert.equal(out.code, 0, d.decode(out.stderr));
+  assert.equal(d.decode(out.stdout), `${dir.path}/t.yaml: valid, 1 resource\n`);
+});
