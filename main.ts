@@ -44,6 +44,13 @@ async function main(argv: string[]): Promise<number> {
       console.error(`cm: ${error.message}`);
       return EXIT.locked;
     }
+    if (error instanceof Deno.errors.NotCapable) {
+      // Deno itself refused: main.ts was run without the flags of src/permissions.ts.
+      console.error(
+        `cm: deno was started without cm's permission flags (${error.message}): run \`deno task cm ...\` in the checkout, or the binary (deno task compile builds dist/cm)`,
+      );
+      return usage;
+    }
     if (error instanceof Deno.errors.PermissionDenied) {
       // Resources report their own failures; this is cm's state directory or lock.
       console.error(

@@ -278,3 +278,17 @@ Deno.test("deno task cm resolves a relative cookbook path against the directory 
   assert.equal(out.code, 0, d.decode(out.stderr));
   assert.equal(d.decode(out.stdout), `${dir.path}/t.yaml: valid, 1 resource\n`);
 });
+
+Deno.test("main.ts run without cm's permission flags says how to run cm, exit 2", async () => {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", main, "validate", "/nonexistent.yaml"],
+    cwd: new URL("..", import.meta.url).pathname,
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  assert.match(
+    stderr,
+    /^cm: deno was started without cm's permission flags \(Requires .*\): run `deno task cm \.\.\.` in the checkout, or the binary \(deno task compile builds dist\/cm\)\n$/,
+  );
+});
