@@ -32,6 +32,9 @@ export const packageSchema = z.strictObject({
     removed: 'did you mean "absent"?',
   }).default("present")
     .describe("present installs; absent removes; purged removes with configuration files."),
+  install_recommends: z.boolean().optional().describe(
+    "Also install the packages it recommends (apt's default); cm installs without them unless true.",
+  ),
   requires,
 });
 
