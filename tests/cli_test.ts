@@ -46,9 +46,13 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
 
   const history = await runCm(["history", "--state-dir", state]);
   const lines = history.stdout.trim().split("\n");
-  assert.equal(lines.length, 2);
-  assert.match(lines[0], /ok +2 changed, 0 failed, 0 unchanged/);
-  const id = lines[0].split(/\s+/)[0];
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^ID +STARTED +RESULT +RESOURCES +DURATION +COMMIT +COOKBOOKS$/);
+  assert.match(
+    lines[1],
+    /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +ok +2 changed, 0 failed, 0 unchanged +\d+\.\d\d s +- +\//,
+  );
+  const id = lines[1].split(/\s+/)[0];
   const shown = await runCm(["show-run", "--state-dir", state, id]);
   assert.equal(shown.code, 0);
   assert.match(shown.stdout, new RegExp(`run ${id}: apply, ok`));
@@ -222,7 +226,7 @@ Deno.test("an unreadable state file is kept aside with a warning; the run is sti
     history.stderr,
     /warning: skipping run report .*29990101T000000Z-1\.json is not valid JSON/,
   );
-  assert.equal(history.stdout.trim().split("\n").length, 2);
+  assert.equal(history.stdout.trim().split("\n").length, 3, "header and two runs");
   const status = await runCm(["status", "--state-dir", state]);
   assert.equal(status.code, 0, status.stderr);
 });

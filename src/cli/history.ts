@@ -10,7 +10,7 @@ import { statePaths } from "../state/paths.ts";
 import { UsageError } from "./exit.ts";
 import { formatChange, type Printer } from "./output.ts";
 
-/** Lists runs, newest last: id, mode, result, counts, commit. */
+/** Lists runs, newest last, under a header: id, start (local time), result, counts, duration, commit, cookbooks. */
 export function history(
   probe: Probe,
   printer: Printer,
@@ -33,15 +33,35 @@ export function history(
     return printer.out(JSON.stringify(reports.map(({ resources: _, ...rest }) => rest), null, 1));
   }
   if (!reports.length) return printer.out(`no runs recorded in ${paths.runs}`);
-  for (const r of reports) {
-    const t = r.totals;
-    const counts = `${t.changed} changed, ${t.failed} failed, ${t.unchanged} unchanged`;
-    printer.out(
-      `${r.id.padEnd(24)} ${r.result.padEnd(6)} ${counts.padEnd(40)} ${
-        (r.durationMs / 1000).toFixed(2).padStart(7)
-      } s${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ""}  ${r.cookbooks.join(" ")}`,
-    );
-  }
+  const rows = reports.map((r) => [
+    r.id,
+    localTime(r.startedAt),
+    r.result,
+    `${r.totals.changed} changed, ${r.totals.failed} failed, ${r.totals.unchanged} unchanged`,
+    `${(r.durationMs / 1000).toFixed(2)} s`,
+    r.commit?.slice(0, 12) ?? "-",
+    r.cookbooks.join(" "),
+  ]);
+  const header = ["ID", "STARTED", "RESULT", "RESOURCES", "DURATION", "COMMIT", "COOKBOOKS"];
+  for (const line of table([header, ...rows])) printer.out(line);
+}
+
+/** `2026-11-30T18:06:12.345Z` as `2026-11-30 18:06:12` in this machine's time zone. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}`;
+}
+
+/** Rows as lines of left-aligned columns, two spaces apart, the last column unpadded. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) =>
+    r.map((cell, c) => c < r.length - 1 ? cell.padEnd(widths[c]) : cell).join("  ")
+  );
 }
 
 /** Prints one run report: every resource that changed, failed or was skipped. */
@@ -57,7 +77,9 @@ export function showRun(
   if (!report) throw new UsageError(`no run "${id}" in ${paths.runs} (see cm history)`);
   if (json) return printer.out(JSON.stringify(report, null, 1));
   printer.out(
-    `run ${report.id}: ${report.mode}, ${report.result}, started ${report.startedAt}, ${report.durationMs} ms`,
+    `run ${report.id}: ${report.mode}, ${report.result}, started ${localTime(report.startedAt)}, ${
+      (report.durationMs / 1000).toFixed(2)
+    } s`,
   );
   if (report.commit) printer.out(`commit ${report.commit}`);
   printer.out(`cookbooks: ${report.cookbooks.join(", ")}`);
