@@ -54,14 +54,12 @@ export async function applyCookbooks(
   if (plan) {
     report = await run(cookbook, { mode: "plan", probe: exec }, events, { diff: printer.diff });
   } else {
-    const lock = options.locked
-      ? undefined
-      : await acquireLock(
-        paths.lock,
-        (options.lockTimeout ?? 300) * 1000,
-        "cm apply",
-        (message) => printer.err(message),
-      );
+    const lock = options.locked ? undefined : await acquireLock(
+      paths.lock,
+      (options.lockTimeout ?? 300) * 1000,
+      "cm apply",
+      (message) => printer.err(message),
+    );
     using signals = watchSignals((line) => printer.err(line));
     interruptCode = signals.exitCode;
     try {

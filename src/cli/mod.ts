@@ -29,6 +29,18 @@ export async function cli(argv: string[]): Promise<number> {
       "cm converges a Debian/Ubuntu machine to YAML cookbooks: packages, files, services, commands.",
     )
     .version(versionLine(), "-V, --version")
+    .addHelpText(
+      "after",
+      examples([
+        "cm plan cookbooks/hello-web.yaml          # what would change, changes nothing",
+        "cm apply cookbooks/hello-web.yaml         # converge this machine",
+        "cm apply --check --diff web.yaml          # = plan, with file diffs",
+        "cm history                                # recorded runs",
+        "cm sync --once --repo https://git.example.com/ops/cookbooks.git",
+        "cm timer install                          # cm sync --once every interval",
+        "cm COMMAND --help                         # every command's flags and examples",
+      ]),
+    )
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
