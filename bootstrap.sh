@@ -144,8 +144,11 @@ install_binary() { # source sha256
 		log "SHA-256 verified"
 	fi
 	chmod 0755 "$new"
-	if ! version="$("$new" --version 2>&1)" || [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]]; then
-		die "$source is not a working cm (its --version said: ${version:0:200}); $CM_BIN was left as it was"
+	local code=0
+	version="$("$new" --version 2>&1)" || code=$?
+	version="${version%%$'\n'*}"
+	if ((code != 0)) || [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+(\ |$) ]]; then
+		die "$source is not a working cm (--version exited $code: \"${version:0:200}\"); $CM_BIN was left as it was"
 	fi
 	if [[ -f "$CM_BIN" ]] && cmp -s "$new" "$CM_BIN"; then
 		log "$CM_BIN is up to date: cm $version"
