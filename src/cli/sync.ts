@@ -10,7 +10,7 @@ import { terminalPrinter } from "./output.ts";
 import { examples, seconds, stateDirOption, verbosity } from "./_common.ts";
 import type { SyncFlags } from "../sync/config.ts";
 import { syncLoop } from "../sync/loop.ts";
-import { installTimer, systemdRunning, uninstallTimer } from "../sync/timer.ts";
+import { installTimer, systemdRunning, timerMismatch, uninstallTimer } from "../sync/timer.ts";
 import { DEFAULT_UNIT_DIR, defaultCmPath } from "../sync/timer.ts";
 import { statusLines } from "../sync/status.ts";
 
@@ -111,6 +111,9 @@ ${
       const settings = (await config()).resolveSettings(exec, flagsOf(opts));
       const { syncOnce } = await import("../sync/sync.ts");
       const printer = terminalPrinter(verbosity(opts), false);
+      const mismatch = opts.interval === undefined && opts.splay === undefined &&
+        timerMismatch(exec, settings);
+      if (mismatch) printer.err(`warning: ${mismatch}`);
       const once = () =>
         syncOnce(settings, exec, printer, {
           stateDir: opts.stateDir,
