@@ -60,4 +60,4 @@ unpack() (
 DENO_DIR=$cache/deno_dir
 DENO_NO_UPDATE_CHECK=1
 export DENO_DIR DENO_NO_UPDATE_CHECK
-exec "$cache/deno" run --quiet --no-config @FLAGS@ "$cache/cm.js" "$@"
+exec "$cache/deno" run --quiet --no-config @FLAGS@ "$cache/cm/main.js" "$@"

@@ -8,7 +8,7 @@ Deno.test("versionLine names the build from the executable and the main module",
     `${VERSION} (from source, deno ${deno})`,
   );
   assert.equal(
-    versionLine("/var/lib/config-manager/runtime/ab12/deno", "file:///var/lib/x/ab12/cm.js"),
+    versionLine("/var/lib/config-manager/runtime/ab12/deno", "file:///var/lib/x/ab12/cm/main.js"),
     `${VERSION} (self-extracting executable, deno ${deno})`,
   );
   assert.equal(
