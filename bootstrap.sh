@@ -208,7 +208,9 @@ write_config() {
 
 adhoc_setup() {
 	need_root
-	install_binary "$(binary_source)" "$SHA256"
+	local source
+	source="$(binary_source)"
+	install_binary "$source" "$SHA256"
 	make_dirs
 	log "cm ready: cm apply COOKBOOK (cm --help)"
 }
@@ -217,7 +219,9 @@ node_setup() {
 	need_root
 	[[ -n "$REPO" ]] || die "--repo URL is required for a node"
 	apt_install git ca-certificates
-	install_binary "$(binary_source)" "$SHA256"
+	local source
+	source="$(binary_source)"
+	install_binary "$source" "$SHA256"
 	make_dirs
 	write_config
 	if ((RUN_SYNC)); then
