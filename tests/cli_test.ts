@@ -277,6 +277,9 @@ Deno.test("deno task cm resolves a relative cookbook path against the directory 
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "--quiet", "-c", config, "cm", "validate", "t.yaml"],
     cwd: dir.path,
+    // As typed in a shell: no INIT_CWD of an outer `deno task test` to inherit.
+    clearEnv: true,
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: Deno.env.get("HOME") ?? "/root" },
   }).output();
   const d = new TextDecoder();
   assert.equal(out.code, 0, d.decode(out.stderr));
