@@ -34,6 +34,8 @@ export interface ConvergeOptions {
   lockTimeout?: number;
   /** Who takes the lock, as waiters see it: "cm apply". */
   command?: string;
+  /** Told once when another run holds the lock: "waiting for the run lock held by PID N …". */
+  onLockWait?: (message: string) => void;
   /** The git commit the cookbooks came from, recorded in the report and state. */
   commit?: string;
   /** Put unified diffs of content changes into the results. */
@@ -67,6 +69,7 @@ export async function converge(
     paths.lock,
     (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
     options.command ?? "cm apply",
+    options.onLockWait,
   );
   try {
     using interrupts = options.interrupts?.();

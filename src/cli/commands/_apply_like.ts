@@ -53,6 +53,7 @@ export async function convergeCommand(
     lock: "take",
     lockTimeout: flags.lockTimeout,
     command: "cm apply",
+    onLockWait: (message) => printer.err(message),
     diff: printer.diff,
     events: runEvents(printer, { plan, json }),
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
