@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { staticImports } from "../_testing.ts";
 import { conditionTemplate, hasMarkup, loadEngine, TemplateError } from "./template.ts";
 
 const engine = await loadEngine();
@@ -90,4 +91,12 @@ Deno.test("hasMarkup and conditionTemplate", () => {
   assert.equal(hasMarkup("{# c #}"), true);
   assert.equal(engine.render(conditionTemplate("port > 80"), { port: 8080 }), "true");
   assert.equal(engine.render(conditionTemplate("port > 80"), { port: 80 }), "");
+});
+
+Deno.test("nunjucks is not imported until a text needs it: not by cm, the loader or this module", async () => {
+  for (const path of ["../../main.ts", "./load.ts", "./template.ts"]) {
+    const statics = await staticImports(new URL(path, import.meta.url).pathname);
+    assert.ok([...statics].some((s) => s.endsWith(path.slice(path.lastIndexOf("/")))), path);
+    assert.deepEqual([...statics].filter((s) => s.includes("nunjucks")), [], path);
+  }
 });
