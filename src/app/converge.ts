@@ -44,6 +44,8 @@ export interface ConvergeOptions {
   events?: RunEvents;
   /** Starts watching for stop requests when the apply begins; disposed when it ends. */
   interrupts?: () => Interrupts;
+  /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
+  facts?: Record<string, unknown>;
 }
 
 /**
@@ -60,8 +62,11 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const cached = await readCatalog(exec, paths.catalog, files);
-  const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
+  const cached = options.facts ? undefined : await readCatalog(exec, paths.catalog, files);
+  const cookbook = cached ??
+    await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, {
+      facts: options.facts,
+    });
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }
@@ -80,7 +85,7 @@ export async function converge(
     if (options.commit) report.commit = options.commit;
     const warning = recordRun(exec, paths, report);
     if (warning) events.warning?.(warning);
-    if (!cached) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && !options.facts) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();

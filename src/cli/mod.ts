@@ -17,9 +17,10 @@ import * as showRun from "./commands/show_run.ts";
 import * as sync from "./commands/sync.ts";
 import * as status from "./commands/status.ts";
 import * as timer from "./commands/timer.ts";
+import * as facts from "./commands/facts.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
-const COMMANDS = [apply, plan, validate, history, showRun, sync, status, timer];
+const COMMANDS = [apply, plan, validate, facts, history, showRun, sync, status, timer];
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit
