@@ -21,6 +21,9 @@ Deno.test("cm facts --json is what plan --facts reads: the plan uses the saved f
   assert.equal(facts.code, 0, facts.stderr);
   const saved = JSON.parse(facts.stdout);
   assert.equal(typeof saved["os.id"], "string");
+  // Every fact is readable under the shipped permissions (memory_mb once needed --allow-all).
+  assert.equal(facts.stderr, "");
+  assert.ok(saved.memory_mb > 0, `memory_mb: ${saved.memory_mb}`);
   saved.hostname = "web1";
   saved["os.id"] = "ubuntu";
   await Deno.writeTextFile(`${dir.path}/web1.json`, JSON.stringify(saved));
