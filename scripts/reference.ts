@@ -129,6 +129,13 @@ function kindLine(path: string): string | undefined {
   return `Each item is a \`${name}\` resource, named \`${name}[...]\` in messages and \`requires\`.`;
 }
 
+/** The options of a union of objects (one per kind of item), else undefined. */
+function variants(schema: Schema): Schema[] | undefined {
+  const d = def(unwrap(schema).inner);
+  if (d?.type !== "union") return undefined;
+  return d.options.every((o: Schema) => def(o)?.type === "object") ? d.options : undefined;
+}
+
 /** The whole reference as Markdown, before formatting. */
 function referenceMarkdown(document: Schema): string {
   const out: string[] = [
@@ -164,11 +171,10 @@ function referenceMarkdown(document: Schema): string {
       if (d?.type === "object") section(child, info.inner, info.description);
       else if (d?.type === "array" && def(unwrap(d.element).inner)?.type === "object") {
         section(`${child}[]`, unwrap(d.element).inner, info.description);
-      } else if (d?.type === "array" && def(unwrap(d.element).inner)?.type === "union") {
+      } else if (d?.type === "array" && variants(d.element)) {
         // One table per variant (health checks), named by the field that tells them apart.
-        for (const option of def(unwrap(d.element).inner).options) {
-          const first = Object.keys(def(option).shape)[0];
-          section(`${child}[] with ${first}`, option, option.description);
+        for (const option of variants(d.element)!) {
+          section(`${child}[] with ${Object.keys(def(option).shape)[0]}`, option);
         }
       }
     }

@@ -10,6 +10,7 @@ import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
+import type { RenderOptions } from "../cookbook/render.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
@@ -40,6 +41,8 @@ export interface ConvergeOptions {
   lockTimeout?: number;
   /** Who takes the lock, as waiters see it: "cm apply". */
   command?: string;
+  /** Told once when another run holds the lock: "waiting for the run lock held by PID N …". */
+  onLockWait?: (message: string) => void;
   /** The git commit the cookbooks came from, recorded in the report and state. */
   commit?: string;
   /** Put unified diffs of content changes into the results. */
@@ -48,6 +51,8 @@ export interface ConvergeOptions {
   events?: RunEvents;
   /** Starts watching for stop requests when the apply begins; disposed when it ends. */
   interrupts?: () => Interrupts;
+  /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
+  facts?: Record<string, unknown>;
 }
 
 /**
@@ -55,8 +60,12 @@ export interface ConvergeOptions {
  *
  * @throws {CookbookError} when the cookbooks do not load
  */
-export async function loadCookbooks(files: string[], exec: Executor): Promise<Cookbook> {
-  return await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
+export async function loadCookbooks(
+  files: string[],
+  exec: Executor,
+  options: RenderOptions = {},
+): Promise<Cookbook> {
+  return await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, options);
 }
 
 /** The cookbooks `files` from the catalog when nothing changed, else loaded afresh. */
@@ -79,8 +88,8 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const cached = await readCatalog(exec, paths.catalog, files);
-  const cookbook = cached ?? await loadCookbooks(files, exec);
+  const cached = options.facts ? undefined : await readCatalog(exec, paths.catalog, files);
+  const cookbook = cached ?? await loadCookbooks(files, exec, { facts: options.facts });
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }
@@ -88,6 +97,7 @@ export async function converge(
     paths.lock,
     (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
     options.command ?? "cm apply",
+    options.onLockWait,
   );
   try {
     using interrupts = options.interrupts?.();
@@ -105,7 +115,7 @@ export async function converge(
     const warning = recordRun(exec, paths, report);
     if (warning) events.warning?.(warning);
     if (report.health) await signalHealth(exec, paths, report, events);
-    if (!cached) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && !options.facts) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();
