@@ -94,6 +94,25 @@ export class StateError extends Error {
   }
 }
 
+/**
+ * An apply changed the machine but its run could not be recorded (a full
+ * disk, say): exit code 1, never 0. The next run reads the machine afresh and
+ * records what it finds.
+ */
+export class UnrecordedRunError extends Error {
+  /**
+   * @param report the run that was applied, as it would have been recorded
+   * @param cause the StateError that stopped the recording
+   */
+  constructor(readonly report: { id: string }, override readonly cause: StateError) {
+    super(
+      `run ${report.id} changed the machine but was not recorded: ${cause.message}` +
+        " (free the space; the next run records what it finds)",
+    );
+    this.name = "UnrecordedRunError";
+  }
+}
+
 /** Raised when another run still holds the lock after the timeout (exit code 3). */
 export class LockTimeoutError extends Error {
   /**

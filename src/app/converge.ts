@@ -11,7 +11,8 @@ import { run, type RunEvents } from "../engine/run.ts";
 import type { RunReport } from "../engine/report.ts";
 import { acquireLock } from "../state/lock.ts";
 import { recordRun } from "../state/store.ts";
-import { statePaths } from "../state/paths.ts";
+import { type StatePaths, statePaths } from "../state/paths.ts";
+import { StateError, UnrecordedRunError } from "../errors.ts";
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
 export const DEFAULT_LOCK_TIMEOUT = 300;
@@ -50,6 +51,9 @@ export interface ConvergeOptions {
  *
  * @throws {CookbookError} when the cookbooks do not load (nothing was run)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
+ * @throws {StateError} when the state directory or lock is unusable (nothing was run),
+ *   or the run changed nothing and could not be recorded
+ * @throws {UnrecordedRunError} when the run changed the machine and could not be recorded
  */
 export async function converge(
   files: string[],
@@ -75,11 +79,22 @@ export async function converge(
       interrupted: () => interrupts?.interrupted(),
     });
     if (options.commit) report.commit = options.commit;
-    const warning = recordRun(exec, paths, report);
+    const warning = record(exec, paths, report);
     if (warning) events.warning?.(warning);
     if (!cached) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();
+  }
+}
+
+/** {@link recordRun}, saying so when a run that changed the machine could not be recorded. */
+function record(exec: Executor, paths: StatePaths, report: RunReport): string | undefined {
+  try {
+    return recordRun(exec, paths, report);
+  } catch (error) {
+    const changed = report.totals.changed + report.handlers.length > 0;
+    if (changed && error instanceof StateError) throw new UnrecordedRunError(report, error);
+    throw error;
   }
 }

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { ConfigError, CookbookError, LockTimeoutError, StateError, UsageError } from "../errors.ts";
+import {
+  ConfigError,
+  CookbookError,
+  LockTimeoutError,
+  StateError,
+  UnrecordedRunError,
+  UsageError,
+} from "../errors.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { SyncOutcome } from "../sync/sync.ts";
 
@@ -48,6 +55,8 @@ const EXPECTED: [new (...args: never[]) => Error, number][] = [
   // Resources report their own failures; this is cm's state directory or lock.
   [Deno.errors.PermissionDenied, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
+  // The machine was changed: not a usage error, and never success.
+  [UnrecordedRunError, EXIT.failed],
 ];
 
 /** The exit code of a usage, cookbook or configuration error: 2, or 1 in the detailed style. */
