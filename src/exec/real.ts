@@ -4,6 +4,7 @@
  *
  * @module
  */
+import * as fs from "node:fs";
 import type { Attributes, Executor, PathInfo, RunOptions, RunResult } from "./executor.ts";
 
 /** The PATH every child process gets; the environment is otherwise clean. */
@@ -181,11 +182,18 @@ export class RealExecutor implements Executor {
     return Deno.uid() === 0;
   }
 
+  /**
+   * Writes `data` to a temporary file beside `path` (`.NAME.cm-XXXXXXXX`, 0600,
+   * created exclusively), sets its owner and mode through the open descriptor
+   * (no name to swap for a link in between), syncs it and renames it over
+   * `path`. Leftovers of the same target from a killed run are removed first
+   * (one listing per directory and run): a sensitive file's leftover holds the secret.
+   */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
-    // The name keeps the start of the target's (for finding leftovers) yet stays
-    // within NAME_MAX (255) however long the target's name is.
-    const base = path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
-    const temp = `${dirname(path)}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
+    const dir = dirname(path);
+    const base = tempBase(path);
+    this.#removeLeftovers(dir, base);
+    const temp = `${dir === "/" ? "" : dir}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
     try {
       const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
       try {
@@ -195,10 +203,7 @@ export class RealExecutor implements Executor {
       } finally {
         file.close();
       }
-      if (attrs.uid !== undefined || attrs.gid !== undefined) {
-        Deno.chownSync(temp, attrs.uid ?? null, attrs.gid ?? null);
-      }
-      Deno.chmodSync(temp, attrs.mode ?? 0o644);
+      setAttributes(temp, { ...attrs, mode: attrs.mode ?? 0o644 });
       Deno.renameSync(temp, path);
     } catch (error) {
       try {
@@ -206,23 +211,37 @@ export class RealExecutor implements Executor {
       } catch { /* the temporary file was never created */ }
       throw error;
     }
-    syncDirectory(dirname(path));
+    syncDirectory(dir);
+  }
+
+  /** Leftover temporary files per directory, listed once per run. */
+  #leftovers = new Map<string, string[]>();
+
+  #removeLeftovers(dir: string, base: string): void {
+    let names = this.#leftovers.get(dir);
+    if (!names) {
+      names = listLeftovers(dir);
+      this.#leftovers.set(dir, names);
+    }
+    const mine = names.filter((name) => name.slice(1, name.length - 12) === base);
+    if (!mine.length) return;
+    for (const name of mine) this.remove(`${dir === "/" ? "" : dir}/${name}`);
+    this.#leftovers.set(dir, names.filter((name) => !mine.includes(name)));
   }
 
   mkdir(path: string, attrs: Attributes): void {
     Deno.mkdirSync(path, { recursive: true, mode: attrs.mode ?? 0o755 });
-    if (attrs.mode !== undefined) Deno.chmodSync(path, attrs.mode);
-    if (attrs.uid !== undefined || attrs.gid !== undefined) {
-      Deno.chownSync(path, attrs.uid ?? null, attrs.gid ?? null);
+    if (attrs.mode !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) {
+      setAttributes(path, attrs);
     }
   }
 
   chmod(path: string, mode: number): void {
-    Deno.chmodSync(path, mode);
+    setAttributes(path, { mode });
   }
 
   chown(path: string, uid: number | null, gid: number | null): void {
-    Deno.chownSync(path, uid, gid);
+    setAttributes(path, { uid: uid ?? undefined, gid: gid ?? undefined });
   }
 
   remove(path: string): void {
@@ -232,6 +251,66 @@ export class RealExecutor implements Executor {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
+}
+
+/** The target's name as its temporary files start with it: at most 200 bytes, so within NAME_MAX. */
+function tempBase(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
+}
+
+/** Names in `dir` that look like cm's temporary files (`.NAME.cm-XXXXXXXX`). */
+function listLeftovers(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name).filter((name) =>
+      /^\..+\.cm-[0-9a-f]{8}$/.test(name)
+    );
+  } catch {
+    return []; // the write that follows reports what is wrong with the directory
+  }
+}
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+/**
+ * chown, then chmod, through a descriptor opened without following a link
+ * (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped in does not hang): the inode
+ * opened is the one changed, never what a link put there meanwhile points to.
+ * chown first: it may clear setuid/setgid bits that the mode sets.
+ *
+ * @throws {Deno.errors.NotFound} and the like, as Deno's own calls would; a link is refused (ELOOP)
+ */
+function setAttributes(path: string, attrs: Attributes): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    throw denoError(error, path);
+  }
+  try {
+    if (attrs.uid !== undefined || attrs.gid !== undefined) {
+      fs.fchownSync(fd, attrs.uid ?? -1, attrs.gid ?? -1);
+    }
+    if (attrs.mode !== undefined) fs.fchmodSync(fd, attrs.mode);
+  } catch (error) {
+    throw denoError(error, path);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A node:fs error as the Deno error class callers expect, naming `path`. */
+function denoError(error: unknown, path: string): Error {
+  const code = (error as { code?: string }).code;
+  const reason = code === "ELOOP"
+    ? "is a symbolic link (not followed)"
+    : (error as Error).message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
+  const message = `cannot set owner or mode of "${path}": ${reason}`;
+  const Class = code === "ENOENT"
+    ? Deno.errors.NotFound
+    : code === "EACCES" || code === "EPERM"
+    ? Deno.errors.PermissionDenied
+    : Error;
+  return Object.assign(new Class(message), { code });
 }
 
 /** Makes a rename durable: fsync the directory that holds it (best effort). */
