@@ -59,6 +59,8 @@ export interface Probe {
   runGuard(argv: string[], options?: RunOptions): Promise<RunResult>;
   stat(path: string): PathInfo | null;
   readFile(path: string): Uint8Array | null;
+  /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */
+  readLink(path: string): string | null;
   /** The uid of a user name, or `null` when no such user exists. */
   uid(user: string): number | null;
   /** The gid of a group name, or `null` when no such group exists. */
@@ -80,7 +82,9 @@ export interface Executor extends Probe {
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void;
   /** Creates a directory and its missing parents. */
   mkdir(path: string, attrs: Attributes): void;
+  /** Sets the mode of `path` itself; a symbolic link there is refused, never followed. */
   chmod(path: string, mode: number): void;
+  /** Sets owner and group (`null`: unchanged) of `path` itself; a link there is refused. */
   chown(path: string, uid: number | null, gid: number | null): void;
   /** Removes a file or an empty directory; no error when it is already gone. */
   remove(path: string): void;

@@ -166,6 +166,18 @@ export class RealExecutor implements Executor {
     }
   }
 
+  readLink(path: string): string | null {
+    try {
+      return Deno.readLinkSync(path);
+    } catch (error) {
+      // EINVAL: not a link.
+      if (error instanceof Deno.errors.NotFound || (error as { code?: string }).code === "EINVAL") {
+        return null;
+      }
+      throw error;
+    }
+  }
+
   uid(user: string): number | null {
     return this.#users.id(user);
   }
