@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { basename, dirname } from "node:path";
 import type { PathInfo, Probe } from "../src/exec/executor.ts";
 
 /** Links followed at most while resolving, like the kernel's and systemd's CHASE_MAX. */
@@ -84,4 +85,26 @@ export function chaseDirectory(dir: string, probe: Probe): Chased {
     previous = { path, info };
   }
   return { real };
+}
+
+/** {@link chaseDirectory} on `probe`, remembering each directory's answer (for one batch). */
+export function chaser(probe: Probe): (dir: string) => Chased {
+  const seen = new Map<string, Chased>();
+  return (dir) => {
+    if (!seen.has(dir)) seen.set(dir, chaseDirectory(dir, probe));
+    return seen.get(dir)!;
+  };
+}
+
+/**
+ * The managed `path` under its parent's real path (the last component itself
+ * is not followed), or why root must not write there: `cannot manage "PATH": ...`.
+ */
+export function resolveManaged(
+  path: string,
+  chase: (dir: string) => Chased,
+): { path: string } | { error: string } {
+  const chased = chase(dirname(path));
+  if ("error" in chased) return { error: `cannot manage "${path}": ${chased.error}` };
+  return { path: `${chased.real === "/" ? "" : chased.real}/${basename(path)}` };
 }

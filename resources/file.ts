@@ -39,7 +39,7 @@ import { createHash } from "node:crypto";
 import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
 import { basename, dirname } from "node:path";
-import { type Chased, chaseDirectory } from "./_path_safety.ts";
+import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
 import { outputTail } from "../src/exec/output.ts";
@@ -107,15 +107,6 @@ function diffable(data: Uint8Array): string | null {
 
 const encoder = new TextEncoder();
 
-/** `spec.path` under its parent's real path, or why root must not write there. */
-function resolvePath(spec: FileSpec, chase: (dir: string) => Chased): { path: string } | {
-  error: string;
-} {
-  const chased = chase(dirname(spec.path));
-  if ("error" in chased) return { error: `cannot manage "${spec.path}": ${chased.error}` };
-  return { path: `${chased.real === "/" ? "" : chased.real}/${basename(spec.path)}` };
-}
-
 /** Reads one file: never throws for what it finds on the machine. */
 function readOne(
   spec: FileSpec,
@@ -135,7 +126,7 @@ function readOne(
   let info: PathInfo | null;
   let data: Uint8Array | null = null;
   try {
-    const resolved = resolvePath(spec, chase);
+    const resolved = resolveManaged(spec.path, chase);
     if ("error" in resolved) return { ...state, unsafe: resolved.error };
     info = probe.stat(resolved.path);
     if (info) {
@@ -327,7 +318,7 @@ async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Prom
   const fail = (error: string): Outcome => ({ ok: false, error });
   const fields = new Set(changes.map((c) => c.field));
   // Resolved again, now: what is checked is what is written (chmod/chown never follow a link).
-  const resolved = resolvePath(spec, (dir) => chaseDirectory(dir, exec));
+  const resolved = resolveManaged(spec.path, chaser(exec));
   if ("error" in resolved) return fail(resolved.error);
   const path = resolved.path;
   const info = exec.stat(path);
@@ -393,11 +384,7 @@ export const file: ResourceKind<FileSpec, FileState> = {
   claims: (spec) => [`path:${spec.path}`],
   read(specs, probe) {
     const accounts = new AccountCache(probe);
-    const parents = new Map<string, Chased>();
-    const chase = (dir: string) => {
-      if (!parents.has(dir)) parents.set(dir, chaseDirectory(dir, probe));
-      return parents.get(dir)!;
-    };
+    const chase = chaser(probe);
     const states = new Array<FileState>(specs.length);
     for (let i = 0; i < specs.length; i++) states[i] = readOne(specs[i], probe, accounts, chase);
     return Promise.resolve(states);
