@@ -200,3 +200,102 @@ Deno.test({
     assert.deepEqual([...Deno.readDirSync(target)], [], "no temporary file is left behind");
   },
 });
+
+Deno.test({
+  name:
+    "kill -9 at many points across runs of 300 files: every file old or new, state readable, next run exact",
+  fn: async () => {
+    await using dir = await tempDir();
+    const root = `${dir.path}/root`;
+    const state = `${dir.path}/state`;
+    const book = `${dir.path}/book.yaml`;
+    const points = [150, 400, 650, 900, 1150, 1400, 1650, 1900, 2150, 2400, 2650, 2900];
+    const failures: string[] = [];
+    for (const [k, delay] of points.entries()) {
+      await Deno.writeTextFile(book, manyFiles(root, 300, `v${k}`));
+      const child = spawnCm(["apply", "--state-dir", state, book]);
+      await new Promise((r) => setTimeout(r, delay));
+      try {
+        child.kill("SIGKILL");
+      } catch { /* it had finished */ }
+      await child.output();
+      const problems = await crashDamage(root, state);
+      if (problems.length) failures.push(`kill ${k} after ${delay} ms: ${problems.join("; ")}`);
+    }
+    console.log(`kill points survived: ${points.length - failures.length}/${points.length} tried`);
+    assert.deepEqual(failures, []);
+
+    await Deno.writeTextFile(book, manyFiles(root, 300, "final"));
+    const next = await runCm(["apply", "--state-dir", state, book]);
+    assert.equal(next.code, 0, next.stderr);
+    const names = [...Deno.readDirSync(`${root}/files`)].map((e) => e.name);
+    assert.equal(names.length, 300, "no leftover temporary files after the next run");
+    for (const name of names) {
+      assert.equal(Deno.readTextFileSync(`${root}/files/${name}`), `final ${name.slice(1)}\n`);
+    }
+    const again = await runCm(["apply", "--state-dir", state, book]);
+    assert.match(again.stderr, /apply: 0 changed, 301 unchanged, 0 failed/);
+  },
+});
+
+/** What a kill broke: a file neither old nor new, or an unreadable state file. */
+async function crashDamage(root: string, state: string): Promise<string[]> {
+  const problems: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(`${root}/files`)) {
+      if (/\.cm-[0-9a-f]{8}$/.test(entry.name)) continue; // the killed run's temp: removed next time
+      const text = await Deno.readTextFile(`${root}/files/${entry.name}`);
+      if (!new RegExp(`^v\\d+ ${entry.name.slice(1)}\\n$`).test(text)) {
+        problems.push(`${entry.name} holds ${JSON.stringify(text)}`);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  try {
+    JSON.parse(await Deno.readTextFile(`${state}/state.json`));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) problems.push(`state.json: ${error}`);
+  }
+  return problems;
+}
+
+Deno.test({
+  name:
+    "a parent owned by another user that links into root's directories is refused; root's links are followed",
+  ignore: !asRoot,
+  fn: async () => {
+    await using dir = await tempDir();
+    const home = `${dir.path}/home/alice`;
+    await Deno.mkdir(`${dir.path}/etc`);
+    await Deno.mkdir(home, { recursive: true });
+    await Deno.chown(home, 65534, 65534);
+    await Deno.symlink(`${dir.path}/etc`, `${home}/.ssh`);
+    const lchown = await new Deno.Command("chown", { args: ["-h", "65534:65534", `${home}/.ssh`] })
+      .output();
+    assert.equal(lchown.code, 0);
+    const book = `${dir.path}/book.yaml`;
+    await Deno.writeTextFile(
+      book,
+      `configure:\n  files:\n    - path: ${home}/.ssh/authorized_keys\n      content: "ssh-ed25519 AAAA\\n"\n      owner: "65534"\n`,
+    );
+    const refused = `cannot manage "${home}/.ssh/authorized_keys": unsafe path transition from ` +
+      `"${home}/.ssh" (owned by nobody) to "/tmp" (owned by root)`;
+    for (const command of ["plan", "apply"]) {
+      const result = await runCm([command, "--state-dir", `${dir.path}/state`, book]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.ok(result.stderr.includes(refused), result.stderr);
+    }
+    await assert.rejects(Deno.lstat(`${dir.path}/etc/authorized_keys`), Deno.errors.NotFound);
+
+    // The same link, and the directory holding it, owned by root: followed, the file lands in
+    // the real directory. (A root-owned link in alice's directory stays refused: she can swap it.)
+    await Deno.chown(home, 0, 0);
+    const rootOwned = await new Deno.Command("chown", { args: ["-h", "0:0", `${home}/.ssh`] })
+      .output();
+    assert.equal(rootOwned.code, 0);
+    const applied = await runCm(["apply", "--state-dir", `${dir.path}/state`, book]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(await Deno.readTextFile(`${dir.path}/etc/authorized_keys`), "ssh-ed25519 AAAA\n");
+  },
+});
