@@ -105,12 +105,17 @@ export async function acquireLock(
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(100, timeoutMs - waited)));
   }
-  onStatePath("write run lock", path, () => {
-    file.truncateSync(0);
-    file.writeSync(new TextEncoder().encode(
-      JSON.stringify({ pid: Deno.pid, command, since: new Date().toISOString() }) + "\n",
-    ));
-  });
+  try {
+    onStatePath("write run lock", path, () => {
+      file.truncateSync(0);
+      file.writeSync(new TextEncoder().encode(
+        JSON.stringify({ pid: Deno.pid, command, since: new Date().toISOString() }) + "\n",
+      ));
+    });
+  } catch (error) {
+    file.close(); // frees the lock too: a long-running cm sync must not keep it
+    throw error;
+  }
   let held = true;
   const release = () => {
     if (!held) return;
