@@ -136,3 +136,14 @@ export class LockTimeoutError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The reason an OS error gives, lower-case, without Deno's or node's
+ * decorations: "no space left on device" from "No space left on device (os
+ * error 28): write '/x'" or from "ENOSPC: no space left on device, write".
+ */
+export function osReason(error: Error): string {
+  const text = error.message.replace(/^E[A-Z]+: /, "").replace(/ \(os error \d+\).*$/s, "")
+    .replace(/, \w+(?: '.*')?$/s, "");
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

@@ -5,6 +5,7 @@
  * @module
  */
 import * as fs from "node:fs";
+import { osReason } from "../errors.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
 /** The PATH every child process gets; the environment is otherwise clean. */
@@ -207,16 +208,9 @@ export class RealExecutor implements Executor {
     this.#removeLeftovers(dir, base);
     const temp = `${dir === "/" ? "" : dir}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
     try {
-      const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
-      try {
-        let written = 0;
-        while (written < data.length) written += file.writeSync(data.subarray(written));
-        file.syncSync();
-      } finally {
-        file.close();
-      }
-      setAttributes(temp, { ...attrs, mode: attrs.mode ?? 0o644 });
-      Deno.renameSync(temp, path);
+      namingTarget(path, () => writeNew(temp, data));
+      setAttributes(temp, { ...attrs, mode: attrs.mode ?? 0o644 }, path);
+      namingTarget(path, () => Deno.renameSync(temp, path));
     } catch (error) {
       try {
         Deno.removeSync(temp);
@@ -265,6 +259,30 @@ export class RealExecutor implements Executor {
   }
 }
 
+/** Creates `path` (0600, exclusively: never through a link) holding `data`, synced to disk. */
+function writeNew(path: string, data: Uint8Array): void {
+  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    let written = 0;
+    while (written < data.length) written += file.writeSync(data.subarray(written));
+    file.syncSync();
+  } finally {
+    file.close();
+  }
+}
+
+/** Runs `fn`; an OS error's message then names `target`, not cm's temporary file (class and code kept). */
+function namingTarget<T>(target: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof Error && "code" in error) {
+      error.message = `cannot write "${target}": ${osReason(error)}`;
+    }
+    throw error;
+  }
+}
+
 /** The target's name as its temporary files start with it: at most 200 bytes, so within NAME_MAX. */
 function tempBase(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
@@ -287,16 +305,17 @@ const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
  * chown, then chmod, through a descriptor opened without following a link
  * (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped in does not hang): the inode
  * opened is the one changed, never what a link put there meanwhile points to.
- * chown first: it may clear setuid/setgid bits that the mode sets.
+ * chown first: it may clear setuid/setgid bits that the mode sets. Errors
+ * name `named` (the target, when `path` is its temporary file).
  *
  * @throws {Deno.errors.NotFound} and the like, as Deno's own calls would; a link is refused (ELOOP)
  */
-function setAttributes(path: string, attrs: Attributes): void {
+function setAttributes(path: string, attrs: Attributes, named = path): void {
   let fd: number;
   try {
     fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (error) {
-    throw denoError(error, path);
+    throw denoError(error, named);
   }
   try {
     if (attrs.uid !== undefined || attrs.gid !== undefined) {
@@ -304,7 +323,7 @@ function setAttributes(path: string, attrs: Attributes): void {
     }
     if (attrs.mode !== undefined) fs.fchmodSync(fd, attrs.mode);
   } catch (error) {
-    throw denoError(error, path);
+    throw denoError(error, named);
   } finally {
     fs.closeSync(fd);
   }
@@ -313,9 +332,7 @@ function setAttributes(path: string, attrs: Attributes): void {
 /** A node:fs error as the Deno error class callers expect, naming `path`. */
 function denoError(error: unknown, path: string): Error {
   const code = (error as { code?: string }).code;
-  const reason = code === "ELOOP"
-    ? "is a symbolic link (not followed)"
-    : (error as Error).message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
+  const reason = code === "ELOOP" ? "is a symbolic link (not followed)" : osReason(error as Error);
   const message = `cannot set owner or mode of "${path}": ${reason}`;
   const Class = code === "ENOENT"
     ? Deno.errors.NotFound

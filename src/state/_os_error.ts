@@ -5,13 +5,7 @@
  *
  * @module
  */
-import { StateError } from "../errors.ts";
-
-/** "no space left on device" from "No space left on device (os error 28): write '/x'". */
-function reason(error: Error): string {
-  const text = error.message.replace(/ \(os error \d+\).*$/s, "");
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
+import { osReason, StateError } from "../errors.ts";
 
 /** True for an error the operating system raised (it carries an errno name such as "ENOSPC"). */
 function isOsError(error: unknown): error is Error {
@@ -32,6 +26,6 @@ export function onStatePath<T>(action: string, path: string, fn: () => T): T {
     return fn();
   } catch (error) {
     if (!isOsError(error) || error instanceof Deno.errors.PermissionDenied) throw error;
-    throw new StateError(`cannot ${action} "${path}": ${reason(error)}`);
+    throw new StateError(`cannot ${action} "${path}": ${osReason(error)}`);
   }
 }
