@@ -42,6 +42,7 @@ import { basename, dirname } from "node:path";
 import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
+import { validateTempPath } from "../src/exec/temp_names.ts";
 import { outputTail } from "../src/exec/output.ts";
 import { unifiedDiff } from "./_diff.ts";
 import {
@@ -277,10 +278,7 @@ async function validate(
   data: Uint8Array,
   exec: Executor,
 ): Promise<string | undefined> {
-  const parent = dirname(path);
-  const temp = `${parent === "/" ? "" : parent}/.cm-validate-${crypto.randomUUID().slice(0, 8)}-${
-    basename(path)
-  }`;
+  const temp = validateTempPath(path);
   const argv = validateArgv(command, temp);
   if (!Array.isArray(argv)) return argv.error;
   exec.writeFile(temp, data, { mode: 0o600 });

@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import { osReason } from "../errors.ts";
+import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
 /** The PATH every child process gets; the environment is otherwise clean. */
@@ -204,9 +205,8 @@ export class RealExecutor implements Executor {
    */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
     const dir = dirname(path);
-    const base = tempBase(path);
-    this.#removeLeftovers(dir, base);
-    const temp = `${dir === "/" ? "" : dir}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
+    this.#removeLeftovers(dir, tempTarget(path));
+    const temp = writeTempPath(path);
     try {
       namingTarget(path, () => writeNew(temp, data));
       setAttributes(temp, { ...attrs, mode: attrs.mode ?? 0o644 }, path);
@@ -223,13 +223,13 @@ export class RealExecutor implements Executor {
   /** Leftover temporary files per directory, listed once per run. */
   #leftovers = new Map<string, string[]>();
 
-  #removeLeftovers(dir: string, base: string): void {
+  #removeLeftovers(dir: string, target: string): void {
     let names = this.#leftovers.get(dir);
     if (!names) {
       names = listLeftovers(dir);
       this.#leftovers.set(dir, names);
     }
-    const mine = names.filter((name) => name.slice(1, name.length - 12) === base);
+    const mine = names.filter((name) => leftoverOf(name) === target);
     if (!mine.length) return;
     for (const name of mine) this.remove(`${dir === "/" ? "" : dir}/${name}`);
     this.#leftovers.set(dir, names.filter((name) => !mine.includes(name)));
@@ -283,17 +283,10 @@ function namingTarget<T>(target: string, fn: () => T): T {
   }
 }
 
-/** The target's name as its temporary files start with it: at most 200 bytes, so within NAME_MAX. */
-function tempBase(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
-}
-
-/** Names in `dir` that look like cm's temporary files (`.NAME.cm-XXXXXXXX`). */
+/** Names in `dir` that look like cm's temporary files (./temp_names.ts). */
 function listLeftovers(dir: string): string[] {
   try {
-    return [...Deno.readDirSync(dir)].map((e) => e.name).filter((name) =>
-      /^\..+\.cm-[0-9a-f]{8}$/.test(name)
-    );
+    return [...Deno.readDirSync(dir)].map((e) => e.name).filter((name) => leftoverOf(name));
   } catch {
     return []; // the write that follows reports what is wrong with the directory
   }

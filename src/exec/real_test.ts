@@ -39,6 +39,7 @@ Deno.test("writeFile replaces atomically, also for a name near the 255-byte limi
 Deno.test("writeFile removes the target's leftover temporary files from a killed run, only those", async () => {
   await using dir = await tempDir();
   const names = [
+    ".cm-validate-0123abcd-app.conf",
     ".app.conf.cm-0123abcd",
     ".app.conf.cm-89abcdef",
     ".other.cm-0123abcd",
