@@ -38,7 +38,7 @@
 import { createHash } from "node:crypto";
 import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
-import { basename, dirname } from "node:path";
+import { dirname } from "node:path";
 import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
