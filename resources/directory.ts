@@ -10,6 +10,9 @@
  *   make its parents untraversable).
  * - Anything else at the path (a file, a symbolic link, even one pointing at a
  *   directory) is a failure naming it: cm does not follow or replace it.
+ * - The parent is resolved once and checked by systemd's unsafe-path-transition
+ *   rule (./_path_safety.ts), like a file's; a refused or dangling parent fails
+ *   plan and apply alike, naming it.
  *
  * @module
  */
@@ -17,6 +20,7 @@ import type { DirectorySpec } from "./directory_schema.ts";
 export type { DirectorySpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { dirname } from "node:path";
+import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import {
   AccountCache,
   applyOwnership,
@@ -44,10 +48,17 @@ export interface DirectoryState extends OwnedState {
   error?: string;
 }
 
-function readOne(spec: DirectorySpec, probe: Probe, accounts: AccountCache): DirectoryState {
+function readOne(
+  spec: DirectorySpec,
+  probe: Probe,
+  accounts: AccountCache,
+  chase: (dir: string) => Chased,
+): DirectoryState {
   let info: PathInfo | null;
   try {
-    info = probe.stat(spec.path);
+    const resolved = resolveManaged(spec.path, chase);
+    if ("error" in resolved) return { kind: null, mode: 0, uid: 0, gid: 0, error: resolved.error };
+    info = probe.stat(resolved.path);
   } catch (error) {
     return { kind: null, mode: 0, uid: 0, gid: 0, error: errorMessage(error) };
   }
@@ -62,7 +73,7 @@ function readOne(spec: DirectorySpec, probe: Probe, accounts: AccountCache): Dir
 
 function diffOne(spec: DirectorySpec, current: DirectoryState): Change[] {
   if (current.error) {
-    return [{ field: "state", before: null, after: "present", note: current.error }];
+    return [{ field: "state", before: null, after: "present", note: current.error, blocked: true }];
   }
   if (current.kind !== null && current.kind !== "directory") {
     return [inTheWay(current.kind, "directory")];
@@ -86,7 +97,10 @@ function missingParents(path: string, exec: Probe): string[] {
 }
 
 function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outcome {
-  const info = exec.stat(spec.path);
+  const resolved = resolveManaged(spec.path, chaser(exec));
+  if ("error" in resolved) return { ok: false, error: resolved.error };
+  const path = resolved.path;
+  const info = exec.stat(path);
   if (info && info.kind !== "directory") {
     return {
       ok: false,
@@ -98,11 +112,11 @@ function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outco
   const want = resolveOwnership(spec, exec);
   if ("error" in want) return { ok: false, error: want.error };
   if (!info) {
-    for (const parent of missingParents(spec.path, exec)) exec.mkdir(parent, {});
-    exec.mkdir(spec.path, want);
+    for (const parent of missingParents(path, exec)) exec.mkdir(parent, {});
+    exec.mkdir(path, want);
     return { ok: true };
   }
-  applyOwnership(spec.path, new Set(changes.map((c) => c.field)), want, info, exec);
+  applyOwnership(path, new Set(changes.map((c) => c.field)), want, info, exec);
   return { ok: true };
 }
 
@@ -113,7 +127,8 @@ export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
   claims: (spec) => [`path:${spec.path}`],
   read(specs, probe) {
     const accounts = new AccountCache(probe);
-    return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts)));
+    const chase = chaser(probe);
+    return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts, chase)));
   },
   diff: diffOne,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),

@@ -139,3 +139,20 @@ Deno.test("directory on a real file system refuses a symbolic link to a director
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("directory under another user's link into root's directories is refused by plan and apply", async () => {
+  const exec = new RecordingExecutor().put("/home").put("/etc")
+    .put("/home/alice", undefined, { uid: 1000 })
+    .put("/home/alice/www", "/etc", { kind: "symlink", uid: 1000 });
+  const wanted = spec({ path: "/home/alice/www/conf.d" });
+  const [state] = await directory.read([wanted], exec, testContext("plan"));
+  const changes = directory.diff(wanted, state);
+  const refused = 'cannot manage "/home/alice/www/conf.d": unsafe path transition from ' +
+    '"/home/alice/www" (owned by 1000) to "/etc" (owned by root)';
+  assert.deepEqual(changes, [
+    { field: "state", before: null, after: "present", note: refused, blocked: true },
+  ]);
+  const [outcome] = await directory.apply([{ spec: wanted, changes }], exec, testContext());
+  assert.deepEqual(outcome, { ok: false, error: refused });
+  assert.deepEqual(exec.writes, []);
+});

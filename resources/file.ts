@@ -13,7 +13,10 @@
  * - A spec with neither `content` nor `source` manages attributes only; a
  *   missing file is created empty.
  * - The parent directory must exist: cm does not create it silently (declare
- *   it under `configure.directories`, which runs first).
+ *   it under `configure.directories`, which runs first). It is resolved once
+ *   and checked by systemd's unsafe-path-transition rule (./_path_safety.ts);
+ *   the file is read and written under the resolved path. A refused or
+ *   dangling parent fails plan and apply alike, naming the offending link.
  * - Something other than a regular file at the path (a directory, a symbolic
  *   link, a socket) is never replaced: apply fails and names it. `state:
  *   absent` removes a file or a symbolic link, never a directory.
@@ -36,8 +39,10 @@ import { createHash } from "node:crypto";
 import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
 import { dirname } from "node:path";
+import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
+import { validateTempPath } from "../src/exec/temp_names.ts";
 import { outputTail } from "../src/exec/output.ts";
 import { unifiedDiff } from "./_diff.ts";
 import {
@@ -71,6 +76,8 @@ export interface FileState extends OwnedState {
   wantSha256: string | null;
   /** Why the current file or the desired source could not be read. */
   error?: string;
+  /** Why root must not write under the file's parent directory (./_path_safety.ts). */
+  unsafe?: string;
   /**
    * Old and new text for {@link fileDiffText}, kept only when the content
    * differs and is not sensitive; `null` for binary or very large content.
@@ -103,7 +110,12 @@ function diffable(data: Uint8Array): string | null {
 const encoder = new TextEncoder();
 
 /** Reads one file: never throws for what it finds on the machine. */
-function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileState {
+function readOne(
+  spec: FileSpec,
+  probe: Probe,
+  accounts: AccountCache,
+  chase: (dir: string) => Chased,
+): FileState {
   const state: FileState = {
     kind: null,
     size: 0,
@@ -116,7 +128,9 @@ function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileStat
   let info: PathInfo | null;
   let data: Uint8Array | null = null;
   try {
-    info = probe.stat(spec.path);
+    const resolved = resolveManaged(spec.path, chase);
+    if ("error" in resolved) return { ...state, unsafe: resolved.error };
+    info = probe.stat(resolved.path);
     if (info) {
       state.kind = info.kind;
       state.size = info.size;
@@ -126,7 +140,7 @@ function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileStat
     }
     if (spec.state === "absent") return state;
     if (info?.kind === "file") {
-      data = probe.readFile(spec.path);
+      data = probe.readFile(resolved.path);
       if (data) state.sha256 = sha256(data);
     }
   } catch (error) {
@@ -162,6 +176,15 @@ function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileStat
 }
 
 function diffOne(spec: FileSpec, current: FileState): Change[] {
+  if (current.unsafe) {
+    return [{
+      field: "state",
+      before: null,
+      after: spec.state ?? "present",
+      note: current.unsafe,
+      blocked: true,
+    }];
+  }
   if (spec.state === "absent") {
     if (current.kind === null) return [];
     return [{
@@ -224,12 +247,17 @@ export function validateArgv(validate: string, temp: string): string[] | { error
 }
 
 /** `state: absent`: removes a file or a symbolic link, never a directory. */
-function removeFile(spec: FileSpec, info: PathInfo | null, exec: Executor): Outcome {
+function removeFile(
+  spec: FileSpec,
+  path: string,
+  info: PathInfo | null,
+  exec: Executor,
+): Outcome {
   if (!info) return { ok: true };
   if (info.kind === "directory") {
     return { ok: false, error: `"${spec.path}" is a directory: state: absent removes only files` };
   }
-  exec.remove(spec.path);
+  exec.remove(path);
   return { ok: true };
 }
 
@@ -246,14 +274,12 @@ function wantedContent(spec: FileSpec, exec: Probe): Uint8Array | null | { error
  */
 async function validate(
   spec: FileSpec,
+  path: string,
   command: string,
   data: Uint8Array,
   exec: Executor,
 ): Promise<string | undefined> {
-  const parent = dirname(spec.path);
-  const temp = `${parent === "/" ? "" : parent}/.cm-validate-${crypto.randomUUID().slice(0, 8)}-${
-    spec.path.slice(parent.length + 1)
-  }`;
+  const temp = validateTempPath(path);
   const argv = validateArgv(command, temp);
   if (!Array.isArray(argv)) return argv.error;
   exec.writeFile(temp, data, { mode: 0o600 });
@@ -274,23 +300,28 @@ async function validate(
 /** Replaces the file's content atomically, after `validate` accepted it. */
 async function writeContent(
   spec: FileSpec,
+  path: string,
   data: Uint8Array,
   attrs: Attributes,
   exec: Executor,
 ): Promise<Outcome> {
   if (spec.validate !== undefined) {
-    const refused = await validate(spec, spec.validate, data, exec);
+    const refused = await validate(spec, path, spec.validate, data, exec);
     if (refused) return { ok: false, error: refused };
   }
-  exec.writeFile(spec.path, data, attrs);
+  exec.writeFile(path, data, attrs);
   return { ok: true };
 }
 
 async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Promise<Outcome> {
   const fail = (error: string): Outcome => ({ ok: false, error });
   const fields = new Set(changes.map((c) => c.field));
-  const info = exec.stat(spec.path);
-  if (spec.state === "absent") return removeFile(spec, info, exec);
+  // Resolved again, now: what is checked is what is written (chmod/chown never follow a link).
+  const resolved = resolveManaged(spec.path, chaser(exec));
+  if ("error" in resolved) return fail(resolved.error);
+  const path = resolved.path;
+  const info = exec.stat(path);
+  if (spec.state === "absent") return removeFile(spec, path, info, exec);
   if (info && info.kind !== "file") {
     return fail(
       `"${spec.path}" is a ${
@@ -303,18 +334,18 @@ async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Prom
   // Only attributes change (or only attributes are managed): chmod/chown, the inode stays.
   const content = fields.has("content") || fields.has("state") ? wantedContent(spec, exec) : null;
   if (info && content === null) {
-    applyOwnership(spec.path, fields, want, info, exec);
+    applyOwnership(path, fields, want, info, exec);
     return { ok: true };
   }
-  const parent = dirname(spec.path);
-  const parentInfo = exec.stat(parent);
-  if (!parentInfo || (parentInfo.kind !== "directory" && parentInfo.kind !== "symlink")) {
+  if (exec.stat(dirname(path))?.kind !== "directory") {
     return fail(
-      `parent directory "${parent}" does not exist: declare it under configure.directories`,
+      `parent directory "${
+        dirname(spec.path)
+      }" does not exist: declare it under configure.directories`,
     );
   }
   if (content !== null && "error" in content) return fail(content.error);
-  return await writeContent(spec, content ?? new Uint8Array(0), {
+  return await writeContent(spec, path, content ?? new Uint8Array(0), {
     // A new sensitive file is not world-readable unless the cookbook says so.
     mode: want.mode ?? info?.mode ?? (spec.sensitive ? 0o600 : 0o644),
     uid: want.uid ?? info?.uid,
@@ -352,8 +383,9 @@ export const file: ResourceKind<FileSpec, FileState> = {
   claims: (spec) => [`path:${spec.path}`],
   read(specs, probe) {
     const accounts = new AccountCache(probe);
+    const chase = chaser(probe);
     const states = new Array<FileState>(specs.length);
-    for (let i = 0; i < specs.length; i++) states[i] = readOne(specs[i], probe, accounts);
+    for (let i = 0; i < specs.length; i++) states[i] = readOne(specs[i], probe, accounts, chase);
     return Promise.resolve(states);
   },
   diff: diffOne,

@@ -569,3 +569,37 @@ Deno.test("file check allows one of content, source, template, and none of them 
   }]);
   assert.deepEqual(file.claims!(spec({ path: "/etc/motd" })), ["path:/etc/motd"]);
 });
+
+Deno.test("file under a dangling link: plan and apply both name the link", async () => {
+  const exec = new RecordingExecutor().put("/srv").put("/srv/site", "/gone", { kind: "symlink" });
+  const { changes, outcome } = await converge(
+    spec({ path: "/srv/site/index.html", content: "x" }),
+    exec,
+  );
+  const named =
+    'cannot manage "/srv/site/index.html": "/srv/site" is a dangling symbolic link (to "/gone")';
+  assert.deepEqual(changes, [{
+    field: "state",
+    before: null,
+    after: "present",
+    note: named,
+    blocked: true,
+  }]);
+  assert.deepEqual(outcome, { ok: false, error: named });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file on a real file system is written through a root-owned parent link, to the real path", async () => {
+  const dir = await tempDir();
+  try {
+    const exec = new RealExecutor();
+    Deno.mkdirSync(`${dir}/real`);
+    Deno.symlinkSync(`${dir}/real`, `${dir}/link`);
+    const { outcome } = await converge(spec({ path: `${dir}/link/f`, content: "x" }), exec);
+    assert.deepEqual(outcome, { ok: true });
+    assert.equal(Deno.readTextFileSync(`${dir}/real/f`), "x");
+    assert.equal(Deno.readLinkSync(`${dir}/link`), `${dir}/real`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -103,6 +103,25 @@ export class StateError extends Error {
   }
 }
 
+/**
+ * An apply changed the machine but its run could not be recorded (a full
+ * disk, say): exit code 1, never 0. The next run reads the machine afresh and
+ * records what it finds.
+ */
+export class UnrecordedRunError extends Error {
+  /**
+   * @param report the run that was applied, as it would have been recorded
+   * @param cause the StateError that stopped the recording
+   */
+  constructor(readonly report: { id: string }, override readonly cause: StateError) {
+    super(
+      `run ${report.id} changed the machine but was not recorded: ${cause.message}` +
+        " (free the space; the next run records what it finds)",
+    );
+    this.name = "UnrecordedRunError";
+  }
+}
+
 /** Raised when another run still holds the lock after the timeout (exit code 3). */
 export class LockTimeoutError extends Error {
   /**
@@ -125,4 +144,15 @@ export class LockTimeoutError extends Error {
 /** The message of anything thrown: `error.message` for an Error, else its text. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The reason an OS error gives, lower-case, without Deno's or node's
+ * decorations: "no space left on device" from "No space left on device (os
+ * error 28): write '/x'" or from "ENOSPC: no space left on device, write".
+ */
+export function osReason(error: Error): string {
+  const text = error.message.replace(/^E[A-Z]+: /, "").replace(/ \(os error \d+\).*$/s, "")
+    .replace(/, \w+(?: '.*')?$/s, "");
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, CookbookError, errorMessage, formatProblem } from "./errors.ts";
+import { ConfigError, CookbookError, errorMessage, formatProblem, osReason } from "./errors.ts";
 
 Deno.test("formatProblem prints file:line:col: path: message", () => {
   const text = formatProblem({
@@ -32,4 +32,11 @@ Deno.test("ConfigError names the node configuration, not the cookbooks", () => {
 Deno.test("errorMessage takes an Error's message and the text of anything else", () => {
   assert.equal(errorMessage(new Error("boom")), "boom");
   assert.equal(errorMessage("plain"), "plain");
+});
+
+Deno.test("osReason gives the bare reason of Deno's and node's OS errors", () => {
+  const deno = new Error("No space left on device (os error 28): write '/var/x'");
+  const node = new Error("ENOTDIR: not a directory, open '/srv/x/y'");
+  assert.equal(osReason(deno), "no space left on device");
+  assert.equal(osReason(node), "not a directory");
 });

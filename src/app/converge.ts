@@ -18,7 +18,8 @@ import { rollback } from "./rollback.ts";
 import { signalHealth } from "./rollback_signals.ts";
 import { acquireLock } from "../state/lock.ts";
 import { recordRun } from "../state/store.ts";
-import { statePaths } from "../state/paths.ts";
+import { type StatePaths, statePaths } from "../state/paths.ts";
+import { StateError, UnrecordedRunError } from "../errors.ts";
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
 export const DEFAULT_LOCK_TIMEOUT = 300;
@@ -80,6 +81,9 @@ export async function cookbookOf(files: string[], exec: Executor, stateDir?: str
  *
  * @throws {CookbookError} when the cookbooks do not load (nothing was run)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
+ * @throws {StateError} when the state directory or lock is unusable (nothing was run),
+ *   or the run changed nothing and could not be recorded
+ * @throws {UnrecordedRunError} when the run changed the machine and could not be recorded
  */
 export async function converge(
   files: string[],
@@ -112,7 +116,7 @@ export async function converge(
     snapshots.finish(report, cookbook.resources);
     if (options.commit) report.commit = options.commit;
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
-    const warning = recordRun(exec, paths, report);
+    const warning = record(exec, paths, report);
     if (warning) events.warning?.(warning);
     if (report.health) await signalHealth(exec, paths, report, events);
     if (!cached && !options.facts) writeCatalog(exec, paths.catalog, cookbook);
@@ -144,4 +148,15 @@ async function verify(
   if (!rollbackWanted(cookbook)) return;
   report.rollback = await rollback(manifest, exec, { stateDir, health: cookbook.health, events });
   events.rollback?.(report.rollback);
+}
+
+/** {@link recordRun}, saying so when a run that changed the machine could not be recorded. */
+function record(exec: Executor, paths: StatePaths, report: RunReport): string | undefined {
+  try {
+    return recordRun(exec, paths, report);
+  } catch (error) {
+    const changed = report.totals.changed + report.handlers.length > 0;
+    if (changed && error instanceof StateError) throw new UnrecordedRunError(report, error);
+    throw error;
+  }
 }

@@ -10,6 +10,7 @@ import {
   CookbookError,
   LockTimeoutError,
   StateError,
+  UnrecordedRunError,
   UsageError,
 } from "../errors.ts";
 import type { RunReport } from "../engine/report.ts";
@@ -58,6 +59,8 @@ const EXPECTED: [new (...args: never[]) => Error, number][] = [
   // Deno itself refused: main.ts was run without the flags of src/permissions.ts.
   [Deno.errors.NotCapable, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
+  // The machine was changed: not a usage error, and never success.
+  [UnrecordedRunError, EXIT.failed],
 ];
 
 /** The exit code of a usage, cookbook or configuration error: 2, or 1 in the detailed style. */

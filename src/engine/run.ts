@@ -95,8 +95,9 @@ export async function run(
     events.result?.(r);
   };
 
+  const stopAsked = stopCheck(options);
   for (const group of groups(sorted, resolve)) {
-    const stop = options.interrupted?.();
+    const stop = await stopAsked();
     if (stop) {
       for (const r of group) record(result(r, "skipped", [], 0, stop));
       continue;
@@ -116,7 +117,7 @@ export async function run(
       } else runnable.push(r);
     }
     if (!runnable.length) continue;
-    await runGroup(runnable, target, probe, ctx, record, options);
+    await runGroup(runnable, target, probe, ctx, record, options, stopAsked);
   }
 
   const handlers = await runHandlers(sorted, results, resolve, target, ctx, events);
@@ -161,6 +162,25 @@ export function runContext(
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
+  };
+}
+
+/** How often, at most, a long synchronous stretch lets the event loop run (ms). */
+const BREATHE_MS = 10;
+
+/**
+ * `options.interrupted`, asked after letting the event loop run when
+ * {@link BREATHE_MS} passed since it last did: signals are delivered there,
+ * and a batch of files written synchronously would otherwise never see one.
+ */
+function stopCheck(options: RunOptions): () => Promise<string | undefined> {
+  let breathed = performance.now();
+  return async () => {
+    if (performance.now() - breathed >= BREATHE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      breathed = performance.now();
+    }
+    return options.interrupted?.();
   };
 }
 
@@ -210,6 +230,7 @@ async function runGroup(
   ctx: ResourceContext,
   record: (r: ResourceResult) => void,
   options: RunOptions,
+  stopAsked: () => Promise<string | undefined>,
 ): Promise<void> {
   const kind = kindOf(group[0].kind);
   const started = performance.now();
@@ -250,7 +271,7 @@ async function runGroup(
   // (so the next one already sees it in ctx.changed).
   const chunks = kind.batches ? [pending] : pending.map((p) => [p]);
   for (const chunk of chunks) {
-    const stop = options.interrupted?.();
+    const stop = await stopAsked();
     if (stop) {
       for (const p of chunk) record(result(p.r, "skipped", [], readMs, stop));
       continue;

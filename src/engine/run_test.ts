@@ -225,6 +225,28 @@ Deno.test("plan counts a change that cannot be made (a directory in the way) as 
   assert.equal(report.result, "failed");
 });
 
+Deno.test("a stop asked by a timer is seen during a batch of synchronous file writes", async () => {
+  // Each write busy-waits like a real fsync: no await of the engine's reaches the event loop
+  // unless the engine lets it run.
+  class SlowDisk extends RecordingExecutor {
+    override writeFile(...args: Parameters<RecordingExecutor["writeFile"]>): void {
+      const until = performance.now() + 0.5;
+      while (performance.now() < until) { /* the disk at work */ }
+      super.writeFile(...args);
+    }
+  }
+  const exec = new SlowDisk().put("/srv", undefined);
+  const files = Array.from({ length: 300 }, (_, i) => `    - path: /srv/f${i}\n      content: x`);
+  const cookbook = await load(exec, `configure:\n  files:\n${files.join("\n")}\n`);
+  let stop: string | undefined;
+  setTimeout(() => stop = "interrupted by SIGTERM", 0);
+  const report = await run(cookbook, { mode: "apply", exec }, {}, { interrupted: () => stop });
+  assert.equal(report.result, "interrupted");
+  const skipped = report.resources.filter((r) => r.status === "skipped");
+  assert.ok(skipped.length > 200, `${skipped.length} skipped`);
+  assert.ok(skipped.every((r) => r.error === "interrupted by SIGTERM"));
+});
+
 Deno.test("a resource whose when: is false is skipped with its condition, and nothing of it is read", async () => {
   const exec = machine();
   const cookbook = await load(

@@ -79,6 +79,8 @@ export interface Probe {
   stat(path: string): PathInfo | null;
   /** A file's bytes; `null` when it does not exist. */
   readFile(path: string): Uint8Array | null;
+  /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */
+  readLink(path: string): string | null;
   /** The uid of a user name, or `null` when no such user exists. */
   uid(user: string): number | null;
   /** The gid of a group name, or `null` when no such group exists. */
@@ -100,9 +102,9 @@ export interface Executor extends Probe {
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void;
   /** Creates a directory and its missing parents. */
   mkdir(path: string, attrs: Attributes): void;
-  /** Sets the permission bits of `path` (e.g. 0o640). */
+  /** Sets the permission bits of `path` itself (e.g. 0o640); a symbolic link there is refused. */
   chmod(path: string, mode: number): void;
-  /** Sets the owner and/or group of `path`; `null` leaves that one unchanged. */
+  /** Sets the owner and/or group of `path` itself (`null`: unchanged); a link there is refused. */
   chown(path: string, uid: number | null, gid: number | null): void;
   /** Removes a file or an empty directory; no error when it is already gone. */
   remove(path: string): void;

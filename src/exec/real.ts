@@ -4,6 +4,9 @@
  *
  * @module
  */
+import * as fs from "node:fs";
+import { osReason } from "../errors.ts";
+import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
 /** The PATH every child process gets; the environment is otherwise clean. */
@@ -165,6 +168,18 @@ export class RealExecutor implements Executor {
     }
   }
 
+  readLink(path: string): string | null {
+    try {
+      return Deno.readLinkSync(path);
+    } catch (error) {
+      // EINVAL: not a link.
+      if (error instanceof Deno.errors.NotFound || (error as { code?: string }).code === "EINVAL") {
+        return null;
+      }
+      throw error;
+    }
+  }
+
   uid(user: string): number | null {
     return this.#users.id(user);
   }
@@ -181,48 +196,58 @@ export class RealExecutor implements Executor {
     return Deno.uid() === 0;
   }
 
+  /**
+   * Writes `data` to a temporary file beside `path` (`.NAME.cm-XXXXXXXX`, 0600,
+   * created exclusively), sets its owner and mode through the open descriptor
+   * (no name to swap for a link in between), syncs it and renames it over
+   * `path`. Leftovers of the same target from a killed run are removed first
+   * (one listing per directory and run): a sensitive file's leftover holds the secret.
+   */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
-    // The name keeps the start of the target's (for finding leftovers) yet stays
-    // within NAME_MAX (255) however long the target's name is.
-    const base = path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
-    const temp = `${dirname(path)}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
+    const dir = dirname(path);
+    this.#removeLeftovers(dir, tempTarget(path));
+    const temp = writeTempPath(path);
     try {
-      const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
-      try {
-        let written = 0;
-        while (written < data.length) written += file.writeSync(data.subarray(written));
-        file.syncSync();
-      } finally {
-        file.close();
-      }
-      if (attrs.uid !== undefined || attrs.gid !== undefined) {
-        Deno.chownSync(temp, attrs.uid ?? null, attrs.gid ?? null);
-      }
-      Deno.chmodSync(temp, attrs.mode ?? 0o644);
-      Deno.renameSync(temp, path);
+      namingTarget(path, () => writeNew(temp, data));
+      setAttributes(temp, { ...attrs, mode: attrs.mode ?? 0o644 }, path);
+      namingTarget(path, () => Deno.renameSync(temp, path));
     } catch (error) {
       try {
         Deno.removeSync(temp);
       } catch { /* the temporary file was never created */ }
       throw error;
     }
-    syncDirectory(dirname(path));
+    syncDirectory(dir);
+  }
+
+  /** Leftover temporary files per directory, listed once per run. */
+  #leftovers = new Map<string, string[]>();
+
+  #removeLeftovers(dir: string, target: string): void {
+    let names = this.#leftovers.get(dir);
+    if (!names) {
+      names = listLeftovers(dir);
+      this.#leftovers.set(dir, names);
+    }
+    const mine = names.filter((name) => leftoverOf(name) === target);
+    if (!mine.length) return;
+    for (const name of mine) this.remove(`${dir === "/" ? "" : dir}/${name}`);
+    this.#leftovers.set(dir, names.filter((name) => !mine.includes(name)));
   }
 
   mkdir(path: string, attrs: Attributes): void {
     Deno.mkdirSync(path, { recursive: true, mode: attrs.mode ?? 0o755 });
-    if (attrs.mode !== undefined) Deno.chmodSync(path, attrs.mode);
-    if (attrs.uid !== undefined || attrs.gid !== undefined) {
-      Deno.chownSync(path, attrs.uid ?? null, attrs.gid ?? null);
+    if (attrs.mode !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) {
+      setAttributes(path, attrs);
     }
   }
 
   chmod(path: string, mode: number): void {
-    Deno.chmodSync(path, mode);
+    setAttributes(path, { mode });
   }
 
   chown(path: string, uid: number | null, gid: number | null): void {
-    Deno.chownSync(path, uid, gid);
+    setAttributes(path, { uid: uid ?? undefined, gid: gid ?? undefined });
   }
 
   remove(path: string): void {
@@ -232,6 +257,82 @@ export class RealExecutor implements Executor {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
+}
+
+/** Creates `path` (0600, exclusively: never through a link) holding `data`, synced to disk. */
+function writeNew(path: string, data: Uint8Array): void {
+  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    let written = 0;
+    while (written < data.length) written += file.writeSync(data.subarray(written));
+    file.syncSync();
+  } finally {
+    file.close();
+  }
+}
+
+/** Runs `fn`; an OS error's message then names `target`, not cm's temporary file (class and code kept). */
+function namingTarget<T>(target: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof Error && "code" in error) {
+      error.message = `cannot write "${target}": ${osReason(error)}`;
+    }
+    throw error;
+  }
+}
+
+/** Names in `dir` that look like cm's temporary files (./temp_names.ts). */
+function listLeftovers(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name).filter((name) => leftoverOf(name));
+  } catch {
+    return []; // the write that follows reports what is wrong with the directory
+  }
+}
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+/**
+ * chown, then chmod, through a descriptor opened without following a link
+ * (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped in does not hang): the inode
+ * opened is the one changed, never what a link put there meanwhile points to.
+ * chown first: it may clear setuid/setgid bits that the mode sets. Errors
+ * name `named` (the target, when `path` is its temporary file).
+ *
+ * @throws {Deno.errors.NotFound} and the like, as Deno's own calls would; a link is refused (ELOOP)
+ */
+function setAttributes(path: string, attrs: Attributes, named = path): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    throw denoError(error, named);
+  }
+  try {
+    if (attrs.uid !== undefined || attrs.gid !== undefined) {
+      fs.fchownSync(fd, attrs.uid ?? -1, attrs.gid ?? -1);
+    }
+    if (attrs.mode !== undefined) fs.fchmodSync(fd, attrs.mode);
+  } catch (error) {
+    throw denoError(error, named);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A node:fs error as the Deno error class callers expect, naming `path`. */
+function denoError(error: unknown, path: string): Error {
+  const code = (error as { code?: string }).code;
+  const reason = code === "ELOOP" ? "is a symbolic link (not followed)" : osReason(error as Error);
+  const message = `cannot set owner or mode of "${path}": ${reason}`;
+  const Class = code === "ENOENT"
+    ? Deno.errors.NotFound
+    : code === "EACCES" || code === "EPERM"
+    ? Deno.errors.PermissionDenied
+    : Error;
+  return Object.assign(new Class(message), { code });
 }
 
 /** Makes a rename durable: fsync the directory that holds it (best effort). */

@@ -35,3 +35,31 @@ Deno.test("writeFile replaces atomically, also for a name near the 255-byte limi
   assert.equal(Deno.statSync(path).mode! & 0o777, 0o640);
   assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["n".repeat(250)]);
 });
+
+Deno.test("writeFile removes the target's leftover temporary files from a killed run, only those", async () => {
+  await using dir = await tempDir();
+  const names = [
+    ".cm-validate-0123abcd-app.conf",
+    ".app.conf.cm-0123abcd",
+    ".app.conf.cm-89abcdef",
+    ".other.cm-0123abcd",
+    ".app.conf.cm-x",
+  ];
+  for (const name of names) Deno.writeTextFileSync(`${dir.path}/${name}`, "secret");
+  new RealExecutor().writeFile(`${dir.path}/app.conf`, new TextEncoder().encode("new"), {});
+  const left = [...Deno.readDirSync(dir.path)].map((e) => e.name).sort();
+  assert.deepEqual(left, [".app.conf.cm-x", ".other.cm-0123abcd", "app.conf"]);
+});
+
+Deno.test("chmod and chown change the file itself and refuse a symbolic link", async () => {
+  await using dir = await tempDir();
+  Deno.writeTextFileSync(`${dir.path}/victim`, "");
+  Deno.chmodSync(`${dir.path}/victim`, 0o600);
+  Deno.symlinkSync(`${dir.path}/victim`, `${dir.path}/link`);
+  assert.throws(() => exec.chmod(`${dir.path}/link`, 0o666), /is a symbolic link \(not followed\)/);
+  assert.throws(() => exec.chown(`${dir.path}/link`, 0, 0), /is a symbolic link/);
+  assert.equal(Deno.statSync(`${dir.path}/victim`).mode! & 0o777, 0o600);
+  exec.chmod(`${dir.path}/victim`, 0o640);
+  assert.equal(Deno.statSync(`${dir.path}/victim`).mode! & 0o777, 0o640);
+  assert.throws(() => exec.chmod(`${dir.path}/missing`, 0o640), Deno.errors.NotFound);
+});

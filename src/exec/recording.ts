@@ -35,7 +35,10 @@ export class RecordingExecutor implements Executor {
     return this;
   }
 
-  /** Puts a file (or, with `data` omitted, a directory) into the fake file system. */
+  /**
+   * Puts a file (or, with `data` omitted, a directory) into the fake file
+   * system; with `{ kind: "symlink" }`, `data` is the link's target.
+   */
   put(path: string, data?: string | Uint8Array, info: Partial<PathInfo> = {}): this {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     this.#paths.set(path, {
@@ -77,6 +80,10 @@ export class RecordingExecutor implements Executor {
   }
   readFile(path: string): Uint8Array | null {
     return this.#paths.get(path)?.data ?? null;
+  }
+  readLink(path: string): string | null {
+    const entry = this.#paths.get(path);
+    return entry?.info.kind === "symlink" ? new TextDecoder().decode(entry.data) : null;
   }
   uid(user: string): number | null {
     return /^\d+$/.test(user) ? Number(user) : this.#users.get(user) ?? null;

@@ -8,6 +8,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { freeze, thaw } from "../cookbook/catalog.ts";
+import { onStatePath } from "./_os_error.ts";
 
 /** The cached cookbooks at `path` for `requested`, or `null` when absent or stale. */
 export async function readCatalog(
@@ -15,7 +16,7 @@ export async function readCatalog(
   path: string,
   requested: string[],
 ): Promise<Cookbook | null> {
-  const data = probe.readFile(path);
+  const data = onStatePath("read cookbook cache", path, () => probe.readFile(path));
   return data ? await thaw(probe, data, requested) : null;
 }
 
@@ -25,5 +26,7 @@ export async function readCatalog(
  */
 export function writeCatalog(exec: Executor, path: string, cookbook: Cookbook): void {
   const data = freeze(exec, cookbook);
-  if (data) exec.writeFile(path, data, { mode: 0o600 });
+  if (data) {
+    onStatePath("write cookbook cache", path, () => exec.writeFile(path, data, { mode: 0o600 }));
+  }
 }

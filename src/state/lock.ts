@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { LockTimeoutError } from "../errors.ts";
+import { LockTimeoutError, StateError } from "../errors.ts";
+import { onStatePath } from "./_os_error.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface RunLock extends Disposable {
@@ -38,12 +39,74 @@ function waitingMessage(path: string, timeoutMs: number): string {
 }
 
 /**
+ * Opens the lock file without following a symbolic link: `ln -s VICTIM lock`
+ * must not make root truncate VICTIM. Deno has no O_NOFOLLOW, so the link is
+ * refused before opening, and the file opened must be the one looked at (same
+ * device and inode), else it is closed untouched: opening never truncates.
+ */
+function openLockFile(path: string): Deno.FsFile {
+  ensureStateDir(path.slice(0, path.lastIndexOf("/")) || "/");
+  const before = onStatePath("open run lock", path, () => lstatOrNull(path));
+  if (before?.isSymlink) {
+    throw new StateError(`refusing run lock "${path}": it is a symbolic link (remove it)`);
+  }
+  const file = onStatePath(
+    "open run lock",
+    path,
+    () => Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 }),
+  );
+  const opened = file.statSync();
+  const now = onStatePath("open run lock", path, () => lstatOrNull(path));
+  if (!opened.isFile || now?.dev !== opened.dev || now?.ino !== opened.ino) {
+    file.close();
+    throw new StateError(
+      `refusing run lock "${path}": ${
+        opened.isFile ? "it was replaced while opened" : "not a regular file"
+      }`,
+    );
+  }
+  return file;
+}
+
+/** Creates the state directory (0700) unless it exists; refuses a file in its place. */
+function ensureStateDir(dir: string): void {
+  const info = onStatePath("use state directory", dir, () => statOrNull(dir, Deno.statSync));
+  if (info && !info.isDirectory) {
+    throw new StateError(`state directory "${dir}" is not a directory (--state-dir)`);
+  }
+  if (info) return;
+  onStatePath(
+    "create state directory",
+    dir,
+    () => Deno.mkdirSync(dir, { recursive: true, mode: 0o700 }),
+  );
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  return statOrNull(path, Deno.lstatSync);
+}
+
+function statOrNull(
+  path: string,
+  stat: (path: string) => Deno.FileInfo,
+): Deno.FileInfo | null {
+  try {
+    return stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
  * Takes the lock at `path`, waiting up to `timeoutMs` for a running holder;
  * when it has to wait, tells `onWait` once, e.g. "waiting for the run lock held
  * by PID 42 (cm sync, since 2026-11-30T18:06:12.000Z): up to 300 s (--lock-timeout)".
  * Writes this process's PID into the lock file so waiters can name it.
  *
  * @throws {LockTimeoutError} when the holder keeps it past `timeoutMs`
+ * @throws {StateError} when the lock path is a symbolic link, a directory or
+ *   not writable (a full disk), or the state directory is not a directory
  */
 export async function acquireLock(
   path: string,
@@ -51,8 +114,7 @@ export async function acquireLock(
   command: string,
   onWait: (message: string) => void = () => {},
 ): Promise<RunLock> {
-  Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")) || "/", { recursive: true, mode: 0o700 });
-  const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  const file = openLockFile(path);
   const started = performance.now();
   let waited = 0;
   while (!file.tryLockSync(true)) {
@@ -64,10 +126,17 @@ export async function acquireLock(
     await new Promise((resolve) => setTimeout(resolve, Math.min(100, timeoutMs - waited)));
     waited = performance.now() - started;
   }
-  file.truncateSync(0);
-  file.writeSync(new TextEncoder().encode(
-    JSON.stringify({ pid: Deno.pid, command, since: new Date().toISOString() }) + "\n",
-  ));
+  try {
+    onStatePath("write run lock", path, () => {
+      file.truncateSync(0);
+      file.writeSync(new TextEncoder().encode(
+        JSON.stringify({ pid: Deno.pid, command, since: new Date().toISOString() }) + "\n",
+      ));
+    });
+  } catch (error) {
+    file.close(); // frees the lock too: a long-running cm sync must not keep it
+    throw error;
+  }
   let held = true;
   const release = () => {
     if (!held) return;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LockTimeoutError } from "../errors.ts";
+import { LockTimeoutError, StateError } from "../errors.ts";
 import { acquireLock } from "./lock.ts";
 import { tempDir } from "../_testing.ts";
 
@@ -55,4 +55,36 @@ Deno.test("a lock left by a dead process is taken over", async () => {
   await child.stdout.cancel();
   using _lock = await acquireLock(path, 2000, "cm apply");
   assert.match(Deno.readTextFileSync(path), new RegExp(`"pid":${Deno.pid}`));
+});
+
+Deno.test("a lock that is a symbolic link is refused and its target left untouched", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/victim`, "precious\n");
+  await Deno.symlink(`${dir.path}/victim`, `${dir.path}/lock`);
+  await Deno.symlink(`${dir.path}/nowhere`, `${dir.path}/lock2`);
+  for (const lock of ["lock", "lock2"]) {
+    const error = await acquireLock(`${dir.path}/${lock}`, 0, "cm apply").catch((e) => e);
+    assert.ok(error instanceof StateError);
+    assert.equal(
+      error.message,
+      `refusing run lock "${dir.path}/${lock}": it is a symbolic link (remove it)`,
+    );
+  }
+  assert.equal(await Deno.readTextFile(`${dir.path}/victim`), "precious\n");
+  await assert.rejects(Deno.lstat(`${dir.path}/nowhere`), Deno.errors.NotFound);
+});
+
+Deno.test("a lock path that is a directory, or a state directory that is a file, is a state error", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/lock`);
+  const error = await acquireLock(`${dir.path}/lock`, 0, "cm apply").catch((e) => e);
+  assert.ok(error instanceof StateError);
+  assert.equal(error.message, `cannot open run lock "${dir.path}/lock": is a directory`);
+  await Deno.writeTextFile(`${dir.path}/file`, "");
+  const notDir = await acquireLock(`${dir.path}/file/lock`, 0, "cm apply").catch((e) => e);
+  assert.ok(notDir instanceof StateError);
+  assert.equal(
+    notDir.message,
+    `state directory "${dir.path}/file" is not a directory (--state-dir)`,
+  );
 });

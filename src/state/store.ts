@@ -7,6 +7,7 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
 import { errorMessage, StateError } from "../errors.ts";
 import type { StatePaths } from "./paths.ts";
+import { onStatePath } from "./_os_error.ts";
 
 /** What cm remembers about one resource between runs. */
 export interface ResourceState {
@@ -77,9 +78,13 @@ function parseJson<T>(data: Uint8Array, what: string): T {
   }
 }
 
-/** Reads the state file; a missing file is an empty state. */
+/**
+ * Reads the state file; a missing file is an empty state.
+ *
+ * @throws {StateError} when it is not valid JSON or cannot be read (a directory, say)
+ */
 export function readState(probe: Probe, paths: StatePaths): State {
-  const data = probe.readFile(paths.state);
+  const data = onStatePath("read state file", paths.state, () => probe.readFile(paths.state));
   return data ? parseJson(data, `state file ${paths.state}`) : { version: 1, resources: {} };
 }
 
@@ -97,7 +102,11 @@ function stateForUpdate(exec: Executor, paths: StatePaths, runId: string): {
   } catch (error) {
     if (!(error instanceof StateError)) throw error;
     const aside = `${paths.state}.corrupt-${runId}`;
-    exec.writeFile(aside, exec.readFile(paths.state)!, { mode: 0o600 });
+    onStatePath(
+      "write",
+      aside,
+      () => exec.writeFile(aside, exec.readFile(paths.state)!, { mode: 0o600 }),
+    );
     return {
       state: { version: 1, resources: {} },
       warning: `${error.message}; kept it as ${aside} and started a new state file`,
@@ -105,17 +114,28 @@ function stateForUpdate(exec: Executor, paths: StatePaths, runId: string): {
   }
 }
 
-/** Writes the state file atomically (0600). */
+/**
+ * Writes the state file atomically (0600).
+ *
+ * @throws {StateError} when it cannot be written (a full disk, say)
+ */
 export function writeState(exec: Executor, paths: StatePaths, state: State): void {
-  exec.mkdir(paths.dir, { mode: 0o700 });
-  exec.writeFile(paths.state, encoder.encode(JSON.stringify(state, null, 1) + "\n"), {
-    mode: 0o600,
-  });
+  onStatePath("create state directory", paths.dir, () => exec.mkdir(paths.dir, { mode: 0o700 }));
+  onStatePath(
+    "write state file",
+    paths.state,
+    () =>
+      exec.writeFile(paths.state, encoder.encode(JSON.stringify(state, null, 1) + "\n"), {
+        mode: 0o600,
+      }),
+  );
 }
 
 /**
  * Folds a finished apply into the state and saves the report under runs/;
  * returns a warning when the old state file was unreadable.
+ *
+ * @throws {StateError} when the report or the state cannot be written (a full disk, say)
  */
 export function recordRun(
   exec: Executor,
@@ -146,12 +166,11 @@ export function recordRun(
 
 /** Writes (or rewrites, e.g. after `cm rollback`) a run's report under runs/ (0600). */
 export function writeRun(exec: Executor, paths: StatePaths, report: RunReport): void {
-  exec.mkdir(paths.runs, { mode: 0o700 });
-  exec.writeFile(
-    `${paths.runs}/${report.id}.json`,
-    encoder.encode(JSON.stringify(report) + "\n"),
-    { mode: 0o600 },
-  );
+  const file = `${paths.runs}/${report.id}.json`;
+  onStatePath("write run report", file, () => {
+    exec.mkdir(paths.runs, { mode: 0o700 });
+    exec.writeFile(file, encoder.encode(JSON.stringify(report) + "\n"), { mode: 0o600 });
+  });
 }
 
 /** How long run reports are kept (the design's 30-day retention), and how many at most. */
@@ -178,15 +197,17 @@ function runIdAt(date: Date): string {
 
 /** Run ids under runs/, oldest first. */
 export function listRuns(paths: StatePaths): string[] {
-  try {
-    return [...Deno.readDirSync(paths.runs)]
-      .filter((e) => e.isFile && e.name.endsWith(".json"))
-      .map((e) => e.name.slice(0, -5))
-      .sort();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
+  return onStatePath("list run reports in", paths.runs, () => {
+    try {
+      return [...Deno.readDirSync(paths.runs)]
+        .filter((e) => e.isFile && e.name.endsWith(".json"))
+        .map((e) => e.name.slice(0, -5))
+        .sort();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+  });
 }
 
 /** Reads one run report by id (or a unique prefix of one). */

@@ -56,6 +56,10 @@ After=network-online.target
 Type=oneshot
 ExecStart=${argv}
 TimeoutStartSec=1h
+# systemctl stop: SIGTERM to cm alone, which finishes the resource at work (its
+# command is not killed under it), skips the rest, runs handlers and exits 143.
+KillMode=mixed
+TimeoutStopSec=5min
 Nice=5
 `;
 }

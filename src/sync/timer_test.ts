@@ -32,6 +32,9 @@ const changing = (exec: RecordingExecutor) =>
 Deno.test("timer units run cm sync --once on boot and every interval with RandomizedDelaySec = splay", () => {
   const service = serviceUnit({ ...spec, syncArgs: ["--config", "/etc/cm x/config.yaml"] });
   assert.match(service, /^Type=oneshot$/m);
+  // systemctl stop signals cm alone and gives the resource at work time to finish.
+  assert.match(service, /^KillMode=mixed$/m);
+  assert.match(service, /^TimeoutStopSec=5min$/m);
   assert.match(
     service,
     /^ExecStart=\/usr\/local\/bin\/cm sync --once --config "\/etc\/cm x\/config.yaml"$/m,
