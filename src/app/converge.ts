@@ -113,8 +113,15 @@ export async function converge(
       id,
       beforeChange: (items) => snapshots.beforeChange(items),
     });
-    snapshots.finish(report, cookbook.resources);
     if (options.commit) report.commit = options.commit;
+    try {
+      snapshots.finish(report, cookbook.resources);
+    } catch (error) {
+      // The manifest in memory is whole, so this run can still roll back; a later
+      // `cm rollback` of it would not re-run its handlers.
+      if (!(error instanceof StateError)) throw error;
+      events.warning?.(`snapshot of run ${id} is incomplete: ${error.message}`);
+    }
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
     const warning = record(exec, paths, report);
     if (warning) events.warning?.(warning);

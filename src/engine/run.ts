@@ -269,6 +269,15 @@ async function runGroup(
   // Kinds that batch (one apt-get transaction) get every item at once and share
   // the time; the others get one item at a time, timed and recorded on its own
   // (so the next one already sees it in ctx.changed).
+  // One snapshot write for the whole group, not one per item: a first converge
+  // of 10,000 files would otherwise rewrite (and fsync) a growing manifest 10,000 times.
+  try {
+    await options.beforeChange?.(pending.map((p) => ({ resource: p.r, current: p.current })));
+  } catch (error) {
+    const message = `cannot snapshot before changing: ${(error as Error).message}`;
+    for (const p of pending) record(result(p.r, "failed", [], readMs, message));
+    return;
+  }
   const chunks = kind.batches ? [pending] : pending.map((p) => [p]);
   for (const chunk of chunks) {
     const stop = await stopAsked();
@@ -278,13 +287,6 @@ async function runGroup(
     }
     const started = performance.now();
     let outcomes: Outcome[];
-    try {
-      await options.beforeChange?.(chunk.map((p) => ({ resource: p.r, current: p.current })));
-    } catch (error) {
-      const message = `cannot snapshot before changing: ${(error as Error).message}`;
-      for (const p of chunk) record(result(p.r, "failed", [], readMs, message));
-      continue;
-    }
     try {
       outcomes = await kind.apply(
         chunk.map((p) => ({ spec: p.r.spec, changes: p.changes })),

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { onStatePath } from "./_os_error.ts";
 import { createHash } from "node:crypto";
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Before, SnapshotStore } from "../../resources/snapshot.ts";
@@ -126,11 +127,12 @@ export function writeManifest(exec: Executor, dir: string, manifest: SnapshotMan
   if (!/^[A-Za-z0-9_.-]+$/.test(manifest.runId)) {
     throw new Error(`cannot snapshot run "${manifest.runId}": not a valid run id`);
   }
-  ensureDir(exec, dir);
-  ensureDir(exec, `${dir}/${manifest.runId}`);
-  const text = `${JSON.stringify(manifest, null, 1)}\n`;
-  exec.writeFile(`${dir}/${manifest.runId}/manifest.json`, new TextEncoder().encode(text), {
-    mode: 0o600,
+  const path = `${dir}/${manifest.runId}/manifest.json`;
+  onStatePath("write snapshot manifest", path, () => {
+    ensureDir(exec, dir);
+    ensureDir(exec, `${dir}/${manifest.runId}`);
+    const text = `${JSON.stringify(manifest, null, 1)}\n`;
+    exec.writeFile(path, new TextEncoder().encode(text), { mode: 0o600 });
   });
 }
 
