@@ -113,3 +113,17 @@ export async function queryProviders(
   if (result.code !== 0) throw new Error(exitedWith("apt-cache showpkg", result));
   return parseReverseProvides(result.stdout);
 }
+
+/** `apt-cache pkgnames`: every package name in the lists, for "did you mean". */
+export const PKGNAMES_ARGV = ["apt-cache", "pkgnames"];
+
+/**
+ * Every package name apt knows (real and virtual), one `apt-cache pkgnames`.
+ *
+ * @throws {Error} "apt-cache pkgnames exited N: tail" when apt-cache fails.
+ */
+export async function queryPackageNames(probe: Probe): Promise<string[]> {
+  const result = await probe.run(PKGNAMES_ARGV);
+  if (result.code !== 0) throw new Error(exitedWith("apt-cache pkgnames", result));
+  return result.stdout.split("\n").filter((name) => name !== "");
+}
