@@ -8,10 +8,11 @@
 import type { Executor } from "../exec/executor.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
-import type { RunReport } from "../engine/report.ts";
+import type { PendingRefresh, RunReport } from "../engine/report.ts";
 import { acquireLock } from "../state/lock.ts";
-import { recordRun } from "../state/store.ts";
-import { statePaths } from "../state/paths.ts";
+import { readState, recordRun } from "../state/store.ts";
+import { type StatePaths, statePaths } from "../state/paths.ts";
+import { StateError } from "../errors.ts";
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
 export const DEFAULT_LOCK_TIMEOUT = 300;
@@ -44,6 +45,16 @@ export interface ConvergeOptions {
   interrupts?: () => Interrupts;
 }
 
+/** The refreshes earlier runs left pending; none when the state file is unreadable (apply says so). */
+function pendingRefreshes(exec: Executor, paths: StatePaths): Record<string, PendingRefresh> {
+  try {
+    return readState(exec, paths).pending ?? {};
+  } catch (error) {
+    if (error instanceof StateError) return {};
+    throw error;
+  }
+}
+
 /**
  * Plans or applies `files` and returns the run report. An apply takes the
  * run lock (unless held), records the run and caches the loaded cookbooks.
@@ -61,7 +72,10 @@ export async function converge(
   const cached = await readCatalog(exec, paths.catalog, files);
   const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
   if (options.mode === "plan") {
-    return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
+    return await run(cookbook, { mode: "plan", probe: exec }, events, {
+      diff: options.diff,
+      pending: pendingRefreshes(exec, paths),
+    });
   }
   const lock = options.lock === "held" ? undefined : await acquireLock(
     paths.lock,
@@ -73,6 +87,7 @@ export async function converge(
     const report = await run(cookbook, { mode: "apply", exec }, events, {
       diff: options.diff,
       interrupted: () => interrupts?.interrupted(),
+      pending: pendingRefreshes(exec, paths),
     });
     if (options.commit) report.commit = options.commit;
     const warning = recordRun(exec, paths, report);

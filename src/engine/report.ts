@@ -33,6 +33,21 @@ export interface HandlerResult {
   status: "changed" | "failed";
   error?: string;
   durationMs: number;
+  /** Due since an earlier run whose handler failed (ISO time of that run): a retry. */
+  pendingSince?: string;
+}
+
+/**
+ * A handler that was due and failed: kept in the state and retried on every
+ * later run until it succeeds (the run fails while it is pending).
+ */
+export interface PendingRefresh {
+  action: "restart" | "reload";
+  triggeredBy: string[];
+  /** When it first became due (ISO time of that run). */
+  since: string;
+  /** Why the last try failed. */
+  error?: string;
 }
 
 /** Counts by status. */

@@ -14,6 +14,7 @@ import { order, requirements } from "./order.ts";
 import {
   type HandlerResult,
   newRunId,
+  type PendingRefresh,
   type ResourceResult,
   type RunReport,
   totals,
@@ -49,6 +50,8 @@ export interface RunOptions {
    * for what did change still run, or the services would miss those changes.
    */
   interrupted?: () => string | undefined;
+  /** Handlers that failed in earlier runs, by id: due again in this one. */
+  pending?: Record<string, PendingRefresh>;
 }
 
 /** Plans or applies cookbooks and returns the run report. */
@@ -109,7 +112,12 @@ export async function run(
     await runGroup(runnable, target, probe, ctx, record, options);
   }
 
-  const handlers = await runHandlers(sorted, results, resolve, target, ctx, events);
+  const handlers = await runHandlers(
+    sorted,
+    results,
+    resolve,
+    { target, ctx, events, pending: options.pending ?? {} },
+  );
   const resources = sorted.map((r) => results.get(r.id)!);
   const t = totals(resources, handlers);
   return {
@@ -262,29 +270,41 @@ function recordApplied(
   });
 }
 
+/** Where handlers run and what they report to. */
+interface HandlerRun {
+  target: PlanTarget | ApplyTarget;
+  ctx: ResourceContext;
+  events: RunEvents;
+  pending: Record<string, PendingRefresh>;
+}
+
+/** A handler due in this run. */
+interface Due {
+  r: Resource;
+  refresh: NonNullable<ResourceKind["refresh"]>;
+  action: "restart" | "reload";
+  triggeredBy: string[];
+  /** Where its first trigger stands among the changes of the run (-1: pending from before). */
+  first: number;
+  pendingSince?: string;
+}
+
 /**
  * Restarts or reloads each service once, in the order its triggers changed,
- * for triggers that changed in this run (also when a later resource failed).
+ * for triggers that changed in this run (also when a later resource failed),
+ * and first those still pending because they failed in an earlier run.
  * A service that was just started by this run is not restarted again.
  */
 async function runHandlers(
   sorted: Resource[],
   results: Map<string, ResourceResult>,
   resolve: TargetResolver,
-  target: PlanTarget | ApplyTarget,
-  ctx: ResourceContext,
-  events: RunEvents,
+  { target, ctx, events, pending }: HandlerRun,
 ): Promise<HandlerResult[]> {
   const changedOrder = sorted.map((r) => r.id).filter((id) =>
     results.get(id)?.status === "changed"
   );
-  const due: {
-    r: Resource;
-    refresh: NonNullable<ResourceKind["refresh"]>;
-    action: "restart" | "reload";
-    triggeredBy: string[];
-    first: number;
-  }[] = [];
+  const due: Due[] = [];
   for (const r of sorted) {
     const refresh = kindOf(r.kind).refresh;
     if (!refresh) continue;
@@ -298,14 +318,19 @@ async function runHandlers(
       ) as string[];
     const restart = hits("restart_on");
     const reload = hits("reload_on");
-    const triggeredBy = restart.length ? restart : reload;
+    const earlier = pending[r.id];
+    const action = restart.length || earlier?.action === "restart" ? "restart" : "reload";
+    const triggeredBy = [
+      ...new Set([...restart.length ? restart : reload, ...earlier?.triggeredBy ?? []]),
+    ];
     if (!triggeredBy.length) continue;
     due.push({
       r,
       refresh,
-      action: restart.length ? "restart" : "reload",
+      action,
       triggeredBy,
-      first: Math.min(...triggeredBy.map((id) => changedOrder.indexOf(id))),
+      first: earlier ? -1 : Math.min(...triggeredBy.map((id) => changedOrder.indexOf(id))),
+      ...(earlier ? { pendingSince: earlier.since } : {}),
     });
   }
   due.sort((a, b) => a.first - b.first);
@@ -327,6 +352,7 @@ async function runHandlers(
       status: outcome.ok ? "changed" : "failed",
       ...(outcome.ok ? {} : { error: outcome.error }),
       durationMs: Math.round(performance.now() - started),
+      ...(d.pendingSince ? { pendingSince: d.pendingSince } : {}),
     };
     out.push(h);
     events.handler?.(h);

@@ -3,7 +3,7 @@ import { RecordingExecutor } from "../exec/recording.ts";
 import { loadCookbooks } from "../cookbook/load.ts";
 import { run } from "./run.ts";
 
-const SHOW = "--property=Id,LoadState,ActiveState,UnitFileState,SubState";
+const SHOW = "--property=Id,LoadState,ActiveState,UnitFileState,SubState,SourcePath,FragmentPath";
 
 /** A fake machine with systemd, fresh apt lists and the given units' states. */
 function machine(units: Record<string, string> = {}): RecordingExecutor {
@@ -223,4 +223,33 @@ Deno.test("plan counts a change that cannot be made (a directory in the way) as 
   assert.equal(report.resources[0].status, "failed");
   assert.equal(report.resources[0].error, "a directory is in the way: cm will not replace it");
   assert.equal(report.result, "failed");
+});
+
+Deno.test("a refresh pending from an earlier run is retried though nothing changed, first", async () => {
+  const exec = machine();
+  exec.on(["dpkg-query"], { stdout: "nginx\tamd64\t1.0\tii \nphp-fpm\tamd64\t1.0\tii \n" });
+  const cookbook = await load(exec, WEB);
+  await run(cookbook, { mode: "apply", exec });
+  exec.calls.length = 0;
+  exec.on(["systemctl", "restart", "nginx.service"], { code: 1, stderr: "bad config" });
+  const pending = {
+    "service[nginx]": {
+      action: "reload" as const,
+      triggeredBy: ["file[/etc/site.conf]"],
+      since: "2026-11-30T20:00:00.000Z",
+      error: "reload failed",
+    },
+  };
+  const plan = await run(cookbook, { mode: "plan", probe: exec }, {}, { pending });
+  assert.deepEqual(plan.handlers.map((h) => [h.id, h.action, h.pendingSince]), [
+    ["service[nginx]", "reload", "2026-11-30T20:00:00.000Z"],
+  ]);
+  exec.on(["systemctl", "reload-or-restart", "nginx.service"], { code: 1, stderr: "bad config" });
+  const retry = await run(cookbook, { mode: "apply", exec }, {}, { pending });
+  assert.equal(retry.result, "failed");
+  assert.equal(retry.totals.changed, 0);
+  assert.deepEqual(retry.handlers.map((h) => [h.id, h.status, h.triggeredBy, h.pendingSince]), [
+    ["service[nginx]", "failed", ["file[/etc/site.conf]"], "2026-11-30T20:00:00.000Z"],
+  ]);
+  assert.match(retry.handlers[0].error!, /bad config/);
 });
