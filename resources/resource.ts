@@ -101,10 +101,13 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
   fingerprint?(spec: S, current: C, applied?: boolean): string | undefined;
   /** A unified diff of what would change, for `--diff` (never for sensitive content). */
   diffText?(spec: S, current: C): string | null;
-  /** Handlers: restart or reload after something it depends on changed. */
+  /**
+   * Handlers: restart or reload (services), run (commands with `run_on`)
+   * after something it depends on changed.
+   */
   refresh?(
     spec: S,
-    action: "restart" | "reload",
+    action: "restart" | "reload" | "run",
     exec: Executor,
     ctx: ResourceContext,
   ): Promise<Outcome>;

@@ -25,10 +25,13 @@ export interface ResourceResult {
   diff?: string;
 }
 
-/** A restart or reload run at the end because something a service depends on changed. */
+/** What a handler does: restart or reload a service, run a command. */
+export type RefreshAction = "restart" | "reload" | "run";
+
+/** A restart, reload or command run at the end because something it depends on changed. */
 export interface HandlerResult {
   id: string;
-  action: "restart" | "reload";
+  action: RefreshAction;
   triggeredBy: string[];
   status: "changed" | "failed";
   error?: string;
@@ -42,7 +45,7 @@ export interface HandlerResult {
  * later run until it succeeds (the run fails while it is pending).
  */
 export interface PendingRefresh {
-  action: "restart" | "reload";
+  action: RefreshAction;
   triggeredBy: string[];
   /** When it first became due (ISO time of that run). */
   since: string;

@@ -15,6 +15,7 @@ import {
   type HandlerResult,
   newRunId,
   type PendingRefresh,
+  type RefreshAction,
   type ResourceResult,
   type RunReport,
   totals,
@@ -282,7 +283,7 @@ interface HandlerRun {
 interface Due {
   r: Resource;
   refresh: NonNullable<ResourceKind["refresh"]>;
-  action: "restart" | "reload";
+  action: RefreshAction;
   triggeredBy: string[];
   /** Where its first trigger stands among the changes of the run (-1: pending from before). */
   first: number;
@@ -318,10 +319,18 @@ async function runHandlers(
       ) as string[];
     const restart = hits("restart_on");
     const reload = hits("reload_on");
+    const runs = hits("run_on");
     const earlier = pending[r.id];
-    const action = restart.length || earlier?.action === "restart" ? "restart" : "reload";
+    const action: RefreshAction = runs.length || earlier?.action === "run"
+      ? "run"
+      : restart.length || earlier?.action === "restart"
+      ? "restart"
+      : "reload";
     const triggeredBy = [
-      ...new Set([...restart.length ? restart : reload, ...earlier?.triggeredBy ?? []]),
+      ...new Set([
+        ...runs.length ? runs : restart.length ? restart : reload,
+        ...earlier?.triggeredBy ?? [],
+      ]),
     ];
     if (!triggeredBy.length) continue;
     due.push({

@@ -253,3 +253,48 @@ Deno.test("a refresh pending from an earlier run is retried though nothing chang
   ]);
   assert.match(retry.handlers[0].error!, /bad config/);
 });
+
+const SYSCTL = `
+install:
+  post_install:
+    - command: sysctl --system
+      run_on: [/etc/sysctl.d/90-cm.conf]
+configure:
+  files:
+    - path: /etc/sysctl.d/90-cm.conf
+      content: "vm.swappiness = 10"
+`;
+
+Deno.test("a command with run_on runs once at the end, only when what it names changed", async () => {
+  const exec = machine().put("/etc/sysctl.d", undefined);
+  const cookbook = await load(exec, SYSCTL);
+  const plan = await run(cookbook, { mode: "plan", probe: exec });
+  assert.deepEqual(plan.handlers.map((h) => [h.id, h.action, h.triggeredBy]), [
+    ["command[sysctl --system]", "run", ["file[/etc/sysctl.d/90-cm.conf]"]],
+  ]);
+  assert.equal(plan.resources.find((r) => r.kind === "command")!.status, "unchanged");
+  const first = await run(cookbook, { mode: "apply", exec });
+  assert.deepEqual(first.handlers.map((h) => [h.id, h.status]), [
+    ["command[sysctl --system]", "changed"],
+  ]);
+  assert.deepEqual(exec.calls.filter((c) => c[0] === "sysctl"), [["sysctl", "--system"]]);
+  // Nothing changed: nothing runs.
+  const again = await run(cookbook, { mode: "apply", exec });
+  assert.deepEqual(again.handlers, []);
+  assert.equal(exec.calls.filter((c) => c[0] === "sysctl").length, 1);
+  // A failure is a failed handler, retried when passed back as pending.
+  exec.on(["sysctl"], { code: 1, stderr: "bad key" });
+  const pending = {
+    "command[sysctl --system]": {
+      action: "run" as const,
+      triggeredBy: ["file[/etc/sysctl.d/90-cm.conf]"],
+      since: first.startedAt,
+    },
+  };
+  const retry = await run(cookbook, { mode: "apply", exec }, {}, { pending });
+  assert.deepEqual(retry.handlers.map((h) => [h.status, h.error]), [[
+    "failed",
+    "exited 1: bad key",
+  ]]);
+  assert.equal(retry.result, "failed");
+});

@@ -1,0 +1,201 @@
+/**
+ * States a real Debian server can be in (issue 10), on fresh testbed servers:
+ * apt version pins resolved by one rule for plan and apply (xxd's epoch),
+ * systemd unit-file states (an init.d-only script, masked, enabled-runtime,
+ * linked, indirect), and a reload that failed staying pending until it runs.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { bootServer, type Server } from "./testbed/mod.ts";
+import { installCm } from "./e2e/install_cm.ts";
+import type { RunReport } from "../src/engine/report.ts";
+
+const COOKBOOK = "/srv/states.yaml";
+
+/** `cm MODE --json` of `body` (the cookbook's sections): its exit code and report. */
+async function cm(srv: Server, mode: "plan" | "apply", body: string) {
+  await srv.writeFile(COOKBOOK, `name: states\nversion: "1.0.0"\n${body}`);
+  const r = await srv.exec(["cm", mode, "--json", COOKBOOK]);
+  try {
+    return { code: r.code, report: JSON.parse(r.stdout) as RunReport };
+  } catch {
+    throw new Error(`cm ${mode}: exit ${r.code}\n${r.stderr}\n${r.stdout}`);
+  }
+}
+
+/** `{id: status, or "failed: first line of the error"}` of a report's resources. */
+function statuses(report: RunReport): Record<string, string> {
+  return Object.fromEntries(
+    report.resources.map((x) => [
+      x.id,
+      x.status === "failed" ? `failed: ${x.error!.split("\n")[0]}` : x.status,
+    ]),
+  );
+}
+
+function pkg(name: string, version: string): string {
+  return `install:\n  install:\n    - package: ${name}\n      version: "${version}"\n`;
+}
+
+Deno.test("a version pin means the same versions to plan, apply and the next run (xxd)", async () => {
+  await using srv = await bootServer();
+  await installCm(srv);
+  await srv.exec(["apt-get", "update", "-q"], { check: true });
+
+  const plan = await cm(srv, "plan", pkg("xxd", "9.0.*"));
+  assert.deepEqual(statuses(plan.report), { "package[xxd]": "changed" });
+  const applied = await cm(srv, "apply", pkg("xxd", "9.0.*"));
+  assert.equal(applied.code, 0, JSON.stringify(applied.report.resources));
+  const full = (await srv.exec(["dpkg-query", "-W", "-f", "${Version}", "xxd"])).stdout;
+  assert.match(full, /^2:9\.0\./);
+  // The installed version, named without its epoch, or without its revision: unchanged.
+  for (const pin of [full.replace(/^2:/, ""), full.replace(/^2:/, "").replace(/-[^-]+$/, "")]) {
+    const again = await cm(srv, "apply", pkg("xxd", pin));
+    assert.deepEqual(statuses(again.report), { "package[xxd]": "unchanged" }, pin);
+  }
+  // No such version: the plan already fails, naming what apt has, and apply fails the same way.
+  const none = await cm(srv, "plan", pkg("xxd", "8.2.*"));
+  assert.equal(none.code, 1);
+  assert.match(
+    statuses(none.report)["package[xxd]"],
+    /^failed: no candidate matches version "8\.2\.\*" of "xxd" \(apt has: 2:9\.0\./,
+  );
+  // A typo: "did you mean".
+  const typo = await cm(srv, "plan", "install:\n  install:\n    - package: ngnix\n");
+  assert.equal(
+    statuses(typo.report)["package[ngnix]"],
+    'failed: package "ngnix" is not known to apt: did you mean "nginx"?',
+  );
+  // A pin on a virtual package names its providers.
+  const virtual = await cm(srv, "plan", pkg("awk", "1.3.4"));
+  assert.match(statuses(virtual.report)["package[awk]"], /^failed: "awk" is a virtual package/);
+});
+
+const HELLO_INIT = `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          hello
+# Required-Start:    $remote_fs
+# Required-Stop:     $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: hello
+### END INIT INFO
+case "$1" in
+  start) touch /run/hello ;;
+  stop) rm -f /run/hello ;;
+  status) test -e /run/hello ;;
+esac
+exit 0
+`;
+
+Deno.test("every unit-file state converges or fails with its reason", async () => {
+  await using srv = await bootServer();
+  await installCm(srv);
+  await srv.writeFile("/etc/init.d/hello", HELLO_INIT, 0o755);
+  const unit = (extra = "") =>
+    `[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n${extra}`;
+  await srv.writeFile("/etc/systemd/system/masked.service", unit());
+  await srv.writeFile("/etc/systemd/system/rt.service", unit());
+  await srv.writeFile("/opt/linked.service", unit());
+  await srv.writeFile(
+    "/etc/systemd/system/pair.socket",
+    "[Socket]\nListenStream=/run/pair.sock\n[Install]\nWantedBy=sockets.target\n",
+  );
+  await srv.writeFile(
+    "/etc/systemd/system/pair.service",
+    "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nAlso=pair.socket\n",
+  );
+  await srv.exec(["systemctl", "daemon-reload"], { check: true });
+  await srv.exec(["systemctl", "mask", "masked.service"], { check: true });
+  await srv.exec(["systemctl", "enable", "--runtime", "rt.service"], { check: true });
+  await srv.exec(["systemctl", "link", "/opt/linked.service"], { check: true });
+
+  const services = `configure:
+  services:
+    - name: hello
+      enabled: true
+    - name: masked
+      state: started
+    - name: rt
+      enabled: true
+    - name: linked
+      enabled: true
+    - name: pair
+      enabled: true
+`;
+  const plan = await cm(srv, "plan", services);
+  assert.deepEqual(statuses(plan.report), {
+    "service[hello]": "changed",
+    "service[masked]":
+      "failed: unit is masked: cannot be started (systemctl unmask masked.service)",
+    "service[rt]": "changed",
+    "service[linked]": "changed",
+    "service[pair]": "changed",
+  });
+  const applied = await cm(srv, "apply", services);
+  assert.deepEqual(statuses(applied.report), { ...statuses(plan.report) });
+  assert.equal(applied.code, 1);
+  // Enabled for the next boot: rc2.d link, links under /etc, the Also= partner.
+  assert.equal((await srv.exec(["sh", "-c", "ls /etc/rc2.d/S*hello"])).code, 0);
+  const enabled = await srv.exec(["systemctl", "is-enabled", "rt", "linked", "pair.socket"]);
+  assert.deepEqual(enabled.stdout.trim().split("\n"), ["enabled", "enabled", "enabled"]);
+  const again = await cm(srv, "apply", services);
+  assert.deepEqual(Object.values(statuses(again.report)).filter((s) => s === "changed"), []);
+  // And back off: the init.d script loses its start link.
+  const off = await cm(
+    srv,
+    "apply",
+    "configure:\n  services:\n    - name: hello\n      enabled: false\n",
+  );
+  assert.deepEqual(statuses(off.report), { "service[hello]": "changed" });
+  assert.notEqual((await srv.exec(["sh", "-c", "ls /etc/rc2.d/S*hello"])).code, 0);
+});
+
+const SITE = "/etc/nginx/sites-enabled/default";
+
+function nginx(vhost: string): string {
+  return `install:
+  install:
+    - package: nginx
+configure:
+  files:
+    - path: ${SITE}
+      content: |
+${vhost.split("\n").map((l) => `        ${l}`).join("\n")}
+  services:
+    - name: nginx
+      state: started
+      reload_on: [${SITE}]
+`;
+}
+
+const GOOD = "server {\n  listen 80 default_server;\n  root /var/www/html;\n}";
+
+Deno.test("a reload that failed stays pending and is retried until it runs (nginx)", async () => {
+  await using srv = await bootServer();
+  await installCm(srv);
+  assert.equal((await cm(srv, "apply", nginx(GOOD))).code, 0);
+
+  const broken = await cm(srv, "apply", nginx(GOOD.replace("html;", "html")));
+  assert.equal(broken.code, 1);
+  assert.deepEqual(broken.report.handlers.map((h) => [h.id, h.status]), [
+    ["service[nginx]", "failed"],
+  ]);
+  // Nothing changed since, but the reload is still due: retried, fails again.
+  const retry = await cm(srv, "apply", nginx(GOOD.replace("html;", "html")));
+  assert.equal(retry.code, 1);
+  assert.equal(retry.report.totals.changed, 0);
+  assert.equal(retry.report.handlers[0]?.pendingSince, broken.report.startedAt);
+  const status = await srv.exec(["cm", "status"]);
+  assert.match(status.stdout, /pending: +service\[nginx\]: reload after file\[.*\] changed/);
+  // Fixed: the reload runs and the entry clears.
+  const fixed = await cm(srv, "apply", nginx(GOOD));
+  assert.equal(fixed.code, 0);
+  assert.deepEqual(fixed.report.handlers.map((h) => [h.id, h.status]), [
+    ["service[nginx]", "changed"],
+  ]);
+  const clean = await cm(srv, "apply", nginx(GOOD));
+  assert.deepEqual([clean.code, clean.report.handlers], [0, []]);
+  assert.doesNotMatch((await srv.exec(["cm", "status"])).stdout, /pending:/);
+});
