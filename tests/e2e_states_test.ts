@@ -95,7 +95,7 @@ Deno.test("every unit-file state converges or fails with its reason", async () =
   await srv.writeFile("/etc/init.d/hello", HELLO_INIT, 0o755);
   const unit = (extra = "") =>
     `[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n${extra}`;
-  await srv.writeFile("/etc/systemd/system/masked.service", unit());
+  await srv.writeFile("/usr/lib/systemd/system/masked.service", unit());
   await srv.writeFile("/etc/systemd/system/rt.service", unit());
   await srv.writeFile("/opt/linked.service", unit());
   await srv.writeFile(
@@ -175,7 +175,8 @@ const GOOD = "server {\n  listen 80 default_server;\n  root /var/www/html;\n}";
 Deno.test("a reload that failed stays pending and is retried until it runs (nginx)", async () => {
   await using srv = await bootServer();
   await installCm(srv);
-  assert.equal((await cm(srv, "apply", nginx(GOOD))).code, 0);
+  const first = await cm(srv, "apply", nginx(GOOD));
+  assert.equal(first.code, 0, JSON.stringify(statuses(first.report)));
 
   const broken = await cm(srv, "apply", nginx(GOOD.replace("html;", "html")));
   assert.equal(broken.code, 1);
