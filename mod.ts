@@ -43,6 +43,8 @@ export {
 } from "./src/engine/run.ts";
 export type {
   HandlerResult,
+  PendingRefresh,
+  RefreshAction,
   ResourceResult,
   RunReport,
   Status,

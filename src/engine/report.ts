@@ -56,7 +56,9 @@ export interface HandlerResult {
  * later run until it succeeds (the run fails while it is pending).
  */
 export interface PendingRefresh {
+  /** What is due: a restart or reload of the service, a command run. */
   action: RefreshAction;
+  /** Ids of the changed resources that called for it. */
   triggeredBy: string[];
   /** When it first became due (ISO time of that run). */
   since: string;
