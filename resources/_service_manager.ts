@@ -23,6 +23,11 @@ export interface ServiceState {
   cannotEnable?: string;
   /** Why `enabled: false` cannot be made so (a unit from a generator...). */
   cannotDisable?: string;
+  /**
+   * Why a unit that is not found will not be found in this run either
+   * (nothing changed yet that could bring it), with the nearest known name.
+   */
+  unknown?: string;
   /** Masked (LoadState=masked): it cannot be started. */
   masked?: boolean;
   /** systemd's UnitFileState ("enabled", "static", ...); absent for init.d. */
@@ -55,6 +60,11 @@ export interface ServiceManager {
   unit(name: string): string;
   /** What is missing when a unit is not found: `unit "x.service"`, `init script "/etc/init.d/x"`. */
   missing(unit: string): string;
+  /**
+   * Every unit (or script) name the init system knows, for "did you mean".
+   * @throws {Error} when it cannot be asked.
+   */
+  known?(probe: Probe): Promise<string[]>;
   /** Reads every spec's unit. @throws {Error} when the init system cannot be asked. */
   read(names: string[], probe: Probe, ctx: ResourceContext): Promise<ServiceState[]>;
   /** Runs before `units` change (daemon-reload when they need it); an error text when that failed. */

@@ -9,6 +9,7 @@ import type { Executor, Probe } from "../src/exec/executor.ts";
 import { exitedWith, tail } from "../src/exec/output.ts";
 import {
   alsoUnits,
+  listUnitFiles,
   showUnits,
   sysvEnabled,
   sysvSource,
@@ -255,6 +256,7 @@ export const systemdManager: ServiceManager = {
   unit: unitName,
   missing: (unit) => `unit "${unit}"`,
   read,
+  known: listUnitFiles,
   prepare: daemonReload,
   command: (unit, verb) => ["systemctl", verb, unit],
   explain,

@@ -49,7 +49,10 @@
  *   stopped` and `enabled: false` hold for a unit systemd does not know
  *   (LoadState=not-found) or a missing init script: no change. Asking it to
  *   run or start at boot (or naming it with neither field) is a change that
- *   fails at apply when the unit is still missing then.
+ *   fails at apply when the unit is still missing then; when nothing earlier
+ *   in the run changes (no package, no file could bring it) it already fails
+ *   in the plan, with the nearest unit file's name ("did you mean
+ *   \"nginx.service\"?", from `systemctl list-unit-files`).
  *
  * @module
  */
@@ -57,6 +60,7 @@ import type { ServiceSpec } from "./service_schema.ts";
 export type { ServiceSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
+import { didYouMean } from "../src/text.ts";
 import { isActive, systemdRunning, unitName } from "../src/facts/systemd.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import {
@@ -97,16 +101,43 @@ function managerOf(probe: Probe): ServiceManager {
 
 function read(specs: ServiceSpec[], probe: Probe, ctx: ResourceContext): Promise<ServiceState[]> {
   if (specs.length === 0) return Promise.resolve([]);
-  return managerOf(probe).read(specs.map((s) => s.name), probe, ctx);
+  return readWith(managerOf(probe), specs, probe, ctx);
 }
 
-function diffMissing(spec: ServiceSpec): Change[] {
+/**
+ * Reads the specs' units. A unit that is not found but wanted (to run, to
+ * start at boot, or to be there) while nothing has changed yet in the run (no
+ * package or file that could bring it) will not be found at apply either: it
+ * gets its reason, with the nearest name the init system knows.
+ */
+async function readWith(
+  manager: ServiceManager,
+  specs: ServiceSpec[],
+  probe: Probe,
+  ctx: ResourceContext,
+): Promise<ServiceState[]> {
+  const states = await manager.read(specs.map((s) => s.name), probe, ctx);
+  const wanted = (s: ServiceState, i: number) => !s.found && diffMissing(specs[i], s).length > 0;
+  if (ctx.changed.size > 0 || !states.some(wanted)) return states;
+  const names = await manager.known?.(probe) ?? [];
+  return states.map((s, i) =>
+    wanted(s, i) ? { ...s, unknown: notFound(manager, s.unit, names) } : s
+  );
+}
+
+/** Why a unit the init system does not know cannot be started or enabled. */
+function notFound(manager: ServiceManager, unit: string, names: string[]): string {
+  const near = didYouMean(unit, names);
+  return `${manager.missing(unit)} not found${near ? `: did you mean "${near}"?` : ""}`;
+}
+
+function diffMissing(spec: ServiceSpec, current: ServiceState): Change[] {
   // A unit that is not installed is already stopped and disabled.
   const missing = (field: string, before: unknown, after: unknown): Change => ({
     field,
     before,
     after,
-    note: NOTE_NOT_FOUND,
+    ...(current.unknown ? { note: current.unknown, blocked: true } : { note: NOTE_NOT_FOUND }),
   });
   const changes: Change[] = [];
   if (spec.enabled === true) changes.push(missing("enabled", null, true));
@@ -120,7 +151,7 @@ function diffMissing(spec: ServiceSpec): Change[] {
 }
 
 function diff(spec: ServiceSpec, current: ServiceState): Change[] {
-  if (!current.found) return diffMissing(spec);
+  if (!current.found) return diffMissing(spec, current);
   const changes = diffEnabled(spec, current);
   const running = isActive(current.active);
   if (current.masked && (spec.state === "started" || spec.state === "restarted")) {
@@ -214,7 +245,7 @@ async function applyOne(
   ctx: ResourceContext,
 ): Promise<{ failure?: Outcome; started?: Started }> {
   if (!state.found) {
-    return { failure: { ok: false, error: `${manager.missing(state.unit)} not found` } };
+    return { failure: { ok: false, error: state.unknown ?? notFound(manager, state.unit, []) } };
   }
   const blocked = changes.find((c) => c.blocked);
   if (blocked) return { failure: { ok: false, error: blocked.note! } };
@@ -255,7 +286,7 @@ async function apply(
   // Read again right before acting: a package or unit file may have brought the unit since the plan.
   let states: ServiceState[];
   try {
-    states = await manager.read(todo.map((item) => item.spec.name), exec, ctx);
+    states = await readWith(manager, todo.map((item) => item.spec), exec, ctx);
   } catch (error) {
     return failAll(error instanceof Error ? error.message : String(error));
   }

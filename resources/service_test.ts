@@ -11,7 +11,7 @@ import {
   type ServiceState,
 } from "./service.ts";
 import { SETTLE_MS } from "./_systemd_manager.ts";
-import { parseShow, unitName } from "../src/facts/systemd.ts";
+import { LIST_UNIT_FILES_ARGV, parseShow, unitName } from "../src/facts/systemd.ts";
 import { schema as serviceSchema } from "./service_schema.ts";
 import { SHOW_PROPERTIES, VERIFY_PROPERTIES } from "./_systemd_manager.ts";
 
@@ -68,8 +68,13 @@ function looks(exec: RecordingExecutor, ...outputs: string[]): RecordingExecutor
   return exec.on(VERIFY, () => ({ stdout: outputs[Math.min(n++, outputs.length - 1)] }));
 }
 
-async function planned(exec: RecordingExecutor, specs: ServiceSpec[], mode: "plan" | "apply") {
-  const states = await service.read(specs, exec, context(mode).ctx);
+async function planned(
+  exec: RecordingExecutor,
+  specs: ServiceSpec[],
+  mode: "plan" | "apply",
+  changed: string[] = [],
+) {
+  const states = await service.read(specs, exec, context(mode, changed).ctx);
   return specs.map((s, i) => ({ spec: s, changes: service.diff(s, states[i]) }));
 }
 
@@ -120,10 +125,46 @@ Deno.test("service diff shows restarted as a change that runs every time", () =>
 
 Deno.test("service plan reports a unit that is not found yet as a change with a note", async () => {
   const exec = systemd(block("nginx.service", "inactive", "", "not-found"));
-  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "plan");
+  const specs = [spec({ name: "nginx", state: "started" })];
+  // The package that brings it changes earlier in the run.
+  const items = await planned(exec, specs, "plan", ["package[nginx]"]);
   assert.deepEqual(items[0].changes, [
     { field: "state", before: "not-found", after: "started", note: NOTE_NOT_FOUND },
   ]);
+  assert.equal(exec.calls.some((c) => c[1] === "list-unit-files"), false);
+});
+
+Deno.test("service plan fails a unit nothing in the run can bring, naming the nearest unit", async () => {
+  const exec = systemd(
+    block("ngnix.service", "inactive", "", "not-found"),
+    block("nginx.service", "active", "enabled"),
+    block("foo.service", "inactive", "", "not-found"),
+  ).on(LIST_UNIT_FILES_ARGV, {
+    stdout: "getty@.service  enabled enabled\nnginx.service  enabled enabled\n",
+  });
+  const items = await planned(exec, [
+    spec({ name: "ngnix", state: "started" }),
+    spec({ name: "nginx", state: "started" }),
+    spec({ name: "foo", enabled: true }),
+  ], "plan");
+  assert.deepEqual(items.map((i) => i.changes), [
+    [{
+      field: "state",
+      before: "not-found",
+      after: "started",
+      note: 'unit "ngnix.service" not found: did you mean "nginx.service"?',
+      blocked: true,
+    }],
+    [],
+    [{
+      field: "enabled",
+      before: null,
+      after: true,
+      note: 'unit "foo.service" not found',
+      blocked: true,
+    }],
+  ]);
+  assert.deepEqual(exec.calls.filter((c) => c[1] === "list-unit-files"), [LIST_UNIT_FILES_ARGV]);
 });
 
 Deno.test("service apply enables then starts a stopped, disabled unit", async () => {
@@ -178,11 +219,14 @@ Deno.test("service apply runs nothing, and waits for nothing, when no unit has c
 
 Deno.test("service apply fails for a unit that is still not found", async () => {
   const exec = systemd(block("nginx.service", "inactive", "", "not-found"));
-  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply");
+  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply", [
+    "package[nginx]",
+  ]);
+  exec.on(LIST_UNIT_FILES_ARGV, { stdout: "nginx@.service disabled enabled\n" });
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: 'unit "nginx.service" not found',
+    error: 'unit "nginx.service" not found: did you mean "nginx@.service"?',
   }]);
   assert.equal(exec.calls.some((c) => c[1] === "start"), false);
 });
@@ -603,12 +647,17 @@ Deno.test("service stopped or disabled is already true for a unit that is not in
     block("c.service", "inactive", "", "not-found"),
     block("d.service", "inactive", "", "not-found"),
   );
-  const items = await planned(exec, [
-    spec({ name: "a", state: "stopped" }),
-    spec({ name: "b", enabled: false }),
-    spec({ name: "c", state: "stopped", enabled: false }),
-    spec({ name: "d", state: "stopped", enabled: true }),
-  ], "plan");
+  const items = await planned(
+    exec,
+    [
+      spec({ name: "a", state: "stopped" }),
+      spec({ name: "b", enabled: false }),
+      spec({ name: "c", state: "stopped", enabled: false }),
+      spec({ name: "d", state: "stopped", enabled: true }),
+    ],
+    "plan",
+    ["package[d]"],
+  );
   assert.deepEqual(items.map((i) => i.changes), [
     [],
     [],

@@ -133,6 +133,15 @@ Deno.test("every unit-file state converges or fails with its reason", async () =
     "service[linked]": "changed",
     "service[pair]": "changed",
   });
+  // A typo, with nothing in the run that could bring the unit: "did you mean".
+  const typo = await cm(
+    srv,
+    "plan",
+    "configure:\n  services:\n    - name: helo\n      enabled: true\n",
+  );
+  assert.deepEqual(statuses(typo.report), {
+    "service[helo]": 'failed: unit "helo.service" not found: did you mean "hello.service"?',
+  });
   const applied = await cm(srv, "apply", services);
   assert.deepEqual(statuses(applied.report), { ...statuses(plan.report) });
   assert.equal(applied.code, 1);
@@ -197,6 +206,76 @@ Deno.test("a reload that failed stays pending and is retried until it runs (ngin
     ["service[nginx]", "changed"],
   ]);
   const clean = await cm(srv, "apply", nginx(GOOD));
+  assert.deepEqual([clean.code, clean.report.handlers], [0, []]);
+  assert.doesNotMatch((await srv.exec(["cm", "status"])).stdout, /pending:/);
+});
+
+const LD_CONF = "/etc/ld.so.conf.d/cm.conf";
+
+/** A library directory and a handler that checks its config, then rebuilds the cache (newaliases style). */
+function ldconfig(dir: string): string {
+  return `configure:
+  files:
+    - path: ${LD_CONF}
+      content: "${dir}\\n"
+  commands:
+    - name: ldconfig
+      command: grep -qx '/.*' ${LD_CONF} && ldconfig
+      shell: true
+      run_on: [${LD_CONF}]
+`;
+}
+
+Deno.test("a command with run_on runs once after what it names changed, and is retried until it runs", async () => {
+  await using srv = await bootServer();
+  await installCm(srv);
+  await srv.exec(["mkdir", "-p", "/opt/cmlib"], { check: true });
+  await srv.exec(["sh", "-c", "cp /usr/lib/x86_64-linux-gnu/libz.so.1.* /opt/cmlib/libcmz.so.1"], {
+    check: true,
+  });
+  const cached = async () => (await srv.exec(["ldconfig", "-p"])).stdout.includes("/opt/cmlib/");
+  const handlers = (report: RunReport) =>
+    report.handlers.map((h) => [h.id, h.status, h.triggeredBy.join(" ")]);
+  const trigger = `file[${LD_CONF}]`;
+
+  const plan = await cm(srv, "plan", ldconfig("/opt/cmlib"));
+  assert.deepEqual(statuses(plan.report), {
+    [trigger]: "changed",
+    "command[ldconfig]": "unchanged",
+  });
+  assert.deepEqual(handlers(plan.report), [["command[ldconfig]", "changed", trigger]]);
+  const applied = await cm(srv, "apply", ldconfig("/opt/cmlib"));
+  assert.deepEqual([applied.code, handlers(applied.report)], [0, [[
+    "command[ldconfig]",
+    "changed",
+    trigger,
+  ]]]);
+  assert.equal(await cached(), true);
+  // Nothing changed: the handler does not run.
+  const again = await cm(srv, "apply", ldconfig("/opt/cmlib"));
+  assert.deepEqual([again.code, again.report.handlers], [0, []]);
+
+  // A relative path fails the check: the run fails, and so does the next one, which retries it.
+  const broken = await cm(srv, "apply", ldconfig("opt/cmlib"));
+  assert.deepEqual([broken.code, handlers(broken.report)], [1, [[
+    "command[ldconfig]",
+    "failed",
+    trigger,
+  ]]]);
+  const retry = await cm(srv, "apply", ldconfig("opt/cmlib"));
+  assert.deepEqual([retry.code, retry.report.totals.changed], [1, 0]);
+  assert.equal(retry.report.handlers[0]?.pendingSince, broken.report.startedAt);
+  assert.match((await srv.exec(["cm", "status"])).stdout, /pending: +command\[ldconfig\]/);
+  // Fixed: it runs, the entry clears.
+  await srv.exec(["rm", "-f", "/etc/ld.so.cache"], { check: true });
+  const fixed = await cm(srv, "apply", ldconfig("/opt/cmlib"));
+  assert.deepEqual([fixed.code, handlers(fixed.report)], [0, [[
+    "command[ldconfig]",
+    "changed",
+    trigger,
+  ]]]);
+  assert.equal(await cached(), true);
+  const clean = await cm(srv, "apply", ldconfig("/opt/cmlib"));
   assert.deepEqual([clean.code, clean.report.handlers], [0, []]);
   assert.doesNotMatch((await srv.exec(["cm", "status"])).stdout, /pending:/);
 });

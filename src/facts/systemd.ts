@@ -59,6 +59,26 @@ export async function showUnits(
   throw new Error(exitedWith("systemctl show", result));
 }
 
+/** `systemctl list-unit-files`: every unit file systemd knows, for "did you mean". */
+export const LIST_UNIT_FILES_ARGV = ["systemctl", "list-unit-files", "--no-legend", "--no-pager"];
+
+/**
+ * The names of every unit file systemd knows (`nginx.service`, `getty@.service`...),
+ * one `systemctl list-unit-files`.
+ *
+ * @throws {Error} "systemctl list-unit-files exited N: tail" when it fails.
+ */
+export async function listUnitFiles(probe: Probe): Promise<string[]> {
+  const result = await probe.run(LIST_UNIT_FILES_ARGV);
+  if (result.code !== 0) throw new Error(exitedWith("systemctl list-unit-files", result));
+  return parseUnitFiles(result.stdout);
+}
+
+/** The unit names (first column) of `systemctl list-unit-files --no-legend` output. */
+function parseUnitFiles(stdout: string): string[] {
+  return stdout.split("\n").map((line) => line.trim().split(/\s+/)[0]).filter((u) => u !== "");
+}
+
 /**
  * What a UnitFileState says about starting at the next boot: `enabled`, and
  * why `systemctl enable` / `disable` cannot change it (`cannotEnable`,

@@ -4,6 +4,8 @@ import {
   ACTIVE_STATES,
   alsoUnits,
   isActive,
+  LIST_UNIT_FILES_ARGV,
+  listUnitFiles,
   parseShow,
   scriptName,
   showArgv,
@@ -111,4 +113,21 @@ Deno.test("systemdRunning and sysvEnabled look only at paths", () => {
   assert.equal(sysvEnabled(probe, "cron"), false);
   assert.equal(systemdRunning(probe.put("/run/systemd/system")), true);
   assert.deepEqual(probe.calls, []);
+});
+
+Deno.test("listUnitFiles reads the names of systemctl list-unit-files, throws when it fails", async () => {
+  // Captured from bookworm (systemd 252).
+  const stdout = "proc-sys-fs-binfmt_misc.automount      static   -\n" +
+    "getty@.service                         enabled  enabled\n" +
+    "nginx.service                          enabled  enabled\n";
+  const probe = new RecordingExecutor().on(LIST_UNIT_FILES_ARGV, { stdout });
+  assert.deepEqual(await listUnitFiles(probe), [
+    "proc-sys-fs-binfmt_misc.automount",
+    "getty@.service",
+    "nginx.service",
+  ]);
+  probe.on(LIST_UNIT_FILES_ARGV, { code: 1, stderr: "Failed to connect to bus\n" });
+  await assert.rejects(listUnitFiles(probe), {
+    message: "systemctl list-unit-files exited 1: Failed to connect to bus",
+  });
 });
