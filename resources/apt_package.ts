@@ -271,12 +271,11 @@ function wanted(spec: PackageSpec, current: PackageState): Change[] {
   if (current.providers) {
     // Virtual: satisfied by any installed provider; apt-get picks a sole provider itself.
     const problem = virtualProblem(spec.package, current.providers);
-    if (pin) return [{ field: "version", before: null, after: pin, note: problem }];
+    if (pin) return [{ field: "version", before: null, after: pin, note: problem, blocked: true }];
     if (current.providedBy) return [];
-    const note = current.providers.length === 1
-      ? `virtual package: apt-get installs ${current.providers[0]}`
-      : problem;
-    return [{ field: "state", before: status, after: "present", note }];
+    const change: Change = { field: "state", before: status, after: "present", note: problem };
+    if (current.providers.length > 1) return [{ ...change, blocked: true }];
+    return [{ ...change, note: `virtual package: apt-get installs ${current.providers[0]}` }];
   }
   const changes: Change[] = [];
   if (status !== "installed") {

@@ -609,10 +609,10 @@ Deno.test("package fails a virtual package that no installed package provides, n
   const mta =
     '"mail-transport-agent" is a virtual package: name one of exim4-daemon-light, postfix';
   assert.deepEqual(items[0].changes, [
-    { field: "state", before: "absent", after: "present", note: awk },
+    { field: "state", before: "absent", after: "present", note: awk, blocked: true },
   ]);
   assert.deepEqual(items[2].changes, [
-    { field: "state", before: "absent", after: "present", note: mta },
+    { field: "state", before: "absent", after: "present", note: mta, blocked: true },
   ]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [
@@ -647,7 +647,9 @@ Deno.test("package fails a version pinned on a virtual package", async () => {
     .on([...QUERY, "gawk"], { code: 1, stdout: "mawk\tamd64\t1.3.4.20200120-3.1\tii \n" });
   const items = await plan(exec, [spec({ package: "awk", version: "1.3.4" })], "apply");
   const note = '"awk" is a virtual package: name one of gawk, mawk, original-awk';
-  assert.deepEqual(items[0].changes, [{ field: "version", before: null, after: "1.3.4", note }]);
+  assert.deepEqual(items[0].changes, [
+    { field: "version", before: null, after: "1.3.4", note, blocked: true },
+  ]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: false, error: `${note}` }]);
   assert.equal(exec.calls.some((c) => c[0] === "apt-get"), false);

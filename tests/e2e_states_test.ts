@@ -161,7 +161,8 @@ Deno.test("every unit-file state converges or fails with its reason", async () =
   assert.notEqual((await srv.exec(["sh", "-c", "ls /etc/rc2.d/S*hello"])).code, 0);
 });
 
-const SITE = "/etc/nginx/sites-enabled/default";
+// sites-enabled/default is a link to it.
+const SITE = "/etc/nginx/sites-available/default";
 
 function nginx(vhost: string): string {
   return `install:
