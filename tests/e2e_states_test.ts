@@ -2,7 +2,9 @@
  * States a real Debian server can be in (issue 10), on fresh testbed servers:
  * apt version pins resolved by one rule for plan and apply (xxd's epoch),
  * systemd unit-file states (an init.d-only script, masked, enabled-runtime,
- * linked, indirect), and a reload that failed staying pending until it runs.
+ * linked, indirect; a unit name with a typo), a reload that failed staying
+ * pending until it runs, and a command handler (`run_on`, an ldconfig that
+ * checks its configuration first).
  *
  * @module
  */
@@ -215,15 +217,16 @@ const LD_CONF = "/etc/ld.so.conf.d/cm.conf";
 
 /** A library directory and a handler that checks its config, then rebuilds the cache (newaliases style). */
 function ldconfig(dir: string): string {
-  return `configure:
-  files:
-    - path: ${LD_CONF}
-      content: "${dir}\\n"
-  commands:
+  return `install:
+  post_install:
     - name: ldconfig
       command: grep -qx '/.*' ${LD_CONF} && ldconfig
       shell: true
       run_on: [${LD_CONF}]
+configure:
+  files:
+    - path: ${LD_CONF}
+      content: "${dir}\\n"
 `;
 }
 
