@@ -101,13 +101,13 @@ function managerOf(probe: Probe): ServiceManager {
 
 function read(specs: ServiceSpec[], probe: Probe, ctx: ResourceContext): Promise<ServiceState[]> {
   if (specs.length === 0) return Promise.resolve([]);
-  return readWith(managerOf(probe), specs, probe, ctx);
+  // Nothing changed yet in the run (no package, no file): a unit not found now stays so.
+  return readWith(managerOf(probe), specs, probe, ctx, ctx.changed.size === 0);
 }
 
 /**
- * Reads the specs' units. A unit that is not found but wanted (to run, to
- * start at boot, or to be there) while nothing has changed yet in the run (no
- * package or file that could bring it) will not be found at apply either: it
+ * Reads the specs' units. When a unit that is not found but wanted (to run,
+ * to start at boot, or to be there) will not come in this run (`final`), it
  * gets its reason, with the nearest name the init system knows.
  */
 async function readWith(
@@ -115,10 +115,11 @@ async function readWith(
   specs: ServiceSpec[],
   probe: Probe,
   ctx: ResourceContext,
+  final: boolean,
 ): Promise<ServiceState[]> {
   const states = await manager.read(specs.map((s) => s.name), probe, ctx);
   const wanted = (s: ServiceState, i: number) => !s.found && diffMissing(specs[i], s).length > 0;
-  if (ctx.changed.size > 0 || !states.some(wanted)) return states;
+  if (!final || !states.some(wanted)) return states;
   const names = await manager.known?.(probe) ?? [];
   return states.map((s, i) =>
     wanted(s, i) ? { ...s, unknown: notFound(manager, s.unit, names) } : s
@@ -286,7 +287,7 @@ async function apply(
   // Read again right before acting: a package or unit file may have brought the unit since the plan.
   let states: ServiceState[];
   try {
-    states = await readWith(manager, todo.map((item) => item.spec), exec, ctx);
+    states = await readWith(manager, todo.map((item) => item.spec), exec, ctx, true);
   } catch (error) {
     return failAll(error instanceof Error ? error.message : String(error));
   }

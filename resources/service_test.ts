@@ -223,7 +223,8 @@ Deno.test("service apply fails for a unit that is still not found", async () => 
     "package[nginx]",
   ]);
   exec.on(LIST_UNIT_FILES_ARGV, { stdout: "nginx@.service disabled enabled\n" });
-  const outcomes = await service.apply(items, exec, context().ctx);
+  // The package came, the unit did not: at apply, nothing else can bring it.
+  const outcomes = await service.apply(items, exec, context("apply", ["package[nginx]"]).ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
     error: 'unit "nginx.service" not found: did you mean "nginx@.service"?',
