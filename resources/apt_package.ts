@@ -235,6 +235,8 @@ async function withUnknownNames(
 ): Promise<PackageState[]> {
   if (!states.some((s) => s.status === "unknown") || listsStale(probe, ctx.now())) return states;
   const names = await queryPackageNames(probe);
+  // No name at all: the lists are missing (cloud images ship none), however new their directory.
+  if (names.length === 0) return states;
   return states.map((state, i) =>
     state.status === "unknown"
       ? { ...state, unknown: unknownProblem(specs[i].package, names) }

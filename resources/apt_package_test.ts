@@ -169,6 +169,15 @@ Deno.test("package plan fails a name that fresh package lists do not have, with 
   assert.equal(exec.calls.filter((c) => c[1] === "pkgnames").length, 1);
 });
 
+Deno.test("package plan takes empty package lists for missing ones, however new, and does not fail", async () => {
+  const exec = machine("").on(["apt-cache", "pkgnames"], { stdout: "" });
+  const items = await plan(exec, [spec({ package: "nginx" })], "plan");
+  assert.deepEqual(items[0].changes, [
+    { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
+  ]);
+  assert.equal(exec.calls.filter((c) => c[1] === "pkgnames").length, 1);
+});
+
 Deno.test("package apply updates for an unknown package, then installs it", async () => {
   const exec = machine("");
   const items = await plan(
