@@ -298,3 +298,16 @@ Deno.test("a command with run_on runs once at the end, only when what it names c
   ]]);
   assert.equal(retry.result, "failed");
 });
+
+Deno.test("a resource whose when: is false is skipped with its condition, and nothing of it is read", async () => {
+  const exec = machine();
+  const cookbook = await load(
+    exec,
+    "vars:\n  tls: false\nconfigure:\n  files:\n    - path: /etc/tls.conf\n      content: on\n      when: tls\n",
+  );
+  const report = await run(cookbook, { mode: "plan", probe: exec });
+  assert.deepEqual(report.resources.map((r) => [r.id, r.status, r.error]), [
+    ["file[/etc/tls.conf]", "skipped", "when: tls is false"],
+  ]);
+  assert.deepEqual(exec.calls, []);
+});
