@@ -317,6 +317,7 @@ Deno.test("package installs the full version a pin resolves to (xxd without its 
       ...APT_GET,
       "--allow-downgrades",
       "install",
+      "--no-install-recommends",
       "xxd=2:9.0.1378-2+deb12u2",
     ]);
   }
@@ -353,6 +354,7 @@ Deno.test("package apply looks a pin up again after apt-get update before failin
     ...APT_GET,
     "--allow-downgrades",
     "install",
+    "--no-install-recommends",
     "xxd=2:9.1.0-1",
   ]);
 });
