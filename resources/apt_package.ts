@@ -25,6 +25,7 @@ import {
 } from "../src/facts/dpkg.ts";
 import {
   findPolicy,
+  hasPackageLists,
   parsePolicy,
   policyArgv,
   type Provider,
@@ -234,9 +235,9 @@ async function withUnknownNames(
   ctx: ResourceContext,
 ): Promise<PackageState[]> {
   if (!states.some((s) => s.status === "unknown") || listsStale(probe, ctx.now())) return states;
+  // Lists missing (cloud images ship none), however new their directory: apt-get update may bring it.
+  if (!(await hasPackageLists(probe))) return states;
   const names = await queryPackageNames(probe);
-  // No name at all: the lists are missing (cloud images ship none), however new their directory.
-  if (names.length === 0) return states;
   return states.map((state, i) =>
     state.status === "unknown"
       ? { ...state, unknown: unknownProblem(specs[i].package, names) }

@@ -41,11 +41,24 @@ function spec(fields: Partial<PackageSpec> & { package: string }): PackageSpec {
 }
 
 /** A fake machine with fresh package lists and the given dpkg-query / apt-cache output. */
+/** `apt-cache policy` without names on a machine with package lists (bookworm, abridged). */
+const PACKAGE_FILES = `Package files:
+ 100 /var/lib/dpkg/status
+     release a=now
+ 500 http://deb.debian.org/debian bookworm/main amd64 Packages
+     release v=12.12,o=Debian,a=oldstable,n=bookworm,l=Debian,c=main,b=amd64
+     origin deb.debian.org
+Pinned packages:
+`;
+
 function machine(dpkg: string, policy = ""): RecordingExecutor {
   return new RecordingExecutor()
     .put("/var/lib/apt/lists", undefined, { mtimeMs: Date.now() - 60_000 })
     .on(["dpkg-query"], { code: dpkg.includes("missing") ? 1 : 0, stdout: dpkg })
-    .on(["apt-cache", "policy"], { stdout: policy });
+    .on(
+      ["apt-cache", "policy"],
+      (argv) => ({ stdout: argv.length === 2 ? PACKAGE_FILES : policy }),
+    );
 }
 
 function policyBlock(name: string, installed: string, candidate: string, ...more: string[]) {
@@ -192,13 +205,18 @@ Deno.test("package plan fails a name that fresh package lists do not have, with 
   assert.equal(exec.calls.filter((c) => c[1] === "pkgnames").length, 1);
 });
 
-Deno.test("package plan takes empty package lists for missing ones, however new, and does not fail", async () => {
-  const exec = machine("").on(["apt-cache", "pkgnames"], { stdout: "" });
+Deno.test("package plan does not fail a name apt has no lists for, however new their directory", async () => {
+  // Cloud images: /var/lib/apt/lists emptied, only dpkg's status file left.
+  const exec = machine("").on(["apt-cache", "policy"], (argv) => ({
+    stdout: argv.length === 2
+      ? "Package files:\n 100 /var/lib/dpkg/status\n     release a=now\n"
+      : "",
+  }));
   const items = await plan(exec, [spec({ package: "nginx" })], "plan");
   assert.deepEqual(items[0].changes, [
     { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
   ]);
-  assert.equal(exec.calls.filter((c) => c[1] === "pkgnames").length, 1);
+  assert.deepEqual(exec.calls.slice(2), [["apt-cache", "policy"]]);
 });
 
 Deno.test("package apply updates for an unknown package, then installs it", async () => {
@@ -214,7 +232,8 @@ Deno.test("package apply updates for an unknown package, then installs it", asyn
     return {};
   });
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(exec.calls.slice(3), [
+  // After the plan's dpkg-query, apt-cache policy (of the names, of the package files), pkgnames.
+  assert.deepEqual(exec.calls.slice(4), [
     [...APT_GET, "update"],
     ["apt-cache", "policy", "nginx", "typo-pkg"],
     ["apt-cache", "pkgnames"],
@@ -705,7 +724,8 @@ Deno.test("package apply names the providers of a package that turns out virtual
     return {};
   });
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(exec.calls.slice(3), [
+  // After the plan's dpkg-query, apt-cache policy (of the names, of the package files), pkgnames.
+  assert.deepEqual(exec.calls.slice(4), [
     [...APT_GET, "update"],
     ["apt-cache", "policy", "awk"],
     ["apt-cache", "showpkg", "awk"],
