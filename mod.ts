@@ -50,6 +50,8 @@ export type {
   CheckRecord,
   HandlerResult,
   HealthRecord,
+  PendingRefresh,
+  RefreshAction,
   ResourceResult,
   RestoreRecord,
   RollbackRecord,

@@ -17,8 +17,19 @@ export interface ServiceState {
    * crash loop; "active"/"inactive" for init.d.
    */
   active: string;
-  /** Starts at boot; `null` when enable/disable does not apply (static units). */
+  /** Starts at the next boot; `null` when that cannot be read (nor changed: see cannotEnable). */
   enabled: boolean | null;
+  /** Why `enabled: true` cannot be made so (a static or masked unit...). */
+  cannotEnable?: string;
+  /** Why `enabled: false` cannot be made so (a unit from a generator...). */
+  cannotDisable?: string;
+  /**
+   * Why a unit that is not found will not be found in this run either
+   * (nothing changed yet that could bring it), with the nearest known name.
+   */
+  unknown?: string;
+  /** Masked (LoadState=masked): it cannot be started. */
+  masked?: boolean;
   /** systemd's UnitFileState ("enabled", "static", ...); absent for init.d. */
   unitFileState?: string;
 }
@@ -49,10 +60,15 @@ export interface ServiceManager {
   unit(name: string): string;
   /** What is missing when a unit is not found: `unit "x.service"`, `init script "/etc/init.d/x"`. */
   missing(unit: string): string;
+  /**
+   * Every unit (or script) name the init system knows, for "did you mean".
+   * @throws {Error} when it cannot be asked.
+   */
+  known?(probe: Probe): Promise<string[]>;
   /** Reads every spec's unit. @throws {Error} when the init system cannot be asked. */
   read(names: string[], probe: Probe, ctx: ResourceContext): Promise<ServiceState[]>;
-  /** Runs before units change (daemon-reload); an error text when that failed. */
-  prepare(exec: Executor, ctx: ResourceContext): Promise<string | undefined>;
+  /** Runs before `units` change (daemon-reload when they need it); an error text when that failed. */
+  prepare(units: string[], exec: Executor, ctx: ResourceContext): Promise<string | undefined>;
   /** The argv of `verb` (enable, disable, start, stop, restart, reload...) for a unit. */
   command(unit: string, verb: string): string[];
   /** More about a unit that failed to start: its status with journal lines, or "". */

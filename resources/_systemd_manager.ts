@@ -7,7 +7,15 @@
  */
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import { exitedWith, tail } from "../src/exec/output.ts";
-import { enabledOf, isUnitFile, showUnits, unitName } from "../src/facts/systemd.ts";
+import {
+  alsoUnits,
+  listUnitFiles,
+  showUnits,
+  sysvEnabled,
+  sysvSource,
+  unitFileRule,
+  unitName,
+} from "../src/facts/systemd.ts";
 import type { ResourceContext } from "./resource.ts";
 import {
   type ServiceManager,
@@ -17,7 +25,8 @@ import {
 } from "./_service_manager.ts";
 
 /** The properties read of every unit, in one `systemctl show`. */
-export const SHOW_PROPERTIES = "Id,LoadState,ActiveState,UnitFileState,SubState";
+export const SHOW_PROPERTIES =
+  "Id,LoadState,ActiveState,UnitFileState,SubState,SourcePath,FragmentPath";
 
 /**
  * The properties read of units cm just started or restarted, to see whether
@@ -25,7 +34,8 @@ export const SHOW_PROPERTIES = "Id,LoadState,ActiveState,UnitFileState,SubState"
  * still possible (simple, exec, idle), `NRestarts` reveals a crash that
  * `Restart=` already papered over.
  */
-export const VERIFY_PROPERTIES = "Id,LoadState,ActiveState,SubState,Result,Type,NRestarts";
+export const VERIFY_PROPERTIES =
+  "Id,LoadState,ActiveState,SubState,Result,Type,NRestarts,NeedDaemonReload";
 
 /**
  * Service types whose start job finishes as soon as the process is forked or
@@ -44,31 +54,96 @@ export const SETTLE_MS = { grace: 400, poll: 100, max: 5000 } as const;
 async function read(names: string[], probe: Probe): Promise<ServiceState[]> {
   const units = names.map(unitName);
   const blocks = await showUnits(probe, units, SHOW_PROPERTIES);
+  const partners = await partnerStates(blocks, probe);
   return blocks.map((props, i) => ({
     unit: units[i],
     found: props.LoadState !== "not-found",
     // A unit systemd keeps restarting (SubState auto-restart) is not running.
     active: props.SubState === "auto-restart" ? "auto-restart" : props.ActiveState ?? "inactive",
-    enabled: enabledOf(props.UnitFileState ?? ""),
+    ...(props.LoadState === "masked" ? { masked: true } : {}),
     unitFileState: props.UnitFileState ?? "",
+    ...bootState(units[i], props, probe, partners),
   }));
 }
 
-/** The unit file a changed resource id stands for (`file[/etc/systemd/system/x.service]`). */
-function unitFileOf(changedId: string): string | undefined {
-  const path = /^file\[(\/.+)\]$/.exec(changedId)?.[1];
-  return path && isUnitFile(path) ? path : undefined;
+/** The `[Install] Also=` units of an indirect unit, from its unit file. */
+function partnersOf(props: Record<string, string>, probe: Probe): string[] {
+  if (props.UnitFileState !== "indirect" || !props.FragmentPath) return [];
+  const text = probe.readFile(props.FragmentPath);
+  return text ? alsoUnits(new TextDecoder().decode(text)) : [];
+}
+
+/** The UnitFileState of every Also= partner of the batch's indirect units: one `systemctl show`. */
+async function partnerStates(
+  blocks: Record<string, string>[],
+  probe: Probe,
+): Promise<Map<string, string>> {
+  const partners = [...new Set(blocks.flatMap((props) => partnersOf(props, probe)))];
+  if (partners.length === 0) return new Map();
+  const shown = await showUnits(probe, partners, "Id,UnitFileState");
+  return new Map(partners.map((unit, i) => [unit, shown[i].UnitFileState ?? ""]));
+}
+
+type BootState = Pick<ServiceState, "enabled" | "cannotEnable" | "cannotDisable">;
+
+/** Whether a unit starts at the next boot, and what stands in the way of changing that. */
+function bootState(
+  unit: string,
+  props: Record<string, string>,
+  probe: Probe,
+  partners: Map<string, string>,
+): BootState {
+  const state = props.UnitFileState ?? "";
+  const rule = unitFileRule(state);
+  const named = (why: string | undefined) => why?.replaceAll("NAME", unit);
+  if (!("via" in rule)) {
+    return {
+      enabled: rule.cannotEnable && rule.cannotDisable ? null : rule.enabled,
+      ...(rule.cannotEnable ? { cannotEnable: named(rule.cannotEnable) } : {}),
+      ...(rule.cannotDisable ? { cannotDisable: named(rule.cannotDisable) } : {}),
+    };
+  }
+  if (rule.via === "also") {
+    const also = partnersOf(props, probe);
+    if (also.length > 0) return { enabled: also.every((u) => partners.get(u) === "enabled") };
+    return refused(
+      "unit is enabled only through another name or instance (indirect): name that unit",
+    );
+  }
+  // systemctl enable|disable drive systemd-sysv-install (update-rc.d) for init.d scripts.
+  const script = sysvSource(props.SourcePath);
+  if (script) return { enabled: sysvEnabled(probe, script) };
+  return refused(
+    state === "bad"
+      ? `systemd cannot load the unit file (UnitFileState=bad): check it with systemd-analyze verify ${unit}`
+      : `unit is made by a generator from "${props.SourcePath ?? "?"}": change that instead`,
+  );
+}
+
+function refused(why: string): BootState {
+  return { enabled: null, cannotEnable: why, cannotDisable: why };
 }
 
 /**
- * Runs `systemctl daemon-reload` when a unit file changed in this run since
- * the last reload (in practice once per run); returns an error text on failure.
+ * Runs `systemctl daemon-reload` when something changed in this run since
+ * the last look and systemd says one of `units` needs it (NeedDaemonReload:
+ * its unit file or a drop-in changed on disk); returns an error text on failure.
  */
-async function daemonReload(exec: Executor, ctx: ResourceContext): Promise<string | undefined> {
-  const covered = ctx.once("service:reloaded", () => new Set<string>());
-  const pending = [...ctx.changed].filter((c) => unitFileOf(c) && !covered.has(c));
-  if (pending.length === 0) return undefined;
-  for (const c of pending) covered.add(c);
+async function daemonReload(
+  units: string[],
+  exec: Executor,
+  ctx: ResourceContext,
+): Promise<string | undefined> {
+  const seen = ctx.once("service:changedWhenReloaded", () => ({ count: 0 }));
+  if (ctx.changed.size === seen.count || units.length === 0) return undefined;
+  let blocks: Record<string, string>[];
+  try {
+    blocks = await showUnits(exec, units, "Id,NeedDaemonReload");
+  } catch (error) {
+    return `cannot ask systemd whether it needs a daemon-reload: ${(error as Error).message}`;
+  }
+  if (!blocks.some((props) => props.NeedDaemonReload === "yes")) return undefined;
+  seen.count = ctx.changed.size;
   const result = await exec.run(["systemctl", "daemon-reload"], { timeoutMs: TIMEOUT_MS });
   if (result.code === 0) return undefined;
   return `daemon-reload failed: ${exitedWith("systemctl", result)}`;
@@ -109,6 +184,9 @@ function judge(
     return `crashing: systemd restarted it ${restarts} time${
       restarts === 1 ? "" : "s"
     } (Restart=), now ActiveState=${active}${sub.length ? ` (${sub[0]})` : ""}`;
+  }
+  if (active === "active" && props.NeedDaemonReload === "yes") {
+    return "runs an outdated definition: its unit file changed on disk after the last daemon-reload";
   }
   if (["activating", "reloading", "deactivating"].includes(active)) {
     if (props.SubState === "auto-restart") return describe();
@@ -178,6 +256,7 @@ export const systemdManager: ServiceManager = {
   unit: unitName,
   missing: (unit) => `unit "${unit}"`,
   read,
+  known: listUnitFiles,
   prepare: daemonReload,
   command: (unit, verb) => ["systemctl", verb, unit],
   explain,

@@ -81,7 +81,7 @@ export const sysvManager: ServiceManager = {
   unit: scriptName,
   missing: (script) => `init script "/etc/init.d/${script}"`,
   read,
-  prepare(_exec, ctx) {
+  prepare(_units, _exec, ctx) {
     ctx.warnOnce(NO_SYSTEMD_WARNING);
     return Promise.resolve(undefined);
   },

@@ -26,12 +26,16 @@ import {
 } from "../src/facts/dpkg.ts";
 import {
   findPolicy,
+  hasPackageLists,
   parsePolicy,
   policyArgv,
   type Provider,
+  queryPackageNames,
   queryPolicy,
   queryProviders,
 } from "../src/facts/apt_cache.ts";
+import { noMatchingVersion, pinMatches, resolvePin } from "../src/facts/apt_pin.ts";
+import { didYouMean } from "../src/text.ts";
 import { exitedWith } from "../src/exec/output.ts";
 
 /** What cm reads of one package. */
@@ -47,15 +51,20 @@ export interface PackageState {
   providers?: string[];
   /** The installed package that provides this virtual one (then status is "installed"). */
   providedBy?: string;
+  /** Put on hold (`apt-mark hold`): apt-get refuses to install, upgrade or remove it. */
+  held?: boolean;
+  /**
+   * Why a name unknown to fresh package lists cannot be installed ("did you
+   * mean …?"); with stale lists apt-get update may still bring it.
+   */
+  unknown?: string;
 }
 
 /** Notes on changes that need fresh package lists before they can be applied. */
 export const NOTE_UNKNOWN = "not known to apt (yet): apt-get update runs before installing";
 export const NOTE_NO_CANDIDATE =
   "no installation candidate (yet): apt-get update runs before installing";
-export const NOTE_VERSION_MISSING =
-  "version not in the package lists (yet): apt-get update runs before installing";
-const NEEDS_UPDATE = new Set([NOTE_UNKNOWN, NOTE_NO_CANDIDATE, NOTE_VERSION_MISSING]);
+const NEEDS_UPDATE = new Set([NOTE_UNKNOWN, NOTE_NO_CANDIDATE]);
 
 /** Why apt-get cannot install a virtual package by its name (also the change's note). */
 export function virtualProblem(name: string, providers: string[]): string {
@@ -63,6 +72,18 @@ export function virtualProblem(name: string, providers: string[]): string {
   return `"${name}" is a virtual package: name ${which}`;
 }
 const VIRTUAL_PROBLEM = /^".+" is a virtual package: name /;
+
+/** Why a package on hold cannot change (also the change's note). */
+export function heldProblem(name: string): string {
+  return `package "${name}" is on hold: run apt-mark unhold ${name} to let cm change it`;
+}
+const HELD_PROBLEM = /^package ".+" is on hold: /;
+
+/** Why a name that fresh package lists do not have cannot be installed. */
+export function unknownProblem(name: string, names: string[]): string {
+  const near = didYouMean(name, names);
+  return `package "${name}" is not known to apt${near ? `: did you mean "${near}"?` : ""}`;
+}
 
 /** Options every apt-get run gets: no questions, keep changed config files, wait for the lock. */
 export const APT_GET = [
@@ -101,11 +122,6 @@ function pinned(spec: PackageSpec): string | undefined {
   return spec.version && spec.version !== "latest" ? spec.version : undefined;
 }
 
-/** Whether an installed version is the wanted one; a pin may leave out the epoch. */
-function sameVersion(installed: string, wanted: string): boolean {
-  return installed === wanted || installed.replace(/^\d+:/, "") === wanted;
-}
-
 /** Whether the package lists are missing or older than {@link LISTS_MAX_AGE_MS}. */
 export function listsStale(probe: Probe, now: number): boolean {
   const newest = Math.max(0, ...LISTS_STAMPS.map((p) => probe.stat(p)?.mtimeMs ?? 0));
@@ -142,7 +158,11 @@ async function whatProvides(names: string[], probe: Probe): Promise<Map<string, 
   return provides;
 }
 
-async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]> {
+async function read(
+  specs: PackageSpec[],
+  probe: Probe,
+  ctx: ResourceContext,
+): Promise<PackageState[]> {
   if (specs.length === 0) return [];
   const entries = await queryDpkg(probe, unique(specs.map((s) => s.package)));
   const found = specs.map((s) => findEntry(entries, s.package));
@@ -175,7 +195,7 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
       return entry && statusOf(entry.abbrev) === "installed" && entry.version === p.version;
     })?.name;
 
-  return specs.map((spec, i) => {
+  const states = specs.map((spec, i) => {
     const entry = found[i];
     let status: PackageStatus = entry ? statusOf(entry.abbrev) : "absent";
     const asked = ask.includes(spec.package);
@@ -198,8 +218,32 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
         state.providedBy = by;
       }
     }
+    if (entry?.abbrev[0] === "h") state.held = true;
     return state;
   });
+  return await withUnknownNames(specs, states, probe, ctx);
+}
+
+/**
+ * Names unknown to package lists that are fresh will not come with an
+ * `apt-get update`: they get their reason, with the nearest known name
+ * (one `apt-cache pkgnames` for the batch).
+ */
+async function withUnknownNames(
+  specs: PackageSpec[],
+  states: PackageState[],
+  probe: Probe,
+  ctx: ResourceContext,
+): Promise<PackageState[]> {
+  if (!states.some((s) => s.status === "unknown") || listsStale(probe, ctx.now())) return states;
+  // Lists missing (cloud images ship none), however new their directory: apt-get update may bring it.
+  if (!(await hasPackageLists(probe))) return states;
+  const names = await queryPackageNames(probe);
+  return states.map((state, i) =>
+    state.status === "unknown"
+      ? { ...state, unknown: unknownProblem(specs[i].package, names) }
+      : state
+  );
 }
 
 /** How a package's state reads in a change: "present" like the cookbook says, else dpkg's word. */
@@ -208,6 +252,14 @@ function stateWord(status: PackageState["status"]): string {
 }
 
 function diff(spec: PackageSpec, current: PackageState): Change[] {
+  const changes = wanted(spec, current);
+  // apt-get -y refuses to change a held package: say so already in the plan.
+  if (!current.held) return changes;
+  const note = heldProblem(spec.package);
+  return changes.map((c) => ({ ...c, note, blocked: true }));
+}
+
+function wanted(spec: PackageSpec, current: PackageState): Change[] {
   const { status } = current;
   if (spec.state === "absent") {
     return status === "installed" || status === "half-installed"
@@ -223,26 +275,22 @@ function diff(spec: PackageSpec, current: PackageState): Change[] {
   if (current.providers) {
     // Virtual: satisfied by any installed provider; apt-get picks a sole provider itself.
     const problem = virtualProblem(spec.package, current.providers);
-    if (pin) return [{ field: "version", before: null, after: pin, note: problem }];
+    if (pin) return [{ field: "version", before: null, after: pin, note: problem, blocked: true }];
     if (current.providedBy) return [];
-    const note = current.providers.length === 1
-      ? `virtual package: apt-get installs ${current.providers[0]}`
-      : problem;
-    return [{ field: "state", before: status, after: "present", note }];
+    const change: Change = { field: "state", before: status, after: "present", note: problem };
+    if (current.providers.length > 1) return [{ ...change, blocked: true }];
+    return [{ ...change, note: `virtual package: apt-get installs ${current.providers[0]}` }];
   }
-  const pinMissing = pin !== undefined && current.available !== undefined &&
-    !current.available.some((v) => sameVersion(v, pin));
   const changes: Change[] = [];
   if (status !== "installed") {
     const change: Change = { field: "state", before: status, after: "present" };
-    if (status === "unknown") change.note = NOTE_UNKNOWN;
+    if (current.unknown) Object.assign(change, { note: current.unknown, blocked: true });
+    else if (status === "unknown") change.note = NOTE_UNKNOWN;
     else if (!pin && current.candidate === null) change.note = NOTE_NO_CANDIDATE;
     changes.push(change);
   }
-  if (pin !== undefined && (current.version === null || !sameVersion(current.version, pin))) {
-    const change: Change = { field: "version", before: current.version, after: pin };
-    if (pinMissing && status !== "unknown") change.note = NOTE_VERSION_MISSING;
-    changes.push(change);
+  if (pin !== undefined && (current.version === null || !pinMatches(pin, current.version))) {
+    changes.push(pinChange(spec.package, pin, current));
   } else if (
     // Only an upgrade: apt-get install leaves a newer installed version (a local build) alone.
     spec.version === "latest" && status === "installed" && current.candidate &&
@@ -251,6 +299,19 @@ function diff(spec: PackageSpec, current: PackageState): Change[] {
     changes.push({ field: "version", before: current.version, after: current.candidate });
   }
   return changes;
+}
+
+/**
+ * The change to a pinned version: to the full version the pin resolves to;
+ * none matching is a failure the plan already shows (apply still refreshes
+ * the lists and looks again before it fails).
+ */
+function pinChange(name: string, pin: string, current: PackageState): Change {
+  const change: Change = { field: "version", before: current.version, after: pin };
+  if (current.available === undefined || current.status === "unknown") return change;
+  const resolved = resolvePin(pin, current.available, current.candidate);
+  if (resolved) return { ...change, after: resolved };
+  return { ...change, note: noMatchingVersion(name, pin, current.available), blocked: true };
 }
 
 /** Runs `apt-get update` once per run; returns an error text when it failed. */
@@ -287,15 +348,13 @@ async function apply(
   const options = { env: APT_ENV, onLine: (line: string) => ctx.progress(line) };
 
   let install = todo("present");
-  for (const i of install) {
-    const problem = items[i].changes.find((c) => VIRTUAL_PROBLEM.test(c.note ?? ""))?.note;
-    if (problem) outcomes[i] = failure(problem);
-  }
+  failFirm(items, outcomes);
   install = install.filter((i) => outcomes[i].ok);
   if (install.length > 0) {
     const doubtful = install.filter((i) =>
-      items[i].changes.some((c) => c.note !== undefined && NEEDS_UPDATE.has(c.note))
+      items[i].changes.some((c) => c.blocked || (c.note !== undefined && NEEDS_UPDATE.has(c.note)))
     );
+    const versions = new Map(install.map((i) => [i, versionOf(items[i])]));
     let updateError: string | undefined;
     if (doubtful.length > 0 || listsStale(exec, ctx.now())) updateError = await update(exec, ctx);
     if (doubtful.length > 0) {
@@ -312,18 +371,17 @@ async function apply(
         const policy = findPolicy(policies, spec.package);
         const pin = pinned(spec);
         let problem: string | undefined;
-        if (!policy) problem = `package "${spec.package}" is not known to apt`;
-        else if (pin && !policy.versions.some((v) => sameVersion(v, pin))) {
-          problem = `version "${pin}" of "${spec.package}" is not available (available: ${
-            policy.versions.join(", ") || "none"
-          })`;
-        } else if (policy.candidate === null && lookup(provides, spec.package)) {
+        const resolved = pin && policy ? resolvePin(pin, policy.versions, policy.candidate) : pin;
+        if (!policy) problem = unknownProblem(spec.package, await knownNames(exec));
+        else if (pin && !resolved) problem = noMatchingVersion(spec.package, pin, policy.versions);
+        else if (policy.candidate === null && lookup(provides, spec.package)) {
           const providers = providerNames(lookup(provides, spec.package)!);
           if (pin || providers.length > 1) problem = virtualProblem(spec.package, providers);
         } else if (!pin && policy.candidate === null) {
           problem = `package "${spec.package}" has no installation candidate`;
         }
         if (problem) outcomes[i] = failure(`${problem}${because}`);
+        else if (resolved) versions.set(i, resolved);
       }
       install = install.filter((i) => outcomes[i].ok);
     }
@@ -334,7 +392,10 @@ async function apply(
       );
       if (group.length === 0) continue;
       const specs = group.map((i) => items[i].spec);
-      const args = specs.map((s) => pinned(s) ? `${s.package}=${pinned(s)}` : s.package);
+      const args = group.map((i) => {
+        const version = versions.get(i);
+        return version ? `${items[i].spec.package}=${version}` : items[i].spec.package;
+      });
       // A pin is a request for that exact version, older or not.
       const downgrades = specs.some((s) => pinned(s)) ? ["--allow-downgrades"] : [];
       const flag = recommends ? "--install-recommends" : "--no-install-recommends";
@@ -350,7 +411,7 @@ async function apply(
   }
 
   for (const [state, verb] of [["absent", "remove"], ["purged", "purge"]] as const) {
-    const indices = todo(state);
+    const indices = todo(state).filter((i) => outcomes[i].ok);
     if (indices.length === 0) continue;
     const names = indices.map((i) => items[i].spec.package);
     const result = await exec.run([...APT_GET, verb, ...names], {
@@ -382,7 +443,7 @@ async function restore(before: Before, exec: Executor, ctx: ResourceContext): Pr
     return result.code === 0 ? { ok: true } : failure(exitedWith("apt-get remove", result));
   }
   const policy = findPolicy(await queryPolicy(exec, [before.name]), before.name);
-  if (!policy?.versions.some((v) => sameVersion(v, before.version!))) {
+  if (!policy?.versions.includes(before.version)) {
     return failure(
       `cannot put package "${before.name}" back to version "${before.version}": apt no longer offers it (available: ${
         policy?.versions.join(", ") || "none"
@@ -400,6 +461,27 @@ async function restore(before: Before, exec: Executor, ctx: ResourceContext): Pr
   return result.code === 0 ? { ok: true } : failure(exitedWith("apt-get install", result));
 }
 
+/** Fails the items no apt-get update can help: held packages, pins on virtual ones. */
+function failFirm(items: { spec: PackageSpec; changes: Change[] }[], outcomes: Outcome[]): void {
+  items.forEach((item, i) => {
+    const firm = item.changes.find((c) =>
+      HELD_PROBLEM.test(c.note ?? "") || VIRTUAL_PROBLEM.test(c.note ?? "")
+    );
+    if (firm) outcomes[i] = failure(firm.note!);
+  });
+}
+
+/** The full version a pinned item installs, as its diff resolved it. */
+function versionOf(item: { spec: PackageSpec; changes: Change[] }): string | undefined {
+  if (!pinned(item.spec)) return undefined;
+  return String(item.changes.find((c) => c.field === "version")?.after ?? pinned(item.spec));
+}
+
+/** Every package name apt knows, or none when apt-cache cannot say. */
+function knownNames(probe: Probe): Promise<string[]> {
+  return queryPackageNames(probe).catch(() => []);
+}
+
 function id(spec: PackageSpec): string {
   return `package[${spec.package}]`;
 }
@@ -409,7 +491,7 @@ export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
   name: "package",
   batches: true,
   id,
-  read: (specs, probe) => read(specs, probe),
+  read,
   diff,
   apply,
   snapshot: (spec, current) =>

@@ -14,10 +14,12 @@ export const schema = z.strictObject({
     /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/,
     { error: "expected a valid Debian package name (lowercase letters, digits, + - .)" },
   ).describe("Debian package name, e.g. nginx (optionally with :arch)."),
-  version: z.string().regex(/^(latest|([0-9]+:)?[A-Za-z0-9.+~-]+)$/, {
-    error: 'expected "latest" or a Debian version like "1.22.1-9"',
+  version: z.string().regex(/^(latest|([0-9]+:)?[A-Za-z0-9.+~*-]+)$/, {
+    error: 'expected "latest" or a Debian version like "1.22.1-9" (or a glob like "1.22.*")',
   }).optional().describe(
-    '"latest" upgrades to the candidate version; a version pins it; omitted means any.',
+    '"latest" upgrades to the candidate version; a version pins it: the epoch may be left out, ' +
+      "a version without revision means any revision, * is a glob (as apt's Pin: version); " +
+      "omitted means any.",
   ),
   state: enumWithHints(["present", "absent", "purged"], {
     latest: "to upgrade to the newest version write version: latest",

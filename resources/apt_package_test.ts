@@ -7,7 +7,6 @@ import {
   aptPackage,
   listsStale,
   NOTE_UNKNOWN,
-  NOTE_VERSION_MISSING,
   type PackageSpec,
   type PackageState,
 } from "./apt_package.ts";
@@ -42,11 +41,24 @@ function spec(fields: Partial<PackageSpec> & { package: string }): PackageSpec {
 }
 
 /** A fake machine with fresh package lists and the given dpkg-query / apt-cache output. */
+/** `apt-cache policy` without names on a machine with package lists (bookworm, abridged). */
+const PACKAGE_FILES = `Package files:
+ 100 /var/lib/dpkg/status
+     release a=now
+ 500 http://deb.debian.org/debian bookworm/main amd64 Packages
+     release v=12.12,o=Debian,a=oldstable,n=bookworm,l=Debian,c=main,b=amd64
+     origin deb.debian.org
+Pinned packages:
+`;
+
 function machine(dpkg: string, policy = ""): RecordingExecutor {
   return new RecordingExecutor()
     .put("/var/lib/apt/lists", undefined, { mtimeMs: Date.now() - 60_000 })
     .on(["dpkg-query"], { code: dpkg.includes("missing") ? 1 : 0, stdout: dpkg })
-    .on(["apt-cache", "policy"], { stdout: policy });
+    .on(
+      ["apt-cache", "policy"],
+      (argv) => ({ stdout: argv.length === 2 ? PACKAGE_FILES : policy }),
+    );
 }
 
 function policyBlock(name: string, installed: string, candidate: string, ...more: string[]) {
@@ -163,12 +175,48 @@ Deno.test("package apply does not update fresh lists when every package has a ca
 });
 
 Deno.test("package plan reports an unknown package with a note and never updates", async () => {
-  const exec = machine("");
+  const exec = machine("").put("/var/lib/apt/lists", undefined, { mtimeMs: 0 });
   const items = await plan(exec, [spec({ package: "nginx" })], "plan");
   assert.deepEqual(items[0].changes, [
     { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
   ]);
   assert.deepEqual(exec.calls, [[...QUERY, "nginx"], ["apt-cache", "policy", "nginx"]]);
+});
+
+Deno.test("package plan fails a name that fresh package lists do not have, with the nearest name", async () => {
+  const exec = machine("").on(["apt-cache", "pkgnames"], { stdout: "nginx\nbash\nnginx-core\n" });
+  const items = await plan(exec, [spec({ package: "ngnix" }), spec({ package: "zzzq" })], "plan");
+  assert.deepEqual(items.map((i) => i.changes), [
+    [{
+      field: "state",
+      before: "unknown",
+      after: "present",
+      note: 'package "ngnix" is not known to apt: did you mean "nginx"?',
+      blocked: true,
+    }],
+    [{
+      field: "state",
+      before: "unknown",
+      after: "present",
+      note: 'package "zzzq" is not known to apt',
+      blocked: true,
+    }],
+  ]);
+  assert.equal(exec.calls.filter((c) => c[1] === "pkgnames").length, 1);
+});
+
+Deno.test("package plan does not fail a name apt has no lists for, however new their directory", async () => {
+  // Cloud images: /var/lib/apt/lists emptied, only dpkg's status file left.
+  const exec = machine("").on(["apt-cache", "policy"], (argv) => ({
+    stdout: argv.length === 2
+      ? "Package files:\n 100 /var/lib/dpkg/status\n     release a=now\n"
+      : "",
+  }));
+  const items = await plan(exec, [spec({ package: "nginx" })], "plan");
+  assert.deepEqual(items[0].changes, [
+    { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
+  ]);
+  assert.deepEqual(exec.calls.slice(2), [["apt-cache", "policy"]]);
 });
 
 Deno.test("package apply updates for an unknown package, then installs it", async () => {
@@ -179,18 +227,21 @@ Deno.test("package apply updates for an unknown package, then installs it", asyn
     "apply",
   );
   exec.on(["apt-get", ...APT_GET.slice(1), "update"], () => {
-    exec.on(["apt-cache", "policy"], { stdout: policyBlock("nginx", "(none)", "1.22.1-9") });
+    exec.on(["apt-cache", "policy"], { stdout: policyBlock("nginx", "(none)", "1.22.1-9") })
+      .on(["apt-cache", "pkgnames"], { stdout: "nginx\ntypo-pkgs\n" });
     return {};
   });
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(exec.calls.slice(2), [
+  // After the plan's dpkg-query, apt-cache policy (of the names, of the package files), pkgnames.
+  assert.deepEqual(exec.calls.slice(4), [
     [...APT_GET, "update"],
     ["apt-cache", "policy", "nginx", "typo-pkg"],
+    ["apt-cache", "pkgnames"],
     [...APT_GET, "install", "--no-install-recommends", "nginx"],
   ]);
   assert.deepEqual(outcomes, [
     { ok: true },
-    { ok: false, error: 'package "typo-pkg" is not known to apt' },
+    { ok: false, error: 'package "typo-pkg" is not known to apt: did you mean "typo-pkgs"?' },
   ]);
 });
 
@@ -256,7 +307,7 @@ Deno.test("package apply installs a pinned version with pkg=version and allows d
   ]);
 });
 
-Deno.test("package diff notes a pinned version missing from the package lists", () => {
+Deno.test("package diff fails a pin that no version in the package lists matches", () => {
   const current: PackageState = {
     status: "installed",
     version: "1.22.1-9",
@@ -264,9 +315,91 @@ Deno.test("package diff notes a pinned version missing from the package lists", 
     available: ["1.22.1-9"],
   };
   const changes = aptPackage.diff(spec({ package: "nginx", version: "9.9" }), current);
-  assert.deepEqual(changes, [
-    { field: "version", before: "1.22.1-9", after: "9.9", note: NOTE_VERSION_MISSING },
+  assert.deepEqual(changes, [{
+    field: "version",
+    before: "1.22.1-9",
+    after: "9.9",
+    note: 'no candidate matches version "9.9" of "nginx" (apt has: 1.22.1-9)',
+    blocked: true,
+  }]);
+});
+
+const XXD_POLICY = policyBlock("xxd", "(none)", "2:9.0.1378-2+deb12u2", "2:9.0.1378-2");
+
+Deno.test("package installs the full version a pin resolves to (xxd without its epoch)", async () => {
+  for (const pin of ["9.0.1378-2+deb12u2", "9.0.1378-2+deb12u*", "2:9.0.1378-2+deb12u2"]) {
+    const exec = machine("", XXD_POLICY);
+    const items = await plan(exec, [spec({ package: "xxd", version: pin })], "apply");
+    assert.deepEqual(items[0].changes.map((c) => c.after), ["present", "2:9.0.1378-2+deb12u2"]);
+    assert.deepEqual(await aptPackage.apply(items, exec, context().ctx), [{ ok: true }]);
+    assert.deepEqual(exec.calls.at(-1), [
+      ...APT_GET,
+      "--allow-downgrades",
+      "install",
+      "--no-install-recommends",
+      "xxd=2:9.0.1378-2+deb12u2",
+    ]);
+  }
+  // Without a revision: the candidate among the matches.
+  const exec = machine("", XXD_POLICY);
+  const items = await plan(exec, [spec({ package: "xxd", version: "9.0.1378" })], "plan");
+  assert.equal(items[0].changes[1].after, "2:9.0.1378-2+deb12u2");
+});
+
+Deno.test("package leaves an installed version that the pin names through the rule", () => {
+  const current: PackageState = {
+    status: "installed",
+    version: "2:9.0.1378-2",
+    candidate: "2:9.0.1378-2+deb12u2",
+    available: ["2:9.0.1378-2+deb12u2", "2:9.0.1378-2"],
+  };
+  for (const pin of ["9.0.1378", "9.0.*", "9.0.1378-2"]) {
+    assert.deepEqual(aptPackage.diff(spec({ package: "xxd", version: pin }), current), []);
+  }
+});
+
+Deno.test("package apply looks a pin up again after apt-get update before failing it", async () => {
+  const exec = machine("", XXD_POLICY);
+  const items = await plan(exec, [spec({ package: "xxd", version: "9.1*" })], "apply");
+  assert.equal(items[0].changes[1].blocked, true);
+  exec.on([...APT_GET, "update"], () => {
+    exec.on(["apt-cache", "policy"], {
+      stdout: policyBlock("xxd", "(none)", "2:9.1.0-1", "2:9.0.1378-2"),
+    });
+    return {};
+  });
+  assert.deepEqual(await aptPackage.apply(items, exec, context().ctx), [{ ok: true }]);
+  assert.deepEqual(exec.calls.at(-1), [
+    ...APT_GET,
+    "--allow-downgrades",
+    "install",
+    "--no-install-recommends",
+    "xxd=2:9.1.0-1",
   ]);
+});
+
+Deno.test("package plan and apply fail every change to a held package, and leave it alone", async () => {
+  const exec = machine(
+    "nginx\tamd64\t1.22.1-9\thi \n",
+    policyBlock("nginx", "1.22.1-9", "1.22.1-10"),
+  );
+  const specs = [
+    spec({ package: "nginx", version: "latest" }),
+    spec({ package: "nginx", state: "absent" }),
+    spec({ package: "nginx" }),
+  ];
+  const items = await plan(exec, specs, "apply");
+  const held = 'package "nginx" is on hold: run apt-mark unhold nginx to let cm change it';
+  assert.deepEqual(items.map((i) => i.changes.map((c) => [c.note, c.blocked])), [
+    [[held, true]],
+    [[held, true]],
+    [],
+  ]);
+  const outcomes = await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: false, error: held }, { ok: false, error: held }, {
+    ok: true,
+  }]);
+  assert.equal(exec.calls.some((c) => c[0] === "apt-get"), false);
 });
 
 Deno.test("package diff accepts a pin written without the installed version's epoch", () => {
@@ -383,9 +516,8 @@ Deno.test("package plan against the real apt reports an unknown package as a cha
   const states = await aptPackage.read(specs, new RealExecutor(), context("plan").ctx);
   assert.equal(states[0].status, "unknown");
   const changes: Change[] = aptPackage.diff(specs[0], states[0]);
-  assert.deepEqual(changes, [
-    { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
-  ]);
+  assert.equal(changes.length, 1);
+  assert.match(changes[0].note!, /not known to apt/);
   assert.deepEqual(aptPackage.diff(specs[1], states[1]), []);
 });
 
@@ -531,10 +663,10 @@ Deno.test("package fails a virtual package that no installed package provides, n
   const mta =
     '"mail-transport-agent" is a virtual package: name one of exim4-daemon-light, postfix';
   assert.deepEqual(items[0].changes, [
-    { field: "state", before: "absent", after: "present", note: awk },
+    { field: "state", before: "absent", after: "present", note: awk, blocked: true },
   ]);
   assert.deepEqual(items[2].changes, [
-    { field: "state", before: "absent", after: "present", note: mta },
+    { field: "state", before: "absent", after: "present", note: mta, blocked: true },
   ]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [
@@ -574,7 +706,9 @@ Deno.test("package fails a version pinned on a virtual package", async () => {
     .on([...QUERY, "gawk"], { code: 1, stdout: "mawk\tamd64\t1.3.4.20200120-3.1\tii \n" });
   const items = await plan(exec, [spec({ package: "awk", version: "1.3.4" })], "apply");
   const note = '"awk" is a virtual package: name one of gawk, mawk, original-awk';
-  assert.deepEqual(items[0].changes, [{ field: "version", before: null, after: "1.3.4", note }]);
+  assert.deepEqual(items[0].changes, [
+    { field: "version", before: null, after: "1.3.4", note, blocked: true },
+  ]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: false, error: `${note}` }]);
   assert.equal(exec.calls.some((c) => c[0] === "apt-get"), false);
@@ -583,14 +717,15 @@ Deno.test("package fails a version pinned on a virtual package", async () => {
 Deno.test("package apply names the providers of a package that turns out virtual after apt-get update", async () => {
   const exec = machine("");
   const items = await plan(exec, [spec({ package: "awk" })], "apply");
-  assert.equal(items[0].changes[0].note, NOTE_UNKNOWN);
+  assert.match(items[0].changes[0].note!, /not known to apt/);
   exec.on([...APT_GET, "update"], () => {
     exec.on(["apt-cache", "policy"], { stdout: NO_CANDIDATE("awk") })
       .on(SHOWPKG, { stdout: SHOWPKG_OUT });
     return {};
   });
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(exec.calls.slice(2), [
+  // After the plan's dpkg-query, apt-cache policy (of the names, of the package files), pkgnames.
+  assert.deepEqual(exec.calls.slice(4), [
     [...APT_GET, "update"],
     ["apt-cache", "policy", "awk"],
     ["apt-cache", "showpkg", "awk"],

@@ -20,6 +20,12 @@
  * - Guards are evaluated again right before the command runs in `apply`:
  *   commands of one batch are read together, and an earlier command may have
  *   created what a later one's guard looks for.
+ * - `run_on` makes the command a handler (Puppet's `refreshonly` +
+ *   `subscribe`, Chef's `notifies`): it never runs in the resource pass,
+ *   only once at the end of a run in which one of the named resources or
+ *   paths changed, with its guards; one name, like the services'
+ *   `restart_on`, says both when and on what. A failure stays pending in the
+ *   state and later runs retry it (see the engine).
  * - A non-zero exit fails the resource with "exited N: <output tail>" (stderr,
  *   or stdout when stderr is empty: last 20 lines / 2 KiB); a timeout says
  *   "timed out after N s".
@@ -191,8 +197,9 @@ async function applyOne(
     if (error) return { ok: false, error };
   }
   // The guards ran when the batch was read; run them again only if something
-  // changed since (an earlier command may have satisfied them).
-  if (ctx.changed.size !== changedWhenRead(ctx).get(spec)) {
+  // changed since (an earlier command may have satisfied them). A handler's
+  // guards were never run.
+  if (spec.run_on || ctx.changed.size !== changedWhenRead(ctx).get(spec)) {
     const state = await evaluate(spec, exec, true);
     if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
   }
@@ -218,7 +225,11 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
     const states: CommandState[] = [];
     for (const spec of specs) {
       changedWhenRead(ctx).set(spec, ctx.changed.size);
-      states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards));
+      states.push(
+        spec.run_on
+          ? { skip: "runs only as a handler (run_on)", note: "" }
+          : await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards),
+      );
     }
     return states;
   },
@@ -235,4 +246,5 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
     return [{ field: "run", before: null, after: commandText(spec.command), note: current.note }];
   },
   apply: (items, exec, ctx) => applyEach(items, (spec) => applyOne(spec, exec, ctx)),
+  refresh: (spec, _action, exec, ctx) => applyOne(spec, exec, ctx),
 };

@@ -24,6 +24,11 @@ export const schema = z.strictObject({
   ),
   readonly_guards: z.boolean().default(false)
     .describe("The unless/onlyif guards only look: `cm plan` may run them."),
+  run_on: z.array(z.string()).min(1).optional().describe(
+    "Paths or resource ids: run only as a handler, once at the end of a run in which any of " +
+      "them changed (after the services' restarts are due, in the order the triggers changed); " +
+      "a run that fails it leaves it pending and later runs retry it until it succeeds.",
+  ),
   cwd: absolutePath.optional().describe("Working directory."),
   env: z.record(z.string(), z.string()).optional().describe("Extra environment variables."),
   timeout: z.number({ error: "expected a number of seconds" })

@@ -129,10 +129,13 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
     store: SnapshotStore,
     ctx: ResourceContext,
   ): Promise<Outcome>;
-  /** Handlers: restart or reload after something it depends on changed. */
+  /**
+   * Handlers: restart or reload (services), run (commands with `run_on`)
+   * after something it depends on changed.
+   */
   refresh?(
     spec: S,
-    action: "restart" | "reload",
+    action: "restart" | "reload" | "run",
     exec: Executor,
     ctx: ResourceContext,
   ): Promise<Outcome>;

@@ -26,19 +26,33 @@
  *   nothing waits, when no unit was started. Handlers that use
  *   `try-restart` (services whose `state` is not set) are not checked: cm
  *   does not own whether those run.
- * - **`enabled: true` on a static unit fails.** A unit without an
- *   `[Install]` section (UnitFileState=static) cannot be enabled; it starts
- *   at boot only when another unit pulls it in. Puppet and Ansible treat it
- *   as already enabled and say nothing, which hides a unit that will not come
- *   back after a reboot; cm shows it as a change in the plan (with the note
- *   {@link NOTE_STATIC}) and fails it at apply, before touching the unit.
- *   Remove `enabled` or add an `[Install]` section with `WantedBy=`.
- *   `enabled: false` on a static unit is already true: no change.
+ * - **Every UnitFileState is decided** (the table in src/facts/systemd.ts):
+ *   `enabled` means enabled for the next boot (`enabled-runtime` is not).
+ *   `systemctl enable|disable` converge enabled, disabled, enabled-runtime,
+ *   linked, indirect units (through their `[Install] Also=` units, which
+ *   decide whether they count as enabled) and init.d scripts (generated
+ *   units: systemctl drives systemd-sysv-install; their rc2.d links decide).
+ *   The others fail with the reason, already in the plan, before the unit is
+ *   touched: `enabled: true` on a static unit (no `[Install]` section: it
+ *   starts at boot only when another unit pulls it in; Puppet and Ansible
+ *   call it enabled and hide a unit that will not come back after a reboot),
+ *   a masked, transient or linked-runtime one; either way on an alias, a
+ *   runtime-masked unit, one from another generator or a bad unit file.
+ *   `enabled: false` on a static unit is already true: no change. A masked
+ *   unit asked to run fails too.
+ * - **daemon-reload when systemd says so.** After something changed in the
+ *   run, cm asks systemd whether the units it is about to touch need one
+ *   (`NeedDaemonReload`, set when a unit file or drop-in changed on disk);
+ *   after a start or restart, a unit still marked so fails ("runs an
+ *   outdated definition").
  * - **A unit that is not installed is stopped and disabled.** `state:
  *   stopped` and `enabled: false` hold for a unit systemd does not know
  *   (LoadState=not-found) or a missing init script: no change. Asking it to
  *   run or start at boot (or naming it with neither field) is a change that
- *   fails at apply when the unit is still missing then.
+ *   fails at apply when the unit is still missing then; when nothing earlier
+ *   in the run changes (no package, no file could bring it) it already fails
+ *   in the plan, with the nearest unit file's name ("did you mean
+ *   \"nginx.service\"?", from `systemctl list-unit-files`).
  *
  * @module
  */
@@ -46,6 +60,7 @@ import type { ServiceSpec } from "./service_schema.ts";
 export type { ServiceSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
+import { didYouMean } from "../src/text.ts";
 import { isActive, systemdRunning, unitName } from "../src/facts/systemd.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import type { Before } from "./snapshot.ts";
@@ -64,8 +79,6 @@ export { NO_SYSTEMD_WARNING } from "./_sysv_manager.ts";
 export const NOTE_NOT_FOUND = "unit not found (yet)";
 /** The note on `state: restarted`. */
 export const NOTE_EVERY_TIME = "runs every time";
-/** The note on `enabled: true` for a unit without an `[Install]` section. */
-export const NOTE_STATIC = "unit has no [Install] section (static): cannot be enabled";
 /** The outcome's reason when the state read right before applying needs no change. */
 export const ALREADY_DONE = "already in the desired state";
 
@@ -89,16 +102,44 @@ function managerOf(probe: Probe): ServiceManager {
 
 function read(specs: ServiceSpec[], probe: Probe, ctx: ResourceContext): Promise<ServiceState[]> {
   if (specs.length === 0) return Promise.resolve([]);
-  return managerOf(probe).read(specs.map((s) => s.name), probe, ctx);
+  // Nothing changed yet in the run (no package, no file): a unit not found now stays so.
+  return readWith(managerOf(probe), specs, probe, ctx, ctx.changed.size === 0);
 }
 
-function diffMissing(spec: ServiceSpec): Change[] {
+/**
+ * Reads the specs' units. When a unit that is not found but wanted (to run,
+ * to start at boot, or to be there) will not come in this run (`final`), it
+ * gets its reason, with the nearest name the init system knows.
+ */
+async function readWith(
+  manager: ServiceManager,
+  specs: ServiceSpec[],
+  probe: Probe,
+  ctx: ResourceContext,
+  final: boolean,
+): Promise<ServiceState[]> {
+  const states = await manager.read(specs.map((s) => s.name), probe, ctx);
+  const wanted = (s: ServiceState, i: number) => !s.found && diffMissing(specs[i], s).length > 0;
+  if (!final || !states.some(wanted)) return states;
+  const names = await manager.known?.(probe) ?? [];
+  return states.map((s, i) =>
+    wanted(s, i) ? { ...s, unknown: notFound(manager, s.unit, names) } : s
+  );
+}
+
+/** Why a unit the init system does not know cannot be started or enabled. */
+function notFound(manager: ServiceManager, unit: string, names: string[]): string {
+  const near = didYouMean(unit, names);
+  return `${manager.missing(unit)} not found${near ? `: did you mean "${near}"?` : ""}`;
+}
+
+function diffMissing(spec: ServiceSpec, current: ServiceState): Change[] {
   // A unit that is not installed is already stopped and disabled.
   const missing = (field: string, before: unknown, after: unknown): Change => ({
     field,
     before,
     after,
-    note: NOTE_NOT_FOUND,
+    ...(current.unknown ? { note: current.unknown, blocked: true } : { note: NOTE_NOT_FOUND }),
   });
   const changes: Change[] = [];
   if (spec.enabled === true) changes.push(missing("enabled", null, true));
@@ -112,17 +153,18 @@ function diffMissing(spec: ServiceSpec): Change[] {
 }
 
 function diff(spec: ServiceSpec, current: ServiceState): Change[] {
-  if (!current.found) return diffMissing(spec);
-  const changes: Change[] = [];
-  if (spec.enabled === true && current.unitFileState === "static") {
-    changes.push({ field: "enabled", before: "static", after: true, note: NOTE_STATIC });
-  } else if (
-    spec.enabled !== undefined && current.enabled !== null && current.enabled !== spec.enabled
-  ) {
-    changes.push({ field: "enabled", before: current.enabled, after: spec.enabled });
-  }
+  if (!current.found) return diffMissing(spec, current);
+  const changes = diffEnabled(spec, current);
   const running = isActive(current.active);
-  if (spec.state === "started" && !running) {
+  if (current.masked && (spec.state === "started" || spec.state === "restarted")) {
+    changes.push({
+      field: "state",
+      before: "masked",
+      after: spec.state,
+      note: `unit is masked: cannot be started (systemctl unmask ${current.unit})`,
+      blocked: true,
+    });
+  } else if (spec.state === "started" && !running) {
     changes.push({ field: "state", before: current.active, after: "started" });
   } else if (spec.state === "stopped" && running) {
     changes.push({ field: "state", before: current.active, after: "stopped" });
@@ -135,6 +177,20 @@ function diff(spec: ServiceSpec, current: ServiceState): Change[] {
     });
   }
   return changes;
+}
+
+/** The change to start at boot or not, blocked when the unit's state rules it out. */
+function diffEnabled(spec: ServiceSpec, current: ServiceState): Change[] {
+  if (spec.enabled === undefined || spec.enabled === current.enabled) return [];
+  const cannot = spec.enabled ? current.cannotEnable : current.cannotDisable;
+  if (!cannot) return [{ field: "enabled", before: current.enabled, after: spec.enabled }];
+  return [{
+    field: "enabled",
+    before: current.unitFileState ?? current.enabled,
+    after: spec.enabled,
+    note: cannot,
+    blocked: true,
+  }];
 }
 
 /** Explains a failed verb: the tool's exit and output, and for a start the unit's status. */
@@ -191,13 +247,10 @@ async function applyOne(
   ctx: ResourceContext,
 ): Promise<{ failure?: Outcome; started?: Started }> {
   if (!state.found) {
-    return { failure: { ok: false, error: `${manager.missing(state.unit)} not found` } };
+    return { failure: { ok: false, error: state.unknown ?? notFound(manager, state.unit, []) } };
   }
-  if (changes.some((c) => c.field === "enabled" && c.before === "static")) {
-    return {
-      failure: { ok: false, error: "cannot enable: unit has no [Install] section (static)" },
-    };
-  }
+  const blocked = changes.find((c) => c.blocked);
+  if (blocked) return { failure: { ok: false, error: blocked.note! } };
   // Boot-time setting first, then the running state (Ansible's order).
   const ordered = [
     ...changes.filter((c) => c.field === "enabled"),
@@ -226,12 +279,16 @@ async function apply(
   const manager = managerOf(exec);
   const failAll = (error: string): Outcome[] =>
     items.map((item) => item.changes.length > 0 ? { ok: false, error } : { ok: true });
-  const prepareError = await manager.prepare(exec, ctx);
+  const prepareError = await manager.prepare(
+    todo.map((item) => manager.unit(item.spec.name)),
+    exec,
+    ctx,
+  );
   if (prepareError) return failAll(prepareError);
   // Read again right before acting: a package or unit file may have brought the unit since the plan.
   let states: ServiceState[];
   try {
-    states = await manager.read(todo.map((item) => item.spec.name), exec, ctx);
+    states = await readWith(manager, todo.map((item) => item.spec), exec, ctx, true);
   } catch (error) {
     return failAll(error instanceof Error ? error.message : String(error));
   }
@@ -273,9 +330,9 @@ async function refresh(
   // `restarted` already restarted it in this run.
   if (spec.state === "restarted" && ctx.changed.has(id(spec))) return { ok: true };
   const manager = managerOf(exec);
-  const prepareError = await manager.prepare(exec, ctx);
-  if (prepareError) return { ok: false, error: prepareError };
   const unit = manager.unit(spec.name);
+  const prepareError = await manager.prepare([unit], exec, ctx);
+  if (prepareError) return { ok: false, error: prepareError };
   const ran = await manager.refresh(unit, action, spec.state !== undefined, exec);
   if (!ran) return { ok: true };
   const { verb, result, check } = ran;

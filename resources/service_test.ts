@@ -6,21 +6,17 @@ import {
   NO_SYSTEMD_WARNING,
   NOTE_EVERY_TIME,
   NOTE_NOT_FOUND,
-  NOTE_STATIC,
   service,
   type ServiceSpec,
   type ServiceState,
 } from "./service.ts";
 import { SETTLE_MS } from "./_systemd_manager.ts";
-import { parseShow, unitName } from "../src/facts/systemd.ts";
+import { LIST_UNIT_FILES_ARGV, parseShow, unitName } from "../src/facts/systemd.ts";
 import { schema as serviceSchema } from "./service_schema.ts";
+import { SHOW_PROPERTIES, VERIFY_PROPERTIES } from "./_systemd_manager.ts";
 
-const SHOW = ["systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState,SubState"];
-const VERIFY = [
-  "systemctl",
-  "show",
-  "--property=Id,LoadState,ActiveState,SubState,Result,Type,NRestarts",
-];
+const SHOW = ["systemctl", "show", `--property=${SHOW_PROPERTIES}`];
+const VERIFY = ["systemctl", "show", `--property=${VERIFY_PROPERTIES}`];
 /** Services keep nothing in the snapshot store. */
 const NO_STORE = {
   capture: () => Promise.reject(new Error("no paths")),
@@ -77,8 +73,13 @@ function looks(exec: RecordingExecutor, ...outputs: string[]): RecordingExecutor
   return exec.on(VERIFY, () => ({ stdout: outputs[Math.min(n++, outputs.length - 1)] }));
 }
 
-async function planned(exec: RecordingExecutor, specs: ServiceSpec[], mode: "plan" | "apply") {
-  const states = await service.read(specs, exec, context(mode).ctx);
+async function planned(
+  exec: RecordingExecutor,
+  specs: ServiceSpec[],
+  mode: "plan" | "apply",
+  changed: string[] = [],
+) {
+  const states = await service.read(specs, exec, context(mode, changed).ctx);
   return specs.map((s, i) => ({ spec: s, changes: service.diff(s, states[i]) }));
 }
 
@@ -98,7 +99,7 @@ Deno.test("service read asks systemctl show once for every unit of the batch", a
   assert.deepEqual(states.map((s) => [s.active, s.enabled]), [
     ["active", true],
     ["inactive", false],
-    ["failed", null],
+    ["failed", false],
   ]);
 });
 
@@ -129,10 +130,46 @@ Deno.test("service diff shows restarted as a change that runs every time", () =>
 
 Deno.test("service plan reports a unit that is not found yet as a change with a note", async () => {
   const exec = systemd(block("nginx.service", "inactive", "", "not-found"));
-  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "plan");
+  const specs = [spec({ name: "nginx", state: "started" })];
+  // The package that brings it changes earlier in the run.
+  const items = await planned(exec, specs, "plan", ["package[nginx]"]);
   assert.deepEqual(items[0].changes, [
     { field: "state", before: "not-found", after: "started", note: NOTE_NOT_FOUND },
   ]);
+  assert.equal(exec.calls.some((c) => c[1] === "list-unit-files"), false);
+});
+
+Deno.test("service plan fails a unit nothing in the run can bring, naming the nearest unit", async () => {
+  const exec = systemd(
+    block("ngnix.service", "inactive", "", "not-found"),
+    block("nginx.service", "active", "enabled"),
+    block("foo.service", "inactive", "", "not-found"),
+  ).on(LIST_UNIT_FILES_ARGV, {
+    stdout: "getty@.service  enabled enabled\nnginx.service  enabled enabled\n",
+  });
+  const items = await planned(exec, [
+    spec({ name: "ngnix", state: "started" }),
+    spec({ name: "nginx", state: "started" }),
+    spec({ name: "foo", enabled: true }),
+  ], "plan");
+  assert.deepEqual(items.map((i) => i.changes), [
+    [{
+      field: "state",
+      before: "not-found",
+      after: "started",
+      note: 'unit "ngnix.service" not found: did you mean "nginx.service"?',
+      blocked: true,
+    }],
+    [],
+    [{
+      field: "enabled",
+      before: null,
+      after: true,
+      note: 'unit "foo.service" not found',
+      blocked: true,
+    }],
+  ]);
+  assert.deepEqual(exec.calls.filter((c) => c[1] === "list-unit-files"), [LIST_UNIT_FILES_ARGV]);
 });
 
 Deno.test("service apply enables then starts a stopped, disabled unit", async () => {
@@ -187,27 +224,35 @@ Deno.test("service apply runs nothing, and waits for nothing, when no unit has c
 
 Deno.test("service apply fails for a unit that is still not found", async () => {
   const exec = systemd(block("nginx.service", "inactive", "", "not-found"));
-  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply");
-  const outcomes = await service.apply(items, exec, context().ctx);
+  const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply", [
+    "package[nginx]",
+  ]);
+  exec.on(LIST_UNIT_FILES_ARGV, { stdout: "nginx@.service disabled enabled\n" });
+  // The package came, the unit did not: at apply, nothing else can bring it.
+  const outcomes = await service.apply(items, exec, context("apply", ["package[nginx]"]).ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: 'unit "nginx.service" not found',
+    error: 'unit "nginx.service" not found: did you mean "nginx@.service"?',
   }]);
   assert.equal(exec.calls.some((c) => c[1] === "start"), false);
 });
 
-Deno.test("service apply reloads systemd once when a unit file changed, then starts the new unit", async () => {
-  const exec = systemd(block("myapp.service", "inactive", "", "not-found"));
+const NEEDS_RELOAD = ["systemctl", "show", "--property=Id,NeedDaemonReload"];
+
+Deno.test("service apply reloads systemd once when systemd says a unit needs it, then starts it", async () => {
+  const exec = systemd(block("myapp.service", "inactive", "disabled"))
+    .on(NEEDS_RELOAD, { stdout: "Id=myapp.service\nNeedDaemonReload=yes\n" });
   const items = await planned(exec, [spec({ name: "myapp", state: "started" })], "apply");
   exec.on(["systemctl", "daemon-reload"], () => {
-    exec.on(SHOW, { stdout: block("myapp.service", "inactive", "disabled") });
+    exec.on(NEEDS_RELOAD, { stdout: "Id=myapp.service\nNeedDaemonReload=no\n" });
     return {};
   });
-  const { ctx } = context("apply", ["file[/etc/systemd/system/myapp.service]", "file[/etc/motd]"]);
+  const { ctx } = context("apply", ["file[/etc/systemd/system/myapp.service.d/x.conf]"]);
   const outcomes = await service.apply(items, exec, ctx);
   await service.apply(items, exec, ctx);
   assert.deepEqual(outcomes, [{ ok: true }]);
   assert.deepEqual(exec.calls.filter((c) => c[2] !== SHOW[2]), [
+    [...NEEDS_RELOAD, "myapp.service"],
     ["systemctl", "daemon-reload"],
     ["systemctl", "start", "myapp.service"],
     [...VERIFY, "myapp.service"],
@@ -216,11 +261,28 @@ Deno.test("service apply reloads systemd once when a unit file changed, then sta
   ]);
 });
 
-Deno.test("service apply does not reload systemd when only other files changed", async () => {
+Deno.test("service apply neither asks nor reloads systemd when nothing changed in the run", async () => {
   const exec = systemd(block("nginx.service", "inactive", "enabled"));
   const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply");
+  await service.apply(items, exec, context("apply").ctx);
+  assert.equal(exec.calls.some((c) => c[1] === "daemon-reload" || c[2] === NEEDS_RELOAD[2]), false);
+  // A change that leaves the unit's definition alone: asked, no reload.
   await service.apply(items, exec, context("apply", ["file[/etc/nginx/nginx.conf]"]).ctx);
   assert.equal(exec.calls.some((c) => c[1] === "daemon-reload"), false);
+});
+
+Deno.test("service apply fails a unit restarted onto an outdated definition", async () => {
+  const exec = looks(
+    systemd(block("web.service", "inactive", "enabled")),
+    after("web.service", "active") + "NeedDaemonReload=yes\n",
+  );
+  const items = await planned(exec, [spec({ name: "web", state: "started" })], "apply");
+  const [outcome] = await service.apply(items, exec, context().ctx);
+  assert.equal(outcome.ok, false);
+  assert.match(
+    (outcome as { error: string }).error,
+    /^started but runs an outdated definition: its unit file changed on disk/,
+  );
 });
 
 Deno.test("service start failure names the unit, systemctl's stderr and the status tail", async () => {
@@ -560,14 +622,20 @@ Deno.test("service enabled: true on a static unit is a change in the plan and fa
   const wanted = spec({ name: "helper", state: "started", enabled: true });
   const items = await planned(exec, [wanted], "plan");
   assert.deepEqual(items[0].changes, [
-    { field: "enabled", before: "static", after: true, note: NOTE_STATIC },
+    {
+      field: "enabled",
+      before: "static",
+      after: true,
+      note: "unit has no [Install] section (static): cannot be enabled",
+      blocked: true,
+    },
     { field: "state", before: "inactive", after: "started" },
   ]);
   exec.calls.length = 0;
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: "cannot enable: unit has no [Install] section (static)",
+    error: "unit has no [Install] section (static): cannot be enabled",
   }]);
   assert.deepEqual(exec.calls, [[...SHOW, "helper.service"]]);
 });
@@ -585,12 +653,17 @@ Deno.test("service stopped or disabled is already true for a unit that is not in
     block("c.service", "inactive", "", "not-found"),
     block("d.service", "inactive", "", "not-found"),
   );
-  const items = await planned(exec, [
-    spec({ name: "a", state: "stopped" }),
-    spec({ name: "b", enabled: false }),
-    spec({ name: "c", state: "stopped", enabled: false }),
-    spec({ name: "d", state: "stopped", enabled: true }),
-  ], "plan");
+  const items = await planned(
+    exec,
+    [
+      spec({ name: "a", state: "stopped" }),
+      spec({ name: "b", enabled: false }),
+      spec({ name: "c", state: "stopped", enabled: false }),
+      spec({ name: "d", state: "stopped", enabled: true }),
+    ],
+    "plan",
+    ["package[d]"],
+  );
   assert.deepEqual(items.map((i) => i.changes), [
     [],
     [],
@@ -730,4 +803,89 @@ Deno.test("service snapshot records running and enabled; restore stops and disab
   const same = systemd(block("web.service", "inactive", "disabled"));
   assert.deepEqual(await service.restore!(record, same, NO_STORE, context().ctx), { ok: true });
   assert.ok(!same.calls.some((c) => c[1] === "stop" || c[1] === "disable"));
+});
+
+/** A `systemctl show` block with the unit file and source paths cm reads. */
+function sourced(id: string, fileState: string, paths: { fragment?: string; source?: string }) {
+  return block(id, "inactive", fileState) +
+    `FragmentPath=${paths.fragment ?? ""}\nSourcePath=${paths.source ?? ""}\n`;
+}
+
+Deno.test("service reads an indirect unit as enabled when all its Also= units are", async () => {
+  const exec = systemd(
+    sourced("sock.service", "indirect", { fragment: "/lib/systemd/system/sock.service" }),
+    sourced("lonely.service", "indirect", { fragment: "/lib/systemd/system/lonely.service" }),
+  )
+    .put("/lib/systemd/system/sock.service", "[Install]\nAlso=sock.socket sock-b.socket\n")
+    .put("/lib/systemd/system/lonely.service", "[Service]\nExecStart=/bin/true\n")
+    .on(["systemctl", "show", "--property=Id,UnitFileState"], {
+      stdout: "Id=sock.socket\nUnitFileState=enabled\n\nId=sock-b.socket\nUnitFileState=disabled\n",
+    });
+  const specs = [spec({ name: "sock", enabled: true }), spec({ name: "lonely", enabled: true })];
+  const items = await planned(exec, specs, "plan");
+  assert.deepEqual(items[0].changes, [{ field: "enabled", before: false, after: true }]);
+  assert.equal(items[1].changes[0].blocked, true);
+  assert.match(items[1].changes[0].note!, /indirect/);
+  // One show for the batch, one for every partner at once.
+  assert.equal(exec.calls.length, 2);
+});
+
+Deno.test("service reads an init.d script's unit (generated) by its rc2.d links, and enables it with systemctl", async () => {
+  const exec = systemd(
+    sourced("hello.service", "generated", { source: "/etc/init.d/hello" }),
+    sourced("mnt.mount", "generated", { source: "/etc/fstab" }),
+  );
+  const specs = [
+    spec({ name: "hello", enabled: true }),
+    spec({ name: "mnt.mount", enabled: false }),
+  ];
+  const items = await planned(exec, specs, "apply");
+  assert.deepEqual(items[0].changes, [{ field: "enabled", before: false, after: true }]);
+  assert.equal(items[1].changes[0].blocked, true);
+  assert.equal(
+    items[1].changes[0].note,
+    'unit is made by a generator from "/etc/fstab": change that instead',
+  );
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: true }, { ok: false, error: items[1].changes[0].note }]);
+  assert.deepEqual(exec.calls.filter((c) => c[1] === "enable" || c[1] === "disable"), [
+    ["systemctl", "enable", "hello.service"],
+  ]);
+  // Enabled: its start link is there.
+  exec.put("/etc/rc2.d/S01hello", "");
+  assert.deepEqual((await planned(exec, [specs[0]], "plan"))[0].changes, []);
+});
+
+Deno.test("service enables an enabled-runtime or linked unit for the next boot", async () => {
+  const exec = systemd(
+    block("rt.service", "active", "enabled-runtime"),
+    block("ln.service", "active", "linked"),
+    block("lr.service", "active", "linked-runtime"),
+  );
+  const specs = ["rt", "ln", "lr"].map((name) => spec({ name, enabled: true }));
+  const items = await planned(exec, specs, "plan");
+  assert.deepEqual(items.map((i) => [i.changes[0].before, i.changes[0].blocked ?? false]), [
+    [false, false],
+    [false, false],
+    ["linked-runtime", true],
+  ]);
+  // Runtime-only enablement is no enablement to keep off either.
+  const off = await planned(exec, [spec({ name: "rt", enabled: false })], "plan");
+  assert.deepEqual(off[0].changes, []);
+});
+
+Deno.test("service plan fails a masked unit asked to start or be enabled, not one kept stopped", async () => {
+  const masked = block("m.service", "inactive", "masked", "masked");
+  const exec = systemd(masked);
+  const items = await planned(exec, [
+    spec({ name: "m", state: "started", enabled: true }),
+    spec({ name: "m", state: "stopped", enabled: false }),
+  ], "plan");
+  assert.deepEqual(items.map((i) => i.changes.map((c) => [c.field, c.note, c.blocked])), [
+    [
+      ["enabled", "unit is masked: run systemctl unmask m.service first", true],
+      ["state", "unit is masked: cannot be started (systemctl unmask m.service)", true],
+    ],
+    [],
+  ]);
 });

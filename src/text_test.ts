@@ -16,3 +16,7 @@ Deno.test("parseDuration reads seconds, 30s, 5m and 1h, and refuses anything els
     assert.equal(parseDuration(bad), null, String(bad));
   }
 });
+
+Deno.test("didYouMean counts two swapped letters as one typo", () => {
+  assert.equal(didYouMean("ngnix", ["xonix", "nginx", "bash"]), "nginx");
+});

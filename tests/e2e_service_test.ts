@@ -96,7 +96,7 @@ Deno.test("services that do not stay up fail, on every run; absent + stopped is 
     "service[broken]": "failed: started but not running: ActiveState=failed (Result=exit-code)",
     "service[loop]":
       "failed: started but not running: ActiveState=activating (SubState=auto-restart, Result=exit-code)",
-    "service[helper]": "failed: cannot enable: unit has no [Install] section (static)",
+    "service[helper]": "failed: unit has no [Install] section (static): cannot be enabled",
     "service[good]": "changed",
     "service[ghost]": "unchanged",
   });

@@ -8,7 +8,7 @@
 import type { Executor } from "../exec/executor.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
-import { newRunId, type RunReport } from "../engine/report.ts";
+import { newRunId, type PendingRefresh, type RunReport } from "../engine/report.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RenderOptions } from "../cookbook/render.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
@@ -17,7 +17,7 @@ import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "
 import { rollback } from "./rollback.ts";
 import { signalHealth } from "./rollback_signals.ts";
 import { acquireLock } from "../state/lock.ts";
-import { recordRun } from "../state/store.ts";
+import { readState, recordRun } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError } from "../errors.ts";
 
@@ -54,6 +54,16 @@ export interface ConvergeOptions {
   interrupts?: () => Interrupts;
   /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
   facts?: Record<string, unknown>;
+}
+
+/** The refreshes earlier runs left pending; none when the state file is unreadable (apply says so). */
+function pendingRefreshes(exec: Executor, paths: StatePaths): Record<string, PendingRefresh> {
+  try {
+    return readState(exec, paths).pending ?? {};
+  } catch (error) {
+    if (error instanceof StateError) return {};
+    throw error;
+  }
 }
 
 /**
@@ -95,7 +105,10 @@ export async function converge(
   const cached = options.facts ? undefined : await readCatalog(exec, paths.catalog, files);
   const cookbook = cached ?? await loadCookbooks(files, exec, { facts: options.facts });
   if (options.mode === "plan") {
-    return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
+    return await run(cookbook, { mode: "plan", probe: exec }, events, {
+      diff: options.diff,
+      pending: pendingRefreshes(exec, paths),
+    });
   }
   const lock = options.lock === "held" ? undefined : await acquireLock(
     paths.lock,
@@ -112,6 +125,7 @@ export async function converge(
       interrupted: () => interrupts?.interrupted(),
       id,
       beforeChange: (items) => snapshots.beforeChange(items),
+      pending: pendingRefreshes(exec, paths),
     });
     if (options.commit) report.commit = options.commit;
     try {

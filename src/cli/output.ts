@@ -92,7 +92,9 @@ function diffColour(p: Printer, line: string): string {
 
 /** Prints a handler (restart/reload) as it finishes. */
 export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void {
-  const because = `after ${h.triggeredBy.join(", ")} changed`;
+  const because = `after ${h.triggeredBy.join(", ")} changed${
+    h.pendingSince ? ` (pending since ${h.pendingSince}: an earlier try failed)` : ""
+  }`;
   if (h.status === "failed") {
     p.err(`${paint(p, "red", "failed   ")} ${h.id}: ${h.action} ${because}: ${h.error}`);
   } else if (p.verbosity !== "quiet") {

@@ -46,5 +46,14 @@ export function statusLines(state: State, now = new Date()): string[] {
       }`,
     );
   } else lines.push("last run:     none");
+  for (const [id, p] of Object.entries(state.pending ?? {})) {
+    lines.push(
+      `pending:      ${id}: ${p.action} after ${
+        p.triggeredBy.join(", ")
+      } changed, due since ${p.since}${ago(p.since, now)}${
+        p.error ? `; last try: ${p.error.split("\n")[0]}` : ""
+      }`,
+    );
+  }
   return lines;
 }

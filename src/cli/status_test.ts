@@ -38,3 +38,23 @@ Deno.test("status shows the commit, the last sync with its reason, and the last 
     "last run:     none",
   ]);
 });
+
+Deno.test("status shows every refresh still pending, since when, and why its last try failed", () => {
+  const lines = statusLines({
+    version: 1,
+    resources: {},
+    pending: {
+      "service[nginx]": {
+        action: "reload",
+        triggeredBy: ["file[/etc/nginx/sites-enabled/x]"],
+        since: "2026-11-26T05:00:00.000Z",
+        error: "reload failed: systemctl exited 1: Job failed\nmore",
+      },
+    },
+  }, new Date("2026-11-26T05:01:00.000Z"));
+  assert.equal(
+    lines.at(-1),
+    "pending:      service[nginx]: reload after file[/etc/nginx/sites-enabled/x] changed, " +
+      "due since 2026-11-26T05:00:00.000Z (60 s ago); last try: reload failed: systemctl exited 1: Job failed",
+  );
+});

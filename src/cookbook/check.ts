@@ -183,7 +183,7 @@ function conflicts(resources: Resource[]): Problem[] {
   return problems;
 }
 
-/** `requires`, `restart_on` and `reload_on` entries that name no resource of these cookbooks. */
+/** `requires`, `restart_on`, `reload_on` and `run_on` entries that name no resource of these cookbooks. */
 function unresolved(
   resources: Resource[],
   where: (r: Resource, sub: PropertyKey[]) => Position,
@@ -195,7 +195,7 @@ function unresolved(
   );
   const problems: Problem[] = [];
   for (const r of resources) {
-    for (const field of ["requires", "restart_on", "reload_on"]) {
+    for (const field of ["requires", "restart_on", "reload_on", "run_on"]) {
       const targets: string[] = r.spec[field] ?? [];
       targets.forEach((target, i) => {
         if (resolve(target)) return;

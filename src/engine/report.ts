@@ -30,12 +30,15 @@ export interface ResourceResult {
   diff?: string;
 }
 
-/** A restart or reload run at the end because something a service depends on changed. */
+/** What a handler does: restart or reload a service, run a command. */
+export type RefreshAction = "restart" | "reload" | "run";
+
+/** A restart, reload or command run at the end because something it depends on changed. */
 export interface HandlerResult {
-  /** The service's id: `service[nginx]`. */
+  /** The service's or command's id: `service[nginx]`. */
   id: string;
-  /** What was run on it. */
-  action: "restart" | "reload";
+  /** What was run on it: a restart or reload of a service, a command run. */
+  action: RefreshAction;
   /** Ids of the changed resources that called for it. */
   triggeredBy: string[];
   /** "changed" when the restart or reload succeeded (in a plan: would run). */
@@ -44,6 +47,23 @@ export interface HandlerResult {
   error?: string;
   /** Time it took, in milliseconds. */
   durationMs: number;
+  /** Due since an earlier run whose handler failed (ISO time of that run): a retry. */
+  pendingSince?: string;
+}
+
+/**
+ * A handler that was due and failed: kept in the state and retried on every
+ * later run until it succeeds (the run fails while it is pending).
+ */
+export interface PendingRefresh {
+  /** What is due: a restart or reload of the service, a command run. */
+  action: RefreshAction;
+  /** Ids of the changed resources that called for it. */
+  triggeredBy: string[];
+  /** When it first became due (ISO time of that run). */
+  since: string;
+  /** Why the last try failed. */
+  error?: string;
 }
 
 /** Counts by status. */

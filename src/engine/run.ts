@@ -15,6 +15,8 @@ import {
   type HandlerResult,
   type HealthRecord,
   newRunId,
+  type PendingRefresh,
+  type RefreshAction,
   type ResourceResult,
   type RollbackRecord,
   type RunReport,
@@ -71,6 +73,8 @@ export interface RunOptions {
    * resources fail unchanged (what cannot be put back is not changed).
    */
   beforeChange?(items: { resource: Resource; current: unknown }[]): Promise<void>;
+  /** Handlers that failed in earlier runs, by id: due again in this one. */
+  pending?: Record<string, PendingRefresh>;
 }
 
 /** Plans or applies cookbooks and returns the run report. */
@@ -120,7 +124,12 @@ export async function run(
     await runGroup(runnable, target, probe, ctx, record, options, stopAsked);
   }
 
-  const handlers = await runHandlers(sorted, results, resolve, target, ctx, events);
+  const handlers = await runHandlers(
+    sorted,
+    results,
+    resolve,
+    { target, ctx, events, pending: options.pending ?? {} },
+  );
   const resources = sorted.map((r) => results.get(r.id)!);
   const t = totals(resources, handlers);
   return {
@@ -331,29 +340,41 @@ function recordApplied(
   });
 }
 
+/** Where handlers run and what they report to. */
+interface HandlerRun {
+  target: PlanTarget | ApplyTarget;
+  ctx: ResourceContext;
+  events: RunEvents;
+  pending: Record<string, PendingRefresh>;
+}
+
+/** A handler due in this run. */
+interface Due {
+  r: Resource;
+  refresh: NonNullable<ResourceKind["refresh"]>;
+  action: RefreshAction;
+  triggeredBy: string[];
+  /** Where its first trigger stands among the changes of the run (-1: pending from before). */
+  first: number;
+  pendingSince?: string;
+}
+
 /**
  * Restarts or reloads each service once, in the order its triggers changed,
- * for triggers that changed in this run (also when a later resource failed).
+ * for triggers that changed in this run (also when a later resource failed),
+ * and first those still pending because they failed in an earlier run.
  * A service that was just started by this run is not restarted again.
  */
 async function runHandlers(
   sorted: Resource[],
   results: Map<string, ResourceResult>,
   resolve: TargetResolver,
-  target: PlanTarget | ApplyTarget,
-  ctx: ResourceContext,
-  events: RunEvents,
+  { target, ctx, events, pending }: HandlerRun,
 ): Promise<HandlerResult[]> {
   const changedOrder = sorted.map((r) => r.id).filter((id) =>
     results.get(id)?.status === "changed"
   );
-  const due: {
-    r: Resource;
-    refresh: NonNullable<ResourceKind["refresh"]>;
-    action: "restart" | "reload";
-    triggeredBy: string[];
-    first: number;
-  }[] = [];
+  const due: Due[] = [];
   for (const r of sorted) {
     const refresh = kindOf(r.kind).refresh;
     if (!refresh) continue;
@@ -367,14 +388,27 @@ async function runHandlers(
       ) as string[];
     const restart = hits("restart_on");
     const reload = hits("reload_on");
-    const triggeredBy = restart.length ? restart : reload;
+    const runs = hits("run_on");
+    const earlier = pending[r.id];
+    const action: RefreshAction = runs.length || earlier?.action === "run"
+      ? "run"
+      : restart.length || earlier?.action === "restart"
+      ? "restart"
+      : "reload";
+    const triggeredBy = [
+      ...new Set([
+        ...runs.length ? runs : restart.length ? restart : reload,
+        ...earlier?.triggeredBy ?? [],
+      ]),
+    ];
     if (!triggeredBy.length) continue;
     due.push({
       r,
       refresh,
-      action: restart.length ? "restart" : "reload",
+      action,
       triggeredBy,
-      first: Math.min(...triggeredBy.map((id) => changedOrder.indexOf(id))),
+      first: earlier ? -1 : Math.min(...triggeredBy.map((id) => changedOrder.indexOf(id))),
+      ...(earlier ? { pendingSince: earlier.since } : {}),
     });
   }
   due.sort((a, b) => a.first - b.first);
@@ -396,6 +430,7 @@ async function runHandlers(
       status: outcome.ok ? "changed" : "failed",
       ...(outcome.ok ? {} : { error: outcome.error }),
       durationMs: Math.round(performance.now() - started),
+      ...(d.pendingSince ? { pendingSince: d.pendingSince } : {}),
     };
     out.push(h);
     events.handler?.(h);

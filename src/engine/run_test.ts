@@ -3,7 +3,7 @@ import { RecordingExecutor } from "../exec/recording.ts";
 import { loadCookbooks } from "../cookbook/load.ts";
 import { run } from "./run.ts";
 
-const SHOW = "--property=Id,LoadState,ActiveState,UnitFileState,SubState";
+const SHOW = "--property=Id,LoadState,ActiveState,UnitFileState,SubState,SourcePath,FragmentPath";
 
 /** A fake machine with systemd, fresh apt lists and the given units' states. */
 function machine(units: Record<string, string> = {}): RecordingExecutor {
@@ -245,6 +245,80 @@ Deno.test("a stop asked by a timer is seen during a batch of synchronous file wr
   const skipped = report.resources.filter((r) => r.status === "skipped");
   assert.ok(skipped.length > 200, `${skipped.length} skipped`);
   assert.ok(skipped.every((r) => r.error === "interrupted by SIGTERM"));
+});
+
+Deno.test("a refresh pending from an earlier run is retried though nothing changed, first", async () => {
+  const exec = machine();
+  exec.on(["dpkg-query"], { stdout: "nginx\tamd64\t1.0\tii \nphp-fpm\tamd64\t1.0\tii \n" });
+  const cookbook = await load(exec, WEB);
+  await run(cookbook, { mode: "apply", exec });
+  exec.calls.length = 0;
+  exec.on(["systemctl", "restart", "nginx.service"], { code: 1, stderr: "bad config" });
+  const pending = {
+    "service[nginx]": {
+      action: "reload" as const,
+      triggeredBy: ["file[/etc/site.conf]"],
+      since: "2026-11-30T20:00:00.000Z",
+      error: "reload failed",
+    },
+  };
+  const plan = await run(cookbook, { mode: "plan", probe: exec }, {}, { pending });
+  assert.deepEqual(plan.handlers.map((h) => [h.id, h.action, h.pendingSince]), [
+    ["service[nginx]", "reload", "2026-11-30T20:00:00.000Z"],
+  ]);
+  exec.on(["systemctl", "reload-or-restart", "nginx.service"], { code: 1, stderr: "bad config" });
+  const retry = await run(cookbook, { mode: "apply", exec }, {}, { pending });
+  assert.equal(retry.result, "failed");
+  assert.equal(retry.totals.changed, 0);
+  assert.deepEqual(retry.handlers.map((h) => [h.id, h.status, h.triggeredBy, h.pendingSince]), [
+    ["service[nginx]", "failed", ["file[/etc/site.conf]"], "2026-11-30T20:00:00.000Z"],
+  ]);
+  assert.match(retry.handlers[0].error!, /bad config/);
+});
+
+const SYSCTL = `
+install:
+  post_install:
+    - command: sysctl --system
+      run_on: [/etc/sysctl.d/90-cm.conf]
+configure:
+  files:
+    - path: /etc/sysctl.d/90-cm.conf
+      content: "vm.swappiness = 10"
+`;
+
+Deno.test("a command with run_on runs once at the end, only when what it names changed", async () => {
+  const exec = machine().put("/etc/sysctl.d", undefined);
+  const cookbook = await load(exec, SYSCTL);
+  const plan = await run(cookbook, { mode: "plan", probe: exec });
+  assert.deepEqual(plan.handlers.map((h) => [h.id, h.action, h.triggeredBy]), [
+    ["command[sysctl --system]", "run", ["file[/etc/sysctl.d/90-cm.conf]"]],
+  ]);
+  assert.equal(plan.resources.find((r) => r.kind === "command")!.status, "unchanged");
+  const first = await run(cookbook, { mode: "apply", exec });
+  assert.deepEqual(first.handlers.map((h) => [h.id, h.status]), [
+    ["command[sysctl --system]", "changed"],
+  ]);
+  assert.deepEqual(exec.calls.filter((c) => c[0] === "sysctl"), [["sysctl", "--system"]]);
+  // Nothing changed: nothing runs.
+  const again = await run(cookbook, { mode: "apply", exec });
+  assert.deepEqual(again.handlers, []);
+  assert.equal(exec.calls.filter((c) => c[0] === "sysctl").length, 1);
+  // A failure is a failed handler, retried when passed back as pending.
+  exec.on(["sysctl"], { code: 1, stderr: "bad key" });
+  const pending = {
+    "command[sysctl --system]": {
+      action: "run" as const,
+      triggeredBy: ["file[/etc/sysctl.d/90-cm.conf]"],
+      since: first.startedAt,
+    },
+  };
+  const retry = await run(cookbook, { mode: "apply", exec }, {}, { pending });
+  assert.deepEqual(retry.handlers.map((h) => [h.status, h.error]), [[
+    "failed",
+    "exited 1: bad key",
+  ]]);
+  assert.equal(retry.result, "failed");
 });
 
 Deno.test("a resource whose when: is false is skipped with its condition, and nothing of it is read", async () => {

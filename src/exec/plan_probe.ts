@@ -14,6 +14,8 @@ export const READ_ONLY_COMMANDS: readonly (readonly string[])[] = [
   ["dpkg-query"],
   ["apt-cache", "policy"],
   ["apt-cache", "showpkg"],
+  ["apt-cache", "pkgnames"],
+  ["systemctl", "list-unit-files"],
   ["systemctl", "show"],
   ["systemctl", "status"],
   ["systemctl", "is-active"],

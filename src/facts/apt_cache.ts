@@ -113,3 +113,34 @@ export async function queryProviders(
   if (result.code !== 0) throw new Error(exitedWith("apt-cache showpkg", result));
   return parseReverseProvides(result.stdout);
 }
+
+/** `apt-cache policy` without names: the package files apt reads, with their priorities. */
+export const PACKAGE_FILES_ARGV = ["apt-cache", "policy"];
+
+/**
+ * Whether apt reads any package list besides dpkg's status file (a line
+ * `500 http://deb.debian.org/debian bookworm/main amd64 Packages` in
+ * {@link PACKAGE_FILES_ARGV}'s output). Cloud images ship none until the
+ * first `apt-get update`; then `apt-cache pkgnames` lists only what is installed.
+ *
+ * @throws {Error} "apt-cache policy exited N: tail" when apt-cache fails.
+ */
+export async function hasPackageLists(probe: Probe): Promise<boolean> {
+  const result = await probe.run(PACKAGE_FILES_ARGV);
+  if (result.code !== 0) throw new Error(exitedWith("apt-cache policy", result));
+  return /^ *-?\d+ \S.* Packages$/m.test(result.stdout);
+}
+
+/** `apt-cache pkgnames`: every package name in the lists, for "did you mean". */
+export const PKGNAMES_ARGV = ["apt-cache", "pkgnames"];
+
+/**
+ * Every package name apt knows (real and virtual), one `apt-cache pkgnames`.
+ *
+ * @throws {Error} "apt-cache pkgnames exited N: tail" when apt-cache fails.
+ */
+export async function queryPackageNames(probe: Probe): Promise<string[]> {
+  const result = await probe.run(PKGNAMES_ARGV);
+  if (result.code !== 0) throw new Error(exitedWith("apt-cache pkgnames", result));
+  return result.stdout.split("\n").filter((name) => name !== "");
+}

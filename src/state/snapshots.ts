@@ -42,7 +42,7 @@ export interface SnapshotManifest {
     /** The service's spec as the cookbook had it (no secrets: services have none). */
     // deno-lint-ignore no-explicit-any
     spec: any;
-    action: "restart" | "reload";
+    action: "restart" | "reload" | "run";
     triggeredBy: string[];
   }[];
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
-import type { RunReport } from "../engine/report.ts";
+import type { PendingRefresh, RunReport } from "../engine/report.ts";
 import { errorMessage, StateError } from "../errors.ts";
 import type { StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
@@ -65,6 +65,8 @@ export interface State {
   sync?: SyncRecord;
   /** Automatic rollbacks since the state directory was created (for metrics). */
   rollbacks?: { attempted: number; succeeded: number };
+  /** Restarts and reloads that were due and failed, by service id: retried by every run. */
+  pending?: Record<string, PendingRefresh>;
 }
 
 const encoder = new TextEncoder();
@@ -151,6 +153,9 @@ export function recordRun(
       ...(r.sha256 ? { sha256: r.sha256 } : previous?.sha256 ? { sha256: previous.sha256 } : {}),
     };
   }
+  const pending = pendingAfter(state.pending ?? {}, report);
+  if (Object.keys(pending).length) state.pending = pending;
+  else delete state.pending;
   state.lastRun = {
     id: report.id,
     at: report.startedAt,
@@ -171,6 +176,38 @@ export function writeRun(exec: Executor, paths: StatePaths, report: RunReport): 
     exec.mkdir(paths.runs, { mode: 0o700 });
     exec.writeFile(file, encoder.encode(JSON.stringify(report) + "\n"), { mode: 0o600 });
   });
+}
+
+/**
+ * The refreshes still pending after an apply: every handler that failed in
+ * it (since when it first became due), and every earlier one it did not
+ * settle. A handler that succeeded settles its entry, and so does a start or
+ * restart of the service itself (it loads the new configuration); an entry
+ * for a resource no longer in the cookbooks is dropped.
+ */
+export function pendingAfter(
+  before: Record<string, PendingRefresh>,
+  report: RunReport,
+): Record<string, PendingRefresh> {
+  const results = new Map(report.resources.map((r) => [r.id, r]));
+  const pending: Record<string, PendingRefresh> = {};
+  for (const [id, p] of Object.entries(before)) {
+    const own = results.get(id);
+    const restarted = own?.status === "changed" && own.changes.some((c) => c.field === "state");
+    if (own && !restarted) pending[id] = p;
+  }
+  for (const h of report.handlers) {
+    if (h.status === "changed") delete pending[h.id];
+    else {
+      pending[h.id] = {
+        action: h.action,
+        triggeredBy: h.triggeredBy,
+        since: h.pendingSince ?? report.startedAt,
+        ...(h.error ? { error: h.error } : {}),
+      };
+    }
+  }
+  return pending;
 }
 
 /** How long run reports are kept (the design's 30-day retention), and how many at most. */

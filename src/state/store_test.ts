@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import type { RunReport } from "../engine/report.ts";
-import { listRuns, pruneRuns, readRun, readState, recordRun, RETENTION } from "./store.ts";
+import {
+  listRuns,
+  pendingAfter,
+  pruneRuns,
+  readRun,
+  readState,
+  recordRun,
+  RETENTION,
+} from "./store.ts";
 import { statePaths } from "./paths.ts";
 
 function report(id: string, status: "changed" | "unchanged", sha256?: string): RunReport {
@@ -83,4 +91,42 @@ Deno.test("run reports older than the retention, or past the most kept, are prun
   } finally {
     RETENTION.reports = saved;
   }
+});
+
+Deno.test("a failed refresh stays pending until a handler or a (re)start of the service settles it", () => {
+  const base = report("20261126T050000Z-1", "unchanged");
+  const service = { ...base.resources[0], id: "service[nginx]", kind: "service" };
+  const failedHandler = {
+    id: "service[nginx]",
+    action: "reload" as const,
+    triggeredBy: ["file[/x]"],
+    status: "failed" as const,
+    error: "reload failed: exited 1",
+    durationMs: 3,
+  };
+  const first = pendingAfter({}, { ...base, resources: [service], handlers: [failedHandler] });
+  assert.deepEqual(first, {
+    "service[nginx]": {
+      action: "reload",
+      triggeredBy: ["file[/x]"],
+      since: base.startedAt,
+      error: "reload failed: exited 1",
+    },
+  });
+  // Retried later and failed again: still due since the first run.
+  const later = { ...base, startedAt: "2026-11-27T05:00:00.000Z", resources: [service] };
+  const retried = { ...failedHandler, pendingSince: base.startedAt };
+  assert.deepEqual(pendingAfter(first, { ...later, handlers: [retried] }), first);
+  // Not retried (the run stopped early): kept.
+  assert.deepEqual(pendingAfter(first, { ...later, handlers: [] }), first);
+  // Succeeded, or the service was started by the run, or dropped from the cookbooks: settled.
+  const ok = { ...retried, status: "changed" as const };
+  assert.deepEqual(pendingAfter(first, { ...later, handlers: [ok] }), {});
+  const started = {
+    ...service,
+    status: "changed" as const,
+    changes: [{ field: "state", before: "inactive", after: "started" }],
+  };
+  assert.deepEqual(pendingAfter(first, { ...later, resources: [started], handlers: [] }), {});
+  assert.deepEqual(pendingAfter(first, { ...later, resources: [], handlers: [] }), {});
 });
