@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { Probe } from "../exec/executor.ts";
+import { decodeUtf8, MAX_COOKBOOK_BYTES, readInput } from "../exec/input.ts";
 import { formatPath } from "./problems.ts";
 import type { Position, Problem } from "../errors.ts";
-import { absolute, dirOf, type Staged } from "./cookbook.ts";
+import { absolute, repoFile, type Staged } from "./cookbook.ts";
 import { DOCUMENT } from "./schema.ts";
 import { parseYaml, positionOf, type YamlSource } from "./yaml_source.ts";
 
@@ -23,13 +23,12 @@ export interface Parsed {
 interface IncludedFrom {
   at: Position;
   path: string;
-  written: string;
 }
 
 /** Parses `paths` and their includes; a missing file, bad YAML or an include cycle is a problem. */
-export function parseCookbooks(paths: string[], probe: Probe): Staged<Parsed> {
+export function parseCookbooks(paths: string[]): Staged<Parsed> {
   const state: ParseState = { sources: [], includesOf: new Map(), problems: [], loading: [] };
-  for (const path of paths) parseOne(state, probe, absolute(path));
+  for (const path of paths) parseOne(state, absolute(path));
   return {
     value: { sources: state.sources, includesOf: state.includesOf },
     problems: state.problems,
@@ -42,7 +41,7 @@ interface ParseState extends Parsed {
   loading: string[];
 }
 
-function parseOne(state: ParseState, probe: Probe, file: string, from?: IncludedFrom): void {
+function parseOne(state: ParseState, file: string, from?: IncludedFrom): void {
   if (state.sources.some((p) => p.file === file)) return;
   if (state.loading.includes(file)) {
     state.problems.push({
@@ -52,18 +51,7 @@ function parseOne(state: ParseState, probe: Probe, file: string, from?: Included
     });
     return;
   }
-  const data = probe.readFile(file);
-  if (data === null) {
-    state.problems.push({
-      at: from?.at ?? { file, line: 1, col: 1 },
-      path: from?.path ?? "",
-      message: from
-        ? `included cookbook "${from.written}" not found (looked for ${file})`
-        : `cookbook "${file}" not found`,
-    });
-    return;
-  }
-  const self = parseYaml(file, new TextDecoder().decode(data), DOCUMENT);
+  const self = readCookbook(file, from);
   if (Array.isArray(self)) {
     state.problems.push(...self);
     return;
@@ -75,15 +63,37 @@ function parseOne(state: ParseState, probe: Probe, file: string, from?: Included
   if (Array.isArray(includes)) {
     includes.forEach((written, i) => {
       if (typeof written !== "string") return;
-      const included = absolute(written, dirOf(file));
-      direct.push(included);
-      parseOne(state, probe, included, {
+      const from = {
         at: positionOf(self, ["include", i]),
         path: formatPath(["include", i]),
-        written,
-      });
+      };
+      const found = repoFile(file, "include", written);
+      if ("error" in found) {
+        state.problems.push({ ...from, message: found.error });
+        return;
+      }
+      direct.push(found.path);
+      parseOne(state, found.path, from);
     });
   }
   state.loading.pop();
   state.sources.push(self);
+}
+
+/**
+ * Reads and parses one cookbook file: a regular file of at most
+ * {@link MAX_COOKBOOK_BYTES}, valid UTF-8 and YAML; else its problems, placed
+ * where it was included (or at its own start).
+ */
+function readCookbook(file: string, from?: IncludedFrom): YamlSource | Problem[] {
+  const data = readInput(file, MAX_COOKBOOK_BYTES);
+  if ("error" in data) {
+    const message = data.error.endsWith(" not found") ? `cookbook "${file}" not found` : data.error;
+    return [{ at: from?.at ?? { file, line: 1, col: 1 }, path: from?.path ?? "", message }];
+  }
+  const text = decodeUtf8(data);
+  if (typeof text !== "string") {
+    return [{ at: { file, ...text }, path: "", message: "not valid UTF-8" }];
+  }
+  return parseYaml(file, text, DOCUMENT);
 }
