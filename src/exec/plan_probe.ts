@@ -53,6 +53,7 @@ export function planProbe(probe: Probe): Probe {
     runGuard: (argv, options) => probe.runGuard(argv, options),
     stat: (path) => probe.stat(path),
     readFile: (path) => probe.readFile(path),
+    hashFile: (path) => probe.hashFile(path),
     uid: (user) => probe.uid(user),
     gid: (group) => probe.gid(group),
     userName: (uid) => probe.userName(uid),

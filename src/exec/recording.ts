@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Attributes, Executor, PathInfo, RunOptions, RunResult } from "./executor.ts";
 
 type Answer = Partial<RunResult> | ((argv: string[], options: RunOptions) => Partial<RunResult>);
@@ -73,6 +74,10 @@ export class RecordingExecutor implements Executor {
   }
   readFile(path: string): Uint8Array | null {
     return this.#paths.get(path)?.data ?? null;
+  }
+  hashFile(path: string): string | null {
+    const data = this.#paths.get(path)?.data;
+    return data ? createHash("sha256").update(data).digest("hex") : null;
   }
   uid(user: string): number | null {
     return /^\d+$/.test(user) ? Number(user) : this.#users.get(user) ?? null;
