@@ -24,7 +24,7 @@ export type { Cookbook, Resource };
  * is missing or not YAML, else after all the other stages.
  */
 export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cookbook> {
-  const parsed = parseCookbooks(paths);
+  const parsed = parseCookbooks(paths, probe);
   if (parsed.problems.length) throw new CookbookError(parsed.problems);
   const { sources } = parsed.value;
   const vars = mergeVars(parsed.value);

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { decodeUtf8, MAX_COOKBOOK_BYTES, readInput } from "../exec/input.ts";
+import type { Probe } from "../exec/executor.ts";
+import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { formatPath } from "./problems.ts";
 import type { Position, Problem } from "../errors.ts";
 import { absolute, repoFile, type Staged } from "./cookbook.ts";
@@ -26,9 +27,9 @@ interface IncludedFrom {
 }
 
 /** Parses `paths` and their includes; a missing file, bad YAML or an include cycle is a problem. */
-export function parseCookbooks(paths: string[]): Staged<Parsed> {
+export function parseCookbooks(paths: string[], probe: Probe): Staged<Parsed> {
   const state: ParseState = { sources: [], includesOf: new Map(), problems: [], loading: [] };
-  for (const path of paths) parseOne(state, absolute(path));
+  for (const path of paths) parseOne(state, probe, absolute(path));
   return {
     value: { sources: state.sources, includesOf: state.includesOf },
     problems: state.problems,
@@ -41,7 +42,7 @@ interface ParseState extends Parsed {
   loading: string[];
 }
 
-function parseOne(state: ParseState, file: string, from?: IncludedFrom): void {
+function parseOne(state: ParseState, probe: Probe, file: string, from?: IncludedFrom): void {
   if (state.sources.some((p) => p.file === file)) return;
   if (state.loading.includes(file)) {
     state.problems.push({
@@ -51,7 +52,7 @@ function parseOne(state: ParseState, file: string, from?: IncludedFrom): void {
     });
     return;
   }
-  const self = readCookbook(file, from);
+  const self = readCookbook(probe, file, from);
   if (Array.isArray(self)) {
     state.problems.push(...self);
     return;
@@ -73,7 +74,7 @@ function parseOne(state: ParseState, file: string, from?: IncludedFrom): void {
         return;
       }
       direct.push(found.path);
-      parseOne(state, found.path, from);
+      parseOne(state, probe, found.path, from);
     });
   }
   state.loading.pop();
@@ -85,8 +86,8 @@ function parseOne(state: ParseState, file: string, from?: IncludedFrom): void {
  * {@link MAX_COOKBOOK_BYTES}, valid UTF-8 and YAML; else its problems, placed
  * where it was included (or at its own start).
  */
-function readCookbook(file: string, from?: IncludedFrom): YamlSource | Problem[] {
-  const data = readInput(file, MAX_COOKBOOK_BYTES);
+function readCookbook(probe: Probe, file: string, from?: IncludedFrom): YamlSource | Problem[] {
+  const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
   if ("error" in data) {
     const message = data.error.endsWith(" not found") ? `cookbook "${file}" not found` : data.error;
     return [{ at: from?.at ?? { file, line: 1, col: 1 }, path: from?.path ?? "", message }];

@@ -11,7 +11,7 @@ import { SECTIONS } from "../../resources/mod.ts";
 import { formatPath } from "./problems.ts";
 import type { Position, Problem } from "../errors.ts";
 import { repoFile, type Staged } from "./cookbook.ts";
-import { decodeUtf8, MAX_COOKBOOK_BYTES, readInput } from "../exec/input.ts";
+import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { factReader, FACTS, unknownFact } from "../facts/mod.ts";
 import { documentSchema, knownKeys } from "./schema.ts";
 import { hasPlaceholder, type Lookup, makeLookup, render, TemplateError } from "./template.ts";
@@ -59,7 +59,7 @@ export async function renderCookbooks(
   probe: Probe,
 ): Promise<Staged<Rendered>> {
   const problems: Problem[] = [];
-  const templates = await readTemplates(sources, problems);
+  const templates = await readTemplates(sources, probe, problems);
   const names = new Set<string>();
   for (const p of sources) for (const [, text] of strings(p.raw)) factsUsed(text, names);
   for (const t of templates) factsUsed(t.text, names);
@@ -126,6 +126,7 @@ function renderStrings(source: YamlSource, lookup: Lookup, problems: Problem[]):
 /** Reads the template of every item of a kind that has `template:`; a missing one is a problem. */
 async function readTemplates(
   sources: YamlSource[],
+  probe: Probe,
   problems: Problem[],
 ): Promise<Template[]> {
   const schema = await documentSchema();
@@ -138,7 +139,7 @@ async function readTemplates(
       items.forEach((spec, i) => {
         if (typeof spec?.template !== "string") return;
         const item = [...section.path, i];
-        const found = templateText(source.file, spec.template);
+        const found = templateText(probe, source.file, spec.template);
         if ("text" in found) {
           templates.push({ source, item, ...found });
           return;
@@ -156,12 +157,13 @@ async function readTemplates(
 
 /** A template's real path and text, or why not (at its own bytes when they are not UTF-8). */
 function templateText(
+  probe: Probe,
   cookbook: string,
   written: string,
 ): { file: string; text: string } | { error: string; at?: Position } {
   const found = repoFile(cookbook, "template", written);
   if ("error" in found) return found;
-  const data = readInput(found.path, MAX_COOKBOOK_BYTES);
+  const data = readInputVia(probe, found.path, MAX_COOKBOOK_BYTES);
   if ("error" in data) return data;
   const text = decodeUtf8(data);
   if (typeof text === "string") return { file: found.path, text };

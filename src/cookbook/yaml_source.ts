@@ -160,12 +160,17 @@ export function schemaProblems(
       continue;
     }
     const found = valueAt(parsed.raw, issue.path);
+    const got = sensitiveAt(parsed.raw, issue.path)
+      ? "(sensitive: not shown)"
+      : describeValue(found);
     let message = issue.message;
     if (issue.code === "invalid_type" && message.startsWith("Invalid input")) {
       message = `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     } else if (issue.code === "invalid_value") {
       const values = issue.values.map(String);
-      const guess = typeof found === "string" ? didYouMean(found, values) : undefined;
+      const guess = typeof found === "string" && !sensitiveAt(parsed.raw, issue.path)
+        ? didYouMean(found, values)
+        : undefined;
       message = `expected one of ${values.map((v) => `"${v}"`).join(", ")}${
         guess ? ` (did you mean "${guess}"?)` : ""
       }`;
@@ -175,8 +180,18 @@ export function schemaProblems(
       path: formatPath(issue.path),
       message: found === undefined && issue.code === "invalid_type"
         ? `missing required field (${message})`
-        : `${message}, got ${describeValue(found)}`,
+        : `${message}, got ${got}`,
     });
   }
   return problems;
+}
+
+/** Whether a value at `path` belongs to an item marked `sensitive: true`. */
+function sensitiveAt(raw: unknown, path: readonly PropertyKey[]): boolean {
+  for (let depth = path.length - 1; depth >= 0; depth--) {
+    if ((valueAt(raw, path.slice(0, depth)) as { sensitive?: unknown })?.sensitive === true) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import type { Probe } from "./executor.ts";
 
 /** Largest cookbook, include, template or vars file cm reads: 16 MiB. */
 export const MAX_COOKBOOK_BYTES = 16 * 1024 * 1024;
@@ -38,7 +39,9 @@ export function inputFailure(path: string, error: unknown): string {
   if (error instanceof Deno.errors.NotCapable) {
     return `cannot read ${quoted}: outside the paths cm may read`;
   }
-  if (error instanceof Deno.errors.PermissionDenied) return `cannot read ${quoted}: permission denied`;
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `cannot read ${quoted}: permission denied`;
+  }
   if (error instanceof Deno.errors.InvalidData) return `${quoted} is not valid UTF-8`;
   const code = (error as { code?: unknown })?.code;
   return `cannot read ${quoted}: ${typeof code === "string" ? code : "read failed"}`;
@@ -86,6 +89,25 @@ export function readInput(path: string, maxBytes: number): Uint8Array | InputErr
     const more = file.readSync(new Uint8Array(1));
     return more ? { error: `"${path}" changed while cm read it` } : data;
   });
+}
+
+/**
+ * Reads an input through `probe` (so that tests can stand in for the
+ * machine) once {@link inputSize} has found it a regular file of at most
+ * `maxBytes`.
+ */
+export function readInputVia(
+  probe: Probe,
+  path: string,
+  maxBytes: number,
+): Uint8Array | InputError {
+  const size = inputSize(path, maxBytes);
+  if (typeof size !== "number") return size;
+  try {
+    return probe.readFile(path) ?? { error: `"${path}" not found` };
+  } catch (error) {
+    return { error: inputFailure(path, error) };
+  }
 }
 
 /** The sha256 (hex) of `path`'s bytes, read in chunks of 1 MiB; the checks of {@link readInput}. */
