@@ -331,7 +331,7 @@ async function apply(
       const args = specs.map((s) => pinned(s) ? `${s.package}=${pinned(s)}` : s.package);
       // A pin is a request for that exact version, older or not.
       const downgrades = specs.some((s) => pinned(s)) ? ["--allow-downgrades"] : [];
-      const result = await exec.run([...APT_GET, ...downgrades, "install", ...args], {
+      const result = await exec.run([...APT_GET, ...downgrades, "install", "--", ...args], {
         ...options,
         timeoutMs: INSTALL_TIMEOUT_MS,
       });
@@ -346,7 +346,7 @@ async function apply(
     const indices = todo(state);
     if (indices.length === 0) continue;
     const names = indices.map((i) => items[i].spec.package);
-    const result = await exec.run([...APT_GET, verb, ...names], {
+    const result = await exec.run([...APT_GET, verb, "--", ...names], {
       ...options,
       timeoutMs: INSTALL_TIMEOUT_MS,
     });

@@ -19,6 +19,7 @@ const QUERY = [
   "-W",
   "-f",
   "${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n",
+  "--",
 ];
 const APT_GET = [
   "apt-get",
@@ -110,7 +111,7 @@ Deno.test("package apply installs every missing package in one apt-get transacti
   const outcomes = await aptPackage.apply(items, exec, ctx);
   assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }]);
   const aptCalls = exec.calls.filter((c) => c[0] === "apt-get");
-  assert.deepEqual(aptCalls, [[...APT_GET, "install", "nginx", "php-fpm"]]);
+  assert.deepEqual(aptCalls, [[...APT_GET, "install", "--", "nginx", "php-fpm"]]);
   assert.deepEqual(progress, ["Setting up nginx (1.22.1-9) ..."]);
 });
 
@@ -126,8 +127,8 @@ Deno.test("package apply refreshes stale package lists once before installing", 
   const aptCalls = exec.calls.filter((c) => c[0] === "apt-get");
   assert.deepEqual(aptCalls, [
     [...APT_GET, "update"],
-    [...APT_GET, "install", "nginx"],
-    [...APT_GET, "install", "nginx"],
+    [...APT_GET, "install", "--", "nginx"],
+    [...APT_GET, "install", "--", "nginx"],
   ]);
   assert.deepEqual(exec.writes, ["write /var/lib/apt/periodic/update-success-stamp"]);
 });
@@ -145,7 +146,7 @@ Deno.test("package plan reports an unknown package with a note and never updates
   assert.deepEqual(items[0].changes, [
     { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
   ]);
-  assert.deepEqual(exec.calls, [[...QUERY, "nginx"], ["apt-cache", "policy", "nginx"]]);
+  assert.deepEqual(exec.calls, [[...QUERY, "nginx"], ["apt-cache", "policy", "--", "nginx"]]);
 });
 
 Deno.test("package apply updates for an unknown package, then installs it", async () => {
@@ -162,8 +163,8 @@ Deno.test("package apply updates for an unknown package, then installs it", asyn
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(exec.calls.slice(2), [
     [...APT_GET, "update"],
-    ["apt-cache", "policy", "nginx", "typo-pkg"],
-    [...APT_GET, "install", "nginx"],
+    ["apt-cache", "policy", "--", "nginx", "typo-pkg"],
+    [...APT_GET, "install", "--", "nginx"],
   ]);
   assert.deepEqual(outcomes, [
     { ok: true },
@@ -182,13 +183,13 @@ Deno.test("package diff with latest upgrades to the candidate after asking apt-c
     spec({ package: "curl", version: "latest" }),
   ];
   const items = await plan(exec, specs, "apply");
-  assert.deepEqual(exec.calls[1], ["apt-cache", "policy", "bash", "curl"]);
+  assert.deepEqual(exec.calls[1], ["apt-cache", "policy", "--", "bash", "curl"]);
   assert.deepEqual(items.map((i) => i.changes), [
     [{ field: "version", before: "5.2.15-2+b8", after: "5.2.15-2+b13" }],
     [],
   ]);
   await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "bash"]);
+  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "--", "bash"]);
 });
 
 Deno.test("package diff with latest leaves alone an installed version newer than the candidate", () => {
@@ -228,6 +229,7 @@ Deno.test("package apply installs a pinned version with pkg=version and allows d
     ...APT_GET,
     "--allow-downgrades",
     "install",
+    "--",
     "nginx=1.22.1-9",
   ]);
 });
@@ -282,8 +284,8 @@ Deno.test("package apply removes absent and purges purged packages in one call e
   assert.deepEqual(items[4].changes, [{ field: "state", before: "config-files", after: "purged" }]);
   await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
-    [...APT_GET, "remove", "apache2", "exim4"],
-    [...APT_GET, "purge", "vim", "mutt"],
+    [...APT_GET, "remove", "--", "apache2", "exim4"],
+    [...APT_GET, "purge", "--", "vim", "mutt"],
   ]);
 });
 
@@ -473,8 +475,8 @@ Deno.test("package read takes a virtual package as present when an installed pac
   const items = await plan(exec, specs, "apply");
   assert.deepEqual(exec.calls, [
     [...QUERY, "awk", "bash"],
-    ["apt-cache", "policy", "awk"],
-    ["apt-cache", "showpkg", "awk"],
+    ["apt-cache", "policy", "--", "awk"],
+    ["apt-cache", "showpkg", "--", "awk"],
     [...QUERY, "gawk", "mawk", "original-awk"],
   ]);
   assert.deepEqual(items.map((i) => i.changes), [[], []]);
@@ -499,8 +501,8 @@ Deno.test("package fails a virtual package that no installed package provides, n
   const items = await plan(exec, specs, "apply");
   // One showpkg for every name without a candidate, one dpkg-query for all their providers.
   assert.deepEqual(exec.calls.slice(1), [
-    ["apt-cache", "policy", "awk", "nginx", "mail-transport-agent"],
-    ["apt-cache", "showpkg", "awk", "mail-transport-agent"],
+    ["apt-cache", "policy", "--", "awk", "nginx", "mail-transport-agent"],
+    ["apt-cache", "showpkg", "--", "awk", "mail-transport-agent"],
     [...QUERY, "exim4-daemon-light", "gawk", "mawk", "original-awk", "postfix"],
   ]);
   const awk = '"awk" is a virtual package: name one of gawk, mawk, original-awk';
@@ -520,7 +522,7 @@ Deno.test("package fails a virtual package that no installed package provides, n
   ]);
   // No apt-get update: fresher lists would not make apt choose.
   assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
-    [...APT_GET, "install", "nginx"],
+    [...APT_GET, "install", "--", "nginx"],
   ]);
 });
 
@@ -536,7 +538,7 @@ Deno.test("package installs a virtual package with a single provider by its name
   }]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: true }]);
-  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "libc-dev"]);
+  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "--", "libc-dev"]);
 });
 
 Deno.test("package fails a version pinned on a virtual package", async () => {
@@ -563,8 +565,8 @@ Deno.test("package apply names the providers of a package that turns out virtual
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(exec.calls.slice(2), [
     [...APT_GET, "update"],
-    ["apt-cache", "policy", "awk"],
-    ["apt-cache", "showpkg", "awk"],
+    ["apt-cache", "policy", "--", "awk"],
+    ["apt-cache", "showpkg", "--", "awk"],
   ]);
   assert.deepEqual(outcomes, [{
     ok: false,

@@ -15,13 +15,19 @@ import { SETTLE_MS } from "./_systemd_manager.ts";
 import { parseShow, unitName } from "../src/facts/systemd.ts";
 import { schema as serviceSchema } from "./service_schema.ts";
 
-const SHOW = ["systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState,SubState"];
+const SHOW = [
+  "systemctl",
+  "show",
+  "--property=Id,LoadState,ActiveState,UnitFileState,SubState",
+  "--",
+];
 const VERIFY = [
   "systemctl",
   "show",
   "--property=Id,LoadState,ActiveState,SubState,Result,Type,NRestarts",
+  "--",
 ];
-const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10"];
+const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10", "--"];
 
 function context(mode: "plan" | "apply" = "apply", changed: string[] = []) {
   const ctx = testContext(mode, changed);
@@ -61,9 +67,9 @@ function systemd(...blocks: string[]): RecordingExecutor {
   return new RecordingExecutor()
     .put("/run/systemd/system")
     .on(["systemctl", "show"], (argv) => ({
-      stdout: argv.slice(3).map((u) => byId.get(u) ?? "").join("\n"),
+      stdout: argv.slice(4).map((u) => byId.get(u) ?? "").join("\n"),
     }))
-    .on(VERIFY, (argv) => ({ stdout: argv.slice(3).map((u) => after(u, "active")).join("\n") }));
+    .on(VERIFY, (argv) => ({ stdout: argv.slice(4).map((u) => after(u, "active")).join("\n") }));
 }
 
 /** Answers successive `systemctl show` looks after a start with the given outputs (the last repeats). */
@@ -146,8 +152,8 @@ Deno.test("service apply enables then starts a stopped, disabled unit", async ()
   assert.deepEqual(outcomes, [{ ok: true }]);
   assert.deepEqual(exec.calls, [
     [...SHOW, "nginx.service"],
-    ["systemctl", "enable", "nginx.service"],
-    ["systemctl", "start", "nginx.service"],
+    ["systemctl", "enable", "--", "nginx.service"],
+    ["systemctl", "start", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
   ]);
 });
@@ -161,8 +167,8 @@ Deno.test("service apply stops and disables a running unit", async () => {
   );
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assert.deepEqual(exec.calls.filter((c) => c[1] !== "show"), [
-    ["systemctl", "disable", "apache2.service"],
-    ["systemctl", "stop", "apache2.service"],
+    ["systemctl", "disable", "--", "apache2.service"],
+    ["systemctl", "stop", "--", "apache2.service"],
   ]);
   assert.equal(exec.calls.some((c) => c[2] === VERIFY[2]), false, "a stop is not checked");
 });
@@ -204,9 +210,9 @@ Deno.test("service apply reloads systemd once when a unit file changed, then sta
   assert.deepEqual(outcomes, [{ ok: true }]);
   assert.deepEqual(exec.calls.filter((c) => c[2] !== SHOW[2]), [
     ["systemctl", "daemon-reload"],
-    ["systemctl", "start", "myapp.service"],
+    ["systemctl", "start", "--", "myapp.service"],
     [...VERIFY, "myapp.service"],
-    ["systemctl", "start", "myapp.service"],
+    ["systemctl", "start", "--", "myapp.service"],
     [...VERIFY, "myapp.service"],
   ]);
 });
@@ -243,9 +249,9 @@ Deno.test("service refresh restarts, and reloads with reload-or-restart", async 
   assert.deepEqual(await service.refresh!(nginx, "restart", exec, context().ctx), { ok: true });
   assert.deepEqual(await service.refresh!(nginx, "reload", exec, context().ctx), { ok: true });
   assert.deepEqual(exec.calls, [
-    ["systemctl", "restart", "nginx.service"],
+    ["systemctl", "restart", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
-    ["systemctl", "reload-or-restart", "nginx.service"],
+    ["systemctl", "reload-or-restart", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
   ]);
 });
@@ -256,8 +262,8 @@ Deno.test("service refresh only touches a running unit when the spec leaves stat
   await service.refresh!(nginx, "restart", exec, context().ctx);
   await service.refresh!(nginx, "reload", exec, context().ctx);
   assert.deepEqual(exec.calls, [
-    ["systemctl", "try-restart", "nginx.service"],
-    ["systemctl", "try-reload-or-restart", "nginx.service"],
+    ["systemctl", "try-restart", "--", "nginx.service"],
+    ["systemctl", "try-reload-or-restart", "--", "nginx.service"],
   ]);
 });
 
@@ -322,7 +328,7 @@ Deno.test("service apply fails a simple service that dies right after starting",
   }]);
   assertCalls(exec, [
     [...SHOW, "broken.service"],
-    ["systemctl", "start", "broken.service"],
+    ["systemctl", "start", "--", "broken.service"],
     [...VERIFY, "broken.service"],
     [...STATUS, "broken.service"],
   ]);
@@ -348,7 +354,7 @@ Deno.test("service apply accepts a simple service still running after the grace 
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assertCalls(exec, [
     [...SHOW, "web.service"],
-    ["systemctl", "start", "web.service"],
+    ["systemctl", "start", "--", "web.service"],
     [...VERIFY, "web.service"],
   ]);
 });
@@ -379,7 +385,7 @@ Deno.test("service apply polls a unit while it is activating, then accepts it ac
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assert.deepEqual(exec.calls, [
     [...SHOW, "db.service"],
-    ["systemctl", "start", "db.service"],
+    ["systemctl", "start", "--", "db.service"],
     [...VERIFY, "db.service"],
     [...VERIFY, "db.service"],
     [...VERIFY, "db.service"],
@@ -448,9 +454,9 @@ Deno.test("service apply checks all started units with one systemctl show per lo
   assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }, { ok: true }]);
   assert.deepEqual(exec.calls.slice(0, 5), [
     [...SHOW, "a.service", "c.service", "d.service"],
-    ["systemctl", "start", "a.service"],
-    ["systemctl", "start", "c.service"],
-    ["systemctl", "start", "d.service"],
+    ["systemctl", "start", "--", "a.service"],
+    ["systemctl", "start", "--", "c.service"],
+    ["systemctl", "start", "--", "d.service"],
     [...VERIFY, "a.service", "c.service", "d.service"],
   ]);
   // Then only the simple service is looked at again, if the first look came within its grace time.
@@ -512,7 +518,7 @@ Deno.test("service handler restart is checked: a unit that dies after it fails",
     error: "restarted but not running: ActiveState=failed (Result=exit-code)",
   });
   assert.deepEqual(exec.calls, [
-    ["systemctl", "restart", "web.service"],
+    ["systemctl", "restart", "--", "web.service"],
     [...VERIFY, "web.service"],
     [...VERIFY, "web.service"],
     [...STATUS, "web.service"],
@@ -534,7 +540,7 @@ Deno.test("service handler reload waits while the unit reloads, ignoring an old 
   );
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.calls, [
-    ["systemctl", "reload-or-restart", "web.service"],
+    ["systemctl", "reload-or-restart", "--", "web.service"],
     [...VERIFY, "web.service"],
     [...VERIFY, "web.service"],
   ]);
@@ -547,7 +553,7 @@ Deno.test("service handler try-restart of a service whose state is open is not c
     await service.refresh!(spec({ name: "web" }), "restart", exec, context().ctx),
     { ok: true },
   );
-  assert.deepEqual(exec.calls, [["systemctl", "try-restart", "web.service"]]);
+  assert.deepEqual(exec.calls, [["systemctl", "try-restart", "--", "web.service"]]);
 });
 
 Deno.test("service enabled: true on a static unit is a change in the plan and fails at apply", async () => {

@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Probe } from "./executor.ts";
+import type { PathInfo, Probe } from "./executor.ts";
 
 /** Largest cookbook, include, template or vars file cm reads: 16 MiB. */
 export const MAX_COOKBOOK_BYTES = 16 * 1024 * 1024;
@@ -58,18 +58,24 @@ export function inputSize(path: string, maxBytes: number): number | InputError {
   } catch (error) {
     return { error: inputFailure(path, error) };
   }
-  return checkInfo(path, info, maxBytes);
+  return checkInfo(path, kindOf(info), info.size, maxBytes);
 }
 
-function checkInfo(path: string, info: Deno.FileInfo, maxBytes: number): number | InputError {
-  if (info.isDirectory) return { error: `"${path}" is a directory, expected a file` };
-  if (!info.isFile) {
+function kindOf(info: Deno.FileInfo): PathInfo["kind"] {
+  return info.isFile ? "file" : info.isDirectory ? "directory" : "other";
+}
+
+function checkInfo(
+  path: string,
+  kind: PathInfo["kind"],
+  size: number,
+  maxBytes: number,
+): number | InputError {
+  if (kind === "directory") return { error: `"${path}" is a directory, expected a file` };
+  if (kind !== "file") {
     return { error: `"${path}" is not a regular file (a device, FIFO or socket), expected a file` };
   }
-  if (info.size > maxBytes) {
-    return { error: `"${path}" is larger than ${sizeText(maxBytes)}, the most cm reads` };
-  }
-  return info.size;
+  return size > maxBytes ? tooLarge(path, maxBytes) : size;
 }
 
 /**
@@ -93,7 +99,7 @@ export function readInput(path: string, maxBytes: number): Uint8Array | InputErr
 
 /**
  * Reads an input through `probe` (so that tests can stand in for the
- * machine) once {@link inputSize} has found it a regular file of at most
+ * machine) once it is found, links followed, a regular file of at most
  * `maxBytes`.
  */
 export function readInputVia(
@@ -101,9 +107,12 @@ export function readInputVia(
   path: string,
   maxBytes: number,
 ): Uint8Array | InputError {
-  const size = inputSize(path, maxBytes);
-  if (typeof size !== "number") return size;
   try {
+    let info = probe.stat(path);
+    if (info?.kind === "symlink") info = probe.stat(Deno.realPathSync(path));
+    if (!info) return { error: `"${path}" not found` };
+    const checked = checkInfo(path, info.kind, info.size, maxBytes);
+    if (typeof checked !== "number") return checked;
     return probe.readFile(path) ?? { error: `"${path}" not found` };
   } catch (error) {
     return { error: inputFailure(path, error) };
@@ -164,7 +173,8 @@ function withInput<T>(
     return { error: inputFailure(path, error) };
   }
   try {
-    const checked = checkInfo(path, file.statSync(), maxBytes);
+    const info = file.statSync();
+    const checked = checkInfo(path, kindOf(info), info.size, maxBytes);
     if (typeof checked !== "number") return checked;
     return use(file, checked);
   } catch (error) {

@@ -38,12 +38,19 @@ const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v
 
 const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path" });
 
+/** A git branch name: no spaces, none of git's special characters, no leading "-". */
+const BRANCH = /^(?!-)[^\s~^:?*[\\]+$/;
+
+// A leading "-" would reach git as an option.
+const NOT_AN_OPTION = 'expected a git URL (not starting with "-")';
+
 /** The fields of the node configuration file. */
 export const nodeConfigSchema = z.strictObject({
-  repo: z.string().min(1).describe(
+  repo: z.string().min(1).refine((url) => !url.startsWith("-"), { error: NOT_AN_OPTION }).describe(
     "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password in it: use credentials.",
   ),
-  branch: z.string().regex(/^[^\s~^:?*[\\]+$/, { error: "expected a git branch name" }).optional()
+  branch: z.string().regex(BRANCH, { error: 'expected a git branch name (not starting with "-")' })
+    .optional()
     .describe("Branch to follow (default main)."),
   cookbooks: z.array(
     z.string().min(1).refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), {
@@ -156,6 +163,12 @@ export function resolveSettings(
   flags: SyncFlags,
   { requireRepo = true }: { requireRepo?: boolean } = {},
 ): SyncSettings {
+  if (flags.repo?.startsWith("-")) throw new UsageError(`--repo "${flags.repo}": ${NOT_AN_OPTION}`);
+  if (flags.branch !== undefined && !BRANCH.test(flags.branch)) {
+    throw new UsageError(
+      `--branch "${flags.branch}": expected a git branch name (not starting with "-")`,
+    );
+  }
   if (flags.repo !== undefined && hasUrlPassword(flags.repo)) {
     throw new UsageError(`--repo: ${PASSWORD_ADVICE} (--credentials FILE, mode 0600)`);
   }
