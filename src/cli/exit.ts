@@ -4,8 +4,16 @@
  *
  * @module
  */
-import { ConfigError, CookbookError, LockTimeoutError, StateError, UsageError } from "../errors.ts";
+import {
+  ConfigError,
+  CookbookError,
+  formatProblem,
+  LockTimeoutError,
+  StateError,
+  UsageError,
+} from "../errors.ts";
 import type { RunReport } from "../engine/report.ts";
+import { printable } from "../exec/output.ts";
 import type { SyncOutcome } from "../sync/sync.ts";
 
 /** Plain exit codes. */
@@ -61,18 +69,25 @@ export function exitCodeOf(error: unknown, style: ExitStyle = {}): number {
   return code === EXIT.usage ? usageExitCode(style) : code;
 }
 
-/** What to print for an expected error (see {@link exitCodeOf}): `cm: ...` lines. */
+/**
+ * What to print for an expected error (see {@link exitCodeOf}): `cm: ...`
+ * lines, control characters escaped (messages quote paths and names).
+ */
 export function errorLines(error: Error): string[] {
   if (error instanceof CookbookError || error instanceof ConfigError) {
     const n = error.problems.length;
-    return [error.message, `cm: ${n} problem(s) in ${error.subject}; nothing was applied`];
-  }
-  if (error instanceof Deno.errors.PermissionDenied) {
     return [
-      `cm: ${error.message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
+      ...error.problems.map((p) => printable(formatProblem(p))),
+      `cm: ${n} problem(s) in ${error.subject}; nothing was applied`,
     ];
   }
-  return [`cm: ${error.message}`];
+  const message = printable(error.message);
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return [
+      `cm: ${message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
+    ];
+  }
+  return [`cm: ${message}`];
 }
 
 /** The exit code of a plan or apply: a signal's, else by the report's counts. */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { State } from "../state/store.ts";
+import { printable } from "../exec/output.ts";
 
 function ago(iso: string | undefined, now: Date): string {
   if (!iso) return "";
@@ -40,5 +41,5 @@ export function statusLines(state: State, now = new Date()): string[] {
       }`,
     );
   } else lines.push("last run:     none");
-  return lines;
+  return lines.map(printable);
 }

@@ -10,6 +10,7 @@ import { StateError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { type Printer, terminalPrinter } from "../output.ts";
+import { printable } from "../../exec/output.ts";
 import { count, type Deps, examples, stateDirOption } from "../_common.ts";
 
 /** Adds `cm history` to the program. */
@@ -39,7 +40,7 @@ export function history(
       if (report) reports.push(report);
     } catch (error) {
       if (!(error instanceof StateError)) throw error;
-      printer.err(`warning: skipping ${error.message}`);
+      printer.err(`warning: skipping ${printable(error.message)}`);
     }
   }
   if (options.json) {
@@ -52,7 +53,9 @@ export function history(
     printer.out(
       `${r.id.padEnd(24)} ${r.result.padEnd(6)} ${counts.padEnd(40)} ${
         (r.durationMs / 1000).toFixed(2).padStart(7)
-      } s${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ""}  ${r.cookbooks.join(" ")}`,
+      } s${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ""}  ${
+        printable(r.cookbooks.join(" "))
+      }`,
     );
   }
 }

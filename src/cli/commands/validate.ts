@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { validateCookbooks } from "../../app/validate.ts";
 import { type Deps, examples } from "../_common.ts";
+import { printable } from "../../exec/output.ts";
 
 /** Adds `cm validate` to the program; problems are thrown as a CookbookError (exit 2). */
 export function register(program: Command, deps: Deps): void {
@@ -16,6 +17,8 @@ export function register(program: Command, deps: Deps): void {
     .action(async (files: string[]) => {
       const cookbook = await validateCookbooks(files, deps.exec);
       const n = cookbook.resources.length;
-      console.log(`${cookbook.files.join(", ")}: valid, ${n} resource${n === 1 ? "" : "s"}`);
+      console.log(
+        `${printable(cookbook.files.join(", "))}: valid, ${n} resource${n === 1 ? "" : "s"}`,
+      );
     });
 }
