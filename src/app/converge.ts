@@ -38,6 +38,11 @@ export interface ConvergeOptions {
   commit?: string;
   /** Put unified diffs of content changes into the results. */
   diff?: boolean;
+  /**
+   * The node's own vars file (node-local secrets): its values override the
+   * cookbooks'; such a run is never cached, so they stay out of the state directory.
+   */
+  varsFile?: string;
   /** Live output: each result, handler, progress line and warning. */
   events?: RunEvents;
   /** Starts watching for stop requests when the apply begins; disposed when it ends. */
@@ -58,8 +63,10 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const cached = await readCatalog(exec, paths.catalog, files);
-  const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
+  const cacheable = options.varsFile === undefined;
+  const cached = cacheable ? await readCatalog(exec, paths.catalog, files) : null;
+  const cookbook = cached ??
+    await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, options.varsFile);
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }
@@ -77,7 +84,7 @@ export async function converge(
     if (options.commit) report.commit = options.commit;
     const warning = recordRun(exec, paths, report);
     if (warning) events.warning?.(warning);
-    if (!cached) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && cacheable) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();

@@ -11,13 +11,18 @@ import { order } from "../engine/order.ts";
 
 /**
  * Loads and checks cookbooks like `cm validate`; reads only, through `probe`.
+ * `varsFile` is the node's own vars file, if any.
  *
  * @throws {CookbookError} with every problem found
  */
-export async function validateCookbooks(files: string[], probe: Probe): Promise<Cookbook> {
+export async function validateCookbooks(
+  files: string[],
+  probe: Probe,
+  varsFile?: string,
+): Promise<Cookbook> {
   // Loaded on demand: its YAML parser and schemas stay off the no-op apply's path.
   const { loadCookbooks } = await import("../cookbook/load.ts");
-  const cookbook = await loadCookbooks(files, probe);
+  const cookbook = await loadCookbooks(files, probe, varsFile);
   order(cookbook.resources); // a requires cycle is a cookbook error too
   return cookbook;
 }

@@ -53,3 +53,7 @@ export function examples(lines: string[]): string {
 export function stateDirOption(what = "state, runs, lock and repo checkout directory"): Option {
   return new Option("--state-dir <dir>", `${what} (env CM_STATE_DIR)`);
 }
+
+/** The help of `--vars-file` (apply, plan, validate). */
+export const VARS_FILE_HELP =
+  "root-only YAML file (mode 0600) with a vars: mapping kept out of git, e.g. node-local secrets";

@@ -13,25 +13,34 @@ import { parseCookbooks } from "./parse.ts";
 import { mergeVars } from "./vars.ts";
 import { renderCookbooks } from "./render.ts";
 import { checkCookbooks } from "./check.ts";
+import { readNodeVars } from "./node_vars.ts";
+import type { YamlSource } from "./yaml_source.ts";
 
 export type { Cookbook, Resource };
 
 /**
  * Loads and validates cookbooks (absolute or relative to the working
- * directory), includes first.
+ * directory), includes first; `varsFile` names the node's own vars file
+ * (see node_vars.ts), whose values override the cookbooks' vars.
  *
  * @throws {CookbookError} with every problem found: after parsing when a file
  * is missing or not YAML, else after all the other stages.
  */
-export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cookbook> {
+export async function loadCookbooks(
+  paths: string[],
+  probe: Probe,
+  varsFile?: string,
+): Promise<Cookbook> {
   const parsed = parseCookbooks(paths, probe);
-  if (parsed.problems.length) throw new CookbookError(parsed.problems);
+  const node = varsFile === undefined ? undefined : readNodeVars(probe, varsFile);
+  const problems = [...parsed.problems, ...Array.isArray(node) ? node : []];
+  if (problems.length) throw new CookbookError(problems);
   const { sources } = parsed.value;
-  const vars = mergeVars(parsed.value);
+  const vars = mergeVars(parsed.value, node as YamlSource | undefined);
   const rendered = await renderCookbooks(sources, vars.value, probe);
   const checked = await checkCookbooks(rendered.value);
-  const problems = [...vars.problems, ...rendered.problems, ...checked.problems];
-  if (problems.length) throw new CookbookError(sortProblems(problems));
+  const later = [...vars.problems, ...rendered.problems, ...checked.problems];
+  if (later.length) throw new CookbookError(sortProblems(later));
   const top = rendered.value.sources.at(-1)!.raw;
   return {
     name: typeof top.name === "string" ? top.name : sources.at(-1)!.file,

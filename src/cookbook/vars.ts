@@ -19,8 +19,11 @@ export interface Vars {
   origin: Map<string, YamlSource>;
 }
 
-/** Merges the vars of `parsed`; two unrelated cookbooks giving one var two values is a problem. */
-export function mergeVars(parsed: Parsed): Staged<Vars> {
+/**
+ * Merges the vars of `parsed`; two unrelated cookbooks giving one var two
+ * values is a problem. The node's vars file (`node`), when given, overrides them.
+ */
+export function mergeVars(parsed: Parsed, node?: YamlSource): Staged<Vars> {
   const definers = new Map<string, YamlSource[]>();
   for (const p of parsed.sources) {
     const own = p.raw?.vars;
@@ -36,6 +39,10 @@ export function mergeVars(parsed: Parsed): Staged<Vars> {
     const last = all.at(-1)!;
     values[name] = last.raw.vars[name];
     origin.set(name, last);
+  }
+  for (const [name, value] of Object.entries(node?.raw.vars ?? {})) {
+    values[name] = value;
+    origin.set(name, node!);
   }
   return { value: { values, origin }, problems };
 }

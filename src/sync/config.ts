@@ -68,6 +68,9 @@ export const nodeConfigSchema = z.strictObject({
     .describe("Refuse a commit unless its signature verifies against trusted_keys."),
   trusted_keys: absolutePath.optional()
     .describe("SSH allowed signers file, or a GPG public keyring / armored key file."),
+  vars_file: absolutePath.optional().describe(
+    "Root-only YAML file (mode 0600) with a vars: mapping kept out of git (node-local secrets); overrides the cookbooks' vars.",
+  ),
 });
 
 /** The node configuration as written in the file. */
@@ -84,6 +87,8 @@ export interface SyncSettings {
   credentials?: string;
   verifySignatures: boolean;
   trustedKeys?: string;
+  /** The node's own vars file (`vars_file:`), if any. */
+  varsFile?: string;
   /** The config file read, if any. */
   configFile?: string;
 }
@@ -194,6 +199,7 @@ export function resolveSettings(
     credentials: flags.credentials ?? config.credentials,
     verifySignatures: flags.verifySignatures ?? config.verify_signatures ?? false,
     trustedKeys: flags.trustedKeys ?? config.trusted_keys,
+    ...(config.vars_file === undefined ? {} : { varsFile: config.vars_file }),
     ...(data === null ? {} : { configFile: file }),
   };
   for (const c of settings.cookbooks ?? []) {

@@ -250,7 +250,7 @@ async function validateStage(s: Session, fetched: string): Promise<Keep | undefi
     await s.git.addWorktree(candidate, fetched);
     const chosen = resolveCookbooks(s.exec, candidate, s.settings.cookbooks, s.hostname);
     if ("error" in chosen) return { keep: `cookbooks invalid: ${chosen.error}`, rejected: fetched };
-    await validateCookbooks(chosen.files, s.exec);
+    await validateCookbooks(chosen.files, s.exec, s.settings.varsFile);
     return undefined;
   } catch (error) {
     if (error instanceof CookbookError) return refusal(s, error, candidate, fetched);
@@ -301,6 +301,7 @@ async function convergeStage(
       stateDir: s.paths.dir,
       lock: "held",
       commit,
+      varsFile: s.settings.varsFile,
       events: s.options.events?.run,
       interrupts: s.options.interrupts,
     });

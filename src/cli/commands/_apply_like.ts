@@ -10,7 +10,7 @@ import type { Executor } from "../../exec/executor.ts";
 import { reportExitCode } from "../exit.ts";
 import { printReport, runEvents, terminalPrinter } from "../output.ts";
 import { type SignalWatch, watchSignals } from "../signals.ts";
-import { stateDirOption, verbosity } from "../_common.ts";
+import { stateDirOption, VARS_FILE_HELP, verbosity } from "../_common.ts";
 
 /** Adds `name` with the flags apply and plan share: cookbooks, --diff, --json, -q, -v, --state-dir. */
 export function applyLike(program: Command, name: string, description: string): Command {
@@ -21,6 +21,7 @@ export function applyLike(program: Command, name: string, description: string): 
     .option("--json", "print the run report as JSON on stdout")
     .option("-q, --quiet", "print only failures and the summary of a failed run")
     .option("-v, --verbose", "also print unchanged resources")
+    .option("--vars-file <file>", VARS_FILE_HELP)
     .addOption(stateDirOption("state, runs and lock directory"));
 }
 
@@ -35,6 +36,8 @@ export interface ApplyFlags {
   detailedExitcodes?: boolean;
   /** Seconds to wait for another run's lock. */
   lockTimeout?: number;
+  /** The node's own vars file (node-local secrets). */
+  varsFile?: string;
 }
 
 /** Plans (`--check`) or applies `files`, prints as it goes; resolves to the exit code. */
@@ -54,6 +57,7 @@ export async function convergeCommand(
     lockTimeout: flags.lockTimeout,
     command: "cm apply",
     diff: printer.diff,
+    varsFile: flags.varsFile,
     events: runEvents(printer, { plan, json }),
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
   });
