@@ -81,6 +81,10 @@ function parseOne(state: ParseState, probe: Probe, file: string, from?: Included
   state.sources.push(self);
 }
 
+// C0 controls but tab, line feed and carriage return, and DEL: YAML's stream allows none of them.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
 /**
  * Reads and parses one cookbook file: a regular file of at most
  * {@link MAX_COOKBOOK_BYTES}, valid UTF-8 and YAML; else its problems, placed
@@ -95,6 +99,17 @@ function readCookbook(probe: Probe, file: string, from?: IncludedFrom): YamlSour
   const text = decodeUtf8(data);
   if (typeof text !== "string") {
     return [{ at: { file, ...text }, path: "", message: "not valid UTF-8" }];
+  }
+  const control = CONTROL.exec(text);
+  if (control) {
+    const before = text.slice(0, control.index);
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return [{
+      at: { file, line: before.split("\n").length, col: control.index - before.lastIndexOf("\n") },
+      path: "",
+      message:
+        `expected printable characters (YAML allows no raw U+${code}; write it escaped in double quotes)`,
+    }];
   }
   return parseYaml(file, text, DOCUMENT);
 }
