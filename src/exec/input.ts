@@ -42,7 +42,6 @@ export function inputFailure(path: string, error: unknown): string {
   if (error instanceof Deno.errors.PermissionDenied) {
     return `cannot read ${quoted}: permission denied`;
   }
-  if (error instanceof Deno.errors.InvalidData) return `${quoted} is not valid UTF-8`;
   const code = (error as { code?: unknown })?.code;
   return `cannot read ${quoted}: ${typeof code === "string" ? code : "read failed"}`;
 }
@@ -124,7 +123,7 @@ export function hashInput(path: string, maxBytes: number): string | InputError {
   return withInput(path, maxBytes, (file) => {
     const hash = createHash("sha256");
     let total = 0;
-    for (const chunk of chunksOf(file, CHUNK)) {
+    for (const chunk of chunksOf(file)) {
       total += chunk.length;
       if (total > maxBytes) return tooLarge(path, maxBytes);
       hash.update(chunk);
@@ -184,8 +183,9 @@ function withInput<T>(
   }
 }
 
-function* chunksOf(file: Deno.FsFile, size: number): Generator<Uint8Array> {
-  const buffer = new Uint8Array(size);
+/** The bytes of `file` from where it stands, {@link CHUNK} at a time (one buffer, reused). */
+function* chunksOf(file: Deno.FsFile): Generator<Uint8Array> {
+  const buffer = new Uint8Array(CHUNK);
   for (;;) {
     const n = file.readSync(buffer);
     if (n === null || n === 0) return;
