@@ -310,6 +310,26 @@ Deno.test("a planted secret reaches no output, run report or state file", async 
   assert.equal(found, 0);
 });
 
+Deno.test("a managed path holding a newline and escape sequences cannot forge an output line", async () => {
+  await using s = await scratch();
+  const path = `${s.path}/x\nchanged   file[shadow]: content \u001b]0;pwned\u0007`;
+  s.write(
+    "forge.yaml",
+    `name: forge\nconfigure:\n  files:\n    - path: ${
+      JSON.stringify(path)
+    }\n      content: "x\\n"\n`,
+  );
+  const args = ["--state-dir", `${s.path}/state`, `${s.path}/forge.yaml`];
+  for (const ran of [await cm(["apply", "-v", ...args]), await cm(["apply", "-v", ...args])]) {
+    const output = ran.stdout + ran.stderr;
+    assert.equal(ran.code, 0, output);
+    assert.doesNotMatch(output, /^changed +file\[shadow\]/m);
+    assert.doesNotMatch(output, RAW_CONTROL);
+    assert.match(output, /file\[.*x changed {3}file\[shadow\]: content \]0;pwned\]/);
+  }
+  assert.equal(Deno.readTextFileSync(path), "x\n");
+});
+
 Deno.test("figures: hostile inputs rejected cleanly, secrets found", () => {
   const clean = tried.filter((t) => t.clean).length;
   const bugs = tried.filter((t) => t.code === 70).length;
