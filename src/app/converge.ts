@@ -34,6 +34,8 @@ export interface ConvergeOptions {
   lockTimeout?: number;
   /** Who takes the lock, as waiters see it: "cm apply". */
   command?: string;
+  /** Told once when another run holds the lock: "waiting for the run lock held by PID N …". */
+  onLockWait?: (message: string) => void;
   /** The git commit the cookbooks came from, recorded in the report and state. */
   commit?: string;
   /** Put unified diffs of content changes into the results. */
@@ -47,6 +49,8 @@ export interface ConvergeOptions {
   events?: RunEvents;
   /** Starts watching for stop requests when the apply begins; disposed when it ends. */
   interrupts?: () => Interrupts;
+  /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
+  facts?: Record<string, unknown>;
 }
 
 /**
@@ -63,10 +67,14 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const cacheable = options.varsFile === undefined;
+  // Given facts, and the node's vars (secrets), never go into or come from the cache.
+  const cacheable = !options.facts && options.varsFile === undefined;
   const cached = cacheable ? await readCatalog(exec, paths.catalog, files) : null;
   const cookbook = cached ??
-    await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, options.varsFile);
+    await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, {
+      facts: options.facts,
+      varsFile: options.varsFile,
+    });
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }
@@ -74,6 +82,7 @@ export async function converge(
     paths.lock,
     (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
     options.command ?? "cm apply",
+    options.onLockWait,
   );
   try {
     using interrupts = options.interrupts?.();

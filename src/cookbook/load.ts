@@ -1,7 +1,7 @@
 /**
  * Loads cookbooks in four stages, each data in → `{ value, problems }` out:
- * parse (YAML with positions, includes) → vars (one namespace) → render
- * (facts, placeholders, templates) → check (schemas, kinds' rules, claims,
+ * parse (YAML with positions, includes) → vars (each use of a cookbook
+ * its own) → render (facts, templates, `when:`) → check (schemas, kinds' rules, claims,
  * targets). Reads through a probe; writes nothing.
  *
  * @module
@@ -10,37 +10,44 @@ import type { Probe } from "../exec/executor.ts";
 import { CookbookError, type Problem } from "../errors.ts";
 import { absolute, type Cookbook, type Resource } from "./cookbook.ts";
 import { parseCookbooks } from "./parse.ts";
-import { mergeVars } from "./vars.ts";
-import { renderCookbooks } from "./render.ts";
+import { renderCookbooks, type RenderOptions } from "./render.ts";
 import { checkCookbooks } from "./check.ts";
 import { readNodeVars } from "./node_vars.ts";
-import type { YamlSource } from "./yaml_source.ts";
 
-export type { Cookbook, Resource };
+export type { Cookbook, RenderOptions, Resource };
+
+/** How to load: the facts to use, and the node's vars file. */
+export interface LoadOptions {
+  /** Facts to use instead of reading this machine's (dotted names). */
+  facts?: Record<string, unknown>;
+  /** The node's own vars file (see node_vars.ts): its vars override every cookbook's. */
+  varsFile?: string;
+}
 
 /**
  * Loads and validates cookbooks (absolute or relative to the working
- * directory), includes first; `varsFile` names the node's own vars file
- * (see node_vars.ts), whose values override the cookbooks' vars.
+ * directory), includes first; `options.facts` replaces this machine's facts,
+ * `options.varsFile` adds the node's own vars.
  *
  * @throws {CookbookError} with every problem found: after parsing when a file
- * is missing or not YAML, else after all the other stages.
+ * is missing or not YAML (or the vars file is refused), else after all the
+ * other stages.
  */
 export async function loadCookbooks(
   paths: string[],
   probe: Probe,
-  varsFile?: string,
+  options: LoadOptions = {},
 ): Promise<Cookbook> {
   const parsed = parseCookbooks(paths, probe);
-  const node = varsFile === undefined ? undefined : readNodeVars(probe, varsFile);
-  const problems = [...parsed.problems, ...Array.isArray(node) ? node : []];
-  if (problems.length) throw new CookbookError(problems);
+  const node = options.varsFile === undefined ? undefined : readNodeVars(probe, options.varsFile);
+  const refused = [...parsed.problems, ...Array.isArray(node) ? node : []];
+  if (refused.length) throw new CookbookError(refused);
   const { sources } = parsed.value;
-  const vars = mergeVars(parsed.value, node as YamlSource | undefined);
-  const rendered = await renderCookbooks(sources, vars.value, probe);
+  const nodeVars = node && !Array.isArray(node) ? node.raw.vars : undefined;
+  const rendered = await renderCookbooks(parsed.value, probe, { facts: options.facts, nodeVars });
   const checked = await checkCookbooks(rendered.value);
-  const later = [...vars.problems, ...rendered.problems, ...checked.problems];
-  if (later.length) throw new CookbookError(sortProblems(later));
+  const problems = [...rendered.problems, ...checked.problems];
+  if (problems.length) throw new CookbookError(sortProblems(problems));
   const top = rendered.value.sources.at(-1)!.raw;
   return {
     name: typeof top.name === "string" ? top.name : sources.at(-1)!.file,

@@ -26,7 +26,7 @@ Deno.test("the node's vars file overrides the cookbooks' vars", async () => {
   const cookbook = await loadCookbooks(
     [`${dir.path}/web.yaml`],
     new RealExecutor(),
-    `${dir.path}/vars.yaml`,
+    { varsFile: `${dir.path}/vars.yaml` },
   );
   assert.equal(cookbook.resources[0].spec.content, "DB_PASSWORD=s3cret\n");
 });
@@ -50,7 +50,7 @@ Deno.test("a vars file readable by others, a link or anything but a vars: mappin
   assert.match(message(), /expected only a vars: mapping/);
   assert.match(message(`${dir.path}/missing.yaml`), /not found/);
   await assert.rejects(
-    loadCookbooks([`${dir.path}/missing.yaml`], probe, `${dir.path}/missing.yaml`),
+    loadCookbooks([`${dir.path}/missing.yaml`], probe, { varsFile: `${dir.path}/missing.yaml` }),
     CookbookError,
   );
 });

@@ -29,7 +29,11 @@ export function sizeText(bytes: number): string {
   return bytes >= 1024 ? `${Math.round(bytes / 1024)} KiB` : `${bytes} bytes`;
 }
 
-/** Why an OS error stopped reading `path`, as one sentence. */
+/**
+ * Why an OS error stopped reading `path`, as one sentence.
+ *
+ * @throws {Deno.errors.NotCapable} `error` itself when cm runs without any read permission
+ */
 export function inputFailure(path: string, error: unknown): string {
   const quoted = `"${path}"`;
   if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
@@ -37,6 +41,8 @@ export function inputFailure(path: string, error: unknown): string {
   }
   if (error instanceof Deno.errors.IsADirectory) return `${quoted} is a directory, expected a file`;
   if (error instanceof Deno.errors.NotCapable) {
+    // With no read permission at all, deno was started without cm's flags: main.ts says so.
+    if (Deno.permissions.querySync({ name: "read" }).state !== "granted") throw error;
     return `cannot read ${quoted}: outside the paths cm may read`;
   }
   if (error instanceof Deno.errors.PermissionDenied) {

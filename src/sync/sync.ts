@@ -112,7 +112,12 @@ export async function syncOnce(
   const paths = statePaths(options.stateDir);
   exec.mkdir(paths.dir, { mode: 0o700 });
   const timeoutMs = (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000;
-  using _lock = await acquireLock(paths.lock, timeoutMs, "cm sync");
+  using _lock = await acquireLock(
+    paths.lock,
+    timeoutMs,
+    "cm sync",
+    (message) => options.events?.note?.(message),
+  );
   const sync = session(settings, exec, options, paths);
   const fetched = await fetchStage(sync);
   if (typeof fetched !== "string") return await keepLastGood(sync, fetched);
@@ -250,7 +255,7 @@ async function validateStage(s: Session, fetched: string): Promise<Keep | undefi
     await s.git.addWorktree(candidate, fetched);
     const chosen = resolveCookbooks(s.exec, candidate, s.settings.cookbooks, s.hostname);
     if ("error" in chosen) return { keep: `cookbooks invalid: ${chosen.error}`, rejected: fetched };
-    await validateCookbooks(chosen.files, s.exec, s.settings.varsFile);
+    await validateCookbooks(chosen.files, s.exec, { varsFile: s.settings.varsFile });
     return undefined;
   } catch (error) {
     if (error instanceof CookbookError) return refusal(s, error, candidate, fetched);
