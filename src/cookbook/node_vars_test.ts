@@ -29,6 +29,16 @@ Deno.test("the node's vars file overrides the cookbooks' vars", async () => {
     { varsFile: `${dir.path}/vars.yaml` },
   );
   assert.equal(cookbook.resources[0].spec.content, "DB_PASSWORD=s3cret\n");
+
+  // Also over the vars an include passes down.
+  Deno.writeTextFileSync(
+    `${dir.path}/top.yaml`,
+    "name: top\ninclude:\n  - {cookbook: web.yaml, vars: {db_password: passed}}\n",
+  );
+  const included = await loadCookbooks([`${dir.path}/top.yaml`], new RealExecutor(), {
+    varsFile: `${dir.path}/vars.yaml`,
+  });
+  assert.equal(included.resources[0].spec.content, "DB_PASSWORD=s3cret\n");
 });
 
 Deno.test("a vars file readable by others, a link or anything but a vars: mapping is refused", async () => {
