@@ -69,7 +69,7 @@ export interface RenderOptions {
   /** Facts to use instead of reading this machine's (dotted names, as {@link FACTS}). */
   facts?: Record<string, unknown>;
   /** The node's own vars (its vars file), as written: they override every cookbook's. */
-  nodeVars?: Scope;
+  nodeVars?: Record<string, unknown>;
 }
 
 /** Renders every instance of `parsed` with the vars it sees and the facts it uses. */
