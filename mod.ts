@@ -15,6 +15,7 @@
 export {
   type Cookbook,
   loadCookbooks,
+  type LoadOptions,
   type RenderOptions,
   type Resource,
 } from "./src/cookbook/load.ts";

@@ -152,7 +152,7 @@ async function daemonReload(
 /** The tail of `systemctl status` (with its journal lines), or "" when it prints nothing. */
 async function explain(exec: Executor, unit: string): Promise<string> {
   const status = await exec.run(
-    ["systemctl", "status", "--no-pager", "--full", "--lines=10", unit],
+    ["systemctl", "status", "--no-pager", "--full", "--lines=10", "--", unit],
     { timeoutMs: 30_000 },
   );
   return status.stdout.trim() ? `\n${tail(status.stdout, 20, 2048)}` : "";
@@ -258,12 +258,12 @@ export const systemdManager: ServiceManager = {
   read,
   known: listUnitFiles,
   prepare: daemonReload,
-  command: (unit, verb) => ["systemctl", verb, unit],
+  command: (unit, verb) => ["systemctl", verb, "--", unit],
   explain,
   settle,
   async refresh(unit, action, owned, exec) {
     const verb = refreshVerb(action, owned);
-    const result = await exec.run(["systemctl", verb, unit], { timeoutMs: TIMEOUT_MS });
+    const result = await exec.run(["systemctl", verb, "--", unit], { timeoutMs: TIMEOUT_MS });
     return { verb, result, check: owned };
   },
 };

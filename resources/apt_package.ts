@@ -399,7 +399,7 @@ async function apply(
       // A pin is a request for that exact version, older or not.
       const downgrades = specs.some((s) => pinned(s)) ? ["--allow-downgrades"] : [];
       const flag = recommends ? "--install-recommends" : "--no-install-recommends";
-      const result = await exec.run([...APT_GET, ...downgrades, "install", flag, ...args], {
+      const result = await exec.run([...APT_GET, ...downgrades, "install", flag, "--", ...args], {
         ...options,
         timeoutMs: INSTALL_TIMEOUT_MS,
       });
@@ -414,7 +414,7 @@ async function apply(
     const indices = todo(state).filter((i) => outcomes[i].ok);
     if (indices.length === 0) continue;
     const names = indices.map((i) => items[i].spec.package);
-    const result = await exec.run([...APT_GET, verb, ...names], {
+    const result = await exec.run([...APT_GET, verb, "--", ...names], {
       ...options,
       timeoutMs: INSTALL_TIMEOUT_MS,
     });

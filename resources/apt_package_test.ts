@@ -18,6 +18,7 @@ const QUERY = [
   "-W",
   "-f",
   "${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n",
+  "--",
 ];
 const APT_GET = [
   "apt-get",
@@ -126,6 +127,7 @@ Deno.test("package apply installs every missing package in one apt-get transacti
     ...APT_GET,
     "install",
     "--no-install-recommends",
+    "--",
     "nginx",
     "php-fpm",
   ]]);
@@ -144,8 +146,8 @@ Deno.test("package apply leaves out Recommends unless a package asks for them", 
   const items = await plan(exec, specs, "apply");
   await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get" && c.includes("install")), [
-    [...APT_GET, "install", "--no-install-recommends", "cron"],
-    [...APT_GET, "install", "--install-recommends", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "--", "cron"],
+    [...APT_GET, "install", "--install-recommends", "--", "nginx"],
   ]);
 });
 
@@ -161,8 +163,8 @@ Deno.test("package apply refreshes stale package lists once before installing", 
   const aptCalls = exec.calls.filter((c) => c[0] === "apt-get");
   assert.deepEqual(aptCalls, [
     [...APT_GET, "update"],
-    [...APT_GET, "install", "--no-install-recommends", "nginx"],
-    [...APT_GET, "install", "--no-install-recommends", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "--", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "--", "nginx"],
   ]);
   assert.deepEqual(exec.writes, ["write /var/lib/apt/periodic/update-success-stamp"]);
 });
@@ -180,7 +182,7 @@ Deno.test("package plan reports an unknown package with a note and never updates
   assert.deepEqual(items[0].changes, [
     { field: "state", before: "unknown", after: "present", note: NOTE_UNKNOWN },
   ]);
-  assert.deepEqual(exec.calls, [[...QUERY, "nginx"], ["apt-cache", "policy", "nginx"]]);
+  assert.deepEqual(exec.calls, [[...QUERY, "nginx"], ["apt-cache", "policy", "--", "nginx"]]);
 });
 
 Deno.test("package plan fails a name that fresh package lists do not have, with the nearest name", async () => {
@@ -235,9 +237,9 @@ Deno.test("package apply updates for an unknown package, then installs it", asyn
   // After the plan's dpkg-query, apt-cache policy (of the names, of the package files), pkgnames.
   assert.deepEqual(exec.calls.slice(4), [
     [...APT_GET, "update"],
-    ["apt-cache", "policy", "nginx", "typo-pkg"],
+    ["apt-cache", "policy", "--", "nginx", "typo-pkg"],
     ["apt-cache", "pkgnames"],
-    [...APT_GET, "install", "--no-install-recommends", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "--", "nginx"],
   ]);
   assert.deepEqual(outcomes, [
     { ok: true },
@@ -256,13 +258,19 @@ Deno.test("package diff with latest upgrades to the candidate after asking apt-c
     spec({ package: "curl", version: "latest" }),
   ];
   const items = await plan(exec, specs, "apply");
-  assert.deepEqual(exec.calls[1], ["apt-cache", "policy", "bash", "curl"]);
+  assert.deepEqual(exec.calls[1], ["apt-cache", "policy", "--", "bash", "curl"]);
   assert.deepEqual(items.map((i) => i.changes), [
     [{ field: "version", before: "5.2.15-2+b8", after: "5.2.15-2+b13" }],
     [],
   ]);
   await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "--no-install-recommends", "bash"]);
+  assert.deepEqual(exec.calls.at(-1), [
+    ...APT_GET,
+    "install",
+    "--no-install-recommends",
+    "--",
+    "bash",
+  ]);
 });
 
 Deno.test("package diff with latest leaves alone an installed version newer than the candidate", () => {
@@ -303,6 +311,7 @@ Deno.test("package apply installs a pinned version with pkg=version and allows d
     "--allow-downgrades",
     "install",
     "--no-install-recommends",
+    "--",
     "nginx=1.22.1-9",
   ]);
 });
@@ -337,6 +346,7 @@ Deno.test("package installs the full version a pin resolves to (xxd without its 
       "--allow-downgrades",
       "install",
       "--no-install-recommends",
+      "--",
       "xxd=2:9.0.1378-2+deb12u2",
     ]);
   }
@@ -374,6 +384,7 @@ Deno.test("package apply looks a pin up again after apt-get update before failin
     "--allow-downgrades",
     "install",
     "--no-install-recommends",
+    "--",
     "xxd=2:9.1.0-1",
   ]);
 });
@@ -439,8 +450,8 @@ Deno.test("package apply removes absent and purges purged packages in one call e
   assert.deepEqual(items[4].changes, [{ field: "state", before: "config-files", after: "purged" }]);
   await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
-    [...APT_GET, "remove", "apache2", "exim4"],
-    [...APT_GET, "purge", "vim", "mutt"],
+    [...APT_GET, "remove", "--", "apache2", "exim4"],
+    [...APT_GET, "purge", "--", "vim", "mutt"],
   ]);
 });
 
@@ -629,8 +640,8 @@ Deno.test("package read takes a virtual package as present when an installed pac
   const items = await plan(exec, specs, "apply");
   assert.deepEqual(exec.calls, [
     [...QUERY, "awk", "bash"],
-    ["apt-cache", "policy", "awk"],
-    ["apt-cache", "showpkg", "awk"],
+    ["apt-cache", "policy", "--", "awk"],
+    ["apt-cache", "showpkg", "--", "awk"],
     [...QUERY, "gawk", "mawk", "original-awk"],
   ]);
   assert.deepEqual(items.map((i) => i.changes), [[], []]);
@@ -655,8 +666,8 @@ Deno.test("package fails a virtual package that no installed package provides, n
   const items = await plan(exec, specs, "apply");
   // One showpkg for every name without a candidate, one dpkg-query for all their providers.
   assert.deepEqual(exec.calls.slice(1), [
-    ["apt-cache", "policy", "awk", "nginx", "mail-transport-agent"],
-    ["apt-cache", "showpkg", "awk", "mail-transport-agent"],
+    ["apt-cache", "policy", "--", "awk", "nginx", "mail-transport-agent"],
+    ["apt-cache", "showpkg", "--", "awk", "mail-transport-agent"],
     [...QUERY, "exim4-daemon-light", "gawk", "mawk", "original-awk", "postfix"],
   ]);
   const awk = '"awk" is a virtual package: name one of gawk, mawk, original-awk';
@@ -676,7 +687,7 @@ Deno.test("package fails a virtual package that no installed package provides, n
   ]);
   // No apt-get update: fresher lists would not make apt choose.
   assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
-    [...APT_GET, "install", "--no-install-recommends", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "--", "nginx"],
   ]);
 });
 
@@ -696,6 +707,7 @@ Deno.test("package installs a virtual package with a single provider by its name
     ...APT_GET,
     "install",
     "--no-install-recommends",
+    "--",
     "libc-dev",
   ]);
 });
@@ -727,8 +739,8 @@ Deno.test("package apply names the providers of a package that turns out virtual
   // After the plan's dpkg-query, apt-cache policy (of the names, of the package files), pkgnames.
   assert.deepEqual(exec.calls.slice(4), [
     [...APT_GET, "update"],
-    ["apt-cache", "policy", "awk"],
-    ["apt-cache", "showpkg", "awk"],
+    ["apt-cache", "policy", "--", "awk"],
+    ["apt-cache", "showpkg", "--", "awk"],
   ]);
   assert.deepEqual(outcomes, [{
     ok: false,

@@ -83,19 +83,47 @@ function guardArgv(line: string | string[], shell: boolean): string[] | { error:
  */
 export function commandProblems(spec: CommandSpec): SpecProblem[] {
   const problems: SpecProblem[] = [];
+  // A sensitive command's text is never quoted, not even in a problem.
+  const say = (failed: { error: string; reason?: string }) =>
+    spec.sensitive ? failed.reason ?? failed.error : failed.error;
   const main = commandArgv(spec.command, spec.shell);
-  if (!Array.isArray(main)) problems.push({ field: "command", message: main.error });
+  if (!Array.isArray(main)) problems.push({ field: "command", message: say(main) });
   for (const field of ["unless", "onlyif"] as const) {
     const line = spec[field];
     if (line === undefined) continue;
     const argv = guardArgv(line, spec.shell);
-    if (!Array.isArray(argv)) problems.push({ field, message: argv.error });
+    if (!Array.isArray(argv)) problems.push({ field, message: say(argv) });
   }
+  for (const field of ["command", "unless", "onlyif"] as const) {
+    if ([spec[field] ?? []].flat().some((word) => word.includes("\0"))) {
+      problems.push({ field, message: NO_NUL });
+    }
+  }
+  problems.push(...envProblems(spec));
   if (spec.sensitive && spec.name === undefined) {
     problems.push({
       field: "sensitive",
       message: "expected a name: with sensitive: true (the command text is never shown)",
     });
+  }
+  return problems;
+}
+
+const NO_NUL = "expected no NUL byte (a process argument cannot hold one)";
+
+/** Environment names that are empty or hold "=" or NUL, and values holding NUL. */
+function envProblems(spec: CommandSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  for (const [name, value] of Object.entries(spec.env ?? {})) {
+    if (name === "" || /[=\0]/.test(name)) {
+      problems.push({
+        field: "env",
+        message: `expected variable names that are not empty and hold no "=" or NUL byte${
+          spec.sensitive ? "" : `, got ${JSON.stringify(name)}`
+        }`,
+      });
+    }
+    if (value.includes("\0")) problems.push({ field: "env", message: NO_NUL });
   }
   return problems;
 }

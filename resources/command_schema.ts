@@ -32,9 +32,9 @@ export const schema = z.strictObject({
   cwd: absolutePath.optional().describe("Working directory."),
   env: z.record(z.string(), z.string()).optional().describe("Extra environment variables."),
   timeout: z.number({ error: "expected a number of seconds" })
-    .positive({ error: "expected a positive number of seconds" }).optional().describe(
-      "Seconds before the command is killed.",
-    ),
+    .min(0.001, { error: "expected at least 0.001 seconds" })
+    .max(2_147_483, { error: "expected at most 2147483 seconds (about 24 days)" })
+    .optional().describe("Seconds before the command is killed (0.001 to 2147483)."),
   requires,
 });
 

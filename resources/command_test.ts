@@ -308,3 +308,17 @@ Deno.test("a sensitive command shows neither its text, its guards nor its output
   assert.deepEqual(ctx.lines, []);
   assert.equal(command.id(s), "command[db-password]");
 });
+
+Deno.test("command check never quotes a sensitive command and refuses NUL bytes and bad env names", () => {
+  const problems = command.check!(spec({
+    name: "token",
+    command: "curl -H 'token: hunter2",
+    unless: ["test", "a\0b"],
+    env: { "A=B": "x", "": "y", OK: "v\0" },
+    sensitive: true,
+  }));
+  const text = JSON.stringify(problems);
+  assert.ok(!text.includes("hunter2") && !text.includes("A=B"), text);
+  assert.deepEqual(problems.map((p) => p.field), ["command", "unless", "env", "env", "env"]);
+  assert.match(problems[0].message, /^unterminated single quote$/);
+});

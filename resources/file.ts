@@ -3,7 +3,8 @@
  *
  * Behaviour, decided here:
  * - Content is compared by sha256 (node:crypto's synchronous hash: `read`
- *   makes one lstat, one read and one hash per file, no per-file promise).
+ *   makes one lstat, one read and one hash per file, no per-file promise;
+ *   files over 1 MiB are hashed in chunks, never held whole while planning).
  *   The current hash is always computed, also when the sizes already differ,
  *   because the run's state record keeps it.
  * - `owner`, `group` and `mode` are managed only when given. A new file
@@ -140,8 +141,7 @@ function readOne(
     }
     if (spec.state === "absent") return state;
     if (info?.kind === "file") {
-      data = probe.readFile(resolved.path);
-      if (data) state.sha256 = sha256(data);
+      ({ sha256: state.sha256, data } = contentOf(probe, resolved.path, info));
     }
   } catch (error) {
     state.error = `cannot read "${spec.path}": ${errorMessage(error)}`;
@@ -155,24 +155,40 @@ function readOne(
     state.wantSha256 = sha256(spec.content);
   } else if (spec.sourcePath !== undefined) {
     try {
-      want = probe.readFile(spec.sourcePath);
+      const source = probe.stat(spec.sourcePath);
+      if (!source) {
+        state.error = `source "${spec.sourcePath}" does not exist`;
+        return state;
+      }
+      ({ sha256: state.wantSha256, data: want } = contentOf(probe, spec.sourcePath, source));
     } catch (error) {
       state.error = `cannot read source "${spec.sourcePath}": ${errorMessage(error)}`;
       return state;
     }
-    if (!want) {
-      state.error = `source "${spec.sourcePath}" does not exist`;
-      return state;
-    }
-    state.wantSha256 = sha256(want);
   }
-  if (want !== null && !spec.sensitive && state.wantSha256 !== state.sha256) {
-    state.oldText = data ? diffable(data) : "";
-    state.newText = typeof want === "string"
+  if (state.wantSha256 !== null && !spec.sensitive && state.wantSha256 !== state.sha256) {
+    state.oldText = info?.kind !== "file" ? "" : data ? diffable(data) : null;
+    state.newText = want === null
+      ? null
+      : typeof want === "string"
       ? (want.length > MAX_DIFF_BYTES ? null : want)
       : diffable(want);
   }
   return state;
+}
+
+/**
+ * The sha256 of a file, with its bytes when it is small enough to diff; a
+ * larger one is hashed in chunks and never held whole.
+ */
+function contentOf(
+  probe: Probe,
+  path: string,
+  info: PathInfo,
+): { sha256: string | null; data: Uint8Array | null } {
+  if (info.size > MAX_DIFF_BYTES) return { sha256: probe.hashFile(path), data: null };
+  const data = probe.readFile(path);
+  return { sha256: data && sha256(data), data };
 }
 
 function diffOne(spec: FileSpec, current: FileState): Change[] {

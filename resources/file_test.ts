@@ -195,6 +195,25 @@ Deno.test("file copies a binary source verbatim and summarises its diff", async 
   assert.deepEqual(exec.readFile("/srv/logo.bin"), bytes);
 });
 
+Deno.test("file plans a source and a target over 1 MiB by their hashes alone, never holding them whole", async () => {
+  const big = new Uint8Array((1 << 20) + 1).fill(97);
+  const read: string[] = [];
+  const exec = new class extends RecordingExecutor {
+    override readFile(path: string) {
+      read.push(path);
+      return super.readFile(path);
+    }
+  }().put("/srv", undefined).put("/cookbook/big.txt", big).put(
+    "/srv/big.txt",
+    new Uint8Array((1 << 20) + 2).fill(98),
+  );
+  const s = spec({ path: "/srv/big.txt" }, { sourcePath: "/cookbook/big.txt" });
+  const { state, changes } = await plan(s, exec);
+  assert.deepEqual(read, []);
+  assert.equal(changes[0].after, createHash("sha256").update(big).digest("hex"));
+  assert.match(fileDiffText(s, state)!, /^\(binary or large content changed: sha256 /);
+});
+
 Deno.test("file with a missing source shows it in the plan and fails at apply", async () => {
   const exec = new RecordingExecutor().put("/srv", undefined);
   const s = spec({ path: "/srv/x" }, { sourcePath: "/cookbook/gone" });

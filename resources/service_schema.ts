@@ -10,8 +10,9 @@ import { enumWithHints, requires } from "./_fields.ts";
 
 /** The cookbook fields of a service (the seed's `configure.services` items). */
 export const schema = z.strictObject({
-  name: z.string({ error: "expected a service name" }).regex(/^[A-Za-z0-9:_.@-]+$/, {
-    error: 'expected a unit name like "nginx" or "php8.2-fpm.service"',
+  name: z.string({ error: "expected a service name" }).regex(/^[A-Za-z0-9:_.@][A-Za-z0-9:_.@-]*$/, {
+    // A leading "-" would reach systemctl and service as an option.
+    error: 'expected a unit name like "nginx" or "php8.2-fpm.service" (not starting with "-")',
   }).describe('Unit name; ".service" is implied.'),
   state: enumWithHints(["started", "stopped", "restarted"], {
     running: 'did you mean "started"?',

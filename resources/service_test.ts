@@ -15,14 +15,14 @@ import { LIST_UNIT_FILES_ARGV, parseShow, unitName } from "../src/facts/systemd.
 import { schema as serviceSchema } from "./service_schema.ts";
 import { SHOW_PROPERTIES, VERIFY_PROPERTIES } from "./_systemd_manager.ts";
 
-const SHOW = ["systemctl", "show", `--property=${SHOW_PROPERTIES}`];
-const VERIFY = ["systemctl", "show", `--property=${VERIFY_PROPERTIES}`];
+const SHOW = ["systemctl", "show", `--property=${SHOW_PROPERTIES}`, "--"];
+const VERIFY = ["systemctl", "show", `--property=${VERIFY_PROPERTIES}`, "--"];
 /** Services keep nothing in the snapshot store. */
 const NO_STORE = {
   capture: () => Promise.reject(new Error("no paths")),
   content: () => null,
 };
-const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10"];
+const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10", "--"];
 
 function context(mode: "plan" | "apply" = "apply", changed: string[] = []) {
   const ctx = testContext(mode, changed);
@@ -62,9 +62,9 @@ function systemd(...blocks: string[]): RecordingExecutor {
   return new RecordingExecutor()
     .put("/run/systemd/system")
     .on(["systemctl", "show"], (argv) => ({
-      stdout: argv.slice(3).map((u) => byId.get(u) ?? "").join("\n"),
+      stdout: argv.slice(4).map((u) => byId.get(u) ?? "").join("\n"),
     }))
-    .on(VERIFY, (argv) => ({ stdout: argv.slice(3).map((u) => after(u, "active")).join("\n") }));
+    .on(VERIFY, (argv) => ({ stdout: argv.slice(4).map((u) => after(u, "active")).join("\n") }));
 }
 
 /** Answers successive `systemctl show` looks after a start with the given outputs (the last repeats). */
@@ -188,8 +188,8 @@ Deno.test("service apply enables then starts a stopped, disabled unit", async ()
   assert.deepEqual(outcomes, [{ ok: true }]);
   assert.deepEqual(exec.calls, [
     [...SHOW, "nginx.service"],
-    ["systemctl", "enable", "nginx.service"],
-    ["systemctl", "start", "nginx.service"],
+    ["systemctl", "enable", "--", "nginx.service"],
+    ["systemctl", "start", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
   ]);
 });
@@ -203,8 +203,8 @@ Deno.test("service apply stops and disables a running unit", async () => {
   );
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assert.deepEqual(exec.calls.filter((c) => c[1] !== "show"), [
-    ["systemctl", "disable", "apache2.service"],
-    ["systemctl", "stop", "apache2.service"],
+    ["systemctl", "disable", "--", "apache2.service"],
+    ["systemctl", "stop", "--", "apache2.service"],
   ]);
   assert.equal(exec.calls.some((c) => c[2] === VERIFY[2]), false, "a stop is not checked");
 });
@@ -237,7 +237,7 @@ Deno.test("service apply fails for a unit that is still not found", async () => 
   assert.equal(exec.calls.some((c) => c[1] === "start"), false);
 });
 
-const NEEDS_RELOAD = ["systemctl", "show", "--property=Id,NeedDaemonReload"];
+const NEEDS_RELOAD = ["systemctl", "show", "--property=Id,NeedDaemonReload", "--"];
 
 Deno.test("service apply reloads systemd once when systemd says a unit needs it, then starts it", async () => {
   const exec = systemd(block("myapp.service", "inactive", "disabled"))
@@ -254,9 +254,9 @@ Deno.test("service apply reloads systemd once when systemd says a unit needs it,
   assert.deepEqual(exec.calls.filter((c) => c[2] !== SHOW[2]), [
     [...NEEDS_RELOAD, "myapp.service"],
     ["systemctl", "daemon-reload"],
-    ["systemctl", "start", "myapp.service"],
+    ["systemctl", "start", "--", "myapp.service"],
     [...VERIFY, "myapp.service"],
-    ["systemctl", "start", "myapp.service"],
+    ["systemctl", "start", "--", "myapp.service"],
     [...VERIFY, "myapp.service"],
   ]);
 });
@@ -310,9 +310,9 @@ Deno.test("service refresh restarts, and reloads with reload-or-restart", async 
   assert.deepEqual(await service.refresh!(nginx, "restart", exec, context().ctx), { ok: true });
   assert.deepEqual(await service.refresh!(nginx, "reload", exec, context().ctx), { ok: true });
   assert.deepEqual(exec.calls, [
-    ["systemctl", "restart", "nginx.service"],
+    ["systemctl", "restart", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
-    ["systemctl", "reload-or-restart", "nginx.service"],
+    ["systemctl", "reload-or-restart", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
   ]);
 });
@@ -323,8 +323,8 @@ Deno.test("service refresh only touches a running unit when the spec leaves stat
   await service.refresh!(nginx, "restart", exec, context().ctx);
   await service.refresh!(nginx, "reload", exec, context().ctx);
   assert.deepEqual(exec.calls, [
-    ["systemctl", "try-restart", "nginx.service"],
-    ["systemctl", "try-reload-or-restart", "nginx.service"],
+    ["systemctl", "try-restart", "--", "nginx.service"],
+    ["systemctl", "try-reload-or-restart", "--", "nginx.service"],
   ]);
 });
 
@@ -389,7 +389,7 @@ Deno.test("service apply fails a simple service that dies right after starting",
   }]);
   assertCalls(exec, [
     [...SHOW, "broken.service"],
-    ["systemctl", "start", "broken.service"],
+    ["systemctl", "start", "--", "broken.service"],
     [...VERIFY, "broken.service"],
     [...STATUS, "broken.service"],
   ]);
@@ -415,7 +415,7 @@ Deno.test("service apply accepts a simple service still running after the grace 
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assertCalls(exec, [
     [...SHOW, "web.service"],
-    ["systemctl", "start", "web.service"],
+    ["systemctl", "start", "--", "web.service"],
     [...VERIFY, "web.service"],
   ]);
 });
@@ -446,7 +446,7 @@ Deno.test("service apply polls a unit while it is activating, then accepts it ac
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assert.deepEqual(exec.calls, [
     [...SHOW, "db.service"],
-    ["systemctl", "start", "db.service"],
+    ["systemctl", "start", "--", "db.service"],
     [...VERIFY, "db.service"],
     [...VERIFY, "db.service"],
     [...VERIFY, "db.service"],
@@ -515,9 +515,9 @@ Deno.test("service apply checks all started units with one systemctl show per lo
   assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }, { ok: true }]);
   assert.deepEqual(exec.calls.slice(0, 5), [
     [...SHOW, "a.service", "c.service", "d.service"],
-    ["systemctl", "start", "a.service"],
-    ["systemctl", "start", "c.service"],
-    ["systemctl", "start", "d.service"],
+    ["systemctl", "start", "--", "a.service"],
+    ["systemctl", "start", "--", "c.service"],
+    ["systemctl", "start", "--", "d.service"],
     [...VERIFY, "a.service", "c.service", "d.service"],
   ]);
   // Then only the simple service is looked at again, if the first look came within its grace time.
@@ -579,7 +579,7 @@ Deno.test("service handler restart is checked: a unit that dies after it fails",
     error: "restarted but not running: ActiveState=failed (Result=exit-code)",
   });
   assert.deepEqual(exec.calls, [
-    ["systemctl", "restart", "web.service"],
+    ["systemctl", "restart", "--", "web.service"],
     [...VERIFY, "web.service"],
     [...VERIFY, "web.service"],
     [...STATUS, "web.service"],
@@ -601,7 +601,7 @@ Deno.test("service handler reload waits while the unit reloads, ignoring an old 
   );
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.calls, [
-    ["systemctl", "reload-or-restart", "web.service"],
+    ["systemctl", "reload-or-restart", "--", "web.service"],
     [...VERIFY, "web.service"],
     [...VERIFY, "web.service"],
   ]);
@@ -614,7 +614,7 @@ Deno.test("service handler try-restart of a service whose state is open is not c
     await service.refresh!(spec({ name: "web" }), "restart", exec, context().ctx),
     { ok: true },
   );
-  assert.deepEqual(exec.calls, [["systemctl", "try-restart", "web.service"]]);
+  assert.deepEqual(exec.calls, [["systemctl", "try-restart", "--", "web.service"]]);
 });
 
 Deno.test("service enabled: true on a static unit is a change in the plan and fails at apply", async () => {
@@ -797,8 +797,8 @@ Deno.test("service snapshot records running and enabled; restore stops and disab
   const outcome = await service.restore!(record, now, NO_STORE, context().ctx);
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(now.calls.filter((c) => c[1] === "disable" || c[1] === "stop"), [
-    ["systemctl", "disable", "web.service"],
-    ["systemctl", "stop", "web.service"],
+    ["systemctl", "disable", "--", "web.service"],
+    ["systemctl", "stop", "--", "web.service"],
   ]);
   const same = systemd(block("web.service", "inactive", "disabled"));
   assert.deepEqual(await service.restore!(record, same, NO_STORE, context().ctx), { ok: true });
@@ -849,7 +849,7 @@ Deno.test("service reads an init.d script's unit (generated) by its rc2.d links,
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: true }, { ok: false, error: items[1].changes[0].note }]);
   assert.deepEqual(exec.calls.filter((c) => c[1] === "enable" || c[1] === "disable"), [
-    ["systemctl", "enable", "hello.service"],
+    ["systemctl", "enable", "--", "hello.service"],
   ]);
   // Enabled: its start link is there.
   exec.put("/etc/rc2.d/S01hello", "");

@@ -24,6 +24,7 @@ function inServer(srv: Server): Executor {
     stat: none,
     readFile: none,
     readLink: none,
+    hashFile: none,
     uid: none,
     gid: none,
     userName: none,

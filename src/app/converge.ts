@@ -10,7 +10,7 @@ import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type PendingRefresh, type RunReport } from "../engine/report.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
-import type { RenderOptions } from "../cookbook/render.ts";
+import type { LoadOptions } from "../cookbook/load.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
@@ -48,6 +48,11 @@ export interface ConvergeOptions {
   commit?: string;
   /** Put unified diffs of content changes into the results. */
   diff?: boolean;
+  /**
+   * The node's own vars file (node-local secrets): its values override the
+   * cookbooks'; such a run is never cached, so they stay out of the state directory.
+   */
+  varsFile?: string;
   /** Live output: each result, handler, progress line and warning. */
   events?: RunEvents;
   /** Starts watching for stop requests when the apply begins; disposed when it ends. */
@@ -74,7 +79,7 @@ function pendingRefreshes(exec: Executor, paths: StatePaths): Record<string, Pen
 export async function loadCookbooks(
   files: string[],
   exec: Executor,
-  options: RenderOptions = {},
+  options: LoadOptions = {},
 ): Promise<Cookbook> {
   return await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, options);
 }
@@ -102,8 +107,11 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const cached = options.facts ? undefined : await readCatalog(exec, paths.catalog, files);
-  const cookbook = cached ?? await loadCookbooks(files, exec, { facts: options.facts });
+  // Given facts, and the node's vars (secrets), never go into or come from the cache.
+  const cacheable = !options.facts && options.varsFile === undefined;
+  const cached = cacheable ? await readCatalog(exec, paths.catalog, files) : null;
+  const cookbook = cached ??
+    await loadCookbooks(files, exec, { facts: options.facts, varsFile: options.varsFile });
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, {
       diff: options.diff,
@@ -140,7 +148,7 @@ export async function converge(
     const warning = record(exec, paths, report);
     if (warning) events.warning?.(warning);
     if (report.health) await signalHealth(exec, paths, report, events);
-    if (!cached && !options.facts) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && cacheable) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();

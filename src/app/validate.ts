@@ -7,22 +7,24 @@
  */
 import type { Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
+import type { LoadOptions } from "../cookbook/load.ts";
 import { order } from "../engine/order.ts";
 
 /**
  * Loads and checks cookbooks like `cm validate`; reads only, through `probe`;
- * `facts` (dotted names) replace this machine's.
+ * `options.facts` (dotted names) replace this machine's, `options.varsFile`
+ * is the node's own vars file.
  *
  * @throws {CookbookError} with every problem found
  */
 export async function validateCookbooks(
   files: string[],
   probe: Probe,
-  facts?: Record<string, unknown>,
+  options: LoadOptions = {},
 ): Promise<Cookbook> {
   // Loaded on demand: its YAML parser and schemas stay off the no-op apply's path.
   const { loadCookbooks } = await import("../cookbook/load.ts");
-  const cookbook = await loadCookbooks(files, probe, { facts });
+  const cookbook = await loadCookbooks(files, probe, options);
   order(cookbook.resources); // a requires cycle is a cookbook error too
   return cookbook;
 }

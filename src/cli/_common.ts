@@ -63,3 +63,7 @@ export function localTime(iso: string): string {
     p(d.getMinutes())
   }:${p(d.getSeconds())}`;
 }
+
+/** The help of `--vars-file` (apply, plan, validate). */
+export const VARS_FILE_HELP =
+  "root-only YAML file (mode 0600) with a vars: mapping kept out of git, e.g. node-local secrets";

@@ -8,12 +8,14 @@ import {
   AlertConfigError,
   ConfigError,
   CookbookError,
+  formatProblem,
   LockTimeoutError,
   StateError,
   UnrecordedRunError,
   UsageError,
 } from "../errors.ts";
 import type { RunReport } from "../engine/report.ts";
+import { printable } from "../exec/output.ts";
 import type { SyncOutcome } from "../sync/sync.ts";
 
 /** Plain exit codes. */
@@ -74,23 +76,30 @@ export function exitCodeOf(error: unknown, style: ExitStyle = {}): number {
   return code === EXIT.usage ? usageExitCode(style) : code;
 }
 
-/** What to print for an expected error (see {@link exitCodeOf}): `cm: ...` lines. */
+/**
+ * What to print for an expected error (see {@link exitCodeOf}): `cm: ...`
+ * lines, control characters escaped (messages quote paths and names).
+ */
 export function errorLines(error: Error): string[] {
   if (error instanceof CookbookError || error instanceof ConfigError) {
     const n = error.problems.length;
-    return [error.message, `cm: ${n} problem(s) in ${error.subject}; nothing was applied`];
+    return [
+      ...error.problems.map((p) => printable(formatProblem(p))),
+      `cm: ${n} problem(s) in ${error.subject}; nothing was applied`,
+    ];
   }
+  const message = printable(error.message);
   if (error instanceof Deno.errors.PermissionDenied) {
     return [
-      `cm: ${error.message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
+      `cm: ${message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
     ];
   }
   if (error instanceof Deno.errors.NotCapable) {
     return [
-      `cm: deno was started without cm's permission flags (${error.message}): run \`deno task cm ...\` in the checkout, or the binary (deno task compile builds dist/cm)`,
+      `cm: deno was started without cm's permission flags (${message}): run \`deno task cm ...\` in the checkout, or the binary (deno task compile builds dist/cm)`,
     ];
   }
-  return [`cm: ${error.message}`];
+  return [`cm: ${message}`];
 }
 
 /** The exit code of a plan or apply: a signal's, else by the report's counts. */

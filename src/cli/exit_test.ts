@@ -35,10 +35,15 @@ Deno.test("errorLines names what the problems are in: cookbooks or the node conf
     "cm: 1 problem(s) in the node configuration; nothing was applied",
   ]);
   assert.equal(
-    errorLines(new CookbookError([problem, problem]))[1],
+    errorLines(new CookbookError([problem, problem])).at(-1),
     "cm: 2 problem(s) in the cookbooks; nothing was applied",
   );
   assert.deepEqual(errorLines(new UsageError("bad flag")), ["cm: bad flag"]);
+});
+
+Deno.test("errorLines keeps control characters in names from reaching the terminal", () => {
+  const lines = errorLines(new UsageError('cannot read "/tmp/a\x1b]0;owned\x07\nfake line"'));
+  assert.deepEqual(lines, ['cm: cannot read "/tmp/a]0;owned fake line"']);
 });
 
 function report(changed: number, failed: number, refreshed = 0): RunReport {

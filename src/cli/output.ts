@@ -1,6 +1,9 @@
 /**
  * What a person sees: one line per changed resource, a summary line, colour
- * only on a terminal and never with NO_COLOR.
+ * only on a terminal and never with NO_COLOR. Every text that came from
+ * elsewhere (ids, paths, values, errors, command output) goes through
+ * `printable`, so that a name holding a newline or an escape sequence can
+ * neither forge a line nor drive the terminal.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import type {
   RunReport,
 } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
+import { printable } from "../exec/output.ts";
 
 /** How much to print. */
 export type Verbosity = "quiet" | "normal" | "verbose";
@@ -49,8 +53,10 @@ function paint(p: Printer, colour: keyof typeof CODES, text: string): string {
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return "none";
-  if (typeof value === "string") return /^[0-9a-f]{64}$/.test(value) ? value.slice(0, 12) : value;
-  return JSON.stringify(value);
+  if (typeof value === "string") {
+    return /^[0-9a-f]{64}$/.test(value) ? value.slice(0, 12) : printable(value);
+  }
+  return printable(JSON.stringify(value));
 }
 
 /** `mode: 0600 → 0644 (note)` */
@@ -58,28 +64,28 @@ export function formatChange(change: Change): string {
   const arrow = change.before === change.after
     ? show(change.after)
     : `${show(change.before)} → ${show(change.after)}`;
-  return `${change.field}: ${arrow}${change.note ? ` (${change.note})` : ""}`;
+  return `${change.field}: ${arrow}${change.note ? ` (${printable(change.note)})` : ""}`;
 }
 
 /** Prints one resource's result as it finishes. */
 export function printResult(p: Printer, plan: boolean, r: ResourceResult): void {
+  const id = printable(r.id);
   if (r.status === "unchanged") {
-    if (p.verbosity === "verbose") p.out(paint(p, "dim", `unchanged ${r.id}`));
+    if (p.verbosity === "verbose") p.out(paint(p, "dim", `unchanged ${id}`));
     return;
   }
-  if (r.status === "failed") {
-    p.err(`${paint(p, "red", "failed   ")} ${r.id}: ${r.error}`);
-    return;
-  }
-  if (r.status === "skipped") {
-    p.err(`${paint(p, "yellow", "skipped  ")} ${r.id}: ${r.error}`);
+  if (r.status === "failed" || r.status === "skipped") {
+    const label = r.status === "failed"
+      ? paint(p, "red", "failed   ")
+      : paint(p, "yellow", "skipped  ");
+    p.err(`${label} ${id}: ${printable(r.error ?? "")}`);
     return;
   }
   if (p.verbosity === "quiet") return;
   const label = plan ? paint(p, "yellow", "would    ") : paint(p, "green", "changed  ");
-  p.out(`${label} ${r.id}: ${r.changes.map(formatChange).join(", ")}`);
+  p.out(`${label} ${id}: ${r.changes.map(formatChange).join(", ")}`);
   if (p.diff && r.diff) {
-    for (const line of r.diff.trimEnd().split("\n")) p.out(`    ${diffColour(p, line)}`);
+    for (const line of r.diff.trimEnd().split("\n")) p.out(`    ${diffColour(p, printable(line))}`);
   }
 }
 
@@ -92,16 +98,19 @@ function diffColour(p: Printer, line: string): string {
 
 /** Prints a handler (restart/reload) as it finishes. */
 export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void {
-  const because = `after ${h.triggeredBy.join(", ")} changed${
+  const because = `after ${printable(h.triggeredBy.join(", "))} changed${
     h.pendingSince ? ` (pending since ${h.pendingSince}: an earlier try failed)` : ""
   }`;
+  const id = printable(h.id);
   if (h.status === "failed") {
-    p.err(`${paint(p, "red", "failed   ")} ${h.id}: ${h.action} ${because}: ${h.error}`);
+    p.err(
+      `${paint(p, "red", "failed   ")} ${id}: ${h.action} ${because}: ${printable(h.error ?? "")}`,
+    );
   } else if (p.verbosity !== "quiet") {
     p.out(
       `${
         paint(p, plan ? "yellow" : "green", plan ? "would    " : "refreshed")
-      } ${h.id}: ${h.action} ${because}`,
+      } ${id}: ${h.action} ${because}`,
     );
   }
 }
@@ -160,8 +169,8 @@ export function runEvents(p: Printer, options: { plan: boolean; json: boolean })
   return {
     result: json ? undefined : (r) => printResult(p, plan, r),
     handler: json ? undefined : (h) => printHandler(p, plan, h),
-    progress: (line) => p.verbosity !== "quiet" && p.err(`  ${line}`),
-    warning: (message) => p.err(`warning: ${message}`),
+    progress: (line) => p.verbosity !== "quiet" && p.err(`  ${printable(line)}`),
+    warning: (message) => p.err(`warning: ${printable(message)}`),
     health: json ? undefined : (h) => printHealth(p, h),
     rollback: json ? undefined : (r) => printRollback(p, r),
   };

@@ -5,6 +5,7 @@
  * @module
  */
 import type { State } from "../state/store.ts";
+import { printable } from "../exec/output.ts";
 
 function ago(iso: string | undefined, now: Date): string {
   if (!iso) return "";
@@ -55,5 +56,5 @@ export function statusLines(state: State, now = new Date()): string[] {
       }`,
     );
   }
-  return lines;
+  return lines.map(printable);
 }

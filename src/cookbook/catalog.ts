@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import type { Probe } from "../exec/executor.ts";
 import { KINDS } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
+import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { factReader } from "../facts/mod.ts";
 
@@ -31,8 +32,9 @@ interface Catalog extends Cookbook {
 function inputKey(probe: Probe, inputs: CookbookInputs): string | null {
   const hash = createHash("sha256").update(`${VERSION}\0${JSON.stringify(inputs.requested)}\0`);
   for (const file of inputs.files) {
-    const data = probe.readFile(file);
-    if (data === null) return null;
+    // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
+    const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
+    if ("error" in data) return null;
     hash.update(`${file}\0${data.length}\0`).update(data);
   }
   return hash.digest("hex");

@@ -104,7 +104,12 @@ function checkItem(section: Section, spec: any, origin: Origin, rendered: Render
     message,
   });
   const broken = (section.kind.check?.(spec) ?? []).map((p) =>
-    here(p.field, "got" in p ? `${p.message}, got ${describeValue(p.got)}` : p.message)
+    here(
+      p.field,
+      !("got" in p)
+        ? p.message
+        : `${p.message}, got ${spec.sensitive ? "(sensitive: not shown)" : describeValue(p.got)}`,
+    )
   );
   if (broken.length) return { value: spec, problems: broken };
   let resolved = spec;

@@ -6,6 +6,7 @@
  */
 import { kindOf, KINDS } from "../../resources/mod.ts";
 import type { Position, Problem } from "../errors.ts";
+import { inputFailure, inputSize, MAX_COOKBOOK_BYTES, MAX_SOURCE_BYTES } from "../exec/input.ts";
 
 /** What a loading stage gives: its result, and the problems found on the way. */
 export interface Staged<T> {
@@ -122,34 +123,62 @@ export function repoRoot(file: string): string {
   }
 }
 
+/** What each kind of repository file is called in messages, and the most cm reads of it. */
+const REPO_FILES = {
+  source: { what: "source file", maxBytes: MAX_SOURCE_BYTES },
+  template: { what: "template", maxBytes: MAX_COOKBOOK_BYTES },
+  include: { what: "included cookbook", maxBytes: MAX_COOKBOOK_BYTES },
+  cookbook: { what: "cookbook", maxBytes: MAX_COOKBOOK_BYTES },
+} as const;
+
 /**
- * Resolves a `source` or `template` path as written in `cookbook`: it must
- * name a file inside the cookbook's repository, links resolved.
+ * Resolves a `source`, `template` or `include` path as written in `cookbook`:
+ * it must name a regular file inside the cookbook's repository (links
+ * resolved, see {@link repoRoot}) no larger than cm reads of its kind.
  */
 export function repoFile(
   cookbook: string,
-  field: "source" | "template",
+  field: keyof typeof REPO_FILES,
   written: string,
 ): { path: string } | { error: string } {
-  const root = repoRoot(cookbook);
-  const wanted = absolute(written, dirOf(cookbook));
-  const inside = (path: string) => path === root || path.startsWith(`${root}/`);
+  return fileInside(repoRoot(cookbook), field, written, dirOf(cookbook));
+}
+
+/**
+ * Resolves `written` (relative to `base`, by default `root`) to the real path
+ * of a regular file inside `root`, links resolved, no larger than cm reads of
+ * a `field`; else the reason, without reading anything outside `root`.
+ */
+export function fileInside(
+  root: string,
+  field: keyof typeof REPO_FILES,
+  written: string,
+  base = root,
+): { path: string } | { error: string } {
+  const wanted = absolute(written, base);
   const outside = (resolved?: string) => ({
     error: `expected a file inside the cookbook repository ${root}, got "${written}"${
       resolved ? ` (a link to ${resolved})` : ""
     }`,
   });
-  if (!inside(wanted)) return outside();
+  if (!within(root, wanted)) return outside();
+  const { what, maxBytes } = REPO_FILES[field];
   let real: string;
+  let realRoot: string;
   try {
+    realRoot = Deno.realPathSync(root);
     real = Deno.realPathSync(wanted);
-  } catch {
-    const what = field === "source" ? "source file" : "template";
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+      return { error: inputFailure(wanted, error) };
+    }
     return { error: `${what} "${written}" not found (looked for ${wanted})` };
   }
-  if (!inside(real)) return outside(real);
-  if (!Deno.statSync(real).isFile) {
-    return { error: `expected a file as ${field}, got a directory: "${written}"` };
-  }
-  return { path: real };
+  if (!within(realRoot, real)) return outside(real);
+  const size = inputSize(real, maxBytes);
+  return typeof size === "number" ? { path: real } : size;
+}
+
+function within(root: string, path: string): boolean {
+  return path === root || path.startsWith(`${root === "/" ? "" : root}/`);
 }

@@ -12,25 +12,39 @@ import { absolute, type Cookbook, type Resource } from "./cookbook.ts";
 import { parseCookbooks } from "./parse.ts";
 import { renderCookbooks, type RenderOptions } from "./render.ts";
 import { checkCookbooks } from "./check.ts";
+import { readNodeVars } from "./node_vars.ts";
 
 export type { Cookbook, RenderOptions, Resource };
 
+/** How to load: the facts to use, and the node's vars file. */
+export interface LoadOptions {
+  /** Facts to use instead of reading this machine's (dotted names). */
+  facts?: Record<string, unknown>;
+  /** The node's own vars file (see node_vars.ts): its vars override every cookbook's. */
+  varsFile?: string;
+}
+
 /**
  * Loads and validates cookbooks (absolute or relative to the working
- * directory), includes first; `options.facts` replaces this machine's facts.
+ * directory), includes first; `options.facts` replaces this machine's facts,
+ * `options.varsFile` adds the node's own vars.
  *
  * @throws {CookbookError} with every problem found: after parsing when a file
- * is missing or not YAML, else after all the other stages.
+ * is missing or not YAML (or the vars file is refused), else after all the
+ * other stages.
  */
 export async function loadCookbooks(
   paths: string[],
   probe: Probe,
-  options: RenderOptions = {},
+  options: LoadOptions = {},
 ): Promise<Cookbook> {
   const parsed = parseCookbooks(paths, probe);
-  if (parsed.problems.length) throw new CookbookError(parsed.problems);
+  const node = options.varsFile === undefined ? undefined : readNodeVars(probe, options.varsFile);
+  const refused = [...parsed.problems, ...Array.isArray(node) ? node : []];
+  if (refused.length) throw new CookbookError(refused);
   const { sources } = parsed.value;
-  const rendered = await renderCookbooks(parsed.value, probe, options);
+  const nodeVars = node && !Array.isArray(node) ? node.raw.vars : undefined;
+  const rendered = await renderCookbooks(parsed.value, probe, { facts: options.facts, nodeVars });
   const checked = await checkCookbooks(rendered.value);
   const problems = [...rendered.problems, ...checked.problems];
   if (problems.length) throw new CookbookError(sortProblems(problems));

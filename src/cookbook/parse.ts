@@ -5,9 +5,10 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
+import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { formatPath } from "./problems.ts";
 import type { Position, Problem } from "../errors.ts";
-import { absolute, dirOf, type Staged } from "./cookbook.ts";
+import { absolute, repoFile, type Staged } from "./cookbook.ts";
 import { DOCUMENT } from "./schema.ts";
 import { parseYaml, positionOf, type YamlSource } from "./yaml_source.ts";
 
@@ -34,7 +35,6 @@ export interface Instance {
 interface IncludedFrom {
   at: Position;
   path: string;
-  written: string;
 }
 
 /** Parses `paths` and their includes; a missing file, bad YAML or an include cycle is a problem. */
@@ -90,16 +90,16 @@ function parseOne(
     includes.forEach((entry, i) => {
       const written = includedFile(entry);
       if (written === undefined) return;
-      const included = absolute(written, dirOf(file));
-      direct.push(included);
       const via = typeof entry === "string" ? ["include", i] : ["include", i, "cookbook"];
-      parseOne(state, probe, included, {
-        at: positionOf(self, via),
-        path: formatPath(via),
-        written,
-        parent: instance,
-        via: ["include", i],
-      });
+      const at = { at: positionOf(self, via), path: formatPath(via) };
+      // Inside the repository, links resolved, like source and template; nothing outside is read.
+      const found = repoFile(file, "include", written);
+      if ("error" in found) {
+        state.problems.push({ ...at, message: found.error });
+        return;
+      }
+      direct.push(found.path);
+      parseOne(state, probe, found.path, { ...at, parent: instance, via: ["include", i] });
     });
   }
   state.loading.pop();
@@ -108,26 +108,48 @@ function parseOne(
   state.instances.push(instance);
 }
 
-/** Reads and parses one cookbook file; undefined (and a problem) when it cannot. */
+/**
+ * Reads and parses one cookbook file: a regular file of at most
+ * {@link MAX_COOKBOOK_BYTES}, valid UTF-8 without raw control characters,
+ * and YAML; else undefined, and its problems placed where it was included
+ * (or at its own start).
+ */
 function readOne(
   state: ParseState,
   probe: Probe,
   file: string,
   from?: IncludedFrom,
 ): YamlSource | undefined {
-  const data = probe.readFile(file);
-  if (data === null) {
-    state.problems.push({
-      at: from?.at ?? { file, line: 1, col: 1 },
-      path: from?.path ?? "",
-      message: from
-        ? `included cookbook "${from.written}" not found (looked for ${file})`
-        : `cookbook "${file}" not found`,
-    });
-    return;
-  }
-  const self = parseYaml(file, new TextDecoder().decode(data), DOCUMENT);
+  const self = readCookbook(probe, file, from);
   if (!Array.isArray(self)) return self;
   state.problems.push(...self);
   return undefined;
+}
+
+// C0 controls but tab, line feed and carriage return, and DEL: YAML's stream allows none of them.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
+function readCookbook(probe: Probe, file: string, from?: IncludedFrom): YamlSource | Problem[] {
+  const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
+  if ("error" in data) {
+    const message = data.error.endsWith(" not found") ? `cookbook "${file}" not found` : data.error;
+    return [{ at: from?.at ?? { file, line: 1, col: 1 }, path: from?.path ?? "", message }];
+  }
+  const text = decodeUtf8(data);
+  if (typeof text !== "string") {
+    return [{ at: { file, ...text }, path: "", message: "not valid UTF-8" }];
+  }
+  const control = CONTROL.exec(text);
+  if (control) {
+    const before = text.slice(0, control.index);
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return [{
+      at: { file, line: before.split("\n").length, col: control.index - before.lastIndexOf("\n") },
+      path: "",
+      message:
+        `expected printable characters (YAML allows no raw U+${code}; write it escaped in double quotes)`,
+    }];
+  }
+  return parseYaml(file, text, DOCUMENT);
 }

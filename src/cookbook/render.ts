@@ -13,6 +13,7 @@ import { describeValue, formatPath } from "./problems.ts";
 import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
 import { repoFile, type Staged } from "./cookbook.ts";
+import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { factReader, FACTS, unknownFact } from "../facts/mod.ts";
 import type { Instance, Parsed } from "./parse.ts";
 import { documentSchema, knownKeys } from "./schema.ts";
@@ -67,6 +68,8 @@ export interface Rendered {
 export interface RenderOptions {
   /** Facts to use instead of reading this machine's (dotted names, as {@link FACTS}). */
   facts?: Record<string, unknown>;
+  /** The node's own vars (its vars file), as written: they override every cookbook's. */
+  nodeVars?: Record<string, unknown>;
 }
 
 /** Renders every instance of `parsed` with the vars it sees and the facts it uses. */
@@ -87,7 +90,7 @@ export async function renderCookbooks(
   const names = new Set(texts.flatMap((text) => factsUsed(engine!, text)));
   const facts = options.facts ? givenFacts(options.facts, names) : await readFacts(names, probe);
   const fill = filler(engine, facts, problems);
-  const scopeOf = scopes(parsed.instances, fill);
+  const scopeOf = scopes(parsed.instances, fill, options.nodeVars);
   const sources: YamlSource[] = [];
   const extras = new Map<YamlSource, Map<string, ItemExtras>>();
   for (const instance of parsed.instances) {
@@ -353,21 +356,35 @@ async function readTemplates(
       items.forEach((spec, i) => {
         if (typeof spec?.template !== "string") return;
         const item = [...section.path, i];
-        const found = repoFile(source.file, "template", spec.template);
-        const data = "path" in found ? probe.readFile(found.path) : null;
-        if ("path" in found && data !== null) {
-          templates.push({ source, item, file: found.path, text: new TextDecoder().decode(data) });
+        const found = templateText(probe, source.file, spec.template);
+        if ("text" in found) {
+          templates.push({ source, item, ...found });
           return;
         }
         problems.push({
-          at: positionOf(source, [...item, "template"]),
+          at: found.at ?? positionOf(source, [...item, "template"]),
           path: formatPath([...item, "template"]),
-          message: "error" in found ? found.error : `template "${spec.template}" cannot be read`,
+          message: found.error,
         });
       });
     }
   }
   return templates;
+}
+
+/** A template's real path and text, or why not (at its own bytes when they are not UTF-8). */
+function templateText(
+  probe: Probe,
+  cookbook: string,
+  written: string,
+): { file: string; text: string } | { error: string; at?: Position } {
+  const found = repoFile(cookbook, "template", written);
+  if ("error" in found) return found;
+  const data = readInputVia(probe, found.path, MAX_COOKBOOK_BYTES);
+  if ("error" in data) return data;
+  const text = decodeUtf8(data);
+  if (typeof text === "string") return { file: found.path, text };
+  return { error: "not valid UTF-8", at: { file: found.path, ...text } };
 }
 
 /** The facts named, read at once; a fact that cannot be read keeps its error. */

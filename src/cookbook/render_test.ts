@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
-import { RecordingExecutor } from "../exec/recording.ts";
+import { RealExecutor } from "../exec/real.ts";
+import { tempDir } from "../_testing.ts";
 import { parseCookbooks } from "./parse.ts";
 import { renderCookbooks } from "./render.ts";
 
+/** Renders `a.yaml` of `files`, written to a temp dir (includes are resolved on the real file system). */
 async function render(files: Record<string, string>, facts?: Record<string, unknown>) {
-  const exec = new RecordingExecutor();
-  for (const [name, text] of Object.entries(files)) exec.put(`/cb/${name}`, text);
-  const parsed = parseCookbooks(["/cb/a.yaml"], exec);
+  await using dir = await tempDir();
+  for (const [name, text] of Object.entries(files)) {
+    Deno.writeTextFileSync(`${dir.path}/${name}`, text);
+  }
+  const exec = new RealExecutor();
+  const parsed = parseCookbooks([`${dir.path}/a.yaml`], exec);
   assert.deepEqual(parsed.problems, []);
   return { parsed, ...await renderCookbooks(parsed.value, exec, { facts }) };
 }

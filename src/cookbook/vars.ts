@@ -2,7 +2,8 @@
  * Loading, stage 2: the vars each use of a cookbook sees. A cookbook's own
  * `vars:` are defaults; its includer's vars, then the `vars:` its include
  * passes, override them. Cookbooks side by side (given together, or included
- * by one cookbook) do not see each other's vars.
+ * by one cookbook) do not see each other's vars. The node's own vars (its
+ * vars file, node_vars.ts) override every cookbook's, at every level.
  *
  * @module
  */
@@ -25,16 +26,20 @@ export type Fill = (
 
 /**
  * The scope of every instance, computed from the top: includers before
- * what they include.
+ * what they include; `node` (the node's vars, as written) overrides all.
  */
-export function scopes(instances: readonly Instance[], fill: Fill): Map<Instance, Scope> {
+export function scopes(
+  instances: readonly Instance[],
+  fill: Fill,
+  node: Scope = {},
+): Map<Instance, Scope> {
   const found = new Map<Instance, Scope>();
   const scopeOf = (instance: Instance): Scope => {
     let scope = found.get(instance);
     if (scope) return scope;
     scope = instance.parent
-      ? ownScope(instance, scopeOf(instance.parent), fill)
-      : defaults(instance.source, {}, fill);
+      ? ownScope(instance, scopeOf(instance.parent), fill, node)
+      : defaults(instance.source, { ...node }, fill);
     found.set(instance, scope);
     return scope;
   };
@@ -43,7 +48,7 @@ export function scopes(instances: readonly Instance[], fill: Fill): Map<Instance
 }
 
 /** An included cookbook's scope: its includer's, the vars its include passes, over its defaults. */
-function ownScope(instance: Instance, parentScope: Scope, fill: Fill): Scope {
+function ownScope(instance: Instance, parentScope: Scope, fill: Fill, node: Scope): Scope {
   const parent = instance.parent!;
   const entry = parent.source.raw.include[instance.via![1] as number];
   const passed = isMapping(entry?.vars) ? entry.vars : {};
@@ -57,7 +62,7 @@ function ownScope(instance: Instance, parentScope: Scope, fill: Fill): Scope {
       fill,
     );
   }
-  return defaults(instance.source, override, fill);
+  return defaults(instance.source, { ...override, ...node }, fill);
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
+import { type Document, LineCounter, parseDocument, visit, type YAMLError } from "yaml";
 import type { z } from "zod";
 import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
@@ -40,7 +40,33 @@ export function parseYaml(file: string, text: string, expected: string): YamlSou
       message: `expected ${expected}, got an empty document`,
     }];
   }
-  return { file, doc, lines, raw: doc.toJS() };
+  try {
+    return { file, doc, lines, raw: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    if (!(error instanceof ReferenceError || error instanceof RangeError)) throw error;
+    // The yaml library's guard against alias bombs ("billion laughs"), or nesting deeper than the stack.
+    const alias = error instanceof ReferenceError ? firstAlias(doc) : undefined;
+    const { line, col } = lines.linePos(alias ?? 0);
+    const message = error instanceof ReferenceError
+      ? `expected aliases to expand to at most ${MAX_ALIAS_COUNT} nodes each, got more (an alias bomb?)`
+      : "expected YAML nested less deeply";
+    return [{ at: { file, line, col }, path: "", message }];
+  }
+}
+
+/** How many nodes one alias may stand for (the yaml library's default). */
+const MAX_ALIAS_COUNT = 100;
+
+/** Where the first alias (`*name`) is written, as an offset. */
+function firstAlias(doc: Document): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      at = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return at;
 }
 
 /** Maps YAML paths to positions in one parsed file. */
@@ -134,12 +160,17 @@ export function schemaProblems(
       continue;
     }
     const found = valueAt(parsed.raw, issue.path);
+    const got = sensitiveAt(parsed.raw, issue.path)
+      ? "(sensitive: not shown)"
+      : describeValue(found);
     let message = issue.message;
     if (issue.code === "invalid_type" && message.startsWith("Invalid input")) {
       message = `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     } else if (issue.code === "invalid_value") {
       const values = issue.values.map(String);
-      const guess = typeof found === "string" ? didYouMean(found, values) : undefined;
+      const guess = typeof found === "string" && !sensitiveAt(parsed.raw, issue.path)
+        ? didYouMean(found, values)
+        : undefined;
       message = `expected one of ${values.map((v) => `"${v}"`).join(", ")}${
         guess ? ` (did you mean "${guess}"?)` : ""
       }`;
@@ -149,8 +180,18 @@ export function schemaProblems(
       path: formatPath(issue.path),
       message: found === undefined && issue.code === "invalid_type"
         ? `missing required field (${message})`
-        : `${message}, got ${describeValue(found)}`,
+        : `${message}, got ${got}`,
     });
   }
   return problems;
+}
+
+/** Whether a value at `path` belongs to an item marked `sensitive: true`. */
+function sensitiveAt(raw: unknown, path: readonly PropertyKey[]): boolean {
+  for (let depth = path.length - 1; depth >= 0; depth--) {
+    if ((valueAt(raw, path.slice(0, depth)) as { sensitive?: unknown })?.sensitive === true) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -13,7 +13,7 @@ function machine(units: Record<string, string> = {}): RecordingExecutor {
     .put("/etc", undefined)
     .put("/srv", undefined);
   exec.on(["systemctl", "show"], (argv) => ({
-    stdout: argv.slice(3).map((unit) =>
+    stdout: argv.slice(4).map((unit) =>
       `Id=${unit}\nLoadState=loaded\nActiveState=${
         units[unit] ?? "active"
       }\nUnitFileState=enabled\nSubState=running\n`
@@ -71,8 +71,8 @@ Deno.test("handlers run once per service at the end, in the order their triggers
   ]);
   const refreshes = exec.calls.filter((argv) => argv[0] === "systemctl" && argv[1] !== "show");
   assert.deepEqual(refreshes, [
-    ["systemctl", "restart", "nginx.service"],
-    ["systemctl", "try-reload-or-restart", "php-fpm.service"],
+    ["systemctl", "restart", "--", "nginx.service"],
+    ["systemctl", "try-reload-or-restart", "--", "php-fpm.service"],
   ]);
   // Second run: nothing changed, nothing restarted.
   exec.calls.length = 0;
@@ -86,14 +86,14 @@ Deno.test("a service started by this run is not restarted again by its handler",
   exec.on(["dpkg-query"], { stdout: "nginx\tamd64\t1.0\tii \nphp-fpm\tamd64\t1.0\tii \n" });
   const report = await run(await load(exec, WEB), { mode: "apply", exec });
   assert.deepEqual(report.handlers.map((h) => h.id), ["service[php-fpm]"]);
-  assert.ok(exec.calls.some((argv) => argv.join(" ") === "systemctl start nginx.service"));
-  assert.ok(!exec.calls.some((argv) => argv.join(" ") === "systemctl restart nginx.service"));
+  assert.ok(exec.calls.some((argv) => argv.join(" ") === "systemctl start -- nginx.service"));
+  assert.ok(!exec.calls.some((argv) => argv.join(" ") === "systemctl restart -- nginx.service"));
 });
 
 Deno.test("handlers still run for changes that succeeded when a later resource fails", async () => {
   const exec = machine({ "nginx.service": "active", "php-fpm.service": "inactive" });
   exec.on(["dpkg-query"], { stdout: "nginx\tamd64\t1.0\tii \nphp-fpm\tamd64\t1.0\tii \n" });
-  exec.on(["systemctl", "start", "php-fpm.service"], { code: 1, stderr: "Job failed" });
+  exec.on(["systemctl", "start", "--", "php-fpm.service"], { code: 1, stderr: "Job failed" });
   const report = await run(
     await load(exec, WEB.replace("reload_on: [/srv/index.php]", "state: started")),
     {
@@ -253,7 +253,7 @@ Deno.test("a refresh pending from an earlier run is retried though nothing chang
   const cookbook = await load(exec, WEB);
   await run(cookbook, { mode: "apply", exec });
   exec.calls.length = 0;
-  exec.on(["systemctl", "restart", "nginx.service"], { code: 1, stderr: "bad config" });
+  exec.on(["systemctl", "restart", "--", "nginx.service"], { code: 1, stderr: "bad config" });
   const pending = {
     "service[nginx]": {
       action: "reload" as const,
@@ -266,7 +266,10 @@ Deno.test("a refresh pending from an earlier run is retried though nothing chang
   assert.deepEqual(plan.handlers.map((h) => [h.id, h.action, h.pendingSince]), [
     ["service[nginx]", "reload", "2026-11-30T20:00:00.000Z"],
   ]);
-  exec.on(["systemctl", "reload-or-restart", "nginx.service"], { code: 1, stderr: "bad config" });
+  exec.on(["systemctl", "reload-or-restart", "--", "nginx.service"], {
+    code: 1,
+    stderr: "bad config",
+  });
   const retry = await run(cookbook, { mode: "apply", exec }, {}, { pending });
   assert.equal(retry.result, "failed");
   assert.equal(retry.totals.changed, 0);

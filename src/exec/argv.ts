@@ -10,7 +10,10 @@ const OPERATORS = new Set(["|", "&", ";", "<", ">", "(", ")", "$", "`"]);
 
 /** Why a text cannot be split without a shell. */
 export interface SplitError {
+  /** The reason, quoting the text. */
   error: string;
+  /** The same reason without the text, for commands that are secret. */
+  reason: string;
 }
 
 /**
@@ -29,11 +32,12 @@ export function splitCommand(text: string): string[] | SplitError {
   const words: string[] = [];
   let word = "";
   let inWord = false;
-  const refuse = (what: string): SplitError => ({
-    error: `${what} needs a shell: use "shell: true" or quote it (command: ${
-      JSON.stringify(text)
-    })`,
-  });
+  const fail = (reason: string, error: string): SplitError => ({ error, reason });
+  const unterminated = (what: string) => fail(what, `${what} in ${JSON.stringify(text)}`);
+  const refuse = (what: string): SplitError => {
+    const reason = `${what} needs a shell: use "shell: true" or quote it`;
+    return fail(reason, `${reason} (command: ${JSON.stringify(text)})`);
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === " " || c === "\t") {
@@ -48,7 +52,7 @@ export function splitCommand(text: string): string[] | SplitError {
       inWord = false;
     } else if (c === "'") {
       const end = text.indexOf("'", i + 1);
-      if (end < 0) return { error: `unterminated single quote in ${JSON.stringify(text)}` };
+      if (end < 0) return unterminated("unterminated single quote");
       word += text.slice(i + 1, end);
       inWord = true;
       i = end;
@@ -70,9 +74,9 @@ export function splitCommand(text: string): string[] | SplitError {
           word += d;
         }
       }
-      if (!closed) return { error: `unterminated double quote in ${JSON.stringify(text)}` };
+      if (!closed) return unterminated("unterminated double quote");
     } else if (c === "\\") {
-      if (i + 1 >= text.length) return { error: `trailing backslash in ${JSON.stringify(text)}` };
+      if (i + 1 >= text.length) return unterminated("trailing backslash");
       // Backslash-newline is a line continuation: both disappear.
       if (text[i + 1] !== "\n") {
         word += text[i + 1];
@@ -94,7 +98,9 @@ export function splitCommand(text: string): string[] | SplitError {
     }
   }
   if (inWord) words.push(word);
-  if (words.length === 0) return { error: "expected a non-empty command" };
+  if (words.length === 0) {
+    return fail("expected a non-empty command", "expected a non-empty command");
+  }
   return words;
 }
 

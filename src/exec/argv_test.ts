@@ -65,10 +65,11 @@ Deno.test("splitCommand refuses shell operators outside quotes and says to use s
 Deno.test("splitCommand reports unterminated quotes and empty commands", () => {
   assert.deepEqual(splitCommand("echo 'x"), {
     error: `unterminated single quote in "echo 'x"`,
+    reason: "unterminated single quote",
   });
   assert.match((splitCommand('echo "x') as { error: string }).error, /unterminated double/);
   assert.match((splitCommand("echo \\") as { error: string }).error, /trailing backslash/);
-  assert.deepEqual(splitCommand("   "), { error: "expected a non-empty command" });
+  assert.equal((splitCommand("   ") as { error: string }).error, "expected a non-empty command");
 });
 
 Deno.test("quoteArgv quotes only what needs it and round-trips through splitCommand", () => {
@@ -82,6 +83,7 @@ Deno.test("splitCommand refuses unquoted globs, which only a shell expands, and 
   assert.deepEqual(splitCommand("rm -f /var/cache/app/*.tmp"), {
     error:
       'the glob "*" needs a shell: use "shell: true" or quote it (command: "rm -f /var/cache/app/*.tmp")',
+    reason: 'the glob "*" needs a shell: use "shell: true" or quote it',
   });
   assert.ok("error" in (splitCommand("ls file?.txt") as object));
   assert.ok("error" in (splitCommand("ls [ab].txt") as object));

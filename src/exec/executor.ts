@@ -81,6 +81,13 @@ export interface Probe {
   readFile(path: string): Uint8Array | null;
   /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */
   readLink(path: string): string | null;
+  /**
+   * The sha256 (hex) of a file's bytes, read in chunks so that a large file
+   * is never held whole; `null` when it does not exist.
+   *
+   * @throws {Error} naming the path when it is not a regular file or cannot be read
+   */
+  hashFile(path: string): string | null;
   /** The uid of a user name, or `null` when no such user exists. */
   uid(user: string): number | null;
   /** The gid of a group name, or `null` when no such group exists. */

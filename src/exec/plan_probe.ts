@@ -56,6 +56,7 @@ export function planProbe(probe: Probe): Probe {
     stat: (path) => probe.stat(path),
     readFile: (path) => probe.readFile(path),
     readLink: (path) => probe.readLink(path),
+    hashFile: (path) => probe.hashFile(path),
     uid: (user) => probe.uid(user),
     gid: (group) => probe.gid(group),
     userName: (uid) => probe.userName(uid),

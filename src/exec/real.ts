@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import { osReason } from "../errors.ts";
 import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
+import { hashInput, readInput } from "./input.ts";
 
 /** The PATH every child process gets; the environment is otherwise clean. */
 export const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -161,7 +162,11 @@ export class RealExecutor implements Executor {
 
   readFile(path: string): Uint8Array | null {
     try {
-      return Deno.readFileSync(path);
+      // Deno.readFileSync holds a large file twice for a moment; one sized buffer does not.
+      if (Deno.statSync(path).size <= 1 << 20) return Deno.readFileSync(path);
+      const data = readInput(path, Number.MAX_SAFE_INTEGER);
+      if ("error" in data) throw new Error(data.error);
+      return data;
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return null;
       throw error;
@@ -178,6 +183,13 @@ export class RealExecutor implements Executor {
       }
       throw error;
     }
+  }
+
+  hashFile(path: string): string | null {
+    const hash = hashInput(path, Number.MAX_SAFE_INTEGER);
+    if (typeof hash === "string") return hash;
+    if (this.stat(path) === null) return null;
+    throw new Error(hash.error);
   }
 
   uid(user: string): number | null {

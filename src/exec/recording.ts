@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
 /** How a {@link RecordingExecutor} answers a command: a fixed result, or one computed from the argv. */
@@ -84,6 +85,11 @@ export class RecordingExecutor implements Executor {
   readLink(path: string): string | null {
     const entry = this.#paths.get(path);
     return entry?.info.kind === "symlink" ? new TextDecoder().decode(entry.data) : null;
+  }
+
+  hashFile(path: string): string | null {
+    const data = this.#paths.get(path)?.data;
+    return data ? createHash("sha256").update(data).digest("hex") : null;
   }
   uid(user: string): number | null {
     return /^\d+$/.test(user) ? Number(user) : this.#users.get(user) ?? null;

@@ -17,7 +17,7 @@ export interface Policy {
 
 /** One `apt-cache policy` call reads candidates for every package that needs one. */
 export function policyArgv(names: string[]): string[] {
-  return ["apt-cache", "policy", ...names];
+  return ["apt-cache", "policy", "--", ...names];
 }
 
 /**
@@ -72,7 +72,7 @@ export interface Provider {
 
 /** One `apt-cache showpkg` call tells what provides every name without a candidate. */
 export function showpkgArgv(names: string[]): string[] {
-  return ["apt-cache", "showpkg", ...names];
+  return ["apt-cache", "showpkg", "--", ...names];
 }
 
 /**

@@ -31,6 +31,7 @@ export function dpkgQueryArgv(names: string[]): string[] {
     "-W",
     "-f",
     "${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n",
+    "--",
     ...names,
   ];
 }

@@ -9,7 +9,7 @@ const osRelease = (id: string, version: string) => `ID=${id}\nVERSION_ID="${vers
 Deno.test("php_version is the installed PHP-FPM's version first", async () => {
   const probe = new RecordingExecutor()
     .on(["dpkg-query"], { stdout: "php8.1-fpm\tamd64\t1\tii \nphp8.1-cli\tamd64\t1\tii \n" })
-    .on(["apt-cache", "policy", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
+    .on(["apt-cache", "policy", "--", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
   assert.equal(await factReader(probe)("php_version"), "8.1");
   assert.deepEqual(probe.calls, [dpkgQueryArgv(["php*-fpm", "php*-cli"])]);
 });
@@ -48,14 +48,14 @@ Deno.test("php_version reads the installed CLI when no PHP-FPM was ever installe
 Deno.test("php_version asks apt when only removed PHP packages remain", async () => {
   const probe = new RecordingExecutor()
     .on(["dpkg-query"], { stdout: "php7.4-cli\tamd64\t1\trc \nphp7.4-fpm\tamd64\t1\trc \n" })
-    .on(["apt-cache", "policy", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
+    .on(["apt-cache", "policy", "--", "php"], { stdout: "php:\n  Candidate: 2:8.2+93\n" });
   assert.equal(await factReader(probe)("php_version"), "8.2");
 });
 
 Deno.test("php_version is apt's candidate when PHP is not installed", async () => {
   const probe = new RecordingExecutor()
     .on(["dpkg-query"], NO_PHP)
-    .on(["apt-cache", "policy", "php"], {
+    .on(["apt-cache", "policy", "--", "php"], {
       stdout: "php:\n  Installed: (none)\n  Candidate: 2:8.2+93\n",
     })
     .put("/etc/os-release", osRelease("ubuntu", "24.04"));
@@ -66,7 +66,7 @@ Deno.test("php_version falls back to the release's PHP when the apt lists are em
   for (const [id, version, php] of [["ubuntu", "24.04", "8.3"], ["debian", "12", "8.2"]]) {
     const probe = new RecordingExecutor()
       .on(["dpkg-query"], NO_PHP)
-      .on(["apt-cache", "policy", "php"], { stdout: "" })
+      .on(["apt-cache", "policy", "--", "php"], { stdout: "" })
       .put("/etc/os-release", osRelease(id, version));
     assert.equal(await factReader(probe)("php_version"), php, `${id} ${version}`);
   }
@@ -75,7 +75,7 @@ Deno.test("php_version falls back to the release's PHP when the apt lists are em
 Deno.test("php_version names the release when neither apt nor cm knows its PHP", async () => {
   const probe = new RecordingExecutor()
     .on(["dpkg-query"], NO_PHP)
-    .on(["apt-cache", "policy", "php"], { stdout: "" })
+    .on(["apt-cache", "policy", "--", "php"], { stdout: "" })
     .put("/etc/os-release", osRelease("debian", "9"));
   await assert.rejects(
     factReader(probe)("php_version") as Promise<unknown>,

@@ -21,7 +21,7 @@ export function systemdRunning(probe: Probe): boolean {
 
 /** One `systemctl show` of comma-separated `properties` for every unit. */
 export function showArgv(units: string[], properties: string): string[] {
-  return ["systemctl", "show", `--property=${properties}`, ...units];
+  return ["systemctl", "show", `--property=${properties}`, "--", ...units];
 }
 
 /**

@@ -38,12 +38,19 @@ const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v
 
 const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path" });
 
+/** A git branch name: no spaces, none of git's special characters, no leading "-". */
+const BRANCH = /^(?!-)[^\s~^:?*[\\]+$/;
+
+// A leading "-" would reach git as an option.
+const NOT_AN_OPTION = 'expected a git URL (not starting with "-")';
+
 /** The fields of the node configuration file. */
 export const nodeConfigSchema = z.strictObject({
-  repo: z.string().min(1).describe(
+  repo: z.string().min(1).refine((url) => !url.startsWith("-"), { error: NOT_AN_OPTION }).describe(
     "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password in it: use credentials.",
   ),
-  branch: z.string().regex(/^[^\s~^:?*[\\]+$/, { error: "expected a git branch name" }).optional()
+  branch: z.string().regex(BRANCH, { error: 'expected a git branch name (not starting with "-")' })
+    .optional()
     .describe("Branch to follow (default main)."),
   cookbooks: z.array(
     z.string().min(1).refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), {
@@ -61,6 +68,9 @@ export const nodeConfigSchema = z.strictObject({
     .describe("Refuse a commit unless its signature verifies against trusted_keys."),
   trusted_keys: absolutePath.optional()
     .describe("SSH allowed signers file, or a GPG public keyring / armored key file."),
+  vars_file: absolutePath.optional().describe(
+    "Root-only YAML file (mode 0600) with a vars: mapping kept out of git (node-local secrets); overrides the cookbooks' vars.",
+  ),
 });
 
 /** The node configuration as written in the file. */
@@ -77,6 +87,8 @@ export interface SyncSettings {
   credentials?: string;
   verifySignatures: boolean;
   trustedKeys?: string;
+  /** The node's own vars file (`vars_file:`), if any. */
+  varsFile?: string;
   /** The config file read, if any. */
   configFile?: string;
 }
@@ -156,6 +168,12 @@ export function resolveSettings(
   flags: SyncFlags,
   { requireRepo = true }: { requireRepo?: boolean } = {},
 ): SyncSettings {
+  if (flags.repo?.startsWith("-")) throw new UsageError(`--repo "${flags.repo}": ${NOT_AN_OPTION}`);
+  if (flags.branch !== undefined && !BRANCH.test(flags.branch)) {
+    throw new UsageError(
+      `--branch "${flags.branch}": expected a git branch name (not starting with "-")`,
+    );
+  }
   if (flags.repo !== undefined && hasUrlPassword(flags.repo)) {
     throw new UsageError(`--repo: ${PASSWORD_ADVICE} (--credentials FILE, mode 0600)`);
   }
@@ -181,6 +199,7 @@ export function resolveSettings(
     credentials: flags.credentials ?? config.credentials,
     verifySignatures: flags.verifySignatures ?? config.verify_signatures ?? false,
     trustedKeys: flags.trustedKeys ?? config.trusted_keys,
+    ...(config.vars_file === undefined ? {} : { varsFile: config.vars_file }),
     ...(data === null ? {} : { configFile: file }),
   };
   for (const c of settings.cookbooks ?? []) {

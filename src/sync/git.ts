@@ -74,7 +74,7 @@ export class Git {
   async init(url: string): Promise<void> {
     this.exec.mkdir(this.dir, { mode: 0o700 });
     await this.ok("git init", ["init", "--quiet"]);
-    await this.ok("git remote add", ["remote", "add", "origin", url]);
+    await this.ok("git remote add", ["remote", "add", "--", "origin", url]);
   }
 
   /** Points `origin` at `url` when the configuration changed. */
@@ -82,8 +82,8 @@ export class Git {
     const current = await this.run(["config", "--get", "remote.origin.url"]);
     if (current.code === 0 && current.stdout.trim() === url) return;
     if (current.code === 0) {
-      await this.ok("git remote set-url", ["remote", "set-url", "origin", url]);
-    } else await this.ok("git remote add", ["remote", "add", "origin", url]);
+      await this.ok("git remote set-url", ["remote", "set-url", "--", "origin", url]);
+    } else await this.ok("git remote add", ["remote", "add", "--", "origin", url]);
   }
 
   /** Fetches `branch` (forced, shallow) and returns the commit it points at. */

@@ -22,6 +22,7 @@ import type { RunEvents } from "../engine/run.ts";
 import { CookbookError, formatProblem } from "../errors.ts";
 import { converge, DEFAULT_LOCK_TIMEOUT, type Interrupts } from "../app/converge.ts";
 import { validateCookbooks } from "../app/validate.ts";
+import { fileInside } from "../cookbook/cookbook.ts";
 import { acquireLock } from "../state/lock.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, type SyncRecord, type SyncStatus, writeState } from "../state/store.ts";
@@ -75,7 +76,15 @@ export function resolveCookbooks(
   explicit: string[] | undefined,
   hostname: string,
 ): { files: string[]; relative: string[] } | { error: string } {
-  if (explicit?.length) return { files: explicit.map((p) => `${dir}/${p}`), relative: explicit };
+  if (explicit?.length) {
+    const files: string[] = [];
+    for (const rel of explicit) {
+      const found = fileInside(dir, "cookbook", rel);
+      if ("error" in found) return { error: `--cookbook: ${found.error}` };
+      files.push(found.path);
+    }
+    return { files, relative: explicit };
+  }
   const host = hostname.split(".")[0];
   for (const rel of [`nodes/${host}.yaml`, "default.yaml"]) {
     if (exec.stat(`${dir}/${rel}`)?.kind === "file") {
@@ -256,7 +265,7 @@ async function validateStage(s: Session, fetched: string): Promise<Keep | undefi
     await s.git.addWorktree(candidate, fetched);
     const chosen = resolveCookbooks(s.exec, candidate, s.settings.cookbooks, s.hostname);
     if ("error" in chosen) return { keep: `cookbooks invalid: ${chosen.error}`, rejected: fetched };
-    await validateCookbooks(chosen.files, s.exec);
+    await validateCookbooks(chosen.files, s.exec, { varsFile: s.settings.varsFile });
     return undefined;
   } catch (error) {
     if (error instanceof CookbookError) return refusal(s, error, candidate, fetched);
@@ -307,6 +316,7 @@ async function convergeStage(
       stateDir: s.paths.dir,
       lock: "held",
       commit,
+      varsFile: s.settings.varsFile,
       events: s.options.events?.run,
       interrupts: s.options.interrupts,
     });

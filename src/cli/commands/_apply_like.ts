@@ -11,7 +11,7 @@ import type { Executor } from "../../exec/executor.ts";
 import { reportExitCode } from "../exit.ts";
 import { printReport, runEvents, terminalPrinter } from "../output.ts";
 import { type SignalWatch, watchSignals } from "../signals.ts";
-import { stateDirOption, verbosity } from "../_common.ts";
+import { stateDirOption, VARS_FILE_HELP, verbosity } from "../_common.ts";
 
 /** Adds `name` with the flags apply and plan share: cookbooks, --diff, --json, -q, -v, --state-dir. */
 export function applyLike(program: Command, name: string, description: string): Command {
@@ -22,6 +22,7 @@ export function applyLike(program: Command, name: string, description: string): 
     .option("--json", "print the run report as JSON on stdout")
     .option("-q, --quiet", "print only failures and the summary of a failed run")
     .option("-v, --verbose", "also print unchanged resources")
+    .option("--vars-file <file>", VARS_FILE_HELP)
     .addOption(stateDirOption("state, runs and lock directory"));
 }
 
@@ -38,6 +39,8 @@ export interface ApplyFlags {
   lockTimeout?: number;
   /** A facts file (`cm facts --json`) to plan with instead of this machine's facts. */
   facts?: string;
+  /** The node's own vars file (node-local secrets). */
+  varsFile?: string;
 }
 
 /** Plans (`--check`) or applies `files`, prints as it goes; resolves to the exit code. */
@@ -58,6 +61,7 @@ export async function convergeCommand(
     command: "cm apply",
     onLockWait: (message) => printer.err(message),
     diff: printer.diff,
+    varsFile: flags.varsFile,
     events: runEvents(printer, { plan, json }),
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
     ...(flags.facts ? { facts: readSavedFacts(exec, flags.facts) } : {}),

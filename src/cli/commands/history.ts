@@ -10,6 +10,7 @@ import { StateError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { type Printer, terminalPrinter } from "../output.ts";
+import { printable } from "../../exec/output.ts";
 import { count, type Deps, examples, localTime, stateDirOption } from "../_common.ts";
 
 /** Adds `cm history` to the program. */
@@ -42,7 +43,7 @@ export function history(
       if (report) reports.push(report);
     } catch (error) {
       if (!(error instanceof StateError)) throw error;
-      printer.err(`warning: skipping ${error.message}`);
+      printer.err(`warning: skipping ${printable(error.message)}`);
     }
   }
   if (options.json) {
@@ -56,7 +57,7 @@ export function history(
     `${r.totals.changed} changed, ${r.totals.failed} failed, ${r.totals.unchanged} unchanged`,
     `${(r.durationMs / 1000).toFixed(2)} s`,
     r.commit?.slice(0, 12) ?? "-",
-    r.cookbooks.join(" "),
+    printable(r.cookbooks.join(" ")),
   ]);
   const header = ["ID", "STARTED", "RESULT", "RESOURCES", "DURATION", "COMMIT", "COOKBOOKS"];
   for (const line of table([header, ...rows])) printer.out(line);

@@ -7,7 +7,8 @@ import type { Command } from "commander";
 import type { Probe } from "../../exec/executor.ts";
 import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
-import { readRun } from "../../state/store.ts";
+import { listRuns, readRun } from "../../state/store.ts";
+import { printable } from "../../exec/output.ts";
 import { formatChange, type Printer, terminalPrinter } from "../output.ts";
 import { type Deps, examples, localTime, stateDirOption, verbosity } from "../_common.ts";
 
@@ -39,6 +40,13 @@ export function showRun(
   options: { stateDir?: string; id: string; json?: boolean },
 ): void {
   const paths = statePaths(options.stateDir);
+  const matches = listRuns(paths).filter((r) => r.startsWith(options.id));
+  if (matches.length > 1 && !matches.includes(options.id)) {
+    const shown = matches.slice(0, 10).join(", ") + (matches.length > 10 ? ", ..." : "");
+    throw new UsageError(
+      `ambiguous run "${options.id}": ${matches.length} runs match (${shown}); give more of the id`,
+    );
+  }
   const report = readRun(probe, paths, options.id);
   if (!report) throw new UsageError(`no run "${options.id}" in ${paths.runs} (see cm history)`);
   if (options.json) return printer.out(JSON.stringify(report, null, 1));
@@ -48,18 +56,22 @@ export function showRun(
     } s`,
   );
   if (report.commit) printer.out(`commit ${report.commit}`);
-  printer.out(`cookbooks: ${report.cookbooks.join(", ")}`);
+  printer.out(`cookbooks: ${printable(report.cookbooks.join(", "))}`);
   for (const r of report.resources) {
     if (r.status === "unchanged" && printer.verbosity !== "verbose") continue;
-    const detail = r.error ?? r.changes.map(formatChange).join(", ");
+    const detail = r.error === undefined
+      ? r.changes.map(formatChange).join(", ")
+      : printable(r.error);
     printer.out(
-      `${r.status.padEnd(9)} ${r.id}${detail ? `: ${detail}` : ""}  [${r.durationMs} ms]`,
+      `${r.status.padEnd(9)} ${printable(r.id)}${
+        detail ? `: ${detail}` : ""
+      }  [${r.durationMs} ms]`,
     );
   }
   for (const h of report.handlers) {
     printer.out(
-      `${h.status === "failed" ? "failed   " : "refreshed"} ${h.id}: ${h.action}${
-        h.error ? `: ${h.error}` : ""
+      `${h.status === "failed" ? "failed   " : "refreshed"} ${printable(h.id)}: ${h.action}${
+        h.error ? `: ${printable(h.error)}` : ""
       }`,
     );
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { printable } from "../../exec/output.ts";
 import type { Command } from "commander";
 import { DEFAULT_LOCK_TIMEOUT } from "../../app/converge.ts";
 import type { Executor } from "../../exec/executor.ts";
@@ -98,7 +99,7 @@ ${
         await syncLoop(once, settings.interval, settings.splay, {
           onError: (error) => {
             if (exitCodeOf(error) === EXIT.bug) throw error;
-            printer.err(`sync: ${errorMessage(error)}`);
+            printer.err(`sync: ${printable(errorMessage(error))}`);
           },
         }),
       );
@@ -120,8 +121,8 @@ async function syncCommand(
     onlyIfChanged: !!opts.onlyIfChanged,
     lockTimeout: opts.lockTimeout,
     events: {
-      note: (line) => printer.err(`sync: ${line}`),
-      problem: (line) => printer.err(line),
+      note: (line) => printer.err(`sync: ${printable(line)}`),
+      problem: (line) => printer.err(printable(line)),
       run: runEvents(printer, { plan: false, json }),
     },
     interrupts: () => signals = watchSignals((line) => printer.err(line)),

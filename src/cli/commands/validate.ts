@@ -6,7 +6,8 @@
 import type { Command } from "commander";
 import { readSavedFacts } from "../../app/facts.ts";
 import { validateCookbooks } from "../../app/validate.ts";
-import { type Deps, examples } from "../_common.ts";
+import { type Deps, examples, VARS_FILE_HELP } from "../_common.ts";
+import { printable } from "../../exec/output.ts";
 
 /** Adds `cm validate` to the program; problems are thrown as a CookbookError (exit 2). */
 export function register(program: Command, deps: Deps): void {
@@ -14,14 +15,20 @@ export function register(program: Command, deps: Deps): void {
     .description("check cookbooks without touching the machine; exit 2 with file:line:col errors")
     .argument("<cookbook...>", "cookbook YAML files")
     .option("--facts <file>", "use another machine's facts, saved by cm facts --json")
+    .option("--vars-file <file>", VARS_FILE_HELP)
     .addHelpText(
       "after",
       examples(["cm validate cookbooks/*.yaml", "cm validate --facts web1.json nodes/web1.yaml"]),
     )
-    .action(async (files: string[], opts: { facts?: string }) => {
+    .action(async (files: string[], opts: { facts?: string; varsFile?: string }) => {
       const facts = opts.facts ? readSavedFacts(deps.exec, opts.facts) : undefined;
-      const cookbook = await validateCookbooks(files, deps.exec, facts);
+      const cookbook = await validateCookbooks(files, deps.exec, {
+        facts,
+        varsFile: opts.varsFile,
+      });
       const n = cookbook.resources.length;
-      console.log(`${cookbook.files.join(", ")}: valid, ${n} resource${n === 1 ? "" : "s"}`);
+      console.log(
+        `${printable(cookbook.files.join(", "))}: valid, ${n} resource${n === 1 ? "" : "s"}`,
+      );
     });
 }

@@ -1,0 +1,63 @@
+/**
+ * The node's own vars: a root-only YAML file outside the repository (named by
+ * `vars_file:` in the node configuration, or `--vars-file`), for values that
+ * must stay out of git such as passwords. It holds one `vars:` mapping; its
+ * values override the cookbooks' vars of the same name.
+ *
+ * @module
+ */
+import type { Probe } from "../exec/executor.ts";
+import type { Problem } from "../errors.ts";
+import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
+import { parseYaml, positionOf, type YamlSource } from "./yaml_source.ts";
+
+/**
+ * Reads the vars file at `path`: a regular file (not a link) owned by root or
+ * by the user cm runs as, readable by nobody else, holding only a `vars:`
+ * mapping; else its problems.
+ */
+export function readNodeVars(
+  probe: Probe,
+  path: string,
+  myUid = Deno.uid(),
+): YamlSource | Problem[] {
+  const at = { file: path, line: 1, col: 1 };
+  const refuse = (message: string): Problem[] => [{ at, path: "", message }];
+  let info;
+  try {
+    info = probe.stat(path);
+  } catch {
+    info = null;
+  }
+  if (!info) return refuse(`vars file "${path}" not found`);
+  if (info.kind !== "file") return refuse(`vars file "${path}" is not a regular file`);
+  if (info.mode & 0o077) {
+    return refuse(
+      `vars file "${path}" is accessible by group or others (mode ${
+        info.mode.toString(8).padStart(4, "0")
+      }): chmod 600 it, it holds node-local secrets`,
+    );
+  }
+  if (info.uid !== 0 && info.uid !== myUid) {
+    return refuse(`vars file "${path}" belongs to uid ${info.uid}: expected root or uid ${myUid}`);
+  }
+  const data = readInputVia(probe, path, MAX_COOKBOOK_BYTES);
+  if ("error" in data) return refuse(data.error);
+  const text = decodeUtf8(data);
+  if (typeof text !== "string") {
+    return [{ at: { file: path, ...text }, path: "", message: "not valid UTF-8" }];
+  }
+  const source = parseYaml(path, text, "a vars: mapping");
+  if (Array.isArray(source)) return source;
+  const raw = source.raw;
+  const isMapping = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const extra = isMapping(raw) ? Object.keys(raw).find((k) => k !== "vars") : undefined;
+  if (!isMapping(raw) || !isMapping(raw.vars) || extra !== undefined) {
+    return [{
+      at: extra === undefined ? at : positionOf(source, [extra], true),
+      path: extra ?? "",
+      message: "expected only a vars: mapping of names to values",
+    }];
+  }
+  return source;
+}

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../exec/real.ts";
+import { tempDir } from "../_testing.ts";
+import { CookbookError } from "../errors.ts";
+import { loadCookbooks } from "./load.ts";
+import { readNodeVars } from "./node_vars.ts";
+
+const COOKBOOK = [
+  "name: web",
+  "vars:",
+  "  db_password: changeme",
+  "configure:",
+  "  files:",
+  "    - path: /srv/app.env",
+  '      content: "DB_PASSWORD={{ db_password }}\\n"',
+  "      sensitive: true",
+  "",
+].join("\n");
+
+Deno.test("the node's vars file overrides the cookbooks' vars", async () => {
+  await using dir = await tempDir();
+  Deno.writeTextFileSync(`${dir.path}/web.yaml`, COOKBOOK);
+  Deno.writeTextFileSync(`${dir.path}/vars.yaml`, "vars:\n  db_password: s3cret\n", {
+    mode: 0o600,
+  });
+  const cookbook = await loadCookbooks(
+    [`${dir.path}/web.yaml`],
+    new RealExecutor(),
+    { varsFile: `${dir.path}/vars.yaml` },
+  );
+  assert.equal(cookbook.resources[0].spec.content, "DB_PASSWORD=s3cret\n");
+
+  // Also over the vars an include passes down.
+  Deno.writeTextFileSync(
+    `${dir.path}/top.yaml`,
+    "name: top\ninclude:\n  - {cookbook: web.yaml, vars: {db_password: passed}}\n",
+  );
+  const included = await loadCookbooks([`${dir.path}/top.yaml`], new RealExecutor(), {
+    varsFile: `${dir.path}/vars.yaml`,
+  });
+  assert.equal(included.resources[0].spec.content, "DB_PASSWORD=s3cret\n");
+});
+
+Deno.test("a vars file readable by others, a link or anything but a vars: mapping is refused", async () => {
+  await using dir = await tempDir();
+  const probe = new RealExecutor();
+  const file = `${dir.path}/vars.yaml`;
+  const message = (path = file) => {
+    const found = readNodeVars(probe, path);
+    return Array.isArray(found) ? found.map((p) => p.message).join("; ") : "accepted";
+  };
+  Deno.writeTextFileSync(file, "vars:\n  a: 1\n", { mode: 0o640 });
+  Deno.chmodSync(file, 0o640);
+  assert.match(message(), /is accessible by group or others \(mode 0640\)/);
+  Deno.chmodSync(file, 0o600);
+  assert.equal(message(), "accepted");
+  Deno.symlinkSync(file, `${dir.path}/link.yaml`);
+  assert.match(message(`${dir.path}/link.yaml`), /is not a regular file/);
+  Deno.writeTextFileSync(file, "vars: [a]\nname: x\n");
+  assert.match(message(), /expected only a vars: mapping/);
+  assert.match(message(`${dir.path}/missing.yaml`), /not found/);
+  await assert.rejects(
+    loadCookbooks([`${dir.path}/missing.yaml`], probe, { varsFile: `${dir.path}/missing.yaml` }),
+    CookbookError,
+  );
+});

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { tempDir } from "../_testing.ts";
+import { RecordingExecutor } from "./recording.ts";
+import { decodeUtf8, hashInput, readInput, readInputVia } from "./input.ts";
+
+Deno.test("decodeUtf8 gives the text, or the line and column of the first invalid byte", () => {
+  const bytes = (...parts: (string | number[])[]) =>
+    new Uint8Array(
+      parts.flatMap((p) => typeof p === "string" ? [...new TextEncoder().encode(p)] : p),
+    );
+  assert.equal(decodeUtf8(bytes("héllo\n")), "héllo\n");
+  assert.deepEqual(decodeUtf8(bytes("name: x\ndescription: caf", [0xe9], "\n")), {
+    line: 2,
+    col: 17,
+  });
+  assert.deepEqual(decodeUtf8(bytes("é", [0xc3, 0x41])), { line: 1, col: 2 });
+  assert.deepEqual(decodeUtf8(bytes("ok", [0xff])), { line: 1, col: 3 });
+});
+
+Deno.test("readInput refuses directories, FIFOs, devices and files over the cap before reading", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/x.yaml`;
+  Deno.writeTextFileSync(file, "name: x\n");
+  assert.deepEqual(readInput(file, 100), new TextEncoder().encode("name: x\n"));
+  assert.deepEqual(readInput(file, 4), {
+    error: `"${file}" is larger than 4 bytes, the most cm reads`,
+  });
+  assert.deepEqual(readInput(dir.path, 100), {
+    error: `"${dir.path}" is a directory, expected a file`,
+  });
+  assert.deepEqual(readInput(`${dir.path}/gone`, 100), { error: `"${dir.path}/gone" not found` });
+  const fifo = `${dir.path}/fifo`;
+  await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  for (const path of [fifo, "/dev/zero"]) {
+    assert.deepEqual(readInput(path, 100), {
+      error: `"${path}" is not a regular file (a device, FIFO or socket), expected a file`,
+    });
+  }
+});
+
+Deno.test("hashInput hashes in chunks what readInput would read", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/blob`;
+  const data = new Uint8Array(3 * (1 << 20) + 7).map((_, i) => i % 251);
+  Deno.writeFileSync(file, data);
+  assert.equal(hashInput(file, data.length), createHash("sha256").update(data).digest("hex"));
+  assert.match((hashInput(file, 1 << 20) as { error: string }).error, /is larger than 1 MiB/);
+});
+
+Deno.test("readInputVia checks through the probe what it is before reading it", () => {
+  const probe = new RecordingExecutor().put("/c/web.yaml", "name: web\n").put("/c/dir");
+  assert.deepEqual(
+    readInputVia(probe, "/c/web.yaml", 100),
+    new TextEncoder().encode("name: web\n"),
+  );
+  assert.deepEqual(readInputVia(probe, "/c/web.yaml", 5), {
+    error: '"/c/web.yaml" is larger than 5 bytes, the most cm reads',
+  });
+  assert.deepEqual(readInputVia(probe, "/c/dir", 100), {
+    error: '"/c/dir" is a directory, expected a file',
+  });
+  assert.deepEqual(readInputVia(probe, "/c/none.yaml", 100), { error: '"/c/none.yaml" not found' });
+});
