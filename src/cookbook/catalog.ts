@@ -93,4 +93,5 @@ export function writeCatalog(exec: Executor, path: string, cookbook: Cookbook): 
     resources: cookbook.resources.map((r) => ({ ...r, kind: r.kind.kind })),
   };
   exec.writeFile(path, new TextEncoder().encode(JSON.stringify(catalog)), { mode: 0o600 });
+  exec.flush();
 }

@@ -96,6 +96,8 @@ function dirname(path: string): string {
 export class RealExecutor implements Executor {
   #users = new IdTable("/etc/passwd");
   #groups = new IdTable("/etc/group");
+  /** Directories holding renames not yet fsynced: one fsync each at flush, not one a file. */
+  #unsynced = new Set<string>();
 
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     if (options.cwd !== undefined && this.stat(options.cwd)?.kind !== "directory") {
@@ -201,7 +203,12 @@ export class RealExecutor implements Executor {
       } catch { /* the temporary file was never created */ }
       throw error;
     }
-    syncDirectory(dirname(path));
+    this.#unsynced.add(dirname(path));
+  }
+
+  flush(): void {
+    for (const dir of this.#unsynced) syncDirectory(dir);
+    this.#unsynced.clear();
   }
 
   mkdir(path: string, attrs: Attributes): void {

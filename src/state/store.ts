@@ -71,12 +71,17 @@ function stateForUpdate(exec: Executor, paths: StatePaths, runId: string): {
   }
 }
 
-/** Writes the state file atomically (0600). */
+/**
+ * Writes the state file atomically (0600), then flushes the executor: every
+ * write of the run (managed files, run report, state) is durable once the
+ * state says so.
+ */
 export function writeState(exec: Executor, paths: StatePaths, state: State): void {
   exec.mkdir(paths.dir, { mode: 0o700 });
   exec.writeFile(paths.state, encoder.encode(JSON.stringify(state, null, 1) + "\n"), {
     mode: 0o600,
   });
+  exec.flush();
 }
 
 /**

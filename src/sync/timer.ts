@@ -125,6 +125,7 @@ export async function installTimer(
     exec.writeFile(path, encoder.encode(text), { mode: 0o644 });
     outcome.changedFiles.push(path);
   }
+  exec.flush();
   if (outcome.changedFiles.length && !(await systemctl(exec, outcome, ["daemon-reload"]))) {
     return outcome;
   }
@@ -155,6 +156,7 @@ export async function uninstallTimer(
     exec.remove(path);
     outcome.changedFiles.push(path);
   }
+  exec.flush();
   await systemctl(exec, outcome, ["daemon-reload"]);
   return outcome;
 }
