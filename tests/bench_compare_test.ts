@@ -63,7 +63,9 @@ Deno.test({
       assert.match(cells[1], /^\d+\.\d{3} s · \d+ MiB$/, `cm cell of ${label}: ${cells[1]}`);
     }
     // The floors: an empty program, the write floor and the read floor, each with cm's ratio.
-    for (const label of ["startup: empty cookbook", "20 files: first converge", "20 files: no-op"]) {
+    for (
+      const label of ["startup: empty cookbook", "20 files: first converge", "20 files: no-op"]
+    ) {
       assert.match(row(out, label)![2], /^\d+\.\d{3} s · cm \d+\.\d\d×$/, label);
     }
     assert.ok(row(out, "cm empty cookbook ÷ deno run of an empty file"), out);
