@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { cmCommand } from "../scripts/cm_command.ts";
 import { installedPackages } from "./_cookbook.ts";
 import {
@@ -82,51 +83,49 @@ const USAGE = `usage: deno task bench compare [options]
   --keep              keep the temp directory`;
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = {
-    runs: 5,
-    slow: 60,
-    maxRun: 900,
-    tools: TOOLS.map((t) => t.id),
-    workloads: [...WORKLOAD_IDS],
-    quick: false,
-    cm: null,
-    install: true,
-    keep: false,
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: "string", default: "5" },
+      slow: { type: "string", default: "60" },
+      "max-run": { type: "string", default: "900" },
+      tools: { type: "string", default: TOOLS.map((t) => t.id).join(",") },
+      workloads: { type: "string", default: WORKLOAD_IDS.join(",") },
+      cm: { type: "string" },
+      "no-install": { type: "boolean", default: false },
+      quick: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const positive = (name: string, text: string) => {
+    const n = Number(text);
+    if (!(n > 0)) throw new Error(`--${name} needs a positive number, got "${text}"`);
+    return n;
   };
-  const list = (value: string, known: readonly string[], what: string) => {
-    const items = value.split(",").filter(Boolean);
+  const list = (text: string, known: readonly string[], what: string) => {
+    const items = text.split(",").filter(Boolean);
     const unknown = items.find((i) => !known.includes(i));
     if (unknown) throw new Error(`unknown ${what} "${unknown}": expected ${known.join(", ")}`);
     return items;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    const number = () => {
-      const n = Number(value());
-      if (!(n > 0)) throw new Error(`${arg} needs a positive number`);
-      return n;
-    };
-    if (arg === "--runs") o.runs = Math.round(number());
-    else if (arg === "--slow") o.slow = number();
-    else if (arg === "--max-run") o.maxRun = number();
-    else if (arg === "--tools") o.tools = list(value(), TOOLS.map((t) => t.id), "tool");
-    else if (arg === "--workloads") o.workloads = list(value(), WORKLOAD_IDS, "workload");
-    else if (arg === "--cm") o.cm = value();
-    else if (arg === "--no-install") o.install = false;
-    else if (arg === "--keep") o.keep = true;
-    else if (arg === "--quick") [o.quick, o.runs] = [true, 1];
-    else if (arg === "--help" || arg === "-h") {
-      console.log(USAGE);
-      Deno.exit(0);
-    } else throw new Error(`unknown argument "${arg}" (try --help)`);
-  }
-  if (!o.tools.includes("cm")) o.tools.unshift("cm"); // every ratio is against cm
-  return o;
+  const tools = list(v.tools, TOOLS.map((t) => t.id), "tool");
+  if (!tools.includes("cm")) tools.unshift("cm"); // every ratio is against cm
+  return {
+    runs: v.quick ? 1 : Math.round(positive("runs", v.runs)),
+    slow: positive("slow", v.slow),
+    maxRun: positive("max-run", v["max-run"]),
+    tools,
+    workloads: list(v.workloads, WORKLOAD_IDS, "workload"),
+    quick: v.quick,
+    cm: v.cm ?? null,
+    install: !v["no-install"],
+    keep: v.keep,
+  };
 }
 
 // ---------------------------------------------------------------- tools present
