@@ -68,7 +68,8 @@ export interface Fixture {
   cookbookBytes: number;
 }
 
-function contentOf(i: number, bytes: number): string[] {
+/** The lines of bench file `i`: about `bytes` bytes of "key = value" settings. */
+export function contentOf(i: number, bytes: number): string[] {
   const lines = [`# managed by cm (bench file ${i})`];
   let n = lines[0].length + 1;
   for (let k = 0; n < bytes; k++) {

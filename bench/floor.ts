@@ -17,12 +17,43 @@
  */
 import { createHash } from "node:crypto";
 
+function writeFloor(desired: string): never {
+  const { files } = JSON.parse(Deno.readTextFileSync(desired)) as {
+    files: { path: string; content: string }[];
+  };
+  const encoder = new TextEncoder();
+  const dirs = new Set<string>();
+  let bytes = 0;
+  for (const { path, content } of files) {
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const temp = `${dir}/.${path.slice(dir.length + 1)}.floor`;
+    const data = encoder.encode(content);
+    const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
+    for (let done = 0; done < data.length;) done += file.writeSync(data.subarray(done));
+    file.syncSync();
+    file.close();
+    Deno.chmodSync(temp, 0o644);
+    Deno.renameSync(temp, path);
+    dirs.add(dir);
+    bytes += data.length;
+  }
+  for (const dir of dirs) {
+    const handle = Deno.openSync(dir, { read: true });
+    handle.syncSync();
+    handle.close();
+  }
+  console.log(`written=${files.length} bytes=${bytes}`);
+  Deno.exit(0);
+}
+
+if (Deno.args[0] === "--write") writeFloor(Deno.args[1]);
+
 const args = [...Deno.args];
 const dpkgAt = args.indexOf("--dpkg");
 const packages = dpkgAt >= 0 ? args.splice(dpkgAt, 2)[1].split(",").filter(Boolean) : [];
 const list = args[0];
 if (!list) {
-  console.error("usage: deno run -A bench/floor.ts LIST [--dpkg NAME,NAME,...]");
+  console.error("usage: deno run -A bench/floor.ts LIST [--dpkg NAME,...] | --write DESIRED");
   Deno.exit(2);
 }
 

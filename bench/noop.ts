@@ -35,9 +35,9 @@
  */
 import { cmCommand } from "../scripts/cm_command.ts";
 import { generate, installedPackages } from "./_cookbook.ts";
+import { HAVE_TIME, loadavg, measure, median, type Sample, table, text } from "./_stats.ts";
 
 const FLOOR = new URL("./floor.ts", import.meta.url).pathname;
-const TIME = "/usr/bin/time";
 
 interface Options {
   runs: number;
@@ -80,50 +80,22 @@ function parseOptions(argv: string[]): Options {
 
 // ---------------------------------------------------------------- processes
 
-const decoder = new TextDecoder();
 /** The environment every timed process gets: clean, like the tests' runCm. */
 const ENV = {
   PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
   HOME: Deno.env.get("HOME") ?? "/root",
 };
 
-interface Sample {
-  seconds: number;
-  /** Max RSS in KiB, or null without /usr/bin/time. */
-  rssKiB: number | null;
-  /** User + system CPU seconds, or null without /usr/bin/time. */
-  cpu: number | null;
-}
-
-let haveTime = false;
-
 async function timed(argv: string[], rssFile: string, expectCode = 0): Promise<Sample> {
-  const full = haveTime ? [TIME, "-f", "%M %U %S", "-o", rssFile, ...argv] : argv;
-  const start = performance.now();
-  const out = await new Deno.Command(full[0], {
-    args: full.slice(1),
-    clearEnv: true,
-    env: ENV,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - start) / 1000;
-  if (out.code !== expectCode) {
+  const sample = await measure({ argv, env: ENV }, rssFile);
+  if (sample.code !== expectCode) {
     throw new Error(
-      `${argv.join(" ").slice(0, 300)}\nexited ${out.code}, expected ${expectCode}\n${
-        decoder.decode(out.stderr).slice(-2000)
-      }${decoder.decode(out.stdout).slice(-2000)}`,
+      `${argv.join(" ").slice(0, 300)}\nexited ${sample.code}, expected ${expectCode}\n${
+        sample.output.slice(-4000)
+      }`,
     );
   }
-  let rssKiB: number | null = null;
-  let cpu: number | null = null;
-  if (haveTime) {
-    const last = Deno.readTextFileSync(rssFile).trim().split("\n").at(-1) ?? "";
-    const [m, u, s] = last.split(" ").map(Number);
-    rssKiB = m || null;
-    cpu = Number.isFinite(u + s) ? u + s : null;
-  }
-  return { seconds, rssKiB, cpu };
+  return sample;
 }
 
 // ---------------------------------------------------------------- statistics
@@ -134,14 +106,6 @@ interface Row {
   samples: Sample[];
 }
 
-function sorted(xs: number[]): number[] {
-  return [...xs].sort((a, b) => a - b);
-}
-function median(xs: number[]): number {
-  const s = sorted(xs);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 const secs = (row: Row) => row.samples.map((s) => s.seconds);
 const med = (row: Row) => median(secs(row));
 /** Median CPU seconds (user + system), or null without /usr/bin/time. */
@@ -154,45 +118,13 @@ const peakMiB = (row: Row) => {
   return r.length ? Math.max(...r) / 1024 : null;
 };
 
-function table(headers: string[], rows: string[][], right: boolean[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const cell = (s: string, i: number) => right[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]);
-  const line = (r: string[]) => `| ${r.map(cell).join(" | ")} |`;
-  const rule = `|${
-    widths.map((w, i) => right[i] ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2)).join("|")
-  }|`;
-  return [line(headers), rule, ...rows.map(line)].join("\n");
-}
-
 const f3 = (x: number) => x.toFixed(3);
 const ratio = (x: number) => `${x.toFixed(2)}×`;
 
 // ---------------------------------------------------------------- main
 
-async function text(argv: string[]): Promise<string> {
-  try {
-    const out = await new Deno.Command(argv[0], { args: argv.slice(1), stdout: "piped" }).output();
-    return decoder.decode(out.stdout).trim();
-  } catch {
-    return "?";
-  }
-}
-
-function loadavg(): string {
-  try {
-    return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
-  } catch {
-    return "?";
-  }
-}
-
 async function main(): Promise<number> {
   const options = parseOptions(Deno.args);
-  try {
-    haveTime = Deno.statSync(TIME).isFile;
-  } catch {
-    haveTime = false;
-  }
   const root = Deno.makeTempDirSync({ prefix: "cm-bench-noop-" });
   const rssFile = `${root}/rss.txt`;
   try {
@@ -201,9 +133,9 @@ async function main(): Promise<number> {
       `nproc ${await text(["nproc"])}`,
       `${Deno.build.os}/${Deno.build.arch} ${await text(["uname", "-r"])}`,
       `deno ${Deno.version.deno} (v8 ${Deno.version.v8})`,
-      haveTime
-        ? `peak RSS and CPU from ${TIME}`
-        : `no ${TIME}: RSS and CPU not measured (apt-get install time)`,
+      HAVE_TIME
+        ? "peak RSS and CPU from /usr/bin/time"
+        : "no /usr/bin/time: RSS and CPU not measured (apt-get install time)",
       `load average ${loadavg()}`,
     ];
     console.log(`cm no-op benchmark: ${options.runs} timed run(s) per command, after 1 warm-up`);

@@ -9,7 +9,8 @@
  *
  * What it measures, each as the median of fresh processes (cold, like a real run):
  *
- * 1. Import cost: `deno run` of a file importing only yaml, zod, commander,
+ * 1. Import cost: `deno run` of a file importing only node:process (the Node
+ *    compatibility layer every node: module and npm package starts), yaml, zod, commander,
  *    node:crypto, all three npm packages, or cm's whole CLI (src/cli/mod.ts),
  *    against an empty file, all with this repo's deno.json import map.
  * 2. Phases of one no-op apply inside one process, calling cm's own modules
@@ -203,6 +204,8 @@ async function parent(): Promise<void> {
     // 1. imports
     const imports: [string, string][] = [
       ["empty file", ""],
+      // Any node: module or npm package starts Deno's Node compatibility layer first.
+      ["node:process (the Node compatibility layer alone)", `import "node:process";`],
       ["node:crypto", `import "node:crypto";`],
       ["yaml", `import "yaml";`],
       ["zod", `import "zod";`],

@@ -5,6 +5,7 @@
  *   deno task bench --quick            # the same, smoke sized
  *   deno task bench profile            # bench/profile.ts: where the no-op time goes
  *   deno task bench profile --files 10000 --runs 3
+ *   deno task bench compare            # bench/compare.ts: cm vs Ansible, Puppet, BundleWrap (root)
  *
  * Any other first argument NAME runs bench/NAME.ts with the remaining arguments.
  *

@@ -80,7 +80,16 @@ Deno.test({
   ignore,
   async fn() {
     const out = await runBench("profile.ts", ["--quick"]);
-    for (const label of ["empty file", "yaml", "zod", "commander", "yaml + zod + commander"]) {
+    for (
+      const label of [
+        "empty file",
+        "node:process (the Node compatibility layer alone)",
+        "yaml",
+        "zod",
+        "commander",
+        "yaml + zod + commander",
+      ]
+    ) {
       assert.ok(row(out, label), `no import row ${label}:\n${out}`);
     }
     for (

@@ -104,9 +104,12 @@ export interface Probe {
 export interface Executor extends Probe {
   /**
    * Replaces `path` atomically: writes a temporary file in the same directory,
-   * sets its attributes, fsyncs it and renames it over `path`.
+   * sets its attributes, fsyncs it and renames it over `path`. The rename is
+   * durable after the next {@link Executor.flush}.
    */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void;
+  /** Makes the renames of every earlier `writeFile` durable (fsyncs their directories once). */
+  flush(): void;
   /** Creates a directory and its missing parents. */
   mkdir(path: string, attrs: Attributes): void;
   /** Sets the permission bits of `path` itself (e.g. 0o640); a symbolic link there is refused. */

@@ -229,8 +229,17 @@ export class RealExecutor implements Executor {
       } catch { /* the temporary file was never created */ }
       throw error;
     }
-    syncDirectory(dir);
+    this.#unsynced.add(dir);
   }
+
+  /** Fsyncs every directory that holds a rename since the last flush (once each). */
+  flush(): void {
+    for (const dir of this.#unsynced) syncDirectory(dir);
+    this.#unsynced.clear();
+  }
+
+  /** Directories holding renames not yet fsynced: one fsync each at flush, not one a file. */
+  #unsynced = new Set<string>();
 
   /** Leftover temporary files per directory, listed once per run. */
   #leftovers = new Map<string, string[]>();

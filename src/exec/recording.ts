@@ -111,6 +111,9 @@ export class RecordingExecutor implements Executor {
     this.writes.push(`write ${path}`);
     this.put(path, data, { mode: attrs.mode ?? 0o644, uid: attrs.uid ?? 0, gid: attrs.gid ?? 0 });
   }
+  flush(): void {
+    // In memory every write is already final.
+  }
   mkdir(path: string, attrs: Attributes): void {
     this.writes.push(`mkdir ${path}`);
     this.put(path, undefined, {

@@ -27,6 +27,9 @@ export async function readCatalog(
 export function writeCatalog(exec: Executor, path: string, cookbook: Cookbook): void {
   const data = freeze(exec, cookbook);
   if (data) {
-    onStatePath("write cookbook cache", path, () => exec.writeFile(path, data, { mode: 0o600 }));
+    onStatePath("write cookbook cache", path, () => {
+      exec.writeFile(path, data, { mode: 0o600 });
+      exec.flush();
+    });
   }
 }

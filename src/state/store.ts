@@ -117,7 +117,9 @@ function stateForUpdate(exec: Executor, paths: StatePaths, runId: string): {
 }
 
 /**
- * Writes the state file atomically (0600).
+ * Writes the state file atomically (0600), then flushes the executor: every
+ * write of the run (managed files, run report, state) is durable once the
+ * state says so.
  *
  * @throws {StateError} when it cannot be written (a full disk, say)
  */
@@ -131,6 +133,7 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
         mode: 0o600,
       }),
   );
+  onStatePath("sync the state directory", paths.dir, () => exec.flush());
 }
 
 /**

@@ -148,6 +148,7 @@ export async function installTimer(
     exec.writeFile(path, encoder.encode(text), { mode: 0o644 });
     outcome.changedFiles.push(path);
   }
+  exec.flush();
   if (outcome.changedFiles.length && !(await systemctl(exec, outcome, ["daemon-reload"]))) {
     return outcome;
   }
@@ -178,6 +179,7 @@ export async function uninstallTimer(
     exec.remove(path);
     outcome.changedFiles.push(path);
   }
+  exec.flush();
   await systemctl(exec, outcome, ["daemon-reload"]);
   return outcome;
 }
