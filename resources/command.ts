@@ -14,9 +14,10 @@
  *   root; it applies to the guards too, which run with the same privileges,
  *   `cwd`, `env` and `timeout` as the command.
  * - Guards, in order: `creates` (a stat, always evaluated, also in plans),
- *   `unless` (exit 0 skips), `onlyif` (non-zero skips). In plan mode
- *   `unless`/`onlyif` are not run unless `readonly_guards: true`; the change
- *   then says what would decide.
+ *   `unless` (exit 0 skips), `onlyif` (non-zero skips). Guards are checks and
+ *   run in plans too (through `Probe.runGuard`, like Puppet's noop), so a
+ *   plan of a converged node is clean; `plan_guards: false` keeps a guard
+ *   with side effects out of plans, and the change then says what would decide.
  * - Guards are evaluated again right before the command runs in `apply`:
  *   commands of one batch are read together, and an earlier command may have
  *   created what a later one's guard looks for.
@@ -218,7 +219,7 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
     const states: CommandState[] = [];
     for (const spec of specs) {
       changedWhenRead(ctx).set(spec, ctx.changed.size);
-      states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards));
+      states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.plan_guards));
     }
     return states;
   },

@@ -53,8 +53,8 @@ export interface Probe {
   run(argv: string[], options?: RunOptions): Promise<RunResult>;
   /**
    * Runs a cookbook's guard (`unless`, `onlyif`): the one door through which
-   * a plan runs a command outside the read-only tools, taken only for guards
-   * the cookbook declares harmless (`readonly_guards: true`).
+   * a plan runs a command outside the read-only tools: guards are checks
+   * and run in plans unless the cookbook says `plan_guards: false`.
    */
   runGuard(argv: string[], options?: RunOptions): Promise<RunResult>;
   stat(path: string): PathInfo | null;
