@@ -63,6 +63,7 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
 Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on failure, 6 on both", async () => {
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);
+  assert.equal((await runCm(["plan", "--detailed-exitcodes", "--state-dir", state, book])).code, 2);
   assert.equal(
     (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, book])).code,
     2,
@@ -71,6 +72,7 @@ Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on 
     (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, book])).code,
     0,
   );
+  assert.equal((await runCm(["plan", "--detailed-exitcodes", "--state-dir", state, book])).code, 0);
   const failing = `${dir.path}/failing.yaml`;
   await Deno.writeTextFile(
     failing,
