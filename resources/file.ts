@@ -13,7 +13,9 @@
  * - A spec with neither `content` nor `source` manages attributes only; a
  *   missing file is created empty.
  * - The parent directory must exist: cm does not create it silently (declare
- *   it under `configure.directories`, which runs first).
+ *   it under `configure.directories`, which runs first). A missing parent that
+ *   no directory resource of the run creates is a blocked change: the plan
+ *   already says the file will fail.
  * - Something other than a regular file at the path (a directory, a symbolic
  *   link, a socket) is never replaced: apply fails and names it. `state:
  *   absent` removes a file or a symbolic link, never a directory.
@@ -23,11 +25,12 @@
  *   same directory, the command runs on it (split into argv, no shell; `%s`
  *   replaced by the temporary path), and only an exit code 0 lets the content
  *   replace the file. The temporary file is removed either way.
- * - `Change.before/after` of "content" hold sha256 hex digests; the unified
- *   diff for `--diff` comes from {@link fileDiffText}, computed only when
- *   asked, so plans and run reports never carry file content. With
- *   `sensitive: true` the hashes are masked too ("(sensitive)": a hash of a
- *   short secret can be brute-forced) and the diff is
+ * - `Change.before/after` of "content" say size and lines ("120 B, 4
+ *   lines"), what a person can judge a change by; the new content's sha256
+ *   is the result's fingerprint. The unified diff for `--diff` comes from
+ *   {@link fileDiffText}, computed only when asked, so plans and run reports
+ *   never carry file content. With `sensitive: true` even the sizes are
+ *   masked ("(sensitive)": a length narrows a secret down) and the diff is
  *   "(sensitive content changed)".
  *
  * @module
@@ -40,6 +43,7 @@ import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
 import { outputTail } from "../src/exec/output.ts";
 import { unifiedDiff } from "./_diff.ts";
+import { contentSummary } from "./_content_summary.ts";
 import {
   AccountCache,
   applyOwnership,
@@ -70,6 +74,10 @@ export interface FileState extends OwnedState {
   wantSha256: string | null;
   /** Why the current file or the desired source could not be read. */
   error?: string;
+  /** Size and lines of the current and desired content, kept only when they differ. */
+  summary?: { before: string | null; after: string };
+  /** The missing parent directory no directory resource of the run creates. */
+  orphanOf?: string;
   /**
    * Old and new text for {@link fileDiffText}, kept only when the content
    * differs and is not sensitive; `null` for binary or very large content.
@@ -101,8 +109,34 @@ function diffable(data: Uint8Array): string | null {
 
 const encoder = new TextEncoder();
 
+/** Whether a directory resource of the run creates `path` (itself or, as a parent, below it). */
+function declaredDirectory(path: string, claims: ReadonlyMap<string, string>): boolean {
+  for (const [claim, kind] of claims) {
+    if (kind !== "directory") continue;
+    if (claim === `path:${path}` || claim.startsWith(`path:${path}/`)) return true;
+  }
+  return false;
+}
+
+/** The parent of a missing file when it is missing too and no directory resource creates it. */
+function orphanOf(
+  spec: FileSpec,
+  probe: Probe,
+  claims: ReadonlyMap<string, string>,
+): string | undefined {
+  const parent = dirname(spec.path);
+  const kind = probe.stat(parent)?.kind;
+  if (kind === "directory" || kind === "symlink") return undefined;
+  return declaredDirectory(parent, claims) ? undefined : parent;
+}
+
 /** Reads one file: never throws for what it finds on the machine. */
-function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileState {
+function readOne(
+  spec: FileSpec,
+  probe: Probe,
+  accounts: AccountCache,
+  claims: ReadonlyMap<string, string>,
+): FileState {
   const state: FileState = {
     kind: null,
     size: 0,
@@ -124,6 +158,10 @@ function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileStat
       state.gid = info.gid;
     }
     if (spec.state === "absent") return state;
+    if (!info) {
+      const parent = orphanOf(spec, probe, claims);
+      if (parent) state.orphanOf = parent;
+    }
     if (info?.kind === "file") {
       data = probe.readFile(spec.path);
       if (data) state.sha256 = sha256(data);
@@ -152,12 +190,20 @@ function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileStat
     state.wantSha256 = sha256(want);
   }
   if (want !== null && !spec.sensitive && state.wantSha256 !== state.sha256) {
+    const wantBytes = typeof want === "string" ? encoder.encode(want) : want;
+    state.summary = { before: data && contentSummary(data), after: contentSummary(wantBytes) };
     state.oldText = data ? diffable(data) : "";
     state.newText = typeof want === "string"
       ? (want.length > MAX_DIFF_BYTES ? null : want)
       : diffable(want);
   }
   return state;
+}
+
+/** "content: 12 B, 1 line → 20 B, 2 lines"; a note when the sizes alone do not show it. */
+function contentChange(current: FileState): Change {
+  const { before, after } = current.summary ?? { before: null, after: "" };
+  return { field: "content", before, after, ...(before === after ? { note: "same size" } : {}) };
 }
 
 function diffOne(spec: FileSpec, current: FileState): Change[] {
@@ -174,7 +220,16 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
   }
   const exists = current.kind === "file";
   const changes: Change[] = [];
-  if (!exists) changes.push({ field: "state", before: "absent", after: "present" });
+  if (current.orphanOf) {
+    changes.push({
+      field: "state",
+      before: "absent",
+      after: "present",
+      note:
+        `parent directory "${current.orphanOf}" does not exist and no directory resource creates it`,
+      blocked: true,
+    });
+  } else if (!exists) changes.push({ field: "state", before: "absent", after: "present" });
   if (current.error) {
     changes.push({ field: "content", before: current.sha256, after: null, note: current.error });
   } else if (current.wantSha256 !== null && current.wantSha256 !== current.sha256) {
@@ -186,7 +241,7 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
           after: "(sensitive)",
           note: "sensitive: content not shown",
         }
-        : { field: "content", before: current.sha256, after: current.wantSha256 },
+        : contentChange(current),
     );
   }
   changes.push(...ownershipChanges(spec, current, exists));
@@ -349,10 +404,12 @@ export const file: ResourceKind<FileSpec, FileState> = {
   id: (spec) => `file[${spec.path}]`,
   check,
   claims: (spec) => [`path:${spec.path}`],
-  read(specs, probe) {
+  read(specs, probe, ctx) {
     const accounts = new AccountCache(probe);
     const states = new Array<FileState>(specs.length);
-    for (let i = 0; i < specs.length; i++) states[i] = readOne(specs[i], probe, accounts);
+    for (let i = 0; i < specs.length; i++) {
+      states[i] = readOne(specs[i], probe, accounts, ctx.claims);
+    }
     return Promise.resolve(states);
   },
   diff: diffOne,

@@ -11,6 +11,7 @@ export const ENV_VARS = [
   "CM_STATE_DIR", // state directory override (cm)
   "CM_CONFIG", // node configuration path override (cm sync)
   "NO_COLOR", // colour off (cm, commander)
+  "JOURNAL_STREAM", // stdout/stderr is the journal: priority prefixes (systemd.exec(5))
   "FORCE_COLOR", // commander
   "CLICOLOR_FORCE", // commander
   "LOG_TOKENS", // yaml reads these while parsing

@@ -2,19 +2,28 @@
  * What a person sees: one line per changed resource, a summary line, colour
  * only on a terminal and never with NO_COLOR.
  *
+ * Streams: the run's report (every resource and handler line, failures
+ * included, and the summary) goes to stdout, in the order it happened, so
+ * `cm plan > plan.txt` or a pipe keeps all of it; stderr carries what is not
+ * the report: progress of long work, warnings, signals, and the errors that
+ * stop cm before a run. Under --json stdout holds the JSON only. Under
+ * systemd, failures and refusals carry the journal's err/warning priority
+ * (see journal.ts), whichever stream they are on.
+ *
  * @module
  */
 import type { Change } from "../../resources/resource.ts";
 import type { HandlerResult, ResourceResult, RunReport } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
+import { journalStreams, type Priority, withPriority } from "./journal.ts";
 
 /** How much to print. */
 export type Verbosity = "quiet" | "normal" | "verbose";
 
-/** Where and how to print. */
+/** Where and how to print; `priority` marks failures (err) and refusals (warning). */
 export interface Printer {
-  out(line: string): void;
-  err(line: string): void;
+  out(line: string, priority?: Priority): void;
+  err(line: string, priority?: Priority): void;
   color: boolean;
   verbosity: Verbosity;
   /** Show unified diffs of file content. */
@@ -23,12 +32,15 @@ export interface Printer {
 
 const encoder = new TextEncoder();
 
-/** A printer for the real terminal. */
+/** A printer for the real terminal, or the journal (priority prefixes) under systemd. */
 export function terminalPrinter(verbosity: Verbosity, diff: boolean): Printer {
   const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  const journal = journalStreams();
+  const line = (text: string, priority: Priority | undefined, toJournal: boolean) =>
+    encoder.encode(`${toJournal ? withPriority(text, priority) : text}\n`);
   return {
-    out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
-    err: (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
+    out: (text, priority) => Deno.stdout.writeSync(line(text, priority, journal.out)),
+    err: (text, priority) => Deno.stderr.writeSync(line(text, priority, journal.err)),
     color,
     verbosity,
     diff,
@@ -62,11 +74,11 @@ export function printResult(p: Printer, plan: boolean, r: ResourceResult): void 
     return;
   }
   if (r.status === "failed") {
-    p.err(`${paint(p, "red", "failed   ")} ${r.id}: ${r.error}`);
+    p.out(`${paint(p, "red", plan ? "will fail" : "failed   ")} ${r.id}: ${r.error}`, "err");
     return;
   }
   if (r.status === "skipped") {
-    p.err(`${paint(p, "yellow", "skipped  ")} ${r.id}: ${r.error}`);
+    p.out(`${paint(p, "yellow", "skipped  ")} ${r.id}: ${r.error}`, "warning");
     return;
   }
   if (p.verbosity === "quiet") return;
@@ -88,7 +100,7 @@ function diffColour(p: Printer, line: string): string {
 export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void {
   const because = `after ${h.triggeredBy.join(", ")} changed`;
   if (h.status === "failed") {
-    p.err(`${paint(p, "red", "failed   ")} ${h.id}: ${h.action} ${because}: ${h.error}`);
+    p.out(`${paint(p, "red", "failed   ")} ${h.id}: ${h.action} ${because}: ${h.error}`, "err");
   } else if (p.verbosity !== "quiet") {
     p.out(
       `${
@@ -119,12 +131,14 @@ export function runEvents(p: Printer, options: { plan: boolean; json: boolean })
     result: json ? undefined : (r) => printResult(p, plan, r),
     handler: json ? undefined : (h) => printHandler(p, plan, h),
     progress: (line) => p.verbosity !== "quiet" && p.err(`  ${line}`),
-    warning: (message) => p.err(`warning: ${message}`),
+    warning: (message) => p.err(`warning: ${message}`, "warning"),
   };
 }
 
 /** The end of a plan or apply: the report as JSON, else the summary (quiet: only when failed). */
 export function printReport(p: Printer, report: RunReport, options: { json: boolean }): void {
   if (options.json) p.out(JSON.stringify(report, null, 1));
-  else if (p.verbosity !== "quiet" || report.totals.failed) p.err(summary(report));
+  else if (p.verbosity !== "quiet" || report.totals.failed) {
+    p.out(summary(report), report.totals.failed ? "err" : undefined);
+  }
 }

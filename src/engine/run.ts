@@ -7,7 +7,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
-import { targetResolver } from "../cookbook/cookbook.ts";
+import { claimsOf, targetResolver } from "../cookbook/cookbook.ts";
 import { kindOf } from "../../resources/mod.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "../../resources/resource.ts";
 import { order, requirements } from "./order.ts";
@@ -68,6 +68,7 @@ export async function run(
   const ctx: ResourceContext = {
     mode: target.mode,
     changed,
+    claims: claimKinds(cookbook.resources),
     progress: (line) => events.progress?.(line),
     warnOnce: (message) => {
       if (!warned.has(message)) events.warning?.(message);
@@ -123,6 +124,13 @@ export async function run(
     totals: t,
     result: options.interrupted?.() ? "interrupted" : t.failed ? "failed" : "ok",
   };
+}
+
+/** Each claim of `resources` → the name of the kind claiming it. */
+function claimKinds(resources: Resource[]): Map<string, string> {
+  const kinds = new Map<string, string>();
+  for (const r of resources) for (const claim of claimsOf(r)) kinds.set(claim, r.kind);
+  return kinds;
 }
 
 function result(

@@ -1,0 +1,48 @@
+/**
+ * Log priorities for the journal. Under systemd cm's stdout and stderr are
+ * the journal, which files every line at `info` unless it starts with one of
+ * sd-daemon(3)'s prefixes (`<3>` err, `<4>` warning; journald strips them,
+ * SyslogLevelPrefix= is on by default). Per systemd.exec(5), JOURNAL_STREAM
+ * holds `DEVICE:INODE` of the stream connected to the journal, to be compared
+ * with the process's own descriptors: a stream redirected elsewhere (a file,
+ * a pipe) gets no prefix.
+ *
+ * @module
+ */
+
+/** The journal priorities cm uses; lines without one are `info`. */
+export type Priority = "err" | "warning";
+
+const PREFIXES: Record<Priority, string> = { err: "<3>", warning: "<4>" };
+
+/** The device and inode of an open stream (as Deno.statSync gives them). */
+export interface StreamId {
+  dev: number;
+  ino: number | null;
+}
+
+/** Whether the stream `id` is the one JOURNAL_STREAM (`"DEVICE:INODE"`) names. */
+export function isJournal(journalStream: string | undefined, id: StreamId | null): boolean {
+  if (!journalStream || !id || id.ino === null) return false;
+  const [dev, ino] = journalStream.split(":");
+  return Number(dev) === id.dev && Number(ino) === id.ino;
+}
+
+/** `line` with the sd-daemon(3) prefix of `priority` (none for info). */
+export function withPriority(line: string, priority?: Priority): string {
+  return priority ? PREFIXES[priority] + line : line;
+}
+
+function streamId(fd: number): StreamId | null {
+  try {
+    return Deno.statSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this process's stdout and stderr are the journal. */
+export function journalStreams(): { out: boolean; err: boolean } {
+  const stream = Deno.env.get("JOURNAL_STREAM");
+  return { out: isJournal(stream, streamId(1)), err: isJournal(stream, streamId(2)) };
+}
