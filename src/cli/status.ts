@@ -62,6 +62,7 @@ export function statusLines(
     if (sync.reason) lines.push(`reason:       ${sync.reason}`);
     if (sync.rejected) lines.push(`rejected:     ${sync.rejected}`);
     if (sync.cookbooks?.length) lines.push(`cookbooks:    ${sync.cookbooks.join(", ")}`);
+    if (sync.selectionChange) lines.push(`selection:    ${sync.selectionChange}`);
     if (sync.discarded?.length) lines.push(`discarded:    ${sync.discarded.length} local edit(s)`);
   }
   if (timer) lines.push(`timer:        ${timerLine(timer)}`);

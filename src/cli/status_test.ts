@@ -14,6 +14,7 @@ Deno.test("status shows the commit, the last sync with its reason, and the last 
       result: "kept",
       reason: "fetch from git://h/r.git failed",
       cookbooks: ["default.yaml"],
+      selectionChange: "cookbook selection changed: was nodes/web1.yaml, now default.yaml",
     },
     lastRun: {
       id: "20261126T050000Z-1",
@@ -29,6 +30,7 @@ Deno.test("status shows the commit, the last sync with its reason, and the last 
     "last sync:    2026-11-26T05:00:00.000Z (60 s ago): kept",
     "reason:       fetch from git://h/r.git failed",
     "cookbooks:    default.yaml",
+    "selection:    cookbook selection changed: was nodes/web1.yaml, now default.yaml",
     `last run:     20261126T050000Z-1 apply ok at 2026-11-26T05:00:01.000Z (59 s ago) (commit ${
       "a".repeat(12)
     })`,

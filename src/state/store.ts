@@ -41,6 +41,8 @@ export interface SyncRecord {
   rejected?: string;
   /** Cookbooks applied, relative to the repository. */
   cookbooks?: string[];
+  /** "cookbook selection changed: was nodes/web1.yaml, now default.yaml ..." when this sync saw one. */
+  selectionChange?: string;
   /** Run id of the apply, when one ran. */
   runId?: string;
   /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */

@@ -13,6 +13,7 @@
  * credentials: /etc/config-manager/credentials   # SSH private key or HTTPS token, mode 0600
  * verify_signatures: true
  * trusted_keys: /etc/config-manager/allowed_signers  # SSH allowed signers, or a GPG keyring
+ * on_cookbook_change: refuse     # default warn: the node's selected cookbook changed
  * ```
  *
  * @module
@@ -61,6 +62,9 @@ export const nodeConfigSchema = z.strictObject({
     .describe("Refuse a commit unless its signature verifies against trusted_keys."),
   trusted_keys: absolutePath.optional()
     .describe("SSH allowed signers file, or a GPG public keyring / armored key file."),
+  on_cookbook_change: z.enum(["warn", "refuse"]).optional().describe(
+    "When the selected cookbook changes (nodes/<host>.yaml gone, host renamed): warn (default) and apply, or refuse and keep the last good commit.",
+  ),
 });
 
 /** The node configuration as written in the file. */
@@ -77,6 +81,8 @@ export interface SyncSettings {
   credentials?: string;
   verifySignatures: boolean;
   trustedKeys?: string;
+  /** `on_cookbook_change: refuse`: a changed cookbook selection is refused, not just reported. */
+  refuseCookbookChange?: boolean;
   /** The config file read, if any. */
   configFile?: string;
 }
@@ -181,6 +187,7 @@ export function resolveSettings(
     credentials: flags.credentials ?? config.credentials,
     verifySignatures: flags.verifySignatures ?? config.verify_signatures ?? false,
     trustedKeys: flags.trustedKeys ?? config.trusted_keys,
+    refuseCookbookChange: config.on_cookbook_change === "refuse",
     ...(data === null ? {} : { configFile: file }),
   };
   for (const c of settings.cookbooks ?? []) {

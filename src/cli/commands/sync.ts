@@ -94,7 +94,7 @@ ${
         await syncLoop(once, settings.interval, settings.splay, {
           onError: (error) => {
             if (exitCodeOf(error) === EXIT.bug) throw error;
-            printer.err(`sync: ${errorMessage(error)}`);
+            printer.err(`sync: ${errorMessage(error)}`, "err");
           },
         }),
       );
@@ -117,7 +117,8 @@ async function syncCommand(
     lockTimeout: opts.lockTimeout,
     events: {
       note: (line) => printer.err(`sync: ${line}`),
-      problem: (line) => printer.err(line),
+      warning: (line) => printer.err(`sync: ${line}`, "warning"),
+      problem: (line) => printer.err(line, "warning"),
       run: runEvents(printer, { plan: false, json }),
     },
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
