@@ -148,6 +148,26 @@ Deno.test("plan predicts a file whose parent directory nothing creates as a fail
   assert.match(result.stdout, /^plan: 0 to change, 0 unchanged, 1 failed/m);
 });
 
+Deno.test("a resource dropped from the cookbook is reported once as unmanaged and left alone", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const smaller = `${dir.path}/smaller.yaml`;
+  await Deno.writeTextFile(
+    smaller,
+    `configure:\n  directories:\n    - path: ${dir.path}/root/etc\n      mode: "0755"\n`,
+  );
+  const first = await runCm(["apply", "--state-dir", state, smaller]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(
+    first.stdout,
+    /^unmanaged file\[.*\/app\.conf\]: no longer in the cookbooks; left as it is$/m,
+  );
+  assert.equal(await Deno.readTextFile(`${dir.path}/root/etc/app.conf`), "port = 8080\n");
+  const again = await runCm(["apply", "--state-dir", state, smaller]);
+  assert.doesNotMatch(again.stdout, /unmanaged/);
+});
+
 Deno.test("--diff shows a unified diff of file content", async () => {
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);

@@ -135,10 +135,16 @@ export function runEvents(p: Printer, options: { plan: boolean; json: boolean })
   };
 }
 
-/** The end of a plan or apply: the report as JSON, else the summary (quiet: only when failed). */
+/**
+ * The end of a plan or apply: the report as JSON, else the resources no
+ * longer managed and the summary (quiet: the summary only when failed).
+ */
 export function printReport(p: Printer, report: RunReport, options: { json: boolean }): void {
-  if (options.json) p.out(JSON.stringify(report, null, 1));
-  else if (p.verbosity !== "quiet" || report.totals.failed) {
+  if (options.json) return p.out(JSON.stringify(report, null, 1));
+  for (const id of report.unmanaged ?? []) {
+    p.out(`${paint(p, "yellow", "unmanaged")} ${id}: no longer in the cookbooks; left as it is`);
+  }
+  if (p.verbosity !== "quiet" || report.totals.failed) {
     p.out(summary(report), report.totals.failed ? "err" : undefined);
   }
 }

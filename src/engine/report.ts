@@ -55,6 +55,11 @@ export interface RunReport {
   resources: ResourceResult[];
   handlers: HandlerResult[];
   totals: Totals;
+  /**
+   * Ids the state knew from earlier applies that the cookbooks no longer
+   * declare: reported once (the state then forgets them), nothing removed.
+   */
+  unmanaged?: string[];
   /** "ok" when nothing failed; "interrupted" when a signal stopped the run early. */
   result: "ok" | "failed" | "interrupted";
 }

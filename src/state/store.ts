@@ -110,7 +110,9 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
 
 /**
  * Folds a finished apply into the state and saves the report under runs/;
- * returns a warning when the old state file was unreadable.
+ * returns a warning when the old state file was unreadable. Resources the
+ * state knew that the run no longer has are put in `report.unmanaged` and
+ * dropped from the state, so they are reported once.
  */
 export function recordRun(
   exec: Executor,
@@ -118,6 +120,10 @@ export function recordRun(
   report: RunReport,
 ): string | undefined {
   const { state, warning } = stateForUpdate(exec, paths, report.id);
+  const ids = new Set(report.resources.map((r) => r.id));
+  const unmanaged = Object.keys(state.resources).filter((id) => !ids.has(id));
+  for (const id of unmanaged) delete state.resources[id];
+  if (unmanaged.length) report.unmanaged = unmanaged;
   for (const r of report.resources) {
     const previous = state.resources[r.id];
     state.resources[r.id] = {
