@@ -168,6 +168,31 @@ Deno.test("a resource dropped from the cookbook is reported once as unmanaged an
   assert.doesNotMatch(again.stdout, /unmanaged/);
 });
 
+Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-daemon's <3> prefix", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(
+    dir.path,
+    `install:\n  post_install:\n    - command: [/bin/false]\n`,
+  );
+  const argv = cmCommand(["apply", "--state-dir", state, book]);
+  // The shell names its own stdout (the pipe) as the journal stream, as systemd would.
+  const script = 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/1) exec "$@"';
+  const out = await new Deno.Command("sh", { args: ["-c", script, "sh", ...argv] }).output();
+  const lines = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
+  assert.equal(out.code, 1);
+  assert.ok(
+    lines.some((l) => /^<3>failed +command\[\/bin\/false\]: exited 1/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(lines.some((l) => /^changed +file\[/.test(l)), lines.join("\n"));
+  assert.match(lines.at(-1)!, /^<3>apply: 2 changed, 0 unchanged, 1 failed/);
+  // Redirected elsewhere (a plain pipe, no JOURNAL_STREAM match): no prefixes.
+  const plain = await runCm(["apply", "--state-dir", state, book], {
+    env: { JOURNAL_STREAM: "1:1" },
+  });
+  assert.doesNotMatch(plain.stdout, /^<\d>/m);
+});
+
 Deno.test("--diff shows a unified diff of file content", async () => {
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);

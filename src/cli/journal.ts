@@ -9,13 +9,14 @@
  *
  * @module
  */
+import { fstatSync } from "node:fs";
 
 /** The journal priorities cm uses; lines without one are `info`. */
 export type Priority = "err" | "warning";
 
 const PREFIXES: Record<Priority, string> = { err: "<3>", warning: "<4>" };
 
-/** The device and inode of an open stream (as Deno.statSync gives them). */
+/** The device and inode of an open stream (as fstat gives them). */
 export interface StreamId {
   dev: number;
   ino: number | null;
@@ -33,9 +34,10 @@ export function withPriority(line: string, priority?: Priority): string {
   return priority ? PREFIXES[priority] + line : line;
 }
 
+/** fstat(2) of descriptor `fd` (Deno refuses /proc/self/fd paths without --allow-all). */
 function streamId(fd: number): StreamId | null {
   try {
-    return Deno.statSync(`/proc/self/fd/${fd}`);
+    return fstatSync(fd);
   } catch {
     return null;
   }
