@@ -15,7 +15,7 @@
  *   `--no-config` stops deno from picking up a deno.json from the working
  *   directory, as the compiled binary would not.
  *
- * ```ts
+ * ```ts ignore
  * import { bootServer } from "../testbed/mod.ts";
  * import { installCm } from "./install_cm.ts";
  *
