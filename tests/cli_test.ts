@@ -186,6 +186,16 @@ Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-dae
   );
   assert.ok(lines.some((l) => /^changed +file\[/.test(l)), lines.join("\n"));
   assert.match(lines.at(-1)!, /^<3>apply: 2 changed, 0 unchanged, 1 failed/);
+  // An error that stops cm, on stderr (here the same journal stream): err priority too.
+  const missing = cmCommand(["apply", "--state-dir", state, `${dir.path}/missing.yaml`]);
+  const stopped = await new Deno.Command("sh", {
+    args: ["-c", `${script} 2>&1`, "sh", ...missing],
+  }).output();
+  assert.equal(stopped.code, 2);
+  assert.match(
+    new TextDecoder().decode(stopped.stdout),
+    /^<3>cm: 1 problem\(s\) in the cookbooks/m,
+  );
   // Redirected elsewhere (a plain pipe, no JOURNAL_STREAM match): no prefixes.
   const plain = await runCm(["apply", "--state-dir", state, book], {
     env: { JOURNAL_STREAM: "1:1" },
