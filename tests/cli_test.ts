@@ -157,6 +157,8 @@ Deno.test("a resource dropped from the cookbook is reported once as unmanaged an
     smaller,
     `configure:\n  directories:\n    - path: ${dir.path}/root/etc\n      mode: "0755"\n`,
   );
+  const planned = await runCm(["plan", "--state-dir", state, smaller]);
+  assert.match(planned.stdout, /^unmanaged file\[.*\/app\.conf\]/m);
   const first = await runCm(["apply", "--state-dir", state, smaller]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(

@@ -10,8 +10,9 @@ import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import type { RunReport } from "../engine/report.ts";
 import { acquireLock } from "../state/lock.ts";
-import { recordRun } from "../state/store.ts";
-import { statePaths } from "../state/paths.ts";
+import { readState, recordRun, unmanagedIds } from "../state/store.ts";
+import { StateError } from "../errors.ts";
+import { type StatePaths, statePaths } from "../state/paths.ts";
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
 export const DEFAULT_LOCK_TIMEOUT = 300;
@@ -61,7 +62,11 @@ export async function converge(
   const cached = await readCatalog(exec, paths.catalog, files);
   const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
   if (options.mode === "plan") {
-    return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
+    const report = await run(cookbook, { mode: "plan", probe: exec }, events, {
+      diff: options.diff,
+    });
+    const unmanaged = plannedUnmanaged(exec, paths, report);
+    return unmanaged.length ? { ...report, unmanaged } : report;
   }
   const lock = options.lock === "held" ? undefined : await acquireLock(
     paths.lock,
@@ -81,5 +86,15 @@ export async function converge(
     return report;
   } finally {
     lock?.release();
+  }
+}
+
+/** What the apply would report as no longer managed; none when the state cannot be read. */
+function plannedUnmanaged(exec: Executor, paths: StatePaths, report: RunReport): string[] {
+  try {
+    return unmanagedIds(readState(exec, paths), report);
+  } catch (error) {
+    if (error instanceof StateError) return [];
+    throw error;
   }
 }

@@ -108,6 +108,12 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
   });
 }
 
+/** Ids the state knows that `report` (a plan or an apply) no longer has. */
+export function unmanagedIds(state: State, report: RunReport): string[] {
+  const ids = new Set(report.resources.map((r) => r.id));
+  return Object.keys(state.resources).filter((id) => !ids.has(id));
+}
+
 /**
  * Folds a finished apply into the state and saves the report under runs/;
  * returns a warning when the old state file was unreadable. Resources the
@@ -120,8 +126,7 @@ export function recordRun(
   report: RunReport,
 ): string | undefined {
   const { state, warning } = stateForUpdate(exec, paths, report.id);
-  const ids = new Set(report.resources.map((r) => r.id));
-  const unmanaged = Object.keys(state.resources).filter((id) => !ids.has(id));
+  const unmanaged = unmanagedIds(state, report);
   for (const id of unmanaged) delete state.resources[id];
   if (unmanaged.length) report.unmanaged = unmanaged;
   for (const r of report.resources) {
