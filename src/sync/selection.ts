@@ -9,6 +9,9 @@
  */
 import type { Probe } from "../exec/executor.ts";
 
+/** How long `hostname --fqdn` may take. */
+const FQDN_TIMEOUT_MS = 5000;
+
 /** The cookbooks chosen: absolute paths and the same relative to the repository. */
 export interface Selection {
   files: string[];
@@ -25,7 +28,8 @@ export async function hostNames(probe: Probe, given?: string): Promise<string[]>
   const names: string[] = [];
   if (given) names.push(given);
   else {
-    const fqdn = await probe.run(["hostname", "--fqdn"]);
+    // --fqdn asks the resolver: bounded, so a node with broken DNS still syncs.
+    const fqdn = await probe.run(["hostname", "--fqdn"], { timeoutMs: FQDN_TIMEOUT_MS });
     if (fqdn.code === 0 && fqdn.stdout.trim()) names.push(fqdn.stdout.trim());
     names.push(Deno.hostname());
   }
