@@ -7,7 +7,7 @@
  * ```yaml
  * repo: https://git.example.com/ops/cookbooks.git
  * branch: main
- * cookbooks: [nodes/web1.yaml]   # default: nodes/<hostname>.yaml, else default.yaml
+ * cookbooks: [nodes/web1.yaml]   # default: nodes/<fqdn>.yaml, nodes/<hostname>.yaml, default.yaml
  * interval: 5m                   # seconds, or 30s / 5m / 1h (default 300 s)
  * splay: 60                      # random delay up to this (default 60 s)
  * credentials: /etc/config-manager/credentials   # SSH private key or HTTPS token, mode 0600
@@ -52,7 +52,7 @@ export const nodeConfigSchema = z.strictObject({
     }),
   ).min(1).optional()
     .describe(
-      "Cookbooks to apply, relative to the repository (default nodes/<hostname>.yaml, else default.yaml).",
+      "Cookbooks to apply, relative to the repository (default nodes/<fqdn>.yaml, else nodes/<hostname>.yaml, else default.yaml).",
     ),
   interval: duration.optional().describe("Seconds between syncs (default 300)."),
   splay: duration.optional().describe("Random delay up to this many seconds (default 60)."),

@@ -32,7 +32,7 @@ export function register(program: Command, deps: Deps): void {
     .option("--branch <name>", "branch to follow (overrides branch:; default main)")
     .option(
       "--cookbook <path>",
-      "cookbook inside the repository, repeatable (default nodes/<hostname>.yaml, else default.yaml)",
+      "cookbook inside the repository, repeatable (default nodes/<fqdn>.yaml, else nodes/<hostname>.yaml, else default.yaml)",
       collect,
     )
     .addOption(configOption())
