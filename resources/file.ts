@@ -14,8 +14,9 @@
  *   missing file is created empty.
  * - The parent directory must exist: cm does not create it silently (declare
  *   it under `configure.directories`, which runs first). A missing parent that
- *   no directory resource of the run creates is a blocked change: the plan
- *   already says the file will fail.
+ *   no directory resource of the run creates is a blocked change, so the plan
+ *   already says the file will fail, unless a package or command changed
+ *   earlier in the run: those may create it (nginx makes /etc/nginx).
  * - Something other than a regular file at the path (a directory, a symbolic
  *   link, a socket) is never replaced: apply fails and names it. `state:
  *   absent` removes a file or a symbolic link, never a directory.
@@ -59,6 +60,7 @@ import {
   type Change,
   errorMessage,
   type Outcome,
+  type ResourceContext,
   type ResourceKind,
   type SpecProblem,
 } from "./resource.ts";
@@ -118,16 +120,27 @@ function declaredDirectory(path: string, claims: ReadonlyMap<string, string>): b
   return false;
 }
 
-/** The parent of a missing file when it is missing too and no directory resource creates it. */
-function orphanOf(
-  spec: FileSpec,
-  probe: Probe,
-  claims: ReadonlyMap<string, string>,
-): string | undefined {
+/** Kinds whose changes may create any directory as a side effect (a package's files, a script). */
+const MAY_CREATE_DIRECTORIES = new Set(["package", "command"]);
+
+/** Whether a resource changed so far in the run (`kind[...]` ids) may have created directories. */
+function directoriesMayAppear(changed: ReadonlySet<string>): boolean {
+  for (const id of changed) {
+    if (MAY_CREATE_DIRECTORIES.has(id.slice(0, id.indexOf("[")))) return true;
+  }
+  return false;
+}
+
+/**
+ * The parent of a missing file when it is missing too and nothing in the run
+ * will create it: no directory resource, no package or command changed before.
+ */
+function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | undefined {
   const parent = dirname(spec.path);
   const kind = probe.stat(parent)?.kind;
   if (kind === "directory" || kind === "symlink") return undefined;
-  return declaredDirectory(parent, claims) ? undefined : parent;
+  if (declaredDirectory(parent, ctx.claims) || directoriesMayAppear(ctx.changed)) return undefined;
+  return parent;
 }
 
 /** Reads one file: never throws for what it finds on the machine. */
@@ -135,7 +148,7 @@ function readOne(
   spec: FileSpec,
   probe: Probe,
   accounts: AccountCache,
-  claims: ReadonlyMap<string, string>,
+  ctx: ResourceContext,
 ): FileState {
   const state: FileState = {
     kind: null,
@@ -159,7 +172,7 @@ function readOne(
     }
     if (spec.state === "absent") return state;
     if (!info) {
-      const parent = orphanOf(spec, probe, claims);
+      const parent = orphanOf(spec, probe, ctx);
       if (parent) state.orphanOf = parent;
     }
     if (info?.kind === "file") {
@@ -408,7 +421,7 @@ export const file: ResourceKind<FileSpec, FileState> = {
     const accounts = new AccountCache(probe);
     const states = new Array<FileState>(specs.length);
     for (let i = 0; i < specs.length; i++) {
-      states[i] = readOne(specs[i], probe, accounts, ctx.claims);
+      states[i] = readOne(specs[i], probe, accounts, ctx);
     }
     return Promise.resolve(states);
   },

@@ -369,6 +369,24 @@ Deno.test("file plan trusts a directory resource that creates the parent, itself
   assert.equal(file.diff(s, state)[0].blocked, true);
 });
 
+Deno.test("file plan does not predict the failure after a package or command changed: it may create the parent", async () => {
+  const s = spec({ path: "/etc/nginx/nginx.conf", content: "x" });
+  for (const changed of ["package[nginx]", "command[/usr/bin/setup]"]) {
+    const [state] = await file.read([s], new RecordingExecutor(), testContext("plan", [changed]));
+    assert.deepEqual(file.diff(s, state)[0], {
+      field: "state",
+      before: "absent",
+      after: "present",
+    });
+  }
+  const [state] = await file.read(
+    [s],
+    new RecordingExecutor(),
+    testContext("plan", ["service[nginx]"]),
+  );
+  assert.equal(file.diff(s, state)[0].blocked, true);
+});
+
 Deno.test("file refuses to replace a directory at its path", async () => {
   const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", undefined);
   const { changes, outcome } = await converge(spec({ path: "/etc/x", content: "x" }), exec);
