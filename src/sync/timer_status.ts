@@ -78,19 +78,19 @@ export function timerStatusOf(
   };
 }
 
-function uptime(probe: Probe): number {
-  const text = new TextDecoder().decode(probe.readFile("/proc/uptime") ?? new Uint8Array());
-  return Number(text.split(" ")[0]) || 0;
-}
-
 /**
- * Reads the sync timer's status.
+ * Reads the sync timer's status; `uptimeSeconds` is the time since boot
+ * (Deno.osUptime: Deno refuses /proc/uptime without --allow-all).
  *
  * @throws {Error} "systemctl show exited N: tail" (no systemd, for one)
  */
-export async function readTimerStatus(probe: Probe, now = new Date()): Promise<TimerStatus> {
+export async function readTimerStatus(
+  probe: Probe,
+  uptimeSeconds = Deno.osUptime(),
+  now = new Date(),
+): Promise<TimerStatus> {
   const result = await probe.run(showArgv([TIMER_UNIT], PROPERTIES));
   const [props] = parseShow(result.stdout);
   if (result.code !== 0 || !props) throw new Error(exitedWith("systemctl show", result));
-  return timerStatusOf(props, uptime(probe), now);
+  return timerStatusOf(props, uptimeSeconds, now);
 }

@@ -53,9 +53,9 @@ Deno.test("reading the timer is one systemctl show, and its failure is an error"
     code: 0,
     stdout: "LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n" +
       "NextElapseUSecRealtime=\nNextElapseUSecMonotonic=2h\nLastTriggerUSec=n/a\n",
-  }).put("/proc/uptime", "3600.5 100.0\n");
+  });
   const now = new Date("2026-11-30T20:00:00.000Z");
-  const status = await readTimerStatus(exec, now);
+  const status = await readTimerStatus(exec, 3600.5, now);
   assert.equal(status.next, "2026-11-30T20:59:59.500Z");
   assert.equal(exec.calls.length, 1);
   const down = new RecordingExecutor().on(["systemctl"], {
