@@ -43,8 +43,18 @@ function streamId(fd: number): StreamId | null {
   }
 }
 
+/** JOURNAL_STREAM, or `undefined` when unset or unreadable (deno started without cm's flags). */
+function journalStream(): string | undefined {
+  try {
+    return Deno.env.get("JOURNAL_STREAM");
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return undefined;
+    throw error;
+  }
+}
+
 /** Whether this process's stdout and stderr are the journal. */
 export function journalStreams(): { out: boolean; err: boolean } {
-  const stream = Deno.env.get("JOURNAL_STREAM");
+  const stream = journalStream();
   return { out: isJournal(stream, streamId(1)), err: isJournal(stream, streamId(2)) };
 }
