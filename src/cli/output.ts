@@ -78,7 +78,8 @@ export function printResult(p: Printer, plan: boolean, r: ResourceResult): void 
     return;
   }
   if (r.status === "skipped") {
-    p.out(`${paint(p, "yellow", "skipped  ")} ${r.id}: ${r.error}`, "warning");
+    // Info: a false `when:` skips by design; a failed requirement has its own err line.
+    p.out(`${paint(p, "yellow", "skipped  ")} ${r.id}: ${r.error}`);
     return;
   }
   if (p.verbosity === "quiet") return;
