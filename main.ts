@@ -12,18 +12,22 @@ async function main(argv: string[]): Promise<number> {
     console.log(versionLine());
     return 0;
   }
-  const [{ cli }, { errorLines, EXIT, exitCodeOf, exitStyle }] = await Promise.all([
+  const [{ cli }, { errorLines, EXIT, exitCodeOf, exitStyle }, journal] = await Promise.all([
     import("./src/cli/mod.ts"),
     import("./src/cli/exit.ts"),
+    import("./src/cli/journal.ts"),
   ]);
   try {
     return await cli(argv);
   } catch (error) {
     const code = exitCodeOf(error, exitStyle(argv));
+    // Under systemd the journal files these at err priority (sd-daemon(3)).
+    const err = journal.journalStreams().err ? "err" : undefined;
+    const print = (line: string) => console.error(journal.withPriority(line, err));
     if (code === EXIT.bug) {
-      console.error("cm: internal error (a bug in cm; please report it with this trace):");
+      print("cm: internal error (a bug in cm; please report it with this trace):");
       console.error(error);
-    } else for (const line of errorLines(error as Error)) console.error(line);
+    } else for (const line of errorLines(error as Error)) print(line);
     return code;
   }
 }

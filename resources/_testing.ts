@@ -17,15 +17,21 @@ export interface TestContext extends ResourceContext {
 }
 
 /**
- * A context for `mode` with the ids in `changed` already changed. `sleep`
- * advances `now()` at once, so timing logic runs without waiting.
+ * A context for `mode` with the ids in `changed` already changed and the run's
+ * `claims` (claim → kind). `sleep` advances `now()` at once, so timing logic
+ * runs without waiting.
  */
-export function testContext(mode: Mode = "apply", changed: string[] = []): TestContext {
+export function testContext(
+  mode: Mode = "apply",
+  changed: string[] = [],
+  claims: Record<string, string> = {},
+): TestContext {
   const memos = new Map<string, unknown>();
   let clock = Date.now();
   const ctx: TestContext = {
     mode,
     changed: new Set(changed),
+    claims: new Map(Object.entries(claims)),
     warnings: [],
     lines: [],
     slept: 0,

@@ -14,9 +14,10 @@
  *   root; it applies to the guards too, which run with the same privileges,
  *   `cwd`, `env` and `timeout` as the command.
  * - Guards, in order: `creates` (a stat, always evaluated, also in plans),
- *   `unless` (exit 0 skips), `onlyif` (non-zero skips). In plan mode
- *   `unless`/`onlyif` are not run unless `readonly_guards: true`; the change
- *   then says what would decide.
+ *   `unless` (exit 0 skips), `onlyif` (non-zero skips). Guards are checks and
+ *   run in plans too (through `Probe.runGuard`, like Puppet's noop), so a
+ *   plan of a converged node is clean; `plan_guards: false` keeps a guard
+ *   with side effects out of plans, and the change then says what would decide.
  * - Guards are evaluated again right before the command runs in `apply`:
  *   commands of one batch are read together, and an earlier command may have
  *   created what a later one's guard looks for.
@@ -256,7 +257,7 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
       states.push(
         spec.run_on
           ? { skip: "runs only as a handler (run_on)", note: "" }
-          : await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards),
+          : await evaluate(spec, probe, ctx.mode === "apply" || spec.plan_guards),
       );
     }
     return states;

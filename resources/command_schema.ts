@@ -8,6 +8,14 @@
 import { z } from "zod";
 import { absolutePath, commandLine, requires } from "./_fields.ts";
 
+/**
+ * `readonly_guards: true` was the opt-in to run guards in plans; that is now
+ * the default. An alias would have to turn its old default `false` into
+ * `plan_guards: false`, so it is refused where it stands, with the fix.
+ */
+const REMOVED_READONLY_GUARDS =
+  "readonly_guards was removed: guards run in plans now; delete it, or set plan_guards: false for a guard that changes the machine";
+
 /** The cookbook fields of a command. */
 export const schema = z.strictObject({
   command: commandLine.describe(
@@ -22,8 +30,12 @@ export const schema = z.strictObject({
   sensitive: z.boolean().default(false).describe(
     "Never show the command, its guards or its output (it needs a name); never cached.",
   ),
-  readonly_guards: z.boolean().default(false)
-    .describe("The unless/onlyif guards only look: `cm plan` may run them."),
+  plan_guards: z.boolean().default(true).describe(
+    "Run the unless/onlyif guards in `cm plan` too; false when a guard changes the machine (the plan then says the guard was not run).",
+  ),
+  readonly_guards: z.never({ error: REMOVED_READONLY_GUARDS }).optional().describe(
+    "Removed: guards run in plans by default; use plan_guards: false to keep a guard out of plans.",
+  ),
   run_on: z.array(z.string()).min(1).optional().describe(
     "Paths or resource ids: run only as a handler, once at the end of a run in which any of " +
       "them changed (after the services' restarts are due, in the order the triggers changed); " +

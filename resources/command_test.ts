@@ -180,16 +180,28 @@ Deno.test("command with onlyif is skipped when the guard exits non-zero", async 
   assert.deepEqual(exec.calls, [["test", "-f", "/run/nginx.pid"]]);
 });
 
-Deno.test("command plan does not run unless or onlyif guards and says so", async () => {
-  const exec = new RecordingExecutor();
+Deno.test("command plan runs unless and onlyif guards: a converged command plans clean", async () => {
+  const exec = new RecordingExecutor().on(["test"], { code: 0 });
   const s = spec({ command: "/bin/setup", unless: "test -f /x" });
+  assert.deepEqual(await changesOf(s, exec, "plan"), []);
+  assert.deepEqual(exec.calls, [["test", "-f", "/x"]]);
+});
+
+Deno.test("command plan with plan_guards: false does not run the guards and says so", async () => {
+  const exec = new RecordingExecutor();
+  const s = spec({ command: "/bin/setup", unless: "test -f /x", plan_guards: false });
   assert.deepEqual(await changesOf(s, exec, "plan"), [{
     field: "run",
     before: null,
     after: "/bin/setup",
     note: "would run unless `test -f /x` succeeds (guard not run in plan)",
   }]);
-  const both = spec({ command: "/bin/setup", unless: "test -f /x", onlyif: "test -d /y" });
+  const both = spec({
+    command: "/bin/setup",
+    unless: "test -f /x",
+    onlyif: "test -d /y",
+    plan_guards: false,
+  });
   assert.equal(
     (await changesOf(both, exec, "plan"))[0].note,
     "would run unless `test -f /x` succeeds and if `test -d /y` succeeds (guards not run in plan)",
@@ -197,11 +209,13 @@ Deno.test("command plan does not run unless or onlyif guards and says so", async
   assert.deepEqual(exec.calls, []);
 });
 
-Deno.test("command plan runs guards marked readonly_guards", async () => {
-  const exec = new RecordingExecutor().on(["test"], { code: 0 });
-  const s = spec({ command: "/bin/setup", unless: "test -f /x", readonly_guards: true });
-  assert.deepEqual(await changesOf(s, exec, "plan"), []);
-  assert.deepEqual(exec.calls, [["test", "-f", "/x"]]);
+Deno.test("command refuses readonly_guards and names the replacement", () => {
+  const parsed = commandSchema.safeParse({ command: "/bin/setup", readonly_guards: true });
+  assert.equal(parsed.success, false);
+  assert.match(
+    parsed.error!.issues[0].message,
+    /readonly_guards was removed: .*plan_guards: false/,
+  );
 });
 
 Deno.test("command passes cwd, env and timeout to the run, and streams output lines", async () => {

@@ -18,6 +18,9 @@
  *   and checked by systemd's unsafe-path-transition rule (./_path_safety.ts);
  *   the file is read and written under the resolved path. A refused or
  *   dangling parent fails plan and apply alike, naming the offending link.
+ *   A missing parent that no directory resource of the run creates is a blocked change, so the plan
+ *   already says the file will fail, unless a package or command changed
+ *   earlier in the run: those may create it (nginx makes /etc/nginx).
  * - Something other than a regular file at the path (a directory, a symbolic
  *   link, a socket) is never replaced: apply fails and names it. `state:
  *   absent` removes a file or a symbolic link, never a directory.
@@ -27,11 +30,12 @@
  *   same directory, the command runs on it (split into argv, no shell; `%s`
  *   replaced by the temporary path), and only an exit code 0 lets the content
  *   replace the file. The temporary file is removed either way.
- * - `Change.before/after` of "content" hold sha256 hex digests; the unified
- *   diff for `--diff` comes from {@link fileDiffText}, computed only when
- *   asked, so plans and run reports never carry file content. With
- *   `sensitive: true` the hashes are masked too ("(sensitive)": a hash of a
- *   short secret can be brute-forced) and the diff is
+ * - `Change.before/after` of "content" say size and lines ("120 B, 4
+ *   lines"), what a person can judge a change by; the new content's sha256
+ *   is the result's fingerprint. The unified diff for `--diff` comes from
+ *   {@link fileDiffText}, computed only when asked, so plans and run reports
+ *   never carry file content. With `sensitive: true` even the sizes are
+ *   masked ("(sensitive)": a length narrows a secret down) and the diff is
  *   "(sensitive content changed)".
  *
  * @module
@@ -46,6 +50,7 @@ import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
 import { validateTempPath } from "../src/exec/temp_names.ts";
 import { outputTail } from "../src/exec/output.ts";
 import { unifiedDiff } from "./_diff.ts";
+import { contentSummary, formatSize } from "./_content_summary.ts";
 import {
   AccountCache,
   applyOwnership,
@@ -61,6 +66,7 @@ import {
   type Change,
   errorMessage,
   type Outcome,
+  type ResourceContext,
   type ResourceKind,
   type SpecProblem,
 } from "./resource.ts";
@@ -79,6 +85,10 @@ export interface FileState extends OwnedState {
   error?: string;
   /** Why root must not write under the file's parent directory (./_path_safety.ts). */
   unsafe?: string;
+  /** Size and lines of the current and desired content, kept only when they differ. */
+  summary?: { before: string | null; after: string };
+  /** The missing parent directory no directory resource of the run creates. */
+  orphanOf?: string;
   /**
    * Old and new text for {@link fileDiffText}, kept only when the content
    * differs and is not sensitive; `null` for binary or very large content.
@@ -110,12 +120,45 @@ function diffable(data: Uint8Array): string | null {
 
 const encoder = new TextEncoder();
 
+/** Whether a directory resource of the run creates `path` (itself or, as a parent, below it). */
+function declaredDirectory(path: string, claims: ReadonlyMap<string, string>): boolean {
+  for (const [claim, kind] of claims) {
+    if (kind !== "directory") continue;
+    if (claim === `path:${path}` || claim.startsWith(`path:${path}/`)) return true;
+  }
+  return false;
+}
+
+/** Kinds whose changes may create any directory as a side effect (a package's files, a script). */
+const MAY_CREATE_DIRECTORIES = new Set(["package", "command"]);
+
+/** Whether a resource changed so far in the run (`kind[...]` ids) may have created directories. */
+function directoriesMayAppear(changed: ReadonlySet<string>): boolean {
+  for (const id of changed) {
+    if (MAY_CREATE_DIRECTORIES.has(id.slice(0, id.indexOf("[")))) return true;
+  }
+  return false;
+}
+
+/**
+ * The parent of a missing file when it is missing too and nothing in the run
+ * will create it: no directory resource, no package or command changed before.
+ */
+function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | undefined {
+  const parent = dirname(spec.path);
+  const kind = probe.stat(parent)?.kind;
+  if (kind === "directory" || kind === "symlink") return undefined;
+  if (declaredDirectory(parent, ctx.claims) || directoriesMayAppear(ctx.changed)) return undefined;
+  return parent;
+}
+
 /** Reads one file: never throws for what it finds on the machine. */
 function readOne(
   spec: FileSpec,
   probe: Probe,
   accounts: AccountCache,
   chase: (dir: string) => Chased,
+  ctx: ResourceContext,
 ): FileState {
   const state: FileState = {
     kind: null,
@@ -140,6 +183,10 @@ function readOne(
       state.gid = info.gid;
     }
     if (spec.state === "absent") return state;
+    if (!info) {
+      const parent = orphanOf(spec, probe, ctx);
+      if (parent) state.orphanOf = parent;
+    }
     if (info?.kind === "file") {
       ({ sha256: state.sha256, data } = contentOf(probe, resolved.path, info));
     }
@@ -150,6 +197,7 @@ function readOne(
   Object.assign(state, readOwnership(spec, info, accounts));
 
   let want: Uint8Array | string | null = null;
+  let wantSize = 0;
   if (spec.content !== undefined) {
     want = spec.content;
     state.wantSha256 = sha256(spec.content);
@@ -161,12 +209,19 @@ function readOne(
         return state;
       }
       ({ sha256: state.wantSha256, data: want } = contentOf(probe, spec.sourcePath, source));
+      wantSize = source.size;
     } catch (error) {
       state.error = `cannot read source "${spec.sourcePath}": ${errorMessage(error)}`;
       return state;
     }
   }
   if (state.wantSha256 !== null && !spec.sensitive && state.wantSha256 !== state.sha256) {
+    state.summary = {
+      before: data ? contentSummary(data) : info?.kind === "file" ? formatSize(info.size) : null,
+      after: want === null
+        ? formatSize(wantSize)
+        : contentSummary(typeof want === "string" ? encoder.encode(want) : want),
+    };
     state.oldText = info?.kind !== "file" ? "" : data ? diffable(data) : null;
     state.newText = want === null
       ? null
@@ -189,6 +244,12 @@ function contentOf(
   if (info.size > MAX_DIFF_BYTES) return { sha256: probe.hashFile(path), data: null };
   const data = probe.readFile(path);
   return { sha256: data && sha256(data), data };
+}
+
+/** "content: 12 B, 1 line → 20 B, 2 lines"; a note when the sizes alone do not show it. */
+function contentChange(current: FileState): Change {
+  const { before, after } = current.summary ?? { before: null, after: "" };
+  return { field: "content", before, after, ...(before === after ? { note: "same size" } : {}) };
 }
 
 function diffOne(spec: FileSpec, current: FileState): Change[] {
@@ -214,7 +275,16 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
   }
   const exists = current.kind === "file";
   const changes: Change[] = [];
-  if (!exists) changes.push({ field: "state", before: "absent", after: "present" });
+  if (current.orphanOf) {
+    changes.push({
+      field: "state",
+      before: "absent",
+      after: "present",
+      note:
+        `parent directory "${current.orphanOf}" does not exist and no directory resource creates it`,
+      blocked: true,
+    });
+  } else if (!exists) changes.push({ field: "state", before: "absent", after: "present" });
   if (current.error) {
     changes.push({ field: "content", before: current.sha256, after: null, note: current.error });
   } else if (current.wantSha256 !== null && current.wantSha256 !== current.sha256) {
@@ -226,7 +296,7 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
           after: "(sensitive)",
           note: "sensitive: content not shown",
         }
-        : { field: "content", before: current.sha256, after: current.wantSha256 },
+        : contentChange(current),
     );
   }
   changes.push(...ownershipChanges(spec, current, exists));
@@ -397,11 +467,13 @@ export const file: ResourceKind<FileSpec, FileState> = {
   id: (spec) => `file[${spec.path}]`,
   check,
   claims: (spec) => [`path:${spec.path}`],
-  read(specs, probe) {
+  read(specs, probe, ctx) {
     const accounts = new AccountCache(probe);
     const chase = chaser(probe);
     const states = new Array<FileState>(specs.length);
-    for (let i = 0; i < specs.length; i++) states[i] = readOne(specs[i], probe, accounts, chase);
+    for (let i = 0; i < specs.length; i++) {
+      states[i] = readOne(specs[i], probe, accounts, chase, ctx);
+    }
     return Promise.resolve(states);
   },
   diff: diffOne,

@@ -49,10 +49,21 @@ Deno.test("file diff reports nothing when content, owner, group and mode match",
   assert.equal(fileDiffText(s, state), null);
 });
 
-Deno.test("file diff reports a content change as sha256 digests before and after", async () => {
+Deno.test("file diff reports a content change as sizes and line counts before and after", async () => {
   const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/motd", "old\n");
   const { changes } = await plan(spec({ path: "/etc/motd", content: "new\n" }), exec);
-  assert.deepEqual(changes, [{ field: "content", before: hash("old\n"), after: hash("new\n") }]);
+  assert.deepEqual(changes, [{
+    field: "content",
+    before: "4 B, 1 line",
+    after: "4 B, 1 line",
+    note: "same size",
+  }]);
+  const longer = await plan(spec({ path: "/etc/motd", content: "new\nand more\n" }), exec);
+  assert.deepEqual(longer.changes, [{
+    field: "content",
+    before: "4 B, 1 line",
+    after: "13 B, 2 lines",
+  }]);
 });
 
 Deno.test("file diff ignores owner, group and mode when the spec does not set them", async () => {
@@ -121,7 +132,7 @@ Deno.test("file creates a new file with mode 0644 and lists every managed field"
   );
   assert.deepEqual(changes, [
     { field: "state", before: "absent", after: "present" },
-    { field: "content", before: null, after: hash("hello\n") },
+    { field: "content", before: null, after: "6 B, 1 line" },
     { field: "owner", before: null, after: "www-data" },
   ]);
   assert.deepEqual(outcome, { ok: true });
@@ -188,7 +199,7 @@ Deno.test("file copies a binary source verbatim and summarises its diff", async 
     .put("/srv/logo.bin", "text");
   const s = spec({ path: "/srv/logo.bin" }, { sourcePath: "/cookbook/logo.bin" });
   const { state, changes } = await plan(s, exec);
-  assert.equal(changes[0].after, createHash("sha256").update(bytes).digest("hex"));
+  assert.deepEqual(changes[0], { field: "content", before: "4 B, 1 line", after: "5 B, binary" });
   assert.match(fileDiffText(s, state)!, /^\(binary or large content changed: sha256 /);
   const [outcome] = await file.apply([{ spec: s, changes }], exec, testContext());
   assert.deepEqual(outcome, { ok: true });
@@ -344,6 +355,55 @@ Deno.test("file apply fails when the parent directory does not exist, naming it"
     error: 'parent directory "/opt/app" does not exist: declare it under configure.directories',
   });
   assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("file plan predicts the failure when no directory resource creates the parent", async () => {
+  const s = spec({ path: "/opt/app/app.conf", content: "x" });
+  const { changes } = await plan(s, new RecordingExecutor());
+  assert.deepEqual(changes, [{
+    field: "state",
+    before: "absent",
+    after: "present",
+    note: 'parent directory "/opt/app" does not exist and no directory resource creates it',
+    blocked: true,
+  }, { field: "content", before: null, after: "1 B, 1 line" }]);
+});
+
+Deno.test("file plan trusts a directory resource that creates the parent, itself or below", async () => {
+  const s = spec({ path: "/opt/app/app.conf", content: "x" });
+  for (const claim of ["path:/opt/app", "path:/opt/app/cache"]) {
+    const ctx = testContext("plan", [], { [claim]: "directory" });
+    const [state] = await file.read([s], new RecordingExecutor(), ctx);
+    assert.deepEqual(file.diff(s, state)[0], {
+      field: "state",
+      before: "absent",
+      after: "present",
+    });
+  }
+  const [state] = await file.read(
+    [s],
+    new RecordingExecutor(),
+    testContext("plan", [], { "path:/opt/app": "file", "path:/opt/application": "directory" }),
+  );
+  assert.equal(file.diff(s, state)[0].blocked, true);
+});
+
+Deno.test("file plan does not predict the failure after a package or command changed: it may create the parent", async () => {
+  const s = spec({ path: "/etc/nginx/nginx.conf", content: "x" });
+  for (const changed of ["package[nginx]", "command[/usr/bin/setup]"]) {
+    const [state] = await file.read([s], new RecordingExecutor(), testContext("plan", [changed]));
+    assert.deepEqual(file.diff(s, state)[0], {
+      field: "state",
+      before: "absent",
+      after: "present",
+    });
+  }
+  const [state] = await file.read(
+    [s],
+    new RecordingExecutor(),
+    testContext("plan", ["service[nginx]"]),
+  );
+  assert.equal(file.diff(s, state)[0].blocked, true);
 });
 
 Deno.test("file refuses to replace a directory at its path", async () => {

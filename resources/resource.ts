@@ -43,6 +43,12 @@ export interface ResourceContext {
   mode: Mode;
   /** Ids of resources changed so far in this run (e.g. "file[/etc/x]"). */
   changed: ReadonlySet<string>;
+  /**
+   * What the run's resources claim (`path:/etc/x`, see {@link ResourceKind.claims}),
+   * each with the claiming kind's name: a plan asks whether something not
+   * there yet will be made by an earlier resource ("directory").
+   */
+  claims: ReadonlyMap<string, string>;
   /** Progress output for long work (apt). */
   progress(line: string): void;
   /** A warning printed once per run, e.g. "systemd is not running: using service(8)". */

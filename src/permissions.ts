@@ -11,6 +11,7 @@ export const ENV_VARS = [
   "CM_STATE_DIR", // state directory override (cm)
   "CM_CONFIG", // node configuration path override (cm sync)
   "NO_COLOR", // colour off (cm, commander)
+  "JOURNAL_STREAM", // stdout/stderr is the journal: priority prefixes (systemd.exec(5))
   "FORCE_COLOR", // commander
   "CLICOLOR_FORCE", // commander
   "LOG_TOKENS", // yaml reads these while parsing
@@ -29,7 +30,7 @@ export const PERMISSION_FLAGS = [
   "--allow-write", // managed files anywhere, the state directory
   "--allow-run", // apt-get, dpkg-query, systemctl, git, and cookbook commands
   `--allow-env=${ENV_VARS.join(",")}`,
-  "--allow-sys=hostname,networkInterfaces,systemMemoryInfo,uid,gid", // facts, and "am I root?"
+  "--allow-sys=hostname,networkInterfaces,systemMemoryInfo,uid,gid,osUptime", // facts, "am I root?", the timer's next run
   "--v8-flags=--max-semi-space-size=1", // smaller young generation: about 5 MiB less peak memory, same speed
   "--no-prompt",
 ];

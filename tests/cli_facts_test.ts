@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { runCm, tempDir } from "./harness.ts";
 
 const BOOK = `configure:
+  directories:
+    - path: "{{ root }}"
   files:
     - path: "{{ root }}/{{ facts.hostname }}.conf"
       content: "os={{ facts.os.id }}"

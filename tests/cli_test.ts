@@ -35,14 +35,13 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /changed +directory\[.*\/root\/etc\]/);
   assert.match(first.stdout, /changed +file\[.*\/root\/etc\/app\.conf\]: state: absent → present/);
-  assert.match(first.stderr, /apply: 2 changed, 0 unchanged, 0 failed, 0 skipped/);
+  assert.match(first.stdout, /apply: 2 changed, 0 unchanged, 0 failed, 0 skipped/);
   assert.equal(await Deno.readTextFile(`${dir.path}/root/etc/app.conf`), "port = 8080\n");
   assert.equal((await Deno.stat(`${dir.path}/root/etc/app.conf`)).mode! & 0o777, 0o640);
 
   const second = await runCm(["apply", "--state-dir", state, book]);
   assert.equal(second.code, 0);
-  assert.equal(second.stdout, "");
-  assert.match(second.stderr, /apply: 0 changed, 2 unchanged/);
+  assert.match(second.stdout, /^apply: 0 changed, 2 unchanged/);
 
   const history = await runCm(["history", "--state-dir", state]);
   const lines = history.stdout.trim().split("\n");
@@ -58,7 +57,7 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
   assert.match(shown.stdout, new RegExp(`run ${id}: apply, ok`));
   assert.match(
     shown.stdout,
-    /changed +file\[.*app\.conf\]: state: absent → present, content: none → [0-9a-f]{12}, mode: none → 0640/,
+    /changed +file\[.*app\.conf\]: state: absent → present, content: none → 12 B, 1 line, mode: none → 0640/,
   );
   const saved = JSON.parse(await Deno.readTextFile(`${state}/state.json`));
   assert.match(saved.resources[`file[${dir.path}/root/etc/app.conf]`].sha256, /^[0-9a-f]{64}$/);
@@ -67,6 +66,7 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
 Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on failure, 6 on both", async () => {
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);
+  assert.equal((await runCm(["plan", "--detailed-exitcodes", "--state-dir", state, book])).code, 2);
   assert.equal(
     (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, book])).code,
     2,
@@ -75,6 +75,7 @@ Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on 
     (await runCm(["apply", "--detailed-exitcodes", "--state-dir", state, book])).code,
     0,
   );
+  assert.equal((await runCm(["plan", "--detailed-exitcodes", "--state-dir", state, book])).code, 0);
   const failing = `${dir.path}/failing.yaml`;
   await Deno.writeTextFile(
     failing,
@@ -90,7 +91,7 @@ Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on 
   );
   const plain = await runCm(["apply", "--state-dir", state, failing]);
   assert.equal(plain.code, 1);
-  assert.match(plain.stderr, /failed +command\[\/bin\/false\]: exited 1/);
+  assert.match(plain.stdout, /failed +command\[\/bin\/false\]: exited 1/);
 });
 
 Deno.test("a cookbook error exits 2 (1 with --detailed-exitcodes) and changes nothing", async () => {
@@ -121,11 +122,91 @@ Deno.test("plan lists what would change and writes nothing, not even state", asy
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /would +directory\[/);
   assert.match(result.stdout, /would +file\[.*app\.conf\]/);
-  assert.match(result.stderr, /plan: 2 to change, 0 unchanged/);
+  assert.match(result.stdout, /plan: 2 to change, 0 unchanged/);
   await assert.rejects(Deno.stat(`${dir.path}/root`));
   await assert.rejects(Deno.stat(state));
   const check = await runCm(["apply", "--check", "--state-dir", state, book]);
-  assert.equal(check.stdout, result.stdout);
+  const timeless = (out: string) => out.replace(/ in \d+\.\d+ s$/m, "");
+  assert.equal(timeless(check.stdout), timeless(result.stdout));
+});
+
+Deno.test("plan predicts a file whose parent directory nothing creates as a failure", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  await Deno.writeTextFile(
+    book,
+    `configure:\n  files:\n    - path: ${dir.path}/nowhere/app.conf\n      content: "x"\n`,
+  );
+  const result = await runCm([
+    "plan",
+    "--detailed-exitcodes",
+    "--state-dir",
+    `${dir.path}/s`,
+    book,
+  ]);
+  assert.equal(result.code, 4, result.stderr);
+  assert.match(
+    result.stdout,
+    /^will fail file\[.*\/nowhere\/app\.conf\]: parent directory ".*\/nowhere" does not exist and no directory resource creates it$/m,
+  );
+  assert.match(result.stdout, /^plan: 0 to change, 0 unchanged, 1 failed/m);
+});
+
+Deno.test("a resource dropped from the cookbook is reported once as unmanaged and left alone", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const smaller = `${dir.path}/smaller.yaml`;
+  await Deno.writeTextFile(
+    smaller,
+    `configure:\n  directories:\n    - path: ${dir.path}/root/etc\n      mode: "0755"\n`,
+  );
+  const planned = await runCm(["plan", "--state-dir", state, smaller]);
+  assert.match(planned.stdout, /^unmanaged file\[.*\/app\.conf\]/m);
+  const first = await runCm(["apply", "--state-dir", state, smaller]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(
+    first.stdout,
+    /^unmanaged file\[.*\/app\.conf\]: no longer in the cookbooks; left as it is$/m,
+  );
+  assert.equal(await Deno.readTextFile(`${dir.path}/root/etc/app.conf`), "port = 8080\n");
+  const again = await runCm(["apply", "--state-dir", state, smaller]);
+  assert.doesNotMatch(again.stdout, /unmanaged/);
+});
+
+Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-daemon's <3> prefix", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(
+    dir.path,
+    `install:\n  post_install:\n    - command: [/bin/false]\n`,
+  );
+  const argv = cmCommand(["apply", "--state-dir", state, book]);
+  // The shell names its own stdout (the pipe) as the journal stream, as systemd would.
+  const script = 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/1) exec "$@"';
+  const out = await new Deno.Command("sh", { args: ["-c", script, "sh", ...argv] }).output();
+  const lines = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
+  assert.equal(out.code, 1);
+  assert.ok(
+    lines.some((l) => /^<3>failed +command\[\/bin\/false\]: exited 1/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(lines.some((l) => /^changed +file\[/.test(l)), lines.join("\n"));
+  assert.match(lines.at(-1)!, /^<3>apply: 2 changed, 0 unchanged, 1 failed/);
+  // An error that stops cm, on stderr (here the same journal stream): err priority too.
+  const missing = cmCommand(["apply", "--state-dir", state, `${dir.path}/missing.yaml`]);
+  const stopped = await new Deno.Command("sh", {
+    args: ["-c", `${script} 2>&1`, "sh", ...missing],
+  }).output();
+  assert.equal(stopped.code, 2);
+  assert.match(
+    new TextDecoder().decode(stopped.stdout),
+    /^<3>cm: 1 problem\(s\) in the cookbooks/m,
+  );
+  // Redirected elsewhere (a plain pipe, no JOURNAL_STREAM match): no prefixes.
+  const plain = await runCm(["apply", "--state-dir", state, book], {
+    env: { JOURNAL_STREAM: "1:1" },
+  });
+  assert.doesNotMatch(plain.stdout, /^<\d>/m);
 });
 
 Deno.test("--diff shows a unified diff of file content", async () => {
@@ -252,11 +333,11 @@ Deno.test("SIGTERM stops an apply after the resource at work, runs nothing more,
     await new Promise((r) => setTimeout(r, 25));
   }
   child.kill("SIGTERM");
-  const { code, stderr } = await child.output();
+  const { code, stdout, stderr } = await child.output();
   const err = new TextDecoder().decode(stderr);
   assert.equal(code, 143, err);
   assert.match(err, /cm: SIGTERM: stopping after the resource at work/);
-  assert.match(err, /: interrupted$/m);
+  assert.match(new TextDecoder().decode(stdout), /: interrupted$/m);
   await assert.rejects(Deno.stat(`${dir.path}/root`), Deno.errors.NotFound);
   const report = JSON.parse(
     (await runCm(["show-run", "--json", "--state-dir", state, "2"])).stdout,

@@ -270,7 +270,7 @@ Deno.test("the README's first command sets up a fresh Debian server and plans he
         `${id} is not in the plan\n${context(first)}`,
       );
     }
-    assert.match(first.stderr, /^plan: 7 to change, 0 unchanged, 0 failed, 0 skipped/m);
+    assert.match(first.stdout, /^plan: 7 to change, 0 unchanged, 0 failed, 0 skipped/m);
     assert.match(first.stderr, /^bootstrap: apt-get update$/m);
     assert.match(first.stderr, /^bootstrap: apt-get install git curl ca-certificates /m);
     assert.match(first.stderr, /^bootstrap: npm install -g deno@2\.9\.6$/m);
@@ -306,7 +306,7 @@ Deno.test("the README's first command sets up a fresh Debian server and plans he
     );
     report.push(table("3. deno task cm plan cookbooks/hello-web.yaml (again)", plan));
     assert.equal(plan.code, 0, context(plan));
-    assert.match(plan.stderr, /^plan: 7 to change/m);
+    assert.match(plan.stdout, /^plan: 7 to change/m);
   } finally {
     console.log(`\nbootstrap --dev on a fresh server:\n${report.join("\n")}\n`);
   }

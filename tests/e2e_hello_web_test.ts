@@ -130,7 +130,7 @@ Deno.test("a. the first cm apply of hello-web converges and serves Hello, world!
   const noop = await cm(srv, ["apply", "--detailed-exitcodes", HELLO_WEB]);
   row.noopApply = noop.seconds;
   assert.equal(noop.code, 0, `a no-op apply with --detailed-exitcodes: ${noop.stderr}`);
-  assert.match(noop.stderr, /apply: 0 changed, 7 unchanged, 0 failed, 0 skipped/);
+  assert.match(noop.stdout, /apply: 0 changed, 7 unchanged, 0 failed, 0 skipped/);
 });
 
 Deno.test("b. a second cm apply changes nothing and restarts no service", async () => {
@@ -284,7 +284,7 @@ Deno.test("e. an nginx.conf that fails its validate command is refused and nginx
 
   const human = await cm(srv, ["apply", bad]);
   assert.equal(human.code, 1);
-  assert.match(human.stderr, /file\[\/etc\/nginx\/nginx\.conf\].*unknown directive/);
+  assert.match(human.stdout, /file\[\/etc\/nginx\/nginx\.conf\].*unknown directive/);
   await assertNoop(srv, row);
 });
 
@@ -357,16 +357,16 @@ Deno.test("g. the seed example validates unchanged and cm plan on a fresh server
   assert.equal(plan.code, 0, plan.stderr);
   const lines = plan.stdout.trim().split("\n").map((l) => l.replace(/\s+/, " "));
   assert.deepEqual(
-    lines.map((l) => l.replace(/(content: none → [0-9a-f]{12})/, "content: none → HASH")),
+    lines.slice(0, -1),
     [
       "would command[/usr/bin/apt-get update]: run: none → /usr/bin/apt-get update (runs every time (no guard))",
       "would package[nginx]: state: absent → present",
       "would command[/bin/systemctl enable nginx]: run: none → /bin/systemctl enable nginx (runs every time (no guard))",
-      "would file[/etc/nginx/nginx.conf]: state: absent → present, content: none → HASH, owner: none → root, group: none → root, mode: none → 0644",
+      "would file[/etc/nginx/nginx.conf]: state: absent → present, content: none → 24 B, 1 line, owner: none → root, group: none → root, mode: none → 0644",
       "would service[nginx]: enabled: none → true (unit not found (yet)), state: not-found → started (unit not found (yet))",
     ],
   );
-  assert.match(plan.stderr, /plan: 5 to change, 0 unchanged, 0 failed, 0 skipped/);
+  assert.match(lines.at(-1)!, /^plan: 5 to change, 0 unchanged, 0 failed, 0 skipped/);
 
   // Nothing was applied.
   assert.notEqual((await srv.exec(["dpkg", "-s", "nginx"])).code, 0, "nginx got installed");

@@ -113,6 +113,8 @@ Deno.test({
       /last sync: .*: (applied|converged)/,
       status.stdout + status.stderr,
     );
+    assert.match(status.stdout, /^timer: +enabled, active; next run \S/m, status.stdout);
+    assert.equal(status.code, 0, status.stdout);
 
     // Idempotent: a second bootstrap changes nothing.
     r = await srv.exec(bootstrap);

@@ -17,7 +17,7 @@ import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "
 import { rollback } from "./rollback.ts";
 import { signalHealth } from "./rollback_signals.ts";
 import { acquireLock } from "../state/lock.ts";
-import { readState, recordRun } from "../state/store.ts";
+import { readState, recordRun, unmanagedIds } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError } from "../errors.ts";
 
@@ -113,10 +113,12 @@ export async function converge(
   const cookbook = cached ??
     await loadCookbooks(files, exec, { facts: options.facts, varsFile: options.varsFile });
   if (options.mode === "plan") {
-    return await run(cookbook, { mode: "plan", probe: exec }, events, {
+    const report = await run(cookbook, { mode: "plan", probe: exec }, events, {
       diff: options.diff,
       pending: pendingRefreshes(exec, paths),
     });
+    const unmanaged = plannedUnmanaged(exec, paths, report);
+    return unmanaged.length ? { ...report, unmanaged } : report;
   }
   const lock = options.lock === "held" ? undefined : await acquireLock(
     paths.lock,
@@ -186,6 +188,16 @@ function record(exec: Executor, paths: StatePaths, report: RunReport): string | 
   } catch (error) {
     const changed = report.totals.changed + report.handlers.length > 0;
     if (changed && error instanceof StateError) throw new UnrecordedRunError(report, error);
+    throw error;
+  }
+}
+
+/** What the apply would report as no longer managed; none when the state cannot be read. */
+function plannedUnmanaged(exec: Executor, paths: StatePaths, report: RunReport): string[] {
+  try {
+    return unmanagedIds(readState(exec, paths), report);
+  } catch (error) {
+    if (error instanceof StateError) return [];
     throw error;
   }
 }

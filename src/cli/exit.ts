@@ -123,3 +123,8 @@ export function syncExitCode(outcome: SyncOutcome, signalCode?: number): number 
   if (outcome.report) return reportExitCode(outcome.report, {}, signalCode);
   return outcome.status === "failed" ? EXIT.syncKept : EXIT.ok;
 }
+
+/** The exit code of `cm status`: 1 when it found problems (a refused or failed sync, a failed run), else 0. */
+export function statusExitCode(problems: readonly string[]): number {
+  return problems.length ? EXIT.failed : EXIT.ok;
+}

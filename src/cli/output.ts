@@ -5,6 +5,14 @@
  * `printable`, so that a name holding a newline or an escape sequence can
  * neither forge a line nor drive the terminal.
  *
+ * Streams: the run's report (every resource and handler line, failures
+ * included, and the summary) goes to stdout, in the order it happened, so
+ * `cm plan > plan.txt` or a pipe keeps all of it; stderr carries what is not
+ * the report: progress of long work, warnings, signals, and the errors that
+ * stop cm before a run. Under --json stdout holds the JSON only. Under
+ * systemd, failures and refusals carry the journal's err/warning priority
+ * (see journal.ts), whichever stream they are on.
+ *
  * @module
  */
 import type { Change } from "../../resources/resource.ts";
@@ -17,14 +25,15 @@ import type {
 } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 import { printable } from "../exec/output.ts";
+import { journalStreams, type Priority, withPriority } from "./journal.ts";
 
 /** How much to print. */
 export type Verbosity = "quiet" | "normal" | "verbose";
 
-/** Where and how to print. */
+/** Where and how to print; `priority` marks failures (err) and refusals (warning). */
 export interface Printer {
-  out(line: string): void;
-  err(line: string): void;
+  out(line: string, priority?: Priority): void;
+  err(line: string, priority?: Priority): void;
   color: boolean;
   verbosity: Verbosity;
   /** Show unified diffs of file content. */
@@ -33,12 +42,15 @@ export interface Printer {
 
 const encoder = new TextEncoder();
 
-/** A printer for the real terminal. */
+/** A printer for the real terminal, or the journal (priority prefixes) under systemd. */
 export function terminalPrinter(verbosity: Verbosity, diff: boolean): Printer {
   const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
+  const journal = journalStreams();
+  const line = (text: string, priority: Priority | undefined, toJournal: boolean) =>
+    encoder.encode(`${toJournal ? withPriority(text, priority) : text}\n`);
   return {
-    out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
-    err: (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
+    out: (text, priority) => Deno.stdout.writeSync(line(text, priority, journal.out)),
+    err: (text, priority) => Deno.stderr.writeSync(line(text, priority, journal.err)),
     color,
     verbosity,
     diff,
@@ -74,11 +86,16 @@ export function printResult(p: Printer, plan: boolean, r: ResourceResult): void 
     if (p.verbosity === "verbose") p.out(paint(p, "dim", `unchanged ${id}`));
     return;
   }
-  if (r.status === "failed" || r.status === "skipped") {
-    const label = r.status === "failed"
-      ? paint(p, "red", "failed   ")
-      : paint(p, "yellow", "skipped  ");
-    p.err(`${label} ${id}: ${printable(r.error ?? "")}`);
+  if (r.status === "failed") {
+    p.out(
+      `${paint(p, "red", plan ? "will fail" : "failed   ")} ${id}: ${printable(r.error ?? "")}`,
+      "err",
+    );
+    return;
+  }
+  if (r.status === "skipped") {
+    // Info: a false `when:` skips by design; a failed requirement has its own err line.
+    p.out(`${paint(p, "yellow", "skipped  ")} ${id}: ${printable(r.error ?? "")}`);
     return;
   }
   if (p.verbosity === "quiet") return;
@@ -103,8 +120,9 @@ export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void 
   }`;
   const id = printable(h.id);
   if (h.status === "failed") {
-    p.err(
+    p.out(
       `${paint(p, "red", "failed   ")} ${id}: ${h.action} ${because}: ${printable(h.error ?? "")}`,
+      "err",
     );
   } else if (p.verbosity !== "quiet") {
     p.out(
@@ -170,14 +188,22 @@ export function runEvents(p: Printer, options: { plan: boolean; json: boolean })
     result: json ? undefined : (r) => printResult(p, plan, r),
     handler: json ? undefined : (h) => printHandler(p, plan, h),
     progress: (line) => p.verbosity !== "quiet" && p.err(`  ${printable(line)}`),
-    warning: (message) => p.err(`warning: ${printable(message)}`),
+    warning: (message) => p.err(`warning: ${printable(message)}`, "warning"),
     health: json ? undefined : (h) => printHealth(p, h),
     rollback: json ? undefined : (r) => printRollback(p, r),
   };
 }
 
-/** The end of a plan or apply: the report as JSON, else the summary (quiet: only when failed). */
+/**
+ * The end of a plan or apply: the report as JSON, else the resources no
+ * longer managed and the summary (quiet: the summary only when failed).
+ */
 export function printReport(p: Printer, report: RunReport, options: { json: boolean }): void {
-  if (options.json) p.out(JSON.stringify(report, null, 1));
-  else if (p.verbosity !== "quiet" || report.totals.failed) p.err(summary(report));
+  if (options.json) return p.out(JSON.stringify(report, null, 1));
+  for (const id of report.unmanaged ?? []) {
+    p.out(`${paint(p, "yellow", "unmanaged")} ${id}: no longer in the cookbooks; left as it is`);
+  }
+  if (p.verbosity !== "quiet" || report.totals.failed) {
+    p.out(summary(report), report.totals.failed ? "err" : undefined);
+  }
 }

@@ -1,11 +1,12 @@
 /**
  * `cm status`: the current commit, the last sync and the last run, from the
- * state file.
+ * state file, and the sync timer from systemd.
  *
  * @module
  */
 import type { State } from "../state/store.ts";
 import { printable } from "../exec/output.ts";
+import type { TimerStatus } from "../sync/timer_status.ts";
 
 function ago(iso: string | undefined, now: Date): string {
   if (!iso) return "";
@@ -16,8 +17,39 @@ function ago(iso: string | undefined, now: Date): string {
   return ` (${Math.round(s / 3600)} h ago)`;
 }
 
-/** The lines `cm status` prints. */
-export function statusLines(state: State, now = new Date()): string[] {
+/** "enabled, active; next run Mon 2026-11-30 21:05:00 UTC; last ...", or why it is unknown. */
+export function timerLine(timer: TimerStatus | { error: string }): string {
+  if ("error" in timer) return `unknown: ${timer.error}`;
+  if (!timer.installed) return "not installed (cm timer install)";
+  const next = timer.next ? `next run ${timer.next}` : "not armed: no next run";
+  return `${timer.unitFileState}, ${timer.activeState}; ${next}${
+    timer.last ? `; last ${timer.last}` : ""
+  }`;
+}
+
+/**
+ * What is wrong, one line each: a refused or failed last sync, a failed last
+ * run. Empty when all is well; `cm status` exits non-zero otherwise. (A
+ * pending refresh, once the state records one, belongs here too.)
+ */
+export function statusProblems(state: State): string[] {
+  const problems: string[] = [];
+  const sync = state.sync;
+  if (sync?.result === "kept") problems.push(`last sync kept the last good commit: ${sync.reason}`);
+  if (sync?.result === "failed") {
+    problems.push(`last sync failed: ${sync.reason ?? "see cm history"}`);
+  }
+  const run = state.lastRun;
+  if (run?.result === "failed") problems.push(`last run ${run.id} failed (cm show-run ${run.id})`);
+  return problems;
+}
+
+/** The lines `cm status` prints; `timer` when systemd was asked. */
+export function statusLines(
+  state: State,
+  now = new Date(),
+  timer?: TimerStatus | { error: string },
+): string[] {
   const sync = state.sync;
   const lines: string[] = [];
   if (!sync) lines.push("sync:         never synced (cm sync --once)");
@@ -37,8 +69,10 @@ export function statusLines(state: State, now = new Date()): string[] {
       );
     }
     if (sync.cookbooks?.length) lines.push(`cookbooks:    ${sync.cookbooks.join(", ")}`);
+    if (sync.selectionChange) lines.push(`selection:    ${sync.selectionChange}`);
     if (sync.discarded?.length) lines.push(`discarded:    ${sync.discarded.length} local edit(s)`);
   }
+  if (timer) lines.push(`timer:        ${timerLine(timer)}`);
   const run = state.lastRun;
   if (run) {
     lines.push(

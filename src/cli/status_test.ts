@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { statusLines } from "./status.ts";
+import { statusLines, statusProblems } from "./status.ts";
 
 Deno.test("status shows the commit, the last sync with its reason, and the last run", () => {
   const lines = statusLines({
@@ -14,6 +14,7 @@ Deno.test("status shows the commit, the last sync with its reason, and the last 
       result: "kept",
       reason: "fetch from git://h/r.git failed",
       cookbooks: ["default.yaml"],
+      selectionChange: "cookbook selection changed: was nodes/web1.yaml, now default.yaml",
     },
     lastRun: {
       id: "20261126T050000Z-1",
@@ -29,6 +30,7 @@ Deno.test("status shows the commit, the last sync with its reason, and the last 
     "last sync:    2026-11-26T05:00:00.000Z (60 s ago): kept",
     "reason:       fetch from git://h/r.git failed",
     "cookbooks:    default.yaml",
+    "selection:    cookbook selection changed: was nodes/web1.yaml, now default.yaml",
     `last run:     20261126T050000Z-1 apply ok at 2026-11-26T05:00:01.000Z (59 s ago) (commit ${
       "a".repeat(12)
     })`,
@@ -56,5 +58,57 @@ Deno.test("status shows every refresh still pending, since when, and why its las
     lines.at(-1),
     "pending:      service[nginx]: reload after file[/etc/nginx/sites-enabled/x] changed, " +
       "due since 2026-11-26T05:00:00.000Z (60 s ago); last try: reload failed: systemctl exited 1: Job failed",
+  );
+});
+
+Deno.test("status shows the timer: installed, enabled, next run; or why it is unknown", () => {
+  const state = { version: 1 as const, resources: {} };
+  const timer = {
+    installed: true,
+    unitFileState: "enabled",
+    activeState: "active",
+    next: "Mon 2026-11-30 20:05:00 UTC",
+    last: null,
+  };
+  assert.equal(
+    statusLines(state, new Date(), timer)[1],
+    "timer:        enabled, active; next run Mon 2026-11-30 20:05:00 UTC",
+  );
+  assert.equal(
+    statusLines(state, new Date(), { ...timer, installed: false })[1],
+    "timer:        not installed (cm timer install)",
+  );
+  assert.equal(
+    statusLines(state, new Date(), { error: "systemctl show exited 1: no systemd" })[1],
+    "timer:        unknown: systemctl show exited 1: no systemd",
+  );
+});
+
+Deno.test("status problems: a refused or failed sync and a failed run, each with its reason", () => {
+  const sync = {
+    repo: "git://h/r.git",
+    branch: "main",
+    lastSyncAt: "2026-11-26T05:00:00.000Z",
+    result: "kept" as const,
+    reason: "signature check failed: unsigned",
+  };
+  assert.deepEqual(statusProblems({ version: 1, resources: {}, sync }), [
+    "last sync kept the last good commit: signature check failed: unsigned",
+  ]);
+  assert.deepEqual(
+    statusProblems({
+      version: 1,
+      resources: {},
+      sync: { ...sync, result: "failed", reason: "1 resource(s) failed: file[/x]: denied" },
+      lastRun: { id: "r1", at: "2026-11-26T05:00:01.000Z", result: "failed", mode: "apply" },
+    }),
+    [
+      "last sync failed: 1 resource(s) failed: file[/x]: denied",
+      "last run r1 failed (cm show-run r1)",
+    ],
+  );
+  assert.deepEqual(
+    statusProblems({ version: 1, resources: {}, sync: { ...sync, result: "applied" } }),
+    [],
   );
 });

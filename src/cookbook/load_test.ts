@@ -49,7 +49,7 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
     command: "/usr/bin/apt-get update",
     sudo: true,
     shell: false,
-    readonly_guards: false,
+    plan_guards: true,
     sensitive: false,
   });
   assert.deepEqual(pkg, { package: "nginx", version: "latest", state: "present" });

@@ -152,6 +152,11 @@ export interface RunReport {
   health?: HealthRecord;
   /** Set when health failed and the run's snapshot was restored. */
   rollback?: RollbackRecord;
+  /**
+   * Ids the state knew from earlier applies that the cookbooks no longer
+   * declare: reported once (the state then forgets them), nothing removed.
+   */
+  unmanaged?: string[];
   /** "ok" when nothing failed (health included); "interrupted" when a signal stopped the run early. */
   result: "ok" | "failed" | "interrupted";
 }

@@ -7,7 +7,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
-import { targetResolver } from "../cookbook/cookbook.ts";
+import { claimsOf, targetResolver } from "../cookbook/cookbook.ts";
 import { kindOf } from "../../resources/mod.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "../../resources/resource.ts";
 import { order, requirements } from "./order.ts";
@@ -89,7 +89,7 @@ export async function run(
   // A plan's probe runs only tools that look: it cannot change the machine.
   const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
   const changed = new Set<string>();
-  const ctx = runContext(target.mode, events, changed);
+  const ctx = runContext(target.mode, events, changed, claimKinds(cookbook.resources));
   const sorted = order(cookbook.resources);
   const resolve = targetResolver(sorted);
   const results = new Map<string, ResourceResult>();
@@ -154,12 +154,14 @@ export function runContext(
   mode: "plan" | "apply",
   events: RunEvents,
   changed: Set<string> = new Set(),
+  claims: ReadonlyMap<string, string> = new Map(),
 ): ResourceContext {
   const warned = new Set<string>();
   const memos = new Map<string, unknown>();
   return {
     mode,
     changed,
+    claims,
     progress: (line) => events.progress?.(line),
     warnOnce: (message) => {
       if (!warned.has(message)) events.warning?.(message);
@@ -191,6 +193,13 @@ function stopCheck(options: RunOptions): () => Promise<string | undefined> {
     }
     return options.interrupted?.();
   };
+}
+
+/** Each claim of `resources` → the name of the kind claiming it. */
+function claimKinds(resources: Resource[]): Map<string, string> {
+  const kinds = new Map<string, string>();
+  for (const r of resources) for (const claim of claimsOf(r)) kinds.set(claim, r.kind);
+  return kinds;
 }
 
 function result(

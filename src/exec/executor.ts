@@ -71,8 +71,8 @@ export interface Probe {
   run(argv: string[], options?: ProcessOptions): Promise<RunResult>;
   /**
    * Runs a cookbook's guard (`unless`, `onlyif`): the one door through which
-   * a plan runs a command outside the read-only tools, taken only for guards
-   * the cookbook declares harmless (`readonly_guards: true`).
+   * a plan runs a command outside the read-only tools: guards are checks
+   * and run in plans unless the cookbook says `plan_guards: false`.
    */
   runGuard(argv: string[], options?: ProcessOptions): Promise<RunResult>;
   /** `lstat` of a path; `null` when it does not exist. */

@@ -37,7 +37,7 @@ export function readOnly(argv: readonly string[]): boolean {
 
 /**
  * Wraps `probe` for a plan: `run` rejects any argv that is not
- * {@link readOnly}; `runGuard` (guards the cookbook declares read-only) and
+ * {@link readOnly}; `runGuard` (a cookbook's guards, which are checks) and
  * the file lookups pass through.
  *
  * @throws {Error} from `run`: `plan refused to run "ARGV": not a read-only tool`.

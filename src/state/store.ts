@@ -42,6 +42,8 @@ export interface SyncRecord {
   rejected?: string;
   /** Cookbooks applied, relative to the repository. */
   cookbooks?: string[];
+  /** "cookbook selection changed: was nodes/web1.yaml, now default.yaml ..." when this sync saw one. */
+  selectionChange?: string;
   /** Run id of the apply, when one ran. */
   runId?: string;
   /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
@@ -136,9 +138,17 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
   onStatePath("sync the state directory", paths.dir, () => exec.flush());
 }
 
+/** Ids the state knows that `report` (a plan or an apply) no longer has. */
+export function unmanagedIds(state: State, report: RunReport): string[] {
+  const ids = new Set(report.resources.map((r) => r.id));
+  return Object.keys(state.resources).filter((id) => !ids.has(id));
+}
+
 /**
  * Folds a finished apply into the state and saves the report under runs/;
- * returns a warning when the old state file was unreadable.
+ * returns a warning when the old state file was unreadable. Resources the
+ * state knew that the run no longer has are put in `report.unmanaged` and
+ * dropped from the state, so they are reported once.
  *
  * @throws {StateError} when the report or the state cannot be written (a full disk, say)
  */
@@ -148,6 +158,9 @@ export function recordRun(
   report: RunReport,
 ): string | undefined {
   const { state, warning } = stateForUpdate(exec, paths, report.id);
+  const unmanaged = unmanagedIds(state, report);
+  for (const id of unmanaged) delete state.resources[id];
+  if (unmanaged.length) report.unmanaged = unmanaged;
   for (const r of report.resources) {
     const previous = state.resources[r.id];
     state.resources[r.id] = {

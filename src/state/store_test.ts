@@ -130,3 +130,23 @@ Deno.test("a failed refresh stays pending until a handler or a (re)start of the 
   assert.deepEqual(pendingAfter(first, { ...later, resources: [started], handlers: [] }), {});
   assert.deepEqual(pendingAfter(first, { ...later, resources: [], handlers: [] }), {});
 });
+
+Deno.test("resources the cookbooks dropped are reported once as unmanaged and forgotten", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const first = report("20261126T050000Z-1", "changed");
+  first.resources.push({ ...first.resources[0], id: "file[/y]" });
+  recordRun(exec, paths, first);
+  assert.equal(first.unmanaged, undefined);
+
+  const second = report("20261126T050100Z-1", "unchanged");
+  recordRun(exec, paths, second);
+  assert.deepEqual(second.unmanaged, ["file[/y]"]);
+  assert.deepEqual(readRun(exec, paths, second.id)?.unmanaged, ["file[/y]"]);
+  assert.deepEqual(Object.keys(readState(exec, paths).resources), ["file[/x]"]);
+
+  const third = report("20261126T050200Z-1", "unchanged");
+  recordRun(exec, paths, third);
+  assert.equal(third.unmanaged, undefined);
+});

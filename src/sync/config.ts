@@ -7,12 +7,13 @@
  * ```yaml
  * repo: https://git.example.com/ops/cookbooks.git
  * branch: main
- * cookbooks: [nodes/web1.yaml]   # default: nodes/<hostname>.yaml, else default.yaml
+ * cookbooks: [nodes/web1.yaml]   # default: nodes/<fqdn>.yaml, nodes/<hostname>.yaml, default.yaml
  * interval: 5m                   # seconds, or 30s / 5m / 1h (default 300 s)
  * splay: 60                      # random delay up to this (default 60 s)
  * credentials: /etc/config-manager/credentials   # SSH private key or HTTPS token, mode 0600
  * verify_signatures: true
  * trusted_keys: /etc/config-manager/allowed_signers  # SSH allowed signers, or a GPG keyring
+ * on_cookbook_change: refuse     # default warn: the node's selected cookbook changed
  * ```
  *
  * @module
@@ -58,7 +59,7 @@ export const nodeConfigSchema = z.strictObject({
     }),
   ).min(1).optional()
     .describe(
-      "Cookbooks to apply, relative to the repository (default nodes/<hostname>.yaml, else default.yaml).",
+      "Cookbooks to apply, relative to the repository (default nodes/<fqdn>.yaml, else nodes/<hostname>.yaml, else default.yaml).",
     ),
   interval: duration.optional().describe("Seconds between syncs (default 300)."),
   splay: duration.optional().describe("Random delay up to this many seconds (default 60)."),
@@ -70,6 +71,9 @@ export const nodeConfigSchema = z.strictObject({
     .describe("SSH allowed signers file, or a GPG public keyring / armored key file."),
   vars_file: absolutePath.optional().describe(
     "Root-only YAML file (mode 0600) with a vars: mapping kept out of git (node-local secrets); overrides the cookbooks' vars.",
+  ),
+  on_cookbook_change: z.enum(["warn", "refuse"]).optional().describe(
+    "When the selected cookbook changes (nodes/<host>.yaml gone, host renamed): warn (default) and apply, or refuse and keep the last good commit.",
   ),
 });
 
@@ -89,6 +93,8 @@ export interface SyncSettings {
   trustedKeys?: string;
   /** The node's own vars file (`vars_file:`), if any. */
   varsFile?: string;
+  /** `on_cookbook_change: refuse`: a changed cookbook selection is refused, not just reported. */
+  refuseCookbookChange?: boolean;
   /** The config file read, if any. */
   configFile?: string;
 }
@@ -200,6 +206,7 @@ export function resolveSettings(
     verifySignatures: flags.verifySignatures ?? config.verify_signatures ?? false,
     trustedKeys: flags.trustedKeys ?? config.trusted_keys,
     ...(config.vars_file === undefined ? {} : { varsFile: config.vars_file }),
+    refuseCookbookChange: config.on_cookbook_change === "refuse",
     ...(data === null ? {} : { configFile: file }),
   };
   for (const c of settings.cookbooks ?? []) {

@@ -29,7 +29,8 @@ Deno.test("verify_signatures without trusted_keys is refused at its line", () =>
 Deno.test("flags override every field of the node config", () => {
   const exec = new RecordingExecutor().put(
     "/c.yaml",
-    "repo: file:///a\nbranch: prod\ncookbooks: [web.yaml]\ninterval: 5m\nsplay: 10\ncredentials: /k\n",
+    "repo: file:///a\nbranch: prod\ncookbooks: [web.yaml]\ninterval: 5m\nsplay: 10\ncredentials: /k\n" +
+      "on_cookbook_change: refuse\n",
   );
   const fromFile = resolveSettings(exec, { config: "/c.yaml" });
   assert.deepEqual(
@@ -43,6 +44,7 @@ Deno.test("flags override every field of the node config", () => {
       credentials: "/k",
       verifySignatures: false,
       trustedKeys: undefined,
+      refuseCookbookChange: true,
       configFile: "/c.yaml",
     },
   );

@@ -22,7 +22,6 @@ import type { RunEvents } from "../engine/run.ts";
 import { CookbookError, formatProblem } from "../errors.ts";
 import { converge, DEFAULT_LOCK_TIMEOUT, type Interrupts } from "../app/converge.ts";
 import { validateCookbooks } from "../app/validate.ts";
-import { fileInside } from "../cookbook/cookbook.ts";
 import { acquireLock } from "../state/lock.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, type SyncRecord, type SyncStatus, writeState } from "../state/store.ts";
@@ -31,11 +30,14 @@ import { readCredentials, redact } from "./credentials.ts";
 import { Git, GitError } from "./git.ts";
 import { printable } from "../exec/output.ts";
 import { verifyCommit } from "./signature.ts";
+import { hostNames, resolveCookbooks, selectionChange } from "./selection.ts";
 
 /** Live output of a sync. Everything passed on is printable (no control characters). */
 export interface SyncEvents {
   /** A line about the sync itself: what was fetched, verified, kept, discarded. */
   note?(line: string): void;
+  /** Why a commit was refused or kept back, or a change the operator must see (a warning). */
+  warning?(line: string): void;
   /** One `commit:file:line:col: ...` problem of a refused commit. */
   problem?(line: string): void;
   /** The converge's own events. */
@@ -49,7 +51,7 @@ export interface SyncOptions {
   onlyIfChanged?: boolean;
   /** Seconds to wait for another run's lock. */
   lockTimeout?: number;
-  /** The host name for `nodes/<hostname>.yaml` (default: this machine's). */
+  /** The host name for `nodes/<hostname>.yaml` (default: this machine's FQDN, then short name). */
   hostname?: string;
   events?: SyncEvents;
   /** Watches for stop requests while an apply runs (see {@link converge}). */
@@ -68,34 +70,6 @@ export interface SyncOutcome {
 export const LAST_GOOD_REF = "refs/cm/last-good";
 
 const short = (commit?: string) => commit?.slice(0, 12) ?? "none";
-
-/** The cookbook files for a work tree: the explicit list, else nodes/<hostname>.yaml, else default.yaml. */
-export function resolveCookbooks(
-  exec: Executor,
-  dir: string,
-  explicit: string[] | undefined,
-  hostname: string,
-): { files: string[]; relative: string[] } | { error: string } {
-  if (explicit?.length) {
-    const files: string[] = [];
-    for (const rel of explicit) {
-      const found = fileInside(dir, "cookbook", rel);
-      if ("error" in found) return { error: `--cookbook: ${found.error}` };
-      files.push(found.path);
-    }
-    return { files, relative: explicit };
-  }
-  const host = hostname.split(".")[0];
-  for (const rel of [`nodes/${host}.yaml`, "default.yaml"]) {
-    if (exec.stat(`${dir}/${rel}`)?.kind === "file") {
-      return { files: [`${dir}/${rel}`], relative: [rel] };
-    }
-  }
-  return {
-    error:
-      `neither nodes/${host}.yaml nor default.yaml exists in the repository, and no --cookbook was given`,
-  };
-}
 
 /**
  * Runs one sync under the run lock and records it in the state file.
@@ -118,7 +92,7 @@ export async function syncOnce(
     "cm sync",
     (message) => options.events?.note?.(message),
   );
-  const sync = session(settings, exec, options, paths);
+  const sync = session(settings, exec, options, paths, await hostNames(exec, options.hostname));
   const fetched = await fetchStage(sync);
   if (typeof fetched !== "string") return await keepLastGood(sync, fetched);
   const quarantined = sync.previous?.quarantined;
@@ -151,11 +125,13 @@ interface Session {
   /** The repository URL with secrets redacted, as printed and recorded. */
   url: string;
   secrets: readonly string[];
-  hostname: string;
+  /** Names to look for as nodes/<name>.yaml, most specific first. */
+  hostNames: string[];
   /** The record of the sync before this one. */
   previous?: SyncRecord;
   startedAt: string;
   note(line: string): void;
+  warn(line: string): void;
 }
 
 /** Why the last good commit is kept instead of `rejected` (when a commit was refused). */
@@ -171,6 +147,8 @@ interface Ending {
   reason?: string;
   rejected?: string;
   cookbooks?: string[];
+  /** The cookbook selection change this sync saw. */
+  selectionChange?: string;
   discarded?: string[];
   report?: RunReport;
   /** A commit that just validated and was applied. */
@@ -184,9 +162,11 @@ function session(
   exec: Executor,
   options: SyncOptions,
   paths: StatePaths,
+  names: string[],
 ): Session {
   // Everything printed or recorded about a commit may come from whoever can push: no controls.
   const note = (line: string) => options.events?.note?.(printable(line));
+  const warn = (line: string) => options.events?.warning?.(printable(line));
   const credentials = settings.credentials
     ? readCredentials(exec, settings.credentials)
     : { env: {}, secrets: [] };
@@ -205,10 +185,11 @@ function session(
     git: new Git(exec, paths.repo, credentials.env, credentials.secrets),
     url,
     secrets: credentials.secrets,
-    hostname: options.hostname ?? Deno.hostname(),
+    hostNames: names,
     previous,
     startedAt: new Date().toISOString(),
     note,
+    warn,
   };
 }
 
@@ -263,7 +244,7 @@ async function validateStage(s: Session, fetched: string): Promise<Keep | undefi
   const candidate = `${s.paths.dir}/candidate`;
   try {
     await s.git.addWorktree(candidate, fetched);
-    const chosen = resolveCookbooks(s.exec, candidate, s.settings.cookbooks, s.hostname);
+    const chosen = resolveCookbooks(s.exec, candidate, s.settings.cookbooks, s.hostNames);
     if ("error" in chosen) return { keep: `cookbooks invalid: ${chosen.error}`, rejected: fetched };
     await validateCookbooks(chosen.files, s.exec, { varsFile: s.settings.varsFile });
     return undefined;
@@ -297,7 +278,7 @@ async function convergeStage(
   ending: Ending & { commit: string; discarded: string[] },
 ): Promise<SyncOutcome> {
   const { commit, status } = ending;
-  const chosen = resolveCookbooks(s.exec, s.paths.repo, s.settings.cookbooks, s.hostname);
+  const chosen = resolveCookbooks(s.exec, s.paths.repo, s.settings.cookbooks, s.hostNames);
   if ("error" in chosen) {
     // Only reachable when the live checkout lost its cookbooks (the commit validated before).
     if (status === "applied") {
@@ -308,7 +289,21 @@ async function convergeStage(
     }
     return finish(s, { status: "failed", commit, reason: chosen.error, rejected: ending.rejected });
   }
-  const applying = { ...ending, cookbooks: chosen.relative };
+  const change = selectionChange(
+    s.previous?.cookbooks,
+    chosen.relative,
+    !!s.settings.cookbooks?.length,
+    s.hostNames,
+  );
+  if (change) {
+    s.warn(change);
+    if (s.settings.refuseCookbookChange) return await refuseSelection(s, ending, change);
+  }
+  const applying = {
+    ...ending,
+    cookbooks: chosen.relative,
+    ...(change ? { selectionChange: change } : {}),
+  };
   let report: RunReport;
   try {
     report = await converge(chosen.files, s.exec, {
@@ -326,11 +321,10 @@ async function convergeStage(
     // A new commit that validated but whose apply still refused it: nothing of it ran.
     if (status === "applied") return await keepLastGood(s, refused, ending.discarded);
     // The last good commit itself: nothing to fall back to; recorded, and an error.
-    const problems = error.problems.length;
     finish(s, {
       ...applying,
       status: "failed",
-      reason: `cookbooks of ${short(commit)} no longer validate: ${problems} problem(s)`,
+      reason: `cookbooks of ${short(commit)} no longer validate (${refused.keep})`,
     });
     throw error;
   }
@@ -341,9 +335,23 @@ async function convergeStage(
   return finish(s, {
     ...applying,
     status: failed ? "failed" : status,
+    ...(failed ? { reason: failedReason(report) } : {}),
     report,
     ...(good ? { good } : {}),
   });
+}
+
+/** "2 failed: file[/x]: denied; service[nginx]: restart after ... exited 1", the first three. */
+function failedReason(report: RunReport): string {
+  const failures = [
+    ...report.resources.filter((r) => r.status === "failed"),
+    ...report.handlers.filter((h) => h.status === "failed"),
+  ].map((r) => `${r.id}: ${r.error}`);
+  return printable(
+    `${failures.length} failed: ${failures.slice(0, 3).join("; ")}${
+      failures.length > 3 ? "; ..." : ""
+    }`,
+  );
 }
 
 /**
@@ -353,7 +361,7 @@ async function convergeStage(
  */
 async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Promise<SyncOutcome> {
   const reason = printable(why.keep);
-  s.note(`${why.rejected ? `rejected ${short(why.rejected)}: ` : ""}${reason}`);
+  s.warn(`${why.rejected ? `rejected ${short(why.rejected)}: ` : ""}${reason}`);
   const kept = { status: "kept" as const, reason, rejected: why.rejected };
   const lastGood = s.previous?.lastGood;
   if (!lastGood || !s.git.isRepo() || !(await s.git.hasCommit(lastGood))) {
@@ -398,6 +406,28 @@ async function quarantine(
     rejected: commit,
     report,
     quarantined: { commit, runId: report.id, reason: printable(reason) },
+  });
+}
+
+/**
+ * `on_cookbook_change: refuse`: a new commit that changes the selection is
+ * refused like an invalid one; otherwise (the host was renamed) nothing is
+ * applied and the previous selection stays recorded, so every sync refuses
+ * until the node's file is back or the configuration names the cookbooks.
+ */
+async function refuseSelection(
+  s: Session,
+  ending: Ending & { commit: string },
+  change: string,
+): Promise<SyncOutcome> {
+  const keep = `${change}: refused (on_cookbook_change: refuse)`;
+  if (ending.status === "applied") return await keepLastGood(s, { keep, rejected: ending.commit });
+  return finish(s, {
+    ...ending,
+    status: "kept",
+    reason: ending.reason ? `${ending.reason}; ${keep}` : keep,
+    cookbooks: s.previous?.cookbooks,
+    selectionChange: change,
   });
 }
 
@@ -459,6 +489,7 @@ function syncRecord(
     reason: ending.reason,
     rejected: ending.rejected,
     cookbooks: ending.cookbooks,
+    selectionChange: ending.selectionChange,
     runId: ending.report?.id,
     discarded: ending.discarded?.length ? ending.discarded : undefined,
   };

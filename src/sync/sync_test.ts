@@ -22,10 +22,11 @@ class TamperingExecutor extends RealExecutor {
   }
 }
 
-/** Events that keep the sync's notes and problems as lines. */
+/** Events that keep the sync's notes, warnings and problems as lines. */
 function capture(): SyncEvents & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, note: (line) => lines.push(line), problem: (line) => lines.push(line) };
+  const push = (line: string) => lines.push(line);
+  return { lines, note: push, warning: push, problem: push };
 }
 
 async function read(path: string): Promise<string | null> {
@@ -187,6 +188,57 @@ Deno.test("a commit that fails health is rolled back and quarantined until a new
     const s = await syncState(stateDir);
     assert.equal(s.lastGood, c3);
     assert.equal(s.quarantined, undefined);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_change: refuse keeps the last good commit", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
+  try {
+    const remote = await Remote.create(`${tmp}/git`);
+    const stateDir = `${tmp}/state`;
+    const settings: SyncSettings = {
+      repo: remote.fileUrl,
+      branch: "main",
+      interval: 300,
+      splay: 0,
+      verifySignatures: false,
+    };
+    const once = async (extra: Partial<SyncSettings> = {}) => {
+      const events = capture();
+      const outcome = await syncOnce({ ...settings, ...extra }, new RealExecutor(), {
+        stateDir,
+        hostname: "web1",
+        events,
+      });
+      return { ...outcome, output: events.lines.join("\n") };
+    };
+    const c1 = await remote.commit({
+      "nodes/web1.yaml": fileCookbook(`${tmp}/node`, "node\n"),
+      "default.yaml": fileCookbook(`${tmp}/default`, "default\n"),
+    }, "both");
+    assert.equal((await once()).status, "applied");
+
+    // The node's file disappears: refused with on_cookbook_change: refuse, nothing applied.
+    const c2 = await remote.commit({ "nodes/web1.yaml": null }, "drop web1");
+    const refused = await once({ refuseCookbookChange: true });
+    assert.equal(refused.status, "kept");
+    const change = "cookbook selection changed: was nodes/web1.yaml, now default.yaml";
+    assert.match(refused.output, new RegExp(`${change}.*refused \\(on_cookbook_change: refuse\\)`));
+    assert.equal(await read(`${tmp}/default`), null);
+    let s = await syncState(stateDir);
+    assert.equal(s.rejected, c2);
+    assert.equal(s.lastGood, c1);
+
+    // By default it is said loudly, recorded, and applied.
+    const warned = await once();
+    assert.equal(warned.status, "applied", warned.output);
+    assert.match(warned.output, new RegExp(change));
+    assert.equal(await read(`${tmp}/default`), "default\n");
+    s = await syncState(stateDir);
+    assert.deepEqual(s.cookbooks, ["default.yaml"]);
+    assert.match(s.selectionChange, new RegExp(change));
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -13,7 +13,10 @@ import { printReport, runEvents, terminalPrinter } from "../output.ts";
 import { type SignalWatch, watchSignals } from "../signals.ts";
 import { stateDirOption, VARS_FILE_HELP, verbosity } from "../_common.ts";
 
-/** Adds `name` with the flags apply and plan share: cookbooks, --diff, --json, -q, -v, --state-dir. */
+/**
+ * Adds `name` with the flags apply and plan share: cookbooks, --diff, --json,
+ * -q, -v, --detailed-exitcodes (a clean plan exits 0: drift monitoring), --state-dir.
+ */
 export function applyLike(program: Command, name: string, description: string): Command {
   return program.command(name)
     .description(description)
@@ -23,6 +26,10 @@ export function applyLike(program: Command, name: string, description: string): 
     .option("-q, --quiet", "print only failures and the summary of a failed run")
     .option("-v, --verbose", "also print unchanged resources")
     .option("--vars-file <file>", VARS_FILE_HELP)
+    .option(
+      "--detailed-exitcodes",
+      "exit 0 no changes, 2 changes, 4 failures, 6 both (1 cookbook/usage error)",
+    )
     .addOption(stateDirOption("state, runs and lock directory"));
 }
 

@@ -13,10 +13,6 @@ export function register(program: Command, deps: Deps): void {
   applyLike(program, "apply", "converge the machine to the cookbooks")
     .option("--check", "only show what would change (same as cm plan)")
     .option(
-      "--detailed-exitcodes",
-      "exit 0 no changes, 2 changes, 4 failures, 6 both (1 cookbook/usage error)",
-    )
-    .option(
       "--lock-timeout <seconds>",
       "wait this long for another run's lock",
       seconds,

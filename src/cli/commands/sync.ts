@@ -34,7 +34,7 @@ export function register(program: Command, deps: Deps): void {
     .option("--branch <name>", "branch to follow (overrides branch:; default main)")
     .option(
       "--cookbook <path>",
-      "cookbook inside the repository, repeatable (default nodes/<hostname>.yaml, else default.yaml)",
+      "cookbook inside the repository, repeatable (default nodes/<fqdn>.yaml, else nodes/<hostname>.yaml, else default.yaml)",
       collect,
     )
     .addOption(configOption())
@@ -99,7 +99,7 @@ ${
         await syncLoop(once, settings.interval, settings.splay, {
           onError: (error) => {
             if (exitCodeOf(error) === EXIT.bug) throw error;
-            printer.err(`sync: ${printable(errorMessage(error))}`);
+            printer.err(`sync: ${printable(errorMessage(error))}`, "err");
           },
         }),
       );
@@ -122,7 +122,8 @@ async function syncCommand(
     lockTimeout: opts.lockTimeout,
     events: {
       note: (line) => printer.err(`sync: ${printable(line)}`),
-      problem: (line) => printer.err(printable(line)),
+      warning: (line) => printer.err(`sync: ${printable(line)}`, "warning"),
+      problem: (line) => printer.err(printable(line), "warning"),
       run: runEvents(printer, { plan: false, json }),
     },
     interrupts: () => signals = watchSignals((line) => printer.err(line)),

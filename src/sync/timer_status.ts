@@ -1,0 +1,96 @@
+/**
+ * What systemd says of the sync timer, for `cm status`: installed? enabled?
+ * active? when does it fire next? Read with one `systemctl show` through a
+ * Probe: looking cannot change anything.
+ *
+ * @module
+ */
+import type { Probe } from "../exec/executor.ts";
+import { exitedWith } from "../exec/output.ts";
+import { parseShow, showArgv } from "../facts/systemd.ts";
+import { TIMER_UNIT } from "./timer.ts";
+
+/** The timer as systemd sees it. */
+export interface TimerStatus {
+  installed: boolean;
+  /** UnitFileState: "enabled", "disabled"... */
+  unitFileState: string;
+  /** ActiveState: "active" (waiting to fire), "inactive"... */
+  activeState: string;
+  /** When it fires next, as systemd prints it, or `null` when it is not armed. */
+  next: string | null;
+  /** When it last fired, or `null` when never. */
+  last: string | null;
+}
+
+const PROPERTIES =
+  "LoadState,UnitFileState,ActiveState,NextElapseUSecRealtime,NextElapseUSecMonotonic,LastTriggerUSec";
+
+const MICROSECONDS: Record<string, number> = {
+  us: 1,
+  ms: 1e3,
+  s: 1e6,
+  min: 60e6,
+  h: 3600e6,
+  d: 86400e6,
+  w: 7 * 86400e6,
+  month: 2629800e6,
+  y: 31557600e6,
+};
+
+/** A systemd timespan ("1d 2h 3min 4.5s", "0") in microseconds, or `null` when it is not one. */
+export function parseTimespan(text: string): number | null {
+  const words = text.trim().split(/\s+/);
+  let total = 0;
+  for (const word of words) {
+    const m = /^(\d+(?:\.\d+)?)(us|ms|s|min|h|d|w|month|y)?$/.exec(word);
+    if (!m) return null;
+    total += Number(m[1]) * MICROSECONDS[m[2] ?? "us"];
+  }
+  return total;
+}
+
+/**
+ * When a timer armed on the monotonic clock (OnBootSec, OnUnitActiveSec)
+ * fires: `monotonic` is a timespan since boot, `uptimeSeconds` the time
+ * since boot now; `null` when `monotonic` is empty or "0".
+ */
+export function monotonicToDate(monotonic: string, uptimeSeconds: number, now: Date): Date | null {
+  const us = parseTimespan(monotonic);
+  if (!us) return null;
+  return new Date(now.getTime() + us / 1000 - uptimeSeconds * 1000);
+}
+
+/** The status out of `systemctl show` properties; `uptimeSeconds` places monotonic times. */
+export function timerStatusOf(
+  props: Record<string, string>,
+  uptimeSeconds: number,
+  now: Date,
+): TimerStatus {
+  const set = (value: string | undefined) => value && value !== "n/a" ? value : null;
+  const monotonic = monotonicToDate(props.NextElapseUSecMonotonic ?? "", uptimeSeconds, now);
+  return {
+    installed: props.LoadState === "loaded",
+    unitFileState: props.UnitFileState ?? "",
+    activeState: props.ActiveState ?? "",
+    next: set(props.NextElapseUSecRealtime) ?? monotonic?.toISOString() ?? null,
+    last: set(props.LastTriggerUSec),
+  };
+}
+
+/**
+ * Reads the sync timer's status; `uptimeSeconds` is the time since boot
+ * (Deno.osUptime: Deno refuses /proc/uptime without --allow-all).
+ *
+ * @throws {Error} "systemctl show exited N: tail" (no systemd, for one)
+ */
+export async function readTimerStatus(
+  probe: Probe,
+  uptimeSeconds = Deno.osUptime(),
+  now = new Date(),
+): Promise<TimerStatus> {
+  const result = await probe.run(showArgv([TIMER_UNIT], PROPERTIES));
+  const [props] = parseShow(result.stdout);
+  if (result.code !== 0 || !props) throw new Error(exitedWith("systemctl show", result));
+  return timerStatusOf(props, uptimeSeconds, now);
+}
