@@ -221,7 +221,8 @@ Deno.test("file plans a source and a target over 1 MiB by their hashes alone, ne
   const s = spec({ path: "/srv/big.txt" }, { sourcePath: "/cookbook/big.txt" });
   const { state, changes } = await plan(s, exec);
   assert.deepEqual(read, []);
-  assert.equal(changes[0].after, createHash("sha256").update(big).digest("hex"));
+  assert.deepEqual([changes[0].before, changes[0].after], ["1.0 MiB", "1.0 MiB"]);
+  assert.equal(state.wantSha256, createHash("sha256").update(big).digest("hex"));
   assert.match(fileDiffText(s, state)!, /^\(binary or large content changed: sha256 /);
 });
 

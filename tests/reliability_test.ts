@@ -185,7 +185,7 @@ Deno.test({
       assert.equal(remount.code, 0);
       const next = await runCm(["apply", "--state-dir", state, book]);
       assert.equal(next.code, 0, next.stderr);
-      assert.match(next.stderr, /apply: 0 changed, 301 unchanged/);
+      assert.match(next.stdout, /apply: 0 changed, 301 unchanged/);
       const saved = JSON.parse(await Deno.readTextFile(`${state}/state.json`));
       assert.equal(Object.keys(saved.resources).length, 301);
     }
@@ -198,7 +198,7 @@ Deno.test({
     const full = await runCm(["apply", "--state-dir", state, book]);
     assert.equal(full.code, 1, full.stderr);
     assert.match(
-      full.stderr,
+      full.stdout,
       /failed +file\[.*\/small\/big\]: cannot write ".*\/small\/big": no space left on device$/m,
     );
     assert.deepEqual([...Deno.readDirSync(target)], [], "no temporary file is left behind");
@@ -238,7 +238,7 @@ Deno.test({
       assert.equal(Deno.readTextFileSync(`${root}/files/${name}`), `final ${name.slice(1)}\n`);
     }
     const again = await runCm(["apply", "--state-dir", state, book]);
-    assert.match(again.stderr, /apply: 0 changed, 301 unchanged, 0 failed/);
+    assert.match(again.stdout, /apply: 0 changed, 301 unchanged, 0 failed/);
   },
 });
 
@@ -288,7 +288,7 @@ Deno.test({
     for (const command of ["plan", "apply"]) {
       const result = await runCm([command, "--state-dir", `${dir.path}/state`, book]);
       assert.equal(result.code, 1, result.stderr);
-      assert.ok(result.stderr.includes(refused), result.stderr);
+      assert.ok(result.stdout.includes(refused), result.stdout);
     }
     await assert.rejects(Deno.lstat(`${dir.path}/etc/authorized_keys`), Deno.errors.NotFound);
 

@@ -29,10 +29,14 @@ Deno.test("selection tries nodes/<fqdn>.yaml, then nodes/<short>.yaml, then defa
     resolveCookbooks(exec, "/r", undefined, names),
     { files: ["/r/nodes/web1.example.com.yaml"], relative: ["nodes/web1.example.com.yaml"] },
   );
-  assert.deepEqual(resolveCookbooks(exec, "/r", ["x.yaml"], names), {
-    files: ["/r/x.yaml"],
+  // An explicit list is confined to the real work tree (a committed link may not leave it).
+  const tree = Deno.realPathSync(Deno.makeTempDirSync());
+  Deno.writeTextFileSync(`${tree}/x.yaml`, "");
+  assert.deepEqual(resolveCookbooks(exec, tree, ["x.yaml"], names), {
+    files: [`${tree}/x.yaml`],
     relative: ["x.yaml"],
   });
+  Deno.removeSync(tree, { recursive: true });
   assert.deepEqual(resolveCookbooks(new RecordingExecutor(), "/r", undefined, ["db"]), {
     error:
       "none of nodes/db.yaml, default.yaml exists in the repository, and no --cookbook was given",
