@@ -41,6 +41,10 @@ export function statusProblems(state: State): string[] {
   }
   const run = state.lastRun;
   if (run?.result === "failed") problems.push(`last run ${run.id} failed (cm show-run ${run.id})`);
+  for (const [id, p] of Object.entries(state.pending ?? {})) {
+    problems.push(`${p.action} of ${id} pending since ${p.since} (an earlier try failed)`);
+  }
+  if (sync?.quarantined) problems.push(`commit ${sync.quarantined.commit} is quarantined`);
   return problems;
 }
 

@@ -111,4 +111,23 @@ Deno.test("status problems: a refused or failed sync and a failed run, each with
     statusProblems({ version: 1, resources: {}, sync: { ...sync, result: "applied" } }),
     [],
   );
+  // A refresh still pending, and a quarantined commit, are problems too (exit 1).
+  assert.deepEqual(
+    statusProblems({
+      version: 1,
+      resources: {},
+      sync: {
+        ...sync,
+        result: "applied",
+        quarantined: { commit: "c2", runId: "r2", reason: "health failed" },
+      },
+      pending: {
+        "service[nginx]": { action: "reload", triggeredBy: ["file[/x]"], since: "2026-11-26" },
+      },
+    }),
+    [
+      "reload of service[nginx] pending since 2026-11-26 (an earlier try failed)",
+      "commit c2 is quarantined",
+    ],
+  );
 });
