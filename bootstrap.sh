@@ -16,7 +16,9 @@
 # Development machine (--dev; the default in a checkout without --repo):
 #   sudo ./bootstrap.sh --dev
 #   Installs git, curl, ca-certificates, Deno 2.9 (from npm when missing),
-#   debootstrap, systemd-container, shellcheck, hyperfine, and caches the npm
+#   debootstrap, systemd-container, shellcheck, hyperfine, the monitoring
+#   tests' prometheus (promtool), prometheus-node-exporter and
+#   exim4-daemon-light (a local MTA behind sendmail), and caches the npm
 #   dependencies of the checkout.
 set -euo pipefail
 
@@ -36,7 +38,7 @@ die() {
 }
 
 usage() {
-	sed -n '2,22p' "${BASH_SOURCE[0]:-/dev/null}" 2>/dev/null | sed 's/^# \{0,1\}//' >&2 || true
+	sed -n '2,23p' "${BASH_SOURCE[0]:-/dev/null}" 2>/dev/null | sed 's/^# \{0,1\}//' >&2 || true
 	exit "${1:-2}"
 }
 
@@ -221,7 +223,8 @@ dev_setup() {
 	need_root
 	local checkout
 	checkout="$(checkout_dir)"
-	apt_install git curl ca-certificates debootstrap systemd-container shellcheck hyperfine
+	apt_install git curl ca-certificates debootstrap systemd-container shellcheck hyperfine \
+		prometheus prometheus-node-exporter exim4-daemon-light
 	ensure_deno
 	if [[ -n "$checkout" ]]; then
 		log "caching npm dependencies (deno install) in $checkout"

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../exec/recording.ts";
+import { CookbookError } from "../cookbook/errors.ts";
+import {
+  AlertConfigError,
+  parseAlertConfig,
+  readAlertConfig,
+  targetSecrets,
+} from "./alert_config.ts";
+
+const GOOD = "targets:\n  ops:\n    type: webhook\n    url: https://h.example.com/x\n";
+
+Deno.test("an alert file that group or others can access, or another user owns, is refused", () => {
+  for (const mode of [0o644, 0o640, 0o604, 0o610]) {
+    const exec = new RecordingExecutor().put("/etc/cm/alerts.yaml", GOOD, { mode });
+    assert.throws(() => readAlertConfig(exec, "/etc/cm/alerts.yaml", 0), AlertConfigError);
+  }
+  const foreign = new RecordingExecutor().put("/a.yaml", GOOD, { mode: 0o600, uid: 1000 });
+  assert.throws(() => readAlertConfig(foreign, "/a.yaml", 0), /belongs to uid 1000, not root/);
+  const dir = new RecordingExecutor().put("/a.yaml");
+  assert.throws(() => readAlertConfig(dir, "/a.yaml", 0), /is not a regular file/);
+});
+
+Deno.test("a missing alert file means no alerts; a root-only one is read with defaults", () => {
+  assert.equal(readAlertConfig(new RecordingExecutor(), "/none.yaml", 0), null);
+  const exec = new RecordingExecutor().put("/a.yaml", GOOD, { mode: 0o600 });
+  assert.deepEqual(readAlertConfig(exec, "/a.yaml", 0), {
+    timeout: 10,
+    targets: { ops: { type: "webhook", url: "https://h.example.com/x" } },
+  });
+});
+
+Deno.test("alert file mistakes are reported at file:line:col with the field", () => {
+  const bad = "targets:\n  ops:\n    type: webhook\n    url: ftp://x\n  mail:\n    type: pager\n";
+  let text = "";
+  try {
+    parseAlertConfig(bad, "/etc/cm/alerts.yaml");
+  } catch (error) {
+    assert.ok(error instanceof CookbookError);
+    text = error.message;
+  }
+  assert.match(
+    text,
+    /^\/etc\/cm\/alerts\.yaml:4:10: targets\.ops\.url: expected an http:\/\/ or https:\/\/ URL/m,
+  );
+  assert.match(
+    text,
+    /^\/etc\/cm\/alerts\.yaml:6:\d+: targets\.mail(\.type)?: expected type: webhook, slack or email/m,
+  );
+  const injected = "targets:\n  m:\n    type: email\n    to: ['a@b, evil@c']\n";
+  assert.throws(
+    () => parseAlertConfig(injected, "a.yaml"),
+    /targets\.m\.to\[0\]: expected one address/,
+  );
+});
+
+Deno.test("a target's URL and header values are its secrets", () => {
+  assert.deepEqual(
+    targetSecrets({ type: "webhook", url: "https://h/x", headers: { Authorization: "Bearer t" } }),
+    ["https://h/x", "Bearer t"],
+  );
+  assert.deepEqual(targetSecrets({ type: "email", to: ["a@b"] }), []);
+});

@@ -1,0 +1,247 @@
+/**
+ * What a run is about to change, recorded before it changes it, so that a
+ * rollback can put it back. Under `STATE/snapshots/`:
+ *
+ * - `blobs/<sha256>`: file contents, content-addressed (stored once however
+ *   many runs saw them), mode 0600 whatever the file's own mode, so sensitive
+ *   content stays as private as the state directory;
+ * - `<run-id>/manifest.json`: per resource, what it was before
+ *   ({@link Before}).
+ *
+ * {@link pruneSnapshots} removes snapshots past the retention (30 days by
+ * default) and, past a size cap, the oldest ones but the newest, then the
+ * blobs no remaining manifest refers to.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { Executor, Probe } from "../exec/executor.ts";
+
+/** How long snapshots are kept, and how much space they may take. */
+export const SNAPSHOT_RETENTION = { days: 30, maxBytes: 200 * 1024 * 1024 } as const;
+
+/** A file (or directory) as it was; `absent` when it did not exist. */
+export type PathBefore =
+  | { type: "file" | "directory"; path: string; state: "absent" }
+  | {
+    type: "file" | "directory";
+    path: string;
+    state: "present";
+    /** Files only: the blob holding the content. */
+    sha256?: string;
+    owner: string;
+    group: string;
+    /** Octal text, e.g. "0644". */
+    mode: string;
+    /** Content never shown, not even in a diff of the restore. */
+    sensitive?: boolean;
+  };
+
+/** What one resource was before the run touched it. */
+export type Before =
+  | PathBefore
+  | { type: "link"; path: string; target: string | null }
+  | { type: "package"; name: string; version: string | null }
+  | { type: "service"; name: string; active: boolean; enabled: boolean }
+  | { type: "user" | "group"; name: string; existed: boolean };
+
+/** One run's snapshot. */
+export interface SnapshotManifest {
+  runId: string;
+  /** ISO 8601. */
+  createdAt: string;
+  commit?: string;
+  resources: { id: string; before: Before }[];
+}
+
+/** Where snapshots live under a state directory. */
+export function snapshotsDir(stateDir: string): string {
+  return `${stateDir}/snapshots`;
+}
+
+/** The sha256 of `data`, in hex. */
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function ensureDir(exec: Executor, path: string): void {
+  if (!exec.stat(path)) exec.mkdir(path, { mode: 0o700 });
+}
+
+/** Stores `data` once under `blobs/` (0600) and returns its sha256. */
+export function putBlob(exec: Executor, dir: string, data: Uint8Array): string {
+  const sha = sha256Hex(data);
+  const path = `${dir}/blobs/${sha}`;
+  if (exec.stat(path)?.kind === "file") return sha;
+  ensureDir(exec, dir);
+  ensureDir(exec, `${dir}/blobs`);
+  exec.writeFile(path, data, { mode: 0o600 });
+  return sha;
+}
+
+/** The content stored under `sha`, or `null` when it is not there. */
+export function readBlob(probe: Probe, dir: string, sha: string): Uint8Array | null {
+  if (!/^[0-9a-f]{64}$/.test(sha)) return null;
+  return probe.readFile(`${dir}/blobs/${sha}`);
+}
+
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, "0");
+}
+
+/**
+ * Records `path` as it is now: a file's content goes to a blob; a link's
+ * target is read with readlink(1) (the Probe has no readlink). Throws when
+ * `path` is something else (a socket, a device).
+ */
+export async function capturePath(
+  exec: Executor,
+  dir: string,
+  path: string,
+  sensitive = false,
+): Promise<Before> {
+  const info = exec.stat(path);
+  if (!info) return { type: "file", path, state: "absent" };
+  if (info.kind === "symlink") {
+    const link = await exec.run(["readlink", "--", path]);
+    return { type: "link", path, target: link.code === 0 ? link.stdout.replace(/\n$/, "") : null };
+  }
+  if (info.kind === "other") {
+    throw new Error(`cannot snapshot "${path}": not a file, directory or link`);
+  }
+  const attrs = {
+    owner: exec.userName(info.uid),
+    group: exec.groupName(info.gid),
+    mode: octal(info.mode),
+    ...(sensitive ? { sensitive } : {}),
+  };
+  if (info.kind === "directory") return { type: "directory", path, state: "present", ...attrs };
+  const data = exec.readFile(path);
+  if (!data) return { type: "file", path, state: "absent" };
+  return { type: "file", path, state: "present", sha256: putBlob(exec, dir, data), ...attrs };
+}
+
+/** Writes a run's manifest (0600, atomically) after its blobs. */
+export function writeManifest(exec: Executor, dir: string, manifest: SnapshotManifest): void {
+  if (!/^[A-Za-z0-9_.-]+$/.test(manifest.runId)) {
+    throw new Error(`cannot snapshot run "${manifest.runId}": not a valid run id`);
+  }
+  ensureDir(exec, dir);
+  ensureDir(exec, `${dir}/${manifest.runId}`);
+  const text = `${JSON.stringify(manifest, null, 1)}\n`;
+  exec.writeFile(`${dir}/${manifest.runId}/manifest.json`, new TextEncoder().encode(text), {
+    mode: 0o600,
+  });
+}
+
+/** A run's manifest; `null` when there is none or it cannot be parsed. */
+export function readManifest(probe: Probe, dir: string, runId: string): SnapshotManifest | null {
+  if (!/^[A-Za-z0-9_.-]+$/.test(runId)) return null;
+  const data = probe.readFile(`${dir}/${runId}/manifest.json`);
+  if (!data) return null;
+  try {
+    const value = JSON.parse(new TextDecoder().decode(data));
+    return Array.isArray(value?.resources) && typeof value.createdAt === "string" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function entries(path: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(path)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+/** The run ids with a snapshot directory, oldest first (run ids sort by time). */
+export function listSnapshots(dir: string): string[] {
+  return entries(dir).filter((e) => e.isDirectory && e.name !== "blobs").map((e) => e.name).sort();
+}
+
+/** The distinct blobs a manifest refers to. */
+function blobsOf(manifest: SnapshotManifest): string[] {
+  const shas = manifest.resources.flatMap(({ before }) =>
+    "sha256" in before && before.sha256 ? [before.sha256] : []
+  );
+  return [...new Set(shas)];
+}
+
+/** What {@link pruneSnapshots} removed and what is left. */
+export interface PruneResult {
+  removed: string[];
+  blobsRemoved: number;
+  /** Bytes of blobs and manifests left. */
+  bytes: number;
+}
+
+function removeSnapshot(exec: Executor, dir: string, runId: string): void {
+  for (const e of entries(`${dir}/${runId}`)) exec.remove(`${dir}/${runId}/${e.name}`);
+  exec.remove(`${dir}/${runId}`);
+}
+
+/**
+ * Removes snapshots older than `days` (by `createdAt`; a directory without a
+ * readable manifest counts as garbage) and then, while blobs and manifests
+ * take more than `maxBytes`, the oldest snapshot but the newest one; then
+ * every blob no remaining manifest refers to. Call it under the run lock.
+ */
+export function pruneSnapshots(
+  exec: Executor,
+  dir: string,
+  now: Date,
+  limits: { days?: number; maxBytes?: number } = {},
+): PruneResult {
+  const days = limits.days ?? SNAPSHOT_RETENTION.days;
+  const maxBytes = limits.maxBytes ?? SNAPSHOT_RETENTION.maxBytes;
+  const cutoff = now.getTime() - days * 86_400_000;
+  const removed: string[] = [];
+  const kept: { id: string; blobs: string[]; size: number }[] = [];
+  for (const id of listSnapshots(dir)) {
+    const manifest = readManifest(exec, dir, id);
+    if (manifest && !(Date.parse(manifest.createdAt) < cutoff)) {
+      const size = exec.stat(`${dir}/${id}/manifest.json`)?.size ?? 0;
+      kept.push({ id, blobs: blobsOf(manifest), size });
+      continue;
+    }
+    removeSnapshot(exec, dir, id);
+    removed.push(id);
+  }
+  const blobSize = new Map(
+    entries(`${dir}/blobs`).filter((e) => e.isFile)
+      .map((e) => [e.name, exec.stat(`${dir}/blobs/${e.name}`)?.size ?? 0]),
+  );
+  const refs = new Map<string, number>();
+  let bytes = 0;
+  for (const k of kept) {
+    bytes += k.size;
+    for (const blob of k.blobs) {
+      if (!refs.has(blob)) bytes += blobSize.get(blob) ?? 0;
+      refs.set(blob, (refs.get(blob) ?? 0) + 1);
+    }
+  }
+  while (kept.length > 1 && bytes > maxBytes) {
+    const oldest = kept.shift()!;
+    removeSnapshot(exec, dir, oldest.id);
+    removed.push(oldest.id);
+    bytes -= oldest.size;
+    for (const blob of oldest.blobs) {
+      const left = refs.get(blob)! - 1;
+      if (left > 0) {
+        refs.set(blob, left);
+        continue;
+      }
+      refs.delete(blob);
+      bytes -= blobSize.get(blob) ?? 0;
+    }
+  }
+  let blobsRemoved = 0;
+  for (const name of blobSize.keys()) {
+    if (refs.has(name)) continue;
+    exec.remove(`${dir}/blobs/${name}`);
+    blobsRemoved++;
+  }
+  return { removed, blobsRemoved, bytes };
+}
