@@ -12,6 +12,7 @@ import type { RunReport } from "../engine/report.ts";
 import { acquireLock } from "../state/lock.ts";
 import { recordRun } from "../state/store.ts";
 import { statePaths } from "../state/paths.ts";
+import { desiredDigests } from "../state/drift.ts";
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
 export const DEFAULT_LOCK_TIMEOUT = 300;
@@ -75,7 +76,7 @@ export async function converge(
       interrupted: () => interrupts?.interrupted(),
     });
     if (options.commit) report.commit = options.commit;
-    const warning = recordRun(exec, paths, report);
+    const warning = recordRun(exec, paths, report, desiredDigests(cookbook));
     if (warning) events.warning?.(warning);
     if (!cached) writeCatalog(exec, paths.catalog, cookbook);
     return report;

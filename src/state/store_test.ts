@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import type { RunReport } from "../engine/report.ts";
-import { listRuns, pruneRuns, readRun, readState, recordRun, RETENTION } from "./store.ts";
+import {
+  compactReport,
+  listRuns,
+  pruneRuns,
+  readRun,
+  readState,
+  recordRun,
+  RETENTION,
+} from "./store.ts";
 import { statePaths } from "./paths.ts";
 
 function report(id: string, status: "changed" | "unchanged", sha256?: string): RunReport {
@@ -83,4 +91,28 @@ Deno.test("run reports older than the retention, or past the most kept, are prun
   } finally {
     RETENTION.reports = saved;
   }
+});
+
+Deno.test("retention: the report leaving the newest RETENTION.full keeps unchanged resources by count", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const ids = Array.from(
+    { length: RETENTION.full + 1 },
+    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
+  );
+  for (const id of ids) {
+    const r = report(id, "unchanged");
+    r.startedAt = "2026-11-26T06:00:00.000Z";
+    recordRun(exec, paths, r);
+  }
+  const oldest = readRun(exec, paths, ids[0])!;
+  assert.deepEqual(oldest.compacted, { unchanged: 1 });
+  assert.deepEqual(oldest.resources, []);
+  assert.equal(readRun(exec, paths, ids[1])!.compacted, undefined);
+});
+
+Deno.test("compactReport keeps changed, failed and skipped resources in full", () => {
+  const r = report("20261126T050000Z-1", "changed");
+  assert.equal(compactReport(r), r);
 });
