@@ -32,6 +32,7 @@ function inServer(srv: Server): Executor {
     chmod: none,
     chown: none,
     remove: none,
+    runGuard: none,
   };
 }
 

@@ -23,7 +23,7 @@
  */
 import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
-import { CookbookError, type Problem } from "../cookbook/errors.ts";
+import { CookbookError, type Problem } from "../errors.ts";
 import { parseYaml, schemaProblems } from "../cookbook/yaml_source.ts";
 
 /** Where the alert configuration lives unless configured otherwise. */

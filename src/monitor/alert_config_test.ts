@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { CookbookError } from "../cookbook/errors.ts";
+import { CookbookError } from "../errors.ts";
 import {
   AlertConfigError,
   parseAlertConfig,

@@ -48,6 +48,10 @@ export interface SyncRecord {
   runId?: string;
   /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
   discarded?: string[];
+  /** Committer time of `commit` (ISO), for the commit age and commit-to-applied metrics. */
+  commitTime?: string;
+  /** Commits refused for their signature since the state directory began. */
+  signatureFailures?: number;
 }
 
 /** The state file: the last run and every managed resource. */

@@ -140,6 +140,8 @@ interface Session {
 interface Keep {
   keep: string;
   rejected?: string;
+  /** The commit's signature did not verify. */
+  badSignature?: true;
 }
 
 /** How a sync ended, before it is recorded. */
@@ -153,6 +155,10 @@ interface Ending {
   report?: RunReport;
   /** A commit that just validated and was applied. */
   good?: string;
+  /** The applied commit's committer time (ISO). */
+  commitTime?: string;
+  /** The refused commit's signature did not verify. */
+  badSignature?: true;
 }
 
 function session(
@@ -226,7 +232,13 @@ async function verifyStage(
   }
   s.note(`new commit ${short(fetched)} ${was}`);
   const verdict = await verifyCommit(s.git, s.exec, fetched, s.settings.trustedKeys!, s.paths.dir);
-  if (!verdict.ok) return { keep: `signature check failed: ${verdict.reason}`, rejected: fetched };
+  if (!verdict.ok) {
+    return {
+      keep: `signature check failed: ${verdict.reason}`,
+      rejected: fetched,
+      badSignature: true,
+    };
+  }
   const subject = await s.git.subject(fetched);
   s.note(
     `signature of ${short(fetched)} verified (${verdict.signer})${subject ? `: "${subject}"` : ""}`,
@@ -317,6 +329,7 @@ async function convergeStage(
     status: failed ? "failed" : status,
     report,
     ...(good ? { good } : {}),
+    commitTime: await s.git.commitTime(commit),
   });
 }
 
@@ -328,7 +341,12 @@ async function convergeStage(
 async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Promise<SyncOutcome> {
   const reason = printable(why.keep);
   s.note(`${why.rejected ? `rejected ${short(why.rejected)}: ` : ""}${reason}`);
-  const kept = { status: "kept" as const, reason, rejected: why.rejected };
+  const kept = {
+    status: "kept" as const,
+    reason,
+    rejected: why.rejected,
+    ...(why.badSignature ? { badSignature: why.badSignature } : {}),
+  };
   const lastGood = s.previous?.lastGood;
   if (!lastGood || !s.git.isRepo() || !(await s.git.hasCommit(lastGood))) {
     s.note(
@@ -402,6 +420,10 @@ function syncRecord(
     rejected: ending.rejected,
     cookbooks: ending.cookbooks,
     runId: ending.report?.id,
+    commitTime: ending.commitTime ??
+      (ending.commit === s.previous?.commit ? s.previous?.commitTime : undefined),
+    signatureFailures: (s.previous?.signatureFailures ?? 0) + (ending.badSignature ? 1 : 0) ||
+      undefined,
     discarded: ending.discarded?.length ? ending.discarded : undefined,
   };
   return {

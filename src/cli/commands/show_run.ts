@@ -47,11 +47,17 @@ export function showRun(
   );
   if (report.commit) printer.out(`commit ${report.commit}`);
   printer.out(`cookbooks: ${report.cookbooks.join(", ")}`);
+  if (report.compacted) {
+    printer.out(
+      `compacted: ${report.compacted.unchanged} unchanged resource(s) kept by count only (run history retention)`,
+    );
+  }
   for (const r of report.resources) {
     if (r.status === "unchanged" && printer.verbosity !== "verbose") continue;
     const detail = r.error ?? r.changes.map(formatChange).join(", ");
+    const drift = r.drift ? " (drift: changed outside cm)" : "";
     printer.out(
-      `${r.status.padEnd(9)} ${r.id}${detail ? `: ${detail}` : ""}  [${r.durationMs} ms]`,
+      `${r.status.padEnd(9)} ${r.id}${drift}${detail ? `: ${detail}` : ""}  [${r.durationMs} ms]`,
     );
   }
   for (const h of report.handlers) {
