@@ -20,6 +20,8 @@ export const EXIT = {
   locked: 3,
   /** cm sync could not fetch or validate a new commit; the last good one was kept. */
   syncKept: 4,
+  /** cm drift found the machine different from the last applied cookbooks. */
+  drift: 5,
   /** A bug in cm: the stack trace is printed. */
   bug: 70,
   /** SIGINT stopped an apply after the resource at work. */

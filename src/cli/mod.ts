@@ -17,9 +17,11 @@ import * as showRun from "./commands/show_run.ts";
 import * as sync from "./commands/sync.ts";
 import * as status from "./commands/status.ts";
 import * as timer from "./commands/timer.ts";
+import * as drift from "./commands/drift.ts";
+import * as metrics from "./commands/metrics.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
-const COMMANDS = [apply, plan, validate, history, showRun, sync, status, timer];
+const COMMANDS = [apply, plan, validate, history, showRun, sync, status, timer, drift, metrics];
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit

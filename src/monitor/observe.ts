@@ -9,7 +9,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
 import { DEFAULT_STATE_DIR, type StatePaths, statePaths } from "../state/paths.ts";
-import { readState } from "../state/store.ts";
+import { readState, type SyncRecord } from "../state/store.ts";
 import { errorMessage } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./audit.ts";
@@ -182,30 +182,58 @@ async function steps(...all: (() => Promise<string | null> | string | null)[]): 
   return warnings;
 }
 
+/** What a run left to observe: its report when something was applied, the sync's record. */
+export interface RunOutcome {
+  report?: RunReport;
+  sync?: SyncRecord;
+}
+
+/** One problem while a sync keeps the last good commit (or fails), keyed on the sync. */
+function syncProblems(sync: SyncRecord | undefined): AlertProblem[] {
+  if (!sync || (sync.result !== "kept" && sync.result !== "failed")) return [];
+  return [{
+    key: "sync:",
+    severity: sync.result === "failed" ? "critical" : "warning",
+    summary: `sync ${sync.result === "kept" ? "kept the last good commit" : "failed"}: ${
+      sync.reason ?? "no reason recorded"
+    }`,
+    ...(sync.rejected ? { details: `rejected commit ${sync.rejected}` } : {}),
+  }];
+}
+
 /**
- * After an applied run (apply, sync, watch): appends its changes to the audit
- * log (and the journal), records the drift it repaired, alerts on failures
- * and drift (and recoveries), writes the metrics. Resolves to warnings.
+ * After a run (apply, sync, watch): appends an applied report's changes to
+ * the audit log (and the journal), records the drift it repaired, alerts on
+ * failures, drift and a refused commit (and their recoveries), writes the
+ * metrics. Resolves to warnings.
  */
 export async function observeRun(
   exec: Executor,
-  report: RunReport,
+  outcome: RunOutcome,
   settings: MonitorSettings,
 ): Promise<string[]> {
-  const drifted = report.resources.filter((r) => r.drift).map((r) => r.id);
-  const entries = auditEntries(report, { drifted: new Set(drifted) });
+  const report = outcome.report;
+  const drifted = report?.resources.filter((r) => r.drift).map((r) => r.id) ?? [];
+  const entries = report ? auditEntries(report, { drifted: new Set(drifted) }) : [];
+  const owned = [
+    ...(report ? ["failed:", "handler:", "drift:"] : []),
+    ...(outcome.sync ? ["sync:"] : []),
+  ];
   return await steps(
     () => appendAudit(exec, entries, settings.auditLog),
     () => settings.journal ? journalAudit(exec, entries) : null,
     () => {
-      writeDrift(exec, settings.paths, { at: report.startedAt, by: "run", resources: drifted });
+      if (report) {
+        writeDrift(exec, settings.paths, { at: report.startedAt, by: "run", resources: drifted });
+      }
       return null;
     },
     () =>
       alertPass(exec, settings, [
-        ...runProblems(report),
-        ...driftProblems(drifted, `repaired by run ${report.id}`),
-      ], ["failed:", "handler:", "drift:"]),
+        ...(report ? runProblems(report) : []),
+        ...driftProblems(drifted, `repaired by run ${report?.id}`),
+        ...syncProblems(outcome.sync),
+      ], owned),
     () => {
       writeMetricsFile(exec, settings);
       return null;

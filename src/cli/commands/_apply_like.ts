@@ -11,6 +11,7 @@ import { reportExitCode } from "../exit.ts";
 import { printReport, runEvents, terminalPrinter } from "../output.ts";
 import { type SignalWatch, watchSignals } from "../signals.ts";
 import { stateDirOption, verbosity } from "../_common.ts";
+import { afterRun, monitorFor } from "../_monitor.ts";
 
 /** Adds `name` with the flags apply and plan share: cookbooks, --diff, --json, -q, -v, --state-dir. */
 export function applyLike(program: Command, name: string, description: string): Command {
@@ -47,6 +48,7 @@ export async function convergeCommand(
   const plan = !!flags.check;
   const json = !!flags.json;
   let signals: SignalWatch | undefined;
+  const monitor = plan ? undefined : await monitorFor(exec, flags.stateDir);
   const report = await converge(files, exec, {
     mode: plan ? "plan" : "apply",
     stateDir: flags.stateDir,
@@ -58,5 +60,6 @@ export async function convergeCommand(
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
   });
   printReport(printer, report, { json });
+  if (monitor) await afterRun(exec, printer, { report }, monitor);
   return reportExitCode(report, { detailed: flags.detailedExitcodes }, signals?.exitCode());
 }
