@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Executor } from "../exec/executor.ts";
+import type { Executor, Probe } from "../exec/executor.ts";
+import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import type { RunReport } from "../engine/report.ts";
@@ -46,6 +47,25 @@ export interface ConvergeOptions {
 }
 
 /**
+ * The cookbooks `files` hold: from the catalog at `catalog` while it is
+ * fresh (`cached`), else loaded afresh.
+ *
+ * @throws {CookbookError} when they do not load
+ */
+export async function loadCached(
+  files: string[],
+  probe: Probe,
+  catalog: string,
+): Promise<{ cookbook: Cookbook; cached: boolean }> {
+  const fresh = await readCatalog(probe, catalog, files);
+  if (fresh) return { cookbook: fresh, cached: true };
+  return {
+    cookbook: await (await import("../cookbook/load.ts")).loadCookbooks(files, probe),
+    cached: false,
+  };
+}
+
+/**
  * Plans or applies `files` and returns the run report. An apply takes the
  * run lock (unless held), records the run and caches the loaded cookbooks.
  *
@@ -59,8 +79,7 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const cached = await readCatalog(exec, paths.catalog, files);
-  const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
+  const { cookbook, cached } = await loadCached(files, exec, paths.catalog);
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }

@@ -19,9 +19,22 @@ import * as status from "./commands/status.ts";
 import * as timer from "./commands/timer.ts";
 import * as drift from "./commands/drift.ts";
 import * as metrics from "./commands/metrics.ts";
+import * as watch from "./commands/watch.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
-const COMMANDS = [apply, plan, validate, history, showRun, sync, status, timer, drift, metrics];
+const COMMANDS = [
+  apply,
+  plan,
+  validate,
+  history,
+  showRun,
+  sync,
+  status,
+  timer,
+  drift,
+  metrics,
+  watch,
+];
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit
