@@ -11,6 +11,7 @@ import { type Printer, runEvents, terminalPrinter } from "../output.ts";
 import { watchSignals } from "../signals.ts";
 import { type Deps, examples, seconds, stateDirOption, verbosity } from "../_common.ts";
 import { afterRun, monitorFor } from "../_monitor.ts";
+import { configOption } from "./_sync_flags.ts";
 
 /** Adds `cm watch` to the program. */
 export function register(program: Command, deps: Deps): void {
@@ -29,6 +30,7 @@ export function register(program: Command, deps: Deps): void {
     .option("-q, --quiet", "print only failures and repairs")
     .option("-v, --verbose", "also print unchanged resources")
     .addOption(stateDirOption("state, runs and lock directory"))
+    .addOption(configOption())
     .addHelpText(
       "after",
       examples([
@@ -39,7 +41,7 @@ export function register(program: Command, deps: Deps): void {
     )
     .action(async (files: string[], opts) => {
       const printer = terminalPrinter(verbosity(opts), false);
-      const monitor = await monitorFor(deps.exec, opts.stateDir);
+      const monitor = await monitorFor(deps.exec, opts.stateDir, opts.config);
       await watch(deps.exec, {
         stateDir: opts.stateDir,
         files: files.length ? files : undefined,
