@@ -178,7 +178,9 @@ Deno.test("--version, --help for every subcommand, and usage errors", async () =
   const version = await runCm(["--version"]);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
-  for (const sub of ["apply", "plan", "validate", "history", "show-run"]) {
+  for (
+    const sub of ["apply", "plan", "validate", "history", "show-run", "drift", "metrics", "watch"]
+  ) {
     const help = await runCm([sub, "--help"]);
     assert.equal(help.code, 0, sub);
     assert.match(help.stdout, /Examples:\n +\$ cm /, sub);
