@@ -112,7 +112,13 @@ Deno.test("retention: the report leaving the newest RETENTION.full keeps unchang
   assert.equal(readRun(exec, paths, ids[1])!.compacted, undefined);
 });
 
-Deno.test("compactReport keeps changed, failed and skipped resources in full", () => {
-  const r = report("20261126T050000Z-1", "changed");
-  assert.equal(compactReport(r), r);
+Deno.test("compactReport keeps changed, failed and skipped resources in full, unchanged by count", () => {
+  const r = report("20261126T050000Z-1", "changed", "a".repeat(64));
+  const quiet = report("20261126T050000Z-1", "unchanged").resources[0];
+  r.resources.push({ ...quiet, id: "file[/y]" }, { ...quiet, id: "file[/z]", status: "skipped" });
+  const compact = compactReport(r);
+  assert.deepEqual(compact.resources.map((x) => x.id), ["file[/x]", "file[/z]"]);
+  assert.deepEqual(compact.resources[0], r.resources[0]);
+  assert.deepEqual(compact.compacted, { unchanged: 1 });
+  assert.equal(compactReport(compact), compact, "compacting twice changes nothing");
 });
