@@ -8,7 +8,7 @@ import type { Executor } from "../../exec/executor.ts";
 import { checkDrift } from "../../monitor/drift.ts";
 import { observeDrift } from "../../monitor/observe.ts";
 import { EXIT } from "../exit.ts";
-import { formatChange, type Printer, runEvents, terminalPrinter } from "../output.ts";
+import { formatChange, type Printer, terminalPrinter } from "../output.ts";
 import { type Deps, examples, stateDirOption } from "../_common.ts";
 import { monitorFor, printWarnings } from "../_monitor.ts";
 
@@ -39,7 +39,7 @@ export async function drift(
   const monitor = await monitorFor(exec, options.stateDir);
   const check = await checkDrift(exec, {
     stateDir: options.stateDir,
-    events: { warning: runEvents(printer, { plan: true, json: true }).warning },
+    events: { warning: (message) => printWarnings(printer, [message]) },
   });
   const { plan, drifted } = check;
   const unreadable = plan.resources.filter((r) => r.status === "failed");
