@@ -12,7 +12,12 @@
  *
  * @module
  */
-export { type Cookbook, loadCookbooks, type Resource } from "./src/cookbook/load.ts";
+export {
+  type Cookbook,
+  loadCookbooks,
+  type RenderOptions,
+  type Resource,
+} from "./src/cookbook/load.ts";
 export type { CookbookInputs } from "./src/cookbook/cookbook.ts";
 export {
   ConfigError,

@@ -36,6 +36,8 @@ export interface ConvergeOptions {
   lockTimeout?: number;
   /** Who takes the lock, as waiters see it: "cm apply". */
   command?: string;
+  /** Told once when another run holds the lock: "waiting for the run lock held by PID N …". */
+  onLockWait?: (message: string) => void;
   /** The git commit the cookbooks came from, recorded in the report and state. */
   commit?: string;
   /** Put unified diffs of content changes into the results. */
@@ -44,11 +46,13 @@ export interface ConvergeOptions {
   events?: RunEvents;
   /** Starts watching for stop requests when the apply begins; disposed when it ends. */
   interrupts?: () => Interrupts;
+  /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
+  facts?: Record<string, unknown>;
 }
 
 /**
  * The cookbooks `files` hold: from the catalog at `catalog` while it is
- * fresh (`cached`), else loaded afresh.
+ * fresh (`cached`), else loaded afresh; with `facts`, always loaded afresh.
  *
  * @throws {CookbookError} when they do not load
  */
@@ -56,13 +60,12 @@ export async function loadCached(
   files: string[],
   probe: Probe,
   catalog: string,
+  facts?: Record<string, unknown>,
 ): Promise<{ cookbook: Cookbook; cached: boolean }> {
-  const fresh = await readCatalog(probe, catalog, files);
+  const fresh = facts ? null : await readCatalog(probe, catalog, files);
   if (fresh) return { cookbook: fresh, cached: true };
-  return {
-    cookbook: await (await import("../cookbook/load.ts")).loadCookbooks(files, probe),
-    cached: false,
-  };
+  const { loadCookbooks } = await import("../cookbook/load.ts");
+  return { cookbook: await loadCookbooks(files, probe, { facts }), cached: false };
 }
 
 /**
@@ -79,7 +82,7 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const { cookbook, cached } = await loadCached(files, exec, paths.catalog);
+  const { cookbook, cached } = await loadCached(files, exec, paths.catalog, options.facts);
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }
@@ -87,6 +90,7 @@ export async function converge(
     paths.lock,
     (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
     options.command ?? "cm apply",
+    options.onLockWait,
   );
   try {
     using interrupts = options.interrupts?.();
@@ -97,7 +101,7 @@ export async function converge(
     if (options.commit) report.commit = options.commit;
     const warning = recordRun(exec, paths, report, desiredDigests(cookbook));
     if (warning) events.warning?.(warning);
-    if (!cached) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && !options.facts) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();

@@ -6,9 +6,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { RealExecutor } from "../exec/real.ts";
-import { VERSION } from "../version.ts";
+import { versionLine } from "../version.ts";
 import { EXIT, exitStyle, usageExitCode } from "./exit.ts";
-import type { Deps } from "./_common.ts";
+import { type Deps, examples } from "./_common.ts";
 import * as apply from "./commands/apply.ts";
 import * as plan from "./commands/plan.ts";
 import * as validate from "./commands/validate.ts";
@@ -17,6 +17,7 @@ import * as showRun from "./commands/show_run.ts";
 import * as sync from "./commands/sync.ts";
 import * as status from "./commands/status.ts";
 import * as timer from "./commands/timer.ts";
+import * as facts from "./commands/facts.ts";
 import * as drift from "./commands/drift.ts";
 import * as metrics from "./commands/metrics.ts";
 import * as watch from "./commands/watch.ts";
@@ -26,6 +27,7 @@ const COMMANDS = [
   apply,
   plan,
   validate,
+  facts,
   history,
   showRun,
   sync,
@@ -49,7 +51,19 @@ export async function cli(argv: string[]): Promise<number> {
     .description(
       "cm converges a Debian/Ubuntu machine to YAML cookbooks: packages, files, services, commands.",
     )
-    .version(VERSION, "-V, --version")
+    .version(versionLine(), "-V, --version")
+    .addHelpText(
+      "after",
+      examples([
+        "cm plan cookbooks/hello-web.yaml          # what would change, changes nothing",
+        "cm apply cookbooks/hello-web.yaml         # converge this machine",
+        "cm apply --check --diff web.yaml          # = plan, with file diffs",
+        "cm history                                # recorded runs",
+        "cm sync --once --repo https://git.example.com/ops/cookbooks.git",
+        "cm timer install                          # cm sync --once every interval",
+        "cm COMMAND --help                         # every command's flags and examples",
+      ]),
+    )
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({

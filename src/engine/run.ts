@@ -105,6 +105,10 @@ export async function run(
     }
     const runnable: Resource[] = [];
     for (const r of group) {
+      if (r.skip) {
+        record(result(r, "skipped", [], 0, r.skip));
+        continue;
+      }
       const blocked = requirements(r, resolve).filter((id) => {
         const status = results.get(id)?.status;
         return status === "failed" || status === "skipped";
