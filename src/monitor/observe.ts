@@ -15,7 +15,7 @@ import { VERSION } from "../version.ts";
 import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./audit.ts";
 import { alert, ALERT_STATE_FILE, type AlertProblem, readAlertState } from "./alerts.ts";
 import { DEFAULT_ALERTS_PATH, readAlertConfig } from "./alert_config.ts";
-import { DEFAULT_TEXTFILE_DIR, type Metrics, writeMetrics } from "./metrics.ts";
+import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, type Metrics, writeMetrics } from "./metrics.ts";
 import { runProblems } from "./problems.ts";
 
 /** The monitoring fields of the node configuration (`src/sync/config.ts`). */
@@ -101,12 +101,12 @@ export function collectMetrics(probe: Probe, paths: StatePaths): Metrics {
   const metrics: Metrics = { version: VERSION };
   const run = state.lastRun;
   if (run?.totals && run.durationMs !== undefined) {
-    metrics.lastRun = {
-      timestamp: seconds(run.at) + run.durationMs / 1000,
-      durationSeconds: run.durationMs / 1000,
+    metrics.lastRun = lastRunMetrics({
+      startedAt: run.at,
+      durationMs: run.durationMs,
       result: run.result as RunReport["result"],
-      resources: run.totals,
-    };
+      totals: run.totals,
+    });
   }
   const drift = readDrift(probe, paths);
   if (drift) metrics.driftResources = drift.resources.length;
