@@ -86,12 +86,18 @@ Deno.test("cm watch as a service repairs drift in seconds; audit, journal and me
   );
   assert.ok(repairedIn < 5_000);
 
-  const audit = (await srv.exec(["cat", "/var/log/config-manager/audit.log"])).stdout.trim().split(
-    "\n",
-  )
-    .map((l) => JSON.parse(l));
+  // The repair is audited (log, then journal) after the file is back: wait for both.
+  const auditLog = async () =>
+    (await srv.exec(["cat", "/var/log/config-manager/audit.log"])).stdout.trim().split("\n");
+  const driftJournal = () => journal(srv, "SYSLOG_IDENTIFIER=config-manager", "CM_EVENT=drift");
+  await until(
+    "the audit entries",
+    10_000,
+    async () => (await auditLog()).length >= 2 && (await driftJournal()).length >= 1,
+  );
+  const audit = (await auditLog()).map((l) => JSON.parse(l));
   assert.deepEqual(audit.map((e) => e.event), ["change", "drift"]);
-  const drift = await journal(srv, "SYSLOG_IDENTIFIER=config-manager", "CM_EVENT=drift");
+  const drift = await driftJournal();
   assert.equal(drift.length, 1);
   assert.equal(drift[0].PRIORITY, "4");
   assert.equal(drift[0].CM_RESOURCE, `file[${CONF}]`);

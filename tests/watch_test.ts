@@ -77,9 +77,11 @@ Deno.test("cm watch repairs a hand-made change within seconds and records it as 
     );
     assert.ok(measured.every((ms) => ms < 5_000), "repaired within 5 s");
     assert.match(err.text, /drift: repaired 1 resource\(s\) changed outside cm/);
-    const audit = (await Deno.readTextFile(`${state}/audit.log`)).trim().split("\n").map((l) =>
-      JSON.parse(l)
-    );
+    // The audit entry is appended after the repair line is printed.
+    const auditLines = async () =>
+      (await Deno.readTextFile(`${state}/audit.log`)).trim().split("\n");
+    await until("the audit entries", 10_000, async () => (await auditLines()).length >= 3);
+    const audit = (await auditLines()).map((l) => JSON.parse(l));
     assert.deepEqual(audit.slice(1).map((e) => e.event), ["drift", "drift"]);
   } finally {
     child.kill("SIGTERM");
