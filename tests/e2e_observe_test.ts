@@ -102,8 +102,14 @@ Deno.test("cm watch as a service repairs drift in seconds; audit, journal and me
   assert.equal(drift[0].PRIORITY, "4");
   assert.equal(drift[0].CM_RESOURCE, `file[${CONF}]`);
 
-  const prom = await srv.exec(["cat", "/var/lib/prometheus/node-exporter/cm.prom"]);
-  assert.match(prom.stdout, /^cm_drift_resources 1$/m);
+  // The metrics are written last, after the audit and the alerts.
+  const metricsFile = () => srv.exec(["cat", "/var/lib/prometheus/node-exporter/cm.prom"]);
+  await until(
+    "the metrics of the repair",
+    10_000,
+    async () => /^cm_drift_resources 1$/m.test((await metricsFile()).stdout),
+  );
+  const prom = await metricsFile();
   const checked = await promtool(prom.stdout);
   assert.equal(checked.code, 0, checked.stderr);
   const clean = await srv.exec(["cm", "drift"]);
