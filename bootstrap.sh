@@ -34,8 +34,8 @@ a first `cm sync --once` and, once that succeeded, the systemd timer.
 Development machine (in a cm checkout; the default there without other options):
   ./bootstrap.sh --dev        (prefix sudo when not root)
   installs git, curl, ca-certificates, Deno 2.9 (from npm), debootstrap, systemd-container,
-  shellcheck, hyperfine, for the monitoring tests prometheus (promtool), prometheus-node-exporter
-  and exim4-daemon-light, and caches the checkout's npm dependencies.
+  shellcheck, hyperfine, the monitoring tests' prometheus (promtool), prometheus-node-exporter
+  and exim4-daemon-light (a local MTA behind sendmail), and caches the checkout's npm dependencies.
 
 Options:
   --binary PATH|URL   cm to install (a URL needs --sha256); in a checkout, default: its dist/cm.

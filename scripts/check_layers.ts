@@ -21,8 +21,10 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["resources/"],
   ["src/cookbook/"],
   ["src/engine/"],
-  // Monitor (health, metrics, alerts, audit): blocks that app's verify and rollback stages call.
-  ["src/state/", "src/monitor/"],
+  ["src/state/"],
+  // Monitor (health, metrics, alerts, audit): blocks that app's verify, rollback, drift and
+  // watch use cases call.
+  ["src/monitor/"],
   ["src/app/"],
   ["src/sync/"],
   ["src/cli/"],

@@ -17,8 +17,9 @@ Deno.test("check_layers refuses a private module of another package, allows its 
   assert.match(violation("src/cli/exit.ts", "src/_testing.ts") ?? "", /private/);
 });
 
-Deno.test("check_layers refuses sibling folders of one layer, lets tests import upward", () => {
-  assert.match(violation("src/state/store.ts", "src/monitor/metrics.ts") ?? "", /sibling/);
+Deno.test("check_layers refuses state importing monitor or sync importing cli, lets tests import upward", () => {
+  assert.match(violation("src/state/store.ts", "src/monitor/metrics.ts") ?? "", /upper layer/);
+  assert.match(violation("src/sync/sync.ts", "src/cli/exit.ts") ?? "", /upper layer/);
   assert.equal(violation("src/app/converge.ts", "src/monitor/health.ts"), null);
   assert.equal(violation("src/state/store_test.ts", "src/app/converge.ts"), null);
   assert.equal(violation("tests/cli_test.ts", "src/cli/mod.ts"), null);

@@ -264,7 +264,18 @@ Deno.test("--version, --help for every subcommand, and usage errors", async () =
   const version = await runCm(["--version"]);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+ \(from source, deno \d+\.\d+\.\d+\)\n$/);
-  for (const sub of ["", "apply", "plan", "validate", "history", "show-run"]) {
+  const subs = [
+    "",
+    "apply",
+    "plan",
+    "validate",
+    "history",
+    "show-run",
+    "drift",
+    "metrics",
+    "watch",
+  ];
+  for (const sub of subs) {
     const help = await runCm([sub, "--help"].filter(Boolean));
     assert.equal(help.code, 0, sub);
     assert.match(help.stdout, /Examples:\n +\$ cm /, sub);

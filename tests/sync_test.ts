@@ -60,16 +60,19 @@ Deno.test("sync over file:// applies a new commit, converges when unchanged and 
   assert.equal(s.sync.lastGood, c1);
   assert.equal(s.sync.result, "applied");
   assert.equal(s.lastRun.commit, c1);
+  assert.match(s.sync.commitTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-Z]/);
   const report = JSON.parse(await Deno.readTextFile(`${stateDir}/runs/${s.lastRun.id}.json`));
   assert.equal(report.commit, c1);
 
-  // No new commit: converge only; drift (the file removed) is repaired.
+  // No new commit: converge only; drift (the file removed) is repaired, and recorded as drift.
   await Deno.remove(target);
   r = await sync(remote.fileUrl, stateDir, [], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /no new commit .*converging/);
+  assert.match(r.stderr, /drift: repaired 1 resource\(s\) changed outside cm/);
   assert.equal(await read(target), "v1\n");
   assert.equal((await state(stateDir)).sync.result, "converged");
+  assert.equal((await state(stateDir)).sync.commitTime, s.sync.commitTime);
 
   // --only-if-changed: nothing applied when the commit is the same.
   await Deno.writeTextFile(target, "drifted\n");
@@ -313,6 +316,11 @@ Deno.test("signed commits are applied; unsigned and wrongly signed ones are refu
   const s = await state(stateDir);
   assert.equal(s.sync.commit, good);
   assert.equal(s.sync.rejected, forged);
+  assert.equal(s.sync.signatureFailures, 2);
+  assert.match(
+    (await runCm(["metrics", "--state-dir", stateDir])).stdout,
+    /^cm_signature_failures_total 2$/m,
+  );
 
   // Without verification the same commit is accepted: the refusal came from the check.
   r = await sync(remote.fileUrl, stateDir, [], env);

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { Executor } from "../exec/executor.ts";
+import type { Executor, Probe } from "../exec/executor.ts";
+import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type PendingRefresh, type RunReport } from "../engine/report.ts";
-import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
@@ -20,6 +20,7 @@ import { acquireLock } from "../state/lock.ts";
 import { readState, recordRun, unmanagedIds } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError } from "../errors.ts";
+import { desiredDigests } from "../state/drift.ts";
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
 export const DEFAULT_LOCK_TIMEOUT = 300;
@@ -72,22 +73,28 @@ function pendingRefreshes(exec: Executor, paths: StatePaths): Record<string, Pen
 }
 
 /**
- * Loads `files` (zod and the YAML parser only imported when needed).
+ * The cookbooks `files` hold: from the catalog at `catalog` while it is
+ * fresh (`cached`), else loaded afresh (zod and the YAML parser imported only
+ * then); given facts or a node vars file (secrets), always loaded afresh.
  *
- * @throws {CookbookError} when the cookbooks do not load
+ * @throws {CookbookError} when they do not load
  */
-export async function loadCookbooks(
+export async function loadCached(
   files: string[],
-  exec: Executor,
+  probe: Probe,
+  catalog: string,
   options: LoadOptions = {},
-): Promise<Cookbook> {
-  return await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, options);
+): Promise<{ cookbook: Cookbook; cached: boolean }> {
+  const cacheable = !options.facts && options.varsFile === undefined;
+  const fresh = cacheable ? await readCatalog(probe, catalog, files) : null;
+  if (fresh) return { cookbook: fresh, cached: true };
+  const { loadCookbooks } = await import("../cookbook/load.ts");
+  return { cookbook: await loadCookbooks(files, probe, options), cached: false };
 }
 
-/** The cookbooks `files` from the catalog when nothing changed, else loaded afresh. */
-export async function cookbookOf(files: string[], exec: Executor, stateDir?: string) {
-  return await readCatalog(exec, statePaths(stateDir).catalog, files) ??
-    await loadCookbooks(files, exec);
+/** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */
+export async function cookbookOf(files: string[], probe: Probe, stateDir?: string) {
+  return (await loadCached(files, probe, statePaths(stateDir).catalog)).cookbook;
 }
 
 /**
@@ -109,9 +116,10 @@ export async function converge(
   const events = options.events ?? {};
   // Given facts, and the node's vars (secrets), never go into or come from the cache.
   const cacheable = !options.facts && options.varsFile === undefined;
-  const cached = cacheable ? await readCatalog(exec, paths.catalog, files) : null;
-  const cookbook = cached ??
-    await loadCookbooks(files, exec, { facts: options.facts, varsFile: options.varsFile });
+  const { cookbook, cached } = await loadCached(files, exec, paths.catalog, {
+    facts: options.facts,
+    varsFile: options.varsFile,
+  });
   if (options.mode === "plan") {
     const report = await run(cookbook, { mode: "plan", probe: exec }, events, {
       diff: options.diff,
@@ -147,7 +155,7 @@ export async function converge(
       events.warning?.(`snapshot of run ${id} is incomplete: ${error.message}`);
     }
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
-    const warning = record(exec, paths, report);
+    const warning = record(exec, paths, report, desiredDigests(cookbook));
     if (warning) events.warning?.(warning);
     if (report.health) await signalHealth(exec, paths, report, events);
     if (!cached && cacheable) writeCatalog(exec, paths.catalog, cookbook);
@@ -182,9 +190,14 @@ async function verify(
 }
 
 /** {@link recordRun}, saying so when a run that changed the machine could not be recorded. */
-function record(exec: Executor, paths: StatePaths, report: RunReport): string | undefined {
+function record(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  desired: Record<string, string>,
+): string | undefined {
   try {
-    return recordRun(exec, paths, report);
+    return recordRun(exec, paths, report, desired);
   } catch (error) {
     const changed = report.totals.changed + report.handlers.length > 0;
     if (changed && error instanceof StateError) throw new UnrecordedRunError(report, error);

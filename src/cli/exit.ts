@@ -30,6 +30,8 @@ export const EXIT = {
   locked: 3,
   /** cm sync kept the last good commit: the new one did not fetch, validate or stay healthy. */
   syncKept: 4,
+  /** cm drift found the machine different from the last applied cookbooks. */
+  drift: 5,
   /** A bug in cm: the stack trace is printed. */
   bug: 70,
   /** SIGINT stopped an apply after the resource at work. */

@@ -20,6 +20,9 @@ import * as timer from "./commands/timer.ts";
 import * as facts from "./commands/facts.ts";
 import * as health from "./commands/health.ts";
 import * as rollback from "./commands/rollback.ts";
+import * as drift from "./commands/drift.ts";
+import * as metrics from "./commands/metrics.ts";
+import * as watch from "./commands/watch.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
 const COMMANDS = [
@@ -34,6 +37,9 @@ const COMMANDS = [
   timer,
   health,
   rollback,
+  drift,
+  metrics,
+  watch,
 ];
 
 /**

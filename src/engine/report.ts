@@ -28,6 +28,11 @@ export interface ResourceResult {
   sha256?: string;
   /** Unified diff of the content change, only when asked for (`--diff`). */
   diff?: string;
+  /**
+   * Set when the machine had drifted: it changed although the cookbooks asked
+   * for the same as in the last run, which had left it converged.
+   */
+  drift?: true;
 }
 
 /** What a handler does: restart or reload a service, run a command. */
@@ -159,6 +164,11 @@ export interface RunReport {
   unmanaged?: string[];
   /** "ok" when nothing failed (health included); "interrupted" when a signal stopped the run early. */
   result: "ok" | "failed" | "interrupted";
+  /**
+   * Set on an old report whose unchanged resources were dropped to save space
+   * (run history retention): how many there were.
+   */
+  compacted?: { unchanged: number };
 }
 
 /** Adds up the statuses of a run's resources and handlers. */

@@ -51,7 +51,9 @@ export interface Metrics {
 }
 
 /** The `lastRun` part of {@link Metrics} from an applied run's report. */
-export function lastRunMetrics(report: RunReport): NonNullable<Metrics["lastRun"]> {
+export function lastRunMetrics(
+  report: Pick<RunReport, "startedAt" | "durationMs" | "result" | "totals">,
+): NonNullable<Metrics["lastRun"]> {
   const end = Date.parse(report.startedAt) + report.durationMs;
   return {
     timestamp: end / 1000,

@@ -4,10 +4,11 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
-import type { PendingRefresh, RunReport } from "../engine/report.ts";
+import type { PendingRefresh, RunReport, Totals } from "../engine/report.ts";
 import { errorMessage, StateError } from "../errors.ts";
 import type { StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
+import { markDrift } from "./drift.ts";
 
 /** What cm remembers about one resource between runs. */
 export interface ResourceState {
@@ -17,6 +18,8 @@ export interface ResourceState {
   changedAt?: string;
   /** The content fingerprint last recorded (files: sha256 of the content, hex). */
   sha256?: string;
+  /** sha256 of the spec the cookbooks gave it in the last run (see `drift.ts`). */
+  desired?: string;
 }
 
 /** How a sync ended: a new commit applied, the same one converged or skipped, the last good one kept. */
@@ -53,14 +56,29 @@ export interface SyncRecord {
    * again until a newer commit arrives.
    */
   quarantined?: { commit: string; runId: string; reason: string };
+  /** Committer time of `commit` (ISO), for the commit age and commit-to-applied metrics. */
+  commitTime?: string;
+  /** Commits refused for their signature since the state directory began. */
+  signatureFailures?: number;
 }
 
 /** The state file: the last run and every managed resource. */
 export interface State {
   /** The format's version. */
   version: 1;
-  /** The last apply: its run id, start time (ISO), result, mode and commit. */
-  lastRun?: { id: string; at: string; result: string; mode: string; commit?: string };
+  /** The last apply: its run id, start time (ISO), result, mode, commit, duration, counts, cookbooks. */
+  lastRun?: {
+    id: string;
+    at: string;
+    result: string;
+    mode: string;
+    commit?: string;
+    durationMs?: number;
+    totals?: Totals;
+    cookbooks?: string[];
+    /** Resources the run found drifted (and repaired). */
+    drift?: string[];
+  };
   /** Every resource cm applied, by id (`file[/etc/motd]`). */
   resources: Record<string, ResourceState>;
   /** What cm sync keeps: current commit, last good commit, last sync. */
@@ -145,10 +163,11 @@ export function unmanagedIds(state: State, report: RunReport): string[] {
 }
 
 /**
- * Folds a finished apply into the state and saves the report under runs/;
- * returns a warning when the old state file was unreadable. Resources the
- * state knew that the run no longer has are put in `report.unmanaged` and
- * dropped from the state, so they are reported once.
+ * Folds a finished apply into the state and saves the report under runs/,
+ * first marking the drift it repaired (`desired`: spec digests by resource id,
+ * see `drift.ts`); returns a warning when the old state file was unreadable.
+ * Resources the state knew that the run no longer has are put in
+ * `report.unmanaged` and dropped from the state, so they are reported once.
  *
  * @throws {StateError} when the report or the state cannot be written (a full disk, say)
  */
@@ -156,17 +175,21 @@ export function recordRun(
   exec: Executor,
   paths: StatePaths,
   report: RunReport,
+  desired: Readonly<Record<string, string>> = {},
 ): string | undefined {
   const { state, warning } = stateForUpdate(exec, paths, report.id);
+  const drift = markDrift(report, state.resources, desired);
   const unmanaged = unmanagedIds(state, report);
   for (const id of unmanaged) delete state.resources[id];
   if (unmanaged.length) report.unmanaged = unmanaged;
   for (const r of report.resources) {
     const previous = state.resources[r.id];
+    const sha256 = r.sha256 ?? previous?.sha256;
     state.resources[r.id] = {
       status: r.status,
       changedAt: r.status === "changed" ? report.startedAt : previous?.changedAt,
-      ...(r.sha256 ? { sha256: r.sha256 } : previous?.sha256 ? { sha256: previous.sha256 } : {}),
+      ...(sha256 ? { sha256 } : {}),
+      ...(desired[r.id] ? { desired: desired[r.id] } : {}),
     };
   }
   const pending = pendingAfter(state.pending ?? {}, report);
@@ -178,6 +201,10 @@ export function recordRun(
     result: report.result,
     mode: report.mode,
     ...(report.commit ? { commit: report.commit } : {}),
+    durationMs: report.durationMs,
+    totals: report.totals,
+    cookbooks: report.cookbooks,
+    ...(drift.length ? { drift } : {}),
   };
   writeRun(exec, paths, report);
   writeState(exec, paths, state);
@@ -226,13 +253,17 @@ export function pendingAfter(
   return pending;
 }
 
-/** How long run reports are kept (the design's 30-day retention), and how many at most. */
-export const RETENTION = { days: 30, reports: 2000 };
+/**
+ * How long run reports are kept (the design's 30 days), how many at most, and
+ * how many of the newest keep their unchanged resources: a timer running every
+ * 5 minutes writes 8,640 reports in 30 days.
+ */
+export const RETENTION = { days: 30, reports: 10_000, full: 10 };
 
 /**
  * Removes run reports older than {@link RETENTION}.days and, past
- * {@link RETENTION}.reports, the oldest ones: a timer running every 5 minutes
- * writes 8,640 reports in 30 days.
+ * {@link RETENTION}.reports, the oldest ones; compacts the report that falls
+ * out of the newest {@link RETENTION}.full (see {@link compactReport}).
  */
 export function pruneRuns(exec: Executor, paths: StatePaths, now: Date): void {
   const cutoff = runIdAt(new Date(now.getTime() - RETENTION.days * 86_400_000));
@@ -240,6 +271,33 @@ export function pruneRuns(exec: Executor, paths: StatePaths, now: Date): void {
   const excess = runs.length - RETENTION.reports;
   runs.forEach((id, i) => {
     if (i < excess || id < cutoff) exec.remove(`${paths.runs}/${id}.json`);
+  });
+  const old = runs.at(-RETENTION.full - 1);
+  if (old && old >= cutoff && runs.indexOf(old) >= excess) compactRun(exec, paths, old);
+}
+
+/**
+ * `report` without its unchanged resources, counted in `compacted` instead;
+ * changed, failed and skipped ones and every handler are kept in full. A
+ * report already compact, or without unchanged resources, comes back as is.
+ */
+export function compactReport(report: RunReport): RunReport {
+  const unchanged = report.resources.filter((r) => r.status === "unchanged").length;
+  if (report.compacted || !unchanged) return report;
+  return {
+    ...report,
+    resources: report.resources.filter((r) => r.status !== "unchanged"),
+    compacted: { unchanged },
+  };
+}
+
+function compactRun(exec: Executor, paths: StatePaths, id: string): void {
+  const report = readRun(exec, paths, id);
+  if (!report || report.compacted) return;
+  const compact = compactReport(report);
+  if (compact === report) return;
+  exec.writeFile(`${paths.runs}/${id}.json`, encoder.encode(JSON.stringify(compact) + "\n"), {
+    mode: 0o600,
   });
 }
 

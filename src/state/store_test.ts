@@ -3,6 +3,7 @@ import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import type { RunReport } from "../engine/report.ts";
 import {
+  compactReport,
   listRuns,
   pendingAfter,
   pruneRuns,
@@ -149,4 +150,34 @@ Deno.test("resources the cookbooks dropped are reported once as unmanaged and fo
   const third = report("20261126T050200Z-1", "unchanged");
   recordRun(exec, paths, third);
   assert.equal(third.unmanaged, undefined);
+});
+
+Deno.test("retention: the report leaving the newest RETENTION.full keeps unchanged resources by count", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const ids = Array.from(
+    { length: RETENTION.full + 1 },
+    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
+  );
+  for (const id of ids) {
+    const r = report(id, "unchanged");
+    r.startedAt = "2026-11-26T06:00:00.000Z";
+    recordRun(exec, paths, r);
+  }
+  const oldest = readRun(exec, paths, ids[0])!;
+  assert.deepEqual(oldest.compacted, { unchanged: 1 });
+  assert.deepEqual(oldest.resources, []);
+  assert.equal(readRun(exec, paths, ids[1])!.compacted, undefined);
+});
+
+Deno.test("compactReport keeps changed, failed and skipped resources in full, unchanged by count", () => {
+  const r = report("20261126T050000Z-1", "changed", "a".repeat(64));
+  const quiet = report("20261126T050000Z-1", "unchanged").resources[0];
+  r.resources.push({ ...quiet, id: "file[/y]" }, { ...quiet, id: "file[/z]", status: "skipped" });
+  const compact = compactReport(r);
+  assert.deepEqual(compact.resources.map((x) => x.id), ["file[/x]", "file[/z]"]);
+  assert.deepEqual(compact.resources[0], r.resources[0]);
+  assert.deepEqual(compact.compacted, { unchanged: 1 });
+  assert.equal(compactReport(compact), compact, "compacting twice changes nothing");
 });

@@ -14,7 +14,13 @@
  * verify_signatures: true
  * trusted_keys: /etc/config-manager/allowed_signers  # SSH allowed signers, or a GPG keyring
  * on_cookbook_change: refuse     # default warn: the node's selected cookbook changed
+ * metrics_dir: /var/lib/prometheus/node-exporter    # textfile collector (skipped when absent)
+ * alerts: /etc/config-manager/alerts.yaml            # root-only alert targets
+ * audit_log: /var/log/config-manager/audit.log
  * ```
+ *
+ * Every field is optional for `cm apply`, `cm drift` and `cm watch`, which read
+ * only the monitoring ones; `cm sync` needs `repo` (or `--repo`).
  *
  * @module
  */
@@ -47,9 +53,10 @@ const NOT_AN_OPTION = 'expected a git URL (not starting with "-")';
 
 /** The fields of the node configuration file. */
 export const nodeConfigSchema = z.strictObject({
-  repo: z.string().min(1).refine((url) => !url.startsWith("-"), { error: NOT_AN_OPTION }).describe(
-    "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password in it: use credentials.",
-  ),
+  repo: z.string().min(1).refine((url) => !url.startsWith("-"), { error: NOT_AN_OPTION })
+    .optional().describe(
+      "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password in it: use credentials.",
+    ),
   branch: z.string().regex(BRANCH, { error: 'expected a git branch name (not starting with "-")' })
     .optional()
     .describe("Branch to follow (default main)."),
@@ -74,6 +81,15 @@ export const nodeConfigSchema = z.strictObject({
   ),
   on_cookbook_change: z.enum(["warn", "refuse"]).optional().describe(
     "When the selected cookbook changes (nodes/<host>.yaml gone, host renamed): warn (default) and apply, or refuse and keep the last good commit.",
+  ),
+  metrics_dir: absolutePath.optional().describe(
+    "node_exporter textfile collector directory for cm.prom (default /var/lib/prometheus/node-exporter; skipped when absent).",
+  ),
+  alerts: absolutePath.optional().describe(
+    "Root-only (0600) file of alert targets (default /etc/config-manager/alerts.yaml; none: alerts off).",
+  ),
+  audit_log: absolutePath.optional().describe(
+    "Audit log, one JSON line per change (default /var/log/config-manager/audit.log).",
   ),
 });
 
@@ -161,6 +177,27 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
 }
 
 /**
+ * Reads the node configuration at `flag`, else `CM_CONFIG`, else the default
+ * path; a missing default file is an empty configuration.
+ *
+ * @throws {ConfigError} for problems in the file
+ * @throws {UsageError} when a file named by `flag` or `CM_CONFIG` is missing
+ */
+export function readNodeConfig(
+  probe: Probe,
+  flag?: string,
+): { config: NodeConfig; file: string; found: boolean } {
+  const explicit = flag ?? Deno.env.get("CM_CONFIG");
+  const file = explicit ?? DEFAULT_CONFIG_PATH;
+  const data = probe.readFile(file);
+  if (data === null && explicit) {
+    throw new UsageError(`cannot read node configuration "${file}": no such file`);
+  }
+  const config = data === null ? {} : parseNodeConfig(decoder.decode(data), file);
+  return { config, file, found: data !== null };
+}
+
+/**
  * Reads the node configuration (flag, then `CM_CONFIG`, then the default
  * path) and lets the flags override it. A missing default file is fine when
  * the flags say enough; a missing file named explicitly is an error.
@@ -183,15 +220,7 @@ export function resolveSettings(
   if (flags.repo !== undefined && hasUrlPassword(flags.repo)) {
     throw new UsageError(`--repo: ${PASSWORD_ADVICE} (--credentials FILE, mode 0600)`);
   }
-  const explicit = flags.config ?? Deno.env.get("CM_CONFIG");
-  const file = explicit ?? DEFAULT_CONFIG_PATH;
-  const data = probe.readFile(file);
-  if (data === null && explicit) {
-    throw new UsageError(`cannot read node configuration "${file}": no such file`);
-  }
-  const config: Partial<NodeConfig> = data === null
-    ? {}
-    : parseNodeConfig(decoder.decode(data), file);
+  const { config, file, found } = readNodeConfig(probe, flags.config);
   const repo = flags.repo ?? config.repo;
   if (!repo && requireRepo) {
     throw new UsageError(`no repository: give --repo URL or set repo: in ${file}`);
@@ -207,7 +236,7 @@ export function resolveSettings(
     trustedKeys: flags.trustedKeys ?? config.trusted_keys,
     ...(config.vars_file === undefined ? {} : { varsFile: config.vars_file }),
     refuseCookbookChange: config.on_cookbook_change === "refuse",
-    ...(data === null ? {} : { configFile: file }),
+    ...(found ? { configFile: file } : {}),
   };
   for (const c of settings.cookbooks ?? []) {
     if (c.startsWith("/") || c.split("/").includes("..")) {

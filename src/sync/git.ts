@@ -117,6 +117,12 @@ export class Git {
     return r.code === 0 ? r.stdout.trim() : "";
   }
 
+  /** A commit's committer time, ISO 8601, or undefined when git cannot tell. */
+  async commitTime(commit: string): Promise<string | undefined> {
+    const r = await this.run(["log", "-1", "--format=%cI", commit]);
+    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+  }
+
   /** `git status --porcelain` lines: local edits in the work tree (untracked included). */
   async localEdits(): Promise<string[]> {
     const r = await this.run([

@@ -138,6 +138,8 @@ interface Session {
 interface Keep {
   keep: string;
   rejected?: string;
+  /** The commit's signature did not verify. */
+  badSignature?: true;
 }
 
 /** How a sync ended, before it is recorded. */
@@ -155,6 +157,10 @@ interface Ending {
   good?: string;
   /** A commit just rolled back after its apply failed health. */
   quarantined?: SyncRecord["quarantined"];
+  /** The applied commit's committer time (ISO). */
+  commitTime?: string;
+  /** The refused commit's signature did not verify. */
+  badSignature?: true;
 }
 
 function session(
@@ -231,7 +237,13 @@ async function verifyStage(
   }
   s.note(`new commit ${short(fetched)} ${was}`);
   const verdict = await verifyCommit(s.git, s.exec, fetched, s.settings.trustedKeys!, s.paths.dir);
-  if (!verdict.ok) return { keep: `signature check failed: ${verdict.reason}`, rejected: fetched };
+  if (!verdict.ok) {
+    return {
+      keep: `signature check failed: ${verdict.reason}`,
+      rejected: fetched,
+      badSignature: true,
+    };
+  }
   const subject = await s.git.subject(fetched);
   s.note(
     `signature of ${short(fetched)} verified (${verdict.signer})${subject ? `: "${subject}"` : ""}`,
@@ -338,6 +350,7 @@ async function convergeStage(
     ...(failed ? { reason: failedReason(report) } : {}),
     report,
     ...(good ? { good } : {}),
+    commitTime: await s.git.commitTime(commit),
   });
 }
 
@@ -362,7 +375,12 @@ function failedReason(report: RunReport): string {
 async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Promise<SyncOutcome> {
   const reason = printable(why.keep);
   s.warn(`${why.rejected ? `rejected ${short(why.rejected)}: ` : ""}${reason}`);
-  const kept = { status: "kept" as const, reason, rejected: why.rejected };
+  const kept = {
+    status: "kept" as const,
+    reason,
+    rejected: why.rejected,
+    ...(why.badSignature ? { badSignature: why.badSignature } : {}),
+  };
   const lastGood = s.previous?.lastGood;
   if (!lastGood || !s.git.isRepo() || !(await s.git.hasCommit(lastGood))) {
     s.note(
@@ -491,6 +509,10 @@ function syncRecord(
     cookbooks: ending.cookbooks,
     selectionChange: ending.selectionChange,
     runId: ending.report?.id,
+    commitTime: ending.commitTime ??
+      (ending.commit === s.previous?.commit ? s.previous?.commitTime : undefined),
+    signatureFailures: (s.previous?.signatureFailures ?? 0) + (ending.badSignature ? 1 : 0) ||
+      undefined,
     discarded: ending.discarded?.length ? ending.discarded : undefined,
   };
   return {

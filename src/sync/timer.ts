@@ -14,6 +14,8 @@ export const DEFAULT_UNIT_DIR = "/etc/systemd/system";
 /** Unit names. */
 export const SERVICE_UNIT = "config-manager-sync.service";
 export const TIMER_UNIT = "config-manager-sync.timer";
+/** The opt-in service of `cm watch` (`cm timer install --watch`). */
+export const WATCH_UNIT = "config-manager-watch.service";
 /** Where bootstrap.sh installs cm. */
 export const DEFAULT_CM_PATH = "/usr/local/bin/cm";
 
@@ -25,6 +27,10 @@ export interface TimerSpec {
   splay: number;
   /** Extra `cm sync` arguments (e.g. --config, --state-dir), already validated. */
   syncArgs?: string[];
+  /** Also install and start {@link WATCH_UNIT}: `cm watch` repairing drift within seconds. */
+  watch?: boolean;
+  /** Extra `cm watch` arguments (e.g. --state-dir). */
+  watchArgs?: string[];
 }
 
 /** The cm executable for ExecStart: the compiled binary itself, else /usr/local/bin/cm. */
@@ -61,6 +67,26 @@ TimeoutStartSec=1h
 KillMode=mixed
 TimeoutStopSec=5min
 Nice=5
+`;
+}
+
+/** The text of the watch service unit: `cm watch`, restarted whenever it stops. */
+export function watchUnit(spec: TimerSpec): string {
+  const argv = [spec.cmPath, "watch", ...(spec.watchArgs ?? [])].map(systemdQuote).join(" ");
+  return `# Written by cm timer install --watch; cm timer uninstall removes it.
+[Unit]
+Description=cm watch: repair drift of managed files within seconds
+Documentation=man:cm(1)
+
+[Service]
+Type=simple
+ExecStart=${argv}
+Restart=always
+RestartSec=5
+Nice=5
+
+[Install]
+WantedBy=multi-user.target
 `;
 }
 
@@ -141,7 +167,9 @@ export async function installTimer(
 ): Promise<TimerOutcome> {
   const outcome: TimerOutcome = { changedFiles: [], actions: [] };
   exec.mkdir(unitDir, {});
-  for (const [name, text] of [[SERVICE_UNIT, serviceUnit(spec)], [TIMER_UNIT, timerUnit(spec)]]) {
+  const units = [[SERVICE_UNIT, serviceUnit(spec)], [TIMER_UNIT, timerUnit(spec)]];
+  if (spec.watch) units.push([WATCH_UNIT, watchUnit(spec)]);
+  for (const [name, text] of units) {
     const path = `${unitDir}/${name}`;
     const current = exec.readFile(path);
     if (current !== null && decoder.decode(current) === text) continue;
@@ -155,23 +183,34 @@ export async function installTimer(
   const enabled = (await exec.run(["systemctl", "is-enabled", "--quiet", TIMER_UNIT])).code === 0;
   const active = (await exec.run(["systemctl", "is-active", "--quiet", TIMER_UNIT])).code === 0;
   if (!enabled || !active) {
-    await systemctl(exec, outcome, ["enable", "--now", TIMER_UNIT]);
+    if (!(await systemctl(exec, outcome, ["enable", "--now", TIMER_UNIT]))) return outcome;
   } else if (outcome.changedFiles.length) {
     // A running timer re-arms with the new interval and splay.
-    await systemctl(exec, outcome, ["restart", TIMER_UNIT]);
+    if (!(await systemctl(exec, outcome, ["restart", TIMER_UNIT]))) return outcome;
   }
+  if (spec.watch) await startWatch(exec, outcome, `${unitDir}/${WATCH_UNIT}`);
   return outcome;
 }
 
-/** Stops and disables the timer, removes both units and reloads systemd; nothing when they are gone. */
+/** Enables and starts the watch service, or restarts it when its unit changed. */
+async function startWatch(exec: Executor, outcome: TimerOutcome, path: string): Promise<void> {
+  const active = (await exec.run(["systemctl", "is-active", "--quiet", WATCH_UNIT])).code === 0;
+  if (!active) await systemctl(exec, outcome, ["enable", "--now", WATCH_UNIT]);
+  else if (outcome.changedFiles.includes(path)) {
+    await systemctl(exec, outcome, ["restart", WATCH_UNIT]);
+  }
+}
+
+/** Stops and disables the timer (and the watch service), removes the units and reloads systemd; nothing when they are gone. */
 export async function uninstallTimer(
   exec: Executor,
   unitDir = DEFAULT_UNIT_DIR,
 ): Promise<TimerOutcome> {
   const outcome: TimerOutcome = { changedFiles: [], actions: [] };
-  const paths = [TIMER_UNIT, SERVICE_UNIT].map((name) => `${unitDir}/${name}`);
+  const paths = [TIMER_UNIT, SERVICE_UNIT, WATCH_UNIT].map((name) => `${unitDir}/${name}`);
   if (!paths.some((p) => exec.stat(p))) return outcome;
   if (exec.stat(paths[0])) await systemctl(exec, outcome, ["disable", "--now", TIMER_UNIT]);
+  if (exec.stat(paths[2])) await systemctl(exec, outcome, ["disable", "--now", WATCH_UNIT]);
   // A sync in progress finishes on its own; a failed one is forgotten.
   await exec.run(["systemctl", "reset-failed", SERVICE_UNIT]);
   for (const path of paths) {

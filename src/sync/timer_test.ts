@@ -9,20 +9,22 @@ import {
   timerMismatch,
   timerUnit,
   uninstallTimer,
+  WATCH_UNIT,
+  watchUnit,
 } from "./timer.ts";
 
 const spec = { cmPath: "/usr/local/bin/cm", interval: 300, splay: 60 };
 const dir = "/tmp/units";
 
-/** A fake systemd: is-enabled/is-active answer from flags the enable/disable calls flip. */
+/** A fake systemd: is-enabled/is-active answer per unit from what enable/disable did. */
 function fakeSystemd(): RecordingExecutor {
   const exec = new RecordingExecutor();
-  let enabled = false;
+  const enabled = new Set<string>();
   exec.on(["systemctl"], () => ({ code: 0 }));
-  exec.on(["systemctl", "is-enabled"], () => ({ code: enabled ? 0 : 1 }));
-  exec.on(["systemctl", "is-active"], () => ({ code: enabled ? 0 : 3 }));
-  exec.on(["systemctl", "enable"], () => (enabled = true, { code: 0 }));
-  exec.on(["systemctl", "disable"], () => (enabled = false, { code: 0 }));
+  exec.on(["systemctl", "is-enabled"], (argv) => ({ code: enabled.has(argv.at(-1)!) ? 0 : 1 }));
+  exec.on(["systemctl", "is-active"], (argv) => ({ code: enabled.has(argv.at(-1)!) ? 0 : 3 }));
+  exec.on(["systemctl", "enable"], (argv) => (enabled.add(argv.at(-1)!), { code: 0 }));
+  exec.on(["systemctl", "disable"], (argv) => (enabled.delete(argv.at(-1)!), { code: 0 }));
   return exec;
 }
 
@@ -112,6 +114,31 @@ Deno.test("ExecStart uses the compiled binary, or /usr/local/bin/cm when running
   assert.equal(defaultCmPath("/usr/bin/deno"), "/usr/local/bin/cm");
   assert.equal(defaultCmPath("/root/.deno/bin/deno"), "/usr/local/bin/cm");
   assert.equal(defaultCmPath("/opt/cm/cm"), "/opt/cm/cm");
+});
+
+Deno.test("timer install --watch adds the cm watch service, always restarted; uninstall removes it", async () => {
+  const exec = fakeSystemd();
+  const watching = { ...spec, watch: true, watchArgs: ["--state-dir", "/srv/cm"] };
+  assert.match(
+    watchUnit(watching),
+    /^ExecStart=\/usr\/local\/bin\/cm watch --state-dir \/srv\/cm$/m,
+  );
+  assert.match(watchUnit(watching), /^Restart=always$/m);
+  const first = await installTimer(exec, watching, dir);
+  assert.deepEqual(first.changedFiles.at(-1), `${dir}/${WATCH_UNIT}`);
+  assert.deepEqual(changing(exec), [
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "enable", "--now", TIMER_UNIT],
+    ["systemctl", "enable", "--now", WATCH_UNIT],
+  ]);
+  exec.calls.length = 0;
+  assert.deepEqual(await installTimer(exec, watching, dir), { changedFiles: [], actions: [] });
+  const removed = await uninstallTimer(exec, dir);
+  assert.ok(removed.changedFiles.includes(`${dir}/${WATCH_UNIT}`));
+  assert.deepEqual(removed.actions.slice(0, 2), [
+    ["disable", "--now", TIMER_UNIT],
+    ["disable", "--now", WATCH_UNIT],
+  ]);
 });
 
 Deno.test("timerMismatch names an installed timer whose interval or splay differ from the config", async () => {

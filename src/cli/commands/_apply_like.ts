@@ -12,6 +12,7 @@ import { reportExitCode } from "../exit.ts";
 import { printReport, runEvents, terminalPrinter } from "../output.ts";
 import { type SignalWatch, watchSignals } from "../signals.ts";
 import { stateDirOption, VARS_FILE_HELP, verbosity } from "../_common.ts";
+import { afterRun, monitorFor } from "../_monitor.ts";
 
 /**
  * Adds `name` with the flags apply and plan share: cookbooks, --diff, --json,
@@ -60,6 +61,7 @@ export async function convergeCommand(
   const plan = !!flags.check;
   const json = !!flags.json;
   let signals: SignalWatch | undefined;
+  const monitor = plan ? undefined : await monitorFor(exec, flags.stateDir);
   const report = await converge(files, exec, {
     mode: plan ? "plan" : "apply",
     stateDir: flags.stateDir,
@@ -74,5 +76,6 @@ export async function convergeCommand(
     ...(flags.facts ? { facts: readSavedFacts(exec, flags.facts) } : {}),
   });
   printReport(printer, report, { json });
+  if (monitor) await afterRun(exec, printer, { report }, monitor);
   return reportExitCode(report, { detailed: flags.detailedExitcodes }, signals?.exitCode());
 }

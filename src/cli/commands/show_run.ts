@@ -57,13 +57,19 @@ export function showRun(
   );
   if (report.commit) printer.out(`commit ${report.commit}`);
   printer.out(`cookbooks: ${printable(report.cookbooks.join(", "))}`);
+  if (report.compacted) {
+    printer.out(
+      `compacted: ${report.compacted.unchanged} unchanged resource(s) kept by count only (run history retention)`,
+    );
+  }
   for (const r of report.resources) {
     if (r.status === "unchanged" && printer.verbosity !== "verbose") continue;
     const detail = r.error === undefined
       ? r.changes.map(formatChange).join(", ")
       : printable(r.error);
+    const drift = r.drift ? " (drift: changed outside cm)" : "";
     printer.out(
-      `${r.status.padEnd(9)} ${printable(r.id)}${
+      `${r.status.padEnd(9)} ${printable(r.id)}${drift}${
         detail ? `: ${detail}` : ""
       }  [${r.durationMs} ms]`,
     );

@@ -17,6 +17,7 @@ import { type Printer, printReport, runEvents, terminalPrinter } from "../output
 import { type SignalWatch, watchSignals } from "../signals.ts";
 import { type Deps, examples, seconds, stateDirOption, verbosity } from "../_common.ts";
 import { configOption, flagsOf, nodeConfig } from "./_sync_flags.ts";
+import { afterRun, monitorFor } from "../_monitor.ts";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -111,9 +112,16 @@ async function syncCommand(
   settings: SyncSettings,
   exec: Executor,
   printer: Printer,
-  opts: { stateDir?: string; onlyIfChanged?: boolean; lockTimeout?: number; json?: boolean },
+  opts: {
+    stateDir?: string;
+    config?: string;
+    onlyIfChanged?: boolean;
+    lockTimeout?: number;
+    json?: boolean;
+  },
 ): Promise<number> {
   const { syncOnce } = await import("../../sync/sync.ts");
+  const monitor = await monitorFor(exec, opts.stateDir, opts.config);
   const json = !!opts.json;
   let signals: SignalWatch | undefined;
   const outcome = await syncOnce(settings, exec, {
@@ -129,5 +137,6 @@ async function syncCommand(
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
   });
   if (outcome.report) printReport(printer, outcome.report, { json });
+  await afterRun(exec, printer, { report: outcome.report, sync: outcome.record }, monitor);
   return syncExitCode(outcome, signals?.exitCode());
 }

@@ -40,10 +40,15 @@ export function register(program: Command, deps: Deps): void {
       "cm executable for ExecStart (default: this binary, or /usr/local/bin/cm under deno)",
     )
     .option("--unit-dir <dir>", "where to write the units", DEFAULT_UNIT_DIR)
+    .option(
+      "--watch",
+      "also install and start config-manager-watch.service: cm watch repairs drift within seconds",
+    )
     .addHelpText(
       "after",
       examples([
         "cm timer install",
+        "cm timer install --watch",
         "cm timer install --interval 5m --splay 60",
         "cm timer install --cm-path /opt/cm",
       ]),
@@ -65,6 +70,7 @@ interface InstallFlags {
   splay?: number;
   cmPath?: string;
   unitDir: string;
+  watch?: boolean;
 }
 
 async function install({ exec }: Deps, opts: InstallFlags): Promise<number> {
@@ -93,7 +99,14 @@ async function install({ exec }: Deps, opts: InstallFlags): Promise<number> {
   }
   const outcome = await installTimer(
     exec,
-    { cmPath, interval: settings.interval, splay: settings.splay, syncArgs },
+    {
+      cmPath,
+      interval: settings.interval,
+      splay: settings.splay,
+      syncArgs,
+      watch: !!opts.watch,
+      watchArgs: syncArgs,
+    },
     opts.unitDir,
   );
   for (const f of outcome.changedFiles) console.log(`wrote ${f}`);

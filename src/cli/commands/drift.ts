@@ -1,0 +1,63 @@
+/**
+ * `cm drift`: compare the machine with the last applied cookbooks; changes nothing.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import type { Executor } from "../../exec/executor.ts";
+import { checkDrift } from "../../app/drift.ts";
+import { observeDrift } from "../../monitor/observe.ts";
+import { EXIT } from "../exit.ts";
+import { formatChange, type Printer, terminalPrinter } from "../output.ts";
+import { type Deps, examples, stateDirOption } from "../_common.ts";
+import { monitorFor, printWarnings } from "../_monitor.ts";
+
+/** Adds `cm drift` to the program. */
+export function register(program: Command, deps: Deps): void {
+  program.command("drift")
+    .description("compare the machine with the last applied cookbooks; changes nothing")
+    .option("--json", "print what drifted as JSON on stdout")
+    .addOption(stateDirOption("state, runs and lock directory"))
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 no drift; ${EXIT.drift} drift found; 1 a resource could not be read;
+2 nothing applied yet, or the cookbooks no longer load.
+${examples(["cm drift", "cm drift --json | jq '.drifted[].id'"])}`,
+    )
+    .action(async (opts) => {
+      deps.setCode(await drift(deps.exec, terminalPrinter("normal", false), opts));
+    });
+}
+
+/** Checks for drift, prints it, records it; resolves to the exit code. */
+export async function drift(
+  exec: Executor,
+  printer: Printer,
+  options: { stateDir?: string; json?: boolean },
+): Promise<number> {
+  const monitor = await monitorFor(exec, options.stateDir);
+  const check = await checkDrift(exec, {
+    stateDir: options.stateDir,
+    events: { warning: (message) => printWarnings(printer, [message]) },
+  });
+  const { plan, drifted } = check;
+  const unreadable = plan.resources.filter((r) => r.status === "failed");
+  if (options.json) {
+    printer.out(JSON.stringify(
+      { comparedWith: check.lastRunId, cookbooks: plan.cookbooks, drifted, unreadable },
+      null,
+      1,
+    ));
+  } else {
+    for (const r of drifted) {
+      printer.out(`drift ${r.id}: ${r.changes.map(formatChange).join(", ")}`);
+    }
+    for (const r of unreadable) printer.out(`failed ${r.id}: ${r.error ?? "cannot read"}`);
+    printer.err(
+      `drift: ${drifted.length} of ${plan.resources.length} resource(s) differ from run ${check.lastRunId}`,
+    );
+  }
+  printWarnings(printer, await observeDrift(exec, plan, monitor));
+  return unreadable.length ? EXIT.failed : drifted.length ? EXIT.drift : EXIT.ok;
+}

@@ -1,0 +1,266 @@
+/**
+ * What every run leaves behind for the people watching the machine: the
+ * audit trail of its changes, alerts (failures, drift, recoveries), and the
+ * metrics textfile. Called after apply, sync, drift and watch; nothing here
+ * ever fails the run: each problem comes back as a warning.
+ *
+ * @module
+ */
+import type { Executor, Probe } from "../exec/executor.ts";
+import type { RunReport } from "../engine/report.ts";
+import { DEFAULT_STATE_DIR, type StatePaths, statePaths } from "../state/paths.ts";
+import { readState, type SyncRecord } from "../state/store.ts";
+import { errorMessage } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./audit.ts";
+import { alert, ALERT_STATE_FILE, type AlertProblem, readAlertState } from "./alerts.ts";
+import { DEFAULT_ALERTS_PATH, readAlertConfig } from "./alert_config.ts";
+import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, type Metrics, writeMetrics } from "./metrics.ts";
+import { runProblems } from "./problems.ts";
+
+/** The monitoring fields of the node configuration (`src/sync/config.ts`). */
+export interface MonitorConfig {
+  metrics_dir?: string;
+  alerts?: string;
+  audit_log?: string;
+}
+
+/**
+ * Where monitoring output goes. With the default state directory: the system
+ * paths and the journal; with another one (a sandbox, a test) everything
+ * defaults to inside it and nothing goes to the journal.
+ */
+export interface MonitorSettings {
+  paths: StatePaths;
+  /** Textfile collector directory; metrics are skipped while it does not exist. */
+  metricsDir: string;
+  /** Root-only alert targets file; alerts are off while it does not exist. */
+  alertsFile: string;
+  auditLog: string;
+  journal: boolean;
+  host: string;
+}
+
+/** The drift file's name in the state directory: what the last run or check found drifted. */
+export const DRIFT_FILE = "drift.json";
+
+/** What {@link DRIFT_FILE} holds. */
+export interface DriftRecord {
+  /** When it was found (ISO). */
+  at: string;
+  /** "run": found and repaired by a run; "check": found by `cm drift`, not repaired. */
+  by: "run" | "check";
+  resources: string[];
+}
+
+/** Monitoring settings from the node configuration's fields and the state directory flag. */
+export function monitorSettings(config: MonitorConfig, stateDir?: string): MonitorSettings {
+  const paths = statePaths(stateDir);
+  const system = paths.dir === DEFAULT_STATE_DIR;
+  return {
+    paths,
+    metricsDir: config.metrics_dir ??
+      (system ? DEFAULT_TEXTFILE_DIR : `${paths.dir}/node-exporter`),
+    alertsFile: config.alerts ?? (system ? DEFAULT_ALERTS_PATH : `${paths.dir}/alerts.yaml`),
+    auditLog: config.audit_log ?? (system ? DEFAULT_AUDIT_LOG : `${paths.dir}/audit.log`),
+    journal: system,
+    host: Deno.hostname(),
+  };
+}
+
+function readDrift(probe: Probe, paths: StatePaths): DriftRecord | null {
+  const data = probe.readFile(`${paths.dir}/${DRIFT_FILE}`);
+  if (!data) return null;
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return null;
+  }
+}
+
+function writeDrift(exec: Executor, paths: StatePaths, record: DriftRecord): void {
+  exec.mkdir(paths.dir, { mode: 0o700 });
+  exec.writeFile(
+    `${paths.dir}/${DRIFT_FILE}`,
+    new TextEncoder().encode(JSON.stringify(record) + "\n"),
+    {
+      mode: 0o600,
+    },
+  );
+}
+
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+
+/**
+ * Everything cm knows about itself from the state directory: the last run,
+ * the last drift found, the last sync (commit time, signature failures).
+ * Throws {@link StateError} for an unreadable state file.
+ */
+export function collectMetrics(probe: Probe, paths: StatePaths): Metrics {
+  const state = readState(probe, paths);
+  const metrics: Metrics = { version: VERSION };
+  const run = state.lastRun;
+  if (run?.totals && run.durationMs !== undefined) {
+    metrics.lastRun = lastRunMetrics({
+      startedAt: run.at,
+      durationMs: run.durationMs,
+      result: run.result as RunReport["result"],
+      totals: run.totals,
+    });
+  }
+  const drift = readDrift(probe, paths);
+  if (drift) metrics.driftResources = drift.resources.length;
+  const sync = state.sync;
+  if (sync) {
+    const applied = sync.runId && run?.id === sync.runId && run.durationMs !== undefined
+      ? seconds(run.at) + run.durationMs / 1000
+      : undefined;
+    const commitTime = sync.commitTime ? seconds(sync.commitTime) : undefined;
+    metrics.sync = {
+      timestamp: seconds(sync.lastSyncAt),
+      ok: sync.result === "applied" || sync.result === "converged" || sync.result === "skipped",
+      ...(commitTime !== undefined ? { commitTimestamp: commitTime } : {}),
+      ...(commitTime !== undefined && applied !== undefined && sync.result === "applied"
+        ? { commitToAppliedSeconds: applied - commitTime }
+        : {}),
+    };
+    metrics.signatureFailures = sync.signatureFailures ?? 0;
+  }
+  return metrics;
+}
+
+/** Writes the metrics textfile unless its directory does not exist; the path written, or null. */
+export function writeMetricsFile(exec: Executor, settings: MonitorSettings): string | null {
+  if (exec.stat(settings.metricsDir)?.kind !== "directory") return null;
+  return writeMetrics(exec, collectMetrics(exec, settings.paths), settings.metricsDir);
+}
+
+function driftProblems(ids: string[], how: string): AlertProblem[] {
+  return ids.map((id) => ({
+    key: `drift:${id}`,
+    severity: "warning" as const,
+    summary: `${id} was changed outside cm (${how})`,
+  }));
+}
+
+/**
+ * One alerting pass over the problems `owned` key prefixes cover: problems
+ * still open under other prefixes (health, another kind of pass) are carried
+ * over untouched, so this pass never declares them recovered.
+ */
+async function alertPass(
+  exec: Executor,
+  settings: MonitorSettings,
+  problems: AlertProblem[],
+  owned: string[],
+): Promise<string | null> {
+  const config = readAlertConfig(exec, settings.alertsFile);
+  if (!config) return null;
+  const statePath = `${settings.paths.dir}/${ALERT_STATE_FILE}`;
+  const others = Object.entries(readAlertState(exec, statePath).open)
+    .filter(([key]) => !owned.some((prefix) => key.startsWith(prefix)))
+    .map(([key, p]) => ({ key, severity: p.severity, summary: p.summary }));
+  const deliveries = await alert(exec, config, statePath, [...problems, ...others], settings.host);
+  const failed = deliveries.filter((d) => d.error);
+  return failed.length
+    ? failed.map((d) => `alert to "${d.target}" not delivered (kept for the next run): ${d.error}`)
+      .join("; ")
+    : null;
+}
+
+/** Runs each step, turning what it throws or returns into warnings. */
+async function steps(...all: (() => Promise<string | null> | string | null)[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const step of all) {
+    try {
+      const warning = await step();
+      if (warning) warnings.push(warning);
+    } catch (error) {
+      warnings.push(errorMessage(error));
+    }
+  }
+  return warnings;
+}
+
+/** What a run left to observe: its report when something was applied, the sync's record. */
+export interface RunOutcome {
+  report?: RunReport;
+  sync?: SyncRecord;
+}
+
+/** One problem while a sync keeps the last good commit (or fails), keyed on the sync. */
+function syncProblems(sync: SyncRecord | undefined): AlertProblem[] {
+  if (!sync || (sync.result !== "kept" && sync.result !== "failed")) return [];
+  return [{
+    key: "sync:",
+    severity: sync.result === "failed" ? "critical" : "warning",
+    summary: `sync ${sync.result === "kept" ? "kept the last good commit" : "failed"}: ${
+      sync.reason ?? "no reason recorded"
+    }`,
+    ...(sync.rejected ? { details: `rejected commit ${sync.rejected}` } : {}),
+  }];
+}
+
+/**
+ * After a run (apply, sync, watch): appends an applied report's changes to
+ * the audit log (and the journal), records the drift it repaired, alerts on
+ * failures, drift and a refused commit (and their recoveries), writes the
+ * metrics. Resolves to warnings.
+ */
+export async function observeRun(
+  exec: Executor,
+  outcome: RunOutcome,
+  settings: MonitorSettings,
+): Promise<string[]> {
+  const report = outcome.report;
+  const drifted = report?.resources.filter((r) => r.drift).map((r) => r.id) ?? [];
+  const entries = report ? auditEntries(report, { drifted: new Set(drifted) }) : [];
+  const owned = [
+    ...(report ? ["failed:", "handler:", "drift:"] : []),
+    ...(outcome.sync ? ["sync:"] : []),
+  ];
+  return await steps(
+    () => appendAudit(exec, entries, settings.auditLog),
+    () => settings.journal ? journalAudit(exec, entries) : null,
+    () => {
+      if (report) {
+        writeDrift(exec, settings.paths, { at: report.startedAt, by: "run", resources: drifted });
+      }
+      return null;
+    },
+    () =>
+      alertPass(exec, settings, [
+        ...(report ? runProblems(report) : []),
+        ...driftProblems(drifted, `repaired by run ${report?.id}`),
+        ...syncProblems(outcome.sync),
+      ], owned),
+    () => {
+      writeMetricsFile(exec, settings);
+      return null;
+    },
+  );
+}
+
+/**
+ * After `cm drift` (a plan of the last applied cookbooks): records the
+ * drifted resources, alerts on them (and on drift gone), writes the metrics.
+ * Resolves to warnings.
+ */
+export async function observeDrift(
+  exec: Executor,
+  plan: RunReport,
+  settings: MonitorSettings,
+): Promise<string[]> {
+  const drifted = plan.resources.filter((r) => r.status === "changed").map((r) => r.id);
+  return await steps(
+    () => {
+      writeDrift(exec, settings.paths, { at: plan.startedAt, by: "check", resources: drifted });
+      return null;
+    },
+    () => alertPass(exec, settings, driftProblems(drifted, "found by cm drift"), ["drift:"]),
+    () => {
+      writeMetricsFile(exec, settings);
+      return null;
+    },
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * Drift in a run: a resource that changed although the cookbooks asked for
+ * the same as in the last run, which had left it converged. Only someone
+ * changing the machine outside cm explains that, so it is marked on the
+ * result before the report is recorded, and stays visible once repaired.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { Cookbook } from "../cookbook/cookbook.ts";
+import type { RunReport } from "../engine/report.ts";
+import type { ResourceState } from "./store.ts";
+
+/** sha256 (hex) of each resource's loaded spec, by resource id: what the cookbooks ask for. */
+export function desiredDigests(cookbook: Cookbook): Record<string, string> {
+  return Object.fromEntries(
+    cookbook.resources.map((
+      r,
+    ) => [r.id, createHash("sha256").update(JSON.stringify(r.spec)).digest("hex")]),
+  );
+}
+
+/**
+ * Sets `drift` on each changed result of `report` whose desired digest (and
+ * content fingerprint, for kinds with one) equals the one recorded for it in
+ * `previous` by a run that left it changed or unchanged. Returns their ids.
+ */
+export function markDrift(
+  report: RunReport,
+  previous: Readonly<Record<string, ResourceState>>,
+  desired: Readonly<Record<string, string>>,
+): string[] {
+  const drifted: string[] = [];
+  for (const r of report.resources) {
+    const was = previous[r.id];
+    if (r.status !== "changed" || !was?.desired || was.desired !== desired[r.id]) continue;
+    if (was.status !== "changed" && was.status !== "unchanged") continue;
+    if (r.sha256 !== was.sha256) continue;
+    r.drift = true;
+    drifted.push(r.id);
+  }
+  return drifted;
+}

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import type { RunReport } from "../engine/report.ts";
+import type { ResourceState } from "./store.ts";
+import { markDrift } from "./drift.ts";
+
+function report(status: "changed" | "unchanged", sha256?: string): RunReport {
+  return {
+    id: "20261126T050000Z-1",
+    mode: "apply",
+    startedAt: "2026-11-26T05:00:00.000Z",
+    durationMs: 5,
+    cookbooks: ["/c.yaml"],
+    resources: [{
+      id: "file[/x]",
+      kind: "file",
+      status,
+      changes: [],
+      durationMs: 1,
+      at: "/c.yaml:1:1",
+      sha256,
+    }],
+    handlers: [],
+    totals: { changed: 1, unchanged: 0, failed: 0, skipped: 0 },
+    result: "ok",
+  };
+}
+
+const converged: Record<string, ResourceState> = {
+  "file[/x]": { status: "unchanged", desired: "d1", sha256: "s1" },
+};
+
+Deno.test("markDrift: a change under the same spec and content after a converged run is drift", () => {
+  const r = report("changed", "s1");
+  assert.deepEqual(markDrift(r, converged, { "file[/x]": "d1" }), ["file[/x]"]);
+  assert.equal(r.resources[0].drift, true);
+});
+
+Deno.test("markDrift: a changed spec, changed source content, or a failed last run is not drift", () => {
+  assert.deepEqual(markDrift(report("changed", "s1"), converged, { "file[/x]": "d2" }), []);
+  assert.deepEqual(markDrift(report("changed", "s2"), converged, { "file[/x]": "d1" }), []);
+  const failed = { "file[/x]": { ...converged["file[/x]"], status: "failed" } };
+  assert.deepEqual(markDrift(report("changed", "s1"), failed, { "file[/x]": "d1" }), []);
+  assert.deepEqual(markDrift(report("changed", "s1"), {}, { "file[/x]": "d1" }), []);
+  assert.deepEqual(markDrift(report("unchanged", "s1"), converged, { "file[/x]": "d1" }), []);
+});
