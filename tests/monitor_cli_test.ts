@@ -31,7 +31,7 @@ Deno.test("cm drift: 0 when converged, 5 naming what differs, and nothing is cha
   assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
   const clean = await runCm(["drift", "--state-dir", state]);
   assert.equal(clean.code, 0, clean.stderr);
-  assert.match(clean.stderr, /drift: 0 of 1 resource\(s\) differ from run /);
+  assert.match(clean.stdout, /drift: 0 of 1 resource\(s\) differ from run /);
 
   await Deno.writeTextFile(file, "port = 22\n");
   const found = await runCm(["drift", "--state-dir", state, "--json"]);
@@ -50,10 +50,10 @@ Deno.test("a run records the drift it repaired: report, show-run, audit log as a
   const repair = await runCm(["apply", "--state-dir", state, book]);
   assert.equal(repair.code, 0, repair.stderr);
   assert.match(
-    repair.stderr,
+    repair.stdout,
     new RegExp(`drift: repaired 1 resource\\(s\\) changed outside cm: file\\[${file}\\]`),
   );
-  const id = /\(run (\S+)\)/.exec(repair.stderr)![1];
+  const id = /\(run (\S+)\)/.exec(repair.stdout)![1];
   const shown = await runCm(["show-run", "--state-dir", state, id]);
   assert.match(
     shown.stdout,
@@ -73,7 +73,7 @@ Deno.test("a run records the drift it repaired: report, show-run, audit log as a
   // A cookbook change is not drift.
   await Deno.writeTextFile(book, (await Deno.readTextFile(book)).replace("0640", "0600"));
   const changed = await runCm(["apply", "--state-dir", state, book]);
-  assert.doesNotMatch(changed.stderr, /drift/);
+  assert.doesNotMatch(changed.stdout + changed.stderr, /drift/);
   const last = (await Deno.readTextFile(`${state}/audit.log`)).trim().split("\n").at(-1)!;
   assert.equal(JSON.parse(last).event, "change");
 });

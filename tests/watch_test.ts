@@ -38,9 +38,10 @@ Deno.test("cm watch repairs a hand-made change within seconds and records it as 
   assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
 
   const [bin, ...args] = cmCommand(["watch", "--state-dir", state]);
-  const child = new Deno.Command(bin, { args, stdout: "null", stderr: "piped" }).spawn();
+  const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).spawn();
   const err = { text: "" };
-  const reading = collect(child.stderr, err);
+  // Both streams: watch notes go to stderr, the repairs' report lines (drift) to stdout.
+  const reading = Promise.all([collect(child.stderr, err), collect(child.stdout, err)]);
   try {
     await until(
       "cm watch to start",

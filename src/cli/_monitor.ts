@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { printable } from "../exec/output.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import {
   type MonitorSettings,
@@ -45,8 +46,12 @@ export async function afterRun(
 ): Promise<void> {
   const drifted = outcome.report?.resources.filter((r) => r.drift).map((r) => r.id) ?? [];
   if (drifted.length) {
-    printer.err(
-      `drift: repaired ${drifted.length} resource(s) changed outside cm: ${drifted.join(", ")}`,
+    // Part of the run's report (stdout, like its summary); a security event, so a warning.
+    printer.out(
+      printable(
+        `drift: repaired ${drifted.length} resource(s) changed outside cm: ${drifted.join(", ")}`,
+      ),
+      "warning",
     );
   }
   printWarnings(printer, await observeRun(exec, outcome, monitor));

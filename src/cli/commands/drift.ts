@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { printable } from "../../exec/output.ts";
 import type { Command } from "commander";
 import type { Executor } from "../../exec/executor.ts";
 import { checkDrift } from "../../app/drift.ts";
@@ -51,10 +52,12 @@ export async function drift(
     ));
   } else {
     for (const r of drifted) {
-      printer.out(`drift ${r.id}: ${r.changes.map(formatChange).join(", ")}`);
+      printer.out(printable(`drift ${r.id}: ${r.changes.map(formatChange).join(", ")}`), "warning");
     }
-    for (const r of unreadable) printer.out(`failed ${r.id}: ${r.error ?? "cannot read"}`);
-    printer.err(
+    for (const r of unreadable) {
+      printer.out(printable(`failed ${r.id}: ${r.error ?? "cannot read"}`), "err");
+    }
+    printer.out(
       `drift: ${drifted.length} of ${plan.resources.length} resource(s) differ from run ${check.lastRunId}`,
     );
   }
