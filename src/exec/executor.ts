@@ -52,6 +52,8 @@ export interface Probe {
   run(argv: string[], options?: RunOptions): Promise<RunResult>;
   stat(path: string): PathInfo | null;
   readFile(path: string): Uint8Array | null;
+  /** The target a symbolic link points at, as written; `null` when `path` is not a link. */
+  readLink(path: string): string | null;
   /** The uid of a user name, or `null` when no such user exists. */
   uid(user: string): number | null;
   /** The gid of a group name, or `null` when no such group exists. */
@@ -71,6 +73,12 @@ export interface Executor extends Probe {
    * sets its attributes, fsyncs it and renames it over `path`.
    */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void;
+  /**
+   * Points the symbolic link `path` at `target` atomically: creates a
+   * temporary link in the same directory and renames it over `path` (which
+   * may be missing, a link or a file; never a directory).
+   */
+  symlink(target: string, path: string): void;
   /** Creates a directory and its missing parents. */
   mkdir(path: string, attrs: Attributes): void;
   chmod(path: string, mode: number): void;

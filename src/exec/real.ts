@@ -160,6 +160,19 @@ export class RealExecutor implements Executor {
     }
   }
 
+  readLink(path: string): string | null {
+    try {
+      return Deno.readLinkSync(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+        return null;
+      }
+      // EINVAL: something other than a link is at the path.
+      if (this.stat(path)?.kind !== "symlink") return null;
+      throw error;
+    }
+  }
+
   uid(user: string): number | null {
     return this.#users.id(user);
   }
@@ -177,10 +190,7 @@ export class RealExecutor implements Executor {
   }
 
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
-    // The name keeps the start of the target's (for finding leftovers) yet stays
-    // within NAME_MAX (255) however long the target's name is.
-    const base = path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
-    const temp = `${dirname(path)}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
+    const temp = tempBeside(path);
     try {
       const file = Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 });
       try {
@@ -199,6 +209,18 @@ export class RealExecutor implements Executor {
       try {
         Deno.removeSync(temp);
       } catch { /* the temporary file was never created */ }
+      throw error;
+    }
+    syncDirectory(dirname(path));
+  }
+
+  symlink(target: string, path: string): void {
+    const temp = tempBeside(path);
+    Deno.symlinkSync(target, temp);
+    try {
+      Deno.renameSync(temp, path);
+    } catch (error) {
+      Deno.removeSync(temp);
       throw error;
     }
     syncDirectory(dirname(path));
@@ -227,6 +249,15 @@ export class RealExecutor implements Executor {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
+}
+
+/**
+ * A temporary name beside `path`: it keeps the start of the target's name (for
+ * finding leftovers) yet stays within NAME_MAX (255) however long that is.
+ */
+function tempBeside(path: string): string {
+  const base = path.slice(path.lastIndexOf("/") + 1).slice(0, 200);
+  return `${dirname(path)}/.${base}.cm-${crypto.randomUUID().slice(0, 8)}`;
 }
 
 /** Makes a rename durable: fsync the directory that holds it (best effort). */

@@ -11,6 +11,8 @@ type Answer = Partial<RunResult> | ((argv: string[], options: RunOptions) => Par
 interface Entry {
   info: PathInfo;
   data?: Uint8Array;
+  /** A symbolic link's target. */
+  target?: string;
 }
 
 /** An {@link Executor} that changes nothing real. */
@@ -49,6 +51,15 @@ export class RecordingExecutor implements Executor {
     return this;
   }
 
+  /** Puts a symbolic link to `target` into the fake file system. */
+  putLink(path: string, target: string): this {
+    this.#paths.set(path, {
+      target,
+      info: { kind: "symlink", size: target.length, mode: 0o777, uid: 0, gid: 0, mtimeMs: 0 },
+    });
+    return this;
+  }
+
   /** The text of a file in the fake file system, or `null`. */
   text(path: string): string | null {
     const data = this.#paths.get(path)?.data;
@@ -69,6 +80,9 @@ export class RecordingExecutor implements Executor {
   readFile(path: string): Uint8Array | null {
     return this.#paths.get(path)?.data ?? null;
   }
+  readLink(path: string): string | null {
+    return this.#paths.get(path)?.target ?? null;
+  }
   uid(user: string): number | null {
     return /^\d+$/.test(user) ? Number(user) : this.#users.get(user) ?? null;
   }
@@ -88,6 +102,13 @@ export class RecordingExecutor implements Executor {
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
     this.writes.push(`write ${path}`);
     this.put(path, data, { mode: attrs.mode ?? 0o644, uid: attrs.uid ?? 0, gid: attrs.gid ?? 0 });
+  }
+  symlink(target: string, path: string): void {
+    if (this.#paths.get(path)?.info.kind === "directory") {
+      throw new Error(`cannot replace directory "${path}" with a link`);
+    }
+    this.writes.push(`symlink ${path} -> ${target}`);
+    this.putLink(path, target);
   }
   mkdir(path: string, attrs: Attributes): void {
     this.writes.push(`mkdir ${path}`);
