@@ -78,6 +78,22 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
   ): Promise<Outcome>;
 }
 
+/** A problem with a spec that its schema cannot see, for the loader to place at `field`. */
+export interface SpecProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * Load-time rules of a kind: `check` finds problems beyond the schema;
+ * `claims` names what the resource manages ("path:/etc/cron.d/x"), so two
+ * resources claiming the same thing are a conflict.
+ */
+export interface KindRules<S> {
+  check(spec: S): SpecProblem[];
+  claims(spec: S): string[];
+}
+
 /**
  * Applies items one at a time, in order; an error thrown for one item (a
  * refused chown, a full disk) becomes that item's failure, not the batch's.
