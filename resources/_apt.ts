@@ -1,9 +1,12 @@
 /**
- * Internals of the `package` resource: the argv cm runs and parsers for what
- * dpkg-query and apt-cache print.
+ * Internals of the `package` and `apt_repository` resources: the argv cm
+ * runs, parsers for what dpkg-query and apt-cache print, and `apt-get update`.
  *
  * @module
  */
+import type { Executor } from "../src/exec/executor.ts";
+import type { ResourceContext } from "./resource.ts";
+import { tail } from "./_output.ts";
 
 /** What dpkg knows of one installed (or once installed) package. */
 export interface DpkgEntry {
@@ -188,6 +191,41 @@ export const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var
 
 /** Package lists older than this are refreshed before installing. */
 export const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+const UPDATE_TIMEOUT_MS = 10 * 60 * 1000;
+const UPDATE_STAMP = "/var/lib/apt/periodic/update-success-stamp";
+
+/** Per-run memory: `apt-get update` runs at most once per run (one context per run). */
+const updatedRuns = new WeakSet<ResourceContext>();
+
+/**
+ * Runs `apt-get update` once per run (`again`: also when it already ran, after
+ * sources changed); returns an error text when it failed.
+ */
+export async function updateLists(
+  exec: Executor,
+  ctx: ResourceContext,
+  again = false,
+): Promise<string | undefined> {
+  if (updatedRuns.has(ctx) && !again) return undefined;
+  updatedRuns.add(ctx);
+  const result = await exec.run([...APT_GET, "update"], {
+    env: APT_ENV,
+    onLine: (line) => ctx.progress(line),
+    timeoutMs: UPDATE_TIMEOUT_MS,
+  });
+  if (result.code !== 0) {
+    const error = `apt-get update exited ${result.code}: ${tail(result.stderr || result.stdout)}`;
+    ctx.warnOnce(`the package lists could not be refreshed: ${error}`);
+    return error;
+  }
+  // Remember the refresh where apt's own periodic job does, so the next run sees fresh lists.
+  try {
+    if (!exec.stat("/var/lib/apt/periodic")) exec.mkdir("/var/lib/apt/periodic", {});
+    exec.writeFile(UPDATE_STAMP, new Uint8Array(), { mode: 0o644 });
+  } catch { /* only an optimisation: the lists directory mtime still tells */ }
+  return undefined;
+}
 
 /** A Debian version split into its parts: `[epoch:]upstream[-revision]`. */
 function splitVersion(version: string): { epoch: number; upstream: string; revision: string } {

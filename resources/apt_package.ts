@@ -34,6 +34,7 @@ import {
   type Provider,
   showpkgArgv,
   statusOf,
+  updateLists,
 } from "./_apt.ts";
 
 import { tail } from "./_output.ts";
@@ -69,11 +70,6 @@ export function virtualProblem(name: string, providers: string[]): string {
 const VIRTUAL_PROBLEM = /^".+" is a virtual package: name /;
 
 const INSTALL_TIMEOUT_MS = 30 * 60 * 1000;
-const UPDATE_TIMEOUT_MS = 10 * 60 * 1000;
-const UPDATE_STAMP = "/var/lib/apt/periodic/update-success-stamp";
-
-/** Per-run memory: `apt-get update` runs at most once per run (one context per run). */
-const updatedRuns = new WeakSet<ResourceContext>();
 
 function pinned(spec: PackageSpec): string | undefined {
   return spec.version && spec.version !== "latest" ? spec.version : undefined;
@@ -261,28 +257,6 @@ function diff(spec: PackageSpec, current: PackageState): Change[] {
   return changes;
 }
 
-/** Runs `apt-get update` once per run; returns an error text when it failed. */
-async function update(exec: Executor, ctx: ResourceContext): Promise<string | undefined> {
-  if (updatedRuns.has(ctx)) return undefined;
-  updatedRuns.add(ctx);
-  const result = await exec.run([...APT_GET, "update"], {
-    env: APT_ENV,
-    onLine: (line) => ctx.progress(line),
-    timeoutMs: UPDATE_TIMEOUT_MS,
-  });
-  if (result.code !== 0) {
-    const error = `apt-get update exited ${result.code}: ${tail(result.stderr || result.stdout)}`;
-    ctx.warnOnce(`the package lists could not be refreshed: ${error}`);
-    return error;
-  }
-  // Remember the refresh where apt's own periodic job does, so the next run sees fresh lists.
-  try {
-    if (!exec.stat("/var/lib/apt/periodic")) exec.mkdir("/var/lib/apt/periodic", {});
-    exec.writeFile(UPDATE_STAMP, new Uint8Array(), { mode: 0o644 });
-  } catch { /* only an optimisation: the lists directory mtime still tells */ }
-  return undefined;
-}
-
 async function apply(
   items: { spec: PackageSpec; changes: Change[] }[],
   exec: Executor,
@@ -304,7 +278,7 @@ async function apply(
       items[i].changes.some((c) => c.note !== undefined && NEEDS_UPDATE.has(c.note))
     );
     let updateError: string | undefined;
-    if (doubtful.length > 0 || listsStale(exec)) updateError = await update(exec, ctx);
+    if (doubtful.length > 0 || listsStale(exec)) updateError = await updateLists(exec, ctx);
     if (doubtful.length > 0) {
       // Ask again after the update: one unknown name must not sink the whole transaction.
       const names = unique(doubtful.map((i) => items[i].spec.package));
