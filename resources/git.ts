@@ -9,12 +9,17 @@
  * - git runs as `owner` (through runuser, with the owner's HOME) so every
  *   file belongs to that user; a missing directory is created for it. The
  *   parent directory must exist.
+ * - cm never runs git as root inside a working copy another user owns (its
+ *   config could make git run commands): `read` takes HEAD and the origin URL
+ *   from the files under .git, without git.
  * - Branches are checked out as a local branch of that name, tags and
  *   commits detached.
- * - Local changes to tracked files are never discarded silently: they make
- *   the resource fail unless `force: true`. Untracked files (uploads, caches)
+ * - Local changes to tracked files are never discarded silently: apply
+ *   checks first and fails unless `force: true` (a plan cannot see them, as
+ *   it runs no git in the working copy). Untracked files (uploads, caches)
  *   are left alone.
- * - A directory that is not a working copy and not empty is in the way.
+ * - A directory that is not a working copy is cloned into only when empty
+ *   (git refuses otherwise, and apply fails saying so).
  * - Credentials: none of its own; git prompts are off, so a repository that
  *   needs a password fails instead of hanging.
  *
@@ -25,6 +30,7 @@ export type { GitSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import { outputTail } from "./_output.ts";
 import { kindName, message, parentOf } from "./file.ts";
+import { readPasswd } from "./_accounts.ts";
 import {
   applyEach,
   type Change,
@@ -36,14 +42,12 @@ import {
 
 /** What `read` found for one working copy. */
 export interface GitState {
-  /** "missing", an empty directory, a working copy, or something else in the way. */
-  found: "missing" | "empty" | "repo" | "in the way";
+  /** Nothing at the path, a directory that is not a working copy, or a working copy. */
+  found: "missing" | "directory" | "repo";
   /** The commit checked out, when a working copy. */
   head: string | null;
   /** The origin URL, when a working copy. */
   origin: string | null;
-  /** `git status --porcelain` lines of changed tracked files. */
-  localChanges: string[];
   /** The commit the spec resolves to now, or `null` when it could not be resolved. */
   want: string | null;
   /** Why something could not be read or resolved. */
@@ -103,16 +107,13 @@ class GitRunner {
     readonly account: { home: string; uid: number; gid: number },
   ) {}
 
-  static async for(spec: GitSpec, probe: Probe): Promise<GitRunner | { error: string }> {
+  static for(spec: GitSpec, probe: Probe): GitRunner | { error: string } {
     if (spec.owner === undefined || spec.owner === "root") {
       return new GitRunner(probe, spec, { home: "/root", uid: 0, gid: 0 });
     }
-    const entry = await probe.run(["getent", "passwd", "--", spec.owner]);
-    const [, , uid, gid, , home] = entry.stdout.trim().split(":");
-    if (entry.code !== 0 || home === undefined) {
-      return { error: `user "${spec.owner}" does not exist` };
-    }
-    return new GitRunner(probe, spec, { home, uid: Number(uid), gid: Number(gid) });
+    const entry = readPasswd(probe).find((u) => u.name === spec.owner);
+    if (!entry) return { error: `user "${spec.owner}" does not exist` };
+    return new GitRunner(probe, spec, entry);
   }
 
   /** `git ARGS` as the owner; never throws. */
@@ -136,59 +137,77 @@ class GitRunner {
   }
 }
 
+const decoder = new TextDecoder();
+
+/** A file's trimmed text, or `null`. */
+function textOf(probe: Probe, path: string): string | null {
+  const data = probe.readFile(path);
+  return data && decoder.decode(data).trim();
+}
+
+/**
+ * The commit HEAD names, read from the files under `gitDir` without running
+ * git: a detached id, or a branch ref (loose or packed). Anything odd is `null`.
+ */
+export function readHead(probe: Probe, gitDir: string): string | null {
+  const commit = (text: string | null | undefined) =>
+    text && /^[0-9a-f]{40}$/.test(text) ? text : null;
+  const head = textOf(probe, `${gitDir}/HEAD`);
+  if (!head?.startsWith("ref: ")) return commit(head);
+  const ref = head.slice(5);
+  // HEAD is the owner's to write: never follow it outside refs/.
+  if (!/^refs\/[A-Za-z0-9._\/+@-]+$/.test(ref) || ref.includes("..")) return null;
+  const loose = textOf(probe, `${gitDir}/${ref}`);
+  if (loose !== null) return commit(loose);
+  const packed = (textOf(probe, `${gitDir}/packed-refs`) ?? "").split("\n");
+  return commit(packed.find((line) => line.endsWith(` ${ref}`))?.split(" ")[0]);
+}
+
+/** The URL of remote "origin" in a git config file's text, or `null`. */
+export function originUrl(config: string): string | null {
+  let inOrigin = false;
+  for (const line of config.split("\n").map((l) => l.trim())) {
+    if (line.startsWith("[")) inOrigin = /^\[remote\s+"origin"\]$/.test(line);
+    const url = /^url\s*=\s*(.*)$/.exec(line);
+    if (inOrigin && url) return url[1];
+  }
+  return null;
+}
+
+/** The commit the spec's branch or tag names on the remote now (`git ls-remote`, as the owner). */
+async function wantedCommit(spec: GitSpec, git: GitRunner): Promise<string | { error: string }> {
+  if (spec.commit !== undefined) return spec.commit;
+  const refs = spec.branch !== undefined
+    ? [`refs/heads/${spec.branch}`]
+    : [`refs/tags/${spec.tag}`, `refs/tags/${spec.tag}^{}`];
+  const listed = await git.run(["ls-remote", "--", spec.repo, ...refs], true);
+  if (listed.code !== 0) {
+    return {
+      error: `git ls-remote exited ${listed.code}: ${outputTail(listed.stdout, listed.stderr)}`,
+    };
+  }
+  const found = remoteCommit(spec, listed.stdout);
+  if (found) return found;
+  const what = spec.branch !== undefined ? `branch "${spec.branch}"` : `tag "${spec.tag}"`;
+  return { error: `${what} not found in "${spec.repo}"` };
+}
+
 async function readOne(spec: GitSpec, probe: Probe): Promise<GitState> {
-  const state: GitState = {
-    found: "missing",
-    head: null,
-    origin: null,
-    localChanges: [],
-    want: spec.commit ?? null,
-  };
+  const state: GitState = { found: "missing", head: null, origin: null, want: null };
   try {
-    const git = await GitRunner.for(spec, probe);
-    if ("error" in git) return { ...state, error: git.error };
     const info = probe.stat(spec.path);
     if (info && info.kind !== "directory") {
-      return { ...state, found: "in the way", error: `a ${kindName(info.kind)} is in the way` };
+      return { ...state, error: `a ${kindName(info.kind)} is in the way` };
     }
-    if (info && probe.stat(`${spec.path}/.git`)) {
+    if (info && probe.stat(`${spec.path}/.git`)?.kind === "directory") {
       state.found = "repo";
-      state.head =
-        (await git.run(["-C", spec.path, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"]))
-          .stdout.trim() || null;
-      state.origin = (await git.run(["-C", spec.path, "config", "--get", "remote.origin.url"]))
-        .stdout.trim() || null;
-      state.localChanges =
-        (await git.ok("git status", ["status", "--porcelain", "--untracked-files=no"]))
-          .split("\n").filter(Boolean);
-    } else if (info) {
-      const empty = await probe.run(["find", spec.path, "-maxdepth", "0", "-empty"]);
-      state.found = empty.stdout.trim() ? "empty" : "in the way";
-      if (state.found === "in the way") {
-        return {
-          ...state,
-          error: "a directory that is not a git working copy is in the way (not empty)",
-        };
-      }
-    }
-    if (state.want === null) {
-      const refs = spec.branch !== undefined
-        ? [`refs/heads/${spec.branch}`]
-        : [`refs/tags/${spec.tag}`, `refs/tags/${spec.tag}^{}`];
-      const listed = await git.run(["ls-remote", "--", spec.repo, ...refs], true);
-      if (listed.code !== 0) {
-        return {
-          ...state,
-          error: `git ls-remote exited ${listed.code}: ${outputTail(listed.stdout, listed.stderr)}`,
-        };
-      }
-      state.want = remoteCommit(spec, listed.stdout);
-      if (state.want === null) {
-        const what = spec.branch !== undefined ? `branch "${spec.branch}"` : `tag "${spec.tag}"`;
-        return { ...state, error: `${what} not found in "${spec.repo}"` };
-      }
-    }
-    return state;
+      state.head = readHead(probe, `${spec.path}/.git`);
+      state.origin = originUrl(textOf(probe, `${spec.path}/.git/config`) ?? "");
+    } else if (info) state.found = "directory";
+    const git = GitRunner.for(spec, probe);
+    if ("error" in git) return { ...state, error: git.error };
+    const want = await wantedCommit(spec, git);
+    return typeof want === "string" ? { ...state, want } : { ...state, ...want };
   } catch (error) {
     return { ...state, error: message(error) };
   }
@@ -211,23 +230,14 @@ function diffOne(spec: GitSpec, current: GitState): Change[] {
   if (current.head !== current.want) {
     changes.push({ field: "commit", before: current.head, after: current.want });
   }
-  if (current.localChanges.length) {
-    const files = current.localChanges.map((l) => l.slice(3)).join(", ");
-    changes.push({
-      field: "local_changes",
-      before: current.localChanges.length,
-      after: 0,
-      ...(spec.force ? { note: `force: local changes are discarded: ${files}` } : {
-        note: `local changes to ${files}: commit them upstream, or set force: true to discard them`,
-        blocked: true,
-      }),
-    });
+  if (changes.length && current.found === "directory") {
+    changes.at(-1)!.note = "not a working copy yet: cloned into it, if it is empty";
   }
   return changes;
 }
 
 async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promise<Outcome> {
-  const git = await GitRunner.for(spec, exec);
+  const git = GitRunner.for(spec, exec);
   if ("error" in git) return { ok: false, error: git.error };
   const info = exec.stat(spec.path);
   if (info && info.kind !== "directory") {
@@ -264,10 +274,11 @@ async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promi
     ? ""
     : await git.ok("git status", ["status", "--porcelain", "--untracked-files=no"]);
   if (local && !spec.force) {
+    const files = local.split("\n").filter(Boolean).map((line) => line.slice(3)).join(", ");
     return {
       ok: false,
-      error:
-        `local changes in "${spec.path}": commit them upstream, or set force: true to discard them`,
+      error: `local changes to ${files} in "${spec.path}": commit them upstream, ` +
+        "or set force: true to discard them",
     };
   }
   const { refspecs, ref } = fetchPlan(spec);

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import { tempDir } from "../tests/harness.ts";
-import { checkGit, fetchPlan, git, type GitSpec, remoteCommit } from "./git.ts";
+import {
+  checkGit,
+  fetchPlan,
+  git,
+  type GitSpec,
+  originUrl,
+  readHead,
+  remoteCommit,
+} from "./git.ts";
 import { gitSchema } from "./git_schema.ts";
 import { convergeOne, planOne } from "./_testing.ts";
 
@@ -65,14 +73,20 @@ Deno.test("git plans a clone of a missing working copy, asking the remote only w
 });
 
 Deno.test("git clones as the owner with exact argv", async () => {
+  const envs: Record<string, string>[] = [];
   const exec = new RecordingExecutor().put("/srv", undefined)
-    .on(["getent", "passwd"], { stdout: "app:x:1001:1001::/home/app:/bin/sh\n" })
+    .put("/etc/passwd", "app:x:1001:1001::/home/app:/bin/sh\n")
+    .on(["runuser"], (_argv, options) => {
+      envs.push(options.env ?? {});
+      return {};
+    })
     .on(["runuser", "-u", "app", "--", "git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` })
     .on(["runuser", "-u", "app", "--", "git", "-C", "/srv/app", "rev-parse"], { stdout: `${A}\n` });
   const { outcome } = await convergeOne(git, spec({ ...APP, owner: "app" }), exec);
   assert.deepEqual(outcome, { ok: true });
   const as = ["runuser", "-u", "app", "--", "git"];
-  assert.deepEqual(exec.calls.filter((c) => c[0] !== "getent").slice(1), [
+  assert.deepEqual(exec.calls, [
+    [...as, "ls-remote", "--", APP.repo, "refs/tags/v1.2.0", "refs/tags/v1.2.0^{}"],
     [...as, "clone", "--quiet", "--no-checkout", "--", APP.repo, "/srv/app"],
     [
       ...as,
@@ -88,70 +102,89 @@ Deno.test("git clones as the owner with exact argv", async () => {
     [...as, "-C", "/srv/app", "rev-parse", "--verify", "--quiet", "refs/tags/v1.2.0^{commit}"],
     [...as, "-C", "/srv/app", "checkout", "--quiet", "--force", "--detach", A],
   ]);
+  assert.equal(envs[0].HOME, "/home/app");
+  assert.equal(envs[0].GIT_TERMINAL_PROMPT, "0");
   assert.deepEqual(exec.writes, ["mkdir /srv/app"]);
   assert.deepEqual([exec.stat("/srv/app")?.uid, exec.stat("/srv/app")?.gid], [1001, 1001]);
 });
 
-/** A machine with a working copy of APP at `head`, whose remote tag points at `remote`. */
+/** A machine with a working copy of APP at `head` (detached), whose remote tag points at `remote`. */
 function workingCopy(head: string, remote: string, status = ""): RecordingExecutor {
   return new RecordingExecutor().put("/srv", undefined).put("/srv/app", undefined)
     .put("/srv/app/.git", undefined)
+    .put("/srv/app/.git/HEAD", `${head}\n`)
+    .put("/srv/app/.git/config", `[core]\n\tbare = false\n[remote "origin"]\n\turl = ${APP.repo}\n`)
     .on(["git", "ls-remote"], { stdout: `${remote}\trefs/tags/v1.2.0\n` })
-    .on(["git", "-C", "/srv/app", "rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
-      stdout: `${head}\n`,
-    })
-    .on(["git", "-C", "/srv/app", "config"], { stdout: `${APP.repo}\n` })
-    .on(["git", "-C", "/srv/app", "status"], { stdout: status });
+    .on(["git", "-C", "/srv/app", "status"], { stdout: status })
+    .on(["git", "-C", "/srv/app", "rev-parse"], { stdout: `${remote}\n` });
 }
 
-Deno.test("git reports the commit change and checks the new tag out; nothing when it is there", async () => {
-  const exec = workingCopy(A, B)
-    .on(
-      ["git", "-C", "/srv/app", "rev-parse", "--verify", "--quiet", "refs/tags/v1.2.0^{commit}"],
-      {
-        stdout: `${B}\n`,
-      },
+Deno.test("git reads HEAD and origin from the files, never following HEAD out of refs/", () => {
+  const exec = new RecordingExecutor()
+    .put("/r/.git/HEAD", "ref: refs/heads/main\n")
+    .put(
+      "/r/.git/packed-refs",
+      `# pack-refs with: peeled\n${A} refs/heads/main\n${B} refs/tags/v1\n`,
     );
+  assert.equal(readHead(exec, "/r/.git"), A);
+  exec.put("/r/.git/refs/heads/main", `${B}\n`);
+  assert.equal(readHead(exec, "/r/.git"), B);
+  exec.put("/r/.git/HEAD", "ref: ../../etc/shadow\n").put("/etc/shadow", "secret");
+  assert.equal(readHead(exec, "/r/.git"), null);
+  assert.equal(readHead(exec, "/missing/.git"), null);
+  assert.equal(originUrl('[remote "upstream"]\n\turl = /u\n[remote "origin"]\n\turl = /o\n'), "/o");
+  assert.equal(originUrl("[core]\n"), null);
+});
+
+Deno.test("git reports the commit change and checks the new tag out; nothing when it is there", async () => {
+  const exec = workingCopy(A, B);
   const { changes, outcome } = await convergeOne(git, spec(APP), exec);
   assert.deepEqual(changes, [{ field: "commit", before: A, after: B }]);
   assert.deepEqual(outcome, { ok: true });
-  assert.deepEqual(exec.calls.at(-1), [
+  assert.deepEqual(exec.calls.slice(1), [
+    ["git", "-C", "/srv/app", "status", "--porcelain", "--untracked-files=no"],
+    [
+      "git",
+      "-C",
+      "/srv/app",
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--",
+      "origin",
+      "+refs/tags/v1.2.0:refs/tags/v1.2.0",
+    ],
+    ["git", "-C", "/srv/app", "rev-parse", "--verify", "--quiet", "refs/tags/v1.2.0^{commit}"],
+    ["git", "-C", "/srv/app", "checkout", "--quiet", "--detach", B],
+  ]);
+  assert.deepEqual(await planOne(git, spec(APP), workingCopy(B, B)), []);
+});
+
+Deno.test("git apply fails on local changes unless forced, and names the files", async () => {
+  const exec = workingCopy(A, B, " M config.php\n");
+  const { outcome } = await convergeOne(git, spec(APP), exec);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: 'local changes to config.php in "/srv/app": commit them upstream, ' +
+      "or set force: true to discard them",
+  });
+  assert.equal(exec.calls.some((c) => c.includes("checkout")), false);
+  const forced = workingCopy(A, B, " M config.php\n");
+  const { outcome: ok } = await convergeOne(git, spec({ ...APP, force: true }), forced);
+  assert.deepEqual(ok, { ok: true });
+  assert.deepEqual(forced.calls.at(-1), [
     "git",
     "-C",
     "/srv/app",
     "checkout",
     "--quiet",
+    "--force",
     "--detach",
     B,
   ]);
-  assert.deepEqual(await planOne(git, spec(APP), workingCopy(B, B)), []);
 });
 
-Deno.test("git blocks on local changes unless forced, and names the files", async () => {
-  const changes = await planOne(git, spec(APP), workingCopy(A, B, " M config.php\n"));
-  assert.deepEqual(changes[1], {
-    field: "local_changes",
-    before: 1,
-    after: 0,
-    note: "local changes to config.php: commit them upstream, or set force: true to discard them",
-    blocked: true,
-  });
-  const exec = workingCopy(A, B, " M config.php\n");
-  const { outcome } = await convergeOne(git, spec(APP), exec);
-  assert.deepEqual(outcome, {
-    ok: false,
-    error: 'local changes in "/srv/app": commit them upstream, or set force: true to discard them',
-  });
-  assert.equal(exec.calls.some((c) => c.includes("checkout")), false);
-  const forced = await planOne(
-    git,
-    spec({ ...APP, force: true }),
-    workingCopy(A, B, " M config.php\n"),
-  );
-  assert.equal(forced[1].note, "force: local changes are discarded: config.php");
-});
-
-Deno.test("git plan fails clearly when the tag does not exist upstream", async () => {
+Deno.test("git plan fails clearly when the tag does not exist upstream, or the owner does not", async () => {
   const changes = await planOne(
     git,
     spec(APP),
@@ -163,6 +196,19 @@ Deno.test("git plan fails clearly when the tag does not exist upstream", async (
     after: null,
     note: `tag "v1.2.0" not found in "${APP.repo}"`,
     blocked: true,
+  }]);
+  const nobody = await planOne(git, spec({ ...APP, owner: "ghost" }), workingCopy(A, B));
+  assert.equal(nobody[0].note, 'user "ghost" does not exist');
+});
+
+Deno.test("git notes that a plain directory is cloned into only when empty", async () => {
+  const exec = new RecordingExecutor().put("/srv/app", undefined)
+    .on(["git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` });
+  assert.deepEqual(await planOne(git, spec(APP), exec), [{
+    field: "commit",
+    before: null,
+    after: A,
+    note: "not a working copy yet: cloned into it, if it is empty",
   }]);
 });
 
