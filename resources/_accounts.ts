@@ -1,11 +1,14 @@
 /**
  * The local user and group databases, /etc/passwd and /etc/group, read
- * through a probe. (Stands in for src/facts/passwd.ts, which replaces it
- * with the same functions once merged.)
+ * through a probe (the parsers stand in for src/facts/passwd.ts, which
+ * replaces them with the same functions once merged), and the account tools
+ * the `user` and `group` kinds run.
  *
  * @module
  */
-import type { Probe } from "../src/exec/executor.ts";
+import type { Executor, Probe } from "../src/exec/executor.ts";
+import type { Outcome } from "./resource.ts";
+import { outputTail } from "./_output.ts";
 
 /** One line of passwd(5). */
 export interface PasswdEntry {
@@ -59,4 +62,17 @@ export function readPasswd(probe: Probe): PasswdEntry[] {
 /** The groups of /etc/group. */
 export function readGroup(probe: Probe): GroupEntry[] {
   return parseGroup(decoder.decode(probe.readFile("/etc/group") ?? new Uint8Array()));
+}
+
+/** A valid user or group name for useradd/groupadd: never an option, at most 32 characters. */
+export const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]{0,30}\$?$/;
+
+/** Runs an account tool (useradd, groupmod, ...): ok, or its exit code and output as the error. */
+export async function runAccountTool(exec: Executor, argv: string[]): Promise<Outcome> {
+  const result = await exec.run(argv);
+  if (result.code === 0) return { ok: true };
+  return {
+    ok: false,
+    error: `${argv[0]} exited ${result.code}: ${outputTail(result.stdout, result.stderr)}`,
+  };
 }
