@@ -6,6 +6,12 @@
  * @module
  */
 import { z } from "zod";
+import { aptRepositorySchema } from "./apt_repository_schema.ts";
+import { cronSchema } from "./cron_schema.ts";
+import { gitSchema } from "./git_schema.ts";
+import { groupSchema } from "./group_schema.ts";
+import { linkSchema } from "./link_schema.ts";
+import { userSchema } from "./user_schema.ts";
 import {
   absolutePath,
   accountName,
@@ -138,4 +144,10 @@ export const SCHEMAS = {
   file: fileSchema,
   directory: directorySchema,
   command: commandSchema,
+  apt_repository: aptRepositorySchema,
+  git: gitSchema,
+  link: linkSchema,
+  cron: cronSchema,
+  group: groupSchema,
+  user: userSchema,
 } as const;

@@ -18,7 +18,7 @@ export interface Resource {
   at: Position;
   /** YAML path, e.g. `configure.files[0]`. */
   path: string;
-  /** Section index in run order (0 = pre_install ... 5 = services). */
+  /** Section index in run order (0 = pre_install ... the last = services). */
   phase: number;
 }
 
@@ -92,7 +92,7 @@ export function repoRoot(file: string): string {
  */
 export function repoFile(
   cookbook: string,
-  field: "source" | "template",
+  field: "source" | "template" | "key",
   written: string,
 ): { path: string } | { error: string } {
   const root = repoRoot(cookbook);
@@ -108,7 +108,7 @@ export function repoFile(
   try {
     real = Deno.realPathSync(wanted);
   } catch {
-    const what = field === "source" ? "source file" : "template";
+    const what = { source: "source file", template: "template", key: "key file" }[field];
     return { error: `${what} "${written}" not found (looked for ${wanted})` };
   }
   if (!inside(real)) return outside(real);

@@ -5,9 +5,9 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
-import { SECTIONS } from "../../resources/mod.ts";
+import { KINDS, SECTIONS } from "../../resources/mod.ts";
 import { SCHEMAS } from "../../resources/schemas.ts";
-import type { ResourceKind } from "../../resources/resource.ts";
+import type { KindRules, ResourceKind } from "../../resources/resource.ts";
 import { splitCommand } from "../../resources/_argv.ts";
 import { cookbookSchema, knownKeys } from "./schema.ts";
 import { parseYaml, positionOf, schemaProblems, valueAt, type YamlSource } from "./yaml_source.ts";
@@ -308,7 +308,7 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
     },
   };
 
-  /** Per-resource checks beyond the schema: file sources, command splitting. */
+  /** Per-resource checks beyond the schema: the kind's own, file sources and keys, command splitting. */
   // deno-lint-ignore no-explicit-any
   function checkSpec(kind: string, spec: any, p: YamlSource, path: PropertyKey[]): Problem[] {
     const here = (field: string, message: string): Problem => ({
@@ -316,6 +316,14 @@ export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cook
       path: formatPath([...path, field]),
       message,
     });
+    const rules = KINDS[kind] as Partial<KindRules<unknown>>;
+    const own = rules.check?.(spec).map((x) => here(x.field, x.message)) ?? [];
+    if (kind === "apt_repository" && spec.key !== undefined) {
+      const found = repoFile(p.file, "key", spec.key);
+      if ("error" in found) own.push(here("key", found.error));
+      else spec.keyPath = found.path;
+    }
+    if (own.length) return own;
     if (kind === "file") {
       const given = ["content", "source", "template"].filter((k) => spec[k] !== undefined);
       if (given.length > 1) {
@@ -413,6 +421,13 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line: before.split("\n").length, col: offset - before.lastIndexOf("\n") };
 }
 
+/** What a resource manages: its kind's claims; files and directories claim their path. */
+function claimsOf(r: Resource): string[] {
+  const rules = r.kind as Partial<KindRules<unknown>>;
+  if (rules.claims) return rules.claims(r.spec);
+  return r.kind.kind === "file" || r.kind.kind === "directory" ? [`path:${r.spec.path}`] : [];
+}
+
 /** Checks that involve several resources: duplicates, requires, restart_on/reload_on targets. */
 function crossCheck(
   resources: Resource[],
@@ -431,19 +446,24 @@ function crossCheck(
       });
     } else byId.set(r.id, r);
   }
-  // A file and a directory at one path have different ids but fight over the same inode.
-  const byPath = new Map<string, Resource>();
+  // Resources of different kinds can manage one thing (a file and a directory at
+  // one path, cron[x] and file[/etc/cron.d/x]): they would fight over it.
+  const byClaim = new Map<string, Resource>();
   for (const r of resources) {
-    if (r.kind.kind !== "file" && r.kind.kind !== "directory") continue;
-    const first = byPath.get(r.spec.path);
-    if (!first) byPath.set(r.spec.path, r);
-    else if (first.kind.kind !== r.kind.kind) {
-      problems.push({
-        at: r.at,
-        path: r.path,
-        message:
-          `expected each path once, but ${first.id} and ${r.id} declare the same path (${first.id} is declared at ${first.at.file}:${first.at.line}:${first.at.col})`,
-      });
+    for (const claim of claimsOf(r)) {
+      const what = claim.slice(0, claim.indexOf(":"));
+      const first = byClaim.get(claim);
+      if (!first) byClaim.set(claim, r);
+      else if (first.id !== r.id) {
+        problems.push({
+          at: r.at,
+          path: r.path,
+          message:
+            `expected each ${what} once, but ${first.id} and ${r.id} declare the same ${what} ${
+              claim.slice(what.length + 1)
+            } (${first.id} is declared at ${first.at.file}:${first.at.line}:${first.at.col})`,
+        });
+      }
     }
   }
   for (const r of resources) {

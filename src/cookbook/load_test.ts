@@ -38,10 +38,10 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
     cookbook.resources.map((r) => [r.kind.kind, r.id, r.path, r.phase, r.at.line, r.at.col]),
     [
       ["command", "command[/usr/bin/apt-get update]", "install.pre_install[0]", 0, 7, 7],
-      ["package", "package[nginx]", "install.install[0]", 1, 10, 7],
-      ["command", "command[/bin/systemctl enable nginx]", "install.post_install[0]", 2, 14, 7],
-      ["file", "file[/etc/nginx/nginx.conf]", "configure.files[0]", 4, 19, 7],
-      ["service", "service[nginx]", "configure.services[0]", 5, 27, 7],
+      ["package", "package[nginx]", "install.install[0]", 2, 10, 7],
+      ["command", "command[/bin/systemctl enable nginx]", "install.post_install[0]", 3, 14, 7],
+      ["file", "file[/etc/nginx/nginx.conf]", "configure.files[0]", 8, 19, 7],
+      ["service", "service[nginx]", "configure.services[0]", 11, 27, 7],
     ],
   );
   const [pre, pkg, post, file, service] = cookbook.resources.map((r) => r.spec);
@@ -367,7 +367,7 @@ Deno.test("a file and a directory at one path are rejected, also across cookbook
   });
   assert.deepEqual(await problems([`${dir.path}/a.yaml`, `${dir.path}/b.yaml`]), [
     `${dir.path}/b.yaml:3:7: configure.files[0]: expected each path once, but directory[/x] ` +
-    `and file[/x] declare the same path (directory[/x] is declared at ${dir.path}/a.yaml:3:7)`,
+    `and file[/x] declare the same path /x (directory[/x] is declared at ${dir.path}/a.yaml:3:7)`,
   ]);
 });
 
@@ -387,5 +387,84 @@ Deno.test("a list var in a template file says how to use it", async () => {
     `${dir.path}/app.tmpl:2:10: configure.files[0].template: expected "{{ servers }}" to be a ` +
     "single value, got a list (templates substitute single values and have no loops: " +
     'write "{{ servers.0 }}" for one item, or write the items out)',
+  ]);
+});
+
+Deno.test("new kinds load in their sections, the apt key resolved inside the repository", async () => {
+  await using dir = await tree({
+    "files/php.asc": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n",
+    "web.yaml": [
+      "install:",
+      "  repositories:",
+      "    - name: php",
+      "      uris: [https://packages.sury.org/php/]",
+      "      suites: [bookworm]",
+      "      components: [main]",
+      "      key: files/php.asc",
+      "configure:",
+      "  checkouts:",
+      "    - {path: /srv/app, repo: https://git.example.org/app.git, tag: v1}",
+      "  links:",
+      "    - {path: /srv/current, target: /srv/app}",
+      "  cron_jobs:",
+      "    - {name: app, schedule: '*/5 * * * *', user: www-data, command: /srv/app/tick}",
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], exec);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), [
+    "apt_repository[php]",
+    "git[/srv/app]",
+    "link[/srv/current]",
+    "cron[app]",
+  ]);
+  assert.equal(cookbook.resources[0].spec.keyPath, `${dir.path}/files/php.asc`);
+});
+
+Deno.test("new kinds' problems are placed at their field: schedule, check rules, key, claims", async () => {
+  await using dir = await tree({
+    "web.yaml": [
+      "install:",
+      "  repositories:",
+      "    - {name: php, uris: ['file:/r'], suites: [a], components: [main], key: ../outside.asc}",
+      "configure:",
+      "  checkouts:",
+      "    - {path: /srv/app, repo: /r, tag: v1, branch: main}",
+      "  files:",
+      "    - {path: /etc/cron.d/app, content: x}",
+      "  cron_jobs:",
+      "    - {name: app, schedule: '* * * * *', command: /bin/true}",
+      "    - {name: bad, schedule: '61 * * * *', command: /bin/true}",
+    ].join("\n"),
+  });
+  const file = `${dir.path}/web.yaml`;
+  const root = dir.path;
+  assert.deepEqual(await problems([file]), [
+    `${file}:3:76: install.repositories[0].key: expected a file inside the cookbook repository ${root}, got "../outside.asc"`,
+    `${file}:6:39: configure.checkouts[0].tag: expected one of branch, tag, commit, got branch and tag`,
+    `${file}:11:29: configure.cron_jobs[1].schedule: minute: "61" is out of range: expected 0-59, ` +
+    'got "61 * * * *"',
+  ]);
+  const claims = [
+    "configure:",
+    "  files:",
+    "    - {path: /etc/cron.d/app, content: x}",
+    "  cron_jobs:",
+    "    - {name: app, schedule: '* * * * *', command: /bin/true}",
+  ].join("\n");
+  Deno.writeTextFileSync(file, claims);
+  assert.deepEqual(await problems([file]), [
+    `${file}:5:7: configure.cron_jobs[0]: expected each path once, but file[/etc/cron.d/app] and ` +
+    `cron[app] declare the same path /etc/cron.d/app (file[/etc/cron.d/app] is declared at ${file}:3:7)`,
+  ]);
+});
+
+Deno.test("two users with one uid are a conflict at load", async () => {
+  await using dir = await tree({
+    "a.yaml": "configure:\n  users:\n    - {name: app, uid: 1500}\n    - {name: web, uid: 1500}\n",
+  });
+  const file = `${dir.path}/a.yaml`;
+  assert.deepEqual(await problems([file]), [
+    `${file}:4:7: configure.users[1]: expected each uid once, but user[app] and user[web] ` +
+    `declare the same uid 1500 (user[app] is declared at ${file}:3:7)`,
   ]);
 });

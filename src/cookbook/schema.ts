@@ -11,6 +11,12 @@ import {
   packageSchema,
   serviceSchema,
 } from "../../resources/schemas.ts";
+import { aptRepositorySchema } from "../../resources/apt_repository_schema.ts";
+import { cronSchema } from "../../resources/cron_schema.ts";
+import { gitSchema } from "../../resources/git_schema.ts";
+import { groupSchema } from "../../resources/group_schema.ts";
+import { linkSchema } from "../../resources/link_schema.ts";
+import { userSchema } from "../../resources/user_schema.ts";
 
 const list = <T extends z.ZodType>(item: T, what: string) =>
   z.array(item, { error: `expected a list of ${what}` }).optional();
@@ -33,22 +39,42 @@ export const cookbookSchema = z.strictObject({
     pre_install: list(commandSchema, "commands").describe(
       "Commands run first, before any package.",
     ),
+    repositories: list(aptRepositorySchema, "apt repositories").describe(
+      "apt repositories (deb822 sources and keyrings); apt-get update runs once when any changed.",
+    ),
     install: list(packageSchema, "packages").describe(
       "apt packages, installed or removed in one transaction.",
     ),
     post_install: list(commandSchema, "commands").describe("Commands run after the packages."),
-  }, { error: "expected a mapping with pre_install, install, post_install" }).optional()
-    .describe("Software: commands and packages, in the order pre_install, install, post_install."),
+  }, { error: "expected a mapping with pre_install, repositories, install, post_install" })
+    .optional()
+    .describe(
+      "Software: commands, repositories and packages, in the order pre_install, repositories, install, post_install.",
+    ),
   configure: z.strictObject({
+    groups: list(groupSchema, "groups").describe("Local groups, before the users."),
+    users: list(userSchema, "users").describe(
+      "Local users, before anything they own (directories, checkouts, files).",
+    ),
     directories: list(directorySchema, "directories").describe(
       "Directories, created before the files.",
     ),
+    checkouts: list(gitSchema, "git working copies").describe(
+      "git working copies at a branch, tag or commit, after the directories.",
+    ),
     files: list(fileSchema, "files").describe("Files: content, source or template; owner, mode."),
+    links: list(linkSchema, "symbolic links").describe("Symbolic links, after the files."),
+    cron_jobs: list(cronSchema, "cron entries").describe("Entries in /etc/cron.d."),
     services: list(serviceSchema, "services").describe(
       "systemd services, handled after every file.",
     ),
-  }, { error: "expected a mapping with directories, files, services" }).optional()
-    .describe("The machine's configuration: directories, then files, then services."),
+  }, {
+    error:
+      "expected a mapping with groups, users, directories, checkouts, files, links, cron_jobs, services",
+  }).optional()
+    .describe(
+      "The machine's configuration: groups, users, directories, checkouts, files, links, cron jobs, then services.",
+    ),
 }, { error: "expected a mapping (name, install, configure, ...)" });
 
 /** The field names an object schema accepts at `path` inside the cookbook, for "did you mean". */
