@@ -1,0 +1,117 @@
+/**
+ * The resource kinds of issue 11 on a real server (one fresh testbed server):
+ * an apt repository signed by its own key (built on the host) and a package
+ * from it, a git working copy owned by a service user at a tag, a link, a
+ * cron entry, and a service reloaded when the checkout moves to a new tag.
+ * The first run converges, the second changes nothing, moving the tag
+ * changes only the checkout and reloads the service.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { changedFields, cmJson, freshServer, handlerLines, readIn } from "./e2e/hello_web.ts";
+import { buildAptRepo } from "./e2e/apt_repo.ts";
+import type { Server } from "./testbed/mod.ts";
+
+const COOKBOOK = "/srv/kinds/site.yaml";
+
+/** The cookbook, with the app checked out at `tag`. */
+function cookbook(tag: string): string {
+  return `name: kinds
+install:
+  repositories:
+    - name: local-test
+      uris: ["file:/srv/repo"]
+      suites: ["./"]
+      key: files/repo.asc
+  install:
+    - package: cm-hello
+configure:
+  checkouts:
+    - path: /srv/app
+      repo: /srv/upstream
+      tag: ${tag}
+      owner: www-data
+  files:
+    - path: /etc/systemd/system/app.service
+      content: |
+        [Service]
+        ExecStart=/bin/sleep infinity
+        ExecReload=/bin/true
+        [Install]
+        WantedBy=multi-user.target
+  links:
+    - path: /srv/current
+      target: /srv/app
+  cron_jobs:
+    - name: app-tick
+      schedule: "*/5 * * * mon-fri"
+      user: www-data
+      command: /srv/current/tick --at $(date +%H%M)
+      environment: {MAILTO: ""}
+  services:
+    - name: app
+      state: started
+      reload_on: ["git[/srv/app]"]
+`;
+}
+
+/** An upstream repository in the server with tags v1 and v2, owned by www-data. */
+async function upstream(srv: Server): Promise<void> {
+  const script = `set -e
+git init -q -b main /srv/upstream
+cd /srv/upstream
+for v in v1 v2; do
+  echo "$v" > version.txt
+  git add version.txt
+  git -c user.name=t -c user.email=t@example.invalid commit -q -m "$v"
+  git tag "$v"
+done
+chown -R www-data: /srv/upstream`;
+  await srv.exec(["sh", "-c", script], { check: true });
+}
+
+async function apply(srv: Server, tag: string) {
+  await srv.writeFile(COOKBOOK, cookbook(tag));
+  return (await cmJson(srv, "apply", [COOKBOOK], 0)).report;
+}
+
+Deno.test("apt_repository, git, link and cron converge on a real server, then change nothing", async () => {
+  await using srv = await freshServer();
+  const repo = await buildAptRepo({ name: "cm-hello", version: "1.0" });
+  await srv.copyIn(repo.dir, "/srv/repo");
+  await srv.writeFile("/srv/kinds/files/repo.asc", repo.publicKey);
+  await upstream(srv);
+
+  const first = await apply(srv, "v1");
+  assert.deepEqual(changedFields(first), {
+    "apt_repository[local-test]": ["keyring", "sources"],
+    "package[cm-hello]": ["state"],
+    "git[/srv/app]": ["commit"],
+    "file[/etc/systemd/system/app.service]": ["content", "state"],
+    "link[/srv/current]": ["target"],
+    "cron[app-tick]": ["state"],
+    "service[app]": ["state"],
+  });
+  assert.equal(await readIn(srv, "/usr/share/cm-hello/hello.txt"), "1.0\n");
+  assert.equal(await readIn(srv, "/srv/current/version.txt"), "v1\n");
+  const owner = await srv.exec(["stat", "-c", "%U", "/srv/app/version.txt"], { check: true });
+  assert.equal(owner.stdout.trim(), "www-data");
+  assert.match(
+    await readIn(srv, "/etc/apt/sources.list.d/local-test.sources"),
+    /^Signed-By: \/etc\/apt\/keyrings\/local-test.gpg$/m,
+  );
+  assert.match(
+    await readIn(srv, "/etc/cron.d/app-tick"),
+    /^\*\/5 \* \* \* mon-fri www-data \/srv\/current\/tick --at \$\(date \+\\%H\\%M\)$/m,
+  );
+
+  const second = await apply(srv, "v1");
+  assert.deepEqual(changedFields(second), {});
+  assert.deepEqual(handlerLines(second), []);
+
+  const moved = await apply(srv, "v2");
+  assert.deepEqual(changedFields(moved), { "git[/srv/app]": ["commit"] });
+  assert.deepEqual(handlerLines(moved), ["reload service[app] <- git[/srv/app]"]);
+  assert.equal(await readIn(srv, "/srv/current/version.txt"), "v2\n");
+});
