@@ -1,7 +1,8 @@
 /**
  * The resource kinds of issue 11 on a real server (one fresh testbed server):
  * an apt repository signed by its own key (built on the host) and a package
- * from it, a git working copy owned by a service user at a tag, a link, a
+ * from it, a group and a user created in the run and owning a directory and
+ * a git working copy at a tag in the same run, accounts removed, a link, a
  * cron entry, and a service reloaded when the checkout moves to a new tag.
  * The first run converges, the second changes nothing, moving the tag
  * changes only the checkout and reloads the service.
@@ -15,8 +16,8 @@ import type { Server } from "./testbed/mod.ts";
 
 const COOKBOOK = "/srv/kinds/site.yaml";
 
-/** The cookbook, with the app checked out at `tag`. */
-function cookbook(tag: string): string {
+/** The cookbook, with the app checked out at `tag` and the app user's `shell`. */
+function cookbook(tag: string, shell = "/usr/sbin/nologin"): string {
   return `name: kinds
 install:
   repositories:
@@ -27,11 +28,24 @@ install:
   install:
     - package: cm-hello
 configure:
+  groups:
+    - {name: app, gid: 1500}
+    - {name: oldgroup, state: absent}
+  users:
+    - name: app
+      uid: 1500
+      group: app
+      groups: [www-data]
+      home: /srv/apphome
+      shell: ${shell}
+    - {name: olduser, state: absent}
+  directories:
+    - {path: /srv/storage, owner: app, group: app, mode: "0750"}
   checkouts:
     - path: /srv/app
       repo: /srv/upstream
       tag: ${tag}
-      owner: www-data
+      owner: app
   files:
     - path: /etc/systemd/system/app.service
       content: |
@@ -56,8 +70,12 @@ configure:
 `;
 }
 
-/** An upstream repository in the server with tags v1 and v2, owned by www-data. */
-async function upstream(srv: Server): Promise<void> {
+/**
+ * An upstream repository in the server with tags v1 and v2, owned by
+ * www-data and trusted by every user (as a git server would serve it), and
+ * an account for the cookbook to remove.
+ */
+async function prepare(srv: Server): Promise<void> {
   const script = `set -e
 git init -q -b main /srv/upstream
 cd /srv/upstream
@@ -67,26 +85,35 @@ for v in v1 v2; do
   git -c user.name=t -c user.email=t@example.invalid commit -q -m "$v"
   git tag "$v"
 done
-chown -R www-data: /srv/upstream`;
+chown -R www-data: /srv/upstream
+git config --system --add safe.directory /srv/upstream
+git config --system --add safe.directory /srv/upstream/.git
+groupadd oldgroup
+useradd --no-create-home olduser`;
   await srv.exec(["sh", "-c", script], { check: true });
 }
 
-async function apply(srv: Server, tag: string) {
-  await srv.writeFile(COOKBOOK, cookbook(tag));
+async function apply(srv: Server, tag: string, shell?: string) {
+  await srv.writeFile(COOKBOOK, cookbook(tag, shell));
   return (await cmJson(srv, "apply", [COOKBOOK], 0)).report;
 }
 
-Deno.test("apt_repository, git, link and cron converge on a real server, then change nothing", async () => {
+Deno.test("apt_repository, group, user, git, link and cron converge on a real server, then change nothing", async () => {
   await using srv = await freshServer();
   const repo = await buildAptRepo({ name: "cm-hello", version: "1.0" });
   await srv.copyIn(repo.dir, "/srv/repo");
   await srv.writeFile("/srv/kinds/files/repo.asc", repo.publicKey);
-  await upstream(srv);
+  await prepare(srv);
 
   const first = await apply(srv, "v1");
   assert.deepEqual(changedFields(first), {
     "apt_repository[local-test]": ["keyring", "sources"],
     "package[cm-hello]": ["state"],
+    "group[app]": ["state"],
+    "group[oldgroup]": ["state"],
+    "user[app]": ["state"],
+    "user[olduser]": ["state"],
+    "directory[/srv/storage]": ["group", "mode", "owner", "state"],
     "git[/srv/app]": ["commit"],
     "file[/etc/systemd/system/app.service]": ["content", "state"],
     "link[/srv/current]": ["target"],
@@ -95,8 +122,16 @@ Deno.test("apt_repository, git, link and cron converge on a real server, then ch
   });
   assert.equal(await readIn(srv, "/usr/share/cm-hello/hello.txt"), "1.0\n");
   assert.equal(await readIn(srv, "/srv/current/version.txt"), "v1\n");
-  const owner = await srv.exec(["stat", "-c", "%U", "/srv/app/version.txt"], { check: true });
-  assert.equal(owner.stdout.trim(), "www-data");
+  const owners = await srv.exec(
+    ["stat", "-c", "%U:%G %a", "/srv/app/version.txt", "/srv/storage", "/srv/apphome"],
+    { check: true },
+  );
+  assert.deepEqual(owners.stdout.trim().split("\n"), ["app:app 644", "app:app 750", "app:app 755"]);
+  const account = await srv.exec(["getent", "passwd", "app"], { check: true });
+  assert.equal(account.stdout.trim(), "app:x:1500:1500::/srv/apphome:/usr/sbin/nologin");
+  assert.equal((await srv.exec(["id", "-nG", "app"])).stdout.trim(), "app www-data");
+  assert.equal((await srv.exec(["getent", "passwd", "olduser"])).code, 2);
+  assert.equal((await srv.exec(["getent", "group", "oldgroup"])).code, 2);
   assert.match(
     await readIn(srv, "/etc/apt/sources.list.d/local-test.sources"),
     /^Signed-By: \/etc\/apt\/keyrings\/local-test.gpg$/m,
@@ -110,7 +145,11 @@ Deno.test("apt_repository, git, link and cron converge on a real server, then ch
   assert.deepEqual(changedFields(second), {});
   assert.deepEqual(handlerLines(second), []);
 
-  const moved = await apply(srv, "v2");
+  const shell = await apply(srv, "v1", "/bin/sh");
+  assert.deepEqual(changedFields(shell), { "user[app]": ["shell"] });
+  assert.match((await srv.exec(["getent", "passwd", "app"])).stdout, /:\/bin\/sh\n$/);
+
+  const moved = await apply(srv, "v2", "/bin/sh");
   assert.deepEqual(changedFields(moved), { "git[/srv/app]": ["commit"] });
   assert.deepEqual(handlerLines(moved), ["reload service[app] <- git[/srv/app]"]);
   assert.equal(await readIn(srv, "/srv/current/version.txt"), "v2\n");
