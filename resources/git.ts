@@ -50,6 +50,8 @@ export interface GitState {
   origin: string | null;
   /** The commit the spec resolves to now, or `null` when it could not be resolved. */
   want: string | null;
+  /** The owner does not exist yet (a user resource of the run may create it). */
+  ownerMissing?: boolean;
   /** Why something could not be read or resolved. */
   error?: string;
 }
@@ -204,8 +206,12 @@ async function readOne(spec: GitSpec, probe: Probe): Promise<GitState> {
       state.head = readHead(probe, `${spec.path}/.git`);
       state.origin = originUrl(textOf(probe, `${spec.path}/.git/config`) ?? "");
     } else if (info) state.found = "directory";
-    const git = GitRunner.for(spec, probe);
-    if ("error" in git) return { ...state, error: git.error };
+    // An owner still to be created by this run: root asks the remote instead.
+    let git = GitRunner.for(spec, probe);
+    if ("error" in git) {
+      state.ownerMissing = true;
+      git = GitRunner.for({ ...spec, owner: undefined }, probe) as GitRunner;
+    }
     const want = await wantedCommit(spec, git);
     return typeof want === "string" ? { ...state, want } : { ...state, ...want };
   } catch (error) {
@@ -230,9 +236,13 @@ function diffOne(spec: GitSpec, current: GitState): Change[] {
   if (current.head !== current.want) {
     changes.push({ field: "commit", before: current.head, after: current.want });
   }
-  if (changes.length && current.found === "directory") {
-    changes.at(-1)!.note = "not a working copy yet: cloned into it, if it is empty";
-  }
+  const notes = [
+    ...(current.found === "directory"
+      ? ["not a working copy yet: cloned into it, if it is empty"]
+      : []),
+    ...(current.ownerMissing ? [`user "${spec.owner}" does not exist yet`] : []),
+  ];
+  if (changes.length && notes.length) changes.at(-1)!.note = notes.join("; ");
   return changes;
 }
 

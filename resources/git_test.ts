@@ -184,7 +184,7 @@ Deno.test("git apply fails on local changes unless forced, and names the files",
   ]);
 });
 
-Deno.test("git plan fails clearly when the tag does not exist upstream, or the owner does not", async () => {
+Deno.test("git plan fails clearly when the tag does not exist upstream; a missing owner is a note until apply", async () => {
   const changes = await planOne(
     git,
     spec(APP),
@@ -197,8 +197,12 @@ Deno.test("git plan fails clearly when the tag does not exist upstream, or the o
     note: `tag "v1.2.0" not found in "${APP.repo}"`,
     blocked: true,
   }]);
-  const nobody = await planOne(git, spec({ ...APP, owner: "ghost" }), workingCopy(A, B));
-  assert.equal(nobody[0].note, 'user "ghost" does not exist');
+  const later = await planOne(git, spec({ ...APP, owner: "ghost" }), workingCopy(A, B));
+  assert.deepEqual(later, [
+    { field: "commit", before: A, after: B, note: 'user "ghost" does not exist yet' },
+  ]);
+  const { outcome } = await convergeOne(git, spec({ ...APP, owner: "ghost" }), workingCopy(A, B));
+  assert.deepEqual(outcome, { ok: false, error: 'user "ghost" does not exist' });
 });
 
 Deno.test("git notes that a plain directory is cloned into only when empty", async () => {

@@ -105,6 +105,13 @@ Deno.test("apt_repository, group, user, git, link and cron converge on a real se
   await srv.writeFile("/srv/kinds/files/repo.asc", repo.publicKey);
   await prepare(srv);
 
+  // A plan of a fresh server already works: the user the checkout needs comes later in the run.
+  await srv.writeFile(COOKBOOK, cookbook("v1"));
+  const plan = (await cmJson(srv, "plan", [COOKBOOK], 0)).report;
+  const checkout = plan.resources.find((r) => r.id === "git[/srv/app]")!;
+  assert.equal(checkout.changes[0].note, 'user "app" does not exist yet');
+  assert.equal(plan.totals.failed, 0);
+
   const first = await apply(srv, "v1");
   assert.deepEqual(changedFields(first), {
     "apt_repository[local-test]": ["keyring", "sources"],
