@@ -1,6 +1,6 @@
 /**
- * cm's entry point: parses argv, runs the command, maps errors to exit codes.
- * The only place that calls Deno.exit.
+ * cm's entry point: parses argv, runs the command, maps errors to exit codes
+ * (through the table in src/cli/exit.ts). The only place that calls Deno.exit.
  *
  * @module
  */
@@ -12,48 +12,19 @@ async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
-  const [
-    { cli },
-    { CookbookError },
-    { LockTimeoutError },
-    { EXIT, UsageError, usageExitCode },
-    { StateError },
-  ] = await Promise.all([
+  const [{ cli }, { errorLines, EXIT, exitCodeOf, exitStyle }] = await Promise.all([
     import("./src/cli/mod.ts"),
-    import("./src/cookbook/errors.ts"),
-    import("./src/state/lock.ts"),
     import("./src/cli/exit.ts"),
-    import("./src/state/store.ts"),
   ]);
-  const usage = usageExitCode(argv);
   try {
     return await cli(argv);
   } catch (error) {
-    if (error instanceof CookbookError) {
-      console.error(error.message);
-      console.error(
-        `cm: ${error.problems.length} problem(s) in the cookbooks; nothing was applied`,
-      );
-      return usage;
-    }
-    if (error instanceof UsageError || error instanceof StateError) {
-      console.error(`cm: ${error.message}`);
-      return usage;
-    }
-    if (error instanceof LockTimeoutError) {
-      console.error(`cm: ${error.message}`);
-      return EXIT.locked;
-    }
-    if (error instanceof Deno.errors.PermissionDenied) {
-      // Resources report their own failures; this is cm's state directory or lock.
-      console.error(
-        `cm: ${error.message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
-      );
-      return usage;
-    }
-    console.error("cm: internal error (a bug in cm; please report it with this trace):");
-    console.error(error);
-    return EXIT.bug;
+    const code = exitCodeOf(error, exitStyle(argv));
+    if (code === EXIT.bug) {
+      console.error("cm: internal error (a bug in cm; please report it with this trace):");
+      console.error(error);
+    } else for (const line of errorLines(error as Error)) console.error(line);
+    return code;
   }
 }
 

@@ -14,11 +14,25 @@
  */
 export { type Cookbook, loadCookbooks, type Resource } from "./src/cookbook/load.ts";
 export {
+  ConfigError,
   CookbookError,
+  CredentialsError,
+  errorMessage,
   formatProblem,
+  LockTimeoutError,
   type Position,
   type Problem,
-} from "./src/cookbook/errors.ts";
+  ProblemsError,
+  StateError,
+  UsageError,
+} from "./src/errors.ts";
+export {
+  converge,
+  type ConvergeOptions,
+  DEFAULT_LOCK_TIMEOUT,
+  type Interrupts,
+} from "./src/app/converge.ts";
+export { validateCookbooks } from "./src/app/validate.ts";
 export {
   type ApplyTarget,
   type PlanTarget,
@@ -38,7 +52,14 @@ export { RealExecutor } from "./src/exec/real.ts";
 export { RecordingExecutor } from "./src/exec/recording.ts";
 export { KINDS, SECTIONS } from "./resources/mod.ts";
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resources/resource.ts";
-export { acquireLock, LockTimeoutError } from "./src/state/lock.ts";
-export { readState, recordRun, type State } from "./src/state/store.ts";
-export { statePaths } from "./src/state/paths.ts";
+export { acquireLock, type RunLock } from "./src/state/lock.ts";
+export {
+  readState,
+  recordRun,
+  type ResourceState,
+  type State,
+  type SyncRecord,
+  type SyncStatus,
+} from "./src/state/store.ts";
+export { type StatePaths, statePaths } from "./src/state/paths.ts";
 export { VERSION } from "./src/version.ts";

@@ -13,7 +13,7 @@
  *    node:crypto, all three npm packages, or cm's whole CLI (src/cli/mod.ts),
  *    against an empty file, all with this repo's deno.json import map.
  * 2. Phases of one no-op apply inside one process, calling cm's own modules
- *    the way src/cli/apply.ts does: import → loadCookbooks (YAML parse, vars,
+ *    the way src/app/converge.ts does: import → loadCookbooks (YAML parse, vars,
  *    zod) → order → run(plan) → run(apply) → JSON of the report and state →
  *    recordRun (state file + run report, fsync'd) — with the heap and RSS
  *    after each phase. The cookbook is bench/noop.ts's: N files with inline
@@ -111,7 +111,7 @@ async function child(cookbookPath: string, stateDir: string): Promise<void> {
   // What loadCookbooks and run are made of, done again: warm, so a lower bound.
   const text = Deno.readTextFileSync(cookbookPath);
   const { parseDocument, LineCounter } = await import("yaml");
-  const { cookbookSchema } = await import("../src/cookbook/schema.ts");
+  const cookbookSchema = await (await import("../src/cookbook/schema.ts")).documentSchema();
   const doc = parseDocument(text, { lineCounter: new LineCounter() });
   mark("  again, warm: yaml parseDocument", `${(text.length / 1024).toFixed(0)} KiB YAML`);
   const raw = doc.toJS();

@@ -1,25 +1,52 @@
 /**
- * Test helpers for resource kinds: a context, and plan/converge of one spec.
+ * The {@link ResourceContext} of the kinds' unit tests: a clock that advances
+ * instead of waiting, and the warnings and progress lines kept for asserts;
+ * plan and converge of one spec.
  *
  * @module
  */
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import type { Change, Mode, Outcome, ResourceContext, ResourceKind, SpecBase } from "./resource.ts";
 
-/** A context that records progress lines and warnings. */
-export function testContext(
-  mode: Mode = "apply",
-): ResourceContext & { lines: string[]; warnings: string[] } {
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  return {
+/** A test context and what the kind told it. */
+export interface TestContext extends ResourceContext {
+  /** Each distinct warning, in order. */
+  warnings: string[];
+  /** Every progress line, in order. */
+  lines: string[];
+  /** Milliseconds slept in all. */
+  slept: number;
+}
+
+/**
+ * A context for `mode` with the ids in `changed` already changed. `sleep`
+ * advances `now()` at once, so timing logic runs without waiting.
+ */
+export function testContext(mode: Mode = "apply", changed: string[] = []): TestContext {
+  const memos = new Map<string, unknown>();
+  let clock = Date.now();
+  const ctx: TestContext = {
     mode,
-    changed: new Set(),
-    lines,
-    warnings,
-    progress: (line) => lines.push(line),
-    warnOnce: (message) => warnings.push(message),
+    changed: new Set(changed),
+    warnings: [],
+    lines: [],
+    slept: 0,
+    progress: (line) => ctx.lines.push(line),
+    warnOnce: (message) => {
+      if (!ctx.warnings.includes(message)) ctx.warnings.push(message);
+    },
+    once: <T>(key: string, make: () => T): T => {
+      if (!memos.has(key)) memos.set(key, make());
+      return memos.get(key) as T;
+    },
+    sleep: (ms) => {
+      clock += ms;
+      ctx.slept += ms;
+      return Promise.resolve();
+    },
+    now: () => clock,
   };
+  return ctx;
 }
 
 /** The changes a plan of `spec` finds (read through the probe, then diff). */

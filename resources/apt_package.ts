@@ -12,32 +12,27 @@
  *
  * @module
  */
-import type { PackageSpec } from "./schemas.ts";
+import type { PackageSpec } from "./apt_package_schema.ts";
 export type { PackageSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import {
-  APT_ENV,
-  APT_GET,
   compareVersions,
-  type DpkgEntry,
-  dpkgQueryArgv,
   findEntry,
-  findPolicy,
-  LISTS_MAX_AGE_MS,
-  LISTS_STAMPS,
   type PackageStatus,
-  parseDpkgQuery,
+  queryDpkg,
+  statusOf,
+} from "../src/facts/dpkg.ts";
+import {
+  findPolicy,
   parsePolicy,
-  parseReverseProvides,
   policyArgv,
   type Provider,
-  showpkgArgv,
-  statusOf,
-  updateLists,
-} from "./_apt.ts";
-
-import { tail } from "./_output.ts";
+  queryPolicy,
+  queryProviders,
+} from "../src/facts/apt_cache.ts";
+import { exitedWith } from "../src/exec/output.ts";
+import { APT_ENV, APT_GET, updateLists } from "./_apt.ts";
 
 /** What cm reads of one package. */
 export interface PackageState {
@@ -69,6 +64,12 @@ export function virtualProblem(name: string, providers: string[]): string {
 }
 const VIRTUAL_PROBLEM = /^".+" is a virtual package: name /;
 
+/** Files whose mtime tells when the package lists were last refreshed. */
+const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists"];
+
+/** Package lists older than this are refreshed before installing. */
+const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 const INSTALL_TIMEOUT_MS = 30 * 60 * 1000;
 
 function pinned(spec: PackageSpec): string | undefined {
@@ -81,7 +82,7 @@ function sameVersion(installed: string, wanted: string): boolean {
 }
 
 /** Whether the package lists are missing or older than {@link LISTS_MAX_AGE_MS}. */
-export function listsStale(probe: Probe, now = Date.now()): boolean {
+export function listsStale(probe: Probe, now: number): boolean {
   const newest = Math.max(0, ...LISTS_STAMPS.map((p) => probe.stat(p)?.mtimeMs ?? 0));
   return now - newest > LISTS_MAX_AGE_MS;
 }
@@ -107,15 +108,7 @@ function providerNames(providers: Provider[]): string[] {
 /** Asks `apt-cache showpkg` what provides each name (names without providers are left out). */
 async function whatProvides(names: string[], probe: Probe): Promise<Map<string, Provider[]>> {
   if (names.length === 0) return new Map();
-  const result = await probe.run(showpkgArgv(names));
-  if (result.code !== 0) {
-    throw new Error(
-      `package[${names.join(", ")}]: apt-cache showpkg exited ${result.code}: ${
-        tail(result.stderr)
-      }`,
-    );
-  }
-  const printed = parseReverseProvides(result.stdout);
+  const printed = await queryProviders(probe, names);
   const provides = new Map<string, Provider[]>();
   for (const name of names) {
     const providers = lookup(printed, name);
@@ -124,20 +117,9 @@ async function whatProvides(names: string[], probe: Probe): Promise<Map<string, 
   return provides;
 }
 
-/** Runs dpkg-query for `names`; it exits 1 when some are unknown to dpkg, which is no error. */
-async function query(names: string[], probe: Probe): Promise<DpkgEntry[]> {
-  const result = await probe.run(dpkgQueryArgv(names));
-  if (result.code !== 0 && result.code !== 1) {
-    throw new Error(
-      `package[${names.join(", ")}]: dpkg-query exited ${result.code}: ${tail(result.stderr)}`,
-    );
-  }
-  return parseDpkgQuery(result.stdout);
-}
-
 async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]> {
   if (specs.length === 0) return [];
-  const entries = await query(unique(specs.map((s) => s.package)), probe);
+  const entries = await queryDpkg(probe, unique(specs.map((s) => s.package)));
   const found = specs.map((s) => findEntry(entries, s.package));
 
   const ask = unique(
@@ -146,18 +128,7 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
       (s.version !== undefined || statusOf(found[i]?.abbrev ?? "un ") !== "installed")
     ).map((s) => s.package),
   );
-  let policies = new Map<string, { candidate: string | null; versions: string[] }>();
-  if (ask.length > 0) {
-    const policy = await probe.run(policyArgv(ask));
-    if (policy.code !== 0) {
-      throw new Error(
-        `package[${ask.join(", ")}]: apt-cache policy exited ${policy.code}: ${
-          tail(policy.stderr)
-        }`,
-      );
-    }
-    policies = parsePolicy(policy.stdout);
-  }
+  const policies = ask.length > 0 ? await queryPolicy(probe, ask) : new Map();
 
   // A name apt knows without a candidate may be virtual (awk, mail-transport-agent):
   // one showpkg tells what provides each, one dpkg-query which of those is installed.
@@ -171,7 +142,7 @@ async function read(specs: PackageSpec[], probe: Probe): Promise<PackageState[]>
     probe,
   );
   const allProviders = unique([...provides.values()].flatMap(providerNames)).sort();
-  const providerEntries = allProviders.length > 0 ? await query(allProviders, probe) : [];
+  const providerEntries = allProviders.length > 0 ? await queryDpkg(probe, allProviders) : [];
   /** An installed package whose installed version provides `spec`. */
   const installedProvider = (providers: Provider[]) =>
     providers.find((p) => {
@@ -270,7 +241,7 @@ async function apply(
   let install = todo("present");
   for (const i of install) {
     const problem = items[i].changes.find((c) => VIRTUAL_PROBLEM.test(c.note ?? ""))?.note;
-    if (problem) outcomes[i] = failure(`${id(items[i].spec)}: ${problem}`);
+    if (problem) outcomes[i] = failure(problem);
   }
   install = install.filter((i) => outcomes[i].ok);
   if (install.length > 0) {
@@ -278,7 +249,9 @@ async function apply(
       items[i].changes.some((c) => c.note !== undefined && NEEDS_UPDATE.has(c.note))
     );
     let updateError: string | undefined;
-    if (doubtful.length > 0 || listsStale(exec)) updateError = await updateLists(exec, ctx);
+    if (doubtful.length > 0 || listsStale(exec, ctx.now())) {
+      updateError = await updateLists(exec, ctx);
+    }
     if (doubtful.length > 0) {
       // Ask again after the update: one unknown name must not sink the whole transaction.
       const names = unique(doubtful.map((i) => items[i].spec.package));
@@ -304,7 +277,7 @@ async function apply(
         } else if (!pin && policy.candidate === null) {
           problem = `package "${spec.package}" has no installation candidate`;
         }
-        if (problem) outcomes[i] = failure(`${id(spec)}: ${problem}${because}`);
+        if (problem) outcomes[i] = failure(`${problem}${because}`);
       }
       install = install.filter((i) => outcomes[i].ok);
     }
@@ -318,10 +291,8 @@ async function apply(
         timeoutMs: INSTALL_TIMEOUT_MS,
       });
       if (result.code !== 0) {
-        const what = `apt-get install ${args.join(" ")} failed: apt-get exited ${result.code}: ${
-          tail(result.stderr || result.stdout)
-        }`;
-        for (const i of install) outcomes[i] = failure(`${id(items[i].spec)}: ${what}`);
+        const what = `apt-get install ${args.join(" ")} failed: ${exitedWith("apt-get", result)}`;
+        for (const i of install) outcomes[i] = failure(what);
       }
     }
   }
@@ -335,10 +306,8 @@ async function apply(
       timeoutMs: INSTALL_TIMEOUT_MS,
     });
     if (result.code !== 0) {
-      const what = `apt-get ${verb} ${names.join(" ")} failed: apt-get exited ${result.code}: ${
-        tail(result.stderr || result.stdout)
-      }`;
-      for (const i of indices) outcomes[i] = failure(`${id(items[i].spec)}: ${what}`);
+      const what = `apt-get ${verb} ${names.join(" ")} failed: ${exitedWith("apt-get", result)}`;
+      for (const i of indices) outcomes[i] = failure(what);
     }
   }
   return outcomes;
@@ -350,7 +319,7 @@ function id(spec: PackageSpec): string {
 
 /** The `package` resource kind. */
 export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
-  kind: "package",
+  name: "package",
   batches: true,
   id,
   read: (specs, probe) => read(specs, probe),

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import { RealExecutor } from "../src/exec/real.ts";
-import type { Change, ResourceContext } from "./resource.ts";
+import type { Change } from "./resource.ts";
+import { testContext } from "./_testing.ts";
 import {
   aptPackage,
   listsStale,
@@ -10,8 +11,8 @@ import {
   type PackageSpec,
   type PackageState,
 } from "./apt_package.ts";
-import { parsePolicy, parseReverseProvides } from "./_apt.ts";
-import { packageSchema } from "./schemas.ts";
+import { parsePolicy, parseReverseProvides } from "../src/facts/apt_cache.ts";
+import { schema as packageSchema } from "./apt_package_schema.ts";
 
 const QUERY = [
   "dpkg-query",
@@ -32,15 +33,8 @@ const APT_GET = [
 ];
 
 function context(mode: "plan" | "apply" = "apply") {
-  const progress: string[] = [];
-  const warnings: string[] = [];
-  const ctx: ResourceContext = {
-    mode,
-    changed: new Set(),
-    progress: (line) => progress.push(line),
-    warnOnce: (message) => warnings.push(message),
-  };
-  return { ctx, progress, warnings };
+  const ctx = testContext(mode);
+  return { ctx, progress: ctx.lines, warnings: ctx.warnings };
 }
 
 function spec(fields: Partial<PackageSpec> & { package: string }): PackageSpec {
@@ -124,7 +118,7 @@ Deno.test("package apply refreshes stale package lists once before installing", 
   const exec = machine("", policyBlock("nginx", "(none)", "1.22.1-9"))
     .put("/var/lib/apt/lists", undefined, { mtimeMs: Date.now() - 3 * 24 * 3600_000 })
     .put("/var/lib/apt/periodic");
-  assert.equal(listsStale(exec), true);
+  assert.equal(listsStale(exec, Date.now()), true);
   const items = await plan(exec, [spec({ package: "nginx" })], "apply");
   const { ctx } = context();
   await aptPackage.apply(items, exec, ctx);
@@ -173,7 +167,7 @@ Deno.test("package apply updates for an unknown package, then installs it", asyn
   ]);
   assert.deepEqual(outcomes, [
     { ok: true },
-    { ok: false, error: 'package[typo-pkg]: package "typo-pkg" is not known to apt' },
+    { ok: false, error: 'package "typo-pkg" is not known to apt' },
   ]);
 });
 
@@ -311,7 +305,7 @@ Deno.test("package apply failure names every package of the transaction and the 
   assert.deepEqual(outcomes[0], {
     ok: false,
     error:
-      "package[nginx]: apt-get install nginx php-fpm failed: apt-get exited 100: E: Failed to fetch http://deb.debian.org/nginx.deb  404  Not Found",
+      "apt-get install nginx php-fpm failed: apt-get exited 100: E: Failed to fetch http://deb.debian.org/nginx.deb  404  Not Found",
   });
   assert.equal(outcomes[1].ok, false);
 });
@@ -324,7 +318,7 @@ Deno.test("package apply reports a failed removal with the package names", async
   assert.deepEqual(outcomes, [{
     ok: false,
     error:
-      "package[apache2]: apt-get remove apache2 failed: apt-get exited 100: E: Could not get lock /var/lib/dpkg/lock-frontend",
+      "apt-get remove apache2 failed: apt-get exited 100: E: Could not get lock /var/lib/dpkg/lock-frontend",
   }]);
 });
 
@@ -520,9 +514,9 @@ Deno.test("package fails a virtual package that no installed package provides, n
   ]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [
-    { ok: false, error: `package[awk]: ${awk}` },
+    { ok: false, error: `${awk}` },
     { ok: true },
-    { ok: false, error: `package[mail-transport-agent]: ${mta}` },
+    { ok: false, error: `${mta}` },
   ]);
   // No apt-get update: fresher lists would not make apt choose.
   assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
@@ -553,7 +547,7 @@ Deno.test("package fails a version pinned on a virtual package", async () => {
   const note = '"awk" is a virtual package: name one of gawk, mawk, original-awk';
   assert.deepEqual(items[0].changes, [{ field: "version", before: null, after: "1.3.4", note }]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(outcomes, [{ ok: false, error: `package[awk]: ${note}` }]);
+  assert.deepEqual(outcomes, [{ ok: false, error: `${note}` }]);
   assert.equal(exec.calls.some((c) => c[0] === "apt-get"), false);
 });
 
@@ -574,7 +568,7 @@ Deno.test("package apply names the providers of a package that turns out virtual
   ]);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: 'package[awk]: "awk" is a virtual package: name one of gawk, mawk, original-awk',
+    error: '"awk" is a virtual package: name one of gawk, mawk, original-awk',
   }]);
 });
 

@@ -22,15 +22,14 @@ import { createHash } from "node:crypto";
 import type { AptRepositorySpec } from "./apt_repository_schema.ts";
 export type { AptRepositorySpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
-import { message } from "./file.ts";
 import { updateLists } from "./_apt.ts";
-import type {
-  Change,
-  KindRules,
-  Outcome,
-  ResourceContext,
-  ResourceKind,
-  SpecProblem,
+import {
+  type Change,
+  errorMessage,
+  type Outcome,
+  type ResourceContext,
+  type ResourceKind,
+  type SpecProblem,
 } from "./resource.ts";
 
 /** Where the kind writes: /etc/apt/sources.list.d and /etc/apt/keyrings (others in tests). */
@@ -137,7 +136,7 @@ export function checkAptRepository(spec: AptRepositorySpec): SpecProblem[] {
 /** The `apt_repository` kind writing into `dirs`. */
 export function aptRepositoryKind(
   dirs: AptDirs = { sources: "/etc/apt/sources.list.d", keyrings: "/etc/apt/keyrings" },
-): ResourceKind<AptRepositorySpec, AptRepositoryState> & KindRules<AptRepositorySpec> {
+): ResourceKind<AptRepositorySpec, AptRepositoryState> {
   const id = (spec: AptRepositorySpec) => `apt_repository[${spec.name}]`;
   const paths = (spec: AptRepositorySpec) => ({
     sources: `${dirs.sources}/${spec.name}.sources`,
@@ -174,7 +173,7 @@ export function aptRepositoryKind(
       return { sources: pair(at.sources, want.sources), keyring: pair(at.keyring, want.keyring) };
     } catch (error) {
       const none = (path: string) => ({ path, sha256: null, want: null });
-      return { sources: none(at.sources), keyring: none(at.keyring), error: message(error) };
+      return { sources: none(at.sources), keyring: none(at.keyring), error: errorMessage(error) };
     }
   }
 
@@ -206,7 +205,7 @@ export function aptRepositoryKind(
         undo.push(replace(at.keyring, want.keyring, exec), replace(at.sources, want.sources, exec));
         outcomes.push({ ok: true });
       } catch (error) {
-        outcomes.push({ ok: false, error: message(error) });
+        outcomes.push({ ok: false, error: errorMessage(error) });
       }
     }
     if (!outcomes.some((o) => o.ok)) return outcomes;
@@ -219,7 +218,7 @@ export function aptRepositoryKind(
   }
 
   return {
-    kind: "apt_repository",
+    name: "apt_repository",
     id,
     check: checkAptRepository,
     claims: (spec) => Object.values(paths(spec)).map((path) => `path:${path}`),

@@ -15,7 +15,7 @@ const words = (what: string, pattern = /^\S+$/) =>
   ).min(1, { error: `expected at least one ${what}` });
 
 /** The cookbook fields of an apt repository. */
-export const aptRepositorySchema = z.strictObject({
+export const schema = z.strictObject({
   name: z.string({ error: "expected a name for the .sources file" }).regex(
     /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
     {
@@ -41,7 +41,7 @@ export const aptRepositorySchema = z.strictObject({
 });
 
 /** An apt repository spec after loading: `key` resolved to `keyPath` by the loader. */
-export type AptRepositorySpec = z.infer<typeof aptRepositorySchema> & {
+export type AptRepositorySpec = z.infer<typeof schema> & {
   /** Absolute path of the `key` file, resolved by the loader. */
   keyPath?: string;
 };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
-import { tempDir } from "../tests/harness.ts";
+import { tempDir } from "../src/_testing.ts";
 import {
   aptRepository,
   aptRepositoryKind,
@@ -9,7 +9,7 @@ import {
   publicKeyBytes,
   renderSources,
 } from "./apt_repository.ts";
-import { aptRepositorySchema } from "./apt_repository_schema.ts";
+import { schema as aptRepositorySchema } from "./apt_repository_schema.ts";
 import { APT_ENV, APT_GET } from "./_apt.ts";
 import { convergeOne, planOne, testContext } from "./_testing.ts";
 
@@ -73,14 +73,14 @@ Deno.test("apt_repository reads armored and binary public keys alike and refuses
 Deno.test("apt_repository id, claims and check", () => {
   const s = spec(SURY);
   assert.equal(aptRepository.id(s), "apt_repository[sury-php]");
-  assert.deepEqual(aptRepository.claims(s), [`path:${SOURCES}`, `path:${KEYRING}`]);
-  assert.deepEqual(aptRepository.check(s), []);
-  assert.deepEqual(aptRepository.check(spec({ name: "x" })), [
+  assert.deepEqual(aptRepository.claims!(s), [`path:${SOURCES}`, `path:${KEYRING}`]);
+  assert.deepEqual(aptRepository.check!(s), []);
+  assert.deepEqual(aptRepository.check!(spec({ name: "x" })), [
     { field: "uris", message: "expected uris for a repository (or state: absent)" },
     { field: "suites", message: "expected suites for a repository (or state: absent)" },
   ]);
   assert.deepEqual(
-    aptRepository.check(
+    aptRepository.check!(
       spec({ name: "x", uris: ["file:/srv/repo"], suites: ["./"], components: ["main"] }),
     ),
     [{
@@ -88,7 +88,7 @@ Deno.test("apt_repository id, claims and check", () => {
       message: 'expected no components with a flat suite (one ending in "/")',
     }],
   );
-  assert.deepEqual(aptRepository.check(spec({ name: "x", uris: ["file:/r"], suites: ["a"] })), [
+  assert.deepEqual(aptRepository.check!(spec({ name: "x", uris: ["file:/r"], suites: ["a"] })), [
     { field: "components", message: "expected components, e.g. [main]" },
   ]);
 });

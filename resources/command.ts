@@ -26,14 +26,18 @@
  *
  * @module
  */
-import type { CommandSpec } from "./schemas.ts";
+import type { CommandSpec } from "./command_schema.ts";
 export type { CommandSpec };
 import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
-import { quoteArgv, splitCommand } from "./_argv.ts";
-import { outputTail } from "./_output.ts";
-import { applyEach, type Outcome, type ResourceContext, type ResourceKind } from "./resource.ts";
-
-export { splitCommand } from "./_argv.ts";
+import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
+import { outputTail } from "../src/exec/output.ts";
+import {
+  applyEach,
+  type Outcome,
+  type ResourceContext,
+  type ResourceKind,
+  type SpecProblem,
+} from "./resource.ts";
 
 /** What `read` found: whether a guard says to skip, and why the command would run. */
 export interface CommandState {
@@ -53,7 +57,7 @@ export function commandArgv(line: string | string[], shell: boolean): string[] |
   if (Array.isArray(line)) {
     if (shell) {
       return {
-        error: "shell: true needs the command as one string (a list is already an argv)",
+        error: "expected a command string with shell: true, got a list",
       };
     }
     return line;
@@ -67,18 +71,25 @@ function guardArgv(line: string | string[], shell: boolean): string[] | { error:
 }
 
 /**
- * Every reason a command spec cannot run, for the loader to report at load
- * time: `path` is the field ("command", "unless", "onlyif").
+ * Every reason a command spec cannot run, reported at load time: text that
+ * cannot be split without a shell, a list with `shell: true`, a sensitive
+ * command without a name to show instead.
  */
-export function commandProblems(spec: CommandSpec): { path: string; message: string }[] {
-  const problems: { path: string; message: string }[] = [];
+export function commandProblems(spec: CommandSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
   const main = commandArgv(spec.command, spec.shell);
-  if (!Array.isArray(main)) problems.push({ path: "command", message: main.error });
+  if (!Array.isArray(main)) problems.push({ field: "command", message: main.error });
   for (const field of ["unless", "onlyif"] as const) {
     const line = spec[field];
     if (line === undefined) continue;
     const argv = guardArgv(line, spec.shell);
-    if (!Array.isArray(argv)) problems.push({ path: field, message: argv.error });
+    if (!Array.isArray(argv)) problems.push({ field, message: argv.error });
+  }
+  if (spec.sensitive && spec.name === undefined) {
+    problems.push({
+      field: "sensitive",
+      message: "expected a name: with sensitive: true (the command text is never shown)",
+    });
   }
   return problems;
 }
@@ -149,7 +160,7 @@ async function evaluate(
       // Refused at load time; if it gets here, run the command to report it.
       return { skip: null, note: `${kind}: ${argv.error}` };
     }
-    const result = await probe.run(withSudo(argv, spec, probe), runOptions(spec));
+    const result = await probe.runGuard(withSudo(argv, spec, probe), runOptions(spec));
     if (kind === "unless" && result.code === 0) {
       return { skip: `unless \`${text}\` succeeded`, note: "" };
     }
@@ -181,7 +192,7 @@ async function applyOne(
   }
   // The guards ran when the batch was read; run them again only if something
   // changed since (an earlier command may have satisfied them).
-  if (ctx.changed.size !== changedWhenRead.get(spec)) {
+  if (ctx.changed.size !== changedWhenRead(ctx).get(spec)) {
     const state = await evaluate(spec, exec, true);
     if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
   }
@@ -194,16 +205,19 @@ async function applyOne(
 }
 
 /** How many resources had changed in the run when each command's guards were read. */
-const changedWhenRead = new WeakMap<CommandSpec, number>();
+function changedWhenRead(ctx: ResourceContext): Map<CommandSpec, number> {
+  return ctx.once("command:changedWhenRead", () => new Map<CommandSpec, number>());
+}
 
 /** The `command` resource kind. */
 export const command: ResourceKind<CommandSpec, CommandState> = {
-  kind: "command",
+  name: "command",
   id: (spec) => `command[${spec.name ?? commandText(spec.command)}]`,
+  check: commandProblems,
   async read(specs, probe, ctx) {
     const states: CommandState[] = [];
     for (const spec of specs) {
-      changedWhenRead.set(spec, ctx.changed.size);
+      changedWhenRead(ctx).set(spec, ctx.changed.size);
       states.push(await evaluate(spec, probe, ctx.mode === "apply" || spec.readonly_guards));
     }
     return states;

@@ -2,26 +2,31 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor, RunOptions } from "../src/exec/executor.ts";
-import { command, commandProblems, type CommandSpec, splitCommand } from "./command.ts";
-import { commandSchema } from "./schemas.ts";
-import type { Change, Mode, ResourceContext } from "./resource.ts";
-
-function ctx(mode: Mode = "apply", progress: string[] = []): ResourceContext {
-  return { mode, changed: new Set(), progress: (l) => progress.push(l), warnOnce() {} };
-}
+import { command, commandProblems, type CommandSpec } from "./command.ts";
+import { splitCommand } from "../src/exec/argv.ts";
+import { schema as commandSchema } from "./command_schema.ts";
+import type { Change, Mode } from "./resource.ts";
+import { testContext } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>): CommandSpec {
   return commandSchema.parse(fields);
 }
 
-async function changesOf(s: CommandSpec, exec: Executor, mode: Mode): Promise<Change[]> {
-  const [state] = await command.read([s], exec, ctx(mode));
+async function changesOf(
+  s: CommandSpec,
+  exec: Executor,
+  mode: Mode,
+  ctx = testContext(mode),
+): Promise<Change[]> {
+  const [state] = await command.read([s], exec, ctx);
   return command.diff(s, state);
 }
 
+/** Reads and applies in one run (one context), like the engine. */
 async function converge(s: CommandSpec, exec: Executor) {
-  const changes = await changesOf(s, exec, "apply");
-  const outcomes = changes.length ? await command.apply([{ spec: s, changes }], exec, ctx()) : [];
+  const ctx = testContext();
+  const changes = await changesOf(s, exec, "apply", ctx);
+  const outcomes = changes.length ? await command.apply([{ spec: s, changes }], exec, ctx) : [];
   return { changes, outcome: outcomes[0] };
 }
 
@@ -85,7 +90,7 @@ Deno.test("command with shell: true runs /bin/sh -c with the text", async () => 
 Deno.test("command refuses shell syntax without shell: true, at load time and at apply", async () => {
   const s = spec({ command: "cat /etc/passwd | grep root" });
   assert.deepEqual(commandProblems(s), [{
-    path: "command",
+    field: "command",
     message:
       `"|" needs a shell: use "shell: true" or quote it (command: "cat /etc/passwd | grep root")`,
   }]);
@@ -101,14 +106,11 @@ Deno.test("command refuses an argv list with shell: true and reports bad guards"
   assert.deepEqual(
     commandProblems(spec({ command: ["echo", "hi"], shell: true, unless: "test -f /x && true" })),
     [
-      {
-        path: "command",
-        message: "shell: true needs the command as one string (a list is already an argv)",
-      },
+      { field: "command", message: "expected a command string with shell: true, got a list" },
     ],
   );
   assert.deepEqual(
-    commandProblems(spec({ command: "echo", unless: "test -f /x && true" })).map((p) => p.path),
+    commandProblems(spec({ command: "echo", unless: "test -f /x && true" })).map((p) => p.field),
     ["unless"],
   );
   assert.deepEqual(commandProblems(spec({ command: "echo", unless: ["test", "a&b"] })), []);
@@ -151,7 +153,7 @@ Deno.test("command guards are re-checked at apply: an earlier command may satisf
   const first = spec({ command: "/bin/make-it" });
   const second = spec({ command: "/bin/make-it-again", creates: "/made" });
   const changed = new Set<string>();
-  const run = { ...ctx(), changed };
+  const run = { ...testContext(), changed };
   const states = await command.read([first, second], exec, run);
   const items = [first, second].map((s, i) => ({ spec: s, changes: command.diff(s, states[i]) }));
   assert.equal(items[1].changes.length, 1);
@@ -210,13 +212,13 @@ Deno.test("command passes cwd, env and timeout to the run, and streams output li
     return { code: 0 };
   });
   const s = spec({ command: "/bin/build", cwd: "/srv/app", env: { MODE: "prod" }, timeout: 1.5 });
-  const progress: string[] = [];
-  const [outcome] = await command.apply([{ spec: s, changes: [] }], exec, ctx("apply", progress));
+  const ctx = testContext();
+  const [outcome] = await command.apply([{ spec: s, changes: [] }], exec, ctx);
   assert.deepEqual(outcome, { ok: true });
   assert.equal(seen?.cwd, "/srv/app");
   assert.deepEqual(seen?.env, { MODE: "prod" });
   assert.equal(seen?.timeoutMs, 1500);
-  assert.deepEqual(progress, ["step 1"]);
+  assert.deepEqual(ctx.lines, ["step 1"]);
 });
 
 Deno.test("command failing reports the exit code and the last 20 lines of stderr", async () => {
@@ -225,7 +227,7 @@ Deno.test("command failing reports the exit code and the last 20 lines of stderr
   const [outcome] = await command.apply(
     [{ spec: spec({ command: "/bin/false" }), changes: [] }],
     exec,
-    ctx(),
+    testContext(),
   );
   const expected = Array.from({ length: 20 }, (_, i) => `err ${i + 11}`).join("\n");
   assert.deepEqual(outcome, { ok: false, error: `exited 2: ${expected}` });
@@ -236,7 +238,7 @@ Deno.test("command failing with an empty stderr reports stdout instead", async (
   const [outcome] = await command.apply(
     [{ spec: spec({ command: "check" }), changes: [] }],
     exec,
-    ctx(),
+    testContext(),
   );
   assert.deepEqual(outcome, { ok: false, error: "exited 1: config bad" });
 });
@@ -267,7 +269,7 @@ Deno.test("command really killed by its timeout says it timed out", async () => 
   const [outcome] = await command.apply(
     [{ spec: spec({ command: "sleep 10", timeout: 0.3 }), changes: [] }],
     new RealExecutor(),
-    ctx(),
+    testContext(),
   );
   assert.deepEqual(outcome, { ok: false, error: "timed out after 0.3 s" });
   assert.ok(Date.now() - started < 5000);
@@ -277,13 +279,12 @@ Deno.test("command really failing reports its stderr tail", async () => {
   const [outcome] = await command.apply(
     [{ spec: spec({ command: "echo 'not here' >&2; exit 3", shell: true }), changes: [] }],
     new RealExecutor(),
-    ctx(),
+    testContext(),
   );
   assert.deepEqual(outcome, { ok: false, error: "exited 3: not here" });
 });
 
 Deno.test("a sensitive command shows neither its text, its guards nor its output", async () => {
-  const progress: string[] = [];
   const exec = new RecordingExecutor()
     .on(["test"], { code: 1 })
     .on(["/usr/bin/set-password"], (_argv, options) => {
@@ -296,13 +297,14 @@ Deno.test("a sensitive command shows neither its text, its guards nor its output
     name: "db-password",
     sensitive: true,
   });
-  const [state] = await command.read([s], exec, ctx());
+  const [state] = await command.read([s], exec, testContext());
   const changes = command.diff(s, state);
   assert.deepEqual(changes, [
     { field: "run", before: null, after: "(sensitive)", note: "sensitive: command not shown" },
   ]);
-  const [outcome] = await command.apply([{ spec: s, changes }], exec, ctx("apply", progress));
+  const ctx = testContext();
+  const [outcome] = await command.apply([{ spec: s, changes }], exec, ctx);
   assert.deepEqual(outcome, { ok: false, error: "exited 1: (output hidden: sensitive)" });
-  assert.deepEqual(progress, []);
+  assert.deepEqual(ctx.lines, []);
   assert.equal(command.id(s), "command[db-password]");
 });

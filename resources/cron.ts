@@ -18,11 +18,11 @@
 import type { CronSpec } from "./cron_schema.ts";
 export type { CronSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
-import { formatMode, message } from "./file.ts";
+import { formatMode } from "./_ownership.ts";
 import {
   applyEach,
   type Change,
-  type KindRules,
+  errorMessage,
   type Outcome,
   type ResourceKind,
   type SpecProblem,
@@ -108,7 +108,7 @@ function entryChanges(before: CronEntry, after: CronEntry): Change[] {
 /** The `cron` kind writing into `dir` (/etc/cron.d; another directory in tests). */
 export function cronKind(
   dir = "/etc/cron.d",
-): ResourceKind<CronSpec, CronState> & KindRules<CronSpec> {
+): ResourceKind<CronSpec, CronState> {
   const pathOf = (spec: CronSpec) => `${dir}/${spec.name}`;
   const id = (spec: CronSpec) => `cron[${spec.name}]`;
 
@@ -135,7 +135,7 @@ export function cronKind(
         gid: info.gid,
       };
     } catch (error) {
-      return { ...state, error: `cannot read "${pathOf(spec)}": ${message(error)}` };
+      return { ...state, error: `cannot read "${pathOf(spec)}": ${errorMessage(error)}` };
     }
   }
 
@@ -190,7 +190,7 @@ export function cronKind(
   }
 
   return {
-    kind: "cron",
+    name: "cron",
     id,
     check: checkCron,
     claims: (spec) => [`path:${pathOf(spec)}`],

@@ -98,7 +98,7 @@ const oneLine = (what: string) =>
     .refine((s) => !/[\n\r\0]/.test(s), { error: `a ${what} must fit on one line` });
 
 /** The cookbook fields of a cron entry: one file in /etc/cron.d. */
-export const cronSchema = z.strictObject({
+export const schema = z.strictObject({
   name: z.string({ error: "expected a name for the /etc/cron.d file" }).regex(
     /^[A-Za-z0-9_][A-Za-z0-9_-]*$/,
     {
@@ -126,4 +126,4 @@ export const cronSchema = z.strictObject({
 });
 
 /** A cron spec after validation. */
-export type CronSpec = z.infer<typeof cronSchema>;
+export type CronSpec = z.infer<typeof schema>;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
-import { tempDir } from "../tests/harness.ts";
+import { tempDir } from "../src/_testing.ts";
 import { cron, cronKind, type CronSpec, parseCron, renderCron } from "./cron.ts";
-import { cronSchema, scheduleProblem } from "./cron_schema.ts";
+import { scheduleProblem, schema as cronSchema } from "./cron_schema.ts";
 import { convergeOne, planOne } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>): CronSpec {
@@ -69,13 +69,13 @@ Deno.test("cron schema refuses names cron would skip, a leading dash and a multi
 Deno.test("cron id, claims and check", () => {
   const s = spec(BACKUP);
   assert.equal(cron.id(s), "cron[backup]");
-  assert.deepEqual(cron.claims(s), ["path:/etc/cron.d/backup"]);
-  assert.deepEqual(cron.check(s), []);
-  assert.deepEqual(cron.check(spec({ name: "x" })), [
+  assert.deepEqual(cron.claims!(s), ["path:/etc/cron.d/backup"]);
+  assert.deepEqual(cron.check!(s), []);
+  assert.deepEqual(cron.check!(spec({ name: "x" })), [
     { field: "schedule", message: "expected a schedule for a cron entry (or state: absent)" },
     { field: "command", message: "expected a command for a cron entry (or state: absent)" },
   ]);
-  assert.deepEqual(cron.check(spec({ name: "x", state: "absent" })), []);
+  assert.deepEqual(cron.check!(spec({ name: "x", state: "absent" })), []);
 });
 
 Deno.test("cron renders environment and entry, escapes %, and reads its own file back", () => {

@@ -13,35 +13,32 @@
  *
  * @module
  */
-import type { DirectorySpec } from "./schemas.ts";
+import type { DirectorySpec } from "./directory_schema.ts";
 export type { DirectorySpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
+import { dirname } from "node:path";
 import {
   AccountCache,
   applyOwnership,
   inTheWay,
   kindName,
-  message,
+  type OwnedState,
   ownershipChanges,
-  parentOf,
   readOwnership,
   resolveOwnership,
-} from "./file.ts";
-import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
+} from "./_ownership.ts";
+import {
+  applyEach,
+  type Change,
+  errorMessage,
+  type Outcome,
+  type ResourceKind,
+} from "./resource.ts";
 
 /** What `read` found for one directory. */
-export interface DirectoryState {
+export interface DirectoryState extends OwnedState {
   /** What is at the path (lstat), or `null` when nothing is. */
   kind: PathInfo["kind"] | null;
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Names of the current owner and group (only looked up when the spec sets them). */
-  owner?: string;
-  group?: string;
-  /** The uid/gid the spec asks for: `undefined` when not managed, `null` for an unknown name. */
-  wantUid?: number | null;
-  wantGid?: number | null;
   /** Why the path could not be looked at. */
   error?: string;
 }
@@ -51,7 +48,7 @@ function readOne(spec: DirectorySpec, probe: Probe, accounts: AccountCache): Dir
   try {
     info = probe.stat(spec.path);
   } catch (error) {
-    return { kind: null, mode: 0, uid: 0, gid: 0, error: message(error) };
+    return { kind: null, mode: 0, uid: 0, gid: 0, error: errorMessage(error) };
   }
   return {
     kind: info?.kind ?? null,
@@ -79,7 +76,7 @@ function diffOne(spec: DirectorySpec, current: DirectoryState): Change[] {
 /** The existing ancestors' missing descendants, outermost first: the parents to create. */
 function missingParents(path: string, exec: Probe): string[] {
   const missing: string[] = [];
-  for (let dir = parentOf(path); dir !== "/"; dir = parentOf(dir)) {
+  for (let dir = dirname(path); dir !== "/"; dir = dirname(dir)) {
     const info = exec.stat(dir);
     if (info) break;
     missing.unshift(dir);
@@ -110,8 +107,9 @@ function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outco
 
 /** The `directory` resource kind. */
 export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
-  kind: "directory",
+  name: "directory",
   id: (spec) => `directory[${spec.path}]`,
+  claims: (spec) => [`path:${spec.path}`],
   read(specs, probe) {
     const accounts = new AccountCache(probe);
     return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts)));

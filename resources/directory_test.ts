@@ -3,25 +3,21 @@ import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor } from "../src/exec/executor.ts";
 import { directory, type DirectorySpec } from "./directory.ts";
-import { directorySchema } from "./schemas.ts";
-import type { Mode, ResourceContext } from "./resource.ts";
-
-function ctx(mode: Mode = "apply"): ResourceContext {
-  return { mode, changed: new Set(), progress() {}, warnOnce() {} };
-}
+import { schema as directorySchema } from "./directory_schema.ts";
+import { testContext } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>): DirectorySpec {
   return directorySchema.parse(fields);
 }
 
 async function changesOf(s: DirectorySpec, exec: Executor) {
-  const [state] = await directory.read([s], exec, ctx("plan"));
+  const [state] = await directory.read([s], exec, testContext("plan"));
   return directory.diff(s, state);
 }
 
 async function converge(s: DirectorySpec, exec: Executor) {
   const changes = await changesOf(s, exec);
-  const [outcome] = await directory.apply([{ spec: s, changes }], exec, ctx());
+  const [outcome] = await directory.apply([{ spec: s, changes }], exec, testContext());
   return { changes, outcome };
 }
 

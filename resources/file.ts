@@ -33,35 +33,43 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { FileSpec } from "./schemas.ts";
+import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
-import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
+import { dirname } from "node:path";
+import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
+import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
+import { outputTail } from "../src/exec/output.ts";
 import { unifiedDiff } from "./_diff.ts";
-import { quoteArgv, splitCommand } from "./_argv.ts";
-import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
-import { outputTail } from "./_output.ts";
+import {
+  AccountCache,
+  applyOwnership,
+  inTheWay,
+  kindName,
+  type OwnedState,
+  ownershipChanges,
+  readOwnership,
+  resolveOwnership,
+} from "./_ownership.ts";
+import {
+  applyEach,
+  type Change,
+  errorMessage,
+  type Outcome,
+  type ResourceKind,
+  type SpecProblem,
+} from "./resource.ts";
 
 /** What `read` found for one file. */
-export interface FileState {
+export interface FileState extends OwnedState {
   /** What is at the path (lstat, links not followed), or `null` when nothing is. */
   kind: PathInfo["kind"] | null;
   size: number;
-  /** Permission bits, e.g. 0o644 (0 when nothing is at the path). */
-  mode: number;
-  uid: number;
-  gid: number;
   /** sha256 (hex) of the current content; `null` unless a regular file was read. */
   sha256: string | null;
   /** sha256 (hex) of the desired content; `null` when the spec does not manage content. */
   wantSha256: string | null;
   /** Why the current file or the desired source could not be read. */
   error?: string;
-  /** Names of the current owner and group (only looked up when the spec sets them). */
-  owner?: string;
-  group?: string;
-  /** The uid/gid the spec asks for: `undefined` when not managed, `null` for an unknown name. */
-  wantUid?: number | null;
-  wantGid?: number | null;
   /**
    * Old and new text for {@link fileDiffText}, kept only when the content
    * differs and is not sensitive; `null` for binary or very large content.
@@ -72,7 +80,6 @@ export interface FileState {
 
 /** Content larger than this is not kept for diffs. */
 const MAX_DIFF_BYTES = 1 << 20;
-/** Output kept from a failing command in messages. */
 /** How long a `validate` command may run. */
 const VALIDATE_TIMEOUT_MS = 120_000;
 
@@ -92,180 +99,7 @@ function diffable(data: Uint8Array): string | null {
   }
 }
 
-/** Turns a validated octal mode string into its number. */
-export function parseMode(mode: string): number {
-  return parseInt(mode, 8);
-}
-
-/** "0644": four octal digits. */
-export function formatMode(mode: number): string {
-  return mode.toString(8).padStart(4, "0");
-}
-
-/** The directory holding `path`. */
-export function parentOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
-}
-
-/**
- * Name ↔ id lookups cached for one batch: the real probe re-checks
- * /etc/passwd on every call, too slow to do once per file over thousands.
- */
-export class AccountCache {
-  #uids = new Map<string, number | null>();
-  #gids = new Map<string, number | null>();
-  #users = new Map<number, string>();
-  #groups = new Map<number, string>();
-  constructor(private probe: Probe) {}
-  uid(name: string): number | null {
-    if (!this.#uids.has(name)) this.#uids.set(name, this.probe.uid(name));
-    return this.#uids.get(name)!;
-  }
-  gid(name: string): number | null {
-    if (!this.#gids.has(name)) this.#gids.set(name, this.probe.gid(name));
-    return this.#gids.get(name)!;
-  }
-  userName(uid: number): string {
-    if (!this.#users.has(uid)) this.#users.set(uid, this.probe.userName(uid));
-    return this.#users.get(uid)!;
-  }
-  groupName(gid: number): string {
-    if (!this.#groups.has(gid)) this.#groups.set(gid, this.probe.groupName(gid));
-    return this.#groups.get(gid)!;
-  }
-}
-
-/** What owner/group/mode a spec asks for, as read by {@link AccountCache}. */
-export interface Ownership {
-  owner?: string;
-  group?: string;
-  mode?: string;
-}
-
-/** Fills the owner/group fields of a state record for a spec that manages them. */
-export function readOwnership(
-  spec: Ownership,
-  info: PathInfo | null,
-  accounts: AccountCache,
-): Pick<FileState, "owner" | "group" | "wantUid" | "wantGid"> {
-  const out: Pick<FileState, "owner" | "group" | "wantUid" | "wantGid"> = {};
-  if (spec.owner !== undefined) {
-    out.wantUid = accounts.uid(spec.owner);
-    if (info) out.owner = accounts.userName(info.uid);
-  }
-  if (spec.group !== undefined) {
-    out.wantGid = accounts.gid(spec.group);
-    if (info) out.group = accounts.groupName(info.gid);
-  }
-  return out;
-}
-
-/**
- * The owner, group and mode changes between a spec and what is there; for a
- * path that does not exist yet (`exists` false) every managed field is listed
- * with `before: null`.
- */
-export function ownershipChanges(
-  spec: Ownership,
-  current: Pick<FileState, "owner" | "group" | "wantUid" | "wantGid" | "uid" | "gid" | "mode">,
-  exists: boolean,
-): Change[] {
-  const changes: Change[] = [];
-  if (spec.owner !== undefined && (!exists || current.wantUid !== current.uid)) {
-    changes.push({
-      field: "owner",
-      before: exists ? current.owner ?? String(current.uid) : null,
-      after: spec.owner,
-      ...(current.wantUid === null ? { note: `user "${spec.owner}" does not exist yet` } : {}),
-    });
-  }
-  if (spec.group !== undefined && (!exists || current.wantGid !== current.gid)) {
-    changes.push({
-      field: "group",
-      before: exists ? current.group ?? String(current.gid) : null,
-      after: spec.group,
-      ...(current.wantGid === null ? { note: `group "${spec.group}" does not exist yet` } : {}),
-    });
-  }
-  if (spec.mode !== undefined) {
-    const want = parseMode(spec.mode);
-    if (!exists || want !== current.mode) {
-      changes.push({
-        field: "mode",
-        before: exists ? formatMode(current.mode) : null,
-        after: formatMode(want),
-      });
-    }
-  }
-  return changes;
-}
-
-/** Resolves the spec's owner and group on the machine now (packages may have created them). */
-export function resolveOwnership(
-  spec: Ownership,
-  exec: Probe,
-): { uid?: number; gid?: number; mode?: number } | { error: string } {
-  const out: { uid?: number; gid?: number; mode?: number } = {};
-  if (spec.owner !== undefined) {
-    const uid = exec.uid(spec.owner);
-    if (uid === null) return { error: `user "${spec.owner}" does not exist` };
-    out.uid = uid;
-  }
-  if (spec.group !== undefined) {
-    const gid = exec.gid(spec.group);
-    if (gid === null) return { error: `group "${spec.group}" does not exist` };
-    out.gid = gid;
-  }
-  if (spec.mode !== undefined) out.mode = parseMode(spec.mode);
-  return out;
-}
-
-/**
- * Makes only the owner/group/mode changes listed, on a path that exists:
- * chown first (it may clear setuid/setgid bits), then chmod.
- */
-export function applyOwnership(
-  path: string,
-  fields: ReadonlySet<string>,
-  want: { uid?: number; gid?: number; mode?: number },
-  info: PathInfo,
-  exec: Executor,
-): void {
-  const uid = fields.has("owner") && want.uid !== undefined ? want.uid : null;
-  const gid = fields.has("group") && want.gid !== undefined ? want.gid : null;
-  const mode = fields.has("mode") && want.mode !== undefined ? want.mode : null;
-  if (uid !== null || gid !== null) {
-    // Never a moment where the new owner gets the old, wider mode: narrow first.
-    if (mode !== null && (info.mode & ~mode) !== 0) exec.chmod(path, info.mode & mode);
-    exec.chown(path, uid, gid);
-  }
-  if (mode !== null) exec.chmod(path, mode);
-  else if ((uid !== null || gid !== null) && info.mode & 0o6000) exec.chmod(path, info.mode);
-}
-
-/** An error's message, for an Outcome. */
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const encoder = new TextEncoder();
-
-/** What is at a path, in words: "symbolic link", "directory"... */
-export function kindName(kind: PathInfo["kind"]): string {
-  return kind === "symlink" ? "symbolic link" : kind === "other" ? "special file" : kind;
-}
-
-/** The change for something of another kind at the path: cm will not replace it, so it is blocked. */
-export function inTheWay(found: PathInfo["kind"], wanted: string): Change {
-  return {
-    field: "state",
-    before: kindName(found),
-    after: wanted,
-    note: `a ${kindName(found)} is in the way: cm will not replace it`,
-    blocked: true,
-  };
-}
 
 /** Reads one file: never throws for what it finds on the machine. */
 function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileState {
@@ -295,7 +129,7 @@ function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileStat
       if (data) state.sha256 = sha256(data);
     }
   } catch (error) {
-    state.error = `cannot read "${spec.path}": ${message(error)}`;
+    state.error = `cannot read "${spec.path}": ${errorMessage(error)}`;
     return state;
   }
   Object.assign(state, readOwnership(spec, info, accounts));
@@ -308,7 +142,7 @@ function readOne(spec: FileSpec, probe: Probe, accounts: AccountCache): FileStat
     try {
       want = probe.readFile(spec.sourcePath);
     } catch (error) {
-      state.error = `cannot read source "${spec.sourcePath}": ${message(error)}`;
+      state.error = `cannot read source "${spec.sourcePath}": ${errorMessage(error)}`;
       return state;
     }
     if (!want) {
@@ -388,19 +222,74 @@ export function validateArgv(validate: string, temp: string): string[] | { error
   return argv.map((word) => word.replaceAll("%s", temp));
 }
 
+/** `state: absent`: removes a file or a symbolic link, never a directory. */
+function removeFile(spec: FileSpec, info: PathInfo | null, exec: Executor): Outcome {
+  if (!info) return { ok: true };
+  if (info.kind === "directory") {
+    return { ok: false, error: `"${spec.path}" is a directory: state: absent removes only files` };
+  }
+  exec.remove(spec.path);
+  return { ok: true };
+}
+
+/** The bytes the file must hold, `null` when the spec manages attributes only. */
+function wantedContent(spec: FileSpec, exec: Probe): Uint8Array | null | { error: string } {
+  if (spec.content !== undefined) return encoder.encode(spec.content);
+  if (spec.sourcePath === undefined) return null;
+  return exec.readFile(spec.sourcePath) ?? { error: `source "${spec.sourcePath}" does not exist` };
+}
+
+/**
+ * Writes `data` to a hidden temporary file beside the target, runs the
+ * `validate` command on it and removes it: an error text unless it exited 0.
+ */
+async function validate(
+  spec: FileSpec,
+  command: string,
+  data: Uint8Array,
+  exec: Executor,
+): Promise<string | undefined> {
+  const parent = dirname(spec.path);
+  const temp = `${parent === "/" ? "" : parent}/.cm-validate-${crypto.randomUUID().slice(0, 8)}-${
+    spec.path.slice(parent.length + 1)
+  }`;
+  const argv = validateArgv(command, temp);
+  if (!Array.isArray(argv)) return argv.error;
+  exec.writeFile(temp, data, { mode: 0o600 });
+  let result;
+  try {
+    result = await exec.run(argv, { timeoutMs: VALIDATE_TIMEOUT_MS });
+  } finally {
+    exec.remove(temp);
+  }
+  if (result.code === 0) return undefined;
+  // Validators echo the lines they reject: never for sensitive content.
+  const output = spec.sensitive
+    ? "(output hidden: sensitive)"
+    : outputTail(result.stdout, result.stderr);
+  return `validate refused the new content: ${quoteArgv(argv)} exited ${result.code}: ${output}`;
+}
+
+/** Replaces the file's content atomically, after `validate` accepted it. */
+async function writeContent(
+  spec: FileSpec,
+  data: Uint8Array,
+  attrs: Attributes,
+  exec: Executor,
+): Promise<Outcome> {
+  if (spec.validate !== undefined) {
+    const refused = await validate(spec, spec.validate, data, exec);
+    if (refused) return { ok: false, error: refused };
+  }
+  exec.writeFile(spec.path, data, attrs);
+  return { ok: true };
+}
+
 async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Promise<Outcome> {
   const fail = (error: string): Outcome => ({ ok: false, error });
   const fields = new Set(changes.map((c) => c.field));
   const info = exec.stat(spec.path);
-
-  if (spec.state === "absent") {
-    if (!info) return { ok: true };
-    if (info.kind === "directory") {
-      return fail(`"${spec.path}" is a directory: state: absent removes only files`);
-    }
-    exec.remove(spec.path);
-    return { ok: true };
-  }
+  if (spec.state === "absent") return removeFile(spec, info, exec);
   if (info && info.kind !== "file") {
     return fail(
       `"${spec.path}" is a ${
@@ -410,70 +299,56 @@ async function applyOne(spec: FileSpec, changes: Change[], exec: Executor): Prom
   }
   const want = resolveOwnership(spec, exec);
   if ("error" in want) return fail(want.error);
-
-  if (info && !fields.has("content") && !fields.has("state")) {
+  // Only attributes change (or only attributes are managed): chmod/chown, the inode stays.
+  const content = fields.has("content") || fields.has("state") ? wantedContent(spec, exec) : null;
+  if (info && content === null) {
     applyOwnership(spec.path, fields, want, info, exec);
     return { ok: true };
   }
-
-  const parent = parentOf(spec.path);
+  const parent = dirname(spec.path);
   const parentInfo = exec.stat(parent);
   if (!parentInfo || (parentInfo.kind !== "directory" && parentInfo.kind !== "symlink")) {
     return fail(
       `parent directory "${parent}" does not exist: declare it under configure.directories`,
     );
   }
-  let data: Uint8Array;
-  if (spec.content !== undefined) data = encoder.encode(spec.content);
-  else if (spec.sourcePath !== undefined) {
-    const source = exec.readFile(spec.sourcePath);
-    if (!source) return fail(`source "${spec.sourcePath}" does not exist`);
-    data = source;
-  } else if (info) {
-    // Attributes-only spec on a file that exists: nothing to write.
-    applyOwnership(spec.path, fields, want, info, exec);
-    return { ok: true };
-  } else data = new Uint8Array(0);
-
-  const attrs = {
+  if (content !== null && "error" in content) return fail(content.error);
+  return await writeContent(spec, content ?? new Uint8Array(0), {
     // A new sensitive file is not world-readable unless the cookbook says so.
     mode: want.mode ?? info?.mode ?? (spec.sensitive ? 0o600 : 0o644),
     uid: want.uid ?? info?.uid,
     gid: want.gid ?? info?.gid,
-  };
+  }, exec);
+}
 
-  if (spec.validate !== undefined) {
-    const name = spec.path.slice(parent.length + 1);
-    const temp = `${parent === "/" ? "" : parent}/.cm-validate-${
-      crypto.randomUUID().slice(0, 8)
-    }-${name}`;
-    const argv = validateArgv(spec.validate, temp);
-    if (!Array.isArray(argv)) return fail(argv.error);
-    exec.writeFile(temp, data, { mode: 0o600 });
-    let result;
-    try {
-      result = await exec.run(argv, { timeoutMs: VALIDATE_TIMEOUT_MS });
-    } finally {
-      exec.remove(temp);
-    }
-    if (result.code !== 0) {
-      // Validators echo the lines they reject: never for sensitive content.
-      const output = spec.sensitive
-        ? "(output hidden: sensitive)"
-        : outputTail(result.stdout, result.stderr);
-      return fail(
-        `validate refused the new content: ${quoteArgv(argv)} exited ${result.code}: ${output}`,
-      );
-    }
+/**
+ * At most one of `content`, `source`, `template`; none of them with `state:
+ * absent` (the file is removed).
+ */
+function check(spec: FileSpec): SpecProblem[] {
+  const given = (["content", "source", "template"] as const).filter((k) => spec[k] !== undefined);
+  if (given.length > 1) {
+    return [{
+      field: given[1],
+      message: `expected only one of content, source, template, got ${given.join(" and ")}`,
+    }];
   }
-  exec.writeFile(spec.path, data, attrs);
-  return { ok: true };
+  if (spec.state === "absent" && given.length) {
+    return [{
+      field: given[0],
+      message: `expected no ${given[0]} with state: absent (the file is removed)`,
+      got: spec[given[0]],
+    }];
+  }
+  return [];
 }
 
 /** The `file` resource kind. */
 export const file: ResourceKind<FileSpec, FileState> = {
-  kind: "file",
+  name: "file",
   id: (spec) => `file[${spec.path}]`,
+  check,
+  claims: (spec) => [`path:${spec.path}`],
   read(specs, probe) {
     const accounts = new AccountCache(probe);
     const states = new Array<FileState>(specs.length);

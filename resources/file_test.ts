@@ -4,12 +4,9 @@ import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import { file, fileDiffText, type FileSpec, type FileState } from "./file.ts";
-import { fileSchema } from "./schemas.ts";
-import type { Change, Mode, ResourceContext } from "./resource.ts";
-
-function ctx(mode: Mode = "apply"): ResourceContext {
-  return { mode, changed: new Set(), progress() {}, warnOnce() {} };
-}
+import { schema as fileSchema } from "./file_schema.ts";
+import type { Change } from "./resource.ts";
+import { testContext } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>, extra: Partial<FileSpec> = {}): FileSpec {
   return { ...fileSchema.parse(fields), ...extra };
@@ -20,14 +17,14 @@ function hash(text: string): string {
 }
 
 async function plan(s: FileSpec, probe: Probe): Promise<{ state: FileState; changes: Change[] }> {
-  const [state] = await file.read([s], probe, ctx("plan"));
+  const [state] = await file.read([s], probe, testContext("plan"));
   return { state, changes: file.diff(s, state) };
 }
 
 /** read → diff → apply, as the engine does; returns the changes and the outcome. */
 async function converge(s: FileSpec, exec: Executor) {
   const { state, changes } = await plan(s, exec);
-  const [outcome] = await file.apply([{ spec: s, changes }], exec, ctx());
+  const [outcome] = await file.apply([{ spec: s, changes }], exec, testContext());
   return { state, changes, outcome };
 }
 
@@ -193,7 +190,7 @@ Deno.test("file copies a binary source verbatim and summarises its diff", async 
   const { state, changes } = await plan(s, exec);
   assert.equal(changes[0].after, createHash("sha256").update(bytes).digest("hex"));
   assert.match(fileDiffText(s, state)!, /^\(binary or large content changed: sha256 /);
-  const [outcome] = await file.apply([{ spec: s, changes }], exec, ctx());
+  const [outcome] = await file.apply([{ spec: s, changes }], exec, testContext());
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.readFile("/srv/logo.bin"), bytes);
 });
@@ -380,7 +377,7 @@ Deno.test("file read looks up each owner name once per batch", async () => {
     (_, i) => spec({ path: `/d/${i}`, content: "x", owner: "www-data" }),
   );
   for (const s of specs) exec.put(s.path, "x", { uid: 33 });
-  const states = await file.read(specs, exec, ctx("plan"));
+  const states = await file.read(specs, exec, testContext("plan"));
   assert.equal(lookups, 1);
   assert.deepEqual(states.flatMap((st, i) => file.diff(specs[i], st)), []);
 });
@@ -557,4 +554,18 @@ Deno.test("file on a real file system shows a unified diff of the real old conte
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("file check allows one of content, source, template, and none of them with state: absent", () => {
+  assert.deepEqual(file.check!(spec({ path: "/x", content: "a" })), []);
+  assert.deepEqual(file.check!(spec({ path: "/x", content: "a", template: "t" })), [{
+    field: "template",
+    message: "expected only one of content, source, template, got content and template",
+  }]);
+  assert.deepEqual(file.check!(spec({ path: "/x", source: "s", state: "absent" })), [{
+    field: "source",
+    message: "expected no source with state: absent (the file is removed)",
+    got: "s",
+  }]);
+  assert.deepEqual(file.claims!(spec({ path: "/etc/motd" })), ["path:/etc/motd"]);
 });

@@ -28,13 +28,14 @@
 import type { GitSpec } from "./git_schema.ts";
 export type { GitSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
-import { outputTail } from "./_output.ts";
-import { kindName, message, parentOf } from "./file.ts";
-import { readPasswd } from "./_accounts.ts";
+import { outputTail } from "../src/exec/output.ts";
+import { dirname } from "node:path";
+import { kindName } from "./_ownership.ts";
+import { readPasswd } from "../src/facts/passwd.ts";
 import {
   applyEach,
   type Change,
-  type KindRules,
+  errorMessage,
   type Outcome,
   type ResourceKind,
   type SpecProblem,
@@ -215,7 +216,7 @@ async function readOne(spec: GitSpec, probe: Probe): Promise<GitState> {
     const want = await wantedCommit(spec, git);
     return typeof want === "string" ? { ...state, want } : { ...state, ...want };
   } catch (error) {
-    return { ...state, error: message(error) };
+    return { ...state, error: errorMessage(error) };
   }
 }
 
@@ -254,7 +255,7 @@ async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promi
     return { ok: false, error: `"${spec.path}" is a ${kindName(info.kind)}, not a directory` };
   }
   if (!info) {
-    const parent = parentOf(spec.path);
+    const parent = dirname(spec.path);
     if (exec.stat(parent)?.kind !== "directory") {
       return {
         ok: false,
@@ -310,8 +311,8 @@ async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promi
 }
 
 /** The `git` resource kind. */
-export const git: ResourceKind<GitSpec, GitState> & KindRules<GitSpec> = {
-  kind: "git",
+export const git: ResourceKind<GitSpec, GitState> = {
+  name: "git",
   id: (spec) => `git[${spec.path}]`,
   check: checkGit,
   claims: (spec) => [`path:${spec.path}`],

@@ -14,7 +14,7 @@ const refName = (what: string) =>
   );
 
 /** The cookbook fields of a git working copy. */
-export const gitSchema = z.strictObject({
+export const schema = z.strictObject({
   path: absolutePath.describe("Absolute path of the working copy."),
   repo: z.string({ error: "expected a repository URL" }).regex(/^[^-\s][^\s]*$/, {
     error: "expected a repository URL or path (no spaces, not starting with -)",
@@ -34,4 +34,4 @@ export const gitSchema = z.strictObject({
 });
 
 /** A git spec after validation. */
-export type GitSpec = z.infer<typeof gitSchema>;
+export type GitSpec = z.infer<typeof schema>;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
-import { tempDir } from "../tests/harness.ts";
+import { tempDir } from "../src/_testing.ts";
 import {
   checkGit,
   fetchPlan,
@@ -11,7 +11,7 @@ import {
   readHead,
   remoteCommit,
 } from "./git.ts";
-import { gitSchema } from "./git_schema.ts";
+import { schema as gitSchema } from "./git_schema.ts";
 import { convergeOne, planOne } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>): GitSpec {
@@ -24,7 +24,7 @@ const APP = { path: "/srv/app", repo: "https://git.example.org/app.git", tag: "v
 
 Deno.test("git id, claims and check: exactly one of branch, tag, commit", () => {
   assert.equal(git.id(spec(APP)), "git[/srv/app]");
-  assert.deepEqual(git.claims(spec(APP)), ["path:/srv/app"]);
+  assert.deepEqual(git.claims!(spec(APP)), ["path:/srv/app"]);
   assert.deepEqual(checkGit(spec(APP)), []);
   assert.deepEqual(checkGit(spec({ ...APP, branch: "main" })), [
     { field: "tag", message: "expected one of branch, tag, commit, got branch and tag" },

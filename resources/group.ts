@@ -14,14 +14,9 @@
 import type { GroupSpec } from "./group_schema.ts";
 export type { GroupSpec };
 import type { Executor } from "../src/exec/executor.ts";
-import { type GroupEntry, readGroup, runAccountTool } from "./_accounts.ts";
-import {
-  applyEach,
-  type Change,
-  type KindRules,
-  type Outcome,
-  type ResourceKind,
-} from "./resource.ts";
+import { type GroupEntry, readGroup } from "../src/facts/passwd.ts";
+import { runAccountTool } from "./_accounts.ts";
+import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
 
 /** What `read` found: the group's entry, or `null`. */
 export interface GroupState {
@@ -50,8 +45,8 @@ export function groupArgv(spec: GroupSpec, changes: Change[]): string[] {
 }
 
 /** The `group` resource kind. */
-export const group: ResourceKind<GroupSpec, GroupState> & KindRules<GroupSpec> = {
-  kind: "group",
+export const group: ResourceKind<GroupSpec, GroupState> = {
+  name: "group",
   id: (spec) => `group[${spec.name}]`,
   check: () => [],
   claims: (spec) => [`group:${spec.name}`, ...(spec.gid === undefined ? [] : [`gid:${spec.gid}`])],

@@ -22,7 +22,7 @@ export const accountId = z.number({ error: "expected a number" }).int({
   });
 
 /** The cookbook fields of a group. */
-export const groupSchema = z.strictObject({
+export const schema = z.strictObject({
   name: newAccountName.describe("Group name."),
   gid: accountId.optional().describe("Group id; omitted, groupadd picks one."),
   system: z.boolean().default(false).describe(
@@ -33,4 +33,4 @@ export const groupSchema = z.strictObject({
 });
 
 /** A group spec after validation. */
-export type GroupSpec = z.infer<typeof groupSchema>;
+export type GroupSpec = z.infer<typeof schema>;

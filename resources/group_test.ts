@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import { group, type GroupSpec } from "./group.ts";
-import { groupSchema } from "./group_schema.ts";
+import { schema as groupSchema } from "./group_schema.ts";
 import { convergeOne, planOne } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>): GroupSpec {
@@ -14,7 +14,7 @@ function machine(): RecordingExecutor {
 
 Deno.test("group id and claims name the group and its gid", () => {
   assert.equal(group.id(spec({ name: "app" })), "group[app]");
-  assert.deepEqual(group.claims(spec({ name: "app", gid: 1001 })), ["group:app", "gid:1001"]);
+  assert.deepEqual(group.claims!(spec({ name: "app", gid: 1001 })), ["group:app", "gid:1001"]);
 });
 
 Deno.test("group schema refuses names that would be options or that groupadd refuses", () => {

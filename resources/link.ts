@@ -17,11 +17,12 @@
 import type { LinkSpec } from "./link_schema.ts";
 export type { LinkSpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
-import { kindName, message, parentOf } from "./file.ts";
+import { dirname } from "node:path";
+import { kindName } from "./_ownership.ts";
 import {
   applyEach,
   type Change,
-  type KindRules,
+  errorMessage,
   type Outcome,
   type ResourceKind,
   type SpecProblem,
@@ -59,7 +60,11 @@ function readOne(spec: LinkSpec, probe: Probe): LinkState {
       target: info?.kind === "symlink" ? probe.readLink(spec.path) : null,
     };
   } catch (error) {
-    return { kind: null, target: null, error: `cannot read "${spec.path}": ${message(error)}` };
+    return {
+      kind: null,
+      target: null,
+      error: `cannot read "${spec.path}": ${errorMessage(error)}`,
+    };
   }
 }
 
@@ -141,13 +146,13 @@ function applyOne(spec: LinkSpec, exec: Executor): Outcome {
       } catch (error) {
         return fail(
           `cannot replace directory "${spec.path}": ${
-            message(error)
+            errorMessage(error)
           } (only an empty directory is replaced)`,
         );
       }
     }
   }
-  const parent = parentOf(spec.path);
+  const parent = dirname(spec.path);
   const parentKind = exec.stat(parent)?.kind;
   if (parentKind !== "directory" && parentKind !== "symlink") {
     return fail(
@@ -159,8 +164,8 @@ function applyOne(spec: LinkSpec, exec: Executor): Outcome {
 }
 
 /** The `link` resource kind. */
-export const link: ResourceKind<LinkSpec, LinkState> & KindRules<LinkSpec> = {
-  kind: "link",
+export const link: ResourceKind<LinkSpec, LinkState> = {
+  name: "link",
   id: (spec) => `link[${spec.path}]`,
   check: checkLink,
   claims: (spec) => [`path:${spec.path}`],

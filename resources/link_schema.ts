@@ -7,7 +7,7 @@ import { z } from "zod";
 import { absolutePath, requires } from "./_fields.ts";
 
 /** The cookbook fields of a symbolic link. */
-export const linkSchema = z.strictObject({
+export const schema = z.strictObject({
   path: absolutePath.describe("Absolute path of the symbolic link."),
   target: z.string({ error: "expected the path the link points at" })
     .min(1, { error: "expected a non-empty target" })
@@ -25,4 +25,4 @@ export const linkSchema = z.strictObject({
 });
 
 /** A link spec after validation. */
-export type LinkSpec = z.infer<typeof linkSchema>;
+export type LinkSpec = z.infer<typeof schema>;

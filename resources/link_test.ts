@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
-import { tempDir } from "../tests/harness.ts";
+import { tempDir } from "../src/_testing.ts";
 import { link, type LinkSpec } from "./link.ts";
-import { linkSchema } from "./link_schema.ts";
+import { schema as linkSchema } from "./link_schema.ts";
 import { convergeOne, planOne } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>): LinkSpec {
@@ -13,20 +13,20 @@ function spec(fields: Record<string, unknown>): LinkSpec {
 Deno.test("link id names the path and it claims the path", () => {
   const s = spec({ path: "/srv/app/current", target: "releases/2" });
   assert.equal(link.id(s), "link[/srv/app/current]");
-  assert.deepEqual(link.claims(s), ["path:/srv/app/current"]);
+  assert.deepEqual(link.claims!(s), ["path:/srv/app/current"]);
 });
 
 Deno.test("link check wants a target when present and none when absent", () => {
-  assert.deepEqual(link.check(spec({ path: "/a" })), [
+  assert.deepEqual(link.check!(spec({ path: "/a" })), [
     { field: "target", message: "expected a target for a link (or state: absent)" },
   ]);
-  assert.deepEqual(link.check(spec({ path: "/a", target: "/b", state: "absent" })), [
+  assert.deepEqual(link.check!(spec({ path: "/a", target: "/b", state: "absent" })), [
     {
       field: "target",
       message: 'expected no target with state: absent (the link is removed), got "/b"',
     },
   ]);
-  assert.deepEqual(link.check(spec({ path: "/a", target: "/b" })), []);
+  assert.deepEqual(link.check!(spec({ path: "/a", target: "/b" })), []);
 });
 
 Deno.test("link schema refuses a relative path", () => {

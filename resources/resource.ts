@@ -18,6 +18,16 @@ export interface Change {
   blocked?: boolean;
 }
 
+/**
+ * A rule broken by one spec: the field (`"content"`) and what was expected;
+ * `got`, when given, is the offending value (the loader describes it).
+ */
+export interface SpecProblem {
+  field: string;
+  message: string;
+  got?: unknown;
+}
+
 /** Whether the run may change the machine ("apply") or only look ("plan"). */
 export type Mode = "plan" | "apply";
 
@@ -30,6 +40,16 @@ export interface ResourceContext {
   progress(line: string): void;
   /** A warning printed once per run, e.g. "systemd is not running: using service(8)". */
   warnOnce(message: string): void;
+  /**
+   * The value `make` returns, made on the first call with `key` in this run
+   * and returned again on every later one: per-run memos ("apt-get update
+   * ran"). Keys are prefixed with the kind's name.
+   */
+  once<T>(key: string, make: () => T): T;
+  /** Waits `ms` milliseconds (a test clock advances instead of waiting). */
+  sleep(ms: number): Promise<void>;
+  /** The time in milliseconds since the epoch. */
+  now(): number;
 }
 
 /**
@@ -38,7 +58,7 @@ export interface ResourceContext {
  */
 export type Outcome = { ok: true; unchanged?: string } | { ok: false; error: string };
 
-/** A desired-state spec after loading: its fields plus where it came from. */
+/** What every desired-state spec may hold: the ids it must run after. */
 export interface SpecBase {
   requires?: string[];
 }
@@ -50,9 +70,21 @@ export interface SpecBase {
  * apt-get transaction, one systemctl show).
  */
 export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
-  kind: string;
+  /** The kind's name, the prefix of its ids: "file", "package", ... */
+  name: string;
   /** `file[/etc/nginx/nginx.conf]`: used in every message and in `requires`. */
   id(spec: S): string;
+  /**
+   * Rules the schema cannot express, on a spec the schema accepted: pure, no
+   * look at the machine. Each problem names the field it is about.
+   */
+  check?(spec: S): SpecProblem[];
+  /**
+   * What the resource manages that no other resource may, as `namespace:value`:
+   * `path:/etc/x` (also lets a bare path in `requires`/`restart_on` find it),
+   * `unit:nginx.service`. Two resources claiming one thing is a cookbook error.
+   */
+  claims?(spec: S): string[];
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
   /** `apply` wants every consecutive item at once (one apt-get transaction); else one at a time. */
   batches?: boolean;
@@ -78,22 +110,6 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
   ): Promise<Outcome>;
 }
 
-/** A problem with a spec that its schema cannot see, for the loader to place at `field`. */
-export interface SpecProblem {
-  field: string;
-  message: string;
-}
-
-/**
- * Load-time rules of a kind: `check` finds problems beyond the schema;
- * `claims` names what the resource manages ("path:/etc/cron.d/x"), so two
- * resources claiming the same thing are a conflict.
- */
-export interface KindRules<S> {
-  check(spec: S): SpecProblem[];
-  claims(spec: S): string[];
-}
-
 /**
  * Applies items one at a time, in order; an error thrown for one item (a
  * refused chown, a full disk) becomes that item's failure, not the batch's.
@@ -107,8 +123,13 @@ export async function applyEach<S>(
     try {
       outcomes.push(await applyOne(spec, changes));
     } catch (error) {
-      outcomes.push({ ok: false, error: error instanceof Error ? error.message : String(error) });
+      outcomes.push({ ok: false, error: errorMessage(error) });
     }
   }
   return outcomes;
+}
+
+/** An error's message, for an Outcome. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

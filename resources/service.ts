@@ -13,8 +13,8 @@
  *   `Type=simple` service is forked, so after starting or restarting units
  *   (in `apply` and in `restart_on` / `reload_on` handlers) cm reads them
  *   again with one `systemctl show` for the whole batch: it polls while they
- *   are `activating`/`reloading`/`deactivating` (up to {@link SETTLE}`.maxMs`),
- *   gives simple/exec/idle services {@link SETTLE}`.graceMs` after their start
+ *   are `activating`/`reloading`/`deactivating` (up to 5 s),
+ *   gives simple/exec/idle services 400 ms after their start
  *   to crash. It fails a unit that ends `failed` or `inactive` ("started but
  *   not running: ActiveState=failed (Result=exit-code)"), or that `Restart=`
  *   already restarted (`NRestarts` > 0: "started but crashing"), adding the
@@ -42,41 +42,22 @@
  *
  * @module
  */
-import type { ServiceSpec } from "./schemas.ts";
+import type { ServiceSpec } from "./service_schema.ts";
 export type { ServiceSpec };
-import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
+import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
+import { exitedWith } from "../src/exec/output.ts";
+import { isActive, systemdRunning, unitName } from "../src/facts/systemd.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import {
-  EARLY_SUCCESS_TYPES,
-  enabledOf,
-  isActive,
-  parseShow,
-  scriptName,
-  SHOW_PROPERTIES,
-  systemdRunning,
-  sysvEnabled,
-  UNIT_DIRS,
-  unitName,
-  VERIFY_PROPERTIES,
-} from "./_systemd.ts";
-import { tail } from "./_output.ts";
-
-/** What cm reads of one service. */
-export interface ServiceState {
-  manager: "systemd" | "sysv";
-  /** `nginx.service` under systemd, the init.d script name otherwise. */
-  unit: string;
-  found: boolean;
-  /**
-   * systemd's ActiveState ("active", "inactive", "failed", ...), or "auto-restart" for a unit in a
-   * crash loop; "active"/"inactive" for init.d.
-   */
-  active: string;
-  /** Starts at boot; `null` when enable/disable does not apply (static units). */
-  enabled: boolean | null;
-  /** systemd's UnitFileState ("enabled", "static", ...); absent for init.d. */
-  unitFileState?: string;
-}
+  type ServiceManager,
+  type ServiceState,
+  type Started,
+  TIMEOUT_MS,
+} from "./_service_manager.ts";
+import { systemdManager } from "./_systemd_manager.ts";
+import { sysvManager } from "./_sysv_manager.ts";
+export type { ServiceState };
+export { NO_SYSTEMD_WARNING } from "./_sysv_manager.ts";
 
 /** The note on a change for a unit systemd does not know (it may come with a package). */
 export const NOTE_NOT_FOUND = "unit not found (yet)";
@@ -86,115 +67,51 @@ export const NOTE_EVERY_TIME = "runs every time";
 export const NOTE_STATIC = "unit has no [Install] section (static): cannot be enabled";
 /** The outcome's reason when the state read right before applying needs no change. */
 export const ALREADY_DONE = "already in the desired state";
-/** What cm says once when it manages services without systemd. */
-export const NO_SYSTEMD_WARNING =
-  "systemd is not running: managing services with service(8) and update-rc.d";
 
-const TIMEOUT_MS = 5 * 60 * 1000;
-
-/**
- * How long cm waits for started units to settle: up to `maxMs` in all,
- * polling every `pollMs` while a unit is still activating; a simple, exec or
- * idle service (and an init script) is looked at again `graceMs` after its
- * start, in case it dies right away. Tests shorten these.
- */
-export const SETTLE = { graceMs: 400, pollMs: 100, maxMs: 5000 };
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Per run: the changed unit files a `daemon-reload` already covered. */
-const reloadedFor = new WeakMap<ResourceContext, Set<string>>();
+/** Verbs after which the unit must be running, and how to say it was done. */
+const STARTING = ["start", "restart", "reload-or-restart"];
+const DONE: Record<string, string> = {
+  start: "started",
+  restart: "restarted",
+  "reload-or-restart": "reloaded",
+  reload: "reloaded",
+};
 
 function id(spec: ServiceSpec): string {
   return `service[${spec.name}]`;
 }
 
-/**
- * One `systemctl show` of `properties` for every unit: a block of properties
- * per unit, in order, or why it could not be read.
- */
-async function showUnits(
-  probe: Probe,
-  units: string[],
-  properties: string,
-  options: RunOptions = {},
-): Promise<Record<string, string>[] | { error: string }> {
-  const result = await probe.run(
-    ["systemctl", "show", `--property=${properties}`, ...units],
-    options,
-  );
-  const blocks = parseShow(result.stdout);
-  if (result.code === 0 && blocks.length === units.length) return blocks;
-  return { error: `systemctl show exited ${result.code}: ${tail(result.stderr || result.stdout)}` };
-}
-
-async function readSystemd(specs: ServiceSpec[], probe: Probe): Promise<ServiceState[]> {
-  const units = specs.map((s) => unitName(s.name));
-  const blocks = await showUnits(probe, units, SHOW_PROPERTIES);
-  if ("error" in blocks) throw new Error(`${specs.map(id).join(", ")}: ${blocks.error}`);
-  return blocks.map((props, i) => ({
-    manager: "systemd",
-    unit: units[i],
-    found: props.LoadState !== "not-found",
-    // A unit systemd keeps restarting (SubState auto-restart) is not running.
-    active: props.SubState === "auto-restart" ? "auto-restart" : props.ActiveState ?? "inactive",
-    enabled: enabledOf(props.UnitFileState ?? ""),
-    unitFileState: props.UnitFileState ?? "",
-  }));
-}
-
-async function readSysv(specs: ServiceSpec[], probe: Probe): Promise<ServiceState[]> {
-  const states: ServiceState[] = [];
-  for (const spec of specs) {
-    const script = scriptName(spec.name);
-    if (!probe.stat(`/etc/init.d/${script}`)) {
-      states.push({
-        manager: "sysv",
-        unit: script,
-        found: false,
-        active: "inactive",
-        enabled: false,
-      });
-      continue;
-    }
-    const status = await probe.run(["service", script, "status"], { timeoutMs: TIMEOUT_MS });
-    states.push({
-      manager: "sysv",
-      unit: script,
-      found: true,
-      active: status.code === 0 ? "active" : "inactive",
-      enabled: sysvEnabled(probe, script),
-    });
-  }
-  return states;
+/** The init system in charge here: systemd when it runs, else init.d scripts. */
+function managerOf(probe: Probe): ServiceManager {
+  return systemdRunning(probe) ? systemdManager : sysvManager;
 }
 
 function read(specs: ServiceSpec[], probe: Probe, ctx: ResourceContext): Promise<ServiceState[]> {
   if (specs.length === 0) return Promise.resolve([]);
-  if (systemdRunning(probe)) return readSystemd(specs, probe);
-  ctx.warnOnce(NO_SYSTEMD_WARNING);
-  return readSysv(specs, probe);
+  return managerOf(probe).read(specs.map((s) => s.name), probe, ctx);
+}
+
+function diffMissing(spec: ServiceSpec): Change[] {
+  // A unit that is not installed is already stopped and disabled.
+  const missing = (field: string, before: unknown, after: unknown): Change => ({
+    field,
+    before,
+    after,
+    note: NOTE_NOT_FOUND,
+  });
+  const changes: Change[] = [];
+  if (spec.enabled === true) changes.push(missing("enabled", null, true));
+  if (spec.state === "started" || spec.state === "restarted") {
+    changes.push(missing("state", "not-found", spec.state));
+  }
+  if (spec.enabled === undefined && spec.state === undefined) {
+    changes.push(missing("state", "not-found", "present"));
+  }
+  return changes;
 }
 
 function diff(spec: ServiceSpec, current: ServiceState): Change[] {
-  if (!current.found) {
-    // A unit that is not installed is already stopped and disabled.
-    const missing = (field: string, before: unknown, after: unknown): Change => ({
-      field,
-      before,
-      after,
-      note: NOTE_NOT_FOUND,
-    });
-    const changes: Change[] = [];
-    if (spec.enabled === true) changes.push(missing("enabled", null, true));
-    if (spec.state === "started" || spec.state === "restarted") {
-      changes.push(missing("state", "not-found", spec.state));
-    }
-    if (spec.enabled === undefined && spec.state === undefined) {
-      changes.push(missing("state", "not-found", "present"));
-    }
-    return changes;
-  }
+  if (!current.found) return diffMissing(spec);
   const changes: Change[] = [];
   if (spec.enabled === true && current.unitFileState === "static") {
     changes.push({ field: "enabled", before: "static", after: true, note: NOTE_STATIC });
@@ -219,176 +136,46 @@ function diff(spec: ServiceSpec, current: ServiceState): Change[] {
   return changes;
 }
 
-function unitFileOf(changedId: string): string | undefined {
-  const path = /^file\[(\/.+)\]$/.exec(changedId)?.[1];
-  return path && UNIT_DIRS.some((dir) => path.startsWith(`${dir}/`)) ? path : undefined;
-}
-
-/**
- * Runs `systemctl daemon-reload` when a unit file changed in this run since
- * the last reload (in practice once per run); returns an error text on failure.
- */
-async function daemonReload(exec: Executor, ctx: ResourceContext): Promise<string | undefined> {
-  const covered = reloadedFor.get(ctx) ?? new Set<string>();
-  reloadedFor.set(ctx, covered);
-  const pending = [...ctx.changed].filter((c) => unitFileOf(c) && !covered.has(c));
-  if (pending.length === 0) return undefined;
-  for (const c of pending) covered.add(c);
-  const result = await exec.run(["systemctl", "daemon-reload"], { timeoutMs: TIMEOUT_MS });
-  if (result.code === 0) return undefined;
-  return `daemon-reload failed: systemctl exited ${result.code}: ${tail(result.stderr)}`;
-}
-
-/** The tail of `systemctl status` (with its journal lines), or "" when it prints nothing. */
-async function statusTail(exec: Executor, unit: string): Promise<string> {
-  const status = await exec.run(
-    ["systemctl", "status", "--no-pager", "--full", "--lines=10", unit],
-    { timeoutMs: 30_000 },
-  );
-  return status.stdout.trim() ? `\n${tail(status.stdout, 20, 2048)}` : "";
-}
-
-/** Explains a failed start or restart: systemctl's stderr and the status with its journal tail. */
+/** Explains a failed verb: the tool's exit and output, and for a start the unit's status. */
 async function failed(
+  manager: ServiceManager,
   exec: Executor,
-  spec: ServiceSpec,
+  unit: string,
   verb: string,
-  state: ServiceState,
   result: RunResult,
 ): Promise<Outcome> {
-  const tool = state.manager === "systemd" ? "systemctl" : "service";
-  let error = `${id(spec)}: ${verb} failed: ${tool} exited ${result.code}: ${
-    tail(result.stderr || result.stdout)
-  }`;
-  if (state.manager === "systemd" && STARTING.includes(verb)) {
-    error += await statusTail(exec, state.unit);
-  }
-  return { ok: false, error };
-}
-
-/** Verbs after which the unit must be running, and how to say it was done. */
-const STARTING = ["start", "restart", "reload-or-restart"];
-const DONE: Record<string, string> = {
-  start: "started",
-  restart: "restarted",
-  "reload-or-restart": "reloaded",
-  reload: "reloaded",
-};
-
-/** A unit cm just started (or restarted), to be checked. */
-interface Started {
-  spec: ServiceSpec;
-  unit: string;
-  verb: string;
-  /** `performance.now()` when the start command returned. */
-  at: number;
-}
-
-/**
- * Whether each started unit stayed up: `undefined` when it did, otherwise
- * what went wrong, to follow "started but " ("not running: ActiveState=failed
- * (Result=exit-code)"). One `systemctl show`
- * for all units still in question per look; no wait beyond what a unit needs.
- */
-async function settleSystemd(started: Started[], exec: Executor): Promise<(string | undefined)[]> {
-  const verdicts: (string | undefined)[] = started.map(() => undefined);
-  const deadline = performance.now() + SETTLE.maxMs;
-  let pending = started.map((s, i) => ({ ...s, i }));
-  while (pending.length > 0) {
-    const units = pending.map((p) => p.unit);
-    const blocks = await showUnits(exec, units, VERIFY_PROPERTIES, { timeoutMs: 30_000 });
-    if ("error" in blocks) {
-      for (const p of pending) verdicts[p.i] = `could not be checked: ${blocks.error}`;
-      break;
-    }
-    const now = performance.now();
-    const next: typeof pending = [];
-    let wakeAt = deadline;
-    pending.forEach((p, k) => {
-      const props = blocks[k];
-      const active = props.ActiveState ?? "";
-      const restarts = Number(props.NRestarts ?? "0");
-      const sub = props.SubState && props.SubState !== active ? [`SubState=${props.SubState}`] : [];
-      const describe = () =>
-        `not running: ActiveState=${active || "?"} (${
-          [...sub, `Result=${props.Result ?? "?"}`].join(", ")
-        })`;
-      // Restart= brought it back after a crash: it did not stay up. (A reload
-      // starts nothing, so an old count says nothing about it.)
-      if (p.verb !== "reload-or-restart" && restarts > 0) {
-        verdicts[p.i] = `crashing: systemd restarted it ${restarts} time${
-          restarts === 1 ? "" : "s"
-        } (Restart=), now ActiveState=${active}${sub.length ? ` (${sub[0]})` : ""}`;
-      } else if (["activating", "reloading", "deactivating"].includes(active)) {
-        if (props.SubState === "auto-restart") verdicts[p.i] = describe();
-        else if (now < deadline) {
-          next.push(p);
-          wakeAt = Math.min(wakeAt, now + SETTLE.pollMs);
-        } else if (active === "deactivating") verdicts[p.i] = describe();
-      } else if (active === "active") {
-        const graceEnd = p.at + SETTLE.graceMs;
-        if (EARLY_SUCCESS_TYPES.includes(props.Type ?? "") && now < graceEnd) {
-          next.push(p);
-          wakeAt = Math.min(wakeAt, graceEnd);
-        }
-      } else if (
-        !(props.Type === "oneshot" && active === "inactive" && props.Result === "success")
-      ) {
-        verdicts[p.i] = describe();
-      }
-    });
-    pending = next;
-    if (pending.length > 0) await sleep(Math.max(0, wakeAt - performance.now()));
-  }
-  return verdicts;
-}
-
-/** After an init script's start: one `service NAME status`, a moment later. */
-async function settleSysv(started: Started[], exec: Executor): Promise<(string | undefined)[]> {
-  if (started.length === 0) return [];
-  const last = Math.max(...started.map((s) => s.at));
-  await sleep(Math.max(0, last + SETTLE.graceMs - performance.now()));
-  const verdicts: (string | undefined)[] = [];
-  for (const s of started) {
-    const status = await exec.run(["service", s.unit, "status"], { timeoutMs: TIMEOUT_MS });
-    const out = tail(status.stdout || status.stderr);
-    verdicts.push(
-      status.code === 0
-        ? undefined
-        : `not running: service ${s.unit} status exited ${status.code}${out ? `: ${out}` : ""}`,
-    );
-  }
-  return verdicts;
+  const more = STARTING.includes(verb) ? await manager.explain(exec, unit) : "";
+  return { ok: false, error: `${verb} failed: ${exitedWith(manager.tool, result)}${more}` };
 }
 
 /** Checks started units; returns a failure per unit that did not stay up. */
 async function settle(
+  manager: ServiceManager,
   started: Started[],
-  manager: ServiceState["manager"],
   exec: Executor,
+  ctx: ResourceContext,
 ): Promise<(Outcome | undefined)[]> {
   if (started.length === 0) return [];
-  const verdicts = manager === "systemd"
-    ? await settleSystemd(started, exec)
-    : await settleSysv(started, exec);
+  const verdicts = await manager.settle(started, exec, ctx);
   const outcomes: (Outcome | undefined)[] = [];
   for (const [i, s] of started.entries()) {
     const why = verdicts[i];
-    if (why === undefined) {
-      outcomes.push(undefined);
-      continue;
-    }
-    let error = `${id(s.spec)}: ${DONE[s.verb] ?? s.verb} but ${why}`;
-    if (manager === "systemd") error += await statusTail(exec, s.unit);
-    outcomes.push({ ok: false, error });
+    outcomes.push(
+      why === undefined ? undefined : {
+        ok: false,
+        error: `${DONE[s.verb] ?? s.verb} but ${why}${await manager.explain(exec, s.unit)}`,
+      },
+    );
   }
   return outcomes;
 }
 
-function command(state: ServiceState, verb: string): string[] {
-  if (state.manager === "systemd") return ["systemctl", verb, state.unit];
-  if (verb === "enable" || verb === "disable") return ["update-rc.d", state.unit, verb];
-  return ["service", state.unit, verb];
+/** The verb a change needs: enable/disable, start/stop/restart. */
+function verbOf(change: Change): string | undefined {
+  if (change.field === "enabled") return change.after ? "enable" : "disable";
+  return ({ started: "start", stopped: "stop", restarted: "restart" } as Record<string, string>)[
+    String(change.after)
+  ];
 }
 
 /**
@@ -396,22 +183,18 @@ function command(state: ServiceState, verb: string): string[] {
  * (`started`), or nothing to check.
  */
 async function applyOne(
-  spec: ServiceSpec,
+  manager: ServiceManager,
   changes: Change[],
   state: ServiceState,
   exec: Executor,
+  ctx: ResourceContext,
 ): Promise<{ failure?: Outcome; started?: Started }> {
   if (!state.found) {
-    const what = state.manager === "systemd" ? "unit" : "init script";
-    const name = state.manager === "systemd" ? state.unit : `/etc/init.d/${state.unit}`;
-    return { failure: { ok: false, error: `${id(spec)}: ${what} "${name}" not found` } };
+    return { failure: { ok: false, error: `${manager.missing(state.unit)} not found` } };
   }
   if (changes.some((c) => c.field === "enabled" && c.before === "static")) {
     return {
-      failure: {
-        ok: false,
-        error: `${id(spec)}: cannot enable: unit has no [Install] section (static)`,
-      },
+      failure: { ok: false, error: "cannot enable: unit has no [Install] section (static)" },
     };
   }
   // Boot-time setting first, then the running state (Ansible's order).
@@ -421,15 +204,13 @@ async function applyOne(
   ];
   let started: Started | undefined;
   for (const change of ordered) {
-    const verb = change.field === "enabled"
-      ? (change.after ? "enable" : "disable")
-      : ({ started: "start", stopped: "stop", restarted: "restart" } as Record<string, string>)[
-        String(change.after)
-      ];
+    const verb = verbOf(change);
     if (!verb) continue;
-    const result = await exec.run(command(state, verb), { timeoutMs: TIMEOUT_MS });
-    if (result.code !== 0) return { failure: await failed(exec, spec, verb, state, result) };
-    if (STARTING.includes(verb)) started = { spec, unit: state.unit, verb, at: performance.now() };
+    const result = await exec.run(manager.command(state.unit, verb), { timeoutMs: TIMEOUT_MS });
+    if (result.code !== 0) {
+      return { failure: await failed(manager, exec, state.unit, verb, result) };
+    }
+    if (STARTING.includes(verb)) started = { unit: state.unit, verb, at: ctx.now() };
   }
   return { started };
 }
@@ -441,27 +222,17 @@ async function apply(
 ): Promise<Outcome[]> {
   const todo = items.filter((item) => item.changes.length > 0);
   if (todo.length === 0) return items.map(() => ({ ok: true }));
-  const systemd = systemdRunning(exec);
-  if (systemd) {
-    const reloadError = await daemonReload(exec, ctx);
-    if (reloadError) {
-      return items.map((item) =>
-        item.changes.length > 0
-          ? { ok: false, error: `${id(item.spec)}: ${reloadError}` }
-          : { ok: true }
-      );
-    }
-  } else ctx.warnOnce(NO_SYSTEMD_WARNING);
+  const manager = managerOf(exec);
+  const failAll = (error: string): Outcome[] =>
+    items.map((item) => item.changes.length > 0 ? { ok: false, error } : { ok: true });
+  const prepareError = await manager.prepare(exec, ctx);
+  if (prepareError) return failAll(prepareError);
   // Read again right before acting: a package or unit file may have brought the unit since the plan.
-  const specs = todo.map((item) => item.spec);
   let states: ServiceState[];
   try {
-    states = systemd ? await readSystemd(specs, exec) : await readSysv(specs, exec);
+    states = await manager.read(todo.map((item) => item.spec.name), exec, ctx);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return items.map((item) =>
-      item.changes.length > 0 ? { ok: false, error: message } : { ok: true }
-    );
+    return failAll(error instanceof Error ? error.message : String(error));
   }
   const outcomes: Outcome[] = items.map(() => ({ ok: true }));
   const started: { index: number; start: Started }[] = [];
@@ -473,15 +244,11 @@ async function apply(
       outcomes[index] = { ok: true, unchanged: ALREADY_DONE };
       continue;
     }
-    const { failure, started: start } = await applyOne(item.spec, changes, states[i], exec);
+    const { failure, started: start } = await applyOne(manager, changes, states[i], exec, ctx);
     if (failure) outcomes[index] = failure;
     else if (start) started.push({ index, start });
   }
-  const checked = await settle(
-    started.map((s) => s.start),
-    systemd ? "systemd" : "sysv",
-    exec,
-  );
+  const checked = await settle(manager, started.map((s) => s.start), exec, ctx);
   checked.forEach((outcome, k) => {
     if (outcome) outcomes[started[k].index] = outcome;
   });
@@ -504,64 +271,25 @@ async function refresh(
   if (spec.state === "stopped") return { ok: true };
   // `restarted` already restarted it in this run.
   if (spec.state === "restarted" && ctx.changed.has(id(spec))) return { ok: true };
-  const owned = spec.state !== undefined;
-  if (systemdRunning(exec)) {
-    const reloadError = await daemonReload(exec, ctx);
-    if (reloadError) return { ok: false, error: `${id(spec)}: ${reloadError}` };
-    const verb = action === "restart"
-      ? (owned ? "restart" : "try-restart")
-      : (owned ? "reload-or-restart" : "try-reload-or-restart");
-    const state: ServiceState = {
-      manager: "systemd",
-      unit: unitName(spec.name),
-      found: true,
-      active: "",
-      enabled: null,
-    };
-    const result = await exec.run(command(state, verb), { timeoutMs: TIMEOUT_MS });
-    if (result.code !== 0) return failed(exec, spec, verb, state, result);
-    if (!owned) return { ok: true };
-    const [outcome] = await settle(
-      [{ spec, unit: state.unit, verb, at: performance.now() }],
-      "systemd",
-      exec,
-    );
-    return outcome ?? { ok: true };
-  }
-  ctx.warnOnce(NO_SYSTEMD_WARNING);
-  const script = scriptName(spec.name);
-  const state: ServiceState = {
-    manager: "sysv",
-    unit: script,
-    found: true,
-    active: "",
-    enabled: null,
-  };
-  if (!owned) {
-    const status = await exec.run(["service", script, "status"], { timeoutMs: TIMEOUT_MS });
-    if (status.code !== 0) return { ok: true };
-  }
-  let verb: string = action;
-  let result = await exec.run(command(state, verb), { timeoutMs: TIMEOUT_MS });
-  if (result.code !== 0 && action === "reload") {
-    // Many init scripts have no reload: a restart still applies the new configuration.
-    verb = "restart";
-    result = await exec.run(command(state, verb), { timeoutMs: TIMEOUT_MS });
-  }
-  if (result.code !== 0) return failed(exec, spec, verb, state, result);
-  const [outcome] = await settle(
-    [{ spec, unit: script, verb, at: performance.now() }],
-    "sysv",
-    exec,
-  );
+  const manager = managerOf(exec);
+  const prepareError = await manager.prepare(exec, ctx);
+  if (prepareError) return { ok: false, error: prepareError };
+  const unit = manager.unit(spec.name);
+  const ran = await manager.refresh(unit, action, spec.state !== undefined, exec);
+  if (!ran) return { ok: true };
+  const { verb, result, check } = ran;
+  if (result.code !== 0) return failed(manager, exec, unit, verb, result);
+  if (!check) return { ok: true };
+  const [outcome] = await settle(manager, [{ unit, verb, at: ctx.now() }], exec, ctx);
   return outcome ?? { ok: true };
 }
 
 /** The `service` resource kind. */
 export const service: ResourceKind<ServiceSpec, ServiceState> = {
-  kind: "service",
+  name: "service",
   batches: true,
   id,
+  claims: (spec) => [`unit:${unitName(spec.name)}`],
   read,
   diff,
   apply,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../src/exec/recording.ts";
-import type { ResourceContext } from "./resource.ts";
+import { testContext } from "./_testing.ts";
 import {
   ALREADY_DONE,
   NO_SYSTEMD_WARNING,
@@ -10,10 +10,10 @@ import {
   service,
   type ServiceSpec,
   type ServiceState,
-  SETTLE,
 } from "./service.ts";
-import { parseShow, unitName } from "./_systemd.ts";
-import { serviceSchema } from "./schemas.ts";
+import { SETTLE_MS } from "./_systemd_manager.ts";
+import { parseShow, unitName } from "../src/facts/systemd.ts";
+import { schema as serviceSchema } from "./service_schema.ts";
 
 const SHOW = ["systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState,SubState"];
 const VERIFY = [
@@ -23,22 +23,9 @@ const VERIFY = [
 ];
 const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10"];
 
-// Keep the waits for units to settle short: the logic is the same.
-SETTLE.graceMs = 30;
-SETTLE.pollMs = 5;
-SETTLE.maxMs = 300;
-
 function context(mode: "plan" | "apply" = "apply", changed: string[] = []) {
-  const warnings: string[] = [];
-  const ctx: ResourceContext = {
-    mode,
-    changed: new Set(changed),
-    progress: () => {},
-    warnOnce: (message) => {
-      if (!warnings.includes(message)) warnings.push(message);
-    },
-  };
-  return { ctx, warnings };
+  const ctx = testContext(mode, changed);
+  return { ctx, warnings: ctx.warnings };
 }
 
 function spec(fields: Partial<ServiceSpec> & { name: string }): ServiceSpec {
@@ -112,7 +99,6 @@ Deno.test("service read asks systemctl show once for every unit of the batch", a
 
 Deno.test("service diff reports nothing when the unit is running and enabled as wanted", () => {
   const current: ServiceState = {
-    manager: "systemd",
     unit: "nginx.service",
     found: true,
     active: "active",
@@ -126,7 +112,6 @@ Deno.test("service diff reports nothing when the unit is running and enabled as 
 
 Deno.test("service diff shows restarted as a change that runs every time", () => {
   const current: ServiceState = {
-    manager: "systemd",
     unit: "nginx.service",
     found: true,
     active: "active",
@@ -184,20 +169,15 @@ Deno.test("service apply stops and disables a running unit", async () => {
 
 Deno.test("service apply runs nothing, and waits for nothing, when no unit has changes", async () => {
   const exec = systemd(block("nginx.service", "active", "enabled"));
-  SETTLE.graceMs = 10_000;
-  try {
-    const items = await planned(
-      exec,
-      [spec({ name: "nginx", state: "started", enabled: true })],
-      "apply",
-    );
-    const t0 = performance.now();
-    assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
-    assert.ok(performance.now() - t0 < 1000);
-    assert.deepEqual(exec.calls, [[...SHOW, "nginx.service"]]);
-  } finally {
-    SETTLE.graceMs = 30;
-  }
+  const items = await planned(
+    exec,
+    [spec({ name: "nginx", state: "started", enabled: true })],
+    "apply",
+  );
+  const { ctx } = context();
+  assert.deepEqual(await service.apply(items, exec, ctx), [{ ok: true }]);
+  assert.equal(ctx.slept, 0);
+  assert.deepEqual(exec.calls, [[...SHOW, "nginx.service"]]);
 });
 
 Deno.test("service apply fails for a unit that is still not found", async () => {
@@ -206,7 +186,7 @@ Deno.test("service apply fails for a unit that is still not found", async () => 
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: 'service[nginx]: unit "nginx.service" not found',
+    error: 'unit "nginx.service" not found',
   }]);
   assert.equal(exec.calls.some((c) => c[1] === "start"), false);
 });
@@ -249,7 +229,7 @@ Deno.test("service start failure names the unit, systemctl's stderr and the stat
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: "service[nginx]: start failed: systemctl exited 1: " +
+    error: "start failed: systemctl exited 1: " +
       "Job for nginx.service failed because the control process exited with error code.\n" +
       'nginx: [emerg] unknown directive "foo"',
   }]);
@@ -303,7 +283,7 @@ Deno.test("service refresh reports a failed restart with stderr", async () => {
   );
   assert.deepEqual(outcome, {
     ok: false,
-    error: "service[nginx]: restart failed: systemctl exited 1: Failed to restart",
+    error: "restart failed: systemctl exited 1: Failed to restart",
   });
 });
 
@@ -331,12 +311,12 @@ Deno.test("service apply fails a simple service that dies right after starting",
   );
   const items = await planned(exec, [spec({ name: "broken", state: "started" })], "apply");
   exec.calls.length = 0;
-  const t0 = performance.now();
-  const outcomes = await service.apply(items, exec, context().ctx);
-  assert.ok(performance.now() - t0 >= SETTLE.graceMs, "a simple service gets a moment to crash");
+  const { ctx } = context();
+  const outcomes = await service.apply(items, exec, ctx);
+  assert.equal(ctx.slept, SETTLE_MS.grace, "a simple service gets a moment to crash");
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: "service[broken]: started but not running: ActiveState=failed (Result=exit-code)\n" +
+    error: "started but not running: ActiveState=failed (Result=exit-code)\n" +
       "× broken.service\n     Active: failed (Result: exit-code)\n" +
       "Jan 01 00:00:00 host systemd[1]: broken.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
   }]);
@@ -376,20 +356,14 @@ Deno.test("service apply accepts a simple service still running after the grace 
 Deno.test("service apply catches a crash seen right away without waiting", async () => {
   const exec = systemd(block("broken.service", "inactive", "enabled"));
   looks(exec, after("broken.service", "inactive", { type: "simple", result: "exit-code" }));
-  SETTLE.graceMs = 10_000;
-  try {
-    const items = await planned(exec, [spec({ name: "broken", state: "started" })], "apply");
-    const t0 = performance.now();
-    const [outcome] = await service.apply(items, exec, context().ctx);
-    assert.ok(performance.now() - t0 < 1000);
-    assert.deepEqual(outcome, {
-      ok: false,
-      error: "service[broken]: started but not running: ActiveState=inactive (SubState=dead, " +
-        "Result=exit-code)",
-    });
-  } finally {
-    SETTLE.graceMs = 30;
-  }
+  const items = await planned(exec, [spec({ name: "broken", state: "started" })], "apply");
+  const { ctx } = context();
+  const [outcome] = await service.apply(items, exec, ctx);
+  assert.equal(ctx.slept, 0);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: "started but not running: ActiveState=inactive (SubState=dead, Result=exit-code)",
+  });
 });
 
 Deno.test("service apply polls a unit while it is activating, then accepts it active", async () => {
@@ -415,17 +389,12 @@ Deno.test("service apply polls a unit while it is activating, then accepts it ac
 Deno.test("service apply accepts a unit still activating when the settle time is up", async () => {
   const exec = systemd(block("slow.service", "inactive", "enabled"));
   looks(exec, after("slow.service", "activating", { sub: "start" }));
-  SETTLE.maxMs = 40;
-  try {
-    const items = await planned(exec, [spec({ name: "slow", state: "started" })], "apply");
-    const t0 = performance.now();
-    assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
-    assert.ok(performance.now() - t0 < 500);
-    const verifies = exec.calls.filter((c) => c[2] === VERIFY[2]).length;
-    assert.ok(verifies >= 2 && verifies <= 10, `${verifies} looks`);
-  } finally {
-    SETTLE.maxMs = 300;
-  }
+  const items = await planned(exec, [spec({ name: "slow", state: "started" })], "apply");
+  const { ctx } = context();
+  assert.deepEqual(await service.apply(items, exec, ctx), [{ ok: true }]);
+  assert.equal(ctx.slept, SETTLE_MS.max);
+  const verifies = exec.calls.filter((c) => c[2] === VERIFY[2]).length;
+  assert.equal(verifies, SETTLE_MS.max / SETTLE_MS.poll + 1);
 });
 
 Deno.test("service apply fails a unit that Restart= is already restarting", async () => {
@@ -447,12 +416,12 @@ Deno.test("service apply fails a unit that Restart= is already restarting", asyn
   assert.deepEqual(outcomes, [
     {
       ok: false,
-      error: "service[loop]: started but not running: " +
+      error: "started but not running: " +
         "ActiveState=activating (SubState=auto-restart, Result=exit-code)",
     },
     {
       ok: false,
-      error: "service[flap]: started but crashing: systemd restarted it 2 times (Restart=), " +
+      error: "started but crashing: systemd restarted it 2 times (Restart=), " +
         "now ActiveState=active (SubState=running)",
     },
   ]);
@@ -509,7 +478,7 @@ Deno.test("service apply says when it cannot check a started unit", async () => 
   const [outcome] = await service.apply(items, exec, context().ctx);
   assert.equal(
     (outcome as { error: string }).error,
-    "service[web]: started but could not be checked: systemctl show exited 1: " +
+    "started but could not be checked: systemctl show exited 1: " +
       "Failed to connect to bus",
   );
 });
@@ -521,7 +490,7 @@ Deno.test("service apply checks a restarted unit too", async () => {
   const [outcome] = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcome, {
     ok: false,
-    error: "service[web]: restarted but not running: ActiveState=failed (Result=signal)",
+    error: "restarted but not running: ActiveState=failed (Result=signal)",
   });
 });
 
@@ -540,7 +509,7 @@ Deno.test("service handler restart is checked: a unit that dies after it fails",
   );
   assert.deepEqual(outcome, {
     ok: false,
-    error: "service[web]: restarted but not running: ActiveState=failed (Result=exit-code)",
+    error: "restarted but not running: ActiveState=failed (Result=exit-code)",
   });
   assert.deepEqual(exec.calls, [
     ["systemctl", "restart", "web.service"],
@@ -593,7 +562,7 @@ Deno.test("service enabled: true on a static unit is a change in the plan and fa
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: "service[helper]: cannot enable: unit has no [Install] section (static)",
+    error: "cannot enable: unit has no [Install] section (static)",
   }]);
   assert.deepEqual(exec.calls, [[...SHOW, "helper.service"]]);
 });
@@ -647,7 +616,7 @@ Deno.test("service without systemd fails an init script whose daemon died after 
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{
     ok: false,
-    error: "service[nginx]: started but not running: service nginx status exited 3",
+    error: "started but not running: service nginx status exited 3",
   }]);
   assert.deepEqual(exec.calls, [
     ["service", "nginx", "status"],
@@ -688,7 +657,7 @@ Deno.test("service falls back to service(8) and rc2.d links when systemd is not 
   assert.deepEqual(outcomes, [
     { ok: true },
     { ok: true },
-    { ok: false, error: 'service[ghost]: init script "/etc/init.d/ghost" not found' },
+    { ok: false, error: 'init script "/etc/init.d/ghost" not found' },
   ]);
   assert.deepEqual(warnings, [NO_SYSTEMD_WARNING]);
 });

@@ -19,14 +19,9 @@
 import type { UserSpec } from "./user_schema.ts";
 export type { UserSpec };
 import type { Executor } from "../src/exec/executor.ts";
-import { type PasswdEntry, readGroup, readPasswd, runAccountTool } from "./_accounts.ts";
-import {
-  applyEach,
-  type Change,
-  type KindRules,
-  type ResourceKind,
-  type SpecProblem,
-} from "./resource.ts";
+import { type PasswdEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
+import { runAccountTool } from "./_accounts.ts";
+import { applyEach, type Change, type ResourceKind, type SpecProblem } from "./resource.ts";
 
 /** What `read` found for one user. */
 export interface UserState {
@@ -119,8 +114,8 @@ export function userArgv(spec: UserSpec, changes: Change[], current: string[]): 
 }
 
 /** The `user` resource kind. */
-export const user: ResourceKind<UserSpec, UserState> & KindRules<UserSpec> = {
-  kind: "user",
+export const user: ResourceKind<UserSpec, UserState> = {
+  name: "user",
   id: (spec) => `user[${spec.name}]`,
   check: checkUser,
   claims: (spec) => [`user:${spec.name}`, ...(spec.uid === undefined ? [] : [`uid:${spec.uid}`])],

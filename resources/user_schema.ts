@@ -8,7 +8,7 @@ import { absolutePath, requires } from "./_fields.ts";
 import { accountId, newAccountName } from "./group_schema.ts";
 
 /** The cookbook fields of a user. */
-export const userSchema = z.strictObject({
+export const schema = z.strictObject({
   name: newAccountName.describe("User name."),
   uid: accountId.optional().describe("User id; omitted, useradd picks one."),
   system: z.boolean().default(false).describe(
@@ -38,4 +38,4 @@ export const userSchema = z.strictObject({
 });
 
 /** A user spec after validation. */
-export type UserSpec = z.infer<typeof userSchema>;
+export type UserSpec = z.infer<typeof schema>;

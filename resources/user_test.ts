@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import { user, userArgv, type UserSpec } from "./user.ts";
-import { userSchema } from "./user_schema.ts";
+import { schema as userSchema } from "./user_schema.ts";
 import { convergeOne, planOne } from "./_testing.ts";
 
 function spec(fields: Record<string, unknown>): UserSpec {
@@ -18,11 +18,11 @@ function machine(): RecordingExecutor {
 
 Deno.test("user id, claims and check", () => {
   assert.equal(user.id(spec({ name: "app" })), "user[app]");
-  assert.deepEqual(user.claims(spec({ name: "app", uid: 1001 })), ["user:app", "uid:1001"]);
-  assert.deepEqual(user.check(spec({ name: "app", append: true })), [
+  assert.deepEqual(user.claims!(spec({ name: "app", uid: 1001 })), ["user:app", "uid:1001"]);
+  assert.deepEqual(user.check!(spec({ name: "app", append: true })), [
     { field: "append", message: "expected groups: with append: true" },
   ]);
-  assert.deepEqual(user.check(spec({ name: "app", append: true, groups: ["adm"] })), []);
+  assert.deepEqual(user.check!(spec({ name: "app", append: true, groups: ["adm"] })), []);
 });
 
 Deno.test("user schema refuses a leading dash, relative paths and colons in the comment", () => {

@@ -5,6 +5,7 @@
  * @module
  */
 import { cmCommand } from "../scripts/cm_command.ts";
+export { tempDir } from "../src/_testing.ts";
 
 /** What a cm run printed and its exit code. */
 export interface CmResult {
@@ -31,10 +32,4 @@ export async function runCm(
   }).output();
   const decoder = new TextDecoder();
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-}
-
-/** A fresh temporary directory, removed when disposed. */
-export async function tempDir(prefix = "cm-test-"): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix });
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { REFERENCE_PATH, renderReference, typeName } from "../scripts/reference.ts";
-import { FACTS } from "../src/cookbook/facts.ts";
+import { FACTS } from "../src/facts/mod.ts";
 import { z } from "zod";
 
 Deno.test("docs/cookbook-reference.md is up to date (run deno run -A scripts/reference.ts)", async () => {

@@ -427,6 +427,8 @@ Deno.test("node configuration file: fields used, flags override, errors name fil
     new RegExp(`${config}:3:1: intervall: unknown field; did you mean "interval"\\?`),
   );
   assert.match(r.stderr, new RegExp(`${config}:4:8: splay: expected seconds`));
+  assert.match(r.stderr, /cm: 2 problem\(s\) in the node configuration; nothing was applied/);
+  assert.doesNotMatch(r.stderr, /in the cookbooks/);
 
   r = await runCm(["sync", "--once", "--state-dir", stateDir], {
     env: { CM_CONFIG: `${tmp.path}/missing.yaml` },

@@ -1,18 +1,34 @@
 /**
- * Pieces every command's definition shares: durations, verbosity, help
- * examples, the state directory option.
+ * Pieces every command's definition shares: what a command gets, durations,
+ * verbosity, help examples, the state directory option.
  *
  * @module
  */
 import { Option } from "commander";
-import { UsageError } from "./exit.ts";
+import type { Executor } from "../exec/executor.ts";
+import { UsageError } from "../errors.ts";
+import { parseDuration } from "../text.ts";
 import type { Verbosity } from "./output.ts";
 
-/** Parses seconds: `300`, `1.5`, or a duration `30s`, `5m`, `1h`. */
+/** What every command's `register(program, deps)` gets. */
+export interface Deps {
+  /** The one door to the machine. */
+  exec: Executor;
+  /** Receives the command's exit code (commander actions return nothing). */
+  setCode(code: number): void;
+}
+
+/**
+ * Parses seconds: `300`, `1.5`, or a duration `30s`, `5m`, `1h`.
+ *
+ * @throws {UsageError} for anything else
+ */
 export function seconds(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`expected seconds or a duration like 30s, 5m, 1h; got "${value}"`);
-  return Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] ?? 1);
+  const parsed = parseDuration(value);
+  if (parsed === null) {
+    throw new UsageError(`expected seconds or a duration like 30s, 5m, 1h; got "${value}"`);
+  }
+  return parsed;
 }
 
 /** Parses a positive whole number, e.g. `cm history -n 5`. */

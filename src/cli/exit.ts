@@ -1,8 +1,12 @@
 /**
- * Exit codes: the contract scripts rely on.
+ * Exit codes, the contract scripts rely on, in one table: every error and
+ * every outcome that ends a command is mapped here and nowhere else.
  *
  * @module
  */
+import { ConfigError, CookbookError, LockTimeoutError, StateError, UsageError } from "../errors.ts";
+import type { RunReport } from "../engine/report.ts";
+import type { SyncOutcome } from "../sync/sync.ts";
 
 /** Plain exit codes. */
 export const EXIT = {
@@ -10,7 +14,7 @@ export const EXIT = {
   ok: 0,
   /** A resource (or handler) failed. */
   failed: 1,
-  /** Usage or cookbook error: nothing was applied. */
+  /** Usage, cookbook, node configuration or state error: nothing was applied. */
   usage: 2,
   /** Another run held the lock past --lock-timeout. */
   locked: 3,
@@ -24,20 +28,69 @@ export const EXIT = {
   terminated: 143,
 } as const;
 
-/** The exit code of a usage or cookbook error: 2, or 1 under --detailed-exitcodes (Puppet's). */
-export function usageExitCode(argv: string[]): number {
-  return argv.includes("--detailed-exitcodes") ? 1 : EXIT.usage;
+/** How exit codes are asked for on the command line. */
+export interface ExitStyle {
+  /** Puppet's --detailed-exitcodes: usage and cookbook errors exit 1, reports 0/2/4/6. */
+  detailed?: boolean;
 }
 
-/** Puppet's --detailed-exitcodes: 0 no changes, 2 changes, 4 failures, 6 both; 1 usage/cookbook error. */
-export function detailedExitCode(changed: number, failed: number): number {
-  return (changed ? 2 : 0) | (failed ? 4 : 0);
+/** The style `argv` asks for. */
+export function exitStyle(argv: string[]): ExitStyle {
+  return { detailed: argv.includes("--detailed-exitcodes") };
 }
 
-/** Raised for wrong command-line use (exit code 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
+/** What cm expects to go wrong, by class, with the exit code each one means. */
+const EXPECTED: [new (...args: never[]) => Error, number][] = [
+  [CookbookError, EXIT.usage],
+  [ConfigError, EXIT.usage],
+  [UsageError, EXIT.usage], // CredentialsError included
+  [StateError, EXIT.usage],
+  // Resources report their own failures; this is cm's state directory or lock.
+  [Deno.errors.PermissionDenied, EXIT.usage],
+  [LockTimeoutError, EXIT.locked],
+];
+
+/** The exit code of a usage, cookbook or configuration error: 2, or 1 in the detailed style. */
+export function usageExitCode(style: ExitStyle): number {
+  return style.detailed ? EXIT.failed : EXIT.usage;
+}
+
+/** The exit code for an error thrown out of a command: {@link EXIT}.bug for anything unexpected. */
+export function exitCodeOf(error: unknown, style: ExitStyle = {}): number {
+  const code = EXPECTED.find(([type]) => error instanceof type)?.[1] ?? EXIT.bug;
+  return code === EXIT.usage ? usageExitCode(style) : code;
+}
+
+/** What to print for an expected error (see {@link exitCodeOf}): `cm: ...` lines. */
+export function errorLines(error: Error): string[] {
+  if (error instanceof CookbookError || error instanceof ConfigError) {
+    const n = error.problems.length;
+    return [error.message, `cm: ${n} problem(s) in ${error.subject}; nothing was applied`];
   }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return [
+      `cm: ${error.message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
+    ];
+  }
+  return [`cm: ${error.message}`];
+}
+
+/** The exit code of a plan or apply: a signal's, else by the report's counts. */
+export function reportExitCode(
+  report: RunReport,
+  style: ExitStyle = {},
+  signalCode?: number,
+): number {
+  if (signalCode !== undefined) return signalCode;
+  const { changed, failed } = report.totals;
+  if (!style.detailed) return failed ? EXIT.failed : EXIT.ok;
+  const refreshed = report.handlers.filter((h) => h.status === "changed").length;
+  return ((changed + refreshed) ? 2 : 0) | (failed ? 4 : 0);
+}
+
+/** The exit code of one sync: 4 when the last good commit was kept, else its apply's. */
+export function syncExitCode(outcome: SyncOutcome, signalCode?: number): number {
+  if (outcome.status === "kept") return EXIT.syncKept;
+  if (outcome.report) return reportExitCode(outcome.report, {}, signalCode);
+  return outcome.status === "failed" ? EXIT.syncKept : EXIT.ok;
 }

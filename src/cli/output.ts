@@ -6,6 +6,7 @@
  */
 import type { Change } from "../../resources/resource.ts";
 import type { HandlerResult, ResourceResult, RunReport } from "../engine/report.ts";
+import type { RunEvents } from "../engine/run.ts";
 
 /** How much to print. */
 export type Verbosity = "quiet" | "normal" | "verbose";
@@ -109,4 +110,21 @@ export function summary(report: RunReport): string {
   } s${report.mode === "apply" ? ` (run ${report.id})` : ""}${
     report.result === "interrupted" ? ": interrupted" : ""
   }`;
+}
+
+/** Live output of a plan or apply: results and handlers as they finish (none under --json). */
+export function runEvents(p: Printer, options: { plan: boolean; json: boolean }): RunEvents {
+  const { plan, json } = options;
+  return {
+    result: json ? undefined : (r) => printResult(p, plan, r),
+    handler: json ? undefined : (h) => printHandler(p, plan, h),
+    progress: (line) => p.verbosity !== "quiet" && p.err(`  ${line}`),
+    warning: (message) => p.err(`warning: ${message}`),
+  };
+}
+
+/** The end of a plan or apply: the report as JSON, else the summary (quiet: only when failed). */
+export function printReport(p: Printer, report: RunReport, options: { json: boolean }): void {
+  if (options.json) p.out(JSON.stringify(report, null, 1));
+  else if (p.verbosity !== "quiet" || report.totals.failed) p.err(summary(report));
 }

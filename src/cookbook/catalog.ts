@@ -1,22 +1,30 @@
 /**
- * The catalog: the last loaded cookbooks, cached in the state directory so a
- * no-op run skips YAML parsing and validation (most of its time). It is used
- * only when every input is unchanged: the cookbook, include and template
+ * The catalog: the last loaded cookbooks, cached (by `src/state/catalog.ts`)
+ * so a no-op run skips YAML parsing and validation (most of its time). This
+ * module turns cookbooks into bytes and back, writing nothing. A catalog is
+ * used only when every input is unchanged: the cookbook, include and template
  * files byte for byte, the facts they used, cm's version, and the files the
  * `source` and `template` paths resolve to. Anything else loads afresh.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Executor, Probe } from "../exec/executor.ts";
+import type { Probe } from "../exec/executor.ts";
 import { KINDS } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
-import { factReader } from "./facts.ts";
+import { factReader } from "../facts/mod.ts";
 
-interface Catalog extends Omit<Cookbook, "resources"> {
+/**
+ * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
+ * version may not (2: resources name their kind and hold `section`).
+ */
+const FORMAT = 2;
+
+/** The cached form: the loaded cookbooks and the hash of their inputs. */
+interface Catalog extends Cookbook {
+  format: number;
   key: string;
-  resources: (Omit<Cookbook["resources"][number], "kind"> & { kind: string })[];
 }
 
 /** A hash of every input file's path and bytes, cm's version and the paths asked for. */
@@ -51,14 +59,15 @@ function filesUnchanged(catalog: Catalog): boolean {
   );
 }
 
-/** The cached cookbooks for `requested`, or `null` when anything they came from changed. */
-export async function readCatalog(
+/**
+ * The cookbooks `data` (a catalog's bytes) holds for `requested`, or `null`
+ * when they are unreadable or anything they came from changed.
+ */
+export async function thaw(
   probe: Probe,
-  path: string,
+  data: Uint8Array,
   requested: string[],
 ): Promise<Cookbook | null> {
-  const data = probe.readFile(path);
-  if (!data) return null;
   let catalog: Catalog;
   try {
     catalog = JSON.parse(new TextDecoder().decode(data));
@@ -66,31 +75,29 @@ export async function readCatalog(
     return null;
   }
   if (
+    catalog?.format !== FORMAT ||
     JSON.stringify(catalog.inputs?.requested) !==
       JSON.stringify(requested.map((p) => absolute(p))) ||
     inputKey(probe, catalog.inputs) !== catalog.key ||
-    catalog.resources.some((r) => !KINDS[r.kind]) ||
+    catalog.resources.some((r) => !Object.hasOwn(KINDS, r.kind)) ||
     !filesUnchanged(catalog) ||
     !(await factsUnchanged(probe, catalog.inputs.facts))
   ) {
     return null;
   }
-  const { key: _, ...cookbook } = catalog;
-  return { ...cookbook, resources: catalog.resources.map((r) => ({ ...r, kind: KINDS[r.kind] })) };
+  const { format: _, key: __, ...cookbook } = catalog;
+  return cookbook;
 }
 
 /**
- * Saves loaded cookbooks as the catalog (0600, atomically). Cookbooks with
- * `sensitive: true` files are not saved: their content stays out of the state.
+ * Loaded cookbooks as a catalog's bytes, keyed by their inputs as `probe`
+ * reads them now; `null` when they must not be cached: `sensitive` content
+ * stays out of the state, and an input that cannot be read has no key.
  */
-export function writeCatalog(exec: Executor, path: string, cookbook: Cookbook): void {
-  if (cookbook.resources.some((r) => r.spec.sensitive)) return;
-  const key = inputKey(exec, cookbook.inputs);
-  if (!key) return;
-  const catalog: Catalog = {
-    ...cookbook,
-    key,
-    resources: cookbook.resources.map((r) => ({ ...r, kind: r.kind.kind })),
-  };
-  exec.writeFile(path, new TextEncoder().encode(JSON.stringify(catalog)), { mode: 0o600 });
+export function freeze(probe: Probe, cookbook: Cookbook): Uint8Array | null {
+  if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
+  const key = inputKey(probe, cookbook.inputs);
+  if (!key) return null;
+  const catalog: Catalog = { ...cookbook, format: FORMAT, key };
+  return new TextEncoder().encode(JSON.stringify(catalog));
 }

@@ -4,31 +4,45 @@
  *
  * @module
  */
-import type { ResourceKind } from "../../resources/resource.ts";
-import type { Position } from "./errors.ts";
+import { kindOf, KINDS } from "../../resources/mod.ts";
+import type { Position, Problem } from "../errors.ts";
 
-/** One resource of a loaded cookbook. */
+/** What a loading stage gives: its result, and the problems found on the way. */
+export interface Staged<T> {
+  /** What the stage made: usable as far as the problems allow. */
+  value: T;
+  /** Cookbook problems found, in no particular order. */
+  problems: Problem[];
+}
+
+/** One resource of a loaded cookbook: plain data (its kind by name). */
 export interface Resource {
-  kind: ResourceKind;
+  /** The kind's name in the registry (`resources/mod.ts`): "file", "package", ... */
+  kind: string;
   /** `file[/etc/nginx/nginx.conf]` */
   id: string;
+  /** The fields as validated (defaults filled in), `source`/`template` resolved. */
   // deno-lint-ignore no-explicit-any
   spec: any;
   /** Where it was written. */
   at: Position;
   /** YAML path, e.g. `configure.files[0]`. */
   path: string;
-  /** Section index in run order (0 = pre_install ... the last = services). */
-  phase: number;
+  /** Its section's index in the registry's `SECTIONS`, which is the run order. */
+  section: number;
 }
 
 /** Cookbooks loaded together: every file read and their resources in declared order. */
 export interface Cookbook {
+  /** The last cookbook's `name`, else its path. */
   name: string;
+  /** The last cookbook's `version`, as text. */
   version?: string;
+  /** The last cookbook's `description`. */
   description?: string;
   /** Every cookbook file read, includes first. */
   files: string[];
+  /** Every resource, in declared order (includes first); the engine sorts them for running. */
   resources: Resource[];
   /** What the result was made from: the cache of loaded cookbooks checks these. */
   inputs: CookbookInputs;
@@ -44,19 +58,31 @@ export interface CookbookInputs {
   facts: Record<string, unknown>;
 }
 
+/** What each resource claims (`path:/etc/x`, see `ResourceKind.claims`), by resource. */
+export function claimsOf(resource: Resource): string[] {
+  return kindOf(resource.kind).claims?.(resource.spec) ?? [];
+}
+
+/** Resolves a `requires` / `restart_on` entry to a resource id, or `undefined` when none matches. */
+export type TargetResolver = (target: string) => string | undefined;
+
 /**
- * Resolves a `requires` / `restart_on` entry (an id, or a bare path meaning the
- * file or directory at it) to a resource id, or `undefined` when none matches.
+ * The resolver for targets among `resources`: an id; a bare path, meaning the
+ * resource that claims it (`path:/etc/x`: a file or a directory); else a bare
+ * name completed with a kind's prefix (`nginx` → `package[nginx]`).
  */
-export function resolveTarget(
-  target: string,
-  ids: { has(id: string): boolean },
-): string | undefined {
-  if (ids.has(target)) return target;
-  for (const kind of ["file", "directory", "package", "service", "command"]) {
-    if (ids.has(`${kind}[${target}]`)) return `${kind}[${target}]`;
+export function targetResolver(resources: readonly Resource[]): TargetResolver {
+  const ids = new Set(resources.map((r) => r.id));
+  const claimed = new Map<string, string>();
+  for (const r of resources) {
+    for (const claim of claimsOf(r)) if (!claimed.has(claim)) claimed.set(claim, r.id);
   }
-  return undefined;
+  return (target) => {
+    if (ids.has(target)) return target;
+    const owner = claimed.get(`path:${target}`);
+    if (owner) return owner;
+    return Object.keys(KINDS).map((kind) => `${kind}[${target}]`).find((id) => ids.has(id));
+  };
 }
 
 /** `path` made absolute against `base` (the working directory) and normalised. */

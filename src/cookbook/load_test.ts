@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadCookbooks } from "./load.ts";
-import { CookbookError, formatProblem } from "./errors.ts";
+import { CookbookError, formatProblem } from "../errors.ts";
 import { RealExecutor } from "../exec/real.ts";
 
 const exec = new RealExecutor();
@@ -35,7 +35,7 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
   assert.equal(cookbook.description, "Configuration description");
   assert.deepEqual(cookbook.files, [SEED]);
   assert.deepEqual(
-    cookbook.resources.map((r) => [r.kind.kind, r.id, r.path, r.phase, r.at.line, r.at.col]),
+    cookbook.resources.map((r) => [r.kind, r.id, r.path, r.section, r.at.line, r.at.col]),
     [
       ["command", "command[/usr/bin/apt-get update]", "install.pre_install[0]", 0, 7, 7],
       ["package", "package[nginx]", "install.install[0]", 2, 10, 7],
@@ -367,7 +367,7 @@ Deno.test("a file and a directory at one path are rejected, also across cookbook
   });
   assert.deepEqual(await problems([`${dir.path}/a.yaml`, `${dir.path}/b.yaml`]), [
     `${dir.path}/b.yaml:3:7: configure.files[0]: expected each path once, but directory[/x] ` +
-    `and file[/x] declare the same path /x (directory[/x] is declared at ${dir.path}/a.yaml:3:7)`,
+    `and file[/x] declare the same path (directory[/x] is declared at ${dir.path}/a.yaml:3:7)`,
   ]);
 });
 
@@ -388,6 +388,42 @@ Deno.test("a list var in a template file says how to use it", async () => {
     "single value, got a list (templates substitute single values and have no loops: " +
     'write "{{ servers.0 }}" for one item, or write the items out)',
   ]);
+});
+
+Deno.test("two services naming one unit are rejected: what kinds claim is checked for every kind", async () => {
+  await using dir = await tree({
+    "a.yaml": "configure:\n  services:\n    - name: nginx\n    - name: nginx.service\n",
+  });
+  assert.deepEqual(await problems([`${dir.path}/a.yaml`]), [
+    `${dir.path}/a.yaml:4:7: configure.services[1]: expected each unit once, but service[nginx] ` +
+    `and service[nginx.service] declare the same unit (service[nginx] is declared at ${dir.path}/a.yaml:3:7)`,
+  ]);
+});
+
+Deno.test("a bare path in restart_on finds the resource claiming it; the loaded cookbook is plain data", async () => {
+  await using dir = await tree({
+    "a.yaml": [
+      "vars:",
+      "  site: /srv/{{ facts.hostname }}",
+      "configure:",
+      "  directories:",
+      "    - path: /srv",
+      "  files:",
+      '    - path: "{{ site }}"',
+      "  services:",
+      "    - name: web",
+      "      restart_on: [/srv]",
+      "",
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/a.yaml`], exec);
+  assert.deepEqual(JSON.parse(JSON.stringify(cookbook.resources)), cookbook.resources);
+  assert.deepEqual(cookbook.resources.map((r) => [r.kind, r.section]), [
+    ["directory", 6],
+    ["file", 8],
+    ["service", 11],
+  ]);
+  assert.equal(cookbook.resources[1].spec.path, `/srv/${Deno.hostname().split(".")[0]}`);
 });
 
 Deno.test("new kinds load in their sections, the apt key resolved inside the repository", async () => {
@@ -454,7 +490,7 @@ Deno.test("new kinds' problems are placed at their field: schedule, check rules,
   Deno.writeTextFileSync(file, claims);
   assert.deepEqual(await problems([file]), [
     `${file}:5:7: configure.cron_jobs[0]: expected each path once, but file[/etc/cron.d/app] and ` +
-    `cron[app] declare the same path /etc/cron.d/app (file[/etc/cron.d/app] is declared at ${file}:3:7)`,
+    `cron[app] declare the same path (file[/etc/cron.d/app] is declared at ${file}:3:7)`,
   ]);
 });
 
@@ -465,6 +501,6 @@ Deno.test("two users with one uid are a conflict at load", async () => {
   const file = `${dir.path}/a.yaml`;
   assert.deepEqual(await problems([file]), [
     `${file}:4:7: configure.users[1]: expected each uid once, but user[app] and user[web] ` +
-    `declare the same uid 1500 (user[app] is declared at ${file}:3:7)`,
+    `declare the same uid (user[app] is declared at ${file}:3:7)`,
   ]);
 });

@@ -1,94 +1,82 @@
 /**
- * The cookbook document schema: the seed design's format plus extensions.
+ * The cookbook document schema: the seed design's format plus extensions,
+ * built from the registry (`resources/mod.ts`): one list per section, in
+ * groups (`install`, `configure`), each item validated by its kind's schema.
  *
  * @module
  */
 import { z } from "zod";
-import {
-  commandSchema,
-  directorySchema,
-  fileSchema,
-  packageSchema,
-  serviceSchema,
-} from "../../resources/schemas.ts";
-import { aptRepositorySchema } from "../../resources/apt_repository_schema.ts";
-import { cronSchema } from "../../resources/cron_schema.ts";
-import { gitSchema } from "../../resources/git_schema.ts";
-import { groupSchema } from "../../resources/group_schema.ts";
-import { linkSchema } from "../../resources/link_schema.ts";
-import { userSchema } from "../../resources/user_schema.ts";
+import { GROUPS, type Section, SECTIONS } from "../../resources/mod.ts";
 
-const list = <T extends z.ZodType>(item: T, what: string) =>
-  z.array(item, { error: `expected a list of ${what}` }).optional();
+/** The section groups in run order, with their sections: `install` → pre_install, ... */
+function groups(): Map<string, Section[]> {
+  const found = new Map<string, Section[]>();
+  for (const section of SECTIONS) {
+    const [group] = section.path;
+    found.set(group, [...found.get(group) ?? [], section]);
+  }
+  return found;
+}
 
-/** A whole cookbook file. */
-export const cookbookSchema = z.strictObject({
-  name: z.string().optional().describe("Name of the configuration."),
-  version: z.union([z.string(), z.number()]).optional().describe("Version of the cookbook."),
-  description: z.string().optional().describe("What the cookbook sets up."),
-  vars: z.record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-      error: "expected a variable name like app_port (letters, digits, _)",
-    }),
-    z.unknown(),
-  ).optional().describe("Variables for {{ name }} placeholders."),
-  include: list(z.string(), "cookbook paths").describe(
-    "Other cookbooks (relative paths) whose resources come first.",
-  ),
-  install: z.strictObject({
-    pre_install: list(commandSchema, "commands").describe(
-      "Commands run first, before any package.",
-    ),
-    repositories: list(aptRepositorySchema, "apt repositories").describe(
-      "apt repositories (deb822 sources and keyrings); apt-get update runs once when any changed.",
-    ),
-    install: list(packageSchema, "packages").describe(
-      "apt packages, installed or removed in one transaction.",
-    ),
-    post_install: list(commandSchema, "commands").describe("Commands run after the packages."),
-  }, { error: "expected a mapping with pre_install, repositories, install, post_install" })
+/** What a cookbook document is, for "expected ..., got" messages: `a mapping (name, install, ...)`. */
+export const DOCUMENT = `a mapping (name, ${[...groups().keys()].join(", ")}, ...)`;
+
+/** "package" → "packages", "directory" → "directories". */
+function plural(name: string): string {
+  return name.endsWith("y") ? `${name.slice(0, -1)}ies` : `${name}s`;
+}
+
+async function groupSchema(group: string, sections: Section[]) {
+  const names = sections.map((s) => s.path[1]);
+  const shape: Record<string, z.ZodType> = {};
+  for (const section of sections) {
+    const { schema } = await section.schema();
+    shape[section.path[1]] = z.array(schema, {
+      error: `expected a list of ${plural(section.kind.name)}`,
+    }).optional().describe(section.about);
+  }
+  return z.strictObject(shape, { error: `expected a mapping with ${names.join(", ")}` })
     .optional()
-    .describe(
-      "Software: commands, repositories and packages, in the order pre_install, repositories, install, post_install.",
-    ),
-  configure: z.strictObject({
-    groups: list(groupSchema, "groups").describe("Local groups, before the users."),
-    users: list(userSchema, "users").describe(
-      "Local users, before anything they own (directories, checkouts, files).",
-    ),
-    directories: list(directorySchema, "directories").describe(
-      "Directories, created before the files.",
-    ),
-    checkouts: list(gitSchema, "git working copies").describe(
-      "git working copies at a branch, tag or commit, after the directories.",
-    ),
-    files: list(fileSchema, "files").describe("Files: content, source or template; owner, mode."),
-    links: list(linkSchema, "symbolic links").describe("Symbolic links, after the files."),
-    cron_jobs: list(cronSchema, "cron entries").describe("Entries in /etc/cron.d."),
-    services: list(serviceSchema, "services").describe(
-      "systemd services, handled after every file.",
-    ),
-  }, {
-    error:
-      "expected a mapping with groups, users, directories, checkouts, files, links, cron_jobs, services",
-  }).optional()
-    .describe(
-      "The machine's configuration: groups, users, directories, checkouts, files, links, cron jobs, then services.",
-    ),
-}, { error: "expected a mapping (name, install, configure, ...)" });
+    .describe(`${GROUPS[group] ?? group}, in the order ${names.join(", ")}.`);
+}
 
-/** The field names an object schema accepts at `path` inside the cookbook, for "did you mean". */
-export function knownKeys(path: readonly PropertyKey[]): string[] {
-  let schema: unknown = cookbookSchema;
+async function buildSchema() {
+  const shape: Record<string, z.ZodType> = {
+    name: z.string().optional().describe("Name of the configuration."),
+    version: z.union([z.string(), z.number()]).optional().describe("Version of the cookbook."),
+    description: z.string().optional().describe("What the cookbook sets up."),
+    vars: z.record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error: "expected a variable name like app_port (letters, digits, _)",
+      }),
+      z.unknown(),
+    ).optional().describe("Variables for {{ name }} placeholders."),
+    include: z.array(z.string(), { error: "expected a list of cookbook paths" }).optional()
+      .describe("Other cookbooks (relative paths) whose resources come first."),
+  };
+  for (const [group, sections] of groups()) shape[group] = await groupSchema(group, sections);
+  return z.strictObject(shape, { error: `expected ${DOCUMENT}` });
+}
+
+let built: Promise<z.ZodObject> | undefined;
+
+/** The schema of a whole cookbook file (built once, importing every kind's schema). */
+export function documentSchema(): Promise<z.ZodObject> {
+  return built ??= buildSchema();
+}
+
+/** The field names an object schema accepts at `path` inside `schema`, for "did you mean". */
+export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let at: unknown = schema;
   for (const part of [...path, null]) {
     // deno-lint-ignore no-explicit-any
-    let def = (schema as any)?._zod?.def;
+    let def = (at as any)?._zod?.def;
     while (def && (def.type === "optional" || def.type === "default" || def.type === "pipe")) {
       def = (def.innerType ?? def.in)?._zod?.def;
     }
     if (part === null) return def?.type === "object" ? Object.keys(def.shape) : [];
-    if (def?.type === "object" && typeof part === "string") schema = def.shape[part];
-    else if (def?.type === "array" && typeof part === "number") schema = def.element;
+    if (def?.type === "object" && typeof part === "string") at = def.shape[part];
+    else if (def?.type === "array" && typeof part === "number") at = def.element;
     else return [];
   }
   return [];

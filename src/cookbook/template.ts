@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { didYouMean } from "./errors.ts";
+import { didYouMean } from "../text.ts";
 
 /** A placeholder that cannot be filled in; `offset` is where it starts in the text. */
 export class TemplateError extends Error {

@@ -7,7 +7,9 @@
  */
 import { type Document, LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
-import { describeValue, didYouMean, formatPath, type Position, type Problem } from "./errors.ts";
+import type { Position, Problem } from "../errors.ts";
+import { didYouMean } from "../text.ts";
+import { describeValue, formatPath } from "./problems.ts";
 
 /** A parsed YAML file: its document, line index and plain data. */
 export interface YamlSource {

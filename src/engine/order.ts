@@ -4,23 +4,24 @@
  *
  * @module
  */
-import type { Resource } from "../cookbook/cookbook.ts";
-import { resolveTarget } from "../cookbook/cookbook.ts";
-import { CookbookError } from "../cookbook/errors.ts";
+import type { Resource, TargetResolver } from "../cookbook/cookbook.ts";
+import { targetResolver } from "../cookbook/cookbook.ts";
+import { CookbookError } from "../errors.ts";
 
 /** Sorts resources for running; throws {@link CookbookError} on a `requires` cycle. */
 export function order(resources: Resource[]): Resource[] {
   // Rank: section first, then declared order. A stable sort gives exactly that.
-  const ranked = resources.map((r, i) => ({ r, rank: r.phase * 1e6 + i }))
+  const ranked = resources.map((r, i) => ({ r, rank: r.section * 1e6 + i }))
     .sort((a, b) => a.rank - b.rank);
   if (!resources.some((r) => r.spec.requires?.length)) return ranked.map((x) => x.r);
 
   const byId = new Map(resources.map((r) => [r.id, r]));
+  const resolve = targetResolver(resources);
   const rankOf = new Map(ranked.map((x) => [x.r.id, x.rank]));
   const waiting = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const r of resources) {
-    const deps = new Set(requirements(r, byId));
+    const deps = new Set(requirements(r, resolve));
     waiting.set(r.id, deps.size);
     for (const id of deps) {
       const list = dependents.get(id);
@@ -52,9 +53,9 @@ export function order(resources: Resource[]): Resource[] {
   return sorted;
 }
 
-/** The ids a resource depends on through `requires`. */
-export function requirements(resource: Resource, ids: { has(id: string): boolean }): string[] {
-  return (resource.spec.requires ?? []).map((t: string) => resolveTarget(t, ids)!);
+/** The ids a resource depends on through `requires` (checked to resolve when loading). */
+export function requirements(resource: Resource, resolve: TargetResolver): string[] {
+  return (resource.spec.requires ?? []).map((t: string) => resolve(t)!);
 }
 
 /** A min-heap of resources by rank. */

@@ -1,20 +1,18 @@
 import assert from "node:assert/strict";
 import type { Resource } from "../cookbook/load.ts";
-import type { ResourceKind } from "../../resources/resource.ts";
-import { CookbookError } from "../cookbook/errors.ts";
+import { CookbookError } from "../errors.ts";
 import { order } from "./order.ts";
 
-const kind = { kind: "x" } as unknown as ResourceKind;
-const res = (id: string, phase: number, requires?: string[]): Resource => ({
-  kind,
+const res = (id: string, section: number, requires?: string[]): Resource => ({
+  kind: id.slice(0, id.indexOf("[")),
   id,
   spec: requires ? { requires } : {},
-  at: { file: "a.yaml", line: phase + 1, col: 1 },
+  at: { file: "a.yaml", line: section + 1, col: 1 },
   path: id,
-  phase,
+  section,
 });
 
-Deno.test("order runs sections in phase order and declared order inside a section", () => {
+Deno.test("order runs sections in registry order and declared order inside a section", () => {
   const sorted = order([
     res("file[/b]", 4),
     res("package[a]", 1),

@@ -5,9 +5,11 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
-import type { Cookbook, Resource } from "../cookbook/cookbook.ts";
-import { resolveTarget } from "../cookbook/cookbook.ts";
-import type { Change, Outcome, ResourceContext } from "../../resources/resource.ts";
+import { planProbe } from "../exec/plan_probe.ts";
+import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
+import { targetResolver } from "../cookbook/cookbook.ts";
+import { kindOf } from "../../resources/mod.ts";
+import type { Change, Outcome, ResourceContext, ResourceKind } from "../../resources/resource.ts";
 import { order, requirements } from "./order.ts";
 import {
   type HandlerResult,
@@ -58,9 +60,11 @@ export async function run(
 ): Promise<RunReport> {
   const started = performance.now();
   const startedAt = new Date();
-  const probe = target.mode === "plan" ? target.probe : target.exec;
+  // A plan's probe runs only tools that look: it cannot change the machine.
+  const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
   const changed = new Set<string>();
   const warned = new Set<string>();
+  const memos = new Map<string, unknown>();
   const ctx: ResourceContext = {
     mode: target.mode,
     changed,
@@ -69,9 +73,15 @@ export async function run(
       if (!warned.has(message)) events.warning?.(message);
       warned.add(message);
     },
+    once: <T>(key: string, make: () => T): T => {
+      if (!memos.has(key)) memos.set(key, make());
+      return memos.get(key) as T;
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
   };
   const sorted = order(cookbook.resources);
-  const ids = new Set(sorted.map((r) => r.id));
+  const resolve = targetResolver(sorted);
   const results = new Map<string, ResourceResult>();
   const record = (r: ResourceResult) => {
     results.set(r.id, r);
@@ -79,7 +89,7 @@ export async function run(
     events.result?.(r);
   };
 
-  for (const group of groups(sorted)) {
+  for (const group of groups(sorted, resolve)) {
     const stop = options.interrupted?.();
     if (stop) {
       for (const r of group) record(result(r, "skipped", [], 0, stop));
@@ -87,7 +97,7 @@ export async function run(
     }
     const runnable: Resource[] = [];
     for (const r of group) {
-      const blocked = requirements(r, ids).filter((id) => {
+      const blocked = requirements(r, resolve).filter((id) => {
         const status = results.get(id)?.status;
         return status === "failed" || status === "skipped";
       });
@@ -99,7 +109,7 @@ export async function run(
     await runGroup(runnable, target, probe, ctx, record, options);
   }
 
-  const handlers = await runHandlers(sorted, results, target, ctx, events);
+  const handlers = await runHandlers(sorted, results, resolve, target, ctx, events);
   const resources = sorted.map((r) => results.get(r.id)!);
   const t = totals(resources, handlers);
   return {
@@ -124,18 +134,13 @@ function result(
 ): ResourceResult {
   return {
     id: r.id,
-    kind: r.kind.kind,
+    kind: r.kind,
     status,
     changes,
-    ...(error ? { error: withoutId(r.id, error) } : {}),
+    ...(error ? { error } : {}),
     durationMs: Math.round(durationMs * 10) / 10,
     at: `${r.at.file}:${r.at.line}:${r.at.col}`,
   };
-}
-
-/** An error message without a leading "service[x]: " (the output puts the id in front). */
-function withoutId(id: string, error: string): string {
-  return error.startsWith(`${id}: `) ? error.slice(id.length + 2) : error;
 }
 
 /**
@@ -143,13 +148,12 @@ function withoutId(id: string, error: string): string {
  * A resource that requires an earlier member of the current run starts a new
  * one, so it is applied only after what it requires, and skipped if that failed.
  */
-function groups(resources: Resource[]): Resource[][] {
-  const ids = new Set(resources.map((r) => r.id));
+function groups(resources: Resource[], resolve: TargetResolver): Resource[][] {
   const out: Resource[][] = [];
   let members = new Set<string>();
   for (const r of resources) {
     const last = out.at(-1);
-    const needsEarlier = requirements(r, ids).some((id) => members.has(id));
+    const needsEarlier = requirements(r, resolve).some((id) => members.has(id));
     if (last && last[0].kind === r.kind && !needsEarlier) last.push(r);
     else {
       out.push([r]);
@@ -168,7 +172,7 @@ async function runGroup(
   record: (r: ResourceResult) => void,
   options: RunOptions,
 ): Promise<void> {
-  const kind = group[0].kind;
+  const kind = kindOf(group[0].kind);
   const started = performance.now();
   let currents: unknown[];
   try {
@@ -244,7 +248,7 @@ function recordApplied(
   record: (r: ResourceResult) => void,
 ): void {
   if (outcome.ok && outcome.unchanged) return record(result(p.r, "unchanged", [], ms));
-  const sha256 = outcome.ok ? p.r.kind.fingerprint?.(p.r.spec, p.current, true) : undefined;
+  const sha256 = outcome.ok ? kindOf(p.r.kind).fingerprint?.(p.r.spec, p.current, true) : undefined;
   record({
     ...result(
       p.r,
@@ -266,24 +270,30 @@ function recordApplied(
 async function runHandlers(
   sorted: Resource[],
   results: Map<string, ResourceResult>,
+  resolve: TargetResolver,
   target: PlanTarget | ApplyTarget,
   ctx: ResourceContext,
   events: RunEvents,
 ): Promise<HandlerResult[]> {
-  const ids = new Set(results.keys());
   const changedOrder = sorted.map((r) => r.id).filter((id) =>
     results.get(id)?.status === "changed"
   );
-  const due: { r: Resource; action: "restart" | "reload"; triggeredBy: string[]; first: number }[] =
-    [];
+  const due: {
+    r: Resource;
+    refresh: NonNullable<ResourceKind["refresh"]>;
+    action: "restart" | "reload";
+    triggeredBy: string[];
+    first: number;
+  }[] = [];
   for (const r of sorted) {
-    if (!r.kind.refresh) continue;
+    const refresh = kindOf(r.kind).refresh;
+    if (!refresh) continue;
     const own = results.get(r.id);
     if (own?.status === "failed" || own?.status === "skipped") continue;
     // Just started, restarted or stopped by this run: nothing to refresh.
     if (own?.changes.some((c) => c.field === "state")) continue;
     const hits = (field: string) =>
-      (r.spec[field] ?? []).map((t: string) => resolveTarget(t, ids)!).filter((id: string) =>
+      (r.spec[field] ?? []).map((t: string) => resolve(t)!).filter((id: string) =>
         results.get(id)?.status === "changed"
       ) as string[];
     const restart = hits("restart_on");
@@ -292,6 +302,7 @@ async function runHandlers(
     if (!triggeredBy.length) continue;
     due.push({
       r,
+      refresh,
       action: restart.length ? "restart" : "reload",
       triggeredBy,
       first: Math.min(...triggeredBy.map((id) => changedOrder.indexOf(id))),
@@ -304,7 +315,7 @@ async function runHandlers(
     let outcome: Outcome = { ok: true };
     if (target.mode === "apply") {
       try {
-        outcome = await d.r.kind.refresh!(d.r.spec, d.action, target.exec, ctx);
+        outcome = await d.refresh(d.r.spec, d.action, target.exec, ctx);
       } catch (error) {
         outcome = { ok: false, error: (error as Error).message };
       }
@@ -314,7 +325,7 @@ async function runHandlers(
       action: d.action,
       triggeredBy: d.triggeredBy,
       status: outcome.ok ? "changed" : "failed",
-      ...(outcome.ok ? {} : { error: withoutId(d.r.id, outcome.error) }),
+      ...(outcome.ok ? {} : { error: outcome.error }),
       durationMs: Math.round(performance.now() - started),
     };
     out.push(h);

@@ -46,10 +46,17 @@ export interface Attributes {
 /**
  * Read-only access to the machine. Planning gets only this, so reading and
  * diffing cannot change anything by construction. `run` is for commands that
- * only look (dpkg-query, systemctl show).
+ * only look (dpkg-query, systemctl show): a plan's probe refuses any other
+ * (see plan_probe.ts).
  */
 export interface Probe {
   run(argv: string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Runs a cookbook's guard (`unless`, `onlyif`): the one door through which
+   * a plan runs a command outside the read-only tools, taken only for guards
+   * the cookbook declares harmless (`readonly_guards: true`).
+   */
+  runGuard(argv: string[], options?: RunOptions): Promise<RunResult>;
   stat(path: string): PathInfo | null;
   readFile(path: string): Uint8Array | null;
   /** The target a symbolic link points at, as written; `null` when `path` is not a link. */

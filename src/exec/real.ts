@@ -97,6 +97,11 @@ export class RealExecutor implements Executor {
   #users = new IdTable("/etc/passwd");
   #groups = new IdTable("/etc/group");
 
+  /** Guards run like any command: the executor changes the machine anyway. */
+  runGuard(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    return this.run(argv, options);
+  }
+
   async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
     if (options.cwd !== undefined && this.stat(options.cwd)?.kind !== "directory") {
       return { code: 127, stdout: "", stderr: `cannot run in "${options.cwd}": no such directory` };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "./real.ts";
-import { tempDir } from "../../tests/harness.ts";
+import { tempDir } from "../_testing.ts";
 
 const exec = new RealExecutor();
 

@@ -73,6 +73,11 @@ export class RecordingExecutor implements Executor {
     return Promise.resolve({ code: 0, stdout: "", stderr: "", ...answer });
   }
 
+  /** Guards are recorded in {@link calls} like any command. */
+  runGuard(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+    return this.run(argv, options);
+  }
+
   stat(path: string): PathInfo | null {
     const entry = this.#paths.get(path);
     return entry ? { ...entry.info } : null;

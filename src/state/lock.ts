@@ -4,21 +4,11 @@
  *
  * @module
  */
-
-/** Raised when another run still holds the lock after the timeout (exit code 3). */
-export class LockTimeoutError extends Error {
-  constructor(readonly path: string, readonly holder: string, readonly waitedMs: number) {
-    super(
-      `another cm run holds the lock ${path} (${holder}); waited ${
-        (waitedMs / 1000).toFixed(1)
-      } s (--lock-timeout)`,
-    );
-    this.name = "LockTimeoutError";
-  }
-}
+import { LockTimeoutError } from "../errors.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface RunLock extends Disposable {
+  /** Frees the lock for the next run; a second call does nothing. */
   release(): void;
 }
 
@@ -34,6 +24,8 @@ function describeHolder(path: string): string {
 /**
  * Takes the lock at `path`, waiting up to `timeoutMs` for a running holder.
  * Writes this process's PID into the lock file so waiters can name it.
+ *
+ * @throws {LockTimeoutError} when the holder keeps it past `timeoutMs`
  */
 export async function acquireLock(
   path: string,

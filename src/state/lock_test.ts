@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { acquireLock, LockTimeoutError } from "./lock.ts";
-import { tempDir } from "../../tests/harness.ts";
+import { LockTimeoutError } from "../errors.ts";
+import { acquireLock } from "./lock.ts";
+import { tempDir } from "../_testing.ts";
 
 Deno.test("a second lock waits for the timeout and names the holder's PID", async () => {
   await using dir = await tempDir();

@@ -10,12 +10,17 @@ export const DEFAULT_STATE_DIR = "/var/lib/config-manager";
 
 /** The files under one state directory. */
 export interface StatePaths {
+  /** The state directory itself. */
   dir: string;
+  /** The state file, `state.json`. */
   state: string;
+  /** The run lock. */
   lock: string;
+  /** Run reports, one `<run id>.json` each. */
   runs: string;
+  /** cm sync's live checkout of the cookbook repository. */
   repo: string;
-  /** The cached loaded cookbooks (src/cookbook/catalog.ts). */
+  /** The cached loaded cookbooks (bytes: src/state/catalog.ts; freshness: src/cookbook/catalog.ts). */
   catalog: string;
 }
 

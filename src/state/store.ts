@@ -5,41 +5,68 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
+import { errorMessage, StateError } from "../errors.ts";
 import type { StatePaths } from "./paths.ts";
 
 /** What cm remembers about one resource between runs. */
 export interface ResourceState {
+  /** Its status in the last run: "changed", "unchanged", "failed" or "skipped". */
   status: string;
   /** When it last changed (ISO time). */
   changedAt?: string;
+  /** The content fingerprint last recorded (files: sha256 of the content, hex). */
   sha256?: string;
+}
+
+/** How a sync ended: a new commit applied, the same one converged or skipped, the last good one kept. */
+export type SyncStatus = "applied" | "converged" | "skipped" | "kept" | "failed";
+
+/** What `cm sync` records under `sync` in the state file. */
+export interface SyncRecord {
+  /** The repository URL, secrets redacted. */
+  repo: string;
+  /** The branch followed. */
+  branch: string;
+  /** Commit checked out in the live work tree. */
+  commit?: string;
+  /** Last commit that validated and was applied. */
+  lastGood?: string;
+  /** When the sync began (ISO time). */
+  lastSyncAt: string;
+  /** How the sync ended. */
+  result: SyncStatus;
+  /** Why the last good commit was kept, or what failed. */
+  reason?: string;
+  /** The commit refused by the last sync, if any. */
+  rejected?: string;
+  /** Cookbooks applied, relative to the repository. */
+  cookbooks?: string[];
+  /** Run id of the apply, when one ran. */
+  runId?: string;
+  /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
+  discarded?: string[];
 }
 
 /** The state file: the last run and every managed resource. */
 export interface State {
+  /** The format's version. */
   version: 1;
+  /** The last apply: its run id, start time (ISO), result, mode and commit. */
   lastRun?: { id: string; at: string; result: string; mode: string; commit?: string };
+  /** Every resource cm applied, by id (`file[/etc/motd]`). */
   resources: Record<string, ResourceState>;
-  /** Facts cm sync keeps: current commit, last good commit, last sync. */
-  sync?: Record<string, unknown>;
+  /** What cm sync keeps: current commit, last good commit, last sync. */
+  sync?: SyncRecord;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A state file or run report that cannot be read (exit code 2, not a bug). */
-export class StateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StateError";
-  }
-}
-
 function parseJson<T>(data: Uint8Array, what: string): T {
   try {
     return JSON.parse(decoder.decode(data));
   } catch (error) {
-    throw new StateError(`${what} is not valid JSON: ${(error as Error).message}`);
+    throw new StateError(`${what} is not valid JSON: ${errorMessage(error)}`);
   }
 }
 

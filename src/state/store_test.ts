@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
-import { tempDir } from "../../tests/harness.ts";
+import { tempDir } from "../_testing.ts";
 import type { RunReport } from "../engine/report.ts";
 import { listRuns, pruneRuns, readRun, readState, recordRun, RETENTION } from "./store.ts";
 import { statePaths } from "./paths.ts";

@@ -19,9 +19,9 @@
  */
 import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
-import { CookbookError, type Problem } from "../cookbook/errors.ts";
+import { ConfigError, type Problem, UsageError } from "../errors.ts";
+import { parseDuration } from "../text.ts";
 import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
-import { UsageError } from "../cli/exit.ts";
 
 /** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
 export const DEFAULT_CONFIG_PATH = "/etc/config-manager/config.yaml";
@@ -31,15 +31,6 @@ export const DEFAULT_INTERVAL = 300;
 export const DEFAULT_SPLAY = 60;
 /** Default branch. */
 export const DEFAULT_BRANCH = "main";
-
-/** Parses `300`, `"300"`, `"30s"`, `"5m"`, `"1h"` into seconds; `null` when it is none of those. */
-export function parseDuration(value: unknown): number | null {
-  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : null;
-  if (typeof value !== "string") return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
-  if (!m) return null;
-  return Number(m[1]) * ({ s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"] ?? 1);
-}
 
 const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== null, {
   error: 'expected seconds (a number) or a duration like "30s", "5m", "1h"',
@@ -120,10 +111,10 @@ const PASSWORD_ADVICE =
   "a password in the URL would be passed to git on its command line and stored in .git/config; " +
   "remove it and put user:token in the root-only credentials file instead";
 
-/** Parses and validates the text of a node configuration; throws {@link CookbookError}. */
+/** Parses and validates the text of a node configuration; throws {@link ConfigError}. */
 export function parseNodeConfig(text: string, file: string): NodeConfig {
   const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)");
-  if (Array.isArray(source)) throw new CookbookError(source);
+  if (Array.isArray(source)) throw new ConfigError(source);
   const result = nodeConfigSchema.safeParse(source.raw);
   const problems: Problem[] = [];
   if (!result.success) {
@@ -147,7 +138,7 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
       message: "needs trusted_keys: the SSH allowed signers file or GPG keyring to verify against",
     });
   }
-  if (problems.length) throw new CookbookError(problems);
+  if (problems.length) throw new ConfigError(problems);
   return result.data!;
 }
 
@@ -155,8 +146,16 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
  * Reads the node configuration (flag, then `CM_CONFIG`, then the default
  * path) and lets the flags override it. A missing default file is fine when
  * the flags say enough; a missing file named explicitly is an error.
+ * `requireRepo: false` lets a caller without a repository through (cm timer install).
+ *
+ * @throws {ConfigError} for problems in the file
+ * @throws {UsageError} for flags that contradict or leave out what a sync needs
  */
-export function resolveSettings(probe: Probe, flags: SyncFlags, requireRepo = true): SyncSettings {
+export function resolveSettings(
+  probe: Probe,
+  flags: SyncFlags,
+  { requireRepo = true }: { requireRepo?: boolean } = {},
+): SyncSettings {
   if (flags.repo !== undefined && hasUrlPassword(flags.repo)) {
     throw new UsageError(`--repo: ${PASSWORD_ADVICE} (--credentials FILE, mode 0600)`);
   }

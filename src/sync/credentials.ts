@@ -15,15 +15,8 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
-import { UsageError } from "../cli/exit.ts";
-
-/** Raised for a credentials file cm refuses to use (exit code 2). */
-export class CredentialsError extends UsageError {
-  constructor(message: string) {
-    super(message);
-    this.name = "CredentialsError";
-  }
-}
+import { quoteArg } from "../exec/argv.ts";
+import { CredentialsError } from "../errors.ts";
 
 /** What the credentials file holds; `env` goes to every git process, `secret` must never be shown. */
 export interface Credentials {
@@ -39,10 +32,6 @@ export const GIT_BASE_ENV: Readonly<Record<string, string>> = {
   GIT_ASKPASS: "/bin/false",
   SSH_ASKPASS: "/bin/false",
 };
-
-function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** Checks the file's permissions and reads it into git environment variables. */
 export function readCredentials(probe: Probe, path: string, myUid = Deno.uid()): Credentials {
@@ -69,7 +58,7 @@ export function readCredentials(probe: Probe, path: string, myUid = Deno.uid()):
       kind: "ssh",
       env: {
         GIT_SSH_COMMAND: `ssh -i ${
-          shellQuote(path)
+          quoteArg(path)
         } -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new`,
       },
       secrets: [],

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { CredentialsError, readCredentials, redact } from "./credentials.ts";
+import { CredentialsError } from "../errors.ts";
+import { readCredentials, redact } from "./credentials.ts";
 import { Git } from "./git.ts";
 
 Deno.test("a credentials file readable by group or others is refused", () => {

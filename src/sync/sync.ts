@@ -1,12 +1,14 @@
 /**
  * One `cm sync`: fetch → verify signature → validate in a separate work tree
- * → switch the live checkout → apply → record. Holds the run lock throughout.
+ * → switch the live checkout → converge → record. Holds the run lock throughout.
+ * Each stage is a function that either hands on or says why the last good
+ * commit is kept; {@link syncOnce} only threads them.
  *
  * Last-known-good: when the fetch fails, the signature does not verify, or the
  * new commit's cookbooks do not validate, the live checkout stays on (or
  * returns to) the last commit that validated and was applied; that commit is
  * converged again (self-healing goes on while the remote is down), the reason
- * is printed and recorded, and the exit code is 4. Nothing of the bad commit
+ * is noted and recorded, and the outcome is "kept". Nothing of the bad commit
  * is ever checked out into the live work tree, let alone applied. A new
  * commit is validated exactly as `cm validate` does (loading and `requires`
  * order); should its apply still refuse it as a cookbook error, it is treated
@@ -15,20 +17,29 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import type { Printer } from "../cli/output.ts";
 import type { RunReport } from "../engine/report.ts";
-import { applyCookbooks } from "../cli/apply.ts";
-import { EXIT } from "../cli/exit.ts";
-import { CookbookError, formatProblem } from "../cookbook/errors.ts";
-import { validateCookbooks } from "../engine/validate.ts";
+import type { RunEvents } from "../engine/run.ts";
+import { CookbookError, formatProblem } from "../errors.ts";
+import { converge, DEFAULT_LOCK_TIMEOUT, type Interrupts } from "../app/converge.ts";
+import { validateCookbooks } from "../app/validate.ts";
 import { acquireLock } from "../state/lock.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
-import { readState, writeState } from "../state/store.ts";
+import { readState, type SyncRecord, type SyncStatus, writeState } from "../state/store.ts";
 import type { SyncSettings } from "./config.ts";
-import { type Credentials, readCredentials, redact } from "./credentials.ts";
+import { readCredentials, redact } from "./credentials.ts";
 import { Git, GitError } from "./git.ts";
-import { printable } from "./printable.ts";
+import { printable } from "../exec/output.ts";
 import { verifyCommit } from "./signature.ts";
+
+/** Live output of a sync. Everything passed on is printable (no control characters). */
+export interface SyncEvents {
+  /** A line about the sync itself: what was fetched, verified, kept, discarded. */
+  note?(line: string): void;
+  /** One `commit:file:line:col: ...` problem of a refused commit. */
+  problem?(line: string): void;
+  /** The converge's own events. */
+  run?: RunEvents;
+}
 
 /** Options of one sync besides the settings. */
 export interface SyncOptions {
@@ -37,42 +48,19 @@ export interface SyncOptions {
   onlyIfChanged?: boolean;
   /** Seconds to wait for another run's lock. */
   lockTimeout?: number;
-  /** Print the apply report as JSON (as `cm apply --json`). */
-  json?: boolean;
   /** The host name for `nodes/<hostname>.yaml` (default: this machine's). */
   hostname?: string;
+  events?: SyncEvents;
+  /** Watches for stop requests while an apply runs (see {@link converge}). */
+  interrupts?: () => Interrupts;
 }
 
-/** How a sync ended. */
-export type SyncResult = "applied" | "converged" | "skipped" | "kept" | "failed";
-
-/** What `cm sync` records under `sync` in the state file. */
-export interface SyncState {
-  repo: string;
-  branch: string;
-  /** Commit checked out in the live work tree. */
-  commit?: string;
-  /** Last commit that validated and was applied. */
-  lastGood?: string;
-  lastSyncAt: string;
-  result: SyncResult;
-  /** Why the last good commit was kept, or what failed. */
-  reason?: string;
-  /** The commit refused by the last sync, if any. */
-  rejected?: string;
-  /** Cookbooks applied, relative to the repository. */
-  cookbooks?: string[];
-  /** Run id of the apply, when one ran. */
-  runId?: string;
-  /** Local edits to the checkout that were discarded. */
-  discarded?: string[];
-}
-
-/** The outcome of {@link syncOnce}. */
+/** How one sync ended: its status, why, the apply's report when one ran, and what was recorded. */
 export interface SyncOutcome {
-  code: number;
-  state: SyncState;
+  status: SyncStatus;
+  reason?: string;
   report?: RunReport;
+  record: SyncRecord;
 }
 
 /** The ref that keeps the last good commit's objects. */
@@ -100,250 +88,327 @@ export function resolveCookbooks(
   };
 }
 
-/** Problems as `file:line:col: ...` lines, files in `dir` named `<commit>:path`. */
-function problemLines(error: CookbookError, dir: string, commit: string): string[] {
-  return error.problems.map((p) =>
+/**
+ * Runs one sync under the run lock and records it in the state file.
+ *
+ * @throws {CookbookError} when the last good commit's own cookbooks no longer load
+ * @throws {CredentialsError} for a credentials file cm refuses to use
+ * @throws {LockTimeoutError} when another run keeps the lock past the timeout
+ */
+export async function syncOnce(
+  settings: SyncSettings,
+  exec: Executor,
+  options: SyncOptions = {},
+): Promise<SyncOutcome> {
+  const paths = statePaths(options.stateDir);
+  exec.mkdir(paths.dir, { mode: 0o700 });
+  const timeoutMs = (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000;
+  using _lock = await acquireLock(paths.lock, timeoutMs, "cm sync");
+  const sync = session(settings, exec, options, paths);
+  const fetched = await fetchStage(sync);
+  if (typeof fetched !== "string") return await keepLastGood(sync, fetched);
+  const current = await sync.git.head();
+  if (fetched === current && fetched === sync.previous?.lastGood) {
+    return await sameCommit(sync, fetched);
+  }
+  const refused = await verifyStage(sync, fetched, current) ??
+    await validateStage(sync, fetched);
+  if (refused) return await keepLastGood(sync, refused);
+  const switched = await switchStage(sync, fetched);
+  if (!Array.isArray(switched)) return await keepLastGood(sync, switched);
+  return await convergeStage(sync, { commit: fetched, status: "applied", discarded: switched });
+}
+
+/** Everything the stages share; fixed for the whole sync. */
+interface Session {
+  settings: SyncSettings;
+  exec: Executor;
+  options: SyncOptions;
+  paths: StatePaths;
+  git: Git;
+  /** The repository URL with secrets redacted, as printed and recorded. */
+  url: string;
+  secrets: readonly string[];
+  hostname: string;
+  /** The record of the sync before this one. */
+  previous?: SyncRecord;
+  startedAt: string;
+  note(line: string): void;
+}
+
+/** Why the last good commit is kept instead of `rejected` (when a commit was refused). */
+interface Keep {
+  keep: string;
+  rejected?: string;
+}
+
+/** How a sync ended, before it is recorded. */
+interface Ending {
+  status: SyncStatus;
+  commit?: string;
+  reason?: string;
+  rejected?: string;
+  cookbooks?: string[];
+  discarded?: string[];
+  report?: RunReport;
+  /** A commit that just validated and was applied. */
+  good?: string;
+}
+
+function session(
+  settings: SyncSettings,
+  exec: Executor,
+  options: SyncOptions,
+  paths: StatePaths,
+): Session {
+  // Everything printed or recorded about a commit may come from whoever can push: no controls.
+  const note = (line: string) => options.events?.note?.(printable(line));
+  const credentials = settings.credentials
+    ? readCredentials(exec, settings.credentials)
+    : { env: {}, secrets: [] };
+  const previous = readState(exec, paths).sync;
+  const url = redact(settings.repo, credentials.secrets);
+  if (previous && (previous.repo !== url || previous.branch !== settings.branch)) {
+    note(
+      `repository or branch changed (was ${previous.repo} ${previous.branch}); last good commit kept until a new one validates`,
+    );
+  }
+  return {
+    settings,
+    exec,
+    options,
+    paths,
+    git: new Git(exec, paths.repo, credentials.env, credentials.secrets),
+    url,
+    secrets: credentials.secrets,
+    hostname: options.hostname ?? Deno.hostname(),
+    previous,
+    startedAt: new Date().toISOString(),
+    note,
+  };
+}
+
+/** Stage 1: fetches the branch; the commit it points at, or why to keep the last good one. */
+async function fetchStage(s: Session): Promise<string | Keep> {
+  try {
+    if (!s.git.isRepo()) await s.git.init(s.settings.repo);
+    else await s.git.setOrigin(s.settings.repo);
+    return await s.git.fetch(s.settings.branch);
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    return { keep: `fetch from ${s.url} failed: ${redact(error.message, s.secrets)}` };
+  }
+}
+
+/** The fetched commit is the one applied last: converge it again unless --only-if-changed. */
+async function sameCommit(s: Session, commit: string): Promise<SyncOutcome> {
+  const discarded = await discardLocalEdits(s);
+  if (discarded.length) await s.git.checkout(commit);
+  if (s.options.onlyIfChanged) {
+    s.note(`no new commit (${short(commit)}); --only-if-changed: nothing applied`);
+    return finish(s, { status: "skipped", commit, discarded });
+  }
+  s.note(`no new commit (${short(commit)}); converging`);
+  return await convergeStage(s, { commit, status: "converged", discarded });
+}
+
+/** Stage 2: the signature, checked before anything of the new commit is read (its subject included). */
+async function verifyStage(
+  s: Session,
+  fetched: string,
+  current: string | null,
+): Promise<Keep | undefined> {
+  const was = `(was ${short(current ?? undefined)})`;
+  if (!s.settings.verifySignatures) {
+    const subject = await s.git.subject(fetched);
+    s.note(`new commit ${short(fetched)}${subject ? ` "${subject}"` : ""} ${was}`);
+    return undefined;
+  }
+  s.note(`new commit ${short(fetched)} ${was}`);
+  const verdict = await verifyCommit(s.git, s.exec, fetched, s.settings.trustedKeys!, s.paths.dir);
+  if (!verdict.ok) return { keep: `signature check failed: ${verdict.reason}`, rejected: fetched };
+  const subject = await s.git.subject(fetched);
+  s.note(
+    `signature of ${short(fetched)} verified (${verdict.signer})${subject ? `: "${subject}"` : ""}`,
+  );
+  return undefined;
+}
+
+/** Stage 3: validates the new commit in a separate work tree; the live one is not touched. */
+async function validateStage(s: Session, fetched: string): Promise<Keep | undefined> {
+  const candidate = `${s.paths.dir}/candidate`;
+  try {
+    await s.git.addWorktree(candidate, fetched);
+    const chosen = resolveCookbooks(s.exec, candidate, s.settings.cookbooks, s.hostname);
+    if ("error" in chosen) return { keep: `cookbooks invalid: ${chosen.error}`, rejected: fetched };
+    await validateCookbooks(chosen.files, s.exec);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CookbookError) return refusal(s, error, candidate, fetched);
+    if (!(error instanceof GitError)) throw error;
+    return { keep: `cannot check out ${short(fetched)}: ${error.message}`, rejected: fetched };
+  } finally {
+    await s.git.removeWorktree(candidate);
+  }
+}
+
+/** Stage 4: moves the live checkout to the new commit; the local edits it discarded. */
+async function switchStage(s: Session, fetched: string): Promise<string[] | Keep> {
+  const discarded = await discardLocalEdits(s);
+  try {
+    await s.git.checkout(fetched);
+    return discarded;
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    return { keep: `cannot check out ${short(fetched)}: ${error.message}`, rejected: fetched };
+  }
+}
+
+/**
+ * Stage 5: converges `commit` from the live checkout and records the outcome.
+ * A new commit ("applied") the apply still refuses falls back to the last good one.
+ */
+async function convergeStage(
+  s: Session,
+  ending: Ending & { commit: string; discarded: string[] },
+): Promise<SyncOutcome> {
+  const { commit, status } = ending;
+  const chosen = resolveCookbooks(s.exec, s.paths.repo, s.settings.cookbooks, s.hostname);
+  if ("error" in chosen) {
+    // Only reachable when the live checkout lost its cookbooks (the commit validated before).
+    if (status === "applied") {
+      return await keepLastGood(s, {
+        keep: `cookbooks invalid: ${chosen.error}`,
+        rejected: commit,
+      });
+    }
+    return finish(s, { status: "failed", commit, reason: chosen.error, rejected: ending.rejected });
+  }
+  const applying = { ...ending, cookbooks: chosen.relative };
+  let report: RunReport;
+  try {
+    report = await converge(chosen.files, s.exec, {
+      mode: "apply",
+      stateDir: s.paths.dir,
+      lock: "held",
+      commit,
+      events: s.options.events?.run,
+      interrupts: s.options.interrupts,
+    });
+  } catch (error) {
+    if (!(error instanceof CookbookError)) throw error;
+    const refused = refusal(s, error, s.paths.repo, commit);
+    // A new commit that validated but whose apply still refused it: nothing of it ran.
+    if (status === "applied") return await keepLastGood(s, refused, ending.discarded);
+    // The last good commit itself: nothing to fall back to; recorded, and an error.
+    const problems = error.problems.length;
+    finish(s, {
+      ...applying,
+      status: "failed",
+      reason: `cookbooks of ${short(commit)} no longer validate: ${problems} problem(s)`,
+    });
+    throw error;
+  }
+  const good = status === "applied" || status === "converged" ? commit : undefined;
+  if (good) await s.git.mark(LAST_GOOD_REF, good);
+  const failed = report.result === "failed" && status !== "kept";
+  return finish(s, {
+    ...applying,
+    status: failed ? "failed" : status,
+    report,
+    ...(good ? { good } : {}),
+  });
+}
+
+/**
+ * Keeps the last good commit: the live checkout returns to it and it is
+ * converged again (unless --only-if-changed). `discarded` are local edits this
+ * sync already threw away.
+ */
+async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Promise<SyncOutcome> {
+  const reason = printable(why.keep);
+  s.note(`${why.rejected ? `rejected ${short(why.rejected)}: ` : ""}${reason}`);
+  const kept = { status: "kept" as const, reason, rejected: why.rejected };
+  const lastGood = s.previous?.lastGood;
+  if (!lastGood || !s.git.isRepo() || !(await s.git.hasCommit(lastGood))) {
+    s.note(
+      lastGood
+        ? `last good commit ${short(lastGood)} is no longer in ${s.paths.repo}: nothing applied`
+        : "no good commit to fall back to yet: nothing applied",
+    );
+    return finish(s, { ...kept, discarded });
+  }
+  const edits = [...discarded, ...await discardLocalEdits(s)];
+  if ((await s.git.head()) !== lastGood) await s.git.checkout(lastGood);
+  s.note(`kept last good commit ${short(lastGood)}`);
+  const ending = { ...kept, commit: lastGood, discarded: edits };
+  if (s.options.onlyIfChanged) return finish(s, ending);
+  return await convergeStage(s, ending);
+}
+
+/** The last good commit kept instead of `commit` for its cookbook problems (each one passed on). */
+function refusal(s: Session, error: CookbookError, dir: string, commit: string): Keep {
+  const lines = error.problems.map((p) =>
     formatProblem({
       ...p,
       at: { ...p.at, file: p.at.file.replace(`${dir}/`, `${short(commit)}:`) },
     })
   );
+  for (const line of lines) s.options.events?.problem?.(printable(line));
+  return {
+    keep: `cookbooks invalid: ${lines.length} problem(s): ${lines.slice(0, 3).join("; ")}`,
+    rejected: commit,
+  };
 }
 
-/** Runs one sync under the run lock. */
-export async function syncOnce(
-  settings: SyncSettings,
-  exec: Executor,
-  printer: Printer,
-  options: SyncOptions = {},
-): Promise<SyncOutcome> {
-  const paths = statePaths(options.stateDir);
-  exec.mkdir(paths.dir, { mode: 0o700 });
-  const lock = await acquireLock(paths.lock, (options.lockTimeout ?? 300) * 1000, "cm sync");
-  try {
-    return await syncLocked(settings, exec, printer, options, paths);
-  } finally {
-    lock.release();
+/** Local edits in the live checkout, noted; the next checkout throws them away. */
+async function discardLocalEdits(s: Session): Promise<string[]> {
+  if ((await s.git.head()) === null) return [];
+  const edits = await s.git.localEdits();
+  if (edits.length) {
+    s.note(
+      `discarding ${edits.length} local edit(s) in ${s.paths.repo}: ${
+        edits.slice(0, 10).join(", ")
+      }${edits.length > 10 ? ", ..." : ""}`,
+    );
   }
+  return edits;
 }
 
-async function syncLocked(
-  settings: SyncSettings,
-  exec: Executor,
-  printer: Printer,
-  options: SyncOptions,
-  paths: StatePaths,
-): Promise<SyncOutcome> {
-  // Everything printed or recorded about a commit may come from whoever can push: no controls.
-  const note = (line: string) => printer.err(`sync: ${printable(line)}`);
-  const previous = readState(exec, paths).sync as Partial<SyncState> | undefined;
-  const credentials: Credentials = settings.credentials
-    ? readCredentials(exec, settings.credentials)
-    : { kind: "token", env: {}, secrets: [] };
-  const secrets = credentials.secrets;
-  const git = new Git(exec, paths.repo, credentials.env, secrets);
-  const hostname = options.hostname ?? Deno.hostname();
-  const url = redact(settings.repo, secrets);
-  const state: SyncState = {
-    repo: url,
-    branch: settings.branch,
-    lastSyncAt: new Date().toISOString(),
-    result: "failed",
+/** Records how the sync ended; the last good commit is always carried over. */
+function finish(s: Session, ending: Ending): SyncOutcome {
+  const record = syncRecord(s, ending);
+  const state = readState(s.exec, s.paths);
+  state.sync = record;
+  writeState(s.exec, s.paths, state);
+  return {
+    status: ending.status,
+    ...(ending.reason ? { reason: ending.reason } : {}),
+    ...(ending.report ? { report: ending.report } : {}),
+    record,
   };
-  let lastGood = previous?.lastGood;
-  if (
-    previous?.repo !== undefined && (previous.repo !== url || previous.branch !== settings.branch)
-  ) {
-    note(
-      `repository or branch changed (was ${previous.repo} ${previous.branch}); last good commit kept until a new one validates`,
-    );
-  }
+}
 
-  /** Records the outcome; the last good commit is always carried over. */
-  const finish = (outcome: SyncOutcome): SyncOutcome => {
-    outcome.state = { ...outcome.state, lastGood };
-    if (!lastGood) delete outcome.state.lastGood;
-    const s = readState(exec, paths);
-    s.sync = { ...outcome.state } as Record<string, unknown>;
-    writeState(exec, paths, s);
-    return outcome;
+/** The state file's record of a sync that ended so. */
+function syncRecord(
+  s: Pick<Session, "url" | "settings" | "startedAt" | "previous">,
+  ending: Ending,
+): SyncRecord {
+  const lastGood = ending.good ?? s.previous?.lastGood;
+  const optional = {
+    commit: ending.commit,
+    lastGood,
+    reason: ending.reason,
+    rejected: ending.rejected,
+    cookbooks: ending.cookbooks,
+    runId: ending.report?.id,
+    discarded: ending.discarded?.length ? ending.discarded : undefined,
   };
-
-  /** Converges `commit` from the live checkout (when allowed) and records the outcome. */
-  const applyLive = async (
-    commit: string,
-    result: SyncResult,
-    code: number,
-    discarded: string[],
-  ): Promise<SyncOutcome> => {
-    const chosen = resolveCookbooks(exec, paths.repo, settings.cookbooks, hostname);
-    if ("error" in chosen) {
-      // Only reachable when the live checkout lost its cookbooks (the commit validated before).
-      if (result === "applied") return await keep(`cookbooks invalid: ${chosen.error}`, commit);
-      return finish({
-        code: EXIT.syncKept,
-        state: { ...state, result: "failed", reason: chosen.error },
-      });
-    }
-    state.cookbooks = chosen.relative;
-    if (discarded.length) state.discarded = discarded;
-    let report: RunReport;
-    let applyCode: number;
-    try {
-      ({ report, code: applyCode } = await applyCookbooks(chosen.files, exec, printer, {
-        stateDir: options.stateDir ?? paths.dir,
-        locked: true,
-        commit,
-        json: options.json,
-      }));
-    } catch (error) {
-      if (!(error instanceof CookbookError)) throw error;
-      const lines = problemLines(error, paths.repo, commit);
-      // A new commit that validated but whose apply still refused it: nothing of it ran.
-      if (result === "applied") return await refuse(lines, commit);
-      // The last good commit itself: nothing to fall back to; recorded, and an error (exit 2).
-      state.result = "failed";
-      state.reason = `cookbooks of ${short(commit)} no longer validate: ${lines.length} problem(s)`;
-      finish({ code: EXIT.usage, state });
-      throw error;
-    }
-    state.runId = report.id;
-    if (result === "applied" || result === "converged") {
-      lastGood = commit;
-      state.lastGood = commit;
-      await git.mark(LAST_GOOD_REF, commit);
-    }
-    if (report.result === "failed" && result !== "kept") state.result = "failed";
-    else state.result = result;
-    return finish({ code: code !== EXIT.ok ? code : applyCode, state, report });
+  return {
+    repo: s.url,
+    branch: s.settings.branch,
+    lastSyncAt: s.startedAt,
+    result: ending.status,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
-
-  /** Keeps the last good commit: the live checkout returns to it and it is converged again. */
-  const keep = async (why: string, rejected?: string): Promise<SyncOutcome> => {
-    const reason = printable(why);
-    note(`${rejected ? `rejected ${short(rejected)}: ` : ""}${reason}`);
-    Object.assign(state, { result: "kept", reason, ...(rejected ? { rejected } : {}) });
-    delete state.runId;
-    delete state.cookbooks;
-    if (!lastGood || !git.isRepo() || !(await git.hasCommit(lastGood))) {
-      note(
-        lastGood
-          ? `last good commit ${short(lastGood)} is no longer in ${paths.repo}: nothing applied`
-          : "no good commit to fall back to yet: nothing applied",
-      );
-      return finish({ code: EXIT.syncKept, state: { ...state, commit: undefined } });
-    }
-    state.commit = lastGood;
-    const discarded = await discardLocalEdits();
-    if ((await git.head()) !== lastGood) await git.checkout(lastGood);
-    note(`kept last good commit ${short(lastGood)}`);
-    if (options.onlyIfChanged) {
-      if (discarded.length) state.discarded = discarded;
-      return finish({ code: EXIT.syncKept, state });
-    }
-    return await applyLive(lastGood, "kept", EXIT.syncKept, discarded);
-  };
-
-  /** Refuses `commit` for cookbook problems (already formatted), keeping the last good one. */
-  const refuse = async (lines: string[], commit: string): Promise<SyncOutcome> => {
-    for (const line of lines) printer.err(printable(line));
-    return await keep(
-      `cookbooks invalid: ${lines.length} problem(s): ${lines.slice(0, 3).join("; ")}`,
-      commit,
-    );
-  };
-
-  const discardLocalEdits = async (): Promise<string[]> => {
-    if ((await git.head()) === null) return [];
-    const edits = await git.localEdits();
-    if (edits.length) {
-      note(
-        `discarding ${edits.length} local edit(s) in ${paths.repo}: ${
-          edits.slice(0, 10).join(", ")
-        }${edits.length > 10 ? ", ..." : ""}`,
-      );
-    }
-    return edits;
-  };
-
-  // 1. Fetch.
-  let fetched: string;
-  try {
-    if (!git.isRepo()) await git.init(settings.repo);
-    else await git.setOrigin(settings.repo);
-    fetched = await git.fetch(settings.branch);
-  } catch (error) {
-    if (error instanceof GitError) {
-      return await keep(`fetch from ${url} failed: ${redact(error.message, secrets)}`);
-    }
-    throw error;
-  }
-  state.commit = previous?.commit;
-  const current = await git.head();
-  const changed = fetched !== current || fetched !== lastGood;
-
-  if (!changed) {
-    // 2a. Same commit: converge (self-healing) unless --only-if-changed.
-    const discarded = await discardLocalEdits();
-    if (discarded.length) await git.checkout(fetched);
-    state.commit = fetched;
-    if (options.onlyIfChanged) {
-      note(`no new commit (${short(fetched)}); --only-if-changed: nothing applied`);
-      if (discarded.length) state.discarded = discarded;
-      return finish({ code: EXIT.ok, state: { ...state, result: "skipped" } });
-    }
-    note(`no new commit (${short(fetched)}); converging`);
-    return await applyLive(fetched, "converged", EXIT.ok, discarded);
-  }
-
-  // 2b. New commit: signature first, before anything of it is read (its subject included).
-  const was = `(was ${short(current ?? undefined)})`;
-  if (settings.verifySignatures) {
-    note(`new commit ${short(fetched)} ${was}`);
-    const verdict = await verifyCommit(git, exec, fetched, settings.trustedKeys!, paths.dir);
-    if (!verdict.ok) return await keep(`signature check failed: ${verdict.reason}`, fetched);
-    const subject = await git.subject(fetched);
-    note(
-      `signature of ${short(fetched)} verified (${verdict.signer})${
-        subject ? `: "${subject}"` : ""
-      }`,
-    );
-  } else {
-    const subject = await git.subject(fetched);
-    note(`new commit ${short(fetched)}${subject ? ` "${subject}"` : ""} ${was}`);
-  }
-
-  // 3. Validate in a separate work tree; the live one is not touched.
-  const candidate = `${paths.dir}/candidate`;
-  try {
-    await git.addWorktree(candidate, fetched);
-    const chosen = resolveCookbooks(exec, candidate, settings.cookbooks, hostname);
-    if ("error" in chosen) return await keep(`cookbooks invalid: ${chosen.error}`, fetched);
-    try {
-      await validateCookbooks(chosen.files, exec);
-    } catch (error) {
-      if (!(error instanceof CookbookError)) throw error;
-      return await refuse(problemLines(error, candidate, fetched), fetched);
-    }
-  } catch (error) {
-    if (error instanceof GitError) {
-      return await keep(`cannot check out ${short(fetched)}: ${error.message}`, fetched);
-    }
-    throw error;
-  } finally {
-    await git.removeWorktree(candidate);
-  }
-
-  // 4. Switch the live checkout, then apply.
-  const discarded = await discardLocalEdits();
-  try {
-    await git.checkout(fetched);
-  } catch (error) {
-    if (error instanceof GitError) {
-      return await keep(`cannot check out ${short(fetched)}: ${error.message}`, fetched);
-    }
-    throw error;
-  }
-  state.commit = fetched;
-  return await applyLive(fetched, "applied", EXIT.ok, discarded);
 }

@@ -5,10 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
-import type { Printer } from "../cli/output.ts";
 import { fileCookbook, Remote, sh } from "../../tests/sync_git.ts";
 import type { SyncSettings } from "./config.ts";
-import { syncOnce } from "./sync.ts";
+import { type SyncEvents, syncOnce } from "./sync.ts";
 
 /** Reads of `path` whose content matches `when` return `replacement` instead. */
 class TamperingExecutor extends RealExecutor {
@@ -23,16 +22,10 @@ class TamperingExecutor extends RealExecutor {
   }
 }
 
-function capture(): Printer & { lines: string[] } {
+/** Events that keep the sync's notes and problems as lines. */
+function capture(): SyncEvents & { lines: string[] } {
   const lines: string[] = [];
-  return {
-    lines,
-    out: (line) => lines.push(line),
-    err: (line) => lines.push(line),
-    color: false,
-    verbosity: "normal",
-    diff: false,
-  };
+  return { lines, note: (line) => lines.push(line), problem: (line) => lines.push(line) };
 }
 
 async function read(path: string): Promise<string | null> {
@@ -64,13 +57,13 @@ Deno.test("an apply that fails after validation keeps lastGood; later syncs conv
       verifySignatures: false,
     };
     const once = async () => {
-      const printer = capture();
-      const outcome = await syncOnce(settings, exec, printer, { stateDir, hostname: "test" });
-      return { ...outcome, stderr: printer.lines.join("\n") };
+      const events = capture();
+      const outcome = await syncOnce(settings, exec, { stateDir, hostname: "test", events });
+      return { ...outcome, stderr: events.lines.join("\n") };
     };
 
     const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
-    assert.equal((await once()).code, 0);
+    assert.equal((await once()).status, "applied");
     assert.equal((await syncState(stateDir)).lastGood, c1);
 
     const c2 = await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "bad");
@@ -78,7 +71,7 @@ Deno.test("an apply that fails after validation keeps lastGood; later syncs conv
       // The remote stays bad: refused each time, the last good commit converged again.
       await Deno.writeTextFile(target, "drifted\n");
       const r = await once();
-      assert.equal(r.code, 4, r.stderr);
+      assert.equal(r.status, "kept", r.stderr);
       assert.match(r.stderr, /did you mean "files"/);
       assert.match(r.stderr, new RegExp(`kept last good commit ${c1.slice(0, 12)}`));
       assert.equal(await read(target), "v1\n");
@@ -94,7 +87,7 @@ Deno.test("an apply that fails after validation keeps lastGood; later syncs conv
     await sh(["git", "-C", remote.work, "push", "--quiet", "--force", "origin", `${c1}:main`]);
     await Deno.writeTextFile(target, "drifted\n");
     const back = await once();
-    assert.equal(back.code, 0, back.stderr);
+    assert.equal(back.status, "converged", back.stderr);
     assert.equal(await read(target), "v1\n");
     const s = await syncState(stateDir);
     assert.equal(s.lastGood, c1);
@@ -118,10 +111,9 @@ Deno.test("lastGood survives a last good commit that no longer loads and a lost 
       splay: 0,
       verifySignatures: false,
     };
-    const once = (exec: RealExecutor) =>
-      syncOnce(settings, exec, capture(), { stateDir, hostname: "test" });
+    const once = (exec: RealExecutor) => syncOnce(settings, exec, { stateDir, hostname: "test" });
     const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
-    assert.equal((await once(new RealExecutor())).code, 0);
+    assert.equal((await once(new RealExecutor())).status, "applied");
 
     // The last good commit itself stops loading (say, after an upgrade of cm): an error, recorded.
     const broken = new TamperingExecutor(`${stateDir}/repo/default.yaml`, /v1/, "filez: []\n");
@@ -133,10 +125,10 @@ Deno.test("lastGood survives a last good commit that no longer loads and a lost 
     // The checkout is lost and the new commit is bad: nothing to fall back to, still remembered.
     await Deno.remove(`${stateDir}/repo`, { recursive: true });
     const c2 = await remote.commit({ "default.yaml": "filez: []\n" }, "bad");
-    const printer = capture();
-    const r = await syncOnce(settings, new RealExecutor(), printer, { stateDir, hostname: "test" });
-    assert.equal(r.code, 4);
-    assert.match(printer.lines.join("\n"), /last good commit [0-9a-f]{12} is no longer in/);
+    const events = capture();
+    const r = await syncOnce(settings, new RealExecutor(), { stateDir, hostname: "test", events });
+    assert.equal(r.status, "kept");
+    assert.match(events.lines.join("\n"), /last good commit [0-9a-f]{12} is no longer in/);
     s = await syncState(stateDir);
     assert.equal(s.result, "kept");
     assert.equal(s.rejected, c2);

@@ -105,11 +105,6 @@ async function systemctl(exec: Executor, outcome: TimerOutcome, args: string[]):
   return true;
 }
 
-/** Whether systemd runs as PID 1 here (its runtime directory exists). */
-export function systemdRunning(exec: Executor): boolean {
-  return exec.stat("/run/systemd/system")?.kind === "directory";
-}
-
 /** Writes the units (when they differ), reloads systemd, enables and starts the timer. */
 export async function installTimer(
   exec: Executor,

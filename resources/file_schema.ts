@@ -1,0 +1,40 @@
+/**
+ * The cookbook fields of a `file` resource: a zod schema with the `.describe()`
+ * texts the reference is generated from. Loaded only when a cookbook is
+ * validated, so that a run served from the catalog never loads zod.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { absolutePath, accountName, octalMode, requires } from "./_fields.ts";
+
+/** The cookbook fields of a file (the seed's `configure.files` items). */
+export const schema = z.strictObject({
+  path: absolutePath.describe("Absolute path of the file."),
+  content: z.string().optional().describe("Content; {{ var }} and {{ facts.x }} are filled in."),
+  source: z.string().optional()
+    .describe("A file copied verbatim, relative to the cookbook; must stay inside its repository."),
+  template: z.string().optional()
+    .describe("Like source, but {{ var }} placeholders are filled in."),
+  owner: accountName.optional().describe("Owner user name."),
+  group: accountName.optional().describe("Group name."),
+  mode: octalMode.optional().describe('Permissions as an octal string, e.g. "0644".'),
+  state: z.enum(["present", "absent"]).default("present").describe("absent removes the file."),
+  validate: z.string().regex(/%s/, {
+    error: 'expected a command containing %s, e.g. "nginx -t -c %s"',
+  })
+    .optional()
+    .describe(
+      "Command run on the new content (at %s) before it replaces the file; non-zero refuses it.",
+    ),
+  sensitive: z.boolean().default(false).describe("Never print or diff the content."),
+  requires,
+});
+
+/** A file spec after loading: `source`/`template` resolved to `sourcePath`/`content`. */
+export type FileSpec = z.infer<typeof schema> & {
+  /** Absolute path of a verbatim `source`, resolved by the loader. */
+  sourcePath?: string;
+  /** Absolute path of the `template` that was rendered into `content`, resolved by the loader. */
+  templatePath?: string;
+};

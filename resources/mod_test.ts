@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { kindOf, KINDS, SECTIONS } from "./mod.ts";
+
+Deno.test("every registry section's schema is a strict object with requires", async () => {
+  for (const section of SECTIONS) {
+    const { schema } = await section.schema();
+    const def = (schema as unknown as { _zod: { def: { type: string; shape: object } } })._zod.def;
+    assert.equal(def.type, "object", section.path.join("."));
+    assert.ok("requires" in def.shape, `${section.path.join(".")} has no requires`);
+    assert.equal(schema.safeParse({ not_a_field: 1 }).success, false, "unknown fields refused");
+  }
+});
+
+Deno.test("KINDS holds each kind once under its name, and kindOf refuses an unknown name", () => {
+  assert.deepEqual(Object.keys(KINDS), [
+    "command",
+    "apt_repository",
+    "package",
+    "group",
+    "user",
+    "directory",
+    "git",
+    "file",
+    "link",
+    "cron",
+    "service",
+  ]);
+  for (const [name, kind] of Object.entries(KINDS)) assert.equal(kind.name, name);
+  assert.throws(() => kindOf("crontab"), /unknown resource kind "crontab"/);
+});
+
+Deno.test("the registry and the kinds import no zod: schemas load only when a cookbook is validated", async () => {
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL("./mod.ts", import.meta.url).pathname],
+    stdout: "piped",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(stdout));
+  const statics = new Set<string>();
+  const visit = (specifier: string) => {
+    if (statics.has(specifier)) return;
+    statics.add(specifier);
+    const module = graph.modules.find((m: { specifier: string }) => m.specifier === specifier);
+    for (const dep of module?.dependencies ?? []) {
+      if (!dep.isDynamic && dep.code?.specifier) visit(dep.code.specifier);
+    }
+  };
+  visit(graph.roots[0]);
+  const heavy = [...statics].filter((s) => /zod|_schema\.ts$/.test(s));
+  assert.deepEqual(heavy, []);
+  assert.ok([...statics].some((s) => s.endsWith("/resources/file.ts")), "the graph was read");
+});

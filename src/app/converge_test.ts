@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../exec/real.ts";
+import { acquireLock } from "../state/lock.ts";
+import { statePaths } from "../state/paths.ts";
+import { readState } from "../state/store.ts";
+import { converge } from "./converge.ts";
+
+const exec = new RealExecutor();
+
+/** A temp dir with a cookbook writing `target`; removed when disposed. */
+async function setup() {
+  const dir = await Deno.makeTempDir({ prefix: "cm-converge-" });
+  const book = `${dir}/book.yaml`;
+  const target = `${dir}/motd`;
+  await Deno.writeTextFile(
+    book,
+    `name: t\nconfigure:\n  files:\n    - path: ${target}\n      content: "hi\\n"\n`,
+  );
+  const paths = statePaths(`${dir}/state`);
+  return {
+    dir,
+    book,
+    target,
+    paths,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+Deno.test("converge plan reads only: no file, no state, no catalog; events see each result", async () => {
+  await using t = await setup();
+  const seen: string[] = [];
+  const report = await converge([t.book], exec, {
+    mode: "plan",
+    stateDir: t.paths.dir,
+    lock: "take",
+    events: { result: (r) => seen.push(`${r.status} ${r.id}`) },
+  });
+  assert.equal(report.totals.changed, 1);
+  assert.deepEqual(seen, [`changed file[${t.target}]`]);
+  assert.equal(exec.stat(t.target), null);
+  assert.equal(exec.stat(t.paths.dir), null);
+});
+
+Deno.test("converge apply records the run with its commit and caches the catalog", async () => {
+  await using t = await setup();
+  const report = await converge([t.book], exec, {
+    mode: "apply",
+    stateDir: t.paths.dir,
+    lock: "take",
+    commit: "c0ffee",
+  });
+  assert.equal(report.result, "ok");
+  assert.equal(await Deno.readTextFile(t.target), "hi\n");
+  const state = readState(exec, t.paths);
+  assert.deepEqual(state.lastRun?.commit, "c0ffee");
+  assert.equal(state.lastRun?.id, report.id);
+  assert.ok(exec.stat(t.paths.catalog));
+});
+
+Deno.test("converge with the lock held by the caller runs; taking it waits and times out", async () => {
+  await using t = await setup();
+  using _held = await acquireLock(t.paths.lock, 0, "test");
+  const report = await converge([t.book], exec, {
+    mode: "apply",
+    stateDir: t.paths.dir,
+    lock: "held",
+  });
+  assert.equal(report.result, "ok");
+  await assert.rejects(
+    converge([t.book], exec, {
+      mode: "apply",
+      stateDir: t.paths.dir,
+      lock: "take",
+      lockTimeout: 0,
+    }),
+    /another cm run holds the lock/,
+  );
+});
+
+Deno.test("converge asks the interrupts it started, and disposes of them when the apply ends", async () => {
+  await using t = await setup();
+  let disposed = false;
+  const report = await converge([t.book], exec, {
+    mode: "apply",
+    stateDir: t.paths.dir,
+    lock: "take",
+    interrupts: () => ({
+      interrupted: () => "interrupted by test",
+      [Symbol.dispose]: () => disposed = true,
+    }),
+  });
+  assert.equal(report.result, "interrupted");
+  assert.equal(report.resources[0].status, "skipped");
+  assert.equal(exec.stat(t.target), null);
+  assert.ok(disposed);
+});

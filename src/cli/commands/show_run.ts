@@ -1,0 +1,68 @@
+/**
+ * `cm show-run ID`: one run report, what changed, failed or was skipped.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import type { Probe } from "../../exec/executor.ts";
+import { UsageError } from "../../errors.ts";
+import { statePaths } from "../../state/paths.ts";
+import { readRun } from "../../state/store.ts";
+import { formatChange, type Printer, terminalPrinter } from "../output.ts";
+import { type Deps, examples, stateDirOption, verbosity } from "../_common.ts";
+
+/** Adds `cm show-run` to the program. */
+export function register(program: Command, deps: Deps): void {
+  program.command("show-run")
+    .description("show one run report: what changed, failed or was skipped")
+    .argument("<id>", "run id from cm history (a unique prefix is enough)")
+    .option("--json", "print the whole report as JSON")
+    .option("-v, --verbose", "also list unchanged resources")
+    .addOption(stateDirOption("state, runs and lock directory"))
+    .addHelpText(
+      "after",
+      examples(["cm show-run 20261126T054000Z-1234", "cm show-run 20261126 --json"]),
+    )
+    .action((id: string, opts) => {
+      showRun(deps.exec, terminalPrinter(verbosity(opts), false), { ...opts, id });
+    });
+}
+
+/**
+ * Prints one run report: every resource that changed, failed or was skipped.
+ *
+ * @throws {UsageError} when no run, or more than one, matches `id`
+ */
+export function showRun(
+  probe: Probe,
+  printer: Printer,
+  options: { stateDir?: string; id: string; json?: boolean },
+): void {
+  const paths = statePaths(options.stateDir);
+  const report = readRun(probe, paths, options.id);
+  if (!report) throw new UsageError(`no run "${options.id}" in ${paths.runs} (see cm history)`);
+  if (options.json) return printer.out(JSON.stringify(report, null, 1));
+  printer.out(
+    `run ${report.id}: ${report.mode}, ${report.result}, started ${report.startedAt}, ${report.durationMs} ms`,
+  );
+  if (report.commit) printer.out(`commit ${report.commit}`);
+  printer.out(`cookbooks: ${report.cookbooks.join(", ")}`);
+  for (const r of report.resources) {
+    if (r.status === "unchanged" && printer.verbosity !== "verbose") continue;
+    const detail = r.error ?? r.changes.map(formatChange).join(", ");
+    printer.out(
+      `${r.status.padEnd(9)} ${r.id}${detail ? `: ${detail}` : ""}  [${r.durationMs} ms]`,
+    );
+  }
+  for (const h of report.handlers) {
+    printer.out(
+      `${h.status === "failed" ? "failed   " : "refreshed"} ${h.id}: ${h.action}${
+        h.error ? `: ${h.error}` : ""
+      }`,
+    );
+  }
+  const t = report.totals;
+  printer.out(
+    `${t.changed} changed, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped`,
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * `cm validate`: check cookbooks without touching the machine.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import { validateCookbooks } from "../../app/validate.ts";
+import { type Deps, examples } from "../_common.ts";
+
+/** Adds `cm validate` to the program; problems are thrown as a CookbookError (exit 2). */
+export function register(program: Command, deps: Deps): void {
+  program.command("validate")
+    .description("check cookbooks without touching the machine; exit 2 with file:line:col errors")
+    .argument("<cookbook...>", "cookbook YAML files")
+    .addHelpText("after", examples(["cm validate cookbooks/*.yaml"]))
+    .action(async (files: string[]) => {
+      const cookbook = await validateCookbooks(files, deps.exec);
+      const n = cookbook.resources.length;
+      console.log(`${cookbook.files.join(", ")}: valid, ${n} resource${n === 1 ? "" : "s"}`);
+    });
+}

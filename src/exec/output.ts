@@ -1,0 +1,41 @@
+/**
+ * Process output made fit for messages: its end, the "tool exited N: tail"
+ * sentence, and text stripped of control characters.
+ *
+ * @module
+ */
+import type { RunResult } from "./executor.ts";
+
+/** The last `lines` non-empty lines of `text`, at most `bytes` characters. */
+export function tail(text: string, lines = 5, bytes = 800): string {
+  const kept = text.trimEnd().split("\n").filter((l) => l.trim() !== "").slice(-lines).join("\n");
+  return kept.length > bytes ? `...${kept.slice(-bytes)}` : kept;
+}
+
+/** The end of stderr, or of stdout when stderr is empty: up to 20 lines / 2 KiB. */
+export function outputTail(stdout: string, stderr: string): string {
+  return tail(stderr.trim() ? stderr : stdout, 20, 2048) || "(no output)";
+}
+
+/**
+ * `"dpkg-query exited 2: <tail>"`: the one sentence for a tool that failed,
+ * with the end of its stderr (or of stdout when stderr is empty; up to 5
+ * lines), or without a colon when it printed nothing.
+ */
+export function exitedWith(tool: string, result: RunResult): string {
+  const output = tail(result.stderr.trim() ? result.stderr : result.stdout);
+  return `${tool} exited ${result.code}${output ? `: ${output}` : ""}`;
+}
+
+// C0 and C1 controls, DEL, and the Unicode bidirectional overrides and isolates.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` without control characters (tabs and line breaks become spaces), so
+ * that text from elsewhere (commit subjects, git's messages) cannot drive a
+ * terminal, rewrite a line or forge log lines.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\t\n]/g, " ").replace(CONTROL, "");
+}

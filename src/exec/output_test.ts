@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { exitedWith, outputTail, printable, tail } from "./output.ts";
+
+Deno.test("tail keeps the last non-empty lines and cuts long output from the front", () => {
+  assert.equal(tail("a\n\nb\nc\nd\ne\nf\n\n"), "b\nc\nd\ne\nf");
+  assert.equal(tail("x".repeat(900)), `...${"x".repeat(800)}`);
+});
+
+Deno.test("outputTail prefers stderr, falls back to stdout, and says when there was none", () => {
+  assert.equal(outputTail("out\n", "err\n"), "err");
+  assert.equal(outputTail("out\n", "  \n"), "out");
+  assert.equal(outputTail("", ""), "(no output)");
+});
+
+Deno.test("exitedWith names the tool and code and ends with stderr, else stdout", () => {
+  assert.equal(
+    exitedWith("dpkg-query", { code: 2, stdout: "out\n", stderr: "bad\nworse\n" }),
+    "dpkg-query exited 2: bad\nworse",
+  );
+  assert.equal(
+    exitedWith("apt-get", { code: 100, stdout: "E: lock\n", stderr: " \n" }),
+    "apt-get exited 100: E: lock",
+  );
+});
+
+Deno.test("printable strips escape sequences' control characters, CR, BEL, C1 and bidi overrides", () => {
+  assert.equal(
+    printable("\x1b]0;owned\x07\x1b[31mred\x1b[0m\rfake\x9b2J \u202eevil\u202c"),
+    "]0;owned[31mred[0mfake2J evil",
+  );
+  assert.equal(printable("fix\tnginx\nconfig"), "fix nginx config");
+  assert.equal(printable("Ünïcode — fine"), "Ünïcode — fine");
+});

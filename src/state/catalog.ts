@@ -1,0 +1,29 @@
+/**
+ * The catalog file (`catalog.json` in the state directory): the bytes of the
+ * last loaded cookbooks, read and written here; what they mean and when they
+ * are still fresh is decided by `src/cookbook/catalog.ts`.
+ *
+ * @module
+ */
+import type { Executor, Probe } from "../exec/executor.ts";
+import type { Cookbook } from "../cookbook/cookbook.ts";
+import { freeze, thaw } from "../cookbook/catalog.ts";
+
+/** The cached cookbooks at `path` for `requested`, or `null` when absent or stale. */
+export async function readCatalog(
+  probe: Probe,
+  path: string,
+  requested: string[],
+): Promise<Cookbook | null> {
+  const data = probe.readFile(path);
+  return data ? await thaw(probe, data, requested) : null;
+}
+
+/**
+ * Saves loaded cookbooks as the catalog at `path` (0600, atomically through
+ * the executor), unless they must not be cached (see `freeze`).
+ */
+export function writeCatalog(exec: Executor, path: string, cookbook: Cookbook): void {
+  const data = freeze(exec, cookbook);
+  if (data) exec.writeFile(path, data, { mode: 0o600 });
+}

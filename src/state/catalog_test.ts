@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../exec/real.ts";
+import { tempDir } from "../_testing.ts";
+import { loadCookbooks } from "../cookbook/load.ts";
+import { readCatalog, writeCatalog } from "./catalog.ts";
+
+const exec = new RealExecutor();
+
+async function fixture(dir: string) {
+  Deno.mkdirSync(`${dir}/.git`);
+  Deno.writeTextFileSync(`${dir}/site.tmpl`, "host {{ facts.hostname }}\n");
+  Deno.writeTextFileSync(`${dir}/blob`, "verbatim");
+  const book = `${dir}/book.yaml`;
+  Deno.writeTextFileSync(
+    book,
+    `configure:
+  files:
+    - path: ${dir}/out/site
+      template: site.tmpl
+    - path: ${dir}/out/blob
+      source: blob
+  services:
+    - name: nginx
+      restart_on: [${dir}/out/site]
+`,
+  );
+  const cookbook = await loadCookbooks([book], exec);
+  const catalog = `${dir}/catalog.json`;
+  writeCatalog(exec, catalog, cookbook);
+  return { book, cookbook, catalog };
+}
+
+Deno.test("the catalog gives back the loaded cookbooks while nothing they came from changed", async () => {
+  await using dir = await tempDir();
+  const { book, cookbook, catalog } = await fixture(dir.path);
+  const cached = await readCatalog(exec, catalog, [book]);
+  assert.deepEqual(cached, JSON.parse(JSON.stringify(cookbook)), "plain data, kinds by name");
+  assert.equal(cached!.resources[0].spec.content, `host ${Deno.hostname().split(".")[0]}\n`);
+});
+
+Deno.test("the catalog is not used when a cookbook, a template or the paths asked for changed", async () => {
+  await using dir = await tempDir();
+  const { book, catalog } = await fixture(dir.path);
+  assert.equal(await readCatalog(exec, catalog, [book, book]), null, "other paths");
+  Deno.writeTextFileSync(`${dir.path}/site.tmpl`, "host {{ facts.hostname }} \n");
+  assert.equal(await readCatalog(exec, catalog, [book]), null, "template changed");
+  Deno.writeTextFileSync(`${dir.path}/site.tmpl`, "host {{ facts.hostname }}\n");
+  assert.notEqual(await readCatalog(exec, catalog, [book]), null, "template back as it was");
+  Deno.writeTextFileSync(book, Deno.readTextFileSync(book) + "# a comment\n");
+  assert.equal(await readCatalog(exec, catalog, [book]), null, "cookbook changed");
+});
+
+Deno.test("the catalog is not used when a fact it used has another value now", async () => {
+  await using dir = await tempDir();
+  const { book, catalog } = await fixture(dir.path);
+  const saved = JSON.parse(Deno.readTextFileSync(catalog));
+  saved.inputs.facts.hostname = "another-host";
+  Deno.writeTextFileSync(catalog, JSON.stringify(saved));
+  assert.equal(await readCatalog(exec, catalog, [book]), null);
+});
+
+Deno.test("the catalog is not used when a source became a link out of the repository", async () => {
+  await using dir = await tempDir();
+  const { book, catalog } = await fixture(dir.path);
+  Deno.removeSync(`${dir.path}/blob`);
+  Deno.symlinkSync("/etc/passwd", `${dir.path}/blob`);
+  assert.equal(await readCatalog(exec, catalog, [book]), null);
+});
+
+Deno.test("a missing or corrupt catalog is simply not used", async () => {
+  await using dir = await tempDir();
+  const { book, catalog } = await fixture(dir.path);
+  Deno.writeTextFileSync(catalog, "{not json");
+  assert.equal(await readCatalog(exec, catalog, [book]), null);
+  Deno.removeSync(catalog);
+  assert.equal(await readCatalog(exec, catalog, [book]), null);
+});
+
+Deno.test("cookbooks with sensitive files are never saved in the catalog", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  Deno.writeTextFileSync(
+    book,
+    `configure:\n  files:\n    - path: ${dir.path}/key\n      content: s3cret\n      sensitive: true\n`,
+  );
+  writeCatalog(exec, `${dir.path}/catalog.json`, await loadCookbooks([book], exec));
+  assert.throws(() => Deno.statSync(`${dir.path}/catalog.json`), Deno.errors.NotFound);
+});
+
+Deno.test("the catalog is not used when a source or template link now points at another file", async () => {
+  await using dir = await tempDir();
+  Deno.mkdirSync(`${dir.path}/.git`);
+  for (const name of ["a", "b"]) Deno.writeTextFileSync(`${dir.path}/${name}.txt`, name);
+  Deno.symlinkSync("a.txt", `${dir.path}/current.txt`);
+  Deno.symlinkSync("a.txt", `${dir.path}/current.tmpl`);
+  const book = `${dir.path}/book.yaml`;
+  Deno.writeTextFileSync(
+    book,
+    `configure:\n  files:\n    - path: /x/one\n      source: current.txt\n    - path: /x/two\n      template: current.tmpl\n`,
+  );
+  const catalog = `${dir.path}/catalog.json`;
+  writeCatalog(exec, catalog, await loadCookbooks([book], exec));
+  assert.notEqual(await readCatalog(exec, catalog, [book]), null);
+  for (const link of ["current.txt", "current.tmpl"]) {
+    Deno.removeSync(`${dir.path}/${link}`);
+    Deno.symlinkSync("b.txt", `${dir.path}/${link}`);
+    assert.equal(await readCatalog(exec, catalog, [book]), null, link);
+    Deno.removeSync(`${dir.path}/${link}`);
+    Deno.symlinkSync("a.txt", `${dir.path}/${link}`);
+  }
+});

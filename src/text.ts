@@ -1,0 +1,43 @@
+/**
+ * Small text helpers shared by every layer: "did you mean" for typos and the
+ * one duration syntax (`300`, `30s`, `5m`, `1h`) of flags and config files.
+ *
+ * @module
+ */
+
+/** The closest of `candidates` to `word` when it is near enough to be a typo. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/**
+ * Parses a duration into seconds: a non-negative number, or a string `300`,
+ * `1.5`, `30s`, `5m`, `1h` (surrounding blanks allowed); `null` for anything else.
+ */
+export function parseDuration(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
+  if (!m) return null;
+  return Number(m[1]) * (UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] ?? 1);
+}
