@@ -111,12 +111,15 @@ class GitRunner {
   ) {}
 
   static for(spec: GitSpec, probe: Probe): GitRunner | { error: string } {
-    if (spec.owner === undefined || spec.owner === "root") {
-      return new GitRunner(probe, spec, { home: "/root", uid: 0, gid: 0 });
-    }
+    if (spec.owner === undefined || spec.owner === "root") return GitRunner.asRoot(spec, probe);
     const entry = readPasswd(probe).find((u) => u.name === spec.owner);
     if (!entry) return { error: `user "${spec.owner}" does not exist` };
     return new GitRunner(probe, spec, entry);
+  }
+
+  /** A runner that runs git as root, whoever the owner is. */
+  static asRoot(spec: GitSpec, probe: Probe): GitRunner {
+    return new GitRunner(probe, { ...spec, owner: undefined }, { home: "/root", uid: 0, gid: 0 });
   }
 
   /** `git ARGS` as the owner; never throws. */
@@ -208,11 +211,9 @@ async function readOne(spec: GitSpec, probe: Probe): Promise<GitState> {
       state.origin = originUrl(textOf(probe, `${spec.path}/.git/config`) ?? "");
     } else if (info) state.found = "directory";
     // An owner still to be created by this run: root asks the remote instead.
-    let git = GitRunner.for(spec, probe);
-    if ("error" in git) {
-      state.ownerMissing = true;
-      git = GitRunner.for({ ...spec, owner: undefined }, probe) as GitRunner;
-    }
+    const owned = GitRunner.for(spec, probe);
+    state.ownerMissing = "error" in owned;
+    const git = "error" in owned ? GitRunner.asRoot(spec, probe) : owned;
     const want = await wantedCommit(spec, git);
     return typeof want === "string" ? { ...state, want } : { ...state, ...want };
   } catch (error) {
