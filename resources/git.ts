@@ -28,7 +28,7 @@
 import type { GitSpec } from "./git_schema.ts";
 export type { GitSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
-import { outputTail } from "../src/exec/output.ts";
+import { exitedWith } from "../src/exec/output.ts";
 import { dirname } from "node:path";
 import { kindName } from "./_ownership.ts";
 import { readPasswd } from "../src/facts/passwd.ts";
@@ -137,7 +137,7 @@ class GitRunner {
   async ok(what: string, args: string[], network = false): Promise<string> {
     const result = await this.run(["-C", this.spec.path, ...args], network);
     if (result.code !== 0) {
-      throw new Error(`${what} exited ${result.code}: ${outputTail(result.stdout, result.stderr)}`);
+      throw new Error(exitedWith(what, result));
     }
     return result.stdout;
   }
@@ -189,7 +189,7 @@ async function wantedCommit(spec: GitSpec, git: GitRunner): Promise<string | { e
   const listed = await git.run(["ls-remote", "--", spec.repo, ...refs], true);
   if (listed.code !== 0) {
     return {
-      error: `git ls-remote exited ${listed.code}: ${outputTail(listed.stdout, listed.stderr)}`,
+      error: exitedWith("git ls-remote", listed),
     };
   }
   const found = remoteCommit(spec, listed.stdout);
@@ -275,7 +275,7 @@ async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promi
     if (cloned.code !== 0) {
       return {
         ok: false,
-        error: `git clone exited ${cloned.code}: ${outputTail(cloned.stdout, cloned.stderr)}`,
+        error: exitedWith("git clone", cloned),
       };
     }
   } else if (changes.some((c) => c.field === "origin")) {
