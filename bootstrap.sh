@@ -1,23 +1,5 @@
 #!/usr/bin/env bash
-# bootstrap.sh: set up a fresh Debian/Ubuntu machine for cm. Idempotent.
-#
-# Node (pull-based fleet member):
-#   curl -fsSL https://example.com/bootstrap.sh | sudo bash -s -- \
-#       --repo https://git.example.com/ops/cookbooks.git [--branch main] \
-#       [--binary /path/or/https://url/cm --sha256 HEX] [--cookbook nodes/web.yaml]... \
-#       [--interval 300] [--splay 60] [--credentials /root/deploy-token]
-#   Installs git, places cm at /usr/local/bin/cm (the given binary, checked
-#   against --sha256; or, run from a cm checkout without --binary, a wrapper
-#   running the checkout's main.ts under cm's permission flags), creates
-#   /etc/config-manager and /var/lib/config-manager (0700), writes
-#   /etc/config-manager/config.yaml, installs the systemd timer and runs the
-#   first `cm sync --once`.
-#
-# Development machine (--dev; the default in a checkout without --repo):
-#   sudo ./bootstrap.sh --dev
-#   Installs git, curl, ca-certificates, Deno 2.9 (from npm when missing),
-#   debootstrap, systemd-container, shellcheck, hyperfine, and caches the npm
-#   dependencies of the checkout.
+# bootstrap.sh: puts cm on a Debian/Ubuntu machine. Idempotent; `bootstrap.sh --help` for usage.
 set -euo pipefail
 
 DENO_VERSION="2.9.6"
@@ -36,8 +18,40 @@ die() {
 }
 
 usage() {
-	sed -n '2,22p' "${BASH_SOURCE[0]:-/dev/null}" 2>/dev/null | sed 's/^# \{0,1\}//' >&2 || true
-	exit "${1:-2}"
+	cat <<'EOF_USAGE'
+bootstrap.sh: puts cm on a Debian/Ubuntu machine (run as root). Idempotent.
+
+Ad hoc (cm apply by hand): installs the binary at /usr/local/bin/cm and creates
+/etc/config-manager and /var/lib/config-manager (0700); no repository, no timer.
+  curl -fsSL https://your.host/bootstrap.sh | sudo bash -s -- \
+      --binary https://your.host/cm --sha256 HEX
+
+Node (pull-based fleet member): the same, plus git, /etc/config-manager/config.yaml,
+a first `cm sync --once` and, once that succeeded, the systemd timer.
+  curl -fsSL https://your.host/bootstrap.sh | sudo bash -s -- \
+      --repo https://git.example.com/ops/cookbooks.git --binary https://your.host/cm --sha256 HEX
+
+Development machine (in a cm checkout; the default there without other options):
+  ./bootstrap.sh --dev        (prefix sudo when not root)
+  installs git, curl, ca-certificates, Deno 2.9 (from npm), debootstrap, systemd-container,
+  shellcheck, hyperfine, and caches the checkout's npm dependencies.
+
+Options:
+  --binary PATH|URL   cm to install (a URL needs --sha256); in a checkout, default: its dist/cm.
+                      It must answer `--version` before it replaces an installed cm.
+  --sha256 HEX        expected SHA-256 of --binary (64 hex digits)
+  --repo URL          git repository of cookbooks (node mode)
+  --branch NAME       branch to follow (default main)
+  --cookbook PATH     cookbook in the repository, repeatable (default nodes/<hostname>.yaml,
+                      else default.yaml)
+  --interval DURATION time between syncs: seconds or 30s, 5m, 1h (default 300)
+  --splay DURATION    random delay up to this before each sync (default 60)
+  --credentials FILE  SSH key or HTTPS token for the repository (mode 0600)
+  --no-sync           write everything, skip the first sync and enable the timer at once
+  --dev               development machine set-up
+  -h, --help          this help
+EOF_USAGE
+	exit "${1:-0}"
 }
 
 # The checkout this script lives in, if any (empty under `curl | bash`).
@@ -104,55 +118,66 @@ install_file_if_changed() { # src dest mode
 	log "installed $2"
 }
 
+# Fetches or copies the binary next to $CM_BIN (not into /tmp, which may be noexec), checks its
+# SHA-256 and that it answers --version, and only then puts it in place.
 install_binary() { # source sha256
-	local source="$1" sum="$2" tmp
-	tmp="$(mktemp)"
+	local source="$1" sum="$2" new="$CM_BIN.bootstrap-new" version
+	install -d -m 0755 "${CM_BIN%/*}"
 	# shellcheck disable=SC2064 # expand now: the path is fixed
-	trap "rm -f '$tmp'" RETURN
+	trap "rm -f '$new'" EXIT
 	case "$source" in
 	http://* | https://*)
 		[[ -n "$sum" ]] || die "--binary from a URL needs --sha256"
 		apt_install curl ca-certificates
 		log "downloading $source"
-		curl -fsSL --retry 3 -o "$tmp" "$source"
+		curl -fsSL --retry 3 -o "$new" "$source"
 		;;
 	*)
 		[[ -f "$source" ]] || die "--binary $source: no such file"
-		cp "$source" "$tmp"
+		cp "$source" "$new"
 		;;
 	esac
 	if [[ -n "$sum" ]]; then
 		local actual
-		actual="$(sha256_of "$tmp")"
+		actual="$(sha256_of "$new")"
 		[[ "$actual" == "${sum,,}" ]] || die "SHA-256 mismatch for $source: expected $sum, got $actual"
 		log "SHA-256 verified"
 	fi
-	install_file_if_changed "$tmp" "$CM_BIN" 0755
+	chmod 0755 "$new"
+	local code=0
+	version="$("$new" --version 2>&1)" || code=$?
+	version="${version%%$'\n'*}"
+	if ((code != 0)) || [[ ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+(\ |$) ]]; then
+		die "$source is not a working cm (--version exited $code: \"${version:0:200}\"); $CM_BIN was left as it was"
+	fi
+	if [[ -f "$CM_BIN" ]] && cmp -s "$new" "$CM_BIN"; then
+		log "$CM_BIN is up to date: cm $version"
+		return 0
+	fi
+	mv -f "$new" "$CM_BIN"
+	log "installed $CM_BIN: cm $version"
 }
 
-install_wrapper() { # checkout
-	local checkout="$1" deno_bin deno_dir flags tmp
-	ensure_deno
-	deno_bin="$(command -v deno)"
-	deno_bin="$(readlink -f "$deno_bin")"
-	(cd "$checkout" && deno install --quiet) || die "deno install (npm dependencies) failed in $checkout"
-	deno_dir="$(cd "$checkout" && deno info --json | sed -n 's/^ *"denoDir": *"\(.*\)",\{0,1\}$/\1/p' | head -n 1)"
-	[[ -n "$deno_dir" ]] || die "cannot find deno's cache directory"
-	# The permission flags come from src/permissions.ts, the one place they live.
-	flags="$(cd "$checkout" && deno eval --quiet \
-		"import { PERMISSION_FLAGS } from './src/permissions.ts'; for (const f of PERMISSION_FLAGS) console.log(f);")"
-	[[ -n "$flags" ]] || die "cannot read the permission flags from $checkout/src/permissions.ts"
-	tmp="$(mktemp)"
-	{
-		printf '#!/bin/sh\n'
-		printf '# cm from the checkout %s, under the permission flags of src/permissions.ts (written by bootstrap.sh)\n' "$checkout"
-		printf 'DENO_DIR=%q\nexport DENO_DIR\n' "$deno_dir"
-		printf 'exec %q run --quiet' "$deno_bin"
-		while IFS= read -r flag; do printf ' %q' "$flag"; done <<<"$flags"
-		printf ' %q "$@"\n' "$checkout/main.ts"
-	} >"$tmp"
-	install_file_if_changed "$tmp" "$CM_BIN" 0755
-	rm -f "$tmp"
+# The binary to install: --binary, else the checkout's dist/cm (built here when deno is at hand).
+binary_source() {
+	if [[ -n "$BINARY" ]]; then
+		printf '%s\n' "$BINARY"
+		return 0
+	fi
+	local checkout
+	checkout="$(checkout_dir)"
+	[[ -n "$checkout" ]] || die "--binary PATH_OR_URL (with --sha256 for a URL) is required outside a cm checkout"
+	if [[ ! -f "$checkout/dist/cm" ]]; then
+		deno_ok || die "no $checkout/dist/cm: build it with 'deno task compile' and give --binary"
+		log "building $checkout/dist/cm (deno task compile)"
+		(cd "$checkout" && deno task compile >&2) || die "deno task compile failed in $checkout"
+	fi
+	printf '%s\n' "$checkout/dist/cm"
+}
+
+make_dirs() {
+	install -d -m 0700 "$CONFIG_DIR" "$STATE_DIR"
+	chmod 0700 "$CONFIG_DIR" "$STATE_DIR"
 }
 
 yaml_quote() { # a YAML double-quoted scalar (JSON-compatible)
@@ -181,36 +206,37 @@ write_config() {
 	rm -f "$tmp"
 }
 
+adhoc_setup() {
+	need_root
+	local source
+	source="$(binary_source)"
+	install_binary "$source" "$SHA256"
+	make_dirs
+	log "cm ready: cm apply COOKBOOK (cm --help)"
+}
+
 node_setup() {
 	need_root
 	[[ -n "$REPO" ]] || die "--repo URL is required for a node"
-	[[ "$INTERVAL" =~ ^[0-9]+$ && "$SPLAY" =~ ^[0-9]+$ ]] || die "--interval and --splay take whole seconds"
 	apt_install git ca-certificates
-	local checkout
-	checkout="$(checkout_dir)"
-	if [[ -n "$BINARY" ]]; then
-		install_binary "$BINARY" "$SHA256"
-	elif [[ -n "$checkout" ]]; then
-		install_wrapper "$checkout"
-	else
-		die "--binary PATH_OR_URL --sha256 HEX is required outside a cm checkout"
-	fi
-	install -d -m 0700 "$CONFIG_DIR" "$STATE_DIR"
-	chmod 0700 "$CONFIG_DIR" "$STATE_DIR"
+	local source
+	source="$(binary_source)"
+	install_binary "$source" "$SHA256"
+	make_dirs
 	write_config
-	if [[ -d /run/systemd/system ]]; then
-		"$CM_BIN" timer install --cm-path "$CM_BIN"
-	else
-		log "systemd is not running here: timer not installed (run cm timer install once it is)"
-	fi
 	if ((RUN_SYNC)); then
 		log "first sync: $CM_BIN sync --once"
 		local code=0
 		"$CM_BIN" sync --once || code=$?
 		if ((code != 0)); then
-			log "the first sync exited $code (cm status tells why); the timer will retry"
+			log "the first sync exited $code (cm status tells why): the timer is not enabled; fix the cause and run bootstrap again"
 			exit "$code"
 		fi
+	fi
+	if [[ -d /run/systemd/system ]]; then
+		"$CM_BIN" timer install --cm-path "$CM_BIN"
+	else
+		log "systemd is not running here: timer not installed (run cm timer install once it is)"
 	fi
 	log "node ready: $CM_BIN status"
 }
@@ -255,31 +281,40 @@ while (($#)); do
 	--binary) BINARY="${2:?--binary needs a path or URL}" && shift ;;
 	--sha256) SHA256="${2:?--sha256 needs a hex digest}" && shift ;;
 	--cookbook) COOKBOOKS+=("${2:?--cookbook needs a path in the repository}") && shift ;;
-	--interval) INTERVAL="${2:?--interval needs seconds}" && shift ;;
-	--splay) SPLAY="${2:?--splay needs seconds}" && shift ;;
+	--interval) INTERVAL="${2:?--interval needs a duration}" && shift ;;
+	--splay) SPLAY="${2:?--splay needs a duration}" && shift ;;
 	--credentials) CREDENTIALS="${2:?--credentials needs a file}" && shift ;;
 	--no-sync) RUN_SYNC=0 ;;
 	-h | --help) usage 0 ;;
 	*)
 		printf 'bootstrap: unknown argument: %s\n' "$1" >&2
-		usage 2
+		usage 2 >&2
 		;;
 	esac
 	shift
 done
 
+# A duration as the config file takes it: seconds, or a number with s, m or h.
+for duration in "--interval $INTERVAL" "--splay $SPLAY"; do
+	[[ "${duration#* }" =~ ^[0-9]+(\.[0-9]+)?[smh]?$ ]] ||
+		die "${duration%% *} expects seconds or a duration like 30s, 5m, 1h, got \"${duration#* }\""
+done
 if [[ -n "$SHA256" && ! "$SHA256" =~ ^[0-9a-fA-F]{64}$ ]]; then die "--sha256 expects 64 hex digits"; fi
+if [[ -n "$SHA256" && -z "$BINARY" ]]; then die "--sha256 checks --binary: give both"; fi
 if [[ -z "$MODE" ]]; then
 	if [[ -n "$REPO" ]]; then
 		MODE=node
+	elif [[ -n "$BINARY" ]]; then
+		MODE=adhoc
 	elif [[ -n "$(checkout_dir)" ]]; then
 		MODE=dev
 	else
-		die "give --repo URL (node set-up) or --dev (development machine, in a cm checkout)"
+		die "give --binary URL --sha256 HEX (ad hoc), and --repo URL (node); bootstrap.sh --help"
 	fi
 fi
 
 case "$MODE" in
+adhoc) adhoc_setup ;;
 node) node_setup ;;
 dev) dev_setup ;;
 esac

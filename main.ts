@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { VERSION } from "./src/version.ts";
+import { versionLine } from "./src/version.ts";
 
 async function main(argv: string[]): Promise<number> {
   // `cm --version` answers before the CLI's dependencies are even loaded.
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
-    console.log(VERSION);
+    console.log(versionLine());
     return 0;
   }
   const [{ cli }, { errorLines, EXIT, exitCodeOf, exitStyle }] = await Promise.all([

@@ -12,7 +12,13 @@
  *
  * @module
  */
-export { type Cookbook, loadCookbooks, type Resource } from "./src/cookbook/load.ts";
+export {
+  type Cookbook,
+  loadCookbooks,
+  type RenderOptions,
+  type Resource,
+} from "./src/cookbook/load.ts";
+export type { CookbookInputs } from "./src/cookbook/cookbook.ts";
 export {
   ConfigError,
   CookbookError,
@@ -47,11 +53,26 @@ export type {
   Status,
   Totals,
 } from "./src/engine/report.ts";
-export type { Attributes, Executor, PathInfo, Probe, RunResult } from "./src/exec/executor.ts";
+export type {
+  Attributes,
+  Executor,
+  PathInfo,
+  Probe,
+  ProcessOptions,
+  RunResult,
+} from "./src/exec/executor.ts";
 export { RealExecutor } from "./src/exec/real.ts";
-export { RecordingExecutor } from "./src/exec/recording.ts";
-export { KINDS, SECTIONS } from "./resources/mod.ts";
-export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resources/resource.ts";
+export { type Answer, RecordingExecutor } from "./src/exec/recording.ts";
+export { KINDS } from "./resources/mod.ts";
+export type {
+  Change,
+  Mode,
+  Outcome,
+  ResourceContext,
+  ResourceKind,
+  SpecBase,
+  SpecProblem,
+} from "./resources/resource.ts";
 export { acquireLock, type RunLock } from "./src/state/lock.ts";
 export {
   readState,

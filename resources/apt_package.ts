@@ -281,18 +281,24 @@ async function apply(
       }
       install = install.filter((i) => outcomes[i].ok);
     }
-    if (install.length > 0) {
-      const specs = install.map((i) => items[i].spec);
+    // Recommends only for packages that ask for them: one transaction per choice.
+    for (const recommends of [false, true]) {
+      const group = install.filter((i) =>
+        (items[i].spec.install_recommends ?? false) === recommends
+      );
+      if (group.length === 0) continue;
+      const specs = group.map((i) => items[i].spec);
       const args = specs.map((s) => pinned(s) ? `${s.package}=${pinned(s)}` : s.package);
       // A pin is a request for that exact version, older or not.
       const downgrades = specs.some((s) => pinned(s)) ? ["--allow-downgrades"] : [];
-      const result = await exec.run([...APT_GET, ...downgrades, "install", ...args], {
+      const flag = recommends ? "--install-recommends" : "--no-install-recommends";
+      const result = await exec.run([...APT_GET, ...downgrades, "install", flag, ...args], {
         ...options,
         timeoutMs: INSTALL_TIMEOUT_MS,
       });
       if (result.code !== 0) {
         const what = `apt-get install ${args.join(" ")} failed: ${exitedWith("apt-get", result)}`;
-        for (const i of install) outcomes[i] = failure(what);
+        for (const i of group) outcomes[i] = failure(what);
       }
     }
   }

@@ -25,6 +25,9 @@ export const schema = z.strictObject({
     removed: 'did you mean "absent"?',
   }).default("present")
     .describe("present installs; absent removes; purged removes with configuration files."),
+  install_recommends: z.boolean().optional().describe(
+    "Also install the packages it recommends (apt's default); cm installs without them unless true.",
+  ),
   requires,
 });
 

@@ -110,8 +110,31 @@ Deno.test("package apply installs every missing package in one apt-get transacti
   const outcomes = await aptPackage.apply(items, exec, ctx);
   assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }]);
   const aptCalls = exec.calls.filter((c) => c[0] === "apt-get");
-  assert.deepEqual(aptCalls, [[...APT_GET, "install", "nginx", "php-fpm"]]);
+  assert.deepEqual(aptCalls, [[
+    ...APT_GET,
+    "install",
+    "--no-install-recommends",
+    "nginx",
+    "php-fpm",
+  ]]);
   assert.deepEqual(progress, ["Setting up nginx (1.22.1-9) ..."]);
+});
+
+Deno.test("package apply leaves out Recommends unless a package asks for them", async () => {
+  const exec = machine(
+    "",
+    policyBlock("cron", "(none)", "3.0pl1-162") + policyBlock("nginx", "(none)", "1.22.1-9"),
+  );
+  const specs = [
+    spec({ package: "cron" }),
+    spec({ package: "nginx", install_recommends: true }),
+  ];
+  const items = await plan(exec, specs, "apply");
+  await aptPackage.apply(items, exec, context().ctx);
+  assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get" && c.includes("install")), [
+    [...APT_GET, "install", "--no-install-recommends", "cron"],
+    [...APT_GET, "install", "--install-recommends", "nginx"],
+  ]);
 });
 
 Deno.test("package apply refreshes stale package lists once before installing", async () => {
@@ -126,8 +149,8 @@ Deno.test("package apply refreshes stale package lists once before installing", 
   const aptCalls = exec.calls.filter((c) => c[0] === "apt-get");
   assert.deepEqual(aptCalls, [
     [...APT_GET, "update"],
-    [...APT_GET, "install", "nginx"],
-    [...APT_GET, "install", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "nginx"],
   ]);
   assert.deepEqual(exec.writes, ["write /var/lib/apt/periodic/update-success-stamp"]);
 });
@@ -163,7 +186,7 @@ Deno.test("package apply updates for an unknown package, then installs it", asyn
   assert.deepEqual(exec.calls.slice(2), [
     [...APT_GET, "update"],
     ["apt-cache", "policy", "nginx", "typo-pkg"],
-    [...APT_GET, "install", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "nginx"],
   ]);
   assert.deepEqual(outcomes, [
     { ok: true },
@@ -188,7 +211,7 @@ Deno.test("package diff with latest upgrades to the candidate after asking apt-c
     [],
   ]);
   await aptPackage.apply(items, exec, context().ctx);
-  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "bash"]);
+  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "--no-install-recommends", "bash"]);
 });
 
 Deno.test("package diff with latest leaves alone an installed version newer than the candidate", () => {
@@ -228,6 +251,7 @@ Deno.test("package apply installs a pinned version with pkg=version and allows d
     ...APT_GET,
     "--allow-downgrades",
     "install",
+    "--no-install-recommends",
     "nginx=1.22.1-9",
   ]);
 });
@@ -520,7 +544,7 @@ Deno.test("package fails a virtual package that no installed package provides, n
   ]);
   // No apt-get update: fresher lists would not make apt choose.
   assert.deepEqual(exec.calls.filter((c) => c[0] === "apt-get"), [
-    [...APT_GET, "install", "nginx"],
+    [...APT_GET, "install", "--no-install-recommends", "nginx"],
   ]);
 });
 
@@ -536,7 +560,12 @@ Deno.test("package installs a virtual package with a single provider by its name
   }]);
   const outcomes = await aptPackage.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: true }]);
-  assert.deepEqual(exec.calls.at(-1), [...APT_GET, "install", "libc-dev"]);
+  assert.deepEqual(exec.calls.at(-1), [
+    ...APT_GET,
+    "install",
+    "--no-install-recommends",
+    "libc-dev",
+  ]);
 });
 
 Deno.test("package fails a version pinned on a virtual package", async () => {

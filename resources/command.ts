@@ -28,7 +28,7 @@
  */
 import type { CommandSpec } from "./command_schema.ts";
 export type { CommandSpec };
-import type { Executor, Probe, RunOptions, RunResult } from "../src/exec/executor.ts";
+import type { Executor, Probe, ProcessOptions, RunResult } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
 import { outputTail } from "../src/exec/output.ts";
 import {
@@ -98,8 +98,8 @@ function withSudo(argv: string[], spec: CommandSpec, probe: Probe): string[] {
   return spec.sudo && !probe.isRoot() ? ["sudo", "-n", "--", ...argv] : argv;
 }
 
-function runOptions(spec: CommandSpec): RunOptions {
-  const options: RunOptions = {};
+function runOptions(spec: CommandSpec): ProcessOptions {
+  const options: ProcessOptions = {};
   if (spec.cwd !== undefined) options.cwd = spec.cwd;
   if (spec.env !== undefined) options.env = spec.env;
   if (spec.timeout !== undefined) options.timeoutMs = Math.round(spec.timeout * 1000);

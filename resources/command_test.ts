@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
-import type { Executor, RunOptions } from "../src/exec/executor.ts";
+import type { Executor, ProcessOptions } from "../src/exec/executor.ts";
 import { command, commandProblems, type CommandSpec } from "./command.ts";
 import { splitCommand } from "../src/exec/argv.ts";
 import { schema as commandSchema } from "./command_schema.ts";
@@ -205,7 +205,7 @@ Deno.test("command plan runs guards marked readonly_guards", async () => {
 });
 
 Deno.test("command passes cwd, env and timeout to the run, and streams output lines", async () => {
-  let seen: RunOptions | undefined;
+  let seen: ProcessOptions | undefined;
   const exec = new RecordingExecutor().on(["/bin/build"], (_argv, options) => {
     seen = options;
     options.onLine?.("step 1");

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { staticImports } from "../src/_testing.ts";
 import { kindOf, KINDS, SECTIONS } from "./mod.ts";
 
 Deno.test("every registry section's schema is a strict object with requires", async () => {
@@ -30,21 +31,7 @@ Deno.test("KINDS holds each kind once under its name, and kindOf refuses an unkn
 });
 
 Deno.test("the registry and the kinds import no zod: schemas load only when a cookbook is validated", async () => {
-  const { stdout } = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("./mod.ts", import.meta.url).pathname],
-    stdout: "piped",
-  }).output();
-  const graph = JSON.parse(new TextDecoder().decode(stdout));
-  const statics = new Set<string>();
-  const visit = (specifier: string) => {
-    if (statics.has(specifier)) return;
-    statics.add(specifier);
-    const module = graph.modules.find((m: { specifier: string }) => m.specifier === specifier);
-    for (const dep of module?.dependencies ?? []) {
-      if (!dep.isDynamic && dep.code?.specifier) visit(dep.code.specifier);
-    }
-  };
-  visit(graph.roots[0]);
+  const statics = await staticImports(new URL("./mod.ts", import.meta.url).pathname);
   const heavy = [...statics].filter((s) => /zod|_schema\.ts$/.test(s));
   assert.deepEqual(heavy, []);
   assert.ok([...statics].some((s) => s.endsWith("/resources/file.ts")), "the graph was read");

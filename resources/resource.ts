@@ -10,7 +10,9 @@ import type { Executor, Probe } from "../src/exec/executor.ts";
 export interface Change {
   /** What differs: "content", "mode", "state", "version", "run"... */
   field: string;
+  /** What the machine has now (`null` when absent). */
   before: unknown;
+  /** What the cookbook wants. */
   after: unknown;
   /** A note for people, e.g. "runs every time (no guard)". */
   note?: string;
@@ -23,8 +25,11 @@ export interface Change {
  * `got`, when given, is the offending value (the loader describes it).
  */
 export interface SpecProblem {
+  /** The field at fault, relative to the resource (`"content"`, `"env.PATH"`). */
   field: string;
+  /** What was expected, in the house style ("expected …"). */
   message: string;
+  /** The offending value, when there is one to show ("got …"); never for sensitive fields. */
   got?: unknown;
 }
 
@@ -33,6 +38,7 @@ export type Mode = "plan" | "apply";
 
 /** What a resource kind gets besides its specs. */
 export interface ResourceContext {
+  /** Whether this run may change the machine. */
   mode: Mode;
   /** Ids of resources changed so far in this run (e.g. "file[/etc/x]"). */
   changed: ReadonlySet<string>;
@@ -60,6 +66,7 @@ export type Outcome = { ok: true; unchanged?: string } | { ok: false; error: str
 
 /** What every desired-state spec may hold: the ids it must run after. */
 export interface SpecBase {
+  /** Ids (`file[/etc/x]`), bare names or paths of resources that must run first. */
   requires?: string[];
 }
 
@@ -85,10 +92,13 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
    * `unit:nginx.service`. Two resources claiming one thing is a cookbook error.
    */
   claims?(spec: S): string[];
+  /** The current state of each spec, in order (batched: one dpkg-query for all packages). */
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
   /** `apply` wants every consecutive item at once (one apt-get transaction); else one at a time. */
   batches?: boolean;
+  /** What differs between `current` and `spec`: pure, no I/O. */
   diff(spec: S, current: C): Change[];
+  /** Makes exactly the given changes; one outcome per item, never throws for a failed change. */
   apply(
     items: { spec: S; changes: Change[] }[],
     exec: Executor,

@@ -26,18 +26,21 @@ const results = [
   await step("format", ["fmt", "--check"]),
   await step("lint", ["lint"]),
   await step("type check", ["check", "."]),
-  await step("tests", ["test", "-A", ...Deno.args], (text) => output += text),
+  await step("layers", ["run", "-A", "scripts/check_layers.ts"]),
+  await step("public docs", ["doc", "--lint", "mod.ts"]),
+  await step("tests", ["test", "-A", "--doc", ...Deno.args], (text) => output += text),
 ];
+const checks = results.length - 1;
 // deno test's summary: "ok | 45 passed (3 steps) | 0 failed (12s)"
 const plain = output.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
 const match = [...plain.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].at(-1);
 const passed = Number(match?.[1] ?? 0);
 let failed = Number(match?.[2] ?? 0);
-const checksFailed = results.slice(0, 3).filter((ok) => !ok).length;
+const checksFailed = results.slice(0, checks).filter((ok) => !ok).length;
 if (!match) console.log("== no deno test summary found: counting the suite as failed");
 if (checksFailed) {
-  console.log(`== ${checksFailed} check step(s) failed (format, lint or type check)`);
+  console.log(`== ${checksFailed} check step(s) failed (format, lint, type check, layers, docs)`);
 }
-if (!results[3] && failed === 0) failed = 1;
+if (!results[checks] && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed + checksFailed} failed`);
 Deno.exit(results.every(Boolean) && match ? 0 : 1);

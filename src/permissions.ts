@@ -29,7 +29,7 @@ export const PERMISSION_FLAGS = [
   "--allow-write", // managed files anywhere, the state directory
   "--allow-run", // apt-get, dpkg-query, systemctl, git, and cookbook commands
   `--allow-env=${ENV_VARS.join(",")}`,
-  "--allow-sys=hostname,networkInterfaces,uid,gid", // facts, and "am I root?"
+  "--allow-sys=hostname,networkInterfaces,systemMemoryInfo,uid,gid", // facts, and "am I root?"
   "--v8-flags=--max-semi-space-size=1", // smaller young generation: about 5 MiB less peak memory, same speed
   "--no-prompt",
 ];

@@ -1,2 +1,18 @@
-/** cm's version, printed by `cm --version` and recorded in reports. */
+/** cm's version (part of the catalog's key; the library exports it). */
 export const VERSION = "0.1.0";
+
+/**
+ * What `cm --version` prints: the version, which build of cm this is and the
+ * deno inside it, e.g. `0.1.0 (self-extracting executable, deno 2.9.6)`.
+ * A `deno compile` binary runs as itself (not as a `deno`), the
+ * self-extracting executable runs a JavaScript bundle, source is TypeScript.
+ */
+export function versionLine(execPath = Deno.execPath(), mainModule = Deno.mainModule): string {
+  const compiled = !/(^|\/)deno$/.test(execPath);
+  const artefact = compiled
+    ? "deno compile binary"
+    : mainModule.endsWith(".js")
+    ? "self-extracting executable"
+    : "from source";
+  return `${VERSION} (${artefact}, deno ${Deno.version.deno})`;
+}

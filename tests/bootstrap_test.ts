@@ -68,3 +68,55 @@ Deno.test("bootstrap.sh refuses a binary whose SHA-256 does not match, and a URL
   assert.notEqual(url.code, 0);
   assert.match(url.out, /--binary from a URL needs --sha256/);
 });
+
+Deno.test("bootstrap.sh --help works under curl | bash and names every option it accepts", async () => {
+  const script = await Deno.readTextFile(SCRIPT);
+  const piped = await new Deno.Command("bash", {
+    args: ["-s", "--", "--help"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = piped.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const out = await piped.output();
+  const help = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0);
+  const accepted = [...script.matchAll(/^\t(-[-a-z0-9| ]+)\) /gm)]
+    .flatMap((m) => m[1].split("|").map((o) => o.trim()));
+  assert.ok(accepted.length >= 12, `options found in the parser: ${accepted}`);
+  for (const option of accepted) {
+    assert.match(help, new RegExp(`^  (-h, )?${option}\\b`, "m"), `${option} missing from --help`);
+  }
+});
+
+Deno.test("bootstrap.sh takes durations as the config file does and refuses others", async () => {
+  for (const bad of ["5x", "-1", "1m30s", ""]) {
+    const r = await run(["bash", SCRIPT, "--repo", "file:///x", "--interval", bad, "--no-sync"]);
+    assert.notEqual(r.code, 0, bad);
+    assert.match(
+      r.out,
+      /--interval (expects seconds or a duration like 30s, 5m, 1h|needs a duration)/,
+    );
+  }
+  // Accepted durations get as far as the binary check (a wrong checksum stops it there).
+  for (const good of ["300", "5m", "30s", "1h", "0.5"]) {
+    const r = await run([
+      "bash",
+      SCRIPT,
+      "--repo",
+      "file:///x",
+      "--splay",
+      good,
+      "--binary",
+      "/bin/true",
+      "--sha256",
+      "0".repeat(64),
+      "--no-sync",
+    ]);
+    assert.match(r.out, /SHA-256 mismatch/, good);
+  }
+  const lone = await run(["bash", SCRIPT, "--repo", "file:///x", "--sha256", "0".repeat(64)]);
+  assert.match(lone.out, /--sha256 checks --binary: give both/);
+});

@@ -46,9 +46,13 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
 
   const history = await runCm(["history", "--state-dir", state]);
   const lines = history.stdout.trim().split("\n");
-  assert.equal(lines.length, 2);
-  assert.match(lines[0], /ok +2 changed, 0 failed, 0 unchanged/);
-  const id = lines[0].split(/\s+/)[0];
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^ID +STARTED +RESULT +RESOURCES +DURATION +COMMIT +COOKBOOKS$/);
+  assert.match(
+    lines[1],
+    /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +ok +2 changed, 0 failed, 0 unchanged +\d+\.\d\d s +- +\//,
+  );
+  const id = lines[1].split(/\s+/)[0];
   const shown = await runCm(["show-run", "--state-dir", state, id]);
   assert.equal(shown.code, 0);
   assert.match(shown.stdout, new RegExp(`run ${id}: apply, ok`));
@@ -171,15 +175,16 @@ Deno.test("a second concurrent apply waits for the lock, then exits 3 naming the
   const second = await runCm(["apply", "--lock-timeout", "0.5", "--state-dir", state, book]);
   assert.equal(second.code, 3);
   assert.match(second.stderr, /another cm run holds the lock .*\(PID \d+, cm apply, since /);
+  assert.match(second.stderr, /^waiting for the run lock held by PID \d+ \(cm apply, since /m);
   assert.equal((await first).code, 0);
 });
 
 Deno.test("--version, --help for every subcommand, and usage errors", async () => {
   const version = await runCm(["--version"]);
   assert.equal(version.code, 0);
-  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
-  for (const sub of ["apply", "plan", "validate", "history", "show-run"]) {
-    const help = await runCm([sub, "--help"]);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+ \(from source, deno \d+\.\d+\.\d+\)\n$/);
+  for (const sub of ["", "apply", "plan", "validate", "history", "show-run"]) {
+    const help = await runCm([sub, "--help"].filter(Boolean));
     assert.equal(help.code, 0, sub);
     assert.match(help.stdout, /Examples:\n +\$ cm /, sub);
   }
@@ -221,7 +226,7 @@ Deno.test("an unreadable state file is kept aside with a warning; the run is sti
     history.stderr,
     /warning: skipping run report .*29990101T000000Z-1\.json is not valid JSON/,
   );
-  assert.equal(history.stdout.trim().split("\n").length, 2);
+  assert.equal(history.stdout.trim().split("\n").length, 3, "header and two runs");
   const status = await runCm(["status", "--state-dir", state]);
   assert.equal(status.code, 0, status.stderr);
 });
@@ -263,4 +268,34 @@ Deno.test("SIGTERM stops an apply after the resource at work, runs nothing more,
     "skipped",
   ]);
   assert.equal(report.resources[1].error, "interrupted by SIGTERM");
+});
+
+Deno.test("deno task cm resolves a relative cookbook path against the directory it was typed in", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/t.yaml`, `configure:\n  files:\n    - path: /tmp/x\n`);
+  const config = new URL("../deno.json", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "-c", config, "cm", "validate", "t.yaml"],
+    cwd: dir.path,
+    // As typed in a shell: no INIT_CWD of an outer `deno task test` to inherit.
+    clearEnv: true,
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: Deno.env.get("HOME") ?? "/root" },
+  }).output();
+  const d = new TextDecoder();
+  assert.equal(out.code, 0, d.decode(out.stderr));
+  assert.equal(d.decode(out.stdout), `${dir.path}/t.yaml: valid, 1 resource\n`);
+});
+
+Deno.test("main.ts run without cm's permission flags says how to run cm, exit 2", async () => {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", main, "validate", "/nonexistent.yaml"],
+    cwd: new URL("..", import.meta.url).pathname,
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 2, stderr);
+  assert.match(
+    stderr,
+    /^cm: deno was started without cm's permission flags \(Requires .*\): run `deno task cm \.\.\.` in the checkout, or the binary \(deno task compile builds dist\/cm\)\n$/,
+  );
 });

@@ -1,8 +1,8 @@
 /**
- * The README's set-up promise, proved on a fresh server: from a checkout on a
- * fresh Debian machine (no node, no npm, no deno), its first command
+ * The README's contributor set-up, proved on a fresh server: from a checkout on
+ * a fresh Debian machine (no node, no npm, no deno), as root,
  *
- *     sudo ./bootstrap.sh --dev && deno task cm plan cookbooks/hello-web.yaml
+ *     ./bootstrap.sh --dev && deno task cm plan cookbooks/hello-web.yaml
  *
  * installs what is needed (apt's git, curl, npm…, then Deno 2.9 from the npm
  * registry) and plans hello-web. The server is stripped first to what a
@@ -26,11 +26,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const CHECKOUT = "/root/cm";
 const DENO_VERSION = "2.9.6";
 /**
- * The README's first command. The server's shell is root's, so the `sudo`
- * prefix is dropped: for root, `sudo CMD` runs CMD as root with root's
- * environment, i.e. the same command, and a fresh Debian minbase has no sudo
- * to run it with (installing sudo first would test something the README's
- * reader never sees).
+ * The README's contributor set-up as root (a fresh Debian minbase has no
+ * sudo), followed by the plan it mentions.
  */
 const README_COMMAND = "./bootstrap.sh --dev && deno task cm plan cookbooks/hello-web.yaml";
 /** Upper bounds (seconds, enforced with timeout(1) in the server) so a hung download fails the test. */

@@ -1,7 +1,7 @@
 /**
  * End-to-end scenarios on real servers (issue 3, a–g): each boots a fresh
- * Debian bookworm server with systemd as PID 1 (tests/testbed), installs cm
- * in it under the shipped permission flags (tests/e2e/install_cm.ts), copies
+ * Debian bookworm server with systemd as PID 1 (tests/testbed), copies dist/cm
+ * into it as one file, as shipped (tests/e2e/install_cm.ts), copies
  * cookbooks/ to /srv/cookbooks and runs `cm` there, as on a real node.
  *
  * Servers share the host's network and bind port 80, so the scenarios run

@@ -88,7 +88,7 @@ async function apply(srv: Server, conf: string) {
 
 Deno.test("services that do not stay up fail, on every run; absent + stopped is no change", async () => {
   await using srv = await bootServer();
-  await installCm(srv);
+  console.log(`cm in the server: ${await installCm(srv)}`);
 
   const first = await apply(srv, "ok");
   assert.equal(first.code, 1);

@@ -5,43 +5,19 @@
  * within one short interval, a second bootstrap changes nothing, and the
  * timer survives a reboot.
  *
- * cm inside the server is the checkout run by the host's deno binary (same
- * glibc: both bookworm) under the shipped permission flags, through the
- * wrapper bootstrap.sh writes.
+ * The server has no deno and no npm cache: bootstrap.sh installs dist/cm,
+ * copied in as one file, with `--binary` and its SHA-256, as an operator would.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { bootServer, type Server } from "./testbed/mod.ts";
 import { tempDir } from "./harness.ts";
+import { ensureDistCm } from "../scripts/dist.ts";
 import { fileCookbook, GitDaemon, Remote } from "./sync_git.ts";
 
-const CHECKOUT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const BOOTSTRAP = new URL("../bootstrap.sh", import.meta.url).pathname;
 const INTERVAL = 5;
 const SPLAY = 1;
-
-async function stageCheckout(dir: string): Promise<void> {
-  for (
-    const name of [
-      "main.ts",
-      "mod.ts",
-      "deno.json",
-      "deno.lock",
-      "bootstrap.sh",
-      "src",
-      "resources",
-      "scripts",
-    ]
-  ) {
-    try {
-      await Deno.stat(`${CHECKOUT}/${name}`);
-    } catch {
-      continue;
-    }
-    const cp = await new Deno.Command("cp", {
-      args: ["-a", `${CHECKOUT}/${name}`, `${dir}/${name}`],
-    }).output();
-    assert.ok(cp.success, `copying ${name}`);
-  }
-}
 
 async function waitFor(
   srv: Server,
@@ -85,36 +61,35 @@ Deno.test({
     await remote.commit({ "site.yaml": cookbook("v1\n") }, "v1");
     await using daemon = await GitDaemon.start(`${tmp.path}/git`);
     const url = daemon.url(remote.bare);
-    const stage = `${tmp.path}/cm`;
-    await Deno.mkdir(stage);
-    await stageCheckout(stage);
+    const dist = await ensureDistCm();
+    const sha256 = createHash("sha256").update(await Deno.readFile(dist.path)).digest("hex");
 
     await using srv = await bootServer();
-    await srv.copyIn(Deno.execPath(), "/usr/local/bin/deno");
-    await srv.copyIn(stage, "/opt/cm");
-    // The npm dependencies, so the server needs no registry (it could reach it: host networking).
-    const denoDir = JSON.parse(
-      new TextDecoder().decode(
-        (await new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).output()).stdout,
-      ),
-    ).denoDir;
-    await srv.copyIn(`${denoDir}/npm`, "/root/.cache/deno/npm");
+    await srv.copyIn(BOOTSTRAP, "/opt/bootstrap.sh");
+    await srv.copyIn(dist.path, "/opt/dist/cm");
+    console.log(`bootstrapping with dist/cm: ${dist.artefact}`);
 
     const bootstrap = [
       "bash",
-      "/opt/cm/bootstrap.sh",
+      "/opt/bootstrap.sh",
+      "--binary",
+      "/opt/dist/cm",
+      "--sha256",
+      sha256,
       "--repo",
       url,
       "--cookbook",
       "site.yaml",
       "--interval",
-      String(INTERVAL),
+      `${INTERVAL}s`,
       "--splay",
       String(SPLAY),
     ];
     let r = await srv.exec(bootstrap);
     assert.equal(r.code, 0, `bootstrap failed:\n${r.stdout}\n${r.stderr}`);
     assert.equal((await srv.exec(["cat", target])).stdout, "v1\n");
+    // Its own first sync cloned and applied, in front of the operator (the timer came after it).
+    assert.match(r.stderr, /sync: new commit [0-9a-f]{12}/, r.stderr);
     assert.equal(
       (await srv.exec(["stat", "-c", "%a", "/etc/config-manager", "/var/lib/config-manager"]))
         .stdout,
@@ -145,6 +120,24 @@ Deno.test({
     assert.match(r.stderr, /\/usr\/local\/bin\/cm is up to date/);
     assert.match(r.stderr, /config\.yaml is up to date/);
     assert.match(r.stdout, /timer already installed: nothing to do/);
+
+    // A wrong --binary does not replace a working cm.
+    const wrong = await srv.exec([
+      "bash",
+      "/opt/bootstrap.sh",
+      "--binary",
+      "/bin/true",
+      "--no-sync",
+    ]);
+    assert.notEqual(wrong.code, 0);
+    assert.match(
+      wrong.stderr,
+      /\/bin\/true is not a working cm \(--version exited 0: "true \(GNU coreutils\) [0-9.]+"\); \/usr\/local\/bin\/cm was left as it was/,
+    );
+    assert.equal(
+      (await srv.exec(["sha256sum", "/usr/local/bin/cm"])).stdout.split(" ")[0],
+      sha256,
+    );
 
     // A pushed commit is applied by the timer within one interval plus splay.
     await remote.commit({ "site.yaml": cookbook("v2\n") }, "v2");

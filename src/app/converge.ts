@@ -34,6 +34,8 @@ export interface ConvergeOptions {
   lockTimeout?: number;
   /** Who takes the lock, as waiters see it: "cm apply". */
   command?: string;
+  /** Told once when another run holds the lock: "waiting for the run lock held by PID N …". */
+  onLockWait?: (message: string) => void;
   /** The git commit the cookbooks came from, recorded in the report and state. */
   commit?: string;
   /** Put unified diffs of content changes into the results. */
@@ -42,6 +44,8 @@ export interface ConvergeOptions {
   events?: RunEvents;
   /** Starts watching for stop requests when the apply begins; disposed when it ends. */
   interrupts?: () => Interrupts;
+  /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
+  facts?: Record<string, unknown>;
 }
 
 /**
@@ -58,8 +62,11 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  const cached = await readCatalog(exec, paths.catalog, files);
-  const cookbook = cached ?? await (await import("../cookbook/load.ts")).loadCookbooks(files, exec);
+  const cached = options.facts ? undefined : await readCatalog(exec, paths.catalog, files);
+  const cookbook = cached ??
+    await (await import("../cookbook/load.ts")).loadCookbooks(files, exec, {
+      facts: options.facts,
+    });
   if (options.mode === "plan") {
     return await run(cookbook, { mode: "plan", probe: exec }, events, { diff: options.diff });
   }
@@ -67,6 +74,7 @@ export async function converge(
     paths.lock,
     (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
     options.command ?? "cm apply",
+    options.onLockWait,
   );
   try {
     using interrupts = options.interrupts?.();
@@ -77,7 +85,7 @@ export async function converge(
     if (options.commit) report.commit = options.commit;
     const warning = recordRun(exec, paths, report);
     if (warning) events.warning?.(warning);
-    if (!cached) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && !options.facts) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();

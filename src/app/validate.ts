@@ -10,14 +10,19 @@ import type { Cookbook } from "../cookbook/cookbook.ts";
 import { order } from "../engine/order.ts";
 
 /**
- * Loads and checks cookbooks like `cm validate`; reads only, through `probe`.
+ * Loads and checks cookbooks like `cm validate`; reads only, through `probe`;
+ * `facts` (dotted names) replace this machine's.
  *
  * @throws {CookbookError} with every problem found
  */
-export async function validateCookbooks(files: string[], probe: Probe): Promise<Cookbook> {
+export async function validateCookbooks(
+  files: string[],
+  probe: Probe,
+  facts?: Record<string, unknown>,
+): Promise<Cookbook> {
   // Loaded on demand: its YAML parser and schemas stay off the no-op apply's path.
   const { loadCookbooks } = await import("../cookbook/load.ts");
-  const cookbook = await loadCookbooks(files, probe);
+  const cookbook = await loadCookbooks(files, probe, { facts });
   order(cookbook.resources); // a requires cycle is a cookbook error too
   return cookbook;
 }

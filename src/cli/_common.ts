@@ -53,3 +53,13 @@ export function examples(lines: string[]): string {
 export function stateDirOption(what = "state, runs, lock and repo checkout directory"): Option {
   return new Option("--state-dir <dir>", `${what} (env CM_STATE_DIR)`);
 }
+
+/** `2026-11-30T18:06:12.345Z` as `2026-11-30 18:06:12` in this machine's time zone. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())}`;
+}

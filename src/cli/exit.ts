@@ -47,6 +47,8 @@ const EXPECTED: [new (...args: never[]) => Error, number][] = [
   [StateError, EXIT.usage],
   // Resources report their own failures; this is cm's state directory or lock.
   [Deno.errors.PermissionDenied, EXIT.usage],
+  // Deno itself refused: main.ts was run without the flags of src/permissions.ts.
+  [Deno.errors.NotCapable, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
 ];
 
@@ -70,6 +72,11 @@ export function errorLines(error: Error): string[] {
   if (error instanceof Deno.errors.PermissionDenied) {
     return [
       `cm: ${error.message}: cm manages the machine as root (as another user, give --state-dir DIR)`,
+    ];
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    return [
+      `cm: deno was started without cm's permission flags (${error.message}): run \`deno task cm ...\` in the checkout, or the binary (deno task compile builds dist/cm)`,
     ];
   }
   return [`cm: ${error.message}`];

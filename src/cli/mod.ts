@@ -6,9 +6,9 @@
  */
 import { Command, CommanderError } from "commander";
 import { RealExecutor } from "../exec/real.ts";
-import { VERSION } from "../version.ts";
+import { versionLine } from "../version.ts";
 import { EXIT, exitStyle, usageExitCode } from "./exit.ts";
-import type { Deps } from "./_common.ts";
+import { type Deps, examples } from "./_common.ts";
 import * as apply from "./commands/apply.ts";
 import * as plan from "./commands/plan.ts";
 import * as validate from "./commands/validate.ts";
@@ -17,9 +17,10 @@ import * as showRun from "./commands/show_run.ts";
 import * as sync from "./commands/sync.ts";
 import * as status from "./commands/status.ts";
 import * as timer from "./commands/timer.ts";
+import * as facts from "./commands/facts.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
-const COMMANDS = [apply, plan, validate, history, showRun, sync, status, timer];
+const COMMANDS = [apply, plan, validate, facts, history, showRun, sync, status, timer];
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit
@@ -34,7 +35,19 @@ export async function cli(argv: string[]): Promise<number> {
     .description(
       "cm converges a Debian/Ubuntu machine to YAML cookbooks: packages, files, services, commands.",
     )
-    .version(VERSION, "-V, --version")
+    .version(versionLine(), "-V, --version")
+    .addHelpText(
+      "after",
+      examples([
+        "cm plan cookbooks/hello-web.yaml          # what would change, changes nothing",
+        "cm apply cookbooks/hello-web.yaml         # converge this machine",
+        "cm apply --check --diff web.yaml          # = plan, with file diffs",
+        "cm history                                # recorded runs",
+        "cm sync --once --repo https://git.example.com/ops/cookbooks.git",
+        "cm timer install                          # cm sync --once every interval",
+        "cm COMMAND --help                         # every command's flags and examples",
+      ]),
+    )
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({

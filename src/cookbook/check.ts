@@ -1,8 +1,9 @@
 /**
  * Loading, stage 4: validates the rendered cookbooks and makes them
  * resources. Each section's items go through their kind's schema and its
- * `check`; `source:`, `key:` and `template:` are resolved (for any kind that has
- * them); then the checks that need every resource: one declaration per id,
+ * `check`; `source:`, `key:` and `template:` are resolved (for any kind that
+ * has them); then the checks that need every resource: one declaration per id
+ * (identical ones are merged),
  * one claimer per claim (`path:/etc/x`), and `requires` / `restart_on` /
  * `reload_on` targets that exist.
  *
@@ -13,7 +14,7 @@ import { describeValue, formatPath } from "./problems.ts";
 import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
 import { claimsOf, repoFile, type Resource, type Staged, targetResolver } from "./cookbook.ts";
-import { type Rendered, templateKey } from "./render.ts";
+import type { Rendered } from "./render.ts";
 import { documentSchema, knownKeys } from "./schema.ts";
 import { positionOf, schemaProblems, valueAt, type YamlSource } from "./yaml_source.ts";
 
@@ -45,6 +46,7 @@ export async function checkCookbooks(rendered: Rendered): Promise<Staged<Resourc
         const origin = { source, path: [...section.path, i] };
         const item = checkItem(section, written, origin, rendered);
         problems.push(...item.problems);
+        const skip = rendered.extras.get(source)?.get(formatPath(origin.path))?.skip;
         const resource: Resource = {
           kind: section.kind.name,
           id: section.kind.id(item.value),
@@ -52,6 +54,7 @@ export async function checkCookbooks(rendered: Rendered): Promise<Staged<Resourc
           at: positionOf(source, origin.path),
           path: formatPath(origin.path),
           section: index,
+          ...(skip ? { skip } : {}),
         };
         resources.push(resource);
         origins.set(resource, origin);
@@ -61,7 +64,9 @@ export async function checkCookbooks(rendered: Rendered): Promise<Staged<Resourc
   // Cross checks need every resource: after a schema problem they would report
   // targets in the broken file as missing.
   if (!schemaFailed) {
-    problems.push(...duplicates(resources), ...conflicts(resources));
+    const merged = mergeIdentical(resources);
+    resources.splice(0, resources.length, ...merged.value);
+    problems.push(...merged.problems, ...conflicts(resources));
     problems.push(...unresolved(resources, (r, sub) => {
       const { source, path } = origins.get(r)!;
       return positionOf(source, [...path, ...sub]);
@@ -111,7 +116,8 @@ function checkItem(section: Section, spec: any, origin: Origin, rendered: Render
     resolved = { ...resolved, [`${field}Path`]: found.path };
   }
   if (typeof spec.template === "string") {
-    resolved = { ...resolved, ...rendered.templates.get(templateKey(origin.source, origin.path)) };
+    const template = rendered.extras.get(origin.source)?.get(formatPath(origin.path))?.template;
+    resolved = { ...resolved, ...template };
   }
   return { value: resolved, problems: [] };
 }
@@ -121,24 +127,38 @@ function declared(r: Resource): string {
   return `${r.at.file}:${r.at.line}:${r.at.col}`;
 }
 
-/** A resource declared again under the same id. */
-function duplicates(resources: Resource[]): Problem[] {
+/**
+ * One resource per id: a declaration identical to an earlier one (two roles
+ * both wanting `package: curl`) is dropped; a different one is a problem.
+ */
+function mergeIdentical(resources: Resource[]): Staged<Resource[]> {
   const first = new Map<string, Resource>();
   const problems: Problem[] = [];
+  const kept: Resource[] = [];
   for (const r of resources) {
     const earlier = first.get(r.id);
-    if (!earlier) first.set(r.id, r);
-    else {
-      problems.push({
-        at: r.at,
-        path: r.path,
-        message: `expected each resource once, got ${r.id} again (first declared at ${
-          declared(earlier)
-        })`,
-      });
+    if (!earlier) {
+      first.set(r.id, r);
+      kept.push(r);
+      continue;
     }
+    const fields = differing(earlier, r);
+    if (!fields.length) continue;
+    problems.push({
+      at: r.at,
+      path: r.path,
+      message: `expected each resource once, or declared the same way, got ${r.id} again with ` +
+        `a different ${fields.join(", ")} (first declared at ${declared(earlier)})`,
+    });
   }
-  return problems;
+  return { value: kept, problems };
+}
+
+/** The fields two declarations of one id differ in (`when` when one is skipped). */
+function differing(a: Resource, b: Resource): string[] {
+  const keys = [...new Set([...Object.keys(a.spec), ...Object.keys(b.spec)])];
+  const fields = keys.filter((k) => JSON.stringify(a.spec[k]) !== JSON.stringify(b.spec[k]));
+  return a.skip === b.skip ? fields : [...fields, "when"];
 }
 
 /** Two resources claiming one thing (a file and a directory at one path fight over one inode). */

@@ -30,6 +30,8 @@ export interface Resource {
   path: string;
   /** Its section's index in the registry's `SECTIONS`, which is the run order. */
   section: number;
+  /** Why it is not applied: its `when:` was false (`when: facts.os.id == "ubuntu" is false`). */
+  skip?: string;
 }
 
 /** Cookbooks loaded together: every file read and their resources in declared order. */

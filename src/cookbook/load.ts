@@ -1,7 +1,7 @@
 /**
  * Loads cookbooks in four stages, each data in → `{ value, problems }` out:
- * parse (YAML with positions, includes) → vars (one namespace) → render
- * (facts, placeholders, templates) → check (schemas, kinds' rules, claims,
+ * parse (YAML with positions, includes) → vars (each use of a cookbook
+ * its own) → render (facts, templates, `when:`) → check (schemas, kinds' rules, claims,
  * targets). Reads through a probe; writes nothing.
  *
  * @module
@@ -10,27 +10,29 @@ import type { Probe } from "../exec/executor.ts";
 import { CookbookError, type Problem } from "../errors.ts";
 import { absolute, type Cookbook, type Resource } from "./cookbook.ts";
 import { parseCookbooks } from "./parse.ts";
-import { mergeVars } from "./vars.ts";
-import { renderCookbooks } from "./render.ts";
+import { renderCookbooks, type RenderOptions } from "./render.ts";
 import { checkCookbooks } from "./check.ts";
 
-export type { Cookbook, Resource };
+export type { Cookbook, RenderOptions, Resource };
 
 /**
  * Loads and validates cookbooks (absolute or relative to the working
- * directory), includes first.
+ * directory), includes first; `options.facts` replaces this machine's facts.
  *
  * @throws {CookbookError} with every problem found: after parsing when a file
  * is missing or not YAML, else after all the other stages.
  */
-export async function loadCookbooks(paths: string[], probe: Probe): Promise<Cookbook> {
+export async function loadCookbooks(
+  paths: string[],
+  probe: Probe,
+  options: RenderOptions = {},
+): Promise<Cookbook> {
   const parsed = parseCookbooks(paths, probe);
   if (parsed.problems.length) throw new CookbookError(parsed.problems);
   const { sources } = parsed.value;
-  const vars = mergeVars(parsed.value);
-  const rendered = await renderCookbooks(sources, vars.value, probe);
+  const rendered = await renderCookbooks(parsed.value, probe, options);
   const checked = await checkCookbooks(rendered.value);
-  const problems = [...vars.problems, ...rendered.problems, ...checked.problems];
+  const problems = [...rendered.problems, ...checked.problems];
   if (problems.length) throw new CookbookError(sortProblems(problems));
   const top = rendered.value.sources.at(-1)!.raw;
   return {

@@ -118,7 +118,7 @@ Deno.test("placeholders are filled in content, paths and service names", async (
       "configure:",
       "  files:",
       "    - path: /etc/nginx/sites-enabled/{{ site }}.conf",
-      '      content: "root {{ root }}; literal \\\\{{ site }}"',
+      '      content: "root {{ root }}; literal {% raw %}{{ site }}{% endraw %}"',
       "  services:",
       "    - name: php{{ php }}-fpm",
       "      restart_on:",
@@ -259,59 +259,33 @@ Deno.test("a cookbook given twice, or included twice, is read once", async () =>
   ]);
 });
 
-Deno.test("cookbooks given together may not define one var differently", async () => {
+Deno.test("cookbooks given together do not see each other's vars", async () => {
   await using dir = await tree({
-    "c.yaml": [
-      "vars:",
-      "  who: c",
-      "configure:",
-      "  files:",
-      "    - path: /x/c-says-{{ who }}",
-      "      content: hi",
-    ].join("\n"),
-    "d.yaml": "vars:\n  who: d\n",
+    "c.yaml":
+      "vars:\n  who: c\nconfigure:\n  files:\n    - path: /x/c-says-{{ who }}\n      content: hi\n",
+    "d.yaml":
+      "vars:\n  who: d\nconfigure:\n  files:\n    - path: /x/d-says-{{ who }}\n      content: hi\n",
   });
-  const expected = [
-    `${dir.path}/d.yaml:2:8: vars.who: "d" conflicts with "c" from ${dir.path}/c.yaml:2:8; ` +
-    "cookbooks given together share one set of vars (rename one, or move it to a shared include)",
-  ];
-  assert.deepEqual(await problems([`${dir.path}/c.yaml`, `${dir.path}/d.yaml`]), expected);
-  // Reported against the same definitions whichever comes first: the first one given is the reference.
-  assert.deepEqual(await problems([`${dir.path}/d.yaml`, `${dir.path}/c.yaml`]), [
-    `${dir.path}/c.yaml:2:8: vars.who: "c" conflicts with "d" from ${dir.path}/d.yaml:2:8; ` +
-    "cookbooks given together share one set of vars (rename one, or move it to a shared include)",
-  ]);
+  const cookbook = await loadCookbooks([`${dir.path}/c.yaml`, `${dir.path}/d.yaml`], exec);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), ["file[/x/c-says-c]", "file[/x/d-says-d]"]);
 });
 
-Deno.test("sibling includes conflict unless the cookbook including both overrides the var", async () => {
+Deno.test("the including cookbook's vars, and those its include passes, override an include's defaults", async () => {
   await using dir = await tree({
-    "c.yaml": "vars:\n  who: c\n  port: 80\n  app: {name: shop}\n",
-    "d.yaml": 'vars:\n  who: d\n  port: "80"\n  app: {name: shop}\n',
-    "both.yaml": "include: [c.yaml, d.yaml]\n",
-    "top.yaml": [
-      "include: [c.yaml, d.yaml]",
-      "vars:",
-      "  who: top",
-      "configure:",
-      "  files:",
-      "    - path: /x/{{ who }}-{{ port }}-{{ app.name }}",
-      "      content: hi",
-    ].join("\n"),
+    "c.yaml":
+      "vars:\n  who: c\n  port: 80\nconfigure:\n  files:\n    - path: /x/{{ who }}-{{ port }}\n      content: hi\n",
+    "top.yaml": "include:\n  - {cookbook: c.yaml, vars: {port: 8080}}\nvars:\n  who: top\n",
   });
-  // port 80 and "80", and equal mappings, fill in placeholders alike: no conflict.
-  assert.deepEqual(await problems([`${dir.path}/both.yaml`]), [
-    `${dir.path}/d.yaml:2:8: vars.who: "d" conflicts with "c" from ${dir.path}/c.yaml:2:8; ` +
-    "cookbooks given together share one set of vars (rename one, or move it to a shared include)",
-  ]);
   const cookbook = await loadCookbooks([`${dir.path}/top.yaml`], exec);
-  assert.deepEqual(cookbook.resources.map((r) => r.id), ["file[/x/top-80-shop]"]);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), ["file[/x/top-8080]"]);
 });
 
-Deno.test("an override reaches through nested includes and does not depend on command-line order", async () => {
+Deno.test("identical declarations from two roles are merged, different ones name both places", async () => {
   await using dir = await tree({
     "base.yaml": [
       "vars:",
       "  port: 80",
+      "install:\n  install:\n    - package: curl",
       "configure:",
       "  files:",
       '    - path: /etc/base.conf\n      content: "{{ port }}"',
@@ -320,15 +294,13 @@ Deno.test("an override reaches through nested includes and does not depend on co
     "web.yaml": "include: [mid.yaml]\nvars:\n  port: 8080\n",
     "other.yaml": "include: [base.yaml]\n",
   });
-  for (
-    const order of [["web.yaml", "other.yaml"], ["other.yaml", "web.yaml"], [
-      "base.yaml",
-      "web.yaml",
-    ]]
-  ) {
-    const cookbook = await loadCookbooks(order.map((f) => `${dir.path}/${f}`), exec);
-    assert.equal(cookbook.resources[0].spec.content, "8080", order.join(" "));
-  }
+  const same = await loadCookbooks([`${dir.path}/mid.yaml`, `${dir.path}/other.yaml`], exec);
+  assert.deepEqual(same.resources.map((r) => r.id), ["package[curl]", "file[/etc/base.conf]"]);
+  assert.deepEqual(await problems([`${dir.path}/web.yaml`, `${dir.path}/other.yaml`]), [
+    `${dir.path}/base.yaml:8:7: configure.files[0]: expected each resource once, or declared the ` +
+    "same way, got file[/etc/base.conf] again with a different content (first declared at " +
+    `${dir.path}/base.yaml:8:7)`,
+  ]);
 });
 
 Deno.test("paths with a trailing slash or // are rejected with the normalised spelling", async () => {
@@ -384,9 +356,9 @@ Deno.test("a list var in a template file says how to use it", async () => {
     "app.tmpl": "# app\nupstream {{ servers }};\n",
   });
   assert.deepEqual(await problems([`${dir.path}/web.yaml`]), [
-    `${dir.path}/app.tmpl:2:10: configure.files[0].template: expected "{{ servers }}" to be a ` +
-    "single value, got a list (templates substitute single values and have no loops: " +
-    'write "{{ servers.0 }}" for one item, or write the items out)',
+    `${dir.path}/app.tmpl:2:13: configure.files[0].template: expected "{{ servers }}" to be a ` +
+    "single value, got a list (loop over it with {% for item in servers %}, or write " +
+    `"{{ servers | join(' ') }}")`,
   ]);
 });
 

@@ -17,6 +17,17 @@ export interface Parsed {
   sources: YamlSource[];
   /** Each cookbook's direct includes, as absolute paths. */
   includesOf: Map<string, string[]>;
+  /** One per use of a file (a role included twice is two), includes before their includer. */
+  instances: Instance[];
+}
+
+/** A cookbook as used once: asked for, or included (with the vars its include passes). */
+export interface Instance {
+  source: YamlSource;
+  /** The includer, for an included cookbook. */
+  parent?: Instance;
+  /** The include entry's YAML path in the parent: `["include", 0]`. */
+  via?: PropertyKey[];
 }
 
 /** Where an include was written, for its problems. */
@@ -28,12 +39,16 @@ interface IncludedFrom {
 
 /** Parses `paths` and their includes; a missing file, bad YAML or an include cycle is a problem. */
 export function parseCookbooks(paths: string[], probe: Probe): Staged<Parsed> {
-  const state: ParseState = { sources: [], includesOf: new Map(), problems: [], loading: [] };
-  for (const path of paths) parseOne(state, probe, absolute(path));
-  return {
-    value: { sources: state.sources, includesOf: state.includesOf },
-    problems: state.problems,
+  const state: ParseState = {
+    sources: [],
+    includesOf: new Map(),
+    instances: [],
+    problems: [],
+    loading: [],
   };
+  for (const path of paths) parseOne(state, probe, absolute(path));
+  const { sources, includesOf, instances } = state;
+  return { value: { sources, includesOf, instances }, problems: state.problems };
 }
 
 interface ParseState extends Parsed {
@@ -42,8 +57,20 @@ interface ParseState extends Parsed {
   loading: string[];
 }
 
-function parseOne(state: ParseState, probe: Probe, file: string, from?: IncludedFrom): void {
-  if (state.sources.some((p) => p.file === file)) return;
+/** The file an `include:` entry names: a path, or `{cookbook: path, vars: {...}}`. */
+function includedFile(entry: unknown): string | undefined {
+  if (typeof entry === "string") return entry;
+  const named = (entry as { cookbook?: unknown } | null)?.cookbook;
+  return typeof named === "string" ? named : undefined;
+}
+
+/** Parses `file` (once) and its includes, and adds one instance of it under `parent`. */
+function parseOne(
+  state: ParseState,
+  probe: Probe,
+  file: string,
+  from?: IncludedFrom & { parent: Instance; via: PropertyKey[] },
+): void {
   if (state.loading.includes(file)) {
     state.problems.push({
       at: from!.at,
@@ -52,6 +79,42 @@ function parseOne(state: ParseState, probe: Probe, file: string, from?: Included
     });
     return;
   }
+  const known = state.sources.find((p) => p.file === file);
+  const self = known ?? readOne(state, probe, file, from);
+  if (!self) return;
+  const instance: Instance = { source: self, parent: from?.parent, via: from?.via };
+  state.loading.push(file);
+  const includes = self.raw?.include;
+  const direct: string[] = [];
+  if (Array.isArray(includes)) {
+    includes.forEach((entry, i) => {
+      const written = includedFile(entry);
+      if (written === undefined) return;
+      const included = absolute(written, dirOf(file));
+      direct.push(included);
+      const via = typeof entry === "string" ? ["include", i] : ["include", i, "cookbook"];
+      parseOne(state, probe, included, {
+        at: positionOf(self, via),
+        path: formatPath(via),
+        written,
+        parent: instance,
+        via: ["include", i],
+      });
+    });
+  }
+  state.loading.pop();
+  state.includesOf.set(file, direct);
+  if (!known) state.sources.push(self);
+  state.instances.push(instance);
+}
+
+/** Reads and parses one cookbook file; undefined (and a problem) when it cannot. */
+function readOne(
+  state: ParseState,
+  probe: Probe,
+  file: string,
+  from?: IncludedFrom,
+): YamlSource | undefined {
   const data = probe.readFile(file);
   if (data === null) {
     state.problems.push({
@@ -64,26 +127,7 @@ function parseOne(state: ParseState, probe: Probe, file: string, from?: Included
     return;
   }
   const self = parseYaml(file, new TextDecoder().decode(data), DOCUMENT);
-  if (Array.isArray(self)) {
-    state.problems.push(...self);
-    return;
-  }
-  state.loading.push(file);
-  const includes = self.raw?.include;
-  const direct: string[] = [];
-  state.includesOf.set(file, direct);
-  if (Array.isArray(includes)) {
-    includes.forEach((written, i) => {
-      if (typeof written !== "string") return;
-      const included = absolute(written, dirOf(file));
-      direct.push(included);
-      parseOne(state, probe, included, {
-        at: positionOf(self, ["include", i]),
-        path: formatPath(["include", i]),
-        written,
-      });
-    });
-  }
-  state.loading.pop();
-  state.sources.push(self);
+  if (!Array.isArray(self)) return self;
+  state.problems.push(...self);
+  return undefined;
 }

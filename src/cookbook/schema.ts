@@ -40,19 +40,36 @@ async function groupSchema(group: string, sections: Section[]) {
     .describe(`${GROUPS[group] ?? group}, in the order ${names.join(", ")}.`);
 }
 
+function varsSchema() {
+  return z.record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+      error: "expected a variable name like app_port (letters, digits, _)",
+    }),
+    z.unknown(),
+  );
+}
+
 async function buildSchema() {
   const shape: Record<string, z.ZodType> = {
     name: z.string().optional().describe("Name of the configuration."),
     version: z.union([z.string(), z.number()]).optional().describe("Version of the cookbook."),
     description: z.string().optional().describe("What the cookbook sets up."),
-    vars: z.record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-        error: "expected a variable name like app_port (letters, digits, _)",
-      }),
-      z.unknown(),
-    ).optional().describe("Variables for {{ name }} placeholders."),
-    include: z.array(z.string(), { error: "expected a list of cookbook paths" }).optional()
-      .describe("Other cookbooks (relative paths) whose resources come first."),
+    vars: varsSchema().optional().describe(
+      "Variables for templates (`{{ name }}`); in an included cookbook, defaults its includer may override.",
+    ),
+    include: z.array(
+      z.union([
+        z.string(),
+        z.strictObject({
+          cookbook: z.string().describe("The cookbook's path, relative to this one."),
+          vars: varsSchema().optional().describe("Vars for this use of it, over its defaults."),
+        }),
+      ], { error: "expected a cookbook path, or a mapping with cookbook and vars" }),
+      { error: "expected a list of cookbook paths" },
+    ).optional()
+      .describe(
+        "Other cookbooks (relative paths, or `{cookbook, vars}`) whose resources come first.",
+      ),
   };
   for (const [group, sections] of groups()) shape[group] = await groupSchema(group, sections);
   return z.strictObject(shape, { error: `expected ${DOCUMENT}` });

@@ -1,96 +1,99 @@
 /**
- * Loading, stage 2: the vars of every cookbook as one namespace. A cookbook
- * overrides the vars of the cookbooks it includes (transitively); cookbooks
- * not related by includes must agree.
+ * Loading, stage 2: the vars each use of a cookbook sees. A cookbook's own
+ * `vars:` are defaults; its includer's vars, then the `vars:` its include
+ * passes, override them. Cookbooks side by side (given together, or included
+ * by one cookbook) do not see each other's vars.
  *
  * @module
  */
-import { describeValue, formatPath } from "./problems.ts";
-import type { Problem } from "../errors.ts";
-import type { Staged } from "./cookbook.ts";
-import type { Parsed } from "./parse.ts";
-import { positionOf, type YamlSource } from "./yaml_source.ts";
+import type { Instance } from "./parse.ts";
+import type { YamlSource } from "./yaml_source.ts";
 
-/** The merged vars, as written (placeholders in them are filled in by the render stage). */
-export interface Vars {
-  /** Each var's winning value, by name. */
-  values: Record<string, unknown>;
-  /** The cookbook each var's value comes from. */
-  origin: Map<string, YamlSource>;
+/** The vars one use of a cookbook sees, by name. */
+export type Scope = Record<string, unknown>;
+
+/**
+ * Fills in the templates of one string written at `path` in `source`, with
+ * `scope`; undefined when it cannot (the problem is recorded by the filler).
+ */
+export type Fill = (
+  text: string,
+  scope: Scope,
+  source: YamlSource,
+  path: PropertyKey[],
+) => string | undefined;
+
+/**
+ * The scope of every instance, computed from the top: includers before
+ * what they include.
+ */
+export function scopes(instances: readonly Instance[], fill: Fill): Map<Instance, Scope> {
+  const found = new Map<Instance, Scope>();
+  const scopeOf = (instance: Instance): Scope => {
+    let scope = found.get(instance);
+    if (scope) return scope;
+    scope = instance.parent
+      ? ownScope(instance, scopeOf(instance.parent), fill)
+      : defaults(instance.source, {}, fill);
+    found.set(instance, scope);
+    return scope;
+  };
+  for (const instance of instances) scopeOf(instance);
+  return found;
 }
 
-/** Merges the vars of `parsed`; two unrelated cookbooks giving one var two values is a problem. */
-export function mergeVars(parsed: Parsed): Staged<Vars> {
-  const definers = new Map<string, YamlSource[]>();
-  for (const p of parsed.sources) {
-    const own = p.raw?.vars;
-    if (!own || typeof own !== "object" || Array.isArray(own)) continue;
-    for (const name of Object.keys(own)) definers.set(name, [...definers.get(name) ?? [], p]);
+/** An included cookbook's scope: its includer's, the vars its include passes, over its defaults. */
+function ownScope(instance: Instance, parentScope: Scope, fill: Fill): Scope {
+  const parent = instance.parent!;
+  const entry = parent.source.raw.include[instance.via![1] as number];
+  const passed = isMapping(entry?.vars) ? entry.vars : {};
+  const override: Scope = { ...parentScope };
+  for (const [name, value] of Object.entries(passed)) {
+    override[name] = fillDeep(
+      value,
+      parentScope,
+      parent.source,
+      [...instance.via!, "vars", name],
+      fill,
+    );
   }
-  const reaches = includeReach(parsed.includesOf);
-  const problems: Problem[] = [];
-  const values: Record<string, unknown> = {};
-  const origin = new Map<string, YamlSource>();
-  for (const [name, all] of definers) {
-    problems.push(...conflicts(name, all, reaches));
-    const last = all.at(-1)!;
-    values[name] = last.raw.vars[name];
-    origin.set(name, last);
-  }
-  return { value: { values, origin }, problems };
+  return defaults(instance.source, override, fill);
 }
 
 /**
- * The definitions of `name` that no other overrides must agree; includes are
- * parsed first, so the last definition is one of them.
+ * `override` over the cookbook's own vars, each own var filled in declared
+ * order (it may use the vars before it and every override).
  */
-function conflicts(
-  name: string,
-  all: YamlSource[],
-  reaches: (a: string, b: string) => boolean,
-): Problem[] {
-  const winners = all.filter((p) => !all.some((q) => q !== p && reaches(q.file, p.file)));
-  const [first, ...others] = winners;
-  return others.filter((p) => !sameVar(p.raw.vars[name], first.raw.vars[name])).map((p) => {
-    const at = positionOf(first, ["vars", name]);
-    return {
-      at: positionOf(p, ["vars", name]),
-      path: formatPath(["vars", name]),
-      message:
-        `${describeValue(p.raw.vars[name])} conflicts with ${
-          describeValue(first.raw.vars[name])
-        } from ${at.file}:${at.line}:${at.col}; cookbooks given together share one set of vars ` +
-        "(rename one, or move it to a shared include)",
-    };
-  });
-}
-
-/** `reaches(a, b)`: whether cookbook `a` includes `b`, directly or through other includes. */
-function includeReach(includesOf: Map<string, string[]>): (a: string, b: string) => boolean {
-  const memo = new Map<string, Set<string>>();
-  const below = (file: string): Set<string> => {
-    let found = memo.get(file);
-    if (found) return found;
-    found = new Set();
-    memo.set(file, found); // include cycles are reported before this runs
-    for (const inc of includesOf.get(file) ?? []) {
-      found.add(inc);
-      for (const deeper of below(inc)) found.add(deeper);
-    }
-    return found;
-  };
-  return (a, b) => below(a).has(b);
-}
-
-/** Whether two definitions of a var fill in placeholders the same way (80 and "80" do). */
-function sameVar(a: unknown, b: unknown): boolean {
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") {
-    return a === b ||
-      (a !== null && b !== null && typeof a !== "object" && typeof b !== "object" &&
-        String(a) === String(b));
+function defaults(source: YamlSource, override: Scope, fill: Fill): Scope {
+  const own = isMapping(source.raw?.vars) ? source.raw.vars : {};
+  const scope: Scope = {};
+  for (const [name, value] of Object.entries(own)) {
+    if (name in override) continue;
+    scope[name] = fillDeep(value, { ...scope, ...override }, source, ["vars", name], fill);
   }
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length &&
-    keys.every((k) => Object.hasOwn(b, k) && sameVar((a as never)[k], (b as never)[k]));
+  return { ...scope, ...override };
+}
+
+/** `value` with every string in it filled in (a string that cannot be is kept as written). */
+export function fillDeep(
+  value: unknown,
+  scope: Scope,
+  source: YamlSource,
+  path: PropertyKey[],
+  fill: Fill,
+): unknown {
+  if (typeof value === "string") return fill(value, scope, source, path) ?? value;
+  if (Array.isArray(value)) {
+    return value.map((v, i) => fillDeep(v, scope, source, [...path, i], fill));
+  }
+  if (isMapping(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, fillDeep(v, scope, source, [...path, k], fill)]),
+    );
+  }
+  return value;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

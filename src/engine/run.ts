@@ -21,21 +21,29 @@ import {
 
 /** Callbacks for live output while the engine works. */
 export interface RunEvents {
+  /** Called as each resource finishes (in a plan: is diffed). */
   result?(result: ResourceResult): void;
+  /** Called as each handler finishes. */
   handler?(result: HandlerResult): void;
+  /** A line of progress from long work (apt output). */
   progress?(line: string): void;
+  /** Something a person should know that does not fail the run. */
   warning?(message: string): void;
 }
 
 /** Plan: read and diff only, through a probe that cannot change anything. */
 export interface PlanTarget {
+  /** Read and diff only. */
   mode: "plan";
+  /** How the machine is read; the engine wraps it so it refuses anything but read-only tools. */
   probe: Probe;
 }
 
 /** Apply: read, diff and change through the executor. */
 export interface ApplyTarget {
+  /** Read, diff and change. */
   mode: "apply";
+  /** The one door through which the machine is changed. */
   exec: Executor;
 }
 
@@ -97,6 +105,10 @@ export async function run(
     }
     const runnable: Resource[] = [];
     for (const r of group) {
+      if (r.skip) {
+        record(result(r, "skipped", [], 0, r.skip));
+        continue;
+      }
       const blocked = requirements(r, resolve).filter((id) => {
         const status = results.get(id)?.status;
         return status === "failed" || status === "skipped";

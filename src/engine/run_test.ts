@@ -224,3 +224,16 @@ Deno.test("plan counts a change that cannot be made (a directory in the way) as 
   assert.equal(report.resources[0].error, "a directory is in the way: cm will not replace it");
   assert.equal(report.result, "failed");
 });
+
+Deno.test("a resource whose when: is false is skipped with its condition, and nothing of it is read", async () => {
+  const exec = machine();
+  const cookbook = await load(
+    exec,
+    "vars:\n  tls: false\nconfigure:\n  files:\n    - path: /etc/tls.conf\n      content: on\n      when: tls\n",
+  );
+  const report = await run(cookbook, { mode: "plan", probe: exec });
+  assert.deepEqual(report.resources.map((r) => [r.id, r.status, r.error]), [
+    ["file[/etc/tls.conf]", "skipped", "when: tls is false"],
+  ]);
+  assert.deepEqual(exec.calls, []);
+});

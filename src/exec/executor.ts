@@ -8,16 +8,21 @@
 
 /** The outcome of one process: never thrown for a non-zero exit. */
 export interface RunResult {
+  /** Exit code; 124 when killed by `timeoutMs`, 128+N when killed by signal N. */
   code: number;
+  /** Everything the process wrote to stdout, decoded as UTF-8. */
   stdout: string;
+  /** Everything the process wrote to stderr, decoded as UTF-8. */
   stderr: string;
 }
 
 /** Options for running a process. */
-export interface RunOptions {
+export interface ProcessOptions {
+  /** Working directory of the process (default: cm's own). */
   cwd?: string;
   /** Extra environment variables, added to a minimal clean environment. */
   env?: Record<string, string>;
+  /** Text written to the process's stdin, then closed (default: no stdin). */
   stdin?: string;
   /** Kill the process after this many milliseconds (code 124, like timeout(1)). */
   timeoutMs?: number;
@@ -27,19 +32,27 @@ export interface RunOptions {
 
 /** What `lstat` tells about a path; `null` from {@link Probe.stat} when it does not exist. */
 export interface PathInfo {
+  /** What the path itself is (links are not followed). */
   kind: "file" | "directory" | "symlink" | "other";
+  /** Size in bytes. */
   size: number;
   /** Permission bits only (e.g. 0o644). */
   mode: number;
+  /** Owner's numeric user id. */
   uid: number;
+  /** Owner's numeric group id. */
   gid: number;
+  /** Last modification, in milliseconds since the Unix epoch. */
   mtimeMs: number;
 }
 
 /** Ownership and permissions for a write. */
 export interface Attributes {
+  /** Permission bits (e.g. 0o644); default 0o644 for files, 0o755 for directories. */
   mode?: number;
+  /** Numeric owner; default: the process's (root). */
   uid?: number;
+  /** Numeric group; default: the process's (root). */
   gid?: number;
 }
 
@@ -50,14 +63,21 @@ export interface Attributes {
  * (see plan_probe.ts).
  */
 export interface Probe {
-  run(argv: string[], options?: RunOptions): Promise<RunResult>;
+  /**
+   * Runs `argv[0]` (looked up in PATH) with the other elements as arguments,
+   * in a minimal clean environment. Never throws for a non-zero exit; throws
+   * only when the program cannot be started at all.
+   */
+  run(argv: string[], options?: ProcessOptions): Promise<RunResult>;
   /**
    * Runs a cookbook's guard (`unless`, `onlyif`): the one door through which
    * a plan runs a command outside the read-only tools, taken only for guards
    * the cookbook declares harmless (`readonly_guards: true`).
    */
-  runGuard(argv: string[], options?: RunOptions): Promise<RunResult>;
+  runGuard(argv: string[], options?: ProcessOptions): Promise<RunResult>;
+  /** `lstat` of a path; `null` when it does not exist. */
   stat(path: string): PathInfo | null;
+  /** A file's bytes; `null` when it does not exist. */
   readFile(path: string): Uint8Array | null;
   /** The target a symbolic link points at, as written; `null` when `path` is not a link. */
   readLink(path: string): string | null;
@@ -88,7 +108,9 @@ export interface Executor extends Probe {
   symlink(target: string, path: string): void;
   /** Creates a directory and its missing parents. */
   mkdir(path: string, attrs: Attributes): void;
+  /** Sets the permission bits of `path` (e.g. 0o640). */
   chmod(path: string, mode: number): void;
+  /** Sets the owner and/or group of `path`; `null` leaves that one unchanged. */
   chown(path: string, uid: number | null, gid: number | null): void;
   /** Removes a file or an empty directory; no error when it is already gone. */
   remove(path: string): void;

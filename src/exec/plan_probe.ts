@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Probe, RunOptions, RunResult } from "./executor.ts";
+import type { Probe, ProcessOptions, RunResult } from "./executor.ts";
 
 /**
  * The argv a plan may run, each as the words it must start with. `hostname`
@@ -47,7 +47,7 @@ export function readOnly(argv: readonly string[]): boolean {
  */
 export function planProbe(probe: Probe): Probe {
   return {
-    run(argv: string[], options?: RunOptions): Promise<RunResult> {
+    run(argv: string[], options?: ProcessOptions): Promise<RunResult> {
       if (!readOnly(argv)) {
         return Promise.reject(
           new Error(`plan refused to run ${JSON.stringify(argv.join(" "))}: not a read-only tool`),

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Attributes, Executor, PathInfo, RunOptions, RunResult } from "./executor.ts";
+import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
 /** The PATH every child process gets; the environment is otherwise clean. */
 export const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -98,11 +98,11 @@ export class RealExecutor implements Executor {
   #groups = new IdTable("/etc/group");
 
   /** Guards run like any command: the executor changes the machine anyway. */
-  runGuard(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  runGuard(argv: string[], options: ProcessOptions = {}): Promise<RunResult> {
     return this.run(argv, options);
   }
 
-  async run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  async run(argv: string[], options: ProcessOptions = {}): Promise<RunResult> {
     if (options.cwd !== undefined && this.stat(options.cwd)?.kind !== "directory") {
       return { code: 127, stdout: "", stderr: `cannot run in "${options.cwd}": no such directory` };
     }

@@ -4,9 +4,12 @@
  *
  * @module
  */
-import type { Attributes, Executor, PathInfo, RunOptions, RunResult } from "./executor.ts";
+import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
-type Answer = Partial<RunResult> | ((argv: string[], options: RunOptions) => Partial<RunResult>);
+/** How a {@link RecordingExecutor} answers a command: a fixed result, or one computed from the argv. */
+export type Answer =
+  | Partial<RunResult>
+  | ((argv: string[], options: ProcessOptions) => Partial<RunResult>);
 
 interface Entry {
   info: PathInfo;
@@ -25,6 +28,7 @@ export class RecordingExecutor implements Executor {
   #paths = new Map<string, Entry>();
   #users = new Map([["root", 0], ["www-data", 33]]);
   #groups = new Map([["root", 0], ["www-data", 33]]);
+  /** What {@link RecordingExecutor.isRoot} answers. */
   root = true;
 
   /** Answers argv starting with `prefix`; later rules win over earlier ones. */
@@ -66,7 +70,7 @@ export class RecordingExecutor implements Executor {
     return data ? new TextDecoder().decode(data) : null;
   }
 
-  run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  run(argv: string[], options: ProcessOptions = {}): Promise<RunResult> {
     this.calls.push(argv);
     const rule = this.#rules.find((r) => r.prefix.every((part, i) => argv[i] === part));
     const answer = typeof rule?.answer === "function" ? rule.answer(argv, options) : rule?.answer;
@@ -74,7 +78,7 @@ export class RecordingExecutor implements Executor {
   }
 
   /** Guards are recorded in {@link calls} like any command. */
-  runGuard(argv: string[], options: RunOptions = {}): Promise<RunResult> {
+  runGuard(argv: string[], options: ProcessOptions = {}): Promise<RunResult> {
     return this.run(argv, options);
   }
 

@@ -44,11 +44,6 @@ async function fqdn(probe: Probe): Promise<string> {
   return result.code === 0 && result.stdout.trim() ? result.stdout.trim() : Deno.hostname();
 }
 
-function memoryMb(probe: Probe): number {
-  const meminfo = new TextDecoder().decode(probe.readFile("/proc/meminfo") ?? new Uint8Array());
-  return Math.round(Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / 1024);
-}
-
 const COMPUTE: Record<string, (probe: Probe) => unknown> = {
   hostname: () => Deno.hostname().split(".")[0],
   fqdn,
@@ -56,7 +51,8 @@ const COMPUTE: Record<string, (probe: Probe) => unknown> = {
   "os.version_id": (probe) => readOsRelease(probe).VERSION_ID ?? "unknown",
   "os.codename": (probe) => readOsRelease(probe).VERSION_CODENAME ?? "unknown",
   cpu_count: () => navigator.hardwareConcurrency,
-  memory_mb: memoryMb,
+  // Deno refuses reads of /proc/meminfo without --allow-all; the sys permission is narrower.
+  memory_mb: () => Math.round(Deno.systemMemoryInfo().total / 1024 / 1024),
   ipv4: () => addresses("IPv4")[0] ?? "127.0.0.1",
   ipv4_all: () => addresses("IPv4").join(" "),
   ipv6_all: () => addresses("IPv6").join(" "),

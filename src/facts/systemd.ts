@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Probe, RunOptions } from "../exec/executor.ts";
+import type { Probe, ProcessOptions } from "../exec/executor.ts";
 import { exitedWith } from "../exec/output.ts";
 
 /** Directories systemd loads unit files from: a changed file here needs `daemon-reload`. */
@@ -64,7 +64,7 @@ export async function showUnits(
   probe: Probe,
   units: string[],
   properties: string,
-  options: RunOptions = {},
+  options: ProcessOptions = {},
 ): Promise<Record<string, string>[]> {
   const result = await probe.run(showArgv(units, properties), options);
   const blocks = parseShow(result.stdout);

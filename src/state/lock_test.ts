@@ -8,10 +8,18 @@ Deno.test("a second lock waits for the timeout and names the holder's PID", asyn
   const path = `${dir.path}/lock`;
   using _held = await acquireLock(path, 0, "cm apply");
   const started = performance.now();
-  const error = await acquireLock(path, 300, "cm apply").catch((e) => e);
+  const told: string[] = [];
+  const error = await acquireLock(path, 300, "cm sync", (m) => told.push(m)).catch((e) => e);
   assert.ok(error instanceof LockTimeoutError);
   assert.match(error.message, new RegExp(`PID ${Deno.pid}, cm apply`));
   assert.ok(performance.now() - started >= 290);
+  assert.equal(told.length, 1, "told once that it waits");
+  assert.match(
+    told[0],
+    new RegExp(
+      `^waiting for the run lock held by PID ${Deno.pid} \\(cm apply, since [0-9T:.Z-]+\\): up to 0.3 s \\(--lock-timeout\\)$`,
+    ),
+  );
 });
 
 Deno.test("the lock is free again after release", async () => {

@@ -198,13 +198,3 @@ export function resolveSettings(
   if (settings.interval <= 0) throw new UsageError("--interval must be more than 0 seconds");
   return settings;
 }
-
-/** Renders a node configuration file (used by bootstrap-like callers and tests). */
-export function renderNodeConfig(config: NodeConfig): string {
-  const lines = ["# cm sync node configuration (see cm sync --help)"];
-  for (const [key, value] of Object.entries(config)) {
-    if (value === undefined) continue;
-    lines.push(`${key}: ${JSON.stringify(value)}`);
-  }
-  return lines.join("\n") + "\n";
-}

@@ -103,7 +103,12 @@ export async function syncOnce(
   const paths = statePaths(options.stateDir);
   exec.mkdir(paths.dir, { mode: 0o700 });
   const timeoutMs = (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000;
-  using _lock = await acquireLock(paths.lock, timeoutMs, "cm sync");
+  using _lock = await acquireLock(
+    paths.lock,
+    timeoutMs,
+    "cm sync",
+    (message) => options.events?.note?.(message),
+  );
   const sync = session(settings, exec, options, paths);
   const fetched = await fetchStage(sync);
   if (typeof fetched !== "string") return await keepLastGood(sync, fetched);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Executor } from "../exec/executor.ts";
+import type { Executor, Probe } from "../exec/executor.ts";
 
 /** Where unit files go by default. */
 export const DEFAULT_UNIT_DIR = "/etc/systemd/system";
@@ -78,6 +78,30 @@ Unit=${SERVICE_UNIT}
 [Install]
 WantedBy=timers.target
 `;
+}
+
+/**
+ * How the installed timer's interval and splay (seconds) differ from `want`,
+ * as one sentence for a warning; undefined when no timer is installed in
+ * `unitDir` or it agrees. Editing `interval:` in the configuration changes
+ * nothing until `cm timer install` rewrites the unit.
+ */
+export function timerMismatch(
+  probe: Probe,
+  want: { interval: number; splay: number },
+  unitDir = DEFAULT_UNIT_DIR,
+): string | undefined {
+  const bytes = probe.readFile(`${unitDir}/${TIMER_UNIT}`);
+  if (bytes === null) return undefined;
+  const text = decoder.decode(bytes);
+  const seconds = (key: string) => Number(new RegExp(`^${key}=([0-9.]+)s$`, "m").exec(text)?.[1]);
+  const has = { interval: seconds("OnUnitActiveSec"), splay: seconds("RandomizedDelaySec") };
+  if (has.interval === want.interval && has.splay === want.splay) return undefined;
+  const say = (t: { interval: number; splay: number }) =>
+    `every ${t.interval} s, splay ${t.splay} s`;
+  return `the installed timer runs ${say(has)}, the configuration says ${
+    say(want)
+  }: run cm timer install to apply it`;
 }
 
 /** What install or uninstall did. */

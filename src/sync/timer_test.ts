@@ -6,6 +6,7 @@ import {
   SERVICE_UNIT,
   serviceUnit,
   TIMER_UNIT,
+  timerMismatch,
   timerUnit,
   uninstallTimer,
 } from "./timer.ts";
@@ -108,4 +109,15 @@ Deno.test("ExecStart uses the compiled binary, or /usr/local/bin/cm when running
   assert.equal(defaultCmPath("/usr/bin/deno"), "/usr/local/bin/cm");
   assert.equal(defaultCmPath("/root/.deno/bin/deno"), "/usr/local/bin/cm");
   assert.equal(defaultCmPath("/opt/cm/cm"), "/opt/cm/cm");
+});
+
+Deno.test("timerMismatch names an installed timer whose interval or splay differ from the config", async () => {
+  const exec = fakeSystemd();
+  assert.equal(timerMismatch(exec, spec, dir), undefined, "no timer installed: nothing to say");
+  await installTimer(exec, spec, dir);
+  assert.equal(timerMismatch(exec, spec, dir), undefined);
+  assert.equal(
+    timerMismatch(exec, { interval: 120, splay: 60 }, dir),
+    "the installed timer runs every 300 s, splay 60 s, the configuration says every 120 s, splay 60 s: run cm timer install to apply it",
+  );
 });

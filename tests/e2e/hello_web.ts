@@ -21,8 +21,9 @@ export const PHP_FPM = "php8.2-fpm";
 const REPO_COOKBOOKS = new URL("../../cookbooks", import.meta.url).pathname;
 
 /**
- * Boots a fresh server, installs cm ({@linkcode installCm}) and copies the
- * repository's cookbooks/ to {@linkcode COOKBOOKS}. Fails, never skips, with
+ * Boots a fresh server, installs dist/cm ({@linkcode installCm}), says which
+ * artefact it is, and copies the repository's cookbooks/ to
+ * {@linkcode COOKBOOKS}. Fails, never skips, with
  * a message saying so when the machine cannot boot containers.
  */
 export async function freshServer(opts: ServerOptions = {}): Promise<Server> {
@@ -37,7 +38,7 @@ export async function freshServer(opts: ServerOptions = {}): Promise<Server> {
     );
   }
   try {
-    await installCm(srv);
+    console.log(`cm in the server: ${await installCm(srv)}`);
     await srv.copyIn(REPO_COOKBOOKS, COOKBOOKS);
     return srv;
   } catch (e) {

@@ -2,7 +2,7 @@
  * Test bed for end-to-end tests: throw-away Debian bookworm servers with
  * systemd as PID 1, booted with systemd-nspawn from a cached image.
  *
- * ```ts
+ * ```ts ignore
  * await using srv = await bootServer();
  * await srv.exec(["apt-get", "install", "-y", "nginx"], { check: true });
  * ```

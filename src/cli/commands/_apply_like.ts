@@ -6,6 +6,7 @@
  */
 import type { Command } from "commander";
 import { converge } from "../../app/converge.ts";
+import { readSavedFacts } from "../../app/facts.ts";
 import type { Executor } from "../../exec/executor.ts";
 import { reportExitCode } from "../exit.ts";
 import { printReport, runEvents, terminalPrinter } from "../output.ts";
@@ -35,6 +36,8 @@ export interface ApplyFlags {
   detailedExitcodes?: boolean;
   /** Seconds to wait for another run's lock. */
   lockTimeout?: number;
+  /** A facts file (`cm facts --json`) to plan with instead of this machine's facts. */
+  facts?: string;
 }
 
 /** Plans (`--check`) or applies `files`, prints as it goes; resolves to the exit code. */
@@ -53,9 +56,11 @@ export async function convergeCommand(
     lock: "take",
     lockTimeout: flags.lockTimeout,
     command: "cm apply",
+    onLockWait: (message) => printer.err(message),
     diff: printer.diff,
     events: runEvents(printer, { plan, json }),
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
+    ...(flags.facts ? { facts: readSavedFacts(exec, flags.facts) } : {}),
   });
   printReport(printer, report, { json });
   return reportExitCode(report, { detailed: flags.detailedExitcodes }, signals?.exitCode());

@@ -10,7 +10,7 @@ import { StateError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { type Printer, terminalPrinter } from "../output.ts";
-import { count, type Deps, examples, stateDirOption } from "../_common.ts";
+import { count, type Deps, examples, localTime, stateDirOption } from "../_common.ts";
 
 /** Adds `cm history` to the program. */
 export function register(program: Command, deps: Deps): void {
@@ -25,7 +25,10 @@ export function register(program: Command, deps: Deps): void {
     });
 }
 
-/** Lists the last `limit` runs: id, result, counts, duration, commit, cookbooks. */
+/**
+ * Lists the last `limit` runs under a header: id, start (local time), result,
+ * counts, duration, commit, cookbooks.
+ */
 export function history(
   probe: Probe,
   printer: Printer,
@@ -46,13 +49,23 @@ export function history(
     return printer.out(JSON.stringify(reports.map(({ resources: _, ...rest }) => rest), null, 1));
   }
   if (!reports.length) return printer.out(`no runs recorded in ${paths.runs}`);
-  for (const r of reports) {
-    const t = r.totals;
-    const counts = `${t.changed} changed, ${t.failed} failed, ${t.unchanged} unchanged`;
-    printer.out(
-      `${r.id.padEnd(24)} ${r.result.padEnd(6)} ${counts.padEnd(40)} ${
-        (r.durationMs / 1000).toFixed(2).padStart(7)
-      } s${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ""}  ${r.cookbooks.join(" ")}`,
-    );
-  }
+  const rows = reports.map((r) => [
+    r.id,
+    localTime(r.startedAt),
+    r.result,
+    `${r.totals.changed} changed, ${r.totals.failed} failed, ${r.totals.unchanged} unchanged`,
+    `${(r.durationMs / 1000).toFixed(2)} s`,
+    r.commit?.slice(0, 12) ?? "-",
+    r.cookbooks.join(" "),
+  ]);
+  const header = ["ID", "STARTED", "RESULT", "RESOURCES", "DURATION", "COMMIT", "COOKBOOKS"];
+  for (const line of table([header, ...rows])) printer.out(line);
+}
+
+/** Rows as lines of left-aligned columns, two spaces apart, the last column unpadded. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) =>
+    r.map((cell, c) => c < r.length - 1 ? cell.padEnd(widths[c]) : cell).join("  ")
+  );
 }

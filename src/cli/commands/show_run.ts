@@ -9,7 +9,7 @@ import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { readRun } from "../../state/store.ts";
 import { formatChange, type Printer, terminalPrinter } from "../output.ts";
-import { type Deps, examples, stateDirOption, verbosity } from "../_common.ts";
+import { type Deps, examples, localTime, stateDirOption, verbosity } from "../_common.ts";
 
 /** Adds `cm show-run` to the program. */
 export function register(program: Command, deps: Deps): void {
@@ -43,7 +43,9 @@ export function showRun(
   if (!report) throw new UsageError(`no run "${options.id}" in ${paths.runs} (see cm history)`);
   if (options.json) return printer.out(JSON.stringify(report, null, 1));
   printer.out(
-    `run ${report.id}: ${report.mode}, ${report.result}, started ${report.startedAt}, ${report.durationMs} ms`,
+    `run ${report.id}: ${report.mode}, ${report.result}, started ${localTime(report.startedAt)}, ${
+      (report.durationMs / 1000).toFixed(2)
+    } s`,
   );
   if (report.commit) printer.out(`commit ${report.commit}`);
   printer.out(`cookbooks: ${report.cookbooks.join(", ")}`);

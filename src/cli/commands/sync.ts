@@ -10,6 +10,7 @@ import type { Executor } from "../../exec/executor.ts";
 import { errorMessage } from "../../errors.ts";
 import type { SyncSettings } from "../../sync/config.ts";
 import { syncLoop } from "../../sync/loop.ts";
+import { timerMismatch } from "../../sync/timer.ts";
 import { EXIT, exitCodeOf, syncExitCode } from "../exit.ts";
 import { type Printer, printReport, runEvents, terminalPrinter } from "../output.ts";
 import { type SignalWatch, watchSignals } from "../signals.ts";
@@ -85,6 +86,9 @@ ${
     .action(async (opts) => {
       const settings = (await nodeConfig()).resolveSettings(deps.exec, flagsOf(opts));
       const printer = terminalPrinter(verbosity(opts), false);
+      const mismatch = opts.interval === undefined && opts.splay === undefined &&
+        timerMismatch(deps.exec, settings);
+      if (mismatch) printer.err(`warning: ${mismatch}`);
       const once = () => syncCommand(settings, deps.exec, printer, opts);
       if (opts.once) return deps.setCode(await once());
       printer.err(

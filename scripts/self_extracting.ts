@@ -1,0 +1,124 @@
+/**
+ * Builds cm as one self-extracting executable, for build hosts where
+ * `deno compile` cannot get its `denort` runtime: the POSIX sh header
+ * `self_extracting_header.sh` followed by a gzip-compressed tar of this
+ * deno binary and a `deno bundle` of main.ts. The target needs only sh, tar,
+ * gzip and sha256sum (all essential on Debian and Ubuntu).
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { PERMISSION_FLAGS } from "../src/permissions.ts";
+import { VERSION } from "../src/version.ts";
+import { MAIN } from "./cm_command.ts";
+
+const HEADER = new URL("./self_extracting_header.sh", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** A word as sh reads it literally: bare when safe, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=,+@%-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The header text for a payload with this hash, its placeholders filled;
+ * `@HEADER_BYTES@` becomes the header's own length in bytes.
+ */
+export function header(template: string, payloadSha256: string): string {
+  const filled = template
+    .replaceAll("@VERSION@", VERSION)
+    .replaceAll("@DENO_VERSION@", `deno ${Deno.version.deno}`)
+    .replaceAll("@PAYLOAD_SHA256@", payloadSha256)
+    .replaceAll("@FLAGS@", PERMISSION_FLAGS.map(shellWord).join(" "));
+  // The length is part of the text: grow the guess until it holds (two rounds at most).
+  let bytes = 0;
+  for (;;) {
+    const text = filled.replace("@HEADER_BYTES@", String(bytes));
+    const length = new TextEncoder().encode(text).length;
+    if (length === bytes) return text;
+    bytes = length;
+  }
+}
+
+/**
+ * The bundle's entry without its bare `import "./chunk-X.js"` of chunks that
+ * hold only the bundler's helpers (`__require` made with node:module's
+ * createRequire): the chunks that use them import them by name, and loading
+ * node:module before it is needed triples `cm --version`'s start-up.
+ * `readChunk` gives a chunk's text by file name.
+ */
+export function withoutEagerHelpers(entry: string, readChunk: (name: string) => string): string {
+  return entry.replace(/^import "\.\/(chunk-[A-Za-z0-9]+\.js)";\n/gm, (line, name) => {
+    const chunk = readChunk(name);
+    const exported = /export \{([^}]*)\}/.exec(chunk)?.[1].split(",").map((n) => n.trim()) ?? [];
+    const helpersOnly = chunk.includes("__deno_internal_createRequire") &&
+      exported.every((n) => n === "" || n.startsWith("__"));
+    return helpersOnly ? "" : line;
+  });
+}
+
+async function run(cmd: string, args: string[], cwd = ROOT): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+    throw new Error(`${cmd} ${args.join(" ")} failed (exit ${out.code}):\n${text.trim()}`);
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash("sha256").update(await Deno.readFile(path)).digest("hex");
+}
+
+/**
+ * Writes the self-extracting cm to `output` (mode 0755).
+ * Throws with the failing tool's output when bundling or packing fails.
+ */
+export async function buildSelfExtracting(output: string): Promise<void> {
+  const work = await Deno.makeTempDir({ prefix: "cm-sfx-" });
+  try {
+    await Deno.mkdir(`${work}/runtime`);
+    // Split at main.ts's dynamic imports, so `cm --version` or a no-op run parses only what
+    // it uses, as from source (one file: 4× slower start-up).
+    await run(Deno.execPath(), [
+      "bundle",
+      "--quiet",
+      "--platform",
+      "deno",
+      "--code-splitting",
+      "--outdir",
+      `${work}/runtime/cm`,
+      MAIN,
+    ]);
+    const bundle = `${work}/runtime/cm`;
+    const entry = await Deno.readTextFile(`${bundle}/main.js`);
+    await Deno.writeTextFile(
+      `${bundle}/main.js`,
+      withoutEagerHelpers(entry, (name) => Deno.readTextFileSync(`${bundle}/${name}`)),
+    );
+    await Deno.copyFile(Deno.execPath(), `${work}/runtime/deno`);
+    await Deno.chmod(`${work}/runtime/deno`, 0o755);
+    // Same inputs, same bytes: same hash, so a rebuild reuses the targets' caches.
+    await run("tar", [
+      "--sort=name",
+      "--mtime=@0",
+      "--owner=0",
+      "--group=0",
+      "--numeric-owner",
+      "-cf",
+      `${work}/payload.tar`,
+      "-C",
+      `${work}/runtime`,
+      "cm",
+      "deno",
+    ]);
+    await run("gzip", ["-n", "-6", `${work}/payload.tar`]);
+    const payload = `${work}/payload.tar.gz`;
+    const text = header(await Deno.readTextFile(HEADER), await sha256File(payload));
+    await Deno.writeTextFile(output, text, { mode: 0o755 });
+    await Deno.writeFile(output, (await Deno.open(payload)).readable, { append: true });
+    await Deno.chmod(output, 0o755);
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
