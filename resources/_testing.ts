@@ -1,10 +1,12 @@
 /**
  * The {@link ResourceContext} of the kinds' unit tests: a clock that advances
- * instead of waiting, and the warnings and progress lines kept for asserts.
+ * instead of waiting, and the warnings and progress lines kept for asserts;
+ * plan and converge of one spec.
  *
  * @module
  */
-import type { Mode, ResourceContext } from "./resource.ts";
+import type { Executor, Probe } from "../src/exec/executor.ts";
+import type { Change, Mode, Outcome, ResourceContext, ResourceKind, SpecBase } from "./resource.ts";
 
 /** A test context and what the kind told it. */
 export interface TestContext extends ResourceContext {
@@ -51,4 +53,27 @@ export function testContext(
     now: () => clock,
   };
   return ctx;
+}
+
+/** The changes a plan of `spec` finds (read through the probe, then diff). */
+export async function planOne<S extends SpecBase, C>(
+  kind: ResourceKind<S, C>,
+  spec: S,
+  probe: Probe,
+): Promise<Change[]> {
+  const [state] = await kind.read([spec], probe, testContext("plan"));
+  return kind.diff(spec, state);
+}
+
+/** Plans `spec`, applies the changes found (when any) and returns both. */
+export async function convergeOne<S extends SpecBase, C>(
+  kind: ResourceKind<S, C>,
+  spec: S,
+  exec: Executor,
+  ctx: ResourceContext = testContext(),
+): Promise<{ changes: Change[]; outcome: Outcome }> {
+  const changes = await planOne(kind, spec, exec);
+  if (!changes.length) return { changes, outcome: { ok: true } };
+  const [outcome] = await kind.apply([{ spec, changes }], exec, ctx);
+  return { changes, outcome };
 }

@@ -37,6 +37,7 @@ import {
 import { noMatchingVersion, pinMatches, resolvePin } from "../src/facts/apt_pin.ts";
 import { didYouMean } from "../src/text.ts";
 import { exitedWith } from "../src/exec/output.ts";
+import { APT_ENV, APT_GET, updateLists } from "./_apt.ts";
 
 /** What cm reads of one package. */
 export interface PackageState {
@@ -85,29 +86,6 @@ export function unknownProblem(name: string, names: string[]): string {
   return `package "${name}" is not known to apt${near ? `: did you mean "${near}"?` : ""}`;
 }
 
-/** Options every apt-get run gets: no questions, keep changed config files, wait for the lock. */
-export const APT_GET = [
-  "apt-get",
-  "-q",
-  "-y",
-  "-o",
-  "Dpkg::Options::=--force-confdef",
-  "-o",
-  "Dpkg::Options::=--force-confold",
-  "-o",
-  "DPkg::Lock::Timeout=120",
-];
-
-/**
- * The environment of apt-get: no debconf questions, no apt-listchanges pager,
- * and needrestart (Ubuntu) only lists services: restarting them is cm's job.
- */
-export const APT_ENV = {
-  DEBIAN_FRONTEND: "noninteractive",
-  APT_LISTCHANGES_FRONTEND: "none",
-  NEEDRESTART_MODE: "l",
-};
-
 /** Files whose mtime tells when the package lists were last refreshed. */
 const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists"];
 
@@ -115,8 +93,6 @@ const LISTS_STAMPS = ["/var/lib/apt/periodic/update-success-stamp", "/var/lib/ap
 const LISTS_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 const INSTALL_TIMEOUT_MS = 30 * 60 * 1000;
-const UPDATE_TIMEOUT_MS = 10 * 60 * 1000;
-const UPDATE_STAMP = "/var/lib/apt/periodic/update-success-stamp";
 
 function pinned(spec: PackageSpec): string | undefined {
   return spec.version && spec.version !== "latest" ? spec.version : undefined;
@@ -314,29 +290,6 @@ function pinChange(name: string, pin: string, current: PackageState): Change {
   return { ...change, note: noMatchingVersion(name, pin, current.available), blocked: true };
 }
 
-/** Runs `apt-get update` once per run; returns an error text when it failed. */
-async function update(exec: Executor, ctx: ResourceContext): Promise<string | undefined> {
-  const lists = ctx.once("package:update", () => ({ updated: false }));
-  if (lists.updated) return undefined;
-  lists.updated = true;
-  const result = await exec.run([...APT_GET, "update"], {
-    env: APT_ENV,
-    onLine: (line) => ctx.progress(line),
-    timeoutMs: UPDATE_TIMEOUT_MS,
-  });
-  if (result.code !== 0) {
-    const error = exitedWith("apt-get update", result);
-    ctx.warnOnce(`the package lists could not be refreshed: ${error}`);
-    return error;
-  }
-  // Remember the refresh where apt's own periodic job does, so the next run sees fresh lists.
-  try {
-    if (!exec.stat("/var/lib/apt/periodic")) exec.mkdir("/var/lib/apt/periodic", {});
-    exec.writeFile(UPDATE_STAMP, new Uint8Array(), { mode: 0o644 });
-  } catch { /* only an optimisation: the lists directory mtime still tells */ }
-  return undefined;
-}
-
 async function apply(
   items: { spec: PackageSpec; changes: Change[] }[],
   exec: Executor,
@@ -356,7 +309,9 @@ async function apply(
     );
     const versions = new Map(install.map((i) => [i, versionOf(items[i])]));
     let updateError: string | undefined;
-    if (doubtful.length > 0 || listsStale(exec, ctx.now())) updateError = await update(exec, ctx);
+    if (doubtful.length > 0 || listsStale(exec, ctx.now())) {
+      updateError = await updateLists(exec, ctx);
+    }
     if (doubtful.length > 0) {
       // Ask again after the update: one unknown name must not sink the whole transaction.
       const names = unique(doubtful.map((i) => items[i].spec.package));

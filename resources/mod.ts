@@ -12,10 +12,16 @@
 import type { z } from "zod";
 import type { ResourceKind } from "./resource.ts";
 import { aptPackage } from "./apt_package.ts";
+import { aptRepository } from "./apt_repository.ts";
 import { command } from "./command.ts";
+import { cron } from "./cron.ts";
 import { directory } from "./directory.ts";
 import { file } from "./file.ts";
+import { git } from "./git.ts";
+import { group } from "./group.ts";
+import { link } from "./link.ts";
 import { service } from "./service.ts";
+import { user } from "./user.ts";
 
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 
@@ -46,6 +52,13 @@ export const SECTIONS: readonly Section[] = [
     about: "Commands run first, before any package.",
   },
   {
+    path: ["install", "repositories"],
+    kind: aptRepository,
+    schema: () => import("./apt_repository_schema.ts"),
+    about:
+      "apt repositories (deb822 sources and keyrings); apt-get update runs once when any changed.",
+  },
+  {
     path: ["install", "install"],
     kind: aptPackage,
     schema: () => import("./apt_package_schema.ts"),
@@ -58,16 +71,46 @@ export const SECTIONS: readonly Section[] = [
     about: "Commands run after the packages.",
   },
   {
+    path: ["configure", "groups"],
+    kind: group,
+    schema: () => import("./group_schema.ts"),
+    about: "Local groups, before the users.",
+  },
+  {
+    path: ["configure", "users"],
+    kind: user,
+    schema: () => import("./user_schema.ts"),
+    about: "Local users, before anything they own (directories, checkouts, files).",
+  },
+  {
     path: ["configure", "directories"],
     kind: directory,
     schema: () => import("./directory_schema.ts"),
     about: "Directories, created before the files.",
   },
   {
+    path: ["configure", "checkouts"],
+    kind: git,
+    schema: () => import("./git_schema.ts"),
+    about: "git working copies at a branch, tag or commit, after the directories.",
+  },
+  {
     path: ["configure", "files"],
     kind: file,
     schema: () => import("./file_schema.ts"),
     about: "Files: content, source or template; owner, mode.",
+  },
+  {
+    path: ["configure", "links"],
+    kind: link,
+    schema: () => import("./link_schema.ts"),
+    about: "Symbolic links, after the files.",
+  },
+  {
+    path: ["configure", "cron_jobs"],
+    kind: cron,
+    schema: () => import("./cron_schema.ts"),
+    about: "Entries in /etc/cron.d.",
   },
   {
     path: ["configure", "services"],
@@ -79,7 +122,7 @@ export const SECTIONS: readonly Section[] = [
 
 /** What each group of sections (the first part of a section's path) holds, for the reference. */
 export const GROUPS: Readonly<Record<string, string>> = {
-  install: "Software: commands and packages",
+  install: "Software: commands, apt repositories and packages",
   configure: "The machine's configuration",
 };
 

@@ -13,9 +13,21 @@ Deno.test("every registry section's schema is a strict object with requires", as
 });
 
 Deno.test("KINDS holds each kind once under its name, and kindOf refuses an unknown name", () => {
-  assert.deepEqual(Object.keys(KINDS), ["command", "package", "directory", "file", "service"]);
+  assert.deepEqual(Object.keys(KINDS), [
+    "command",
+    "apt_repository",
+    "package",
+    "group",
+    "user",
+    "directory",
+    "git",
+    "file",
+    "link",
+    "cron",
+    "service",
+  ]);
   for (const [name, kind] of Object.entries(KINDS)) assert.equal(kind.name, name);
-  assert.throws(() => kindOf("cron"), /unknown resource kind "cron"/);
+  assert.throws(() => kindOf("crontab"), /unknown resource kind "crontab"/);
 });
 
 Deno.test("the registry and the kinds import no zod: schemas load only when a cookbook is validated", async () => {

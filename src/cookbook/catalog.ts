@@ -49,10 +49,10 @@ async function factsUnchanged(probe: Probe, facts: Record<string, unknown>): Pro
   return true;
 }
 
-/** Whether every `source` and `template` still resolves to the file it did (links may move). */
+/** Whether every `source`, `template` and `key` still resolves to the file it did (links may move). */
 function filesUnchanged(catalog: Catalog): boolean {
   return catalog.resources.every((r) =>
-    (["source", "template"] as const).every((field) => {
+    (["source", "template", "key"] as const).every((field) => {
       const written = r.spec[field] as string | undefined;
       if (written === undefined) return true;
       const found = repoFile(r.at.file, field, written);

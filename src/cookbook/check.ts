@@ -1,8 +1,8 @@
 /**
  * Loading, stage 4: validates the rendered cookbooks and makes them
  * resources. Each section's items go through their kind's schema and its
- * `check`; `source:` and `template:` are resolved (for any kind that has
- * them); then the checks that need every resource: one declaration per id
+ * `check`; `source:`, `key:` and `template:` are resolved (for any kind that
+ * has them); then the checks that need every resource: one declaration per id
  * (identical ones are merged),
  * one claimer per claim (`path:/etc/x`), and `requires` / `restart_on` /
  * `reload_on` targets that exist.
@@ -113,10 +113,12 @@ function checkItem(section: Section, spec: any, origin: Origin, rendered: Render
   );
   if (broken.length) return { value: spec, problems: broken };
   let resolved = spec;
-  if (typeof spec.source === "string") {
-    const found = repoFile(origin.source.file, "source", spec.source);
-    if ("error" in found) return { value: spec, problems: [here("source", found.error)] };
-    resolved = { ...resolved, sourcePath: found.path };
+  // Files named relative to the cookbook (a file's source, a repository's key) must stay in its repository.
+  for (const field of ["source", "key"] as const) {
+    if (typeof spec[field] !== "string") continue;
+    const found = repoFile(origin.source.file, field, spec[field]);
+    if ("error" in found) return { value: spec, problems: [here(field, found.error)] };
+    resolved = { ...resolved, [`${field}Path`]: found.path };
   }
   if (typeof spec.template === "string") {
     const template = rendered.extras.get(origin.source)?.get(formatPath(origin.path))?.template;

@@ -129,10 +129,11 @@ const REPO_FILES = {
   template: { what: "template", maxBytes: MAX_COOKBOOK_BYTES },
   include: { what: "included cookbook", maxBytes: MAX_COOKBOOK_BYTES },
   cookbook: { what: "cookbook", maxBytes: MAX_COOKBOOK_BYTES },
+  key: { what: "key file", maxBytes: MAX_COOKBOOK_BYTES },
 } as const;
 
 /**
- * Resolves a `source`, `template` or `include` path as written in `cookbook`:
+ * Resolves a `source`, `template`, `include` or `key` path as written in `cookbook`:
  * it must name a regular file inside the cookbook's repository (links
  * resolved, see {@link repoRoot}) no larger than cm reads of its kind.
  */

@@ -38,10 +38,10 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
     cookbook.resources.map((r) => [r.kind, r.id, r.path, r.section, r.at.line, r.at.col]),
     [
       ["command", "command[/usr/bin/apt-get update]", "install.pre_install[0]", 0, 7, 7],
-      ["package", "package[nginx]", "install.install[0]", 1, 10, 7],
-      ["command", "command[/bin/systemctl enable nginx]", "install.post_install[0]", 2, 14, 7],
-      ["file", "file[/etc/nginx/nginx.conf]", "configure.files[0]", 4, 19, 7],
-      ["service", "service[nginx]", "configure.services[0]", 5, 27, 7],
+      ["package", "package[nginx]", "install.install[0]", 2, 10, 7],
+      ["command", "command[/bin/systemctl enable nginx]", "install.post_install[0]", 3, 14, 7],
+      ["file", "file[/etc/nginx/nginx.conf]", "configure.files[0]", 8, 19, 7],
+      ["service", "service[nginx]", "configure.services[0]", 11, 27, 7],
     ],
   );
   const [pre, pkg, post, file, service] = cookbook.resources.map((r) => r.spec);
@@ -391,9 +391,88 @@ Deno.test("a bare path in restart_on finds the resource claiming it; the loaded 
   const cookbook = await loadCookbooks([`${dir.path}/a.yaml`], exec);
   assert.deepEqual(JSON.parse(JSON.stringify(cookbook.resources)), cookbook.resources);
   assert.deepEqual(cookbook.resources.map((r) => [r.kind, r.section]), [
-    ["directory", 3],
-    ["file", 4],
-    ["service", 5],
+    ["directory", 6],
+    ["file", 8],
+    ["service", 11],
   ]);
   assert.equal(cookbook.resources[1].spec.path, `/srv/${Deno.hostname().split(".")[0]}`);
+});
+
+Deno.test("new kinds load in their sections, the apt key resolved inside the repository", async () => {
+  await using dir = await tree({
+    "files/php.asc": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n",
+    "web.yaml": [
+      "install:",
+      "  repositories:",
+      "    - name: php",
+      "      uris: [https://packages.sury.org/php/]",
+      "      suites: [bookworm]",
+      "      components: [main]",
+      "      key: files/php.asc",
+      "configure:",
+      "  checkouts:",
+      "    - {path: /srv/app, repo: https://git.example.org/app.git, tag: v1}",
+      "  links:",
+      "    - {path: /srv/current, target: /srv/app}",
+      "  cron_jobs:",
+      "    - {name: app, schedule: '*/5 * * * *', user: www-data, command: /srv/app/tick}",
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], exec);
+  assert.deepEqual(cookbook.resources.map((r) => r.id), [
+    "apt_repository[php]",
+    "git[/srv/app]",
+    "link[/srv/current]",
+    "cron[app]",
+  ]);
+  assert.equal(cookbook.resources[0].spec.keyPath, `${dir.path}/files/php.asc`);
+});
+
+Deno.test("new kinds' problems are placed at their field: schedule, check rules, key, claims", async () => {
+  await using dir = await tree({
+    "web.yaml": [
+      "install:",
+      "  repositories:",
+      "    - {name: php, uris: ['file:/r'], suites: [a], components: [main], key: ../outside.asc}",
+      "configure:",
+      "  checkouts:",
+      "    - {path: /srv/app, repo: /r, tag: v1, branch: main}",
+      "  files:",
+      "    - {path: /etc/cron.d/app, content: x}",
+      "  cron_jobs:",
+      "    - {name: app, schedule: '* * * * *', command: /bin/true}",
+      "    - {name: bad, schedule: '61 * * * *', command: /bin/true}",
+    ].join("\n"),
+  });
+  const file = `${dir.path}/web.yaml`;
+  const root = dir.path;
+  assert.deepEqual(await problems([file]), [
+    `${file}:3:76: install.repositories[0].key: expected a file inside the cookbook repository ${root}, got "../outside.asc"`,
+    `${file}:6:39: configure.checkouts[0].tag: expected one of branch, tag, commit, got branch and tag`,
+    `${file}:11:29: configure.cron_jobs[1].schedule: minute: "61" is out of range: expected 0-59, ` +
+    'got "61 * * * *"',
+  ]);
+  const claims = [
+    "configure:",
+    "  files:",
+    "    - {path: /etc/cron.d/app, content: x}",
+    "  cron_jobs:",
+    "    - {name: app, schedule: '* * * * *', command: /bin/true}",
+  ].join("\n");
+  Deno.writeTextFileSync(file, claims);
+  assert.deepEqual(await problems([file]), [
+    `${file}:5:7: configure.cron_jobs[0]: expected each path once, but file[/etc/cron.d/app] and ` +
+    `cron[app] declare the same path (file[/etc/cron.d/app] is declared at ${file}:3:7)`,
+  ]);
+});
+
+Deno.test("two users with one uid are a conflict at load", async () => {
+  await using dir = await tree({
+    "a.yaml": "configure:\n  users:\n    - {name: app, uid: 1500}\n    - {name: web, uid: 1500}\n",
+  });
+  const file = `${dir.path}/a.yaml`;
+  assert.deepEqual(await problems([file]), [
+    `${file}:4:7: configure.users[1]: expected each uid once, but user[app] and user[web] ` +
+    `declare the same uid (user[app] is declared at ${file}:3:7)`,
+  ]);
 });

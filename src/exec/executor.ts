@@ -110,6 +110,12 @@ export interface Executor extends Probe {
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void;
   /** Makes the renames of every earlier `writeFile` durable (fsyncs their directories once). */
   flush(): void;
+  /**
+   * Points the symbolic link `path` at `target` atomically: creates a
+   * temporary link in the same directory and renames it over `path` (which
+   * may be missing, a link or a file; never a directory).
+   */
+  symlink(target: string, path: string): void;
   /** Creates a directory and its missing parents. */
   mkdir(path: string, attrs: Attributes): void;
   /** Sets the permission bits of `path` itself (e.g. 0o640); a symbolic link there is refused. */

@@ -23,11 +23,16 @@ export const READ_ONLY_COMMANDS: readonly (readonly string[])[] = [
   ["systemctl", "is-failed"],
   ["hostname"],
   ["hostname", "--fqdn"],
+  ["git", "ls-remote"],
 ];
 
-/** Whether `argv` only looks: a {@link READ_ONLY_COMMANDS} entry, or `service NAME status`. */
+/**
+ * Whether `argv` only looks: a {@link READ_ONLY_COMMANDS} entry, `service NAME
+ * status`, or one of those run as another user (`runuser -u USER -- ...`).
+ */
 export function readOnly(argv: readonly string[]): boolean {
   if (argv.length === 3 && argv[0] === "service" && argv[2] === "status") return true;
+  if (argv[0] === "runuser" && argv[1] === "-u" && argv[3] === "--") return readOnly(argv.slice(4));
   return READ_ONLY_COMMANDS.some((words) =>
     words[0] === "hostname"
       ? words.length === argv.length && words.every((w, i) => argv[i] === w)

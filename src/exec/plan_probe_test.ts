@@ -13,6 +13,8 @@ Deno.test("readOnly lets the readers' commands through", () => {
       ["systemctl", "is-enabled", "--quiet", "cm-sync.timer"],
       ["service", "nginx", "status"],
       ["hostname", "--fqdn"],
+      ["git", "ls-remote", "--", "https://git.example.org/app.git", "refs/heads/main"],
+      ["runuser", "-u", "app", "--", "git", "ls-remote", "--", "/srv/upstream"],
     ]
   ) assert.ok(readOnly(argv), argv.join(" "));
 });
@@ -28,6 +30,9 @@ Deno.test("readOnly refuses what changes the machine", () => {
       ["update-rc.d", "nginx", "enable"],
       ["hostname", "evil"],
       ["sh", "-c", "dpkg-query -W"],
+      ["git", "fetch", "origin"],
+      ["runuser", "-u", "app", "--", "git", "clone", "--", "/srv/upstream", "/srv/app"],
+      ["runuser", "app", "-c", "git ls-remote /srv/upstream"],
       [],
     ]
   ) assert.ok(!readOnly(argv), argv.join(" "));

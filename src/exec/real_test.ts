@@ -63,3 +63,27 @@ Deno.test("chmod and chown change the file itself and refuse a symbolic link", a
   assert.equal(Deno.statSync(`${dir.path}/victim`).mode! & 0o777, 0o640);
   assert.throws(() => exec.chmod(`${dir.path}/missing`, 0o640), Deno.errors.NotFound);
 });
+
+Deno.test("symlink replaces a link or a file atomically and readLink reads it back", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/current`;
+  exec.symlink("releases/1", path);
+  assert.equal(exec.readLink(path), "releases/1");
+  exec.symlink("releases/2", path);
+  assert.equal(exec.readLink(path), "releases/2");
+  Deno.removeSync(path);
+  Deno.writeTextFileSync(path, "a file");
+  exec.symlink("releases/3", path);
+  assert.equal(exec.readLink(path), "releases/3");
+  assert.equal(exec.readLink(`${dir.path}/missing`), null);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["current"]);
+});
+
+Deno.test("readLink is null for a file and symlink refuses a directory, leaving no temporary link", async () => {
+  await using dir = await tempDir();
+  Deno.writeTextFileSync(`${dir.path}/file`, "x");
+  assert.equal(exec.readLink(`${dir.path}/file`), null);
+  Deno.mkdirSync(`${dir.path}/dir`);
+  assert.throws(() => exec.symlink("elsewhere", `${dir.path}/dir`));
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name).sort(), ["dir", "file"]);
+});

@@ -15,6 +15,8 @@ export type Answer =
 interface Entry {
   info: PathInfo;
   data?: Uint8Array;
+  /** A symbolic link's target. */
+  target?: string;
 }
 
 /** An {@link Executor} that changes nothing real. */
@@ -57,6 +59,15 @@ export class RecordingExecutor implements Executor {
     return this;
   }
 
+  /** Puts a symbolic link to `target` into the fake file system. */
+  putLink(path: string, target: string): this {
+    this.#paths.set(path, {
+      target,
+      info: { kind: "symlink", size: target.length, mode: 0o777, uid: 0, gid: 0, mtimeMs: 0 },
+    });
+    return this;
+  }
+
   /** The text of a file in the fake file system, or `null`. */
   text(path: string): string | null {
     const data = this.#paths.get(path)?.data;
@@ -83,8 +94,7 @@ export class RecordingExecutor implements Executor {
     return this.#paths.get(path)?.data ?? null;
   }
   readLink(path: string): string | null {
-    const entry = this.#paths.get(path);
-    return entry?.info.kind === "symlink" ? new TextDecoder().decode(entry.data) : null;
+    return this.#paths.get(path)?.target ?? null;
   }
 
   hashFile(path: string): string | null {
@@ -113,6 +123,14 @@ export class RecordingExecutor implements Executor {
   }
   flush(): void {
     // In memory every write is already final.
+  }
+
+  symlink(target: string, path: string): void {
+    if (this.#paths.get(path)?.info.kind === "directory") {
+      throw new Error(`cannot replace directory "${path}" with a link`);
+    }
+    this.writes.push(`symlink ${path} -> ${target}`);
+    this.putLink(path, target);
   }
   mkdir(path: string, attrs: Attributes): void {
     this.writes.push(`mkdir ${path}`);

@@ -1,0 +1,204 @@
+/**
+ * `cron`: one entry as a file in /etc/cron.d, written like the file kind
+ * (atomically, root:root 0644, which cron requires).
+ *
+ * Behaviour, decided here:
+ * - The file holds a header comment, the environment lines, and one line
+ *   `schedule user command`. `%` in the command is written `\%`: unescaped,
+ *   cron would turn it into a newline and feed the rest to stdin.
+ * - A file cm wrote is read back field by field, so a plan says which of
+ *   schedule, user, command and environment changed; any other file at the
+ *   path (edited by hand, or not cm's) is a `content` change and is replaced.
+ * - A file with another mode or owner is rewritten too: cron skips a file
+ *   that group or others can write.
+ * - `state: absent` removes the file.
+ *
+ * @module
+ */
+import type { CronSpec } from "./cron_schema.ts";
+export type { CronSpec };
+import type { Executor, Probe } from "../src/exec/executor.ts";
+import { formatMode } from "./_ownership.ts";
+import {
+  applyEach,
+  type Change,
+  errorMessage,
+  type Outcome,
+  type ResourceKind,
+  type SpecProblem,
+} from "./resource.ts";
+
+/** What a cron file says, read back. */
+export interface CronEntry {
+  schedule: string;
+  user: string;
+  command: string;
+  environment: Record<string, string>;
+}
+
+/** What `read` found for one cron file. */
+export interface CronState {
+  /** The file's text, or `null` when there is no file. */
+  text: string | null;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** The text the spec wants. */
+  want: string;
+  /** Why the file could not be read. */
+  error?: string;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** The file's text for a spec. */
+export function renderCron(spec: CronSpec, id: string): string {
+  const env = Object.entries(spec.environment ?? {}).map(([k, v]) => `${k}=${v}\n`).join("");
+  const command = (spec.command ?? "").replaceAll(/(?<!\\)%/g, "\\%");
+  return `# ${id}: managed by cm, changes here are overwritten\n${env}${spec.schedule} ${spec.user} ${command}\n`;
+}
+
+/** The entry of a file in the shape {@link renderCron} writes, or `null` for any other text. */
+export function parseCron(text: string): CronEntry | null {
+  const lines = text.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
+  const environment: Record<string, string> = {};
+  while (lines.length > 1) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(lines[0]);
+    if (!m) return null;
+    environment[m[1]] = m[2];
+    lines.shift();
+  }
+  if (lines.length !== 1) return null;
+  const words = lines[0].trim().split(/\s+/);
+  const scheduleWords = words[0].startsWith("@") ? 1 : 5;
+  if (words.length < scheduleWords + 2) return null;
+  const head = new RegExp(`^\\s*(\\S+\\s+){${scheduleWords + 1}}`).exec(lines[0])![0];
+  return {
+    schedule: words.slice(0, scheduleWords).join(" "),
+    user: words[scheduleWords],
+    command: lines[0].slice(head.length).replaceAll("\\%", "%"),
+    environment,
+  };
+}
+
+/** Rules beyond the schema: an entry to be present needs a schedule and a command. */
+export function checkCron(spec: CronSpec): SpecProblem[] {
+  if (spec.state === "absent") return [];
+  return (["schedule", "command"] as const).filter((f) => spec[f] === undefined).map((field) => ({
+    field,
+    message: `expected a ${field} for a cron entry (or state: absent)`,
+  }));
+}
+
+/** The field-by-field changes between two entries. */
+function entryChanges(before: CronEntry, after: CronEntry): Change[] {
+  const changes: Change[] = [];
+  for (const field of ["schedule", "user", "command"] as const) {
+    if (before[field] !== after[field]) {
+      changes.push({ field, before: before[field], after: after[field] });
+    }
+  }
+  if (JSON.stringify(before.environment) !== JSON.stringify(after.environment)) {
+    changes.push({ field: "environment", before: before.environment, after: after.environment });
+  }
+  return changes;
+}
+
+/** The `cron` kind writing into `dir` (/etc/cron.d; another directory in tests). */
+export function cronKind(
+  dir = "/etc/cron.d",
+): ResourceKind<CronSpec, CronState> {
+  const pathOf = (spec: CronSpec) => `${dir}/${spec.name}`;
+  const id = (spec: CronSpec) => `cron[${spec.name}]`;
+
+  function readOne(spec: CronSpec, probe: Probe): CronState {
+    const state: CronState = {
+      text: null,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      want: renderCron(spec, id(spec)),
+    };
+    try {
+      const info = probe.stat(pathOf(spec));
+      if (!info) return state;
+      if (info.kind !== "file") {
+        return { ...state, error: `"${pathOf(spec)}" is not a regular file` };
+      }
+      const data = probe.readFile(pathOf(spec));
+      return {
+        ...state,
+        text: data && decoder.decode(data),
+        mode: info.mode,
+        uid: info.uid,
+        gid: info.gid,
+      };
+    } catch (error) {
+      return { ...state, error: `cannot read "${pathOf(spec)}": ${errorMessage(error)}` };
+    }
+  }
+
+  function diffOne(spec: CronSpec, current: CronState): Change[] {
+    if (current.error) {
+      return [{
+        field: "state",
+        before: null,
+        after: spec.state,
+        note: current.error,
+        blocked: true,
+      }];
+    }
+    if (spec.state === "absent") {
+      return current.text === null ? [] : [{ field: "state", before: "present", after: "absent" }];
+    }
+    if (current.text === null) return [{ field: "state", before: "absent", after: "present" }];
+    const changes: Change[] = [];
+    if (current.text !== current.want) {
+      const before = parseCron(current.text);
+      const fields = before ? entryChanges(before, parseCron(current.want)!) : [];
+      changes.push(
+        ...(fields.length
+          ? fields
+          : [{ field: "content", before: "(other text)", after: "(cm's entry)" }]),
+      );
+    }
+    if (current.mode !== 0o644) {
+      changes.push({ field: "mode", before: formatMode(current.mode), after: "0644" });
+    }
+    if (current.uid !== 0 || current.gid !== 0) {
+      changes.push({ field: "owner", before: `${current.uid}:${current.gid}`, after: "0:0" });
+    }
+    return changes;
+  }
+
+  function applyOne(spec: CronSpec, exec: Executor): Outcome {
+    const path = pathOf(spec);
+    const info = exec.stat(path);
+    if (info && info.kind !== "file") {
+      return { ok: false, error: `"${path}" is not a regular file: remove it` };
+    }
+    if (spec.state === "absent") exec.remove(path);
+    else if (exec.stat(dir)?.kind !== "directory") {
+      return { ok: false, error: `"${dir}" does not exist: is cron installed?` };
+    } else {exec.writeFile(path, encoder.encode(renderCron(spec, id(spec))), {
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+      });}
+    return { ok: true };
+  }
+
+  return {
+    name: "cron",
+    id,
+    check: checkCron,
+    claims: (spec) => [`path:${pathOf(spec)}`],
+    read: (specs, probe) => Promise.resolve(specs.map((spec) => readOne(spec, probe))),
+    diff: diffOne,
+    apply: (items, exec) => applyEach(items, (spec) => applyOne(spec, exec)),
+  };
+}
+
+/** The `cron` resource kind. */
+export const cron = cronKind();

@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../src/exec/real.ts";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import { tempDir } from "../src/_testing.ts";
+import { cron, cronKind, type CronSpec, parseCron, renderCron } from "./cron.ts";
+import { scheduleProblem, schema as cronSchema } from "./cron_schema.ts";
+import { convergeOne, planOne } from "./_testing.ts";
+
+function spec(fields: Record<string, unknown>): CronSpec {
+  return cronSchema.parse(fields);
+}
+
+const BACKUP = {
+  name: "backup",
+  schedule: "30 2 * * mon-fri",
+  user: "www-data",
+  command: "tar czf /srv/backup-$(date +%F).tgz /srv/app",
+};
+
+Deno.test("cron schedule accepts five fields with lists, ranges, steps and names, and shorthands", () => {
+  for (
+    const ok of [
+      "* * * * *",
+      "*/5 * * * *",
+      "0,15,30,45 8-18/2 1-31 jan-dec sun-sat",
+      "0 0 * * 7",
+      "5 4 * FEB Mon,Wed",
+      "@reboot",
+      "@daily",
+    ]
+  ) {
+    assert.equal(scheduleProblem(ok), undefined, ok);
+  }
+});
+
+Deno.test("cron schedule problems name the field and the value", () => {
+  assert.equal(
+    scheduleProblem("* * * *"),
+    'expected 5 fields (minute hour day-of-month month day-of-week) or @daily etc., got 4 in "* * * *"',
+  );
+  assert.equal(scheduleProblem("60 * * * *"), 'minute: "60" is out of range: expected 0-59');
+  assert.equal(
+    scheduleProblem("* * * * fun"),
+    'day of week: "fun" is out of range: expected 0-7 or a name like "mon"',
+  );
+  assert.equal(scheduleProblem("* 5-2 * * *"), 'hour: range "5-2" runs backwards');
+  assert.equal(
+    scheduleProblem("*/0 * * * *"),
+    'minute: step "0" in "*/0" is not a positive number',
+  );
+  assert.equal(scheduleProblem("5/10 * * * *"), 'minute: a step needs a range or "*": "5/10"');
+  assert.equal(scheduleProblem("* * 0 * *"), 'day of month: "0" is out of range: expected 1-31');
+  assert.match(
+    scheduleProblem("@fortnightly")!,
+    /^expected one of @reboot, .* got "@fortnightly"$/,
+  );
+});
+
+Deno.test("cron schema refuses names cron would skip, a leading dash and a multi-line command", () => {
+  const message = (fields: Record<string, unknown>) =>
+    cronSchema.safeParse({ ...BACKUP, ...fields }).error?.issues[0].message;
+  assert.match(message({ name: "backup.sh" })!, /^expected a cron.d file name/);
+  assert.match(message({ name: "-rf" })!, /not starting with -/);
+  assert.equal(message({ command: "a\nb" }), "a command must fit on one line");
+  assert.equal(message({ schedule: "61 * * * *" }), 'minute: "61" is out of range: expected 0-59');
+  assert.equal(message({}), undefined);
+});
+
+Deno.test("cron id, claims and check", () => {
+  const s = spec(BACKUP);
+  assert.equal(cron.id(s), "cron[backup]");
+  assert.deepEqual(cron.claims!(s), ["path:/etc/cron.d/backup"]);
+  assert.deepEqual(cron.check!(s), []);
+  assert.deepEqual(cron.check!(spec({ name: "x" })), [
+    { field: "schedule", message: "expected a schedule for a cron entry (or state: absent)" },
+    { field: "command", message: "expected a command for a cron entry (or state: absent)" },
+  ]);
+  assert.deepEqual(cron.check!(spec({ name: "x", state: "absent" })), []);
+});
+
+Deno.test("cron renders environment and entry, escapes %, and reads its own file back", () => {
+  const s = spec({ ...BACKUP, environment: { MAILTO: "ops@example.org", PATH: "/usr/bin:/bin" } });
+  const text = renderCron(s, "cron[backup]");
+  assert.equal(
+    text,
+    "# cron[backup]: managed by cm, changes here are overwritten\n" +
+      "MAILTO=ops@example.org\nPATH=/usr/bin:/bin\n" +
+      "30 2 * * mon-fri www-data tar czf /srv/backup-$(date +\\%F).tgz /srv/app\n",
+  );
+  assert.deepEqual(parseCron(text), {
+    schedule: "30 2 * * mon-fri",
+    user: "www-data",
+    command: BACKUP.command,
+    environment: { MAILTO: "ops@example.org", PATH: "/usr/bin:/bin" },
+  });
+  assert.equal(parseCron("@daily root  run-parts /x\n")?.command, "run-parts /x");
+  assert.equal(parseCron("* * * * * root a\n* * * * * root b\n"), null);
+});
+
+Deno.test("cron writes a new file root-owned 0644, then finds nothing to do", async () => {
+  const exec = new RecordingExecutor().put("/etc/cron.d", undefined);
+  const s = spec(BACKUP);
+  const { changes, outcome } = await convergeOne(cron, s, exec);
+  assert.deepEqual(changes, [{ field: "state", before: "absent", after: "present" }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["write /etc/cron.d/backup"]);
+  assert.equal(exec.stat("/etc/cron.d/backup")?.mode, 0o644);
+  assert.deepEqual(await planOne(cron, s, exec), []);
+});
+
+Deno.test("cron reports which fields changed in its own file", async () => {
+  const exec = new RecordingExecutor().put("/etc/cron.d", undefined)
+    .put("/etc/cron.d/backup", renderCron(spec(BACKUP), "cron[backup]"), { mode: 0o664 });
+  const changes = await planOne(
+    cron,
+    spec({ ...BACKUP, schedule: "@daily", environment: { MAILTO: "" } }),
+    exec,
+  );
+  assert.deepEqual(changes, [
+    { field: "schedule", before: "30 2 * * mon-fri", after: "@daily" },
+    { field: "environment", before: {}, after: { MAILTO: "" } },
+    { field: "mode", before: "0664", after: "0644" },
+  ]);
+});
+
+Deno.test("cron replaces a hand-written file and removes the file when absent", async () => {
+  const exec = new RecordingExecutor().put("/etc/cron.d", undefined)
+    .put("/etc/cron.d/backup", "# by hand\n0 * * * * root a\n0 1 * * * root b\n");
+  const { changes } = await convergeOne(cron, spec(BACKUP), exec);
+  assert.deepEqual(changes, [{ field: "content", before: "(other text)", after: "(cm's entry)" }]);
+  const gone = await convergeOne(cron, spec({ name: "backup", state: "absent" }), exec);
+  assert.deepEqual(gone.changes, [{ field: "state", before: "present", after: "absent" }]);
+  assert.deepEqual(exec.writes, ["write /etc/cron.d/backup", "remove /etc/cron.d/backup"]);
+});
+
+Deno.test("cron fails when /etc/cron.d is missing", async () => {
+  const exec = new RecordingExecutor();
+  const { outcome } = await convergeOne(cron, spec(BACKUP), exec);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: '"/etc/cron.d" does not exist: is cron installed?',
+  });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("cron on a real file system writes atomically and converges in one run", async () => {
+  await using dir = await tempDir("cm-cron-test-");
+  const kind = cronKind(dir.path);
+  const exec = new RealExecutor();
+  const s = spec({ ...BACKUP, environment: { MAILTO: "" } });
+  assert.deepEqual((await convergeOne(kind, s, exec)).outcome, { ok: true });
+  const info = Deno.statSync(`${dir.path}/backup`);
+  assert.deepEqual([info.mode! & 0o777, info.uid, info.gid], [0o644, 0, 0]);
+  assert.equal(Deno.readTextFileSync(`${dir.path}/backup`), renderCron(s, "cron[backup]"));
+  assert.deepEqual(await planOne(kind, s, exec), []);
+  Deno.chmodSync(`${dir.path}/backup`, 0o666);
+  assert.deepEqual((await convergeOne(kind, s, exec)).changes, [
+    { field: "mode", before: "0666", after: "0644" },
+  ]);
+  assert.deepEqual(await planOne(kind, s, exec), []);
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["backup"]);
+});

@@ -1,0 +1,311 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../src/exec/real.ts";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import { tempDir } from "../src/_testing.ts";
+import {
+  checkGit,
+  fetchPlan,
+  git,
+  type GitSpec,
+  originUrl,
+  readHead,
+  remoteCommit,
+} from "./git.ts";
+import { schema as gitSchema } from "./git_schema.ts";
+import { convergeOne, planOne } from "./_testing.ts";
+
+function spec(fields: Record<string, unknown>): GitSpec {
+  return gitSchema.parse(fields);
+}
+
+const A = "a".repeat(40);
+const B = "b".repeat(40);
+const APP = { path: "/srv/app", repo: "https://git.example.org/app.git", tag: "v1.2.0" };
+
+Deno.test("git id, claims and check: exactly one of branch, tag, commit", () => {
+  assert.equal(git.id(spec(APP)), "git[/srv/app]");
+  assert.deepEqual(git.claims!(spec(APP)), ["path:/srv/app"]);
+  assert.deepEqual(checkGit(spec(APP)), []);
+  assert.deepEqual(checkGit(spec({ ...APP, branch: "main" })), [
+    { field: "tag", message: "expected one of branch, tag, commit, got branch and tag" },
+  ]);
+  assert.deepEqual(checkGit(spec({ path: "/a", repo: "/r" })), [
+    { field: "branch", message: "expected a branch, tag or commit to check out" },
+  ]);
+});
+
+Deno.test("git schema refuses names that would be options", () => {
+  for (
+    const bad of [{ repo: "--upload-pack=x" }, { tag: "-v1" }, { branch: "a..b" }, {
+      commit: "abc",
+    }]
+  ) {
+    assert.equal(gitSchema.safeParse({ ...APP, ...bad }).success, false, JSON.stringify(bad));
+  }
+});
+
+Deno.test("git resolves tags peeled and branches from ls-remote output", () => {
+  const listed = `${A}\trefs/tags/v1.2.0\n${B}\trefs/tags/v1.2.0^{}\n`;
+  assert.equal(remoteCommit(spec(APP), listed), B);
+  assert.equal(
+    remoteCommit(spec({ ...APP, tag: undefined, branch: "main" }), `${A}\trefs/heads/main\n`),
+    A,
+  );
+  assert.equal(remoteCommit(spec(APP), ""), null);
+  assert.deepEqual(fetchPlan(spec(APP)), {
+    refspecs: ["+refs/tags/v1.2.0:refs/tags/v1.2.0"],
+    ref: "refs/tags/v1.2.0",
+  });
+});
+
+Deno.test("git plans a clone of a missing working copy, asking the remote only with ls-remote", async () => {
+  const exec = new RecordingExecutor().put("/srv", undefined)
+    .on(["git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` });
+  assert.deepEqual(await planOne(git, spec(APP), exec), [{
+    field: "commit",
+    before: null,
+    after: A,
+  }]);
+  assert.deepEqual(exec.calls, [
+    ["git", "ls-remote", "--", APP.repo, "refs/tags/v1.2.0", "refs/tags/v1.2.0^{}"],
+  ]);
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("git clones as the owner with exact argv", async () => {
+  const envs: Record<string, string>[] = [];
+  const exec = new RecordingExecutor().put("/srv", undefined)
+    .put("/etc/passwd", "app:x:1001:1001::/home/app:/bin/sh\n")
+    .on(["runuser"], (_argv, options) => {
+      envs.push(options.env ?? {});
+      return {};
+    })
+    .on(["runuser", "-u", "app", "--", "git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` })
+    .on(["runuser", "-u", "app", "--", "git", "-C", "/srv/app", "rev-parse"], { stdout: `${A}\n` });
+  const { outcome } = await convergeOne(git, spec({ ...APP, owner: "app" }), exec);
+  assert.deepEqual(outcome, { ok: true });
+  const as = ["runuser", "-u", "app", "--", "git"];
+  assert.deepEqual(exec.calls, [
+    [...as, "ls-remote", "--", APP.repo, "refs/tags/v1.2.0", "refs/tags/v1.2.0^{}"],
+    [...as, "clone", "--quiet", "--no-checkout", "--", APP.repo, "/srv/app"],
+    [
+      ...as,
+      "-C",
+      "/srv/app",
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--",
+      "origin",
+      "+refs/tags/v1.2.0:refs/tags/v1.2.0",
+    ],
+    [...as, "-C", "/srv/app", "rev-parse", "--verify", "--quiet", "refs/tags/v1.2.0^{commit}"],
+    [...as, "-C", "/srv/app", "checkout", "--quiet", "--force", "--detach", A],
+  ]);
+  assert.equal(envs[0].HOME, "/home/app");
+  assert.equal(envs[0].GIT_TERMINAL_PROMPT, "0");
+  assert.deepEqual(exec.writes, ["mkdir /srv/app"]);
+  assert.deepEqual([exec.stat("/srv/app")?.uid, exec.stat("/srv/app")?.gid], [1001, 1001]);
+});
+
+/** A machine with a working copy of APP at `head` (detached), whose remote tag points at `remote`. */
+function workingCopy(head: string, remote: string, status = ""): RecordingExecutor {
+  return new RecordingExecutor().put("/srv", undefined).put("/srv/app", undefined)
+    .put("/srv/app/.git", undefined)
+    .put("/srv/app/.git/HEAD", `${head}\n`)
+    .put("/srv/app/.git/config", `[core]\n\tbare = false\n[remote "origin"]\n\turl = ${APP.repo}\n`)
+    .on(["git", "ls-remote"], { stdout: `${remote}\trefs/tags/v1.2.0\n` })
+    .on(["git", "-C", "/srv/app", "status"], { stdout: status })
+    .on(["git", "-C", "/srv/app", "rev-parse"], { stdout: `${remote}\n` });
+}
+
+Deno.test("git reads HEAD and origin from the files, never following HEAD out of refs/", () => {
+  const exec = new RecordingExecutor()
+    .put("/r/.git/HEAD", "ref: refs/heads/main\n")
+    .put(
+      "/r/.git/packed-refs",
+      `# pack-refs with: peeled\n${A} refs/heads/main\n${B} refs/tags/v1\n`,
+    );
+  assert.equal(readHead(exec, "/r/.git"), A);
+  exec.put("/r/.git/refs/heads/main", `${B}\n`);
+  assert.equal(readHead(exec, "/r/.git"), B);
+  exec.put("/r/.git/HEAD", "ref: ../../etc/shadow\n").put("/etc/shadow", "secret");
+  assert.equal(readHead(exec, "/r/.git"), null);
+  assert.equal(readHead(exec, "/missing/.git"), null);
+  assert.equal(originUrl('[remote "upstream"]\n\turl = /u\n[remote "origin"]\n\turl = /o\n'), "/o");
+  assert.equal(originUrl("[core]\n"), null);
+});
+
+Deno.test("git reports the commit change and checks the new tag out; nothing when it is there", async () => {
+  const exec = workingCopy(A, B);
+  const { changes, outcome } = await convergeOne(git, spec(APP), exec);
+  assert.deepEqual(changes, [{ field: "commit", before: A, after: B }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls.slice(1), [
+    ["git", "-C", "/srv/app", "status", "--porcelain", "--untracked-files=no"],
+    [
+      "git",
+      "-C",
+      "/srv/app",
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--",
+      "origin",
+      "+refs/tags/v1.2.0:refs/tags/v1.2.0",
+    ],
+    ["git", "-C", "/srv/app", "rev-parse", "--verify", "--quiet", "refs/tags/v1.2.0^{commit}"],
+    ["git", "-C", "/srv/app", "checkout", "--quiet", "--detach", B],
+  ]);
+  assert.deepEqual(await planOne(git, spec(APP), workingCopy(B, B)), []);
+});
+
+Deno.test("git apply fails on local changes unless forced, and names the files", async () => {
+  const exec = workingCopy(A, B, " M config.php\n");
+  const { outcome } = await convergeOne(git, spec(APP), exec);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: 'local changes to config.php in "/srv/app": commit them upstream, ' +
+      "or set force: true to discard them",
+  });
+  assert.equal(exec.calls.some((c) => c.includes("checkout")), false);
+  const forced = workingCopy(A, B, " M config.php\n");
+  const { outcome: ok } = await convergeOne(git, spec({ ...APP, force: true }), forced);
+  assert.deepEqual(ok, { ok: true });
+  assert.deepEqual(forced.calls.at(-1), [
+    "git",
+    "-C",
+    "/srv/app",
+    "checkout",
+    "--quiet",
+    "--force",
+    "--detach",
+    B,
+  ]);
+});
+
+Deno.test("git plan fails clearly when the tag does not exist upstream; a missing owner is a note until apply", async () => {
+  const changes = await planOne(
+    git,
+    spec(APP),
+    workingCopy(A, B).on(["git", "ls-remote"], { stdout: "" }),
+  );
+  assert.deepEqual(changes, [{
+    field: "commit",
+    before: A,
+    after: null,
+    note: `tag "v1.2.0" not found in "${APP.repo}"`,
+    blocked: true,
+  }]);
+  const later = await planOne(git, spec({ ...APP, owner: "ghost" }), workingCopy(A, B));
+  assert.deepEqual(later, [
+    { field: "commit", before: A, after: B, note: 'user "ghost" does not exist yet' },
+  ]);
+  const { outcome } = await convergeOne(git, spec({ ...APP, owner: "ghost" }), workingCopy(A, B));
+  assert.deepEqual(outcome, { ok: false, error: 'user "ghost" does not exist' });
+});
+
+Deno.test("git notes that a plain directory is cloned into only when empty", async () => {
+  const exec = new RecordingExecutor().put("/srv/app", undefined)
+    .on(["git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` });
+  assert.deepEqual(await planOne(git, spec(APP), exec), [{
+    field: "commit",
+    before: null,
+    after: A,
+    note: "not a working copy yet: cloned into it, if it is empty",
+  }]);
+});
+
+/** Runs git in `dir` and returns its trimmed stdout. */
+function gitIn(dir: string, ...args: string[]): string {
+  const out = new Deno.Command("git", {
+    args: ["-C", dir, ...args],
+    env: {
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@x",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@x",
+    },
+  }).outputSync();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+/** Commits `text` as app.txt and tags it. */
+function release(repo: string, text: string, tag: string): string {
+  Deno.writeTextFileSync(`${repo}/app.txt`, text);
+  gitIn(repo, "add", "app.txt");
+  gitIn(repo, "commit", "-q", "-m", tag);
+  gitIn(repo, "tag", "-a", tag, "-m", tag);
+  return gitIn(repo, "rev-parse", "HEAD");
+}
+
+Deno.test("git on real repositories: clone as nobody at a tag, move to the next tag, refuse then force local edits", async () => {
+  await using dir = await tempDir("cm-git-test-");
+  Deno.chmodSync(dir.path, 0o755);
+  const upstream = `${dir.path}/upstream`;
+  Deno.mkdirSync(upstream);
+  gitIn(upstream, "init", "-q", "-b", "main");
+  const v1 = release(upstream, "one\n", "v1");
+  const v2 = release(upstream, "two\n", "v2");
+  // Like a repository on a git server: owned by someone, readable by the owner of the copy.
+  new Deno.Command("chown", { args: ["-R", "nobody", "--", upstream] }).outputSync();
+  Deno.mkdirSync(`${dir.path}/srv`);
+  const exec = new RealExecutor();
+  const at = (tag: string, force = false) =>
+    spec({ path: `${dir.path}/srv/app`, repo: upstream, tag, owner: "nobody", force });
+  const path = `${dir.path}/srv/app`;
+
+  const first = await convergeOne(git, at("v1"), exec);
+  assert.deepEqual(first, {
+    changes: [{ field: "commit", before: null, after: v1 }],
+    outcome: { ok: true },
+  });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
+  assert.equal(Deno.statSync(`${path}/app.txt`).uid, 65534);
+  assert.deepEqual(await planOne(git, at("v1"), exec), []);
+
+  const second = await convergeOne(git, at("v2"), exec);
+  assert.deepEqual(second, {
+    changes: [{ field: "commit", before: v1, after: v2 }],
+    outcome: { ok: true },
+  });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "two\n");
+
+  Deno.writeTextFileSync(`${path}/app.txt`, "edited\n");
+  Deno.writeTextFileSync(`${path}/upload.jpg`, "untracked");
+  const refused = await convergeOne(git, at("v1"), exec);
+  assert.equal(refused.outcome.ok, false);
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "edited\n");
+  const forced = await convergeOne(git, at("v1", true), exec);
+  assert.deepEqual(forced.outcome, { ok: true });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
+  assert.equal(Deno.readTextFileSync(`${path}/upload.jpg`), "untracked");
+  assert.deepEqual(await planOne(git, at("v1"), exec), []);
+});
+
+Deno.test("git on real repositories follows a branch and pins a commit without asking the remote", async () => {
+  await using dir = await tempDir("cm-git-test-");
+  const upstream = `${dir.path}/upstream`;
+  Deno.mkdirSync(upstream);
+  gitIn(upstream, "init", "-q", "-b", "main");
+  const v1 = release(upstream, "one\n", "v1");
+  const exec = new RealExecutor();
+  const path = `${dir.path}/app`;
+  const branch = spec({ path, repo: upstream, branch: "main" });
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+  assert.equal(gitIn(path, "rev-parse", "--abbrev-ref", "HEAD"), "main");
+  const v2 = release(upstream, "two\n", "v2");
+  assert.deepEqual(await planOne(git, branch, exec), [{ field: "commit", before: v1, after: v2 }]);
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+
+  const pinned = spec({ path, repo: `${dir.path}/moved`, commit: v1 });
+  const changes = await planOne(git, pinned, exec);
+  assert.deepEqual(changes, [
+    { field: "origin", before: upstream, after: `${dir.path}/moved` },
+    { field: "commit", before: v2, after: v1 },
+  ]);
+  // The commit is already there: no fetch from the (missing) new origin is needed.
+  assert.deepEqual((await convergeOne(git, pinned, exec)).outcome, { ok: true });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
+});

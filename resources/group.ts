@@ -1,0 +1,63 @@
+/**
+ * `group`: a local group, through groupadd, groupmod and groupdel.
+ *
+ * Behaviour, decided here:
+ * - Read from /etc/group (local groups only), once per batch.
+ * - `gid` is managed only when given; `system` applies when the group is
+ *   created (an existing group is not moved between ranges).
+ * - Members are managed by the `user` kind (`groups:`), not here.
+ * - `state: absent` deletes the group; groupdel refuses a group that is some
+ *   user's primary group, and the resource fails with its message.
+ *
+ * @module
+ */
+import type { GroupSpec } from "./group_schema.ts";
+export type { GroupSpec };
+import type { Executor } from "../src/exec/executor.ts";
+import { type GroupEntry, readGroup } from "../src/facts/passwd.ts";
+import { runAccountTool } from "./_accounts.ts";
+import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
+
+/** What `read` found: the group's entry, or `null`. */
+export interface GroupState {
+  entry: GroupEntry | null;
+}
+
+function diffOne(spec: GroupSpec, current: GroupState): Change[] {
+  const { entry } = current;
+  if (spec.state === "absent") {
+    return entry ? [{ field: "state", before: "present", after: "absent" }] : [];
+  }
+  if (!entry) return [{ field: "state", before: "absent", after: "present" }];
+  return spec.gid !== undefined && spec.gid !== entry.gid
+    ? [{ field: "gid", before: entry.gid, after: spec.gid }]
+    : [];
+}
+
+/** The argv that makes `changes` for `spec`. */
+export function groupArgv(spec: GroupSpec, changes: Change[]): string[] {
+  const gid = spec.gid === undefined ? [] : ["--gid", String(spec.gid)];
+  if (spec.state === "absent") return ["groupdel", "--", spec.name];
+  if (changes.some((c) => c.field === "state")) {
+    return ["groupadd", ...(spec.system ? ["--system"] : []), ...gid, "--", spec.name];
+  }
+  return ["groupmod", ...gid, "--", spec.name];
+}
+
+/** The `group` resource kind. */
+export const group: ResourceKind<GroupSpec, GroupState> = {
+  name: "group",
+  id: (spec) => `group[${spec.name}]`,
+  check: () => [],
+  claims: (spec) => [`group:${spec.name}`, ...(spec.gid === undefined ? [] : [`gid:${spec.gid}`])],
+  read(specs, probe) {
+    const groups = new Map(readGroup(probe).map((g) => [g.name, g]));
+    return Promise.resolve(specs.map((spec) => ({ entry: groups.get(spec.name) ?? null })));
+  },
+  diff: diffOne,
+  apply: (items, exec: Executor) =>
+    applyEach(
+      items,
+      (spec, changes): Promise<Outcome> => runAccountTool(exec, groupArgv(spec, changes)),
+    ),
+};

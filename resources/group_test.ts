@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import { group, type GroupSpec } from "./group.ts";
+import { schema as groupSchema } from "./group_schema.ts";
+import { convergeOne, planOne } from "./_testing.ts";
+
+function spec(fields: Record<string, unknown>): GroupSpec {
+  return groupSchema.parse(fields);
+}
+
+function machine(): RecordingExecutor {
+  return new RecordingExecutor().put("/etc/group", "root:x:0:\nwww-data:x:33:\napp:x:1001:alice\n");
+}
+
+Deno.test("group id and claims name the group and its gid", () => {
+  assert.equal(group.id(spec({ name: "app" })), "group[app]");
+  assert.deepEqual(group.claims!(spec({ name: "app", gid: 1001 })), ["group:app", "gid:1001"]);
+});
+
+Deno.test("group schema refuses names that would be options or that groupadd refuses", () => {
+  for (const name of ["-g", "App", "1app", "a".repeat(33), "a:b"]) {
+    assert.equal(groupSchema.safeParse({ name }).success, false, name);
+  }
+  assert.equal(groupSchema.safeParse({ name: "app", gid: -1 }).success, false);
+  assert.equal(groupSchema.safeParse({ name: "app$" }).success, true);
+});
+
+Deno.test("group creates a missing system group with its gid, then finds nothing to do", async () => {
+  const exec = machine().on(["groupadd"], () => {
+    exec.put("/etc/group", "root:x:0:\ndeploy:x:990:\n");
+    return {};
+  });
+  const s = spec({ name: "deploy", gid: 990, system: true });
+  const { changes, outcome } = await convergeOne(group, s, exec);
+  assert.deepEqual(changes, [{ field: "state", before: "absent", after: "present" }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [["groupadd", "--system", "--gid", "990", "--", "deploy"]]);
+  assert.deepEqual(await planOne(group, s, exec), []);
+});
+
+Deno.test("group changes the gid with groupmod and deletes with groupdel", async () => {
+  const exec = machine();
+  const moved = await convergeOne(group, spec({ name: "app", gid: 2000 }), exec);
+  assert.deepEqual(moved.changes, [{ field: "gid", before: 1001, after: 2000 }]);
+  const gone = await convergeOne(group, spec({ name: "www-data", state: "absent" }), exec);
+  assert.deepEqual(gone.changes, [{ field: "state", before: "present", after: "absent" }]);
+  assert.deepEqual(exec.calls, [
+    ["groupmod", "--gid", "2000", "--", "app"],
+    ["groupdel", "--", "www-data"],
+  ]);
+  assert.deepEqual(await planOne(group, spec({ name: "ghost", state: "absent" }), exec), []);
+  assert.deepEqual(await planOne(group, spec({ name: "app" }), exec), []);
+});
+
+Deno.test("group fails with the tool's message", async () => {
+  const exec = machine().on(["groupdel"], {
+    code: 8,
+    stderr: "groupdel: cannot remove the primary group of user 'app'\n",
+  });
+  const { outcome } = await convergeOne(group, spec({ name: "app", state: "absent" }), exec);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: "groupdel exited 8: groupdel: cannot remove the primary group of user 'app'",
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * `user`: a local user, through useradd, usermod and userdel.
+ *
+ * Behaviour, decided here:
+ * - Read from /etc/passwd and /etc/group (local accounts only), once per
+ *   batch. A user created here is known to later resources of the same run
+ *   (the executor re-reads /etc/passwd when it changes), so it can own files.
+ * - Fields are managed only when given. `system` and `create_home` apply when
+ *   the user is created; `create_home` also moves the home directory's
+ *   content when `home` changes.
+ * - `groups` lists supplementary groups exactly; with `append: true` they are
+ *   a minimum and other memberships stay.
+ * - `state: absent` deletes the user and keeps its home directory and files;
+ *   userdel refuses a user with running processes, and the resource fails
+ *   with its message.
+ *
+ * @module
+ */
+import type { UserSpec } from "./user_schema.ts";
+export type { UserSpec };
+import type { Executor } from "../src/exec/executor.ts";
+import { type PasswdEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
+import { runAccountTool } from "./_accounts.ts";
+import { applyEach, type Change, type ResourceKind, type SpecProblem } from "./resource.ts";
+
+/** What `read` found for one user. */
+export interface UserState {
+  entry: PasswdEntry | null;
+  /** The primary group's name (its gid as text when it has no name). */
+  group: string | null;
+  /** Supplementary groups, sorted. */
+  groups: string[];
+}
+
+/** Rules beyond the schema: append only says something about groups. */
+export function checkUser(spec: UserSpec): SpecProblem[] {
+  return spec.append && spec.groups === undefined
+    ? [{ field: "append", message: "expected groups: with append: true" }]
+    : [];
+}
+
+const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
+
+/** The supplementary groups the spec wants, given the current ones. */
+function wantedGroups(spec: UserSpec, current: string[]): string[] {
+  return sorted(spec.append ? [...current, ...spec.groups!] : spec.groups!);
+}
+
+function diffOne(spec: UserSpec, current: UserState): Change[] {
+  const { entry } = current;
+  if (spec.state === "absent") {
+    return entry ? [{ field: "state", before: "present", after: "absent" }] : [];
+  }
+  if (!entry) return [{ field: "state", before: "absent", after: "present" }];
+  const changes: Change[] = [];
+  const compare = (field: string, before: unknown, after: unknown) => {
+    if (after !== undefined && before !== after) changes.push({ field, before, after });
+  };
+  compare("uid", entry.uid, spec.uid);
+  compare("group", current.group, spec.group);
+  if (spec.groups !== undefined) {
+    const want = wantedGroups(spec, current.groups);
+    if (want.join(",") !== current.groups.join(",")) {
+      changes.push({ field: "groups", before: current.groups, after: want });
+    }
+  }
+  compare("home", entry.home, spec.home);
+  compare("shell", entry.shell, spec.shell);
+  compare("comment", entry.gecos, spec.comment);
+  return changes;
+}
+
+/** Options shared by useradd and usermod for the given fields. */
+function fieldOptions(spec: UserSpec, fields: ReadonlySet<string>, groups: string[]): string[] {
+  const given = (field: string, value: unknown) => fields.has(field) && value !== undefined;
+  return [
+    ...(given("uid", spec.uid) ? ["--uid", String(spec.uid)] : []),
+    ...(given("group", spec.group) ? ["--gid", spec.group!] : []),
+    ...(given("groups", spec.groups) ? ["--groups", groups.join(",")] : []),
+    ...(given("shell", spec.shell) ? ["--shell", spec.shell!] : []),
+    ...(given("comment", spec.comment) ? ["--comment", spec.comment!] : []),
+  ];
+}
+
+/** The argv that makes `changes` for `spec`, given the current supplementary groups. */
+export function userArgv(spec: UserSpec, changes: Change[], current: string[]): string[] {
+  if (spec.state === "absent") return ["userdel", "--", spec.name];
+  const createHome = spec.create_home ?? !spec.system;
+  if (changes.some((c) => c.field === "state")) {
+    const all = new Set(["uid", "group", "groups", "shell", "comment"]);
+    return [
+      "useradd",
+      ...(spec.system ? ["--system"] : []),
+      ...fieldOptions(spec, all, spec.groups ?? []),
+      ...(spec.home === undefined ? [] : ["--home-dir", spec.home]),
+      createHome ? "--create-home" : "--no-create-home",
+      "--",
+      spec.name,
+    ];
+  }
+  const fields = new Set(changes.map((c) => c.field));
+  // usermod --append --groups adds; plain --groups replaces the whole list.
+  const groups = spec.append
+    ? wantedGroups(spec, []).filter((g) => !current.includes(g))
+    : wantedGroups(spec, current);
+  return [
+    "usermod",
+    ...(fields.has("groups") && spec.append ? ["--append"] : []),
+    ...fieldOptions(spec, fields, groups),
+    ...(fields.has("home") ? ["--home", spec.home!, ...(createHome ? ["--move-home"] : [])] : []),
+    "--",
+    spec.name,
+  ];
+}
+
+/** The `user` resource kind. */
+export const user: ResourceKind<UserSpec, UserState> = {
+  name: "user",
+  id: (spec) => `user[${spec.name}]`,
+  check: checkUser,
+  claims: (spec) => [`user:${spec.name}`, ...(spec.uid === undefined ? [] : [`uid:${spec.uid}`])],
+  read(specs, probe) {
+    const users = new Map(readPasswd(probe).map((u) => [u.name, u]));
+    const groups = readGroup(probe);
+    return Promise.resolve(specs.map((spec) => {
+      const entry = users.get(spec.name) ?? null;
+      return {
+        entry,
+        group: entry && (groups.find((g) => g.gid === entry.gid)?.name ?? String(entry.gid)),
+        groups: sorted(groups.filter((g) => g.members.includes(spec.name)).map((g) => g.name)),
+      };
+    }));
+  },
+  diff: diffOne,
+  apply: (items, exec: Executor) =>
+    applyEach(items, (spec, changes) => {
+      const before = changes.find((c) => c.field === "groups")?.before as string[] | undefined;
+      return runAccountTool(exec, userArgv(spec, changes, before ?? []));
+    }),
+};

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { RecordingExecutor } from "../src/exec/recording.ts";
+import { user, userArgv, type UserSpec } from "./user.ts";
+import { schema as userSchema } from "./user_schema.ts";
+import { convergeOne, planOne } from "./_testing.ts";
+
+function spec(fields: Record<string, unknown>): UserSpec {
+  return userSchema.parse(fields);
+}
+
+const PASSWD = "root:x:0:0:root:/root:/bin/bash\n" +
+  "app:x:1001:1001:App,,,:/srv/app:/bin/sh\n";
+const GROUP = "root:x:0:\napp:x:1001:\nwww-data:x:33:app\nadm:x:4:app\nssl-cert:x:111:\n";
+
+function machine(): RecordingExecutor {
+  return new RecordingExecutor().put("/etc/passwd", PASSWD).put("/etc/group", GROUP);
+}
+
+Deno.test("user id, claims and check", () => {
+  assert.equal(user.id(spec({ name: "app" })), "user[app]");
+  assert.deepEqual(user.claims!(spec({ name: "app", uid: 1001 })), ["user:app", "uid:1001"]);
+  assert.deepEqual(user.check!(spec({ name: "app", append: true })), [
+    { field: "append", message: "expected groups: with append: true" },
+  ]);
+  assert.deepEqual(user.check!(spec({ name: "app", append: true, groups: ["adm"] })), []);
+});
+
+Deno.test("user schema refuses a leading dash, relative paths and colons in the comment", () => {
+  for (const bad of [{ name: "-o" }, { home: "srv/app" }, { shell: "bash" }, { comment: "a:b" }]) {
+    assert.equal(userSchema.safeParse({ name: "app", ...bad }).success, false, JSON.stringify(bad));
+  }
+});
+
+Deno.test("user creates a missing user with every given field and the home by default", async () => {
+  const exec = machine();
+  const s = spec({
+    name: "deploy",
+    uid: 1500,
+    group: "www-data",
+    groups: ["adm", "ssl-cert"],
+    home: "/srv/deploy",
+    shell: "/bin/bash",
+    comment: "Deploy",
+  });
+  const { changes, outcome } = await convergeOne(user, s, exec);
+  assert.deepEqual(changes, [{ field: "state", before: "absent", after: "present" }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [[
+    "useradd",
+    "--uid",
+    "1500",
+    "--gid",
+    "www-data",
+    "--groups",
+    "adm,ssl-cert",
+    "--shell",
+    "/bin/bash",
+    "--comment",
+    "Deploy",
+    "--home-dir",
+    "/srv/deploy",
+    "--create-home",
+    "--",
+    "deploy",
+  ]]);
+});
+
+Deno.test("a system user gets no home directory unless asked", () => {
+  const created = [{ field: "state", before: "absent", after: "present" }];
+  assert.deepEqual(userArgv(spec({ name: "svc", system: true }), created, []), [
+    "useradd",
+    "--system",
+    "--no-create-home",
+    "--",
+    "svc",
+  ]);
+  assert.deepEqual(
+    userArgv(spec({ name: "svc", system: true, create_home: true }), created, []).at(-3),
+    "--create-home",
+  );
+});
+
+Deno.test("user finds nothing to do when the entry matches, groups compared as sets", async () => {
+  const s = spec({
+    name: "app",
+    uid: 1001,
+    group: "app",
+    groups: ["www-data", "adm"],
+    home: "/srv/app",
+    shell: "/bin/sh",
+    comment: "App,,,",
+  });
+  assert.deepEqual(await planOne(user, s, machine()), []);
+  assert.deepEqual(
+    await planOne(user, spec({ name: "app", groups: ["adm"], append: true }), machine()),
+    [],
+  );
+});
+
+Deno.test("user modifies only the changed fields with usermod", async () => {
+  const exec = machine();
+  const s = spec({ name: "app", shell: "/usr/sbin/nologin", home: "/home/app", groups: ["adm"] });
+  const { changes, outcome } = await convergeOne(user, s, exec);
+  assert.deepEqual(changes, [
+    { field: "groups", before: ["adm", "www-data"], after: ["adm"] },
+    { field: "home", before: "/srv/app", after: "/home/app" },
+    { field: "shell", before: "/bin/sh", after: "/usr/sbin/nologin" },
+  ]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [[
+    "usermod",
+    "--groups",
+    "adm",
+    "--shell",
+    "/usr/sbin/nologin",
+    "--home",
+    "/home/app",
+    "--move-home",
+    "--",
+    "app",
+  ]]);
+});
+
+Deno.test("user with append adds only the missing groups", async () => {
+  const exec = machine();
+  const { changes } = await convergeOne(
+    user,
+    spec({ name: "app", groups: ["ssl-cert", "adm"], append: true }),
+    exec,
+  );
+  assert.deepEqual(changes, [
+    { field: "groups", before: ["adm", "www-data"], after: ["adm", "ssl-cert", "www-data"] },
+  ]);
+  assert.deepEqual(exec.calls, [["usermod", "--append", "--groups", "ssl-cert", "--", "app"]]);
+});
+
+Deno.test("user state absent deletes with userdel, and reports the tool's refusal", async () => {
+  const exec = machine().on(["userdel"], {
+    code: 8,
+    stderr: "userdel: user app is currently used by process 42\n",
+  });
+  const { changes, outcome } = await convergeOne(
+    user,
+    spec({ name: "app", state: "absent" }),
+    exec,
+  );
+  assert.deepEqual(changes, [{ field: "state", before: "present", after: "absent" }]);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: "userdel exited 8: userdel: user app is currently used by process 42",
+  });
+  assert.deepEqual(exec.calls, [["userdel", "--", "app"]]);
+  assert.deepEqual(await planOne(user, spec({ name: "ghost", state: "absent" }), exec), []);
+});
