@@ -35,6 +35,7 @@ function inServer(srv: Server): Executor {
     chmod: none,
     chown: none,
     remove: none,
+    symlink: none,
     flush: () => {},
   };
 }

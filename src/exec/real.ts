@@ -296,6 +296,80 @@ export class RealExecutor implements Executor {
   }
 }
 
+/** Creates `path` (0600, exclusively: never through a link) holding `data`, synced to disk. */
+function writeNew(path: string, data: Uint8Array): void {
+  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    let written = 0;
+    while (written < data.length) written += file.writeSync(data.subarray(written));
+    file.syncSync();
+  } finally {
+    file.close();
+  }
+}
+
+/** Runs `fn`; an OS error's message then names `target`, not cm's temporary file (class and code kept). */
+function namingTarget<T>(target: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof Error && "code" in error) {
+      error.message = `cannot write "${target}": ${osReason(error)}`;
+    }
+    throw error;
+  }
+}
+
+/** Names in `dir` that look like cm's temporary files (./temp_names.ts). */
+function listLeftovers(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name).filter((name) => leftoverOf(name));
+  } catch {
+    return []; // the write that follows reports what is wrong with the directory
+  }
+}
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+
+/**
+ * chown, then chmod, through a descriptor opened without following a link
+ * (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped in does not hang): the inode
+ * opened is the one changed, never what a link put there meanwhile points to.
+ * chown first: it may clear setuid/setgid bits that the mode sets. Errors
+ * name `named` (the target, when `path` is its temporary file).
+ *
+ * @throws {Deno.errors.NotFound} and the like, as Deno's own calls would; a link is refused (ELOOP)
+ */
+function setAttributes(path: string, attrs: Attributes, named = path): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    throw denoError(error, named);
+  }
+  try {
+    if (attrs.uid !== undefined || attrs.gid !== undefined) {
+      fs.fchownSync(fd, attrs.uid ?? -1, attrs.gid ?? -1);
+    }
+    if (attrs.mode !== undefined) fs.fchmodSync(fd, attrs.mode);
+  } catch (error) {
+    throw denoError(error, named);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A node:fs error as the Deno error class callers expect, naming `path`. */
+function denoError(error: unknown, path: string): Error {
+  const code = (error as { code?: string }).code;
+  const reason = code === "ELOOP" ? "is a symbolic link (not followed)" : osReason(error as Error);
+  const message = `cannot set owner or mode of "${path}": ${reason}`;
+  const Class = code === "ENOENT"
+    ? Deno.errors.NotFound
+    : code === "EACCES" || code === "EPERM"
+    ? Deno.errors.PermissionDenied
+    : Error;
+  return Object.assign(new Class(message), { code });
 }
 
 /** Makes a rename durable: fsync the directory that holds it (best effort). */
