@@ -69,7 +69,7 @@ Deno.test("sync over file:// applies a new commit, converges when unchanged and 
   r = await sync(remote.fileUrl, stateDir, [], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /no new commit .*converging/);
-  assert.match(r.stderr, /drift: repaired 1 resource\(s\) changed outside cm/);
+  assert.match(r.stdout, /drift: repaired 1 resource\(s\) changed outside cm/);
   assert.equal(await read(target), "v1\n");
   assert.equal((await state(stateDir)).sync.result, "converged");
   assert.equal((await state(stateDir)).sync.commitTime, s.sync.commitTime);

@@ -94,7 +94,10 @@ export class RecordingExecutor implements Executor {
     return this.#paths.get(path)?.data ?? null;
   }
   readLink(path: string): string | null {
-    return this.#paths.get(path)?.target ?? null;
+    const entry = this.#paths.get(path);
+    if (entry?.info.kind !== "symlink") return null;
+    // A link made by putLink keeps its target; one made by put() holds it as data.
+    return entry.target ?? (entry.data ? new TextDecoder().decode(entry.data) : null);
   }
 
   hashFile(path: string): string | null {
