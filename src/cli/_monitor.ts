@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { printable } from "../exec/output.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import {
   type MonitorSettings,
@@ -34,25 +33,12 @@ export function printWarnings(printer: Printer, warnings: string[]): void {
   for (const w of warnings) printer.err(`warning: ${w}`);
 }
 
-/**
- * After a run: says which resources it found drifted (changed outside cm)
- * and repaired, then audits, alerts and writes metrics, printing warnings.
- */
+/** After a run: audits, alerts and writes metrics, printing warnings (drift is in the report). */
 export async function afterRun(
   exec: Executor,
   printer: Printer,
   outcome: RunOutcome,
   monitor: MonitorSettings,
 ): Promise<void> {
-  const drifted = outcome.report?.resources.filter((r) => r.drift).map((r) => r.id) ?? [];
-  if (drifted.length) {
-    // Part of the run's report (stdout, like its summary); a security event, so a warning.
-    printer.out(
-      printable(
-        `drift: repaired ${drifted.length} resource(s) changed outside cm: ${drifted.join(", ")}`,
-      ),
-      "warning",
-    );
-  }
   printWarnings(printer, await observeRun(exec, outcome, monitor));
 }

@@ -194,15 +194,30 @@ export function runEvents(p: Printer, options: { plan: boolean; json: boolean })
   };
 }
 
+/** The line naming what a run repaired that was changed outside cm, if anything was. */
+export function printDrift(p: Printer, report: RunReport): void {
+  const drifted = report.resources.filter((r) => r.drift).map((r) => r.id);
+  if (!drifted.length) return;
+  // Changed outside cm: a security event, so a warning in the journal.
+  p.out(
+    printable(
+      `drift: repaired ${drifted.length} resource(s) changed outside cm: ${drifted.join(", ")}`,
+    ),
+    "warning",
+  );
+}
+
 /**
  * The end of a plan or apply: the report as JSON, else the resources no
- * longer managed and the summary (quiet: the summary only when failed).
+ * longer managed, the drift repaired and the summary (quiet: the summary only
+ * when failed).
  */
 export function printReport(p: Printer, report: RunReport, options: { json: boolean }): void {
   if (options.json) return p.out(JSON.stringify(report, null, 1));
   for (const id of report.unmanaged ?? []) {
     p.out(`${paint(p, "yellow", "unmanaged")} ${id}: no longer in the cookbooks; left as it is`);
   }
+  printDrift(p, report);
   if (p.verbosity !== "quiet" || report.totals.failed) {
     p.out(summary(report), report.totals.failed ? "err" : undefined);
   }

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import type { Executor } from "../../exec/executor.ts";
 import { DEFAULT_DEBOUNCE_MS, type Repair, watch } from "../../app/watch.ts";
 import type { MonitorSettings } from "../../monitor/observe.ts";
-import { type Printer, runEvents, terminalPrinter } from "../output.ts";
+import { printDrift, type Printer, runEvents, terminalPrinter } from "../output.ts";
 import { watchSignals } from "../signals.ts";
 import { type Deps, examples, seconds, stateDirOption, verbosity } from "../_common.ts";
 import { afterRun, monitorFor } from "../_monitor.ts";
@@ -65,6 +65,7 @@ async function repaired(
   const { report } = repair;
   const events = runEvents(printer, { plan: false, json: false });
   for (const r of report.resources) events.result?.(r);
+  printDrift(printer, report);
   if (report.totals.changed || report.totals.failed) {
     printer.err(
       `watch: ${report.totals.changed} repaired, ${report.totals.failed} failed in ${repair.repairMs} ms from detection (run ${report.id}; changed: ${
