@@ -5,6 +5,10 @@
  * signed by a fresh key that only this repository uses.
  *
  * ```ts
+ * import { bootServer } from "../testbed/mod.ts";
+ * import { buildAptRepo } from "./apt_repo.ts";
+ *
+ * await using srv = await bootServer();
  * const repo = await buildAptRepo({ name: "cm-hello", version: "1.0" });
  * await srv.copyIn(repo.dir, "/srv/repo");
  * await srv.writeFile("/srv/cookbook/files/repo.asc", repo.publicKey);
