@@ -70,19 +70,36 @@ async function sync(srv: Server): Promise<string> {
   return out;
 }
 
-/** The page web1 serves for its first server name. */
-async function page(web: Server): Promise<string> {
-  const r = await web.exec([
+/**
+ * Waits up to 15 s until web1 serves `expected` for its first server name: a
+ * reload of nginx or PHP-FPM is a signal, and the new workers take over just
+ * after systemctl returns. Throws with the last body and nginx's view otherwise.
+ */
+async function waitForPage(web: Server, expected: string): Promise<void> {
+  const curl = [
     "curl",
     "-sS",
     "--max-time",
-    "10",
+    "5",
     "-H",
     "Host: shop.example.com",
     "http://127.0.0.1/",
+  ];
+  let last = "";
+  for (const started = Date.now(); Date.now() - started < 15_000;) {
+    const r = await web.exec(curl);
+    last = `curl exited ${r.code}: ${r.stdout}${r.stderr}`;
+    if (r.code === 0 && r.stdout === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const nginx = await web.exec([
+    "sh",
+    "-c",
+    "ls -l /etc/nginx/sites-enabled; nginx -T 2>&1 | tail -40",
   ]);
-  assert.equal(r.code, 0, `curl failed: ${r.stderr}`);
-  return r.stdout;
+  assert.fail(
+    `web1 did not serve ${JSON.stringify(expected)} within 15 s; ${last}\n${nginx.stdout}`,
+  );
 }
 
 async function marks(db: Server, web: Server): Promise<Record<string, UnitMark>> {
@@ -121,7 +138,7 @@ Deno.test({
 
     console.log(await sync(db));
     console.log(await sync(web));
-    assert.equal(await page(web), "Hello from the shop database\nversion v1\n");
+    await waitForPage(web, "Hello from the shop database\nversion v1\n");
     const listening = await db.exec(["ss", "-Hltn", "sport = :3306"], { check: true });
     assert.match(listening.stdout, /127\.0\.0\.2:3306/);
     const modes = await web.exec(
@@ -161,6 +178,6 @@ Deno.test({
     assertReloaded(PHP_FPM, before[PHP_FPM], after[PHP_FPM]);
     assertUntouched("nginx", before.nginx, after.nginx);
     assertUntouched("mariadb", before.mariadb, after.mariadb);
-    assert.equal(await page(web), "Hello from the shop database\nversion v2\n");
+    await waitForPage(web, "Hello from the shop database\nversion v2\n");
   },
 });
