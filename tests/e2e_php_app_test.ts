@@ -170,7 +170,7 @@ Deno.test({
     // Moving the app to v2 redeploys the code and reloads PHP-FPM, nothing else.
     await ops.commit({ "nodes/web1.yaml": web1("v2") }, "shop v2");
     const out = await sync(web);
-    assert.match(out, /changed {2}git\[\/srv\/shop\/code\]: commit: /);
+    assert.match(out, /changed +git\[\/srv\/shop\/code\]: commit: [0-9a-f]{40} → [0-9a-f]{40}\n/);
     assert.match(out, /apply: 1 changed, \d+ unchanged, 0 failed, 0 skipped, 1 refreshed/);
     assert.match(out, new RegExp(`refreshed service\\[${PHP_FPM}\\]: reload`));
     assert.match(await sync(db), /apply: 0 changed/);
