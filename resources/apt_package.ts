@@ -203,7 +203,8 @@ async function read(
 /**
  * Names unknown to package lists that are fresh will not come with an
  * `apt-get update`: they get their reason, with the nearest known name
- * (one `apt-cache pkgnames` for the batch).
+ * (one `apt-cache pkgnames` for the batch); not when an apt repository
+ * changed earlier in the run, as it may bring them.
  */
 async function withUnknownNames(
   specs: PackageSpec[],
@@ -212,6 +213,8 @@ async function withUnknownNames(
   ctx: ResourceContext,
 ): Promise<PackageState[]> {
   if (!states.some((s) => s.status === "unknown") || listsStale(probe, ctx.now())) return states;
+  // A repository this run adds or changes may bring the name (the update follows it).
+  if ([...ctx.changed].some((id) => id.startsWith("apt_repository["))) return states;
   // Lists missing (cloud images ship none), however new their directory: apt-get update may bring it.
   if (!(await hasPackageLists(probe))) return states;
   const names = await queryPackageNames(probe);

@@ -207,6 +207,16 @@ Deno.test("package plan fails a name that fresh package lists do not have, with 
   assert.equal(exec.calls.filter((c) => c[1] === "pkgnames").length, 1);
 });
 
+Deno.test("package plan does not fail an unknown name when an apt repository changes earlier in the run", async () => {
+  const exec = machine("").on(["apt-cache", "pkgnames"], { stdout: "nginx\n" });
+  const ctx = testContext("plan", ["apt_repository[local-test]"]);
+  const specs = [spec({ package: "cm-hello" })];
+  const [state] = await aptPackage.read(specs, exec, ctx);
+  const changes = aptPackage.diff(specs[0], state);
+  assert.equal(changes[0].blocked, undefined);
+  assert.equal(exec.calls.filter((c) => c[1] === "pkgnames").length, 0);
+});
+
 Deno.test("package plan does not fail a name apt has no lists for, however new their directory", async () => {
   // Cloud images: /var/lib/apt/lists emptied, only dpkg's status file left.
   const exec = machine("").on(["apt-cache", "policy"], (argv) => ({
