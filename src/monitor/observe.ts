@@ -191,6 +191,8 @@ export interface RunOutcome {
 /** One problem while a sync keeps the last good commit (or fails), keyed on the sync. */
 function syncProblems(sync: SyncRecord | undefined): AlertProblem[] {
   if (!sync || (sync.result !== "kept" && sync.result !== "failed")) return [];
+  // A quarantined commit was rolled back: the rollback's own alert speaks for it.
+  if (sync.quarantined) return [];
   return [{
     key: "sync:",
     severity: sync.result === "failed" ? "critical" : "warning",
@@ -230,7 +232,8 @@ export async function observeRun(
     },
     () =>
       alertPass(exec, settings, [
-        ...(report ? runProblems(report) : []),
+        // A rolled-back run's failures are the rollback's one alert (health:), not more.
+        ...(report && !report.rollback ? runProblems(report) : []),
         ...driftProblems(drifted, `repaired by run ${report?.id}`),
         ...syncProblems(outcome.sync),
       ], owned),
