@@ -38,13 +38,37 @@ export interface LinkBefore {
   target: string | null;
 }
 
+/** A user as it was: the fields cm manages, or `existed: false`. */
+export type UserBefore =
+  | { type: "user"; name: string; existed: false }
+  | {
+    type: "user";
+    name: string;
+    existed: true;
+    uid: number;
+    /** The primary group's name (its gid as text when it has no name). */
+    group: string;
+    /** Supplementary groups, sorted. */
+    groups: string[];
+    home: string;
+    shell: string;
+    /** The comment (GECOS) field. */
+    comment: string;
+  };
+
+/** A group as it was: its gid, or `existed: false`. */
+export type GroupBefore =
+  | { type: "group"; name: string; existed: false }
+  | { type: "group"; name: string; existed: true; gid: number };
+
 /** What one resource was before the run touched it. */
 export type Before =
   | PathBefore
   | LinkBefore
   | { type: "package"; name: string; version: string | null }
   | { type: "service"; name: string; active: boolean; enabled: boolean | null }
-  | { type: "user" | "group"; name: string; existed: boolean };
+  | UserBefore
+  | GroupBefore;
 
 /** Where snapshots keep content (implemented by src/state/snapshots.ts). */
 export interface SnapshotStore {
