@@ -85,6 +85,7 @@ export type {
   GroupBefore,
   LinkBefore,
   PathBefore,
+  PathsBefore,
   SnapshotStore,
   UserBefore,
 } from "./resources/snapshot.ts";

@@ -45,8 +45,9 @@ function putLink(target: string, path: string, exec: Executor): Outcome {
 }
 
 /**
- * Puts `before` (a file, directory or link record) back at its path: content,
- * owner, group and mode; or removes the path when nothing was there.
+ * Puts `before` (a file, directory or link record, or several) back at its
+ * path: content, owner, group and mode; or removes the path when nothing was
+ * there. With several, every one is tried and the first failure is returned.
  */
 export function restorePath(
   before: Before,
@@ -57,6 +58,10 @@ export function restorePath(
 }
 
 function putBack(before: Before, exec: Executor, store: SnapshotStore): Outcome {
+  if (before.type === "paths") {
+    const failed = before.paths.map((one) => putBack(one, exec, store)).find((o) => !o.ok);
+    return failed ?? { ok: true };
+  }
   if (before.type === "link") {
     if (before.target === null) return removePath(before.path, exec);
     return putLink(before.target, before.path, exec);

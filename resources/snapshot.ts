@@ -38,6 +38,14 @@ export interface LinkBefore {
   target: string | null;
 }
 
+/** The paths one resource manages, each as it was (apt_repository: its sources file and keyring). */
+export interface PathsBefore {
+  /** Always "paths". */
+  type: "paths";
+  /** One record per path, each as {@link SnapshotStore.capture} made it. */
+  paths: Before[];
+}
+
 /** A user as it was: the fields cm manages, or `existed: false`. */
 export type UserBefore =
   | { type: "user"; name: string; existed: false }
@@ -65,6 +73,7 @@ export type GroupBefore =
 export type Before =
   | PathBefore
   | LinkBefore
+  | PathsBefore
   | { type: "package"; name: string; version: string | null }
   | { type: "service"; name: string; active: boolean; enabled: boolean | null }
   | UserBefore

@@ -160,12 +160,15 @@ export function listSnapshots(dir: string): string[] {
   return entries(dir).filter((e) => e.isDirectory && e.name !== "blobs").map((e) => e.name).sort();
 }
 
+/** The blobs one record refers to, those of the paths it groups included. */
+function shasOf(before: Before): string[] {
+  if (before.type === "paths") return before.paths.flatMap(shasOf);
+  return "sha256" in before && before.sha256 ? [before.sha256] : [];
+}
+
 /** The distinct blobs a manifest refers to. */
 function blobsOf(manifest: SnapshotManifest): string[] {
-  const shas = manifest.resources.flatMap(({ before }) =>
-    "sha256" in before && before.sha256 ? [before.sha256] : []
-  );
-  return [...new Set(shas)];
+  return [...new Set(manifest.resources.flatMap(({ before }) => shasOf(before)))];
 }
 
 /** What {@link pruneSnapshots} removed and what is left. */

@@ -184,3 +184,33 @@ Deno.test(
     });
   }),
 );
+
+Deno.test(
+  "pruning keeps the blobs a record of several paths refers to",
+  withDir((_root, dir, exec) => {
+    const keyring = putBlob(exec, dir, bytes("keyring"));
+    const m = manifest("20261129T000000Z-2", daysAgo(1));
+    m.resources.push({
+      id: "apt_repository[sury]",
+      kind: "apt_repository",
+      before: {
+        type: "paths",
+        paths: [
+          { type: "file", path: "/etc/apt/sources.list.d/sury.sources", state: "absent" },
+          {
+            type: "file",
+            path: "/etc/apt/keyrings/sury.gpg",
+            state: "present",
+            sha256: keyring,
+            owner: "root",
+            group: "root",
+            mode: "0644",
+          },
+        ],
+      },
+    });
+    writeManifest(exec, dir, m);
+    assert.equal(pruneSnapshots(exec, dir, NOW).blobsRemoved, 0);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/blobs`)].map((e) => e.name), [keyring]);
+  }),
+);
