@@ -82,6 +82,7 @@ export type {
 } from "./resources/resource.ts";
 export type {
   Before,
+  GitBefore,
   GroupBefore,
   LinkBefore,
   PathBefore,

@@ -46,6 +46,22 @@ export interface PathsBefore {
   paths: Before[];
 }
 
+/** A git working copy as it was: what was checked out, or `head: null` when there was none. */
+export interface GitBefore {
+  /** Always "git". */
+  type: "git";
+  /** The working copy. */
+  path: string;
+  /** Who git runs as (`null`: root). */
+  owner: string | null;
+  /** The commit checked out, or `null` when the run cloned the working copy. */
+  head: string | null;
+  /** The local branch HEAD was on, or `null` when detached. */
+  branch: string | null;
+  /** The origin URL. */
+  origin: string | null;
+}
+
 /** A user as it was: the fields cm manages, or `existed: false`. */
 export type UserBefore =
   | { type: "user"; name: string; existed: false }
@@ -74,6 +90,7 @@ export type Before =
   | PathBefore
   | LinkBefore
   | PathsBefore
+  | GitBefore
   | { type: "package"; name: string; version: string | null }
   | { type: "service"; name: string; active: boolean; enabled: boolean | null }
   | UserBefore
