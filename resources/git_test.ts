@@ -372,3 +372,24 @@ Deno.test("git restore leaves a working copy the run cloned, and says so", async
   });
   assert.deepEqual(exec.calls, []);
 });
+
+Deno.test("git rollback on a real repository puts the branch back at the old commit", async () => {
+  await using dir = await tempDir("cm-git-test-");
+  const upstream = `${dir.path}/upstream`;
+  Deno.mkdirSync(upstream);
+  gitIn(upstream, "init", "-q", "-b", "main");
+  const v1 = release(upstream, "one\n", "v1");
+  const exec = new RealExecutor();
+  const path = `${dir.path}/app`;
+  const branch = spec({ path, repo: upstream, branch: "main" });
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+  release(upstream, "two\n", "v2");
+  const [state] = await git.read([branch], exec, testContext());
+  const before = await git.snapshot!(branch, state, NO_STORE);
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "two\n");
+  assert.deepEqual(await git.restore!(before, exec, NO_STORE, testContext()), { ok: true });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
+  assert.equal(gitIn(path, "rev-parse", "--abbrev-ref", "HEAD"), "main");
+  assert.equal(gitIn(path, "rev-parse", "HEAD"), v1);
+});
