@@ -80,7 +80,16 @@ export type {
   SpecBase,
   SpecProblem,
 } from "./resources/resource.ts";
-export type { Before, LinkBefore, PathBefore, SnapshotStore } from "./resources/snapshot.ts";
+export type {
+  Before,
+  GitBefore,
+  GroupBefore,
+  LinkBefore,
+  PathBefore,
+  PathsBefore,
+  SnapshotStore,
+  UserBefore,
+} from "./resources/snapshot.ts";
 export { acquireLock, type RunLock } from "./src/state/lock.ts";
 export {
   readState,

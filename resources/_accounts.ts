@@ -1,12 +1,13 @@
 /**
  * What the `user` and `group` kinds share: the names useradd and groupadd
- * take, and running those tools.
+ * take, and running those tools (to apply and to restore).
  *
  * @module
  */
 import type { Executor } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
 import type { Outcome } from "./resource.ts";
+import type { Before } from "./snapshot.ts";
 
 /** A valid user or group name for useradd/groupadd: never an option, at most 32 characters. */
 export const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]{0,30}\$?$/;
@@ -15,4 +16,14 @@ export const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]{0,30}\$?$/;
 export async function runAccountTool(exec: Executor, argv: string[]): Promise<Outcome> {
   const result = await exec.run(argv);
   return result.code === 0 ? { ok: true } : { ok: false, error: exitedWith(argv[0], result) };
+}
+
+/** Runs the argv that puts an account back; `null` means it is already as recorded. */
+export function restoreAccount(exec: Executor, argv: string[] | null): Promise<Outcome> {
+  return argv ? runAccountTool(exec, argv) : Promise.resolve({ ok: true });
+}
+
+/** The failure of a restore handed another kind's record. */
+export function notAccountRecord(before: Before, type: "user" | "group"): Promise<Outcome> {
+  return Promise.resolve({ ok: false, error: `a ${before.type} record is not a ${type}` });
 }

@@ -1,11 +1,10 @@
 /**
  * Putting a path back as a snapshot recorded it: for the kinds that manage
- * paths (file, directory; link when it lands).
+ * paths (file, directory, link, and the files cron and apt_repository write).
  *
  * @module
  */
 import type { Executor, Probe } from "../src/exec/executor.ts";
-import { exitedWith } from "../src/exec/output.ts";
 import { errorMessage, type Outcome } from "./resource.ts";
 import type { Before, SnapshotStore } from "./snapshot.ts";
 
@@ -34,19 +33,38 @@ function removePath(path: string, exec: Executor): Outcome {
   return { ok: true };
 }
 
+/** Points `path` at `target` again, replacing an empty directory or a file put there. */
+function putLink(target: string, path: string, exec: Executor): Outcome {
+  try {
+    if (exec.stat(path)?.kind === "directory") exec.remove(path);
+    exec.symlink(target, path);
+  } catch (error) {
+    return { ok: false, error: `cannot restore link "${path}": ${errorMessage(error)}` };
+  }
+  return { ok: true };
+}
+
 /**
- * Puts `before` (a file, directory or link record) back at its path: content,
- * owner, group and mode; or removes the path when nothing was there.
+ * Puts `before` (a file, directory or link record, or several) back at its
+ * path: content, owner, group and mode; or removes the path when nothing was
+ * there. With several, every one is tried and the first failure is returned.
  */
-export async function restorePath(
+export function restorePath(
   before: Before,
   exec: Executor,
   store: SnapshotStore,
 ): Promise<Outcome> {
+  return Promise.resolve(putBack(before, exec, store));
+}
+
+function putBack(before: Before, exec: Executor, store: SnapshotStore): Outcome {
+  if (before.type === "paths") {
+    const failed = before.paths.map((one) => putBack(one, exec, store)).find((o) => !o.ok);
+    return failed ?? { ok: true };
+  }
   if (before.type === "link") {
     if (before.target === null) return removePath(before.path, exec);
-    const result = await exec.run(["ln", "-sfnT", "--", before.target, before.path]);
-    return result.code === 0 ? { ok: true } : { ok: false, error: exitedWith("ln", result) };
+    return putLink(before.target, before.path, exec);
   }
   if (before.type !== "file" && before.type !== "directory") {
     return { ok: false, error: `a ${before.type} record is not a path` };

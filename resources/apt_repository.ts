@@ -15,6 +15,8 @@
  * - Its section runs before the packages, which then see the new lists; the
  *   package kind does not refresh them again in the same run.
  * - Contents are compared by sha256, like files: a plan shows digests.
+ * - Rollback puts both files back as they were (or removes them), then runs
+ *   `apt-get update` so the lists match the sources again.
  *
  * @module
  */
@@ -23,6 +25,7 @@ import type { AptRepositorySpec } from "./apt_repository_schema.ts";
 export type { AptRepositorySpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import { updateLists } from "./_apt.ts";
+import { restorePath } from "./_restore_path.ts";
 import {
   type Change,
   errorMessage,
@@ -226,6 +229,21 @@ export function aptRepositoryKind(
     batches: true,
     diff: diffOne,
     apply,
+    snapshot: async (spec, _current, store) => {
+      const at = paths(spec);
+      return {
+        type: "paths",
+        paths: [await store.capture(at.sources), await store.capture(at.keyring)],
+      };
+    },
+    restore: async (before, exec, store, ctx) => {
+      const restored = await restorePath(before, exec, store);
+      if (!restored.ok) return restored;
+      const failed = await updateLists(exec, ctx, true);
+      return failed === undefined
+        ? restored
+        : { ok: false, error: `sources put back, but apt-get update failed: ${failed}` };
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import {
 import { schema as aptRepositorySchema } from "./apt_repository_schema.ts";
 import { APT_ENV, APT_GET } from "./_apt.ts";
 import { convergeOne, planOne, testContext } from "./_testing.ts";
+import { snapshotStore } from "../src/state/snapshots.ts";
 
 const TESTDATA = new URL("../tests/testdata/apt/", import.meta.url).pathname;
 const BINARY_KEY = Deno.readFileSync(`${TESTDATA}key.gpg`);
@@ -26,8 +27,12 @@ function spec({ keyPath, ...fields }: Record<string, unknown>): AptRepositorySpe
 
 /** The real executor, but `apt-get update` is not run: the end-to-end test runs it for real. */
 class NoProcesses extends RealExecutor {
-  override run() {
-    return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+  readonly calls: string[][] = [];
+  /** The exit code every command answers. */
+  code = 0;
+  override run(argv: string[]) {
+    this.calls.push(argv);
+    return Promise.resolve({ code: this.code, stdout: "", stderr: this.code ? "E: no\n" : "" });
   }
 }
 
@@ -193,4 +198,30 @@ Deno.test("apt_repository on a real file system writes root-owned 0644 files ato
   const info = Deno.statSync(`${dirs.sources}/sury-php.sources`);
   assert.deepEqual([info.mode! & 0o777, info.uid], [0o644, 0]);
   assert.deepEqual(await planOne(kind, s, exec), []);
+});
+
+Deno.test("apt_repository rollback puts both files back, then refreshes the lists", async () => {
+  await using dir = await tempDir("cm-apt-repository-test-");
+  const dirs = { sources: `${dir.path}/sources.list.d`, keyrings: `${dir.path}/keyrings` };
+  Deno.mkdirSync(dirs.sources);
+  const old = `${dirs.sources}/sury-php.sources`;
+  Deno.writeTextFileSync(old, "Types: deb\nURIs: http://old/\n");
+  const kind = aptRepositoryKind(dirs);
+  const exec = new NoProcesses();
+  const store = snapshotStore(exec, `${dir.path}/snapshots`);
+  const s = spec({ ...SURY, keyPath: `${TESTDATA}key.gpg` });
+  const [current] = await kind.read([s], exec, testContext());
+  const before = await kind.snapshot!(s, current, store);
+  assert.deepEqual((await convergeOne(kind, s, exec)).outcome, { ok: true });
+  exec.calls.length = 0;
+  assert.deepEqual(await kind.restore!(before, exec, store, testContext()), { ok: true });
+  assert.equal(Deno.readTextFileSync(old), "Types: deb\nURIs: http://old/\n");
+  assert.deepEqual([...Deno.readDirSync(dirs.keyrings)], []);
+  assert.deepEqual(exec.calls, [UPDATE]);
+
+  exec.code = 100;
+  assert.deepEqual(await kind.restore!(before, exec, store, testContext()), {
+    ok: false,
+    error: "sources put back, but apt-get update failed: apt-get update exited 100: E: no",
+  });
 });

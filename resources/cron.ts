@@ -12,6 +12,8 @@
  * - A file with another mode or owner is rewritten too: cron skips a file
  *   that group or others can write.
  * - `state: absent` removes the file.
+ * - Rollback puts the file back as it was (content, owner, mode), or removes
+ *   a file the run created.
  *
  * @module
  */
@@ -19,6 +21,7 @@ import type { CronSpec } from "./cron_schema.ts";
 export type { CronSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import { formatMode } from "./_ownership.ts";
+import { restorePath } from "./_restore_path.ts";
 import {
   applyEach,
   type Change,
@@ -197,6 +200,8 @@ export function cronKind(
     read: (specs, probe) => Promise.resolve(specs.map((spec) => readOne(spec, probe))),
     diff: diffOne,
     apply: (items, exec) => applyEach(items, (spec) => applyOne(spec, exec)),
+    snapshot: (spec, _current, store) => store.capture(pathOf(spec)),
+    restore: (before, exec, store) => restorePath(before, exec, store),
   };
 }
 

@@ -4,7 +4,8 @@ import { RecordingExecutor } from "../src/exec/recording.ts";
 import { tempDir } from "../src/_testing.ts";
 import { cron, cronKind, type CronSpec, parseCron, renderCron } from "./cron.ts";
 import { scheduleProblem, schema as cronSchema } from "./cron_schema.ts";
-import { convergeOne, planOne } from "./_testing.ts";
+import { convergeOne, planOne, testContext } from "./_testing.ts";
+import { snapshotStore } from "../src/state/snapshots.ts";
 
 function spec(fields: Record<string, unknown>): CronSpec {
   return cronSchema.parse(fields);
@@ -159,4 +160,25 @@ Deno.test("cron on a real file system writes atomically and converges in one run
   ]);
   assert.deepEqual(await planOne(kind, s, exec), []);
   assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["backup"]);
+});
+
+Deno.test("cron rollback puts an edited file back, and removes a file the run created", async () => {
+  await using dir = await tempDir("cm-cron-test-");
+  const kind = cronKind(`${dir.path}/cron.d`);
+  Deno.mkdirSync(`${dir.path}/cron.d`);
+  const exec = new RealExecutor();
+  const store = snapshotStore(exec, `${dir.path}/snapshots`);
+  const path = `${dir.path}/cron.d/backup`;
+  Deno.writeTextFileSync(path, "# by hand\n0 3 * * * root /bin/true\n");
+  const changeAndRollBack = async (s: CronSpec) => {
+    const [current] = await kind.read([s], exec, testContext());
+    const before = await kind.snapshot!(s, current, store);
+    assert.deepEqual((await convergeOne(kind, s, exec)).outcome, { ok: true });
+    return await kind.restore!(before, exec, store, testContext());
+  };
+  assert.deepEqual(await changeAndRollBack(spec(BACKUP)), { ok: true });
+  assert.equal(Deno.readTextFileSync(path), "# by hand\n0 3 * * * root /bin/true\n");
+  const fresh = spec({ ...BACKUP, name: "fresh" });
+  assert.deepEqual(await changeAndRollBack(fresh), { ok: true });
+  assert.deepEqual([...Deno.readDirSync(`${dir.path}/cron.d`)].map((e) => e.name), ["backup"]);
 });

@@ -20,6 +20,10 @@
  *   are left alone.
  * - A directory that is not a working copy is cloned into only when empty
  *   (git refuses otherwise, and apply fails saying so).
+ * - Rollback checks the old commit out again (on its old branch, with the
+ *   old origin), as the owner and without `--force`: git refuses to overwrite
+ *   local changes. A working copy the run cloned is left in place (the
+ *   restore fails saying so): cm does not delete a tree of files.
  * - Credentials: none of its own; git prompts are off, so a repository that
  *   needs a password fails instead of hanging.
  *
@@ -40,6 +44,7 @@ import {
   type ResourceKind,
   type SpecProblem,
 } from "./resource.ts";
+import type { GitBefore } from "./snapshot.ts";
 
 /** What `read` found for one working copy. */
 export interface GitState {
@@ -47,6 +52,8 @@ export interface GitState {
   found: "missing" | "directory" | "repo";
   /** The commit checked out, when a working copy. */
   head: string | null;
+  /** The local branch checked out, when a working copy is on one. */
+  branch?: string;
   /** The origin URL, when a working copy. */
   origin: string | null;
   /** The commit the spec resolves to now, or `null` when it could not be resolved. */
@@ -105,12 +112,12 @@ export function remoteCommit(spec: GitSpec, lsRemote: string): string | null {
 class GitRunner {
   constructor(
     private probe: Probe,
-    private spec: GitSpec,
+    private spec: Pick<GitSpec, "path" | "owner">,
     /** The owner's HOME, uid and primary gid. */
     readonly account: { home: string; uid: number; gid: number },
   ) {}
 
-  static for(spec: GitSpec, probe: Probe): GitRunner | { error: string } {
+  static for(spec: Pick<GitSpec, "path" | "owner">, probe: Probe): GitRunner | { error: string } {
     if (spec.owner === undefined || spec.owner === "root") return GitRunner.asRoot(spec, probe);
     const entry = readPasswd(probe).find((u) => u.name === spec.owner);
     if (!entry) return { error: `user "${spec.owner}" does not exist` };
@@ -118,7 +125,7 @@ class GitRunner {
   }
 
   /** A runner that runs git as root, whoever the owner is. */
-  static asRoot(spec: GitSpec, probe: Probe): GitRunner {
+  static asRoot(spec: Pick<GitSpec, "path" | "owner">, probe: Probe): GitRunner {
     return new GitRunner(probe, { ...spec, owner: undefined }, { home: "/root", uid: 0, gid: 0 });
   }
 
@@ -169,6 +176,13 @@ export function readHead(probe: Probe, gitDir: string): string | null {
   return commit(packed.find((line) => line.endsWith(` ${ref}`))?.split(" ")[0]);
 }
 
+/** The local branch HEAD is on (from `gitDir`/HEAD, without git), or `null`: detached or odd. */
+export function headBranch(probe: Probe, gitDir: string): string | null {
+  const name = textOf(probe, `${gitDir}/HEAD`)?.match(/^ref: refs\/heads\/([A-Za-z0-9._\/+@-]+)$/)
+    ?.[1];
+  return name && !name.includes("..") ? name : null;
+}
+
 /** The URL of remote "origin" in a git config file's text, or `null`. */
 export function originUrl(config: string): string | null {
   let inOrigin = false;
@@ -208,6 +222,8 @@ async function readOne(spec: GitSpec, probe: Probe): Promise<GitState> {
     if (info && probe.stat(`${spec.path}/.git`)?.kind === "directory") {
       state.found = "repo";
       state.head = readHead(probe, `${spec.path}/.git`);
+      const branch = headBranch(probe, `${spec.path}/.git`);
+      if (branch) state.branch = branch;
       state.origin = originUrl(textOf(probe, `${spec.path}/.git/config`) ?? "");
     } else if (info) state.found = "directory";
     // An owner still to be created by this run: root asks the remote instead.
@@ -311,6 +327,41 @@ async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promi
   return { ok: true };
 }
 
+function snapshotOne(spec: GitSpec, current: GitState): GitBefore {
+  return {
+    type: "git",
+    path: spec.path,
+    owner: spec.owner ?? null,
+    head: current.found === "repo" ? current.head : null,
+    branch: current.branch ?? null,
+    origin: current.origin,
+  };
+}
+
+/** Checks `before.head` out again as the owner, on its branch and with its origin. */
+async function restoreOne(before: GitBefore, exec: Executor): Promise<Outcome> {
+  const { path } = before;
+  if (before.head === null) {
+    return {
+      ok: false,
+      error: `"${path}" was cloned by the run: cm leaves the working copy, remove it by hand`,
+    };
+  }
+  const git = GitRunner.for({ path, owner: before.owner ?? undefined }, exec);
+  if ("error" in git) return { ok: false, error: git.error };
+  try {
+    const origin = originUrl(textOf(exec, `${path}/.git/config`) ?? "");
+    if (before.origin !== null && origin !== before.origin) {
+      await git.ok("git remote set-url", ["remote", "set-url", "--", "origin", before.origin]);
+    }
+    const how = before.branch !== null ? ["-B", before.branch] : ["--detach"];
+    await git.ok("git checkout", ["checkout", "--quiet", ...how, before.head]);
+  } catch (error) {
+    return { ok: false, error: errorMessage(error) };
+  }
+  return { ok: true };
+}
+
 /** The `git` resource kind. */
 export const git: ResourceKind<GitSpec, GitState> = {
   name: "git",
@@ -320,4 +371,9 @@ export const git: ResourceKind<GitSpec, GitState> = {
   read: (specs, probe) => Promise.all(specs.map((spec) => readOne(spec, probe))),
   diff: diffOne,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
+  snapshot: (spec, current) => Promise.resolve(snapshotOne(spec, current)),
+  restore: (before, exec) =>
+    before.type === "git"
+      ? restoreOne(before, exec)
+      : Promise.resolve({ ok: false, error: `a ${before.type} record is not a working copy` }),
 };

@@ -7,12 +7,14 @@ import {
   fetchPlan,
   git,
   type GitSpec,
+  headBranch,
   originUrl,
   readHead,
   remoteCommit,
 } from "./git.ts";
 import { schema as gitSchema } from "./git_schema.ts";
-import { convergeOne, planOne } from "./_testing.ts";
+import { convergeOne, planOne, testContext } from "./_testing.ts";
+import type { GitBefore } from "./snapshot.ts";
 
 function spec(fields: Record<string, unknown>): GitSpec {
   return gitSchema.parse(fields);
@@ -308,4 +310,86 @@ Deno.test("git on real repositories follows a branch and pins a commit without a
   // The commit is already there: no fetch from the (missing) new origin is needed.
   assert.deepEqual((await convergeOne(git, pinned, exec)).outcome, { ok: true });
   assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
+});
+
+const NO_STORE = { capture: () => Promise.reject(new Error("no paths")), content: () => null };
+
+Deno.test("git snapshot records the commit, branch, origin and owner; headBranch reads HEAD's branch", async () => {
+  const s = spec(APP);
+  const [state] = await git.read([s], workingCopy(A, B), testContext());
+  assert.deepEqual(await git.snapshot!(s, state, NO_STORE), {
+    type: "git",
+    path: "/srv/app",
+    owner: null,
+    head: A,
+    branch: null,
+    origin: APP.repo,
+  });
+  const exec = new RecordingExecutor().put("/r/.git/HEAD", "ref: refs/heads/release/2\n");
+  assert.equal(headBranch(exec, "/r/.git"), "release/2");
+  assert.equal(headBranch(exec.put("/r/.git/HEAD", "ref: refs/heads/../x\n"), "/r/.git"), null);
+  assert.equal(headBranch(exec.put("/r/.git/HEAD", `${A}\n`), "/r/.git"), null);
+});
+
+Deno.test("git restore checks the old commit out again, detached or on its branch as the owner", async () => {
+  const detached: GitBefore = {
+    type: "git",
+    path: "/srv/app",
+    owner: null,
+    head: A,
+    branch: null,
+    origin: APP.repo,
+  };
+  const now = workingCopy(B, B);
+  assert.deepEqual(await git.restore!(detached, now, NO_STORE, testContext()), { ok: true });
+  assert.deepEqual(now.calls, [["git", "-C", "/srv/app", "checkout", "--quiet", "--detach", A]]);
+
+  const onBranch = { ...detached, owner: "app", branch: "main" };
+  const moved = workingCopy(B, B)
+    .put("/etc/passwd", "app:x:1001:1001::/home/app:/bin/sh\n")
+    .put("/srv/app/.git/config", '[remote "origin"]\n\turl = https://elsewhere/app.git\n');
+  assert.deepEqual(await git.restore!(onBranch, moved, NO_STORE, testContext()), { ok: true });
+  const as = ["runuser", "-u", "app", "--", "git", "-C", "/srv/app"];
+  assert.deepEqual(moved.calls, [
+    [...as, "remote", "set-url", "--", "origin", APP.repo],
+    [...as, "checkout", "--quiet", "-B", "main", A],
+  ]);
+});
+
+Deno.test("git restore leaves a working copy the run cloned, and says so", async () => {
+  const cloned: GitBefore = {
+    type: "git",
+    path: "/srv/app",
+    owner: null,
+    head: null,
+    branch: null,
+    origin: null,
+  };
+  const exec = workingCopy(B, B);
+  assert.deepEqual(await git.restore!(cloned, exec, NO_STORE, testContext()), {
+    ok: false,
+    error: '"/srv/app" was cloned by the run: cm leaves the working copy, remove it by hand',
+  });
+  assert.deepEqual(exec.calls, []);
+});
+
+Deno.test("git rollback on a real repository puts the branch back at the old commit", async () => {
+  await using dir = await tempDir("cm-git-test-");
+  const upstream = `${dir.path}/upstream`;
+  Deno.mkdirSync(upstream);
+  gitIn(upstream, "init", "-q", "-b", "main");
+  const v1 = release(upstream, "one\n", "v1");
+  const exec = new RealExecutor();
+  const path = `${dir.path}/app`;
+  const branch = spec({ path, repo: upstream, branch: "main" });
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+  release(upstream, "two\n", "v2");
+  const [state] = await git.read([branch], exec, testContext());
+  const before = await git.snapshot!(branch, state, NO_STORE);
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "two\n");
+  assert.deepEqual(await git.restore!(before, exec, NO_STORE, testContext()), { ok: true });
+  assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
+  assert.equal(gitIn(path, "rev-parse", "--abbrev-ref", "HEAD"), "main");
+  assert.equal(gitIn(path, "rev-parse", "HEAD"), v1);
 });

@@ -8,6 +8,9 @@
  * - Members are managed by the `user` kind (`groups:`), not here.
  * - `state: absent` deletes the group; groupdel refuses a group that is some
  *   user's primary group, and the resource fails with its message.
+ * - Rollback deletes a group the run created, gives back the old gid, or adds
+ *   back a group the run deleted (with its gid; its members come back only
+ *   with the users the run changed). A group that existed is never deleted.
  *
  * @module
  */
@@ -15,8 +18,9 @@ import type { GroupSpec } from "./group_schema.ts";
 export type { GroupSpec };
 import type { Executor } from "../src/exec/executor.ts";
 import { type GroupEntry, readGroup } from "../src/facts/passwd.ts";
-import { runAccountTool } from "./_accounts.ts";
+import { notAccountRecord, restoreAccount, runAccountTool } from "./_accounts.ts";
 import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
+import type { GroupBefore } from "./snapshot.ts";
 
 /** What `read` found: the group's entry, or `null`. */
 export interface GroupState {
@@ -44,6 +48,21 @@ export function groupArgv(spec: GroupSpec, changes: Change[]): string[] {
   return ["groupmod", ...gid, "--", spec.name];
 }
 
+function snapshotOne(spec: GroupSpec, { entry }: GroupState): GroupBefore {
+  return entry
+    ? { type: "group", name: spec.name, existed: true, gid: entry.gid }
+    : { type: "group", name: spec.name, existed: false };
+}
+
+/** The argv that puts `before` back, given the group now; `null` when it is as recorded. */
+export function groupRestoreArgv(before: GroupBefore, now: GroupEntry | null): string[] | null {
+  if (!before.existed) return now ? ["groupdel", "--", before.name] : null;
+  if (!now) return ["groupadd", "--gid", String(before.gid), "--", before.name];
+  return now.gid === before.gid
+    ? null
+    : ["groupmod", "--gid", String(before.gid), "--", before.name];
+}
+
 /** The `group` resource kind. */
 export const group: ResourceKind<GroupSpec, GroupState> = {
   name: "group",
@@ -60,4 +79,10 @@ export const group: ResourceKind<GroupSpec, GroupState> = {
       items,
       (spec, changes): Promise<Outcome> => runAccountTool(exec, groupArgv(spec, changes)),
     ),
+  snapshot: (spec, current) => Promise.resolve(snapshotOne(spec, current)),
+  restore(before, exec) {
+    if (before.type !== "group") return notAccountRecord(before, "group");
+    const now = readGroup(exec).find((g) => g.name === before.name) ?? null;
+    return restoreAccount(exec, groupRestoreArgv(before, now));
+  },
 };

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import { group, type GroupSpec } from "./group.ts";
 import { schema as groupSchema } from "./group_schema.ts";
-import { convergeOne, planOne } from "./_testing.ts";
+import { convergeOne, planOne, testContext } from "./_testing.ts";
+import type { GroupBefore } from "./snapshot.ts";
 
 function spec(fields: Record<string, unknown>): GroupSpec {
   return groupSchema.parse(fields);
@@ -61,5 +62,62 @@ Deno.test("group fails with the tool's message", async () => {
   assert.deepEqual(outcome, {
     ok: false,
     error: "groupdel exited 8: groupdel: cannot remove the primary group of user 'app'",
+  });
+});
+
+const NO_STORE = { capture: () => Promise.reject(new Error("no paths")), content: () => null };
+
+/** The record `group` takes of `name` on `exec` before a run changes it. */
+async function snapshotOf(name: string, exec: RecordingExecutor) {
+  const s = spec({ name });
+  const [state] = await group.read([s], exec, testContext());
+  return await group.snapshot!(s, state, NO_STORE);
+}
+
+async function restoreOn(before: GroupBefore, groupFile: string) {
+  const exec = new RecordingExecutor().put("/etc/group", groupFile);
+  const outcome = await group.restore!(before, exec, NO_STORE, testContext());
+  return { outcome, calls: exec.calls };
+}
+
+Deno.test("group snapshot records the gid, or that there was no group", async () => {
+  assert.deepEqual(await snapshotOf("app", machine()), {
+    type: "group",
+    name: "app",
+    existed: true,
+    gid: 1001,
+  });
+  assert.deepEqual(await snapshotOf("deploy", machine()), {
+    type: "group",
+    name: "deploy",
+    existed: false,
+  });
+});
+
+Deno.test("group restore deletes a group the run created and never one that existed", async () => {
+  const created: GroupBefore = { type: "group", name: "deploy", existed: false };
+  assert.deepEqual(await restoreOn(created, "root:x:0:\ndeploy:x:990:\n"), {
+    outcome: { ok: true },
+    calls: [["groupdel", "--", "deploy"]],
+  });
+  assert.deepEqual(await restoreOn(created, "root:x:0:\n"), { outcome: { ok: true }, calls: [] });
+  const existed: GroupBefore = { type: "group", name: "app", existed: true, gid: 1001 };
+  assert.deepEqual(await restoreOn(existed, "app:x:1001:\n"), { outcome: { ok: true }, calls: [] });
+});
+
+Deno.test("group restore gives back the old gid, or adds back a deleted group", async () => {
+  const existed: GroupBefore = { type: "group", name: "app", existed: true, gid: 1001 };
+  assert.deepEqual(await restoreOn(existed, "app:x:2000:\n"), {
+    outcome: { ok: true },
+    calls: [["groupmod", "--gid", "1001", "--", "app"]],
+  });
+  assert.deepEqual(await restoreOn(existed, "root:x:0:\n"), {
+    outcome: { ok: true },
+    calls: [["groupadd", "--gid", "1001", "--", "app"]],
+  });
+  const user = { type: "user" as const, name: "app", existed: false as const };
+  assert.deepEqual(await group.restore!(user, machine(), NO_STORE, testContext()), {
+    ok: false,
+    error: "a user record is not a group",
   });
 });

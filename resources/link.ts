@@ -11,6 +11,8 @@
  *   `force: true`; a directory with content, or a socket or device, never.
  * - `state: absent` removes a symbolic link and nothing else.
  * - The parent directory must exist, as for files.
+ * - Rollback puts back what was at the path: the old link, the file or
+ *   directory `force` replaced, or nothing.
  *
  * @module
  */
@@ -19,6 +21,7 @@ export type { LinkSpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { dirname } from "node:path";
 import { kindName } from "./_ownership.ts";
+import { restorePath } from "./_restore_path.ts";
 import {
   applyEach,
   type Change,
@@ -172,4 +175,6 @@ export const link: ResourceKind<LinkSpec, LinkState> = {
   read: (specs, probe) => Promise.resolve(specs.map((spec) => readOne(spec, probe))),
   diff: diffOne,
   apply: (items, exec) => applyEach(items, (spec) => applyOne(spec, exec)),
+  snapshot: (spec, _current, store) => store.capture(spec.path),
+  restore: (before, exec, store) => restorePath(before, exec, store),
 };

@@ -4,7 +4,8 @@ import { RecordingExecutor } from "../src/exec/recording.ts";
 import { tempDir } from "../src/_testing.ts";
 import { link, type LinkSpec } from "./link.ts";
 import { schema as linkSchema } from "./link_schema.ts";
-import { convergeOne, planOne } from "./_testing.ts";
+import { convergeOne, planOne, testContext } from "./_testing.ts";
+import { snapshotStore } from "../src/state/snapshots.ts";
 
 function spec(fields: Record<string, unknown>): LinkSpec {
   return linkSchema.parse(fields);
@@ -145,4 +146,64 @@ Deno.test("link on a real file system: create, repoint, force over an empty dire
     "empty",
     "full",
   ]);
+});
+
+/** Snapshots `s` as the engine would (read, then snapshot), converges it, and restores the record. */
+async function changeAndRollBack(s: LinkSpec, exec: RealExecutor, snapshots: string) {
+  const store = snapshotStore(exec, snapshots);
+  const [current] = await link.read([s], exec, testContext());
+  const before = await link.snapshot!(s, current, store);
+  assert.deepEqual((await convergeOne(link, s, exec)).outcome, { ok: true });
+  assert.equal(Deno.readLinkSync(s.path), s.target);
+  return { before, restored: await link.restore!(before, exec, store, testContext()) };
+}
+
+Deno.test("link rollback points the old link back, or removes a link that was not there", async () => {
+  await using dir = await tempDir("cm-link-test-");
+  const exec = new RealExecutor();
+  const path = `${dir.path}/current`;
+  Deno.symlinkSync("r1", path);
+  const repointed = await changeAndRollBack(spec({ path, target: "r2" }), exec, `${dir.path}/s`);
+  assert.deepEqual(repointed.before, { type: "link", path, target: "r1" });
+  assert.deepEqual(repointed.restored, { ok: true });
+  assert.equal(Deno.readLinkSync(path), "r1");
+
+  const fresh = `${dir.path}/fresh`;
+  const created = await changeAndRollBack(
+    spec({ path: fresh, target: "r2" }),
+    exec,
+    `${dir.path}/s`,
+  );
+  assert.deepEqual(created.before, { type: "file", path: fresh, state: "absent" });
+  assert.deepEqual(created.restored, { ok: true });
+  assert.throws(() => Deno.lstatSync(fresh), Deno.errors.NotFound);
+});
+
+Deno.test("link rollback puts back the file or empty directory force replaced", async () => {
+  await using dir = await tempDir("cm-link-test-");
+  const exec = new RealExecutor();
+  const file = `${dir.path}/x.conf`;
+  Deno.writeTextFileSync(file, "port=80\n");
+  Deno.chmodSync(file, 0o640);
+  const replaced = await changeAndRollBack(
+    spec({ path: file, target: "/opt/x.conf", force: true }),
+    exec,
+    `${dir.path}/s`,
+  );
+  assert.equal(replaced.before.type, "file");
+  assert.deepEqual(replaced.restored, { ok: true });
+  assert.equal(Deno.lstatSync(file).isFile, true);
+  assert.equal(Deno.readTextFileSync(file), "port=80\n");
+  assert.equal(Deno.statSync(file).mode! & 0o7777, 0o640);
+
+  const empty = `${dir.path}/empty`;
+  Deno.mkdirSync(empty);
+  const emptied = await changeAndRollBack(
+    spec({ path: empty, target: "r2", force: true }),
+    exec,
+    `${dir.path}/s`,
+  );
+  assert.equal(emptied.before.type, "directory");
+  assert.deepEqual(emptied.restored, { ok: true });
+  assert.equal(Deno.lstatSync(empty).isDirectory, true);
 });

@@ -38,13 +38,63 @@ export interface LinkBefore {
   target: string | null;
 }
 
+/** The paths one resource manages, each as it was (apt_repository: its sources file and keyring). */
+export interface PathsBefore {
+  /** Always "paths". */
+  type: "paths";
+  /** One record per path, each as {@link SnapshotStore.capture} made it. */
+  paths: Before[];
+}
+
+/** A git working copy as it was: what was checked out, or `head: null` when there was none. */
+export interface GitBefore {
+  /** Always "git". */
+  type: "git";
+  /** The working copy. */
+  path: string;
+  /** Who git runs as (`null`: root). */
+  owner: string | null;
+  /** The commit checked out, or `null` when the run cloned the working copy. */
+  head: string | null;
+  /** The local branch HEAD was on, or `null` when detached. */
+  branch: string | null;
+  /** The origin URL. */
+  origin: string | null;
+}
+
+/** A user as it was: the fields cm manages, or `existed: false`. */
+export type UserBefore =
+  | { type: "user"; name: string; existed: false }
+  | {
+    type: "user";
+    name: string;
+    existed: true;
+    uid: number;
+    /** The primary group's name (its gid as text when it has no name). */
+    group: string;
+    /** Supplementary groups, sorted. */
+    groups: string[];
+    home: string;
+    shell: string;
+    /** The comment (GECOS) field. */
+    comment: string;
+  };
+
+/** A group as it was: its gid, or `existed: false`. */
+export type GroupBefore =
+  | { type: "group"; name: string; existed: false }
+  | { type: "group"; name: string; existed: true; gid: number };
+
 /** What one resource was before the run touched it. */
 export type Before =
   | PathBefore
   | LinkBefore
+  | PathsBefore
+  | GitBefore
   | { type: "package"; name: string; version: string | null }
   | { type: "service"; name: string; active: boolean; enabled: boolean | null }
-  | { type: "user" | "group"; name: string; existed: boolean };
+  | UserBefore
+  | GroupBefore;
 
 /** Where snapshots keep content (implemented by src/state/snapshots.ts). */
 export interface SnapshotStore {

@@ -13,15 +13,20 @@
  * - `state: absent` deletes the user and keeps its home directory and files;
  *   userdel refuses a user with running processes, and the resource fails
  *   with its message.
+ * - Rollback deletes a user the run created (its home directory stays), puts
+ *   changed fields back with usermod (a moved home's content is not moved
+ *   back), or adds back a user the run deleted. A user that existed is never
+ *   deleted.
  *
  * @module
  */
 import type { UserSpec } from "./user_schema.ts";
 export type { UserSpec };
-import type { Executor } from "../src/exec/executor.ts";
+import type { Executor, Probe } from "../src/exec/executor.ts";
 import { type PasswdEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
-import { runAccountTool } from "./_accounts.ts";
+import { notAccountRecord, restoreAccount, runAccountTool } from "./_accounts.ts";
 import { applyEach, type Change, type ResourceKind, type SpecProblem } from "./resource.ts";
+import type { UserBefore } from "./snapshot.ts";
 
 /** What `read` found for one user. */
 export interface UserState {
@@ -113,28 +118,73 @@ export function userArgv(spec: UserSpec, changes: Change[], current: string[]): 
   ];
 }
 
+/** The users named in `names` as they are on the machine, in order. */
+function readUsers(names: string[], probe: Probe): UserState[] {
+  const users = new Map(readPasswd(probe).map((u) => [u.name, u]));
+  const groups = readGroup(probe);
+  return names.map((name) => {
+    const entry = users.get(name) ?? null;
+    return {
+      entry,
+      group: entry && (groups.find((g) => g.gid === entry.gid)?.name ?? String(entry.gid)),
+      groups: sorted(groups.filter((g) => g.members.includes(name)).map((g) => g.name)),
+    };
+  });
+}
+
+function snapshotOne(spec: UserSpec, { entry, group, groups }: UserState): UserBefore {
+  if (!entry) return { type: "user", name: spec.name, existed: false };
+  const { uid, home, shell, gecos: comment } = entry;
+  return {
+    type: "user",
+    name: spec.name,
+    existed: true,
+    uid,
+    group: group!,
+    groups,
+    home,
+    shell,
+    comment,
+  };
+}
+
+/** The argv that puts `before` back, given the user now; `null` when it is as recorded. */
+export function userRestoreArgv(before: UserBefore, now: UserState): string[] | null {
+  const { name } = before;
+  if (!before.existed) return now.entry ? ["userdel", "--", name] : null;
+  const { entry } = now;
+  const fields: [string, string, boolean][] = [
+    ["--uid", String(before.uid), entry?.uid === before.uid],
+    ["--gid", before.group, now.group === before.group],
+    ["--groups", before.groups.join(","), now.groups.join(",") === before.groups.join(",")],
+    [entry ? "--home" : "--home-dir", before.home, entry?.home === before.home],
+    ["--shell", before.shell, entry?.shell === before.shell],
+    ["--comment", before.comment, entry?.gecos === before.comment],
+  ];
+  if (!entry) {
+    const given = fields.filter(([flag, value]) => flag !== "--groups" || value !== "");
+    return ["useradd", ...given.flatMap(([f, v]) => [f, v]), "--no-create-home", "--", name];
+  }
+  const changed = fields.filter(([, , same]) => !same).flatMap(([flag, value]) => [flag, value]);
+  return changed.length ? ["usermod", ...changed, "--", name] : null;
+}
+
 /** The `user` resource kind. */
 export const user: ResourceKind<UserSpec, UserState> = {
   name: "user",
   id: (spec) => `user[${spec.name}]`,
   check: checkUser,
   claims: (spec) => [`user:${spec.name}`, ...(spec.uid === undefined ? [] : [`uid:${spec.uid}`])],
-  read(specs, probe) {
-    const users = new Map(readPasswd(probe).map((u) => [u.name, u]));
-    const groups = readGroup(probe);
-    return Promise.resolve(specs.map((spec) => {
-      const entry = users.get(spec.name) ?? null;
-      return {
-        entry,
-        group: entry && (groups.find((g) => g.gid === entry.gid)?.name ?? String(entry.gid)),
-        groups: sorted(groups.filter((g) => g.members.includes(spec.name)).map((g) => g.name)),
-      };
-    }));
-  },
+  read: (specs, probe) => Promise.resolve(readUsers(specs.map((spec) => spec.name), probe)),
   diff: diffOne,
   apply: (items, exec: Executor) =>
     applyEach(items, (spec, changes) => {
       const before = changes.find((c) => c.field === "groups")?.before as string[] | undefined;
       return runAccountTool(exec, userArgv(spec, changes, before ?? []));
     }),
+  snapshot: (spec, current) => Promise.resolve(snapshotOne(spec, current)),
+  restore(before, exec) {
+    if (before.type !== "user") return notAccountRecord(before, "user");
+    return restoreAccount(exec, userRestoreArgv(before, readUsers([before.name], exec)[0]));
+  },
 };

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../src/exec/recording.ts";
-import { user, userArgv, type UserSpec } from "./user.ts";
+import { user, userArgv, userRestoreArgv, type UserSpec } from "./user.ts";
 import { schema as userSchema } from "./user_schema.ts";
-import { convergeOne, planOne } from "./_testing.ts";
+import { convergeOne, planOne, testContext } from "./_testing.ts";
+import type { UserBefore } from "./snapshot.ts";
 
 function spec(fields: Record<string, unknown>): UserSpec {
   return userSchema.parse(fields);
@@ -151,4 +152,99 @@ Deno.test("user state absent deletes with userdel, and reports the tool's refusa
   });
   assert.deepEqual(exec.calls, [["userdel", "--", "app"]]);
   assert.deepEqual(await planOne(user, spec({ name: "ghost", state: "absent" }), exec), []);
+});
+
+const NO_STORE = { capture: () => Promise.reject(new Error("no paths")), content: () => null };
+
+/** The record `user` takes of `name` on `exec` before a run changes it. */
+async function snapshotOf(name: string, exec: RecordingExecutor) {
+  const s = spec({ name });
+  const [state] = await user.read([s], exec, testContext());
+  return await user.snapshot!(s, state, NO_STORE);
+}
+
+async function restoreOn(before: UserBefore, passwd: string, group = GROUP) {
+  const exec = new RecordingExecutor().put("/etc/passwd", passwd).put("/etc/group", group);
+  const outcome = await user.restore!(before, exec, NO_STORE, testContext());
+  return { outcome, calls: exec.calls };
+}
+
+const APP: UserBefore = {
+  type: "user",
+  name: "app",
+  existed: true,
+  uid: 1001,
+  group: "app",
+  groups: ["adm", "www-data"],
+  home: "/srv/app",
+  shell: "/bin/sh",
+  comment: "App,,,",
+};
+
+Deno.test("user snapshot records the fields cm manages, or that there was no user", async () => {
+  assert.deepEqual(await snapshotOf("app", machine()), APP);
+  assert.deepEqual(await snapshotOf("deploy", machine()), {
+    type: "user",
+    name: "deploy",
+    existed: false,
+  });
+});
+
+Deno.test("user restore deletes a user the run created and never one that existed", async () => {
+  const created: UserBefore = { type: "user", name: "deploy", existed: false };
+  assert.deepEqual(await restoreOn(created, PASSWD + "deploy:x:1500:33::/srv/deploy:/bin/bash\n"), {
+    outcome: { ok: true },
+    calls: [["userdel", "--", "deploy"]],
+  });
+  assert.deepEqual(await restoreOn(created, PASSWD), { outcome: { ok: true }, calls: [] });
+  assert.deepEqual(await restoreOn(APP, PASSWD), { outcome: { ok: true }, calls: [] });
+});
+
+Deno.test("user restore puts only the changed fields back with usermod", async () => {
+  const changed = "app:x:1001:33:App,,,:/srv/new:/bin/bash\n";
+  const groups = "app:x:1001:\nwww-data:x:33:\nadm:x:4:app\nssl-cert:x:111:app\n";
+  assert.deepEqual(await restoreOn(APP, changed, groups), {
+    outcome: { ok: true },
+    calls: [[
+      "usermod",
+      "--gid",
+      "app",
+      "--groups",
+      "adm,www-data",
+      "--home",
+      "/srv/app",
+      "--shell",
+      "/bin/sh",
+      "--",
+      "app",
+    ]],
+  });
+  const none = { ...APP, groups: [] };
+  assert.deepEqual(userRestoreArgv(none, { entry: null, group: null, groups: [] }), [
+    "useradd",
+    "--uid",
+    "1001",
+    "--gid",
+    "app",
+    "--home-dir",
+    "/srv/app",
+    "--shell",
+    "/bin/sh",
+    "--comment",
+    "App,,,",
+    "--no-create-home",
+    "--",
+    "app",
+  ]);
+});
+
+Deno.test("user restore adds back a user the run deleted, with its groups; fails on another record", async () => {
+  const { calls } = await restoreOn(APP, "root:x:0:0:root:/root:/bin/bash\n");
+  assert.deepEqual(calls[0].slice(0, 6), ["useradd", "--uid", "1001", "--gid", "app", "--groups"]);
+  assert.equal(calls[0][6], "adm,www-data");
+  const group = { type: "group" as const, name: "app", existed: false as const };
+  assert.deepEqual(await user.restore!(group, machine(), NO_STORE, testContext()), {
+    ok: false,
+    error: "a group record is not a user",
+  });
 });

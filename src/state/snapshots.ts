@@ -50,7 +50,7 @@ export interface SnapshotManifest {
 /** The {@link SnapshotStore} of the snapshots under `dir`. */
 export function snapshotStore(exec: Executor, dir: string): SnapshotStore {
   return {
-    capture: (path, sensitive) => capturePath(exec, dir, path, sensitive),
+    capture: (path, sensitive) => Promise.resolve(capturePath(exec, dir, path, sensitive)),
     content: (sha256) => readBlob(exec, dir, sha256),
   };
 }
@@ -92,21 +92,18 @@ function octal(mode: number): string {
 
 /**
  * Records `path` as it is now: a file's content goes to a blob; a link's
- * target is read with readlink(1) (the Probe has no readlink). Throws when
+ * target is recorded as written (readlink). Throws when
  * `path` is something else (a socket, a device).
  */
-export async function capturePath(
+export function capturePath(
   exec: Executor,
   dir: string,
   path: string,
   sensitive = false,
-): Promise<Before> {
+): Before {
   const info = exec.stat(path);
   if (!info) return { type: "file", path, state: "absent" };
-  if (info.kind === "symlink") {
-    const link = await exec.run(["readlink", "--", path]);
-    return { type: "link", path, target: link.code === 0 ? link.stdout.replace(/\n$/, "") : null };
-  }
+  if (info.kind === "symlink") return { type: "link", path, target: exec.readLink(path) };
   if (info.kind === "other") {
     throw new Error(`cannot snapshot "${path}": not a file, directory or link`);
   }
@@ -163,12 +160,15 @@ export function listSnapshots(dir: string): string[] {
   return entries(dir).filter((e) => e.isDirectory && e.name !== "blobs").map((e) => e.name).sort();
 }
 
+/** The blobs one record refers to, those of the paths it groups included. */
+function shasOf(before: Before): string[] {
+  if (before.type === "paths") return before.paths.flatMap(shasOf);
+  return "sha256" in before && before.sha256 ? [before.sha256] : [];
+}
+
 /** The distinct blobs a manifest refers to. */
 function blobsOf(manifest: SnapshotManifest): string[] {
-  const shas = manifest.resources.flatMap(({ before }) =>
-    "sha256" in before && before.sha256 ? [before.sha256] : []
-  );
-  return [...new Set(shas)];
+  return [...new Set(manifest.resources.flatMap(({ before }) => shasOf(before)))];
 }
 
 /** What {@link pruneSnapshots} removed and what is left. */

@@ -47,13 +47,13 @@ Deno.test(
 
 Deno.test(
   "capturing records files, absent paths, links and directories as they were",
-  withDir(async (root, dir, exec) => {
+  withDir((root, dir, exec) => {
     Deno.writeTextFileSync(`${root}/app.conf`, "port=80\n", { mode: 0o640 });
     Deno.chmodSync(`${root}/app.conf`, 0o640);
     Deno.symlinkSync("/etc/hostname", `${root}/link`);
     Deno.mkdirSync(`${root}/www`, { mode: 0o2775 });
     Deno.chmodSync(`${root}/www`, 0o2775);
-    const file = await capturePath(exec, dir, `${root}/app.conf`, true);
+    const file = capturePath(exec, dir, `${root}/app.conf`, true);
     assert.deepEqual(file, {
       type: "file",
       path: `${root}/app.conf`,
@@ -65,17 +65,17 @@ Deno.test(
       sensitive: true,
     });
     assert.equal(mode(`${dir}/blobs/${sha256Hex(bytes("port=80\n"))}`), 0o600);
-    assert.deepEqual(await capturePath(exec, dir, `${root}/none`), {
+    assert.deepEqual(capturePath(exec, dir, `${root}/none`), {
       type: "file",
       path: `${root}/none`,
       state: "absent",
     });
-    assert.deepEqual(await capturePath(exec, dir, `${root}/link`), {
+    assert.deepEqual(capturePath(exec, dir, `${root}/link`), {
       type: "link",
       path: `${root}/link`,
       target: "/etc/hostname",
     });
-    assert.deepEqual(await capturePath(exec, dir, `${root}/www`), {
+    assert.deepEqual(capturePath(exec, dir, `${root}/www`), {
       type: "directory",
       path: `${root}/www`,
       state: "present",
@@ -182,5 +182,35 @@ Deno.test(
       blobsRemoved: 0,
       bytes: 0,
     });
+  }),
+);
+
+Deno.test(
+  "pruning keeps the blobs a record of several paths refers to",
+  withDir((_root, dir, exec) => {
+    const keyring = putBlob(exec, dir, bytes("keyring"));
+    const m = manifest("20261129T000000Z-2", daysAgo(1));
+    m.resources.push({
+      id: "apt_repository[sury]",
+      kind: "apt_repository",
+      before: {
+        type: "paths",
+        paths: [
+          { type: "file", path: "/etc/apt/sources.list.d/sury.sources", state: "absent" },
+          {
+            type: "file",
+            path: "/etc/apt/keyrings/sury.gpg",
+            state: "present",
+            sha256: keyring,
+            owner: "root",
+            group: "root",
+            mode: "0644",
+          },
+        ],
+      },
+    });
+    writeManifest(exec, dir, m);
+    assert.equal(pruneSnapshots(exec, dir, NOW).blobsRemoved, 0);
+    assert.deepEqual([...Deno.readDirSync(`${dir}/blobs`)].map((e) => e.name), [keyring]);
   }),
 );
