@@ -28,8 +28,12 @@ import { tempDir } from "./harness.ts";
 import type { Server } from "./testbed/mod.ts";
 
 const EXAMPLE = new URL("../cookbooks/php-app", import.meta.url).pathname;
-const PASSWORD = "s3cret-example.pw";
-const PASSWORD_FILE = "/etc/php-app/db.password";
+/** Quotes and a backslash, to prove the SQL and JSON quoting; "zq7-s3cret" is what is searched for. */
+const PASSWORD = `zq7-s3cret'x"y\\z`;
+const SECRET_MARK = "zq7-s3cret";
+const VARS_FILE = "/etc/config-manager/vars.yaml";
+const APP_CONFIG = "/etc/php-app/shop.json";
+const USER_SQL = "/etc/mysql/php-app-user.sql";
 
 /** Every file of the example repository, relative path → text. */
 async function exampleFiles(dir = EXAMPLE, prefix = ""): Promise<Record<string, string>> {
@@ -56,18 +60,45 @@ async function appRepository(dir: string, files: Record<string, string>): Promis
   return app;
 }
 
-/** Sets a server up as bootstrap.sh would, with the secret and the local apt repository. */
+/**
+ * Sets a server up as bootstrap.sh would, plus the node's vars file with the
+ * password (0600) and the local apt repository.
+ */
 async function prepareNode(srv: Server, repoUrl: string, aptDir: string): Promise<void> {
   await srv.copyIn(aptDir, "/srv/local-apt");
-  await srv.writeFile(PASSWORD_FILE, `${PASSWORD}\n`, 0o600);
-  await srv.writeFile("/etc/config-manager/config.yaml", `repo: ${repoUrl}\n`, 0o600);
+  await srv.writeFile(VARS_FILE, `vars:\n  db_password: ${JSON.stringify(PASSWORD)}\n`, 0o600);
+  await srv.writeFile(
+    "/etc/config-manager/config.yaml",
+    `repo: ${repoUrl}\nvars_file: ${VARS_FILE}\n`,
+    0o600,
+  );
 }
 
+/** Every `cm sync` output, to search for the secret at the end. */
+const outputs: string[] = [];
+
 async function sync(srv: Server): Promise<string> {
-  const r = await srv.exec(["cm", "sync", "--once"]);
+  const r = await srv.exec(["cm", "sync", "--once", "-v"]);
   const out = `${r.stdout}\n${r.stderr}`;
+  outputs.push(out);
   assert.equal(r.code, 0, `cm sync on ${srv.name} exited ${r.code}:\n${out}`);
   return out;
+}
+
+/**
+ * Fails when the password shows in cm's outputs so far, in what `cm history`
+ * and `cm show-run` print, or in any file of the state directory (state,
+ * reports, snapshots) of `srv`.
+ */
+async function assertSecretKept(srv: Server): Promise<void> {
+  const runs = await srv.exec(["cm", "history"], { check: true });
+  outputs.push(runs.stdout);
+  for (const id of runs.stdout.match(/^\S+(?=\s)/gm)!.slice(1)) {
+    outputs.push((await srv.exec(["cm", "show-run", id], { check: true })).stdout);
+  }
+  for (const out of outputs) assert.ok(!out.includes(SECRET_MARK), `secret in cm output:\n${out}`);
+  const found = await srv.exec(["grep", "-rlF", "--", SECRET_MARK, "/var/lib/config-manager"]);
+  assert.equal(found.code, 1, `secret in ${srv.name}'s state directory: ${found.stdout}`);
 }
 
 /**
@@ -142,11 +173,11 @@ Deno.test({
     const listening = await db.exec(["ss", "-Hltn", "sport = :3306"], { check: true });
     assert.match(listening.stdout, /127\.0\.0\.2:3306/);
     const modes = await web.exec(
-      ["stat", "-c", "%n %U:%G %a", PASSWORD_FILE, "/srv/shop/storage", "/srv/shop/code/VERSION"],
+      ["stat", "-c", "%n %U:%G %a", APP_CONFIG, "/srv/shop/storage", "/srv/shop/code/VERSION"],
       { check: true },
     );
     assert.deepEqual(modes.stdout.trim().split("\n"), [
-      `${PASSWORD_FILE} root:shop 640`,
+      `${APP_CONFIG} root:shop 640`,
       "/srv/shop/storage shop:shop 750",
       "/srv/shop/code/VERSION shop:shop 644",
     ]);
@@ -154,6 +185,8 @@ Deno.test({
       (await web.exec(["cat", "/etc/cron.d/shop-purge-storage"], { check: true })).stdout,
       /^17 3 \* \* \* shop find \/srv\/shop\/storage -type f -mtime \+7 -delete$/m,
     );
+    const sql = await db.exec(["stat", "-c", "%U:%G %a", USER_SQL], { check: true });
+    assert.equal(sql.stdout, "root:root 600\n");
     // The pool runs as the app user, who can write to the storage directory.
     const visit = await web.exec(["stat", "-c", "%U", "/srv/shop/storage/last-visit"]);
     assert.equal(visit.stdout, "shop\n", visit.stderr);
@@ -179,5 +212,6 @@ Deno.test({
     assertUntouched("nginx", before.nginx, after.nginx);
     assertUntouched("mariadb", before.mariadb, after.mariadb);
     await waitForPage(web, "Hello from the shop database\nversion v2\n");
+    for (const srv of [db, web]) await assertSecretKept(srv);
   },
 });
