@@ -11,10 +11,14 @@ import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { ResourceState } from "./store.ts";
 
-/** sha256 (hex) of each resource's loaded spec, by resource id: what the cookbooks ask for. */
+/**
+ * sha256 (hex) of each resource's loaded spec, by resource id: what the
+ * cookbooks ask for. Sensitive resources get none (so no drift mark): a hash
+ * of a short secret can be brute-forced, and the state must not hold one.
+ */
 export function desiredDigests(cookbook: Cookbook): Record<string, string> {
   return Object.fromEntries(
-    cookbook.resources.map((
+    cookbook.resources.filter((r) => !r.spec.sensitive).map((
       r,
     ) => [r.id, createHash("sha256").update(JSON.stringify(r.spec)).digest("hex")]),
   );

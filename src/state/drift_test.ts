@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { RunReport } from "../engine/report.ts";
 import type { ResourceState } from "./store.ts";
-import { markDrift } from "./drift.ts";
+import type { Cookbook } from "../cookbook/cookbook.ts";
+import { desiredDigests, markDrift } from "./drift.ts";
 
 function report(status: "changed" | "unchanged", sha256?: string): RunReport {
   return {
@@ -42,4 +43,22 @@ Deno.test("markDrift: a changed spec, changed source content, or a failed last r
   assert.deepEqual(markDrift(report("changed", "s1"), failed, { "file[/x]": "d1" }), []);
   assert.deepEqual(markDrift(report("changed", "s1"), {}, { "file[/x]": "d1" }), []);
   assert.deepEqual(markDrift(report("unchanged", "s1"), converged, { "file[/x]": "d1" }), []);
+});
+
+Deno.test("desired digests leave out sensitive resources: the state holds no hash of a secret", () => {
+  const resource = (id: string, spec: Record<string, unknown>) => ({
+    kind: "file",
+    id,
+    spec,
+    at: { file: "/c.yaml", line: 1, col: 1 },
+    path: "/c.yaml",
+    section: 0,
+  });
+  const cookbook = {
+    resources: [
+      resource("file[/plain]", { path: "/plain", content: "x" }),
+      resource("file[/secret]", { path: "/secret", content: "hunter2", sensitive: true }),
+    ],
+  } as unknown as Cookbook;
+  assert.deepEqual(Object.keys(desiredDigests(cookbook)), ["file[/plain]"]);
 });
