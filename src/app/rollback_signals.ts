@@ -1,8 +1,9 @@
 /**
- * What an automatic rollback tells the outside: metrics (node_exporter's
- * textfile) and alerts (one problem when health failed, one recovery when
- * the rollback made it healthy again). Only the calls the rollback needs;
- * drift, watch and the other alert triggers live elsewhere.
+ * What an automatic rollback tells the outside: its count in the state (the
+ * metrics file, written after every run by src/monitor/observe.ts with the
+ * node's configured directory, shows it) and alerts (one problem when health
+ * failed, one recovery when the rollback made it healthy again). Drift, watch
+ * and the other alert triggers live elsewhere.
  *
  * @module
  */
@@ -11,10 +12,8 @@ import type { RunReport } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 import { errorMessage } from "../errors.ts";
 import type { AlertProblem, Delivery } from "../monitor/alerts.ts";
-import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, writeMetrics } from "../monitor/metrics.ts";
 import type { StatePaths } from "../state/paths.ts";
 import { readState, writeState } from "../state/store.ts";
-import { VERSION } from "../version.ts";
 
 /** The key of the health problem a rollback raises and its recovery closes. */
 export const ROLLBACK_ALERT_KEY = "health:after-apply";
@@ -60,39 +59,18 @@ export async function alertRollback(
   return [...raised, ...await alert(exec, config, statePath, [], host)];
 }
 
-/**
- * Counts the rollback in the state and writes the metrics file (last run,
- * health, rollbacks) when node_exporter's textfile directory exists.
- */
-export function recordRollbackMetrics(
-  exec: Executor,
-  paths: StatePaths,
-  report: RunReport,
-  textfileDir = DEFAULT_TEXTFILE_DIR,
-): string | undefined {
+/** Counts the run's rollback, if it rolled back, in the state (the metrics' `cm_rollbacks_*`). */
+export function countRollback(exec: Executor, paths: StatePaths, report: RunReport): void {
+  if (!report.rollback) return;
   const state = readState(exec, paths);
   const counts = state.rollbacks ?? { attempted: 0, succeeded: 0 };
-  if (report.rollback) {
-    counts.attempted++;
-    if (report.rollback.ok) counts.succeeded++;
-    state.rollbacks = counts;
-    writeState(exec, paths, state);
-  }
-  if (exec.stat(textfileDir)?.kind !== "directory" || !report.health) return undefined;
-  const health = report.rollback?.health ?? report.health;
-  return writeMetrics(exec, {
-    version: VERSION,
-    lastRun: lastRunMetrics(report),
-    rollbacks: counts,
-    health: {
-      ok: health.ok,
-      checks: health.checks.length,
-      failed: health.checks.filter((c) => !c.ok).length + health.failures.length,
-    },
-  }, textfileDir);
+  counts.attempted++;
+  if (report.rollback.ok) counts.succeeded++;
+  state.rollbacks = counts;
+  writeState(exec, paths, state);
 }
 
-/** Metrics and alerts after health was checked; their failures are warnings, never the run's. */
+/** The rollback count and alerts after health was checked; their failures are warnings, never the run's. */
 export async function signalHealth(
   exec: Executor,
   paths: StatePaths,
@@ -100,9 +78,9 @@ export async function signalHealth(
   events: RunEvents = {},
 ): Promise<void> {
   try {
-    recordRollbackMetrics(exec, paths, report);
+    countRollback(exec, paths, report);
   } catch (error) {
-    events.warning?.(`cannot write metrics: ${errorMessage(error)}`);
+    events.warning?.(`cannot count the rollback: ${errorMessage(error)}`);
   }
   try {
     for (const d of await alertRollback(exec, paths, report)) {

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import type { RunReport } from "../engine/report.ts";
 import { statePaths } from "../state/paths.ts";
-import { readState } from "../state/store.ts";
-import { alertRollback, recordRollbackMetrics, rollbackProblem } from "./rollback_signals.ts";
+import { readState, recordRun } from "../state/store.ts";
+import { collectMetrics } from "../monitor/observe.ts";
+import { writeMetrics } from "../monitor/metrics.ts";
+import { alertRollback, countRollback, rollbackProblem } from "./rollback_signals.ts";
 
 const exec = new RealExecutor();
 
@@ -63,9 +65,12 @@ Deno.test("a rollback raises one problem and, healthy again, one recovery; count
       /^health failed after the apply of commit 0123456789ab \(restart of service\[php8\.2-fpm\] failed: exited 1\); rolled back$/,
     );
     Deno.mkdirSync(`${dir}/textfile`);
-    const file = recordRollbackMetrics(exec, paths, report(true), `${dir}/textfile`)!;
-    recordRollbackMetrics(exec, paths, report(false), `${dir}/textfile`);
+    countRollback(exec, paths, report(true));
+    countRollback(exec, paths, report(false));
     assert.deepEqual(readState(exec, paths).rollbacks, { attempted: 2, succeeded: 1 });
+    // The metrics file after the run (as observe writes it) shows the counts and its health.
+    recordRun(exec, paths, report(false));
+    const file = writeMetrics(exec, collectMetrics(exec, paths), `${dir}/textfile`);
     const text = Deno.readTextFileSync(file);
     assert.match(text, /^cm_rollbacks_attempted_total 2$/m);
     assert.match(text, /^cm_rollbacks_succeeded_total 1$/m);

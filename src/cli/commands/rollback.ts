@@ -6,7 +6,10 @@
 import type { Command } from "commander";
 import { rollbackRun } from "../../app/health.ts";
 import { DEFAULT_LOCK_TIMEOUT } from "../../app/converge.ts";
+import { errorMessage } from "../../errors.ts";
+import { writeMetricsFile } from "../../monitor/observe.ts";
 import { EXIT } from "../exit.ts";
+import { monitorFor } from "../_monitor.ts";
 import { printHealth, printRollback, runEvents, terminalPrinter } from "../output.ts";
 import { type Deps, examples, seconds, stateDirOption, verbosity } from "../_common.ts";
 
@@ -34,6 +37,12 @@ export function register(program: Command, deps: Deps): void {
         lockTimeout: opts.lockTimeout,
         events: runEvents(printer, { plan: false, json: !!opts.json }),
       });
+      try {
+        // The metrics file counts the rollback, in the node's configured directory.
+        writeMetricsFile(deps.exec, await monitorFor(deps.exec, opts.stateDir));
+      } catch (error) {
+        printer.err(`warning: cannot write metrics: ${errorMessage(error)}`);
+      }
       if (opts.json) console.log(JSON.stringify(record, null, 1));
       else {
         printHealth(printer, record.health);
