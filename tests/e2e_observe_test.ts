@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { bootServer, type Server } from "./testbed/mod.ts";
 import { installCm } from "./e2e/install_cm.ts";
+import { promtoolCheck } from "./harness.ts";
 
 const COOKBOOK = "/srv/observe.yaml";
 const CONF = "/etc/observe.conf";
@@ -27,20 +28,6 @@ async function until(what: string, ms: number, ok: () => Promise<boolean>): Prom
 async function journal(srv: Server, ...match: string[]): Promise<Record<string, string>[]> {
   const r = await srv.exec(["journalctl", "--no-pager", "-o", "json", ...match]);
   return r.stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
-}
-
-async function promtool(text: string): Promise<{ code: number; stderr: string }> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await child.output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
 
 Deno.test("cm watch as a service repairs drift in seconds; audit, journal and metrics show it", async () => {
@@ -110,7 +97,7 @@ Deno.test("cm watch as a service repairs drift in seconds; audit, journal and me
     async () => /^cm_drift_resources 1$/m.test((await metricsFile()).stdout),
   );
   const prom = await metricsFile();
-  const checked = await promtool(prom.stdout);
+  const checked = await promtoolCheck(prom.stdout);
   assert.equal(checked.code, 0, checked.stderr);
   const clean = await srv.exec(["cm", "drift"]);
   assert.equal(clean.code, 0, clean.stderr);

@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import type { RunReport } from "../src/engine/report.ts";
-import { tempDir } from "./harness.ts";
+import { promtoolCheck, tempDir } from "./harness.ts";
 import { GitDaemon, Remote } from "./sync_git.ts";
 import { cm, freshServer, PHP_FPM } from "./e2e/hello_web.ts";
 import type { Server } from "./testbed/mod.ts";
@@ -162,17 +162,8 @@ Deno.test({
       assert.match(prom, /^cm_rollbacks_attempted_total 1$/m);
       assert.match(prom, /^cm_rollbacks_succeeded_total 1$/m);
       assert.match(prom, /^cm_health_success 1$/m);
-      const promtool = await new Deno.Command("promtool", {
-        args: ["check", "metrics"],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = promtool.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(prom));
-      await writer.close();
-      const checked = await promtool.output();
-      assert.ok(checked.success, new TextDecoder().decode(checked.stderr));
+      const checked = await promtoolCheck(prom);
+      assert.equal(checked.code, 0, checked.stderr);
 
       const status = await cm(srv, ["status"]);
       assert.match(status.stdout, new RegExp(`quarantined: +${broken}`));

@@ -3,7 +3,7 @@
  * shipped permission flags, on real files in a temporary directory.
  */
 import assert from "node:assert/strict";
-import { runCm, tempDir } from "./harness.ts";
+import { promtoolCheck, runCm, tempDir } from "./harness.ts";
 
 async function setup(dir: string): Promise<{ book: string; state: string; file: string }> {
   const file = `${dir}/root/app.conf`;
@@ -99,17 +99,8 @@ Deno.test("metrics: written atomically to the configured directory after each ru
   assert.equal((await Deno.stat(`${collector}/cm.prom`)).mode! & 0o777, 0o644);
   const printed = await runCm(["metrics", "--state-dir", state]);
   assert.equal(printed.stdout, written);
-  const promtool = await new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = promtool.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(written));
-  await writer.close();
-  const checked = await promtool.output();
-  assert.equal(checked.code, 0, new TextDecoder().decode(checked.stderr));
+  const checked = await promtoolCheck(written);
+  assert.equal(checked.code, 0, checked.stderr);
 
   await Deno.writeTextFile(config, "metrics_dri: /tmp\n");
   const bad = await runCm(["apply", "--state-dir", state, book], { env });
