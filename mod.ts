@@ -92,6 +92,7 @@ export type {
 } from "./resources/snapshot.ts";
 export { acquireLock, type RunLock } from "./src/state/lock.ts";
 export {
+  type HealthSummary,
   readState,
   recordRun,
   type ResourceState,

@@ -13,7 +13,7 @@ import type { RunEvents } from "../engine/run.ts";
 import { errorMessage } from "../errors.ts";
 import type { AlertProblem, Delivery } from "../monitor/alerts.ts";
 import type { StatePaths } from "../state/paths.ts";
-import { readState, writeState } from "../state/store.ts";
+import { healthSummary, readState, writeState } from "../state/store.ts";
 
 /** The key of the health problem a rollback raises and its recovery closes. */
 export const ROLLBACK_ALERT_KEY = "health:after-apply";
@@ -59,7 +59,11 @@ export async function alertRollback(
   return [...raised, ...await alert(exec, config, statePath, [], host)];
 }
 
-/** Counts the run's rollback, if it rolled back, in the state (the metrics' `cm_rollbacks_*`). */
+/**
+ * Counts the run's rollback, if it rolled back, in the state (the metrics'
+ * `cm_rollbacks_*`); when it is the last run (`cm rollback` of it), its health
+ * there becomes the rollback's.
+ */
 export function countRollback(exec: Executor, paths: StatePaths, report: RunReport): void {
   if (!report.rollback) return;
   const state = readState(exec, paths);
@@ -67,6 +71,7 @@ export function countRollback(exec: Executor, paths: StatePaths, report: RunRepo
   counts.attempted++;
   if (report.rollback.ok) counts.succeeded++;
   state.rollbacks = counts;
+  if (state.lastRun?.id === report.id) state.lastRun.health = healthSummary(report);
   writeState(exec, paths, state);
 }
 

@@ -9,8 +9,8 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
 import { DEFAULT_STATE_DIR, type StatePaths, statePaths } from "../state/paths.ts";
-import { readRun, readState, type SyncRecord } from "../state/store.ts";
-import { errorMessage, StateError } from "../errors.ts";
+import { readState, type SyncRecord } from "../state/store.ts";
+import { errorMessage } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./audit.ts";
 import { alert, ALERT_STATE_FILE, type AlertProblem, readAlertState } from "./alerts.ts";
@@ -112,8 +112,7 @@ export function collectMetrics(probe: Probe, paths: StatePaths): Metrics {
   if (drift) metrics.driftResources = drift.resources.length;
   if (state.rollbacks) metrics.rollbacks = state.rollbacks;
   metrics.pendingRefreshes = Object.keys(state.pending ?? {}).length;
-  const health = run ? lastHealth(probe, paths, run.id) : undefined;
-  if (health) metrics.health = health;
+  if (run?.health) metrics.health = run.health;
   const sync = state.sync;
   if (sync) {
     const applied = sync.runId && run?.id === sync.runId && run.durationMs !== undefined
@@ -131,21 +130,6 @@ export function collectMetrics(probe: Probe, paths: StatePaths): Metrics {
     metrics.signatureFailures = sync.signatureFailures ?? 0;
   }
   return metrics;
-}
-
-/** The health the last run checked (after its rollback, if it rolled back), as metrics. */
-function lastHealth(probe: Probe, paths: StatePaths, runId: string): Metrics["health"] {
-  let report: RunReport | null;
-  try {
-    report = readRun(probe, paths, runId);
-  } catch (error) {
-    if (error instanceof StateError) return undefined;
-    throw error;
-  }
-  const health = report?.rollback?.health ?? report?.health;
-  if (!health) return undefined;
-  const failed = health.checks.filter((c) => !c.ok).length + health.failures.length;
-  return { ok: health.ok, checks: health.checks.length, failed };
 }
 
 /** Writes the metrics textfile unless its directory does not exist; the path written, or null. */

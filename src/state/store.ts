@@ -78,6 +78,8 @@ export interface State {
     cookbooks?: string[];
     /** Resources the run found drifted (and repaired). */
     drift?: string[];
+    /** The health it last checked (after its rollback, if it rolled back), for the metrics. */
+    health?: HealthSummary;
   };
   /** Every resource cm applied, by id (`file[/etc/motd]`). */
   resources: Record<string, ResourceState>;
@@ -195,6 +197,7 @@ export function recordRun(
   const pending = pendingAfter(state.pending ?? {}, report);
   if (Object.keys(pending).length) state.pending = pending;
   else delete state.pending;
+  const health = healthSummary(report);
   state.lastRun = {
     id: report.id,
     at: report.startedAt,
@@ -205,11 +208,30 @@ export function recordRun(
     totals: report.totals,
     cookbooks: report.cookbooks,
     ...(drift.length ? { drift } : {}),
+    ...(health ? { health } : {}),
   };
   writeRun(exec, paths, report);
   writeState(exec, paths, state);
   pruneRuns(exec, paths, new Date(report.startedAt));
   return warning;
+}
+
+/** Health checks of a run in counts: whether all passed, how many ran, how many failed. */
+export interface HealthSummary {
+  /** Every check passed and no service failed. */
+  ok: boolean;
+  /** Checks run. */
+  checks: number;
+  /** Checks that failed, plus services that failed to start or restart. */
+  failed: number;
+}
+
+/** The health a run last checked (its rollback's, if it rolled back), in counts; none unchecked. */
+export function healthSummary(report: RunReport): HealthSummary | undefined {
+  const health = report.rollback?.health ?? report.health;
+  if (!health) return undefined;
+  const failed = health.checks.filter((c) => !c.ok).length + health.failures.length;
+  return { ok: health.ok, checks: health.checks.length, failed };
 }
 
 /** Writes (or rewrites, e.g. after `cm rollback`) a run's report under runs/ (0600). */
