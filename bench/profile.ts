@@ -10,8 +10,8 @@
  * What it measures, each as the median of fresh processes (cold, like a real run):
  *
  * 1. Import cost: `deno run` of a file importing only node:process (the Node
- *    compatibility layer every node: module and npm package starts), yaml, zod, commander,
- *    node:crypto, all three npm packages, or cm's whole CLI (src/cli/mod.ts),
+ *    compatibility layer every node: module and npm package starts), yaml, zod,
+ *    node:crypto, both npm packages, cm's CLI (src/cli/mod.ts) or the apply command,
  *    against an empty file, all with this repo's deno.json import map.
  * 2. Phases of one no-op apply inside one process, calling cm's own modules
  *    the way src/app/converge.ts does: import → loadCookbooks (YAML parse, vars,
@@ -75,8 +75,6 @@ async function child(cookbookPath: string, stateDir: string): Promise<void> {
   mark("import yaml");
   await import("zod");
   mark("import zod");
-  await import("commander");
-  mark("import commander");
   const [{ RealExecutor }, { loadCookbooks }, { order }, { run }, { recordRun, readState }, {
     statePaths,
   }] = await Promise.all([
@@ -210,9 +208,9 @@ async function parent(): Promise<void> {
       ["yaml", `import "yaml";`],
       ["zod", `import "zod";`],
       ["zod/mini", `import "zod/mini";`],
-      ["commander", `import "commander";`],
-      ["yaml + zod + commander", `import "yaml"; import "zod"; import "commander";`],
-      ["cm's CLI (src/cli/mod.ts, all of cm)", `import "${REPO}/src/cli/mod.ts";`],
+      ["yaml + zod", `import "yaml"; import "zod";`],
+      ["cm's CLI (src/cli/mod.ts)", `import "${REPO}/src/cli/mod.ts";`],
+      ["cm apply (src/cli/commands/apply.ts)", `import "${REPO}/src/cli/commands/apply.ts";`],
     ];
     const importRows: string[][] = [];
     let haveTime = false;

@@ -10,10 +10,8 @@
 export const ENV_VARS = [
   "CM_STATE_DIR", // state directory override (cm)
   "CM_CONFIG", // node configuration path override (cm sync)
-  "NO_COLOR", // colour off (cm, commander)
+  "NO_COLOR", // colour off
   "JOURNAL_STREAM", // stdout/stderr is the journal: priority prefixes (systemd.exec(5))
-  "FORCE_COLOR", // commander
-  "CLICOLOR_FORCE", // commander
   "LOG_TOKENS", // yaml reads these while parsing
   "LOG_STREAM",
 ];

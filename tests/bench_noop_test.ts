@@ -86,8 +86,8 @@ Deno.test({
         "node:process (the Node compatibility layer alone)",
         "yaml",
         "zod",
-        "commander",
-        "yaml + zod + commander",
+        "yaml + zod",
+        "cm apply (src/cli/commands/apply.ts)",
       ]
     ) {
       assert.ok(row(out, label), `no import row ${label}:\n${out}`);

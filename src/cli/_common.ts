@@ -4,19 +4,21 @@
  *
  * @module
  */
-import { Option } from "commander";
 import type { Executor } from "../exec/executor.ts";
 import { UsageError } from "../errors.ts";
+import { DEFAULT_LOCK_TIMEOUT } from "../app/converge.ts";
+import type { CommandSpec, Options, OptionSpec } from "./args.ts";
 import { parseDuration } from "../text.ts";
 import type { Verbosity } from "./output.ts";
 
-/** What every command's `register(program, deps)` gets. */
+/** What every command's `run` gets besides its operands and options. */
 export interface Deps {
   /** The one door to the machine. */
   exec: Executor;
-  /** Receives the command's exit code (commander actions return nothing). */
-  setCode(code: number): void;
 }
+
+/** A command of cm, run with {@link Deps}; `O` is the shape of its parsed options. */
+export type Command<O = Options> = CommandSpec<Deps, O>;
 
 /**
  * Parses seconds: `300`, `1.5`, or a duration `30s`, `5m`, `1h`.
@@ -50,9 +52,35 @@ export function examples(lines: string[]): string {
 }
 
 /** `--state-dir DIR`, described for the command that takes it. */
-export function stateDirOption(what = "state, runs, lock and repo checkout directory"): Option {
-  return new Option("--state-dir <dir>", `${what} (env CM_STATE_DIR)`);
+export function stateDirOption(what = "state, runs, lock and repo checkout directory"): OptionSpec {
+  return { flag: "--state-dir", value: "dir", help: `${what} (env CM_STATE_DIR)` };
 }
+
+/** `--json`: print `what` as JSON. */
+export function jsonOption(what: string): OptionSpec {
+  return { flag: "--json", help: `print ${what} as JSON` };
+}
+
+/** `-q, --quiet`: print only `what`. */
+export function quietOption(what: string): OptionSpec {
+  return { flag: "--quiet", short: "-q", help: `print only ${what}` };
+}
+
+/** `-v, --verbose`. */
+export const VERBOSE_OPTION: OptionSpec = {
+  flag: "--verbose",
+  short: "-v",
+  help: "also print unchanged resources",
+};
+
+/** `--lock-timeout SECONDS`, default {@link DEFAULT_LOCK_TIMEOUT}. */
+export const LOCK_TIMEOUT_OPTION: OptionSpec = {
+  flag: "--lock-timeout",
+  value: "seconds",
+  help: "wait this long for another run's lock",
+  parse: seconds,
+  default: DEFAULT_LOCK_TIMEOUT,
+};
 
 /** `2026-11-30T18:06:12.345Z` as `2026-11-30 18:06:12` in this machine's time zone. */
 export function localTime(iso: string): string {
@@ -64,6 +92,10 @@ export function localTime(iso: string): string {
   }:${p(d.getSeconds())}`;
 }
 
-/** The help of `--vars-file` (apply, plan, validate). */
-export const VARS_FILE_HELP =
-  "root-only YAML file (mode 0600) with a vars: mapping kept out of git, e.g. node-local secrets";
+/** `--vars-file FILE` of apply, plan and validate. */
+export const VARS_FILE_OPTION: OptionSpec = {
+  flag: "--vars-file",
+  value: "file",
+  help:
+    "root-only YAML file (mode 0600) with a vars: mapping kept out of git, e.g. node-local secrets",
+};

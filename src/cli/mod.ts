@@ -1,46 +1,82 @@
 /**
- * The command line: the list of subcommands (one file each under commands/),
- * parsed with commander.
+ * The command line: the list of subcommands (one file each under commands/,
+ * loaded only when named, so `cm apply` loads nothing of `cm sync`), read by
+ * the table-driven parser in args.ts.
  *
  * @module
  */
-import { Command, CommanderError } from "commander";
 import { RealExecutor } from "../exec/real.ts";
+import { UsageError } from "../errors.ts";
 import { versionLine } from "../version.ts";
 import { EXIT, exitStyle, usageExitCode } from "./exit.ts";
-import { type Deps, examples } from "./_common.ts";
-import * as apply from "./commands/apply.ts";
-import * as plan from "./commands/plan.ts";
-import * as validate from "./commands/validate.ts";
-import * as history from "./commands/history.ts";
-import * as showRun from "./commands/show_run.ts";
-import * as sync from "./commands/sync.ts";
-import * as status from "./commands/status.ts";
-import * as timer from "./commands/timer.ts";
-import * as facts from "./commands/facts.ts";
-import * as health from "./commands/health.ts";
-import * as rollback from "./commands/rollback.ts";
-import * as drift from "./commands/drift.ts";
-import * as metrics from "./commands/metrics.ts";
-import * as watch from "./commands/watch.ts";
+import { type Command, examples } from "./_common.ts";
+import { parseCommand, rows, unknown, usageTail } from "./args.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
-const COMMANDS = [
-  apply,
-  plan,
-  validate,
-  facts,
-  history,
-  showRun,
-  sync,
-  status,
-  timer,
-  health,
-  rollback,
-  drift,
-  metrics,
-  watch,
-];
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  apply: () => import("./commands/apply.ts"),
+  plan: () => import("./commands/plan.ts"),
+  validate: () => import("./commands/validate.ts"),
+  facts: () => import("./commands/facts.ts"),
+  history: () => import("./commands/history.ts"),
+  "show-run": () => import("./commands/show_run.ts"),
+  sync: () => import("./commands/sync.ts"),
+  status: () => import("./commands/status.ts"),
+  timer: () => import("./commands/timer.ts"),
+  health: () => import("./commands/health.ts"),
+  rollback: () => import("./commands/rollback.ts"),
+  drift: () => import("./commands/drift.ts"),
+  metrics: () => import("./commands/metrics.ts"),
+  watch: () => import("./commands/watch.ts"),
+};
+
+const SUMMARY =
+  "cm converges a Debian/Ubuntu machine to YAML cookbooks: packages, files, services, commands.";
+
+const EXAMPLES = examples([
+  "cm plan cookbooks/hello-web.yaml          # what would change, changes nothing",
+  "cm apply cookbooks/hello-web.yaml         # converge this machine",
+  "cm apply --check --diff web.yaml          # = plan, with file diffs",
+  "cm history                                # recorded runs",
+  "cm sync --once --repo https://git.example.com/ops/cookbooks.git",
+  "cm timer install                          # cm sync --once every interval",
+  "cm COMMAND --help                         # every command's flags and examples",
+]);
+
+/** `cm --help`: every command's usage and summary. */
+async function programHelp(): Promise<string> {
+  const commands = await Promise.all(
+    Object.values(COMMANDS).map(async (load) => {
+      const { command } = await load();
+      return [`${command.name} ${usageTail(command)}`.trim(), command.summary];
+    }),
+  );
+  return [
+    "Usage: cm [options] [command]",
+    "",
+    SUMMARY,
+    "",
+    "Options:",
+    ...rows([["-V, --version", "output the version number"], [
+      "-h, --help",
+      "display help for command",
+    ]]),
+    "",
+    "Commands:",
+    ...rows([...commands, ["help [command]", "display help for command"]]),
+    "",
+  ].join("\n") + EXAMPLES;
+}
+
+/** The command named `name`, loaded. @throws {UsageError} for an unknown name */
+async function commandNamed(name: string): Promise<Command> {
+  const load = COMMANDS[name];
+  if (!load) {
+    const kind = name.startsWith("-") ? "option" : "command";
+    throw new UsageError(unknown(kind, name, Object.keys(COMMANDS), "(cm --help lists them)"));
+  }
+  return (await load()).command;
+}
 
 /**
  * Runs cm with `argv` (without the program name) and resolves to the exit
@@ -49,38 +85,23 @@ const COMMANDS = [
  * @throws {CookbookError} {ConfigError} {UsageError} {StateError} {LockTimeoutError}
  */
 export async function cli(argv: string[]): Promise<number> {
-  let code: number = EXIT.ok;
-  const deps: Deps = { exec: new RealExecutor(), setCode: (n) => code = n };
-  const program = new Command("cm")
-    .description(
-      "cm converges a Debian/Ubuntu machine to YAML cookbooks: packages, files, services, commands.",
-    )
-    .version(versionLine(), "-V, --version")
-    .addHelpText(
-      "after",
-      examples([
-        "cm plan cookbooks/hello-web.yaml          # what would change, changes nothing",
-        "cm apply cookbooks/hello-web.yaml         # converge this machine",
-        "cm apply --check --diff web.yaml          # = plan, with file diffs",
-        "cm history                                # recorded runs",
-        "cm sync --once --repo https://git.example.com/ops/cookbooks.git",
-        "cm timer install                          # cm sync --once every interval",
-        "cm COMMAND --help                         # every command's flags and examples",
-      ]),
-    )
-    .exitOverride()
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({
-      writeOut: (s) => void Deno.stdout.writeSync(new TextEncoder().encode(s)),
-      writeErr: (s) => void Deno.stderr.writeSync(new TextEncoder().encode(s)),
-    });
-  for (const command of COMMANDS) command.register(program, deps);
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    const shown = ["commander.helpDisplayed", "commander.version", "commander.help"];
-    return shown.includes(error.code) ? EXIT.ok : usageExitCode(exitStyle(argv));
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    console.error(await programHelp());
+    return usageExitCode(exitStyle(argv));
   }
-  return code;
+  if (first === "-h" || first === "--help") return print(await programHelp());
+  if (first === "-V" || first === "--version") return print(versionLine() + "\n");
+  if (first === "help") {
+    if (rest[0] === undefined) return print(await programHelp());
+    return cli([...rest, "--help"]);
+  }
+  const parsed = parseCommand(await commandNamed(first), rest, ["cm"]);
+  if ("help" in parsed) return print(parsed.help);
+  return await parsed.command.run!(parsed.operands, parsed.options, { exec: new RealExecutor() });
+}
+
+function print(text: string): number {
+  console.log(text.replace(/\n$/, ""));
+  return EXIT.ok;
 }

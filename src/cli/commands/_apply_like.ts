@@ -4,37 +4,54 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import { converge } from "../../app/converge.ts";
 import { readSavedFacts } from "../../app/facts.ts";
 import type { Executor } from "../../exec/executor.ts";
 import { reportExitCode } from "../exit.ts";
 import { printReport, runEvents, terminalPrinter } from "../output.ts";
 import { type SignalWatch, watchSignals } from "../signals.ts";
-import { stateDirOption, VARS_FILE_HELP, verbosity } from "../_common.ts";
+import type { ArgumentSpec, OptionSpec } from "../args.ts";
+import {
+  quietOption,
+  stateDirOption,
+  VARS_FILE_OPTION,
+  VERBOSE_OPTION,
+  verbosity,
+} from "../_common.ts";
 import { afterRun, monitorFor } from "../_monitor.ts";
 
 /**
- * Adds `name` with the flags apply and plan share: cookbooks, --diff, --json,
- * -q, -v, --detailed-exitcodes (a clean plan exits 0: drift monitoring), --state-dir.
+ * The flags apply and plan share: --diff, --json, -q, -v, --vars-file,
+ * --detailed-exitcodes (a clean plan exits 0: drift monitoring), --state-dir.
  */
-export function applyLike(program: Command, name: string, description: string): Command {
-  return program.command(name)
-    .description(description)
-    .argument("<cookbook...>", "cookbook YAML files")
-    .option("--diff", "show unified diffs of file content")
-    .option("--json", "print the run report as JSON on stdout")
-    .option("-q, --quiet", "print only failures and the summary of a failed run")
-    .option("-v, --verbose", "also print unchanged resources")
-    .option("--vars-file <file>", VARS_FILE_HELP)
-    .option(
-      "--detailed-exitcodes",
-      "exit 0 no changes, 2 changes, 4 failures, 6 both (1 cookbook/usage error)",
-    )
-    .addOption(stateDirOption("state, runs and lock directory"));
-}
+export const APPLY_LIKE_OPTIONS: OptionSpec[] = [
+  { flag: "--diff", help: "show unified diffs of file content" },
+  { flag: "--json", help: "print the run report as JSON on stdout" },
+  quietOption("failures and the summary of a failed run"),
+  VERBOSE_OPTION,
+  VARS_FILE_OPTION,
+  {
+    flag: "--detailed-exitcodes",
+    help: "exit 0 no changes, 2 changes, 4 failures, 6 both (1 cookbook/usage error)",
+  },
+  stateDirOption("state, runs and lock directory"),
+];
 
-/** The flags of apply and plan, as commander parsed them. */
+/** `--facts FILE` of plan and validate. */
+export const FACTS_OPTION: OptionSpec = {
+  flag: "--facts",
+  value: "file",
+  help: "use another machine's facts, saved by cm facts --json",
+};
+
+/** The operand of apply, plan, validate and health. */
+export const COOKBOOKS: ArgumentSpec = {
+  name: "cookbook",
+  help: "cookbook YAML files",
+  many: true,
+};
+
+/** The flags of apply and plan, as parsed (keys of {@link APPLY_LIKE_OPTIONS} and the commands' own). */
 export interface ApplyFlags {
   diff?: boolean;
   json?: boolean;

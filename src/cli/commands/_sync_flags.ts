@@ -1,24 +1,23 @@
 /**
- * What `cm sync` and `cm timer install` share: the node configuration flag,
- * the reader behind it, and its flags as overrides.
+ * What `cm sync`, `cm timer install` and `cm watch` share: the node
+ * configuration option, the reader behind it, and the flags as overrides.
  *
  * @module
  */
-import { Option } from "commander";
 import type { SyncFlags } from "../../sync/config.ts";
+import type { OptionSpec } from "../args.ts";
 
 /** The node configuration reader, loaded with its YAML parser only when a command needs it. */
 export const nodeConfig = () => import("../../sync/config.ts");
 
 /** `--config FILE`. */
-export function configOption(): Option {
-  return new Option(
-    "--config <file>",
-    "node configuration (env CM_CONFIG; default /etc/config-manager/config.yaml)",
-  );
-}
+export const CONFIG_OPTION: OptionSpec = {
+  flag: "--config",
+  value: "file",
+  help: "node configuration (env CM_CONFIG; default /etc/config-manager/config.yaml)",
+};
 
-/** The flags that override the node configuration, from commander's parsed options. */
+/** The flags that override the node configuration, from the parsed options. */
 export function flagsOf(opts: SyncFlags): SyncFlags {
   return {
     config: opts.config,

@@ -3,30 +3,23 @@
  *
  * @module
  */
-import type { Command } from "commander";
-import { DEFAULT_LOCK_TIMEOUT } from "../../app/converge.ts";
-import { type Deps, examples, seconds } from "../_common.ts";
-import { applyLike, convergeCommand } from "./_apply_like.ts";
+import { type Command, examples, LOCK_TIMEOUT_OPTION } from "../_common.ts";
+import { APPLY_LIKE_OPTIONS, type ApplyFlags, convergeCommand, COOKBOOKS } from "./_apply_like.ts";
 
-/** Adds `cm apply` to the program. */
-export function register(program: Command, deps: Deps): void {
-  applyLike(program, "apply", "converge the machine to the cookbooks")
-    .option("--check", "only show what would change (same as cm plan)")
-    .option(
-      "--lock-timeout <seconds>",
-      "wait this long for another run's lock",
-      seconds,
-      DEFAULT_LOCK_TIMEOUT,
-    )
-    .addHelpText(
-      "after",
-      examples([
-        "cm apply cookbooks/hello-web.yaml",
-        "cm apply --check --diff web.yaml",
-        "cm apply --json --state-dir /tmp/cm web.yaml > report.json",
-      ]),
-    )
-    .action(async (files: string[], opts) => {
-      deps.setCode(await convergeCommand(files, deps.exec, opts));
-    });
-}
+/** `cm apply`. */
+export const command: Command<ApplyFlags> = {
+  name: "apply",
+  summary: "converge the machine to the cookbooks",
+  argument: COOKBOOKS,
+  options: [
+    ...APPLY_LIKE_OPTIONS,
+    { flag: "--check", help: "only show what would change (same as cm plan)" },
+    LOCK_TIMEOUT_OPTION,
+  ],
+  epilog: examples([
+    "cm apply cookbooks/hello-web.yaml",
+    "cm apply --check --diff web.yaml",
+    "cm apply --json --state-dir /tmp/cm web.yaml > report.json",
+  ]),
+  run: (files, opts, { exec }) => convergeCommand(files, exec, opts),
+};

@@ -4,32 +4,28 @@
  * @module
  */
 import { printable } from "../../exec/output.ts";
-import type { Command } from "commander";
 import type { Executor } from "../../exec/executor.ts";
 import { checkDrift } from "../../app/drift.ts";
 import { observeDrift } from "../../monitor/observe.ts";
 import { EXIT } from "../exit.ts";
 import { formatChange, type Printer, terminalPrinter } from "../output.ts";
-import { type Deps, examples, stateDirOption } from "../_common.ts";
+import { type Command, examples, stateDirOption } from "../_common.ts";
 import { monitorFor, printWarnings } from "../_monitor.ts";
 
-/** Adds `cm drift` to the program. */
-export function register(program: Command, deps: Deps): void {
-  program.command("drift")
-    .description("compare the machine with the last applied cookbooks; changes nothing")
-    .option("--json", "print what drifted as JSON on stdout")
-    .addOption(stateDirOption("state, runs and lock directory"))
-    .addHelpText(
-      "after",
-      `
+/** `cm drift`. */
+export const command: Command<{ stateDir?: string; json?: boolean }> = {
+  name: "drift",
+  summary: "compare the machine with the last applied cookbooks; changes nothing",
+  options: [
+    { flag: "--json", help: "print what drifted as JSON on stdout" },
+    stateDirOption("state, runs and lock directory"),
+  ],
+  epilog: `
 Exit codes: 0 no drift; ${EXIT.drift} drift found; 1 a resource could not be read;
 2 nothing applied yet, or the cookbooks no longer load.
 ${examples(["cm drift", "cm drift --json | jq '.drifted[].id'"])}`,
-    )
-    .action(async (opts) => {
-      deps.setCode(await drift(deps.exec, terminalPrinter("normal", false), opts));
-    });
-}
+  run: (_, opts, { exec }) => drift(exec, terminalPrinter("normal", false), opts),
+};
 
 /** Checks for drift, prints it, records it; resolves to the exit code. */
 export async function drift(

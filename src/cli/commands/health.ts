@@ -3,29 +3,38 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import { healthNow } from "../../app/health.ts";
 import { EXIT } from "../exit.ts";
 import { printHealth, terminalPrinter } from "../output.ts";
-import { type Deps, examples, stateDirOption, verbosity } from "../_common.ts";
+import {
+  type Command,
+  examples,
+  jsonOption,
+  quietOption,
+  stateDirOption,
+  verbosity,
+} from "../_common.ts";
+import { COOKBOOKS } from "./_apply_like.ts";
 
-/** Adds `cm health` to the program. */
-export function register(program: Command, deps: Deps): void {
-  program.command("health")
-    .description("run the cookbooks' health checks now (exit 1 when one fails)")
-    .argument("<cookbook...>", "cookbook YAML files")
-    .option("--json", "print the checks' results as JSON")
-    .option("-q, --quiet", "print only failed checks")
-    .addOption(stateDirOption("state directory (for the cached cookbooks)"))
-    .addHelpText("after", examples(["cm health cookbooks/hello-web.yaml"]))
-    .action(async (files: string[], opts) => {
-      const record = await healthNow(files, deps.exec, opts.stateDir);
-      if (opts.json) console.log(JSON.stringify(record, null, 1));
-      else {
-        const printer = terminalPrinter(verbosity(opts), false);
-        printHealth(printer, record);
-        if (!record.checks.length) printer.err("health: the cookbooks have no health checks");
-      }
-      deps.setCode(record.ok ? EXIT.ok : EXIT.failed);
-    });
-}
+/** `cm health`. */
+export const command: Command<{ stateDir?: string; json?: boolean; quiet?: boolean }> = {
+  name: "health",
+  summary: "run the cookbooks' health checks now (exit 1 when one fails)",
+  argument: COOKBOOKS,
+  options: [
+    jsonOption("the checks' results"),
+    quietOption("failed checks"),
+    stateDirOption("state directory (for the cached cookbooks)"),
+  ],
+  epilog: examples(["cm health cookbooks/hello-web.yaml"]),
+  async run(files, opts, { exec }) {
+    const record = await healthNow(files, exec, opts.stateDir);
+    if (opts.json) console.log(JSON.stringify(record, null, 1));
+    else {
+      const printer = terminalPrinter(verbosity(opts), false);
+      printHealth(printer, record);
+      if (!record.checks.length) printer.err("health: the cookbooks have no health checks");
+    }
+    return record.ok ? EXIT.ok : EXIT.failed;
+  },
+};

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import type { RunReport } from "../../engine/report.ts";
 import type { Probe } from "../../exec/executor.ts";
 import { StateError } from "../../errors.ts";
@@ -11,20 +10,38 @@ import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { type Printer, terminalPrinter } from "../output.ts";
 import { printable } from "../../exec/output.ts";
-import { count, type Deps, examples, localTime, stateDirOption } from "../_common.ts";
+import {
+  type Command,
+  count,
+  examples,
+  jsonOption,
+  localTime,
+  stateDirOption,
+} from "../_common.ts";
+import { EXIT } from "../exit.ts";
 
-/** Adds `cm history` to the program. */
-export function register(program: Command, deps: Deps): void {
-  program.command("history")
-    .description("list recorded runs, oldest first")
-    .option("-n, --limit <count>", "how many recent runs", count, 20)
-    .option("--json", "print as JSON")
-    .addOption(stateDirOption("state, runs and lock directory"))
-    .addHelpText("after", examples(["cm history", "cm history -n 5 --json"]))
-    .action((opts) => {
-      history(deps.exec, terminalPrinter("normal", false), opts);
-    });
-}
+/** `cm history`. */
+export const command: Command<{ stateDir?: string; limit: number; json?: boolean }> = {
+  name: "history",
+  summary: "list recorded runs, oldest first",
+  options: [
+    {
+      flag: "--limit",
+      short: "-n",
+      value: "count",
+      help: "how many recent runs",
+      parse: count,
+      default: 20,
+    },
+    jsonOption("the runs"),
+    stateDirOption("state, runs and lock directory"),
+  ],
+  epilog: examples(["cm history", "cm history -n 5 --json"]),
+  run(_, opts, { exec }) {
+    history(exec, terminalPrinter("normal", false), opts);
+    return EXIT.ok;
+  },
+};
 
 /**
  * Lists the last `limit` runs under a header: id, start (local time), result,

@@ -3,21 +3,22 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import { collectMetrics } from "../../monitor/observe.ts";
 import { renderMetrics } from "../../monitor/metrics.ts";
 import { statePaths } from "../../state/paths.ts";
 import { terminalPrinter } from "../output.ts";
-import { type Deps, examples, stateDirOption } from "../_common.ts";
+import { type Command, examples, stateDirOption } from "../_common.ts";
+import { EXIT } from "../exit.ts";
 
-/** Adds `cm metrics` to the program. */
-export function register(program: Command, deps: Deps): void {
-  program.command("metrics")
-    .description("print cm's metrics in the Prometheus text format (as written to cm.prom)")
-    .addOption(stateDirOption("state, runs and lock directory"))
-    .addHelpText("after", examples(["cm metrics", "cm metrics | promtool check metrics"]))
-    .action((opts) => {
-      const text = renderMetrics(collectMetrics(deps.exec, statePaths(opts.stateDir)));
-      terminalPrinter("normal", false).out(text.trimEnd());
-    });
-}
+/** `cm metrics`. */
+export const command: Command<{ stateDir?: string }> = {
+  name: "metrics",
+  summary: "print cm's metrics in the Prometheus text format (as written to cm.prom)",
+  options: [stateDirOption("state, runs and lock directory")],
+  epilog: examples(["cm metrics", "cm metrics | promtool check metrics"]),
+  run(_, opts, { exec }) {
+    const paths = statePaths(opts.stateDir);
+    terminalPrinter("normal", false).out(renderMetrics(collectMetrics(exec, paths)).trimEnd());
+    return EXIT.ok;
+  },
+};

@@ -3,31 +3,39 @@
  *
  * @module
  */
-import type { Command } from "commander";
 import type { Probe } from "../../exec/executor.ts";
 import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { printable } from "../../exec/output.ts";
 import { formatChange, type Printer, terminalPrinter } from "../output.ts";
-import { type Deps, examples, localTime, stateDirOption, verbosity } from "../_common.ts";
+import {
+  type Command,
+  examples,
+  jsonOption,
+  localTime,
+  stateDirOption,
+  VERBOSE_OPTION,
+  verbosity,
+} from "../_common.ts";
+import { EXIT } from "../exit.ts";
 
-/** Adds `cm show-run` to the program. */
-export function register(program: Command, deps: Deps): void {
-  program.command("show-run")
-    .description("show one run report: what changed, failed or was skipped")
-    .argument("<id>", "run id from cm history (a unique prefix is enough)")
-    .option("--json", "print the whole report as JSON")
-    .option("-v, --verbose", "also list unchanged resources")
-    .addOption(stateDirOption("state, runs and lock directory"))
-    .addHelpText(
-      "after",
-      examples(["cm show-run 20261126T054000Z-1234", "cm show-run 20261126 --json"]),
-    )
-    .action((id: string, opts) => {
-      showRun(deps.exec, terminalPrinter(verbosity(opts), false), { ...opts, id });
-    });
-}
+/** `cm show-run`. */
+export const command: Command<{ stateDir?: string; json?: boolean; verbose?: boolean }> = {
+  name: "show-run",
+  summary: "show one run report: what changed, failed or was skipped",
+  argument: { name: "id", help: "run id from cm history (a unique prefix is enough)" },
+  options: [
+    jsonOption("the whole report"),
+    VERBOSE_OPTION,
+    stateDirOption("state, runs and lock directory"),
+  ],
+  epilog: examples(["cm show-run 20261126T054000Z-1234", "cm show-run 20261126 --json"]),
+  run([id], opts, { exec }) {
+    showRun(exec, terminalPrinter(verbosity(opts), false), { ...opts, id });
+    return EXIT.ok;
+  },
+};
 
 /**
  * Prints one run report: every resource that changed, failed or was skipped.

@@ -4,66 +4,72 @@
  *
  * @module
  */
-import type { Command } from "commander";
+import type { Executor } from "../../exec/executor.ts";
+import type { OptionSpec } from "../args.ts";
 import { UsageError } from "../../errors.ts";
 import { installTimer, uninstallTimer } from "../../sync/timer.ts";
 import { systemdRunning } from "../../facts/systemd.ts";
 import { DEFAULT_UNIT_DIR, defaultCmPath } from "../../sync/timer.ts";
 import { EXIT } from "../exit.ts";
-import { type Deps, examples, seconds, stateDirOption } from "../_common.ts";
-import { configOption, flagsOf, nodeConfig } from "./_sync_flags.ts";
+import { type Command, examples, stateDirOption } from "../_common.ts";
+import { CONFIG_OPTION, flagsOf, nodeConfig } from "./_sync_flags.ts";
+import { intervalOption, splayOption } from "./sync.ts";
 
-/** Adds `cm timer` with its `install` and `uninstall` subcommands to the program. */
-export function register(program: Command, deps: Deps): void {
-  const timer = program.command("timer")
-    .description("install or remove the systemd timer that runs cm sync --once every interval")
-    .addHelpText("after", examples(["cm timer install --interval 5m", "cm timer uninstall"]));
+const UNIT_DIR_OPTION: OptionSpec = {
+  flag: "--unit-dir",
+  value: "dir",
+  help: "where the units are written",
+  default: DEFAULT_UNIT_DIR,
+};
 
-  timer.command("install")
-    .description(
-      "write config-manager-sync.{service,timer}, reload systemd, enable and start the timer (idempotent)",
-    )
-    .addOption(configOption())
-    .addOption(stateDirOption())
-    .option(
-      "--interval <seconds>",
-      "seconds between syncs (default: interval: of the config, else 300)",
-      seconds,
-    )
-    .option(
-      "--splay <seconds>",
-      "RandomizedDelaySec (default: splay: of the config, else 60)",
-      seconds,
-    )
-    .option(
-      "--cm-path <path>",
-      "cm executable for ExecStart (default: this binary, or /usr/local/bin/cm under deno)",
-    )
-    .option("--unit-dir <dir>", "where to write the units", DEFAULT_UNIT_DIR)
-    .option(
-      "--watch",
-      "also install and start config-manager-watch.service: cm watch repairs drift within seconds",
-    )
-    .addHelpText(
-      "after",
-      examples([
-        "cm timer install",
-        "cm timer install --watch",
-        "cm timer install --interval 5m --splay 60",
-        "cm timer install --cm-path /opt/cm",
-      ]),
-    )
-    .action(async (opts) => deps.setCode(await install(deps, opts)));
+const install: Command<InstallFlags> = {
+  name: "install",
+  summary:
+    "write config-manager-sync.{service,timer}, reload systemd, enable and start the timer (idempotent)",
+  options: [
+    CONFIG_OPTION,
+    stateDirOption(),
+    intervalOption("seconds between syncs (default: interval: of the config, else 300)"),
+    splayOption("RandomizedDelaySec (default: splay: of the config, else 60)"),
+    {
+      flag: "--cm-path",
+      value: "path",
+      help: "cm executable for ExecStart (default: this binary, or /usr/local/bin/cm under deno)",
+    },
+    UNIT_DIR_OPTION,
+    {
+      flag: "--watch",
+      help:
+        "also install and start config-manager-watch.service: cm watch repairs drift within seconds",
+    },
+  ],
+  epilog: examples([
+    "cm timer install",
+    "cm timer install --watch",
+    "cm timer install --interval 5m --splay 60",
+    "cm timer install --cm-path /opt/cm",
+  ]),
+  run: (_, opts, { exec }) => installCommand(exec, opts),
+};
 
-  timer.command("uninstall")
-    .description("stop and disable the timer, remove its units, reload systemd (idempotent)")
-    .option("--unit-dir <dir>", "where the units are", DEFAULT_UNIT_DIR)
-    .addHelpText("after", examples(["cm timer uninstall"]))
-    .action(async (opts) => deps.setCode(await uninstall(deps, opts.unitDir)));
-}
+const uninstall: Command<{ unitDir: string }> = {
+  name: "uninstall",
+  summary: "stop and disable the timer, remove its units, reload systemd (idempotent)",
+  options: [UNIT_DIR_OPTION],
+  epilog: examples(["cm timer uninstall"]),
+  run: (_, opts, { exec }) => uninstallCommand(exec, opts.unitDir),
+};
 
-/** The options of `cm timer install`, as commander parsed them. */
-interface InstallFlags {
+/** `cm timer` with its `install` and `uninstall` subcommands. */
+export const command: Command = {
+  name: "timer",
+  summary: "install or remove the systemd timer that runs cm sync --once every interval",
+  subcommands: [install, uninstall],
+  epilog: examples(["cm timer install --interval 5m", "cm timer uninstall"]),
+};
+
+/** The options of `cm timer install`, as parsed. */
+type InstallFlags = {
   config?: string;
   stateDir?: string;
   interval?: number;
@@ -71,9 +77,9 @@ interface InstallFlags {
   cmPath?: string;
   unitDir: string;
   watch?: boolean;
-}
+};
 
-async function install({ exec }: Deps, opts: InstallFlags): Promise<number> {
+async function installCommand(exec: Executor, opts: InstallFlags): Promise<number> {
   const { resolveSettings, DEFAULT_CONFIG_PATH } = await nodeConfig();
   const settings = resolveSettings(exec, flagsOf(opts), { requireRepo: false });
   if (!settings.repo) {
@@ -121,7 +127,7 @@ async function install({ exec }: Deps, opts: InstallFlags): Promise<number> {
   return EXIT.ok;
 }
 
-async function uninstall({ exec }: Deps, unitDir: string): Promise<number> {
+async function uninstallCommand(exec: Executor, unitDir: string): Promise<number> {
   const outcome = await uninstallTimer(exec, unitDir);
   for (const a of outcome.actions) console.log(`ran systemctl ${a.join(" ")}`);
   for (const f of outcome.changedFiles) console.log(`removed ${f}`);
