@@ -15,7 +15,7 @@ import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { rollback } from "./rollback.ts";
-import { signalHealth } from "./rollback_signals.ts";
+import { recordRollback } from "./rollback_count.ts";
 import { acquireLock } from "../state/lock.ts";
 import { readState, recordRun, unmanagedIds } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
@@ -157,7 +157,7 @@ export async function converge(
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
     const warning = record(exec, paths, report, desiredDigests(cookbook));
     if (warning) events.warning?.(warning);
-    if (report.health) await signalHealth(exec, paths, report, events);
+    if (report.health) recordRollback(exec, paths, report, events);
     if (!cached && cacheable) writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import type { HealthRecord, RollbackRecord } from "../engine/report.ts";
+import type { HealthRecord, RollbackRecord, RunReport } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 import { UsageError } from "../errors.ts";
 import { acquireLock } from "../state/lock.ts";
@@ -15,7 +15,7 @@ import { readRun, writeRun } from "../state/store.ts";
 import { cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
 import { rollback } from "./rollback.ts";
 import { checkHealth } from "./verify.ts";
-import { signalHealth } from "./rollback_signals.ts";
+import { recordRollback } from "./rollback_count.ts";
 
 /**
  * Runs the `health:` checks of `files` now (read only: no lock taken).
@@ -43,7 +43,7 @@ export interface RollbackRunOptions {
  * Restores the snapshot of run `runId` (or a unique prefix; the newest
  * snapshot when omitted) under the run lock, then checks the health of the
  * cookbooks that run applied (none when they no longer load). The run's
- * report records the rollback, and the metrics count it.
+ * report (null when it was not kept) records the rollback, and the state counts it.
  *
  * @throws {UsageError} when there is no such snapshot
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
@@ -52,7 +52,7 @@ export async function rollbackRun(
   runId: string | undefined,
   exec: Executor,
   options: RollbackRunOptions = {},
-): Promise<RollbackRecord> {
+): Promise<{ record: RollbackRecord; report: RunReport | null }> {
   const paths = statePaths(options.stateDir);
   const dir = snapshotsDir(paths.dir);
   const ids = listSnapshots(dir);
@@ -85,7 +85,7 @@ export async function rollbackRun(
     // The run's report says it was rolled back; metrics count it.
     report.rollback = record;
     writeRun(exec, paths, report);
-    await signalHealth(exec, paths, report, options.events);
+    recordRollback(exec, paths, report, options.events);
   }
-  return record;
+  return { record, report };
 }

@@ -27,7 +27,7 @@ Deno.test("cm rollback by hand puts the newest run back, records it and runs the
     assert.equal(second.health?.ok, true);
     assert.equal((await healthNow([book], exec, paths.dir)).ok, true);
 
-    const record = await rollbackRun(undefined, exec, { stateDir: paths.dir });
+    const { record } = await rollbackRun(undefined, exec, { stateDir: paths.dir });
     assert.equal(record.runId, second.id);
     assert.equal(record.ok, true);
     assert.equal(Deno.readTextFileSync(target), "good v1\n");

@@ -16,7 +16,7 @@ import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./au
 import { alert, ALERT_STATE_FILE, type AlertProblem, readAlertState } from "./alerts.ts";
 import { DEFAULT_ALERTS_PATH, readAlertConfig } from "./alert_config.ts";
 import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, type Metrics, writeMetrics } from "./metrics.ts";
-import { runProblems } from "./problems.ts";
+import { HEALTH_ALERT_KEY, healthProblem, runProblems } from "./problems.ts";
 
 /** The monitoring fields of the node configuration (`src/sync/config.ts`). */
 export interface MonitorConfig {
@@ -148,14 +148,16 @@ function driftProblems(ids: string[], how: string): AlertProblem[] {
 
 /**
  * One alerting pass over the problems `owned` key prefixes cover: problems
- * still open under other prefixes (health, another kind of pass) are carried
- * over untouched, so this pass never declares them recovered.
+ * still open under other prefixes (another kind of pass) are carried over
+ * untouched, so this pass never declares them recovered. Problems keyed in
+ * `resolved` are raised and then closed (a failure the run already undid).
  */
 async function alertPass(
   exec: Executor,
   settings: MonitorSettings,
   problems: AlertProblem[],
   owned: string[],
+  resolved: string[] = [],
 ): Promise<string | null> {
   const config = readAlertConfig(exec, settings.alertsFile);
   if (!config) return null;
@@ -163,7 +165,12 @@ async function alertPass(
   const others = Object.entries(readAlertState(exec, statePath).open)
     .filter(([key]) => !owned.some((prefix) => key.startsWith(prefix)))
     .map(([key, p]) => ({ key, severity: p.severity, summary: p.summary }));
-  const deliveries = await alert(exec, config, statePath, [...problems, ...others], settings.host);
+  const open = [...problems, ...others];
+  const deliveries = await alert(exec, config, statePath, open, settings.host);
+  if (resolved.length) {
+    const left = open.filter((p) => !resolved.includes(p.key));
+    deliveries.push(...await alert(exec, config, statePath, left, settings.host));
+  }
   const failed = deliveries.filter((d) => d.error);
   return failed.length
     ? failed.map((d) => `alert to "${d.target}" not delivered (kept for the next run): ${d.error}`)
@@ -183,6 +190,21 @@ async function steps(...all: (() => Promise<string | null> | string | null)[]): 
     }
   }
   return warnings;
+}
+
+/**
+ * The health alert of a run whose checks failed after the apply: raised, and
+ * closed again when its rollback made the machine healthy.
+ */
+function healthAlert(report: RunReport | undefined): {
+  problems: AlertProblem[];
+  resolved: string[];
+} {
+  if (report?.health?.ok !== false) return { problems: [], resolved: [] };
+  return {
+    problems: [healthProblem(report)],
+    resolved: report.rollback?.ok ? [HEALTH_ALERT_KEY] : [],
+  };
 }
 
 /** What a run left to observe: its report when something was applied, the sync's record. */
@@ -222,8 +244,10 @@ export async function observeRun(
   const entries = report ? auditEntries(report, { drifted: new Set(drifted) }) : [];
   const owned = [
     ...(report ? ["failed:", "handler:", "drift:"] : []),
+    ...(report?.health ? [HEALTH_ALERT_KEY] : []),
     ...(outcome.sync ? ["sync:"] : []),
   ];
+  const health = healthAlert(report);
   return await steps(
     () => appendAudit(exec, entries, settings.auditLog),
     () => settings.journal ? journalAudit(exec, entries) : null,
@@ -234,12 +258,42 @@ export async function observeRun(
       return null;
     },
     () =>
-      alertPass(exec, settings, [
-        // A rolled-back run's failures are the rollback's one alert (health:), not more.
-        ...(report && !report.rollback ? runProblems(report) : []),
-        ...driftProblems(drifted, `repaired by run ${report?.id}`),
-        ...syncProblems(outcome.sync),
-      ], owned),
+      alertPass(
+        exec,
+        settings,
+        [
+          // A rolled-back run's failures are the rollback's one alert (health:), not more.
+          ...(report && !report.rollback ? runProblems(report) : []),
+          ...driftProblems(drifted, `repaired by run ${report?.id}`),
+          ...syncProblems(outcome.sync),
+          ...health.problems,
+        ],
+        owned,
+        health.resolved,
+      ),
+    () => {
+      writeMetricsFile(exec, settings);
+      return null;
+    },
+  );
+}
+
+/**
+ * After `cm rollback` of run `report` (which now records the rollback): the
+ * health alert of that run, closed when the rollback made it healthy, and the
+ * metrics (which count the rollback). Resolves to warnings.
+ */
+export async function observeRollback(
+  exec: Executor,
+  report: RunReport | null,
+  settings: MonitorSettings,
+): Promise<string[]> {
+  const health = healthAlert(report ?? undefined);
+  return await steps(
+    () =>
+      health.problems.length
+        ? alertPass(exec, settings, health.problems, [HEALTH_ALERT_KEY], health.resolved)
+        : null,
     () => {
       writeMetricsFile(exec, settings);
       return null;

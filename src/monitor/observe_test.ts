@@ -4,7 +4,8 @@ import { tempDir } from "../_testing.ts";
 import { DEFAULT_STATE_DIR, statePaths } from "../state/paths.ts";
 import { type State, writeState } from "../state/store.ts";
 import { ALERT_STATE_FILE, readAlertState } from "./alerts.ts";
-import { collectMetrics, monitorSettings, observeRun } from "./observe.ts";
+import { collectMetrics, monitorSettings, observeRollback, observeRun } from "./observe.ts";
+import type { RunReport } from "../engine/report.ts";
 import { renderMetrics } from "./metrics.ts";
 
 Deno.test("monitor settings: system paths with the system state dir, else inside the state dir", () => {
@@ -94,4 +95,105 @@ Deno.test("an alert pass leaves problems it does not own open (a health check st
   assert.deepEqual(after.outbox.map((o) => [o.event.kind, o.event.key]), [["problem", "sync:"]]);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /^alert to "hook" not delivered \(kept for the next run\)/);
+});
+
+/** A report whose health failed after the apply; rolled back (ok or not) unless `rollbackOk` is null. */
+function unhealthy(rollbackOk: boolean | null): RunReport {
+  return {
+    id: "20261130T200000Z-1",
+    mode: "apply",
+    startedAt: "2026-11-30T20:00:00.000Z",
+    durationMs: 1500,
+    cookbooks: ["/repo/default.yaml"],
+    commit: "0123456789abcdef",
+    resources: [{
+      id: "service[php8.2-fpm]",
+      kind: "service",
+      at: "2026-11-30T20:00:01.000Z",
+      status: "failed",
+      changes: [],
+      error: "restart failed",
+      durationMs: 3,
+    }],
+    handlers: [],
+    totals: { changed: 1, unchanged: 0, failed: 1, skipped: 0 },
+    result: "failed",
+    health: { ok: false, failures: ["restart of service[php8.2-fpm] failed"], checks: [] },
+    ...(rollbackOk === null ? {} : {
+      rollback: {
+        ok: rollbackOk,
+        runId: "20261130T200000Z-1",
+        restored: [],
+        refreshed: [],
+        health: { ok: rollbackOk, failures: [], checks: [] },
+        durationMs: 900,
+      },
+    }),
+  };
+}
+
+/** Monitoring settings whose alerts go to a webhook on 127.0.0.1, from a configured `alerts:` path. */
+async function webhookSettings(dir: string) {
+  const received: { kind: string; key: string; summary: string }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push(await req.json());
+    return new Response("ok");
+  });
+  const alerts = `${dir}/elsewhere-alerts.yaml`;
+  await Deno.writeTextFile(
+    alerts,
+    `targets:\n  ops:\n    type: webhook\n    url: http://127.0.0.1:${server.addr.port}/hook\n`,
+    { mode: 0o600 },
+  );
+  const settings = monitorSettings({ alerts }, `${dir}/state`);
+  await Deno.mkdir(settings.paths.dir);
+  return { settings, received, [Symbol.asyncDispose]: () => server.shutdown() };
+}
+
+Deno.test("failed health rolled back: one problem and one recovery, to the configured alerts", async () => {
+  await using dir = await tempDir();
+  await using hook = await webhookSettings(dir.path);
+  const warnings = await observeRun(new RealExecutor(), { report: unhealthy(true) }, hook.settings);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(hook.received.map((e) => [e.kind, e.key]), [
+    ["problem", "health:after-apply"],
+    ["recovery", "health:after-apply"],
+  ]);
+  assert.match(
+    hook.received[0].summary,
+    /^health failed after the apply of commit 0123456789ab \(restart of service\[php8\.2-fpm\] failed\); rolled back$/,
+  );
+});
+
+Deno.test("failed health not rolled back stays open until a healthy run closes it", async () => {
+  await using dir = await tempDir();
+  await using hook = await webhookSettings(dir.path);
+  const exec = new RealExecutor();
+  await observeRun(exec, { report: unhealthy(null) }, hook.settings);
+  const healthy = {
+    ...unhealthy(null),
+    resources: [],
+    health: { ok: true, failures: [], checks: [] },
+  };
+  await observeRun(exec, { report: healthy }, hook.settings);
+  assert.deepEqual(hook.received.map((e) => [e.kind, e.key]), [
+    ["problem", "failed:service[php8.2-fpm]"],
+    ["problem", "health:after-apply"],
+    ["recovery", "failed:service[php8.2-fpm]"],
+    ["recovery", "health:after-apply"],
+  ]);
+});
+
+Deno.test("cm rollback of an unhealthy run closes its health alert and writes the metrics", async () => {
+  await using dir = await tempDir();
+  await using hook = await webhookSettings(dir.path);
+  const exec = new RealExecutor();
+  await observeRun(exec, { report: unhealthy(null) }, hook.settings);
+  await Deno.mkdir(hook.settings.metricsDir);
+  const warnings = await observeRollback(exec, unhealthy(true), hook.settings);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(hook.received.slice(2).map((e) => [e.kind, e.key]), [
+    ["recovery", "health:after-apply"],
+  ]);
+  assert.ok((await Deno.stat(`${hook.settings.metricsDir}/cm.prom`)).isFile);
 });

@@ -1,12 +1,11 @@
 /**
  * The problems a run and its health checks show, as {@link AlertProblem}s
  * with keys that stay the same while the problem lasts: `failed:<resource
- * id>`, `handler:<resource id>`, `health:<check id>`.
+ * id>`, `handler:<resource id>`, `health:after-apply`.
  *
  * @module
  */
 import type { RunReport } from "../engine/report.ts";
-import type { CheckResult } from "./health.ts";
 import type { AlertProblem } from "./alerts.ts";
 
 function firstLine(text: string | undefined): string {
@@ -34,12 +33,21 @@ export function runProblems(report: RunReport): AlertProblem[] {
   ];
 }
 
-/** One critical problem per failed health check. */
-export function healthProblems(results: CheckResult[]): AlertProblem[] {
-  return results.filter((r) => !r.ok).map((r) => ({
-    key: `health:${r.id}`,
-    severity: "critical" as const,
-    summary: `health check ${r.id} failed: ${r.detail}`,
-    details: `after ${r.attempts} attempt(s) in ${r.durationMs} ms`,
-  }));
+/** The key of the problem a run whose health failed raises (and its rollback may close). */
+export const HEALTH_ALERT_KEY = "health:after-apply";
+
+/** The problem of a run whose health failed after the apply: why, and what the rollback did. */
+export function healthProblem(report: RunReport): AlertProblem {
+  const health = report.health!;
+  const check = health.checks.find((c) => !c.ok);
+  const why = health.failures[0] ?? (check ? `${check.id}: ${check.detail}` : "health failed");
+  const commit = report.commit ? ` of commit ${report.commit.slice(0, 12)}` : "";
+  return {
+    key: HEALTH_ALERT_KEY,
+    severity: "critical",
+    summary: `health failed after the apply${commit} (${why}); ${
+      report.rollback ? "rolled back" : "not rolled back"
+    }`,
+    details: `run ${report.id}`,
+  };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { RunReport } from "../engine/report.ts";
-import { healthProblems, runProblems } from "./problems.ts";
+import { HEALTH_ALERT_KEY, healthProblem, runProblems } from "./problems.ts";
 
 const REPORT: RunReport = {
   id: "20261130T120000Z-7",
@@ -60,21 +60,35 @@ Deno.test("a failed resource and a failed handler are one keyed problem each", (
   assert.deepEqual(runProblems({ ...REPORT, mode: "plan" }), []);
 });
 
-Deno.test("only failed health checks are problems, keyed by check id", () => {
-  const problems = healthProblems([
-    {
+Deno.test("failed health is one problem: why, the commit, and whether it was rolled back", () => {
+  const health = {
+    ok: false,
+    failures: [],
+    checks: [{
       id: "http[http://127.0.0.1/]",
       ok: false,
       attempts: 3,
       detail: "status 502, expected 200",
       durationMs: 7,
-    },
-    { id: "service[nginx]", ok: true, attempts: 1, detail: "active (running)", durationMs: 2 },
-  ]);
-  assert.deepEqual(problems.map((p) => [p.key, p.summary]), [
-    [
-      "health:http[http://127.0.0.1/]",
-      "health check http[http://127.0.0.1/] failed: status 502, expected 200",
-    ],
-  ]);
+    }],
+  };
+  const failed = healthProblem({ ...REPORT, health });
+  assert.equal(failed.key, HEALTH_ALERT_KEY);
+  assert.equal(
+    failed.summary,
+    "health failed after the apply of commit 0123456789ab (http[http://127.0.0.1/]: status 502, expected 200); not rolled back",
+  );
+  const rollback = {
+    ok: true,
+    runId: REPORT.id,
+    restored: [],
+    refreshed: [],
+    health: { ok: true, failures: [], checks: [] },
+    durationMs: 900,
+  };
+  const restart = { ...health, failures: ["restart of service[php8.2-fpm] failed: exited 1"] };
+  assert.match(
+    healthProblem({ ...REPORT, health: restart, rollback }).summary,
+    /\(restart of service\[php8\.2-fpm\] failed: exited 1\); rolled back$/,
+  );
 });

@@ -5,9 +5,9 @@
  */
 import { rollbackRun } from "../../app/health.ts";
 import { errorMessage } from "../../errors.ts";
-import { writeMetricsFile } from "../../monitor/observe.ts";
+import { observeRollback } from "../../monitor/observe.ts";
 import { EXIT } from "../exit.ts";
-import { monitorFor } from "../_monitor.ts";
+import { monitorFor, printWarnings } from "../_monitor.ts";
 import { printHealth, printRollback, runEvents, terminalPrinter } from "../output.ts";
 import {
   type Command,
@@ -39,16 +39,19 @@ export const command: Command<
   epilog: examples(["cm rollback", "cm rollback 20261130T201500Z-4242"]),
   async run([runId], opts, { exec }) {
     const printer = terminalPrinter(verbosity(opts), false);
-    const record = await rollbackRun(runId, exec, {
+    const { record, report } = await rollbackRun(runId, exec, {
       stateDir: opts.stateDir,
       lockTimeout: opts.lockTimeout,
       events: runEvents(printer, { plan: false, json: !!opts.json }),
     });
     try {
-      // The metrics file counts the rollback, in the node's configured directory.
-      writeMetricsFile(exec, await monitorFor(exec, opts.stateDir));
+      // The health alert and the metrics (which count the rollback), as the node configures them.
+      printWarnings(
+        printer,
+        await observeRollback(exec, report, await monitorFor(exec, opts.stateDir)),
+      );
     } catch (error) {
-      printer.err(`warning: cannot write metrics: ${errorMessage(error)}`);
+      printer.err(`warning: cannot read the node configuration: ${errorMessage(error)}`);
     }
     if (opts.json) console.log(JSON.stringify(record, null, 1));
     else {

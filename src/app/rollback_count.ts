@@ -1,0 +1,43 @@
+/**
+ * A rollback counted in the state: the metrics' `cm_rollbacks_*` (written
+ * after the run by src/monitor/observe.ts, which also raises the health alert).
+ *
+ * @module
+ */
+import type { Executor } from "../exec/executor.ts";
+import type { RunReport } from "../engine/report.ts";
+import type { RunEvents } from "../engine/run.ts";
+import { errorMessage } from "../errors.ts";
+import type { StatePaths } from "../state/paths.ts";
+import { healthSummary, readState, writeState } from "../state/store.ts";
+
+/**
+ * Counts the run's rollback, if it rolled back, in the state; when it is the
+ * last run (`cm rollback` of it), its health there becomes the rollback's.
+ *
+ * @throws {StateError} when the state cannot be read or written
+ */
+export function countRollback(exec: Executor, paths: StatePaths, report: RunReport): void {
+  if (!report.rollback) return;
+  const state = readState(exec, paths);
+  const counts = state.rollbacks ?? { attempted: 0, succeeded: 0 };
+  counts.attempted++;
+  if (report.rollback.ok) counts.succeeded++;
+  state.rollbacks = counts;
+  if (state.lastRun?.id === report.id) state.lastRun.health = healthSummary(report);
+  writeState(exec, paths, state);
+}
+
+/** {@link countRollback}, its failure a warning, never the run's. */
+export function recordRollback(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  events: RunEvents = {},
+): void {
+  try {
+    countRollback(exec, paths, report);
+  } catch (error) {
+    events.warning?.(`cannot count the rollback: ${errorMessage(error)}`);
+  }
+}
