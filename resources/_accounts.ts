@@ -18,9 +18,13 @@ export async function runAccountTool(exec: Executor, argv: string[]): Promise<Ou
   return result.code === 0 ? { ok: true } : { ok: false, error: exitedWith(argv[0], result) };
 }
 
-/** Runs the argv that puts an account back; `null` means it is already as recorded. */
-export function restoreAccount(exec: Executor, argv: string[] | null): Promise<Outcome> {
-  return argv ? runAccountTool(exec, argv) : Promise.resolve({ ok: true });
+/** Runs the commands that put an account back, in order, up to the first failure; none: as recorded. */
+export async function restoreAccount(exec: Executor, argvs: string[][]): Promise<Outcome> {
+  for (const argv of argvs) {
+    const outcome = await runAccountTool(exec, argv);
+    if (!outcome.ok) return outcome;
+  }
+  return { ok: true };
 }
 
 /** The failure of a restore handed another kind's record. */

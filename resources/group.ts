@@ -9,15 +9,15 @@
  * - `state: absent` deletes the group; groupdel refuses a group that is some
  *   user's primary group, and the resource fails with its message.
  * - Rollback deletes a group the run created, gives back the old gid, or adds
- *   back a group the run deleted (with its gid; its members come back only
- *   with the users the run changed). A group that existed is never deleted.
+ *   back a group the run deleted, with its gid and those of its members that
+ *   exist (gpasswd --members). A group that existed is never deleted.
  *
  * @module
  */
 import type { GroupSpec } from "./group_schema.ts";
 export type { GroupSpec };
 import type { Executor } from "../src/exec/executor.ts";
-import { type GroupEntry, readGroup } from "../src/facts/passwd.ts";
+import { type GroupEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
 import { notAccountRecord, restoreAccount, runAccountTool } from "./_accounts.ts";
 import { applyEach, type Change, type Outcome, type ResourceKind } from "./resource.ts";
 import type { GroupBefore } from "./snapshot.ts";
@@ -50,17 +50,30 @@ export function groupArgv(spec: GroupSpec, changes: Change[]): string[] {
 
 function snapshotOne(spec: GroupSpec, { entry }: GroupState): GroupBefore {
   return entry
-    ? { type: "group", name: spec.name, existed: true, gid: entry.gid }
+    ? { type: "group", name: spec.name, existed: true, gid: entry.gid, members: entry.members }
     : { type: "group", name: spec.name, existed: false };
 }
 
-/** The argv that puts `before` back, given the group now; `null` when it is as recorded. */
-export function groupRestoreArgv(before: GroupBefore, now: GroupEntry | null): string[] | null {
-  if (!before.existed) return now ? ["groupdel", "--", before.name] : null;
-  if (!now) return ["groupadd", "--gid", String(before.gid), "--", before.name];
-  return now.gid === before.gid
-    ? null
-    : ["groupmod", "--gid", String(before.gid), "--", before.name];
+/**
+ * The commands that put `before` back, given the group now and the users
+ * that exist now (a deleted group's members come back with it, those of them
+ * that exist; gpasswd(1) `--members`); none when it is as recorded.
+ */
+export function groupRestoreArgv(
+  before: GroupBefore,
+  now: GroupEntry | null,
+  users: ReadonlySet<string>,
+): string[][] {
+  const { name } = before;
+  if (!before.existed) return now ? [["groupdel", "--", name]] : [];
+  if (now) {
+    return now.gid === before.gid ? [] : [["groupmod", "--gid", String(before.gid), "--", name]];
+  }
+  const members = (before.members ?? []).filter((m) => users.has(m));
+  return [
+    ["groupadd", "--gid", String(before.gid), "--", name],
+    ...(members.length ? [["gpasswd", "--members", members.join(","), "--", name]] : []),
+  ];
 }
 
 /** The `group` resource kind. */
@@ -83,6 +96,7 @@ export const group: ResourceKind<GroupSpec, GroupState> = {
   restore(before, exec) {
     if (before.type !== "group") return notAccountRecord(before, "group");
     const now = readGroup(exec).find((g) => g.name === before.name) ?? null;
-    return restoreAccount(exec, groupRestoreArgv(before, now));
+    const users = new Set(readPasswd(exec).map((u) => u.name));
+    return restoreAccount(exec, groupRestoreArgv(before, now, users));
   },
 };

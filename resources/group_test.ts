@@ -74,8 +74,12 @@ async function snapshotOf(name: string, exec: RecordingExecutor) {
   return await group.snapshot!(s, state, NO_STORE);
 }
 
-async function restoreOn(before: GroupBefore, groupFile: string) {
-  const exec = new RecordingExecutor().put("/etc/group", groupFile);
+async function restoreOn(
+  before: GroupBefore,
+  groupFile: string,
+  passwd = "root:x:0:0::/root:/bin/sh\n",
+) {
+  const exec = new RecordingExecutor().put("/etc/group", groupFile).put("/etc/passwd", passwd);
   const outcome = await group.restore!(before, exec, NO_STORE, testContext());
   return { outcome, calls: exec.calls };
 }
@@ -86,6 +90,7 @@ Deno.test("group snapshot records the gid, or that there was no group", async ()
     name: "app",
     existed: true,
     gid: 1001,
+    members: ["alice"],
   });
   assert.deepEqual(await snapshotOf("deploy", machine()), {
     type: "group",
@@ -103,6 +108,25 @@ Deno.test("group restore deletes a group the run created and never one that exis
   assert.deepEqual(await restoreOn(created, "root:x:0:\n"), { outcome: { ok: true }, calls: [] });
   const existed: GroupBefore = { type: "group", name: "app", existed: true, gid: 1001 };
   assert.deepEqual(await restoreOn(existed, "app:x:1001:\n"), { outcome: { ok: true }, calls: [] });
+});
+
+Deno.test("a deleted group comes back with those of its members that exist", async () => {
+  const deleted: GroupBefore = {
+    type: "group",
+    name: "deploy",
+    existed: true,
+    gid: 990,
+    members: ["app", "gone", "web"],
+  };
+  const passwd =
+    "root:x:0:0::/root:/bin/sh\napp:x:1001:1001::/srv/app:/bin/sh\nweb:x:1002:1002::/srv/web:/bin/sh\n";
+  assert.deepEqual(await restoreOn(deleted, "root:x:0:\n", passwd), {
+    outcome: { ok: true },
+    calls: [
+      ["groupadd", "--gid", "990", "--", "deploy"],
+      ["gpasswd", "--members", "app,web", "--", "deploy"],
+    ],
+  });
 });
 
 Deno.test("group restore gives back the old gid, or adds back a deleted group", async () => {

@@ -64,7 +64,13 @@ export interface GitBefore {
 
 /** A user as it was: the fields cm manages, or `existed: false`. */
 export type UserBefore =
-  | { type: "user"; name: string; existed: false }
+  | {
+    type: "user";
+    name: string;
+    existed: false;
+    /** The home directory useradd was to create, where nothing was before the run. */
+    newHome?: string;
+  }
   | {
     type: "user";
     name: string;
@@ -72,6 +78,8 @@ export type UserBefore =
     uid: number;
     /** The primary group's name (its gid as text when it has no name). */
     group: string;
+    /** The primary group's gid (absent in snapshots taken before cm recorded it). */
+    gid?: number;
     /** Supplementary groups, sorted. */
     groups: string[];
     home: string;
@@ -83,7 +91,14 @@ export type UserBefore =
 /** A group as it was: its gid, or `existed: false`. */
 export type GroupBefore =
   | { type: "group"; name: string; existed: false }
-  | { type: "group"; name: string; existed: true; gid: number };
+  | {
+    type: "group";
+    name: string;
+    existed: true;
+    gid: number;
+    /** Its members in /etc/group (absent in snapshots taken before cm recorded them). */
+    members?: string[];
+  };
 
 /** What one resource was before the run touched it. */
 export type Before =

@@ -13,10 +13,11 @@
  * - `state: absent` deletes the user and keeps its home directory and files;
  *   userdel refuses a user with running processes, and the resource fails
  *   with its message.
- * - Rollback deletes a user the run created (its home directory stays), puts
- *   changed fields back with usermod (a moved home's content is not moved
- *   back), or adds back a user the run deleted. A user that existed is never
- *   deleted.
+ * - Rollback deletes a user the run created, with the home directory the run
+ *   created for it (`userdel --remove`; a home that was there before the run
+ *   stays), puts changed fields back with usermod (a moved home's content is
+ *   not moved back), or adds back a user the run deleted. A user that existed
+ *   is never deleted.
  *
  * @module
  */
@@ -26,7 +27,7 @@ import type { Executor, Probe } from "../src/exec/executor.ts";
 import { type PasswdEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
 import { notAccountRecord, restoreAccount, runAccountTool } from "./_accounts.ts";
 import { applyEach, type Change, type ResourceKind, type SpecProblem } from "./resource.ts";
-import type { UserBefore } from "./snapshot.ts";
+import type { SnapshotStore, UserBefore } from "./snapshot.ts";
 
 /** What `read` found for one user. */
 export interface UserState {
@@ -132,15 +133,33 @@ function readUsers(names: string[], probe: Probe): UserState[] {
   });
 }
 
-function snapshotOne(spec: UserSpec, { entry, group, groups }: UserState): UserBefore {
-  if (!entry) return { type: "user", name: spec.name, existed: false };
-  const { uid, home, shell, gecos: comment } = entry;
+/** Where useradd puts a home when none is given: HOME of /etc/default/useradd, /home on Debian (useradd(8)). */
+const HOME_BASE = "/home";
+
+/**
+ * What the user is before the run: its fields, or, for a user the run will
+ * create, the home directory useradd will make when nothing is there yet.
+ */
+async function snapshotUser(
+  spec: UserSpec,
+  { entry, group, groups }: UserState,
+  store: SnapshotStore,
+): Promise<UserBefore> {
+  const { name } = spec;
+  if (!entry) {
+    const home = spec.home ?? `${HOME_BASE}/${name}`;
+    const before = await store.capture(home);
+    const absent = "state" in before && before.state === "absent";
+    return { type: "user", name, existed: false, ...(absent ? { newHome: home } : {}) };
+  }
+  const { uid, gid, home, shell, gecos: comment } = entry;
   return {
     type: "user",
-    name: spec.name,
+    name,
     existed: true,
     uid,
     group: group!,
+    gid,
     groups,
     home,
     shell,
@@ -148,10 +167,30 @@ function snapshotOne(spec: UserSpec, { entry, group, groups }: UserState): UserB
   };
 }
 
-/** The argv that puts `before` back, given the user now; `null` when it is as recorded. */
-export function userRestoreArgv(before: UserBefore, now: UserState): string[] | null {
+/** What a user's restore needs to know of the machine besides the user itself. */
+export interface RestoreContext {
+  /** Its home is a directory now (lstat). */
+  homeIsDirectory?: boolean;
+  /** Its recorded primary group exists now. */
+  groupExists?: boolean;
+}
+
+/**
+ * The commands that put `before` back, given the user now; none when it is
+ * as recorded. A user the run deleted comes back with its primary group when
+ * userdel took that along (Debian's USERGROUPS_ENAB, login.defs(5)).
+ */
+export function userRestoreArgv(
+  before: UserBefore,
+  now: UserState,
+  machine: RestoreContext = {},
+): string[][] {
   const { name } = before;
-  if (!before.existed) return now.entry ? ["userdel", "--", name] : null;
+  if (!before.existed) {
+    if (!now.entry) return [];
+    const made = machine.homeIsDirectory && before.newHome === now.entry.home;
+    return [["userdel", ...(made ? ["--remove"] : []), "--", name]];
+  }
   const { entry } = now;
   const fields: [string, string, boolean][] = [
     ["--uid", String(before.uid), entry?.uid === before.uid],
@@ -163,10 +202,21 @@ export function userRestoreArgv(before: UserBefore, now: UserState): string[] | 
   ];
   if (!entry) {
     const given = fields.filter(([flag, value]) => flag !== "--groups" || value !== "");
-    return ["useradd", ...given.flatMap(([f, v]) => [f, v]), "--no-create-home", "--", name];
+    const useradd = [
+      "useradd",
+      ...given.flatMap(([f, v]) => [f, v]),
+      "--no-create-home",
+      "--",
+      name,
+    ];
+    const lost = !machine.groupExists && before.gid !== undefined &&
+      before.group !== String(before.gid);
+    return lost
+      ? [["groupadd", "--gid", String(before.gid), "--", before.group], useradd]
+      : [useradd];
   }
   const changed = fields.filter(([, , same]) => !same).flatMap(([flag, value]) => [flag, value]);
-  return changed.length ? ["usermod", ...changed, "--", name] : null;
+  return changed.length ? [["usermod", ...changed, "--", name]] : [];
 }
 
 /** The `user` resource kind. */
@@ -182,9 +232,16 @@ export const user: ResourceKind<UserSpec, UserState> = {
       const before = changes.find((c) => c.field === "groups")?.before as string[] | undefined;
       return runAccountTool(exec, userArgv(spec, changes, before ?? []));
     }),
-  snapshot: (spec, current) => Promise.resolve(snapshotOne(spec, current)),
+  snapshot: snapshotUser,
   restore(before, exec) {
     if (before.type !== "user") return notAccountRecord(before, "user");
-    return restoreAccount(exec, userRestoreArgv(before, readUsers([before.name], exec)[0]));
+    const now = readUsers([before.name], exec)[0];
+    return restoreAccount(
+      exec,
+      userRestoreArgv(before, now, {
+        homeIsDirectory: !!now.entry && exec.stat(now.entry.home)?.kind === "directory",
+        groupExists: before.existed && readGroup(exec).some((g) => g.name === before.group),
+      }),
+    );
   },
 };

@@ -156,15 +156,36 @@ Deno.test("user state absent deletes with userdel, and reports the tool's refusa
 
 const NO_STORE = { capture: () => Promise.reject(new Error("no paths")), content: () => null };
 
-/** The record `user` takes of `name` on `exec` before a run changes it. */
-async function snapshotOf(name: string, exec: RecordingExecutor) {
-  const s = spec({ name });
-  const [state] = await user.read([s], exec, testContext());
-  return await user.snapshot!(s, state, NO_STORE);
+/** A snapshot store that sees only the directories in `present`. */
+function storeWith(...present: string[]) {
+  return {
+    capture: (path: string) =>
+      Promise.resolve(
+        present.includes(path)
+          ? {
+            type: "directory" as const,
+            path,
+            state: "present" as const,
+            owner: "root",
+            group: "root",
+            mode: "0755",
+          }
+          : { type: "directory" as const, path, state: "absent" as const },
+      ),
+    content: () => null,
+  };
 }
 
-async function restoreOn(before: UserBefore, passwd: string, group = GROUP) {
+/** The record `user` takes of `name` on `exec` before a run changes it. */
+async function snapshotOf(name: string, exec: RecordingExecutor, fields = {}, store = storeWith()) {
+  const s = spec({ name, ...fields });
+  const [state] = await user.read([s], exec, testContext());
+  return await user.snapshot!(s, state, store);
+}
+
+async function restoreOn(before: UserBefore, passwd: string, group = GROUP, dirs: string[] = []) {
   const exec = new RecordingExecutor().put("/etc/passwd", passwd).put("/etc/group", group);
+  for (const dir of dirs) exec.put(dir);
   const outcome = await user.restore!(before, exec, NO_STORE, testContext());
   return { outcome, calls: exec.calls };
 }
@@ -176,18 +197,52 @@ const APP: UserBefore = {
   uid: 1001,
   group: "app",
   groups: ["adm", "www-data"],
+  gid: 1001,
   home: "/srv/app",
   shell: "/bin/sh",
   comment: "App,,,",
 };
 
-Deno.test("user snapshot records the fields cm manages, or that there was no user", async () => {
+Deno.test("user snapshot records the fields cm manages, or no user and the home useradd will make", async () => {
   assert.deepEqual(await snapshotOf("app", machine()), APP);
   assert.deepEqual(await snapshotOf("deploy", machine()), {
     type: "user",
     name: "deploy",
     existed: false,
+    newHome: "/home/deploy",
   });
+  assert.deepEqual(await snapshotOf("deploy", machine(), { home: "/srv/deploy" }), {
+    type: "user",
+    name: "deploy",
+    existed: false,
+    newHome: "/srv/deploy",
+  });
+  // A home directory that was there before the run is not the run's to remove.
+  assert.deepEqual(await snapshotOf("deploy", machine(), {}, storeWith("/home/deploy")), {
+    type: "user",
+    name: "deploy",
+    existed: false,
+  });
+});
+
+Deno.test("user restore removes the home directory the run created with the user, only that one", async () => {
+  const created: UserBefore = {
+    type: "user",
+    name: "deploy",
+    existed: false,
+    newHome: "/home/deploy",
+  };
+  const passwd = PASSWD + "deploy:x:1500:33::/home/deploy:/bin/bash\n";
+  assert.deepEqual(await restoreOn(created, passwd, GROUP, ["/home/deploy"]), {
+    outcome: { ok: true },
+    calls: [["userdel", "--remove", "--", "deploy"]],
+  });
+  // No directory there (create_home: false), or the user's home is elsewhere now: plain userdel.
+  assert.deepEqual((await restoreOn(created, passwd)).calls, [["userdel", "--", "deploy"]]);
+  const moved = PASSWD + "deploy:x:1500:33::/srv/other:/bin/bash\n";
+  assert.deepEqual((await restoreOn(created, moved, GROUP, ["/srv/other"])).calls, [
+    ["userdel", "--", "deploy"],
+  ]);
 });
 
 Deno.test("user restore deletes a user the run created and never one that existed", async () => {
@@ -220,7 +275,8 @@ Deno.test("user restore puts only the changed fields back with usermod", async (
     ]],
   });
   const none = { ...APP, groups: [] };
-  assert.deepEqual(userRestoreArgv(none, { entry: null, group: null, groups: [] }), [
+  const gone = { entry: null, group: null, groups: [] };
+  assert.deepEqual(userRestoreArgv(none, gone, { groupExists: true }), [[
     "useradd",
     "--uid",
     "1001",
@@ -235,7 +291,14 @@ Deno.test("user restore puts only the changed fields back with usermod", async (
     "--no-create-home",
     "--",
     "app",
-  ]);
+  ]]);
+  // userdel took the user's own group along (USERGROUPS_ENAB): it comes back first, with its gid.
+  const [groupadd, useradd] = userRestoreArgv(none, gone, { groupExists: false });
+  assert.deepEqual(groupadd, ["groupadd", "--gid", "1001", "--", "app"]);
+  assert.equal(useradd[0], "useradd");
+  // A snapshot without the gid (older cm), or a group known only by number: useradd alone.
+  assert.equal(userRestoreArgv({ ...none, gid: undefined }, gone).length, 1);
+  assert.equal(userRestoreArgv({ ...none, group: "1001" }, gone).length, 1);
 });
 
 Deno.test("user restore adds back a user the run deleted, with its groups; fails on another record", async () => {

@@ -10,7 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { changedFields, cmJson, freshServer, handlerLines, readIn } from "./e2e/hello_web.ts";
+import { changedFields, cm, cmJson, freshServer, handlerLines, readIn } from "./e2e/hello_web.ts";
 import { buildAptRepo } from "./e2e/apt_repo.ts";
 import type { Server } from "./testbed/mod.ts";
 
@@ -89,7 +89,8 @@ chown -R www-data: /srv/upstream
 git config --system --add safe.directory /srv/upstream
 git config --system --add safe.directory /srv/upstream/.git
 groupadd oldgroup
-useradd --no-create-home olduser`;
+useradd --no-create-home olduser
+usermod --append --groups oldgroup www-data`;
   await srv.exec(["sh", "-c", script], { check: true });
 }
 
@@ -160,4 +161,31 @@ Deno.test("apt_repository, group, user, git, link and cron converge on a real se
   assert.deepEqual(changedFields(moved), { "git[/srv/app]": ["commit"] });
   assert.deepEqual(handlerLines(moved), ["reload service[app] <- git[/srv/app]"]);
   assert.equal(await readIn(srv, "/srv/current/version.txt"), "v2\n");
+
+  // cm rollback of the first run: the user and group it created go (with the home useradd made
+  // for the user), the user and group it deleted come back (the group with its member).
+  // The one thing it leaves, and says so (exit 1): the working copy the run cloned.
+  const undo = await cm(srv, ["rollback", "--json", first.id]);
+  assert.equal(undo.code, 1, `${undo.stdout}\n${undo.stderr}`);
+  const restored = JSON.parse(undo.stdout).restored as {
+    id: string;
+    ok: boolean;
+    error?: string;
+  }[];
+  assert.deepEqual(restored.filter((r) => !r.ok), [{
+    id: "git[/srv/app]",
+    ok: false,
+    error: '"/srv/app" was cloned by the run: cm leaves the working copy, remove it by hand',
+  }]);
+  for (const id of ["user[app]", "group[app]", "user[olduser]", "group[oldgroup]"]) {
+    assert.ok(restored.some((r) => r.id === id), id);
+  }
+  assert.equal((await srv.exec(["getent", "passwd", "app"])).code, 2);
+  assert.equal((await srv.exec(["getent", "group", "app"])).code, 2);
+  assert.equal((await srv.exec(["test", "-e", "/srv/apphome"])).code, 1);
+  assert.match((await srv.exec(["getent", "passwd", "olduser"])).stdout, /^olduser:/);
+  assert.match(
+    (await srv.exec(["getent", "group", "oldgroup"])).stdout,
+    /^oldgroup:x:\d+:www-data\n$/,
+  );
 });
