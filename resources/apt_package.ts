@@ -1,7 +1,8 @@
 /**
- * `package`: Debian packages through dpkg-query and apt-get, batched.
+ * `package`: Debian packages through dpkg's status file and apt-get, batched.
  *
- * One batch of consecutive package resources costs one `dpkg-query` (and,
+ * One batch of consecutive package resources costs one read of dpkg's status
+ * file (one `dpkg-query` when it cannot be read, see ../src/facts/dpkg.ts) (and,
  * only when a spec needs candidates, one `apt-cache policy`; only for names
  * without a candidate, which may be virtual packages like awk, one
  * `apt-cache showpkg` and one `dpkg-query` of their providers) to read, and one
@@ -152,7 +153,7 @@ async function read(
   const policies = ask.length > 0 ? await queryPolicy(probe, ask) : new Map();
 
   // A name apt knows without a candidate may be virtual (awk, mail-transport-agent):
-  // one showpkg tells what provides each, one dpkg-query which of those is installed.
+  // one showpkg tells what provides each, dpkg's status which of those is installed.
   const provides = await whatProvides(
     unique(
       specs.filter((s, i) =>

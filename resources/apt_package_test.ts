@@ -11,6 +11,7 @@ import {
   type PackageState,
 } from "./apt_package.ts";
 import { parsePolicy, parseReverseProvides } from "../src/facts/apt_cache.ts";
+import { DPKG_STATUS } from "../src/facts/dpkg.ts";
 import { schema as packageSchema } from "./apt_package_schema.ts";
 
 const QUERY = [
@@ -91,6 +92,24 @@ Deno.test("package read does not ask apt-cache when every present package is ins
   const items = await plan(exec, [spec({ package: "bash" }), spec({ package: "curl" })], "apply");
   assert.deepEqual(exec.calls.map((c) => c[0]), ["dpkg-query"]);
   assert.deepEqual(items.map((i) => i.changes), [[], []]);
+});
+
+Deno.test("package read of installed packages spawns nothing when dpkg's status file is readable", async () => {
+  const status = Deno.readTextFileSync(
+    new URL("../src/facts/testdata/dpkg_status_edge.txt", import.meta.url),
+  );
+  const exec = machine("").put(DPKG_STATUS, status);
+  const specs = ["bash", "nginx", "libc6", "tzdata"].map((p) => spec({ package: p }));
+  const { ctx } = context("plan");
+  const states = await aptPackage.read(specs, exec, ctx);
+  assert.deepEqual(exec.calls, []);
+  assert.deepEqual(specs.map((s, i) => aptPackage.diff(s, states[i])), [[], [], [], []]);
+  assert.deepEqual(states.map((s) => [s.version, s.held ?? false]), [
+    ["5.2.15-2+b8", false],
+    ["1.22.1-9+deb12u2", true],
+    ["2.36-9+deb12u14", false],
+    ["2025b-0+deb12u2", false],
+  ]);
 });
 
 Deno.test("package apply runs no apt-get when all packages are already present", async () => {

@@ -19,8 +19,9 @@
  *   plan of a converged node is clean; `plan_guards: false` keeps a guard
  *   with side effects out of plans, and the change then says what would decide.
  * - Guards are evaluated again right before the command runs in `apply`:
- *   commands of one batch are read together, and an earlier command may have
- *   created what a later one's guard looks for.
+ *   commands of one batch are read together (the guards of up to four
+ *   commands at once, each command's own in order), and an earlier command
+ *   may have created what a later one's guard looks for.
  * - `run_on` makes the command a handler (Puppet's `refreshonly` +
  *   `subscribe`, Chef's `notifies`): it never runs in the resource pass,
  *   only once at the end of a run in which one of the named resources or
@@ -245,22 +246,43 @@ function changedWhenRead(ctx: ResourceContext): Map<CommandSpec, number> {
   return ctx.once("command:changedWhenRead", () => new Map<CommandSpec, number>());
 }
 
+/** How many commands' guards run at once when a batch is read. */
+const GUARD_CONCURRENCY = 4;
+
+/** `fn` of every item, at most `limit` at a time; the results in the items' order. */
+async function mapBounded<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** The `command` resource kind. */
 export const command: ResourceKind<CommandSpec, CommandState> = {
   name: "command",
   id: (spec) => `command[${spec.name ?? commandText(spec.command)}]`,
   check: commandProblems,
-  async read(specs, probe, ctx) {
-    const states: CommandState[] = [];
-    for (const spec of specs) {
-      changedWhenRead(ctx).set(spec, ctx.changed.size);
-      states.push(
+  read(specs, probe, ctx) {
+    for (const spec of specs) changedWhenRead(ctx).set(spec, ctx.changed.size);
+    // Nothing changes while a batch is read, so the commands' guards may run side by side.
+    return mapBounded(
+      specs,
+      GUARD_CONCURRENCY,
+      (spec) =>
         spec.run_on
-          ? { skip: "runs only as a handler (run_on)", note: "" }
-          : await evaluate(spec, probe, ctx.mode === "apply" || spec.plan_guards),
-      );
-    }
-    return states;
+          ? Promise.resolve({ skip: "runs only as a handler (run_on)", note: "" })
+          : evaluate(spec, probe, ctx.mode === "apply" || spec.plan_guards),
+    );
   },
   diff(spec, current) {
     if (current.skip !== null) return [];

@@ -170,6 +170,25 @@ Deno.test("command guards are re-checked at apply: an earlier command may satisf
   assert.deepEqual(exec.calls, [["/bin/make-it"]]);
 });
 
+Deno.test("command read runs the guards of four commands at once and keeps their order", async () => {
+  let running = 0;
+  let most = 0;
+  const exec = new RecordingExecutor();
+  exec.runGuard = async (argv) => {
+    most = Math.max(most, ++running);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running--;
+    return { code: Number(argv[1]), stdout: "", stderr: "" };
+  };
+  const codes = [0, 1, 0, 1, 1, 0, 0, 1, 0];
+  const specs = codes.map((code, i) =>
+    spec({ command: `/bin/step ${i}`, unless: ["exit", String(code)] })
+  );
+  const states = await command.read(specs, exec, testContext("apply"));
+  assert.equal(most, 4);
+  assert.deepEqual(states.map((s) => s.skip !== null), codes.map((code) => code === 0));
+});
+
 Deno.test("command with onlyif is skipped when the guard exits non-zero", async () => {
   const exec = new RecordingExecutor().on(["test"], { code: 1 });
   const { changes } = await converge(

@@ -16,6 +16,13 @@ async function host(argv: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
+/** The stanzas of `names` in a dpkg status file, in file order. */
+function stanzas(status: string, names: string[]): string {
+  return Deno.readTextFileSync(status).split("\n\n")
+    .filter((s) => names.includes(/^Package: (\S+)/.exec(s)?.[1] ?? ""))
+    .map((s) => `${s}\n\n`).join("");
+}
+
 const image = await ensureImage();
 const fixtures: Record<string, string> = {
   "os_release_host.txt": Deno.readTextFileSync("/etc/os-release"),
@@ -37,6 +44,8 @@ const fixtures: Record<string, string> = {
     "dbus",
     "apt",
   ]),
+  "dpkg_status_host.txt": stanzas("/var/lib/dpkg/status", ["bash", "base-files", "libc6"]),
+  "dpkg_status_bookworm.txt": stanzas(`${image}/var/lib/dpkg/status`, ["systemd", "dbus", "apt"]),
   "apt_cache_policy_host.txt": await host([
     "apt-cache",
     "policy",

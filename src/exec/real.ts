@@ -77,17 +77,18 @@ async function collect(
   stream: ReadableStream<Uint8Array>,
   onLine?: (line: string) => void,
 ): Promise<string> {
+  // Without progress lines, one decode at the end: a decoder stream per pipe costs 0.2 ms a process.
+  if (!onLine) return await new Response(stream).text();
   let text = "";
   let pending = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     text += chunk;
-    if (!onLine) continue;
     pending += chunk;
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) onLine(line);
   }
-  if (onLine && pending) onLine(pending);
+  if (pending) onLine(pending);
   return text;
 }
 

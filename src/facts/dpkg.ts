@@ -1,6 +1,6 @@
 /**
- * What dpkg knows of installed packages (`dpkg-query`), and Debian version
- * order (`dpkg --compare-versions`).
+ * What dpkg knows of installed packages (its status file, else `dpkg-query`),
+ * and Debian version order (`dpkg --compare-versions`).
  *
  * @module
  */
@@ -47,16 +47,144 @@ export function parseDpkgQuery(stdout: string): DpkgEntry[] {
   return entries;
 }
 
+/** dpkg's database in its default admindir (dpkg-query(1) `--admindir`). */
+export const DPKG_STATUS = "/var/lib/dpkg/status";
+
 /**
- * Runs {@link dpkgQueryArgv} and parses it. dpkg-query exits 1 when some names
- * match nothing, which is no error: those are simply missing.
+ * The first record of dpkg's journal: while dpkg runs (or after it was
+ * killed) its newest changes are in `updates/`, which dpkg-query merges in.
+ */
+const DPKG_JOURNAL = "/var/lib/dpkg/updates/0000";
+
+/** `db:Status-Abbrev` letters of the Status words (deb-status(5), dpkg-query(1)). */
+const WANT: Record<string, string> = {
+  unknown: "u",
+  install: "i",
+  hold: "h",
+  deinstall: "r",
+  purge: "p",
+};
+const STATE: Record<string, string> = {
+  "not-installed": "n",
+  "config-files": "c",
+  "half-installed": "H",
+  unpacked: "U",
+  "half-configured": "F",
+  "triggers-awaited": "W",
+  "triggers-pending": "t",
+  installed: "i",
+};
+
+/**
+ * `Status: install ok installed` → "ii ", `deinstall reinstreq half-installed`
+ * → "rHR"; `undefined` for a package gone for good (not-installed, ok, not
+ * wanted: dpkg-query says "un ", as of any name it has only heard of) and
+ * for a Status it cannot read.
+ */
+function abbrevOf(status: string): string | undefined {
+  const [want, flag, state] = status.trim().split(/\s+/);
+  if (!(want in WANT) || !(state in STATE)) return undefined;
+  if (state === "not-installed" && flag === "ok" && want !== "install" && want !== "hold") {
+    return undefined;
+  }
+  return WANT[want] + STATE[state] + (flag === "reinstreq" ? "R" : " ");
+}
+
+/** Whether a name or architecture is a dpkg-query pattern (fnmatch(3): `*`, `?`, `[...]`, `\\`). */
+function isPattern(text: string): boolean {
+  return /[*?[\\]/.test(text);
+}
+
+/** A test of names against an exact name or a pattern. */
+function matcher(text: string): (name: string) => boolean {
+  if (!isPattern(text)) return (name) => name === text;
+  const source = text.replace(
+    /\\(.)|(\*)|(\?)|(\[!?[^\]]*\])|([.+^${}()|\]])/g,
+    (_, escaped, star, mark, range, special) =>
+      escaped !== undefined
+        ? `\\u{${escaped.codePointAt(0)!.toString(16)}}`
+        : star
+        ? ".*"
+        : mark
+        ? "."
+        : range
+        ? range.replace(/^\[!/, "[^")
+        : `\\${special}`,
+  );
+  const regexp = new RegExp(`^${source}$`, "u");
+  return (name) => regexp.test(name);
+}
+
+/** The value of `field` (lower-case) in one deb822 stanza, first line only. */
+function fieldOf(stanza: string, field: string): string | undefined {
+  for (const line of stanza.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && line[0] !== " " && line[0] !== "\t") {
+      if (line.slice(0, colon).toLowerCase() === field) return line.slice(colon + 1).trim();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads dpkg's status file (deb822 stanzas, see deb-status(5)) for the
+ * entries `dpkg-query -W NAME...` prints: `Package`, `Architecture`,
+ * `Version`, and `Status` ("want flag state") as its `db:Status-Abbrev`.
+ * Specs are `name[:arch]`, either part a dpkg-query pattern; a bare name
+ * matches every architecture (multi-arch packages appear once per
+ * architecture). Sorted by name, then architecture, as dpkg-query prints
+ * them. The "un " entries dpkg-query prints (packages it only knows from
+ * other packages' relations or the `available` file, or gone for good) are
+ * left out: like a missing entry, they mean absent.
+ */
+export function parseDpkgStatus(text: string, specs: string[]): DpkgEntry[] {
+  const matchers = specs.map((spec) => {
+    const [name, arch] = spec.split(":");
+    return { name: matcher(name), arch: arch === undefined ? () => true : matcher(arch) };
+  });
+  const entries: DpkgEntry[] = [];
+  for (const stanza of text.split("\n\n")) {
+    // dpkg writes Package first; only the stanzas of names asked for are read further.
+    const name = /^package:[ \t]*(\S+)/im.exec(stanza)?.[1];
+    const named = name ? matchers.filter((m) => m.name(name)) : [];
+    if (!name || named.length === 0) continue;
+    const arch = fieldOf(stanza, "architecture") ?? "";
+    const abbrev = abbrevOf(fieldOf(stanza, "status") ?? "");
+    if (!abbrev || !named.some((m) => m.arch(arch))) continue;
+    entries.push({ name, arch, version: fieldOf(stanza, "version") ?? "", abbrev });
+  }
+  return entries.sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0
+  );
+}
+
+/**
+ * The installed packages matching `names` (`name[:arch]`, dpkg-query
+ * patterns allowed), read from dpkg's status file ({@link parseDpkgStatus}):
+ * no process. dpkg-query answers instead ({@link dpkgQueryArgv}) when the
+ * file cannot be read (dpkg configured with another admindir) or dpkg's
+ * journal holds changes not yet in it (dpkg running, or killed). dpkg-query
+ * exits 1 when some names match nothing, which is no error: those are simply
+ * missing.
  *
  * @throws {Error} "dpkg-query exited N: tail" for any other failure.
  */
 export async function queryDpkg(probe: Probe, names: string[]): Promise<DpkgEntry[]> {
+  const status = probe.stat(DPKG_JOURNAL) ? null : readStatus(probe);
+  if (status !== null) return parseDpkgStatus(status, names);
   const result = await probe.run(dpkgQueryArgv(names));
   if (result.code !== 0 && result.code !== 1) throw new Error(exitedWith("dpkg-query", result));
   return parseDpkgQuery(result.stdout);
+}
+
+/** The status file's text, or `null` when it is missing or cannot be read. */
+function readStatus(probe: Probe): string | null {
+  try {
+    const data = probe.readFile(DPKG_STATUS);
+    return data && new TextDecoder().decode(data);
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { compareVersions, findEntry, parseDpkgQuery, queryDpkg, statusOf } from "./dpkg.ts";
+import { RealExecutor } from "../exec/real.ts";
+import {
+  compareVersions,
+  DPKG_STATUS,
+  type DpkgEntry,
+  dpkgQueryArgv,
+  findEntry,
+  parseDpkgQuery,
+  parseDpkgStatus,
+  queryDpkg,
+  statusOf,
+} from "./dpkg.ts";
 import { fixtures } from "./_fixtures.ts";
 
 /** [a, b, sign of a compared with b] */
@@ -107,4 +118,85 @@ Deno.test("findEntry prefers the installed architecture and honours an explicit 
   assert.equal(findEntry(entries, "libc6:i386")?.abbrev, "rc ");
   assert.equal(statusOf("rc "), "config-files");
   assert.equal(findEntry(entries, "nosuch"), undefined);
+});
+
+/** Every package name of a status file. */
+function packagesOf(status: string): string[] {
+  return [...new Set([...status.matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]))];
+}
+
+Deno.test("parseDpkgStatus reads captured status files", () => {
+  for (const f of fixtures("dpkg_status")) {
+    assert.deepEqual(
+      parseDpkgStatus(f.text, [...packagesOf(f.text), "nosuch"]),
+      f.expected,
+      f.name,
+    );
+  }
+});
+
+/** What `dpkg-query --admindir=DIR` says of `specs` for a status file, "un " entries left out. */
+async function dpkgQueryOn(status: string, specs: string[]): Promise<DpkgEntry[]> {
+  const admindir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${admindir}/updates`);
+    await Deno.writeTextFile(`${admindir}/status`, status);
+    const [command, ...args] = dpkgQueryArgv(specs);
+    const out = await new Deno.Command(command, {
+      args: [`--admindir=${admindir}`, ...args],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    // "un ": dpkg-query knows the name only from relations or as gone; cm leaves those out.
+    return parseDpkgQuery(new TextDecoder().decode(out.stdout)).filter((e) => e.abbrev !== "un ");
+  } finally {
+    await Deno.remove(admindir, { recursive: true });
+  }
+}
+
+// dpkg_status_edge.txt is written by hand (held, config-files, half-installed, reinstreq,
+// triggers, two architectures, a Status line in a description): dpkg-query checks it here.
+Deno.test("parseDpkgStatus agrees with dpkg-query on names, architectures and patterns", async () => {
+  const queries = [
+    ["php*", "libc6:i386", "send*", "tzdata:amd64", "tzdata:all", "*:i3?6"],
+    ["[lm]*", "*-[!b]*", "nginx", "postfix:*", "php?.?-fpm", "nosuch*", "nosuch"],
+  ];
+  for (const f of fixtures("dpkg_status")) {
+    for (const specs of [packagesOf(f.text), ...queries]) {
+      assert.deepEqual(
+        parseDpkgStatus(f.text, specs),
+        await dpkgQueryOn(f.text, specs),
+        `${f.name}: ${specs.join(" ")}`,
+      );
+    }
+  }
+});
+
+Deno.test("queryDpkg reads this machine's status file like dpkg-query, spawning nothing", async () => {
+  const real = new RealExecutor();
+  const listed = await real.run(["dpkg-query", "-W", "-f", "${Package}\\n"]);
+  const names = [...new Set(listed.stdout.split("\n").filter(Boolean))];
+  assert.ok(names.length > 50, `only ${names.length} packages installed`);
+  const spawned: string[][] = [];
+  const probe = Object.assign(Object.create(real), {
+    run: (argv: string[]) => (spawned.push(argv), real.run(argv)),
+  });
+  const fromFile = await queryDpkg(probe, names);
+  assert.deepEqual(spawned, []);
+  assert.deepEqual(fromFile, parseDpkgQuery((await real.run(dpkgQueryArgv(names))).stdout));
+});
+
+Deno.test("queryDpkg asks dpkg-query when the status file is missing or dpkg's journal is not merged", async () => {
+  const status = fixtures("dpkg_status_host")[0].text;
+  const answer = { stdout: "bash\tamd64\t5.2.15-2+b9\tii \n" };
+  const fromFile = new RecordingExecutor().put(DPKG_STATUS, status).on(["dpkg-query"], answer);
+  assert.equal(findEntry(await queryDpkg(fromFile, ["bash"]), "bash")?.version, "5.2.15-2+b8");
+  assert.deepEqual(fromFile.calls, []);
+  const journal = new RecordingExecutor().put(DPKG_STATUS, status)
+    .put("/var/lib/dpkg/updates/0000", "Package: bash\n").on(["dpkg-query"], answer);
+  const missing = new RecordingExecutor().on(["dpkg-query"], answer);
+  for (const probe of [journal, missing]) {
+    assert.equal(findEntry(await queryDpkg(probe, ["bash"]), "bash")?.version, "5.2.15-2+b9");
+    assert.deepEqual(probe.calls, [dpkgQueryArgv(["bash"])]);
+  }
 });
