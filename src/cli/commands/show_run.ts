@@ -9,7 +9,13 @@ import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { printable } from "../../exec/output.ts";
-import { formatChange, type Printer, terminalPrinter } from "../output.ts";
+import {
+  formatChange,
+  type Printer,
+  printHealth,
+  printRollback,
+  terminalPrinter,
+} from "../output.ts";
 import { type Deps, examples, localTime, stateDirOption, verbosity } from "../_common.ts";
 
 /** Adds `cm show-run` to the program. */
@@ -30,7 +36,8 @@ export function register(program: Command, deps: Deps): void {
 }
 
 /**
- * Prints one run report: every resource that changed, failed or was skipped.
+ * Prints one run report: every resource that changed, failed or was skipped,
+ * its health checks and the rollback that undid it, if any.
  *
  * @throws {UsageError} when no run, or more than one, matches `id`
  */
@@ -81,6 +88,8 @@ export function showRun(
       }`,
     );
   }
+  if (report.health) printHealth(printer, report.health);
+  if (report.rollback) printRollback(printer, report.rollback);
   const t = report.totals;
   printer.out(
     `${t.changed} changed, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped`,
