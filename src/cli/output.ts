@@ -171,12 +171,13 @@ function healthNote(report: RunReport): string {
     : ": health failed, rollback did not make it healthy";
 }
 
-/** The closing line: counts and time. */
+/** The closing line: counts and time; a failed restart or reload counts as failed, not refreshed. */
 export function summary(report: RunReport): string {
   const t = report.totals;
   const verb = report.mode === "plan" ? "to change" : "changed";
+  const refreshed = report.handlers.filter((h) => h.status !== "failed").length;
   const handlers = report.handlers.length
-    ? `, ${report.handlers.length} ${report.mode === "plan" ? "to refresh" : "refreshed"}`
+    ? `, ${refreshed} ${report.mode === "plan" ? "to refresh" : "refreshed"}`
     : "";
   return `${report.mode}: ${t.changed} ${verb}, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped${handlers} in ${
     (report.durationMs / 1000).toFixed(2)
