@@ -43,8 +43,8 @@ Options:
   --sha256 HEX        expected SHA-256 of --binary (64 hex digits)
   --repo URL          git repository of cookbooks (node mode)
   --branch NAME       branch to follow (default main)
-  --cookbook PATH     cookbook in the repository, repeatable (default nodes/<hostname>.yaml,
-                      else default.yaml)
+  --cookbook PATH     cookbook in the repository, repeatable (default nodes/<fqdn>.yaml,
+                      else nodes/<hostname>.yaml, else default.yaml)
   --interval DURATION time between syncs: seconds or 30s, 5m, 1h (default 300)
   --splay DURATION    random delay up to this before each sync (default 60)
   --credentials FILE  SSH key or HTTPS token for the repository (mode 0600)

@@ -127,9 +127,15 @@ async function readWith(
   );
 }
 
-/** Why a unit the init system does not know cannot be started or enabled. */
+/**
+ * Why a unit the init system does not know cannot be started or enabled.
+ * Names are compared without `.service`, which would otherwise let any two
+ * short names pass as typos of each other (`myap` → `dbus`).
+ */
 function notFound(manager: ServiceManager, unit: string, names: string[]): string {
-  const near = didYouMean(unit, names);
+  const stem = (name: string) => name.replace(/\.service$/, "");
+  const nearStem = didYouMean(stem(unit), names.map(stem));
+  const near = names.find((n) => nearStem !== undefined && stem(n) === nearStem);
   return `${manager.missing(unit)} not found${near ? `: did you mean "${near}"?` : ""}`;
 }
 

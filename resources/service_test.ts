@@ -144,13 +144,16 @@ Deno.test("service plan fails a unit nothing in the run can bring, naming the ne
     block("ngnix.service", "inactive", "", "not-found"),
     block("nginx.service", "active", "enabled"),
     block("foo.service", "inactive", "", "not-found"),
+    block("myap.service", "inactive", "", "not-found"),
   ).on(LIST_UNIT_FILES_ARGV, {
-    stdout: "getty@.service  enabled enabled\nnginx.service  enabled enabled\n",
+    stdout: "getty@.service  enabled enabled\nnginx.service  enabled enabled\n" +
+      "dbus.service  static enabled\n",
   });
   const items = await planned(exec, [
     spec({ name: "ngnix", state: "started" }),
     spec({ name: "nginx", state: "started" }),
     spec({ name: "foo", enabled: true }),
+    spec({ name: "myap", enabled: true }),
   ], "plan");
   assert.deepEqual(items.map((i) => i.changes), [
     [{
@@ -166,6 +169,13 @@ Deno.test("service plan fails a unit nothing in the run can bring, naming the ne
       before: null,
       after: true,
       note: 'unit "foo.service" not found',
+      blocked: true,
+    }],
+    [{
+      field: "enabled",
+      before: null,
+      after: true,
+      note: 'unit "myap.service" not found',
       blocked: true,
     }],
   ]);

@@ -42,6 +42,25 @@ Deno.test("cm drift: 0 when converged, 5 naming what differs, and nothing is cha
   assert.match((await runCm(["metrics", "--state-dir", state])).stdout, /^cm_drift_resources 1$/m);
 });
 
+Deno.test("cm drift plans the cookbooks given, not each include on its own", async () => {
+  await using dir = await tempDir();
+  const { state, file } = await setup(dir.path);
+  await Deno.writeTextFile(
+    `${dir.path}/role.yaml`,
+    `name: role\nconfigure:\n  files:\n    - path: ${file}\n      content: "port = {{ port }}\\n"\n`,
+  );
+  const node = `${dir.path}/node.yaml`;
+  await Deno.writeTextFile(
+    node,
+    "name: node\ninclude:\n  - {cookbook: role.yaml, vars: {port: 8080}}\n",
+  );
+  assert.equal((await runCm(["apply", "--state-dir", state, node])).code, 0);
+  const clean = await runCm(["drift", "--state-dir", state]);
+  assert.equal(clean.code, 0, clean.stderr);
+  const history = await runCm(["history", "--state-dir", state, "--json"]);
+  assert.deepEqual(JSON.parse(history.stdout).at(-1).cookbooks, [node]);
+});
+
 Deno.test("a run records the drift it repaired: report, show-run, audit log as a security event", async () => {
   await using dir = await tempDir();
   const { book, state, file } = await setup(dir.path);

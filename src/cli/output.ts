@@ -133,28 +133,32 @@ export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void 
   }
 }
 
-/** Prints health after an apply or a rollback: failures always, passes unless quiet. */
+/**
+ * Prints health after an apply or a rollback (part of the run's report, so on
+ * stdout): failures always, passes unless quiet.
+ */
 export function printHealth(p: Printer, h: HealthRecord): void {
-  for (const failure of h.failures) p.err(`${paint(p, "red", "unhealthy")} ${failure}`);
+  for (const failure of h.failures) p.out(`${paint(p, "red", "unhealthy")} ${failure}`, "err");
   for (const c of h.checks) {
-    if (!c.ok) p.err(`${paint(p, "red", "unhealthy")} ${c.id}: ${c.detail}`);
+    if (!c.ok) p.out(`${paint(p, "red", "unhealthy")} ${c.id}: ${c.detail}`, "err");
     else if (p.verbosity !== "quiet") {
       p.out(`${paint(p, "green", "healthy  ")} ${c.id}: ${c.detail}`);
     }
   }
 }
 
-/** Prints what a rollback restored and how it ended. */
+/** Prints what a rollback restored and how it ended (on stdout, with the run's report). */
 export function printRollback(p: Printer, r: RollbackRecord): void {
   for (const x of [...r.restored, ...r.refreshed]) {
-    if (!x.ok) p.err(`${paint(p, "red", "failed   ")} restore ${x.id}: ${x.error}`);
+    if (!x.ok) p.out(`${paint(p, "red", "failed   ")} restore ${x.id}: ${x.error}`, "err");
     else if (p.verbosity !== "quiet") p.out(`${paint(p, "yellow", "restored ")} ${x.id}`);
   }
   const how = r.ok ? "healthy again" : "NOT healthy: needs a person";
-  p.err(
+  p.out(
     `rolled back run ${r.runId}: ${r.restored.length} restored in ${
       (r.durationMs / 1000).toFixed(2)
     } s; ${how}`,
+    r.ok ? undefined : "err",
   );
 }
 
@@ -167,12 +171,13 @@ function healthNote(report: RunReport): string {
     : ": health failed, rollback did not make it healthy";
 }
 
-/** The closing line: counts and time. */
+/** The closing line: counts and time; a failed restart or reload counts as failed, not refreshed. */
 export function summary(report: RunReport): string {
   const t = report.totals;
   const verb = report.mode === "plan" ? "to change" : "changed";
+  const refreshed = report.handlers.filter((h) => h.status !== "failed").length;
   const handlers = report.handlers.length
-    ? `, ${report.handlers.length} ${report.mode === "plan" ? "to refresh" : "refreshed"}`
+    ? `, ${refreshed} ${report.mode === "plan" ? "to refresh" : "refreshed"}`
     : "";
   return `${report.mode}: ${t.changed} ${verb}, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped${handlers} in ${
     (report.durationMs / 1000).toFixed(2)

@@ -159,6 +159,12 @@ export function schemaProblems(
       });
       continue;
     }
+    const branch = issue.code === "invalid_union" ? closestBranch(issue) : undefined;
+    if (branch) {
+      const inner = branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
+      problems.push(...schemaProblems(parsed, inner, knownKeys));
+      continue;
+    }
     const found = valueAt(parsed.raw, issue.path);
     const got = sensitiveAt(parsed.raw, issue.path)
       ? "(sensitive: not shown)"
@@ -184,6 +190,18 @@ export function schemaProblems(
     });
   }
   return problems;
+}
+
+/**
+ * The issues of the one union member that came closest (fewest issues), when
+ * the union has no message of its own: `health[0].command: expected a list`
+ * instead of `health[0]: Invalid input`. `undefined` on a tie.
+ */
+function closestBranch(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue[] | undefined {
+  if (issue.message !== "Invalid input" || !issue.errors.length) return undefined;
+  const fewest = Math.min(...issue.errors.map((e) => e.length));
+  const closest = issue.errors.filter((e) => e.length === fewest);
+  return closest.length === 1 ? closest[0] : undefined;
 }
 
 /** Whether a value at `path` belongs to an item marked `sensitive: true`. */

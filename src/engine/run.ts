@@ -137,7 +137,7 @@ export async function run(
     mode: target.mode,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
-    cookbooks: cookbook.files,
+    cookbooks: cookbook.inputs.requested,
     resources,
     handlers,
     totals: t,

@@ -8,7 +8,13 @@ import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { printable } from "../../exec/output.ts";
-import { formatChange, type Printer, terminalPrinter } from "../output.ts";
+import {
+  formatChange,
+  type Printer,
+  printHealth,
+  printRollback,
+  terminalPrinter,
+} from "../output.ts";
 import {
   type Command,
   examples,
@@ -38,7 +44,8 @@ export const command: Command<{ stateDir?: string; json?: boolean; verbose?: boo
 };
 
 /**
- * Prints one run report: every resource that changed, failed or was skipped.
+ * Prints one run report: every resource that changed, failed or was skipped,
+ * its health checks and the rollback that undid it, if any.
  *
  * @throws {UsageError} when no run, or more than one, matches `id`
  */
@@ -89,6 +96,8 @@ export function showRun(
       }`,
     );
   }
+  if (report.health) printHealth(printer, report.health);
+  if (report.rollback) printRollback(printer, report.rollback);
   const t = report.totals;
   printer.out(
     `${t.changed} changed, ${t.unchanged} unchanged, ${t.failed} failed, ${t.skipped} skipped`,

@@ -20,3 +20,49 @@ Deno.test("show-run names every run an ambiguous prefix matches instead of sayin
       'ambiguous run "2026": 2 runs match (20261126T050000Z-1, 20261126T050100Z-2); give more of the id',
   });
 });
+
+Deno.test("show-run shows the run's failed health and the rollback that undid it", async () => {
+  await using dir = await tempDir();
+  const paths = statePaths(dir.path);
+  Deno.mkdirSync(paths.runs, { recursive: true });
+  const check = { id: "http[http://127.0.0.1/]", attempts: 1, durationMs: 5 };
+  const report = {
+    id: "20261130T224649Z-7136",
+    mode: "apply",
+    startedAt: "2026-11-30T22:46:49.843Z",
+    durationMs: 82,
+    cookbooks: ["/root/web.yaml"],
+    resources: [],
+    handlers: [],
+    totals: { changed: 1, unchanged: 0, failed: 0, skipped: 0 },
+    result: "failed",
+    health: {
+      ok: false,
+      failures: [],
+      checks: [{ ...check, ok: false, detail: 'status 200, body does not contain "Hello"' }],
+    },
+    rollback: {
+      ok: true,
+      runId: "20261130T224649Z-7136",
+      restored: [{ id: "file[/var/www/index.php]", ok: true }],
+      refreshed: [],
+      health: { ok: true, failures: [], checks: [{ ...check, ok: true, detail: "status 200" }] },
+      durationMs: 1084,
+    },
+  };
+  Deno.writeTextFileSync(`${paths.runs}/${report.id}.json`, JSON.stringify(report));
+  const out: string[] = [];
+  const printer: Printer = {
+    out: (line) => out.push(line),
+    err: (line) => out.push(`stderr: ${line}`),
+    color: false,
+    verbosity: "normal",
+    diff: false,
+  };
+  showRun(new RealExecutor(), printer, { stateDir: dir.path, id: report.id });
+  assert.deepEqual(out.slice(2, -1), [
+    'unhealthy http[http://127.0.0.1/]: status 200, body does not contain "Hello"',
+    "restored  file[/var/www/index.php]",
+    "rolled back run 20261130T224649Z-7136: 1 restored in 1.08 s; healthy again",
+  ]);
+});
