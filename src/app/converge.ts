@@ -19,7 +19,7 @@ import { recordRollback } from "./rollback_count.ts";
 import { acquireLock } from "../state/lock.ts";
 import { readState, recordRun, unmanagedIds } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
-import { StateError, UnrecordedRunError } from "../errors.ts";
+import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
@@ -90,6 +90,22 @@ export async function loadCached(
   if (fresh) return { cookbook: fresh, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
   return { cookbook: await loadCookbooks(files, probe, options), cached: false };
+}
+
+/**
+ * The cookbooks the last recorded apply or sync converged (what `cm drift`,
+ * `cm watch` and `cm health` use when none are named).
+ *
+ * @throws {UsageError} when no run was recorded yet
+ */
+export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
+  const files = readState(probe, paths).lastRun?.cookbooks;
+  if (!files?.length) {
+    throw new UsageError(
+      `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first, or name the cookbooks`,
+    );
+  }
+  return files;
 }
 
 /** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */

@@ -5,10 +5,9 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import { converge } from "./converge.ts";
+import { appliedCookbooks, converge } from "./converge.ts";
 import type { RunEvents } from "../engine/run.ts";
 import type { ResourceResult, RunReport } from "../engine/report.ts";
-import { UsageError } from "../errors.ts";
 import { statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
 
@@ -34,13 +33,9 @@ export async function checkDrift(
   options: { stateDir?: string; events?: RunEvents },
 ): Promise<DriftCheck> {
   const paths = statePaths(options.stateDir);
-  const last = readState(exec, paths).lastRun;
-  if (!last?.cookbooks?.length) {
-    throw new UsageError(
-      `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first`,
-    );
-  }
-  const plan = await converge(last.cookbooks, exec, {
+  const cookbooks = appliedCookbooks(exec, paths);
+  const last = readState(exec, paths).lastRun!;
+  const plan = await converge(cookbooks, exec, {
     mode: "plan",
     stateDir: options.stateDir,
     lock: "take",

@@ -12,22 +12,25 @@ import { acquireLock } from "../state/lock.ts";
 import { statePaths } from "../state/paths.ts";
 import { listSnapshots, readManifest, snapshotsDir } from "../state/snapshots.ts";
 import { readRun, writeRun } from "../state/store.ts";
-import { cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
+import { appliedCookbooks, cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
 import { rollback } from "./rollback.ts";
 import { checkHealth } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
 
 /**
- * Runs the `health:` checks of `files` now (read only: no lock taken).
+ * Runs the `health:` checks of `files` (default: the last applied cookbooks)
+ * now (read only: no lock taken).
  *
  * @throws {CookbookError} when the cookbooks do not load
+ * @throws {UsageError} when none are named and none were applied yet
  */
 export async function healthNow(
   files: string[],
   exec: Executor,
   stateDir?: string,
 ): Promise<HealthRecord> {
-  const cookbook = await cookbookOf(files, exec, stateDir);
+  const chosen = files.length ? files : appliedCookbooks(exec, statePaths(stateDir));
+  const cookbook = await cookbookOf(chosen, exec, stateDir);
   return await checkHealth(cookbook.health, [], exec);
 }
 
@@ -45,7 +48,8 @@ export interface RollbackRunOptions {
  * cookbooks that run applied (none when they no longer load). The run's
  * report (null when it was not kept) records the rollback, and the state counts it.
  *
- * @throws {UsageError} when there is no such snapshot
+ * @throws {UsageError} when there is no such snapshot, or the run was
+ *   already rolled back (a rollback that failed may be tried again)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
  */
 export async function rollbackRun(
@@ -72,6 +76,11 @@ export async function rollbackRun(
   const manifest = readManifest(exec, dir, matches[0]);
   if (!manifest) throw new UsageError(`the snapshot of run "${matches[0]}" cannot be read`);
   const report = readRun(exec, paths, manifest.runId);
+  if (report?.rollback?.ok) {
+    throw new UsageError(
+      `run "${report.id}" was already rolled back: nothing left to undo (cm show-run ${report.id})`,
+    );
+  }
   const files = report?.cookbooks ?? [];
   const health = files.length
     ? await cookbookOf(files, exec, paths.dir).then((c) => c.health, () => [])

@@ -34,6 +34,14 @@ Deno.test("cm rollback by hand puts the newest run back, records it and runs the
     assert.deepEqual(record.health.checks.map((c) => c.ok), [true]);
     assert.equal(readRun(exec, paths, second.id)?.rollback?.ok, true);
     assert.deepEqual(readState(exec, paths).rollbacks, { attempted: 1, succeeded: 1 });
+    // Undone once is enough: a second rollback of the same run is refused, nothing restored.
+    Deno.writeTextFileSync(target, "changed since\n");
+    await assert.rejects(
+      rollbackRun(second.id, exec, { stateDir: paths.dir }),
+      new RegExp(`^UsageError: run "${second.id}" was already rolled back: nothing left to undo`),
+    );
+    assert.equal(Deno.readTextFileSync(target), "changed since\n");
+    assert.equal((await healthNow([], exec, paths.dir)).checks.length, 1);
     await assert.rejects(
       rollbackRun("2099", exec, { stateDir: paths.dir }),
       /expected the id of one run with a snapshot, got "2099"/,

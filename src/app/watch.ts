@@ -10,10 +10,9 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import { converge, type Interrupts, loadCached } from "./converge.ts";
+import { appliedCookbooks, converge, type Interrupts, loadCached } from "./converge.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
-import { UsageError } from "../errors.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
 
@@ -53,16 +52,6 @@ export function managedPaths(cookbook: Cookbook): string[] {
 
 function parentOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
-}
-
-function appliedCookbooks(exec: Executor, paths: StatePaths): string[] {
-  const files = readState(exec, paths).lastRun?.cookbooks;
-  if (!files?.length) {
-    throw new UsageError(
-      `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first, or name the cookbooks`,
-    );
-  }
-  return files;
 }
 
 /** Events of a watcher, one at a time, with or without a wait limit. */

@@ -14,19 +14,23 @@ import {
   stateDirOption,
   verbosity,
 } from "../_common.ts";
-import { COOKBOOKS } from "./_apply_like.ts";
 
 /** `cm health`. */
 export const command: Command<{ stateDir?: string; json?: boolean; quiet?: boolean }> = {
   name: "health",
   summary: "run the cookbooks' health checks now (exit 1 when one fails)",
-  argument: COOKBOOKS,
+  argument: {
+    name: "cookbook",
+    help: "cookbook YAML files (default: those of the last apply or sync)",
+    many: true,
+    optional: true,
+  },
   options: [
     jsonOption("the checks' results"),
     quietOption("failed checks"),
     stateDirOption("state directory (for the cached cookbooks)"),
   ],
-  epilog: examples(["cm health cookbooks/hello-web.yaml"]),
+  epilog: examples(["cm health", "cm health cookbooks/hello-web.yaml"]),
   async run(files, opts, { exec }) {
     const record = await healthNow(files, exec, opts.stateDir);
     if (opts.json) console.log(JSON.stringify(record, null, 1));

@@ -70,7 +70,7 @@ export function history(
   const rows = reports.map((r) => [
     r.id,
     localTime(r.startedAt),
-    r.result,
+    r.rollback ? `${r.result}, rolled back` : r.result,
     `${r.totals.changed} changed, ${r.totals.failed} failed, ${r.totals.unchanged} unchanged`,
     `${(r.durationMs / 1000).toFixed(2)} s`,
     r.commit?.slice(0, 12) ?? "-",
