@@ -127,6 +127,39 @@ function driftShape(value: unknown): void {
   fields(value, "", { at: "string", by: "string", resources: "array" });
 }
 
+function beforeShape(value: unknown, where: string): void {
+  const before = fields(value, where, { type: "string", "paths?": "array" });
+  if (before.type === "paths") {
+    fields(before, where, { paths: "array" });
+    (before.paths as unknown[]).forEach((p, i) => beforeShape(p, `${where}.paths[${i}]`));
+  }
+}
+
+function manifestShape(value: unknown): void {
+  const manifest = fields(value, "", {
+    runId: "string",
+    createdAt: "string",
+    resources: "array",
+    "refreshes?": "array",
+  });
+  each(manifest.resources, "resources", { id: "string", kind: "string", before: "object" });
+  (manifest.resources as Json[]).forEach((r, i) => beforeShape(r.before, `resources[${i}].before`));
+  if (manifest.refreshes) {
+    each(manifest.refreshes, "refreshes", {
+      id: "string",
+      kind: "string",
+      spec: "object",
+      action: "string",
+      triggeredBy: "array",
+    });
+  }
+}
+
+/** What is wrong with `value` as a parsed snapshot manifest, else null. */
+export function manifestProblem(value: unknown): string | null {
+  return problem(value, manifestShape);
+}
+
 /** What is wrong with `value` as a parsed state file (`resources: expected an object`), else null. */
 export function stateProblem(value: unknown): string | null {
   return problem(value, stateShape);
