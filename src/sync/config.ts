@@ -43,6 +43,28 @@ const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v
   error: 'expected seconds (a number) or a duration like "30s", "5m", "1h"',
 }).transform((v) => parseDuration(v)!);
 
+/**
+ * The longest wait a timer holds: setTimeout takes at most 2^31-1 ms (24.8
+ * days) and fires at once past it, which would turn a long interval into a
+ * loop hammering the git server.
+ */
+const MAX_WAIT_SECONDS = 2_000_000;
+
+/** A wait of at least `min` and at most {@link MAX_WAIT_SECONDS} seconds; null when it is one. */
+function waitProblem(seconds: number, min: number): string | null {
+  return seconds >= min && seconds <= MAX_WAIT_SECONDS
+    ? null
+    : `expected ${min} to ${MAX_WAIT_SECONDS} seconds (23 days)`;
+}
+
+/** A duration field that must be a wait from `min` seconds (see {@link waitProblem}). */
+function wait(min: number) {
+  return duration.check((ctx) => {
+    const problem = waitProblem(ctx.value, min);
+    if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+  });
+}
+
 const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path" });
 
 /** A git branch name: no spaces, none of git's special characters, no leading "-". */
@@ -68,8 +90,8 @@ export const nodeConfigSchema = z.strictObject({
     .describe(
       "Cookbooks to apply, relative to the repository (default nodes/<fqdn>.yaml, else nodes/<hostname>.yaml, else default.yaml).",
     ),
-  interval: duration.optional().describe("Seconds between syncs (default 300)."),
-  splay: duration.optional().describe("Random delay up to this many seconds (default 60)."),
+  interval: wait(1).optional().describe("Seconds between syncs (default 300)."),
+  splay: wait(0).optional().describe("Random delay up to this many seconds (default 60)."),
   credentials: absolutePath.optional()
     .describe("Root-only file with an SSH private key or an HTTPS token (user:token or token)."),
   verify_signatures: z.boolean().optional()
@@ -250,6 +272,9 @@ export function resolveSettings(
       "signature verification needs trusted keys: --trusted-keys FILE or trusted_keys:",
     );
   }
-  if (settings.interval <= 0) throw new UsageError("--interval must be more than 0 seconds");
+  for (const [flag, min] of [["interval", 1], ["splay", 0]] as const) {
+    const problem = waitProblem(settings[flag], min);
+    if (problem) throw new UsageError(`--${flag}: ${problem}, got ${settings[flag]}`);
+  }
   return settings;
 }

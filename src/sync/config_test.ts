@@ -19,6 +19,36 @@ Deno.test("node config errors name file:line:col, the field and a did-you-mean",
   });
 });
 
+Deno.test("an interval or splay no timer can wait (0, 1 ms, past 2^31 ms) is refused, in the file and as flags", () => {
+  for (
+    const [line, at] of [["interval: 0", "1:11"], ["interval: 0.001", "1:11"], [
+      "interval: 1e9",
+      "1:11",
+    ], ["splay: 99999999999", "1:8"]]
+  ) {
+    assert.throws(
+      () => parseNodeConfig(`${line}\n`, "c.yaml"),
+      new RegExp(
+        `c\\.yaml:${at}: (interval|splay): expected \\d to 2000000 seconds \\(23 days\\), got number`,
+      ),
+      line,
+    );
+  }
+  const exec = new RecordingExecutor();
+  assert.throws(
+    () => resolveSettings(exec, { repo: "file:///r", interval: 0.001 }),
+    /--interval: expected 1 to 2000000 seconds \(23 days\), got 0.001/,
+  );
+  assert.throws(
+    () => resolveSettings(exec, { repo: "file:///r", splay: 1e10 }),
+    /--splay: expected 0 to/,
+  );
+  assert.equal(
+    resolveSettings(exec, { repo: "file:///r", interval: 2_000_000, splay: 0 }).interval,
+    2_000_000,
+  );
+});
+
 Deno.test("verify_signatures without trusted_keys is refused at its line", () => {
   assert.throws(
     () => parseNodeConfig("repo: x\nverify_signatures: true\n", "c.yaml"),
