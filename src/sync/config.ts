@@ -26,6 +26,7 @@
  */
 import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
+import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { ConfigError, type Problem, UsageError } from "../errors.ts";
 import { parseDuration } from "../text.ts";
 import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
@@ -211,12 +212,14 @@ export function readNodeConfig(
 ): { config: NodeConfig; file: string; found: boolean } {
   const explicit = flag ?? Deno.env.get("CM_CONFIG");
   const file = explicit ?? DEFAULT_CONFIG_PATH;
-  const data = probe.readFile(file);
-  if (data === null && explicit) {
-    throw new UsageError(`cannot read node configuration "${file}": no such file`);
+  if (!probe.stat(file)) {
+    if (explicit) throw new UsageError(`cannot read node configuration "${file}": no such file`);
+    return { config: {}, file, found: false };
   }
-  const config = data === null ? {} : parseNodeConfig(decoder.decode(data), file);
-  return { config, file, found: data !== null };
+  // A regular file of bounded size: CM_CONFIG=/dev/zero must not fill the memory.
+  const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
+  if ("error" in data) throw new UsageError(`cannot read node configuration: ${data.error}`);
+  return { config: parseNodeConfig(decoder.decode(data), file), file, found: true };
 }
 
 /**

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ConfigError, UsageError } from "../errors.ts";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { parseNodeConfig, resolveSettings } from "./config.ts";
+import { RealExecutor } from "../exec/real.ts";
+import { parseNodeConfig, readNodeConfig, resolveSettings } from "./config.ts";
 
 Deno.test("node config errors name file:line:col, the field and a did-you-mean", () => {
   const text =
@@ -146,4 +147,14 @@ Deno.test("a password in --repo is a usage error naming --credentials", () => {
     () => resolveSettings(exec2, { config: "/c.yaml", repo: "https://u:hunter2pw@h/r.git" }),
     UsageError,
   );
+});
+
+Deno.test("a node configuration that is a device or a directory is refused before it is read", () => {
+  const exec = new RealExecutor();
+  assert.throws(
+    () => readNodeConfig(exec, "/dev/zero"),
+    (e: Error) => e instanceof UsageError && /"\/dev\/zero" is not a regular file/.test(e.message),
+  );
+  assert.throws(() => readNodeConfig(exec, "/tmp"), /"\/tmp" is a directory, expected a file/);
+  assert.throws(() => readNodeConfig(exec, "/nonexistent/config.yaml"), /no such file/);
 });
