@@ -160,6 +160,28 @@ export function manifestProblem(value: unknown): string | null {
   return problem(value, manifestShape);
 }
 
+function alertStateShape(value: unknown): void {
+  const state = fields(value, "", { open: "object", outbox: "array" });
+  eachValue(state.open as Json, "open", { severity: "string", summary: "string", since: "string" });
+  each(state.outbox, "outbox", { event: "object", targets: "array" });
+  (state.outbox as Json[]).forEach((o, i) =>
+    fields(o.event, `outbox[${i}].event`, {
+      kind: "string",
+      key: "string",
+      severity: "string",
+      summary: "string",
+      host: "string",
+      at: "string",
+      since: "string",
+    })
+  );
+}
+
+/** What is wrong with `value` as a parsed alert state (alerts.json), else null. */
+export function alertStateProblem(value: unknown): string | null {
+  return problem(value, alertStateShape);
+}
+
 /** What is wrong with `value` as a parsed state file (`resources: expected an object`), else null. */
 export function stateProblem(value: unknown): string | null {
   return problem(value, stateShape);
