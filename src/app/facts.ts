@@ -5,6 +5,7 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
+import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { UsageError } from "../errors.ts";
 import { factReader, FACTS, unknownFact } from "../facts/mod.ts";
 
@@ -36,8 +37,9 @@ export async function gatherFacts(probe: Probe): Promise<GatheredFacts> {
  * @throws {UsageError} when the file cannot be read, is not a JSON mapping, or names an unknown fact
  */
 export function readSavedFacts(probe: Probe, path: string): Record<string, unknown> {
-  const data = probe.readFile(path);
-  if (data === null) throw new UsageError(`cannot read facts file "${path}"`);
+  // A regular file of bounded size: `--facts /dev/zero` must not fill the memory.
+  const data = readInputVia(probe, path, MAX_COOKBOOK_BYTES);
+  if ("error" in data) throw new UsageError(`cannot read facts file: ${data.error}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(data));

@@ -19,8 +19,13 @@ import {
 
 /** Records one run's snapshot as it goes. */
 export interface SnapshotRecorder {
-  /** The engine's `beforeChange`: records the resources about to change, manifest first on disk. */
-  beforeChange(items: { resource: Resource; current: unknown }[]): Promise<void>;
+  /**
+   * The engine's `beforeChange`: records the resources about to change,
+   * manifest first on disk; returns why some could not be recorded, by id (a
+   * path too long to read, a socket), so that only those are not changed.
+   * @throws {StateError} when the manifest cannot be written
+   */
+  beforeChange(items: { resource: Resource; current: unknown }[]): Promise<Map<string, string>>;
   /** Adds the run's handlers (to run again after a restore) and prunes old snapshots. */
   finish(report: RunReport, resources: Resource[]): void;
   /** The manifest as recorded so far. */
@@ -45,13 +50,19 @@ export function snapshotRecorder(
   return {
     manifest,
     async beforeChange(items) {
+      const refused = new Map<string, string>();
       for (const { resource, current } of items) {
         const snapshot = kindOf(resource.kind).snapshot;
         if (!snapshot) continue;
-        const before = await snapshot(resource.spec, current, store);
-        manifest.resources.push({ id: resource.id, kind: resource.kind, before });
+        try {
+          const before = await snapshot(resource.spec, current, store);
+          manifest.resources.push({ id: resource.id, kind: resource.kind, before });
+        } catch (error) {
+          refused.set(resource.id, (error as Error).message);
+        }
       }
       writeManifest(exec, dir, manifest);
+      return refused;
     },
     finish(report, resources) {
       if (!manifest.resources.length) return;

@@ -11,6 +11,7 @@
  */
 // @ts-types="npm:@types/nunjucks@3.2.6"
 import type nunjucksType from "nunjucks";
+import { limitRenders } from "./_render_limits.ts";
 
 /** A template that cannot be used; `line` and `col` (1-based) are in the template's text. */
 export class TemplateError extends Error {
@@ -83,6 +84,7 @@ function makeEngine(nunjucks: typeof nunjucksType): Engine {
     return memberLookup(obj, name);
   };
   const env = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true });
+  const budget = limitRenders(nunjucks, env);
   const filters = (name: string) => {
     try {
       env.getFilter(name);
@@ -109,7 +111,8 @@ function makeEngine(nunjucks: typeof nunjucksType): Engine {
     },
     render(text, context) {
       try {
-        return env.renderString(text, context);
+        budget.start();
+        return budget.measured(env.renderString(text, context));
       } catch (error) {
         throw located(error);
       }
@@ -154,6 +157,14 @@ function walk(
     const { line, col } = at(node);
     throw new TemplateError(
       `expected a self-contained template, got {% ${type.toLowerCase()} %} (templates read no other files)`,
+      line,
+      col,
+    );
+  }
+  if (type === "Literal" && node.value instanceof RegExp) {
+    const { line, col } = at(node);
+    throw new TemplateError(
+      "expected no regular expression in a template (nothing could stop one that backtracks for ever)",
       line,
       col,
     );

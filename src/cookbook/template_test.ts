@@ -79,6 +79,44 @@ Deno.test("templates cannot reach JavaScript through constructors", () => {
   assert.match(thrown(() => engine.render("{{ x['__proto__'] }}", { x: {} })), /__proto__/);
 });
 
+Deno.test("a render's work is bounded: loops, calls, text size, range, batch; no regular expressions", () => {
+  const refused: [string, RegExp][] = [
+    ["{% for i in range(2000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}", /iterations/],
+    ["{% for i in range(100000000) %}{% endfor %}", /iterations/],
+    [
+      "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+      /calls/,
+    ],
+    [
+      '{% set s = "xxxxxxxx" %}{% for i in range(12) %}{% set s = s+s+s+s %}{% endfor %}{{ s }}',
+      /16 MiB/,
+    ],
+    ["{% for i in range(999) %}{{ big }}{% endfor %}", /16 MiB/],
+    ["{% for i in range(999) %}" + "y".repeat(1 << 16) + "{% endfor %}", /16 MiB/],
+    ['{{ "x" | center(1000000000) }}', /16 MiB/],
+    ['{{ "x" | indent(1000000000) }}', /16 MiB/],
+    ["{{ [1] | batch(1000000000, 0) | length }}", /iterations/],
+  ];
+  const big = "z".repeat(1 << 20);
+  for (const [text, expected] of refused) {
+    assert.throws(
+      () => engine.render(text, { big }),
+      (e: Error) => e instanceof TemplateError && expected.test(e.message),
+      text,
+    );
+  }
+  assert.throws(() => engine.uses('{{ x | replace(r/(a+)+$/, "") }}'), /no regular expression/);
+  assert.equal(
+    engine.render("{% for i in range(3) %}{{ i }}{% endfor %}{{ 'ab' | center(6) }}|", {}),
+    "012  ab  |",
+  );
+  assert.equal(
+    engine.render("{{ range(1000000) | length }}", {}),
+    "1000000",
+    "the limit itself is allowed",
+  );
+});
+
 Deno.test("a missing value printed is located at render", () => {
   assert.equal(
     thrown(() => engine.render("a\n {{ x.y }}", { x: {} })),

@@ -69,10 +69,11 @@ export interface RunOptions {
   id?: string;
   /**
    * Called in an apply before each resource (or batch) is changed, with what
-   * was read of it: the snapshot for rollback. When it throws, those
-   * resources fail unchanged (what cannot be put back is not changed).
+   * was read of it: the snapshot for rollback. It returns why some could not
+   * be recorded, by resource id: those fail unchanged, the others go on; when
+   * it throws, all of them fail unchanged (what cannot be put back is not changed).
    */
-  beforeChange?(items: { resource: Resource; current: unknown }[]): Promise<void>;
+  beforeChange?(items: { resource: Resource; current: unknown }[]): Promise<Map<string, string>>;
   /** Handlers that failed in earlier runs, by id: due again in this one. */
   pending?: Record<string, PendingRefresh>;
 }
@@ -289,14 +290,20 @@ async function runGroup(
   // (so the next one already sees it in ctx.changed).
   // One snapshot write for the whole group, not one per item: a first converge
   // of 10,000 files would otherwise rewrite (and fsync) a growing manifest 10,000 times.
+  let refused: Map<string, string>;
   try {
-    await options.beforeChange?.(pending.map((p) => ({ resource: p.r, current: p.current })));
+    refused = await options.beforeChange?.(
+      pending.map((p) => ({ resource: p.r, current: p.current })),
+    ) ?? new Map();
   } catch (error) {
-    const message = `cannot snapshot before changing: ${(error as Error).message}`;
-    for (const p of pending) record(result(p.r, "failed", [], readMs, message));
-    return;
+    refused = new Map(pending.map((p) => [p.r.id, (error as Error).message]));
   }
-  const chunks = kind.batches ? [pending] : pending.map((p) => [p]);
+  const ready = pending.filter((p) => {
+    const why = refused.get(p.r.id);
+    if (why) record(result(p.r, "failed", [], readMs, `cannot snapshot before changing: ${why}`));
+    return !why;
+  });
+  const chunks = kind.batches ? (ready.length ? [ready] : []) : ready.map((p) => [p]);
   for (const chunk of chunks) {
     const stop = await stopAsked();
     if (stop) {

@@ -336,3 +336,32 @@ Deno.test("a resource whose when: is false is skipped with its condition, and no
   ]);
   assert.deepEqual(exec.calls, []);
 });
+
+Deno.test("a resource whose snapshot cannot be taken fails alone; the others of its kind are applied", async () => {
+  const exec = machine();
+  const book = await load(
+    exec,
+    'configure:\n  files:\n    - path: /etc/a\n      content: "a"\n    - path: /etc/b\n      content: "b"\n    - path: /etc/c\n      content: "c"\n',
+  );
+  const refuseB = (items: { resource: { id: string } }[]) =>
+    Promise.resolve(
+      new Map(
+        items.filter((i) => i.resource.id === "file[/etc/b]")
+          .map((i) => [i.resource.id, "file name too long"]),
+      ),
+    );
+  const report = await run(book, { mode: "apply", exec }, {}, { beforeChange: refuseB });
+  assert.deepEqual(
+    report.resources.map((r) => [r.id, r.status, r.error]),
+    [
+      ["file[/etc/a]", "changed", undefined],
+      ["file[/etc/b]", "failed", "cannot snapshot before changing: file name too long"],
+      ["file[/etc/c]", "changed", undefined],
+    ],
+  );
+  const full = () => Promise.reject(new Error('cannot write snapshot manifest "m": no space left'));
+  const failing = await run(book, { mode: "apply", exec: machine() }, {}, { beforeChange: full });
+  assert.ok(
+    failing.resources.every((r) => r.status === "failed" && /no space left/.test(r.error!)),
+  );
+});

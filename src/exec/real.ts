@@ -321,10 +321,15 @@ function namingTarget<T>(target: string, fn: () => T): T {
   }
 }
 
-/** Names in `dir` that look like cm's temporary files (./temp_names.ts). */
+/**
+ * Names in `dir` that look like cm's temporary files (./temp_names.ts). cm
+ * writes only files and links there: a directory of that name is someone
+ * else's, and must not stop the write.
+ */
 function listLeftovers(dir: string): string[] {
   try {
-    return [...Deno.readDirSync(dir)].map((e) => e.name).filter((name) => leftoverOf(name));
+    return [...Deno.readDirSync(dir)].filter((e) => !e.isDirectory && leftoverOf(e.name))
+      .map((e) => e.name);
   } catch {
     return []; // the write that follows reports what is wrong with the directory
   }

@@ -51,6 +51,14 @@ Deno.test("writeFile removes the target's leftover temporary files from a killed
   assert.deepEqual(left, [".app.conf.cm-x", ".other.cm-0123abcd", "app.conf"]);
 });
 
+Deno.test("a directory named like a leftover (planted by the directory's owner) is left alone, the write succeeds", async () => {
+  await using dir = await tempDir();
+  Deno.mkdirSync(`${dir.path}/.app.conf.cm-0123abcd/sub`, { recursive: true });
+  new RealExecutor().writeFile(`${dir.path}/app.conf`, new TextEncoder().encode("new"), {});
+  assert.equal(Deno.readTextFileSync(`${dir.path}/app.conf`), "new");
+  assert.ok(Deno.statSync(`${dir.path}/.app.conf.cm-0123abcd/sub`).isDirectory);
+});
+
 Deno.test("chmod and chown change the file itself and refuse a symbolic link", async () => {
   await using dir = await tempDir();
   Deno.writeTextFileSync(`${dir.path}/victim`, "");

@@ -10,6 +10,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { AlertConfig } from "./alert_config.ts";
 import { type AlertEvent, send } from "./alert_send.ts";
+import { alertStateProblem } from "../state/shapes.ts";
 
 export type { AlertEvent } from "./alert_send.ts";
 
@@ -115,18 +116,13 @@ export async function deliver(
   return { state: { open: state.open, outbox }, deliveries };
 }
 
-function isAlertState(value: unknown): value is AlertState {
-  const v = value as AlertState | null;
-  return typeof v?.open === "object" && v.open !== null && Array.isArray(v?.outbox);
-}
-
-/** Reads the alert state; an absent or unreadable file counts as empty. */
+/** Reads the alert state; an absent or unreadable file, or one of another shape, counts as empty. */
 export function readAlertState(probe: Probe, path: string): AlertState {
   const data = probe.readFile(path);
   if (!data) return emptyAlertState();
   try {
     const value = JSON.parse(new TextDecoder().decode(data));
-    return isAlertState(value) ? value : emptyAlertState();
+    return alertStateProblem(value) ? emptyAlertState() : value;
   } catch {
     return emptyAlertState();
   }

@@ -38,6 +38,21 @@ Deno.test("one problem alert per distinct problem until it recovers, then one re
   assert.deepEqual(state.open, {});
 });
 
+Deno.test("an alert state of another shape reads as empty, so alerting goes on", () => {
+  const path = "/var/lib/config-manager/alerts.json";
+  for (
+    const text of [
+      '{"open":{},"outbox":[null]}',
+      '{"open":{"x":5},"outbox":[]}',
+      '{"open":{},"outbox":[{"event":null,"targets":["ops"]}]}',
+      '{"open":{},"outbox":[{"event":{"kind":"problem"},"targets":5}]}',
+    ]
+  ) {
+    const exec = new RecordingExecutor().put(path, text);
+    assert.deepEqual(readAlertState(exec, path), emptyAlertState(), text);
+  }
+});
+
 Deno.test("the outbox keeps at most the newest events for targets that keep failing", () => {
   let state = emptyAlertState();
   const problems: AlertProblem[] = [];

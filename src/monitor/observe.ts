@@ -10,6 +10,7 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
 import { DEFAULT_STATE_DIR, type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, type SyncRecord } from "../state/store.ts";
+import { driftProblem } from "../state/shapes.ts";
 import { errorMessage } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./audit.ts";
@@ -72,7 +73,8 @@ function readDrift(probe: Probe, paths: StatePaths): DriftRecord | null {
   const data = probe.readFile(`${paths.dir}/${DRIFT_FILE}`);
   if (!data) return null;
   try {
-    return JSON.parse(new TextDecoder().decode(data));
+    const record = JSON.parse(new TextDecoder().decode(data));
+    return driftProblem(record) ? null : record;
   } catch {
     return null;
   }

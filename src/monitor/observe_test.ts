@@ -4,7 +4,13 @@ import { tempDir } from "../_testing.ts";
 import { DEFAULT_STATE_DIR, statePaths } from "../state/paths.ts";
 import { type State, writeState } from "../state/store.ts";
 import { ALERT_STATE_FILE, readAlertState } from "./alerts.ts";
-import { collectMetrics, monitorSettings, observeRollback, observeRun } from "./observe.ts";
+import {
+  collectMetrics,
+  DRIFT_FILE,
+  monitorSettings,
+  observeRollback,
+  observeRun,
+} from "./observe.ts";
 import type { RunReport } from "../engine/report.ts";
 import { renderMetrics } from "./metrics.ts";
 
@@ -62,6 +68,17 @@ Deno.test("metrics from the sync record: result, commit time, commit-to-applied 
   const kept = renderMetrics(collectMetrics(exec, paths));
   assert.match(kept, /^cm_sync_success 0$/m);
   assert.doesNotMatch(kept, /cm_sync_commit_to_applied_seconds/);
+});
+
+Deno.test("a drift record of another shape is no drift count, not a crash", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  writeState(exec, paths, { version: 1, resources: {} });
+  for (const text of ["{}", "[]", '{"at":"x","by":"run","resources":7}']) {
+    Deno.writeTextFileSync(`${dir.path}/${DRIFT_FILE}`, text);
+    assert.equal(collectMetrics(exec, paths).driftResources, undefined, text);
+  }
 });
 
 Deno.test("an alert pass leaves problems it does not own open (a health check stays failed)", async () => {

@@ -15,6 +15,7 @@
  * @module
  */
 import { onStatePath } from "./_os_error.ts";
+import { manifestProblem } from "./shapes.ts";
 import { createHash } from "node:crypto";
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Before, SnapshotStore } from "../../resources/snapshot.ts";
@@ -133,14 +134,14 @@ export function writeManifest(exec: Executor, dir: string, manifest: SnapshotMan
   });
 }
 
-/** A run's manifest; `null` when there is none or it cannot be parsed. */
+/** A run's manifest; `null` when there is none, it cannot be parsed or is not shaped as cm writes it. */
 export function readManifest(probe: Probe, dir: string, runId: string): SnapshotManifest | null {
   if (!/^[A-Za-z0-9_.-]+$/.test(runId)) return null;
   const data = probe.readFile(`${dir}/${runId}/manifest.json`);
   if (!data) return null;
   try {
     const value = JSON.parse(new TextDecoder().decode(data));
-    return Array.isArray(value?.resources) && typeof value.createdAt === "string" ? value : null;
+    return manifestProblem(value) ? null : value;
   } catch {
     return null;
   }

@@ -137,6 +137,25 @@ Deno.test(
 );
 
 Deno.test(
+  "a manifest of another shape reads as none and is pruned as garbage, not a crash",
+  withDir((_root, dir, exec) => {
+    const m = manifest("20261130T120000Z-1", NOW.toISOString(), putBlob(exec, dir, bytes("a")));
+    const wrong = [
+      { ...m, resources: [null] },
+      { ...m, resources: [{ ...m.resources[0], before: null }] },
+      { ...m, resources: [{ ...m.resources[0], before: { type: "paths", paths: 5 } }] },
+      { ...m, refreshes: [null] },
+    ];
+    for (const value of wrong) {
+      Deno.mkdirSync(`${dir}/${m.runId}`, { recursive: true });
+      Deno.writeTextFileSync(`${dir}/${m.runId}/manifest.json`, JSON.stringify(value));
+      assert.equal(readManifest(exec, dir, m.runId), null, JSON.stringify(value));
+      assert.deepEqual(pruneSnapshots(exec, dir, NOW).removed, [m.runId]);
+    }
+  }),
+);
+
+Deno.test(
   "pruning drops snapshots past retention and the blobs only they used",
   withDir((_root, dir, exec) => {
     const shared = putBlob(exec, dir, bytes("shared"));

@@ -9,6 +9,7 @@ import { errorMessage, StateError } from "../errors.ts";
 import type { StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
 import { markDrift } from "./drift.ts";
+import { runProblem, stateProblem } from "./shapes.ts";
 
 /** What cm remembers about one resource between runs. */
 export interface ResourceState {
@@ -94,22 +95,33 @@ export interface State {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function parseJson<T>(data: Uint8Array, what: string): T {
+/** `data` parsed as JSON and checked by `problem` (./shapes.ts); a StateError naming `what` else. */
+function parseJson<T>(
+  data: Uint8Array,
+  what: string,
+  problem: (value: unknown) => string | null,
+): T {
+  let value: unknown;
   try {
-    return JSON.parse(decoder.decode(data));
+    value = JSON.parse(decoder.decode(data));
   } catch (error) {
     throw new StateError(`${what} is not valid JSON: ${errorMessage(error)}`);
   }
+  const wrong = problem(value);
+  if (wrong) throw new StateError(`${what} is not a file cm wrote: ${wrong}`);
+  return value as T;
 }
 
 /**
  * Reads the state file; a missing file is an empty state.
  *
- * @throws {StateError} when it is not valid JSON or cannot be read (a directory, say)
+ * @throws {StateError} when it is not valid JSON, not shaped as cm writes it, or cannot be read (a directory, say)
  */
 export function readState(probe: Probe, paths: StatePaths): State {
   const data = onStatePath("read state file", paths.state, () => probe.readFile(paths.state));
-  return data ? parseJson(data, `state file ${paths.state}`) : { version: 1, resources: {} };
+  return data
+    ? parseJson(data, `state file ${paths.state}`, stateProblem)
+    : { version: 1, resources: {} };
 }
 
 /**
@@ -349,5 +361,5 @@ export function readRun(probe: Probe, paths: StatePaths, id: string): RunReport 
   if (match.length !== 1) return null;
   const file = `${paths.runs}/${match[0]}.json`;
   const data = probe.readFile(file);
-  return data ? parseJson(data, `run report ${file}`) : null;
+  return data ? parseJson(data, `run report ${file}`, runProblem) : null;
 }

@@ -13,6 +13,7 @@ import {
   RETENTION,
 } from "./store.ts";
 import { statePaths } from "./paths.ts";
+import { StateError } from "../errors.ts";
 
 function report(id: string, status: "changed" | "unchanged", sha256?: string): RunReport {
   return {
@@ -70,6 +71,61 @@ Deno.test("a corrupt state file is reported with its path", async () => {
     () => readState(new RealExecutor(), paths),
     new RegExp(`state file ${paths.state} is not valid JSON`),
   );
+});
+
+Deno.test("valid JSON of another shape is a state error, and a run records beside it", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  const wrong: [string, string][] = [
+    ["null", "expected an object"],
+    ["[]", "expected an object"],
+    ['{"version":1,"resources":5}', "resources: expected an object"],
+    ['{"resources":{"file[/x]":null}}', 'resources["file[/x]"]: expected an object'],
+    ['{"resources":{},"pending":{"service[a]":{"action":1}}}', 'pending["service[a]"].action'],
+    [
+      '{"resources":{},"lastRun":{"id":"x","at":"y","result":"ok","mode":"apply","totals":7}}',
+      "lastRun.totals",
+    ],
+  ];
+  for (const [text, expected] of wrong) {
+    Deno.writeTextFileSync(paths.state, text);
+    assert.throws(
+      () => readState(exec, paths),
+      (e: Error) => e instanceof StateError && e.message.includes(expected),
+      text,
+    );
+  }
+  const warning = recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
+  assert.match(
+    warning ?? "",
+    /is not a file cm wrote: lastRun.totals: expected an object; kept it/,
+  );
+  assert.equal(readState(exec, paths).lastRun?.id, "20261126T050000Z-1");
+});
+
+Deno.test("a run report of another shape is a state error naming the field", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
+  const file = `${paths.runs}/20261126T050000Z-1.json`;
+  const good = JSON.parse(Deno.readTextFileSync(file));
+  for (
+    const [edit, expected] of [
+      [{}, "id: expected a string"],
+      [{ ...good, totals: null }, "totals: expected an object"],
+      [{ ...good, resources: [null] }, "resources[0]: expected an object"],
+      [{ ...good, handlers: [{ id: "x" }] }, "handlers[0].status"],
+    ] as const
+  ) {
+    Deno.writeTextFileSync(file, JSON.stringify(edit));
+    assert.throws(
+      () => readRun(exec, paths, "20261126T050000Z-1"),
+      (e: Error) => e instanceof StateError && e.message.includes(expected),
+      expected,
+    );
+  }
 });
 
 Deno.test("run reports older than the retention, or past the most kept, are pruned", async () => {

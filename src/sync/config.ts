@@ -26,6 +26,7 @@
  */
 import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
+import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { ConfigError, type Problem, UsageError } from "../errors.ts";
 import { parseDuration } from "../text.ts";
 import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
@@ -42,6 +43,28 @@ export const DEFAULT_BRANCH = "main";
 const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== null, {
   error: 'expected seconds (a number) or a duration like "30s", "5m", "1h"',
 }).transform((v) => parseDuration(v)!);
+
+/**
+ * The longest wait a timer holds: setTimeout takes at most 2^31-1 ms (24.8
+ * days) and fires at once past it, which would turn a long interval into a
+ * loop hammering the git server.
+ */
+const MAX_WAIT_SECONDS = 2_000_000;
+
+/** A wait of at least `min` and at most {@link MAX_WAIT_SECONDS} seconds; null when it is one. */
+function waitProblem(seconds: number, min: number): string | null {
+  return seconds >= min && seconds <= MAX_WAIT_SECONDS
+    ? null
+    : `expected ${min} to ${MAX_WAIT_SECONDS} seconds (23 days)`;
+}
+
+/** A duration field that must be a wait from `min` seconds (see {@link waitProblem}). */
+function wait(min: number) {
+  return duration.check((ctx) => {
+    const problem = waitProblem(ctx.value, min);
+    if (problem) ctx.issues.push({ code: "custom", message: problem, input: ctx.value });
+  });
+}
 
 const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path" });
 
@@ -68,8 +91,8 @@ export const nodeConfigSchema = z.strictObject({
     .describe(
       "Cookbooks to apply, relative to the repository (default nodes/<fqdn>.yaml, else nodes/<hostname>.yaml, else default.yaml).",
     ),
-  interval: duration.optional().describe("Seconds between syncs (default 300)."),
-  splay: duration.optional().describe("Random delay up to this many seconds (default 60)."),
+  interval: wait(1).optional().describe("Seconds between syncs (default 300)."),
+  splay: wait(0).optional().describe("Random delay up to this many seconds (default 60)."),
   credentials: absolutePath.optional()
     .describe("Root-only file with an SSH private key or an HTTPS token (user:token or token)."),
   verify_signatures: z.boolean().optional()
@@ -189,12 +212,14 @@ export function readNodeConfig(
 ): { config: NodeConfig; file: string; found: boolean } {
   const explicit = flag ?? Deno.env.get("CM_CONFIG");
   const file = explicit ?? DEFAULT_CONFIG_PATH;
-  const data = probe.readFile(file);
-  if (data === null && explicit) {
-    throw new UsageError(`cannot read node configuration "${file}": no such file`);
+  if (!probe.stat(file)) {
+    if (explicit) throw new UsageError(`cannot read node configuration "${file}": no such file`);
+    return { config: {}, file, found: false };
   }
-  const config = data === null ? {} : parseNodeConfig(decoder.decode(data), file);
-  return { config, file, found: data !== null };
+  // A regular file of bounded size: CM_CONFIG=/dev/zero must not fill the memory.
+  const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
+  if ("error" in data) throw new UsageError(`cannot read node configuration: ${data.error}`);
+  return { config: parseNodeConfig(decoder.decode(data), file), file, found: true };
 }
 
 /**
@@ -250,6 +275,9 @@ export function resolveSettings(
       "signature verification needs trusted keys: --trusted-keys FILE or trusted_keys:",
     );
   }
-  if (settings.interval <= 0) throw new UsageError("--interval must be more than 0 seconds");
+  for (const [flag, min] of [["interval", 1], ["splay", 0]] as const) {
+    const problem = waitProblem(settings[flag], min);
+    if (problem) throw new UsageError(`--${flag}: ${problem}, got ${settings[flag]}`);
+  }
   return settings;
 }

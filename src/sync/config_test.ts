@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ConfigError, UsageError } from "../errors.ts";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { parseNodeConfig, resolveSettings } from "./config.ts";
+import { RealExecutor } from "../exec/real.ts";
+import { parseNodeConfig, readNodeConfig, resolveSettings } from "./config.ts";
 
 Deno.test("node config errors name file:line:col, the field and a did-you-mean", () => {
   const text =
@@ -17,6 +18,36 @@ Deno.test("node config errors name file:line:col, the field and a did-you-mean",
     );
     return true;
   });
+});
+
+Deno.test("an interval or splay no timer can wait (0, 1 ms, past 2^31 ms) is refused, in the file and as flags", () => {
+  for (
+    const [line, at] of [["interval: 0", "1:11"], ["interval: 0.001", "1:11"], [
+      "interval: 1e9",
+      "1:11",
+    ], ["splay: 99999999999", "1:8"]]
+  ) {
+    assert.throws(
+      () => parseNodeConfig(`${line}\n`, "c.yaml"),
+      new RegExp(
+        `c\\.yaml:${at}: (interval|splay): expected \\d to 2000000 seconds \\(23 days\\), got number`,
+      ),
+      line,
+    );
+  }
+  const exec = new RecordingExecutor();
+  assert.throws(
+    () => resolveSettings(exec, { repo: "file:///r", interval: 0.001 }),
+    /--interval: expected 1 to 2000000 seconds \(23 days\), got 0.001/,
+  );
+  assert.throws(
+    () => resolveSettings(exec, { repo: "file:///r", splay: 1e10 }),
+    /--splay: expected 0 to/,
+  );
+  assert.equal(
+    resolveSettings(exec, { repo: "file:///r", interval: 2_000_000, splay: 0 }).interval,
+    2_000_000,
+  );
 });
 
 Deno.test("verify_signatures without trusted_keys is refused at its line", () => {
@@ -116,4 +147,14 @@ Deno.test("a password in --repo is a usage error naming --credentials", () => {
     () => resolveSettings(exec2, { config: "/c.yaml", repo: "https://u:hunter2pw@h/r.git" }),
     UsageError,
   );
+});
+
+Deno.test("a node configuration that is a device or a directory is refused before it is read", () => {
+  const exec = new RealExecutor();
+  assert.throws(
+    () => readNodeConfig(exec, "/dev/zero"),
+    (e: Error) => e instanceof UsageError && /"\/dev\/zero" is not a regular file/.test(e.message),
+  );
+  assert.throws(() => readNodeConfig(exec, "/tmp"), /"\/tmp" is a directory, expected a file/);
+  assert.throws(() => readNodeConfig(exec, "/nonexistent/config.yaml"), /no such file/);
 });

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Executor } from "../exec/executor.ts";
+import type { Executor, PathInfo } from "../exec/executor.ts";
 import type { Git } from "./git.ts";
 
 /** Which kind of trusted keys a file holds. */
@@ -20,6 +20,29 @@ export function trustedKeysFormat(data: Uint8Array): "ssh" | "gpg" {
   const ssh =
     /(^|\s)(ssh-(ed25519|rsa|dss)|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+)\s+[A-Za-z0-9+/=]{16,}/m;
   return ssh.test(text) ? "ssh" : "gpg";
+}
+
+/**
+ * Why the trusted keys file at `path` (lstat'ed as `info`) cannot be the root
+ * of trust, or null: whoever can change it can sign commits that root then
+ * applies, so it must be a regular file (not a link) of root or `myUid`, not
+ * writable by group or others. Reading by anyone is fine: it holds public keys.
+ */
+export function trustedKeysProblem(
+  info: PathInfo | null,
+  path: string,
+  myUid: number | null,
+): string | null {
+  if (!info) return `trusted keys file "${path}" does not exist`;
+  if (info.kind !== "file") return `trusted keys file "${path}" is not a regular file`;
+  if (info.uid !== 0 && info.uid !== myUid) {
+    return `trusted keys file "${path}" belongs to uid ${info.uid}: expected root or uid ${myUid}`;
+  }
+  if (info.mode & 0o022) {
+    const mode = info.mode.toString(8).padStart(4, "0");
+    return `trusted keys file "${path}" is writable by group or others (mode ${mode}): chmod go-w "${path}"`;
+  }
+  return null;
 }
 
 /** The outcome of a verification: `ok`, or why not. */
@@ -42,6 +65,8 @@ export async function verifyCommit(
   if (raw.code === 0 && !/^gpgsig(-sha256)? /m.test(header)) {
     return { ok: false, reason: "commit is not signed" };
   }
+  const unsafe = trustedKeysProblem(exec.stat(trustedKeys), trustedKeys, Deno.uid());
+  if (unsafe) return { ok: false, reason: unsafe };
   const data = exec.readFile(trustedKeys);
   if (!data) return { ok: false, reason: `trusted keys file "${trustedKeys}" cannot be read` };
   if (trustedKeysFormat(data) === "ssh") {
