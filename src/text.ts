@@ -36,6 +36,13 @@ function editDistance(a: string, b: string): number {
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
 
 /**
+ * The longest wait a timer holds, in seconds: setTimeout takes at most
+ * 2^31-1 ms (24.8 days) and fires at once past it, which would turn a long
+ * interval, debounce or timeout into a busy loop.
+ */
+export const MAX_WAIT_SECONDS = 2_000_000;
+
+/**
  * Parses a duration into seconds: a non-negative number, or a string `300`,
  * `1.5`, `30s`, `5m`, `1h` (surrounding blanks allowed); `null` for anything else.
  */

@@ -8,7 +8,7 @@ import type { Executor } from "../exec/executor.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_LOCK_TIMEOUT } from "../app/converge.ts";
 import type { CommandSpec, Options, OptionSpec } from "./args.ts";
-import { parseDuration } from "../text.ts";
+import { MAX_WAIT_SECONDS, parseDuration } from "../text.ts";
 import type { Verbosity } from "./output.ts";
 
 /** What every command's `run` gets besides its operands and options. */
@@ -29,6 +29,9 @@ export function seconds(value: string): number {
   const parsed = parseDuration(value);
   if (parsed === null) {
     throw new UsageError(`expected seconds or a duration like 30s, 5m, 1h; got "${value}"`);
+  }
+  if (parsed > MAX_WAIT_SECONDS) {
+    throw new UsageError(`expected at most ${MAX_WAIT_SECONDS} seconds (23 days), got "${value}"`);
   }
   return parsed;
 }

@@ -28,7 +28,7 @@ import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { ConfigError, type Problem, UsageError } from "../errors.ts";
-import { parseDuration } from "../text.ts";
+import { MAX_WAIT_SECONDS, parseDuration } from "../text.ts";
 import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
 
 /** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
@@ -43,13 +43,6 @@ export const DEFAULT_BRANCH = "main";
 const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== null, {
   error: 'expected seconds (a number) or a duration like "30s", "5m", "1h"',
 }).transform((v) => parseDuration(v)!);
-
-/**
- * The longest wait a timer holds: setTimeout takes at most 2^31-1 ms (24.8
- * days) and fires at once past it, which would turn a long interval into a
- * loop hammering the git server.
- */
-const MAX_WAIT_SECONDS = 2_000_000;
 
 /** A wait of at least `min` and at most {@link MAX_WAIT_SECONDS} seconds; null when it is one. */
 function waitProblem(seconds: number, min: number): string | null {
