@@ -57,7 +57,7 @@ export class Remote {
   async commit(
     files: Record<string, string | null>,
     message: string,
-    options: { signingKey?: string; gpgHome?: string; force?: boolean } = {},
+    options: { signingKey?: string; gpgHome?: string; force?: boolean; date?: string } = {},
   ): Promise<string> {
     for (const [path, content] of Object.entries(files)) {
       const full = `${this.work}/${path}`;
@@ -73,7 +73,10 @@ export class Remote {
       : options.signingKey
       ? ["-c", "gpg.format=ssh", "-c", `user.signingkey=${options.signingKey}`, "commit", "-S"]
       : ["commit"];
-    const env: Record<string, string> = options.gpgHome ? { GNUPGHOME: options.gpgHome } : {};
+    const env: Record<string, string> = {
+      ...(options.gpgHome ? { GNUPGHOME: options.gpgHome } : {}),
+      ...(options.date ? { GIT_COMMITTER_DATE: options.date, GIT_AUTHOR_DATE: options.date } : {}),
+    };
     await sh(
       ["git", "-C", this.work, ...IDENTITY, ...sign, "--quiet", "--allow-empty", "-m", message],
       undefined,
@@ -90,6 +93,12 @@ export class Remote {
       this.branch,
     ]);
     return await sh(["git", "-C", this.work, "rev-parse", "HEAD"]);
+  }
+
+  /** Moves the branch back to `commit` and force-pushes it. */
+  async resetTo(commit: string): Promise<void> {
+    await sh(["git", "-C", this.work, "reset", "--quiet", "--hard", commit]);
+    await sh(["git", "-C", this.work, "push", "--quiet", "--force", "origin", this.branch]);
   }
 
   /** Rewrites history: a new root commit with `files`, force-pushed. */

@@ -480,6 +480,47 @@ Deno.test("sync shares the run lock with apply: a held lock makes it wait, then 
   assert.equal(await read(`${tmp.path}/motd`), null);
 });
 
+Deno.test("with signatures on, an older signed commit force-pushed back is refused as a downgrade", async () => {
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
+  await sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${tmp.path}/trusted`]);
+  const pub = (await Deno.readTextFile(`${tmp.path}/trusted.pub`)).trim();
+  const signers = `${tmp.path}/allowed_signers`;
+  await Deno.writeTextFile(signers, `test@example.com ${pub}\n`);
+  const verify = ["--verify-signatures", "--trusted-keys", signers];
+  const signed = (content: string, date: string) =>
+    remote.commit({ "default.yaml": fileCookbook(target, content) }, content.trim(), {
+      signingKey: `${tmp.path}/trusted`,
+      date,
+    });
+  const old = await signed("vulnerable\n", "2026-01-01T00:00:00Z");
+  assert.equal((await sync(remote.fileUrl, stateDir, verify, env)).code, 0);
+  const fixed = await signed("fixed\n", "2026-02-01T00:00:00Z");
+  assert.equal((await sync(remote.fileUrl, stateDir, verify, env)).code, 0);
+  assert.equal(await read(target), "fixed\n");
+
+  await remote.resetTo(old);
+  const r = await sync(remote.fileUrl, stateDir, verify, env);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `rejected ${old.slice(0, 12)}: commit ${
+        old.slice(0, 12)
+      } \\(committed 2026-01-01T00:00:00\\+00:00\\) is older than the last good commit ${
+        fixed.slice(0, 12)
+      } \\(committed 2026-02-01T00:00:00\\+00:00\\): refusing a downgrade`,
+    ),
+  );
+  assert.equal(await read(target), "fixed\n");
+  assert.equal((await state(stateDir)).sync.commit, fixed);
+
+  // Going back the intended way, a new (revert) commit, is applied.
+  await signed("vulnerable\n", "2026-03-01T00:00:00Z");
+  assert.equal((await sync(remote.fileUrl, stateDir, verify, env)).code, 0);
+  assert.equal(await read(target), "vulnerable\n");
+});
+
 Deno.test("GPG: a commit signed by a key in the trusted keyring is applied, another key's is refused", async () => {
   await using fx = await syncFixture();
   const { tmp, remote, target, stateDir, env } = fx;

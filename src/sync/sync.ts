@@ -248,7 +248,25 @@ async function verifyStage(
   s.note(
     `signature of ${short(fetched)} verified (${verdict.signer})${subject ? `: "${subject}"` : ""}`,
   );
-  return undefined;
+  const downgrade = await olderThanLastGood(s, fetched);
+  return downgrade ? { keep: downgrade, rejected: fetched } : undefined;
+}
+
+/**
+ * Why a signed commit older than the last good one is refused: anyone who
+ * can push (or stands between the node and the server) could otherwise
+ * replay an old, validly signed commit and bring back what a later one fixed
+ * (the rollback attack of The Update Framework). Going back is a new commit
+ * (a revert), which is newer. `null` when `fetched` is not older.
+ */
+async function olderThanLastGood(s: Session, fetched: string): Promise<string | null> {
+  const last = s.previous?.lastGood;
+  if (!last || last === fetched) return null;
+  const [then, now] = await Promise.all([s.git.commitTime(last), s.git.commitTime(fetched)]);
+  if (!then || !now || Date.parse(now) >= Date.parse(then)) return null;
+  return `commit ${short(fetched)} (committed ${now}) is older than the last good commit ${
+    short(last)
+  } (committed ${then}): refusing a downgrade of signed cookbooks; to go back, commit a revert`;
 }
 
 /** Stage 3: validates the new commit in a separate work tree; the live one is not touched. */
