@@ -184,8 +184,8 @@ export async function installTimer(
   const active = (await exec.run(["systemctl", "is-active", "--quiet", TIMER_UNIT])).code === 0;
   if (!enabled || !active) {
     if (!(await systemctl(exec, outcome, ["enable", "--now", TIMER_UNIT]))) return outcome;
-  } else if (outcome.changedFiles.length) {
-    // A running timer re-arms with the new interval and splay.
+  } else if (outcome.changedFiles.some((f) => !f.endsWith(`/${WATCH_UNIT}`))) {
+    // A running timer re-arms with the new interval and splay (not for a new watch unit).
     if (!(await systemctl(exec, outcome, ["restart", TIMER_UNIT]))) return outcome;
   }
   if (spec.watch) await startWatch(exec, outcome, `${unitDir}/${WATCH_UNIT}`);

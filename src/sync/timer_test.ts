@@ -82,6 +82,15 @@ Deno.test("timer install writes both units, reloads, enables --now; a second ins
     "restart",
     TIMER_UNIT,
   ]]);
+
+  // Adding the watch service to a running timer starts the service and leaves the timer armed.
+  exec.calls.length = 0;
+  const watch = await installTimer(exec, { ...spec, interval: 600, watch: true }, dir);
+  assert.deepEqual(watch.changedFiles, [`${dir}/${WATCH_UNIT}`]);
+  assert.deepEqual(changing(exec), [
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "enable", "--now", WATCH_UNIT],
+  ]);
 });
 
 Deno.test("timer uninstall disables, removes and reloads; a second uninstall does nothing", async () => {
