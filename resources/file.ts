@@ -43,7 +43,7 @@
 import { createHash } from "node:crypto";
 import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
-import { dirname } from "node:path";
+import { dirname } from "../src/posix_path.ts";
 import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";

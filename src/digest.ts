@@ -1,0 +1,21 @@
+/**
+ * cm's one content hash, SHA-256, through WebCrypto: native and nothing to
+ * import, where node:crypto would load Node's compatibility layer (about
+ * 20 ms of every run's start).
+ *
+ * @module
+ */
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const encoder = new TextEncoder();
+
+/** The SHA-256 of `data` (a string as UTF-8) as 64 lower-case hex digits. */
+export async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
+  let hex = "";
+  for (const byte of digest) hex += HEX[byte];
+  return hex;
+}

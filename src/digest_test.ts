@@ -1,0 +1,19 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { sha256Hex } from "./digest.ts";
+
+const node = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
+
+Deno.test("sha256Hex equals node:crypto's hex digest for strings and bytes", async () => {
+  const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 256);
+  for (const data of ["", "a", "héllo wörld ✓\n", "x".repeat(100_000), bytes, bytes.subarray(3)]) {
+    assert.equal(await sha256Hex(data), node(data));
+  }
+});
+
+Deno.test("sha256Hex gives the known digest of the empty input", async () => {
+  assert.equal(
+    await sha256Hex(""),
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  );
+});
