@@ -92,6 +92,13 @@ async function collect(
   return text;
 }
 
+/** Writes `text` to a child's stdin and closes it. */
+async function feed(stdin: WritableStream<Uint8Array>, text: string): Promise<void> {
+  const writer = stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+}
+
 function dirname(path: string): string {
   const i = path.lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
@@ -134,15 +141,13 @@ export class RealExecutor implements Executor {
       const reason = error instanceof Deno.errors.NotFound ? "command not found" : String(error);
       return { code: 127, stdout: "", stderr: `${argv[0]}: ${reason}` };
     }
-    if (options.stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(options.stdin));
-      await writer.close();
-    }
+    // Fed while the output is read: a child that echoes its input (tee) would
+    // otherwise block on a full stdout pipe while cm blocks on a full stdin pipe.
     const [stdout, stderr, status] = await Promise.all([
       collect(child.stdout, options.onLine),
       collect(child.stderr, options.onLine),
       child.status,
+      options.stdin === undefined ? undefined : feed(child.stdin, options.stdin),
     ]);
     if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
       return { code: 124, stdout, stderr: `${stderr}timed out after ${options.timeoutMs} ms` };
@@ -187,8 +192,8 @@ export class RealExecutor implements Executor {
     }
   }
 
-  hashFile(path: string): string | null {
-    const hash = hashInput(path, Number.MAX_SAFE_INTEGER);
+  async hashFile(path: string): Promise<string | null> {
+    const hash = await hashInput(path, Number.MAX_SAFE_INTEGER);
     if (typeof hash === "string") return hash;
     if (this.stat(path) === null) return null;
     throw new Error(hash.error);

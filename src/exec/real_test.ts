@@ -14,6 +14,13 @@ Deno.test("a timeout kills the whole process group, grandchildren included", asy
   assert.equal(left.stdout.trim(), "");
 });
 
+Deno.test("a child that echoes more input than a pipe holds gets it all back (no deadlock)", async () => {
+  const input = "line of audit text\n".repeat(100_000);
+  const result = await exec.run(["cat"], { stdin: input, timeoutMs: 20_000 });
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout.length, input.length);
+});
+
 Deno.test("a missing working directory is named, not reported as a missing command", async () => {
   const result = await exec.run(["true"], { cwd: "/nonexistent/dir" });
   assert.equal(result.code, 127);
