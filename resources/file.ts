@@ -2,9 +2,9 @@
  * `file`: content, owner, group and mode of a regular file, replaced atomically.
  *
  * Behaviour, decided here:
- * - Content is compared by sha256 (node:crypto's synchronous hash: `read`
- *   makes one lstat, one read and one hash per file, no per-file promise;
- *   files over 1 MiB are hashed in chunks, never held whole while planning).
+ * - Content is compared by sha256 (WebCrypto's: `read` makes one lstat, one
+ *   read and one hash per file; files over 1 MiB are hashed by the probe,
+ *   never held whole while planning).
  *   The current hash is always computed, also when the sizes already differ,
  *   because the run's state record keeps it.
  * - `owner`, `group` and `mode` are managed only when given. A new file
@@ -40,10 +40,10 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
 import { dirname } from "../src/posix_path.ts";
+import { sha256Hex } from "../src/digest.ts";
 import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
@@ -102,10 +102,6 @@ const MAX_DIFF_BYTES = 1 << 20;
 /** How long a `validate` command may run. */
 const VALIDATE_TIMEOUT_MS = 120_000;
 
-function sha256(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** The text of `data` for a diff, or `null` when binary or too large. */
@@ -153,13 +149,13 @@ function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | 
 }
 
 /** Reads one file: never throws for what it finds on the machine. */
-function readOne(
+async function readOne(
   spec: FileSpec,
   probe: Probe,
   accounts: AccountCache,
   chase: (dir: string) => Chased,
   ctx: ResourceContext,
-): FileState {
+): Promise<FileState> {
   const state: FileState = {
     kind: null,
     size: 0,
@@ -188,7 +184,7 @@ function readOne(
       if (parent) state.orphanOf = parent;
     }
     if (info?.kind === "file") {
-      ({ sha256: state.sha256, data } = contentOf(probe, resolved.path, info));
+      ({ sha256: state.sha256, data } = await contentOf(probe, resolved.path, info));
     }
   } catch (error) {
     state.error = `cannot read "${spec.path}": ${errorMessage(error)}`;
@@ -200,7 +196,7 @@ function readOne(
   let wantSize = 0;
   if (spec.content !== undefined) {
     want = spec.content;
-    state.wantSha256 = sha256(spec.content);
+    state.wantSha256 = await sha256Hex(spec.content);
   } else if (spec.sourcePath !== undefined) {
     try {
       const source = probe.stat(spec.sourcePath);
@@ -208,7 +204,7 @@ function readOne(
         state.error = `source "${spec.sourcePath}" does not exist`;
         return state;
       }
-      ({ sha256: state.wantSha256, data: want } = contentOf(probe, spec.sourcePath, source));
+      ({ sha256: state.wantSha256, data: want } = await contentOf(probe, spec.sourcePath, source));
       wantSize = source.size;
     } catch (error) {
       state.error = `cannot read source "${spec.sourcePath}": ${errorMessage(error)}`;
@@ -236,14 +232,14 @@ function readOne(
  * The sha256 of a file, with its bytes when it is small enough to diff; a
  * larger one is hashed in chunks and never held whole.
  */
-function contentOf(
+async function contentOf(
   probe: Probe,
   path: string,
   info: PathInfo,
-): { sha256: string | null; data: Uint8Array | null } {
-  if (info.size > MAX_DIFF_BYTES) return { sha256: probe.hashFile(path), data: null };
+): Promise<{ sha256: string | null; data: Uint8Array | null }> {
+  if (info.size > MAX_DIFF_BYTES) return { sha256: await probe.hashFile(path), data: null };
   const data = probe.readFile(path);
-  return { sha256: data && sha256(data), data };
+  return { sha256: data && await sha256Hex(data), data };
 }
 
 /** "content: 12 B, 1 line → 20 B, 2 lines"; a note when the sizes alone do not show it. */
@@ -467,14 +463,14 @@ export const file: ResourceKind<FileSpec, FileState> = {
   id: (spec) => `file[${spec.path}]`,
   check,
   claims: (spec) => [`path:${spec.path}`],
-  read(specs, probe, ctx) {
+  async read(specs, probe, ctx) {
     const accounts = new AccountCache(probe);
     const chase = chaser(probe);
     const states = new Array<FileState>(specs.length);
     for (let i = 0; i < specs.length; i++) {
-      states[i] = readOne(specs[i], probe, accounts, chase, ctx);
+      states[i] = await readOne(specs[i], probe, accounts, chase, ctx);
     }
-    return Promise.resolve(states);
+    return states;
   },
   diff: diffOne,
   diffText: fileDiffText,

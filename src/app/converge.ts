@@ -171,10 +171,10 @@ export async function converge(
       events.warning?.(`snapshot of run ${id} is incomplete: ${error.message}`);
     }
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
-    const warning = record(exec, paths, report, desiredDigests(cookbook));
+    const warning = record(exec, paths, report, await desiredDigests(cookbook));
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
-    if (!cached && cacheable) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && cacheable) await writeCatalog(exec, paths.catalog, cookbook);
     return report;
   } finally {
     lock?.release();

@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { Probe } from "../exec/executor.ts";
 import { KINDS } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
+import { sha256Hex } from "../digest.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { factReader } from "../facts/mod.ts";
@@ -28,16 +28,19 @@ interface Catalog extends Cookbook {
   key: string;
 }
 
-/** A hash of every input file's path and bytes, cm's version and the paths asked for. */
-function inputKey(probe: Probe, inputs: CookbookInputs): string | null {
-  const hash = createHash("sha256").update(`${VERSION}\0${JSON.stringify(inputs.requested)}\0`);
+/**
+ * A hash of every input file's path and bytes, cm's version and the paths
+ * asked for; one file held at a time.
+ */
+async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
+  let key = `${VERSION}\0${JSON.stringify(inputs.requested)}\0`;
   for (const file of inputs.files) {
     // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
     const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
     if ("error" in data) return null;
-    hash.update(`${file}\0${data.length}\0`).update(data);
+    key += `${file}\0${data.length}\0${await sha256Hex(data)}\0`;
   }
-  return hash.digest("hex");
+  return await sha256Hex(key);
 }
 
 async function factsUnchanged(probe: Probe, facts: Record<string, unknown>): Promise<boolean> {
@@ -80,7 +83,7 @@ export async function thaw(
     catalog?.format !== FORMAT ||
     JSON.stringify(catalog.inputs?.requested) !==
       JSON.stringify(requested.map((p) => absolute(p))) ||
-    inputKey(probe, catalog.inputs) !== catalog.key ||
+    await inputKey(probe, catalog.inputs) !== catalog.key ||
     catalog.resources.some((r) => !Object.hasOwn(KINDS, r.kind)) ||
     !filesUnchanged(catalog) ||
     !(await factsUnchanged(probe, catalog.inputs.facts))
@@ -96,9 +99,9 @@ export async function thaw(
  * reads them now; `null` when they must not be cached: `sensitive` content
  * stays out of the state, and an input that cannot be read has no key.
  */
-export function freeze(probe: Probe, cookbook: Cookbook): Uint8Array | null {
+export async function freeze(probe: Probe, cookbook: Cookbook): Promise<Uint8Array | null> {
   if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
-  const key = inputKey(probe, cookbook.inputs);
+  const key = await inputKey(probe, cookbook.inputs);
   if (!key) return null;
   const catalog: Catalog = { ...cookbook, format: FORMAT, key };
   return new TextEncoder().encode(JSON.stringify(catalog));

@@ -24,8 +24,12 @@ export async function readCatalog(
  * Saves loaded cookbooks as the catalog at `path` (0600, atomically through
  * the executor), unless they must not be cached (see `freeze`).
  */
-export function writeCatalog(exec: Executor, path: string, cookbook: Cookbook): void {
-  const data = freeze(exec, cookbook);
+export async function writeCatalog(
+  exec: Executor,
+  path: string,
+  cookbook: Cookbook,
+): Promise<void> {
+  const data = await freeze(exec, cookbook);
   if (data) {
     onStatePath("write cookbook cache", path, () => {
       exec.writeFile(path, data, { mode: 0o600 });

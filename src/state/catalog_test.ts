@@ -26,7 +26,7 @@ async function fixture(dir: string) {
   );
   const cookbook = await loadCookbooks([book], exec);
   const catalog = `${dir}/catalog.json`;
-  writeCatalog(exec, catalog, cookbook);
+  await writeCatalog(exec, catalog, cookbook);
   return { book, cookbook, catalog };
 }
 
@@ -83,7 +83,7 @@ Deno.test("cookbooks with sensitive files are never saved in the catalog", async
     book,
     `configure:\n  files:\n    - path: ${dir.path}/key\n      content: s3cret\n      sensitive: true\n`,
   );
-  writeCatalog(exec, `${dir.path}/catalog.json`, await loadCookbooks([book], exec));
+  await writeCatalog(exec, `${dir.path}/catalog.json`, await loadCookbooks([book], exec));
   assert.throws(() => Deno.statSync(`${dir.path}/catalog.json`), Deno.errors.NotFound);
 });
 
@@ -99,7 +99,7 @@ Deno.test("the catalog is not used when a source or template link now points at 
     `configure:\n  files:\n    - path: /x/one\n      source: current.txt\n    - path: /x/two\n      template: current.tmpl\n`,
   );
   const catalog = `${dir.path}/catalog.json`;
-  writeCatalog(exec, catalog, await loadCookbooks([book], exec));
+  await writeCatalog(exec, catalog, await loadCookbooks([book], exec));
   assert.notEqual(await readCatalog(exec, catalog, [book]), null);
   for (const link of ["current.txt", "current.tmpl"]) {
     Deno.removeSync(`${dir.path}/${link}`);
