@@ -4,7 +4,6 @@
  *
  * @module
  */
-import * as fs from "node:fs";
 import { osReason } from "../errors.ts";
 import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
@@ -216,10 +215,11 @@ export class RealExecutor implements Executor {
   }
 
   /**
-   * Writes `data` to a temporary file beside `path` (`.NAME.cm-XXXXXXXX`, 0600,
-   * created exclusively), sets its owner and mode through the open descriptor
-   * (no name to swap for a link in between), syncs it and renames it over
-   * `path`. Leftovers of the same target from a killed run are removed first
+   * Writes `data` to a temporary file beside `path` (`.NAME.cm-XXXXXXXX`,
+   * created exclusively), syncs it and renames it over `path`. A plain mode
+   * (0644) is the file's from its creation; an owner or a setuid, setgid or
+   * sticky bit is set afterwards through a descriptor of the temporary file
+   * (created 0600; no name to swap for a link in between). Leftovers of the same target from a killed run are removed first
    * (one listing per directory and run): a sensitive file's leftover holds the secret.
    */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
@@ -227,8 +227,10 @@ export class RealExecutor implements Executor {
     this.#removeLeftovers(dir, tempTarget(path));
     const temp = writeTempPath(path);
     try {
-      namingTarget(path, () => writeNew(temp, data));
-      setAttributes(temp, { ...attrs, mode: attrs.mode ?? 0o644 }, path);
+      const mode = attrs.mode ?? 0o644;
+      const plain = attrs.uid === undefined && attrs.gid === undefined && mode <= 0o777;
+      namingTarget(path, () => writeNew(temp, data, plain ? mode : 0o600));
+      if (!plain) setAttributes(temp, { ...attrs, mode }, path);
       namingTarget(path, () => Deno.renameSync(temp, path));
     } catch (error) {
       try {
@@ -303,8 +305,15 @@ export class RealExecutor implements Executor {
 }
 
 /** Creates `path` (0600, exclusively: never through a link) holding `data`, synced to disk. */
-function writeNew(path: string, data: Uint8Array): void {
-  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+/** Creates `path` (O_EXCL) with exactly `mode` (at most 0777: the umask is 0 meanwhile) and `data`. */
+function writeNew(path: string, data: Uint8Array, mode: number): void {
+  const umask = Deno.umask(0);
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { write: true, createNew: true, mode });
+  } finally {
+    Deno.umask(umask);
+  }
   try {
     let written = 0;
     while (written < data.length) written += file.writeSync(data.subarray(written));
@@ -340,7 +349,13 @@ function listLeftovers(dir: string): string[] {
   }
 }
 
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+/**
+ * node:fs, for fchown and fchmod (which Deno lacks), loaded at first use:
+ * its start costs about 20 ms, and a run that changes nothing sets no attributes.
+ */
+function nodeFs(): typeof import("node:fs") {
+  return process.getBuiltinModule("node:fs");
+}
 
 /**
  * chown, then chmod, through a descriptor opened without following a link
@@ -352,6 +367,8 @@ const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
  * @throws {Deno.errors.NotFound} and the like, as Deno's own calls would; a link is refused (ELOOP)
  */
 function setAttributes(path: string, attrs: Attributes, named = path): void {
+  const fs = nodeFs();
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   let fd: number;
   try {
     fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);

@@ -43,6 +43,23 @@ Deno.test("writeFile replaces atomically, also for a name near the 255-byte limi
   assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["n".repeat(250)]);
 });
 
+Deno.test("writeFile gives the exact mode whatever the umask, special bits and owner included", async () => {
+  await using dir = await tempDir();
+  const umask = Deno.umask(0o077);
+  try {
+    for (const mode of [0o666, 0o640, 0o4755, 0o1777]) {
+      const path = `${dir.path}/f${mode.toString(8)}`;
+      exec.writeFile(path, new TextEncoder().encode("x"), { mode, uid: Deno.uid()! });
+      assert.equal(Deno.statSync(path).mode! & 0o7777, mode, path);
+      exec.writeFile(path, new TextEncoder().encode("y"), { mode });
+      assert.equal(Deno.statSync(path).mode! & 0o7777, mode, path);
+    }
+    assert.equal(Deno.umask(0o077), 0o077, "the umask is restored");
+  } finally {
+    Deno.umask(umask);
+  }
+});
+
 Deno.test("writeFile removes the target's leftover temporary files from a killed run, only those", async () => {
   await using dir = await tempDir();
   const names = [
