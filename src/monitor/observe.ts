@@ -161,7 +161,7 @@ async function alertPass(
   owned: string[],
   resolved: string[] = [],
 ): Promise<string | null> {
-  const config = readAlertConfig(exec, settings.alertsFile);
+  const config = await readAlertConfig(exec, settings.alertsFile);
   if (!config) return null;
   const statePath = `${settings.paths.dir}/${ALERT_STATE_FILE}`;
   const others = Object.entries(readAlertState(exec, statePath).open)
