@@ -217,9 +217,10 @@ export class RealExecutor implements Executor {
   /**
    * Writes `data` to a temporary file beside `path` (`.NAME.cm-XXXXXXXX`,
    * created exclusively), syncs it and renames it over `path`. A plain mode
-   * (0644) is the file's from its creation; an owner or a setuid, setgid or
-   * sticky bit is set afterwards through a descriptor of the temporary file
-   * (created 0600; no name to swap for a link in between). Leftovers of the same target from a killed run are removed first
+   * (0644) is the file's from its creation unless the umask takes bits away;
+   * those, an owner, or a setuid, setgid or sticky bit are set afterwards
+   * through a descriptor of the temporary file (then created 0600; no name to
+   * swap for a link in between). Leftovers of the same target from a killed run are removed first
    * (one listing per directory and run): a sensitive file's leftover holds the secret.
    */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
@@ -228,9 +229,9 @@ export class RealExecutor implements Executor {
     const temp = writeTempPath(path);
     try {
       const mode = attrs.mode ?? 0o644;
-      const plain = attrs.uid === undefined && attrs.gid === undefined && mode <= 0o777;
-      namingTarget(path, () => writeNew(temp, data, plain ? mode : 0o600));
-      if (!plain) setAttributes(temp, { ...attrs, mode }, path);
+      const owned = attrs.uid !== undefined || attrs.gid !== undefined;
+      const created = namingTarget(path, () => writeNew(temp, data, owned ? 0o600 : mode & 0o777));
+      if (owned || created !== mode) setAttributes(temp, { ...attrs, mode }, path);
       namingTarget(path, () => Deno.renameSync(temp, path));
     } catch (error) {
       try {
@@ -305,19 +306,14 @@ export class RealExecutor implements Executor {
 }
 
 /** Creates `path` (0600, exclusively: never through a link) holding `data`, synced to disk. */
-/** Creates `path` (O_EXCL) with exactly `mode` (at most 0777: the umask is 0 meanwhile) and `data`. */
-function writeNew(path: string, data: Uint8Array, mode: number): void {
-  const umask = Deno.umask(0);
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { write: true, createNew: true, mode });
-  } finally {
-    Deno.umask(umask);
-  }
+/** Creates `path` (O_EXCL) with `mode` less the umask, writes `data`; returns the mode it got. */
+function writeNew(path: string, data: Uint8Array, mode: number): number {
+  const file = Deno.openSync(path, { write: true, createNew: true, mode });
   try {
     let written = 0;
     while (written < data.length) written += file.writeSync(data.subarray(written));
     file.syncSync();
+    return file.statSync().mode! & 0o7777;
   } finally {
     file.close();
   }
