@@ -184,7 +184,9 @@ async function readOne(
       if (parent) state.orphanOf = parent;
     }
     if (info?.kind === "file") {
-      ({ sha256: state.sha256, data } = await contentOf(probe, resolved.path, info));
+      // A small file is hashed below, once the wanted content is known.
+      if (info.size > MAX_DIFF_BYTES) state.sha256 = await probe.hashFile(resolved.path);
+      else data = probe.readFile(resolved.path);
     }
   } catch (error) {
     state.error = `cannot read "${spec.path}": ${errorMessage(error)}`;
@@ -192,31 +194,22 @@ async function readOne(
   }
   Object.assign(state, readOwnership(spec, info, accounts));
 
-  let want: Uint8Array | string | null = null;
-  let wantSize = 0;
-  if (spec.content !== undefined) {
-    want = spec.content;
-    state.wantSha256 = await sha256Hex(spec.content);
-  } else if (spec.sourcePath !== undefined) {
-    try {
-      const source = probe.stat(spec.sourcePath);
-      if (!source) {
-        state.error = `source "${spec.sourcePath}" does not exist`;
-        return state;
-      }
-      ({ sha256: state.wantSha256, data: want } = await contentOf(probe, spec.sourcePath, source));
-      wantSize = source.size;
-    } catch (error) {
-      state.error = `cannot read source "${spec.sourcePath}": ${errorMessage(error)}`;
-      return state;
-    }
+  const wanted = await readWanted(spec, probe);
+  if (data) {
+    // On a no-op every file holds the wanted bytes, whose hash is known: one hash per file, not two.
+    const same = "bytes" in wanted && wanted.bytes && sameBytes(data, wanted.bytes);
+    state.sha256 = same ? wanted.sha256 : await sha256Hex(data);
   }
+  if ("error" in wanted) {
+    state.error = wanted.error;
+    return state;
+  }
+  const { want, size: wantSize } = wanted;
+  state.wantSha256 = wanted.sha256;
   if (state.wantSha256 !== null && !spec.sensitive && state.wantSha256 !== state.sha256) {
     state.summary = {
       before: data ? contentSummary(data) : info?.kind === "file" ? formatSize(info.size) : null,
-      after: want === null
-        ? formatSize(wantSize)
-        : contentSummary(typeof want === "string" ? encoder.encode(want) : want),
+      after: wanted.bytes === null ? formatSize(wantSize) : contentSummary(wanted.bytes),
     };
     state.oldText = info?.kind !== "file" ? "" : data ? diffable(data) : null;
     state.newText = want === null
@@ -226,6 +219,41 @@ async function readOne(
       : diffable(want);
   }
   return state;
+}
+
+/** The content a spec wants: its text or its source's bytes (when small enough to diff). */
+interface Wanted {
+  sha256: string | null;
+  /** The text, or the source's bytes; `null` for a large source or no content managed. */
+  want: Uint8Array | string | null;
+  /** The bytes of `want`. */
+  bytes: Uint8Array | null;
+  /** The source's size (for a large source's summary). */
+  size: number;
+}
+
+/** What `spec` wants the file to hold; `error` when its source cannot be read. */
+async function readWanted(spec: FileSpec, probe: Probe): Promise<Wanted | { error: string }> {
+  if (spec.content !== undefined) {
+    const bytes = encoder.encode(spec.content);
+    return { sha256: await sha256Hex(bytes), want: spec.content, bytes, size: bytes.length };
+  }
+  if (spec.sourcePath === undefined) return { sha256: null, want: null, bytes: null, size: 0 };
+  try {
+    const source = probe.stat(spec.sourcePath);
+    if (!source) return { error: `source "${spec.sourcePath}" does not exist` };
+    const { sha256, data } = await contentOf(probe, spec.sourcePath, source);
+    return { sha256, want: data, bytes: data, size: source.size };
+  } catch (error) {
+    return { error: `cannot read source "${spec.sourcePath}": ${errorMessage(error)}` };
+  }
+}
+
+/** Whether `a` and `b` hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -283,9 +283,7 @@ export class RealExecutor implements Executor {
 
   mkdir(path: string, attrs: Attributes): void {
     Deno.mkdirSync(path, { recursive: true, mode: attrs.mode ?? 0o755 });
-    if (attrs.mode !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) {
-      setAttributes(path, attrs);
-    }
+    if (!hasAttributes(Deno.lstatSync(path), attrs)) setAttributes(path, attrs);
   }
 
   chmod(path: string, mode: number): void {
@@ -343,6 +341,14 @@ function listLeftovers(dir: string): string[] {
   } catch {
     return []; // the write that follows reports what is wrong with the directory
   }
+}
+
+/** Whether `info` is a directory that has every attribute of `attrs` already. */
+function hasAttributes(info: Deno.FileInfo, attrs: Attributes): boolean {
+  return info.isDirectory &&
+    (attrs.mode === undefined || ((info.mode ?? 0) & 0o7777) === attrs.mode) &&
+    (attrs.uid === undefined || info.uid === attrs.uid) &&
+    (attrs.gid === undefined || info.gid === attrs.gid);
 }
 
 /**

@@ -118,3 +118,15 @@ Deno.test("readLink is null for a file and symlink refuses a directory, leaving 
   assert.throws(() => exec.symlink("elsewhere", `${dir.path}/dir`));
   assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name).sort(), ["dir", "file"]);
 });
+
+Deno.test("mkdir sets the mode of a new or existing directory and refuses a symbolic link", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/state`;
+  exec.mkdir(path, { mode: 0o700 });
+  assert.equal(Deno.statSync(path).mode! & 0o7777, 0o700);
+  Deno.chmodSync(path, 0o755);
+  exec.mkdir(path, { mode: 0o700 });
+  assert.equal(Deno.statSync(path).mode! & 0o7777, 0o700);
+  Deno.symlinkSync(path, `${dir.path}/link`);
+  assert.throws(() => exec.mkdir(`${dir.path}/link`, { mode: 0o700 }), /symbolic link/);
+});
