@@ -5,6 +5,8 @@
  * used only when every input is unchanged: the cookbook, include and template
  * files byte for byte, the facts they used, cm's version, and the files the
  * `source` and `template` paths resolve to. Anything else loads afresh.
+ * It keeps the resources' desired digests too (src/state/drift.ts), so that a
+ * no-op run hashes no spec.
  *
  * @module
  */
@@ -18,14 +20,22 @@ import { factReader } from "../facts/mod.ts";
 
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
- * version may not (2: resources name their kind and hold `section`; 3: health, rollback).
+ * version may not (2: resources name their kind and hold `section`; 3: health,
+ * rollback; 4: digests).
  */
-const FORMAT = 3;
+const FORMAT = 4;
 
-/** The cached form: the loaded cookbooks and the hash of their inputs. */
+/** The cached form: the loaded cookbooks, the hash of their inputs, their desired digests. */
 interface Catalog extends Cookbook {
   format: number;
   key: string;
+  digests: Record<string, string>;
+}
+
+/** Cookbooks and the desired digest (sha256, hex) of each resource by id, as cached. */
+export interface Thawed {
+  cookbook: Cookbook;
+  digests: Record<string, string>;
 }
 
 /**
@@ -65,14 +75,14 @@ function filesUnchanged(catalog: Catalog): boolean {
 }
 
 /**
- * The cookbooks `data` (a catalog's bytes) holds for `requested`, or `null`
- * when they are unreadable or anything they came from changed.
+ * The cookbooks `data` (a catalog's bytes) holds for `requested`, with their
+ * digests, or `null` when they are unreadable or anything they came from changed.
  */
 export async function thaw(
   probe: Probe,
   data: Uint8Array,
   requested: string[],
-): Promise<Cookbook | null> {
+): Promise<Thawed | null> {
   let catalog: Catalog;
   try {
     catalog = JSON.parse(new TextDecoder().decode(data));
@@ -90,19 +100,23 @@ export async function thaw(
   ) {
     return null;
   }
-  const { format: _, key: __, ...cookbook } = catalog;
-  return cookbook;
+  const { format: _, key: __, digests, ...cookbook } = catalog;
+  return { cookbook, digests };
 }
 
 /**
- * Loaded cookbooks as a catalog's bytes, keyed by their inputs as `probe`
- * reads them now; `null` when they must not be cached: `sensitive` content
- * stays out of the state, and an input that cannot be read has no key.
+ * Loaded cookbooks and their desired digests as a catalog's bytes, keyed by
+ * their inputs as `probe` reads them now; `null` when they must not be cached:
+ * `sensitive` content stays out of the state, and an input that cannot be read has no key.
  */
-export async function freeze(probe: Probe, cookbook: Cookbook): Promise<Uint8Array | null> {
+export async function freeze(
+  probe: Probe,
+  cookbook: Cookbook,
+  digests: Record<string, string>,
+): Promise<Uint8Array | null> {
   if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
   const key = await inputKey(probe, cookbook.inputs);
   if (!key) return null;
-  const catalog: Catalog = { ...cookbook, format: FORMAT, key };
+  const catalog: Catalog = { ...cookbook, format: FORMAT, key, digests };
   return new TextEncoder().encode(JSON.stringify(catalog));
 }

@@ -17,11 +17,10 @@ import type { ResourceState } from "./store.ts";
  * of a short secret can be brute-forced, and the state must not hold one.
  */
 export async function desiredDigests(cookbook: Cookbook): Promise<Record<string, string>> {
-  const digests: Record<string, string> = {};
-  for (const r of cookbook.resources) {
-    if (!r.spec.sensitive) digests[r.id] = await sha256Hex(JSON.stringify(r.spec));
-  }
-  return digests;
+  const wanted = cookbook.resources.filter((r) => !r.spec.sensitive);
+  // All at once: each WebCrypto digest hops to a worker thread, and the hops overlap.
+  const digests = await Promise.all(wanted.map((r) => sha256Hex(JSON.stringify(r.spec))));
+  return Object.fromEntries(wanted.map((r, i) => [r.id, digests[i]]));
 }
 
 /**
