@@ -43,7 +43,7 @@
 import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
 import { dirname } from "../src/posix_path.ts";
-import { sha256Hex } from "../src/digest.ts";
+import { sha256Hex, sha256Hexes } from "../src/digest.ts";
 import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
@@ -99,13 +99,6 @@ export interface FileState extends OwnedState {
 
 /** Content larger than this is not kept for diffs. */
 const MAX_DIFF_BYTES = 1 << 20;
-/**
- * Files read at a time: their hashes (WebCrypto's, each a hop to a worker
- * thread) overlap, several times faster than one after the other on a busy
- * machine, while a batch holds at most twice this many MiB (a file and its
- * source, of up to 1 MiB each).
- */
-const READ_BATCH = 32;
 /** How long a `validate` command may run. */
 const VALIDATE_TIMEOUT_MS = 120_000;
 
@@ -155,13 +148,17 @@ function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | 
   return parent;
 }
 
-/** Reads one file: never throws for what it finds on the machine. */
+/**
+ * Reads one file (`contentSha256`: the sha256 of `spec.content`, when it has
+ * one): never throws for what it finds on the machine.
+ */
 async function readOne(
   spec: FileSpec,
   probe: Probe,
   accounts: AccountCache,
   chase: (dir: string) => Chased,
   ctx: ResourceContext,
+  contentSha256: string | undefined,
 ): Promise<FileState> {
   const state: FileState = {
     kind: null,
@@ -201,7 +198,7 @@ async function readOne(
   }
   Object.assign(state, readOwnership(spec, info, accounts));
 
-  const wanted = await readWanted(spec, probe);
+  const wanted = await readWanted(spec, probe, contentSha256);
   if (data) {
     // On a no-op every file holds the wanted bytes, whose hash is known: one hash per file, not two.
     const same = "bytes" in wanted && wanted.bytes && sameBytes(data, wanted.bytes);
@@ -240,10 +237,14 @@ interface Wanted {
 }
 
 /** What `spec` wants the file to hold; `error` when its source cannot be read. */
-async function readWanted(spec: FileSpec, probe: Probe): Promise<Wanted | { error: string }> {
+async function readWanted(
+  spec: FileSpec,
+  probe: Probe,
+  contentSha256: string | undefined,
+): Promise<Wanted | { error: string }> {
   if (spec.content !== undefined) {
     const bytes = encoder.encode(spec.content);
-    return { sha256: await sha256Hex(bytes), want: spec.content, bytes, size: bytes.length };
+    return { sha256: contentSha256!, want: spec.content, bytes, size: bytes.length };
   }
   if (spec.sourcePath === undefined) return { sha256: null, want: null, bytes: null, size: 0 };
   try {
@@ -501,10 +502,13 @@ export const file: ResourceKind<FileSpec, FileState> = {
   async read(specs, probe, ctx) {
     const accounts = new AccountCache(probe);
     const chase = chaser(probe);
+    // Every inline content at once: src/digest.ts hashes them the faster way for their number.
+    const inline = specs.filter((s) => s.content !== undefined);
+    const hashes = await sha256Hexes(inline.map((s) => s.content!));
+    const contentSha256 = new Map(inline.map((s, i) => [s, hashes[i]]));
     const states: FileState[] = [];
-    for (let i = 0; i < specs.length; i += READ_BATCH) {
-      const batch = specs.slice(i, i + READ_BATCH);
-      states.push(...await Promise.all(batch.map((s) => readOne(s, probe, accounts, chase, ctx))));
+    for (const spec of specs) {
+      states.push(await readOne(spec, probe, accounts, chase, ctx, contentSha256.get(spec)));
     }
     return states;
   },

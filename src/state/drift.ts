@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { sha256Hex } from "../digest.ts";
+import { sha256Hexes } from "../digest.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { ResourceState } from "./store.ts";
@@ -18,8 +18,7 @@ import type { ResourceState } from "./store.ts";
  */
 export async function desiredDigests(cookbook: Cookbook): Promise<Record<string, string>> {
   const wanted = cookbook.resources.filter((r) => !r.spec.sensitive);
-  // All at once: each WebCrypto digest hops to a worker thread, and the hops overlap.
-  const digests = await Promise.all(wanted.map((r) => sha256Hex(JSON.stringify(r.spec))));
+  const digests = await sha256Hexes(wanted.map((r) => JSON.stringify(r.spec)));
   return Object.fromEntries(wanted.map((r, i) => [r.id, digests[i]]));
 }
 
