@@ -9,17 +9,12 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("..", import.meta.url);
 
-/** What the no-op apply imports, the dynamic imports it always takes included. */
+/** What a no-op `cm apply` imports: main.ts's imports, and the dynamic imports it always takes. */
 const ROOTS = [
-  "src/app/converge.ts",
-  "src/app/facts.ts",
-  "src/cli/_monitor.ts",
+  "src/cli/mod.ts",
+  "src/cli/commands/apply.ts",
   "src/cli/exit.ts",
   "src/cli/journal.ts",
-  "src/cli/output.ts",
-  "src/cli/signals.ts",
-  "src/exec/real.ts",
-  "src/monitor/observe.ts",
   "src/sync/node_config.ts",
 ];
 

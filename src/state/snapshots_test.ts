@@ -142,8 +142,12 @@ Deno.test(
 
 Deno.test(
   "a manifest of another shape reads as none and is pruned as garbage, not a crash",
-  withDir((_root, dir, exec) => {
-    const m = manifest("20261130T120000Z-1", NOW.toISOString(), putBlob(exec, dir, bytes("a")));
+  withDir(async (_root, dir, exec) => {
+    const m = manifest(
+      "20261130T120000Z-1",
+      NOW.toISOString(),
+      await putBlob(exec, dir, bytes("a")),
+    );
     const wrong = [
       { ...m, resources: [null] },
       { ...m, resources: [{ ...m.resources[0], before: null }] },
