@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { basename, dirname } from "node:path";
+import { basename, dirname } from "../src/posix_path.ts";
 import type { PathInfo, Probe } from "../src/exec/executor.ts";
 
 /** Links followed at most while resolving, like the kernel's and systemd's CHASE_MAX. */

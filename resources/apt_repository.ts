@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../src/digest.ts";
 import type { AptRepositorySpec } from "./apt_repository_schema.ts";
 export type { AptRepositorySpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
@@ -58,10 +58,6 @@ interface FilePair {
 
 const encoder = new TextEncoder();
 const ARMOR_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
-
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
 
 /**
  * The binary form of an OpenPGP public key, armored or binary; an error text
@@ -162,18 +158,29 @@ export function aptRepositoryKind(
       : { sources, keyring: key };
   }
 
-  function readOne(spec: AptRepositorySpec, probe: Probe): AptRepositoryState {
+  async function readOne(spec: AptRepositorySpec, probe: Probe): Promise<AptRepositoryState> {
     const at = paths(spec);
-    const pair = (path: string, want: Uint8Array | null): FilePair => {
+    const pair = async (path: string, want: Uint8Array | null): Promise<FilePair> => {
       const data = probe.readFile(path);
-      return { path, sha256: data && sha256(data), want: want && sha256(want) };
+      return {
+        path,
+        sha256: data && await sha256Hex(data),
+        want: want && await sha256Hex(want),
+      };
     };
     try {
       const want = wanted(spec, probe);
       if ("error" in want) {
-        return { sources: pair(at.sources, null), keyring: pair(at.keyring, null), ...want };
+        return {
+          sources: await pair(at.sources, null),
+          keyring: await pair(at.keyring, null),
+          ...want,
+        };
       }
-      return { sources: pair(at.sources, want.sources), keyring: pair(at.keyring, want.keyring) };
+      return {
+        sources: await pair(at.sources, want.sources),
+        keyring: await pair(at.keyring, want.keyring),
+      };
     } catch (error) {
       const none = (path: string) => ({ path, sha256: null, want: null });
       return { sources: none(at.sources), keyring: none(at.keyring), error: errorMessage(error) };
@@ -225,7 +232,7 @@ export function aptRepositoryKind(
     id,
     check: checkAptRepository,
     claims: (spec) => Object.values(paths(spec)).map((path) => `path:${path}`),
-    read: (specs, probe) => Promise.resolve(specs.map((spec) => readOne(spec, probe))),
+    read: (specs, probe) => Promise.all(specs.map((spec) => readOne(spec, probe))),
     batches: true,
     diff: diffOne,
     apply,

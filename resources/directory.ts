@@ -19,7 +19,7 @@
 import type { DirectorySpec } from "./directory_schema.ts";
 export type { DirectorySpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
-import { dirname } from "node:path";
+import { dirname } from "../src/posix_path.ts";
 import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import {
   AccountCache,

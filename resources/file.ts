@@ -2,9 +2,9 @@
  * `file`: content, owner, group and mode of a regular file, replaced atomically.
  *
  * Behaviour, decided here:
- * - Content is compared by sha256 (node:crypto's synchronous hash: `read`
- *   makes one lstat, one read and one hash per file, no per-file promise;
- *   files over 1 MiB are hashed in chunks, never held whole while planning).
+ * - Content is compared by sha256 (WebCrypto's: `read` makes one lstat, one
+ *   read and one hash per file; files over 1 MiB are hashed by the probe,
+ *   never held whole while planning).
  *   The current hash is always computed, also when the sizes already differ,
  *   because the run's state record keeps it.
  * - `owner`, `group` and `mode` are managed only when given. A new file
@@ -40,10 +40,10 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { FileSpec } from "./file_schema.ts";
 export type { FileSpec };
-import { dirname } from "node:path";
+import { dirname } from "../src/posix_path.ts";
+import { sha256Hex, sha256Hexes } from "../src/digest.ts";
 import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import type { Attributes, Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
@@ -102,10 +102,6 @@ const MAX_DIFF_BYTES = 1 << 20;
 /** How long a `validate` command may run. */
 const VALIDATE_TIMEOUT_MS = 120_000;
 
-function sha256(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** The text of `data` for a diff, or `null` when binary or too large. */
@@ -152,14 +148,18 @@ function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | 
   return parent;
 }
 
-/** Reads one file: never throws for what it finds on the machine. */
-function readOne(
+/**
+ * Reads one file (`contentSha256`: the sha256 of `spec.content`, when it has
+ * one): never throws for what it finds on the machine.
+ */
+async function readOne(
   spec: FileSpec,
   probe: Probe,
   accounts: AccountCache,
   chase: (dir: string) => Chased,
   ctx: ResourceContext,
-): FileState {
+  contentSha256: string | undefined,
+): Promise<FileState> {
   const state: FileState = {
     kind: null,
     size: 0,
@@ -188,7 +188,9 @@ function readOne(
       if (parent) state.orphanOf = parent;
     }
     if (info?.kind === "file") {
-      ({ sha256: state.sha256, data } = contentOf(probe, resolved.path, info));
+      // A small file is hashed below, once the wanted content is known.
+      if (info.size > MAX_DIFF_BYTES) state.sha256 = await probe.hashFile(resolved.path);
+      else data = probe.readFile(resolved.path);
     }
   } catch (error) {
     state.error = `cannot read "${spec.path}": ${errorMessage(error)}`;
@@ -196,31 +198,22 @@ function readOne(
   }
   Object.assign(state, readOwnership(spec, info, accounts));
 
-  let want: Uint8Array | string | null = null;
-  let wantSize = 0;
-  if (spec.content !== undefined) {
-    want = spec.content;
-    state.wantSha256 = sha256(spec.content);
-  } else if (spec.sourcePath !== undefined) {
-    try {
-      const source = probe.stat(spec.sourcePath);
-      if (!source) {
-        state.error = `source "${spec.sourcePath}" does not exist`;
-        return state;
-      }
-      ({ sha256: state.wantSha256, data: want } = contentOf(probe, spec.sourcePath, source));
-      wantSize = source.size;
-    } catch (error) {
-      state.error = `cannot read source "${spec.sourcePath}": ${errorMessage(error)}`;
-      return state;
-    }
+  const wanted = await readWanted(spec, probe, contentSha256);
+  if (data) {
+    // On a no-op every file holds the wanted bytes, whose hash is known: one hash per file, not two.
+    const same = "bytes" in wanted && wanted.bytes && sameBytes(data, wanted.bytes);
+    state.sha256 = same ? wanted.sha256 : await sha256Hex(data);
   }
+  if ("error" in wanted) {
+    state.error = wanted.error;
+    return state;
+  }
+  const { want, size: wantSize } = wanted;
+  state.wantSha256 = wanted.sha256;
   if (state.wantSha256 !== null && !spec.sensitive && state.wantSha256 !== state.sha256) {
     state.summary = {
       before: data ? contentSummary(data) : info?.kind === "file" ? formatSize(info.size) : null,
-      after: want === null
-        ? formatSize(wantSize)
-        : contentSummary(typeof want === "string" ? encoder.encode(want) : want),
+      after: wanted.bytes === null ? formatSize(wantSize) : contentSummary(wanted.bytes),
     };
     state.oldText = info?.kind !== "file" ? "" : data ? diffable(data) : null;
     state.newText = want === null
@@ -232,18 +225,57 @@ function readOne(
   return state;
 }
 
+/** The content a spec wants: its text or its source's bytes (when small enough to diff). */
+interface Wanted {
+  sha256: string | null;
+  /** The text, or the source's bytes; `null` for a large source or no content managed. */
+  want: Uint8Array | string | null;
+  /** The bytes of `want`. */
+  bytes: Uint8Array | null;
+  /** The source's size (for a large source's summary). */
+  size: number;
+}
+
+/** What `spec` wants the file to hold; `error` when its source cannot be read. */
+async function readWanted(
+  spec: FileSpec,
+  probe: Probe,
+  contentSha256: string | undefined,
+): Promise<Wanted | { error: string }> {
+  if (spec.content !== undefined) {
+    const bytes = encoder.encode(spec.content);
+    return { sha256: contentSha256!, want: spec.content, bytes, size: bytes.length };
+  }
+  if (spec.sourcePath === undefined) return { sha256: null, want: null, bytes: null, size: 0 };
+  try {
+    const source = probe.stat(spec.sourcePath);
+    if (!source) return { error: `source "${spec.sourcePath}" does not exist` };
+    const { sha256, data } = await contentOf(probe, spec.sourcePath, source);
+    return { sha256, want: data, bytes: data, size: source.size };
+  } catch (error) {
+    return { error: `cannot read source "${spec.sourcePath}": ${errorMessage(error)}` };
+  }
+}
+
+/** Whether `a` and `b` hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * The sha256 of a file, with its bytes when it is small enough to diff; a
  * larger one is hashed in chunks and never held whole.
  */
-function contentOf(
+async function contentOf(
   probe: Probe,
   path: string,
   info: PathInfo,
-): { sha256: string | null; data: Uint8Array | null } {
-  if (info.size > MAX_DIFF_BYTES) return { sha256: probe.hashFile(path), data: null };
+): Promise<{ sha256: string | null; data: Uint8Array | null }> {
+  if (info.size > MAX_DIFF_BYTES) return { sha256: await probe.hashFile(path), data: null };
   const data = probe.readFile(path);
-  return { sha256: data && sha256(data), data };
+  return { sha256: data && await sha256Hex(data), data };
 }
 
 /** "content: 12 B, 1 line → 20 B, 2 lines"; a note when the sizes alone do not show it. */
@@ -467,14 +499,18 @@ export const file: ResourceKind<FileSpec, FileState> = {
   id: (spec) => `file[${spec.path}]`,
   check,
   claims: (spec) => [`path:${spec.path}`],
-  read(specs, probe, ctx) {
+  async read(specs, probe, ctx) {
     const accounts = new AccountCache(probe);
     const chase = chaser(probe);
-    const states = new Array<FileState>(specs.length);
-    for (let i = 0; i < specs.length; i++) {
-      states[i] = readOne(specs[i], probe, accounts, chase, ctx);
+    // Every inline content at once: src/digest.ts hashes them the faster way for their number.
+    const inline = specs.filter((s) => s.content !== undefined);
+    const hashes = await sha256Hexes(inline.map((s) => s.content!));
+    const contentSha256 = new Map(inline.map((s, i) => [s, hashes[i]]));
+    const states: FileState[] = [];
+    for (const spec of specs) {
+      states.push(await readOne(spec, probe, accounts, chase, ctx, contentSha256.get(spec)));
     }
-    return Promise.resolve(states);
+    return states;
   },
   diff: diffOne,
   diffText: fileDiffText,

@@ -51,7 +51,9 @@ Deno.test("file diff reports nothing when content, owner, group and mode match",
 
 Deno.test("file diff reports a content change as sizes and line counts before and after", async () => {
   const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/motd", "old\n");
-  const { changes } = await plan(spec({ path: "/etc/motd", content: "new\n" }), exec);
+  const { state, changes } = await plan(spec({ path: "/etc/motd", content: "new\n" }), exec);
+  assert.equal(state.sha256, hash("old\n"), "the current content's own hash, same size or not");
+  assert.equal(state.wantSha256, hash("new\n"));
   assert.deepEqual(changes, [{
     field: "content",
     before: "4 B, 1 line",

@@ -33,7 +33,7 @@ import type { GitSpec } from "./git_schema.ts";
 export type { GitSpec };
 import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
-import { dirname } from "node:path";
+import { dirname } from "../src/posix_path.ts";
 import { kindName } from "./_ownership.ts";
 import { readPasswd } from "../src/facts/passwd.ts";
 import {

@@ -19,7 +19,7 @@
 import type { LinkSpec } from "./link_schema.ts";
 export type { LinkSpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
-import { dirname } from "node:path";
+import { dirname } from "../src/posix_path.ts";
 import { kindName } from "./_ownership.ts";
 import { restorePath } from "./_restore_path.ts";
 import {

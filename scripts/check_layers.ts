@@ -15,7 +15,14 @@ import { dirname, join, relative, resolve } from "node:path";
 
 /** The layers, lowest first; a path matches the first prefix it starts with. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ["src/errors.ts", "src/text.ts", "src/version.ts", "src/permissions.ts"],
+  [
+    "src/errors.ts",
+    "src/text.ts",
+    "src/version.ts",
+    "src/permissions.ts",
+    "src/digest.ts",
+    "src/posix_path.ts",
+  ],
   ["src/exec/"],
   ["src/facts/"],
   ["resources/"],

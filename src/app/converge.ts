@@ -74,8 +74,9 @@ function pendingRefreshes(exec: Executor, paths: StatePaths): Record<string, Pen
 
 /**
  * The cookbooks `files` hold: from the catalog at `catalog` while it is
- * fresh (`cached`), else loaded afresh (zod and the YAML parser imported only
- * then); given facts or a node vars file (secrets), always loaded afresh.
+ * fresh (`cached`, with the resources' desired digests), else loaded afresh
+ * (zod and the YAML parser imported only then); given facts or a node vars
+ * file (secrets), always loaded afresh.
  *
  * @throws {CookbookError} when they do not load
  */
@@ -84,10 +85,10 @@ export async function loadCached(
   probe: Probe,
   catalog: string,
   options: LoadOptions = {},
-): Promise<{ cookbook: Cookbook; cached: boolean }> {
+): Promise<{ cookbook: Cookbook; cached: boolean; digests?: Record<string, string> }> {
   const cacheable = !options.facts && options.varsFile === undefined;
   const fresh = cacheable ? await readCatalog(probe, catalog, files) : null;
-  if (fresh) return { cookbook: fresh, cached: true };
+  if (fresh) return { ...fresh, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
   return { cookbook: await loadCookbooks(files, probe, options), cached: false };
 }
@@ -132,7 +133,7 @@ export async function converge(
   const events = options.events ?? {};
   // Given facts, and the node's vars (secrets), never go into or come from the cache.
   const cacheable = !options.facts && options.varsFile === undefined;
-  const { cookbook, cached } = await loadCached(files, exec, paths.catalog, {
+  const { cookbook, cached, digests } = await loadCached(files, exec, paths.catalog, {
     facts: options.facts,
     varsFile: options.varsFile,
   });
@@ -171,10 +172,11 @@ export async function converge(
       events.warning?.(`snapshot of run ${id} is incomplete: ${error.message}`);
     }
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
-    const warning = record(exec, paths, report, desiredDigests(cookbook));
+    const desired = digests ?? await desiredDigests(cookbook);
+    const warning = record(exec, paths, report, desired);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
-    if (!cached && cacheable) writeCatalog(exec, paths.catalog, cookbook);
+    if (!cached && cacheable) await writeCatalog(exec, paths.catalog, cookbook, desired);
     return report;
   } finally {
     lock?.release();

@@ -57,6 +57,19 @@ Deno.test("converge apply records the run with its commit and caches the catalog
   assert.ok(exec.stat(t.paths.catalog));
 });
 
+Deno.test("a run from the catalog records the same desired digests as the run that loaded it", async () => {
+  await using t = await setup();
+  const apply = () =>
+    converge([t.book], exec, { mode: "apply", stateDir: t.paths.dir, lock: "take" });
+  await apply();
+  const loaded = readState(exec, t.paths).resources[`file[${t.target}]`].desired;
+  assert.match(loaded ?? "", /^[0-9a-f]{64}$/);
+  Deno.writeTextFileSync(t.target, "changed by hand\n");
+  const again = await apply();
+  assert.equal(readState(exec, t.paths).resources[`file[${t.target}]`].desired, loaded);
+  assert.equal(again.resources[0].drift, true, "drift is still recognised from the catalog");
+});
+
 Deno.test("converge with the lock held by the caller runs; taking it waits and times out", async () => {
   await using t = await setup();
   using _held = await acquireLock(t.paths.lock, 0, "test");

@@ -24,8 +24,8 @@ export async function monitorFor(
   stateDir?: string,
   configFlag?: string,
 ): Promise<MonitorSettings> {
-  const { readNodeConfig } = await import("../sync/config.ts");
-  return monitorSettings(readNodeConfig(probe, configFlag).config, stateDir);
+  const { loadNodeConfig } = await import("../sync/node_config.ts");
+  return monitorSettings(await loadNodeConfig(probe, configFlag), stateDir);
 }
 
 /** Prints monitoring warnings: `warning: ...` on stderr. */

@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { fstatSync } from "node:fs";
 
 /** The journal priorities cm uses; lines without one are `info`. */
 export type Priority = "err" | "warning";
@@ -34,10 +33,14 @@ export function withPriority(line: string, priority?: Priority): string {
   return priority ? PREFIXES[priority] + line : line;
 }
 
-/** fstat(2) of descriptor `fd` (Deno refuses /proc/self/fd paths without --allow-all). */
+/**
+ * fstat(2) of descriptor `fd` (Deno refuses /proc/self/fd paths without
+ * --allow-all), through node:fs loaded only now: its start costs a run
+ * about 20 ms, and only a run under systemd asks.
+ */
 function streamId(fd: number): StreamId | null {
   try {
-    return fstatSync(fd);
+    return process.getBuiltinModule("node:fs").fstatSync(fd);
   } catch {
     return null;
   }
@@ -56,5 +59,6 @@ function journalStream(): string | undefined {
 /** Whether this process's stdout and stderr are the journal. */
 export function journalStreams(): { out: boolean; err: boolean } {
   const stream = journalStream();
+  if (!stream) return { out: false, err: false };
   return { out: isJournal(stream, streamId(1)), err: isJournal(stream, streamId(2)) };
 }

@@ -5,39 +5,52 @@
  * used only when every input is unchanged: the cookbook, include and template
  * files byte for byte, the facts they used, cm's version, and the files the
  * `source` and `template` paths resolve to. Anything else loads afresh.
+ * It keeps the resources' desired digests too (src/state/drift.ts), so that a
+ * no-op run hashes no spec.
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { Probe } from "../exec/executor.ts";
 import { KINDS } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
+import { sha256Hex } from "../digest.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { factReader } from "../facts/mod.ts";
 
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
- * version may not (2: resources name their kind and hold `section`; 3: health, rollback).
+ * version may not (2: resources name their kind and hold `section`; 3: health,
+ * rollback; 4: digests).
  */
-const FORMAT = 3;
+const FORMAT = 4;
 
-/** The cached form: the loaded cookbooks and the hash of their inputs. */
+/** The cached form: the loaded cookbooks, the hash of their inputs, their desired digests. */
 interface Catalog extends Cookbook {
   format: number;
   key: string;
+  digests: Record<string, string>;
 }
 
-/** A hash of every input file's path and bytes, cm's version and the paths asked for. */
-function inputKey(probe: Probe, inputs: CookbookInputs): string | null {
-  const hash = createHash("sha256").update(`${VERSION}\0${JSON.stringify(inputs.requested)}\0`);
+/** Cookbooks and the desired digest (sha256, hex) of each resource by id, as cached. */
+export interface Thawed {
+  cookbook: Cookbook;
+  digests: Record<string, string>;
+}
+
+/**
+ * A hash of every input file's path and bytes, cm's version and the paths
+ * asked for; one file held at a time.
+ */
+async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
+  let key = `${VERSION}\0${JSON.stringify(inputs.requested)}\0`;
   for (const file of inputs.files) {
     // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
     const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
     if ("error" in data) return null;
-    hash.update(`${file}\0${data.length}\0`).update(data);
+    key += `${file}\0${data.length}\0${await sha256Hex(data)}\0`;
   }
-  return hash.digest("hex");
+  return await sha256Hex(key);
 }
 
 async function factsUnchanged(probe: Probe, facts: Record<string, unknown>): Promise<boolean> {
@@ -62,14 +75,14 @@ function filesUnchanged(catalog: Catalog): boolean {
 }
 
 /**
- * The cookbooks `data` (a catalog's bytes) holds for `requested`, or `null`
- * when they are unreadable or anything they came from changed.
+ * The cookbooks `data` (a catalog's bytes) holds for `requested`, with their
+ * digests, or `null` when they are unreadable or anything they came from changed.
  */
 export async function thaw(
   probe: Probe,
   data: Uint8Array,
   requested: string[],
-): Promise<Cookbook | null> {
+): Promise<Thawed | null> {
   let catalog: Catalog;
   try {
     catalog = JSON.parse(new TextDecoder().decode(data));
@@ -80,26 +93,30 @@ export async function thaw(
     catalog?.format !== FORMAT ||
     JSON.stringify(catalog.inputs?.requested) !==
       JSON.stringify(requested.map((p) => absolute(p))) ||
-    inputKey(probe, catalog.inputs) !== catalog.key ||
+    await inputKey(probe, catalog.inputs) !== catalog.key ||
     catalog.resources.some((r) => !Object.hasOwn(KINDS, r.kind)) ||
     !filesUnchanged(catalog) ||
     !(await factsUnchanged(probe, catalog.inputs.facts))
   ) {
     return null;
   }
-  const { format: _, key: __, ...cookbook } = catalog;
-  return cookbook;
+  const { format: _, key: __, digests, ...cookbook } = catalog;
+  return { cookbook, digests };
 }
 
 /**
- * Loaded cookbooks as a catalog's bytes, keyed by their inputs as `probe`
- * reads them now; `null` when they must not be cached: `sensitive` content
- * stays out of the state, and an input that cannot be read has no key.
+ * Loaded cookbooks and their desired digests as a catalog's bytes, keyed by
+ * their inputs as `probe` reads them now; `null` when they must not be cached:
+ * `sensitive` content stays out of the state, and an input that cannot be read has no key.
  */
-export function freeze(probe: Probe, cookbook: Cookbook): Uint8Array | null {
+export async function freeze(
+  probe: Probe,
+  cookbook: Cookbook,
+  digests: Record<string, string>,
+): Promise<Uint8Array | null> {
   if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
-  const key = inputKey(probe, cookbook.inputs);
+  const key = await inputKey(probe, cookbook.inputs);
   if (!key) return null;
-  const catalog: Catalog = { ...cookbook, format: FORMAT, key };
+  const catalog: Catalog = { ...cookbook, format: FORMAT, key, digests };
   return new TextEncoder().encode(JSON.stringify(catalog));
 }

@@ -20,8 +20,12 @@ const cookbook = (spec: Record<string, unknown>): Cookbook => ({
 
 Deno.test("freeze and thaw give back the cookbook until an input file changes", async () => {
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
-  const data = freeze(probe, cookbook({ content: "hi" }))!;
-  assert.deepEqual(await thaw(probe, data, ["/cb/web.yaml"]), cookbook({ content: "hi" }));
+  const digests = { "file[/etc/motd]": "ab12" };
+  const data = (await freeze(probe, cookbook({ content: "hi" }), digests))!;
+  assert.deepEqual(await thaw(probe, data, ["/cb/web.yaml"]), {
+    cookbook: cookbook({ content: "hi" }),
+    digests,
+  });
   assert.equal(await thaw(probe, data, ["/cb/other.yaml"]), null, "other paths asked for");
   probe.put("/cb/web.yaml", "configure: {} \n");
   assert.equal(await thaw(probe, data, ["/cb/web.yaml"]), null, "input changed");
@@ -29,9 +33,9 @@ Deno.test("freeze and thaw give back the cookbook until an input file changes", 
 
 Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older formats are not cached", async () => {
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
-  assert.equal(freeze(probe, cookbook({ content: "s3cret", sensitive: true })), null);
-  assert.equal(freeze(new RecordingExecutor(), cookbook({})), null);
-  const data = freeze(probe, cookbook({}))!;
+  assert.equal(await freeze(probe, cookbook({ content: "s3cret", sensitive: true }), {}), null);
+  assert.equal(await freeze(new RecordingExecutor(), cookbook({}), {}), null);
+  const data = (await freeze(probe, cookbook({}), {}))!;
   const renamed = new TextEncoder().encode(
     new TextDecoder().decode(data).replace('"kind":"file"', '"kind":"gone"'),
   );

@@ -82,12 +82,12 @@ export interface Probe {
   /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */
   readLink(path: string): string | null;
   /**
-   * The sha256 (hex) of a file's bytes, read in chunks so that a large file
-   * is never held whole; `null` when it does not exist.
+   * The sha256 (hex) of a file's bytes, a large file read in chunks and
+   * never held whole; `null` when it does not exist.
    *
    * @throws {Error} naming the path when it is not a regular file or cannot be read
    */
-  hashFile(path: string): string | null;
+  hashFile(path: string): Promise<string | null>;
   /** The uid of a user name, or `null` when no such user exists. */
   uid(user: string): number | null;
   /** The gid of a group name, or `null` when no such group exists. */

@@ -39,13 +39,18 @@ Deno.test("readInput refuses directories, FIFOs, devices and files over the cap 
   }
 });
 
-Deno.test("hashInput hashes in chunks what readInput would read", async () => {
+Deno.test("hashInput hashes what readInput would read, whole or (over 16 MiB) in chunks", async () => {
   await using dir = await tempDir();
-  const file = `${dir.path}/blob`;
-  const data = new Uint8Array(3 * (1 << 20) + 7).map((_, i) => i % 251);
-  Deno.writeFileSync(file, data);
-  assert.equal(hashInput(file, data.length), createHash("sha256").update(data).digest("hex"));
-  assert.match((hashInput(file, 1 << 20) as { error: string }).error, /is larger than 1 MiB/);
+  for (const size of [0, 3 * (1 << 20) + 7, 16 * (1 << 20) + 1]) {
+    const file = `${dir.path}/blob${size}`;
+    const data = new Uint8Array(size).map((_, i) => i % 251);
+    Deno.writeFileSync(file, data);
+    assert.equal(await hashInput(file, size), createHash("sha256").update(data).digest("hex"));
+    if (size) {
+      const refused = await hashInput(file, size - 1) as { error: string };
+      assert.match(refused.error, /is larger than/);
+    }
+  }
 });
 
 Deno.test("readInputVia checks through the probe what it is before reading it", () => {

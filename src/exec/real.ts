@@ -4,7 +4,6 @@
  *
  * @module
  */
-import * as fs from "node:fs";
 import { osReason } from "../errors.ts";
 import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
@@ -92,6 +91,13 @@ async function collect(
   return text;
 }
 
+/** Writes `text` to a child's stdin and closes it. */
+async function feed(stdin: WritableStream<Uint8Array>, text: string): Promise<void> {
+  const writer = stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+}
+
 function dirname(path: string): string {
   const i = path.lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
@@ -134,15 +140,13 @@ export class RealExecutor implements Executor {
       const reason = error instanceof Deno.errors.NotFound ? "command not found" : String(error);
       return { code: 127, stdout: "", stderr: `${argv[0]}: ${reason}` };
     }
-    if (options.stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(options.stdin));
-      await writer.close();
-    }
+    // Fed while the output is read: a child that echoes its input (tee) would
+    // otherwise block on a full stdout pipe while cm blocks on a full stdin pipe.
     const [stdout, stderr, status] = await Promise.all([
       collect(child.stdout, options.onLine),
       collect(child.stderr, options.onLine),
       child.status,
+      options.stdin === undefined ? undefined : feed(child.stdin, options.stdin),
     ]);
     if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
       return { code: 124, stdout, stderr: `${stderr}timed out after ${options.timeoutMs} ms` };
@@ -187,8 +191,8 @@ export class RealExecutor implements Executor {
     }
   }
 
-  hashFile(path: string): string | null {
-    const hash = hashInput(path, Number.MAX_SAFE_INTEGER);
+  async hashFile(path: string): Promise<string | null> {
+    const hash = await hashInput(path, Number.MAX_SAFE_INTEGER);
     if (typeof hash === "string") return hash;
     if (this.stat(path) === null) return null;
     throw new Error(hash.error);
@@ -211,10 +215,12 @@ export class RealExecutor implements Executor {
   }
 
   /**
-   * Writes `data` to a temporary file beside `path` (`.NAME.cm-XXXXXXXX`, 0600,
-   * created exclusively), sets its owner and mode through the open descriptor
-   * (no name to swap for a link in between), syncs it and renames it over
-   * `path`. Leftovers of the same target from a killed run are removed first
+   * Writes `data` to a temporary file beside `path` (`.NAME.cm-XXXXXXXX`,
+   * created exclusively), syncs it and renames it over `path`. A plain mode
+   * (0644) is the file's from its creation unless the umask takes bits away;
+   * those, an owner, or a setuid, setgid or sticky bit are set afterwards
+   * through a descriptor of the temporary file (then created 0600; no name to
+   * swap for a link in between). Leftovers of the same target from a killed run are removed first
    * (one listing per directory and run): a sensitive file's leftover holds the secret.
    */
   writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
@@ -222,8 +228,10 @@ export class RealExecutor implements Executor {
     this.#removeLeftovers(dir, tempTarget(path));
     const temp = writeTempPath(path);
     try {
-      namingTarget(path, () => writeNew(temp, data));
-      setAttributes(temp, { ...attrs, mode: attrs.mode ?? 0o644 }, path);
+      const mode = attrs.mode ?? 0o644;
+      const owned = attrs.uid !== undefined || attrs.gid !== undefined;
+      const created = namingTarget(path, () => writeNew(temp, data, owned ? 0o600 : mode & 0o777));
+      if (owned || created !== mode) setAttributes(temp, { ...attrs, mode }, path);
       namingTarget(path, () => Deno.renameSync(temp, path));
     } catch (error) {
       try {
@@ -275,9 +283,7 @@ export class RealExecutor implements Executor {
 
   mkdir(path: string, attrs: Attributes): void {
     Deno.mkdirSync(path, { recursive: true, mode: attrs.mode ?? 0o755 });
-    if (attrs.mode !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) {
-      setAttributes(path, attrs);
-    }
+    if (!hasAttributes(Deno.lstatSync(path), attrs)) setAttributes(path, attrs);
   }
 
   chmod(path: string, mode: number): void {
@@ -298,12 +304,14 @@ export class RealExecutor implements Executor {
 }
 
 /** Creates `path` (0600, exclusively: never through a link) holding `data`, synced to disk. */
-function writeNew(path: string, data: Uint8Array): void {
-  const file = Deno.openSync(path, { write: true, createNew: true, mode: 0o600 });
+/** Creates `path` (O_EXCL) with `mode` less the umask, writes `data`; returns the mode it got. */
+function writeNew(path: string, data: Uint8Array, mode: number): number {
+  const file = Deno.openSync(path, { write: true, createNew: true, mode });
   try {
     let written = 0;
     while (written < data.length) written += file.writeSync(data.subarray(written));
     file.syncSync();
+    return file.statSync().mode! & 0o7777;
   } finally {
     file.close();
   }
@@ -335,7 +343,21 @@ function listLeftovers(dir: string): string[] {
   }
 }
 
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+/** Whether `info` is a directory that has every attribute of `attrs` already. */
+function hasAttributes(info: Deno.FileInfo, attrs: Attributes): boolean {
+  return info.isDirectory &&
+    (attrs.mode === undefined || ((info.mode ?? 0) & 0o7777) === attrs.mode) &&
+    (attrs.uid === undefined || info.uid === attrs.uid) &&
+    (attrs.gid === undefined || info.gid === attrs.gid);
+}
+
+/**
+ * node:fs, for fchown and fchmod (which Deno lacks), loaded at first use:
+ * its start costs about 20 ms, and a run that changes nothing sets no attributes.
+ */
+function nodeFs(): typeof import("node:fs") {
+  return process.getBuiltinModule("node:fs");
+}
 
 /**
  * chown, then chmod, through a descriptor opened without following a link
@@ -347,6 +369,8 @@ const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
  * @throws {Deno.errors.NotFound} and the like, as Deno's own calls would; a link is refused (ELOOP)
  */
 function setAttributes(path: string, attrs: Attributes, named = path): void {
+  const fs = nodeFs();
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   let fd: number;
   try {
     fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);

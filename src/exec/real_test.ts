@@ -14,6 +14,13 @@ Deno.test("a timeout kills the whole process group, grandchildren included", asy
   assert.equal(left.stdout.trim(), "");
 });
 
+Deno.test("a child that echoes more input than a pipe holds gets it all back (no deadlock)", async () => {
+  const input = "line of audit text\n".repeat(100_000);
+  const result = await exec.run(["cat"], { stdin: input, timeoutMs: 20_000 });
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout.length, input.length);
+});
+
 Deno.test("a missing working directory is named, not reported as a missing command", async () => {
   const result = await exec.run(["true"], { cwd: "/nonexistent/dir" });
   assert.equal(result.code, 127);
@@ -34,6 +41,22 @@ Deno.test("writeFile replaces atomically, also for a name near the 255-byte limi
   assert.equal(Deno.readTextFileSync(path), "new");
   assert.equal(Deno.statSync(path).mode! & 0o777, 0o640);
   assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["n".repeat(250)]);
+});
+
+Deno.test("writeFile gives the exact mode whatever the umask, special bits and owner included", async () => {
+  await using dir = await tempDir();
+  const umask = Deno.umask(0o077);
+  try {
+    for (const mode of [0o600, 0o666, 0o640, 0o4755, 0o1777]) {
+      const path = `${dir.path}/f${mode.toString(8)}`;
+      exec.writeFile(path, new TextEncoder().encode("x"), { mode, uid: Deno.uid()! });
+      assert.equal(Deno.statSync(path).mode! & 0o7777, mode, path);
+      exec.writeFile(path, new TextEncoder().encode("y"), { mode });
+      assert.equal(Deno.statSync(path).mode! & 0o7777, mode, path);
+    }
+  } finally {
+    Deno.umask(umask);
+  }
 });
 
 Deno.test("writeFile removes the target's leftover temporary files from a killed run, only those", async () => {
@@ -94,4 +117,16 @@ Deno.test("readLink is null for a file and symlink refuses a directory, leaving 
   Deno.mkdirSync(`${dir.path}/dir`);
   assert.throws(() => exec.symlink("elsewhere", `${dir.path}/dir`));
   assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name).sort(), ["dir", "file"]);
+});
+
+Deno.test("mkdir sets the mode of a new or existing directory and refuses a symbolic link", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/state`;
+  exec.mkdir(path, { mode: 0o700 });
+  assert.equal(Deno.statSync(path).mode! & 0o7777, 0o700);
+  Deno.chmodSync(path, 0o755);
+  exec.mkdir(path, { mode: 0o700 });
+  assert.equal(Deno.statSync(path).mode! & 0o7777, 0o700);
+  Deno.symlinkSync(path, `${dir.path}/link`);
+  assert.throws(() => exec.mkdir(`${dir.path}/link`, { mode: 0o700 }), /symbolic link/);
 });

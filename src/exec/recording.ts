@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../digest.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
 /** How a {@link RecordingExecutor} answers a command: a fixed result, or one computed from the argv. */
@@ -100,9 +100,9 @@ export class RecordingExecutor implements Executor {
     return entry.target ?? (entry.data ? new TextDecoder().decode(entry.data) : null);
   }
 
-  hashFile(path: string): string | null {
+  async hashFile(path: string): Promise<string | null> {
     const data = this.#paths.get(path)?.data;
-    return data ? createHash("sha256").update(data).digest("hex") : null;
+    return data ? await sha256Hex(data) : null;
   }
   uid(user: string): number | null {
     return /^\d+$/.test(user) ? Number(user) : this.#users.get(user) ?? null;

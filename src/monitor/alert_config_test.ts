@@ -1,25 +1,29 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
 import { AlertConfigError, CookbookError } from "../errors.ts";
-import { parseAlertConfig, readAlertConfig, targetSecrets } from "./alert_config.ts";
+import { readAlertConfig, targetSecrets } from "./alert_config.ts";
+import { parseAlertConfig } from "./_alert_schema.ts";
 
 const GOOD = "targets:\n  ops:\n    type: webhook\n    url: https://h.example.com/x\n";
 
-Deno.test("an alert file that group or others can access, or another user owns, is refused", () => {
+Deno.test("an alert file that group or others can access, or another user owns, is refused", async () => {
   for (const mode of [0o644, 0o640, 0o604, 0o610]) {
     const exec = new RecordingExecutor().put("/etc/cm/alerts.yaml", GOOD, { mode });
-    assert.throws(() => readAlertConfig(exec, "/etc/cm/alerts.yaml", 0), AlertConfigError);
+    await assert.rejects(() => readAlertConfig(exec, "/etc/cm/alerts.yaml", 0), AlertConfigError);
   }
   const foreign = new RecordingExecutor().put("/a.yaml", GOOD, { mode: 0o600, uid: 1000 });
-  assert.throws(() => readAlertConfig(foreign, "/a.yaml", 0), /belongs to uid 1000, not root/);
+  await assert.rejects(
+    () => readAlertConfig(foreign, "/a.yaml", 0),
+    /belongs to uid 1000, not root/,
+  );
   const dir = new RecordingExecutor().put("/a.yaml");
-  assert.throws(() => readAlertConfig(dir, "/a.yaml", 0), /is not a regular file/);
+  await assert.rejects(() => readAlertConfig(dir, "/a.yaml", 0), /is not a regular file/);
 });
 
-Deno.test("a missing alert file means no alerts; a root-only one is read with defaults", () => {
-  assert.equal(readAlertConfig(new RecordingExecutor(), "/none.yaml", 0), null);
+Deno.test("a missing alert file means no alerts; a root-only one is read with defaults", async () => {
+  assert.equal(await readAlertConfig(new RecordingExecutor(), "/none.yaml", 0), null);
   const exec = new RecordingExecutor().put("/a.yaml", GOOD, { mode: 0o600 });
-  assert.deepEqual(readAlertConfig(exec, "/a.yaml", 0), {
+  assert.deepEqual(await readAlertConfig(exec, "/a.yaml", 0), {
     timeout: 10,
     targets: { ops: { type: "webhook", url: "https://h.example.com/x" } },
   });

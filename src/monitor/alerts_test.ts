@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { RecordingExecutor } from "../exec/recording.ts";
-import { type AlertConfig, parseAlertConfig } from "./alert_config.ts";
+import { type AlertConfig, parseAlertConfig } from "./_alert_schema.ts";
 import {
   alert,
   type AlertProblem,

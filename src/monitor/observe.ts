@@ -47,7 +47,7 @@ export const DRIFT_FILE = "drift.json";
 
 /** What {@link DRIFT_FILE} holds. */
 export interface DriftRecord {
-  /** When it was found (ISO). */
+  /** When it was found (ISO): the first run or check of those that found the same (or nothing). */
   at: string;
   /** "run": found and repaired by a run; "check": found by `cm drift`, not repaired. */
   by: "run" | "check";
@@ -80,7 +80,10 @@ function readDrift(probe: Probe, paths: StatePaths): DriftRecord | null {
   }
 }
 
+/** Records what a run found drifted, unless the record already says so (no write on a no-op). */
 function writeDrift(exec: Executor, paths: StatePaths, record: DriftRecord): void {
+  const last = readDrift(exec, paths);
+  if (last?.by === record.by && sameIds(last.resources, record.resources)) return;
   exec.mkdir(paths.dir, { mode: 0o700 });
   exec.writeFile(
     `${paths.dir}/${DRIFT_FILE}`,
@@ -89,6 +92,10 @@ function writeDrift(exec: Executor, paths: StatePaths, record: DriftRecord): voi
       mode: 0o600,
     },
   );
+}
+
+function sameIds(a: unknown, b: string[]): boolean {
+  return Array.isArray(a) && a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
@@ -161,7 +168,7 @@ async function alertPass(
   owned: string[],
   resolved: string[] = [],
 ): Promise<string | null> {
-  const config = readAlertConfig(exec, settings.alertsFile);
+  const config = await readAlertConfig(exec, settings.alertsFile);
   if (!config) return null;
   const statePath = `${settings.paths.dir}/${ALERT_STATE_FILE}`;
   const others = Object.entries(readAlertState(exec, statePath).open)

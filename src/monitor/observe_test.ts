@@ -11,7 +11,7 @@ import {
   observeRollback,
   observeRun,
 } from "./observe.ts";
-import type { RunReport } from "../engine/report.ts";
+import { newRunId, type RunReport } from "../engine/report.ts";
 import { renderMetrics } from "./metrics.ts";
 
 Deno.test("monitor settings: system paths with the system state dir, else inside the state dir", () => {
@@ -213,4 +213,42 @@ Deno.test("cm rollback of an unhealthy run closes its health alert and writes th
     ["recovery", "health:after-apply"],
   ]);
   assert.ok((await Deno.stat(`${hook.settings.metricsDir}/cm.prom`)).isFile);
+});
+
+Deno.test("the drift record is rewritten only when what was found drifted changes", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const settings = monitorSettings({}, dir.path);
+  const file = `${dir.path}/${DRIFT_FILE}`;
+  const run = (at: string, drift: true | undefined): RunReport => ({
+    id: newRunId(new Date(at)),
+    mode: "apply",
+    startedAt: at,
+    durationMs: 1,
+    cookbooks: [],
+    resources: [{
+      id: "file[/x]",
+      kind: "file",
+      status: "changed",
+      changes: [],
+      durationMs: 1,
+      at: "x.yaml:1:1",
+      ...(drift ? { drift } : {}),
+    }],
+    handlers: [],
+    totals: { changed: 1, unchanged: 0, failed: 0, skipped: 0 },
+    result: "ok",
+  });
+  const record = () => JSON.parse(Deno.readTextFileSync(file));
+  await observeRun(exec, { report: run("2026-11-30T12:00:00.000Z", undefined) }, settings);
+  const inode = Deno.statSync(file).ino;
+  await observeRun(exec, { report: run("2026-11-30T13:00:00.000Z", undefined) }, settings);
+  assert.deepEqual(record(), { at: "2026-11-30T12:00:00.000Z", by: "run", resources: [] });
+  assert.equal(Deno.statSync(file).ino, inode, "not rewritten");
+  await observeRun(exec, { report: run("2026-11-30T14:00:00.000Z", true) }, settings);
+  assert.deepEqual(record(), {
+    at: "2026-11-30T14:00:00.000Z",
+    by: "run",
+    resources: ["file[/x]"],
+  });
 });

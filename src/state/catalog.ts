@@ -7,25 +7,30 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
-import { freeze, thaw } from "../cookbook/catalog.ts";
+import { freeze, thaw, type Thawed } from "../cookbook/catalog.ts";
 import { onStatePath } from "./_os_error.ts";
 
-/** The cached cookbooks at `path` for `requested`, or `null` when absent or stale. */
+/** The cached cookbooks at `path` for `requested` and their digests, or `null` when absent or stale. */
 export async function readCatalog(
   probe: Probe,
   path: string,
   requested: string[],
-): Promise<Cookbook | null> {
+): Promise<Thawed | null> {
   const data = onStatePath("read cookbook cache", path, () => probe.readFile(path));
   return data ? await thaw(probe, data, requested) : null;
 }
 
 /**
- * Saves loaded cookbooks as the catalog at `path` (0600, atomically through
- * the executor), unless they must not be cached (see `freeze`).
+ * Saves loaded cookbooks and their desired digests as the catalog at `path`
+ * (0600, atomically through the executor), unless they must not be cached (see `freeze`).
  */
-export function writeCatalog(exec: Executor, path: string, cookbook: Cookbook): void {
-  const data = freeze(exec, cookbook);
+export async function writeCatalog(
+  exec: Executor,
+  path: string,
+  cookbook: Cookbook,
+  digests: Record<string, string>,
+): Promise<void> {
+  const data = await freeze(exec, cookbook, digests);
   if (data) {
     onStatePath("write cookbook cache", path, () => {
       exec.writeFile(path, data, { mode: 0o600 });

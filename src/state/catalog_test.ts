@@ -26,16 +26,24 @@ async function fixture(dir: string) {
   );
   const cookbook = await loadCookbooks([book], exec);
   const catalog = `${dir}/catalog.json`;
-  writeCatalog(exec, catalog, cookbook);
+  await writeCatalog(exec, catalog, cookbook, { "file[/x]": "ab12" });
   return { book, cookbook, catalog };
 }
 
 Deno.test("the catalog gives back the loaded cookbooks while nothing they came from changed", async () => {
   await using dir = await tempDir();
   const { book, cookbook, catalog } = await fixture(dir.path);
-  const cached = await readCatalog(exec, catalog, [book]);
-  assert.deepEqual(cached, JSON.parse(JSON.stringify(cookbook)), "plain data, kinds by name");
-  assert.equal(cached!.resources[0].spec.content, `host ${Deno.hostname().split(".")[0]}\n`);
+  const cached = (await readCatalog(exec, catalog, [book]))!;
+  assert.deepEqual(
+    cached.cookbook,
+    JSON.parse(JSON.stringify(cookbook)),
+    "plain data, kinds by name",
+  );
+  assert.deepEqual(cached.digests, { "file[/x]": "ab12" });
+  assert.equal(
+    cached.cookbook.resources[0].spec.content,
+    `host ${Deno.hostname().split(".")[0]}\n`,
+  );
 });
 
 Deno.test("the catalog is not used when a cookbook, a template or the paths asked for changed", async () => {
@@ -83,7 +91,7 @@ Deno.test("cookbooks with sensitive files are never saved in the catalog", async
     book,
     `configure:\n  files:\n    - path: ${dir.path}/key\n      content: s3cret\n      sensitive: true\n`,
   );
-  writeCatalog(exec, `${dir.path}/catalog.json`, await loadCookbooks([book], exec));
+  await writeCatalog(exec, `${dir.path}/catalog.json`, await loadCookbooks([book], exec), {});
   assert.throws(() => Deno.statSync(`${dir.path}/catalog.json`), Deno.errors.NotFound);
 });
 
@@ -99,7 +107,7 @@ Deno.test("the catalog is not used when a source or template link now points at 
     `configure:\n  files:\n    - path: /x/one\n      source: current.txt\n    - path: /x/two\n      template: current.tmpl\n`,
   );
   const catalog = `${dir.path}/catalog.json`;
-  writeCatalog(exec, catalog, await loadCookbooks([book], exec));
+  await writeCatalog(exec, catalog, await loadCookbooks([book], exec), {});
   assert.notEqual(await readCatalog(exec, catalog, [book]), null);
   for (const link of ["current.txt", "current.tmpl"]) {
     Deno.removeSync(`${dir.path}/${link}`);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hexes } from "../digest.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { ResourceState } from "./store.ts";
@@ -16,12 +16,10 @@ import type { ResourceState } from "./store.ts";
  * cookbooks ask for. Sensitive resources get none (so no drift mark): a hash
  * of a short secret can be brute-forced, and the state must not hold one.
  */
-export function desiredDigests(cookbook: Cookbook): Record<string, string> {
-  return Object.fromEntries(
-    cookbook.resources.filter((r) => !r.spec.sensitive).map((
-      r,
-    ) => [r.id, createHash("sha256").update(JSON.stringify(r.spec)).digest("hex")]),
-  );
+export async function desiredDigests(cookbook: Cookbook): Promise<Record<string, string>> {
+  const wanted = cookbook.resources.filter((r) => !r.spec.sensitive);
+  const digests = await sha256Hexes(wanted.map((r) => JSON.stringify(r.spec)));
+  return Object.fromEntries(wanted.map((r, i) => [r.id, digests[i]]));
 }
 
 /**

@@ -45,7 +45,7 @@ Deno.test("markDrift: a changed spec, changed source content, or a failed last r
   assert.deepEqual(markDrift(report("unchanged", "s1"), converged, { "file[/x]": "d1" }), []);
 });
 
-Deno.test("desired digests leave out sensitive resources: the state holds no hash of a secret", () => {
+Deno.test("desired digests leave out sensitive resources: the state holds no hash of a secret", async () => {
   const resource = (id: string, spec: Record<string, unknown>) => ({
     kind: "file",
     id,
@@ -60,5 +60,5 @@ Deno.test("desired digests leave out sensitive resources: the state holds no has
       resource("file[/secret]", { path: "/secret", content: "hunter2", sensitive: true }),
     ],
   } as unknown as Cookbook;
-  assert.deepEqual(Object.keys(desiredDigests(cookbook)), ["file[/plain]"]);
+  assert.deepEqual(Object.keys(await desiredDigests(cookbook)), ["file[/plain]"]);
 });

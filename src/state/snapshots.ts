@@ -16,7 +16,7 @@
  */
 import { onStatePath } from "./_os_error.ts";
 import { manifestProblem } from "./shapes.ts";
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../digest.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Before, SnapshotStore } from "../../resources/snapshot.ts";
 
@@ -51,7 +51,7 @@ export interface SnapshotManifest {
 /** The {@link SnapshotStore} of the snapshots under `dir`. */
 export function snapshotStore(exec: Executor, dir: string): SnapshotStore {
   return {
-    capture: (path, sensitive) => Promise.resolve(capturePath(exec, dir, path, sensitive)),
+    capture: (path, sensitive) => capturePath(exec, dir, path, sensitive),
     content: (sha256) => readBlob(exec, dir, sha256),
   };
 }
@@ -61,18 +61,13 @@ export function snapshotsDir(stateDir: string): string {
   return `${stateDir}/snapshots`;
 }
 
-/** The sha256 of `data`, in hex. */
-export function sha256Hex(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 function ensureDir(exec: Executor, path: string): void {
   if (!exec.stat(path)) exec.mkdir(path, { mode: 0o700 });
 }
 
 /** Stores `data` once under `blobs/` (0600) and returns its sha256. */
-export function putBlob(exec: Executor, dir: string, data: Uint8Array): string {
-  const sha = sha256Hex(data);
+export async function putBlob(exec: Executor, dir: string, data: Uint8Array): Promise<string> {
+  const sha = await sha256Hex(data);
   const path = `${dir}/blobs/${sha}`;
   if (exec.stat(path)?.kind === "file") return sha;
   ensureDir(exec, dir);
@@ -96,12 +91,12 @@ function octal(mode: number): string {
  * target is recorded as written (readlink). Throws when
  * `path` is something else (a socket, a device).
  */
-export function capturePath(
+export async function capturePath(
   exec: Executor,
   dir: string,
   path: string,
   sensitive = false,
-): Before {
+): Promise<Before> {
   const info = exec.stat(path);
   if (!info) return { type: "file", path, state: "absent" };
   if (info.kind === "symlink") return { type: "link", path, target: exec.readLink(path) };
@@ -117,7 +112,7 @@ export function capturePath(
   if (info.kind === "directory") return { type: "directory", path, state: "present", ...attrs };
   const data = exec.readFile(path);
   if (!data) return { type: "file", path, state: "absent" };
-  return { type: "file", path, state: "present", sha256: putBlob(exec, dir, data), ...attrs };
+  return { type: "file", path, state: "present", sha256: await putBlob(exec, dir, data), ...attrs };
 }
 
 /** Writes a run's manifest (0600, atomically) after its blobs. */

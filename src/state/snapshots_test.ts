@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
+import { sha256Hex } from "../digest.ts";
 import {
   capturePath,
   listSnapshots,
@@ -7,7 +8,6 @@ import {
   putBlob,
   readBlob,
   readManifest,
-  sha256Hex,
   type SnapshotManifest,
   snapshotsDir,
   writeManifest,
@@ -31,11 +31,11 @@ function withDir(fn: (root: string, dir: string, exec: RealExecutor) => Promise<
 
 Deno.test(
   "a blob is stored once by its sha256, 0600 in 0700 directories",
-  withDir((root, dir, exec) => {
+  withDir(async (root, dir, exec) => {
     Deno.mkdirSync(`${root}/state`);
-    const sha = putBlob(exec, dir, bytes("secret=1\n"));
-    assert.equal(sha, sha256Hex(bytes("secret=1\n")));
-    assert.equal(putBlob(exec, dir, bytes("secret=1\n")), sha);
+    const sha = await putBlob(exec, dir, bytes("secret=1\n"));
+    assert.equal(sha, await sha256Hex(bytes("secret=1\n")));
+    assert.equal(await putBlob(exec, dir, bytes("secret=1\n")), sha);
     assert.deepEqual([...Deno.readDirSync(`${dir}/blobs`)].map((e) => e.name), [sha]);
     assert.equal(mode(`${dir}/blobs/${sha}`), 0o600);
     assert.equal(mode(dir), 0o700);
@@ -47,35 +47,35 @@ Deno.test(
 
 Deno.test(
   "capturing records files, absent paths, links and directories as they were",
-  withDir((root, dir, exec) => {
+  withDir(async (root, dir, exec) => {
     Deno.writeTextFileSync(`${root}/app.conf`, "port=80\n", { mode: 0o640 });
     Deno.chmodSync(`${root}/app.conf`, 0o640);
     Deno.symlinkSync("/etc/hostname", `${root}/link`);
     Deno.mkdirSync(`${root}/www`, { mode: 0o2775 });
     Deno.chmodSync(`${root}/www`, 0o2775);
-    const file = capturePath(exec, dir, `${root}/app.conf`, true);
+    const file = await capturePath(exec, dir, `${root}/app.conf`, true);
     assert.deepEqual(file, {
       type: "file",
       path: `${root}/app.conf`,
       state: "present",
-      sha256: sha256Hex(bytes("port=80\n")),
+      sha256: await sha256Hex(bytes("port=80\n")),
       owner: "root",
       group: "root",
       mode: "0640",
       sensitive: true,
     });
-    assert.equal(mode(`${dir}/blobs/${sha256Hex(bytes("port=80\n"))}`), 0o600);
-    assert.deepEqual(capturePath(exec, dir, `${root}/none`), {
+    assert.equal(mode(`${dir}/blobs/${await sha256Hex(bytes("port=80\n"))}`), 0o600);
+    assert.deepEqual(await capturePath(exec, dir, `${root}/none`), {
       type: "file",
       path: `${root}/none`,
       state: "absent",
     });
-    assert.deepEqual(capturePath(exec, dir, `${root}/link`), {
+    assert.deepEqual(await capturePath(exec, dir, `${root}/link`), {
       type: "link",
       path: `${root}/link`,
       target: "/etc/hostname",
     });
-    assert.deepEqual(capturePath(exec, dir, `${root}/www`), {
+    assert.deepEqual(await capturePath(exec, dir, `${root}/www`), {
       type: "directory",
       path: `${root}/www`,
       state: "present",
@@ -122,8 +122,12 @@ function manifest(runId: string, createdAt: string, ...shas: string[]): Snapshot
 
 Deno.test(
   "a manifest is written 0600 per run and read back; a bad run id is refused",
-  withDir((_root, dir, exec) => {
-    const m = manifest("20261130T120000Z-1", NOW.toISOString(), putBlob(exec, dir, bytes("a")));
+  withDir(async (_root, dir, exec) => {
+    const m = manifest(
+      "20261130T120000Z-1",
+      NOW.toISOString(),
+      await putBlob(exec, dir, bytes("a")),
+    );
     writeManifest(exec, dir, m);
     assert.equal(mode(`${dir}/20261130T120000Z-1/manifest.json`), 0o600);
     assert.deepEqual(readManifest(exec, dir, m.runId), m);
@@ -138,8 +142,12 @@ Deno.test(
 
 Deno.test(
   "a manifest of another shape reads as none and is pruned as garbage, not a crash",
-  withDir((_root, dir, exec) => {
-    const m = manifest("20261130T120000Z-1", NOW.toISOString(), putBlob(exec, dir, bytes("a")));
+  withDir(async (_root, dir, exec) => {
+    const m = manifest(
+      "20261130T120000Z-1",
+      NOW.toISOString(),
+      await putBlob(exec, dir, bytes("a")),
+    );
     const wrong = [
       { ...m, resources: [null] },
       { ...m, resources: [{ ...m.resources[0], before: null }] },
@@ -157,11 +165,11 @@ Deno.test(
 
 Deno.test(
   "pruning drops snapshots past retention and the blobs only they used",
-  withDir((_root, dir, exec) => {
-    const shared = putBlob(exec, dir, bytes("shared"));
-    const old = putBlob(exec, dir, bytes("only in the old one"));
-    const fresh = putBlob(exec, dir, bytes("only in the new one"));
-    const orphan = putBlob(exec, dir, bytes("nobody refers to this"));
+  withDir(async (_root, dir, exec) => {
+    const shared = await putBlob(exec, dir, bytes("shared"));
+    const old = await putBlob(exec, dir, bytes("only in the old one"));
+    const fresh = await putBlob(exec, dir, bytes("only in the new one"));
+    const orphan = await putBlob(exec, dir, bytes("nobody refers to this"));
     writeManifest(exec, dir, manifest("20261001T000000Z-1", daysAgo(31), shared, old));
     writeManifest(exec, dir, manifest("20261129T000000Z-2", daysAgo(1), shared, fresh));
     Deno.mkdirSync(`${dir}/20261130T000000Z-3`);
@@ -179,7 +187,7 @@ Deno.test(
 
 Deno.test(
   "past the size cap the oldest snapshots go first, never the newest",
-  withDir((_root, dir, exec) => {
+  withDir(async (_root, dir, exec) => {
     const big = (n: number) => putBlob(exec, dir, new Uint8Array(10_000).fill(n));
     const ids = [
       "20261126T000000Z-1",
@@ -187,7 +195,7 @@ Deno.test(
       "20261128T000000Z-1",
       "20261129T000000Z-1",
     ];
-    const blobs = ids.map((_, i) => big(i));
+    const blobs = await Promise.all(ids.map((_, i) => big(i)));
     ids.forEach((id, i) => writeManifest(exec, dir, manifest(id, daysAgo(4 - i), blobs[i])));
     const result = pruneSnapshots(exec, dir, NOW, { maxBytes: 25_000 });
     assert.deepEqual(result.removed, ids.slice(0, 2));
@@ -206,8 +214,8 @@ Deno.test(
 
 Deno.test(
   "pruning keeps the blobs a record of several paths refers to",
-  withDir((_root, dir, exec) => {
-    const keyring = putBlob(exec, dir, bytes("keyring"));
+  withDir(async (_root, dir, exec) => {
+    const keyring = await putBlob(exec, dir, bytes("keyring"));
     const m = manifest("20261129T000000Z-2", daysAgo(1));
     m.resources.push({
       id: "apt_repository[sury]",

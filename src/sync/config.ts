@@ -26,13 +26,12 @@
  */
 import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
-import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { ConfigError, type Problem, UsageError } from "../errors.ts";
+import { nodeConfigFile } from "./node_config.ts";
 import { MAX_WAIT_SECONDS, parseDuration } from "../text.ts";
 import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
 
-/** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
-export const DEFAULT_CONFIG_PATH = "/etc/config-manager/config.yaml";
+export { DEFAULT_CONFIG_PATH } from "./node_config.ts";
 /** Default seconds between syncs (the seed design's 5 minutes). */
 export const DEFAULT_INTERVAL = 300;
 /** Default upper bound of the random delay before a sync, in seconds. */
@@ -203,16 +202,9 @@ export function readNodeConfig(
   probe: Probe,
   flag?: string,
 ): { config: NodeConfig; file: string; found: boolean } {
-  const explicit = flag ?? Deno.env.get("CM_CONFIG");
-  const file = explicit ?? DEFAULT_CONFIG_PATH;
-  if (!probe.stat(file)) {
-    if (explicit) throw new UsageError(`cannot read node configuration "${file}": no such file`);
-    return { config: {}, file, found: false };
-  }
-  // A regular file of bounded size: CM_CONFIG=/dev/zero must not fill the memory.
-  const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
-  if ("error" in data) throw new UsageError(`cannot read node configuration: ${data.error}`);
-  return { config: parseNodeConfig(decoder.decode(data), file), file, found: true };
+  const { file, data } = nodeConfigFile(probe, flag);
+  const config = data === null ? {} : parseNodeConfig(decoder.decode(data), file);
+  return { config, file, found: data !== null };
 }
 
 /**
