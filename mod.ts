@@ -70,7 +70,7 @@ export type {
 } from "./src/exec/executor.ts";
 export { RealExecutor } from "./src/exec/real.ts";
 export { type Answer, RecordingExecutor } from "./src/exec/recording.ts";
-export { KINDS } from "./resources/mod.ts";
+export { KIND_NAMES, kindOf, loadKinds } from "./resources/mod.ts";
 export type {
   Change,
   Mode,

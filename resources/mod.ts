@@ -11,17 +11,6 @@
  */
 import type { z } from "zod";
 import type { ResourceKind } from "./resource.ts";
-import { aptPackage } from "./apt_package.ts";
-import { aptRepository } from "./apt_repository.ts";
-import { command } from "./command.ts";
-import { cron } from "./cron.ts";
-import { directory } from "./directory.ts";
-import { file } from "./file.ts";
-import { git } from "./git.ts";
-import { group } from "./group.ts";
-import { link } from "./link.ts";
-import { service } from "./service.ts";
-import { user } from "./user.ts";
 
 export type { Change, Mode, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 
@@ -35,8 +24,8 @@ export interface SchemaModule {
 export interface Section {
   /** The YAML path of its list, group first: `["configure", "files"]`. */
   path: readonly [string, string];
-  /** What its items are; several sections may hold one kind (pre_ and post_install). */
-  kind: ResourceKind;
+  /** The name of the kind its items are (see {@link kindOf}); several sections may hold one kind. */
+  kind: string;
   /** The kind's zod schema, imported only when a cookbook is validated (no zod on a catalog hit). */
   schema: () => Promise<SchemaModule>;
   /** One line for the reference. */
@@ -47,74 +36,74 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   {
     path: ["install", "pre_install"],
-    kind: command,
+    kind: "command",
     schema: () => import("./command_schema.ts"),
     about: "Commands run first, before any package.",
   },
   {
     path: ["install", "repositories"],
-    kind: aptRepository,
+    kind: "apt_repository",
     schema: () => import("./apt_repository_schema.ts"),
     about:
       "apt repositories (deb822 sources and keyrings); apt-get update runs once when any changed.",
   },
   {
     path: ["install", "install"],
-    kind: aptPackage,
+    kind: "package",
     schema: () => import("./apt_package_schema.ts"),
     about: "apt packages, installed or removed in one transaction.",
   },
   {
     path: ["install", "post_install"],
-    kind: command,
+    kind: "command",
     schema: () => import("./command_schema.ts"),
     about: "Commands run after the packages.",
   },
   {
     path: ["configure", "groups"],
-    kind: group,
+    kind: "group",
     schema: () => import("./group_schema.ts"),
     about: "Local groups, before the users.",
   },
   {
     path: ["configure", "users"],
-    kind: user,
+    kind: "user",
     schema: () => import("./user_schema.ts"),
     about: "Local users, before anything they own (directories, checkouts, files).",
   },
   {
     path: ["configure", "directories"],
-    kind: directory,
+    kind: "directory",
     schema: () => import("./directory_schema.ts"),
     about: "Directories, created before the files.",
   },
   {
     path: ["configure", "checkouts"],
-    kind: git,
+    kind: "git",
     schema: () => import("./git_schema.ts"),
     about: "git working copies at a branch, tag or commit, after the directories.",
   },
   {
     path: ["configure", "files"],
-    kind: file,
+    kind: "file",
     schema: () => import("./file_schema.ts"),
     about: "Files: content, source or template; owner, mode.",
   },
   {
     path: ["configure", "links"],
-    kind: link,
+    kind: "link",
     schema: () => import("./link_schema.ts"),
     about: "Symbolic links, after the files.",
   },
   {
     path: ["configure", "cron_jobs"],
-    kind: cron,
+    kind: "cron",
     schema: () => import("./cron_schema.ts"),
     about: "Entries in /etc/cron.d.",
   },
   {
     path: ["configure", "services"],
-    kind: service,
+    kind: "service",
     schema: () => import("./service_schema.ts"),
     about: "systemd services, handled after every file.",
   },
@@ -126,14 +115,53 @@ export const GROUPS: Readonly<Record<string, string>> = {
   configure: "The machine's configuration",
 };
 
-/** Every resource kind by its name ("package", "file", ...), in run order. */
-export const KINDS: Readonly<Record<string, ResourceKind>> = Object.fromEntries(
-  SECTIONS.map((s) => [s.kind.name, s.kind]),
-);
+/** Each kind's module, loaded on demand: a run loads only the kinds its cookbook uses. */
+const LOADERS: Readonly<Record<string, () => Promise<ResourceKind>>> = {
+  command: () => import("./command.ts").then((m) => m.command as ResourceKind),
+  apt_repository: () => import("./apt_repository.ts").then((m) => m.aptRepository as ResourceKind),
+  package: () => import("./apt_package.ts").then((m) => m.aptPackage as ResourceKind),
+  group: () => import("./group.ts").then((m) => m.group as ResourceKind),
+  user: () => import("./user.ts").then((m) => m.user as ResourceKind),
+  directory: () => import("./directory.ts").then((m) => m.directory as ResourceKind),
+  git: () => import("./git.ts").then((m) => m.git as ResourceKind),
+  file: () => import("./file.ts").then((m) => m.file as ResourceKind),
+  link: () => import("./link.ts").then((m) => m.link as ResourceKind),
+  cron: () => import("./cron.ts").then((m) => m.cron as ResourceKind),
+  service: () => import("./service.ts").then((m) => m.service as ResourceKind),
+};
 
-/** The kind named `name`; throws for a name not in the registry (a bug: loading checks names). */
+/** Every kind's name ("package", "file", ...), in run order. */
+export const KIND_NAMES: readonly string[] = [...new Set(SECTIONS.map((s) => s.kind))];
+
+const loaded = new Map<string, ResourceKind>();
+
+/**
+ * Loads the kinds named in `names` (default: all) so that {@link kindOf}
+ * hands them out.
+ *
+ * @throws {Error} for a name not in the registry (a bug: loading checks names)
+ */
+export async function loadKinds(names: Iterable<string> = KIND_NAMES): Promise<void> {
+  await Promise.all(
+    [...new Set(names)].filter((n) => !loaded.has(n)).map(async (name) => {
+      const load = LOADERS[name];
+      if (!load) throw new Error(`unknown resource kind "${name}"`);
+      loaded.set(name, await load());
+    }),
+  );
+}
+
+/**
+ * The kind named `name`, once {@link loadKinds} loaded it.
+ *
+ * @throws {Error} for a name not in the registry or not loaded yet (bugs)
+ */
 export function kindOf(name: string): ResourceKind {
-  const found = KINDS[name];
-  if (!found) throw new Error(`unknown resource kind "${name}"`);
-  return found;
+  const found = loaded.get(name);
+  if (found) return found;
+  throw new Error(
+    LOADERS[name]
+      ? `resource kind "${name}" used before loadKinds`
+      : `unknown resource kind "${name}"`,
+  );
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { staticImports } from "../src/_testing.ts";
-import { kindOf, KINDS, SECTIONS } from "./mod.ts";
+import { KIND_NAMES, kindOf, loadKinds, SECTIONS } from "./mod.ts";
 
 Deno.test("every registry section's schema is a strict object with requires", async () => {
   for (const section of SECTIONS) {
@@ -12,8 +12,8 @@ Deno.test("every registry section's schema is a strict object with requires", as
   }
 });
 
-Deno.test("KINDS holds each kind once under its name, and kindOf refuses an unknown name", () => {
-  assert.deepEqual(Object.keys(KINDS), [
+Deno.test("each kind loads on demand under its name; kindOf refuses an unknown or unloaded name", async () => {
+  assert.deepEqual(KIND_NAMES, [
     "command",
     "apt_repository",
     "package",
@@ -26,15 +26,25 @@ Deno.test("KINDS holds each kind once under its name, and kindOf refuses an unkn
     "cron",
     "service",
   ]);
-  for (const [name, kind] of Object.entries(KINDS)) assert.equal(kind.name, name);
   assert.throws(() => kindOf("crontab"), /unknown resource kind "crontab"/);
+  await assert.rejects(loadKinds(["file", "crontab"]), /unknown resource kind "crontab"/);
+  await loadKinds(["file"]);
+  assert.equal(kindOf("file").name, "file");
+  await loadKinds();
+  for (const name of KIND_NAMES) assert.equal(kindOf(name).name, name);
 });
 
-Deno.test("the registry and the kinds import no zod: schemas load only when a cookbook is validated", async () => {
-  const statics = await staticImports(new URL("./mod.ts", import.meta.url).pathname);
-  const heavy = [...statics].filter((s) => /zod|_schema\.ts$/.test(s));
-  assert.deepEqual(heavy, []);
-  assert.ok([...statics].some((s) => s.endsWith("/resources/file.ts")), "the graph was read");
+Deno.test("the registry imports no kind, and the kinds no zod: a run loads only what it uses", async () => {
+  const registry = [...await staticImports(new URL("./mod.ts", import.meta.url).pathname)];
+  assert.deepEqual(
+    registry.filter((s) => /resources\/(?!resource\.ts|mod\.ts)[a-z_]+\.ts$/.test(s)),
+    [],
+  );
+  for (const name of ["file", "apt_package", "service", "user", "git"]) {
+    const statics = await staticImports(new URL(`./${name}.ts`, import.meta.url).pathname);
+    assert.deepEqual([...statics].filter((s) => /zod|_schema\.ts$/.test(s)), [], name);
+    assert.ok(statics.size > 1, `the graph of ${name}.ts was read`);
+  }
 });
 
 Deno.test("converge imports no zod and no YAML parser: a catalog hit with health checks stays light", async () => {

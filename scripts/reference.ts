@@ -125,7 +125,7 @@ export async function renderReference(): Promise<string> {
 function kindLine(path: string): string | undefined {
   const section = SECTIONS.find((s) => `${s.path.join(".")}[]` === path);
   if (!section) return undefined;
-  const name = section.kind.name;
+  const name = section.kind;
   return `Each item is a \`${name}\` resource, named \`${name}[...]\` in messages and \`requires\`.`;
 }
 

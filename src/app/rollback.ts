@@ -13,7 +13,7 @@ import type { HealthCheck } from "../cookbook/health_schema.ts";
 import type { RestoreRecord, RollbackRecord } from "../engine/report.ts";
 import { runContext, type RunEvents } from "../engine/run.ts";
 import { errorMessage } from "../errors.ts";
-import { KINDS } from "../../resources/mod.ts";
+import { KIND_NAMES, kindOf, loadKinds, type ResourceKind } from "../../resources/mod.ts";
 import type { Outcome } from "../../resources/resource.ts";
 import type { Sleep } from "../monitor/health.ts";
 import { type SnapshotManifest, snapshotsDir, snapshotStore } from "../state/snapshots.ts";
@@ -38,6 +38,16 @@ export interface RollbackOptions {
   sleep?: Sleep;
 }
 
+/** The kinds `manifest` names, loaded; a name cm does not know (a damaged manifest) has none. */
+async function kindsOf(
+  manifest: SnapshotManifest,
+): Promise<(name: string) => ResourceKind | undefined> {
+  const names = [...manifest.resources, ...manifest.refreshes ?? []].map((r) => r.kind);
+  const known = (name: string) => KIND_NAMES.includes(name);
+  await loadKinds(names.filter(known));
+  return (name) => known(name) ? kindOf(name) : undefined;
+}
+
 /**
  * Restores `manifest` through `exec`, re-runs handlers for what was restored
  * and checks health; never throws for what the machine refuses: every
@@ -52,10 +62,11 @@ export async function rollback(
   const store = snapshotStore(exec, snapshotsDir(options.stateDir));
   const ctx = runContext("apply", options.events ?? {});
   const restored: RestoreRecord[] = [];
+  const kindNamed = await kindsOf(manifest);
   for (const { id, kind, before } of [...manifest.resources].reverse()) {
     restored.push(
       await attempt(id, () => {
-        const restore = KINDS[kind]?.restore;
+        const restore = kindNamed(kind)?.restore;
         if (!restore) return Promise.resolve({ ok: false, error: `${kind} cannot be restored` });
         return restore(before, exec, store, ctx);
       }),
@@ -71,7 +82,7 @@ export async function rollback(
     if (stopped.has(r.id) || !r.triggeredBy.some((id) => back.has(id))) continue;
     refreshed.push(
       await attempt(r.id, () => {
-        const refresh = KINDS[r.kind]?.refresh;
+        const refresh = kindNamed(r.kind)?.refresh;
         return refresh ? refresh(r.spec, r.action, exec, ctx) : Promise.resolve({ ok: true });
       }),
     );

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
-import { KINDS } from "../../resources/mod.ts";
+import { KIND_NAMES } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
 import { sha256Hex } from "../digest.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
@@ -94,7 +94,7 @@ export async function thaw(
     JSON.stringify(catalog.inputs?.requested) !==
       JSON.stringify(requested.map((p) => absolute(p))) ||
     await inputKey(probe, catalog.inputs) !== catalog.key ||
-    catalog.resources.some((r) => !Object.hasOwn(KINDS, r.kind)) ||
+    catalog.resources.some((r) => !KIND_NAMES.includes(r.kind)) ||
     !filesUnchanged(catalog) ||
     !(await factsUnchanged(probe, catalog.inputs.facts))
   ) {

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Section, SECTIONS } from "../../resources/mod.ts";
+import { kindOf, loadKinds, type Section, SECTIONS } from "../../resources/mod.ts";
 import { describeValue, formatPath } from "./problems.ts";
 import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
@@ -26,6 +26,7 @@ interface Origin {
 
 /** The resources of the rendered cookbooks, in declared order, with every problem found. */
 export async function checkCookbooks(rendered: Rendered): Promise<Staged<Resource[]>> {
+  await loadKinds();
   const schema = await documentSchema();
   const problems: Problem[] = [];
   const resources: Resource[] = [];
@@ -48,8 +49,8 @@ export async function checkCookbooks(rendered: Rendered): Promise<Staged<Resourc
         problems.push(...item.problems);
         const skip = rendered.extras.get(source)?.get(formatPath(origin.path))?.skip;
         const resource: Resource = {
-          kind: section.kind.name,
-          id: section.kind.id(item.value),
+          kind: section.kind,
+          id: kindOf(section.kind).id(item.value),
           spec: item.value,
           at: positionOf(source, origin.path),
           path: formatPath(origin.path),
@@ -103,7 +104,7 @@ function checkItem(section: Section, spec: any, origin: Origin, rendered: Render
     path: formatPath([...origin.path, field]),
     message,
   });
-  const broken = (section.kind.check?.(spec) ?? []).map((p) =>
+  const broken = (kindOf(section.kind).check?.(spec) ?? []).map((p) =>
     here(
       p.field,
       !("got" in p)

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { kindOf, KINDS } from "../../resources/mod.ts";
+import { KIND_NAMES, kindOf } from "../../resources/mod.ts";
 import type { Position, Problem } from "../errors.ts";
 import { inputFailure, inputSize, MAX_COOKBOOK_BYTES, MAX_SOURCE_BYTES } from "../exec/input.ts";
 
@@ -92,7 +92,7 @@ export function targetResolver(resources: readonly Resource[]): TargetResolver {
     if (ids.has(target)) return target;
     const owner = claimed.get(`path:${target}`);
     if (owner) return owner;
-    return Object.keys(KINDS).map((kind) => `${kind}[${target}]`).find((id) => ids.has(id));
+    return KIND_NAMES.map((kind) => `${kind}[${target}]`).find((id) => ids.has(id));
   };
 }
 

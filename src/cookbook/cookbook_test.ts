@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { type Resource, targetResolver } from "./cookbook.ts";
+import { loadKinds } from "../../resources/mod.ts";
+
+// Resolving targets asks each kind what it claims.
+await loadKinds();
 
 const resource = (kind: string, name: string, spec: Record<string, unknown>): Resource => ({
   kind,

@@ -33,7 +33,7 @@ async function groupSchema(group: string, sections: Section[]) {
   for (const section of sections) {
     const { schema } = await section.schema();
     shape[section.path[1]] = z.array(schema, {
-      error: `expected a list of ${plural(section.kind.name)}`,
+      error: `expected a list of ${plural(section.kind)}`,
     }).optional().describe(section.about);
   }
   return z.strictObject(shape, { error: `expected a mapping with ${names.join(", ")}` })

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import type { Resource } from "../cookbook/load.ts";
 import { CookbookError } from "../errors.ts";
 import { order } from "./order.ts";
+import { loadKinds } from "../../resources/mod.ts";
+
+// Resolving targets asks each kind what it claims.
+await loadKinds();
 
 const res = (id: string, section: number, requires?: string[]): Resource => ({
   kind: id.slice(0, id.indexOf("[")),

@@ -8,7 +8,7 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
 import { claimsOf, targetResolver } from "../cookbook/cookbook.ts";
-import { kindOf } from "../../resources/mod.ts";
+import { kindOf, loadKinds } from "../../resources/mod.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "../../resources/resource.ts";
 import { order, requirements } from "./order.ts";
 import {
@@ -87,6 +87,7 @@ export async function run(
 ): Promise<RunReport> {
   const started = performance.now();
   const startedAt = new Date();
+  await loadKinds(cookbook.resources.map((r) => r.kind));
   // A plan's probe runs only tools that look: it cannot change the machine.
   const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
   const changed = new Set<string>();

@@ -5,7 +5,6 @@
  * @module
  */
 import { converge } from "../../app/converge.ts";
-import { readSavedFacts } from "../../app/facts.ts";
 import type { Executor } from "../../exec/executor.ts";
 import { reportExitCode } from "../exit.ts";
 import { printReport, runEvents, terminalPrinter } from "../output.ts";
@@ -68,6 +67,12 @@ export interface ApplyFlags {
   varsFile?: string;
 }
 
+/** The facts file of `--facts`; its reader (and the fact tables) load only then. */
+async function savedFacts(exec: Executor, path: string) {
+  const { readSavedFacts } = await import("../../app/facts.ts");
+  return readSavedFacts(exec, path);
+}
+
 /** Plans (`--check`) or applies `files`, prints as it goes; resolves to the exit code. */
 export async function convergeCommand(
   files: string[],
@@ -90,7 +95,7 @@ export async function convergeCommand(
     varsFile: flags.varsFile,
     events: runEvents(printer, { plan, json }),
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
-    ...(flags.facts ? { facts: readSavedFacts(exec, flags.facts) } : {}),
+    ...(flags.facts ? { facts: await savedFacts(exec, flags.facts) } : {}),
   });
   printReport(printer, report, { json });
   if (monitor) await afterRun(exec, printer, { report }, monitor);
