@@ -105,9 +105,10 @@ export interface Executor extends Probe {
   /**
    * Replaces `path` atomically: writes a temporary file in the same directory,
    * sets its attributes, fsyncs it and renames it over `path`. The rename is
-   * durable after the next {@link Executor.flush}.
+   * durable after the next {@link Executor.flush}. `data` may come in chunks
+   * (see `json_chunks.ts`), so large content is never held whole.
    */
-  writeFile(path: string, data: Uint8Array, attrs: Attributes): void;
+  writeFile(path: string, data: Uint8Array | Iterable<Uint8Array>, attrs: Attributes): void;
   /** Makes the renames of every earlier `writeFile` durable (fsyncs their directories once). */
   flush(): void;
   /**

@@ -223,7 +223,7 @@ export class RealExecutor implements Executor {
    * swap for a link in between). Leftovers of the same target from a killed run are removed first
    * (one listing per directory and run): a sensitive file's leftover holds the secret.
    */
-  writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
+  writeFile(path: string, data: Uint8Array | Iterable<Uint8Array>, attrs: Attributes): void {
     const dir = dirname(path);
     this.#removeLeftovers(dir, tempTarget(path));
     const temp = writeTempPath(path);
@@ -303,13 +303,14 @@ export class RealExecutor implements Executor {
   }
 }
 
-/** Creates `path` (0600, exclusively: never through a link) holding `data`, synced to disk. */
 /** Creates `path` (O_EXCL) with `mode` less the umask, writes `data`; returns the mode it got. */
-function writeNew(path: string, data: Uint8Array, mode: number): number {
+function writeNew(path: string, data: Uint8Array | Iterable<Uint8Array>, mode: number): number {
   const file = Deno.openSync(path, { write: true, createNew: true, mode });
   try {
-    let written = 0;
-    while (written < data.length) written += file.writeSync(data.subarray(written));
+    for (const chunk of data instanceof Uint8Array ? [data] : data) {
+      let written = 0;
+      while (written < chunk.length) written += file.writeSync(chunk.subarray(written));
+    }
     file.syncSync();
     return file.statSync().mode! & 0o7777;
   } finally {

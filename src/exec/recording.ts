@@ -120,9 +120,10 @@ export class RecordingExecutor implements Executor {
     return this.root;
   }
 
-  writeFile(path: string, data: Uint8Array, attrs: Attributes): void {
+  writeFile(path: string, data: Uint8Array | Iterable<Uint8Array>, attrs: Attributes): void {
     this.writes.push(`write ${path}`);
-    this.put(path, data, { mode: attrs.mode ?? 0o644, uid: attrs.uid ?? 0, gid: attrs.gid ?? 0 });
+    const bytes = data instanceof Uint8Array ? data : concat([...data]);
+    this.put(path, bytes, { mode: attrs.mode ?? 0o644, uid: attrs.uid ?? 0, gid: attrs.gid ?? 0 });
   }
   flush(): void {
     // In memory every write is already final.
@@ -158,4 +159,15 @@ export class RecordingExecutor implements Executor {
     this.writes.push(`remove ${path}`);
     this.#paths.delete(path);
   }
+}
+
+/** The chunks one after the other, in one array. */
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }

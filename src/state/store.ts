@@ -10,6 +10,7 @@ import type { StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
 import { markDrift } from "./drift.ts";
 import { runProblem, stateProblem } from "./shapes.ts";
+import { jsonChunks } from "../exec/json_chunks.ts";
 
 /** What cm remembers about one resource between runs. */
 export interface ResourceState {
@@ -92,7 +93,6 @@ export interface State {
   pending?: Record<string, PendingRefresh>;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** `data` parsed as JSON and checked by `problem` (./shapes.ts); a StateError naming `what` else. */
@@ -162,10 +162,7 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
   onStatePath(
     "write state file",
     paths.state,
-    () =>
-      exec.writeFile(paths.state, encoder.encode(JSON.stringify(state, null, 1) + "\n"), {
-        mode: 0o600,
-      }),
+    () => exec.writeFile(paths.state, jsonChunks(state, 1), { mode: 0o600 }),
   );
   onStatePath("sync the state directory", paths.dir, () => exec.flush());
 }
@@ -251,7 +248,7 @@ export function writeRun(exec: Executor, paths: StatePaths, report: RunReport): 
   const file = `${paths.runs}/${report.id}.json`;
   onStatePath("write run report", file, () => {
     exec.mkdir(paths.runs, { mode: 0o700 });
-    exec.writeFile(file, encoder.encode(JSON.stringify(report) + "\n"), { mode: 0o600 });
+    exec.writeFile(file, jsonChunks(report), { mode: 0o600 });
   });
 }
 
@@ -330,9 +327,7 @@ function compactRun(exec: Executor, paths: StatePaths, id: string): void {
   if (!report || report.compacted) return;
   const compact = compactReport(report);
   if (compact === report) return;
-  exec.writeFile(`${paths.runs}/${id}.json`, encoder.encode(JSON.stringify(compact) + "\n"), {
-    mode: 0o600,
-  });
+  exec.writeFile(`${paths.runs}/${id}.json`, jsonChunks(compact), { mode: 0o600 });
 }
 
 /** The time part of a run id for `date`, which sorts like the ids do. */
