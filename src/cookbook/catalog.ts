@@ -17,6 +17,7 @@ import { sha256Hex } from "../digest.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { factReader } from "../facts/mod.ts";
+import { jsonChunks } from "../exec/json_chunks.ts";
 
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
@@ -105,18 +106,20 @@ export async function thaw(
 }
 
 /**
- * Loaded cookbooks and their desired digests as a catalog's bytes, keyed by
- * their inputs as `probe` reads them now; `null` when they must not be cached:
- * `sensitive` content stays out of the state, and an input that cannot be read has no key.
+/**
+ * Loaded cookbooks and their desired digests as a catalog's bytes (in chunks:
+ * 10,000 resources are about 6 MB), keyed by their inputs as `probe` reads them
+ * now; `null` when they must not be cached: `sensitive` content stays out of
+ * the state, and an input that cannot be read has no key.
  */
 export async function freeze(
   probe: Probe,
   cookbook: Cookbook,
   digests: Record<string, string>,
-): Promise<Uint8Array | null> {
+): Promise<Iterable<Uint8Array> | null> {
   if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
   const key = await inputKey(probe, cookbook.inputs);
   if (!key) return null;
   const catalog: Catalog = { ...cookbook, format: FORMAT, key, digests };
-  return new TextEncoder().encode(JSON.stringify(catalog));
+  return jsonChunks(catalog);
 }

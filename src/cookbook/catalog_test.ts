@@ -18,10 +18,22 @@ const cookbook = (spec: Record<string, unknown>): Cookbook => ({
   inputs: { requested: ["/cb/web.yaml"], files: ["/cb/web.yaml"], facts: {} },
 });
 
+/** The catalog's bytes as written through the executor and read back. */
+async function frozen(
+  probe: RecordingExecutor,
+  cookbook: Cookbook,
+  digests: Record<string, string> = {},
+): Promise<Uint8Array> {
+  probe.writeFile("/state/catalog.json", (await freeze(probe, cookbook, digests))!, {
+    mode: 0o600,
+  });
+  return probe.readFile("/state/catalog.json")!;
+}
+
 Deno.test("freeze and thaw give back the cookbook until an input file changes", async () => {
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
   const digests = { "file[/etc/motd]": "ab12" };
-  const data = (await freeze(probe, cookbook({ content: "hi" }), digests))!;
+  const data = await frozen(probe, cookbook({ content: "hi" }), digests);
   assert.deepEqual(await thaw(probe, data, ["/cb/web.yaml"]), {
     cookbook: cookbook({ content: "hi" }),
     digests,
@@ -35,7 +47,7 @@ Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older forma
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
   assert.equal(await freeze(probe, cookbook({ content: "s3cret", sensitive: true }), {}), null);
   assert.equal(await freeze(new RecordingExecutor(), cookbook({}), {}), null);
-  const data = (await freeze(probe, cookbook({}), {}))!;
+  const data = await frozen(probe, cookbook({}));
   const renamed = new TextEncoder().encode(
     new TextDecoder().decode(data).replace('"kind":"file"', '"kind":"gone"'),
   );

@@ -19,6 +19,7 @@ import { manifestProblem } from "./shapes.ts";
 import { sha256Hex } from "../digest.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Before, SnapshotStore } from "../../resources/snapshot.ts";
+import { jsonChunks } from "../exec/json_chunks.ts";
 
 export type { Before };
 
@@ -124,8 +125,7 @@ export function writeManifest(exec: Executor, dir: string, manifest: SnapshotMan
   onStatePath("write snapshot manifest", path, () => {
     ensureDir(exec, dir);
     ensureDir(exec, `${dir}/${manifest.runId}`);
-    const text = `${JSON.stringify(manifest, null, 1)}\n`;
-    exec.writeFile(path, new TextEncoder().encode(text), { mode: 0o600 });
+    exec.writeFile(path, jsonChunks(manifest, 1), { mode: 0o600 });
   });
 }
 
