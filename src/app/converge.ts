@@ -14,7 +14,6 @@ import type { LoadOptions } from "../cookbook/load.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
-import { rollback } from "./rollback.ts";
 import { recordRollback } from "./rollback_count.ts";
 import { acquireLock } from "../state/lock.ts";
 import { readState, recordRun, unmanagedIds } from "../state/store.ts";
@@ -203,6 +202,7 @@ async function verify(
   if (report.health.ok) return;
   if (report.result === "ok") report.result = "failed";
   if (!rollbackWanted(cookbook)) return;
+  const { rollback } = await import("./rollback.ts");
   report.rollback = await rollback(manifest, exec, { stateDir, health: cookbook.health, events });
   events.rollback?.(report.rollback);
 }

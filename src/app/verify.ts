@@ -9,7 +9,7 @@ import type { Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { HealthRecord, RunReport } from "../engine/report.ts";
 import type { HealthCheck } from "../cookbook/health_schema.ts";
-import { runHealthChecks, type Sleep } from "../monitor/health.ts";
+import type { Sleep } from "../monitor/health.ts";
 
 /** Whether `report` changed the machine: a resource changed or a handler ran. */
 export function changedSomething(report: RunReport): boolean {
@@ -44,6 +44,8 @@ export async function checkHealth(
   sleep?: Sleep,
 ): Promise<HealthRecord> {
   if (failures.length) return { ok: false, failures, checks: [] };
+  // The checks' runners (curl, ports) load only when a run has checks to run.
+  const { runHealthChecks } = await import("../monitor/health.ts");
   const results = await runHealthChecks(probe, checks, sleep);
   return { ok: results.every((c) => c.ok), failures, checks: results };
 }

@@ -16,7 +16,6 @@ import { VERSION } from "../version.ts";
 import { sha256Hex } from "../digest.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
-import { factReader } from "../facts/mod.ts";
 import { jsonChunks } from "../exec/json_chunks.ts";
 
 /**
@@ -55,6 +54,9 @@ async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | 
 }
 
 async function factsUnchanged(probe: Probe, facts: Record<string, unknown>): Promise<boolean> {
+  if (!Object.keys(facts).length) return true;
+  // The fact tables load only for cookbooks that used facts.
+  const { factReader } = await import("../facts/mod.ts");
   const read = factReader(probe);
   for (const [name, value] of Object.entries(facts)) {
     const now = await read(name).catch(() => undefined);

@@ -14,7 +14,7 @@ import { driftProblem } from "../state/shapes.ts";
 import { errorMessage } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./audit.ts";
-import { alert, ALERT_STATE_FILE, type AlertProblem, readAlertState } from "./alerts.ts";
+import type { AlertProblem } from "./alerts.ts";
 import { DEFAULT_ALERTS_PATH, readAlertConfig } from "./alert_config.ts";
 import { DEFAULT_TEXTFILE_DIR, lastRunMetrics, type Metrics, writeMetrics } from "./metrics.ts";
 import { HEALTH_ALERT_KEY, healthProblem, runProblems } from "./problems.ts";
@@ -170,6 +170,8 @@ async function alertPass(
 ): Promise<string | null> {
   const config = await readAlertConfig(exec, settings.alertsFile);
   if (!config) return null;
+  // The alert state and the senders (curl, sendmail) load only when alerts are configured.
+  const { alert, ALERT_STATE_FILE, readAlertState } = await import("./alerts.ts");
   const statePath = `${settings.paths.dir}/${ALERT_STATE_FILE}`;
   const others = Object.entries(readAlertState(exec, statePath).open)
     .filter(([key]) => !owned.some((prefix) => key.startsWith(prefix)))
