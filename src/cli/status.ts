@@ -5,6 +5,7 @@
  * @module
  */
 import type { State } from "../state/store.ts";
+import type { Holder } from "../state/lock.ts";
 import { printable } from "../exec/output.ts";
 import type { TimerStatus } from "../sync/timer_status.ts";
 
@@ -53,9 +54,17 @@ export function statusLines(
   state: State,
   now = new Date(),
   timer?: TimerStatus | { error: string },
+  running?: Holder | null,
 ): string[] {
   const sync = state.sync;
   const lines: string[] = [];
+  if (running) {
+    lines.push(
+      `running:      ${running.command} (PID ${running.pid}) since ${running.since}${
+        ago(running.since, now)
+      }`,
+    );
+  }
   if (!sync) lines.push("sync:         never synced (cm sync --once)");
   else {
     lines.push(`repository:   ${sync.repo} (branch ${sync.branch})`);

@@ -131,3 +131,16 @@ Deno.test("status problems: a refused or failed sync and a failed run, each with
     ],
   );
 });
+
+Deno.test("status shows a run in progress first: its command, PID and since when", () => {
+  const now = new Date("2026-11-30T12:01:00Z");
+  const running = { pid: 4242, command: "cm sync", since: "2026-11-30T12:00:30Z" };
+  assert.equal(
+    statusLines({ version: 1, resources: {} }, now, undefined, running)[0],
+    "running:      cm sync (PID 4242) since 2026-11-30T12:00:30Z (30 s ago)",
+  );
+  assert.doesNotMatch(
+    statusLines({ version: 1, resources: {} }, now, undefined, null).join("\n"),
+    /running/,
+  );
+});

@@ -13,7 +13,8 @@ export interface RunLock extends Disposable {
   release(): void;
 }
 
-interface Holder {
+/** Who holds the run lock: its process, its command (`cm apply`, `cm sync`...), since when (ISO). */
+export interface Holder {
   pid: number;
   command: string;
   since: string;
@@ -108,6 +109,30 @@ function statOrNull(
  * @throws {StateError} when the lock path is a symbolic link, a directory or
  *   not writable (a full disk), or the state directory is not a directory
  */
+/**
+ * The holder of the run lock at `path` while a run holds it, else `null`;
+ * takes nothing: a shared lock tried and let go at once (flock(2)), which a
+ * holder's exclusive lock refuses. A link at `path` is never followed.
+ */
+export function lockHolder(path: string): Holder | null {
+  if (lstatOrNull(path)?.isFile !== true) return null;
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch {
+    return null;
+  }
+  try {
+    if (file.tryLockSync(false)) {
+      file.unlockSync();
+      return null;
+    }
+    return holderOf(path) ?? { pid: 0, command: "unknown", since: "" };
+  } finally {
+    file.close();
+  }
+}
+
 export async function acquireLock(
   path: string,
   timeoutMs: number,

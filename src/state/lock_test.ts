@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LockTimeoutError, StateError } from "../errors.ts";
-import { acquireLock } from "./lock.ts";
+import { acquireLock, lockHolder } from "./lock.ts";
 import { tempDir } from "../_testing.ts";
 
 Deno.test("a second lock waits for the timeout and names the holder's PID", async () => {
@@ -20,6 +20,20 @@ Deno.test("a second lock waits for the timeout and names the holder's PID", asyn
       `^waiting for the run lock held by PID ${Deno.pid} \\(cm apply, since [0-9T:.Z-]+\\): up to 0.3 s \\(--lock-timeout\\)$`,
     ),
   );
+});
+
+Deno.test("lockHolder names the run holding the lock, takes nothing, and says null once it is free", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/lock`;
+  assert.equal(lockHolder(path), null, "no lock file");
+  const held = await acquireLock(path, 0, "cm sync");
+  const holder = lockHolder(path);
+  assert.equal(holder?.pid, Deno.pid);
+  assert.equal(holder?.command, "cm sync");
+  assert.ok(await acquireLock(path, 0, "cm apply").catch((e) => e) instanceof LockTimeoutError);
+  held.release();
+  assert.equal(lockHolder(path), null);
+  using _again = await acquireLock(path, 0, "cm apply");
 });
 
 Deno.test("the lock is free again after release", async () => {
@@ -49,8 +63,10 @@ Deno.test("a lock left by a dead process is taken over", async () => {
   await reader.read();
   const error = await acquireLock(path, 0, "cm apply").catch((e) => e);
   assert.ok(error instanceof LockTimeoutError, "the live holder blocks");
+  assert.equal(lockHolder(path)?.command, "cm apply");
   child.kill("SIGKILL");
   await child.status;
+  assert.equal(lockHolder(path), null, "the kernel freed a dead holder's lock");
   reader.releaseLock();
   await child.stdout.cancel();
   using _lock = await acquireLock(path, 2000, "cm apply");

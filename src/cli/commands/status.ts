@@ -8,6 +8,7 @@ import { errorMessage } from "../../errors.ts";
 import type { Probe } from "../../exec/executor.ts";
 import { statePaths } from "../../state/paths.ts";
 import { readState } from "../../state/store.ts";
+import { lockHolder } from "../../state/lock.ts";
 import { readTimerStatus, type TimerStatus } from "../../sync/timer_status.ts";
 import { statusExitCode } from "../exit.ts";
 import { statusLines, statusProblems } from "../status.ts";
@@ -25,18 +26,21 @@ async function timerOf(probe: Probe): Promise<TimerStatus | { error: string }> {
 export const command: Command<{ stateDir?: string; json?: boolean }> = {
   name: "status",
   summary:
-    "show the current commit, the last sync (time, result, why), the timer and the last run; exit 1 when the last sync was refused or failed or the last run failed",
+    "show a run in progress, the current commit, the last sync (time, result, why), the timer and the last run; exit 1 when the last sync was refused or failed or the last run failed",
   options: [
     stateDirOption(),
     jsonOption("the state's sync and last-run records, the timer and problems"),
   ],
   epilog: examples(["cm status", "cm status --json --state-dir /tmp/cm"]),
   async run(_, opts, { exec }) {
-    const state = readState(exec, statePaths(opts.stateDir));
+    const paths = statePaths(opts.stateDir);
+    const state = readState(exec, paths);
+    const running = lockHolder(paths.lock);
     const timer = await timerOf(exec);
     const problems = statusProblems(state);
     if (opts.json) {
       const record = {
+        running,
         sync: state.sync ?? null,
         lastRun: state.lastRun ?? null,
         timer,
@@ -44,7 +48,7 @@ export const command: Command<{ stateDir?: string; json?: boolean }> = {
       };
       console.log(JSON.stringify(record, null, 1));
     } else {
-      for (const line of statusLines(state, new Date(), timer)) console.log(line);
+      for (const line of statusLines(state, new Date(), timer, running)) console.log(line);
       for (const problem of problems) console.log(`problem:      ${problem}`);
     }
     return statusExitCode(problems);
