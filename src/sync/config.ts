@@ -79,7 +79,9 @@ export const nodeConfigSchema = z.strictObject({
     z.string().min(1).refine((p) => !p.startsWith("/") && !p.split("/").includes(".."), {
       error: "expected a path inside the repository (relative, no ..)",
     }),
-  ).min(1).optional()
+  ).min(1, {
+    error: "expected at least one cookbook path; leave cookbooks: out for the default selection",
+  }).optional()
     .describe(
       "Cookbooks to apply, relative to the repository (default nodes/<fqdn>.yaml, else nodes/<hostname>.yaml, else default.yaml).",
     ),

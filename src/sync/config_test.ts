@@ -57,6 +57,13 @@ Deno.test("verify_signatures without trusted_keys is refused at its line", () =>
   );
 });
 
+Deno.test("an empty cookbooks: list is refused in words, at its line", () => {
+  assert.throws(
+    () => parseNodeConfig("repo: x\ncookbooks: []\n", "c.yaml"),
+    /c\.yaml:2:12: cookbooks: expected at least one cookbook path; leave cookbooks: out for the default selection/,
+  );
+});
+
 Deno.test("flags override every field of the node config", () => {
   const exec = new RecordingExecutor().put(
     "/c.yaml",
