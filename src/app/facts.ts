@@ -51,5 +51,21 @@ export function readSavedFacts(probe: Probe, path: string): Record<string, unkno
   }
   const unknown = Object.keys(parsed).find((name) => !(name in FACTS));
   if (unknown) throw new UsageError(`${path}: ${unknownFact(unknown)}`);
+  for (const [name, value] of Object.entries(parsed)) {
+    const problem = factValueProblem(name, value);
+    if (problem) throw new UsageError(`${path}: fact "${name}": ${problem}`);
+  }
   return parsed as Record<string, unknown>;
+}
+
+/** Facts that are counts; every other fact is text (as `cm facts --json` writes them). */
+const COUNTS = new Set(["cpu_count", "memory_mb"]);
+
+function factValueProblem(name: string, value: unknown): string | null {
+  if (COUNTS.has(name)) {
+    return Number.isInteger(value) && (value as number) >= 0
+      ? null
+      : `expected a whole number, got ${JSON.stringify(value)}`;
+  }
+  return typeof value === "string" ? null : `expected text, got ${JSON.stringify(value)}`;
 }
