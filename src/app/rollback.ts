@@ -67,7 +67,10 @@ export async function rollback(
     restored.push(
       await attempt(id, () => {
         const restore = kindNamed(kind)?.restore;
-        if (!restore) return Promise.resolve({ ok: false, error: `${kind} cannot be restored` });
+        if (!restore) {
+          const why = KIND_NAMES.includes(kind) ? "has no restore" : "is not a kind cm knows";
+          return Promise.resolve({ ok: false, error: `cannot restore: kind "${kind}" ${why}` });
+        }
         return restore(before, exec, store, ctx);
       }),
     );

@@ -7,6 +7,7 @@ import { snapshotsDir, snapshotStore } from "../state/snapshots.ts";
 import { readState } from "../state/store.ts";
 import { statePaths } from "../state/paths.ts";
 import { converge } from "./converge.ts";
+import { rollback } from "./rollback.ts";
 
 const exec = new RealExecutor();
 const mode = (path: string) => Deno.statSync(path).mode! & 0o7777;
@@ -104,4 +105,33 @@ Deno.test("health failing after an apply rolls the run back and says so in the r
   assert.equal(kept.health?.ok, false);
   assert.equal(kept.rollback, undefined);
   assert.equal(Deno.readTextFileSync(target), "bad\n");
+});
+
+Deno.test("a snapshot entry of a kind cm does not know fails alone, by name; the rest comes back", async () => {
+  await using t = await tempDir();
+  const conf = `${t.dir}/new.conf`;
+  Deno.writeTextFileSync(conf, "x");
+  const record = await rollback(
+    {
+      runId: "20261201T000457Z-1",
+      createdAt: "2026-12-01T00:04:57.000Z",
+      resources: [
+        {
+          id: `file[${conf}]`,
+          kind: "file",
+          before: { type: "file", path: conf, state: "absent" },
+        },
+        { id: "frob[x]", kind: "frob", before: { type: "frob" } },
+      ],
+      refreshes: [],
+    } as never,
+    exec,
+    { stateDir: t.dir, health: [] },
+  );
+  assert.deepEqual(record.restored, [
+    { id: "frob[x]", ok: false, error: 'cannot restore: kind "frob" is not a kind cm knows' },
+    { id: `file[${conf}]`, ok: true },
+  ]);
+  assert.equal(record.ok, false);
+  assert.equal(exec.stat(conf), null);
 });

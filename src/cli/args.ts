@@ -7,7 +7,7 @@
  * options; a long option takes its value as `--name=value` or the next word;
  * short switches combine (`-qv`), a short option's value may follow it (`-n5`)
  * or be the next word; `-h`/`--help` anywhere before `--` asks for help,
- * whatever else is wrong.
+ * whatever else is wrong. An empty value (`--state-dir=`, `-n ''`) is refused.
  *
  * @module
  */
@@ -178,6 +178,8 @@ function valueAfter(argv: string[], i: number, option: OptionSpec): string {
 }
 
 function set(parsed: Options, option: OptionSpec, raw: string | true): void {
+  // No option takes an empty value: --state-dir= would read as "/", --unit-dir= as the root.
+  if (raw === "") throw new UsageError(`option '${label(option)}' needs a value, got ""`);
   const key = optionKey(option.flag);
   let value: unknown = raw;
   if (raw !== true && option.parse) {

@@ -74,7 +74,6 @@ Deno.test("values: --name=value, the next word (even one starting with -), -n5, 
   assert.equal(values(["-qn", "7"])?.limit, 7);
   assert.equal(values(["--limit", "3"])?.limit, 3);
   assert.deepEqual(values(["--cookbook", "a", "--cookbook=b"])?.cookbook, ["a", "b"]);
-  assert.equal(values(["--state-dir="])?.stateDir, "");
   assert.equal(values([])?.cookbook, undefined);
 });
 
@@ -91,6 +90,9 @@ Deno.test("usage errors name the option, the value and where to look", () => {
   usageError(["--diff=yes", "x"], /^option '--diff' takes no value, got "yes"$/);
   usageError(["x", "--state-dir"], /^option '--state-dir <dir>' needs a value$/);
   usageError(["x", "-n"], /^option '--limit <count>' needs a value$/);
+  usageError(["x", "--state-dir="], /^option '--state-dir <dir>' needs a value, got ""$/);
+  usageError(["x", "--state-dir", ""], /^option '--state-dir <dir>' needs a value, got ""$/);
+  usageError(["x", "-n", ""], /^option '--limit <count>' needs a value, got ""$/);
   usageError(
     ["-n", "0", "x"],
     /^option '--limit <count>': expected a positive whole number, got "0"$/,

@@ -46,9 +46,15 @@ export interface ExitStyle {
   detailed?: boolean;
 }
 
-/** The style `argv` asks for. */
+/**
+ * The style `argv` (the words after `cm`) asks for: `--detailed-exitcodes`
+ * as an option of the commands that take it, not an operand after `--`.
+ */
 export function exitStyle(argv: string[]): ExitStyle {
-  return { detailed: argv.includes("--detailed-exitcodes") };
+  const end = argv.indexOf("--");
+  const options = end < 0 ? argv : argv.slice(0, end);
+  const takesIt = argv[0] === "apply" || argv[0] === "plan";
+  return { detailed: takesIt && options.includes("--detailed-exitcodes") };
 }
 
 /** What cm expects to go wrong, by class, with the exit code each one means. */

@@ -10,7 +10,7 @@ import {
 } from "../errors.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { SyncOutcome } from "../sync/sync.ts";
-import { errorLines, EXIT, exitCodeOf, reportExitCode, syncExitCode } from "./exit.ts";
+import { errorLines, EXIT, exitCodeOf, exitStyle, reportExitCode, syncExitCode } from "./exit.ts";
 
 const problem = { at: { file: "c.yaml", line: 2, col: 1 }, path: "branchh", message: "unknown" };
 
@@ -27,6 +27,13 @@ Deno.test("exitCodeOf maps each expected error and calls anything else a bug", (
   assert.equal(exitCodeOf("thrown text"), EXIT.bug);
   assert.equal(exitCodeOf(new UsageError("x"), { detailed: true }), EXIT.failed);
   assert.equal(exitCodeOf(new LockTimeoutError("/l", "?", 1), { detailed: true }), EXIT.locked);
+});
+
+Deno.test("exitStyle: --detailed-exitcodes of apply or plan, not another command's or an operand", () => {
+  assert.deepEqual(exitStyle(["apply", "--detailed-exitcodes", "web.yaml"]), { detailed: true });
+  assert.deepEqual(exitStyle(["plan", "web.yaml", "--detailed-exitcodes"]), { detailed: true });
+  assert.deepEqual(exitStyle(["apply", "--", "--detailed-exitcodes"]), { detailed: false });
+  assert.deepEqual(exitStyle(["history", "--detailed-exitcodes"]), { detailed: false });
 });
 
 Deno.test("errorLines names what the problems are in: cookbooks or the node configuration", () => {

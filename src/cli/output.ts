@@ -153,13 +153,15 @@ export function printRollback(p: Printer, r: RollbackRecord): void {
     if (!x.ok) p.out(`${paint(p, "red", "failed   ")} restore ${x.id}: ${x.error}`, "err");
     else if (p.verbosity !== "quiet") p.out(`${paint(p, "yellow", "restored ")} ${x.id}`);
   }
+  p.out(rollbackLine(r), r.ok ? undefined : "err");
+}
+
+/** A rollback's closing line: what came back, what did not, and how health ended. */
+export function rollbackLine(r: RollbackRecord): string {
+  const failed = r.restored.filter((x) => !x.ok).length;
+  const counts = `${r.restored.length - failed} restored${failed ? `, ${failed} failed` : ""}`;
   const how = r.ok ? "healthy again" : "NOT healthy: needs a person";
-  p.out(
-    `rolled back run ${r.runId}: ${r.restored.length} restored in ${
-      (r.durationMs / 1000).toFixed(2)
-    } s; ${how}`,
-    r.ok ? undefined : "err",
-  );
+  return `rolled back run ${r.runId}: ${counts} in ${(r.durationMs / 1000).toFixed(2)} s; ${how}`;
 }
 
 /** How health ended, for the closing line: "" when it was not checked or passed. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { HandlerResult, RunReport } from "../engine/report.ts";
-import { summary } from "./output.ts";
+import { rollbackLine, summary } from "./output.ts";
 
 function handler(status: HandlerResult["status"]): HandlerResult {
   return { id: "service[nginx]", action: "reload", triggeredBy: [], status, durationMs: 0 };
@@ -26,4 +26,23 @@ Deno.test("summary counts a failed restart or reload as failed, not as refreshed
     "apply: 1 changed, 0 unchanged, 1 failed, 0 skipped, 1 refreshed in 0.04 s (run 20261130T224513Z-6863)",
   );
   assert.match(summary(report([handler("failed")], 1)), /1 failed, 0 skipped, 0 refreshed in/);
+});
+
+Deno.test("a rollback's closing line counts a restore that failed as failed, not restored", () => {
+  const record = {
+    ok: false,
+    runId: "20261201T000457Z-26330",
+    restored: [{ id: "file[/etc/a]", ok: true }, { id: "frob[x]", ok: false, error: "no" }],
+    refreshed: [],
+    health: { ok: true, failures: [], checks: [] },
+    durationMs: 20,
+  };
+  assert.equal(
+    rollbackLine(record),
+    "rolled back run 20261201T000457Z-26330: 1 restored, 1 failed in 0.02 s; NOT healthy: needs a person",
+  );
+  assert.match(
+    rollbackLine({ ...record, ok: true, restored: [record.restored[0]] }),
+    /: 1 restored in/,
+  );
 });

@@ -24,10 +24,13 @@ export interface StatePaths {
   catalog: string;
 }
 
-/** Resolves the state directory: flag, then `CM_STATE_DIR`, then the default. */
+/**
+ * Resolves the state directory: flag, then `CM_STATE_DIR`, then the default.
+ * An empty `CM_STATE_DIR` counts as unset (it read as "/", the root).
+ */
 export function statePaths(flag?: string): StatePaths {
-  const dir = (flag ?? Deno.env.get("CM_STATE_DIR") ?? DEFAULT_STATE_DIR).replace(/\/+$/, "") ||
-    "/";
+  const env = Deno.env.get("CM_STATE_DIR") || undefined;
+  const dir = (flag ?? env ?? DEFAULT_STATE_DIR).replace(/\/+$/, "") || "/";
   return {
     dir,
     state: `${dir}/state.json`,

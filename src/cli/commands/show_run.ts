@@ -30,7 +30,10 @@ import { EXIT } from "../exit.ts";
 export const command: Command<{ stateDir?: string; json?: boolean; verbose?: boolean }> = {
   name: "show-run",
   summary: "show one run report: what changed, failed or was skipped",
-  argument: { name: "id", help: "run id from cm history (a unique prefix is enough)" },
+  argument: {
+    name: "run-id",
+    help: "a run id as cm history lists it, or a unique prefix of one",
+  },
   options: [
     jsonOption("the whole report"),
     VERBOSE_OPTION,

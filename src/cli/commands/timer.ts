@@ -11,6 +11,9 @@ import { installTimer, uninstallTimer } from "../../sync/timer.ts";
 import { systemdRunning } from "../../facts/systemd.ts";
 import { DEFAULT_UNIT_DIR, defaultCmPath } from "../../sync/timer.ts";
 import { EXIT } from "../exit.ts";
+import { absolute } from "../../cookbook/cookbook.ts";
+import { DEFAULT_STATE_DIR, statePaths } from "../../state/paths.ts";
+import { DEFAULT_CONFIG_PATH } from "../../sync/node_config.ts";
 import { type Command, examples, stateDirOption } from "../_common.ts";
 import { CONFIG_OPTION, flagsOf, nodeConfig } from "./_sync_flags.ts";
 import { intervalOption, splayOption } from "./sync.ts";
@@ -80,7 +83,7 @@ type InstallFlags = {
 };
 
 async function installCommand(exec: Executor, opts: InstallFlags): Promise<number> {
-  const { resolveSettings, DEFAULT_CONFIG_PATH } = await nodeConfig();
+  const { resolveSettings } = await nodeConfig();
   const settings = resolveSettings(exec, flagsOf(opts), { requireRepo: false });
   if (!settings.repo) {
     throw new UsageError(
@@ -93,10 +96,7 @@ async function installCommand(exec: Executor, opts: InstallFlags): Promise<numbe
   if (!cmPath.startsWith("/")) {
     throw new UsageError(`--cm-path must be absolute, got "${cmPath}"`);
   }
-  const syncArgs = [
-    ...(opts.config ? ["--config", opts.config] : []),
-    ...(opts.stateDir ? ["--state-dir", opts.stateDir] : []),
-  ];
+  const syncArgs = unitArgs(settings.configFile, statePaths(opts.stateDir).dir);
   if (opts.unitDir === DEFAULT_UNIT_DIR && !systemdRunning(exec)) {
     console.error(
       "cm: systemd is not running on this machine (no /run/systemd/system); cannot install the timer",
@@ -125,6 +125,18 @@ async function installCommand(exec: Executor, opts: InstallFlags): Promise<numbe
     console.log("timer already installed: nothing to do");
   }
   return EXIT.ok;
+}
+
+/**
+ * The `--config` and `--state-dir` the units pass on: the ones this command
+ * used, CM_CONFIG and CM_STATE_DIR included (the units have no environment),
+ * made absolute (systemd runs them from /); none for the defaults.
+ */
+export function unitArgs(configFile: string | undefined, stateDir: string): string[] {
+  return [
+    ...(configFile && configFile !== DEFAULT_CONFIG_PATH ? ["--config", absolute(configFile)] : []),
+    ...(stateDir !== DEFAULT_STATE_DIR ? ["--state-dir", absolute(stateDir)] : []),
+  ];
 }
 
 async function uninstallCommand(exec: Executor, unitDir: string): Promise<number> {
