@@ -139,7 +139,7 @@ function parseSubcommand<D>(command: CommandSpec<D>, argv: string[], here: strin
   }
   const sub = subs.find((s) => s.name === name);
   if (!sub) {
-    const kind = name.startsWith("-") ? "option" : "command";
+    const kind = isOption(name) ? "option" : "command";
     const names = subs.map((s) => s.name);
     throw new UsageError(unknown(kind, name, names, `(${here.join(" ")} --help lists them)`));
   }
@@ -193,9 +193,17 @@ function set(parsed: Options, option: OptionSpec, raw: string | true): void {
   parsed[key] = option.repeat ? [...(parsed[key] as unknown[] ?? []), value] : value;
 }
 
+/** A word that reads as an option: a dash and more (a lone `-` is an operand by convention). */
+export function isOption(word: string): boolean {
+  return word.startsWith("-") && word !== "-";
+}
+
 function checkOperands<D>(command: CommandSpec<D>, operands: string[], here: string[]): void {
   const arg = command.argument;
   const most = !arg ? 0 : arg.many ? Infinity : 1;
+  if (arg && operands.includes("")) {
+    throw new UsageError(`${here.slice(1).join(" ")}: an empty ${arg.name} argument ("")`);
+  }
   if (arg && !arg.optional && !operands.length) {
     throw new UsageError(
       `${here.slice(1).join(" ")} needs ${

@@ -171,3 +171,14 @@ Deno.test("option keys are the long flag in camelCase", () => {
   assert.equal(optionKey("--state-dir"), "stateDir");
   assert.equal(optionKey("--json"), "json");
 });
+
+Deno.test("an empty operand is refused by name; a lone - is a command name, not an option", () => {
+  usageError(["a.yaml", ""], /^apply: an empty cookbook argument \(""\)$/);
+  const timer: CommandSpec = {
+    name: "timer",
+    summary: "t",
+    subcommands: [{ name: "install", summary: "i", run: () => 0 }],
+  };
+  usageError(["-"], /^unknown command '-'/, timer);
+  usageError(["-x"], /^unknown option '-x'/, timer);
+});

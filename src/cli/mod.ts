@@ -10,7 +10,7 @@ import { UsageError } from "../errors.ts";
 import { versionLine } from "../version.ts";
 import { EXIT, exitStyle, usageExitCode } from "./exit.ts";
 import { type Command, examples } from "./_common.ts";
-import { parseCommand, rows, unknown, usageTail } from "./args.ts";
+import { isOption, parseCommand, rows, unknown, usageTail } from "./args.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -72,7 +72,7 @@ async function programHelp(): Promise<string> {
 async function commandNamed(name: string): Promise<Command> {
   const load = COMMANDS[name];
   if (!load) {
-    const kind = name.startsWith("-") ? "option" : "command";
+    const kind = isOption(name) ? "option" : "command";
     throw new UsageError(unknown(kind, name, Object.keys(COMMANDS), "(cm --help lists them)"));
   }
   return (await load()).command;
@@ -91,7 +91,10 @@ export async function cli(argv: string[]): Promise<number> {
     return usageExitCode(exitStyle(argv));
   }
   if (first === "-h" || first === "--help") return print(await programHelp());
-  if (first === "-V" || first === "--version") return print(versionLine() + "\n");
+  if (first === "-V" || first === "--version") {
+    if (rest.length) throw new UsageError(`${first} takes no arguments, got "${rest.join(" ")}"`);
+    return print(versionLine() + "\n");
+  }
   if (first === "help") {
     if (rest[0] === undefined) return print(await programHelp());
     return cli([...rest, "--help"]);
