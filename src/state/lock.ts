@@ -100,16 +100,6 @@ function statOrNull(
 }
 
 /**
- * Takes the lock at `path`, waiting up to `timeoutMs` for a running holder;
- * when it has to wait, tells `onWait` once, e.g. "waiting for the run lock held
- * by PID 42 (cm sync, since 2026-11-30T18:06:12.000Z): up to 300 s (--lock-timeout)".
- * Writes this process's PID into the lock file so waiters can name it.
- *
- * @throws {LockTimeoutError} when the holder keeps it past `timeoutMs`
- * @throws {StateError} when the lock path is a symbolic link, a directory or
- *   not writable (a full disk), or the state directory is not a directory
- */
-/**
  * The holder of the run lock at `path` while a run holds it, else `null`;
  * takes nothing: a shared lock tried and let go at once (flock(2)), which a
  * holder's exclusive lock refuses. A link at `path` is never followed.
@@ -133,6 +123,16 @@ export function lockHolder(path: string): Holder | null {
   }
 }
 
+/**
+ * Takes the lock at `path`, waiting up to `timeoutMs` for a running holder;
+ * when it has to wait, tells `onWait` once, e.g. "waiting for the run lock held
+ * by PID 42 (cm sync, since 2026-11-30T18:06:12.000Z): up to 300 s (--lock-timeout)".
+ * Writes this process's PID into the lock file so waiters can name it.
+ *
+ * @throws {LockTimeoutError} when the holder keeps it past `timeoutMs`
+ * @throws {StateError} when the lock path is a symbolic link, a directory or
+ *   not writable (a full disk), or the state directory is not a directory
+ */
 export async function acquireLock(
   path: string,
   timeoutMs: number,
