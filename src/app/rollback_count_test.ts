@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
-import type { RunReport } from "../engine/report.ts";
+import { unhealthyReport } from "../engine/report_fixtures.ts";
 import { statePaths } from "../state/paths.ts";
 import { readState, recordRun } from "../state/store.ts";
 import { collectMetrics } from "../monitor/observe.ts";
@@ -9,34 +9,7 @@ import { countRollback } from "./rollback_count.ts";
 
 const exec = new RealExecutor();
 
-function report(rollbackOk: boolean): RunReport {
-  const health = {
-    ok: false,
-    failures: ["restart of service[php8.2-fpm] failed: exited 1"],
-    checks: [],
-  };
-  return {
-    id: "20261130T200000Z-1",
-    mode: "apply",
-    startedAt: "2026-11-30T20:00:00.000Z",
-    durationMs: 1500,
-    cookbooks: ["/repo/default.yaml"],
-    commit: "0123456789abcdef",
-    resources: [],
-    handlers: [],
-    totals: { changed: 1, unchanged: 0, failed: 1, skipped: 0 },
-    result: "failed",
-    health,
-    rollback: {
-      ok: rollbackOk,
-      runId: "20261130T200000Z-1",
-      restored: [{ id: "file[/etc/php/8.2/fpm/pool.d/www.conf]", ok: true }],
-      refreshed: [],
-      health: { ok: rollbackOk, failures: [], checks: [] },
-      durationMs: 900,
-    },
-  };
-}
+const report = (rollbackOk: boolean) => unhealthyReport(rollbackOk);
 
 Deno.test("a rollback is counted in the state, and the metrics show the counts and its health", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cm-rollback-count-" });

@@ -12,6 +12,7 @@ import {
   observeRun,
 } from "./observe.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
+import { unhealthyReport as unhealthy } from "../engine/report_fixtures.ts";
 import { renderMetrics } from "./metrics.ts";
 
 Deno.test("monitor settings: system paths with the system state dir, else inside the state dir", () => {
@@ -113,41 +114,6 @@ Deno.test("an alert pass leaves problems it does not own open (a health check st
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /^alert to "hook" not delivered \(kept for the next run\)/);
 });
-
-/** A report whose health failed after the apply; rolled back (ok or not) unless `rollbackOk` is null. */
-function unhealthy(rollbackOk: boolean | null): RunReport {
-  return {
-    id: "20261130T200000Z-1",
-    mode: "apply",
-    startedAt: "2026-11-30T20:00:00.000Z",
-    durationMs: 1500,
-    cookbooks: ["/repo/default.yaml"],
-    commit: "0123456789abcdef",
-    resources: [{
-      id: "service[php8.2-fpm]",
-      kind: "service",
-      at: "2026-11-30T20:00:01.000Z",
-      status: "failed",
-      changes: [],
-      error: "restart failed",
-      durationMs: 3,
-    }],
-    handlers: [],
-    totals: { changed: 1, unchanged: 0, failed: 1, skipped: 0 },
-    result: "failed",
-    health: { ok: false, failures: ["restart of service[php8.2-fpm] failed"], checks: [] },
-    ...(rollbackOk === null ? {} : {
-      rollback: {
-        ok: rollbackOk,
-        runId: "20261130T200000Z-1",
-        restored: [],
-        refreshed: [],
-        health: { ok: rollbackOk, failures: [], checks: [] },
-        durationMs: 900,
-      },
-    }),
-  };
-}
 
 /** Monitoring settings whose alerts go to a webhook on 127.0.0.1, from a configured `alerts:` path. */
 async function webhookSettings(dir: string) {
