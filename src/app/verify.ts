@@ -28,7 +28,8 @@ export function serviceFailures(report: RunReport): string[] {
   return [
     ...report.resources.filter((r) => r.kind === "service" && r.status === "failed")
       .map((r) => `${r.id} failed: ${firstLine(r.error)}`),
-    ...report.handlers.filter((h) => h.status === "failed")
+    // A failed `run_on` command fails its run, not health: it is no service that did not come up.
+    ...report.handlers.filter((h) => h.status === "failed" && h.action !== "run")
       .map((h) => `${h.action} of ${h.id} failed: ${firstLine(h.error)}`),
   ];
 }
