@@ -31,6 +31,7 @@ function inServer(srv: Server): Executor {
     groupName: none,
     isRoot: () => true,
     writeFile: none,
+    appendFile: none,
     mkdir: none,
     chmod: none,
     chown: none,

@@ -109,6 +109,13 @@ export interface Executor extends Probe {
    * (see `json_chunks.ts`), so large content is never held whole.
    */
   writeFile(path: string, data: Uint8Array | Iterable<Uint8Array>, attrs: Attributes): void;
+  /**
+   * Appends `data` to the file `path` (a log), creating it with `mode` (less
+   * the umask) when missing, and fsyncs it; a symbolic link at `path` is refused.
+   *
+   * @throws {Error} when `path` is a link, or cannot be opened or written
+   */
+  appendFile(path: string, data: Uint8Array, mode: number): void;
   /** Makes the renames of every earlier `writeFile` durable (fsyncs their directories once). */
   flush(): void;
   /**

@@ -286,6 +286,20 @@ export class RealExecutor implements Executor {
     if (!hasAttributes(Deno.lstatSync(path), attrs)) setAttributes(path, attrs);
   }
 
+  appendFile(path: string, data: Uint8Array, mode: number): void {
+    if (this.stat(path)?.kind === "symlink") {
+      throw new Error(`refusing to append to "${path}": it is a symbolic link`);
+    }
+    const file = Deno.openSync(path, { append: true, create: true, mode });
+    try {
+      let written = 0;
+      while (written < data.length) written += file.writeSync(data.subarray(written));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+  }
+
   chmod(path: string, mode: number): void {
     setAttributes(path, { mode });
   }

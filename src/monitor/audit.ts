@@ -14,6 +14,7 @@
 import type { Executor } from "../exec/executor.ts";
 import type { ResourceResult, RunReport } from "../engine/report.ts";
 import { maskSecrets } from "./_mask.ts";
+import { errorMessage } from "../errors.ts";
 
 /** Where the audit log goes unless configured otherwise. */
 export const DEFAULT_AUDIT_LOG = "/var/log/config-manager/audit.log";
@@ -157,9 +158,12 @@ export async function appendAudit(
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   if (!exec.stat(dir)) exec.mkdir(dir, { mode: 0o750 });
   const isNew = !exec.stat(path);
-  const result = await exec.run(["tee", "--append", "--", path], { stdin: auditLines(entries) });
-  if (result.code !== 0) return `cannot append to audit log "${path}": ${result.stderr.trim()}`;
-  if (isNew) exec.chmod(path, 0o640);
+  try {
+    exec.appendFile(path, new TextEncoder().encode(auditLines(entries)), 0o640);
+  } catch (error) {
+    return `cannot append to audit log "${path}": ${errorMessage(error)}`;
+  }
+  if (isNew) exec.chmod(path, 0o640); // whatever the umask took away
   return null;
 }
 

@@ -158,6 +158,14 @@ Deno.test("the audit log is appended to with O_APPEND, created 0640, never rewri
       await appendAudit(exec, entries, `${path}/not-a-dir`) ?? "",
       /^cannot append to audit log/,
     );
+    // A link where the log should be is refused, and what it points at left alone.
+    Deno.writeTextFileSync(`${dir}/victim`, "keep\n");
+    Deno.symlinkSync(`${dir}/victim`, `${dir}/log/linked.log`);
+    assert.match(
+      await appendAudit(exec, entries, `${dir}/log/linked.log`) ?? "",
+      /^cannot append to audit log ".*linked\.log": refusing to append to ".*": it is a symbolic link$/,
+    );
+    assert.equal(Deno.readTextFileSync(`${dir}/victim`), "keep\n");
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
