@@ -145,15 +145,15 @@ export function journalFields(entry: AuditEntry): string {
 
 /**
  * Appends `entries` to the audit log at `path` in one O_APPEND write,
- * creating its directory (0750) and the file (0640) when missing. Resolves to
- * `null`, or to why it failed; throws only what the Executor throws creating
+ * creating its directory (0750) and the file (0640) when missing. Returns
+ * `null`, or why it failed; throws only what the Executor throws creating
  * the directory.
  */
-export async function appendAudit(
+export function appendAudit(
   exec: Executor,
   entries: AuditEntry[],
   path = DEFAULT_AUDIT_LOG,
-): Promise<string | null> {
+): string | null {
   if (!entries.length) return null;
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   if (!exec.stat(dir)) exec.mkdir(dir, { mode: 0o750 });
