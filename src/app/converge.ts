@@ -15,14 +15,13 @@ import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
-import { acquireLock } from "../state/lock.ts";
+import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
 import { readState, recordRun, unmanagedIds } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
 
-/** Seconds a run waits for another run's lock unless told otherwise. */
-export const DEFAULT_LOCK_TIMEOUT = 300;
+export { DEFAULT_LOCK_TIMEOUT };
 
 /** A watch for requests to stop, alive while an apply runs (cm's: SIGINT and SIGTERM). */
 export interface Interrupts extends Disposable {

@@ -6,7 +6,7 @@
  */
 import type { Executor } from "../exec/executor.ts";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_LOCK_TIMEOUT } from "../app/converge.ts";
+import { DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
 import type { CommandSpec, Options, OptionSpec } from "./args.ts";
 import { MAX_WAIT_SECONDS, parseDuration } from "../text.ts";
 import type { Verbosity } from "./output.ts";

@@ -13,6 +13,9 @@ export interface RunLock extends Disposable {
   release(): void;
 }
 
+/** Seconds a run waits for another run's lock unless told otherwise. */
+export const DEFAULT_LOCK_TIMEOUT = 300;
+
 /** Who holds the run lock: its process, its command (`cm apply`, `cm sync`...), since when (ISO). */
 export interface Holder {
   pid: number;
