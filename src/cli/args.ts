@@ -101,7 +101,7 @@ export function parseCommand<D>(
       const eq = word.indexOf("=");
       const name = eq < 0 ? word : word.slice(0, eq);
       const option = options.find((o) => o.flag === name);
-      if (!option) throw new UsageError(unknown("option", name, options.map((o) => o.flag), see));
+      if (!option) throw new UsageError(unknown(name, options.map((o) => o.flag), see));
       if (!option.value && eq >= 0) {
         throw new UsageError(`option '${name}' takes no value, got "${word.slice(eq + 1)}"`);
       }
@@ -129,19 +129,16 @@ function asksHelp(argv: string[]): boolean {
 function parseSubcommand<D>(command: CommandSpec<D>, argv: string[], here: string[]): Parsed<D> {
   const [name, ...rest] = argv;
   const subs = command.subcommands ?? [];
-  if (name === undefined || name === "--help" || name === "-h") {
-    if (name === undefined) {
-      throw new UsageError(
-        `${here.slice(1).join(" ")} needs a command: ${subs.map((s) => s.name).join(" or ")}`,
-      );
-    }
-    return { help: helpText(command, here.slice(0, -1)) };
+  if (name === undefined) {
+    throw new UsageError(
+      `${here.slice(1).join(" ")} needs a command: ${subs.map((s) => s.name).join(" or ")}`,
+    );
   }
+  if (name === "--help" || name === "-h") return { help: helpText(command, here.slice(0, -1)) };
   const sub = subs.find((s) => s.name === name);
   if (!sub) {
-    const kind = isOption(name) ? "option" : "command";
     const names = subs.map((s) => s.name);
-    throw new UsageError(unknown(kind, name, names, `(${here.join(" ")} --help lists them)`));
+    throw new UsageError(unknown(name, names, `(${here.join(" ")} --help lists them)`));
   }
   return parseCommand(sub, rest, here);
 }
@@ -158,7 +155,7 @@ function readShorts(
   for (let at = 1; at < word.length; at++) {
     const letter = `-${word[at]}`;
     const option = options.find((o) => o.short === letter);
-    if (!option) throw new UsageError(unknown("option", letter, [], see));
+    if (!option) throw new UsageError(unknown(letter, [], see));
     if (!option.value) {
       set(parsed, option, true);
       continue;
@@ -194,7 +191,7 @@ function set(parsed: Options, option: OptionSpec, raw: string | true): void {
 }
 
 /** A word that reads as an option: a dash and more (a lone `-` is an operand by convention). */
-export function isOption(word: string): boolean {
+function isOption(word: string): boolean {
   return word.startsWith("-") && word !== "-";
 }
 
@@ -221,9 +218,13 @@ function checkOperands<D>(command: CommandSpec<D>, operands: string[], here: str
   }
 }
 
-/** `unknown option '--x'; did you mean '--y'? (... --help lists them)` */
-export function unknown(kind: string, word: string, known: string[], see: string): string {
+/**
+ * `unknown option '--x'; did you mean '--y'? (... --help lists them)`, or
+ * `unknown command ...` for a word that is not an option.
+ */
+export function unknown(word: string, known: string[], see: string): string {
   const near = didYouMean(word, known);
+  const kind = isOption(word) ? "option" : "command";
   return `unknown ${kind} '${word}'${near ? `; did you mean '${near}'?` : ""} ${see}`;
 }
 

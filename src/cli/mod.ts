@@ -10,7 +10,7 @@ import { UsageError } from "../errors.ts";
 import { versionLine } from "../version.ts";
 import { EXIT, exitStyle, usageExitCode } from "./exit.ts";
 import { type Command, examples } from "./_common.ts";
-import { isOption, parseCommand, rows, unknown, usageTail } from "./args.ts";
+import { parseCommand, rows, unknown, usageTail } from "./args.ts";
 
 /** Every subcommand, in the order `cm --help` lists them. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -71,10 +71,7 @@ async function programHelp(): Promise<string> {
 /** The command named `name`, loaded. @throws {UsageError} for an unknown name */
 async function commandNamed(name: string): Promise<Command> {
   const load = COMMANDS[name];
-  if (!load) {
-    const kind = isOption(name) ? "option" : "command";
-    throw new UsageError(unknown(kind, name, Object.keys(COMMANDS), "(cm --help lists them)"));
-  }
+  if (!load) throw new UsageError(unknown(name, Object.keys(COMMANDS), "(cm --help lists them)"));
   return (await load()).command;
 }
 
