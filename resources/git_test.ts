@@ -242,13 +242,18 @@ function release(repo: string, text: string, tag: string): string {
   return gitIn(repo, "rev-parse", "HEAD");
 }
 
+/** A repository at `dir`/upstream on branch main with release v1 tagged, and v1's commit. */
+function upstreamRepo(dir: string): { upstream: string; v1: string } {
+  const upstream = `${dir}/upstream`;
+  Deno.mkdirSync(upstream);
+  gitIn(upstream, "init", "-q", "-b", "main");
+  return { upstream, v1: release(upstream, "one\n", "v1") };
+}
+
 Deno.test("git on real repositories: clone as nobody at a tag, move to the next tag, refuse then force local edits", async () => {
   await using dir = await tempDir("cm-git-test-");
   Deno.chmodSync(dir.path, 0o755);
-  const upstream = `${dir.path}/upstream`;
-  Deno.mkdirSync(upstream);
-  gitIn(upstream, "init", "-q", "-b", "main");
-  const v1 = release(upstream, "one\n", "v1");
+  const { upstream, v1 } = upstreamRepo(dir.path);
   const v2 = release(upstream, "two\n", "v2");
   // Like a repository on a git server: owned by someone, readable by the owner of the copy.
   new Deno.Command("chown", { args: ["-R", "nobody", "--", upstream] }).outputSync();
@@ -288,10 +293,7 @@ Deno.test("git on real repositories: clone as nobody at a tag, move to the next 
 
 Deno.test("git on real repositories follows a branch and pins a commit without asking the remote", async () => {
   await using dir = await tempDir("cm-git-test-");
-  const upstream = `${dir.path}/upstream`;
-  Deno.mkdirSync(upstream);
-  gitIn(upstream, "init", "-q", "-b", "main");
-  const v1 = release(upstream, "one\n", "v1");
+  const { upstream, v1 } = upstreamRepo(dir.path);
   const exec = new RealExecutor();
   const path = `${dir.path}/app`;
   const branch = spec({ path, repo: upstream, branch: "main" });
@@ -375,10 +377,7 @@ Deno.test("git restore leaves a working copy the run cloned, and says so", async
 
 Deno.test("git rollback on a real repository puts the branch back at the old commit", async () => {
   await using dir = await tempDir("cm-git-test-");
-  const upstream = `${dir.path}/upstream`;
-  Deno.mkdirSync(upstream);
-  gitIn(upstream, "init", "-q", "-b", "main");
-  const v1 = release(upstream, "one\n", "v1");
+  const { upstream, v1 } = upstreamRepo(dir.path);
   const exec = new RealExecutor();
   const path = `${dir.path}/app`;
   const branch = spec({ path, repo: upstream, branch: "main" });
