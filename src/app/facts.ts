@@ -7,7 +7,7 @@
 import type { Probe } from "../exec/executor.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { UsageError } from "../errors.ts";
-import { factReader, FACTS, unknownFact } from "../facts/mod.ts";
+import { COUNT_FACTS, factReader, FACTS, unknownFact } from "../facts/mod.ts";
 
 /** Every fact by its dotted name (`os.id`); a fact that cannot be read is left out, with why. */
 export interface GatheredFacts {
@@ -58,11 +58,8 @@ export function readSavedFacts(probe: Probe, path: string): Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** Facts that are counts; every other fact is text (as `cm facts --json` writes them). */
-const COUNTS = new Set(["cpu_count", "memory_mb"]);
-
 function factValueProblem(name: string, value: unknown): string | null {
-  if (COUNTS.has(name)) {
+  if (COUNT_FACTS.has(name)) {
     return Number.isInteger(value) && (value as number) >= 0
       ? null
       : `expected a whole number, got ${JSON.stringify(value)}`;

@@ -25,6 +25,9 @@ export const FACTS: Record<string, string> = {
   php_version: "PHP version installed, else the one apt would install: 8.2, 8.3",
 };
 
+/** The facts that are whole numbers (counts); every other fact is text. */
+export const COUNT_FACTS: ReadonlySet<string> = new Set(["cpu_count", "memory_mb"]);
+
 /** The message for a `{{ facts.NAME }}` that is not a fact, with a did-you-mean. */
 export function unknownFact(name: string): string {
   const guess = didYouMean(name, Object.keys(FACTS));

@@ -189,6 +189,14 @@ async function alertPass(
     : null;
 }
 
+/** The step that writes the metrics file (what it throws becomes a warning). */
+function metricsStep(exec: Executor, settings: MonitorSettings): () => null {
+  return () => {
+    writeMetricsFile(exec, settings);
+    return null;
+  };
+}
+
 /** Runs each step, turning what it throws or returns into warnings. */
 async function steps(...all: (() => Promise<string | null> | string | null)[]): Promise<string[]> {
   const warnings: string[] = [];
@@ -282,10 +290,7 @@ export async function observeRun(
         owned,
         health.resolved,
       ),
-    () => {
-      writeMetricsFile(exec, settings);
-      return null;
-    },
+    metricsStep(exec, settings),
   );
 }
 
@@ -305,10 +310,7 @@ export async function observeRollback(
       health.problems.length
         ? alertPass(exec, settings, health.problems, [HEALTH_ALERT_KEY], health.resolved)
         : null,
-    () => {
-      writeMetricsFile(exec, settings);
-      return null;
-    },
+    metricsStep(exec, settings),
   );
 }
 
@@ -329,9 +331,6 @@ export async function observeDrift(
       return null;
     },
     () => alertPass(exec, settings, driftProblems(drifted, "found by cm drift"), ["drift:"]),
-    () => {
-      writeMetricsFile(exec, settings);
-      return null;
-    },
+    metricsStep(exec, settings),
   );
 }
