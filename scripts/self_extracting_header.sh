@@ -13,10 +13,12 @@ die() {
 	exit 2
 }
 
+system_root=/var/lib/config-manager/runtime
+# "Owns the unpacked system cache" answers "am I root?" without forking id(1) (1 ms a run).
 if [ -n "${CM_RUNTIME_DIR:-}" ]; then
 	root=$CM_RUNTIME_DIR
-elif [ "$(id -u)" = 0 ]; then
-	root=/var/lib/config-manager/runtime
+elif [ -O "$system_root/$payload_sha256" ] || [ "$(id -u)" = 0 ]; then
+	root=$system_root
 else
 	root=${XDG_CACHE_HOME:-${HOME:?cm: neither HOME nor CM_RUNTIME_DIR is set: nowhere to unpack}/.cache}/cm/runtime
 fi

@@ -1,18 +1,31 @@
 import assert from "node:assert/strict";
-import { header, shellWord, withoutEagerHelpers } from "./self_extracting.ts";
+import { header, shellWord, staticNodeImports, withLazyRequire } from "./self_extracting.ts";
 
-Deno.test("the entry loses its bare import of a helpers-only chunk and keeps every other import", () => {
-  const chunks: Record<string, string> = {
-    "chunk-HELP.js":
-      `import { createRequire as __deno_internal_createRequire } from "node:module";\nexport {\n  __require,\n  __toESM\n};\n`,
-    "chunk-CODE.js": `export {\n  versionLine\n};\n`,
-  };
-  const entry =
-    `import { versionLine } from "./chunk-CODE.js";\nimport "./chunk-HELP.js";\nimport "./chunk-CODE.js";\nmain();\n`;
-  assert.equal(
-    withoutEagerHelpers(entry, (name) => chunks[name]),
-    `import { versionLine } from "./chunk-CODE.js";\nimport "./chunk-CODE.js";\nmain();\n`,
-  );
+const HELPERS = `var __defProp = Object.defineProperty;
+import { createRequire as __deno_internal_createRequire } from "node:module";
+var __require = __deno_internal_createRequire(import.meta.url);
+export { __require, __defProp };
+`;
+
+Deno.test("the bundle's __require gets node:module when first called, not when its chunk loads", async () => {
+  const lazy = withLazyRequire(HELPERS);
+  assert.deepEqual(staticNodeImports(HELPERS), ["node:module"]);
+  assert.deepEqual(staticNodeImports(lazy), []);
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/helpers.js`, lazy);
+    const { __require } = await import(`file://${dir}/helpers.js`);
+    assert.equal(typeof __require("node:path").join, "function");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("static node: imports are found in every import form, dynamic ones are not", () => {
+  const chunk =
+    `import "node:fs";\nimport { a } from "node:os";\nimport * as p from 'node:path';\n` +
+    `const c = await import("node:crypto");\nexport { a };\n`;
+  assert.deepEqual(staticNodeImports(chunk), ["node:fs", "node:os", "node:path"]);
 });
 
 Deno.test("the header states its own length in bytes and quotes the flags for sh", () => {
