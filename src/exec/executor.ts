@@ -110,8 +110,9 @@ export interface Executor extends Probe {
    */
   writeFile(path: string, data: Uint8Array | Iterable<Uint8Array>, attrs: Attributes): void;
   /**
-   * Appends `data` to the file `path` (a log), creating it with `mode` (less
-   * the umask) when missing, and fsyncs it; a symbolic link at `path` is refused.
+   * Appends `data` to the file `path` (a log), creating it with exactly
+   * `mode` (whatever the umask) when missing, and fsyncs it; a symbolic link
+   * at `path` is refused.
    *
    * @throws {Error} when `path` is a link, or cannot be opened or written
    */

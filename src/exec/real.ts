@@ -287,11 +287,16 @@ export class RealExecutor implements Executor {
   }
 
   appendFile(path: string, data: Uint8Array, mode: number): void {
-    if (this.stat(path)?.kind === "symlink") {
+    const kind = this.stat(path)?.kind;
+    if (kind === "symlink") {
       throw new Error(`refusing to append to "${path}": it is a symbolic link`);
     }
     const file = Deno.openSync(path, { append: true, create: true, mode });
     try {
+      // A log created now gets `mode` whole, whatever the umask took; an existing one keeps its own.
+      if (kind === undefined && (file.statSync().mode! & 0o7777) !== mode) {
+        setAttributes(path, { mode });
+      }
       let written = 0;
       while (written < data.length) written += file.writeSync(data.subarray(written));
       file.syncSync();

@@ -59,6 +59,22 @@ Deno.test("writeFile gives the exact mode whatever the umask, special bits and o
   }
 });
 
+Deno.test("appendFile creates a log with the exact mode whatever the umask and keeps an existing log's", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/audit.log`;
+  const umask = Deno.umask(0o077);
+  try {
+    exec.appendFile(path, new TextEncoder().encode("a\n"), 0o640);
+    assert.equal(Deno.statSync(path).mode! & 0o7777, 0o640);
+    Deno.chmodSync(path, 0o600); // as logrotate's `create 0600` would leave it
+    exec.appendFile(path, new TextEncoder().encode("b\n"), 0o640);
+    assert.equal(Deno.statSync(path).mode! & 0o7777, 0o600);
+    assert.equal(Deno.readTextFileSync(path), "a\nb\n");
+  } finally {
+    Deno.umask(umask);
+  }
+});
+
 Deno.test("writeFile removes the target's leftover temporary files from a killed run, only those", async () => {
   await using dir = await tempDir();
   const names = [

@@ -157,13 +157,11 @@ export function appendAudit(
   if (!entries.length) return null;
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   if (!exec.stat(dir)) exec.mkdir(dir, { mode: 0o750 });
-  const isNew = !exec.stat(path);
   try {
     exec.appendFile(path, new TextEncoder().encode(auditLines(entries)), 0o640);
   } catch (error) {
     return `cannot append to audit log "${path}": ${errorMessage(error)}`;
   }
-  if (isNew) exec.chmod(path, 0o640); // whatever the umask took away
   return null;
 }
 
