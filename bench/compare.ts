@@ -8,7 +8,7 @@
  *   deno task bench compare                 # everything (an hour or more: Ansible is slow)
  *   deno task bench compare --quick         # smoke: tiny workloads, 1 run
  *   deno task bench compare --tools cm,puppet --workloads startup,files-1000-noop
- *   deno task bench compare --cm dist/cm    # a built cm instead of `deno run` of the source
+ *   deno task bench compare --cm source     # `deno run` of main.ts instead of dist/cm
  *
  * Workloads (bench/compare/_workloads.ts): an empty cookbook; 1,000 files
  * first converge, no-op, and with 10 drifted; 10,000 files no-op; 20
@@ -37,6 +37,7 @@
  */
 import { parseArgs } from "node:util";
 import { cmCommand } from "../scripts/cm_command.ts";
+import { ensureDistCm } from "../scripts/dist.ts";
 import { installedPackages } from "./_cookbook.ts";
 import {
   HAVE_TIME,
@@ -66,7 +67,8 @@ interface Options {
   tools: string[];
   workloads: string[];
   quick: boolean;
-  cm: string | null;
+  /** A cm executable's path, "dist" (dist/cm, kept current) or "source" (`deno run` of main.ts). */
+  cm: string;
   install: boolean;
   keep: boolean;
 }
@@ -77,7 +79,8 @@ const USAGE = `usage: deno task bench compare [options]
   --max-run S         skip a tool where one run would take longer than S seconds (default 900)
   --tools LIST        of ${TOOLS.map((t) => t.id).join(",")} (default: all)
   --workloads LIST    of ${WORKLOAD_IDS.join(",")} (default: all)
-  --cm PATH           run this cm executable (default: deno run of main.ts, shipped flags)
+  --cm PATH|source    run this cm executable, or "source": deno run of main.ts under the
+                      shipped flags (default: dist/cm, built first when stale: what operators run)
   --no-install        skip missing tools instead of apt-get installing them
   --quick             tiny workloads, 1 run (a smoke test)
   --keep              keep the temp directory`;
@@ -122,7 +125,7 @@ function parseOptions(argv: string[]): Options {
     tools,
     workloads: list(v.workloads, WORKLOAD_IDS, "workload"),
     quick: v.quick,
-    cm: v.cm ?? null,
+    cm: v.cm ?? "dist",
     install: !v["no-install"],
     keep: v.keep,
   };
@@ -330,12 +333,13 @@ async function main(): Promise<number> {
   const options = parseOptions(Deno.args);
   if (Deno.uid() !== 0) throw new Error("run it as root: every tool converges this machine");
   const tools = await present(TOOLS.filter((t) => options.tools.includes(t.id)), options.install);
+  const cm = options.cm === "dist" ? (await ensureDistCm()).path : options.cm;
   const root = Deno.makeTempDirSync({ prefix: "cm-bench-compare-" });
   const ctx: Context = {
     home: `${root}/home`,
     denoDir: JSON.parse(await text([Deno.execPath(), "info", "--json"])).denoDir,
     shim: `${root}/shim`,
-    cm: (args) => options.cm ? [options.cm, ...args] : cmCommand(args),
+    cm: (args) => cm === "source" ? cmCommand(args) : [cm, ...args],
     floorScript: new URL("./floor.ts", import.meta.url).pathname,
     emptyProgram: `${root}/empty.ts`,
   };
@@ -362,7 +366,9 @@ async function main(): Promise<number> {
     console.log(`## cm and the others, side by side (${started.toISOString().slice(0, 16)} UTC)\n`);
     console.log(`machine: ${(await machine()).join("; ")}`);
     console.log(`versions: ${versions.join("; ")}`);
-    console.log(`cm ran as: ${options.cm ?? "deno run main.ts with the shipped permission flags"}`);
+    console.log(
+      `cm ran as: ${cm === "source" ? "deno run main.ts with the shipped permission flags" : cm}`,
+    );
     console.log(`load average before: ${loadBefore}; after: ${loadavg()}`);
     console.log(
       `each cell: median wall time of ${options.runs} run(s) after a warm-up · ` +
