@@ -56,6 +56,16 @@ export interface Attributes {
   gid?: number;
 }
 
+/** How {@link Executor.writeFile} may go about a write. */
+export interface WriteOptions {
+  /**
+   * The target's name was never written before (a new run's report): no
+   * temporary file of it can be left over, so its directory (runs/ holds
+   * thousands of reports) is not listed for them.
+   */
+  newName?: boolean;
+}
+
 /**
  * Read-only access to the machine. Planning gets only this, so reading and
  * diffing cannot change anything by construction. `run` is for commands that
@@ -108,7 +118,12 @@ export interface Executor extends Probe {
    * durable after the next {@link Executor.flush}. `data` may come in chunks
    * (see `json_chunks.ts`), so large content is never held whole.
    */
-  writeFile(path: string, data: Uint8Array | Iterable<Uint8Array>, attrs: Attributes): void;
+  writeFile(
+    path: string,
+    data: Uint8Array | Iterable<Uint8Array>,
+    attrs: Attributes,
+    options?: WriteOptions,
+  ): void;
   /**
    * Appends `data` to the file `path` (a log), creating it with exactly
    * `mode` (whatever the umask) when missing, and fsyncs it; a symbolic link

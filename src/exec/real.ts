@@ -6,7 +6,14 @@
  */
 import { osReason } from "../errors.ts";
 import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
-import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
+import type {
+  Attributes,
+  Executor,
+  PathInfo,
+  ProcessOptions,
+  RunResult,
+  WriteOptions,
+} from "./executor.ts";
 import { hashInput, readInput } from "./input.ts";
 
 /** The PATH every child process gets; the environment is otherwise clean. */
@@ -220,12 +227,18 @@ export class RealExecutor implements Executor {
    * (0644) is the file's from its creation unless the umask takes bits away;
    * those, an owner, or a setuid, setgid or sticky bit are set afterwards
    * through a descriptor of the temporary file (then created 0600; no name to
-   * swap for a link in between). Leftovers of the same target from a killed run are removed first
-   * (one listing per directory and run): a sensitive file's leftover holds the secret.
+   * swap for a link in between). Leftovers of the same target from a killed
+   * run are removed first (one listing per directory and run; none when
+   * `options.newName`): a sensitive file's leftover holds the secret.
    */
-  writeFile(path: string, data: Uint8Array | Iterable<Uint8Array>, attrs: Attributes): void {
+  writeFile(
+    path: string,
+    data: Uint8Array | Iterable<Uint8Array>,
+    attrs: Attributes,
+    options: WriteOptions = {},
+  ): void {
     const dir = dirname(path);
-    this.#removeLeftovers(dir, tempTarget(path));
+    if (!options.newName) this.#removeLeftovers(dir, tempTarget(path));
     const temp = writeTempPath(path);
     try {
       const mode = attrs.mode ?? 0o644;

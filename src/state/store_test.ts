@@ -11,15 +11,18 @@ import {
   readState,
   recordRun,
   RETENTION,
+  runsMatching,
 } from "./store.ts";
 import { statePaths } from "./paths.ts";
 import { StateError } from "../errors.ts";
+
+const NOW = "2026-11-26T05:00:00.000Z";
 
 function report(id: string, status: "changed" | "unchanged", sha256?: string): RunReport {
   return {
     id,
     mode: "apply",
-    startedAt: "2026-11-26T05:00:00.000Z",
+    startedAt: NOW,
     durationMs: 5,
     cookbooks: ["/c.yaml"],
     resources: [{
@@ -57,8 +60,7 @@ Deno.test("state round trip: a run is recorded, read back, and its report listed
     sha256: "a".repeat(64),
   });
   assert.deepEqual(listRuns(paths), ["20261126T050000Z-1", "20261126T050100Z-1"]);
-  assert.equal(readRun(exec, paths, "20261126T0500")?.id, "20261126T050000Z-1");
-  assert.equal(readRun(exec, paths, "2026"), null, "an ambiguous prefix finds nothing");
+  assert.equal(readRun(exec, paths, "20261126T050000Z-1")?.id, "20261126T050000Z-1");
   assert.equal(Deno.statSync(paths.state).mode! & 0o777, 0o600);
   assert.equal(Deno.statSync(paths.dir).mode! & 0o777, 0o700);
 });
@@ -143,11 +145,63 @@ Deno.test("run reports older than the retention, or past the most kept, are prun
     for (const id of ["20261126T050100Z-1", "20261126T050200Z-1"]) {
       Deno.writeTextFileSync(`${paths.runs}/${id}.json`, "{}");
     }
-    pruneRuns(exec, paths, new Date("2026-11-26T06:00:00Z"));
-    assert.deepEqual(listRuns(paths), ["20261126T050100Z-1", "20261126T050200Z-1"]);
+    const record = pruneRuns(exec, paths, undefined, "20261126T050300Z-1", new Date(NOW));
+    assert.deepEqual(listRuns(paths), ["20261126T050200Z-1"], "with the new run's, two are kept");
+    assert.deepEqual(record, {
+      recent: ["20261126T050200Z-1", "20261126T050300Z-1"],
+      prunedOn: "2026-11-26",
+    });
   } finally {
     RETENTION.reports = saved;
   }
+});
+
+Deno.test("runs/ is listed by the first run of a day only; killed runs' temporary reports go then", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
+  const expired = "20261001T000000Z-1";
+  const leftover = ".20261126T050100Z-1.json.cm-0123abcd";
+  Deno.writeTextFileSync(`${paths.runs}/${expired}.json`, "{}");
+  Deno.writeTextFileSync(`${paths.runs}/${leftover}`, "{");
+  recordRun(exec, paths, report("20261126T050200Z-1", "changed"));
+  assert.ok(listRuns(paths).includes(expired), "the same day, runs/ is not listed again");
+  const tomorrow = report("20261127T050000Z-1", "changed");
+  tomorrow.startedAt = "2026-11-27T05:00:00.000Z";
+  recordRun(exec, paths, tomorrow);
+  assert.deepEqual(listRuns(paths), [
+    "20261126T050000Z-1",
+    "20261126T050200Z-1",
+    "20261127T050000Z-1",
+  ]);
+  assert.deepEqual(
+    [...Deno.readDirSync(paths.runs)].filter((e) => e.name.startsWith(".")),
+    [],
+    "the leftover temporary report is gone",
+  );
+  assert.deepEqual(readState(exec, paths).runs, {
+    recent: ["20261126T050000Z-1", "20261126T050200Z-1", "20261127T050000Z-1"],
+    prunedOn: "2026-11-27",
+  });
+});
+
+Deno.test("a report is read by its whole id only; runsMatching resolves a prefix", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  for (const id of ["20261126T050000Z-1", "20261126T050000Z-12", "20261126T060000Z-3"]) {
+    recordRun(exec, paths, report(id, "changed"));
+  }
+  assert.equal(readRun(exec, paths, "20261126T0600"), null);
+  assert.equal(readRun(exec, paths, "../state"), null);
+  assert.equal(readRun(exec, paths, "20261126T060000Z-3")?.id, "20261126T060000Z-3");
+  assert.deepEqual(runsMatching(paths, "20261126T0600"), ["20261126T060000Z-3"]);
+  assert.deepEqual(runsMatching(paths, "20261126T050000Z-1"), ["20261126T050000Z-1"]);
+  assert.deepEqual(runsMatching(paths, "20261126T05"), [
+    "20261126T050000Z-1",
+    "20261126T050000Z-12",
+  ]);
 });
 
 Deno.test("a failed refresh stays pending until a handler or a (re)start of the service settles it", () => {

@@ -6,7 +6,7 @@
 import type { Probe } from "../../exec/executor.ts";
 import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
-import { listRuns, readRun } from "../../state/store.ts";
+import { readRun, runsMatching } from "../../state/store.ts";
 import { printable } from "../../exec/output.ts";
 import {
   formatChange,
@@ -58,14 +58,14 @@ export function showRun(
   options: { stateDir?: string; id: string; json?: boolean },
 ): void {
   const paths = statePaths(options.stateDir);
-  const matches = listRuns(paths).filter((r) => r.startsWith(options.id));
-  if (matches.length > 1 && !matches.includes(options.id)) {
+  const matches = runsMatching(paths, options.id);
+  if (matches.length > 1) {
     const shown = matches.slice(0, 10).join(", ") + (matches.length > 10 ? ", ..." : "");
     throw new UsageError(
       `ambiguous run "${options.id}": ${matches.length} runs match (${shown}); give more of the id`,
     );
   }
-  const report = readRun(probe, paths, options.id);
+  const report = matches.length ? readRun(probe, paths, matches[0]) : null;
   if (!report) throw new UsageError(`no run "${options.id}" in ${paths.runs} (see cm history)`);
   if (options.json) return printer.out(JSON.stringify(report, null, 1));
   printer.out(
