@@ -193,12 +193,21 @@ export function schemaProblems(
 }
 
 /**
- * The issues of the one union member that came closest (fewest issues), when
- * the union has no message of its own: `health[0].command: expected a list`
- * instead of `health[0]: Invalid input`. `undefined` on a tie.
+ * The issues of the union member to report instead of the union's own
+ * problem. A union with a message of its own (`expected a command string or
+ * a list of arguments`) gives way only to the one member the value has the
+ * shape of: `command[1]: expected a string` for `["echo", 1]`. One without
+ * (`Invalid input`) gives way to the member that came closest (fewest issues):
+ * `health[0].command: expected a list`. `undefined` when no member stands out.
  */
 function closestBranch(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue[] | undefined {
-  if (issue.message !== "Invalid input" || !issue.errors.length) return undefined;
+  if (issue.message !== "Invalid input") {
+    const shaped = issue.errors.filter((e) =>
+      !e.some((i) => i.code === "invalid_type" && i.path.length === 0)
+    );
+    return shaped.length === 1 ? shaped[0] : undefined;
+  }
+  if (!issue.errors.length) return undefined;
   const fewest = Math.min(...issue.errors.map((e) => e.length));
   const closest = issue.errors.filter((e) => e.length === fewest);
   return closest.length === 1 ? closest[0] : undefined;
