@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
 import { describeValue, formatPath } from "./problems.ts";
+import { foreignFieldMessage } from "./foreign_fields.ts";
 
 /** A parsed YAML file: its document, line index and plain data. */
 export interface YamlSource {
@@ -138,13 +139,10 @@ export function schemaProblems(
       const known = knownKeys(issue.path);
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        const guess = didYouMean(key, known);
         problems.push({
           at: positionOf(parsed, path, true),
           path: formatPath(path),
-          message: `unknown field${guess ? `; did you mean "${guess}"?` : ""}${
-            known.length ? ` (fields: ${known.join(", ")})` : ""
-          }`,
+          message: foreignFieldMessage(key, known) ?? unknownFieldMessage(key, known),
         });
       }
       continue;
@@ -190,6 +188,14 @@ export function schemaProblems(
     });
   }
   return problems;
+}
+
+/** `unknown field; did you mean "enabled"? (fields: ...)` */
+function unknownFieldMessage(key: string, known: readonly string[]): string {
+  const guess = didYouMean(key, known);
+  return `unknown field${guess ? `; did you mean "${guess}"?` : ""}${
+    known.length ? ` (fields: ${known.join(", ")})` : ""
+  }`;
 }
 
 /**
