@@ -91,7 +91,7 @@ Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on 
   );
   const plain = await runCm(["apply", "--state-dir", state, failing]);
   assert.equal(plain.code, 1);
-  assert.match(plain.stdout, /failed +command\[\/bin\/false\]: exited 1/);
+  assert.match(plain.stdout, /failed +command\[\/bin\/false\] at \S+:\d+:\d+: exited 1/);
 });
 
 Deno.test("a cookbook error exits 2 (1 with --detailed-exitcodes) and changes nothing", async () => {
@@ -147,7 +147,7 @@ Deno.test("plan predicts a file whose parent directory nothing creates as a fail
   assert.equal(result.code, 4, result.stderr);
   assert.match(
     result.stdout,
-    /^will fail file\[.*\/nowhere\/app\.conf\]: parent directory ".*\/nowhere" does not exist and no directory resource creates it$/m,
+    /^will fail file\[.*\/nowhere\/app\.conf\] at \S+: parent directory ".*\/nowhere" does not exist and no directory resource creates it$/m,
   );
   assert.match(result.stdout, /^plan: 0 to change, 0 unchanged, 1 failed/m);
 });
@@ -187,7 +187,7 @@ Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-dae
   const lines = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
   assert.equal(out.code, 1);
   assert.ok(
-    lines.some((l) => /^<3>failed +command\[\/bin\/false\]: exited 1/.test(l)),
+    lines.some((l) => /^<3>failed +command\[\/bin\/false\] at \S+: exited 1/.test(l)),
     lines.join("\n"),
   );
   assert.ok(lines.some((l) => /^changed +file\[/.test(l)), lines.join("\n"));
