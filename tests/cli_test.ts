@@ -156,22 +156,51 @@ Deno.test("a resource dropped from the cookbook is reported once as unmanaged an
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);
   assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
-  const smaller = `${dir.path}/smaller.yaml`;
   await Deno.writeTextFile(
-    smaller,
+    book,
     `configure:\n  directories:\n    - path: ${dir.path}/root/etc\n      mode: "0755"\n`,
   );
-  const planned = await runCm(["plan", "--state-dir", state, smaller]);
+  const planned = await runCm(["plan", "--state-dir", state, book]);
   assert.match(planned.stdout, /^unmanaged file\[.*\/app\.conf\]/m);
-  const first = await runCm(["apply", "--state-dir", state, smaller]);
+  const first = await runCm(["apply", "--state-dir", state, book]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(
     first.stdout,
     /^unmanaged file\[.*\/app\.conf\]: no longer in the cookbooks; left as it is$/m,
   );
   assert.equal(await Deno.readTextFile(`${dir.path}/root/etc/app.conf`), "port = 8080\n");
-  const again = await runCm(["apply", "--state-dir", state, smaller]);
+  const again = await runCm(["apply", "--state-dir", state, book]);
   assert.doesNotMatch(again.stdout, /unmanaged/);
+});
+
+Deno.test("cookbooks applied one after another by hand each stay managed: no unmanaged, drift sees both", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const other = `${dir.path}/other.yaml`;
+  await Deno.writeTextFile(
+    other,
+    `configure:\n  files:\n    - path: ${dir.path}/root/etc/other.conf\n      content: "x"\n`,
+  );
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const second = await runCm(["apply", "--state-dir", state, other]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.doesNotMatch(second.stdout, /unmanaged/);
+  assert.doesNotMatch((await runCm(["apply", "--state-dir", state, book])).stdout, /unmanaged/);
+  // Drift covers what both applied: a hand edit to either cookbook's file is found.
+  await Deno.writeTextFile(`${dir.path}/root/etc/other.conf`, "edited");
+  await Deno.writeTextFile(`${dir.path}/root/etc/app.conf`, "edited");
+  const drift = await runCm(["drift", "--state-dir", state, "--json"]);
+  assert.equal(drift.code, 5, drift.stderr);
+  const found = JSON.parse(drift.stdout);
+  assert.deepEqual(found.cookbooks, [other, book]);
+  assert.deepEqual(found.drifted.map((r: { id: string }) => r.id).sort(), [
+    `file[${dir.path}/root/etc/app.conf]`,
+    `file[${dir.path}/root/etc/other.conf]`,
+  ]);
+  // A cookbook removed from disk is no longer checked.
+  await Deno.remove(other);
+  const left = JSON.parse((await runCm(["drift", "--state-dir", state, "--json"])).stdout);
+  assert.deepEqual(left.cookbooks, [book]);
 });
 
 Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-daemon's <3> prefix", async () => {

@@ -341,6 +341,7 @@ async function convergeStage(
       stateDir: s.paths.dir,
       lock: "held",
       commit,
+      wholeNode: true,
       varsFile: s.settings.varsFile,
       events: s.options.events?.run,
       interrupts: s.options.interrupts,
