@@ -62,8 +62,13 @@ export interface SyncRecord {
   rejected?: string;
   /** Cookbooks applied, relative to the repository. */
   cookbooks?: string[];
-  /** "cookbook selection changed: was nodes/web1.yaml, now default.yaml ..." when this sync saw one. */
+  /**
+   * "cookbook selection changed: was nodes/web1.yaml, now default.yaml ...":
+   * kept until the selection is back or the node configuration names the cookbooks.
+   */
   selectionChange?: string;
+  /** The selection before that change (relative to the repository). */
+  selectedBefore?: string[];
   /** Run id of the apply, when one ran. */
   runId?: string;
   /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
