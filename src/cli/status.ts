@@ -23,7 +23,7 @@ export function timerLine(timer: TimerStatus | { error: string }): string {
   if ("error" in timer) return `unknown: ${timer.error}`;
   if (!timer.installed) return "not installed (cm timer install)";
   const next = timer.next ? `next run ${timer.next}` : "not armed: no next run";
-  return `${timer.unitFileState}, ${timer.activeState}; ${next}${
+  return `${timer.unitFileState ?? "unknown"}, ${timer.activeState ?? "unknown"}; ${next}${
     timer.last ? `; last ${timer.last}` : ""
   }`;
 }
