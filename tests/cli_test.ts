@@ -317,12 +317,19 @@ Deno.test("--version, --help for every subcommand, and usage errors", async () =
   assert.match(missing.stderr, /no run "nope"/);
 });
 
-Deno.test("a missing cookbook file is a cookbook error naming it", async () => {
+Deno.test("a missing cookbook file, or a directory, is a cookbook error naming it (no line:col)", async () => {
   const result = await runCm(["validate", "/nonexistent/book.yaml"]);
   assert.equal(result.code, 2);
   assert.match(
     result.stderr,
-    /\/nonexistent\/book\.yaml:1:1: cookbook "\/nonexistent\/book\.yaml" not found/,
+    /^\/nonexistent\/book\.yaml: cookbook "\/nonexistent\/book\.yaml" not found$/m,
+  );
+  await using dir = await tempDir();
+  const directory = await runCm(["validate", dir.path]);
+  assert.equal(directory.code, 2);
+  assert.equal(
+    directory.stderr.split("\n")[0],
+    `${dir.path}: "${dir.path}" is a directory, expected a file`,
   );
 });
 
