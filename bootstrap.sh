@@ -274,19 +274,21 @@ INTERVAL=300
 SPLAY=60
 CREDENTIALS=""
 RUN_SYNC=1
+# Options that only a node (--repo) uses: refused elsewhere rather than ignored.
+NODE_ONLY=()
 
 while (($#)); do
 	case "$1" in
 	--dev) MODE=dev ;;
 	--repo) REPO="${2:?--repo needs a URL}" && shift ;;
-	--branch) BRANCH="${2:?--branch needs a name}" && shift ;;
+	--branch) BRANCH="${2:?--branch needs a name}" && NODE_ONLY+=("$1") && shift ;;
 	--binary) BINARY="${2:?--binary needs a path or URL}" && shift ;;
 	--sha256) SHA256="${2:?--sha256 needs a hex digest}" && shift ;;
-	--cookbook) COOKBOOKS+=("${2:?--cookbook needs a path in the repository}") && shift ;;
-	--interval) INTERVAL="${2:?--interval needs a duration}" && shift ;;
-	--splay) SPLAY="${2:?--splay needs a duration}" && shift ;;
-	--credentials) CREDENTIALS="${2:?--credentials needs a file}" && shift ;;
-	--no-sync) RUN_SYNC=0 ;;
+	--cookbook) COOKBOOKS+=("${2:?--cookbook needs a path in the repository}") && NODE_ONLY+=("$1") && shift ;;
+	--interval) INTERVAL="${2:?--interval needs a duration}" && NODE_ONLY+=("$1") && shift ;;
+	--splay) SPLAY="${2:?--splay needs a duration}" && NODE_ONLY+=("$1") && shift ;;
+	--credentials) CREDENTIALS="${2:?--credentials needs a file}" && NODE_ONLY+=("$1") && shift ;;
+	--no-sync) RUN_SYNC=0 && NODE_ONLY+=("$1") ;;
 	-h | --help) usage 0 ;;
 	*)
 		printf 'bootstrap: unknown argument: %s\n' "$1" >&2
@@ -313,6 +315,12 @@ if [[ -z "$MODE" ]]; then
 	else
 		die "give --binary URL --sha256 HEX (ad hoc), and --repo URL (node); bootstrap.sh --help"
 	fi
+fi
+
+if [[ "$MODE" != node && ${#NODE_ONLY[@]} -gt 0 ]]; then
+	what="an ad hoc"
+	[[ "$MODE" == dev ]] && what="a development"
+	die "refusing ${NODE_ONLY[*]} without --repo: only a node set-up syncs; $what set-up has no sync timer"
 fi
 
 case "$MODE" in

@@ -96,6 +96,7 @@ export {
   readState,
   recordRun,
   type ResourceState,
+  type RunScope,
   type State,
   type SyncRecord,
   type SyncStatus,

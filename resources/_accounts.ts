@@ -4,13 +4,26 @@
  *
  * @module
  */
-import type { Executor } from "../src/exec/executor.ts";
+import type { Executor, Probe } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
+import { readGroup, readPasswd } from "../src/facts/passwd.ts";
+import { didYouMean } from "../src/text.ts";
 import type { Outcome } from "./resource.ts";
 import type { Before } from "./snapshot.ts";
 
 /** A valid user or group name for useradd/groupadd: never an option, at most 32 characters. */
 export const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]{0,30}\$?$/;
+
+/**
+ * The failure for an owner or group the machine does not know, with the
+ * closest local account as a guess: `user "wwwdata" does not exist: did you
+ * mean "www-data"?`.
+ */
+export function noSuchAccount(type: "user" | "group", name: string, probe: Probe): string {
+  const names = (type === "user" ? readPasswd(probe) : readGroup(probe)).map((a) => a.name);
+  const guess = didYouMean(name, names);
+  return `${type} "${name}" does not exist${guess ? `: did you mean "${guess}"?` : ""}`;
+}
 
 /** Runs an account tool (useradd, groupmod, ...): ok, or its exit code and output as the error. */
 export async function runAccountTool(exec: Executor, argv: string[]): Promise<Outcome> {

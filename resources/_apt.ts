@@ -8,11 +8,18 @@ import type { Executor } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
 import type { ResourceContext } from "./resource.ts";
 
-/** Options every apt-get run gets: no questions, keep changed config files, wait for the lock. */
+/**
+ * Options every apt-get run gets: no questions, keep changed config files,
+ * wait for the lock; no progress meters, as cm reads the output line by line
+ * (without a pty dpkg prints no "(Reading database ... 5%" with carriage
+ * returns, only its final count).
+ */
 export const APT_GET = [
   "apt-get",
   "-q",
   "-y",
+  "-o",
+  "Dpkg::Use-Pty=0",
   "-o",
   "Dpkg::Options::=--force-confdef",
   "-o",

@@ -6,6 +6,7 @@
  */
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import type { Change } from "./resource.ts";
+import { noSuchAccount } from "./_accounts.ts";
 
 /** Turns a validated octal mode string into its number. */
 export function parseMode(mode: string): number {
@@ -136,12 +137,12 @@ export function resolveOwnership(
   const out: { uid?: number; gid?: number; mode?: number } = {};
   if (spec.owner !== undefined) {
     const uid = exec.uid(spec.owner);
-    if (uid === null) return { error: `user "${spec.owner}" does not exist` };
+    if (uid === null) return { error: noSuchAccount("user", spec.owner, exec) };
     out.uid = uid;
   }
   if (spec.group !== undefined) {
     const gid = exec.gid(spec.group);
-    if (gid === null) return { error: `group "${spec.group}" does not exist` };
+    if (gid === null) return { error: noSuchAccount("group", spec.group, exec) };
     out.gid = gid;
   }
   if (spec.mode !== undefined) out.mode = parseMode(spec.mode);

@@ -63,9 +63,9 @@ export interface PackageState {
 }
 
 /** Notes on changes that need fresh package lists before they can be applied. */
-export const NOTE_UNKNOWN = "not known to apt (yet): apt-get update runs before installing";
+export const NOTE_UNKNOWN = "not known to apt yet: apt-get update runs before installing";
 export const NOTE_NO_CANDIDATE =
-  "no installation candidate (yet): apt-get update runs before installing";
+  "no installation candidate yet: apt-get update runs before installing";
 const NEEDS_UPDATE = new Set([NOTE_UNKNOWN, NOTE_NO_CANDIDATE]);
 
 /** Why apt-get cannot install a virtual package by its name (also the change's note). */

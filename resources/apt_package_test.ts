@@ -26,6 +26,8 @@ const APT_GET = [
   "-q",
   "-y",
   "-o",
+  "Dpkg::Use-Pty=0",
+  "-o",
   "Dpkg::Options::=--force-confdef",
   "-o",
   "Dpkg::Options::=--force-confold",

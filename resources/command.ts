@@ -176,7 +176,7 @@ async function evaluate(
   if (guards.length === 0) {
     return {
       skip: null,
-      note: reasons.length ? `runs: ${reasons[0]}` : "runs every time (no guard)",
+      note: reasons.length ? `runs: ${reasons[0]}` : "runs every time: no guard",
     };
   }
   if (!runGuards) {
@@ -186,7 +186,7 @@ async function evaluate(
     const notRun = guards.length > 1 ? "guards not run in plan" : "guard not run in plan";
     return {
       skip: null,
-      note: `would run ${[...reasons.map((r) => `as ${r}`), ...would].join(" and ")} (${notRun})`,
+      note: `would run ${[...reasons.map((r) => `as ${r}`), ...would].join(" and ")}: ${notRun}`,
     };
   }
   for (const [kind, line] of guards) {

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { absolutePath, commandLine, requires } from "./_fields.ts";
+import { seconds } from "./duration.ts";
 
 /**
  * `readonly_guards: true` was the opt-in to run guards in plans; that is now
@@ -43,9 +44,7 @@ export const schema = z.strictObject({
   ),
   cwd: absolutePath.optional().describe("Working directory."),
   env: z.record(z.string(), z.string()).optional().describe("Extra environment variables."),
-  timeout: z.number({ error: "expected a number of seconds" })
-    .min(0.001, { error: "expected at least 0.001 seconds" })
-    .max(2_147_483, { error: "expected at most 2147483 seconds (about 24 days)" })
+  timeout: seconds(0.001, 2_147_483, "expected 0.001 to 2147483 seconds (about 24 days)")
     .optional().describe("Seconds before the command is killed (0.001 to 2147483)."),
   requires,
 });

@@ -52,7 +52,7 @@ Deno.test("command splits a string into argv without a shell", async () => {
     field: "run",
     before: null,
     after: `/bin/systemctl enable "my unit"`,
-    note: "runs every time (no guard)",
+    note: "runs every time: no guard",
   }]);
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.calls, [["/bin/systemctl", "enable", "my unit"]]);
@@ -213,7 +213,7 @@ Deno.test("command plan with plan_guards: false does not run the guards and says
     field: "run",
     before: null,
     after: "/bin/setup",
-    note: "would run unless `test -f /x` succeeds (guard not run in plan)",
+    note: "would run unless `test -f /x` succeeds: guard not run in plan",
   }]);
   const both = spec({
     command: "/bin/setup",
@@ -223,7 +223,7 @@ Deno.test("command plan with plan_guards: false does not run the guards and says
   });
   assert.equal(
     (await changesOf(both, exec, "plan"))[0].note,
-    "would run unless `test -f /x` succeeds and if `test -d /y` succeeds (guards not run in plan)",
+    "would run unless `test -f /x` succeeds and if `test -d /y` succeeds: guards not run in plan",
   );
   assert.deepEqual(exec.calls, []);
 });

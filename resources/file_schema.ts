@@ -25,7 +25,11 @@ export const schema = z.strictObject({
   })
     .optional()
     .describe(
-      "Command run on the new content (at %s) before it replaces the file; non-zero refuses it.",
+      "Command run on the new content (a temporary file, at %s) before it replaces the file; " +
+        "non-zero refuses it. The content is checked alone, so this suits whole files " +
+        '("nginx -t -c %s" for nginx.conf, "visudo -cf %s" for a sudoers file); a snippet that ' +
+        "only makes sense inside its includer (an nginx site) is checked with the whole " +
+        "configuration by a health check instead (command: [nginx, -t]): a failure rolls the change back.",
     ),
   sensitive: z.boolean().default(false).describe("Never print or diff the content."),
   requires,

@@ -350,6 +350,19 @@ Deno.test("file apply fails naming an owner or group that does not exist", async
   assert.deepEqual(exec.writes, []);
 });
 
+Deno.test("file apply names the closest local user or group to one that does not exist", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "x")
+    .put("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33::/var/www:/bin/sh\n")
+    .put("/etc/group", "root:x:0:\nadm:x:4:\n");
+  const user = await converge(spec({ path: "/etc/x", content: "x", owner: "wwwdata" }), exec);
+  assert.deepEqual(user.outcome, {
+    ok: false,
+    error: 'user "wwwdata" does not exist: did you mean "www-data"?',
+  });
+  const group = await converge(spec({ path: "/etc/x", content: "x", group: "wheel" }), exec);
+  assert.deepEqual(group.outcome, { ok: false, error: 'group "wheel" does not exist' });
+});
+
 Deno.test("file apply fails when the parent directory does not exist, naming it", async () => {
   const exec = new RecordingExecutor();
   const { outcome } = await converge(spec({ path: "/opt/app/app.conf", content: "x" }), exec);

@@ -35,6 +35,7 @@ import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
 import { dirname } from "../src/posix_path.ts";
 import { kindName } from "./_ownership.ts";
+import { noSuchAccount } from "./_accounts.ts";
 import { readPasswd } from "../src/facts/passwd.ts";
 import {
   applyEach,
@@ -120,7 +121,7 @@ class GitRunner {
   static for(spec: Pick<GitSpec, "path" | "owner">, probe: Probe): GitRunner | { error: string } {
     if (spec.owner === undefined || spec.owner === "root") return GitRunner.asRoot(spec, probe);
     const entry = readPasswd(probe).find((u) => u.name === spec.owner);
-    if (!entry) return { error: `user "${spec.owner}" does not exist` };
+    if (!entry) return { error: noSuchAccount("user", spec.owner, probe) };
     return new GitRunner(probe, spec, entry);
   }
 

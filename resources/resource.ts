@@ -15,7 +15,7 @@ export interface Change {
   before: unknown;
   /** What the cookbook wants. */
   after: unknown;
-  /** A note for people, e.g. "runs every time (no guard)". */
+  /** A note for people, e.g. "runs every time: no guard". */
   note?: string;
   /** Set when the change cannot be made (something is in the way): a plan counts it as failed. */
   blocked?: boolean;

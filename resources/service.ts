@@ -76,7 +76,7 @@ export type { ServiceState };
 export { NO_SYSTEMD_WARNING } from "./_sysv_manager.ts";
 
 /** The note on a change for a unit systemd does not know (it may come with a package). */
-export const NOTE_NOT_FOUND = "unit not found (yet)";
+export const NOTE_NOT_FOUND = "unit not found yet";
 /** The note on `state: restarted`. */
 export const NOTE_EVERY_TIME = "runs every time";
 /** The outcome's reason when the state read right before applying needs no change. */

@@ -11,6 +11,7 @@
 import { documentSchema } from "../src/cookbook/schema.ts";
 import { FACTS } from "../src/facts/mod.ts";
 import { SECTIONS } from "../resources/mod.ts";
+import { duration } from "../resources/duration.ts";
 
 /** Where the reference lives. */
 export const REFERENCE_PATH = new URL("../docs/cookbook-reference.md", import.meta.url).pathname;
@@ -51,6 +52,7 @@ function unwrap(schema: Schema): {
 /** A readable type name: `string`, `list of strings`, `"present" \| "absent"`. */
 export function typeName(schema: Schema, plural = false): string {
   const { inner } = unwrap(schema);
+  if (inner === duration) return `duration${plural ? "s" : ""}`;
   const d = def(inner);
   const s = plural ? "s" : "";
   switch (d?.type) {
@@ -147,7 +149,8 @@ function referenceMarkdown(document: Schema): string {
     "",
     "A cookbook is a YAML mapping. Unknown fields are errors. `cm validate COOKBOOK...`",
     'reports every problem as `file:line:col: yaml.path: expected ..., got ...`. "Default" is the',
-    'value used when the field is left out; "required" fields must be given.',
+    'value used when the field is left out; "required" fields must be given. A duration is',
+    'seconds as a number (`30`, `1.5`) or a string as the flags take it (`"30s"`, `"5m"`, `"1h"`).',
     "",
   ];
   const emitted = new Map<Schema, string>();

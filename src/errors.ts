@@ -10,10 +10,15 @@
 export interface Position {
   /** The file as it was named to cm. */
   file: string;
-  /** 1-based line. */
+  /** 1-based line; 0 for the file as a whole (it cannot be read: missing, a directory...). */
   line: number;
-  /** 1-based column. */
+  /** 1-based column; 0 with line 0. */
   col: number;
+}
+
+/** The position of a problem with a file as a whole: printed as `file: ...`. */
+export function wholeFile(file: string): Position {
+  return { file, line: 0, col: 0 };
 }
 
 /** One problem in a YAML file, e.g. `web.yaml:12:5: configure.files[0].mode: expected ...`. */
@@ -29,7 +34,8 @@ export interface Problem {
 /** Formats one problem as `file:line:col: path: message`. */
 export function formatProblem(problem: Problem): string {
   const { file, line, col } = problem.at;
-  return `${file}:${line}:${col}: ${problem.path ? `${problem.path}: ` : ""}${problem.message}`;
+  const where = line ? `${file}:${line}:${col}` : file;
+  return `${where}: ${problem.path ? `${problem.path}: ` : ""}${problem.message}`;
 }
 
 /**

@@ -120,3 +120,14 @@ Deno.test("bootstrap.sh takes durations as the config file does and refuses othe
   const lone = await run(["bash", SCRIPT, "--repo", "file:///x", "--sha256", "0".repeat(64)]);
   assert.match(lone.out, /--sha256 checks --binary: give both/);
 });
+
+Deno.test("bootstrap.sh refuses node-only options without --repo instead of ignoring them", async () => {
+  const adhoc = await run(["bash", SCRIPT, "--binary", "/nonexistent/cm", "--interval", "5m"]);
+  assert.equal(adhoc.code, 1);
+  assert.match(
+    adhoc.out,
+    /refusing --interval without --repo: only a node set-up syncs; an ad hoc set-up has no sync timer/,
+  );
+  const dev = await run(["bash", SCRIPT, "--dev", "--cookbook", "x.yaml", "--no-sync"]);
+  assert.match(dev.out, /refusing --cookbook --no-sync without --repo/);
+});

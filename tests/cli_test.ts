@@ -91,7 +91,7 @@ Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on 
   );
   const plain = await runCm(["apply", "--state-dir", state, failing]);
   assert.equal(plain.code, 1);
-  assert.match(plain.stdout, /failed +command\[\/bin\/false\]: exited 1/);
+  assert.match(plain.stdout, /failed +command\[\/bin\/false\] at \S+:\d+:\d+: exited 1/);
 });
 
 Deno.test("a cookbook error exits 2 (1 with --detailed-exitcodes) and changes nothing", async () => {
@@ -147,7 +147,7 @@ Deno.test("plan predicts a file whose parent directory nothing creates as a fail
   assert.equal(result.code, 4, result.stderr);
   assert.match(
     result.stdout,
-    /^will fail file\[.*\/nowhere\/app\.conf\]: parent directory ".*\/nowhere" does not exist and no directory resource creates it$/m,
+    /^will fail file\[.*\/nowhere\/app\.conf\] at \S+: parent directory ".*\/nowhere" does not exist and no directory resource creates it$/m,
   );
   assert.match(result.stdout, /^plan: 0 to change, 0 unchanged, 1 failed/m);
 });
@@ -156,22 +156,51 @@ Deno.test("a resource dropped from the cookbook is reported once as unmanaged an
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);
   assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
-  const smaller = `${dir.path}/smaller.yaml`;
   await Deno.writeTextFile(
-    smaller,
+    book,
     `configure:\n  directories:\n    - path: ${dir.path}/root/etc\n      mode: "0755"\n`,
   );
-  const planned = await runCm(["plan", "--state-dir", state, smaller]);
+  const planned = await runCm(["plan", "--state-dir", state, book]);
   assert.match(planned.stdout, /^unmanaged file\[.*\/app\.conf\]/m);
-  const first = await runCm(["apply", "--state-dir", state, smaller]);
+  const first = await runCm(["apply", "--state-dir", state, book]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(
     first.stdout,
     /^unmanaged file\[.*\/app\.conf\]: no longer in the cookbooks; left as it is$/m,
   );
   assert.equal(await Deno.readTextFile(`${dir.path}/root/etc/app.conf`), "port = 8080\n");
-  const again = await runCm(["apply", "--state-dir", state, smaller]);
+  const again = await runCm(["apply", "--state-dir", state, book]);
   assert.doesNotMatch(again.stdout, /unmanaged/);
+});
+
+Deno.test("cookbooks applied one after another by hand each stay managed: no unmanaged, drift sees both", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const other = `${dir.path}/other.yaml`;
+  await Deno.writeTextFile(
+    other,
+    `configure:\n  files:\n    - path: ${dir.path}/root/etc/other.conf\n      content: "x"\n`,
+  );
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const second = await runCm(["apply", "--state-dir", state, other]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.doesNotMatch(second.stdout, /unmanaged/);
+  assert.doesNotMatch((await runCm(["apply", "--state-dir", state, book])).stdout, /unmanaged/);
+  // Drift covers what both applied: a hand edit to either cookbook's file is found.
+  await Deno.writeTextFile(`${dir.path}/root/etc/other.conf`, "edited");
+  await Deno.writeTextFile(`${dir.path}/root/etc/app.conf`, "edited");
+  const drift = await runCm(["drift", "--state-dir", state, "--json"]);
+  assert.equal(drift.code, 5, drift.stderr);
+  const found = JSON.parse(drift.stdout);
+  assert.deepEqual(found.cookbooks, [other, book]);
+  assert.deepEqual(found.drifted.map((r: { id: string }) => r.id).sort(), [
+    `file[${dir.path}/root/etc/app.conf]`,
+    `file[${dir.path}/root/etc/other.conf]`,
+  ]);
+  // A cookbook removed from disk is no longer checked.
+  await Deno.remove(other);
+  const left = JSON.parse((await runCm(["drift", "--state-dir", state, "--json"])).stdout);
+  assert.deepEqual(left.cookbooks, [book]);
 });
 
 Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-daemon's <3> prefix", async () => {
@@ -187,7 +216,7 @@ Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-dae
   const lines = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
   assert.equal(out.code, 1);
   assert.ok(
-    lines.some((l) => /^<3>failed +command\[\/bin\/false\]: exited 1/.test(l)),
+    lines.some((l) => /^<3>failed +command\[\/bin\/false\] at \S+: exited 1/.test(l)),
     lines.join("\n"),
   );
   assert.ok(lines.some((l) => /^changed +file\[/.test(l)), lines.join("\n"));
@@ -288,12 +317,19 @@ Deno.test("--version, --help for every subcommand, and usage errors", async () =
   assert.match(missing.stderr, /no run "nope"/);
 });
 
-Deno.test("a missing cookbook file is a cookbook error naming it", async () => {
+Deno.test("a missing cookbook file, or a directory, is a cookbook error naming it (no line:col)", async () => {
   const result = await runCm(["validate", "/nonexistent/book.yaml"]);
   assert.equal(result.code, 2);
   assert.match(
     result.stderr,
-    /\/nonexistent\/book\.yaml:1:1: cookbook "\/nonexistent\/book\.yaml" not found/,
+    /^\/nonexistent\/book\.yaml: cookbook "\/nonexistent\/book\.yaml" not found$/m,
+  );
+  await using dir = await tempDir();
+  const directory = await runCm(["validate", dir.path]);
+  assert.equal(directory.code, 2);
+  assert.equal(
+    directory.stderr.split("\n")[0],
+    `${dir.path}: "${dir.path}" is a directory, expected a file`,
   );
 });
 

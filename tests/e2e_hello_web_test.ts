@@ -359,11 +359,11 @@ Deno.test("g. the seed example validates unchanged and cm plan on a fresh server
   assert.deepEqual(
     lines.slice(0, -1),
     [
-      "would command[/usr/bin/apt-get update]: run: none → /usr/bin/apt-get update (runs every time (no guard))",
+      "would command[/usr/bin/apt-get update]: run: none → /usr/bin/apt-get update (runs every time: no guard)",
       "would package[nginx]: state: absent → present",
-      "would command[/bin/systemctl enable nginx]: run: none → /bin/systemctl enable nginx (runs every time (no guard))",
+      "would command[/bin/systemctl enable nginx]: run: none → /bin/systemctl enable nginx (runs every time: no guard)",
       "would file[/etc/nginx/nginx.conf]: state: absent → present, content: none → 24 B, 1 line, owner: none → root, group: none → root, mode: none → 0644",
-      "would service[nginx]: enabled: none → true (unit not found (yet)), state: not-found → started (unit not found (yet))",
+      "would service[nginx]: enabled: none → true (unit not found yet), state: not-found → started (unit not found yet)",
     ],
   );
   assert.match(lines.at(-1)!, /^plan: 5 to change, 0 unchanged, 0 failed, 0 skipped/);

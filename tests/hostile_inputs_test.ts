@@ -73,13 +73,13 @@ const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 /**
  * Records and checks one refusal: the exit code, a line matching `expect`
- * (and, unless `located` is false, a `file:line:col:` one), no trace, no
- * control character, no secret.
+ * (and, unless `located` is false, one naming the file: `file:line:col:`, or
+ * `file:` for the file as a whole), no trace, no control character, no secret.
  */
 function refused(name: string, ran: Ran, expect: RegExp, code = 2, located = true): void {
   const output = ran.stdout + ran.stderr;
   const clean = ran.code === code && expect.test(ran.stderr) &&
-    (!located || /^\S+:\d+:\d+: /m.test(ran.stderr)) &&
+    (!located || /^(\S+:\d+:\d+|\S*\/\S*?): /m.test(ran.stderr)) &&
     !/internal error|\n\s+at /.test(output) &&
     !RAW_CONTROL.test(output) && scan(output) === 0;
   tried.push({ name, code: ran.code, clean });

@@ -199,7 +199,7 @@ Deno.test({
     assert.equal(full.code, 1, full.stderr);
     assert.match(
       full.stdout,
-      /failed +file\[.*\/small\/big\]: cannot write ".*\/small\/big": no space left on device$/m,
+      /failed +file\[.*\/small\/big\] at \S+: cannot write ".*\/small\/big": no space left on device$/m,
     );
     assert.deepEqual([...Deno.readDirSync(target)], [], "no temporary file is left behind");
   },

@@ -34,11 +34,11 @@ Deno.test("cm plan of the seed example on a fresh machine lists every change it 
     `${r.status} ${r.id}: ${r.changes.map(formatChange).join(", ")}`
   );
   assert.deepEqual(plan, [
-    "changed command[/usr/bin/apt-get update]: run: none → /usr/bin/apt-get update (runs every time (no guard))",
+    "changed command[/usr/bin/apt-get update]: run: none → /usr/bin/apt-get update (runs every time: no guard)",
     "changed package[nginx]: state: absent → present",
-    "changed command[/bin/systemctl enable nginx]: run: none → /bin/systemctl enable nginx (runs every time (no guard))",
+    "changed command[/bin/systemctl enable nginx]: run: none → /bin/systemctl enable nginx (runs every time: no guard)",
     "changed file[/etc/nginx/nginx.conf]: state: absent → present, content: none → 24 B, 1 line, owner: none → root, group: none → root, mode: none → 0644",
-    "changed service[nginx]: enabled: none → true (unit not found (yet)), state: not-found → started (unit not found (yet))",
+    "changed service[nginx]: enabled: none → true (unit not found yet), state: not-found → started (unit not found yet)",
   ]);
   assert.deepEqual(fresh.writes, []);
   assert.ok(

@@ -16,7 +16,7 @@ import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
-import { readState, recordRun, unmanagedIds } from "../state/store.ts";
+import { readState, recordRun, type RunScope, unmanagedIds } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
@@ -45,6 +45,12 @@ export interface ConvergeOptions {
   onLockWait?: (message: string) => void;
   /** The git commit the cookbooks came from, recorded in the report and state. */
   commit?: string;
+  /**
+   * The cookbooks are the node's whole desired state (cm sync): every resource
+   * an earlier run managed that they lack is no longer managed. Otherwise only
+   * those last applied from these same root cookbooks are (see `RunScope`).
+   */
+  wholeNode?: boolean;
   /** Put unified diffs of content changes into the results. */
   diff?: boolean;
   /**
@@ -92,19 +98,25 @@ export async function loadCached(
 }
 
 /**
- * The cookbooks the last recorded apply or sync converged (what `cm drift`,
- * `cm watch` and `cm health` use when none are named).
+ * The cookbooks the state's resources were last applied from, those of the
+ * last apply or sync last (what `cm drift`, `cm watch` and `cm health` use when
+ * none are named): after `cm apply a.yaml` and `cm apply b.yaml`, both.
  *
  * @throws {UsageError} when no run was recorded yet
  */
 export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
-  const files = readState(probe, paths).lastRun?.cookbooks;
-  if (!files?.length) {
+  const state = readState(probe, paths);
+  const last = state.lastRun?.cookbooks;
+  if (!last?.length) {
     throw new UsageError(
       `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first, or name the cookbooks`,
     );
   }
-  return files;
+  // Cookbooks applied by hand before the last one still hold managed resources; a deleted one no longer does.
+  const earlier = Object.values(state.resources).flatMap((r) =>
+    r.root && !last.includes(r.root) && probe.stat(r.root) ? [r.root] : []
+  );
+  return [...new Set(earlier), ...last];
 }
 
 /** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */
@@ -140,7 +152,7 @@ export async function converge(
       diff: options.diff,
       pending: pendingRefreshes(exec, paths),
     });
-    const unmanaged = plannedUnmanaged(exec, paths, report);
+    const unmanaged = plannedUnmanaged(exec, paths, report, options.wholeNode);
     return unmanaged.length ? { ...report, unmanaged } : report;
   }
   const lock = options.lock === "held" ? undefined : await acquireLock(
@@ -171,7 +183,11 @@ export async function converge(
     }
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
     const desired = digests ?? await desiredDigests(cookbook);
-    const warning = record(exec, paths, report, desired);
+    const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));
+    const warning = record(exec, paths, report, desired, {
+      wholeNode: options.wholeNode ?? false,
+      roots,
+    });
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
     if (!cached && cacheable) await writeCatalog(exec, paths.catalog, cookbook, desired);
@@ -212,9 +228,10 @@ function record(
   paths: StatePaths,
   report: RunReport,
   desired: Record<string, string>,
+  scope: RunScope,
 ): string | undefined {
   try {
-    return recordRun(exec, paths, report, desired);
+    return recordRun(exec, paths, report, desired, scope);
   } catch (error) {
     const changed = report.totals.changed + report.handlers.length > 0;
     if (changed && error instanceof StateError) throw new UnrecordedRunError(report, error);
@@ -223,9 +240,14 @@ function record(
 }
 
 /** What the apply would report as no longer managed; none when the state cannot be read. */
-function plannedUnmanaged(exec: Executor, paths: StatePaths, report: RunReport): string[] {
+function plannedUnmanaged(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  wholeNode = false,
+): string[] {
   try {
-    return unmanagedIds(readState(exec, paths), report);
+    return unmanagedIds(readState(exec, paths), report, wholeNode);
   } catch (error) {
     if (error instanceof StateError) return [];
     throw error;

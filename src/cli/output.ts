@@ -79,7 +79,10 @@ export function formatChange(change: Change): string {
   return `${change.field}: ${arrow}${change.note ? ` (${printable(change.note)})` : ""}`;
 }
 
-/** Prints one resource's result as it finishes. */
+/**
+ * Prints one resource's result as it finishes; a failure names where the
+ * resource was declared: `failed    file[/etc/x] at web.yaml:12:7: ...`.
+ */
 export function printResult(p: Printer, plan: boolean, r: ResourceResult): void {
   const id = printable(r.id);
   if (r.status === "unchanged") {
@@ -88,7 +91,9 @@ export function printResult(p: Printer, plan: boolean, r: ResourceResult): void 
   }
   if (r.status === "failed") {
     p.out(
-      `${paint(p, "red", plan ? "will fail" : "failed   ")} ${id}: ${printable(r.error ?? "")}`,
+      `${paint(p, "red", plan ? "will fail" : "failed   ")} ${id} at ${printable(r.at)}: ${
+        printable(r.error ?? "")
+      }`,
       "err",
     );
     return;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { HandlerResult, RunReport } from "../engine/report.ts";
-import { rollbackLine, summary } from "./output.ts";
+import { type Printer, printResult, rollbackLine, summary } from "./output.ts";
 
 function handler(status: HandlerResult["status"]): HandlerResult {
   return { id: "service[nginx]", action: "reload", triggeredBy: [], status, durationMs: 0 };
@@ -45,4 +45,27 @@ Deno.test("a rollback's closing line counts a restore that failed as failed, not
     rollbackLine({ ...record, ok: true, restored: [record.restored[0]] }),
     /: 1 restored in/,
   );
+});
+
+Deno.test("a failed resource's line names where the cookbook declares it", () => {
+  const lines: string[] = [];
+  const p: Printer = {
+    out: (line) => lines.push(line),
+    err: (line) => lines.push(line),
+    color: false,
+    verbosity: "normal",
+    diff: false,
+  };
+  printResult(p, false, {
+    id: "file[/srv/out]",
+    kind: "file",
+    status: "failed",
+    changes: [],
+    error: 'user "wwwdata" does not exist: did you mean "www-data"?',
+    durationMs: 0.1,
+    at: "/root/site.yaml:5:7",
+  });
+  assert.deepEqual(lines, [
+    'failed    file[/srv/out] at /root/site.yaml:5:7: user "wwwdata" does not exist: did you mean "www-data"?',
+  ]);
 });

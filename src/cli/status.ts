@@ -23,15 +23,15 @@ export function timerLine(timer: TimerStatus | { error: string }): string {
   if ("error" in timer) return `unknown: ${timer.error}`;
   if (!timer.installed) return "not installed (cm timer install)";
   const next = timer.next ? `next run ${timer.next}` : "not armed: no next run";
-  return `${timer.unitFileState}, ${timer.activeState}; ${next}${
+  return `${timer.unitFileState ?? "unknown"}, ${timer.activeState ?? "unknown"}; ${next}${
     timer.last ? `; last ${timer.last}` : ""
   }`;
 }
 
 /**
  * What is wrong, one line each: a refused or failed last sync, a failed last
- * run. Empty when all is well; `cm status` exits non-zero otherwise. (A
- * pending refresh, once the state records one, belongs here too.)
+ * run, a pending refresh, a quarantined commit, a cookbook selection change.
+ * Empty when all is well; `cm status` exits non-zero otherwise.
  */
 export function statusProblems(state: State): string[] {
   const problems: string[] = [];
@@ -46,6 +46,12 @@ export function statusProblems(state: State): string[] {
     problems.push(`${p.action} of ${id} pending since ${p.since} (an earlier try failed)`);
   }
   if (sync?.quarantined) problems.push(`commit ${sync.quarantined.commit} is quarantined`);
+  if (sync?.selectionChange && !sync.reason?.includes(sync.selectionChange)) {
+    problems.push(
+      `${sync.selectionChange}: put the node's cookbook back, or accept the new one by naming it ` +
+        "(cookbooks: in the node configuration); on_cookbook_change: refuse would refuse such a commit",
+    );
+  }
   return problems;
 }
 

@@ -144,3 +144,22 @@ Deno.test("status shows a run in progress first: its command, PID and since when
     /running/,
   );
 });
+
+Deno.test("a cookbook selection change is a problem until it is over, naming the ways out", () => {
+  const change = "cookbook selection changed: was nodes/web1.yaml, now default.yaml";
+  const sync = {
+    repo: "git://h/r.git",
+    branch: "main",
+    lastSyncAt: "2026-11-26T05:00:00.000Z",
+    result: "applied" as const,
+    cookbooks: ["default.yaml"],
+  };
+  assert.deepEqual(
+    statusProblems({ version: 1, resources: {}, sync: { ...sync, selectionChange: change } }),
+    [
+      `${change}: put the node's cookbook back, or accept the new one by naming it (cookbooks: in ` +
+      "the node configuration); on_cookbook_change: refuse would refuse such a commit",
+    ],
+  );
+  assert.deepEqual(statusProblems({ version: 1, resources: {}, sync }), []);
+});

@@ -21,9 +21,9 @@ import { jsonChunks } from "../exec/json_chunks.ts";
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
  * version may not (2: resources name their kind and hold `section`; 3: health,
- * rollback; 4: digests).
+ * rollback; 4: digests; 5: resources name their root cookbook).
  */
-const FORMAT = 4;
+const FORMAT = 5;
 
 /** The cached form: the loaded cookbooks, the hash of their inputs, their desired digests. */
 interface Catalog extends Cookbook {

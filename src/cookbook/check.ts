@@ -53,6 +53,7 @@ export async function checkCookbooks(rendered: Rendered): Promise<Staged<Resourc
           id: kindOf(section.kind).id(item.value),
           spec: item.value,
           at: positionOf(source, origin.path),
+          root: rendered.roots.get(source),
           path: formatPath(origin.path),
           section: index,
           ...(skip ? { skip } : {}),

@@ -27,6 +27,11 @@ export interface Resource {
   spec: any;
   /** Where it was written. */
   at: Position;
+  /**
+   * The cookbook asked for (absolute path) that declares it or includes the
+   * one that does: what an ad hoc apply of other cookbooks leaves alone.
+   */
+  root?: string;
   /** YAML path, e.g. `configure.files[0]`. */
   path: string;
   /** Its section's index in the registry's `SECTIONS`, which is the run order. */

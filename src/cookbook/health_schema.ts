@@ -15,14 +15,15 @@
  * @module
  */
 import { z } from "zod";
+import { seconds } from "../../resources/duration.ts";
 
 const attempts = {
   name: z.string().min(1).optional().describe("Name shown in results; defaults to the check's id."),
-  timeout: z.number().positive().max(300).default(5)
+  timeout: seconds(0.001, 300).default(5)
     .describe("Seconds one attempt may take before it counts as failed."),
   retries: z.int().min(0).max(20).default(2)
     .describe("Attempts after the first one fails; 0 tries once."),
-  backoff: z.number().min(0).max(60).default(1)
+  backoff: seconds(0, 60).default(1)
     .describe("Seconds before the first retry; doubles before each further retry."),
 };
 
@@ -49,7 +50,7 @@ export const serviceCheckSchema = z.strictObject({
   service: z.string().regex(/^[A-Za-z0-9:_.@-]+$/, {
     error: 'expected a unit name like "nginx" or "php8.2-fpm.service"',
   }).describe("Unit that must be active; its restart counter must not move."),
-  settle: z.number().min(0).max(60).default(1).describe(
+  settle: seconds(0, 60).default(1).describe(
     "Seconds between two looks at the unit: a unit that systemd restarted in between fails.",
   ),
   ...attempts,

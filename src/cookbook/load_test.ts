@@ -134,6 +134,31 @@ Deno.test("placeholders are filled in content, paths and service names", async (
   assert.deepEqual(cookbook.resources[1].spec.restart_on, ["/etc/nginx/sites-enabled/hello.conf"]);
 });
 
+Deno.test("durations take seconds or the flags' syntax (30s, 5m), from a value or a template", async () => {
+  await using dir = await tree({
+    "web.yaml": [
+      "vars:",
+      "  wait: 2m",
+      "install:",
+      "  post_install:",
+      "    - command: /bin/true",
+      '      timeout: "30s"',
+      "    - command: /bin/false",
+      '      timeout: "{{ wait }}"',
+      "    - command: /bin/echo",
+      "      timeout: 1.5",
+      "health:",
+      "  - port: 80",
+      "    timeout: 1m",
+      '    backoff: "0.5"',
+    ].join("\n"),
+  });
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], exec);
+  assert.deepEqual(cookbook.resources.map((r) => r.spec.timeout), [30, 120, 1.5]);
+  assert.equal(cookbook.health[0].timeout, 60);
+  assert.equal(cookbook.health[0].backoff, 0.5);
+});
+
 Deno.test("a template file is read relative to the cookbook and rendered into content", async () => {
   await using dir = await tree({
     "cookbooks/web.yaml": [

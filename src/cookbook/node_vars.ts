@@ -7,7 +7,7 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
-import type { Problem } from "../errors.ts";
+import { type Problem, wholeFile } from "../errors.ts";
 import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { parseYaml, positionOf, type YamlSource } from "./yaml_source.ts";
 
@@ -21,7 +21,7 @@ export function readNodeVars(
   path: string,
   myUid = Deno.uid(),
 ): YamlSource | Problem[] {
-  const at = { file: path, line: 1, col: 1 };
+  const at = wholeFile(path);
   const refuse = (message: string): Problem[] => [{ at, path: "", message }];
   let info;
   try {

@@ -7,7 +7,7 @@
 import type { Probe } from "../exec/executor.ts";
 import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { formatPath } from "./problems.ts";
-import type { Position, Problem } from "../errors.ts";
+import { type Position, type Problem, wholeFile } from "../errors.ts";
 import { absolute, repoFile, type Staged } from "./cookbook.ts";
 import { DOCUMENT } from "./schema.ts";
 import { parseYaml, positionOf, type YamlSource } from "./yaml_source.ts";
@@ -134,7 +134,7 @@ function readCookbook(probe: Probe, file: string, from?: IncludedFrom): YamlSour
   const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
   if ("error" in data) {
     const message = data.error.endsWith(" not found") ? `cookbook "${file}" not found` : data.error;
-    return [{ at: from?.at ?? { file, line: 1, col: 1 }, path: from?.path ?? "", message }];
+    return [{ at: from?.at ?? wholeFile(file), path: from?.path ?? "", message }];
   }
   const text = decodeUtf8(data);
   if (typeof text !== "string") {

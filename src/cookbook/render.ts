@@ -58,6 +58,8 @@ export interface Rendered {
   sources: YamlSource[];
   /** By rendered source, then by item path (`configure.files[0]`). */
   extras: Map<YamlSource, Map<string, ItemExtras>>;
+  /** By rendered source, the cookbook asked for that it is (or that includes it): an absolute path. */
+  roots: Map<YamlSource, string>;
   /** Every template file read. */
   templateFiles: string[];
   /** The facts used, with their values. */
@@ -93,16 +95,21 @@ export async function renderCookbooks(
   const scopeOf = scopes(parsed.instances, fill, options.nodeVars);
   const sources: YamlSource[] = [];
   const extras = new Map<YamlSource, Map<string, ItemExtras>>();
+  const roots = new Map<YamlSource, string>();
   for (const instance of parsed.instances) {
     const scope = scopeOf.get(instance)!;
     const source = renderInstance(instance, scope, fill);
     sources.push(source);
     extras.set(source, itemExtras(instance, source, scope, templates, fill));
+    let root = instance;
+    while (root.parent) root = root.parent;
+    roots.set(source, root.source.file);
   }
   return {
     value: {
       sources,
       extras,
+      roots,
       templateFiles: [...new Set(templates.map((t) => t.file))],
       facts: Object.fromEntries(facts.values),
     },

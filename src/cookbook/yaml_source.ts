@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
 import { describeValue, formatPath } from "./problems.ts";
+import { foreignFieldMessage } from "./foreign_fields.ts";
 
 /** A parsed YAML file: its document, line index and plain data. */
 export interface YamlSource {
@@ -138,13 +139,10 @@ export function schemaProblems(
       const known = knownKeys(issue.path);
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        const guess = didYouMean(key, known);
         problems.push({
           at: positionOf(parsed, path, true),
           path: formatPath(path),
-          message: `unknown field${guess ? `; did you mean "${guess}"?` : ""}${
-            known.length ? ` (fields: ${known.join(", ")})` : ""
-          }`,
+          message: foreignFieldMessage(key, known) ?? unknownFieldMessage(key, known),
         });
       }
       continue;
@@ -192,13 +190,30 @@ export function schemaProblems(
   return problems;
 }
 
+/** `unknown field; did you mean "enabled"? (fields: ...)` */
+function unknownFieldMessage(key: string, known: readonly string[]): string {
+  const guess = didYouMean(key, known);
+  return `unknown field${guess ? `; did you mean "${guess}"?` : ""}${
+    known.length ? ` (fields: ${known.join(", ")})` : ""
+  }`;
+}
+
 /**
- * The issues of the one union member that came closest (fewest issues), when
- * the union has no message of its own: `health[0].command: expected a list`
- * instead of `health[0]: Invalid input`. `undefined` on a tie.
+ * The issues of the union member to report instead of the union's own
+ * problem. A union with a message of its own (`expected a command string or
+ * a list of arguments`) gives way only to the one member the value has the
+ * shape of: `command[1]: expected a string` for `["echo", 1]`. One without
+ * (`Invalid input`) gives way to the member that came closest (fewest issues):
+ * `health[0].command: expected a list`. `undefined` when no member stands out.
  */
 function closestBranch(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue[] | undefined {
-  if (issue.message !== "Invalid input" || !issue.errors.length) return undefined;
+  if (issue.message !== "Invalid input") {
+    const shaped = issue.errors.filter((e) =>
+      !e.some((i) => i.code === "invalid_type" && i.path.length === 0)
+    );
+    return shaped.length === 1 ? shaped[0] : undefined;
+  }
+  if (!issue.errors.length) return undefined;
   const fewest = Math.min(...issue.errors.map((e) => e.length));
   const closest = issue.errors.filter((e) => e.length === fewest);
   return closest.length === 1 ? closest[0] : undefined;

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { seconds } from "../../resources/duration.ts";
 import { CookbookError, type Problem } from "../errors.ts";
 import { parseYaml, schemaProblems } from "../cookbook/yaml_source.ts";
 
@@ -43,7 +44,7 @@ export const targetSchema = z.discriminatedUnion("type", [
 
 /** The alert file's fields. */
 export const alertConfigSchema = z.strictObject({
-  timeout: z.number().positive().max(120).default(10).describe("Seconds one delivery may take."),
+  timeout: seconds(0.001, 120).default(10).describe("Seconds one delivery may take."),
   targets: z.record(
     z.string().regex(/^[A-Za-z0-9_.-]+$/, {
       error: "expected a target name of letters, digits, _ . -",

@@ -23,6 +23,21 @@ export interface ResourceState {
   sha256?: string;
   /** sha256 of the spec the cookbooks gave it in the last run (see `drift.ts`). */
   desired?: string;
+  /** The cookbook asked for (absolute path) that declared it in the last run (see {@link RunScope}). */
+  root?: string;
+}
+
+/**
+ * What a run speaks for. `cm sync` applies the node's whole desired state:
+ * what the state knows and the run no longer has is no longer managed. An ad
+ * hoc `cm apply a.yaml` speaks only for the resources last applied from
+ * a.yaml, so applying b.yaml next leaves a.yaml's resources managed.
+ */
+export interface RunScope {
+  /** true for the whole node (sync); false for the run's own root cookbooks only. */
+  wholeNode: boolean;
+  /** By resource id, its root cookbook (`Resource.root`), recorded in the state. */
+  roots: Readonly<Record<string, string | undefined>>;
 }
 
 /** How a sync ended: a new commit applied, the same one converged or skipped, the last good one kept. */
@@ -48,8 +63,13 @@ export interface SyncRecord {
   rejected?: string;
   /** Cookbooks applied, relative to the repository. */
   cookbooks?: string[];
-  /** "cookbook selection changed: was nodes/web1.yaml, now default.yaml ..." when this sync saw one. */
+  /**
+   * "cookbook selection changed: was nodes/web1.yaml, now default.yaml ...":
+   * kept until the selection is back or the node configuration names the cookbooks.
+   */
   selectionChange?: string;
+  /** The selection before that change (relative to the repository). */
+  selectedBefore?: string[];
   /** Run id of the apply, when one ran. */
   runId?: string;
   /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
@@ -170,18 +190,26 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
   onStatePath("sync the state directory", paths.dir, () => exec.flush());
 }
 
-/** Ids the state knows that `report` (a plan or an apply) no longer has. */
-export function unmanagedIds(state: State, report: RunReport): string[] {
+/**
+ * Ids the state knows that `report` (a plan or an apply) no longer has: all of
+ * them for the whole node, else those last applied from one of the report's
+ * cookbooks (or recorded before cm kept roots).
+ */
+export function unmanagedIds(state: State, report: RunReport, wholeNode = true): string[] {
   const ids = new Set(report.resources.map((r) => r.id));
-  return Object.keys(state.resources).filter((id) => !ids.has(id));
+  const roots = new Set(report.cookbooks);
+  return Object.entries(state.resources)
+    .filter(([id, r]) => !ids.has(id) && (wholeNode || !r.root || roots.has(r.root)))
+    .map(([id]) => id);
 }
 
 /**
  * Folds a finished apply into the state and saves the report under runs/,
  * first marking the drift it repaired (`desired`: spec digests by resource id,
  * see `drift.ts`); returns a warning when the old state file was unreadable.
- * Resources the state knew that the run no longer has are put in
- * `report.unmanaged` and dropped from the state, so they are reported once.
+ * Resources the state knew that the run no longer has (within `scope`, by
+ * default the whole node) are put in `report.unmanaged` and dropped from the
+ * state, so they are reported once.
  *
  * @throws {StateError} when the report or the state cannot be written (a full disk, say)
  */
@@ -190,10 +218,11 @@ export function recordRun(
   paths: StatePaths,
   report: RunReport,
   desired: Readonly<Record<string, string>> = {},
+  scope: RunScope = { wholeNode: true, roots: {} },
 ): string | undefined {
   const { state, warning } = stateForUpdate(exec, paths, report.id);
   const drift = markDrift(report, state.resources, desired);
-  const unmanaged = unmanagedIds(state, report);
+  const unmanaged = unmanagedIds(state, report, scope.wholeNode);
   for (const id of unmanaged) delete state.resources[id];
   if (unmanaged.length) report.unmanaged = unmanaged;
   for (const r of report.resources) {
@@ -204,6 +233,7 @@ export function recordRun(
       changedAt: r.status === "changed" ? report.startedAt : previous?.changedAt,
       ...(sha256 ? { sha256 } : {}),
       ...(desired[r.id] ? { desired: desired[r.id] } : {}),
+      ...(scope.roots[r.id] ? { root: scope.roots[r.id] } : {}),
     };
   }
   const pending = pendingAfter(state.pending ?? {}, report);

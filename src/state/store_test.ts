@@ -262,6 +262,27 @@ Deno.test("resources the cookbooks dropped are reported once as unmanaged and fo
   assert.equal(third.unmanaged, undefined);
 });
 
+Deno.test("an ad hoc run reports as unmanaged only what its own root cookbooks last applied", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const adHoc = (roots: Record<string, string>) => ({ wholeNode: false, roots });
+  const a = report("20261126T050000Z-1", "changed");
+  a.resources.push({ ...a.resources[0], id: "file[/y]" });
+  recordRun(exec, paths, a, {}, adHoc({ "file[/x]": "/c.yaml", "file[/y]": "/c.yaml" }));
+  const b = { ...report("20261126T050100Z-1", "changed"), cookbooks: ["/b.yaml"] };
+  b.resources[0] = { ...b.resources[0], id: "file[/z]" };
+  recordRun(exec, paths, b, {}, adHoc({ "file[/z]": "/b.yaml" }));
+  assert.equal(b.unmanaged, undefined, "b.yaml does not speak for c.yaml's resources");
+  const again = report("20261126T050200Z-1", "unchanged");
+  recordRun(exec, paths, again, {}, adHoc({ "file[/x]": "/c.yaml" }));
+  assert.deepEqual(again.unmanaged, ["file[/y]"]);
+  assert.deepEqual(readState(exec, paths).resources["file[/z]"].root, "/b.yaml");
+  const sync = report("20261126T050300Z-1", "unchanged");
+  recordRun(exec, paths, sync, {}, { wholeNode: true, roots: {} });
+  assert.deepEqual(sync.unmanaged, ["file[/z]"], "a sync speaks for the whole node");
+});
+
 Deno.test("retention: the report leaving the newest RETENTION.full keeps unchanged resources by count", async () => {
   await using dir = await tempDir();
   const exec = new RealExecutor();

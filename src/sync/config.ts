@@ -28,7 +28,8 @@ import { z } from "zod";
 import type { Probe } from "../exec/executor.ts";
 import { ConfigError, type Problem, UsageError } from "../errors.ts";
 import { nodeConfigFile } from "./node_config.ts";
-import { MAX_WAIT_SECONDS, parseDuration } from "../text.ts";
+import { MAX_WAIT_SECONDS } from "../text.ts";
+import { duration } from "../../resources/duration.ts";
 import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
 
 export { DEFAULT_CONFIG_PATH } from "./node_config.ts";
@@ -38,10 +39,6 @@ export const DEFAULT_INTERVAL = 300;
 export const DEFAULT_SPLAY = 60;
 /** Default branch. */
 export const DEFAULT_BRANCH = "main";
-
-const duration = z.union([z.number(), z.string()]).refine((v) => parseDuration(v) !== null, {
-  error: 'expected seconds (a number) or a duration like "30s", "5m", "1h"',
-}).transform((v) => parseDuration(v)!);
 
 /** A wait of at least `min` and at most {@link MAX_WAIT_SECONDS} seconds; null when it is one. */
 function waitProblem(seconds: number, min: number): string | null {

@@ -151,6 +151,8 @@ interface Ending {
   cookbooks?: string[];
   /** The cookbook selection change this sync saw. */
   selectionChange?: string;
+  /** The selection before that change: once it is back, the change is over. */
+  selectedBefore?: string[];
   discarded?: string[];
   report?: RunReport;
   /** A commit that just validated and was applied. */
@@ -319,21 +321,22 @@ async function convergeStage(
     }
     return finish(s, { status: "failed", commit, reason: chosen.error, rejected: ending.rejected });
   }
+  // Compared with the selection before a change still going on, so it is warned of until it is over.
+  const before = s.previous?.selectedBefore ?? s.previous?.cookbooks;
   const change = selectionChange(
-    s.previous?.cookbooks,
+    before,
     chosen.relative,
     !!s.settings.cookbooks?.length,
     s.hostNames,
   );
+  const selection = change ? { selectionChange: change, selectedBefore: before } : {};
   if (change) {
     s.warn(change);
-    if (s.settings.refuseCookbookChange) return await refuseSelection(s, ending, change);
+    if (s.settings.refuseCookbookChange) {
+      return await refuseSelection(s, { ...ending, ...selection }, change);
+    }
   }
-  const applying = {
-    ...ending,
-    cookbooks: chosen.relative,
-    ...(change ? { selectionChange: change } : {}),
-  };
+  const applying = { ...ending, cookbooks: chosen.relative, ...selection };
   let report: RunReport;
   try {
     report = await converge(chosen.files, s.exec, {
@@ -341,6 +344,7 @@ async function convergeStage(
       stateDir: s.paths.dir,
       lock: "held",
       commit,
+      wholeNode: true,
       varsFile: s.settings.varsFile,
       events: s.options.events?.run,
       interrupts: s.options.interrupts,
@@ -510,6 +514,22 @@ function finish(s: Session, ending: Ending): SyncOutcome {
   };
 }
 
+/**
+ * The selection change to record: the one this sync saw; none once a sync
+ * applied cookbooks without seeing one (the node's file is back, or the
+ * configuration names the cookbooks); else the earlier one, still going on.
+ */
+function selectionRecord(
+  previous: SyncRecord | undefined,
+  ending: Ending,
+): Pick<SyncRecord, "selectionChange" | "selectedBefore"> {
+  if (ending.selectionChange) {
+    return { selectionChange: ending.selectionChange, selectedBefore: ending.selectedBefore };
+  }
+  if (ending.cookbooks) return {};
+  return { selectionChange: previous?.selectionChange, selectedBefore: previous?.selectedBefore };
+}
+
 /** The state file's record of a sync that ended so. */
 function syncRecord(
   s: Pick<Session, "url" | "settings" | "startedAt" | "previous">,
@@ -525,7 +545,7 @@ function syncRecord(
     reason: ending.reason,
     rejected: ending.rejected,
     cookbooks: ending.cookbooks,
-    selectionChange: ending.selectionChange,
+    ...selectionRecord(s.previous, ending),
     runId: ending.report?.id,
     commitTime: ending.commitTime ??
       (ending.commit === s.previous?.commit ? s.previous?.commitTime : undefined),

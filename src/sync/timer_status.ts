@@ -13,10 +13,10 @@ import { TIMER_UNIT } from "./timer.ts";
 /** The timer as systemd sees it. */
 export interface TimerStatus {
   installed: boolean;
-  /** UnitFileState: "enabled", "disabled"... */
-  unitFileState: string;
-  /** ActiveState: "active" (waiting to fire), "inactive"... */
-  activeState: string;
+  /** UnitFileState: "enabled", "disabled"...; `null` when systemd has none (not installed). */
+  unitFileState: string | null;
+  /** ActiveState: "active" (waiting to fire), "inactive"...; `null` when systemd has none. */
+  activeState: string | null;
   /** When it fires next, as systemd prints it, or `null` when it is not armed. */
   next: string | null;
   /** When it last fired, or `null` when never. */
@@ -67,12 +67,13 @@ export function timerStatusOf(
   uptimeSeconds: number,
   now: Date,
 ): TimerStatus {
+  // systemd says "" or "n/a" for a property without a value.
   const set = (value: string | undefined) => value && value !== "n/a" ? value : null;
   const monotonic = monotonicToDate(props.NextElapseUSecMonotonic ?? "", uptimeSeconds, now);
   return {
     installed: props.LoadState === "loaded",
-    unitFileState: props.UnitFileState ?? "",
-    activeState: props.ActiveState ?? "",
+    unitFileState: set(props.UnitFileState),
+    activeState: set(props.ActiveState),
     next: set(props.NextElapseUSecRealtime) ?? monotonic?.toISOString() ?? null,
     last: set(props.LastTriggerUSec),
   };

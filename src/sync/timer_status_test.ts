@@ -43,8 +43,13 @@ Deno.test("timer status prefers the realtime next elapse, and knows a unit that 
       last: "Mon 2026-11-30 19:55:00 UTC",
     },
   );
-  const missing = timerStatusOf({ LoadState: "not-found", LastTriggerUSec: "n/a" }, 0, now);
+  const missing = timerStatusOf(
+    { LoadState: "not-found", UnitFileState: "", ActiveState: "inactive", LastTriggerUSec: "n/a" },
+    0,
+    now,
+  );
   assert.equal(missing.installed, false);
+  assert.equal(missing.unitFileState, null, "null, not an empty string, in cm status --json");
   assert.equal(missing.last, null);
 });
 

@@ -86,8 +86,9 @@ export function showRun(
       ? r.changes.map(formatChange).join(", ")
       : printable(r.error);
     const drift = r.drift ? " (drift: changed outside cm)" : "";
+    const at = r.status === "failed" ? ` at ${printable(r.at)}` : "";
     printer.out(
-      `${r.status.padEnd(9)} ${printable(r.id)}${drift}${
+      `${r.status.padEnd(9)} ${printable(r.id)}${at}${drift}${
         detail ? `: ${detail}` : ""
       }  [${r.durationMs} ms]`,
     );
