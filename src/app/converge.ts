@@ -9,14 +9,21 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
-import { newRunId, type PendingRefresh, type RunReport } from "../engine/report.ts";
+import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
-import { readState, recordRun, type RunScope, unmanagedIds } from "../state/store.ts";
+import {
+  type PriorState,
+  readPriorState,
+  readState,
+  recordRun,
+  type RunScope,
+  unmanagedIds,
+} from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
@@ -64,16 +71,6 @@ export interface ConvergeOptions {
   interrupts?: () => Interrupts;
   /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
   facts?: Record<string, unknown>;
-}
-
-/** The refreshes earlier runs left pending; none when the state file is unreadable (apply says so). */
-function pendingRefreshes(exec: Executor, paths: StatePaths): Record<string, PendingRefresh> {
-  try {
-    return readState(exec, paths).pending ?? {};
-  } catch (error) {
-    if (error instanceof StateError) return {};
-    throw error;
-  }
 }
 
 /**
@@ -148,11 +145,13 @@ export async function converge(
     varsFile: options.varsFile,
   });
   if (options.mode === "plan") {
+    // An unreadable state file: nothing pending, nothing unmanaged (the apply says why).
+    const { state } = readPriorState(exec, paths);
     const report = await run(cookbook, { mode: "plan", probe: exec }, events, {
       diff: options.diff,
-      pending: pendingRefreshes(exec, paths),
+      pending: state.pending ?? {},
     });
-    const unmanaged = plannedUnmanaged(exec, paths, report, options.wholeNode);
+    const unmanaged = unmanagedIds(state, report, options.wholeNode ?? false);
     return unmanaged.length ? { ...report, unmanaged } : report;
   }
   const lock = options.lock === "held" ? undefined : await acquireLock(
@@ -164,13 +163,14 @@ export async function converge(
   try {
     using interrupts = options.interrupts?.();
     const id = newRunId();
+    const prior = readPriorState(exec, paths);
     const snapshots = snapshotRecorder(exec, paths.dir, id, options.commit);
     const report = await run(cookbook, { mode: "apply", exec }, events, {
       diff: options.diff,
       interrupted: () => interrupts?.interrupted(),
       id,
       beforeChange: (items) => snapshots.beforeChange(items),
-      pending: pendingRefreshes(exec, paths),
+      pending: prior.state.pending ?? {},
     });
     if (options.commit) report.commit = options.commit;
     try {
@@ -184,10 +184,8 @@ export async function converge(
     await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
     const desired = digests ?? await desiredDigests(cookbook);
     const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));
-    const warning = record(exec, paths, report, desired, {
-      wholeNode: options.wholeNode ?? false,
-      roots,
-    });
+    const scope = { wholeNode: options.wholeNode ?? false, roots };
+    const warning = record(exec, paths, report, desired, scope, prior);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
     if (!cached && cacheable) await writeCatalog(exec, paths.catalog, cookbook, desired);
@@ -229,27 +227,13 @@ function record(
   report: RunReport,
   desired: Record<string, string>,
   scope: RunScope,
+  prior: PriorState,
 ): string | undefined {
   try {
-    return recordRun(exec, paths, report, desired, scope);
+    return recordRun(exec, paths, report, desired, scope, prior);
   } catch (error) {
     const changed = report.totals.changed + report.handlers.length > 0;
     if (changed && error instanceof StateError) throw new UnrecordedRunError(report, error);
-    throw error;
-  }
-}
-
-/** What the apply would report as no longer managed; none when the state cannot be read. */
-function plannedUnmanaged(
-  exec: Executor,
-  paths: StatePaths,
-  report: RunReport,
-  wholeNode = false,
-): string[] {
-  try {
-    return unmanagedIds(readState(exec, paths), report, wholeNode);
-  } catch (error) {
-    if (error instanceof StateError) return [];
     throw error;
   }
 }

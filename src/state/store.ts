@@ -147,30 +147,36 @@ export function readState(probe: Probe, paths: StatePaths): State {
     : { version: 1, resources: {} };
 }
 
-/**
- * The state to update after a run. An unreadable state file must not lose the
- * run that just changed the machine: it is kept beside as `state.json.corrupt-ID`
- * and a fresh state begins; the returned warning says so.
- */
-function stateForUpdate(exec: Executor, paths: StatePaths, runId: string): {
+/** The state a run starts from: what the state file holds, or a fresh one when it is unreadable. */
+export interface PriorState {
   state: State;
-  warning?: string;
-} {
+  /** Why the state file could not be used; recording the run keeps it aside. */
+  unreadable?: StateError;
+}
+
+/** Reads the state a run starts from (see {@link PriorState}); never throws a StateError. */
+export function readPriorState(probe: Probe, paths: StatePaths): PriorState {
   try {
-    return { state: readState(exec, paths) };
+    return { state: readState(probe, paths) };
   } catch (error) {
     if (!(error instanceof StateError)) throw error;
-    const aside = `${paths.state}.corrupt-${runId}`;
-    onStatePath(
-      "write",
-      aside,
-      () => exec.writeFile(aside, exec.readFile(paths.state)!, { mode: 0o600 }),
-    );
-    return {
-      state: { version: 1, resources: {} },
-      warning: `${error.message}; kept it as ${aside} and started a new state file`,
-    };
+    return { state: { version: 1, resources: {} }, unreadable: error };
   }
+}
+
+/**
+ * An unreadable state file must not lose the run that just changed the
+ * machine: it is kept beside as `state.json.corrupt-ID` (a fresh state
+ * begins); returns the warning that says so.
+ */
+function setAside(exec: Executor, paths: StatePaths, runId: string, why: StateError): string {
+  const aside = `${paths.state}.corrupt-${runId}`;
+  onStatePath(
+    "write",
+    aside,
+    () => exec.writeFile(aside, exec.readFile(paths.state)!, { mode: 0o600 }),
+  );
+  return `${why.message}; kept it as ${aside} and started a new state file`;
 }
 
 /**
@@ -206,7 +212,8 @@ export function unmanagedIds(state: State, report: RunReport, wholeNode = true):
 /**
  * Folds a finished apply into the state and saves the report under runs/,
  * first marking the drift it repaired (`desired`: spec digests by resource id,
- * see `drift.ts`); returns a warning when the old state file was unreadable.
+ * see `drift.ts`) into `prior` (the state the run started from, read now
+ * unless given); returns a warning when the old state file was unreadable.
  * Resources the state knew that the run no longer has (within `scope`, by
  * default the whole node) are put in `report.unmanaged` and dropped from the
  * state, so they are reported once.
@@ -219,8 +226,10 @@ export function recordRun(
   report: RunReport,
   desired: Readonly<Record<string, string>> = {},
   scope: RunScope = { wholeNode: true, roots: {} },
+  prior: PriorState = readPriorState(exec, paths),
 ): string | undefined {
-  const { state, warning } = stateForUpdate(exec, paths, report.id);
+  const { state } = prior;
+  const warning = prior.unreadable && setAside(exec, paths, report.id, prior.unreadable);
   const drift = markDrift(report, state.resources, desired);
   const unmanaged = unmanagedIds(state, report, scope.wholeNode);
   for (const id of unmanaged) delete state.resources[id];
