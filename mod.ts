@@ -67,6 +67,7 @@ export type {
   Probe,
   ProcessOptions,
   RunResult,
+  WriteOptions,
 } from "./src/exec/executor.ts";
 export { RealExecutor } from "./src/exec/real.ts";
 export { type Answer, RecordingExecutor } from "./src/exec/recording.ts";
@@ -93,10 +94,13 @@ export type {
 export { acquireLock, type RunLock } from "./src/state/lock.ts";
 export {
   type HealthSummary,
+  type PriorState,
+  readPriorState,
   readState,
   recordRun,
   type ResourceState,
   type RunScope,
+  type RunsRecord,
   type State,
   type SyncRecord,
   type SyncStatus,

@@ -129,6 +129,8 @@ Deno.test({
       "/opt/bootstrap.sh",
       "--binary",
       "/bin/true",
+      "--repo",
+      url,
       "--no-sync",
     ]);
     assert.notEqual(wrong.code, 0);
