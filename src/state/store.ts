@@ -149,6 +149,7 @@ export function readState(probe: Probe, paths: StatePaths): State {
 
 /** The state a run starts from: what the state file holds, or a fresh one when it is unreadable. */
 export interface PriorState {
+  /** The state file's content, or an empty state. */
   state: State;
   /** Why the state file could not be used; recording the run keeps it aside. */
   unreadable?: StateError;
