@@ -5,6 +5,7 @@ set -euo pipefail
 DENO_VERSION="2.9.6"
 CM_BIN="/usr/local/bin/cm"
 CONFIG_DIR="/etc/config-manager"
+MAN_DIR="/usr/local/share/man/man1"
 STATE_DIR="/var/lib/config-manager"
 export DEBIAN_FRONTEND=noninteractive
 # Let Deno trust the system's CA store as well as its own: networks that
@@ -21,8 +22,8 @@ usage() {
 	cat <<'EOF_USAGE'
 bootstrap.sh: puts cm on a Debian/Ubuntu machine (run as root). Idempotent.
 
-Ad hoc (cm apply by hand): installs the binary at /usr/local/bin/cm and creates
-/etc/config-manager and /var/lib/config-manager (0700); no repository, no timer.
+Ad hoc (cm apply by hand): installs the binary at /usr/local/bin/cm, its manual page cm(1),
+and creates /etc/config-manager and /var/lib/config-manager (0700); no repository, no timer.
   curl -fsSL https://your.host/bootstrap.sh | sudo bash -s -- \
       --binary https://your.host/cm --sha256 HEX
 
@@ -34,8 +35,9 @@ a first `cm sync --once` and, once that succeeded, the systemd timer.
 Development machine (in a cm checkout; the default there without other options):
   ./bootstrap.sh --dev        (prefix sudo when not root)
   installs git, curl, ca-certificates, Deno 2.9 (from npm), debootstrap, systemd-container,
-  shellcheck, hyperfine, the monitoring tests' prometheus (promtool), prometheus-node-exporter
-  and exim4-daemon-light (a local MTA behind sendmail), and caches the checkout's npm dependencies.
+  shellcheck, hyperfine, groff (the manual page test), the monitoring tests' prometheus
+  (promtool), prometheus-node-exporter and exim4-daemon-light (a local MTA behind sendmail),
+  and caches the checkout's npm dependencies.
 
 Options:
   --binary PATH|URL   cm to install (a URL needs --sha256); in a checkout, default: its dist/cm.
@@ -207,13 +209,27 @@ write_config() {
 	rm -f "$tmp"
 }
 
+# cm(1), from the installed cm itself: the systemd units name it as their documentation.
+install_manual() {
+	local tmp
+	tmp="$(mktemp)"
+	if ! "$CM_BIN" help --man >"$tmp"; then
+		rm -f "$tmp"
+		die "$CM_BIN help --man failed"
+	fi
+	install -d -m 0755 "$MAN_DIR"
+	install_file_if_changed "$tmp" "$MAN_DIR/cm.1" 0644
+	rm -f "$tmp"
+}
+
 adhoc_setup() {
 	need_root
 	local source
 	source="$(binary_source)"
 	install_binary "$source" "$SHA256"
+	install_manual
 	make_dirs
-	log "cm ready: cm apply COOKBOOK (cm --help)"
+	log "cm ready: cm apply COOKBOOK (cm --help, man cm)"
 }
 
 node_setup() {
@@ -223,6 +239,7 @@ node_setup() {
 	local source
 	source="$(binary_source)"
 	install_binary "$source" "$SHA256"
+	install_manual
 	make_dirs
 	write_config
 	if ((RUN_SYNC)); then
@@ -248,7 +265,7 @@ dev_setup() {
 	need_root
 	local checkout
 	checkout="$(checkout_dir)"
-	apt_install git curl ca-certificates debootstrap systemd-container shellcheck hyperfine \
+	apt_install git curl ca-certificates debootstrap systemd-container shellcheck hyperfine groff-base \
 		prometheus prometheus-node-exporter exim4-daemon-light
 	ensure_deno
 	if [[ -n "$checkout" ]]; then

@@ -39,6 +39,8 @@ Deno.test("bootstrap.sh --binary (ad hoc, piped into bash) installs cm and its d
     "ls /etc/config-manager/config.yaml /etc/systemd/system/config-manager-sync.timer",
   ]);
   assert.notEqual(nodeOnly.code, 0, `ad hoc mode wrote node files: ${nodeOnly.stdout}`);
+  const manual = await srv.exec(["head", "-c", "9", "/usr/local/share/man/man1/cm.1"]);
+  assert.equal(manual.stdout, ".TH CM 1 ", "bootstrap installs cm(1), which the units name");
 
   await srv.exec([
     "sh",

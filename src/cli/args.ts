@@ -264,12 +264,14 @@ export function usageTail<D>(command: CommandSpec<D>): string {
   return `${command.options?.length ? "[options] " : ""}${operand}`.trim();
 }
 
-function optionLabel(option: OptionSpec): string {
+/** `-q, --state-dir <dir>`: how help shows an option. */
+export function optionLabel(option: OptionSpec): string {
   const long = option.value ? `${option.flag} <${option.value}>` : option.flag;
   return option.short ? `${option.short}, ${long}` : long;
 }
 
-function optionHelp(option: OptionSpec): string {
+/** An option's help with its default, if it has one. */
+export function optionHelp(option: OptionSpec): string {
   const shown = option.default === undefined ? "" : ` (default: ${String(option.default)})`;
   return option.help + shown;
 }

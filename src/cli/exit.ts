@@ -20,25 +20,30 @@ import type { SyncOutcome } from "../sync/sync.ts";
 
 /** Plain exit codes. */
 export const EXIT = {
-  /** Success, whether or not something changed. */
   ok: 0,
-  /** A resource (or handler) failed. */
   failed: 1,
-  /** Usage, cookbook, node configuration or state error: nothing was applied. */
   usage: 2,
-  /** Another run held the lock past --lock-timeout. */
   locked: 3,
-  /** cm sync kept the last good commit: the new one did not fetch, validate or stay healthy. */
   syncKept: 4,
-  /** cm drift found the machine different from the last applied cookbooks. */
   drift: 5,
-  /** A bug in cm: the stack trace is printed. */
   bug: 70,
-  /** SIGINT stopped an apply after the resource at work. */
   interrupted: 130,
-  /** SIGTERM stopped an apply after the resource at work. */
   terminated: 143,
 } as const;
+
+/** What each plain exit code means (`cm help --man`, the README's table). */
+export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
+  ok: "success, whether or not something changed",
+  failed: "a resource or handler failed, or the run could not be recorded",
+  usage: "a usage, cookbook, node configuration or state error: nothing was applied",
+  locked: "another run held the lock past --lock-timeout",
+  syncKept:
+    "cm sync kept the last good commit: the new one did not fetch, validate or stay healthy",
+  drift: "cm drift found the machine different from the last applied cookbooks",
+  bug: "a bug in cm: the stack trace is printed",
+  interrupted: "SIGINT stopped an apply after the resource at work",
+  terminated: "SIGTERM stopped an apply after the resource at work",
+};
 
 /** How exit codes are asked for on the command line. */
 export interface ExitStyle {

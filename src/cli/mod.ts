@@ -43,14 +43,15 @@ const EXAMPLES = examples([
   "cm COMMAND --help                         # every command's flags and examples",
 ]);
 
+/** Every command, loaded, in `cm --help`'s order. */
+function allCommands(): Promise<Command[]> {
+  return Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).command));
+}
+
 /** `cm --help`: every command's usage and summary. */
 async function programHelp(): Promise<string> {
-  const commands = await Promise.all(
-    Object.values(COMMANDS).map(async (load) => {
-      const { command } = await load();
-      return [`${command.name} ${usageTail(command)}`.trim(), command.summary];
-    }),
-  );
+  const commands = (await allCommands())
+    .map((command) => [`${command.name} ${usageTail(command)}`.trim(), command.summary]);
   return [
     "Usage: cm [options] [command]",
     "",
@@ -63,7 +64,11 @@ async function programHelp(): Promise<string> {
     ]]),
     "",
     "Commands:",
-    ...rows([...commands, ["help [command]", "display help for command"]]),
+    ...rows([
+      ...commands,
+      ["help [command]", "display help for command"],
+      ["help --man", "print the manual page cm(1) (roff)"],
+    ]),
     "",
   ].join("\n") + EXAMPLES;
 }
@@ -94,6 +99,10 @@ export async function cli(argv: string[]): Promise<number> {
   }
   if (first === "help") {
     if (rest[0] === undefined) return print(await programHelp());
+    if (rest[0] === "--man" && rest.length === 1) {
+      const { manPage } = await import("./man.ts");
+      return print(manPage(await allCommands(), SUMMARY));
+    }
     return cli([...rest, "--help"]);
   }
   const parsed = parseCommand(await commandNamed(first), rest, ["cm"]);
