@@ -499,16 +499,23 @@ export const file: ResourceKind<FileSpec, FileState> = {
   id: (spec) => `file[${spec.path}]`,
   check,
   claims: (spec) => [`path:${spec.path}`],
+  async prepare(specs) {
+    // Every inline content at once: src/digest.ts hashes them the faster way for their number.
+    // A hash of a short secret can be brute-forced, and the catalog is a file: none for sensitive content.
+    const inline = specs.filter((s) => s.content !== undefined && !s.sensitive);
+    const hashes = await sha256Hexes(inline.map((s) => s.content!));
+    inline.forEach((spec, i) => spec.contentSha256 = hashes[i]);
+  },
   async read(specs, probe, ctx) {
     const accounts = new AccountCache(probe);
     const chase = chaser(probe);
-    // Every inline content at once: src/digest.ts hashes them the faster way for their number.
-    const inline = specs.filter((s) => s.content !== undefined);
-    const hashes = await sha256Hexes(inline.map((s) => s.content!));
-    const contentSha256 = new Map(inline.map((s, i) => [s, hashes[i]]));
+    const unhashed = specs.filter((s) => s.content !== undefined && s.contentSha256 === undefined);
+    const hashes = await sha256Hexes(unhashed.map((s) => s.content!));
+    const contentSha256 = new Map(unhashed.map((s, i) => [s, hashes[i]]));
     const states: FileState[] = [];
     for (const spec of specs) {
-      states.push(await readOne(spec, probe, accounts, chase, ctx, contentSha256.get(spec)));
+      const sha256 = spec.contentSha256 ?? contentSha256.get(spec);
+      states.push(await readOne(spec, probe, accounts, chase, ctx, sha256));
     }
     return states;
   },

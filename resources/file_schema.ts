@@ -41,4 +41,6 @@ export type FileSpec = z.infer<typeof schema> & {
   sourcePath?: string;
   /** Absolute path of the `template` that was rendered into `content`, resolved by the loader. */
   templatePath?: string;
+  /** sha256 (hex) of `content`, derived when the cookbooks load (`file.prepare`); never for sensitive content. */
+  contentSha256?: string;
 };

@@ -477,6 +477,21 @@ Deno.test("file read looks up each owner name once per batch", async () => {
   assert.deepEqual(states.flatMap((st, i) => file.diff(specs[i], st)), []);
 });
 
+Deno.test("prepare hashes inline content once, never sensitive content; read uses what it found", async () => {
+  const plain = spec({ path: "/a", content: "hello\n" });
+  const secret = spec({ path: "/b", content: "pw", sensitive: true });
+  const copied = spec({ path: "/c", source: "files/c" }, { sourcePath: "/repo/files/c" });
+  await file.prepare!([plain, secret, copied]);
+  assert.equal(plain.contentSha256, hash("hello\n"));
+  assert.equal(secret.contentSha256, undefined);
+  assert.equal(copied.contentSha256, undefined);
+  // A prepared digest is taken as it is, not computed again (a catalog run skips the hashing).
+  const exec = new RecordingExecutor();
+  const prepared = spec({ path: "/d", content: "x" }, { contentSha256: "f".repeat(64) });
+  const [state] = await file.read([prepared, secret], exec, testContext("plan"));
+  assert.equal(state.wantSha256, "f".repeat(64));
+});
+
 // ---- the real file system ----
 
 async function tempDir(): Promise<string> {

@@ -99,6 +99,13 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
    * `unit:nginx.service`. Two resources claiming one thing is a cookbook error.
    */
   claims?(spec: S): string[];
+  /**
+   * Derives, once when cookbooks load, what every run would otherwise compute
+   * again from the spec alone (a file's content sha256), and stores it in the
+   * spec: the catalog keeps it, so a run from the catalog skips the work. Pure,
+   * no look at the machine; given every spec of the kind at once.
+   */
+  prepare?(specs: S[]): Promise<void>;
   /** The current state of each spec, in order (batched: one dpkg-query for all packages). */
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
   /** `apply` wants every consecutive item at once (one apt-get transaction); else one at a time. */

@@ -13,6 +13,7 @@ import { parseCookbooks } from "./parse.ts";
 import { renderCookbooks, type RenderOptions } from "./render.ts";
 import { checkCookbooks } from "./check.ts";
 import { readNodeVars } from "./node_vars.ts";
+import { kindOf } from "../../resources/mod.ts";
 
 export type { Cookbook, RenderOptions, Resource };
 
@@ -48,6 +49,7 @@ export async function loadCookbooks(
   const checked = await checkCookbooks(rendered.value);
   const problems = [...rendered.problems, ...checked.problems];
   if (problems.length) throw new CookbookError(sortProblems(problems));
+  await prepare(checked.value);
   const top = rendered.value.sources.at(-1)!.raw;
   const { healthSchema } = await import("./health_schema.ts");
   const health = rendered.value.sources.flatMap((s) => healthSchema.parse(s.raw.health ?? []));
@@ -65,6 +67,12 @@ export async function loadCookbooks(
       facts: rendered.value.facts,
     },
   };
+}
+
+/** Each kind's `prepare` over its resources' specs (valid, merged): derived data the catalog keeps. */
+async function prepare(resources: Resource[]): Promise<void> {
+  const byKind = Map.groupBy(resources, (r) => r.kind);
+  for (const [kind, items] of byKind) await kindOf(kind).prepare?.(items.map((r) => r.spec));
 }
 
 /** By file, line and column (stable: problems at one place keep their order). */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { loadCookbooks } from "./load.ts";
 import { CookbookError, formatProblem } from "../errors.ts";
 import { RealExecutor } from "../exec/real.ts";
@@ -62,6 +63,8 @@ Deno.test("the seed design's example loads unchanged, resources in run order wit
     mode: "0644",
     state: "present",
     sensitive: false,
+    // Derived once here (file.prepare), kept by the catalog: a run from it does not hash again.
+    contentSha256: createHash("sha256").update("# Configuration content\n").digest("hex"),
   });
   assert.deepEqual(service, { name: "nginx", state: "started", enabled: true });
 });
