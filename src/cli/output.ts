@@ -84,11 +84,11 @@ export function formatChange(change: Change): string {
  * resource was declared: `failed    file[/etc/x] at web.yaml:12:7: ...`.
  */
 export function printResult(p: Printer, plan: boolean, r: ResourceResult): void {
-  const id = printable(r.id);
   if (r.status === "unchanged") {
-    if (p.verbosity === "verbose") p.out(paint(p, "dim", `unchanged ${id}`));
+    if (p.verbosity === "verbose") p.out(paint(p, "dim", `unchanged ${printable(r.id)}`));
     return;
   }
+  const id = printable(r.id);
   if (r.status === "failed") {
     p.out(
       `${paint(p, "red", plan ? "will fail" : "failed   ")} ${id} at ${printable(r.at)}: ${
