@@ -7,6 +7,7 @@
  *   deno run -A bench/noop.ts --runs 11       # more runs per command
  *   deno run -A bench/noop.ts --quick         # smoke: tiny cookbooks, 1 run (tests use it)
  *   deno run -A bench/noop.ts --sizes 1000 --keep   # keep the temp dir to look at
+ *   deno run -A bench/noop.ts --cm source     # `deno run` of main.ts instead of dist/cm
  *
  * What it measures: in a temp dir it generates cookbooks of N managed files
  * (inline content, mode "0644", in a temp tree) plus the same 20 packages that
@@ -21,7 +22,8 @@
  * - the floor + one `dpkg-query` for the 20 packages,
  * - `cm --version` and `deno run` of an empty file.
  *
- * cm runs exactly as shipped: `deno run` with the permission flags of
+ * cm runs exactly as shipped: dist/cm (built first when stale), or with
+ * `--cm source` `deno run` of main.ts with the permission flags of
  * src/permissions.ts (scripts/cm_command.ts). Wall time is measured around
  * each process; peak memory (max RSS) and CPU time (user + system; far
  * less disturbed than wall time when other work shares the machine) come
@@ -34,6 +36,7 @@
  * @module
  */
 import { cmCommand } from "../scripts/cm_command.ts";
+import { ensureDistCm } from "../scripts/dist.ts";
 import { generate, installedPackages } from "./_cookbook.ts";
 import { HAVE_TIME, loadavg, measure, median, type Sample, table, text } from "./_stats.ts";
 
@@ -46,10 +49,19 @@ interface Options {
   keep: boolean;
   /** Bytes of content per managed file. */
   bytes: number;
+  /** "dist" (dist/cm), "source" (`deno run` of main.ts) or a cm executable's path. */
+  cm: string;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 7, sizes: [1000, 10000], quick: false, keep: false, bytes: 256 };
+  const options: Options = {
+    runs: 7,
+    sizes: [1000, 10000],
+    quick: false,
+    keep: false,
+    bytes: 256,
+    cm: "dist",
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -61,13 +73,15 @@ function parseOptions(argv: string[]): Options {
     else if (arg === "--sizes") options.sizes = value().split(",").map(Number);
     else if (arg === "--bytes") options.bytes = Number(value());
     else if (arg === "--keep") options.keep = true;
+    else if (arg === "--cm") options.cm = value();
     else if (arg === "--quick") {
       options.quick = true;
       options.runs = 1;
       options.sizes = [10, 50];
     } else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: deno run -A bench/noop.ts [--runs N] [--sizes 1000,10000] [--bytes B] [--quick] [--keep]",
+        "usage: deno run -A bench/noop.ts [--runs N] [--sizes 1000,10000] [--bytes B] [--quick] [--keep]" +
+          " [--cm dist|source|PATH]",
       );
       Deno.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
@@ -125,6 +139,9 @@ const ratio = (x: number) => `${x.toFixed(2)}×`;
 
 async function main(): Promise<number> {
   const options = parseOptions(Deno.args);
+  const bin = options.cm === "dist" ? (await ensureDistCm()).path : options.cm;
+  const cm = (args: string[]) => bin === "source" ? cmCommand(args) : [bin, ...args];
+  console.log(`cm ran as: ${bin === "source" ? "deno run main.ts with the shipped flags" : bin}`);
   const root = Deno.makeTempDirSync({ prefix: "cm-bench-noop-" });
   const rssFile = `${root}/rss.txt`;
   try {
@@ -158,7 +175,7 @@ async function main(): Promise<number> {
     // Converge once; the second apply must then be a no-op (detailed exit code 0).
     for (const fx of fixtures) {
       const start = performance.now();
-      await timed(cmCommand(["apply", "-q", "--state-dir", fx.stateDir, fx.cookbook]), rssFile);
+      await timed(cm(["apply", "-q", "--state-dir", fx.stateDir, fx.cookbook]), rssFile);
       console.log(
         `converged n=${fx.size} in ${((performance.now() - start) / 1000).toFixed(2)} s`,
       );
@@ -177,13 +194,13 @@ async function main(): Promise<number> {
       add(
         "cm apply (no-op)",
         fx.size,
-        cmCommand(["apply", "--detailed-exitcodes", ...state, fx.cookbook]),
+        cm(["apply", "--detailed-exitcodes", ...state, fx.cookbook]),
       );
-      add("cm plan (no-op)", fx.size, cmCommand(["plan", ...state, fx.cookbook]));
+      add("cm plan (no-op)", fx.size, cm(["plan", ...state, fx.cookbook]));
       add("floor: lstat+read+sha256", fx.size, [Deno.execPath(), "run", "-A", FLOOR, fx.list]);
       add("floor + 1 dpkg-query", fx.size, [Deno.execPath(), "run", "-A", FLOOR, fx.list, ...dpkg]);
     }
-    add("cm --version", null, cmCommand(["--version"]));
+    add("cm --version", null, cm(["--version"]));
     add("deno run empty.ts", null, [Deno.execPath(), "run", "--quiet", empty]);
 
     for (const job of jobs) await timed(job.argv, rssFile); // warm-up (module cache, page cache)
