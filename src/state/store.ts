@@ -397,12 +397,23 @@ export function compactReport(report: RunReport): RunReport {
   };
 }
 
+/**
+ * Compacts run `id`'s report in place. A report that cannot be read or
+ * rewritten (damaged, a directory) stays as it is until retention removes it:
+ * old history must not keep the run being recorded from being saved.
+ */
 function compactRun(exec: Executor, paths: StatePaths, id: string): void {
-  const report = readRun(exec, paths, id);
-  if (!report || report.compacted) return;
-  const compact = compactReport(report);
-  if (compact === report) return;
-  exec.writeFile(`${paths.runs}/${id}.json`, jsonChunks(compact), { mode: 0o600 });
+  const file = `${paths.runs}/${id}.json`;
+  try {
+    onStatePath("compact run report", file, () => {
+      const report = readRun(exec, paths, id);
+      if (!report || report.compacted) return;
+      const compact = compactReport(report);
+      if (compact !== report) exec.writeFile(file, jsonChunks(compact), { mode: 0o600 });
+    });
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+  }
 }
 
 /** The time part of a run id for `date`, which sorts like the ids do. */

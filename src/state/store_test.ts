@@ -312,3 +312,21 @@ Deno.test("compactReport keeps changed, failed and skipped resources in full, un
   assert.deepEqual(compact.compacted, { unchanged: 1 });
   assert.equal(compactReport(compact), compact, "compacting twice changes nothing");
 });
+
+Deno.test("a report that cannot be compacted (damaged, a directory) stays as it is; the run is recorded", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const ids = Array.from(
+    { length: RETENTION.full + 2 },
+    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
+  );
+  for (const id of ids.slice(0, RETENTION.full)) recordRun(exec, paths, report(id, "unchanged"));
+  Deno.writeTextFileSync(`${paths.runs}/${ids[0]}.json`, "{");
+  Deno.removeSync(`${paths.runs}/${ids[1]}.json`);
+  Deno.mkdirSync(`${paths.runs}/${ids[1]}.json`);
+  for (const id of ids.slice(RETENTION.full)) recordRun(exec, paths, report(id, "unchanged"));
+  assert.equal(readState(exec, paths).lastRun?.id, ids.at(-1));
+  assert.equal(readRun(exec, paths, ids.at(-1)!)?.id, ids.at(-1));
+  assert.equal(Deno.readTextFileSync(`${paths.runs}/${ids[0]}.json`), "{");
+});
