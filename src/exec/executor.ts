@@ -127,9 +127,9 @@ export interface Executor extends Probe {
   /**
    * Appends `data` to the file `path` (a log), creating it with exactly
    * `mode` (whatever the umask) when missing, and fsyncs it; a symbolic link
-   * at `path` is refused.
+   * or a FIFO (a write would wait for a reader) at `path` is refused.
    *
-   * @throws {Error} when `path` is a link, or cannot be opened or written
+   * @throws {Error} when `path` is a link or a FIFO, or cannot be opened or written
    */
   appendFile(path: string, data: Uint8Array, mode: number): void;
   /** Makes the renames of every earlier `writeFile` durable (fsyncs their directories once). */

@@ -304,6 +304,10 @@ export class RealExecutor implements Executor {
     if (kind === "symlink") {
       throw new Error(`refusing to append to "${path}": it is a symbolic link`);
     }
+    // Opening a FIFO for writing waits for a reader: the run would hang, holding its lock.
+    if (kind === "other" && Deno.lstatSync(path).isFifo) {
+      throw new Error(`refusing to append to "${path}": it is a FIFO`);
+    }
     const file = Deno.openSync(path, { append: true, create: true, mode });
     try {
       // A log created now gets `mode` whole, whatever the umask took; an existing one keeps its own.
