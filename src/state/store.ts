@@ -112,7 +112,7 @@ export interface State {
   rollbacks?: { attempted: number; succeeded: number };
   /** Restarts and reloads that were due and failed, by service id: retried by every run. */
   pending?: Record<string, PendingRefresh>;
-  /** Which reports are newest and when runs/ was last pruned, so a run need not list it. */
+  /** Which reports are newest and when runs/ was last pruned, so a run need not list it (read back unchecked: pruneRuns lists afresh when it is misshapen). */
   runs?: RunsRecord;
 }
 
@@ -346,7 +346,7 @@ export interface RunsRecord {
 
 /**
  * Prunes run reports as run `id` is recorded and returns the record to keep.
- * Once a day (and whenever `known` is missing) runs/ is listed: reports older
+ * Once a day (and whenever `known` is missing or misshapen) runs/ is listed: reports older
  * than {@link RETENTION}.days and, past {@link RETENTION}.reports, the oldest
  * go, as do leftover temporary reports of killed runs. Every run compacts
  * the report that falls out of the newest {@link RETENTION}.full (see
@@ -355,12 +355,12 @@ export interface RunsRecord {
 export function pruneRuns(
   exec: Executor,
   paths: StatePaths,
-  known: RunsRecord | undefined,
+  known: unknown,
   id: string,
   now: Date,
 ): RunsRecord {
   const today = now.toISOString().slice(0, 10);
-  if (known?.prunedOn === today) {
+  if (isRunsRecord(known) && known.prunedOn === today) {
     const recent = [...known.recent.filter((r) => r !== id), id];
     for (const old of recent.splice(0, recent.length - RETENTION.full)) {
       compactRun(exec, paths, old);
@@ -380,6 +380,17 @@ export function pruneRuns(
   const old = kept.at(-RETENTION.full - 1);
   if (old) compactRun(exec, paths, old);
   return { recent: kept.slice(-RETENTION.full), prunedOn: today };
+}
+
+/**
+ * Whether the state's `runs` is shaped as cm writes it. It is only a record
+ * of what a listing finds: one of another shape (a hand edit) is listed
+ * afresh, not a reason to put the whole state file aside.
+ */
+function isRunsRecord(value: unknown): value is RunsRecord {
+  const record = value as RunsRecord | undefined;
+  return typeof record?.prunedOn === "string" && Array.isArray(record.recent) &&
+    record.recent.every((id) => typeof id === "string");
 }
 
 /**

@@ -330,3 +330,20 @@ Deno.test("a report that cannot be compacted (damaged, a directory) stays as it 
   assert.equal(readRun(exec, paths, ids.at(-1)!)?.id, ids.at(-1));
   assert.equal(Deno.readTextFileSync(`${paths.runs}/${ids[0]}.json`), "{");
 });
+
+Deno.test("a runs record of another shape is listed afresh; the state file is kept", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
+  for (const runs of [[], { recent: "x", prunedOn: 5 }, { recent: [1], prunedOn: "2026-11-26" }]) {
+    const state = JSON.parse(Deno.readTextFileSync(paths.state));
+    Deno.writeTextFileSync(paths.state, JSON.stringify({ ...state, runs }));
+    assert.equal(recordRun(exec, paths, report("20261126T050100Z-1", "unchanged")), undefined);
+    assert.deepEqual(readState(exec, paths).runs, {
+      recent: ["20261126T050000Z-1", "20261126T050100Z-1"],
+      prunedOn: "2026-11-26",
+    });
+  }
+  assert.deepEqual([...Deno.readDirSync(dir.path)].filter((e) => e.name.includes("corrupt")), []);
+});
