@@ -59,11 +59,11 @@ export interface Attributes {
 /** How {@link Executor.writeFile} may go about a write. */
 export interface WriteOptions {
   /**
-   * The target's name was never written before (a new run's report): no
-   * temporary file of it can be left over, so its directory (runs/ holds
-   * thousands of reports) is not listed for them.
+   * Leftover temporary files of the target (a killed run's) are removed by
+   * the caller's own sweep (run reports: the daily prune of runs/), so its
+   * directory (runs/ holds thousands of reports) is not listed for them.
    */
-  newName?: boolean;
+  leftoversSwept?: boolean;
 }
 
 /**

@@ -229,7 +229,7 @@ export class RealExecutor implements Executor {
    * through a descriptor of the temporary file (then created 0600; no name to
    * swap for a link in between). Leftovers of the same target from a killed
    * run are removed first (one listing per directory and run; none when
-   * `options.newName`): a sensitive file's leftover holds the secret.
+   * `options.leftoversSwept`): a sensitive file's leftover holds the secret.
    */
   writeFile(
     path: string,
@@ -238,7 +238,7 @@ export class RealExecutor implements Executor {
     options: WriteOptions = {},
   ): void {
     const dir = dirname(path);
-    if (!options.newName) this.#removeLeftovers(dir, tempTarget(path));
+    if (!options.leftoversSwept) this.#removeLeftovers(dir, tempTarget(path));
     const temp = writeTempPath(path);
     try {
       const mode = attrs.mode ?? 0o644;

@@ -253,7 +253,7 @@ export function recordRun(
     ...(health ? { health } : {}),
   };
   state.runs = pruneRuns(exec, paths, state.runs, report.id, new Date(report.startedAt));
-  writeRun(exec, paths, report, { newName: true });
+  writeRun(exec, paths, report, { leftoversSwept: true });
   writeState(exec, paths, state);
   return warning;
 }
@@ -278,7 +278,7 @@ export function healthSummary(report: RunReport): HealthSummary | undefined {
 
 /**
  * Writes (or rewrites, e.g. after `cm rollback`) a run's report under runs/
- * (0600); `newName` for a run's first report (see {@link WriteOptions}).
+ * (0600); `leftoversSwept` for a recorded run's (the daily prune sweeps runs/, see {@link WriteOptions}).
  */
 export function writeRun(
   exec: Executor,
@@ -420,7 +420,8 @@ function compactRun(exec: Executor, paths: StatePaths, id: string): void {
       const report = readRun(exec, paths, id);
       if (!report || report.compacted) return;
       const compact = compactReport(report);
-      if (compact !== report) exec.writeFile(file, jsonChunks(compact), { mode: 0o600 });
+      if (compact === report) return;
+      exec.writeFile(file, jsonChunks(compact), { mode: 0o600 }, { leftoversSwept: true });
     });
   } catch (error) {
     if (!(error instanceof StateError)) throw error;

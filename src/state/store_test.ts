@@ -347,3 +347,23 @@ Deno.test("a runs record of another shape is listed afresh; the state file is ke
   }
   assert.deepEqual([...Deno.readDirSync(dir.path)].filter((e) => e.name.includes("corrupt")), []);
 });
+
+Deno.test("compacting a report does not list runs/: its leftover temporary report waits for the daily prune", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const ids = Array.from(
+    { length: RETENTION.full + 1 },
+    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
+  );
+  for (const id of ids.slice(0, -1)) recordRun(exec, paths, report(id, "unchanged"));
+  const leftover = `${paths.runs}/.${ids[0]}.json.cm-0123abcd`;
+  Deno.writeTextFileSync(leftover, "{");
+  recordRun(new RealExecutor(), paths, report(ids.at(-1)!, "unchanged"));
+  assert.deepEqual(readRun(exec, paths, ids[0])!.compacted, { unchanged: 1 });
+  assert.ok(Deno.statSync(leftover).isFile, "runs/ was not listed the same day");
+  const tomorrow = report("20261127T050000Z-1", "unchanged");
+  tomorrow.startedAt = "2026-11-27T05:00:00.000Z";
+  recordRun(new RealExecutor(), paths, tomorrow);
+  assert.throws(() => Deno.statSync(leftover), Deno.errors.NotFound);
+});
