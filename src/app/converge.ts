@@ -16,7 +16,7 @@ import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
-import { readState, recordRun, type RunScope, unmanagedIds } from "../state/store.ts";
+import { readState, recordRun, rootsOf, type RunScope, unmanagedIds } from "../state/store.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
@@ -114,7 +114,7 @@ export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
   }
   // Cookbooks applied by hand before the last one still hold managed resources; a deleted one no longer does.
   const earlier = Object.values(state.resources).flatMap((r) =>
-    r.root && !last.includes(r.root) && probe.stat(r.root) ? [r.root] : []
+    rootsOf(r).filter((root) => !last.includes(root) && probe.stat(root))
   );
   return [...new Set(earlier), ...last];
 }

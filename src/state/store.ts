@@ -23,8 +23,20 @@ export interface ResourceState {
   sha256?: string;
   /** sha256 of the spec the cookbooks gave it in the last run (see `drift.ts`). */
   desired?: string;
-  /** The cookbook asked for (absolute path) that declared it in the last run (see {@link RunScope}). */
+  /**
+   * The cookbooks asked for (absolute paths) that last declared it, each in
+   * its own run (see {@link RunScope}): a resource two applied cookbooks share
+   * stays managed until neither declares it.
+   */
+  roots?: string[];
+  /** The one root cookbook a state written before `roots` names (read, no longer written). */
   root?: string;
+}
+
+/** The root cookbooks `r` names (none when it predates them, or a hand edit broke them). */
+export function rootsOf(r: ResourceState): string[] {
+  if (Array.isArray(r.roots)) return r.roots.filter((root) => typeof root === "string");
+  return typeof r.root === "string" ? [r.root] : [];
 }
 
 /**
@@ -197,9 +209,9 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
  */
 export function unmanagedIds(state: State, report: RunReport, wholeNode = true): string[] {
   const ids = new Set(report.resources.map((r) => r.id));
-  const roots = new Set(report.cookbooks);
+  const own = new Set(report.cookbooks);
   return Object.entries(state.resources)
-    .filter(([id, r]) => !ids.has(id) && (wholeNode || !r.root || roots.has(r.root)))
+    .filter(([id, r]) => !ids.has(id) && (wholeNode || rootsOf(r).every((root) => own.has(root))))
     .map(([id]) => id);
 }
 
@@ -225,16 +237,24 @@ export function recordRun(
   const unmanaged = unmanagedIds(state, report, scope.wholeNode);
   for (const id of unmanaged) delete state.resources[id];
   if (unmanaged.length) report.unmanaged = unmanaged;
+  // Other cookbooks' claims stand (an ad hoc run speaks for its own); this run's are its own now.
+  const own = new Set(scope.wholeNode ? [] : report.cookbooks);
+  const others = (r?: ResourceState) =>
+    r && !scope.wholeNode ? rootsOf(r).filter((root) => !own.has(root)) : [];
+  const ran = new Set(report.resources.map((r) => r.id));
+  for (const [id, r] of Object.entries(state.resources)) {
+    if (!ran.has(id)) state.resources[id] = withRoots(r, others(r));
+  }
   for (const r of report.resources) {
     const previous = state.resources[r.id];
     const sha256 = r.sha256 ?? previous?.sha256;
-    state.resources[r.id] = {
+    const root = scope.roots[r.id];
+    state.resources[r.id] = withRoots({
       status: r.status,
       changedAt: r.status === "changed" ? report.startedAt : previous?.changedAt,
       ...(sha256 ? { sha256 } : {}),
       ...(desired[r.id] ? { desired: desired[r.id] } : {}),
-      ...(scope.roots[r.id] ? { root: scope.roots[r.id] } : {}),
-    };
+    }, [...new Set([...others(previous), ...(root ? [root] : [])])]);
   }
   const pending = pendingAfter(state.pending ?? {}, report);
   if (Object.keys(pending).length) state.pending = pending;
@@ -342,6 +362,12 @@ export interface RunsRecord {
   recent: string[];
   /** The day (UTC, `YYYY-MM-DD`) runs/ was last listed and pruned. */
   prunedOn: string;
+}
+
+/** `r` naming `roots` (none: no roots field), in the current format. */
+function withRoots(r: ResourceState, roots: string[]): ResourceState {
+  const { root: _, roots: __, ...rest } = r;
+  return roots.length ? { ...rest, roots } : rest;
 }
 
 /**

@@ -277,7 +277,7 @@ Deno.test("an ad hoc run reports as unmanaged only what its own root cookbooks l
   const again = report("20261126T050200Z-1", "unchanged");
   recordRun(exec, paths, again, {}, adHoc({ "file[/x]": "/c.yaml" }));
   assert.deepEqual(again.unmanaged, ["file[/y]"]);
-  assert.deepEqual(readState(exec, paths).resources["file[/z]"].root, "/b.yaml");
+  assert.deepEqual(readState(exec, paths).resources["file[/z]"].roots, ["/b.yaml"]);
   const sync = report("20261126T050300Z-1", "unchanged");
   recordRun(exec, paths, sync, {}, { wholeNode: true, roots: {} });
   assert.deepEqual(sync.unmanaged, ["file[/z]"], "a sync speaks for the whole node");
@@ -366,4 +366,47 @@ Deno.test("compacting a report does not list runs/: its leftover temporary repor
   tomorrow.startedAt = "2026-11-27T05:00:00.000Z";
   recordRun(new RealExecutor(), paths, tomorrow);
   assert.throws(() => Deno.statSync(leftover), Deno.errors.NotFound);
+});
+
+Deno.test("a resource two applied cookbooks declare stays managed until neither does", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const run = (id: string, cookbook: string, ids: string[]) => {
+    const r = { ...report(id, "unchanged"), cookbooks: [cookbook] };
+    r.resources = ids.map((x) => ({ ...r.resources[0], id: x }));
+    const roots = Object.fromEntries(ids.map((x) => [x, cookbook]));
+    recordRun(exec, paths, r, {}, { wholeNode: false, roots });
+    return r;
+  };
+  run("20261126T050000Z-1", "/a.yaml", ["file[/a]", "file[/shared]"]);
+  run("20261126T050100Z-1", "/b.yaml", ["file[/b]", "file[/shared]"]);
+  assert.deepEqual(readState(exec, paths).resources["file[/shared]"].roots, ["/a.yaml", "/b.yaml"]);
+  const b = run("20261126T050200Z-1", "/b.yaml", ["file[/b]"]);
+  assert.equal(b.unmanaged, undefined, "a.yaml still declares file[/shared]");
+  assert.deepEqual(readState(exec, paths).resources["file[/shared]"].roots, ["/a.yaml"]);
+  const a = run("20261126T050300Z-1", "/a.yaml", ["file[/a]"]);
+  assert.deepEqual(a.unmanaged, ["file[/shared]"]);
+});
+
+Deno.test("a state written with one root per resource is read as that root", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  Deno.mkdirSync(paths.dir, { recursive: true });
+  Deno.writeTextFileSync(
+    paths.state,
+    JSON.stringify({
+      version: 1,
+      resources: { "file[/x]": { status: "unchanged", root: "/a.yaml" } },
+    }),
+  );
+  const b = { ...report("20261126T050000Z-1", "unchanged"), cookbooks: ["/b.yaml"] };
+  b.resources[0].id = "file[/y]";
+  recordRun(exec, paths, b, {}, { wholeNode: false, roots: { "file[/y]": "/b.yaml" } });
+  assert.equal(b.unmanaged, undefined);
+  assert.deepEqual(readState(exec, paths).resources["file[/x]"], {
+    status: "unchanged",
+    roots: ["/a.yaml"],
+  });
 });
