@@ -124,7 +124,10 @@ export interface State {
   rollbacks?: { attempted: number; succeeded: number };
   /** Restarts and reloads that were due and failed, by service id: retried by every run. */
   pending?: Record<string, PendingRefresh>;
-  /** Which reports are newest and when runs/ was last pruned, so a run need not list it (read back unchecked: pruneRuns lists afresh when it is misshapen). */
+  /**
+   * Which reports are newest and when runs/ was last pruned, so a run need not
+   * list it; read back unchecked (pruneRuns lists afresh when it is misshapen).
+   */
   runs?: RunsRecord;
 }
 
@@ -298,7 +301,8 @@ export function healthSummary(report: RunReport): HealthSummary | undefined {
 
 /**
  * Writes (or rewrites, e.g. after `cm rollback`) a run's report under runs/
- * (0600); `leftoversSwept` for a recorded run's (the daily prune sweeps runs/, see {@link WriteOptions}).
+ * (0600); `leftoversSwept` for a recorded run's (the daily prune sweeps
+ * runs/: see {@link WriteOptions}).
  */
 export function writeRun(
   exec: Executor,
@@ -372,8 +376,8 @@ function withRoots(r: ResourceState, roots: string[]): ResourceState {
 
 /**
  * Prunes run reports as run `id` is recorded and returns the record to keep.
- * Once a day (and whenever `known` is missing or misshapen) runs/ is listed: reports older
- * than {@link RETENTION}.days and, past {@link RETENTION}.reports, the oldest
+ * Once a day (and whenever `known` is missing or misshapen) runs/ is listed:
+ * reports older than {@link RETENTION}.days and, past {@link RETENTION}.reports, the oldest
  * go, as do leftover temporary reports of killed runs. Every run compacts
  * the report that falls out of the newest {@link RETENTION}.full (see
  * {@link compactReport}), found in `known.recent` without a listing.
