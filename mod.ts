@@ -67,6 +67,7 @@ export type {
   Probe,
   ProcessOptions,
   RunResult,
+  WriteOptions,
 } from "./src/exec/executor.ts";
 export { RealExecutor } from "./src/exec/real.ts";
 export { type Answer, RecordingExecutor } from "./src/exec/recording.ts";
@@ -97,6 +98,7 @@ export {
   recordRun,
   type ResourceState,
   type RunScope,
+  type RunsRecord,
   type State,
   type SyncRecord,
   type SyncStatus,

@@ -129,7 +129,6 @@ Deno.test({
       "/opt/bootstrap.sh",
       "--binary",
       "/bin/true",
-      "--no-sync",
     ]);
     assert.notEqual(wrong.code, 0);
     assert.match(
