@@ -19,8 +19,10 @@ if [ -n "${CM_RUNTIME_DIR:-}" ]; then
 	root=$CM_RUNTIME_DIR
 elif [ -O "$system_root/$payload_sha256" ] || [ "$(id -u)" = 0 ]; then
 	root=$system_root
+elif [ -n "${XDG_CACHE_HOME:-}" ] || [ -n "${HOME:-}" ]; then
+	root=${XDG_CACHE_HOME:-$HOME/.cache}/cm/runtime
 else
-	root=${XDG_CACHE_HOME:-${HOME:?cm: neither HOME nor CM_RUNTIME_DIR is set: nowhere to unpack}/.cache}/cm/runtime
+	die "cannot choose a runtime cache: neither HOME nor CM_RUNTIME_DIR is set"
 fi
 cache=$root/$payload_sha256
 

@@ -35,3 +35,27 @@ Deno.test("the header states its own length in bytes and quotes the flags for sh
   assert.equal(shellWord("--allow-env=A,B"), "--allow-env=A,B");
   assert.equal(shellWord("it's"), `'it'\\''s'`);
 });
+
+Deno.test("a user without HOME or CM_RUNTIME_DIR is told so in cm's words (exit 2)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const template = await Deno.readTextFile(
+      new URL("./self_extracting_header.sh", import.meta.url),
+    );
+    await Deno.writeTextFile(`${dir}/cm`, header(template, "ab".repeat(32)));
+    // Not root: an `id` that says uid 1000, and no system cache of this (made-up) hash.
+    await Deno.writeTextFile(`${dir}/id`, "#!/bin/sh\necho 1000\n", { mode: 0o755 });
+    const out = await new Deno.Command("sh", {
+      args: [`${dir}/cm`, "--version"],
+      clearEnv: true,
+      env: { PATH: `${dir}:/usr/bin:/bin` },
+    }).output();
+    assert.equal(out.code, 2);
+    assert.equal(
+      new TextDecoder().decode(out.stderr),
+      "cm: cannot choose a runtime cache: neither HOME nor CM_RUNTIME_DIR is set\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

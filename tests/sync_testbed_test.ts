@@ -129,9 +129,6 @@ Deno.test({
       "/opt/bootstrap.sh",
       "--binary",
       "/bin/true",
-      "--repo",
-      url,
-      "--no-sync",
     ]);
     assert.notEqual(wrong.code, 0);
     assert.match(

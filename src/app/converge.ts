@@ -21,6 +21,7 @@ import {
   readPriorState,
   readState,
   recordRun,
+  rootsOf,
   type RunScope,
   unmanagedIds,
 } from "../state/store.ts";
@@ -111,7 +112,7 @@ export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
   }
   // Cookbooks applied by hand before the last one still hold managed resources; a deleted one no longer does.
   const earlier = Object.values(state.resources).flatMap((r) =>
-    r.root && !last.includes(r.root) && probe.stat(r.root) ? [r.root] : []
+    rootsOf(r).filter((root) => !last.includes(root) && probe.stat(root))
   );
   return [...new Set(earlier), ...last];
 }

@@ -72,9 +72,11 @@ function ownScope(instance: Instance, parentScope: Scope, fill: Fill, node: Scop
 function defaults(source: YamlSource, override: Scope, fill: Fill): Scope {
   const own = isMapping(source.raw?.vars) ? source.raw.vars : {};
   const scope: Scope = {};
+  // What each own var may use, grown in place: a copy per var is quadratic in a long vars: list.
+  const visible: Scope = { ...override };
   for (const [name, value] of Object.entries(own)) {
     if (name in override) continue;
-    scope[name] = fillDeep(value, { ...scope, ...override }, source, ["vars", name], fill);
+    scope[name] = visible[name] = fillDeep(value, visible, source, ["vars", name], fill);
   }
   return { ...scope, ...override };
 }

@@ -27,7 +27,8 @@ export interface YamlSource {
  */
 export function parseYaml(file: string, text: string, expected: string): YamlSource | Problem[] {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // logLevel "error": the library's own warnings (a mapping as a key) would reach stderr unlocated.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: "error" });
   if (doc.errors.length) {
     return doc.errors.map((error) => {
       const { line, col } = lines.linePos(error.pos[0]);
@@ -39,6 +40,15 @@ export function parseYaml(file: string, text: string, expected: string): YamlSou
       at: { file, line: 1, col: 1 },
       path: "",
       message: `expected ${expected}, got an empty document`,
+    }];
+  }
+  const cycle = aliasInItsAnchor(doc);
+  if (cycle !== undefined) {
+    const { line, col } = lines.linePos(cycle);
+    return [{
+      at: { file, line, col },
+      path: "",
+      message: "expected an alias outside the value its anchor names, got one inside (a cycle)",
     }];
   }
   try {
@@ -64,6 +74,20 @@ function firstAlias(doc: Document): number | undefined {
   visit(doc, {
     Alias(_, node) {
       at = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return at;
+}
+
+/** Where the first alias inside the node its anchor names (`a: &a [*a]`) is written, as an offset. */
+function aliasInItsAnchor(doc: Document): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Alias(_, node, path) {
+      // deno-lint-ignore no-explicit-any
+      if (!path.some((ancestor: any) => ancestor?.anchor === node.source)) return;
+      at = node.range?.[0] ?? 0;
       return visit.BREAK;
     },
   });

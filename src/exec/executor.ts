@@ -59,11 +59,11 @@ export interface Attributes {
 /** How {@link Executor.writeFile} may go about a write. */
 export interface WriteOptions {
   /**
-   * The target's name was never written before (a new run's report): no
-   * temporary file of it can be left over, so its directory (runs/ holds
-   * thousands of reports) is not listed for them.
+   * Leftover temporary files of the target (a killed run's) are removed by
+   * the caller's own sweep (run reports: the daily prune of runs/), so its
+   * directory (runs/ holds thousands of reports) is not listed for them.
    */
-  newName?: boolean;
+  leftoversSwept?: boolean;
 }
 
 /**
@@ -127,9 +127,9 @@ export interface Executor extends Probe {
   /**
    * Appends `data` to the file `path` (a log), creating it with exactly
    * `mode` (whatever the umask) when missing, and fsyncs it; a symbolic link
-   * at `path` is refused.
+   * or a FIFO (a write would wait for a reader) at `path` is refused.
    *
-   * @throws {Error} when `path` is a link, or cannot be opened or written
+   * @throws {Error} when `path` is a link or a FIFO, or cannot be opened or written
    */
   appendFile(path: string, data: Uint8Array, mode: number): void;
   /** Makes the renames of every earlier `writeFile` durable (fsyncs their directories once). */

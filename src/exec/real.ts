@@ -229,7 +229,7 @@ export class RealExecutor implements Executor {
    * through a descriptor of the temporary file (then created 0600; no name to
    * swap for a link in between). Leftovers of the same target from a killed
    * run are removed first (one listing per directory and run; none when
-   * `options.newName`): a sensitive file's leftover holds the secret.
+   * `options.leftoversSwept`): a sensitive file's leftover holds the secret.
    */
   writeFile(
     path: string,
@@ -238,7 +238,7 @@ export class RealExecutor implements Executor {
     options: WriteOptions = {},
   ): void {
     const dir = dirname(path);
-    if (!options.newName) this.#removeLeftovers(dir, tempTarget(path));
+    if (!options.leftoversSwept) this.#removeLeftovers(dir, tempTarget(path));
     const temp = writeTempPath(path);
     try {
       const mode = attrs.mode ?? 0o644;
@@ -303,6 +303,10 @@ export class RealExecutor implements Executor {
     const kind = this.stat(path)?.kind;
     if (kind === "symlink") {
       throw new Error(`refusing to append to "${path}": it is a symbolic link`);
+    }
+    // Opening a FIFO for writing waits for a reader: the run would hang, holding its lock.
+    if (kind === "other" && Deno.lstatSync(path).isFifo) {
+      throw new Error(`refusing to append to "${path}": it is a FIFO`);
     }
     const file = Deno.openSync(path, { append: true, create: true, mode });
     try {

@@ -75,6 +75,16 @@ Deno.test("appendFile creates a log with the exact mode whatever the umask and k
   }
 });
 
+Deno.test("appendFile refuses a FIFO at the log's path instead of waiting for a reader", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/audit.log`;
+  await new Deno.Command("mkfifo", { args: ["--", path] }).output();
+  assert.throws(
+    () => exec.appendFile(path, new TextEncoder().encode("a\n"), 0o640),
+    /refusing to append to ".*audit\.log": it is a FIFO/,
+  );
+});
+
 Deno.test("writeFile removes the target's leftover temporary files from a killed run, only those", async () => {
   await using dir = await tempDir();
   const names = [

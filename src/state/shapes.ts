@@ -63,10 +63,8 @@ function stateShape(value: unknown): void {
     "sync?": "object",
     "rollbacks?": "object",
     "pending?": "object",
-    "runs?": "object",
   });
   eachValue(state.resources as Json, "resources", { status: "string" });
-  if (state.runs) fields(state.runs, "runs", { recent: "array", prunedOn: "string" });
   if (state.lastRun) {
     fields(state.lastRun, "lastRun", {
       id: "string",

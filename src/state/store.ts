@@ -23,8 +23,20 @@ export interface ResourceState {
   sha256?: string;
   /** sha256 of the spec the cookbooks gave it in the last run (see `drift.ts`). */
   desired?: string;
-  /** The cookbook asked for (absolute path) that declared it in the last run (see {@link RunScope}). */
+  /**
+   * The cookbooks asked for (absolute paths) that last declared it, each in
+   * its own run (see {@link RunScope}): a resource two applied cookbooks share
+   * stays managed until neither declares it.
+   */
+  roots?: string[];
+  /** The one root cookbook a state written before `roots` names (read, no longer written). */
   root?: string;
+}
+
+/** The root cookbooks `r` names (none when it predates them, or a hand edit broke them). */
+export function rootsOf(r: ResourceState): string[] {
+  if (Array.isArray(r.roots)) return r.roots.filter((root) => typeof root === "string");
+  return typeof r.root === "string" ? [r.root] : [];
 }
 
 /**
@@ -112,7 +124,10 @@ export interface State {
   rollbacks?: { attempted: number; succeeded: number };
   /** Restarts and reloads that were due and failed, by service id: retried by every run. */
   pending?: Record<string, PendingRefresh>;
-  /** Which reports are newest and when runs/ was last pruned, so a run need not list it. */
+  /**
+   * Which reports are newest and when runs/ was last pruned, so a run need not
+   * list it; read back unchecked (pruneRuns lists afresh when it is misshapen).
+   */
   runs?: RunsRecord;
 }
 
@@ -204,9 +219,9 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
  */
 export function unmanagedIds(state: State, report: RunReport, wholeNode = true): string[] {
   const ids = new Set(report.resources.map((r) => r.id));
-  const roots = new Set(report.cookbooks);
+  const own = new Set(report.cookbooks);
   return Object.entries(state.resources)
-    .filter(([id, r]) => !ids.has(id) && (wholeNode || !r.root || roots.has(r.root)))
+    .filter(([id, r]) => !ids.has(id) && (wholeNode || rootsOf(r).every((root) => own.has(root))))
     .map(([id]) => id);
 }
 
@@ -235,16 +250,24 @@ export function recordRun(
   const unmanaged = unmanagedIds(state, report, scope.wholeNode);
   for (const id of unmanaged) delete state.resources[id];
   if (unmanaged.length) report.unmanaged = unmanaged;
+  // Other cookbooks' claims stand (an ad hoc run speaks for its own); this run's are its own now.
+  const own = new Set(scope.wholeNode ? [] : report.cookbooks);
+  const others = (r?: ResourceState) =>
+    r && !scope.wholeNode ? rootsOf(r).filter((root) => !own.has(root)) : [];
+  const ran = new Set(report.resources.map((r) => r.id));
+  for (const [id, r] of Object.entries(state.resources)) {
+    if (!ran.has(id)) state.resources[id] = withRoots(r, others(r));
+  }
   for (const r of report.resources) {
     const previous = state.resources[r.id];
     const sha256 = r.sha256 ?? previous?.sha256;
-    state.resources[r.id] = {
+    const root = scope.roots[r.id];
+    state.resources[r.id] = withRoots({
       status: r.status,
       changedAt: r.status === "changed" ? report.startedAt : previous?.changedAt,
       ...(sha256 ? { sha256 } : {}),
       ...(desired[r.id] ? { desired: desired[r.id] } : {}),
-      ...(scope.roots[r.id] ? { root: scope.roots[r.id] } : {}),
-    };
+    }, [...new Set([...others(previous), ...(root ? [root] : [])])]);
   }
   const pending = pendingAfter(state.pending ?? {}, report);
   if (Object.keys(pending).length) state.pending = pending;
@@ -263,7 +286,7 @@ export function recordRun(
     ...(health ? { health } : {}),
   };
   state.runs = pruneRuns(exec, paths, state.runs, report.id, new Date(report.startedAt));
-  writeRun(exec, paths, report, { newName: true });
+  writeRun(exec, paths, report, { leftoversSwept: true });
   writeState(exec, paths, state);
   return warning;
 }
@@ -288,7 +311,8 @@ export function healthSummary(report: RunReport): HealthSummary | undefined {
 
 /**
  * Writes (or rewrites, e.g. after `cm rollback`) a run's report under runs/
- * (0600); `newName` for a run's first report (see {@link WriteOptions}).
+ * (0600); `leftoversSwept` for a recorded run's (the daily prune sweeps
+ * runs/: see {@link WriteOptions}).
  */
 export function writeRun(
   exec: Executor,
@@ -354,10 +378,16 @@ export interface RunsRecord {
   prunedOn: string;
 }
 
+/** `r` naming `roots` (none: no roots field), in the current format. */
+function withRoots(r: ResourceState, roots: string[]): ResourceState {
+  const { root: _, roots: __, ...rest } = r;
+  return roots.length ? { ...rest, roots } : rest;
+}
+
 /**
  * Prunes run reports as run `id` is recorded and returns the record to keep.
- * Once a day (and whenever `known` is missing) runs/ is listed: reports older
- * than {@link RETENTION}.days and, past {@link RETENTION}.reports, the oldest
+ * Once a day (and whenever `known` is missing or misshapen) runs/ is listed:
+ * reports older than {@link RETENTION}.days and, past {@link RETENTION}.reports, the oldest
  * go, as do leftover temporary reports of killed runs. Every run compacts
  * the report that falls out of the newest {@link RETENTION}.full (see
  * {@link compactReport}), found in `known.recent` without a listing.
@@ -365,12 +395,12 @@ export interface RunsRecord {
 export function pruneRuns(
   exec: Executor,
   paths: StatePaths,
-  known: RunsRecord | undefined,
+  known: unknown,
   id: string,
   now: Date,
 ): RunsRecord {
   const today = now.toISOString().slice(0, 10);
-  if (known?.prunedOn === today) {
+  if (isRunsRecord(known) && known.prunedOn === today) {
     const recent = [...known.recent.filter((r) => r !== id), id];
     for (const old of recent.splice(0, recent.length - RETENTION.full)) {
       compactRun(exec, paths, old);
@@ -393,6 +423,17 @@ export function pruneRuns(
 }
 
 /**
+ * Whether the state's `runs` is shaped as cm writes it. It is only a record
+ * of what a listing finds: one of another shape (a hand edit) is listed
+ * afresh, not a reason to put the whole state file aside.
+ */
+function isRunsRecord(value: unknown): value is RunsRecord {
+  const record = value as RunsRecord | undefined;
+  return typeof record?.prunedOn === "string" && Array.isArray(record.recent) &&
+    record.recent.every((id) => typeof id === "string");
+}
+
+/**
  * `report` without its unchanged resources, counted in `compacted` instead;
  * changed, failed and skipped ones and every handler are kept in full. A
  * report already compact, or without unchanged resources, comes back as is.
@@ -407,12 +448,24 @@ export function compactReport(report: RunReport): RunReport {
   };
 }
 
+/**
+ * Compacts run `id`'s report in place. A report that cannot be read or
+ * rewritten (damaged, a directory) stays as it is until retention removes it:
+ * old history must not keep the run being recorded from being saved.
+ */
 function compactRun(exec: Executor, paths: StatePaths, id: string): void {
-  const report = readRun(exec, paths, id);
-  if (!report || report.compacted) return;
-  const compact = compactReport(report);
-  if (compact === report) return;
-  exec.writeFile(`${paths.runs}/${id}.json`, jsonChunks(compact), { mode: 0o600 });
+  const file = `${paths.runs}/${id}.json`;
+  try {
+    onStatePath("compact run report", file, () => {
+      const report = readRun(exec, paths, id);
+      if (!report || report.compacted) return;
+      const compact = compactReport(report);
+      if (compact === report) return;
+      exec.writeFile(file, jsonChunks(compact), { mode: 0o600 }, { leftoversSwept: true });
+    });
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+  }
 }
 
 /** The time part of a run id for `date`, which sorts like the ids do. */

@@ -277,7 +277,7 @@ Deno.test("an ad hoc run reports as unmanaged only what its own root cookbooks l
   const again = report("20261126T050200Z-1", "unchanged");
   recordRun(exec, paths, again, {}, adHoc({ "file[/x]": "/c.yaml" }));
   assert.deepEqual(again.unmanaged, ["file[/y]"]);
-  assert.deepEqual(readState(exec, paths).resources["file[/z]"].root, "/b.yaml");
+  assert.deepEqual(readState(exec, paths).resources["file[/z]"].roots, ["/b.yaml"]);
   const sync = report("20261126T050300Z-1", "unchanged");
   recordRun(exec, paths, sync, {}, { wholeNode: true, roots: {} });
   assert.deepEqual(sync.unmanaged, ["file[/z]"], "a sync speaks for the whole node");
@@ -311,4 +311,102 @@ Deno.test("compactReport keeps changed, failed and skipped resources in full, un
   assert.deepEqual(compact.resources[0], r.resources[0]);
   assert.deepEqual(compact.compacted, { unchanged: 1 });
   assert.equal(compactReport(compact), compact, "compacting twice changes nothing");
+});
+
+Deno.test("a report that cannot be compacted (damaged, a directory) stays as it is; the run is recorded", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const ids = Array.from(
+    { length: RETENTION.full + 2 },
+    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
+  );
+  for (const id of ids.slice(0, RETENTION.full)) recordRun(exec, paths, report(id, "unchanged"));
+  Deno.writeTextFileSync(`${paths.runs}/${ids[0]}.json`, "{");
+  Deno.removeSync(`${paths.runs}/${ids[1]}.json`);
+  Deno.mkdirSync(`${paths.runs}/${ids[1]}.json`);
+  for (const id of ids.slice(RETENTION.full)) recordRun(exec, paths, report(id, "unchanged"));
+  assert.equal(readState(exec, paths).lastRun?.id, ids.at(-1));
+  assert.equal(readRun(exec, paths, ids.at(-1)!)?.id, ids.at(-1));
+  assert.equal(Deno.readTextFileSync(`${paths.runs}/${ids[0]}.json`), "{");
+});
+
+Deno.test("a runs record of another shape is listed afresh; the state file is kept", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
+  for (const runs of [[], { recent: "x", prunedOn: 5 }, { recent: [1], prunedOn: "2026-11-26" }]) {
+    const state = JSON.parse(Deno.readTextFileSync(paths.state));
+    Deno.writeTextFileSync(paths.state, JSON.stringify({ ...state, runs }));
+    assert.equal(recordRun(exec, paths, report("20261126T050100Z-1", "unchanged")), undefined);
+    assert.deepEqual(readState(exec, paths).runs, {
+      recent: ["20261126T050000Z-1", "20261126T050100Z-1"],
+      prunedOn: "2026-11-26",
+    });
+  }
+  assert.deepEqual([...Deno.readDirSync(dir.path)].filter((e) => e.name.includes("corrupt")), []);
+});
+
+Deno.test("compacting a report does not list runs/: its leftover temporary report waits for the daily prune", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const ids = Array.from(
+    { length: RETENTION.full + 1 },
+    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
+  );
+  for (const id of ids.slice(0, -1)) recordRun(exec, paths, report(id, "unchanged"));
+  const leftover = `${paths.runs}/.${ids[0]}.json.cm-0123abcd`;
+  Deno.writeTextFileSync(leftover, "{");
+  recordRun(new RealExecutor(), paths, report(ids.at(-1)!, "unchanged"));
+  assert.deepEqual(readRun(exec, paths, ids[0])!.compacted, { unchanged: 1 });
+  assert.ok(Deno.statSync(leftover).isFile, "runs/ was not listed the same day");
+  const tomorrow = report("20261127T050000Z-1", "unchanged");
+  tomorrow.startedAt = "2026-11-27T05:00:00.000Z";
+  recordRun(new RealExecutor(), paths, tomorrow);
+  assert.throws(() => Deno.statSync(leftover), Deno.errors.NotFound);
+});
+
+Deno.test("a resource two applied cookbooks declare stays managed until neither does", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const run = (id: string, cookbook: string, ids: string[]) => {
+    const r = { ...report(id, "unchanged"), cookbooks: [cookbook] };
+    r.resources = ids.map((x) => ({ ...r.resources[0], id: x }));
+    const roots = Object.fromEntries(ids.map((x) => [x, cookbook]));
+    recordRun(exec, paths, r, {}, { wholeNode: false, roots });
+    return r;
+  };
+  run("20261126T050000Z-1", "/a.yaml", ["file[/a]", "file[/shared]"]);
+  run("20261126T050100Z-1", "/b.yaml", ["file[/b]", "file[/shared]"]);
+  assert.deepEqual(readState(exec, paths).resources["file[/shared]"].roots, ["/a.yaml", "/b.yaml"]);
+  const b = run("20261126T050200Z-1", "/b.yaml", ["file[/b]"]);
+  assert.equal(b.unmanaged, undefined, "a.yaml still declares file[/shared]");
+  assert.deepEqual(readState(exec, paths).resources["file[/shared]"].roots, ["/a.yaml"]);
+  const a = run("20261126T050300Z-1", "/a.yaml", ["file[/a]"]);
+  assert.deepEqual(a.unmanaged, ["file[/shared]"]);
+});
+
+Deno.test("a state written with one root per resource is read as that root", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  Deno.mkdirSync(paths.dir, { recursive: true });
+  Deno.writeTextFileSync(
+    paths.state,
+    JSON.stringify({
+      version: 1,
+      resources: { "file[/x]": { status: "unchanged", root: "/a.yaml" } },
+    }),
+  );
+  const b = { ...report("20261126T050000Z-1", "unchanged"), cookbooks: ["/b.yaml"] };
+  b.resources[0].id = "file[/y]";
+  recordRun(exec, paths, b, {}, { wholeNode: false, roots: { "file[/y]": "/b.yaml" } });
+  assert.equal(b.unmanaged, undefined);
+  assert.deepEqual(readState(exec, paths).resources["file[/x]"], {
+    status: "unchanged",
+    roots: ["/a.yaml"],
+  });
 });
