@@ -21,9 +21,11 @@ import { jsonChunks } from "../exec/json_chunks.ts";
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
  * version may not (2: resources name their kind and hold `section`; 3: health,
- * rollback; 4: digests; 5: resources name their root cookbook).
+ * rollback; 4: digests; 5: resources name their root cookbook; 6: which one by
+ * its index in `inputs.requested`, not its path again: 10,000 resources carried
+ * 1 MB of the same path, parsed into 10,000 strings on every run).
  */
-const FORMAT = 5;
+const FORMAT = 6;
 
 /** The cached form: the loaded cookbooks, the hash of their inputs, their desired digests. */
 interface Catalog extends Cookbook {
@@ -104,6 +106,8 @@ export async function thaw(
     return null;
   }
   const { format: _, key: __, digests, ...cookbook } = catalog;
+  const roots = cookbook.inputs.requested;
+  for (const r of cookbook.resources) if (typeof r.root === "number") r.root = roots[r.root];
   return { cookbook, digests };
 }
 
@@ -122,6 +126,11 @@ export async function freeze(
   if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
   const key = await inputKey(probe, cookbook.inputs);
   if (!key) return null;
-  const catalog: Catalog = { ...cookbook, format: FORMAT, key, digests };
+  const roots = cookbook.inputs.requested;
+  const resources = cookbook.resources.map((r) => {
+    const index = r.root === undefined ? -1 : roots.indexOf(r.root);
+    return index < 0 ? r : { ...r, root: index };
+  });
+  const catalog = { ...cookbook, resources, format: FORMAT, key, digests };
   return jsonChunks(catalog);
 }
