@@ -158,8 +158,33 @@ function parseJson<T>(
 export function readState(probe: Probe, paths: StatePaths): State {
   const data = onStatePath("read state file", paths.state, () => probe.readFile(paths.state));
   return data
-    ? parseJson(data, `state file ${paths.state}`, stateProblem)
+    ? sharingRoots(parseJson(data, `state file ${paths.state}`, stateProblem))
     : { version: 1, resources: {} };
+}
+
+/**
+ * `state` with one array per distinct `roots` list: the 10,000 resources of
+ * one cookbook share one, not 10,000 parsed copies of its path (about 1.5 MB
+ * held through a run). Roots arrays are never changed in place.
+ */
+function sharingRoots(state: State): State {
+  const shared = rootsTable();
+  for (const r of Object.values(state.resources)) {
+    if (Array.isArray(r.roots)) r.roots = shared(r.roots);
+  }
+  return state;
+}
+
+/** Returns, for a roots list, the first array seen with the same members in the same order. */
+function rootsTable(): (roots: string[]) => string[] {
+  const seen = new Map<string, string[]>();
+  return (roots) => {
+    const key = roots.join("\0");
+    const known = seen.get(key);
+    if (known) return known;
+    seen.set(key, roots);
+    return roots;
+  };
 }
 
 /** The state a run starts from: what the state file holds, or a fresh one when it is unreadable. */
@@ -255,8 +280,9 @@ export function recordRun(
   const others = (r?: ResourceState) =>
     r && !scope.wholeNode ? rootsOf(r).filter((root) => !own.has(root)) : [];
   const ran = new Set(report.resources.map((r) => r.id));
+  const shared = rootsTable();
   for (const [id, r] of Object.entries(state.resources)) {
-    if (!ran.has(id)) state.resources[id] = withRoots(r, others(r));
+    if (!ran.has(id)) state.resources[id] = withRoots(r, shared(others(r)));
   }
   for (const r of report.resources) {
     const previous = state.resources[r.id];
@@ -267,7 +293,7 @@ export function recordRun(
       changedAt: r.status === "changed" ? report.startedAt : previous?.changedAt,
       ...(sha256 ? { sha256 } : {}),
       ...(desired[r.id] ? { desired: desired[r.id] } : {}),
-    }, [...new Set([...others(previous), ...(root ? [root] : [])])]);
+    }, shared([...new Set([...others(previous), ...(root ? [root] : [])])]));
   }
   const pending = pendingAfter(state.pending ?? {}, report);
   if (Object.keys(pending).length) state.pending = pending;
