@@ -29,3 +29,27 @@ export async function staticImports(path: string): Promise<Set<string>> {
   visit(graph.roots[0]);
   return statics;
 }
+
+/** What a process printed and its exit code. */
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command args...` with `input` on its stdin (written while its output is read). */
+export async function withStdin(command: string, args: string[], input: string): Promise<Ran> {
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const [out] = await Promise.all([
+    child.output(),
+    writer.write(new TextEncoder().encode(input)).then(() => writer.close()),
+  ]);
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}

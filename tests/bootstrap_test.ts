@@ -4,6 +4,7 @@
  * runs on a fresh server in sync_testbed_test.ts.
  */
 import assert from "node:assert/strict";
+import { withStdin } from "../src/_testing.ts";
 
 const SCRIPT = new URL("../bootstrap.sh", import.meta.url).pathname;
 
@@ -71,17 +72,8 @@ Deno.test("bootstrap.sh refuses a binary whose SHA-256 does not match, and a URL
 
 Deno.test("bootstrap.sh --help works under curl | bash and names every option it accepts", async () => {
   const script = await Deno.readTextFile(SCRIPT);
-  const piped = await new Deno.Command("bash", {
-    args: ["-s", "--", "--help"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = piped.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await piped.output();
-  const help = new TextDecoder().decode(out.stdout);
+  const out = await withStdin("bash", ["-s", "--", "--help"], script);
+  const help = out.stdout;
   assert.equal(out.code, 0);
   const accepted = [...script.matchAll(/^\t(-[-a-z0-9| ]+)\) /gm)]
     .flatMap((m) => m[1].split("|").map((o) => o.trim()));

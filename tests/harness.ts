@@ -5,6 +5,7 @@
  * @module
  */
 import { cmCommand } from "../scripts/cm_command.ts";
+import { withStdin } from "../src/_testing.ts";
 export { tempDir } from "../src/_testing.ts";
 
 /** What a cm run printed and its exit code. */
@@ -36,15 +37,6 @@ export async function runCm(
 
 /** `promtool check metrics` (Debian's prometheus package) on a metrics text: its exit code and complaints. */
 export async function promtoolCheck(text: string): Promise<{ code: number; stderr: string }> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await child.output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  const { code, stderr } = await withStdin("promtool", ["check", "metrics"], text);
+  return { code, stderr };
 }

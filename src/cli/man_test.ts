@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cli } from "./mod.ts";
 import { roff } from "./man.ts";
+import { withStdin } from "../_testing.ts";
 
 /** What `cm ...argv` prints on stdout, and its exit code. */
 async function captured(argv: string[]): Promise<{ code: number; out: string }> {
@@ -39,15 +40,7 @@ Deno.test("cm help --man: every command and option of --help, and a page groff r
       if (flag !== "--help") assert.ok(out.includes(roff(flag)), `${name} ${flag}`);
     }
   }
-  const groff = await new Deno.Command("groff", {
-    args: ["-man", "-Tutf8", "-ww", "-z"],
-    stdin: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = groff.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(out));
-  await writer.close();
-  const checked = await groff.output();
-  assert.equal(new TextDecoder().decode(checked.stderr), "", "groff warnings");
-  assert.ok(checked.success);
+  const checked = await withStdin("groff", ["-man", "-Tutf8", "-ww", "-z"], out);
+  assert.equal(checked.stderr, "", "groff warnings");
+  assert.equal(checked.code, 0);
 });

@@ -18,6 +18,11 @@ import { StateError } from "../errors.ts";
 
 const NOW = "2026-11-26T05:00:00.000Z";
 
+/** `n` run ids a minute apart, oldest first. */
+function runIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`);
+}
+
 function report(id: string, status: "changed" | "unchanged", sha256?: string): RunReport {
   return {
     id,
@@ -287,10 +292,7 @@ Deno.test("retention: the report leaving the newest RETENTION.full keeps unchang
   await using dir = await tempDir();
   const exec = new RealExecutor();
   const paths = statePaths(`${dir.path}/state`);
-  const ids = Array.from(
-    { length: RETENTION.full + 1 },
-    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
-  );
+  const ids = runIds(RETENTION.full + 1);
   for (const id of ids) {
     const r = report(id, "unchanged");
     r.startedAt = "2026-11-26T06:00:00.000Z";
@@ -317,10 +319,7 @@ Deno.test("a report that cannot be compacted (damaged, a directory) stays as it 
   await using dir = await tempDir();
   const exec = new RealExecutor();
   const paths = statePaths(`${dir.path}/state`);
-  const ids = Array.from(
-    { length: RETENTION.full + 2 },
-    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
-  );
+  const ids = runIds(RETENTION.full + 2);
   for (const id of ids.slice(0, RETENTION.full)) recordRun(exec, paths, report(id, "unchanged"));
   Deno.writeTextFileSync(`${paths.runs}/${ids[0]}.json`, "{");
   Deno.removeSync(`${paths.runs}/${ids[1]}.json`);
@@ -352,10 +351,7 @@ Deno.test("compacting a report does not list runs/: its leftover temporary repor
   await using dir = await tempDir();
   const exec = new RealExecutor();
   const paths = statePaths(`${dir.path}/state`);
-  const ids = Array.from(
-    { length: RETENTION.full + 1 },
-    (_, i) => `20261126T05${String(i).padStart(2, "0")}00Z-1`,
-  );
+  const ids = runIds(RETENTION.full + 1);
   for (const id of ids.slice(0, -1)) recordRun(exec, paths, report(id, "unchanged"));
   const leftover = `${paths.runs}/.${ids[0]}.json.cm-0123abcd`;
   Deno.writeTextFileSync(leftover, "{");
