@@ -116,13 +116,22 @@ function diffable(data: Uint8Array): string | null {
 
 const encoder = new TextEncoder();
 
-/** Whether a directory resource of the run creates `path` (itself or, as a parent, below it). */
-function declaredDirectory(path: string, claims: ReadonlyMap<string, string>): boolean {
-  for (const [claim, kind] of claims) {
-    if (kind !== "directory") continue;
-    if (claim === `path:${path}` || claim.startsWith(`path:${path}/`)) return true;
-  }
-  return false;
+/**
+ * Every path a directory resource of the run creates: its own and, as parents,
+ * all above it. Made once per run (`ctx.once`): asked for each missing file,
+ * a scan of every claim made 10,000 failing files take 13 s.
+ */
+function declaredDirectories(ctx: ResourceContext): ReadonlySet<string> {
+  return ctx.once("file:declared-directories", () => {
+    const paths = new Set<string>();
+    for (const [claim, kind] of ctx.claims) {
+      if (kind !== "directory" || !claim.startsWith("path:")) continue;
+      for (let p = claim.slice("path:".length); p !== "/" && !paths.has(p); p = dirname(p)) {
+        paths.add(p);
+      }
+    }
+    return paths;
+  });
 }
 
 /** Kinds whose changes may create any directory as a side effect (a package's files, a script). */
@@ -144,7 +153,7 @@ function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | 
   const parent = dirname(spec.path);
   const kind = probe.stat(parent)?.kind;
   if (kind === "directory" || kind === "symlink") return undefined;
-  if (declaredDirectory(parent, ctx.claims) || directoriesMayAppear(ctx.changed)) return undefined;
+  if (declaredDirectories(ctx).has(parent) || directoriesMayAppear(ctx.changed)) return undefined;
   return parent;
 }
 

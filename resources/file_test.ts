@@ -404,6 +404,24 @@ Deno.test("file plan trusts a directory resource that creates the parent, itself
   assert.equal(file.diff(s, state)[0].blocked, true);
 });
 
+Deno.test("the run's directory claims are gathered once, not once for each file whose parent is missing", async () => {
+  const claims: Record<string, string> = { "path:/opt/a/b": "directory" };
+  const specs = Array.from({ length: 200 }, (_, i) => spec({ path: `/srv/${i}/f`, content: "x" }));
+  for (const s of specs) claims[`path:${s.path}`] = "file";
+  const ctx = testContext("plan", [], claims);
+  let walks = 0;
+  const entries = ctx.claims.entries.bind(ctx.claims);
+  (ctx.claims as Map<string, string>)[Symbol.iterator] = () => (walks++, entries());
+  const states = await file.read(
+    [...specs, spec({ path: "/opt/a/f", content: "x" })],
+    new RecordingExecutor(),
+    ctx,
+  );
+  assert.equal(walks, 1);
+  assert.equal(states.filter((st) => st.orphanOf).length, 200, "the /srv parents are missing");
+  assert.equal(states.at(-1)!.orphanOf, undefined, "/opt/a comes with /opt/a/b");
+});
+
 Deno.test("file plan does not predict the failure after a package or command changed: it may create the parent", async () => {
   const s = spec({ path: "/etc/nginx/nginx.conf", content: "x" });
   for (const changed of ["package[nginx]", "command[/usr/bin/setup]"]) {
