@@ -8,6 +8,14 @@
 /** The default state directory (the seed design's). */
 export const DEFAULT_STATE_DIR = "/var/lib/config-manager";
 
+/**
+ * Whether `id` can name a run's files under the state directory (runs/ID.json,
+ * snapshots/ID/): letters, digits, `_`, `-` and `.`, not first (never `..`).
+ */
+export function isRunIdName(id: string): boolean {
+  return /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(id);
+}
+
 /** The files under one state directory. */
 export interface StatePaths {
   /** The state directory itself. */

@@ -15,6 +15,7 @@
  * @module
  */
 import { onStatePath } from "./_os_error.ts";
+import { isRunIdName } from "./paths.ts";
 import { manifestProblem } from "./shapes.ts";
 import { sha256Hex } from "../digest.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
@@ -118,7 +119,7 @@ export async function capturePath(
 
 /** Writes a run's manifest (0600, atomically) after its blobs. */
 export function writeManifest(exec: Executor, dir: string, manifest: SnapshotManifest): void {
-  if (!/^[A-Za-z0-9_.-]+$/.test(manifest.runId)) {
+  if (!isRunIdName(manifest.runId)) {
     throw new Error(`cannot snapshot run "${manifest.runId}": not a valid run id`);
   }
   const path = `${dir}/${manifest.runId}/manifest.json`;
@@ -131,7 +132,7 @@ export function writeManifest(exec: Executor, dir: string, manifest: SnapshotMan
 
 /** A run's manifest; `null` when there is none, it cannot be parsed or is not shaped as cm writes it. */
 export function readManifest(probe: Probe, dir: string, runId: string): SnapshotManifest | null {
-  if (!/^[A-Za-z0-9_.-]+$/.test(runId)) return null;
+  if (!isRunIdName(runId)) return null;
   const data = probe.readFile(`${dir}/${runId}/manifest.json`);
   if (!data) return null;
   try {

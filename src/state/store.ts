@@ -6,7 +6,7 @@
 import type { Executor, Probe, WriteOptions } from "../exec/executor.ts";
 import type { PendingRefresh, RunReport, Totals } from "../engine/report.ts";
 import { errorMessage, StateError } from "../errors.ts";
-import type { StatePaths } from "./paths.ts";
+import { isRunIdName, type StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
 import { markDrift } from "./drift.ts";
 import { runProblem, stateProblem } from "./shapes.ts";
@@ -533,7 +533,7 @@ export function runsMatching(paths: StatePaths, prefix: string): string[] {
 
 /** Reads the report of run `id` (a whole id: see {@link runsMatching}); null when there is none. */
 export function readRun(probe: Probe, paths: StatePaths, id: string): RunReport | null {
-  if (!/^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(id)) return null;
+  if (!isRunIdName(id)) return null;
   const file = `${paths.runs}/${id}.json`;
   const data = probe.readFile(file);
   return data ? parseJson(data, `run report ${file}`, runProblem) : null;
