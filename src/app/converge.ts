@@ -111,10 +111,8 @@ export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
     );
   }
   // Cookbooks applied by hand before the last one still hold managed resources; a deleted one no longer does.
-  const earlier = Object.values(state.resources).flatMap((r) =>
-    rootsOf(r).filter((root) => !last.includes(root) && probe.stat(root))
-  );
-  return [...new Set(earlier), ...last];
+  const earlier = new Set(Object.values(state.resources).flatMap(rootsOf));
+  return [...[...earlier].filter((root) => !last.includes(root) && probe.stat(root)), ...last];
 }
 
 /** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */
