@@ -42,7 +42,7 @@ export function parseYaml(file: string, text: string, expected: string): YamlSou
       message: `expected ${expected}, got an empty document`,
     }];
   }
-  const cycle = aliasInItsAnchor(doc);
+  const cycle = firstAlias(doc, true);
   if (cycle !== undefined) {
     const { line, col } = lines.linePos(cycle);
     return [{
@@ -68,25 +68,17 @@ export function parseYaml(file: string, text: string, expected: string): YamlSou
 /** How many nodes one alias may stand for (the yaml library's default). */
 const MAX_ALIAS_COUNT = 100;
 
-/** Where the first alias (`*name`) is written, as an offset. */
-function firstAlias(doc: Document): number | undefined {
-  let at: number | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      at = node.range?.[0];
-      return visit.BREAK;
-    },
-  });
-  return at;
-}
-
-/** Where the first alias inside the node its anchor names (`a: &a [*a]`) is written, as an offset. */
-function aliasInItsAnchor(doc: Document): number | undefined {
+/**
+ * Where the first alias (`*name`) is written, as an offset; with
+ * `inItsAnchor`, the first one inside the node its own anchor names
+ * (`a: &a [*a]`: a cycle).
+ */
+function firstAlias(doc: Document, inItsAnchor = false): number | undefined {
   let at: number | undefined;
   visit(doc, {
     Alias(_, node, path) {
       // deno-lint-ignore no-explicit-any
-      if (!path.some((ancestor: any) => ancestor?.anchor === node.source)) return;
+      if (inItsAnchor && !path.some((ancestor: any) => ancestor?.anchor === node.source)) return;
       at = node.range?.[0] ?? 0;
       return visit.BREAK;
     },
