@@ -9,7 +9,7 @@
 import { DEFAULT_AUDIT_LOG } from "../monitor/audit.ts";
 import { DEFAULT_STATE_DIR } from "../state/paths.ts";
 import { DEFAULT_CONFIG_PATH } from "../sync/node_config.ts";
-import { SERVICE_UNIT, TIMER_UNIT, WATCH_UNIT } from "../sync/timer.ts";
+import { DEFAULT_UNIT_DIR, SERVICE_UNIT, TIMER_UNIT, WATCH_UNIT } from "../sync/timer.ts";
 import { VERSION } from "../version.ts";
 import type { Command } from "./_common.ts";
 import { optionHelp, optionLabel, usageTail } from "./args.ts";
@@ -91,10 +91,10 @@ export function manPage(commands: Command[], summary: string): string {
       [DEFAULT_CONFIG_PATH, "the node configuration: repository, branch, interval, alerts"],
       [DEFAULT_AUDIT_LOG, "one line per change, drift, failure and rollback"],
       [
-        `/etc/systemd/system/${TIMER_UNIT}`,
+        `${DEFAULT_UNIT_DIR}/${TIMER_UNIT}`,
         `runs ${SERVICE_UNIT} (cm sync --once) every interval`,
       ],
-      [`/etc/systemd/system/${WATCH_UNIT}`, "cm watch: repairs drift within seconds"],
+      [`${DEFAULT_UNIT_DIR}/${WATCH_UNIT}`, "cm watch: repairs drift within seconds"],
     ]),
     ".SH SEE ALSO",
     ".BR systemd.timer (5),",
