@@ -23,6 +23,7 @@ function inServer(srv: Server): Executor {
     runGuard: (argv, options = {}) => srv.exec(argv, { stdin: options.stdin }),
     stat: none,
     readFile: none,
+    readText: none,
     readLink: none,
     hashFile: none,
     uid: none,

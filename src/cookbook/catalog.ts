@@ -14,7 +14,7 @@ import type { Probe } from "../exec/executor.ts";
 import { KIND_NAMES } from "../../resources/mod.ts";
 import { VERSION } from "../version.ts";
 import { sha256Hex } from "../digest.ts";
-import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
+import { hashInputVia, MAX_COOKBOOK_BYTES } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { jsonChunks } from "../exec/json_chunks.ts";
 
@@ -48,9 +48,9 @@ async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | 
   let key = `${VERSION}\0${JSON.stringify(inputs.requested)}\0`;
   for (const file of inputs.files) {
     // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
-    const data = readInputVia(probe, file, MAX_COOKBOOK_BYTES);
-    if ("error" in data) return null;
-    key += `${file}\0${data.length}\0${await sha256Hex(data)}\0`;
+    const input = await hashInputVia(probe, file, MAX_COOKBOOK_BYTES);
+    if ("error" in input) return null;
+    key += `${file}\0${input.size}\0${input.sha256}\0`;
   }
   return await sha256Hex(key);
 }
@@ -80,17 +80,17 @@ function filesUnchanged(catalog: Catalog): boolean {
 }
 
 /**
- * The cookbooks `data` (a catalog's bytes) holds for `requested`, with their
+ * The cookbooks `text` (a catalog's JSON) holds for `requested`, with their
  * digests, or `null` when they are unreadable or anything they came from changed.
  */
 export async function thaw(
   probe: Probe,
-  data: Uint8Array,
+  text: string,
   requested: string[],
 ): Promise<Thawed | null> {
   let catalog: Catalog;
   try {
-    catalog = JSON.parse(new TextDecoder().decode(data));
+    catalog = JSON.parse(text);
   } catch {
     return null;
   }

@@ -89,6 +89,14 @@ export interface Probe {
   stat(path: string): PathInfo | null;
   /** A file's bytes; `null` when it does not exist. */
   readFile(path: string): Uint8Array | null;
+  /**
+   * A file's text (UTF-8, invalid bytes replaced); `null` when it does not
+   * exist. For the state directory's JSON (state, catalog, reports: 2 to 10
+   * MB each at 10,000 resources): the bytes are freed as soon as they are
+   * decoded, where a read buffer would otherwise stay allocated until V8's
+   * next full collection.
+   */
+  readText(path: string): string | null;
   /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */
   readLink(path: string): string | null;
   /**

@@ -113,15 +113,50 @@ export function readInputVia(
   maxBytes: number,
 ): Uint8Array | InputError {
   try {
-    let info = probe.stat(path);
-    if (info?.kind === "symlink") info = probe.stat(Deno.realPathSync(path));
-    if (!info) return { error: `"${path}" not found` };
-    const checked = checkInfo(path, info.kind, info.size, maxBytes);
-    if (typeof checked !== "number") return checked;
-    return probe.readFile(path) ?? { error: `"${path}" not found` };
+    const size = sizeVia(probe, path, maxBytes);
+    if (typeof size !== "number") return size;
+    return probe.readFile(path) ?? notFound(path);
   } catch (error) {
     return { error: inputFailure(path, error) };
   }
+}
+
+/**
+ * The size and sha256 (hex) of an input, checked through `probe` like
+ * {@link readInputVia} and hashed by it ({@link Probe.hashFile}): never held
+ * whole, so none of its bytes outlive the call.
+ */
+export async function hashInputVia(
+  probe: Probe,
+  path: string,
+  maxBytes: number,
+): Promise<{ size: number; sha256: string } | InputError> {
+  try {
+    const size = sizeVia(probe, path, maxBytes);
+    if (typeof size !== "number") return size;
+    const sha256 = await probe.hashFile(path);
+    return sha256 === null ? notFound(path) : { size, sha256 };
+  } catch (error) {
+    return { error: inputFailure(path, error) };
+  }
+}
+
+const notFound = (path: string): InputError => ({ error: `"${path}" not found` });
+
+/** The size of `path` as `probe` finds it, links followed, when it is a regular file of at most `maxBytes`. */
+function sizeVia(probe: Probe, path: string, maxBytes: number): number | InputError {
+  let info = probe.stat(path);
+  if (info?.kind === "symlink") info = probe.stat(Deno.realPathSync(path));
+  return info ? checkInfo(path, info.kind, info.size, maxBytes) : notFound(path);
+}
+
+/**
+ * Frees the memory of `data`, bytes cm read itself and no longer needs, now
+ * instead of at V8's next full collection (until then a buffer read by Deno
+ * is held outside the heap). Its buffer is detached: `data` is empty after.
+ */
+export function release(data: Uint8Array): void {
+  (data.buffer as ArrayBuffer).transfer(0);
 }
 
 /** Inputs up to this size are hashed whole by WebCrypto; larger ones in chunks by node:crypto. */
@@ -138,7 +173,10 @@ export async function hashInput(path: string, maxBytes: number): Promise<string 
   if (typeof size !== "number") return size;
   if (size <= WHOLE_HASH_BYTES) {
     const data = readInput(path, Math.min(maxBytes, WHOLE_HASH_BYTES));
-    return "error" in data ? data : await sha256Hex(data);
+    if ("error" in data) return data;
+    const hash = await sha256Hex(data);
+    release(data);
+    return hash;
   }
   const { createHash } = await import("node:crypto");
   return withInput(path, maxBytes, (file) => {

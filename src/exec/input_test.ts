@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { tempDir } from "../_testing.ts";
 import { RecordingExecutor } from "./recording.ts";
-import { decodeUtf8, hashInput, readInput, readInputVia } from "./input.ts";
+import { decodeUtf8, hashInput, hashInputVia, readInput, readInputVia, release } from "./input.ts";
+import { sha256Hex } from "../digest.ts";
 
 Deno.test("decodeUtf8 gives the text, or the line and column of the first invalid byte", () => {
   const bytes = (...parts: (string | number[])[]) =>
@@ -66,4 +67,28 @@ Deno.test("readInputVia checks through the probe what it is before reading it", 
     error: '"/c/dir" is a directory, expected a file',
   });
   assert.deepEqual(readInputVia(probe, "/c/none.yaml", 100), { error: '"/c/none.yaml" not found' });
+});
+
+Deno.test("hashInputVia checks like readInputVia, then gives the size and the probe's sha256", async () => {
+  const probe = new RecordingExecutor().put("/c/web.yaml", "name: web\n").put("/c/dir");
+  assert.deepEqual(await hashInputVia(probe, "/c/web.yaml", 100), {
+    size: 10,
+    sha256: await sha256Hex(new TextEncoder().encode("name: web\n")),
+  });
+  assert.deepEqual(await hashInputVia(probe, "/c/web.yaml", 5), {
+    error: '"/c/web.yaml" is larger than 5 bytes, the most cm reads',
+  });
+  assert.deepEqual(await hashInputVia(probe, "/c/dir", 100), {
+    error: '"/c/dir" is a directory, expected a file',
+  });
+  assert.deepEqual(await hashInputVia(probe, "/c/none.yaml", 100), {
+    error: '"/c/none.yaml" not found',
+  });
+});
+
+Deno.test("release frees a buffer now: it is detached and empty after", () => {
+  const data = new TextEncoder().encode("x".repeat(1 << 20));
+  release(data);
+  assert.equal(data.length, 0);
+  assert.equal(data.buffer.byteLength, 0);
 });

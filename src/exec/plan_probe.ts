@@ -60,6 +60,7 @@ export function planProbe(probe: Probe): Probe {
     runGuard: (argv, options) => probe.runGuard(argv, options),
     stat: (path) => probe.stat(path),
     readFile: (path) => probe.readFile(path),
+    readText: (path) => probe.readText(path),
     readLink: (path) => probe.readLink(path),
     hashFile: (path) => probe.hashFile(path),
     uid: (user) => probe.uid(user),

@@ -14,7 +14,9 @@ import type {
   RunResult,
   WriteOptions,
 } from "./executor.ts";
-import { hashInput, readInput } from "./input.ts";
+import { hashInput, readInput, release } from "./input.ts";
+
+const decoder = new TextDecoder();
 
 /** The PATH every child process gets; the environment is otherwise clean. */
 export const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -183,6 +185,14 @@ export class RealExecutor implements Executor {
       if (error instanceof Deno.errors.NotFound) return null;
       throw error;
     }
+  }
+
+  readText(path: string): string | null {
+    const data = this.readFile(path);
+    if (!data) return null;
+    const text = decoder.decode(data);
+    release(data);
+    return text;
   }
 
   readLink(path: string): string | null {

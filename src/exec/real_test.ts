@@ -156,3 +156,14 @@ Deno.test("mkdir sets the mode of a new or existing directory and refuses a symb
   Deno.symlinkSync(path, `${dir.path}/link`);
   assert.throws(() => exec.mkdir(`${dir.path}/link`, { mode: 0o700 }), /symbolic link/);
 });
+
+Deno.test("readText decodes a file and frees its bytes at once; null when it is missing", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/state.json`;
+  const text = `["${"é".repeat(4 << 20)}"]\n`; // 8 MiB of UTF-8, read through a sized buffer
+  Deno.writeTextFileSync(path, text);
+  const before = Deno.memoryUsage().external;
+  assert.equal(exec.readText(path), text);
+  assert.ok(Deno.memoryUsage().external - before < 1 << 20, "the 8 MiB read buffer was freed");
+  assert.equal(exec.readText(`${dir.path}/gone.json`), null);
+});

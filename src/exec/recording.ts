@@ -93,6 +93,10 @@ export class RecordingExecutor implements Executor {
   readFile(path: string): Uint8Array | null {
     return this.#paths.get(path)?.data ?? null;
   }
+  readText(path: string): string | null {
+    const data = this.readFile(path);
+    return data && new TextDecoder().decode(data);
+  }
   readLink(path: string): string | null {
     const entry = this.#paths.get(path);
     if (entry?.info.kind !== "symlink") return null;

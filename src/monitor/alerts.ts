@@ -118,10 +118,10 @@ export async function deliver(
 
 /** Reads the alert state; an absent or unreadable file, or one of another shape, counts as empty. */
 export function readAlertState(probe: Probe, path: string): AlertState {
-  const data = probe.readFile(path);
-  if (!data) return emptyAlertState();
+  const text = probe.readText(path);
+  if (text === null) return emptyAlertState();
   try {
-    const value = JSON.parse(new TextDecoder().decode(data));
+    const value = JSON.parse(text);
     return alertStateProblem(value) ? emptyAlertState() : value;
   } catch {
     return emptyAlertState();

@@ -70,10 +70,10 @@ export function monitorSettings(config: MonitorConfig, stateDir?: string): Monit
 }
 
 function readDrift(probe: Probe, paths: StatePaths): DriftRecord | null {
-  const data = probe.readFile(`${paths.dir}/${DRIFT_FILE}`);
-  if (!data) return null;
+  const text = probe.readText(`${paths.dir}/${DRIFT_FILE}`);
+  if (text === null) return null;
   try {
-    const record = JSON.parse(new TextDecoder().decode(data));
+    const record = JSON.parse(text);
     return driftProblem(record) ? null : record;
   } catch {
     return null;

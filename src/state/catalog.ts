@@ -16,8 +16,8 @@ export async function readCatalog(
   path: string,
   requested: string[],
 ): Promise<Thawed | null> {
-  const data = onStatePath("read cookbook cache", path, () => probe.readFile(path));
-  return data ? await thaw(probe, data, requested) : null;
+  const text = onStatePath("read cookbook cache", path, () => probe.readText(path));
+  return text === null ? null : await thaw(probe, text, requested);
 }
 
 /**

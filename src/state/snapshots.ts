@@ -133,10 +133,10 @@ export function writeManifest(exec: Executor, dir: string, manifest: SnapshotMan
 /** A run's manifest; `null` when there is none, it cannot be parsed or is not shaped as cm writes it. */
 export function readManifest(probe: Probe, dir: string, runId: string): SnapshotManifest | null {
   if (!isRunIdName(runId)) return null;
-  const data = probe.readFile(`${dir}/${runId}/manifest.json`);
-  if (!data) return null;
+  const text = probe.readText(`${dir}/${runId}/manifest.json`);
+  if (text === null) return null;
   try {
-    const value = JSON.parse(new TextDecoder().decode(data));
+    const value = JSON.parse(text);
     return manifestProblem(value) ? null : value;
   } catch {
     return null;

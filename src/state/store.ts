@@ -131,17 +131,15 @@ export interface State {
   runs?: RunsRecord;
 }
 
-const decoder = new TextDecoder();
-
-/** `data` parsed as JSON and checked by `problem` (./shapes.ts); a StateError naming `what` else. */
+/** `text` parsed as JSON and checked by `problem` (./shapes.ts); a StateError naming `what` else. */
 function parseJson<T>(
-  data: Uint8Array,
+  text: string,
   what: string,
   problem: (value: unknown) => string | null,
 ): T {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(data));
+    value = JSON.parse(text);
   } catch (error) {
     throw new StateError(`${what} is not valid JSON: ${errorMessage(error)}`);
   }
@@ -156,9 +154,9 @@ function parseJson<T>(
  * @throws {StateError} when it is not valid JSON, not shaped as cm writes it, or cannot be read (a directory, say)
  */
 export function readState(probe: Probe, paths: StatePaths): State {
-  const data = onStatePath("read state file", paths.state, () => probe.readFile(paths.state));
-  return data
-    ? sharingRoots(parseJson(data, `state file ${paths.state}`, stateProblem))
+  const text = onStatePath("read state file", paths.state, () => probe.readText(paths.state));
+  return text !== null
+    ? sharingRoots(parseJson(text, `state file ${paths.state}`, stateProblem))
     : { version: 1, resources: {} };
 }
 
@@ -535,6 +533,6 @@ export function runsMatching(paths: StatePaths, prefix: string): string[] {
 export function readRun(probe: Probe, paths: StatePaths, id: string): RunReport | null {
   if (!isRunIdName(id)) return null;
   const file = `${paths.runs}/${id}.json`;
-  const data = probe.readFile(file);
-  return data ? parseJson(data, `run report ${file}`, runProblem) : null;
+  const text = probe.readText(file);
+  return text === null ? null : parseJson(text, `run report ${file}`, runProblem);
 }
