@@ -179,7 +179,17 @@ export function totals(resources: ResourceResult[], handlers: HandlerResult[]): 
   return t;
 }
 
-/** A run id that sorts by time: `20261126T054000Z-1234`. */
+/** The last run id this process gave out, and how many it gave out in that second. */
+let issued = { id: "", count: 0 };
+
+/**
+ * A run id that sorts by time, to the second: `20261126T054000Z-1234` (UTC,
+ * then the process id). A process that runs again within the same second
+ * (`cm watch` repairing, `cm sync --loop`, tests) gets `.2`, `.3`… after it,
+ * so no run's report or snapshot replaces another's.
+ */
 export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${Deno.pid}`;
+  const id = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${Deno.pid}`;
+  issued = { id, count: issued.id === id ? issued.count + 1 : 1 };
+  return issued.count > 1 ? `${id}.${issued.count}` : id;
 }
