@@ -9,8 +9,13 @@ import type { HealthRecord, RollbackRecord, RunReport } from "../engine/report.t
 import type { RunEvents } from "../engine/run.ts";
 import { UsageError } from "../errors.ts";
 import { acquireLock } from "../state/lock.ts";
-import { statePaths } from "../state/paths.ts";
-import { listSnapshots, readManifest, snapshotsDir } from "../state/snapshots.ts";
+import { type StatePaths, statePaths } from "../state/paths.ts";
+import {
+  listSnapshots,
+  readManifest,
+  type SnapshotManifest,
+  snapshotsDir,
+} from "../state/snapshots.ts";
 import { readRun, writeRun } from "../state/store.ts";
 import { appliedCookbooks, cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
 import { rollback } from "./rollback.ts";
@@ -34,12 +39,50 @@ export async function healthNow(
   return await checkHealth(cookbook.health, [], exec);
 }
 
+/** A resource a run changed that a later run changed again. */
+interface ChangedAgain {
+  id: string;
+  /** The later run. */
+  run: string;
+}
+
+/**
+ * Each resource `manifest`'s run changed that one of the `later` runs (ids
+ * with a snapshot, oldest first) changed again, with that run, unless the
+ * later run was rolled back.
+ */
+function changedAgain(
+  exec: Executor,
+  paths: StatePaths,
+  manifest: SnapshotManifest,
+  later: string[],
+): ChangedAgain[] {
+  const dir = snapshotsDir(paths.dir);
+  const mine = new Set(manifest.resources.map((r) => r.id));
+  return later.filter((run) => !readRun(exec, paths, run)?.rollback?.ok).flatMap((run) =>
+    (readManifest(exec, dir, run)?.resources ?? []).filter((r) => mine.has(r.id))
+      .map(({ id }) => ({ id, run }))
+  );
+}
+
+/** Why run `runId` is not rolled back: the first resources changed again, and the runs to undo first. */
+function changedAgainMessage(runId: string, again: ChangedAgain[]): string {
+  const ids = [...new Set(again.map((c) => c.id))];
+  const runs = [...new Set(again.map((c) => c.run))].reverse();
+  const more = ids.length > 3 ? ` and ${ids.length - 3} more` : "";
+  return `cannot roll back run "${runId}": later runs changed the same resources again ` +
+    `(${ids.slice(0, 3).join(", ")}${more}): roll back ${runs.join(", ")} first, newest first, ` +
+    `or pass --force to put this run's snapshot back over theirs`;
+}
+
 /** How to roll back by hand. */
 export interface RollbackRunOptions {
   stateDir?: string;
   /** Seconds to wait for the run lock (default {@link DEFAULT_LOCK_TIMEOUT}). */
   lockTimeout?: number;
   events?: RunEvents;
+  /** Restore even what later runs changed again (see {@link rollbackRun}). */
+  force?: boolean;
 }
 
 /**
@@ -47,9 +90,13 @@ export interface RollbackRunOptions {
  * snapshot when omitted) under the run lock, then checks the health of the
  * cookbooks that run applied (none when they no longer load). The run's
  * report (null when it was not kept) records the rollback, and the state counts it.
+ * Like `git revert` of an old commit, an older run is refused while a later
+ * run (not itself rolled back) changed one of the same resources again: its
+ * snapshot would put back what that run replaced. `force` restores anyway.
  *
- * @throws {UsageError} when there is no such snapshot, or the run was
- *   already rolled back (a rollback that failed may be tried again)
+ * @throws {UsageError} when there is no such snapshot, the run was already
+ *   rolled back (a rollback that failed may be tried again), or later runs
+ *   changed its resources again (without `force`)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
  */
 export async function rollbackRun(
@@ -81,6 +128,9 @@ export async function rollbackRun(
       `run "${report.id}" was already rolled back: nothing left to undo (cm show-run ${report.id})`,
     );
   }
+  const later = ids.slice(ids.indexOf(matches[0]) + 1);
+  const again = options.force ? [] : changedAgain(exec, paths, manifest, later);
+  if (again.length) throw new UsageError(changedAgainMessage(manifest.runId, again));
   const files = report?.cookbooks ?? [];
   const health = files.length
     ? await cookbookOf(files, exec, paths.dir).then((c) => c.health, () => [])

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { UsageError } from "../errors.ts";
+import { tempDir } from "../_testing.ts";
 import { statePaths } from "../state/paths.ts";
 import { readRun, readState } from "../state/store.ts";
 import { converge } from "./converge.ts";
@@ -49,4 +50,59 @@ Deno.test("cm rollback by hand puts the newest run back, records it and runs the
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Applies of one cookbook that manages `files` (path: content) in `dir`, with state in `dir`/state. */
+function applier(dir: string) {
+  const paths = statePaths(`${dir}/state`);
+  const book = `${dir}/book.yaml`;
+  const apply = (files: Record<string, string>) => {
+    const entries = Object.entries(files).map(([p, c]) =>
+      `    - path: ${p}\n      content: "${c}\\n"\n`
+    );
+    Deno.writeTextFileSync(book, `configure:\n  files:\n${entries.join("")}`);
+    return converge([book], exec, { mode: "apply", stateDir: paths.dir, lock: "take" });
+  };
+  return { paths, apply };
+}
+
+Deno.test("an older run is not rolled back over what later runs changed again, unless forced", async () => {
+  await using dir = await tempDir();
+  const { paths, apply } = applier(dir.path);
+  const [site, other] = [`${dir.path}/site.conf`, `${dir.path}/other.conf`];
+  const first = await apply({ [site]: "v1", [other]: "o1" });
+  const second = await apply({ [site]: "v2", [other]: "o1" });
+  const third = await apply({ [site]: "v3", [other]: "o1" });
+  await assert.rejects(
+    rollbackRun(first.id, exec, { stateDir: paths.dir }),
+    new RegExp(
+      `^UsageError: cannot roll back run "${first.id}": later runs changed the same resources ` +
+        `again \\(file\\[${site}\\]\\): roll back ${third.id}, ${second.id} first, newest first`,
+    ),
+  );
+  assert.equal(Deno.readTextFileSync(site), "v3\n", "nothing restored");
+  assert.equal(readRun(exec, paths, first.id)?.rollback, undefined);
+  const { record } = await rollbackRun(first.id, exec, { stateDir: paths.dir, force: true });
+  assert.equal(record.ok, true);
+  assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);
+  assert.throws(() => Deno.statSync(other), Deno.errors.NotFound);
+});
+
+Deno.test("undone newest first, each older run may be rolled back in turn", async () => {
+  await using dir = await tempDir();
+  const { paths, apply } = applier(dir.path);
+  const site = `${dir.path}/site.conf`;
+  const first = await apply({ [site]: "v1" });
+  const second = await apply({ [site]: "v2" });
+  const third = await apply({ [site]: "v3" });
+  await rollbackRun(third.id, exec, { stateDir: paths.dir });
+  await assert.rejects(
+    rollbackRun(first.id, exec, { stateDir: paths.dir }),
+    new RegExp(`roll back ${second.id} first`),
+    "a run rolled back no longer counts",
+  );
+  await rollbackRun(second.id, exec, { stateDir: paths.dir });
+  assert.equal(Deno.readTextFileSync(site), "v1\n");
+  assert.equal((await rollbackRun(first.id, exec, { stateDir: paths.dir })).record.ok, true);
+  assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);
 });

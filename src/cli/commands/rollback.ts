@@ -21,7 +21,7 @@ import {
 
 /** `cm rollback`. */
 export const command: Command<
-  { stateDir?: string; lockTimeout: number; json?: boolean; quiet?: boolean }
+  { stateDir?: string; lockTimeout: number; json?: boolean; quiet?: boolean; force?: boolean }
 > = {
   name: "rollback",
   summary: "put back what a run changed, from its snapshot (default: the newest), and check health",
@@ -33,15 +33,24 @@ export const command: Command<
   options: [
     jsonOption("the rollback's record"),
     quietOption("failures and the closing line"),
+    {
+      flag: "--force",
+      help: "restore an older run even where later runs changed the same resources again",
+    },
     LOCK_TIMEOUT_OPTION,
     stateDirOption(),
   ],
-  epilog: examples(["cm rollback", "cm rollback 20261130T201500Z-4242"]),
+  epilog: examples([
+    "cm rollback",
+    "cm rollback 20261130T201500Z-4242",
+    "cm rollback --force 20261130T201500Z-4242",
+  ]),
   async run([runId], opts, { exec }) {
     const printer = terminalPrinter(verbosity(opts), false);
     const { record, report } = await rollbackRun(runId, exec, {
       stateDir: opts.stateDir,
       lockTimeout: opts.lockTimeout,
+      force: opts.force,
       events: runEvents(printer, { plan: false, json: !!opts.json }),
     });
     try {
