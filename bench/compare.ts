@@ -301,7 +301,9 @@ function targetsTable(list: Workload[], tools: Tool[], results: Results): string
     rows.push([label, `${(c / f).toFixed(2)}×`, `≤ ${goal}×`, verdict(c / f <= goal)]);
   };
   floorRatio("startup", "cm empty cookbook ÷ deno run of an empty file", 1.5);
-  floorRatio("files-1000-first", "cm first converge ÷ write floor (fsync, rename)", 3);
+  for (const w of list.filter((w) => w.floor === "write")) {
+    floorRatio(w.id, `cm ÷ write floor (fsync, rename), ${w.label}`, 3);
+  }
   for (const w of list.filter((w) => w.id.startsWith("files-"))) {
     const peak = peakOf(get(w.id, "cm"));
     const goal = w.size > 1000 ? 100 : 60;

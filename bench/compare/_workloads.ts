@@ -51,6 +51,7 @@ export const WORKLOAD_IDS = [
   "files-1000-noop",
   "files-1000-drift",
   "files-10000-noop",
+  "files-10000-first",
   "packages-20-noop",
   "commands-50-noop",
 ] as const;
@@ -125,6 +126,16 @@ export function workloads(root: string, sizes: Sizes, packages: string[]): Workl
       noop: true,
       floor: "read",
       estimate: { from: "files-1000-noop", factor: sizes.manyFiles / sizes.files },
+    },
+    {
+      id: "files-10000-first",
+      label: `${n(sizes.manyFiles)} files: first converge`,
+      size: sizes.manyFiles,
+      desired: filesOf("files-10000-first", sizes.manyFiles),
+      before: "absent",
+      noop: false,
+      floor: "write",
+      estimate: { from: "files-1000-first", factor: sizes.manyFiles / sizes.files },
     },
     {
       id: "packages-20-noop",
