@@ -23,9 +23,10 @@ import { jsonChunks } from "../exec/json_chunks.ts";
  * version may not (2: resources name their kind and hold `section`; 3: health,
  * rollback; 4: digests; 5: resources name their root cookbook; 6: which one by
  * its index in `inputs.requested`, not its path again: 10,000 resources carried
- * 1 MB of the same path, parsed into 10,000 strings on every run).
+ * 1 MB of the same path, parsed into 10,000 strings on every run; 7: the file
+ * a resource was written in (`at.file`) by its index in `inputs.files`, likewise).
  */
-const FORMAT = 6;
+const FORMAT = 7;
 
 /** The cached form: the loaded cookbooks, the hash of their inputs, their desired digests. */
 interface Catalog extends Cookbook {
@@ -98,6 +99,7 @@ export async function thaw(
     catalog?.format !== FORMAT ||
     JSON.stringify(catalog.inputs?.requested) !==
       JSON.stringify(requested.map((p) => absolute(p))) ||
+    !pathsRestored(catalog) ||
     await inputKey(probe, catalog.inputs) !== catalog.key ||
     catalog.resources.some((r) => !KIND_NAMES.includes(r.kind)) ||
     !filesUnchanged(catalog) ||
@@ -106,9 +108,31 @@ export async function thaw(
     return null;
   }
   const { format: _, key: __, digests, ...cookbook } = catalog;
-  const roots = cookbook.inputs.requested;
-  for (const r of cookbook.resources) if (typeof r.root === "number") r.root = roots[r.root];
   return { cookbook, digests };
+}
+
+/**
+ * Puts back in `catalog`'s resources the paths {@link freeze} wrote as
+ * indexes (`root` into `inputs.requested`, `at.file` into `inputs.files`),
+ * each list's one string shared; false when an index names nothing (a damaged catalog).
+ */
+function pathsRestored(catalog: Catalog): boolean {
+  const { requested, files } = catalog.inputs;
+  for (const r of catalog.resources) {
+    const at = r.at as { file: string | number };
+    if (typeof r.root === "number") r.root = requested[r.root];
+    if (typeof at.file === "number") at.file = files[at.file];
+    if (typeof at.file !== "string" || !(r.root === undefined || typeof r.root === "string")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** `paths` → index, for writing each path once (see {@link pathsRestored}). */
+function indexOf(paths: string[]): (path: string | undefined) => number {
+  const index = new Map(paths.map((p, i) => [p, i]));
+  return (path) => path === undefined ? -1 : index.get(path) ?? -1;
 }
 
 /**
@@ -126,10 +150,17 @@ export async function freeze(
   if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
   const key = await inputKey(probe, cookbook.inputs);
   if (!key) return null;
-  const roots = cookbook.inputs.requested;
+  const [rootIndex, fileIndex] = [
+    indexOf(cookbook.inputs.requested),
+    indexOf(cookbook.inputs.files),
+  ];
   const resources = cookbook.resources.map((r) => {
-    const index = r.root === undefined ? -1 : roots.indexOf(r.root);
-    return index < 0 ? r : { ...r, root: index };
+    const [root, file] = [rootIndex(r.root), fileIndex(r.at.file)];
+    return {
+      ...r,
+      ...(root < 0 ? {} : { root }),
+      ...(file < 0 ? {} : { at: { ...r.at, file } }),
+    };
   });
   const catalog = { ...cookbook, resources, format: FORMAT, key, digests };
   return jsonChunks(catalog);

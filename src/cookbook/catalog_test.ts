@@ -52,5 +52,8 @@ Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older forma
   assert.equal(await thaw(probe, renamed, ["/cb/web.yaml"]), null);
   const older = data.replace(/"format":\d+,/, "");
   assert.equal(await thaw(probe, older, ["/cb/web.yaml"]), null, "written by an older cm");
+  assert.match(data, /"at":\{"file":0,/, "a resource's file by its index in inputs.files");
+  const damaged = data.replace(/"at":\{"file":0,/, '"at":{"file":7,');
+  assert.equal(await thaw(probe, damaged, ["/cb/web.yaml"]), null, "an index naming no file");
   assert.equal(await thaw(probe, "{", ["/cb/web.yaml"]), null);
 });
