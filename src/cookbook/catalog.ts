@@ -147,7 +147,9 @@ export async function freeze(
   cookbook: Cookbook,
   digests: Record<string, string>,
 ): Promise<Iterable<Uint8Array> | null> {
-  if (cookbook.resources.some((r) => r.spec.sensitive)) return null;
+  if ([...cookbook.resources.map((r) => r.spec), ...cookbook.health].some((s) => s.sensitive)) {
+    return null;
+  }
   const key = await inputKey(probe, cookbook.inputs);
   if (!key) return null;
   const [rootIndex, fileIndex] = [

@@ -46,6 +46,8 @@ Deno.test("freeze and thaw give back the cookbook until an input file changes", 
 Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older formats are not cached", async () => {
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
   assert.equal(await freeze(probe, cookbook({ content: "s3cret", sensitive: true }), {}), null);
+  const secretCheck = { command: ["check", "--token", "s3cret"], sensitive: true };
+  assert.equal(await freeze(probe, { ...cookbook({}), health: [secretCheck] }, {}), null);
   assert.equal(await freeze(new RecordingExecutor(), cookbook({}), {}), null);
   const data = await frozen(probe, cookbook({}));
   const renamed = data.replace('"kind":"file"', '"kind":"gone"');

@@ -25,6 +25,9 @@ const attempts = {
     .describe("Attempts after the first one fails; 0 tries once."),
   backoff: seconds(0, 60).default(1)
     .describe("Seconds before the first retry; doubles before each further retry."),
+  sensitive: z.boolean().optional().describe(
+    "It holds a secret (a token in a URL or argument): reports and alerts name it by `name` or its kind only, a failure without its output, and the cookbooks are not cached.",
+  ),
 };
 
 /** An HTTP(S) check, performed through curl. */

@@ -33,16 +33,21 @@ interface Attempt {
 
 const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The id a check is reported under; a password in a URL is masked. */
+/** The id a check is reported under; a password in a URL is masked, a sensitive check named by its kind. */
 export function checkId(check: HealthCheck): string {
   if (check.name) return check.name;
+  if (check.sensitive) return `${KINDS.find((kind) => kind in check)}[sensitive]`;
   if ("http" in check) return `http[${check.http.replace(/\/\/[^/@]*@/, "//***@")}]`;
   if ("command" in check) return `command[${check.command.join(" ")}]`;
   if ("service" in check) return `service[${check.service}]`;
   return `port[${check.host}:${check.port}]`;
 }
 
-function failure(result: RunResult): string {
+const KINDS = ["http", "command", "service", "port"] as const;
+
+/** Why a process failed: its exit status and last lines, which a sensitive check keeps to itself. */
+function failure(result: RunResult, sensitive = false): string {
+  if (sensitive) return result.code === 124 ? "timed out" : `exited ${result.code}`;
   const text = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
   return result.code === 124 ? text : `exited ${result.code}${text ? `: ${text}` : ""}`;
 }
@@ -59,7 +64,7 @@ async function http(probe: Probe, check: Extract<HealthCheck, { http: string }>)
     stdin: config,
     timeoutMs: check.timeout * 1000 + 5000,
   });
-  if (result.code !== 0) return { ok: false, detail: failure(result) };
+  if (result.code !== 0) return { ok: false, detail: failure(result, check.sensitive) };
   const cut = result.stdout.lastIndexOf("\n");
   const status = Number(result.stdout.slice(cut + 1));
   const body = result.stdout.slice(0, cut);
@@ -67,7 +72,8 @@ async function http(probe: Probe, check: Extract<HealthCheck, { http: string }>)
     return { ok: false, detail: `status ${status}, expected ${check.status}` };
   }
   if (check.body !== undefined && !body.includes(check.body)) {
-    return { ok: false, detail: `status ${status}, body does not contain "${check.body}"` };
+    const wanted = check.sensitive ? "the expected text" : `"${check.body}"`;
+    return { ok: false, detail: `status ${status}, body does not contain ${wanted}` };
   }
   return { ok: true, detail: `status ${status}` };
 }
@@ -79,7 +85,7 @@ async function command(
   const result = await probe.run(check.command, { timeoutMs: check.timeout * 1000 });
   return result.code === 0
     ? { ok: true, detail: "exited 0" }
-    : { ok: false, detail: failure(result) };
+    : { ok: false, detail: failure(result, check.sensitive) };
 }
 
 async function port(probe: Probe, check: Extract<HealthCheck, { port: number }>): Promise<Attempt> {

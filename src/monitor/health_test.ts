@@ -221,3 +221,22 @@ Deno.test("the health schema rejects two kinds in one item and unknown fields", 
   assert.match(unknown.error?.issues[0].message ?? "", /Unrecognized key: "status"/);
   assert.equal(healthSchema.safeParse([{ port: 0 }]).success, false);
 });
+
+Deno.test("a sensitive check keeps its command, URL and output out of its id and detail", async () => {
+  const [command, http, named] = checks(
+    {
+      command: ["sh", "-c", "echo token=s3cret >&2; exit 3", "s3cret"],
+      sensitive: true,
+      retries: 0,
+    },
+    { http: "http://127.0.0.1:1/?token=s3cret", sensitive: true, retries: 0, timeout: 2 },
+    { command: ["false", "s3cret"], sensitive: true, retries: 0, name: "api answers" },
+  );
+  const results = await runHealthChecks(new RealExecutor(), [command, http, named]);
+  assert.deepEqual(results.map((r) => [r.id, r.ok, r.detail]), [
+    ["command[sensitive]", false, "exited 3"],
+    ["http[sensitive]", false, "exited 7"],
+    ["api answers", false, "exited 1"],
+  ]);
+  assert.ok(!JSON.stringify(results).includes("s3cret"));
+});
