@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
+import { sha256Hex } from "../digest.ts";
 import { fileCookbook, Remote, sh } from "../../tests/sync_git.ts";
 import type { SyncSettings } from "./config.ts";
 import { type SyncEvents, syncOnce } from "./sync.ts";
@@ -19,6 +20,12 @@ class TamperingExecutor extends RealExecutor {
     if (path !== this.path || data === null) return data;
     if (!this.when.test(new TextDecoder().decode(data))) return data;
     return new TextEncoder().encode(this.replacement);
+  }
+  // The catalog hashes its inputs through hashFile: it must see the same bytes as readFile.
+  override async hashFile(path: string): Promise<string | null> {
+    if (path !== this.path) return await super.hashFile(path);
+    const data = this.readFile(path);
+    return data && await sha256Hex(data);
   }
 }
 
