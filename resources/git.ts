@@ -135,7 +135,9 @@ class GitRunner {
     const as = this.spec.owner === undefined || this.spec.owner === "root"
       ? []
       : ["runuser", "-u", this.spec.owner, "--"];
+    // From "/": the owner may not be allowed into cm's working directory, which git stats first.
     return this.probe.run([...as, "git", ...args], {
+      cwd: "/",
       env: { ...GIT_ENV, HOME: this.account.home },
       ...(network ? { timeoutMs: GIT_TIMEOUT_MS } : {}),
     });

@@ -262,6 +262,12 @@ Deno.test("git on real repositories: clone as nobody at a tag, move to the next 
   const at = (tag: string, force = false) =>
     spec({ path: `${dir.path}/srv/app`, repo: upstream, tag, owner: "nobody", force });
   const path = `${dir.path}/srv/app`;
+  // cm started in a directory inside one the owner may not enter (/root/site: /root is 0700).
+  Deno.mkdirSync(`${dir.path}/private/site`, { recursive: true });
+  Deno.chmodSync(`${dir.path}/private`, 0o700);
+  const cwd = Deno.cwd();
+  Deno.chdir(`${dir.path}/private/site`);
+  using _back = { [Symbol.dispose]: () => Deno.chdir(cwd) };
 
   const first = await convergeOne(git, at("v1"), exec);
   assert.deepEqual(first, {
