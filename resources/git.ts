@@ -268,6 +268,9 @@ function diffOne(spec: GitSpec, current: GitState): Change[] {
 }
 
 async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promise<Outcome> {
+  // The remote could not be asked (or lacks the ref): nothing to move to.
+  const blocked = changes.find((c) => c.blocked);
+  if (blocked) return { ok: false, error: blocked.note! };
   const git = GitRunner.for(spec, exec);
   if ("error" in git) return { ok: false, error: git.error };
   const info = exec.stat(spec.path);

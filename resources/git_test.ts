@@ -207,6 +207,27 @@ Deno.test("git plan fails clearly when the tag does not exist upstream; a missin
   assert.deepEqual(outcome, { ok: false, error: 'user "ghost" does not exist' });
 });
 
+Deno.test("git apply fails, fetching nothing, when the remote cannot be asked", async () => {
+  const down = { code: 128, stderr: "fatal: unable to connect to 127.0.0.1:\n" };
+  const exec = workingCopy(A, B).on(["git", "ls-remote"], down);
+  const { changes, outcome } = await convergeOne(git, spec(APP), exec);
+  const error = "git ls-remote exited 128: fatal: unable to connect to 127.0.0.1:";
+  assert.deepEqual(changes, [{
+    field: "commit",
+    before: A,
+    after: null,
+    note: error,
+    blocked: true,
+  }]);
+  assert.deepEqual(outcome, { ok: false, error });
+  assert.deepEqual(exec.calls.map((argv) => argv.slice(0, 4)), [[
+    "git",
+    "ls-remote",
+    "--",
+    APP.repo,
+  ]]);
+});
+
 Deno.test("git notes that a plain directory is cloned into only when empty", async () => {
   const exec = new RecordingExecutor().put("/srv/app", undefined)
     .on(["git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` });
