@@ -190,11 +190,19 @@ yaml_quote() { # a YAML double-quoted scalar (JSON-compatible)
 	printf '"%s"' "$s"
 }
 
+# Whether a node configuration is as bootstrap wrote it: its checksum line matches the rest.
+config_unedited() { # file
+	local recorded
+	recorded="$(sed -n '2s/^# bootstrap sha256 \([0-9a-f]\{64\}\)$/\1/p' "$1")"
+	[[ -n "$recorded" && "$recorded" == "$(tail -n +3 "$1" | sha256sum | cut -d' ' -f1)" ]]
+}
+
+# The node configuration from the options. One edited since bootstrap wrote it is kept: running
+# bootstrap again to upgrade cm must not drop a cookbooks: or vars_file: added by hand.
 write_config() {
-	local tmp cookbook
-	tmp="$(mktemp)"
+	local body tmp cookbook target="$CONFIG_DIR/config.yaml"
+	body="$(mktemp)"
 	{
-		printf '# cm sync node configuration, written by bootstrap.sh (cm sync --help)\n'
 		printf 'repo: %s\n' "$(yaml_quote "$REPO")"
 		printf 'branch: %s\n' "$(yaml_quote "$BRANCH")"
 		if ((${#COOKBOOKS[@]})); then
@@ -204,8 +212,19 @@ write_config() {
 		printf 'interval: %s\n' "$INTERVAL"
 		printf 'splay: %s\n' "$SPLAY"
 		if [[ -n "$CREDENTIALS" ]]; then printf 'credentials: %s\n' "$(yaml_quote "$CREDENTIALS")"; fi
+	} >"$body"
+	tmp="$(mktemp)"
+	{
+		printf '# cm sync node configuration, written by bootstrap.sh (cm sync --help); kept once edited\n'
+		printf '# bootstrap sha256 %s\n' "$(sha256_of "$body")"
+		cat "$body"
 	} >"$tmp"
-	install_file_if_changed "$tmp" "$CONFIG_DIR/config.yaml" 0600
+	rm -f "$body"
+	if [[ -f "$target" ]] && ! cmp -s "$tmp" "$target" && ! config_unedited "$target"; then
+		log "kept $target: edited since bootstrap wrote it, so these options were not written (edit it, or remove it and run bootstrap again)"
+	else
+		install_file_if_changed "$tmp" "$target" 0600
+	fi
 	rm -f "$tmp"
 }
 

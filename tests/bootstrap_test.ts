@@ -4,7 +4,7 @@
  * runs on a fresh server in sync_testbed_test.ts.
  */
 import assert from "node:assert/strict";
-import { withStdin } from "../src/_testing.ts";
+import { tempDir, withStdin } from "../src/_testing.ts";
 
 const SCRIPT = new URL("../bootstrap.sh", import.meta.url).pathname;
 
@@ -122,4 +122,38 @@ Deno.test("bootstrap.sh refuses node-only options without --repo instead of igno
   );
   const dev = await run(["bash", SCRIPT, "--dev", "--cookbook", "x.yaml", "--no-sync"]);
   assert.match(dev.out, /refusing --cookbook --no-sync without --repo/);
+});
+
+/** Runs `write_config` of bootstrap.sh (its definitions, without the argument handling) in `dir`. */
+async function writeConfig(dir: string, interval: string): Promise<string> {
+  const script = await Deno.readTextFile(SCRIPT);
+  const definitions = script.slice(0, script.indexOf("# ---- arguments"));
+  const r = await run([
+    "bash",
+    "-c",
+    `${definitions}\nCONFIG_DIR="$1" REPO=file:///x BRANCH=main COOKBOOKS=() INTERVAL="$2" ` +
+    `SPLAY=60 CREDENTIALS="" && write_config`,
+    "bootstrap",
+    dir,
+    interval,
+  ]);
+  assert.equal(r.code, 0, r.out);
+  return r.out;
+}
+
+Deno.test("bootstrap.sh run again rewrites the node configuration it wrote, and keeps one edited by hand", async () => {
+  await using dir = await tempDir("cm-bootstrap-test-");
+  const config = `${dir.path}/config.yaml`;
+  assert.match(await writeConfig(dir.path, "300"), /installed .*config\.yaml/);
+  assert.match(await writeConfig(dir.path, "300"), /config\.yaml is up to date/);
+  assert.match(await writeConfig(dir.path, "5m"), /installed .*config\.yaml/);
+  assert.match(await Deno.readTextFile(config), /^interval: 5m$/m);
+
+  await Deno.writeTextFile(config, "cookbooks: [nodes/web1.yaml]\n", { append: true });
+  assert.match(
+    await writeConfig(dir.path, "30s"),
+    /kept .*config\.yaml: edited since bootstrap wrote it, so these options were not written/,
+  );
+  const kept = await Deno.readTextFile(config);
+  assert.match(kept, /^interval: 5m\nsplay: 60\ncookbooks: \[nodes\/web1\.yaml\]$/m);
 });
