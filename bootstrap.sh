@@ -6,6 +6,7 @@ DENO_VERSION="2.9.6"
 CM_BIN="/usr/local/bin/cm"
 CONFIG_DIR="/etc/config-manager"
 MAN_DIR="/usr/local/share/man/man1"
+TIMER_FILE="/etc/systemd/system/config-manager-sync.timer"
 STATE_DIR="/var/lib/config-manager"
 export DEBIAN_FRONTEND=noninteractive
 # Let Deno trust the system's CA store as well as its own: networks that
@@ -266,7 +267,11 @@ node_setup() {
 		local code=0
 		"$CM_BIN" sync --once || code=$?
 		if ((code != 0)); then
-			log "the first sync exited $code (cm status tells why): the timer is not enabled; fix the cause and run bootstrap again"
+			if [[ -f "$TIMER_FILE" ]]; then
+				log "the sync exited $code (cm status tells why): the timer installed before still runs it every interval; fix the cause"
+			else
+				log "the first sync exited $code (cm status tells why): the timer is not enabled; fix the cause and run bootstrap again"
+			fi
 			exit "$code"
 		fi
 	fi
