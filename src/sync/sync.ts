@@ -231,13 +231,18 @@ async function verifyStage(
   fetched: string,
   current: string | null,
 ): Promise<Keep | undefined> {
-  const was = `(was ${short(current ?? undefined)})`;
+  // The branch still on the commit refused last time: checked again, but not news.
+  const again = s.previous?.rejected === fetched;
+  const seen = again ? `commit ${short(fetched)}` : `new commit ${short(fetched)}`;
+  const was = again
+    ? "(refused last time; checking it again)"
+    : `(was ${short(current ?? undefined)})`;
   if (!s.settings.verifySignatures) {
     const subject = await s.git.subject(fetched);
-    s.note(`new commit ${short(fetched)}${subject ? ` "${subject}"` : ""} ${was}`);
+    s.note(`${seen}${subject ? ` "${subject}"` : ""} ${was}`);
     return undefined;
   }
-  s.note(`new commit ${short(fetched)} ${was}`);
+  s.note(`${seen} ${was}`);
   const verdict = await verifyCommit(s.git, s.exec, fetched, s.settings.trustedKeys!, s.paths.dir);
   if (!verdict.ok) {
     return {
