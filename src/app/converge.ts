@@ -7,7 +7,6 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
-import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
@@ -78,7 +77,7 @@ export interface ConvergeOptions {
    * commit's), run after a rollback instead of these cookbooks' own: a check
    * the failed change introduced cannot pass on the state it restores.
    */
-  healthBefore?: HealthCheck[];
+  healthBefore?: Cookbook["health"];
 }
 
 /**
@@ -226,7 +225,7 @@ async function verify(
   manifest: SnapshotManifest,
   stateDir: string,
   events: RunEvents,
-  healthBefore: HealthCheck[] | undefined,
+  healthBefore: Cookbook["health"] | undefined,
 ): Promise<void> {
   const failures = serviceFailures(report);
   if (!changedSomething(report) || (!cookbook.health.length && !failures.length)) return;
