@@ -6,6 +6,7 @@ DENO_VERSION="2.9.6"
 CM_BIN="/usr/local/bin/cm"
 CONFIG_DIR="/etc/config-manager"
 MAN_DIR="/usr/local/share/man/man1"
+TIMER_FILE="/etc/systemd/system/config-manager-sync.timer"
 STATE_DIR="/var/lib/config-manager"
 export DEBIAN_FRONTEND=noninteractive
 # Let Deno trust the system's CA store as well as its own: networks that
@@ -190,11 +191,19 @@ yaml_quote() { # a YAML double-quoted scalar (JSON-compatible)
 	printf '"%s"' "$s"
 }
 
+# Whether a node configuration is as bootstrap wrote it: its checksum line matches the rest.
+config_unedited() { # file
+	local recorded
+	recorded="$(sed -n '2s/^# bootstrap sha256 \([0-9a-f]\{64\}\)$/\1/p' "$1")"
+	[[ -n "$recorded" && "$recorded" == "$(tail -n +3 "$1" | sha256sum | cut -d' ' -f1)" ]]
+}
+
+# The node configuration from the options. One edited since bootstrap wrote it is kept: running
+# bootstrap again to upgrade cm must not drop a cookbooks: or vars_file: added by hand.
 write_config() {
-	local tmp cookbook
-	tmp="$(mktemp)"
+	local body tmp cookbook target="$CONFIG_DIR/config.yaml"
+	body="$(mktemp)"
 	{
-		printf '# cm sync node configuration, written by bootstrap.sh (cm sync --help)\n'
 		printf 'repo: %s\n' "$(yaml_quote "$REPO")"
 		printf 'branch: %s\n' "$(yaml_quote "$BRANCH")"
 		if ((${#COOKBOOKS[@]})); then
@@ -204,8 +213,19 @@ write_config() {
 		printf 'interval: %s\n' "$INTERVAL"
 		printf 'splay: %s\n' "$SPLAY"
 		if [[ -n "$CREDENTIALS" ]]; then printf 'credentials: %s\n' "$(yaml_quote "$CREDENTIALS")"; fi
+	} >"$body"
+	tmp="$(mktemp)"
+	{
+		printf '# cm sync node configuration, written by bootstrap.sh (cm sync --help); kept once edited\n'
+		printf '# bootstrap sha256 %s\n' "$(sha256_of "$body")"
+		cat "$body"
 	} >"$tmp"
-	install_file_if_changed "$tmp" "$CONFIG_DIR/config.yaml" 0600
+	rm -f "$body"
+	if [[ -f "$target" ]] && ! cmp -s "$tmp" "$target" && ! config_unedited "$target"; then
+		log "kept $target: edited since bootstrap wrote it, so these options were not written (edit it, or remove it and run bootstrap again)"
+	else
+		install_file_if_changed "$tmp" "$target" 0600
+	fi
 	rm -f "$tmp"
 }
 
@@ -247,7 +267,11 @@ node_setup() {
 		local code=0
 		"$CM_BIN" sync --once || code=$?
 		if ((code != 0)); then
-			log "the first sync exited $code (cm status tells why): the timer is not enabled; fix the cause and run bootstrap again"
+			if [[ -f "$TIMER_FILE" ]]; then
+				log "the sync exited $code (cm status tells why): the timer installed before still runs it every interval; fix the cause"
+			else
+				log "the first sync exited $code (cm status tells why): the timer is not enabled; fix the cause and run bootstrap again"
+			fi
 			exit "$code"
 		fi
 	fi

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { absolutePath, accountName, octalMode, requires } from "./_fields.ts";
+import { absolutePath, accountName, enumWithHints, octalMode, requires } from "./_fields.ts";
 
 /** The cookbook fields of a file (the seed's `configure.files` items). */
 export const schema = z.strictObject({
@@ -19,7 +19,12 @@ export const schema = z.strictObject({
   owner: accountName.optional().describe("Owner user name."),
   group: accountName.optional().describe("Group name."),
   mode: octalMode.optional().describe('Permissions as an octal string, e.g. "0644".'),
-  state: z.enum(["present", "absent"]).default("present").describe("absent removes the file."),
+  state: enumWithHints(["present", "absent"], {
+    directory: "a directory is declared under configure.directories",
+    link: "a symbolic link is declared under configure.links",
+    file: 'did you mean "present"?',
+    touch: 'did you mean "present"?',
+  }).default("present").describe("absent removes the file."),
   validate: z.string().regex(/%s/, {
     error: 'expected a command containing %s, e.g. "nginx -t -c %s"',
   })

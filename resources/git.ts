@@ -135,7 +135,9 @@ class GitRunner {
     const as = this.spec.owner === undefined || this.spec.owner === "root"
       ? []
       : ["runuser", "-u", this.spec.owner, "--"];
+    // From "/": the owner may not be allowed into cm's working directory, which git stats first.
     return this.probe.run([...as, "git", ...args], {
+      cwd: "/",
       env: { ...GIT_ENV, HOME: this.account.home },
       ...(network ? { timeoutMs: GIT_TIMEOUT_MS } : {}),
     });
@@ -266,6 +268,9 @@ function diffOne(spec: GitSpec, current: GitState): Change[] {
 }
 
 async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promise<Outcome> {
+  // The remote could not be asked (or lacks the ref): nothing to move to.
+  const blocked = changes.find((c) => c.blocked);
+  if (blocked) return { ok: false, error: blocked.note! };
   const git = GitRunner.for(spec, exec);
   if ("error" in git) return { ok: false, error: git.error };
   const info = exec.stat(spec.path);

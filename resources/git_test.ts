@@ -207,6 +207,27 @@ Deno.test("git plan fails clearly when the tag does not exist upstream; a missin
   assert.deepEqual(outcome, { ok: false, error: 'user "ghost" does not exist' });
 });
 
+Deno.test("git apply fails, fetching nothing, when the remote cannot be asked", async () => {
+  const down = { code: 128, stderr: "fatal: unable to connect to 127.0.0.1:\n" };
+  const exec = workingCopy(A, B).on(["git", "ls-remote"], down);
+  const { changes, outcome } = await convergeOne(git, spec(APP), exec);
+  const error = "git ls-remote exited 128: fatal: unable to connect to 127.0.0.1:";
+  assert.deepEqual(changes, [{
+    field: "commit",
+    before: A,
+    after: null,
+    note: error,
+    blocked: true,
+  }]);
+  assert.deepEqual(outcome, { ok: false, error });
+  assert.deepEqual(exec.calls.map((argv) => argv.slice(0, 4)), [[
+    "git",
+    "ls-remote",
+    "--",
+    APP.repo,
+  ]]);
+});
+
 Deno.test("git notes that a plain directory is cloned into only when empty", async () => {
   const exec = new RecordingExecutor().put("/srv/app", undefined)
     .on(["git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` });
@@ -262,6 +283,12 @@ Deno.test("git on real repositories: clone as nobody at a tag, move to the next 
   const at = (tag: string, force = false) =>
     spec({ path: `${dir.path}/srv/app`, repo: upstream, tag, owner: "nobody", force });
   const path = `${dir.path}/srv/app`;
+  // cm started in a directory inside one the owner may not enter (/root/site: /root is 0700).
+  Deno.mkdirSync(`${dir.path}/private/site`, { recursive: true });
+  Deno.chmodSync(`${dir.path}/private`, 0o700);
+  const cwd = Deno.cwd();
+  Deno.chdir(`${dir.path}/private/site`);
+  using _back = { [Symbol.dispose]: () => Deno.chdir(cwd) };
 
   const first = await convergeOne(git, at("v1"), exec);
   assert.deepEqual(first, {

@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { absolutePath, requires } from "./_fields.ts";
+import { absolutePath, enumWithHints, requires } from "./_fields.ts";
 
 /** The cookbook fields of a symbolic link. */
 export const schema = z.strictObject({
@@ -16,7 +16,9 @@ export const schema = z.strictObject({
     .describe(
       "What the link points at, as written (relative to the link's directory unless absolute); it need not exist.",
     ),
-  state: z.enum(["present", "absent"]).default("present")
+  state: enumWithHints(["present", "absent"], { link: 'did you mean "present"?' }).default(
+    "present",
+  )
     .describe("absent removes the link (never a file or directory)."),
   force: z.boolean().default(false).describe(
     "Replace a regular file or an empty directory at the path (otherwise that is a failure).",

@@ -4,7 +4,7 @@
  * runs on a fresh server in sync_testbed_test.ts.
  */
 import assert from "node:assert/strict";
-import { withStdin } from "../src/_testing.ts";
+import { tempDir, withStdin } from "../src/_testing.ts";
 
 const SCRIPT = new URL("../bootstrap.sh", import.meta.url).pathname;
 
@@ -122,4 +122,68 @@ Deno.test("bootstrap.sh refuses node-only options without --repo instead of igno
   );
   const dev = await run(["bash", SCRIPT, "--dev", "--cookbook", "x.yaml", "--no-sync"]);
   assert.match(dev.out, /refusing --cookbook --no-sync without --repo/);
+});
+
+/** Runs `body` after bootstrap.sh's definitions (the script without its argument handling). */
+async function withDefinitions(
+  body: string,
+  ...args: string[]
+): Promise<{ code: number; out: string }> {
+  const script = await Deno.readTextFile(SCRIPT);
+  const definitions = script.slice(0, script.indexOf("# ---- arguments"));
+  return run(["bash", "-c", `${definitions}\n${body}`, "bootstrap", ...args]);
+}
+
+/** Runs `write_config` of bootstrap.sh in `dir`. */
+async function writeConfig(dir: string, interval: string): Promise<string> {
+  const r = await withDefinitions(
+    'CONFIG_DIR="$1" REPO=file:///x BRANCH=main COOKBOOKS=() INTERVAL="$2" SPLAY=60 ' +
+      'CREDENTIALS="" && write_config',
+    dir,
+    interval,
+  );
+  assert.equal(r.code, 0, r.out);
+  return r.out;
+}
+
+Deno.test("bootstrap.sh run again rewrites the node configuration it wrote, and keeps one edited by hand", async () => {
+  await using dir = await tempDir("cm-bootstrap-test-");
+  const config = `${dir.path}/config.yaml`;
+  assert.match(await writeConfig(dir.path, "300"), /installed .*config\.yaml/);
+  assert.match(await writeConfig(dir.path, "300"), /config\.yaml is up to date/);
+  assert.match(await writeConfig(dir.path, "5m"), /installed .*config\.yaml/);
+  assert.match(await Deno.readTextFile(config), /^interval: 5m$/m);
+
+  await Deno.writeTextFile(config, "cookbooks: [nodes/web1.yaml]\n", { append: true });
+  assert.match(
+    await writeConfig(dir.path, "30s"),
+    /kept .*config\.yaml: edited since bootstrap wrote it, so these options were not written/,
+  );
+  const kept = await Deno.readTextFile(config);
+  assert.match(kept, /^interval: 5m\nsplay: 60\ncookbooks: \[nodes\/web1\.yaml\]$/m);
+});
+
+Deno.test("bootstrap.sh says whether a failed sync left the node without a timer or with the one it had", async () => {
+  await using dir = await tempDir("cm-bootstrap-test-");
+  await Deno.writeTextFile(`${dir.path}/cm`, "#!/bin/sh\nexit 4\n", { mode: 0o755 });
+  const setUp = () =>
+    withDefinitions(
+      "for f in need_root apt_install binary_source install_binary install_manual make_dirs " +
+        'write_config; do eval "$f() { :; }"; done\n' +
+        'CM_BIN="$1/cm" TIMER_FILE="$1/timer" REPO=file:///x SHA256="" RUN_SYNC=1 && node_setup',
+      dir.path,
+    );
+  const first = await setUp();
+  assert.equal(first.code, 4, first.out);
+  assert.match(
+    first.out,
+    /the first sync exited 4 \(cm status tells why\): the timer is not enabled/,
+  );
+  await Deno.writeTextFile(`${dir.path}/timer`, "[Timer]\n");
+  const again = await setUp();
+  assert.equal(again.code, 4);
+  assert.match(
+    again.out,
+    /the sync exited 4 .*: the timer installed before still runs it every interval/,
+  );
 });

@@ -398,6 +398,26 @@ Deno.test("SIGTERM stops an apply after the resource at work, runs nothing more,
   assert.equal(report.resources[1].error, "interrupted by SIGTERM");
 });
 
+Deno.test("a reader that closes the pipe early (cm ... | head -1) neither stops the run nor makes it a bug", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const closedEarly = async (cmArgs: string[]) => {
+    const [bin, ...args] = cmCommand(cmArgs);
+    const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).spawn();
+    await child.stdout.cancel();
+    const { code, stderr } = await child.output();
+    return { code, stderr: new TextDecoder().decode(stderr) };
+  };
+  assert.deepEqual(await closedEarly(["apply", "--state-dir", state, book]), {
+    code: 0,
+    stderr: "",
+  });
+  assert.equal(await Deno.readTextFile(`${dir.path}/root/etc/app.conf`), "port = 8080\n");
+  assert.deepEqual(await closedEarly(["history", "--state-dir", state]), { code: 0, stderr: "" });
+  const history = await runCm(["history", "--state-dir", state]);
+  assert.match(history.stdout, /ok +2 changed, 0 failed, 0 unchanged/);
+});
+
 Deno.test("deno task cm resolves a relative cookbook path against the directory it was typed in", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(`${dir.path}/t.yaml`, `configure:\n  files:\n    - path: /tmp/x\n`);

@@ -165,6 +165,17 @@ Deno.test("a commit with a broken cookbook is rejected, the previous one kept, t
   assert.equal(s.sync.rejected, bad);
   assert.equal(s.sync.lastGood, c1);
   assert.equal(s.lastRun.commit, c1);
+  // The next sync finds the branch still there: refused again, but not announced as new.
+  const again = await sync(remote.fileUrl, stateDir, [], env);
+  assert.equal(again.code, 4);
+  assert.match(
+    again.stderr,
+    new RegExp(
+      `^sync: commit ${bad.slice(0, 12)} "broken mode" \\(refused last time; checking it again\\)$`,
+      "m",
+    ),
+  );
+  assert.doesNotMatch(again.stderr, /new commit/);
 
   // The fix is applied.
   const c3 = await remote.commit({ "default.yaml": fileCookbook(target, "v3\n") }, "fixed");
@@ -356,7 +367,7 @@ Deno.test("commit subjects are printed only after verification, control characte
   // Trusted (no verification asked): the subject is shown, without its control characters.
   r = await sync(remote.fileUrl, stateDir, [], env);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /new commit [0-9a-f]{12} "\]0;owned\[31mEVIL\[0mfake line2J"/);
+  assert.match(r.stderr, /commit [0-9a-f]{12} "\]0;owned\[31mEVIL\[0mfake line2J"/);
   assert.ok(!CONTROL.test(r.stderr), JSON.stringify(r.stderr));
 });
 

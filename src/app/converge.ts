@@ -72,6 +72,12 @@ export interface ConvergeOptions {
   interrupts?: () => Interrupts;
   /** Facts to load the cookbooks with instead of this machine's (the catalog is then bypassed). */
   facts?: Record<string, unknown>;
+  /**
+   * The health checks the machine met before this run (cm sync: the last good
+   * commit's), run after a rollback instead of these cookbooks' own: a check
+   * the failed change introduced cannot pass on the state it restores.
+   */
+  healthBefore?: Cookbook["health"];
 }
 
 /**
@@ -116,8 +122,13 @@ export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
 }
 
 /** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */
-export async function cookbookOf(files: string[], probe: Probe, stateDir?: string) {
-  return (await loadCached(files, probe, statePaths(stateDir).catalog)).cookbook;
+export async function cookbookOf(
+  files: string[],
+  probe: Probe,
+  stateDir?: string,
+  options: LoadOptions = {},
+) {
+  return (await loadCached(files, probe, statePaths(stateDir).catalog, options)).cookbook;
 }
 
 /**
@@ -180,7 +191,15 @@ export async function converge(
       if (!(error instanceof StateError)) throw error;
       events.warning?.(`snapshot of run ${id} is incomplete: ${error.message}`);
     }
-    await verify(cookbook, report, exec, snapshots.manifest, paths.dir, events);
+    await verify(
+      cookbook,
+      report,
+      exec,
+      snapshots.manifest,
+      paths.dir,
+      events,
+      options.healthBefore,
+    );
     const desired = digests ?? await desiredDigests(cookbook);
     const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));
     const scope = { wholeNode: options.wholeNode ?? false, roots };
@@ -206,6 +225,7 @@ async function verify(
   manifest: SnapshotManifest,
   stateDir: string,
   events: RunEvents,
+  healthBefore: Cookbook["health"] | undefined,
 ): Promise<void> {
   const failures = serviceFailures(report);
   if (!changedSomething(report) || (!cookbook.health.length && !failures.length)) return;
@@ -215,7 +235,8 @@ async function verify(
   if (report.result === "ok") report.result = "failed";
   if (!rollbackWanted(cookbook)) return;
   const { rollback } = await import("./rollback.ts");
-  report.rollback = await rollback(manifest, exec, { stateDir, health: cookbook.health, events });
+  const health = healthBefore ?? cookbook.health;
+  report.rollback = await rollback(manifest, exec, { stateDir, health, events });
   events.rollback?.(report.rollback);
 }
 

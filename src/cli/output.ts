@@ -42,6 +42,15 @@ export interface Printer {
 
 const encoder = new TextEncoder();
 
+/** Writes all of `bytes`; a reader that went away (`cm history | head`) is no reason to stop a run. */
+function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  try {
+    for (let n = 0; n < bytes.length;) n += stream.writeSync(bytes.subarray(n));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
+}
+
 /** A printer for the real terminal, or the journal (priority prefixes) under systemd. */
 export function terminalPrinter(verbosity: Verbosity, diff: boolean): Printer {
   const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
@@ -49,8 +58,8 @@ export function terminalPrinter(verbosity: Verbosity, diff: boolean): Printer {
   const line = (text: string, priority: Priority | undefined, toJournal: boolean) =>
     encoder.encode(`${toJournal ? withPriority(text, priority) : text}\n`);
   return {
-    out: (text, priority) => Deno.stdout.writeSync(line(text, priority, journal.out)),
-    err: (text, priority) => Deno.stderr.writeSync(line(text, priority, journal.err)),
+    out: (text, priority) => writeAll(Deno.stdout, line(text, priority, journal.out)),
+    err: (text, priority) => writeAll(Deno.stderr, line(text, priority, journal.err)),
     color,
     verbosity,
     diff,

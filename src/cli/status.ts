@@ -29,8 +29,8 @@ export function timerLine(timer: TimerStatus | { error: string }): string {
 }
 
 /**
- * What is wrong, one line each: a refused or failed last sync, a failed last
- * run, a pending refresh, a quarantined commit, a cookbook selection change.
+ * What is wrong, one line each: a refused or failed last sync, a failed or
+ * interrupted last run, a pending refresh, a quarantined commit, a cookbook selection change.
  * Empty when all is well; `cm status` exits non-zero otherwise.
  */
 export function statusProblems(state: State): string[] {
@@ -42,6 +42,11 @@ export function statusProblems(state: State): string[] {
   }
   const run = state.lastRun;
   if (run?.result === "failed") problems.push(`last run ${run.id} failed (cm show-run ${run.id})`);
+  if (run?.result === "interrupted") {
+    problems.push(
+      `last run ${run.id} was interrupted: the rest was not applied (cm show-run ${run.id})`,
+    );
+  }
   for (const [id, p] of Object.entries(state.pending ?? {})) {
     problems.push(`${p.action} of ${id} pending since ${p.since} (an earlier try failed)`);
   }

@@ -111,6 +111,15 @@ Deno.test("status problems: a refused or failed sync and a failed run, each with
     statusProblems({ version: 1, resources: {}, sync: { ...sync, result: "applied" } }),
     [],
   );
+  // Stopped by Ctrl-C or SIGTERM: the node is half-way, like after a failure.
+  assert.deepEqual(
+    statusProblems({
+      version: 1,
+      resources: {},
+      lastRun: { id: "r3", at: "2026-11-26T05:00:02.000Z", result: "interrupted", mode: "apply" },
+    }),
+    ["last run r3 was interrupted: the rest was not applied (cm show-run r3)"],
+  );
   // A refresh still pending, and a quarantined commit, are problems too (exit 1).
   assert.deepEqual(
     statusProblems({

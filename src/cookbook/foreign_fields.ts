@@ -18,6 +18,17 @@ const TRIGGERS: ForeignField = {
     "in cm the handler names its triggers: restart_on or reload_on on a service, run_on on a command",
 };
 
+const SCHEDULE: ForeignField = {
+  fields: ["schedule"],
+  hint: 'Ansible\'s minute, hour, day, month and weekday are one cron schedule: "30 2 * * *"',
+};
+
+const LOOP: ForeignField = {
+  fields: [],
+  hint: "cm has no resource loops: declare each item, include a role once per item with its " +
+    "vars, or write a {% for %} loop inside a template",
+};
+
 /** By foreign name: `notify` (Ansible, Puppet), `notifies` (Chef), `ensure` (Puppet)... */
 export const FOREIGN_FIELDS: Readonly<Record<string, ForeignField>> = {
   notify: TRIGGERS,
@@ -39,6 +50,18 @@ export const FOREIGN_FIELDS: Readonly<Record<string, ForeignField>> = {
   chdir: { fields: ["cwd"], hint: "Ansible's chdir is cm's cwd" },
   environment: { fields: ["env"], hint: "a command's environment is its env" },
   when: { fields: [], hint: "only the items of install and configure take a when" },
+  name: { fields: ["package", "path"], hint: "Ansible's name is cm's package, or path for a path" },
+  args: { fields: [], hint: "creates, cwd and env are fields of the command itself" },
+  minute: SCHEDULE,
+  hour: SCHEDULE,
+  day: SCHEDULE,
+  month: SCHEDULE,
+  weekday: SCHEDULE,
+  special_time: SCHEDULE,
+  job: { fields: ["command"], hint: "Ansible's job is cm's command" },
+  loop: LOOP,
+  with_items: LOOP,
+  with_dict: LOOP,
 };
 
 /**

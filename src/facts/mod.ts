@@ -28,12 +28,21 @@ export const FACTS: Record<string, string> = {
 /** The facts that are whole numbers (counts); every other fact is text. */
 export const COUNT_FACTS: ReadonlySet<string> = new Set(["cpu_count", "memory_mb"]);
 
-/** The message for a `{{ facts.NAME }}` that is not a fact, with a did-you-mean. */
+/**
+ * The message for a `{{ facts.NAME }}` that is not a fact, with a did-you-mean;
+ * a name under a group (`os.name`) is compared with that group's facts only.
+ */
 export function unknownFact(name: string): string {
-  const guess = didYouMean(name, Object.keys(FACTS));
-  return `unknown fact "facts.${name}"${guess ? `; did you mean "facts.${guess}"?` : ""} (facts: ${
-    Object.keys(FACTS).join(", ")
-  })`;
+  const group = name.includes(".") ? name.slice(0, name.lastIndexOf(".") + 1) : "";
+  const siblings = Object.keys(FACTS).filter((f) => group && f.startsWith(group));
+  const guess = didYouMean(name, siblings.length ? siblings : Object.keys(FACTS));
+  const among = siblings.map((f) => `"facts.${f}"`).join(", ");
+  const hint = guess
+    ? `; did you mean "facts.${guess}"?`
+    : siblings.length
+    ? `; did you mean one of ${among}?`
+    : "";
+  return `unknown fact "facts.${name}"${hint} (facts: ${Object.keys(FACTS).join(", ")})`;
 }
 
 function addresses(family: "IPv4" | "IPv6"): string[] {

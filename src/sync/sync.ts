@@ -20,7 +20,8 @@ import type { Executor } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 import { CookbookError, formatProblem } from "../errors.ts";
-import { converge, type Interrupts } from "../app/converge.ts";
+import { converge, cookbookOf, type Interrupts } from "../app/converge.ts";
+import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { validateCookbooks } from "../app/validate.ts";
 import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
@@ -110,9 +111,31 @@ export async function syncOnce(
   const refused = await verifyStage(sync, fetched, current) ??
     await validateStage(sync, fetched);
   if (refused) return await keepLastGood(sync, refused);
+  const healthBefore = current === sync.previous?.lastGood ? await checkoutHealth(sync) : undefined;
   const switched = await switchStage(sync, fetched);
   if (!Array.isArray(switched)) return await keepLastGood(sync, switched);
-  return await convergeStage(sync, { commit: fetched, status: "applied", discarded: switched });
+  return await convergeStage(
+    sync,
+    { commit: fetched, status: "applied", discarded: switched },
+    healthBefore,
+  );
+}
+
+/**
+ * The health checks of the live checkout's cookbooks (the last good commit,
+ * before the switch): what a rollback of the new commit is checked against.
+ * `undefined` when they do not load; the new commit's own checks are used then.
+ */
+async function checkoutHealth(s: Session): Promise<HealthCheck[] | undefined> {
+  const chosen = resolveCookbooks(s.exec, s.paths.repo, s.settings.cookbooks, s.hostNames);
+  if ("error" in chosen) return undefined;
+  try {
+    const options = { varsFile: s.settings.varsFile };
+    return (await cookbookOf(chosen.files, s.exec, s.paths.dir, options)).health;
+  } catch (error) {
+    if (error instanceof CookbookError) return undefined;
+    throw error;
+  }
 }
 
 /** Everything the stages share; fixed for the whole sync. */
@@ -231,13 +254,18 @@ async function verifyStage(
   fetched: string,
   current: string | null,
 ): Promise<Keep | undefined> {
-  const was = `(was ${short(current ?? undefined)})`;
+  // The branch still on the commit refused last time: checked again, but not news.
+  const again = s.previous?.rejected === fetched;
+  const seen = again ? `commit ${short(fetched)}` : `new commit ${short(fetched)}`;
+  const was = again
+    ? "(refused last time; checking it again)"
+    : `(was ${short(current ?? undefined)})`;
   if (!s.settings.verifySignatures) {
     const subject = await s.git.subject(fetched);
-    s.note(`new commit ${short(fetched)}${subject ? ` "${subject}"` : ""} ${was}`);
+    s.note(`${seen}${subject ? ` "${subject}"` : ""} ${was}`);
     return undefined;
   }
-  s.note(`new commit ${short(fetched)} ${was}`);
+  s.note(`${seen} ${was}`);
   const verdict = await verifyCommit(s.git, s.exec, fetched, s.settings.trustedKeys!, s.paths.dir);
   if (!verdict.ok) {
     return {
@@ -308,6 +336,7 @@ async function switchStage(s: Session, fetched: string): Promise<string[] | Keep
 async function convergeStage(
   s: Session,
   ending: Ending & { commit: string; discarded: string[] },
+  healthBefore?: HealthCheck[],
 ): Promise<SyncOutcome> {
   const { commit, status } = ending;
   const chosen = resolveCookbooks(s.exec, s.paths.repo, s.settings.cookbooks, s.hostNames);
@@ -348,6 +377,7 @@ async function convergeStage(
       varsFile: s.settings.varsFile,
       events: s.options.events?.run,
       interrupts: s.options.interrupts,
+      healthBefore,
     });
   } catch (error) {
     if (!(error instanceof CookbookError)) throw error;

@@ -200,6 +200,48 @@ Deno.test("a commit that fails health is rolled back and quarantined until a new
   }
 });
 
+Deno.test("a rollback is checked with the last good commit's health checks, not with a check the bad commit added", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
+  try {
+    const remote = await Remote.create(`${tmp}/git`);
+    const target = `${tmp}/site.conf`;
+    const stateDir = `${tmp}/state`;
+    const check = (word: string) => `  - command: [grep, -q, ${word}, ${target}]\n    retries: 0\n`;
+    const settings: SyncSettings = {
+      repo: remote.fileUrl,
+      branch: "main",
+      interval: 300,
+      splay: 0,
+      verifySignatures: false,
+    };
+    const once = async () => {
+      const events = capture();
+      const outcome = await syncOnce(settings, new RealExecutor(), {
+        stateDir,
+        hostname: "test",
+        events,
+      });
+      return { ...outcome, stderr: events.lines.join("\n") };
+    };
+    const good = fileCookbook(target, "good\n") + `health:\n${check("good")}`;
+    await remote.commit({ "default.yaml": good }, "good");
+    assert.equal((await once()).status, "applied");
+    // The new feature and its check arrive together; the feature is broken.
+    const feature = fileCookbook(target, "good v2\n") +
+      `health:\n${check("good")}${check("feature")}`;
+    await remote.commit({ "default.yaml": feature }, "feature with its check");
+    const bad = await once();
+    assert.equal(bad.status, "kept", bad.stderr);
+    assert.equal(await read(target), "good\n");
+    assert.equal(bad.report?.rollback?.ok, true, JSON.stringify(bad.report?.rollback));
+    assert.deepEqual(bad.report?.rollback?.health.checks.map((c) => c.id), [
+      `command[grep -q good ${target}]`,
+    ]);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_change: refuse keeps the last good commit", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
   try {

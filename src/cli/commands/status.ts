@@ -1,6 +1,6 @@
 /**
  * `cm status`: the current commit, the last sync, the timer and the last run;
- * exits 1 when the last sync was refused or failed or the last run failed.
+ * exits 1 when the last sync was refused or failed or the last run failed or was interrupted.
  *
  * @module
  */
@@ -26,7 +26,7 @@ async function timerOf(probe: Probe): Promise<TimerStatus | { error: string }> {
 export const command: Command<{ stateDir?: string; json?: boolean }> = {
   name: "status",
   summary:
-    "show a run in progress, the current commit, the last sync (time, result, why), the timer and the last run; exit 1 when the last sync was refused or failed or the last run failed",
+    "show a run in progress, the current commit, the last sync (time, result, why), the timer and the last run; exit 1 when the last sync was refused or failed or the last run failed or was interrupted",
   options: [
     stateDirOption(),
     jsonOption("the state's sync and last-run records, the timer and problems"),
