@@ -54,6 +54,7 @@ Deno.test({
       "20 files: no-op",
       "20 files: 10 drifted",
       "100 files: no-op",
+      "100 files: first converge",
       "3 installed packages: no-op",
       "5 guarded commands: no-op",
     ];
@@ -64,12 +65,20 @@ Deno.test({
     }
     // The floors: an empty program, the write floor and the read floor, each with cm's ratio.
     for (
-      const label of ["startup: empty cookbook", "20 files: first converge", "20 files: no-op"]
+      const label of [
+        "startup: empty cookbook",
+        "20 files: first converge",
+        "20 files: no-op",
+        "100 files: first converge",
+      ]
     ) {
       assert.match(row(out, label)![2], /^\d+\.\d{3} s · cm \d+\.\d\d×$/, label);
     }
     assert.ok(row(out, "cm empty cookbook ÷ deno run of an empty file"), out);
-    assert.ok(row(out, "cm first converge ÷ write floor (fsync, rename)"), out);
+    for (const size of [20, 100]) {
+      assert.ok(row(out, `cm ÷ write floor (fsync, rename), ${size} files: first converge`), out);
+      assert.ok(row(out, `cm peak memory, ${size} files: first converge`), out);
+    }
     assert.ok(row(out, "cm peak memory, 20 files: no-op"), out);
   },
 });
