@@ -162,10 +162,18 @@ Deno.test("apt_repository, group, user, git, link and cron converge on a real se
   assert.deepEqual(handlerLines(moved), ["reload service[app] <- git[/srv/app]"]);
   assert.equal(await readIn(srv, "/srv/current/version.txt"), "v2\n");
 
-  // cm rollback of the first run: the user and group it created go (with the home useradd made
-  // for the user), the user and group it deleted come back (the group with its member).
-  // The one thing it leaves, and says so (exit 1): the working copy the run cloned.
-  const undo = await cm(srv, ["rollback", "--json", first.id]);
+  // cm rollback of the first run: refused while the later runs' changes to the user and the
+  // working copy stand (exit 2, nothing restored); forced, the user and group it created go (with
+  // the home useradd made for the user), the user and group it deleted come back (the group with
+  // its member). The one thing it leaves, and says so (exit 1): the working copy the run cloned.
+  const refused = await cm(srv, ["rollback", first.id]);
+  assert.equal(refused.code, 2, `${refused.stdout}\n${refused.stderr}`);
+  assert.match(
+    refused.stderr,
+    /later runs changed the same resources again \(user\[app\], git\[\/srv\/app\]\): roll back \S+, \S+ first/,
+  );
+  assert.match(await readIn(srv, "/srv/current/version.txt"), /^v2\n$/);
+  const undo = await cm(srv, ["rollback", "--json", "--force", first.id]);
   assert.equal(undo.code, 1, `${undo.stdout}\n${undo.stderr}`);
   const restored = JSON.parse(undo.stdout).restored as {
     id: string;
