@@ -27,7 +27,7 @@ export function noSuchAccount(type: "user" | "group", name: string, probe: Probe
 
 /** Runs an account tool (useradd, groupmod, ...): ok, or its exit code and output as the error. */
 export async function runAccountTool(exec: Executor, argv: string[]): Promise<Outcome> {
-  const result = await exec.run(argv);
+  const result = await exec.run(argv, { ownGroup: true });
   return result.code === 0 ? { ok: true } : { ok: false, error: exitedWith(argv[0], result) };
 }
 

@@ -41,6 +41,7 @@ import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
 import { outputTail } from "../src/exec/output.ts";
 import {
   applyEach,
+  type Change,
   type Outcome,
   type ResourceContext,
   type ResourceKind,
@@ -53,6 +54,8 @@ export interface CommandState {
   skip: string | null;
   /** For people: why it runs, or what would decide in a plan. */
   note: string;
+  /** Set when an `unless` guard gave no answer (timed out, killed): the command must not run. */
+  unanswered?: true;
 }
 
 /** A command line as one line for messages: the string itself, or the argv quoted. */
@@ -197,12 +200,24 @@ async function evaluate(
       return { skip: null, note: `${kind}: ${argv.error}` };
     }
     const result = await probe.runGuard(withSudo(argv, spec, probe), runOptions(spec));
+    const silent = result.signal
+      ? `was killed by ${result.signal}`
+      : timedOut(spec, result)
+      ? "timed out"
+      : null;
+    if (kind === "unless" && silent) {
+      // "Did not succeed" is no answer: running the command on it could repeat work it guards.
+      return {
+        skip: null,
+        note: `unless \`${text}\` ${silent}: cannot tell whether to run`,
+        unanswered: true,
+      };
+    }
     if (kind === "unless" && result.code === 0) {
       return { skip: `unless \`${text}\` succeeded`, note: "" };
     }
     if (kind === "onlyif" && result.code !== 0) {
-      const why = timedOut(spec, result) ? "timed out" : `exited ${result.code}`;
-      return { skip: `onlyif \`${text}\` ${why}`, note: "" };
+      return { skip: `onlyif \`${text}\` ${silent ?? `exited ${result.code}`}`, note: "" };
     }
     reasons.push(
       kind === "unless" ? `\`${text}\` exited ${result.code}` : `\`${text}\` succeeded`,
@@ -219,6 +234,7 @@ async function applyOne(
   spec: CommandSpec,
   exec: Executor,
   ctx: ResourceContext,
+  changes: Change[] = [],
 ): Promise<Outcome> {
   const argv = commandArgv(spec.command, spec.shell);
   if (!Array.isArray(argv)) return { ok: false, error: argv.error };
@@ -229,12 +245,16 @@ async function applyOne(
   // The guards ran when the batch was read; run them again only if something
   // changed since (an earlier command may have satisfied them). A handler's
   // guards were never run.
+  const blocked = changes.find((c) => c.blocked);
+  if (blocked) return { ok: false, error: blocked.note! };
   if (spec.run_on || ctx.changed.size !== changedWhenRead(ctx).get(spec)) {
     const state = await evaluate(spec, exec, true);
+    if (state.unanswered) return { ok: false, error: state.note };
     if (state.skip !== null) return { ok: true, unchanged: `skipped: ${state.skip}` };
   }
   const result = await exec.run(withSudo(argv, spec, exec), {
     ...runOptions(spec),
+    ownGroup: true,
     ...(spec.sensitive ? {} : { onLine: (line: string) => ctx.progress(line) }),
   });
   if (result.code !== 0) return { ok: false, error: failure(spec, result) };
@@ -286,6 +306,9 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
   },
   diff(spec, current) {
     if (current.skip !== null) return [];
+    if (current.unanswered) {
+      return [{ field: "run", before: null, after: null, note: current.note, blocked: true }];
+    }
     if (spec.sensitive) {
       return [{
         field: "run",
@@ -296,6 +319,7 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
     }
     return [{ field: "run", before: null, after: commandText(spec.command), note: current.note }];
   },
-  apply: (items, exec, ctx) => applyEach(items, (spec) => applyOne(spec, exec, ctx)),
+  apply: (items, exec, ctx) =>
+    applyEach(items, (spec, changes) => applyOne(spec, exec, ctx, changes)),
   refresh: (spec, _action, exec, ctx) => applyOne(spec, exec, ctx),
 };

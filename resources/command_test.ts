@@ -355,3 +355,40 @@ Deno.test("command check never quotes a sensitive command and refuses NUL bytes 
   assert.deepEqual(problems.map((p) => p.field), ["command", "unless", "env", "env", "env"]);
   assert.match(problems[0].message, /^unterminated single quote$/);
 });
+
+Deno.test("an unless guard that gives no answer (killed, timed out) fails the command instead of running it", async () => {
+  for (
+    const [answer, why] of [
+      [{ code: 130, signal: "SIGINT" }, "was killed by SIGINT"],
+      [{ code: 124, stderr: "timed out after 2000 ms" }, "timed out"],
+    ] as const
+  ) {
+    const exec = new RecordingExecutor().on(["test"], answer);
+    const s = spec({ command: "/usr/bin/make-once", unless: "test -e /srv/done", timeout: 2 });
+    const note = `unless \`test -e /srv/done\` ${why}: cannot tell whether to run`;
+    const planned = await changesOf(s, exec, "plan", testContext("plan"));
+    assert.deepEqual(planned, [{ field: "run", before: null, after: null, note, blocked: true }]);
+    const { outcome } = await converge(s, exec);
+    assert.deepEqual(outcome, { ok: false, error: note });
+    assert.ok(!exec.calls.some((argv) => argv[0] === "/usr/bin/make-once"), why);
+  }
+});
+
+Deno.test("an onlyif guard killed by a signal skips the command, as a failing one does", async () => {
+  const exec = new RecordingExecutor().on(["test"], { code: 143, signal: "SIGTERM" });
+  const s = spec({ command: "/usr/bin/make-once", onlyif: "test -e /srv/ready" });
+  const { changes } = await converge(s, exec);
+  assert.deepEqual(changes, []);
+  const [state] = await command.read([s], exec, testContext());
+  assert.equal(state.skip, "onlyif `test -e /srv/ready` was killed by SIGTERM");
+});
+
+Deno.test("a real guard killed by a signal is reported with the signal's name", async () => {
+  const [state] = await command.read(
+    [spec({ command: "true", unless: ["sh", "-c", "kill -INT $$"] })],
+    new RealExecutor(),
+    testContext(),
+  );
+  assert.equal(state.unanswered, true);
+  assert.match(state.note, /was killed by SIGINT: cannot tell whether to run$/);
+});

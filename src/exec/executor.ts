@@ -14,6 +14,8 @@ export interface RunResult {
   stdout: string;
   /** Everything the process wrote to stderr, decoded as UTF-8. */
   stderr: string;
+  /** The signal that killed it (`SIGINT`: a Ctrl-C at the terminal reaches it too), when one did. */
+  signal?: string;
 }
 
 /** Options for running a process. */
@@ -26,6 +28,12 @@ export interface ProcessOptions {
   stdin?: string;
   /** Kill the process after this many milliseconds (code 124, like timeout(1)). */
   timeoutMs?: number;
+  /**
+   * Run it in a process group of its own (as `timeoutMs` does), so that a
+   * Ctrl-C at the terminal reaches cm alone and the change at work finishes:
+   * for what changes the machine and must not die half-way.
+   */
+  ownGroup?: boolean;
   /** Called with each stdout/stderr line as it arrives (progress output). */
   onLine?: (line: string) => void;
 }

@@ -128,9 +128,9 @@ export class RealExecutor implements Executor {
     }
     // timeout(1) runs the command in its own process group and signals all of
     // it, so grandchildren holding the output pipes open die too; the abort
-    // signal is only a backstop.
-    const timed = options.timeoutMs
-      ? ["timeout", "--kill-after=5", `${options.timeoutMs / 1000}`, ...argv]
+    // signal is only a backstop. A duration of 0 is no limit: the group alone.
+    const timed = options.timeoutMs || options.ownGroup
+      ? ["timeout", "--kill-after=5", `${(options.timeoutMs ?? 0) / 1000}`, ...argv]
       : argv;
     const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs + 15_000) : undefined;
     let child: Deno.ChildProcess;
@@ -160,7 +160,12 @@ export class RealExecutor implements Executor {
     if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
       return { code: 124, stdout, stderr: `${stderr}timed out after ${options.timeoutMs} ms` };
     }
-    return { code: status.code, stdout, stderr };
+    return {
+      code: status.code,
+      stdout,
+      stderr,
+      ...(status.signal ? { signal: status.signal } : {}),
+    };
   }
 
   stat(path: string): PathInfo | null {

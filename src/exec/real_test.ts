@@ -167,3 +167,35 @@ Deno.test("readText decodes a file and frees its bytes at once; null when it is 
   assert.ok(Deno.memoryUsage().external - before < 1 << 20, "the 8 MiB read buffer was freed");
   assert.equal(exec.readText(`${dir.path}/gone.json`), null);
 });
+
+Deno.test("a Ctrl-C at the terminal (SIGINT to cm's process group) spares a child in its own group", async () => {
+  await using dir = await tempDir();
+  // A stand-in for cm: its own process group (setsid), a SIGINT listener, one child at work.
+  const script = `${dir.path}/runner.ts`;
+  Deno.writeTextFileSync(
+    script,
+    `import { RealExecutor } from ${JSON.stringify(new URL("./real.ts", import.meta.url).href)};
+Deno.addSignalListener("SIGINT", () => {});
+const ownGroup = Deno.args[0] === "own";
+const r = await new RealExecutor().run(["sh", "-c", 'touch "$1"; sleep 1; echo finished', "sh", Deno.args[1]], { ownGroup });
+console.log(JSON.stringify(r));
+Deno.exit(0);`,
+  );
+  const outcome = async (mode: string) => {
+    const started = `${dir.path}/${mode}.started`;
+    const child = new Deno.Command("setsid", {
+      args: [Deno.execPath(), "run", "-A", script, mode, started],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    while (!(await Deno.stat(started).catch(() => null))) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // The terminal signals the whole foreground group: setsid made it the runner's pid.
+    await new Deno.Command("kill", { args: ["-INT", "--", `-${child.pid}`] }).output();
+    return JSON.parse(new TextDecoder().decode((await child.output()).stdout));
+  };
+  const [own, shared] = await Promise.all([outcome("own"), outcome("shared")]);
+  assert.deepEqual([own.code, own.stdout], [0, "finished\n"]);
+  assert.deepEqual([shared.code, shared.signal], [130, "SIGINT"]);
+});
