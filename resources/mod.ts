@@ -30,6 +30,13 @@ export interface Section {
   schema: () => Promise<SchemaModule>;
   /** One line for the reference. */
   about: string;
+  /**
+   * Kinds every item here waits for implicitly: each resource of theirs in the
+   * run is a requirement, unless it requires this item in turn. One that
+   * failed skips the item (packages wait for the run's apt repositories, so a
+   * repository that failed does not let Debian's own package of the name in).
+   */
+  waitsFor?: readonly string[];
 }
 
 /** The cookbook sections, in the order they run (a resource's `section` is its index here). */
@@ -51,7 +58,9 @@ export const SECTIONS: readonly Section[] = [
     path: ["install", "install"],
     kind: "package",
     schema: () => import("./apt_package_schema.ts"),
-    about: "apt packages, installed or removed in one transaction.",
+    about:
+      "apt packages, installed or removed in one transaction, after the run's repositories (a package waits for every one; one that failed skips it).",
+    waitsFor: ["apt_repository"],
   },
   {
     path: ["install", "post_install"],

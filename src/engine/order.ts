@@ -7,6 +7,7 @@
 import type { Resource, TargetResolver } from "../cookbook/cookbook.ts";
 import { targetResolver } from "../cookbook/cookbook.ts";
 import { CookbookError } from "../errors.ts";
+import { SECTIONS } from "../../resources/mod.ts";
 
 /** Sorts resources for running; throws {@link CookbookError} on a `requires` cycle. */
 export function order(resources: Resource[]): Resource[] {
@@ -17,11 +18,12 @@ export function order(resources: Resource[]): Resource[] {
 
   const byId = new Map(resources.map((r) => [r.id, r]));
   const resolve = targetResolver(resources);
+  const implicit = implicitRequirements(resources, resolve);
   const rankOf = new Map(ranked.map((x) => [x.r.id, x.rank]));
   const waiting = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const r of resources) {
-    const deps = new Set(requirements(r, resolve));
+    const deps = new Set([...requirements(r, resolve), ...implicit(r)]);
     waiting.set(r.id, deps.size);
     for (const id of deps) {
       const list = dependents.get(id);
@@ -56,6 +58,50 @@ export function order(resources: Resource[]): Resource[] {
 /** The ids a resource depends on through `requires` (checked to resolve when loading). */
 export function requirements(resource: Resource, resolve: TargetResolver): string[] {
   return (resource.spec.requires ?? []).map((t: string) => resolve(t)!);
+}
+
+/** Section index → the kinds its items wait for (`Section.waitsFor`). */
+const WAITS = new Map(SECTIONS.flatMap((s, i) => s.waitsFor ? [[i, s.waitsFor] as const] : []));
+
+/**
+ * The ids each resource waits for without saying so (see `Section.waitsFor`):
+ * every resource of those kinds in `resources`, but one that requires it, even
+ * through others, which would make a cycle.
+ */
+export function implicitRequirements(
+  resources: Resource[],
+  resolve: TargetResolver,
+): (resource: Resource) => string[] {
+  const waited = new Set([...WAITS.values()].flat());
+  const targets = resources.filter((r) => waited.has(r.kind));
+  if (!targets.length) return () => [];
+  const byId = new Map(resources.map((r) => [r.id, r]));
+  const upstream = new Map(targets.map((t) => [t.id, requiredClosure(t, byId, resolve)]));
+  return (resource) => {
+    const kinds = WAITS.get(resource.section);
+    if (!kinds) return [];
+    return targets.filter((t) => kinds.includes(t.kind) && !upstream.get(t.id)!.has(resource.id))
+      .map((t) => t.id);
+  };
+}
+
+/** Every id `resource` requires, directly or through what it requires. */
+function requiredClosure(
+  resource: Resource,
+  byId: Map<string, Resource>,
+  resolve: TargetResolver,
+): Set<string> {
+  const seen = new Set<string>();
+  const walk = (r: Resource) => {
+    for (const id of requirements(r, resolve)) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const next = byId.get(id);
+      if (next) walk(next);
+    }
+  };
+  walk(resource);
+  return seen;
 }
 
 /** A min-heap of resources by rank. */

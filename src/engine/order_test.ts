@@ -60,3 +60,16 @@ Deno.test("order rejects a requires cycle naming its members", () => {
       e.problems.length === 2,
   );
 });
+
+Deno.test("packages wait for the run's repositories, unless a repository requires the package", () => {
+  const sorted = order([
+    res("package[nodejs]", 2),
+    res("package[curl]", 2),
+    res("apt_repository[nodesource]", 1, ["package[curl]"]),
+  ]);
+  assert.deepEqual(sorted.map((r) => r.id), [
+    "package[curl]",
+    "apt_repository[nodesource]",
+    "package[nodejs]",
+  ]);
+});

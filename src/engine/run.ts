@@ -10,7 +10,7 @@ import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts
 import { claimsOf, targetResolver } from "../cookbook/cookbook.ts";
 import { kindOf, loadKinds } from "../../resources/mod.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "../../resources/resource.ts";
-import { order, requirements } from "./order.ts";
+import { implicitRequirements, order, requirements } from "./order.ts";
 import {
   type HandlerResult,
   type HealthRecord,
@@ -94,6 +94,7 @@ export async function run(
   const ctx = runContext(target.mode, events, changed, claimKinds(cookbook.resources));
   const sorted = order(cookbook.resources);
   const resolve = targetResolver(sorted);
+  const implicit = implicitRequirements(sorted, resolve);
   const results = new Map<string, ResourceResult>();
   const record = (r: ResourceResult) => {
     results.set(r.id, r);
@@ -114,10 +115,13 @@ export async function run(
         record(result(r, "skipped", [], 0, r.skip));
         continue;
       }
-      const blocked = requirements(r, resolve).filter((id) => {
-        const status = results.get(id)?.status;
-        return status === "failed" || status === "skipped";
-      });
+      // What it requires must have applied; what it waits for only must not have failed
+      // (a repository skipped by its `when:` holds nothing back).
+      const status = (id: string) => results.get(id)?.status;
+      const blocked = [
+        ...requirements(r, resolve).filter((id) => ["failed", "skipped"].includes(status(id)!)),
+        ...implicit(r).filter((id) => status(id) === "failed"),
+      ];
       if (blocked.length && target.mode === "apply") {
         record(result(r, "skipped", [], 0, `requires ${blocked.join(", ")}, which did not apply`));
       } else runnable.push(r);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
 import { loadCookbooks } from "../cookbook/load.ts";
 import { run } from "./run.ts";
+import { tempDir } from "../_testing.ts";
 
 const SHOW = "--property=Id,LoadState,ActiveState,UnitFileState,SubState,SourcePath,FragmentPath";
 
@@ -364,4 +365,41 @@ Deno.test("a resource whose snapshot cannot be taken fails alone; the others of 
   assert.ok(
     failing.resources.every((r) => r.status === "failed" && /no space left/.test(r.error!)),
   );
+});
+
+Deno.test("a repository that failed skips the packages; one skipped by its when: holds none back", async () => {
+  const cookbook = (when: string) => `
+install:
+  repositories:
+    - name: nodesource
+      uris: [https://deb.nodesource.com/node_20.x]
+      suites: [nodistro]
+      components: [main]
+      key: nodesource.gpg
+      when: ${when}
+  install:
+    - package: nodejs
+`;
+  // The key is resolved on disk (inside the cookbook's repository), then read through the probe.
+  await using dir = await tempDir();
+  const key = `${dir.path}/nodesource.gpg`;
+  Deno.writeTextFileSync(key, "not a key\n");
+  for (const [when, nodejs] of [["true", "skipped"], ["false", "changed"]]) {
+    const book = `${dir.path}/c.yaml`;
+    Deno.writeTextFileSync(book, cookbook(when));
+    const exec = machine().put(book, cookbook(when)).put(key, "not a key\n")
+      .put("/etc/apt/sources.list.d", undefined);
+    exec.on(["apt-cache", "policy"], () => ({
+      stdout: "nodejs:\n  Installed: (none)\n  Candidate: 18.19\n",
+    }));
+    const loaded = await loadCookbooks([book], exec);
+    const report = await run(loaded, { mode: "apply", exec });
+    const [repo, pkg] = report.resources;
+    assert.equal(repo.status, when === "true" ? "failed" : "skipped");
+    assert.equal(pkg.status, nodejs, `when: ${when}`);
+    if (nodejs === "skipped") {
+      assert.equal(pkg.error, "requires apt_repository[nodesource], which did not apply");
+      assert.ok(!exec.calls.some((argv) => argv[0] === "apt-get" && argv.includes("install")));
+    }
+  }
 });
