@@ -303,7 +303,7 @@ dev_setup() {
 	if [[ -n "$checkout" ]]; then
 		# The main job on the bundled example, by the file operators install: a plan reads only.
 		log "building dist/cm and planning cookbooks/hello-web.yaml with it (reads only)"
-		(cd "$checkout" && deno task --quiet compile && ./dist/cm plan cookbooks/hello-web.yaml) ||
+		(cd "$checkout" && deno task --quiet dist && ./dist/cm plan cookbooks/hello-web.yaml) ||
 			die "dist/cm did not build or could not plan the bundled example (output above)"
 	fi
 	log "development machine ready: $(deno --version | head -n 1), $(git --version)"
