@@ -1,12 +1,14 @@
 /**
  * SIGINT and SIGTERM during an apply: the first asks the run to stop after the
  * resource at work (so no file is left half-done and the run is recorded); a
- * second one ends cm at once, as usual.
+ * second one ends cm at once, as usual, and the commands it started in process
+ * groups of their own (which a terminal's Ctrl-C does not reach) with it.
  *
  * @module
  */
 
 import { EXIT } from "./exit.ts";
+import { signalGroupedChildren } from "../exec/real.ts";
 
 const SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
 
@@ -23,9 +25,15 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
   let caught: keyof typeof SIGNALS | undefined;
   const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((name) => {
     const handler = () => {
-      caught ??= name;
+      if (caught) {
+        // The second: what cm started goes too, then cm, by the signal's default action.
+        signalGroupedChildren(name);
+        stop();
+        Deno.kill(Deno.pid, name);
+        return;
+      }
+      caught = name;
       warn(`cm: ${name}: stopping after the resource at work (again to stop at once)`);
-      stop();
     };
     Deno.addSignalListener(name, handler);
     return [name, handler] as const;

@@ -112,6 +112,24 @@ function dirname(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
+/** Children at work in a process group of their own (under timeout(1)): a terminal's Ctrl-C misses them. */
+const grouped = new Set<Deno.ChildProcess>();
+
+/**
+ * Sends `signal` to every child at work in a process group of its own;
+ * timeout(1) passes it on to the whole group. For a second Ctrl-C: cm stops
+ * at once, and so does what it started.
+ */
+export function signalGroupedChildren(signal: Deno.Signal): void {
+  for (const child of grouped) {
+    try {
+      child.kill(signal);
+    } catch {
+      // It ended in the meantime.
+    }
+  }
+}
+
 /** An {@link Executor} backed by Deno.Command and Deno's file system calls. */
 export class RealExecutor implements Executor {
   #users = new IdTable("/etc/passwd");
@@ -149,12 +167,13 @@ export class RealExecutor implements Executor {
       const reason = error instanceof Deno.errors.NotFound ? "command not found" : String(error);
       return { code: 127, stdout: "", stderr: `${argv[0]}: ${reason}` };
     }
+    if (timed !== argv) grouped.add(child);
     // Fed while the output is read: a child that echoes its input (tee) would
     // otherwise block on a full stdout pipe while cm blocks on a full stdin pipe.
     const [stdout, stderr, status] = await Promise.all([
       collect(child.stdout, options.onLine),
       collect(child.stderr, options.onLine),
-      child.status,
+      child.status.finally(() => grouped.delete(child)),
       options.stdin === undefined ? undefined : feed(child.stdin, options.stdin),
     ]);
     if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
