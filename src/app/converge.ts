@@ -75,7 +75,8 @@ export interface ConvergeOptions {
   /**
    * The health checks the machine met before this run (cm sync: the last good
    * commit's), run after a rollback instead of these cookbooks' own: a check
-   * the failed change introduced cannot pass on the state it restores.
+   * the failed change introduced cannot pass on the state it restores. By
+   * default, those the catalog held for the same cookbooks before they changed.
    */
   healthBefore?: Cookbook["health"];
 }
@@ -93,12 +94,24 @@ export async function loadCached(
   probe: Probe,
   catalog: string,
   options: LoadOptions = {},
-): Promise<{ cookbook: Cookbook; cached: boolean; digests?: Record<string, string> }> {
+): Promise<Loaded> {
   const cacheable = !options.facts && options.varsFile === undefined;
-  const fresh = cacheable ? await readCatalog(probe, catalog, files) : null;
-  if (fresh) return { ...fresh, cached: true };
+  const { thawed, health } = cacheable ? await readCatalog(probe, catalog, files) : {};
+  if (thawed) return { ...thawed, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
-  return { cookbook: await loadCookbooks(files, probe, options), cached: false };
+  const cookbook = await loadCookbooks(files, probe, options);
+  return { cookbook, cached: false, ...(health ? { healthBefore: health } : {}) };
+}
+
+/** Cookbooks as {@link loadCached} gives them. */
+export interface Loaded {
+  cookbook: Cookbook;
+  /** From the catalog (nothing changed since it was written). */
+  cached: boolean;
+  /** The resources' desired digests, when cached. */
+  digests?: Record<string, string>;
+  /** Loaded afresh after a change: the health checks the catalog held for the same cookbooks. */
+  healthBefore?: Cookbook["health"];
 }
 
 /**
@@ -150,7 +163,7 @@ export async function converge(
   const events = options.events ?? {};
   // Given facts, and the node's vars (secrets), never go into or come from the cache.
   const cacheable = !options.facts && options.varsFile === undefined;
-  const { cookbook, cached, digests } = await loadCached(files, exec, paths.catalog, {
+  const { cookbook, cached, digests, healthBefore } = await loadCached(files, exec, paths.catalog, {
     facts: options.facts,
     varsFile: options.varsFile,
   });
@@ -198,7 +211,7 @@ export async function converge(
       snapshots.manifest,
       paths.dir,
       events,
-      options.healthBefore,
+      options.healthBefore ?? healthBefore,
     );
     const desired = digests ?? await desiredDigests(cookbook);
     const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));

@@ -80,25 +80,41 @@ function filesUnchanged(catalog: Catalog): boolean {
   );
 }
 
-/**
- * The cookbooks `text` (a catalog's JSON) holds for `requested`, with their
- * digests, or `null` when they are unreadable or anything they came from changed.
- */
+/** What a catalog holds for the cookbooks asked for. */
+export interface ThawResult {
+  /** The cookbooks and their digests, or `null` when unreadable or anything they came from changed. */
+  thawed: Thawed | null;
+  /**
+   * Their health checks as cached, fresh or not: when the cookbooks changed,
+   * the checks in force before (what a rollback puts back must pass those).
+   */
+  // deno-lint-ignore no-explicit-any
+  health?: any[];
+}
+
+/** The cookbooks `text` (a catalog's JSON) holds for `requested` (see {@link ThawResult}). */
 export async function thaw(
   probe: Probe,
   text: string,
   requested: string[],
-): Promise<Thawed | null> {
+): Promise<ThawResult> {
   let catalog: Catalog;
   try {
     catalog = JSON.parse(text);
   } catch {
-    return null;
+    return { thawed: null };
   }
+  const same = catalog?.format === FORMAT &&
+    JSON.stringify(catalog.inputs?.requested) ===
+      JSON.stringify(requested.map((p) => absolute(p)));
+  if (!same) return { thawed: null };
+  const health = Array.isArray(catalog.health) ? catalog.health : undefined;
+  return { thawed: await fresh(probe, catalog), health };
+}
+
+/** `catalog`'s cookbooks and digests while every input is unchanged, else `null`. */
+async function fresh(probe: Probe, catalog: Catalog): Promise<Thawed | null> {
   if (
-    catalog?.format !== FORMAT ||
-    JSON.stringify(catalog.inputs?.requested) !==
-      JSON.stringify(requested.map((p) => absolute(p))) ||
     !pathsRestored(catalog) ||
     await inputKey(probe, catalog.inputs) !== catalog.key ||
     catalog.resources.some((r) => !KIND_NAMES.includes(r.kind)) ||
