@@ -207,3 +207,28 @@ Deno.test("link rollback puts back the file or empty directory force replaced", 
   assert.deepEqual(emptied.restored, { ok: true });
   assert.equal(Deno.lstatSync(empty).isDirectory, true);
 });
+
+Deno.test("link under another user's link into root's directories is refused by plan and apply", async () => {
+  const exec = new RecordingExecutor().put("/home").put("/etc").put("/etc/passwd", "root")
+    .putLink("/etc/old", "x")
+    .put("/home/alice", undefined, { uid: 1000 })
+    .put("/home/alice/bin", "/etc", { kind: "symlink", uid: 1000 });
+  const refused = (name: string) =>
+    `cannot manage "/home/alice/bin/${name}": unsafe path transition from ` +
+    '"/home/alice/bin" (owned by 1000) to "/etc" (owned by root)';
+  for (
+    const wanted of [
+      spec({ path: "/home/alice/bin/passwd", target: "/opt/tool", force: true }),
+      spec({ path: "/home/alice/bin/old", state: "absent" }),
+    ]
+  ) {
+    const changes = await planOne(link, wanted, exec);
+    const error = refused(wanted.path.slice("/home/alice/bin/".length));
+    assert.deepEqual(changes, [
+      { field: "target", before: null, after: wanted.target ?? null, note: error, blocked: true },
+    ]);
+    const [outcome] = await link.apply([{ spec: wanted, changes }], exec, testContext());
+    assert.deepEqual(outcome, { ok: false, error });
+  }
+  assert.deepEqual(exec.writes, []);
+});
