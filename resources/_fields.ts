@@ -40,9 +40,14 @@ export const octalMode = z.string({
       : `expected an octal mode string like "0644"`,
 }).regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode like "0644" (3 or 4 digits 0-7)' });
 
-/** A user or group name (or a numeric id). */
+/** The largest id chown can set: 2^32-1 is (uid_t)-1, which chown reads as "leave it". */
+const MAX_ID = 2 ** 32 - 2;
+
+/** A user or group name (or a numeric id from 0 to {@link MAX_ID}). */
 export const accountName = z.string().regex(/^([a-z_][a-z0-9_.-]*\$?|\d+)$/i, {
   error: 'expected a user or group name like "www-data"',
+}).refine((name) => !/^\d+$/.test(name) || Number(name) <= MAX_ID, {
+  error: `expected a numeric id from 0 to ${MAX_ID}`,
 });
 
 /** Ids of resources that must run first: `["package[nginx]", "file[/etc/x]"]`. */

@@ -731,3 +731,18 @@ Deno.test("file on a real file system is written through a root-owned parent lin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("file schema refuses a numeric owner or group no id can be (chown would skip or throw)", () => {
+  const message = (fields: Record<string, unknown>) =>
+    fileSchema.safeParse({ path: "/x", ...fields }).error?.issues[0].message;
+  // (uid_t)-1 tells chown to leave the owner: the change would be reported on every run.
+  assert.equal(
+    message({ owner: "4294967295" }),
+    "expected a numeric id from 0 to 4294967294",
+  );
+  assert.equal(
+    message({ group: "99999999999" }),
+    "expected a numeric id from 0 to 4294967294",
+  );
+  assert.equal(message({ owner: "4294967294", group: "0" }), undefined);
+});
