@@ -13,7 +13,8 @@
  *   config could make git run commands): `read` takes HEAD and the origin URL
  *   from the files under .git, without git.
  * - Branches are checked out as a local branch of that name, tags and
- *   commits detached.
+ *   commits detached; a copy left detached or on another branch is a
+ *   `branch` change, put back on the spec's branch.
  * - Local changes to tracked files are never discarded silently: apply
  *   checks first and fails unless `force: true` (a plan cannot see them, as
  *   it runs no git in the working copy). Untracked files (uploads, caches)
@@ -256,6 +257,10 @@ function diffOne(spec: GitSpec, current: GitState): Change[] {
   }
   if (current.head !== current.want) {
     changes.push({ field: "commit", before: current.head, after: current.want });
+  }
+  // Detached or on another branch at the wanted commit: the tree is right, the branch is not.
+  if (current.found === "repo" && spec.branch !== undefined && current.branch !== spec.branch) {
+    changes.push({ field: "branch", before: current.branch ?? null, after: spec.branch });
   }
   const notes = [
     ...(current.found === "directory"

@@ -341,6 +341,24 @@ Deno.test("git on real repositories follows a branch and pins a commit without a
   assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
 });
 
+Deno.test("git puts a working copy left detached or on another branch back on the spec's branch", async () => {
+  await using dir = await tempDir("cm-git-test-");
+  const { upstream } = upstreamRepo(dir.path);
+  const exec = new RealExecutor();
+  const path = `${dir.path}/app`;
+  const branch = spec({ path, repo: upstream, branch: "main" });
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+  for (const [away, before] of [[["--detach"], null], [["-b", "hotfix"], "hotfix"]] as const) {
+    gitIn(path, "checkout", "-q", ...away);
+    assert.deepEqual(await planOne(git, branch, exec), [
+      { field: "branch", before, after: "main" },
+    ]);
+    assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+    assert.equal(gitIn(path, "rev-parse", "--abbrev-ref", "HEAD"), "main");
+    assert.deepEqual(await planOne(git, branch, exec), []);
+  }
+});
+
 const NO_STORE = { capture: () => Promise.reject(new Error("no paths")), content: () => null };
 
 Deno.test("git snapshot records the commit, branch, origin and owner; headBranch reads HEAD's branch", async () => {
