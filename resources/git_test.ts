@@ -359,6 +359,22 @@ Deno.test("git puts a working copy left detached or on another branch back on th
   }
 });
 
+Deno.test("git under another user's link into root's directories is refused by plan and apply", async () => {
+  const exec = new RecordingExecutor().put("/home").put("/etc")
+    .put("/home/alice", undefined, { uid: 1000 })
+    .put("/home/alice/www", "/etc", { kind: "symlink", uid: 1000 });
+  const wanted = spec({ path: "/home/alice/www/app", repo: APP.repo, commit: A });
+  const changes = await planOne(git, wanted, exec);
+  const refused = 'cannot manage "/home/alice/www/app": unsafe path transition from ' +
+    '"/home/alice/www" (owned by 1000) to "/etc" (owned by root)';
+  assert.deepEqual(changes, [
+    { field: "commit", before: null, after: null, note: refused, blocked: true },
+  ]);
+  const [outcome] = await git.apply([{ spec: wanted, changes }], exec, testContext());
+  assert.deepEqual(outcome, { ok: false, error: refused });
+  assert.deepEqual([exec.writes, exec.calls], [[], []]);
+});
+
 const NO_STORE = { capture: () => Promise.reject(new Error("no paths")), content: () => null };
 
 Deno.test("git snapshot records the commit, branch, origin and owner; headBranch reads HEAD's branch", async () => {
