@@ -467,14 +467,24 @@ Deno.test("file state absent removes the file and does nothing when it is gone",
   assert.deepEqual((await plan(s, exec)).changes, []);
 });
 
-Deno.test("file state absent never removes a directory", async () => {
-  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", undefined);
-  const { outcome } = await converge(spec({ path: "/etc/x", state: "absent" }), exec);
-  assert.deepEqual(outcome, {
-    ok: false,
-    error: '"/etc/x" is a directory: state: absent removes only files',
-  });
-  assert.deepEqual(exec.writes, []);
+Deno.test("file state absent never removes a directory or a special file, and the plan says so", async () => {
+  for (const kind of ["directory", "other"] as const) {
+    const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", undefined, { kind });
+    const what = kind === "other" ? "special file" : kind;
+    const { changes, outcome } = await converge(spec({ path: "/etc/x", state: "absent" }), exec);
+    assert.deepEqual(changes, [{
+      field: "state",
+      before: what,
+      after: "absent",
+      note: `a ${what} is at the path: state: absent removes only files and symbolic links`,
+      blocked: true,
+    }]);
+    assert.deepEqual(outcome, {
+      ok: false,
+      error: `"/etc/x" is a ${what}: state: absent removes only files and symbolic links`,
+    });
+    assert.deepEqual(exec.writes, []);
+  }
 });
 
 Deno.test("file read looks up each owner name once per batch", async () => {
