@@ -899,3 +899,22 @@ Deno.test("service plan fails a masked unit asked to start or be enabled, not on
     [],
   ]);
 });
+
+Deno.test("service acts on the unit an alias names: disabling the alias removes it, the unit must still stop", async () => {
+  // other.service is an Alias= of real.service: `systemctl disable` removes the alias link, so a
+  // stop by the alias name then fails and the next run finds nothing to stop, while real runs on.
+  const exec = new RecordingExecutor().put("/run/systemd/system")
+    .on(["systemctl", "show"], () => ({ stdout: block("real.service", "active", "enabled") }));
+  const items = await planned(
+    exec,
+    [spec({ name: "other", enabled: false, state: "stopped" })],
+    "apply",
+  );
+  assert.deepEqual(items[0].changes.map((c) => c.field), ["enabled", "state"]);
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: true }]);
+  assert.deepEqual(exec.calls.filter((c) => c[1] === "disable" || c[1] === "stop"), [
+    ["systemctl", "disable", "--", "real.service"],
+    ["systemctl", "stop", "--", "real.service"],
+  ]);
+});
