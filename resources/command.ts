@@ -317,7 +317,14 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
         note: "sensitive: command not shown",
       }];
     }
-    return [{ field: "run", before: null, after: commandText(spec.command), note: current.note }];
+    const guarded = [spec.creates, spec.unless, spec.onlyif].some((g) => g !== undefined);
+    return [{
+      field: "run",
+      before: null,
+      after: commandText(spec.command),
+      note: current.note,
+      ...(guarded ? {} : { everyRun: true }),
+    }];
   },
   apply: (items, exec, ctx) =>
     applyEach(items, (spec, changes) => applyOne(spec, exec, ctx, changes)),

@@ -4,7 +4,9 @@
  *
  * Behaviour, decided here:
  * - The change is the commit: `commit: <old> → <new>`, so a service can
- *   `reload_on: [git[/srv/app]]`. Planning asks the remote with
+ *   `reload_on: [git[/srv/app]]`. The commit is also the fingerprint the
+ *   state records: a branch that moved upstream is no drift, a checkout
+ *   changed by hand is. Planning asks the remote with
  *   `git ls-remote` (it only looks); a commit given by id needs no network.
  * - git runs as `owner` (through runuser, with the owner's HOME) so every
  *   file belongs to that user; a missing directory is created for it. The
@@ -397,6 +399,8 @@ export const git: ResourceKind<GitSpec, GitState> = {
     return Promise.all(specs.map((spec) => readOne(spec, probe, chase)));
   },
   diff: diffOne,
+  // The commit checked out: a branch or tag that moved upstream changes it, so it is no drift.
+  fingerprint: (_spec, current, applied) => (applied ? current.want : current.head) ?? undefined,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
   snapshot: (spec, current) => Promise.resolve(snapshotOne(spec, current)),
   restore: (before, exec) =>

@@ -15,6 +15,8 @@ import {
 import { schema as gitSchema } from "./git_schema.ts";
 import { convergeOne, planOne, testContext } from "./_testing.ts";
 import type { GitBefore } from "./snapshot.ts";
+import { markDrift } from "../src/state/drift.ts";
+import type { RunReport } from "../src/engine/report.ts";
 
 function spec(fields: Record<string, unknown>): GitSpec {
   return gitSchema.parse(fields);
@@ -161,6 +163,50 @@ Deno.test("git reports the commit change and checks the new tag out; nothing whe
   ]);
   assert.deepEqual(await planOne(git, spec(APP), workingCopy(B, B)), []);
 });
+
+Deno.test("git fingerprints the commit: a branch or tag that moved upstream is not drift, a local checkout is", async () => {
+  const moved = markDrift(
+    runOf("git[/srv/app]", git.fingerprint!(spec(APP), await stateOf(workingCopy(A, B)), true)),
+    { "git[/srv/app]": { status: "unchanged", desired: "d", sha256: A } },
+    { "git[/srv/app]": "d" },
+  );
+  assert.deepEqual(moved, []);
+  // Someone checked out another commit by hand: the wanted one is what the last run left.
+  const local = markDrift(
+    runOf("git[/srv/app]", git.fingerprint!(spec(APP), await stateOf(workingCopy(A, B)), true)),
+    { "git[/srv/app]": { status: "unchanged", desired: "d", sha256: B } },
+    { "git[/srv/app]": "d" },
+  );
+  assert.deepEqual(local, ["git[/srv/app]"]);
+  assert.equal(git.fingerprint!(spec(APP), await stateOf(workingCopy(B, B))), B);
+});
+
+async function stateOf(exec: RecordingExecutor) {
+  return (await git.read([spec(APP)], exec, testContext("plan")))[0];
+}
+
+/** A run report in which `id` changed, with the fingerprint `sha256`. */
+function runOf(id: string, sha256: string | undefined): RunReport {
+  return {
+    id: "20261201T000000Z-1",
+    mode: "apply",
+    startedAt: "2026-12-01T00:00:00.000Z",
+    durationMs: 1,
+    cookbooks: ["/c.yaml"],
+    resources: [{
+      id,
+      kind: "git",
+      status: "changed",
+      changes: [{ field: "commit", before: A, after: B }],
+      durationMs: 1,
+      at: "/c.yaml:1:1",
+      ...(sha256 ? { sha256 } : {}),
+    }],
+    handlers: [],
+    totals: { changed: 1, unchanged: 0, failed: 0, skipped: 0 },
+    result: "ok",
+  };
+}
 
 Deno.test("git apply fails on local changes unless forced, and names the files", async () => {
   const exec = workingCopy(A, B, " M config.php\n");

@@ -124,7 +124,13 @@ Deno.test("service diff shows restarted as a change that runs every time", () =>
     enabled: true,
   };
   assert.deepEqual(service.diff(spec({ name: "nginx", state: "restarted" }), current), [
-    { field: "state", before: "active", after: "restarted", note: NOTE_EVERY_TIME },
+    {
+      field: "state",
+      before: "active",
+      after: "restarted",
+      note: NOTE_EVERY_TIME,
+      everyRun: true,
+    },
   ]);
 });
 
