@@ -521,6 +521,33 @@ Deno.test("package apply reports a failed removal with the package names", async
   }]);
 });
 
+Deno.test("package apply finishes a dpkg that was killed (its journal) before apt-get, which refuses otherwise", async () => {
+  const exec = machine("nginx\tamd64\t1.22\tiU \n", policyBlock("nginx", "1.22", "1.22"))
+    .put("/var/lib/dpkg/updates/0000", "Package: nginx\n");
+  const items = await plan(exec, [spec({ package: "nginx" })], "apply");
+  assert.deepEqual(await aptPackage.apply(items, exec, context().ctx), [{ ok: true }]);
+  const dpkg = ["dpkg", "--force-confdef", "--force-confold", "--configure", "-a"];
+  assert.deepEqual(exec.calls.filter((c) => c[0] === "dpkg" || c[0] === "apt-get"), [
+    dpkg,
+    [...APT_GET, "install", "--no-install-recommends", "--", "nginx"],
+  ]);
+  // When that fails, apt-get is not run and the reason is dpkg's.
+  const broken = machine("nginx\tamd64\t1.22\tiU \n", policyBlock("nginx", "1.22", "1.22"))
+    .put("/var/lib/dpkg/updates/0000", "Package: nginx\n")
+    .on(["dpkg", "--force-confdef"], { code: 1, stderr: "dpkg: error processing package nginx" });
+  const failed = await aptPackage.apply(
+    await plan(broken, [spec({ package: "nginx" })], "apply"),
+    broken,
+    context().ctx,
+  );
+  assert.deepEqual(failed, [{
+    ok: false,
+    error:
+      "dpkg was interrupted, and dpkg --configure -a failed: dpkg exited 1: dpkg: error processing package nginx",
+  }]);
+  assert.equal(broken.calls.some((c) => c[0] === "apt-get"), false);
+});
+
 Deno.test("package read treats half-installed packages as needing an install", async () => {
   const exec = machine("nginx\tamd64\t1.22\tiF \n", policyBlock("nginx", "1.22", "1.22"));
   const items = await plan(exec, [spec({ package: "nginx" })], "apply");
