@@ -472,6 +472,20 @@ function id(spec: PackageSpec): string {
   return `package[${spec.package}]`;
 }
 
+/**
+ * The version the state records: installed now, or once `applied`, the one
+ * apt-get installs (the candidate, or what the pin resolves to). A new
+ * upstream version then differs from the recorded one (no drift), a package
+ * removed or downgraded by hand does not (drift). None for absent packages.
+ */
+function fingerprint(spec: PackageSpec, current: PackageState, applied?: boolean) {
+  if (spec.state !== "present") return undefined;
+  if (!applied) return current.version ?? undefined;
+  const pin = pinned(spec);
+  return (pin ? resolvePin(pin, current.available ?? [], current.candidate) : current.candidate) ??
+    undefined;
+}
+
 /** The `package` resource kind. */
 export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
   name: "package",
@@ -479,6 +493,7 @@ export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
   id,
   read,
   diff,
+  fingerprint,
   apply,
   snapshot: (spec, current) =>
     Promise.resolve({ type: "package", name: spec.package, version: current.version }),
