@@ -924,3 +924,22 @@ Deno.test("service acts on the unit an alias names: disabling the alias removes 
     ["systemctl", "stop", "--", "real.service"],
   ]);
 });
+
+Deno.test("service schema refuses unit names systemd refuses (they failed every service of the batch)", () => {
+  const message = (name: string) => serviceSchema.safeParse({ name }).error?.issues[0].message;
+  const instance = 'expected a template name and an instance around "@", like "getty@tty1"';
+  assert.equal(
+    message("@foo"),
+    'expected a unit name like "nginx" or "php8.2-fpm.service" (not starting with "-" or "@")',
+  );
+  assert.equal(message("foo@"), instance);
+  assert.equal(message("foo@.service"), instance);
+  assert.equal(message("a@b@c"), 'expected at most one "@" in a unit name');
+  assert.equal(
+    message("a".repeat(248)),
+    "expected a unit name of at most 255 characters (systemd's limit)",
+  );
+  for (const ok of ["a".repeat(247), "getty@tty1", "php8.2-fpm.service", "a:b", "foo.socket"]) {
+    assert.equal(message(ok), undefined, ok);
+  }
+});
