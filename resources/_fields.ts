@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { NO_NUL } from "../src/exec/argv.ts";
 
 /**
  * What is wrong with how an absolute path is written, if anything: "." or
@@ -22,6 +23,9 @@ function unnormalised(p: string): string | undefined {
   }
   return undefined;
 }
+
+/** What a process argument cannot hold (cm would fail to spawn it): for text that reaches argv. */
+export const noNul = z.refine<string>((s) => !s.includes("\0"), { error: NO_NUL });
 
 /** An absolute, normalised path: `/etc/nginx/nginx.conf`. */
 export const absolutePath = z.string({ error: "expected an absolute path" }).check(

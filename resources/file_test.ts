@@ -756,3 +756,17 @@ Deno.test("file schema refuses a numeric owner or group no id can be (chown woul
   );
   assert.equal(message({ owner: "4294967294", group: "0" }), undefined);
 });
+
+Deno.test("schemas refuse a NUL byte that would reach a process argument (validate, git repo, user comment)", async () => {
+  const { schema: gitSchema } = await import("./git_schema.ts");
+  const { schema: userSchema } = await import("./user_schema.ts");
+  const expected = "expected no NUL byte (a process argument cannot hold one)";
+  const first = (result: { error?: { issues: { message: string }[] } }) =>
+    result.error?.issues[0].message;
+  assert.equal(first(fileSchema.safeParse({ path: "/x", validate: "cat\0 %s" })), expected);
+  assert.equal(
+    first(gitSchema.safeParse({ path: "/x", repo: "/srv/a\0b", branch: "main" })),
+    expected,
+  );
+  assert.equal(first(userSchema.safeParse({ name: "app", comment: "a\0b" })), expected);
+});
