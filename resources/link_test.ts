@@ -232,3 +232,24 @@ Deno.test("link under another user's link into root's directories is refused by 
   }
   assert.deepEqual(exec.writes, []);
 });
+
+Deno.test("restore under another user's link into root's directories is refused, nothing written", async () => {
+  // Applied when /home/alice/app was a directory; alice then made it a link into /etc.
+  const exec = new RecordingExecutor().put("/home").put("/etc").put("/etc/config", "root's")
+    .put("/home/alice", undefined, { uid: 1000 })
+    .put("/home/alice/app", "/etc", { kind: "symlink", uid: 1000 });
+  const store = { capture: () => Promise.reject(new Error("unused")), content: () => null };
+  const refused = 'cannot manage "/home/alice/app/config": unsafe path transition from ' +
+    '"/home/alice/app" (owned by 1000) to "/etc" (owned by root)';
+  const records = [
+    { type: "link" as const, path: "/home/alice/app/config", target: "/opt/x" },
+    { type: "file" as const, path: "/home/alice/app/config", state: "absent" as const },
+  ];
+  for (const before of records) {
+    assert.deepEqual(await link.restore!(before, exec, store, testContext()), {
+      ok: false,
+      error: refused,
+    });
+  }
+  assert.deepEqual(exec.writes, []);
+});
