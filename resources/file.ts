@@ -23,7 +23,8 @@
  *   earlier in the run: those may create it (nginx makes /etc/nginx).
  * - Something other than a regular file at the path (a directory, a symbolic
  *   link, a socket) is never replaced: apply fails and names it. `state:
- *   absent` removes a file or a symbolic link, never a directory.
+ *   absent` removes a file or a symbolic link, never a directory, socket,
+ *   FIFO or device (the plan already says so).
  * - Changes of mode, owner or group alone use chmod/chown; the file is not
  *   rewritten (its inode stays).
  * - `validate`: the new content is written to a hidden temporary file in the
@@ -305,10 +306,16 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
   }
   if (spec.state === "absent") {
     if (current.kind === null) return [];
+    if (current.kind === "file") return [{ field: "state", before: "present", after: "absent" }];
+    const found = kindName(current.kind);
     return [{
       field: "state",
-      before: current.kind === "file" ? "present" : kindName(current.kind),
+      before: found,
       after: "absent",
+      ...(removable(current.kind) ? {} : {
+        note: `a ${found} is at the path: ${ABSENT_REMOVES}`,
+        blocked: true,
+      }),
     }];
   }
   if (current.kind !== null && current.kind !== "file") {
@@ -373,7 +380,14 @@ export function validateArgv(validate: string, temp: string): string[] | { error
   return argv.map((word) => word.replaceAll("%s", temp));
 }
 
-/** `state: absent`: removes a file or a symbolic link, never a directory. */
+const ABSENT_REMOVES = "state: absent removes only files and symbolic links";
+
+/** Whether `state: absent` removes what is at the path: not a directory, socket, FIFO or device. */
+function removable(kind: PathInfo["kind"]): boolean {
+  return kind === "file" || kind === "symlink";
+}
+
+/** `state: absent`: removes a file or a symbolic link, never a directory or special file. */
 function removeFile(
   spec: FileSpec,
   path: string,
@@ -381,8 +395,8 @@ function removeFile(
   exec: Executor,
 ): Outcome {
   if (!info) return { ok: true };
-  if (info.kind === "directory") {
-    return { ok: false, error: `"${spec.path}" is a directory: state: absent removes only files` };
+  if (!removable(info.kind)) {
+    return { ok: false, error: `"${spec.path}" is a ${kindName(info.kind)}: ${ABSENT_REMOVES}` };
   }
   exec.remove(path);
   return { ok: true };

@@ -19,6 +19,11 @@ export interface Change {
   note?: string;
   /** Set when the change cannot be made (something is in the way): a plan counts it as failed. */
   blocked?: boolean;
+  /**
+   * Set for a change made on every run whatever the machine holds (a command
+   * without guard, `state: restarted`): never a sign of drift.
+   */
+  everyRun?: boolean;
 }
 
 /**

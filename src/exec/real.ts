@@ -81,23 +81,47 @@ function toPathInfo(info: Deno.FileInfo): PathInfo {
   };
 }
 
+/** What is kept of a stream: its last 16 MiB; a chatty child must not fill cm's memory. */
+const MAX_OUTPUT = 16 << 20;
+
+/** The last {@link MAX_OUTPUT} characters of `text`. */
+function lastPart(text: string): string {
+  return text.length > MAX_OUTPUT ? text.slice(-MAX_OUTPUT) : text;
+}
+
 async function collect(
   stream: ReadableStream<Uint8Array>,
   onLine?: (line: string) => void,
 ): Promise<string> {
   // Without progress lines, one decode at the end: a decoder stream per pipe costs 0.2 ms a process.
-  if (!onLine) return await new Response(stream).text();
+  if (!onLine) {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      size += chunk.length;
+      while (size - chunks[0].length >= MAX_OUTPUT) size -= chunks.shift()!.length;
+    }
+    const all = new Uint8Array(size);
+    chunks.reduce((at, chunk) => (all.set(chunk, at), at + chunk.length), 0);
+    return lastPart(decoder.decode(all));
+  }
   let text = "";
   let pending = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     text += chunk;
-    pending += chunk;
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) onLine(line);
+    if (text.length > 2 * MAX_OUTPUT) text = lastPart(text);
+    // Each "\n" ends the pending line and starts the next.
+    const [rest, ...next] = chunk.split("\n");
+    pending += rest;
+    if (pending.length > 2 * MAX_OUTPUT) pending = lastPart(pending);
+    for (const line of next) {
+      onLine(pending);
+      pending = line;
+    }
   }
   if (pending) onLine(pending);
-  return text;
+  return lastPart(text);
 }
 
 /** Writes `text` to a child's stdin and closes it. */
