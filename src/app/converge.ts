@@ -15,7 +15,8 @@ import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
-import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
+import { DEFAULT_LOCK_TIMEOUT, markRun } from "../state/lock.ts";
+import { takeRunLock } from "./abandoned.ts";
 import {
   type PriorState,
   readPriorState,
@@ -177,12 +178,12 @@ export async function converge(
     const unmanaged = unmanagedIds(state, report, options.wholeNode ?? false);
     return unmanaged.length ? { ...report, unmanaged } : report;
   }
-  const lock = options.lock === "held" ? undefined : await acquireLock(
-    paths.lock,
-    (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
-    options.command ?? "cm apply",
-    options.onLockWait,
-  );
+  const lock = options.lock === "held" ? undefined : await takeRunLock(exec, paths, {
+    timeoutMs: (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
+    command: options.command ?? "cm apply",
+    onWait: options.onLockWait,
+    warn: events.warning,
+  });
   try {
     using interrupts = options.interrupts?.();
     const id = newRunId();
@@ -192,7 +193,11 @@ export async function converge(
       diff: options.diff,
       interrupted: () => interrupts?.interrupted(),
       id,
-      beforeChange: (items) => snapshots.beforeChange(items),
+      beforeChange: (items) => {
+        // Should cm die now, the next run finds this run named in the lock and records it.
+        markRun(paths.lock, id);
+        return snapshots.beforeChange(items);
+      },
       pending: prior.state.pending ?? {},
     });
     if (options.commit) report.commit = options.commit;
