@@ -24,8 +24,11 @@ export const DEFAULT_LOCK_TIMEOUT = 300;
 
 /** Who holds the run lock: its process, its command (`cm apply`, `cm sync`...), since when (ISO). */
 export interface Holder {
+  /** Its process id. */
   pid: number;
+  /** `cm apply`, `cm sync`, `cm rollback`. */
   command: string;
+  /** When it took the lock, ISO 8601 in UTC. */
   since: string;
   /** The run that began changing the machine under this lock (see {@link markRun}). */
   run?: string;
