@@ -127,8 +127,8 @@ export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
   name: "directory",
   id: (spec) => `directory[${spec.path}]`,
   claims: (spec) => [`path:${spec.path}`],
-  read(specs, probe) {
-    const accounts = new AccountCache(probe);
+  read(specs, probe, ctx) {
+    const accounts = new AccountCache(probe, ctx);
     const chase = chaser(probe);
     return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts, chase)));
   },

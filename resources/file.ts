@@ -69,6 +69,7 @@ import {
   type Outcome,
   type ResourceContext,
   type ResourceKind,
+  sideEffectsSoFar,
   type SpecProblem,
 } from "./resource.ts";
 import { restorePath } from "./_restore_path.ts";
@@ -135,17 +136,6 @@ function declaredDirectories(ctx: ResourceContext): ReadonlySet<string> {
   });
 }
 
-/** Kinds whose changes may create any directory as a side effect (a package's files, a script). */
-const MAY_CREATE_DIRECTORIES = new Set(["package", "command"]);
-
-/** Whether a resource changed so far in the run (`kind[...]` ids) may have created directories. */
-function directoriesMayAppear(changed: ReadonlySet<string>): boolean {
-  for (const id of changed) {
-    if (MAY_CREATE_DIRECTORIES.has(id.slice(0, id.indexOf("[")))) return true;
-  }
-  return false;
-}
-
 /**
  * The parent of a missing file when it is missing too and nothing in the run
  * will create it: no directory resource, no package or command changed before.
@@ -154,7 +144,7 @@ function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | 
   const parent = dirname(spec.path);
   const kind = probe.stat(parent)?.kind;
   if (kind === "directory" || kind === "symlink") return undefined;
-  if (declaredDirectories(ctx).has(parent) || directoriesMayAppear(ctx.changed)) return undefined;
+  if (declaredDirectories(ctx).has(parent) || sideEffectsSoFar(ctx.changed)) return undefined;
   return parent;
 }
 
@@ -530,7 +520,7 @@ export const file: ResourceKind<FileSpec, FileState> = {
     inline.forEach((spec, i) => spec.contentSha256 = hashes[i]);
   },
   async read(specs, probe, ctx) {
-    const accounts = new AccountCache(probe);
+    const accounts = new AccountCache(probe, ctx);
     const chase = chaser(probe);
     const unhashed = specs.filter((s) => s.content !== undefined && s.contentSha256 === undefined);
     const hashes = await sha256Hexes(unhashed.map((s) => s.content!));

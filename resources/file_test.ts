@@ -333,21 +333,50 @@ Deno.test("file validate with shell syntax fails with a message instead of runni
   assert.deepEqual(exec.writes, []);
 });
 
-Deno.test("file apply fails naming an owner or group that does not exist", async () => {
+Deno.test("file apply fails naming an owner or group that does not exist; the plan says so", async () => {
   const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "x");
   const s = spec({ path: "/etc/x", content: "x", owner: "ghost", group: "phantoms" });
   const { changes, outcome } = await converge(s, exec);
+  // Nothing in the run makes them: the plan counts the change as failed (blocked).
   assert.deepEqual(changes, [
-    { field: "owner", before: "root", after: "ghost", note: 'user "ghost" does not exist yet' },
+    {
+      field: "owner",
+      before: "root",
+      after: "ghost",
+      note: 'user "ghost" does not exist',
+      blocked: true,
+    },
     {
       field: "group",
       before: "root",
       after: "phantoms",
-      note: 'group "phantoms" does not exist yet',
+      note: 'group "phantoms" does not exist',
+      blocked: true,
     },
   ]);
   assert.deepEqual(outcome, { ok: false, error: 'user "ghost" does not exist' });
   assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("an owner that a user resource, a package or a command of the run may make is only not there yet", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "x");
+  const s = spec({ path: "/etc/x", content: "x", owner: "ghost" });
+  const yet = {
+    field: "owner",
+    before: "root",
+    after: "ghost",
+    note: 'user "ghost" does not exist yet',
+  };
+  for (
+    const ctx of [
+      testContext("plan", [], { "user:ghost": "user" }),
+      testContext("plan", ["package[ghostd]"]),
+      testContext("plan", ["command[adduser ghost]"]),
+    ]
+  ) {
+    const [state] = await file.read([s], exec, ctx);
+    assert.deepEqual(file.diff(s, state), [yet]);
+  }
 });
 
 Deno.test("file apply names the closest local user or group to one that does not exist", async () => {

@@ -70,6 +70,20 @@ export interface ResourceContext {
   now(): number;
 }
 
+/** Kinds whose changes may make anything as a side effect: a package's files and users, a script's. */
+const SIDE_EFFECT_KINDS = new Set(["package", "command"]);
+
+/**
+ * Whether a resource changed so far in the run (`changed`: `kind[...]` ids)
+ * may have made, as a side effect, what a later one needs (a directory, a user).
+ */
+export function sideEffectsSoFar(changed: ReadonlySet<string>): boolean {
+  for (const id of changed) {
+    if (SIDE_EFFECT_KINDS.has(id.slice(0, id.indexOf("[")))) return true;
+  }
+  return false;
+}
+
 /**
  * The result of applying one resource's changes. `unchanged` says why nothing
  * needed doing after all (a command whose guard an earlier resource satisfied).
