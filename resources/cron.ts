@@ -20,7 +20,8 @@
 import type { CronSpec } from "./cron_schema.ts";
 export type { CronSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
-import { formatMode } from "./_ownership.ts";
+import { AccountCache, formatMode } from "./_ownership.ts";
+import { noSuchAccount } from "./_accounts.ts";
 import { restorePath } from "./_restore_path.ts";
 import {
   applyEach,
@@ -50,6 +51,8 @@ export interface CronState {
   want: string;
   /** Why the file could not be read. */
   error?: string;
+  /** The entry's user does not exist: `yet` (something in the run may make it), or why never. */
+  userMissing?: { yet: true } | { never: string };
 }
 
 const decoder = new TextDecoder();
@@ -115,7 +118,7 @@ export function cronKind(
   const pathOf = (spec: CronSpec) => `${dir}/${spec.name}`;
   const id = (spec: CronSpec) => `cron[${spec.name}]`;
 
-  function readOne(spec: CronSpec, probe: Probe): CronState {
+  function readOne(spec: CronSpec, probe: Probe, accounts: AccountCache): CronState {
     const state: CronState = {
       text: null,
       mode: 0,
@@ -123,6 +126,10 @@ export function cronKind(
       gid: 0,
       want: renderCron(spec, id(spec)),
     };
+    if (spec.state !== "absent" && accounts.uid(spec.user) === null) {
+      const never = accounts.never("user", spec.user);
+      state.userMissing = never ? { never } : { yet: true };
+    }
     try {
       const info = probe.stat(pathOf(spec));
       if (!info) return state;
@@ -155,7 +162,9 @@ export function cronKind(
     if (spec.state === "absent") {
       return current.text === null ? [] : [{ field: "state", before: "present", after: "absent" }];
     }
-    if (current.text === null) return [{ field: "state", before: "absent", after: "present" }];
+    if (current.text === null) {
+      return [withUserNote({ field: "state", before: "absent", after: "present" }, spec, current)];
+    }
     const changes: Change[] = [];
     if (current.text !== current.want) {
       const before = parseCron(current.text);
@@ -172,7 +181,17 @@ export function cronKind(
     if (current.uid !== 0 || current.gid !== 0) {
       changes.push({ field: "owner", before: `${current.uid}:${current.gid}`, after: "0:0" });
     }
-    return changes;
+    return changes.map((change) => withUserNote(change, spec, current));
+  }
+
+  /** A change to an entry whose user does not exist: noted, and blocked when nothing makes the user. */
+  function withUserNote(change: Change, spec: CronSpec, current: CronState): Change {
+    const missing = current.userMissing;
+    if (!missing) return change;
+    if ("never" in missing) {
+      return { ...change, note: `${missing.never}: cron would skip the entry`, blocked: true };
+    }
+    return { ...change, note: `user "${spec.user}" does not exist yet` };
   }
 
   function applyOne(spec: CronSpec, exec: Executor): Outcome {
@@ -182,7 +201,12 @@ export function cronKind(
       return { ok: false, error: `"${path}" is not a regular file: remove it` };
     }
     if (spec.state === "absent") exec.remove(path);
-    else if (exec.stat(dir)?.kind !== "directory") {
+    else if (exec.uid(spec.user) === null) {
+      return {
+        ok: false,
+        error: `${noSuchAccount("user", spec.user, exec)}: cron would skip the entry`,
+      };
+    } else if (exec.stat(dir)?.kind !== "directory") {
       return { ok: false, error: `"${dir}" does not exist: is cron installed?` };
     } else {exec.writeFile(path, encoder.encode(renderCron(spec, id(spec))), {
         mode: 0o644,
@@ -197,7 +221,10 @@ export function cronKind(
     id,
     check: checkCron,
     claims: (spec) => [`path:${pathOf(spec)}`],
-    read: (specs, probe) => Promise.resolve(specs.map((spec) => readOne(spec, probe))),
+    read: (specs, probe, ctx) => {
+      const accounts = new AccountCache(probe, ctx);
+      return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts)));
+    },
     diff: diffOne,
     apply: (items, exec) => applyEach(items, (spec) => applyOne(spec, exec)),
     snapshot: (spec, _current, store) => store.capture(pathOf(spec)),

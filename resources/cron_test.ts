@@ -182,3 +182,25 @@ Deno.test("cron rollback puts an edited file back, and removes a file the run cr
   assert.deepEqual(await changeAndRollBack(fresh), { ok: true });
   assert.deepEqual([...Deno.readDirSync(`${dir.path}/cron.d`)].map((e) => e.name), ["backup"]);
 });
+
+Deno.test("a cron entry for a user that does not exist fails in plan and apply, unless the run may make the user", async () => {
+  const exec = new RecordingExecutor().put("/etc/cron.d", undefined);
+  const s = spec({ ...BACKUP, user: "wwwdata" });
+  const { changes, outcome } = await convergeOne(cron, s, exec);
+  const why = 'user "wwwdata" does not exist: cron would skip the entry';
+  assert.deepEqual(changes, [
+    { field: "state", before: "absent", after: "present", note: why, blocked: true },
+  ]);
+  assert.deepEqual(outcome, { ok: false, error: why });
+  assert.deepEqual(exec.writes, []);
+  // A user resource of the run makes it: only not there yet.
+  const [state] = await cron.read([s], exec, testContext("plan", [], { "user:wwwdata": "user" }));
+  assert.deepEqual(cron.diff(s, state), [
+    {
+      field: "state",
+      before: "absent",
+      after: "present",
+      note: 'user "wwwdata" does not exist yet',
+    },
+  ]);
+});
