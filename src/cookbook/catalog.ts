@@ -89,17 +89,21 @@ export async function thaw(
   text: string,
   requested: string[],
 ): Promise<Thawed | null> {
-  let catalog: Catalog;
+  let catalog: unknown;
   try {
     catalog = JSON.parse(text);
   } catch {
     return null;
   }
   if (
-    catalog?.format !== FORMAT ||
-    JSON.stringify(catalog.inputs?.requested) !==
-      JSON.stringify(requested.map((p) => absolute(p))) ||
-    !pathsRestored(catalog) ||
+    !catalogShaped(catalog) || catalog.format !== FORMAT ||
+    JSON.stringify(catalog.inputs.requested) !==
+      JSON.stringify(requested.map((p) => absolute(p)))
+  ) {
+    return null;
+  }
+  restorePaths(catalog);
+  if (
     await inputKey(probe, catalog.inputs) !== catalog.key ||
     catalog.resources.some((r) => !KIND_NAMES.includes(r.kind)) ||
     !filesUnchanged(catalog) ||
@@ -111,25 +115,53 @@ export async function thaw(
   return { cookbook, digests };
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === "string");
+
+/** Whether `path` is a path, or a whole number naming one of `paths` (see {@link freeze}). */
+const pathOrIndex = (paths: string[], path: unknown): boolean =>
+  typeof path === "string" ||
+  Number.isInteger(path) && (path as number) >= 0 && (path as number) < paths.length;
+
 /**
- * Puts back in `catalog`'s resources the paths {@link freeze} wrote as
- * indexes (`root` into `inputs.requested`, `at.file` into `inputs.files`),
- * each list's one string shared; false when an index names nothing (a damaged catalog).
+ * Whether `value` is shaped as {@link freeze} writes a catalog (a damaged one,
+ * valid JSON of another shape, must read as stale, not crash the run): the
+ * fields thawing and the engine rely on, and every path index in range.
  */
-function pathsRestored(catalog: Catalog): boolean {
+function catalogShaped(value: unknown): value is Catalog {
+  if (!isObject(value) || !isObject(value.inputs) || !isObject(value.digests)) return false;
+  if (typeof value.key !== "string") return false;
+  const { requested, files, facts } = value.inputs;
+  if (!isStrings(requested) || !isStrings(files) || !isObject(facts)) return false;
+  if (!isStrings(value.files) || !Array.isArray(value.health) || !value.health.every(isObject)) {
+    return false;
+  }
+  return Array.isArray(value.resources) &&
+    value.resources.every((r) =>
+      isObject(r) && typeof r.kind === "string" && typeof r.id === "string" && isObject(r.spec) &&
+      typeof r.path === "string" && typeof r.section === "number" && isObject(r.at) &&
+      pathOrIndex(files, r.at.file) && (r.root === undefined || pathOrIndex(requested, r.root))
+    );
+}
+
+/**
+ * Puts back in a shaped `catalog`'s resources the paths {@link freeze} wrote
+ * as indexes (`root` into `inputs.requested`, `at.file` into `inputs.files`),
+ * each list's one string shared.
+ */
+function restorePaths(catalog: Catalog): void {
   const { requested, files } = catalog.inputs;
   for (const r of catalog.resources) {
     const at = r.at as { file: string | number };
     if (typeof r.root === "number") r.root = requested[r.root];
     if (typeof at.file === "number") at.file = files[at.file];
-    if (typeof at.file !== "string" || !(r.root === undefined || typeof r.root === "string")) {
-      return false;
-    }
   }
-  return true;
 }
 
-/** `paths` → index, for writing each path once (see {@link pathsRestored}). */
+/** `paths` → index, for writing each path once (see {@link restorePaths}). */
 function indexOf(paths: string[]): (path: string | undefined) => number {
   const index = new Map(paths.map((p, i) => [p, i]));
   return (path) => path === undefined ? -1 : index.get(path) ?? -1;

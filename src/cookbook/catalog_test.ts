@@ -59,3 +59,31 @@ Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older forma
   assert.equal(await thaw(probe, damaged, ["/cb/web.yaml"]), null, "an index naming no file");
   assert.equal(await thaw(probe, "{", ["/cb/web.yaml"]), null);
 });
+
+Deno.test("a damaged catalog of valid JSON is stale, not a crash: null parts, out-of-range indexes", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+  const data = await frozen(probe, {
+    ...cookbook({}),
+    resources: [{ ...cookbook({}).resources[0], root: "/cb/web.yaml" }],
+  });
+  assert.notEqual(await thaw(probe, data, ["/cb/web.yaml"]), null, "the undamaged catalog is used");
+  // deno-lint-ignore no-explicit-any
+  const damages: ((c: any) => void)[] = [
+    (c) => c.resources[0].at = null,
+    (c) => c.resources[0] = null,
+    (c) => c.resources[0].spec = null,
+    (c) => c.resources = {},
+    (c) => delete c.inputs.files,
+    (c) => c.inputs.facts = null,
+    (c) => c.health = null,
+    (c) => c.digests = null,
+    (c) => c.resources[0].root = 1,
+    (c) => c.resources[0].root = -1,
+    (c) => c.resources[0].at.file = 0.5,
+  ];
+  for (const damage of damages) {
+    const catalog = JSON.parse(data);
+    damage(catalog);
+    assert.equal(await thaw(probe, JSON.stringify(catalog), ["/cb/web.yaml"]), null, `${damage}`);
+  }
+});
