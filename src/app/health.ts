@@ -9,7 +9,7 @@ import type { HealthRecord, RollbackRecord, RunReport } from "../engine/report.t
 import type { RunEvents } from "../engine/run.ts";
 import { UsageError } from "../errors.ts";
 import { acquireLock } from "../state/lock.ts";
-import { type StatePaths, statePaths } from "../state/paths.ts";
+import { idsMatching, type StatePaths, statePaths } from "../state/paths.ts";
 import {
   listSnapshots,
   readManifest,
@@ -107,7 +107,7 @@ export async function rollbackRun(
   const paths = statePaths(options.stateDir);
   const dir = snapshotsDir(paths.dir);
   const ids = listSnapshots(dir);
-  const matches = runId === undefined ? ids.slice(-1) : ids.filter((id) => id.startsWith(runId));
+  const matches = runId === undefined ? ids.slice(-1) : idsMatching(ids, runId);
   if (matches.length !== 1) {
     throw new UsageError(
       runId === undefined

@@ -82,6 +82,8 @@ Deno.test("an older run is not rolled back over what later runs changed again, u
   );
   assert.equal(Deno.readTextFileSync(site), "v3\n", "nothing restored");
   assert.equal(readRun(exec, paths, first.id)?.rollback, undefined);
+  // A run of the same second and process (X.2 beside X) leaves X a whole id, not an ambiguous prefix.
+  Deno.mkdirSync(`${paths.dir}/snapshots/${first.id}.9`);
   const { record } = await rollbackRun(first.id, exec, { stateDir: paths.dir, force: true });
   assert.equal(record.ok, true);
   assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);

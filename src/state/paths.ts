@@ -16,6 +16,14 @@ export function isRunIdName(id: string): boolean {
   return /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(id);
 }
 
+/**
+ * The ids among `ids` that `prefix` names: itself alone when it is a whole id
+ * (`X` is not ambiguous beside `X.2`), else every id that starts with it.
+ */
+export function idsMatching(ids: string[], prefix: string): string[] {
+  return ids.includes(prefix) ? [prefix] : ids.filter((id) => id.startsWith(prefix));
+}
+
 /** The files under one state directory. */
 export interface StatePaths {
   /** The state directory itself. */

@@ -6,7 +6,7 @@
 import type { Executor, Probe, WriteOptions } from "../exec/executor.ts";
 import type { PendingRefresh, RunReport, Totals } from "../engine/report.ts";
 import { errorMessage, StateError } from "../errors.ts";
-import { isRunIdName, type StatePaths } from "./paths.ts";
+import { idsMatching, isRunIdName, type StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
 import { markDrift } from "./drift.ts";
 import { runProblem, stateProblem } from "./shapes.ts";
@@ -525,8 +525,7 @@ function runsDirectory(paths: StatePaths): { runs: string[]; leftovers: string[]
 
 /** The run ids `prefix` names: itself when it is one, else every id that starts with it. */
 export function runsMatching(paths: StatePaths, prefix: string): string[] {
-  const runs = listRuns(paths);
-  return runs.includes(prefix) ? [prefix] : runs.filter((r) => r.startsWith(prefix));
+  return idsMatching(listRuns(paths), prefix);
 }
 
 /** Reads the report of run `id` (a whole id: see {@link runsMatching}); null when there is none. */
