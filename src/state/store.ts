@@ -6,7 +6,7 @@
 import type { Executor, Probe, WriteOptions } from "../exec/executor.ts";
 import type { PendingRefresh, RunReport, Totals } from "../engine/report.ts";
 import { errorMessage, StateError } from "../errors.ts";
-import { idsMatching, isRunIdName, type StatePaths } from "./paths.ts";
+import { compareRunIds, idsMatching, isRunIdName, type StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
 import { markDrift } from "./drift.ts";
 import { runProblem, stateProblem } from "./shapes.ts";
@@ -433,7 +433,7 @@ export function pruneRuns(
   }
   const cutoff = runIdAt(new Date(now.getTime() - RETENTION.days * 86_400_000));
   const { runs: listed, leftovers } = runsDirectory(paths);
-  const runs = [...listed.filter((r) => r !== id), id].sort();
+  const runs = [...listed.filter((r) => r !== id), id].sort(compareRunIds);
   const excess = runs.length - RETENTION.reports;
   const kept = runs.filter((run, i) => {
     const expired = i < excess || run < cutoff;
@@ -519,7 +519,7 @@ function runsDirectory(paths: StatePaths): { runs: string[]; leftovers: string[]
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    return { runs: runs.sort(), leftovers };
+    return { runs: runs.sort(compareRunIds), leftovers };
   });
 }
 
