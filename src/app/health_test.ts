@@ -108,3 +108,19 @@ Deno.test("undone newest first, each older run may be rolled back in turn", asyn
   assert.equal((await rollbackRun(first.id, exec, { stateDir: paths.dir })).record.ok, true);
   assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);
 });
+
+Deno.test("an older run is not rolled back over a later run whose snapshot cannot be read, unless forced", async () => {
+  await using dir = await tempDir();
+  const { paths, apply } = applier(dir.path);
+  const site = `${dir.path}/site.conf`;
+  const first = await apply({ [site]: "v1" });
+  const second = await apply({ [site]: "v2" });
+  Deno.writeTextFileSync(`${paths.dir}/snapshots/${second.id}/manifest.json`, "{");
+  await assert.rejects(
+    rollbackRun(first.id, exec, { stateDir: paths.dir }),
+    new RegExp(`the snapshot of the later run "${second.id}" cannot be read.*--force`),
+  );
+  assert.equal(Deno.readTextFileSync(site), "v2\n", "nothing restored");
+  await rollbackRun(first.id, exec, { stateDir: paths.dir, force: true });
+  assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);
+});
