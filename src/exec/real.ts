@@ -129,8 +129,18 @@ export class RealExecutor implements Executor {
     // timeout(1) runs the command in its own process group and signals all of
     // it, so grandchildren holding the output pipes open die too; the abort
     // signal is only a backstop. A duration of 0 is no limit: the group alone.
+    // setsid(1) puts it in a session of its own, without a terminal: a
+    // background group that opened /dev/tty (a password prompt) would be
+    // stopped for good; without one, the open fails and so does the command.
     const timed = options.timeoutMs || options.ownGroup
-      ? ["timeout", "--kill-after=5", `${(options.timeoutMs ?? 0) / 1000}`, ...argv]
+      ? [
+        "setsid",
+        "--wait",
+        "timeout",
+        "--kill-after=5",
+        `${(options.timeoutMs ?? 0) / 1000}`,
+        ...argv,
+      ]
       : argv;
     const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs + 15_000) : undefined;
     let child: Deno.ChildProcess;

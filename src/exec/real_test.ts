@@ -199,3 +199,14 @@ Deno.exit(0);`,
   assert.deepEqual([own.code, own.stdout], [0, "finished\n"]);
   assert.deepEqual([shared.code, shared.signal], [130, "SIGINT"]);
 });
+
+Deno.test("a child in its own group has no terminal: a prompt on /dev/tty fails instead of stopping it for good", async () => {
+  const session = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3];
+  const own = await exec.run(["cat", "/proc/self/stat"], { ownGroup: true });
+  const timed = await exec.run(["cat", "/proc/self/stat"], { timeoutMs: 5000 });
+  const mine = session(Deno.readTextFileSync("/proc/self/stat"));
+  for (const { code, stdout } of [own, timed]) {
+    assert.equal(code, 0);
+    assert.notEqual(session(stdout), mine, "a session of its own, so no controlling terminal");
+  }
+});
