@@ -31,7 +31,8 @@ export interface ProcessOptions {
   /**
    * Run it in a process group of its own (as `timeoutMs` does), so that a
    * Ctrl-C at the terminal reaches cm alone and the change at work finishes:
-   * for what changes the machine and must not die half-way.
+   * for what changes the machine and must not die half-way. It has no
+   * terminal then: opening /dev/tty fails.
    */
   ownGroup?: boolean;
   /** Called with each stdout/stderr line as it arrives (progress output). */
