@@ -73,3 +73,20 @@ Deno.test("packages wait for the run's repositories, unless a repository require
     "package[nodejs]",
   ]);
 });
+
+Deno.test("packages that repositories require wait for none: two repositories requiring one each make no cycle", () => {
+  const sorted = order([
+    res("apt_repository[docker]", 1, ["package[gnupg]"]),
+    res("apt_repository[nodesource]", 1, ["package[ca-certificates]"]),
+    res("package[gnupg]", 2),
+    res("package[ca-certificates]", 2),
+    res("package[docker-ce]", 2),
+  ]);
+  assert.deepEqual(sorted.map((r) => r.id), [
+    "package[gnupg]",
+    "apt_repository[docker]",
+    "package[ca-certificates]",
+    "apt_repository[nodesource]",
+    "package[docker-ce]",
+  ]);
+});
