@@ -69,7 +69,8 @@ const WAITS = new Map(SECTIONS.flatMap((s, i) => s.waitsFor ? [[i, s.waitsFor] a
  * even through others (curl for a repository's key), waits for none of them:
  * it comes first, from what is already there, so that two repositories each
  * requiring a package make no cycle (one that must come from another
- * repository says `requires:` on it).
+ * repository says `requires:` on it). Nor does an item being removed
+ * (`state: absent`, `purged`): it comes from no repository.
  */
 export function implicitRequirements(
   resources: Resource[],
@@ -82,10 +83,15 @@ export function implicitRequirements(
   const prerequisites = new Set(targets.flatMap((t) => [...requiredClosure(t, byId, resolve)]));
   return (resource) => {
     const kinds = WAITS.get(resource.section);
-    if (!kinds || prerequisites.has(resource.id)) return [];
+    if (!kinds || prerequisites.has(resource.id) || REMOVED.includes(resource.spec.state)) {
+      return [];
+    }
     return targets.filter((t) => kinds.includes(t.kind)).map((t) => t.id);
   };
 }
+
+/** The states that remove an item. */
+const REMOVED = ["absent", "purged"];
 
 /** Every id `resource` requires, directly or through what it requires. */
 function requiredClosure(

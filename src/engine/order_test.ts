@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Resource } from "../cookbook/load.ts";
 import { CookbookError } from "../errors.ts";
-import { order } from "./order.ts";
+import { implicitRequirements, order } from "./order.ts";
 import { loadKinds } from "../../resources/mod.ts";
 
 // Resolving targets asks each kind what it claims.
@@ -89,4 +89,12 @@ Deno.test("packages that repositories require wait for none: two repositories re
     "apt_repository[nodesource]",
     "package[docker-ce]",
   ]);
+});
+
+Deno.test("a package being removed waits for no repository", () => {
+  const repo = res("apt_repository[nodesource]", 1);
+  const removed = { ...res("package[apache2]", 2), spec: { state: "absent" } };
+  const waits = implicitRequirements([repo, removed, res("package[nodejs]", 2)], () => undefined);
+  assert.deepEqual(waits(removed), []);
+  assert.deepEqual(waits(res("package[nodejs]", 2)), ["apt_repository[nodesource]"]);
 });
