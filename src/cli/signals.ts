@@ -1,11 +1,12 @@
 /**
  * SIGINT and SIGTERM during an apply: the first asks the run to stop after the
  * resource at work (so no file is left half-done and the run is recorded); a
- * second one ends cm at once, as usual.
+ * second one ends cm at once, as usual, and the commands at work with it.
  *
  * @module
  */
 
+import { signalOwnGroups } from "../exec/real.ts";
 import { EXIT } from "./exit.ts";
 
 const SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
@@ -23,9 +24,15 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
   let caught: keyof typeof SIGNALS | undefined;
   const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((name) => {
     const handler = () => {
-      caught ??= name;
+      if (caught) {
+        // The second: the commands in groups of their own did not hear it, cm ends them.
+        stop();
+        signalOwnGroups(name);
+        Deno.kill(Deno.pid, name);
+        return;
+      }
+      caught = name;
       warn(`cm: ${name}: stopping after the resource at work (again to stop at once)`);
-      stop();
     };
     Deno.addSignalListener(name, handler);
     return [name, handler] as const;
@@ -34,7 +41,7 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
   const stop = () => {
     if (!watching) return;
     watching = false;
-    // With no listener left, the next signal has its default effect again.
+    // With no listener left, a signal has its default effect again.
     for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
   };
   return {

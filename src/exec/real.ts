@@ -112,6 +112,25 @@ function dirname(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
+/** The children running in a process group of their own, by pid (their group's id), while they run. */
+const ownGroups = new Set<number>();
+
+/**
+ * Sends `signal` to every process group of cm's own running now (see
+ * {@link ProcessOptions.ownGroup}): the terminal's Ctrl-C does not reach
+ * them, so cm stopping at once ends them itself instead of leaving a change
+ * running unseen, with the run lock free.
+ */
+export function signalOwnGroups(signal: Deno.Signal): void {
+  for (const pid of ownGroups) {
+    try {
+      Deno.kill(-pid, signal);
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+}
+
 /** An {@link Executor} backed by Deno.Command and Deno's file system calls. */
 export class RealExecutor implements Executor {
   #users = new IdTable("/etc/passwd");
@@ -159,12 +178,13 @@ export class RealExecutor implements Executor {
       const reason = error instanceof Deno.errors.NotFound ? "command not found" : String(error);
       return { code: 127, stdout: "", stderr: `${argv[0]}: ${reason}` };
     }
+    if (timed !== argv) ownGroups.add(child.pid);
     // Fed while the output is read: a child that echoes its input (tee) would
     // otherwise block on a full stdout pipe while cm blocks on a full stdin pipe.
     const [stdout, stderr, status] = await Promise.all([
       collect(child.stdout, options.onLine),
       collect(child.stderr, options.onLine),
-      child.status,
+      child.status.finally(() => ownGroups.delete(child.pid)),
       options.stdin === undefined ? undefined : feed(child.stdin, options.stdin),
     ]);
     if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
