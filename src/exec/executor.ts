@@ -104,6 +104,8 @@ export interface Probe {
    * MB each at 10,000 resources): the bytes are freed as soon as they are
    * decoded, where a read buffer would otherwise stay allocated until V8's
    * next full collection.
+   *
+   * @throws {StateError} when it is a FIFO, device or socket (links followed): never read
    */
   readText(path: string): string | null;
   /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */

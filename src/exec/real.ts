@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { osReason } from "../errors.ts";
+import { osReason, StateError } from "../errors.ts";
 import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type {
   Attributes,
@@ -105,6 +105,18 @@ async function feed(stdin: WritableStream<Uint8Array>, text: string): Promise<vo
   const writer = stdin.getWriter();
   await writer.write(new TextEncoder().encode(text));
   await writer.close();
+}
+
+/** `stat` of `path`, links followed; `null` when it (or a link's target) does not exist. */
+function statFollowed(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    throw error;
+  }
 }
 
 function dirname(path: string): string {
@@ -223,6 +235,11 @@ export class RealExecutor implements Executor {
   }
 
   readText(path: string): string | null {
+    // A FIFO would block cm for ever (and swallow the first SIGTERM), /dev/zero never end.
+    const info = statFollowed(path);
+    if (info && !info.isFile && !info.isDirectory) {
+      throw new StateError(`cannot read "${path}": not a regular file (a FIFO, device or socket)`);
+    }
     const data = this.readFile(path);
     if (!data) return null;
     const text = decoder.decode(data);

@@ -210,3 +210,15 @@ Deno.test("a child in its own group has no terminal: a prompt on /dev/tty fails 
     assert.notEqual(session(stdout), mine, "a session of its own, so no controlling terminal");
   }
 });
+
+Deno.test("readText refuses a FIFO or device instead of blocking or reading for ever", async () => {
+  await using dir = await tempDir();
+  const fifo = `${dir.path}/state.json`;
+  await new Deno.Command("mkfifo", { args: ["--", fifo] }).output();
+  assert.throws(
+    () => exec.readText(fifo),
+    /^StateError: cannot read ".*state.json": not a regular file/,
+  );
+  Deno.symlinkSync("/dev/zero", `${dir.path}/zero.json`);
+  assert.throws(() => exec.readText(`${dir.path}/zero.json`), /not a regular file/);
+});

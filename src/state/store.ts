@@ -206,9 +206,13 @@ export function readPriorState(probe: Probe, paths: StatePaths): PriorState {
 /**
  * An unreadable state file must not lose the run that just changed the
  * machine: it is kept beside as `state.json.corrupt-ID` (a fresh state
- * begins); returns the warning that says so.
+ * begins); returns the warning that says so. A FIFO, device or socket holds
+ * nothing to keep (reading it would block or never end): the new state replaces it.
  */
 function setAside(exec: Executor, paths: StatePaths, runId: string, why: StateError): string {
+  if (exec.stat(paths.state)?.kind === "other") {
+    return `${why.message}; a new state file replaces it`;
+  }
   const aside = `${paths.state}.corrupt-${runId}`;
   onStatePath(
     "write",
