@@ -8,6 +8,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
+import { inputKey } from "../cookbook/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
@@ -93,12 +94,22 @@ export async function loadCached(
   probe: Probe,
   catalog: string,
   options: LoadOptions = {},
-): Promise<{ cookbook: Cookbook; cached: boolean; digests?: Record<string, string> }> {
+): Promise<
+  {
+    cookbook: Cookbook;
+    cached: boolean;
+    digests?: Record<string, string>;
+    loadedKey?: string | null;
+  }
+> {
   const cacheable = !options.facts && options.varsFile === undefined;
   const fresh = cacheable ? await readCatalog(probe, catalog, files) : null;
   if (fresh) return { ...fresh, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
-  return { cookbook: await loadCookbooks(files, probe, options), cached: false };
+  const cookbook = await loadCookbooks(files, probe, options);
+  // Taken now: an input edited during the run must not key this cookbook in the catalog.
+  const loadedKey = cacheable ? await inputKey(probe, cookbook.inputs) : undefined;
+  return { cookbook, cached: false, loadedKey };
 }
 
 /**
@@ -150,7 +161,7 @@ export async function converge(
   const events = options.events ?? {};
   // Given facts, and the node's vars (secrets), never go into or come from the cache.
   const cacheable = !options.facts && options.varsFile === undefined;
-  const { cookbook, cached, digests } = await loadCached(files, exec, paths.catalog, {
+  const { cookbook, cached, digests, loadedKey } = await loadCached(files, exec, paths.catalog, {
     facts: options.facts,
     varsFile: options.varsFile,
   });
@@ -206,7 +217,9 @@ export async function converge(
     const warning = record(exec, paths, report, desired, scope, prior);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
-    if (!cached && cacheable) await writeCatalog(exec, paths.catalog, cookbook, desired);
+    if (!cached && cacheable) {
+      await writeCatalog(exec, paths.catalog, cookbook, desired, loadedKey);
+    }
     return report;
   } finally {
     lock?.release();

@@ -43,9 +43,10 @@ export interface Thawed {
 
 /**
  * A hash of every input file's path and bytes, cm's version and the paths
- * asked for; one file held at a time.
+ * asked for, one file held at a time; `null` when an input cannot be read.
+ * Taken right after loading, it is what {@link freeze} checks the inputs against.
  */
-async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
+export async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
   let key = `${VERSION}\0${JSON.stringify(inputs.requested)}\0`;
   for (const file of inputs.files) {
     // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
@@ -172,18 +173,21 @@ function indexOf(paths: string[]): (path: string | undefined) => number {
  * Loaded cookbooks and their desired digests as a catalog's bytes (in chunks:
  * 10,000 resources are about 6 MB), keyed by their inputs as `probe` reads them
  * now; `null` when they must not be cached: `sensitive` content stays out of
- * the state, and an input that cannot be read has no key.
+ * the state, an input that cannot be read has no key, and one that changed
+ * since `loadedKey` was taken (edited during the run, or by it) would key the
+ * cookbooks loaded before to its new bytes: a stale catalog used from then on.
  */
 export async function freeze(
   probe: Probe,
   cookbook: Cookbook,
   digests: Record<string, string>,
+  loadedKey?: string | null,
 ): Promise<Iterable<Uint8Array> | null> {
   if ([...cookbook.resources.map((r) => r.spec), ...cookbook.health].some((s) => s.sensitive)) {
     return null;
   }
   const key = await inputKey(probe, cookbook.inputs);
-  if (!key) return null;
+  if (!key || (loadedKey !== undefined && key !== loadedKey)) return null;
   const [rootIndex, fileIndex] = [
     indexOf(cookbook.inputs.requested),
     indexOf(cookbook.inputs.files),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
 import type { Cookbook } from "./cookbook.ts";
-import { freeze, thaw } from "./catalog.ts";
+import { freeze, inputKey, thaw } from "./catalog.ts";
 
 const cookbook = (spec: Record<string, unknown>): Cookbook => ({
   name: "web",
@@ -86,4 +86,12 @@ Deno.test("a damaged catalog of valid JSON is stale, not a crash: null parts, ou
     damage(catalog);
     assert.equal(await thaw(probe, JSON.stringify(catalog), ["/cb/web.yaml"]), null, `${damage}`);
   }
+});
+
+Deno.test("cookbooks whose input changed since they were loaded are not cached under its new bytes", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+  const loadedKey = await inputKey(probe, cookbook({}).inputs);
+  assert.notEqual(await freeze(probe, cookbook({}), {}, loadedKey), null, "unchanged: cached");
+  probe.put("/cb/web.yaml", "configure: {files: []}\n"); // edited during the run, or by it
+  assert.equal(await freeze(probe, cookbook({}), {}, loadedKey), null);
 });
