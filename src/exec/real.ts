@@ -14,9 +14,12 @@ import type {
   RunResult,
   WriteOptions,
 } from "./executor.ts";
-import { hashInput, readInput, release } from "./input.ts";
+import { hashInput, readInput, release, sizeText } from "./input.ts";
 
 const decoder = new TextDecoder();
+
+/** Largest file {@link RealExecutor.readText} reads: 256 MiB (state JSON is 2 to 10 MB at 10,000 resources). */
+export const MAX_TEXT_BYTES = 256 * 1024 * 1024;
 
 /** The PATH every child process gets; the environment is otherwise clean. */
 export const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -239,6 +242,12 @@ export class RealExecutor implements Executor {
     const info = statFollowed(path);
     if (info && !info.isFile && !info.isDirectory) {
       throw new StateError(`cannot read "${path}": not a regular file (a FIFO, device or socket)`);
+    }
+    // Larger would not even decode (V8's longest string): refused before it is read.
+    if (info && info.size > MAX_TEXT_BYTES) {
+      throw new StateError(
+        `cannot read "${path}": larger than ${sizeText(MAX_TEXT_BYTES)}, the most cm reads as text`,
+      );
     }
     const data = this.readFile(path);
     if (!data) return null;

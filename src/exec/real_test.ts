@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RealExecutor } from "./real.ts";
+import { MAX_TEXT_BYTES, RealExecutor } from "./real.ts";
 import { tempDir } from "../_testing.ts";
 
 const exec = new RealExecutor();
@@ -221,4 +221,12 @@ Deno.test("readText refuses a FIFO or device instead of blocking or reading for 
   );
   Deno.symlinkSync("/dev/zero", `${dir.path}/zero.json`);
   assert.throws(() => exec.readText(`${dir.path}/zero.json`), /not a regular file/);
+});
+
+Deno.test("readText refuses a file too large to be a string before reading it", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/state.json`;
+  using file = Deno.openSync(path, { write: true, create: true });
+  file.truncateSync(MAX_TEXT_BYTES + 1); // sparse: no disk used
+  assert.throws(() => exec.readText(path), /^StateError: cannot read ".*": larger than 256 MiB/);
 });
