@@ -300,6 +300,12 @@ dev_setup() {
 				log "could not cache the npm dependencies for $SUDO_USER (they download on first use)"
 		fi
 	fi
+	if [[ -n "$checkout" ]]; then
+		# The main job on the bundled example, by the file operators install: a plan reads only.
+		log "building dist/cm and planning cookbooks/hello-web.yaml with it (reads only)"
+		(cd "$checkout" && deno task --quiet dist && ./dist/cm plan cookbooks/hello-web.yaml) ||
+			die "dist/cm did not build or could not plan the bundled example (output above)"
+	fi
 	log "development machine ready: $(deno --version | head -n 1), $(git --version)"
 }
 

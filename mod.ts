@@ -91,7 +91,7 @@ export type {
   SnapshotStore,
   UserBefore,
 } from "./resources/snapshot.ts";
-export { acquireLock, type RunLock } from "./src/state/lock.ts";
+export { acquireLock, type Holder, type RunLock } from "./src/state/lock.ts";
 export {
   type HealthSummary,
   type PriorState,

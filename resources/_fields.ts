@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { NO_NUL } from "../src/exec/argv.ts";
 
 /**
  * What is wrong with how an absolute path is written, if anything: "." or
@@ -23,6 +24,9 @@ function unnormalised(p: string): string | undefined {
   return undefined;
 }
 
+/** What a process argument cannot hold (cm would fail to spawn it): for text that reaches argv. */
+export const noNul = z.refine<string>((s) => !s.includes("\0"), { error: NO_NUL });
+
 /** An absolute, normalised path: `/etc/nginx/nginx.conf`. */
 export const absolutePath = z.string({ error: "expected an absolute path" }).check(
   z.refine((p) => p.startsWith("/"), { error: 'expected an absolute path starting with "/"' }),
@@ -40,9 +44,14 @@ export const octalMode = z.string({
       : `expected an octal mode string like "0644"`,
 }).regex(/^0?[0-7]{3,4}$/, { error: 'expected an octal mode like "0644" (3 or 4 digits 0-7)' });
 
-/** A user or group name (or a numeric id). */
+/** The largest id chown can set: 2^32-1 is (uid_t)-1, which chown reads as "leave it". */
+const MAX_ID = 2 ** 32 - 2;
+
+/** A user or group name (or a numeric id from 0 to {@link MAX_ID}). */
 export const accountName = z.string().regex(/^([a-z_][a-z0-9_.-]*\$?|\d+)$/i, {
   error: 'expected a user or group name like "www-data"',
+}).refine((name) => !/^\d+$/.test(name) || Number(name) <= MAX_ID, {
+  error: `expected a numeric id from 0 to ${MAX_ID}`,
 });
 
 /** Ids of resources that must run first: `["package[nginx]", "file[/etc/x]"]`. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
-import type { Change } from "./resource.ts";
+import { type Change, type ResourceContext, sideEffectsSoFar } from "./resource.ts";
 import { noSuchAccount } from "./_accounts.ts";
 
 /** Turns a validated octal mode string into its number. */
@@ -27,7 +27,20 @@ export class AccountCache {
   #gids = new Map<string, number | null>();
   #users = new Map<number, string>();
   #groups = new Map<number, string>();
-  constructor(private probe: Probe) {}
+  constructor(private probe: Probe, private ctx?: ResourceContext) {}
+  /**
+   * Why an account that does not exist will not exist when it is needed
+   * either (no resource of the run makes it, no package or command changed
+   * before), with a near name: `user "wwwdata" does not exist: did you mean
+   * "www-data"?`; `undefined` while something may still make it.
+   */
+  never(type: "user" | "group", name: string): string | undefined {
+    const ctx = this.ctx;
+    if (!ctx || ctx.claims.has(`${type}:${name}`) || sideEffectsSoFar(ctx.changed)) {
+      return undefined;
+    }
+    return noSuchAccount(type, name, this.probe);
+  }
   uid(name: string): number | null {
     if (!this.#uids.has(name)) this.#uids.set(name, this.probe.uid(name));
     return this.#uids.get(name)!;
@@ -61,6 +74,9 @@ export interface OwnerNames {
   /** The uid/gid the spec asks for: `undefined` when not managed, `null` for an unknown name. */
   wantUid?: number | null;
   wantGid?: number | null;
+  /** Why an unknown owner or group will stay unknown (see {@link AccountCache.never}): the change cannot be made. */
+  ownerNever?: string;
+  groupNever?: string;
 }
 
 /** What is at a path, as far as ownership goes. */
@@ -81,12 +97,27 @@ export function readOwnership(
   if (spec.owner !== undefined) {
     out.wantUid = accounts.uid(spec.owner);
     if (info) out.owner = accounts.userName(info.uid);
+    const never = out.wantUid === null && accounts.never("user", spec.owner);
+    if (never) out.ownerNever = never;
   }
   if (spec.group !== undefined) {
     out.wantGid = accounts.gid(spec.group);
     if (info) out.group = accounts.groupName(info.gid);
+    const never = out.wantGid === null && accounts.never("group", spec.group);
+    if (never) out.groupNever = never;
   }
   return out;
+}
+
+/** The note on an owner or group change to an account that does not exist: yet, or for good. */
+function unknownAccount(
+  type: "user" | "group",
+  name: string,
+  id: number | null | undefined,
+  never: string | undefined,
+): Pick<Change, "note" | "blocked"> {
+  if (never) return { note: never, blocked: true };
+  return id === null ? { note: `${type} "${name}" does not exist yet` } : {};
 }
 
 /**
@@ -105,7 +136,7 @@ export function ownershipChanges(
       field: "owner",
       before: exists ? current.owner ?? String(current.uid) : null,
       after: spec.owner,
-      ...(current.wantUid === null ? { note: `user "${spec.owner}" does not exist yet` } : {}),
+      ...unknownAccount("user", spec.owner, current.wantUid, current.ownerNever),
     });
   }
   if (spec.group !== undefined && (!exists || current.wantGid !== current.gid)) {
@@ -113,7 +144,7 @@ export function ownershipChanges(
       field: "group",
       before: exists ? current.group ?? String(current.gid) : null,
       after: spec.group,
-      ...(current.wantGid === null ? { note: `group "${spec.group}" does not exist yet` } : {}),
+      ...unknownAccount("group", spec.group, current.wantGid, current.groupNever),
     });
   }
   if (spec.mode !== undefined) {

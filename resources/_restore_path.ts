@@ -1,12 +1,14 @@
 /**
  * Putting a path back as a snapshot recorded it: for the kinds that manage
- * paths (file, directory, link, and the files cron and apt_repository write).
+ * paths (file, directory, link, and the files cron and apt_repository write),
+ * under the parent resolved and checked as apply does (./_path_safety.ts).
  *
  * @module
  */
 import type { Executor, Probe } from "../src/exec/executor.ts";
 import { errorMessage, type Outcome } from "./resource.ts";
 import type { Before, SnapshotStore } from "./snapshot.ts";
+import { chaser, resolveManaged } from "./_path_safety.ts";
 
 /** A recorded owner or group back to its id: by name, else the number recorded. */
 function idOf(name: string, lookup: (name: string) => number | null): number | null {
@@ -62,32 +64,36 @@ function putBack(before: Before, exec: Executor, store: SnapshotStore): Outcome 
     const failed = before.paths.map((one) => putBack(one, exec, store)).find((o) => !o.ok);
     return failed ?? { ok: true };
   }
-  if (before.type === "link") {
-    if (before.target === null) return removePath(before.path, exec);
-    return putLink(before.target, before.path, exec);
-  }
-  if (before.type !== "file" && before.type !== "directory") {
+  if (before.type !== "link" && before.type !== "file" && before.type !== "directory") {
     return { ok: false, error: `a ${before.type} record is not a path` };
   }
-  if (before.state === "absent") return removePath(before.path, exec);
+  // Checked like apply: the parent may have become another user's link since.
+  const resolved = resolveManaged(before.path, chaser(exec));
+  if ("error" in resolved) return { ok: false, error: resolved.error };
+  const path = resolved.path;
+  if (before.type === "link") {
+    if (before.target === null) return removePath(path, exec);
+    return putLink(before.target, path, exec);
+  }
+  if (before.state === "absent") return removePath(path, exec);
   const owner = ownership(before, exec);
   if ("error" in owner) {
     return { ok: false, error: `cannot restore "${before.path}": ${owner.error}` };
   }
   const mode = parseInt(before.mode, 8);
-  const now = exec.stat(before.path);
+  const now = exec.stat(path);
   try {
     if (before.type === "directory") {
-      if (now && now.kind !== "directory") exec.remove(before.path);
-      if (!now || now.kind !== "directory") exec.mkdir(before.path, { mode, ...owner });
-      exec.chmod(before.path, mode);
-      exec.chown(before.path, owner.uid, owner.gid);
+      if (now && now.kind !== "directory") exec.remove(path);
+      if (!now || now.kind !== "directory") exec.mkdir(path, { mode, ...owner });
+      exec.chmod(path, mode);
+      exec.chown(path, owner.uid, owner.gid);
       return { ok: true };
     }
     const data = before.sha256 ? store.content(before.sha256) : null;
     if (!data) return { ok: false, error: `the snapshot of "${before.path}" lost its content` };
-    if (now && now.kind === "directory") exec.remove(before.path);
-    exec.writeFile(before.path, data, { mode, ...owner });
+    if (now && now.kind === "directory") exec.remove(path);
+    exec.writeFile(path, data, { mode, ...owner });
   } catch (error) {
     return { ok: false, error: `cannot restore "${before.path}": ${errorMessage(error)}` };
   }

@@ -55,15 +55,20 @@ async function read(names: string[], probe: Probe): Promise<ServiceState[]> {
   const units = names.map(unitName);
   const blocks = await showUnits(probe, units, SHOW_PROPERTIES);
   const partners = await partnerStates(blocks, probe);
-  return blocks.map((props, i) => ({
-    unit: units[i],
-    found: props.LoadState !== "not-found",
-    // A unit systemd keeps restarting (SubState auto-restart) is not running.
-    active: props.SubState === "auto-restart" ? "auto-restart" : props.ActiveState ?? "inactive",
-    ...(props.LoadState === "masked" ? { masked: true } : {}),
-    unitFileState: props.UnitFileState ?? "",
-    ...bootState(units[i], props, probe, partners),
-  }));
+  return blocks.map((props, i) => {
+    // An alias acts through its unit: disabling an Alias= name removes it, and a stop
+    // by that name would then fail while the unit runs on.
+    const unit = props.LoadState !== "not-found" && props.Id ? props.Id : units[i];
+    return {
+      unit,
+      found: props.LoadState !== "not-found",
+      // A unit systemd keeps restarting (SubState auto-restart) is not running.
+      active: props.SubState === "auto-restart" ? "auto-restart" : props.ActiveState ?? "inactive",
+      ...(props.LoadState === "masked" ? { masked: true } : {}),
+      unitFileState: props.UnitFileState ?? "",
+      ...bootState(unit, props, probe, partners),
+    };
+  });
 }
 
 /** The `[Install] Also=` units of an indirect unit, from its unit file. */

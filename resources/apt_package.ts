@@ -9,17 +9,20 @@
  * `apt-get install` transaction plus one `apt-get remove` / `apt-get purge` to
  * apply. `apt-get update` runs at most once per run, and only before an
  * install when the package lists are older than a day or a package (or pinned
- * version) was not in them.
+ * version) was not in them. A dpkg that was killed (a run stopped in the
+ * middle of an install) left its journal, and apt-get refuses to work until
+ * `dpkg --configure -a` ran: apply runs it first.
  *
  * @module
  */
 import type { PackageSpec } from "./apt_package_schema.ts";
 export type { PackageSpec };
-import type { Executor, Probe } from "../src/exec/executor.ts";
+import type { Executor, Probe, ProcessOptions } from "../src/exec/executor.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "./resource.ts";
 import type { Before } from "./snapshot.ts";
 import {
   compareVersions,
+  DPKG_JOURNAL,
   findEntry,
   type PackageStatus,
   queryDpkg,
@@ -111,6 +114,24 @@ function unique(names: string[]): string[] {
 
 function failure(error: string): Outcome {
   return { ok: false, error };
+}
+
+/** Configures what a killed dpkg left unpacked, keeping changed config files (as APT_GET does). */
+const DPKG_CONFIGURE = ["dpkg", "--force-confdef", "--force-confold", "--configure", "-a"];
+
+/**
+ * After a dpkg that was killed (its journal is there) apt-get refuses every
+ * install and removal ("dpkg was interrupted, you must manually run 'dpkg
+ * --configure -a'"): finishes that first. Returns why it failed, if it did.
+ */
+async function finishInterruptedDpkg(
+  exec: Executor,
+  options: ProcessOptions,
+): Promise<string | undefined> {
+  if (!exec.stat(DPKG_JOURNAL)) return undefined;
+  const result = await exec.run(DPKG_CONFIGURE, { ...options, timeoutMs: INSTALL_TIMEOUT_MS });
+  if (result.code === 0) return undefined;
+  return `dpkg was interrupted, and dpkg --configure -a failed: ${exitedWith("dpkg", result)}`;
 }
 
 /** A name in a map keyed by package name (`nginx:amd64` may print as `nginx`). */
@@ -306,6 +327,12 @@ async function apply(
 
   let install = todo("present");
   failFirm(items, outcomes);
+  if (items.some((item, i) => item.changes.length > 0 && outcomes[i].ok)) {
+    const interrupted = await finishInterruptedDpkg(exec, options);
+    if (interrupted) {
+      return outcomes.map((o, i) => items[i].changes.length > 0 && o.ok ? failure(interrupted) : o);
+    }
+  }
   install = install.filter((i) => outcomes[i].ok);
   if (install.length > 0) {
     const doubtful = install.filter((i) =>
@@ -445,6 +472,20 @@ function id(spec: PackageSpec): string {
   return `package[${spec.package}]`;
 }
 
+/**
+ * The version the state records: installed now, or once `applied`, the one
+ * apt-get installs (the candidate, or what the pin resolves to). A new
+ * upstream version then differs from the recorded one (no drift), a package
+ * removed or downgraded by hand does not (drift). None for absent packages.
+ */
+function fingerprint(spec: PackageSpec, current: PackageState, applied?: boolean) {
+  if (spec.state !== "present") return undefined;
+  if (!applied) return current.version ?? undefined;
+  const pin = pinned(spec);
+  return (pin ? resolvePin(pin, current.available ?? [], current.candidate) : current.candidate) ??
+    undefined;
+}
+
 /** The `package` resource kind. */
 export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
   name: "package",
@@ -452,6 +493,7 @@ export const aptPackage: ResourceKind<PackageSpec, PackageState> = {
   id,
   read,
   diff,
+  fingerprint,
   apply,
   snapshot: (spec, current) =>
     Promise.resolve({ type: "package", name: spec.package, version: current.version }),

@@ -12,6 +12,7 @@ import {
 } from "./apt_package.ts";
 import { parsePolicy, parseReverseProvides } from "../src/facts/apt_cache.ts";
 import { DPKG_STATUS } from "../src/facts/dpkg.ts";
+import { markDrift } from "../src/state/drift.ts";
 import { schema as packageSchema } from "./apt_package_schema.ts";
 
 const QUERY = [
@@ -304,6 +305,49 @@ Deno.test("package diff with latest upgrades to the candidate after asking apt-c
   ]);
 });
 
+Deno.test("package fingerprints the version: an upgrade to a new upstream version is no drift, a reinstall is", async () => {
+  const exec = machine(
+    "bash\tamd64\t5.2.15-2+b8\tii \n",
+    policyBlock("bash", "5.2.15-2+b8", "5.2.15-2+b13", "5.2.15-2+b8"),
+  );
+  const latest = spec({ package: "bash", version: "latest" });
+  const [state] = await aptPackage.read([latest], exec, context().ctx);
+  assert.equal(aptPackage.fingerprint!(latest, state), "5.2.15-2+b8");
+  assert.equal(aptPackage.fingerprint!(latest, state, true), "5.2.15-2+b13");
+  // The last run recorded the old version: the upgrade is no drift.
+  const report = {
+    id: "20261201T000000Z-1",
+    mode: "apply" as const,
+    startedAt: "2026-12-01T00:00:00.000Z",
+    durationMs: 1,
+    cookbooks: ["/c.yaml"],
+    resources: [{
+      id: "package[bash]",
+      kind: "package",
+      status: "changed" as const,
+      changes: aptPackage.diff(latest, state),
+      durationMs: 1,
+      at: "/c.yaml:1:1",
+      sha256: aptPackage.fingerprint!(latest, state, true),
+    }],
+    handlers: [],
+    totals: { changed: 1, unchanged: 0, failed: 0, skipped: 0 },
+    result: "ok" as const,
+  };
+  const was = (sha256: string) => ({
+    "package[bash]": { status: "unchanged", desired: "d", sha256 },
+  });
+  assert.deepEqual(markDrift(report, was("5.2.15-2+b8"), { "package[bash]": "d" }), []);
+  // Removed or downgraded by hand after the last run had installed the candidate: drift.
+  assert.deepEqual(markDrift(report, was("5.2.15-2+b13"), { "package[bash]": "d" }), [
+    "package[bash]",
+  ]);
+  assert.equal(
+    aptPackage.fingerprint!(spec({ package: "bash", state: "absent" }), state),
+    undefined,
+  );
+});
+
 Deno.test("package diff with latest leaves alone an installed version newer than the candidate", () => {
   const spec_ = spec({ package: "nginx", version: "latest" });
   const local: PackageState = {
@@ -519,6 +563,33 @@ Deno.test("package apply reports a failed removal with the package names", async
     error:
       "apt-get remove apache2 failed: apt-get exited 100: E: Could not get lock /var/lib/dpkg/lock-frontend",
   }]);
+});
+
+Deno.test("package apply finishes a dpkg that was killed (its journal) before apt-get, which refuses otherwise", async () => {
+  const exec = machine("nginx\tamd64\t1.22\tiU \n", policyBlock("nginx", "1.22", "1.22"))
+    .put("/var/lib/dpkg/updates/0000", "Package: nginx\n");
+  const items = await plan(exec, [spec({ package: "nginx" })], "apply");
+  assert.deepEqual(await aptPackage.apply(items, exec, context().ctx), [{ ok: true }]);
+  const dpkg = ["dpkg", "--force-confdef", "--force-confold", "--configure", "-a"];
+  assert.deepEqual(exec.calls.filter((c) => c[0] === "dpkg" || c[0] === "apt-get"), [
+    dpkg,
+    [...APT_GET, "install", "--no-install-recommends", "--", "nginx"],
+  ]);
+  // When that fails, apt-get is not run and the reason is dpkg's.
+  const broken = machine("nginx\tamd64\t1.22\tiU \n", policyBlock("nginx", "1.22", "1.22"))
+    .put("/var/lib/dpkg/updates/0000", "Package: nginx\n")
+    .on(["dpkg", "--force-confdef"], { code: 1, stderr: "dpkg: error processing package nginx" });
+  const failed = await aptPackage.apply(
+    await plan(broken, [spec({ package: "nginx" })], "apply"),
+    broken,
+    context().ctx,
+  );
+  assert.deepEqual(failed, [{
+    ok: false,
+    error:
+      "dpkg was interrupted, and dpkg --configure -a failed: dpkg exited 1: dpkg: error processing package nginx",
+  }]);
+  assert.equal(broken.calls.some((c) => c[0] === "apt-get"), false);
 });
 
 Deno.test("package read treats half-installed packages as needing an install", async () => {

@@ -69,14 +69,21 @@ export function publicKeyBytes(data: Uint8Array): Uint8Array | { error: string }
     if (!text.trimStart().startsWith(ARMOR_BEGIN)) {
       return { error: `expected an OpenPGP public key, got "${text.trim().split("\n")[0]}"` };
     }
-    return dearmor(new TextDecoder().decode(data));
+    const key = dearmor(new TextDecoder().decode(data));
+    if ("error" in key || startsWithPublicKey(key)) return key;
+    return { error: "expected an OpenPGP public key in the armored block, got other data" };
   }
-  // Packet tag 6 (public key), old format (10tttt..) or new format (11tttttt).
-  const tag = data[0] & 0x40 ? data[0] & 0x3f : (data[0] & 0x3c) >> 2;
-  if (data.length < 2 || !(data[0] & 0x80) || tag !== 6) {
+  if (!startsWithPublicKey(data)) {
     return { error: "expected an OpenPGP public key (armored or binary), got other data" };
   }
   return data;
+}
+
+/** Whether `data` starts with an OpenPGP public key packet (tag 6). */
+function startsWithPublicKey(data: Uint8Array): boolean {
+  // Old format (10tttt..) or new format (11tttttt).
+  const tag = data[0] & 0x40 ? data[0] & 0x3f : (data[0] & 0x3c) >> 2;
+  return data.length >= 2 && (data[0] & 0x80) !== 0 && tag === 6;
 }
 
 /** The bytes of an ASCII-armored block: base64 lines after the headers, without the checksum. */

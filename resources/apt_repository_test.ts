@@ -73,6 +73,14 @@ Deno.test("apt_repository reads armored and binary public keys alike and refuses
   assert.deepEqual(publicKeyBytes(text.encode("<html>not found</html>")), {
     error: "expected an OpenPGP public key (armored or binary), got other data",
   });
+  // The right armor around something else (a page, a signature) is no key either.
+  for (const body of [btoa("<html>not found</html>"), "", "iQIzBAABCAAdFiEE"]) {
+    const armor =
+      `-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n${body}\n-----END PGP PUBLIC KEY BLOCK-----\n`;
+    assert.deepEqual(publicKeyBytes(text.encode(armor)), {
+      error: "expected an OpenPGP public key in the armored block, got other data",
+    }, body);
+  }
 });
 
 Deno.test("apt_repository id, claims and check", () => {

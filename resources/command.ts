@@ -37,7 +37,7 @@
 import type { CommandSpec } from "./command_schema.ts";
 export type { CommandSpec };
 import type { Executor, Probe, ProcessOptions, RunResult } from "../src/exec/executor.ts";
-import { quoteArgv, splitCommand } from "../src/exec/argv.ts";
+import { NO_NUL, quoteArgv, splitCommand } from "../src/exec/argv.ts";
 import { outputTail } from "../src/exec/output.ts";
 import {
   applyEach,
@@ -113,8 +113,6 @@ export function commandProblems(spec: CommandSpec): SpecProblem[] {
   }
   return problems;
 }
-
-const NO_NUL = "expected no NUL byte (a process argument cannot hold one)";
 
 /** Environment names that are empty or hold "=" or NUL, and values holding NUL. */
 function envProblems(spec: CommandSpec): SpecProblem[] {
@@ -317,7 +315,14 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
         note: "sensitive: command not shown",
       }];
     }
-    return [{ field: "run", before: null, after: commandText(spec.command), note: current.note }];
+    const guarded = [spec.creates, spec.unless, spec.onlyif].some((g) => g !== undefined);
+    return [{
+      field: "run",
+      before: null,
+      after: commandText(spec.command),
+      note: current.note,
+      ...(guarded ? {} : { everyRun: true }),
+    }];
   },
   apply: (items, exec, ctx) =>
     applyEach(items, (spec, changes) => applyOne(spec, exec, ctx, changes)),

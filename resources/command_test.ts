@@ -53,6 +53,7 @@ Deno.test("command splits a string into argv without a shell", async () => {
     before: null,
     after: `/bin/systemctl enable "my unit"`,
     note: "runs every time: no guard",
+    everyRun: true,
   }]);
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.calls, [["/bin/systemctl", "enable", "my unit"]]);

@@ -5,9 +5,10 @@
  * - Only `present` exists: cm never removes directories.
  * - `owner`, `group` and `mode` are managed only when given; a new directory
  *   without `mode` gets 0755 (less the umask), owned by the user cm runs as.
- * - Missing parents are created with 0755 and the process's owner: the spec's
- *   mode and owner apply to the directory itself only (a 0700 leaf must not
- *   make its parents untraversable).
+ * - Missing parents are created with 0755 (whatever the umask) and the
+ *   process's owner: the spec's mode and owner apply to the directory itself
+ *   only (a 0700 leaf, or an admin's umask 077, must not make its parents
+ *   untraversable).
  * - Anything else at the path (a file, a symbolic link, even one pointing at a
  *   directory) is a failure naming it: cm does not follow or replace it.
  * - The parent is resolved once and checked by systemd's unsafe-path-transition
@@ -112,7 +113,8 @@ function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outco
   const want = resolveOwnership(spec, exec);
   if ("error" in want) return { ok: false, error: want.error };
   if (!info) {
-    for (const parent of missingParents(path, exec)) exec.mkdir(parent, {});
+    // 0755 exactly, whatever the umask: a 0700 parent would hide a 0755 leaf from others.
+    for (const parent of missingParents(path, exec)) exec.mkdir(parent, { mode: 0o755 });
     exec.mkdir(path, want);
     return { ok: true };
   }
@@ -125,8 +127,8 @@ export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
   name: "directory",
   id: (spec) => `directory[${spec.path}]`,
   claims: (spec) => [`path:${spec.path}`],
-  read(specs, probe) {
-    const accounts = new AccountCache(probe);
+  read(specs, probe, ctx) {
+    const accounts = new AccountCache(probe, ctx);
     const chase = chaser(probe);
     return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts, chase)));
   },

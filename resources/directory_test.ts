@@ -84,8 +84,10 @@ Deno.test("directory apply fails naming an unknown group", async () => {
   assert.deepEqual(exec.writes, []);
 });
 
-Deno.test("directory on a real file system creates parents, then finds nothing to change", async () => {
+Deno.test("directory on a real file system creates parents 0755 whatever the umask, then finds nothing to change", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cm-directory-test-" });
+  // An admin's umask 077 must not make the parents of a 0755 leaf untraversable.
+  const umask = Deno.umask(0o077);
   try {
     const exec = new RealExecutor();
     const s = spec({ path: `${dir}/a/b/c`, mode: "0700", owner: "nobody", group: "nogroup" });
@@ -95,9 +97,10 @@ Deno.test("directory on a real file system creates parents, then finds nothing t
     assert.ok(leaf.isDirectory);
     assert.deepEqual([leaf.mode! & 0o7777, leaf.uid, leaf.gid], [0o700, 65534, 65534]);
     const parent = Deno.statSync(`${dir}/a/b`);
-    assert.deepEqual([parent.mode! & 0o777 & ~0o022, parent.uid], [0o755, 0]);
+    assert.deepEqual([parent.mode! & 0o7777, parent.uid], [0o755, 0]);
     assert.deepEqual(await changesOf(s, exec), []);
   } finally {
+    Deno.umask(umask);
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -23,7 +23,8 @@
  *   earlier in the run: those may create it (nginx makes /etc/nginx).
  * - Something other than a regular file at the path (a directory, a symbolic
  *   link, a socket) is never replaced: apply fails and names it. `state:
- *   absent` removes a file or a symbolic link, never a directory.
+ *   absent` removes a file or a symbolic link, never a directory, socket,
+ *   FIFO or device (the plan already says so).
  * - Changes of mode, owner or group alone use chmod/chown; the file is not
  *   rewritten (its inode stays).
  * - `validate`: the new content is written to a hidden temporary file in the
@@ -68,6 +69,7 @@ import {
   type Outcome,
   type ResourceContext,
   type ResourceKind,
+  sideEffectsSoFar,
   type SpecProblem,
 } from "./resource.ts";
 import { restorePath } from "./_restore_path.ts";
@@ -134,17 +136,6 @@ function declaredDirectories(ctx: ResourceContext): ReadonlySet<string> {
   });
 }
 
-/** Kinds whose changes may create any directory as a side effect (a package's files, a script). */
-const MAY_CREATE_DIRECTORIES = new Set(["package", "command"]);
-
-/** Whether a resource changed so far in the run (`kind[...]` ids) may have created directories. */
-function directoriesMayAppear(changed: ReadonlySet<string>): boolean {
-  for (const id of changed) {
-    if (MAY_CREATE_DIRECTORIES.has(id.slice(0, id.indexOf("[")))) return true;
-  }
-  return false;
-}
-
 /**
  * The parent of a missing file when it is missing too and nothing in the run
  * will create it: no directory resource, no package or command changed before.
@@ -153,7 +144,7 @@ function orphanOf(spec: FileSpec, probe: Probe, ctx: ResourceContext): string | 
   const parent = dirname(spec.path);
   const kind = probe.stat(parent)?.kind;
   if (kind === "directory" || kind === "symlink") return undefined;
-  if (declaredDirectories(ctx).has(parent) || directoriesMayAppear(ctx.changed)) return undefined;
+  if (declaredDirectories(ctx).has(parent) || sideEffectsSoFar(ctx.changed)) return undefined;
   return parent;
 }
 
@@ -305,10 +296,16 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
   }
   if (spec.state === "absent") {
     if (current.kind === null) return [];
+    if (current.kind === "file") return [{ field: "state", before: "present", after: "absent" }];
+    const found = kindName(current.kind);
     return [{
       field: "state",
-      before: current.kind === "file" ? "present" : kindName(current.kind),
+      before: found,
       after: "absent",
+      ...(removable(current.kind) ? {} : {
+        note: `a ${found} is at the path: ${ABSENT_REMOVES}`,
+        blocked: true,
+      }),
     }];
   }
   if (current.kind !== null && current.kind !== "file") {
@@ -373,7 +370,14 @@ export function validateArgv(validate: string, temp: string): string[] | { error
   return argv.map((word) => word.replaceAll("%s", temp));
 }
 
-/** `state: absent`: removes a file or a symbolic link, never a directory. */
+const ABSENT_REMOVES = "state: absent removes only files and symbolic links";
+
+/** Whether `state: absent` removes what is at the path: not a directory, socket, FIFO or device. */
+function removable(kind: PathInfo["kind"]): boolean {
+  return kind === "file" || kind === "symlink";
+}
+
+/** `state: absent`: removes a file or a symbolic link, never a directory or special file. */
 function removeFile(
   spec: FileSpec,
   path: string,
@@ -381,8 +385,8 @@ function removeFile(
   exec: Executor,
 ): Outcome {
   if (!info) return { ok: true };
-  if (info.kind === "directory") {
-    return { ok: false, error: `"${spec.path}" is a directory: state: absent removes only files` };
+  if (!removable(info.kind)) {
+    return { ok: false, error: `"${spec.path}" is a ${kindName(info.kind)}: ${ABSENT_REMOVES}` };
   }
   exec.remove(path);
   return { ok: true };
@@ -516,7 +520,7 @@ export const file: ResourceKind<FileSpec, FileState> = {
     inline.forEach((spec, i) => spec.contentSha256 = hashes[i]);
   },
   async read(specs, probe, ctx) {
-    const accounts = new AccountCache(probe);
+    const accounts = new AccountCache(probe, ctx);
     const chase = chaser(probe);
     const unhashed = specs.filter((s) => s.content !== undefined && s.contentSha256 === undefined);
     const hashes = await sha256Hexes(unhashed.map((s) => s.content!));

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { absolutePath, accountName, enumWithHints, octalMode, requires } from "./_fields.ts";
+import { absolutePath, accountName, enumWithHints, noNul, octalMode, requires } from "./_fields.ts";
 
 /** The cookbook fields of a file (the seed's `configure.files` items). */
 export const schema = z.strictObject({
@@ -27,7 +27,7 @@ export const schema = z.strictObject({
   }).default("present").describe("absent removes the file."),
   validate: z.string().regex(/%s/, {
     error: 'expected a command containing %s, e.g. "nginx -t -c %s"',
-  })
+  }).check(noNul)
     .optional()
     .describe(
       "Command run on the new content (a temporary file, at %s) before it replaces the file; " +

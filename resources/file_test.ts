@@ -333,21 +333,50 @@ Deno.test("file validate with shell syntax fails with a message instead of runni
   assert.deepEqual(exec.writes, []);
 });
 
-Deno.test("file apply fails naming an owner or group that does not exist", async () => {
+Deno.test("file apply fails naming an owner or group that does not exist; the plan says so", async () => {
   const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "x");
   const s = spec({ path: "/etc/x", content: "x", owner: "ghost", group: "phantoms" });
   const { changes, outcome } = await converge(s, exec);
+  // Nothing in the run makes them: the plan counts the change as failed (blocked).
   assert.deepEqual(changes, [
-    { field: "owner", before: "root", after: "ghost", note: 'user "ghost" does not exist yet' },
+    {
+      field: "owner",
+      before: "root",
+      after: "ghost",
+      note: 'user "ghost" does not exist',
+      blocked: true,
+    },
     {
       field: "group",
       before: "root",
       after: "phantoms",
-      note: 'group "phantoms" does not exist yet',
+      note: 'group "phantoms" does not exist',
+      blocked: true,
     },
   ]);
   assert.deepEqual(outcome, { ok: false, error: 'user "ghost" does not exist' });
   assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("an owner that a user resource, a package or a command of the run may make is only not there yet", async () => {
+  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", "x");
+  const s = spec({ path: "/etc/x", content: "x", owner: "ghost" });
+  const yet = {
+    field: "owner",
+    before: "root",
+    after: "ghost",
+    note: 'user "ghost" does not exist yet',
+  };
+  for (
+    const ctx of [
+      testContext("plan", [], { "user:ghost": "user" }),
+      testContext("plan", ["package[ghostd]"]),
+      testContext("plan", ["command[adduser ghost]"]),
+    ]
+  ) {
+    const [state] = await file.read([s], exec, ctx);
+    assert.deepEqual(file.diff(s, state), [yet]);
+  }
 });
 
 Deno.test("file apply names the closest local user or group to one that does not exist", async () => {
@@ -467,14 +496,24 @@ Deno.test("file state absent removes the file and does nothing when it is gone",
   assert.deepEqual((await plan(s, exec)).changes, []);
 });
 
-Deno.test("file state absent never removes a directory", async () => {
-  const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", undefined);
-  const { outcome } = await converge(spec({ path: "/etc/x", state: "absent" }), exec);
-  assert.deepEqual(outcome, {
-    ok: false,
-    error: '"/etc/x" is a directory: state: absent removes only files',
-  });
-  assert.deepEqual(exec.writes, []);
+Deno.test("file state absent never removes a directory or a special file, and the plan says so", async () => {
+  for (const kind of ["directory", "other"] as const) {
+    const exec = new RecordingExecutor().put("/etc", undefined).put("/etc/x", undefined, { kind });
+    const what = kind === "other" ? "special file" : kind;
+    const { changes, outcome } = await converge(spec({ path: "/etc/x", state: "absent" }), exec);
+    assert.deepEqual(changes, [{
+      field: "state",
+      before: what,
+      after: "absent",
+      note: `a ${what} is at the path: state: absent removes only files and symbolic links`,
+      blocked: true,
+    }]);
+    assert.deepEqual(outcome, {
+      ok: false,
+      error: `"/etc/x" is a ${what}: state: absent removes only files and symbolic links`,
+    });
+    assert.deepEqual(exec.writes, []);
+  }
 });
 
 Deno.test("file read looks up each owner name once per batch", async () => {
@@ -730,4 +769,33 @@ Deno.test("file on a real file system is written through a root-owned parent lin
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("file schema refuses a numeric owner or group no id can be (chown would skip or throw)", () => {
+  const message = (fields: Record<string, unknown>) =>
+    fileSchema.safeParse({ path: "/x", ...fields }).error?.issues[0].message;
+  // (uid_t)-1 tells chown to leave the owner: the change would be reported on every run.
+  assert.equal(
+    message({ owner: "4294967295" }),
+    "expected a numeric id from 0 to 4294967294",
+  );
+  assert.equal(
+    message({ group: "99999999999" }),
+    "expected a numeric id from 0 to 4294967294",
+  );
+  assert.equal(message({ owner: "4294967294", group: "0" }), undefined);
+});
+
+Deno.test("schemas refuse a NUL byte that would reach a process argument (validate, git repo, user comment)", async () => {
+  const { schema: gitSchema } = await import("./git_schema.ts");
+  const { schema: userSchema } = await import("./user_schema.ts");
+  const expected = "expected no NUL byte (a process argument cannot hold one)";
+  const first = (result: { error?: { issues: { message: string }[] } }) =>
+    result.error?.issues[0].message;
+  assert.equal(first(fileSchema.safeParse({ path: "/x", validate: "cat\0 %s" })), expected);
+  assert.equal(
+    first(gitSchema.safeParse({ path: "/x", repo: "/srv/a\0b", branch: "main" })),
+    expected,
+  );
+  assert.equal(first(userSchema.safeParse({ name: "app", comment: "a\0b" })), expected);
 });

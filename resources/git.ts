@@ -4,16 +4,20 @@
  *
  * Behaviour, decided here:
  * - The change is the commit: `commit: <old> → <new>`, so a service can
- *   `reload_on: [git[/srv/app]]`. Planning asks the remote with
+ *   `reload_on: [git[/srv/app]]`. The commit is also the fingerprint the
+ *   state records: a branch that moved upstream is no drift, a checkout
+ *   changed by hand is. Planning asks the remote with
  *   `git ls-remote` (it only looks); a commit given by id needs no network.
  * - git runs as `owner` (through runuser, with the owner's HOME) so every
  *   file belongs to that user; a missing directory is created for it. The
- *   parent directory must exist.
+ *   parent directory must exist; it is resolved and checked by the
+ *   unsafe-path-transition rule (./_path_safety.ts), like a file's.
  * - cm never runs git as root inside a working copy another user owns (its
  *   config could make git run commands): `read` takes HEAD and the origin URL
  *   from the files under .git, without git.
  * - Branches are checked out as a local branch of that name, tags and
- *   commits detached.
+ *   commits detached; a copy left detached or on another branch is a
+ *   `branch` change, put back on the spec's branch.
  * - Local changes to tracked files are never discarded silently: apply
  *   checks first and fails unless `force: true` (a plan cannot see them, as
  *   it runs no git in the working copy). Untracked files (uploads, caches)
@@ -35,6 +39,7 @@ import type { Executor, Probe, RunResult } from "../src/exec/executor.ts";
 import { exitedWith } from "../src/exec/output.ts";
 import { dirname } from "../src/posix_path.ts";
 import { kindName } from "./_ownership.ts";
+import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import { noSuchAccount } from "./_accounts.ts";
 import { readPasswd } from "../src/facts/passwd.ts";
 import {
@@ -215,19 +220,26 @@ async function wantedCommit(spec: GitSpec, git: GitRunner): Promise<string | { e
   return { error: `${what} not found in "${spec.repo}"` };
 }
 
-async function readOne(spec: GitSpec, probe: Probe): Promise<GitState> {
+async function readOne(
+  spec: GitSpec,
+  probe: Probe,
+  chase: (dir: string) => Chased,
+): Promise<GitState> {
   const state: GitState = { found: "missing", head: null, origin: null, want: null };
   try {
-    const info = probe.stat(spec.path);
+    const resolved = resolveManaged(spec.path, chase);
+    if ("error" in resolved) return { ...state, error: resolved.error };
+    const gitDir = `${resolved.path}/.git`;
+    const info = probe.stat(resolved.path);
     if (info && info.kind !== "directory") {
       return { ...state, error: `a ${kindName(info.kind)} is in the way` };
     }
-    if (info && probe.stat(`${spec.path}/.git`)?.kind === "directory") {
+    if (info && probe.stat(gitDir)?.kind === "directory") {
       state.found = "repo";
-      state.head = readHead(probe, `${spec.path}/.git`);
-      const branch = headBranch(probe, `${spec.path}/.git`);
+      state.head = readHead(probe, gitDir);
+      const branch = headBranch(probe, gitDir);
       if (branch) state.branch = branch;
-      state.origin = originUrl(textOf(probe, `${spec.path}/.git/config`) ?? "");
+      state.origin = originUrl(textOf(probe, `${gitDir}/config`) ?? "");
     } else if (info) state.found = "directory";
     // An owner still to be created by this run: root asks the remote instead.
     const owned = GitRunner.for(spec, probe);
@@ -257,6 +269,10 @@ function diffOne(spec: GitSpec, current: GitState): Change[] {
   if (current.head !== current.want) {
     changes.push({ field: "commit", before: current.head, after: current.want });
   }
+  // Detached or on another branch at the wanted commit: the tree is right, the branch is not.
+  if (current.found === "repo" && spec.branch !== undefined && current.branch !== spec.branch) {
+    changes.push({ field: "branch", before: current.branch ?? null, after: spec.branch });
+  }
   const notes = [
     ...(current.found === "directory"
       ? ["not a working copy yet: cloned into it, if it is empty"]
@@ -271,27 +287,31 @@ async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promi
   // The remote could not be asked (or lacks the ref): nothing to move to.
   const blocked = changes.find((c) => c.blocked);
   if (blocked) return { ok: false, error: blocked.note! };
-  const git = GitRunner.for(spec, exec);
+  // Resolved again, now: git and mkdir work under what is checked.
+  const resolved = resolveManaged(spec.path, chaser(exec));
+  if ("error" in resolved) return { ok: false, error: resolved.error };
+  const path = resolved.path;
+  const git = GitRunner.for({ ...spec, path }, exec);
   if ("error" in git) return { ok: false, error: git.error };
-  const info = exec.stat(spec.path);
+  const info = exec.stat(path);
   if (info && info.kind !== "directory") {
     return { ok: false, error: `"${spec.path}" is a ${kindName(info.kind)}, not a directory` };
   }
   if (!info) {
-    const parent = dirname(spec.path);
-    if (exec.stat(parent)?.kind !== "directory") {
+    if (exec.stat(dirname(path))?.kind !== "directory") {
       return {
         ok: false,
-        error:
-          `parent directory "${parent}" does not exist: declare it under configure.directories`,
+        error: `parent directory "${
+          dirname(spec.path)
+        }" does not exist: declare it under configure.directories`,
       };
     }
-    exec.mkdir(spec.path, { mode: 0o755, uid: git.account.uid, gid: git.account.gid });
+    exec.mkdir(path, { mode: 0o755, uid: git.account.uid, gid: git.account.gid });
   }
-  const fresh = !exec.stat(`${spec.path}/.git`);
+  const fresh = !exec.stat(`${path}/.git`);
   if (fresh) {
     const cloned = await git.run(
-      ["clone", "--quiet", "--no-checkout", "--", spec.repo, spec.path],
+      ["clone", "--quiet", "--no-checkout", "--", spec.repo, path],
       true,
     );
     if (cloned.code !== 0) {
@@ -317,7 +337,7 @@ async function applyOne(spec: GitSpec, changes: Change[], exec: Executor): Promi
   }
   const { refspecs, ref } = fetchPlan(spec);
   const have = async () =>
-    (await git.run(["-C", spec.path, "cat-file", "-e", `${ref}^{commit}`])).code === 0;
+    (await git.run(["-C", path, "cat-file", "-e", `${ref}^{commit}`])).code === 0;
   if (spec.commit === undefined || !await have()) {
     await git.ok("git fetch", ["fetch", "--quiet", "--no-tags", "--", "origin", ...refspecs], true);
   }
@@ -374,8 +394,13 @@ export const git: ResourceKind<GitSpec, GitState> = {
   id: (spec) => `git[${spec.path}]`,
   check: checkGit,
   claims: (spec) => [`path:${spec.path}`],
-  read: (specs, probe) => Promise.all(specs.map((spec) => readOne(spec, probe))),
+  read(specs, probe) {
+    const chase = chaser(probe);
+    return Promise.all(specs.map((spec) => readOne(spec, probe, chase)));
+  },
   diff: diffOne,
+  // The commit checked out: a branch or tag that moved upstream changes it, so it is no drift.
+  fingerprint: (_spec, current, applied) => (applied ? current.want : current.head) ?? undefined,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
   snapshot: (spec, current) => Promise.resolve(snapshotOne(spec, current)),
   restore: (before, exec) =>

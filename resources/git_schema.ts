@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { absolutePath, accountName, requires } from "./_fields.ts";
+import { absolutePath, accountName, noNul, requires } from "./_fields.ts";
 
 /** A branch or tag name as git allows it, and never an option. */
 const refName = (what: string) =>
@@ -18,7 +18,9 @@ export const schema = z.strictObject({
   path: absolutePath.describe("Absolute path of the working copy."),
   repo: z.string({ error: "expected a repository URL" }).regex(/^[^-\s][^\s]*$/, {
     error: "expected a repository URL or path (no spaces, not starting with -)",
-  }).describe("Repository to clone: https://..., ssh://..., git@host:path or a local path."),
+  }).check(noNul).describe(
+    "Repository to clone: https://..., ssh://..., git@host:path or a local path.",
+  ),
   branch: refName("branch").optional().describe("Follow this branch: its newest commit."),
   tag: refName("tag").optional().describe("Check out this tag."),
   commit: z.string().regex(/^[0-9a-f]{40}$/, {

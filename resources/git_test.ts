@@ -15,6 +15,8 @@ import {
 import { schema as gitSchema } from "./git_schema.ts";
 import { convergeOne, planOne, testContext } from "./_testing.ts";
 import type { GitBefore } from "./snapshot.ts";
+import { markDrift } from "../src/state/drift.ts";
+import type { RunReport } from "../src/engine/report.ts";
 
 function spec(fields: Record<string, unknown>): GitSpec {
   return gitSchema.parse(fields);
@@ -161,6 +163,50 @@ Deno.test("git reports the commit change and checks the new tag out; nothing whe
   ]);
   assert.deepEqual(await planOne(git, spec(APP), workingCopy(B, B)), []);
 });
+
+Deno.test("git fingerprints the commit: a branch or tag that moved upstream is not drift, a local checkout is", async () => {
+  const moved = markDrift(
+    runOf("git[/srv/app]", git.fingerprint!(spec(APP), await stateOf(workingCopy(A, B)), true)),
+    { "git[/srv/app]": { status: "unchanged", desired: "d", sha256: A } },
+    { "git[/srv/app]": "d" },
+  );
+  assert.deepEqual(moved, []);
+  // Someone checked out another commit by hand: the wanted one is what the last run left.
+  const local = markDrift(
+    runOf("git[/srv/app]", git.fingerprint!(spec(APP), await stateOf(workingCopy(A, B)), true)),
+    { "git[/srv/app]": { status: "unchanged", desired: "d", sha256: B } },
+    { "git[/srv/app]": "d" },
+  );
+  assert.deepEqual(local, ["git[/srv/app]"]);
+  assert.equal(git.fingerprint!(spec(APP), await stateOf(workingCopy(B, B))), B);
+});
+
+async function stateOf(exec: RecordingExecutor) {
+  return (await git.read([spec(APP)], exec, testContext("plan")))[0];
+}
+
+/** A run report in which `id` changed, with the fingerprint `sha256`. */
+function runOf(id: string, sha256: string | undefined): RunReport {
+  return {
+    id: "20261201T000000Z-1",
+    mode: "apply",
+    startedAt: "2026-12-01T00:00:00.000Z",
+    durationMs: 1,
+    cookbooks: ["/c.yaml"],
+    resources: [{
+      id,
+      kind: "git",
+      status: "changed",
+      changes: [{ field: "commit", before: A, after: B }],
+      durationMs: 1,
+      at: "/c.yaml:1:1",
+      ...(sha256 ? { sha256 } : {}),
+    }],
+    handlers: [],
+    totals: { changed: 1, unchanged: 0, failed: 0, skipped: 0 },
+    result: "ok",
+  };
+}
 
 Deno.test("git apply fails on local changes unless forced, and names the files", async () => {
   const exec = workingCopy(A, B, " M config.php\n");
@@ -339,6 +385,40 @@ Deno.test("git on real repositories follows a branch and pins a commit without a
   // The commit is already there: no fetch from the (missing) new origin is needed.
   assert.deepEqual((await convergeOne(git, pinned, exec)).outcome, { ok: true });
   assert.equal(Deno.readTextFileSync(`${path}/app.txt`), "one\n");
+});
+
+Deno.test("git puts a working copy left detached or on another branch back on the spec's branch", async () => {
+  await using dir = await tempDir("cm-git-test-");
+  const { upstream } = upstreamRepo(dir.path);
+  const exec = new RealExecutor();
+  const path = `${dir.path}/app`;
+  const branch = spec({ path, repo: upstream, branch: "main" });
+  assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+  for (const [away, before] of [[["--detach"], null], [["-b", "hotfix"], "hotfix"]] as const) {
+    gitIn(path, "checkout", "-q", ...away);
+    assert.deepEqual(await planOne(git, branch, exec), [
+      { field: "branch", before, after: "main" },
+    ]);
+    assert.deepEqual((await convergeOne(git, branch, exec)).outcome, { ok: true });
+    assert.equal(gitIn(path, "rev-parse", "--abbrev-ref", "HEAD"), "main");
+    assert.deepEqual(await planOne(git, branch, exec), []);
+  }
+});
+
+Deno.test("git under another user's link into root's directories is refused by plan and apply", async () => {
+  const exec = new RecordingExecutor().put("/home").put("/etc")
+    .put("/home/alice", undefined, { uid: 1000 })
+    .put("/home/alice/www", "/etc", { kind: "symlink", uid: 1000 });
+  const wanted = spec({ path: "/home/alice/www/app", repo: APP.repo, commit: A });
+  const changes = await planOne(git, wanted, exec);
+  const refused = 'cannot manage "/home/alice/www/app": unsafe path transition from ' +
+    '"/home/alice/www" (owned by 1000) to "/etc" (owned by root)';
+  assert.deepEqual(changes, [
+    { field: "commit", before: null, after: null, note: refused, blocked: true },
+  ]);
+  const [outcome] = await git.apply([{ spec: wanted, changes }], exec, testContext());
+  assert.deepEqual(outcome, { ok: false, error: refused });
+  assert.deepEqual([exec.writes, exec.calls], [[], []]);
 });
 
 const NO_STORE = { capture: () => Promise.reject(new Error("no paths")), content: () => null };

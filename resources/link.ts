@@ -10,7 +10,10 @@
  * - A regular file or an empty directory at the path is replaced only with
  *   `force: true`; a directory with content, or a socket or device, never.
  * - `state: absent` removes a symbolic link and nothing else.
- * - The parent directory must exist, as for files.
+ * - The parent directory must exist, as for files, and is resolved and
+ *   checked by the same unsafe-path-transition rule (./_path_safety.ts): a
+ *   link in a directory another user controls must not replace or remove
+ *   root's files elsewhere.
  * - Rollback puts back what was at the path: the old link, the file or
  *   directory `force` replaced, or nothing.
  *
@@ -21,6 +24,7 @@ export type { LinkSpec };
 import type { Executor, PathInfo, Probe } from "../src/exec/executor.ts";
 import { dirname } from "../src/posix_path.ts";
 import { kindName } from "./_ownership.ts";
+import { type Chased, chaser, resolveManaged } from "./_path_safety.ts";
 import { restorePath } from "./_restore_path.ts";
 import {
   applyEach,
@@ -55,12 +59,14 @@ export function checkLink(spec: LinkSpec): SpecProblem[] {
   return [];
 }
 
-function readOne(spec: LinkSpec, probe: Probe): LinkState {
+function readOne(spec: LinkSpec, probe: Probe, chase: (dir: string) => Chased): LinkState {
   try {
-    const info = probe.stat(spec.path);
+    const resolved = resolveManaged(spec.path, chase);
+    if ("error" in resolved) return { kind: null, target: null, error: resolved.error };
+    const info = probe.stat(resolved.path);
     return {
       kind: info?.kind ?? null,
-      target: info?.kind === "symlink" ? probe.readLink(spec.path) : null,
+      target: info?.kind === "symlink" ? probe.readLink(resolved.path) : null,
     };
   } catch (error) {
     return {
@@ -125,14 +131,18 @@ function diffOne(spec: LinkSpec, current: LinkState): Change[] {
 
 function applyOne(spec: LinkSpec, exec: Executor): Outcome {
   const fail = (error: string): Outcome => ({ ok: false, error });
-  const info = exec.stat(spec.path);
+  // Resolved again, now: what is checked is what is written.
+  const resolved = resolveManaged(spec.path, chaser(exec));
+  if ("error" in resolved) return fail(resolved.error);
+  const path = resolved.path;
+  const info = exec.stat(path);
   if (spec.state === "absent") {
     if (info && info.kind !== "symlink") {
       return fail(
         `"${spec.path}" is a ${kindName(info.kind)}: state: absent removes only symbolic links`,
       );
     }
-    if (info) exec.remove(spec.path);
+    if (info) exec.remove(path);
     return { ok: true };
   }
   if (info && info.kind !== "symlink") {
@@ -145,7 +155,7 @@ function applyOne(spec: LinkSpec, exec: Executor): Outcome {
     }
     if (info.kind === "directory") {
       try {
-        exec.remove(spec.path);
+        exec.remove(path);
       } catch (error) {
         return fail(
           `cannot replace directory "${spec.path}": ${
@@ -155,14 +165,14 @@ function applyOne(spec: LinkSpec, exec: Executor): Outcome {
       }
     }
   }
-  const parent = dirname(spec.path);
-  const parentKind = exec.stat(parent)?.kind;
-  if (parentKind !== "directory" && parentKind !== "symlink") {
+  if (exec.stat(dirname(path))?.kind !== "directory") {
     return fail(
-      `parent directory "${parent}" does not exist: declare it under configure.directories`,
+      `parent directory "${
+        dirname(spec.path)
+      }" does not exist: declare it under configure.directories`,
     );
   }
-  exec.symlink(spec.target!, spec.path);
+  exec.symlink(spec.target!, path);
   return { ok: true };
 }
 
@@ -172,7 +182,10 @@ export const link: ResourceKind<LinkSpec, LinkState> = {
   id: (spec) => `link[${spec.path}]`,
   check: checkLink,
   claims: (spec) => [`path:${spec.path}`],
-  read: (specs, probe) => Promise.resolve(specs.map((spec) => readOne(spec, probe))),
+  read(specs, probe) {
+    const chase = chaser(probe);
+    return Promise.resolve(specs.map((spec) => readOne(spec, probe, chase)));
+  },
   diff: diffOne,
   apply: (items, exec) => applyEach(items, (spec) => applyOne(spec, exec)),
   snapshot: (spec, _current, store) => store.capture(spec.path),

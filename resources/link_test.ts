@@ -207,3 +207,49 @@ Deno.test("link rollback puts back the file or empty directory force replaced", 
   assert.deepEqual(emptied.restored, { ok: true });
   assert.equal(Deno.lstatSync(empty).isDirectory, true);
 });
+
+Deno.test("link under another user's link into root's directories is refused by plan and apply", async () => {
+  const exec = new RecordingExecutor().put("/home").put("/etc").put("/etc/passwd", "root")
+    .putLink("/etc/old", "x")
+    .put("/home/alice", undefined, { uid: 1000 })
+    .put("/home/alice/bin", "/etc", { kind: "symlink", uid: 1000 });
+  const refused = (name: string) =>
+    `cannot manage "/home/alice/bin/${name}": unsafe path transition from ` +
+    '"/home/alice/bin" (owned by 1000) to "/etc" (owned by root)';
+  for (
+    const wanted of [
+      spec({ path: "/home/alice/bin/passwd", target: "/opt/tool", force: true }),
+      spec({ path: "/home/alice/bin/old", state: "absent" }),
+    ]
+  ) {
+    const changes = await planOne(link, wanted, exec);
+    const error = refused(wanted.path.slice("/home/alice/bin/".length));
+    assert.deepEqual(changes, [
+      { field: "target", before: null, after: wanted.target ?? null, note: error, blocked: true },
+    ]);
+    const [outcome] = await link.apply([{ spec: wanted, changes }], exec, testContext());
+    assert.deepEqual(outcome, { ok: false, error });
+  }
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("restore under another user's link into root's directories is refused, nothing written", async () => {
+  // Applied when /home/alice/app was a directory; alice then made it a link into /etc.
+  const exec = new RecordingExecutor().put("/home").put("/etc").put("/etc/config", "root's")
+    .put("/home/alice", undefined, { uid: 1000 })
+    .put("/home/alice/app", "/etc", { kind: "symlink", uid: 1000 });
+  const store = { capture: () => Promise.reject(new Error("unused")), content: () => null };
+  const refused = 'cannot manage "/home/alice/app/config": unsafe path transition from ' +
+    '"/home/alice/app" (owned by 1000) to "/etc" (owned by root)';
+  const records = [
+    { type: "link" as const, path: "/home/alice/app/config", target: "/opt/x" },
+    { type: "file" as const, path: "/home/alice/app/config", state: "absent" as const },
+  ];
+  for (const before of records) {
+    assert.deepEqual(await link.restore!(before, exec, store, testContext()), {
+      ok: false,
+      error: refused,
+    });
+  }
+  assert.deepEqual(exec.writes, []);
+});

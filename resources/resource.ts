@@ -19,6 +19,11 @@ export interface Change {
   note?: string;
   /** Set when the change cannot be made (something is in the way): a plan counts it as failed. */
   blocked?: boolean;
+  /**
+   * Set for a change made on every run whatever the machine holds (a command
+   * without guard, `state: restarted`): never a sign of drift.
+   */
+  everyRun?: boolean;
 }
 
 /**
@@ -63,6 +68,20 @@ export interface ResourceContext {
   sleep(ms: number): Promise<void>;
   /** The time in milliseconds since the epoch. */
   now(): number;
+}
+
+/** Kinds whose changes may make anything as a side effect: a package's files and users, a script's. */
+const SIDE_EFFECT_KINDS = new Set(["package", "command"]);
+
+/**
+ * Whether a resource changed so far in the run (`changed`: `kind[...]` ids)
+ * may have made, as a side effect, what a later one needs (a directory, a user).
+ */
+export function sideEffectsSoFar(changed: ReadonlySet<string>): boolean {
+  for (const id of changed) {
+    if (SIDE_EFFECT_KINDS.has(id.slice(0, id.indexOf("[")))) return true;
+  }
+  return false;
 }
 
 /**

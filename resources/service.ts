@@ -180,6 +180,7 @@ function diff(spec: ServiceSpec, current: ServiceState): Change[] {
       before: current.active,
       after: "restarted",
       note: NOTE_EVERY_TIME,
+      everyRun: true,
     });
   }
   return changes;

@@ -124,7 +124,13 @@ Deno.test("service diff shows restarted as a change that runs every time", () =>
     enabled: true,
   };
   assert.deepEqual(service.diff(spec({ name: "nginx", state: "restarted" }), current), [
-    { field: "state", before: "active", after: "restarted", note: NOTE_EVERY_TIME },
+    {
+      field: "state",
+      before: "active",
+      after: "restarted",
+      note: NOTE_EVERY_TIME,
+      everyRun: true,
+    },
   ]);
 });
 
@@ -898,4 +904,42 @@ Deno.test("service plan fails a masked unit asked to start or be enabled, not on
     ],
     [],
   ]);
+});
+
+Deno.test("service acts on the unit an alias names: disabling the alias removes it, the unit must still stop", async () => {
+  // other.service is an Alias= of real.service: `systemctl disable` removes the alias link, so a
+  // stop by the alias name then fails and the next run finds nothing to stop, while real runs on.
+  const exec = new RecordingExecutor().put("/run/systemd/system")
+    .on(["systemctl", "show"], () => ({ stdout: block("real.service", "active", "enabled") }));
+  const items = await planned(
+    exec,
+    [spec({ name: "other", enabled: false, state: "stopped" })],
+    "apply",
+  );
+  assert.deepEqual(items[0].changes.map((c) => c.field), ["enabled", "state"]);
+  const outcomes = await service.apply(items, exec, context().ctx);
+  assert.deepEqual(outcomes, [{ ok: true }]);
+  assert.deepEqual(exec.calls.filter((c) => c[1] === "disable" || c[1] === "stop"), [
+    ["systemctl", "disable", "--", "real.service"],
+    ["systemctl", "stop", "--", "real.service"],
+  ]);
+});
+
+Deno.test("service schema refuses unit names systemd refuses (they failed every service of the batch)", () => {
+  const message = (name: string) => serviceSchema.safeParse({ name }).error?.issues[0].message;
+  const instance = 'expected a template name and an instance around "@", like "getty@tty1"';
+  assert.equal(
+    message("@foo"),
+    'expected a unit name like "nginx" or "php8.2-fpm.service" (not starting with "-" or "@")',
+  );
+  assert.equal(message("foo@"), instance);
+  assert.equal(message("foo@.service"), instance);
+  assert.equal(message("a@b@c"), 'expected at most one "@" in a unit name');
+  assert.equal(
+    message("a".repeat(248)),
+    "expected a unit name of at most 255 characters (systemd's limit)",
+  );
+  for (const ok of ["a".repeat(247), "getty@tty1", "php8.2-fpm.service", "a:b", "foo.socket"]) {
+    assert.equal(message(ok), undefined, ok);
+  }
 });

@@ -7,7 +7,9 @@
  *   (the executor re-reads /etc/passwd when it changes), so it can own files.
  * - Fields are managed only when given. `system` and `create_home` apply when
  *   the user is created; `create_home` also moves the home directory's
- *   content when `home` changes.
+ *   content when `home` changes, into a directory that is not there yet: an
+ *   existing one is taken as it is (usermod would refuse the move after
+ *   rewriting /etc/passwd).
  * - `groups` lists supplementary groups exactly; with `append: true` they are
  *   a minimum and other memberships stay.
  * - `state: absent` deletes the user and keeps its home directory and files;
@@ -88,8 +90,16 @@ function fieldOptions(spec: UserSpec, fields: ReadonlySet<string>, groups: strin
   ];
 }
 
-/** The argv that makes `changes` for `spec`, given the current supplementary groups. */
-export function userArgv(spec: UserSpec, changes: Change[], current: string[]): string[] {
+/**
+ * The argv that makes `changes` for `spec`, given the current supplementary
+ * groups and whether something is at the new home's path already (`homeTaken`).
+ */
+export function userArgv(
+  spec: UserSpec,
+  changes: Change[],
+  current: string[],
+  homeTaken = false,
+): string[] {
   if (spec.state === "absent") return ["userdel", "--", spec.name];
   const createHome = spec.create_home ?? !spec.system;
   if (changes.some((c) => c.field === "state")) {
@@ -113,7 +123,9 @@ export function userArgv(spec: UserSpec, changes: Change[], current: string[]): 
     "usermod",
     ...(fields.has("groups") && spec.append ? ["--append"] : []),
     ...fieldOptions(spec, fields, groups),
-    ...(fields.has("home") ? ["--home", spec.home!, ...(createHome ? ["--move-home"] : [])] : []),
+    ...(fields.has("home")
+      ? ["--home", spec.home!, ...(createHome && !homeTaken ? ["--move-home"] : [])]
+      : []),
     "--",
     spec.name,
   ];
@@ -230,7 +242,8 @@ export const user: ResourceKind<UserSpec, UserState> = {
   apply: (items, exec: Executor) =>
     applyEach(items, (spec, changes) => {
       const before = changes.find((c) => c.field === "groups")?.before as string[] | undefined;
-      return runAccountTool(exec, userArgv(spec, changes, before ?? []));
+      const homeTaken = spec.home !== undefined && exec.stat(spec.home) !== null;
+      return runAccountTool(exec, userArgv(spec, changes, before ?? [], homeTaken));
     }),
   snapshot: snapshotUser,
   restore(before, exec) {

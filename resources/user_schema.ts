@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import { absolutePath, requires } from "./_fields.ts";
+import { absolutePath, noNul, requires } from "./_fields.ts";
 import { accountId, newAccountName } from "./group_schema.ts";
 
 /** The cookbook fields of a user. */
@@ -30,7 +30,7 @@ export const schema = z.strictObject({
   shell: absolutePath.optional().describe("Login shell, e.g. /usr/sbin/nologin."),
   comment: z.string().refine((s) => !/[:\n]/.test(s), {
     error: 'a comment cannot contain ":" or a newline',
-  }).optional().describe("The comment (GECOS) field, e.g. a full name."),
+  }).check(noNul).optional().describe("The comment (GECOS) field, e.g. a full name."),
   state: z.enum(["present", "absent"]).default("present").describe(
     "absent deletes the user (its home directory and files stay).",
   ),

@@ -122,6 +122,15 @@ Deno.test("user modifies only the changed fields with usermod", async () => {
   ]]);
 });
 
+Deno.test("user moves its home only into a directory that is not there yet (usermod refuses, half done)", async () => {
+  // The home was changed by hand and /home/app exists: `--move-home` made usermod exit 12 after
+  // it had already rewritten /etc/passwd, so the run failed and the next one saw nothing to do.
+  const exec = machine().put("/home", undefined).put("/home/app", undefined);
+  const { outcome } = await convergeOne(user, spec({ name: "app", home: "/home/app" }), exec);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [["usermod", "--home", "/home/app", "--", "app"]]);
+});
+
 Deno.test("user with append adds only the missing groups", async () => {
   const exec = machine();
   const { changes } = await convergeOne(

@@ -43,22 +43,37 @@ interface Stamp {
   artefact: Artefact;
 }
 
-let current: Promise<{ path: string; artefact: Artefact }> | undefined;
+/** dist/cm's path and kind, and whether this call built it. */
+interface Dist {
+  path: string;
+  artefact: Artefact;
+  built: boolean;
+}
+
+let current: Promise<Dist> | undefined;
 
 /**
  * Resolves to dist/cm's path and kind, building it first when it is missing
  * or stale (once per process). Throws when the build fails.
  */
-export function ensureDistCm(): Promise<{ path: string; artefact: Artefact }> {
+export function ensureDistCm(): Promise<Dist> {
   current ??= (async () => {
     const inputs = inputsFingerprint();
     const stamp = await Deno.readTextFile(STAMP).then((t) => JSON.parse(t) as Stamp, () => null);
     const exists = await Deno.stat(DIST_CM).then(() => true, () => false);
-    if (exists && stamp?.inputs === inputs) return { path: DIST_CM, artefact: stamp.artefact };
+    if (exists && stamp?.inputs === inputs) {
+      return { path: DIST_CM, artefact: stamp.artefact, built: false };
+    }
     const { artefact } = await build(DIST_CM);
     await Deno.writeTextFile(STAMP, JSON.stringify({ inputs, artefact } satisfies Stamp) + "\n");
-    return { path: DIST_CM, artefact };
+    return { path: DIST_CM, artefact, built: true };
   })();
   current.catch(() => current = undefined);
   return current;
+}
+
+if (import.meta.main) {
+  // `deno task dist`: builds dist/cm only when stale (bootstrap --dev, a second time, builds nothing).
+  const { path, artefact, built } = await ensureDistCm();
+  console.error(built ? `built ${path}: ${artefact}` : `${path}: ${artefact}, current`);
 }

@@ -7,13 +7,18 @@
 
 /** The closest of `candidates` to `word` when it is near enough to be a typo. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const other = candidate.toLowerCase();
+    // The distance is at least the difference in length: skip what could not win or be near enough.
+    if (Math.abs(other.length - lower.length) >= Math.min(limit + 1, bestDistance)) continue;
+    const d = editDistance(lower, other);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return bestDistance <= limit ? best : undefined;
 }
 
 /** Edits from `a` to `b`; swapping two neighbours is one edit (`ngnix` → `nginx`), as typos go. */

@@ -2,10 +2,10 @@
  * The README's contributor set-up, proved on a fresh server: from a checkout on
  * a fresh Debian machine (no node, no npm, no deno), as root,
  *
- *     ./bootstrap.sh --dev && deno task cm plan cookbooks/hello-web.yaml
+ *     ./bootstrap.sh --dev
  *
  * installs what is needed (apt's git, curl, npm…, then Deno 2.9 from the npm
- * registry) and plans hello-web. The server is stripped first to what a
+ * registry), builds dist/cm and plans hello-web with it. The server is stripped first to what a
  * minimal cloud image has: no git, curl, ca-certificates, node, npm, deno or
  * sudo, and empty apt lists. Then a second `./bootstrap.sh --dev` installs
  * nothing and is quick.
@@ -27,9 +27,9 @@ const CHECKOUT = "/root/cm";
 const DENO_VERSION = "2.9.6";
 /**
  * The README's contributor set-up as root (a fresh Debian minbase has no
- * sudo), followed by the plan it mentions.
+ * sudo): it ends with the main job on the bundled example, a plan by dist/cm.
  */
-const README_COMMAND = "./bootstrap.sh --dev && deno task cm plan cookbooks/hello-web.yaml";
+const README_COMMAND = "./bootstrap.sh --dev";
 /** Upper bounds (seconds, enforced with timeout(1) in the server) so a hung download fails the test. */
 const FIRST_RUN_LIMIT = 1200;
 const SECOND_RUN_LIMIT = 300;
@@ -275,6 +275,10 @@ Deno.test("the README's first command sets up a fresh Debian server and plans he
     assert.match(first.stderr, /^bootstrap: apt-get install git curl ca-certificates /m);
     assert.match(first.stderr, /^bootstrap: npm install -g deno@2\.9\.6$/m);
     assert.match(first.stderr, /^bootstrap: development machine ready: deno 2\.9\.6 /m);
+    assert.match(
+      first.stderr,
+      /^built \/root\/cm\/dist\/cm: (self-extracting executable|deno compile binary)$/m,
+    );
     // plan only looked.
     assert.notEqual((await srv.exec(["dpkg", "-s", "nginx"])).code, 0, "the plan installed nginx");
 
@@ -288,7 +292,12 @@ Deno.test("the README's first command sets up a fresh Debian server and plans he
     const second = await timedShell(srv, CHECKOUT, "./bootstrap.sh --dev", SECOND_RUN_LIMIT, env);
     report.push(table("2. ./bootstrap.sh --dev (again)", second));
     assert.equal(second.code, 0, context(second));
-    assert.doesNotMatch(second.stderr, /apt-get|npm install/, context(second));
+    assert.doesNotMatch(second.stderr, /apt-get|npm install|^built /m, context(second));
+    assert.match(
+      second.stderr,
+      /^\/root\/cm\/dist\/cm: (self-extracting executable|deno compile binary), current$/m,
+    );
+    assert.match(second.stdout, /^plan: 7 to change/m, "dist/cm, current, planned again");
     assert.match(second.stderr, /^bootstrap: development machine ready: deno 2\.9\.6 /m);
     assert.deepEqual(await installMarks(srv), before, "the second bootstrap reinstalled something");
     assert.ok(

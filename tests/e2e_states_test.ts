@@ -2,7 +2,8 @@
  * States a real Debian server can be in (issue 10), on fresh testbed servers:
  * apt version pins resolved by one rule for plan and apply (xxd's epoch),
  * systemd unit-file states (an init.d-only script, masked, enabled-runtime,
- * linked, indirect; a unit name with a typo), a reload that failed staying
+ * linked, indirect; a unit name with a typo; an Alias= name), a dpkg killed
+ * mid-install (its journal left behind), a reload that failed staying
  * pending until it runs, and a command handler (`run_on`, an ldconfig that
  * checks its configuration first).
  *
@@ -161,6 +162,42 @@ Deno.test("every unit-file state converges or fails with its reason", async () =
   );
   assert.deepEqual(statuses(off.report), { "service[hello]": "changed" });
   assert.notEqual((await srv.exec(["sh", "-c", "ls /etc/rc2.d/S*hello"])).code, 0);
+});
+
+Deno.test("a dpkg killed mid-install is finished first; a service named by its Alias= stops for real", async () => {
+  await using srv = await bootServer();
+  await installCm(srv);
+  // xxd unpacked and dpkg's journal left behind, as by a run killed inside apt-get.
+  await srv.exec([
+    "sh",
+    "-c",
+    [
+      "apt-get update -q && cd /tmp && apt-get download -q xxd && dpkg --unpack /tmp/xxd_*.deb",
+      "awk -v RS= -v ORS='\\n\\n' '/^Package: xxd\\n/' /var/lib/dpkg/status > /var/lib/dpkg/updates/0000",
+    ].join(" && "),
+  ], { check: true });
+  const refused = await srv.exec(["apt-get", "install", "-y", "-q", "xxd"]);
+  assert.match(refused.stderr, /dpkg was interrupted/);
+  const applied = await cm(srv, "apply", pkg("xxd", "2:9.0.*"));
+  assert.deepEqual(statuses(applied.report), { "package[xxd]": "changed" });
+  const xxd = await srv.exec(["dpkg-query", "-W", "-f", "${db:Status-Abbrev}", "xxd"]);
+  assert.equal(xxd.stdout.trim(), "ii");
+
+  await srv.writeFile(
+    "/etc/systemd/system/real.service",
+    "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\nAlias=other.service\n",
+  );
+  await srv.exec(["sh", "-c", "systemctl daemon-reload && systemctl enable --now real"], {
+    check: true,
+  });
+  const off =
+    "configure:\n  services:\n    - name: other\n      enabled: false\n      state: stopped\n";
+  assert.deepEqual(statuses((await cm(srv, "apply", off)).report), { "service[other]": "changed" });
+  assert.deepEqual(statuses((await cm(srv, "apply", off)).report), {
+    "service[other]": "unchanged",
+  });
+  const real = await srv.exec(["systemctl", "is-active", "real.service"]);
+  assert.equal(real.stdout.trim(), "inactive");
 });
 
 // sites-enabled/default is a link to it.

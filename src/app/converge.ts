@@ -16,7 +16,8 @@ import type { SnapshotManifest } from "../state/snapshots.ts";
 import { snapshotRecorder } from "./snapshot.ts";
 import { changedSomething, checkHealth, rollbackWanted, serviceFailures } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
-import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
+import { DEFAULT_LOCK_TIMEOUT, markRun } from "../state/lock.ts";
+import { takeRunLock } from "./abandoned.ts";
 import {
   type PriorState,
   readPriorState,
@@ -76,7 +77,8 @@ export interface ConvergeOptions {
   /**
    * The health checks the machine met before this run (cm sync: the last good
    * commit's), run after a rollback instead of these cookbooks' own: a check
-   * the failed change introduced cannot pass on the state it restores.
+   * the failed change introduced cannot pass on the state it restores. By
+   * default, those the catalog held for the same cookbooks before they changed.
    */
   healthBefore?: Cookbook["health"];
 }
@@ -94,22 +96,28 @@ export async function loadCached(
   probe: Probe,
   catalog: string,
   options: LoadOptions = {},
-): Promise<
-  {
-    cookbook: Cookbook;
-    cached: boolean;
-    digests?: Record<string, string>;
-    loadedKey?: string | null;
-  }
-> {
+): Promise<Loaded> {
   const cacheable = !options.facts && options.varsFile === undefined;
-  const fresh = cacheable ? await readCatalog(probe, catalog, files) : null;
-  if (fresh) return { ...fresh, cached: true };
+  const { thawed, health } = cacheable ? await readCatalog(probe, catalog, files) : {};
+  if (thawed) return { ...thawed, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
   const cookbook = await loadCookbooks(files, probe, options);
   // Taken now: an input edited during the run must not key this cookbook in the catalog.
   const loadedKey = cacheable ? await inputKey(probe, cookbook.inputs) : undefined;
-  return { cookbook, cached: false, loadedKey };
+  return { cookbook, cached: false, loadedKey, ...(health ? { healthBefore: health } : {}) };
+}
+
+/** Cookbooks as {@link loadCached} gives them. */
+export interface Loaded {
+  cookbook: Cookbook;
+  /** From the catalog (nothing changed since it was written). */
+  cached: boolean;
+  /** The resources' desired digests, when cached. */
+  digests?: Record<string, string>;
+  /** Loaded afresh after a change: the health checks the catalog held for the same cookbooks. */
+  healthBefore?: Cookbook["health"];
+  /** Loaded afresh: the key of the inputs right after loading (see `writeCatalog`); null when one cannot be read. */
+  loadedKey?: string | null;
 }
 
 /**
@@ -161,10 +169,15 @@ export async function converge(
   const events = options.events ?? {};
   // Given facts, and the node's vars (secrets), never go into or come from the cache.
   const cacheable = !options.facts && options.varsFile === undefined;
-  const { cookbook, cached, digests, loadedKey } = await loadCached(files, exec, paths.catalog, {
-    facts: options.facts,
-    varsFile: options.varsFile,
-  });
+  const { cookbook, cached, digests, healthBefore, loadedKey } = await loadCached(
+    files,
+    exec,
+    paths.catalog,
+    {
+      facts: options.facts,
+      varsFile: options.varsFile,
+    },
+  );
   if (options.mode === "plan") {
     // An unreadable state file: nothing pending, nothing unmanaged (the apply says why).
     const { state } = readPriorState(exec, paths);
@@ -175,12 +188,12 @@ export async function converge(
     const unmanaged = unmanagedIds(state, report, options.wholeNode ?? false);
     return unmanaged.length ? { ...report, unmanaged } : report;
   }
-  const lock = options.lock === "held" ? undefined : await acquireLock(
-    paths.lock,
-    (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
-    options.command ?? "cm apply",
-    options.onLockWait,
-  );
+  const lock = options.lock === "held" ? undefined : await takeRunLock(exec, paths, {
+    timeoutMs: (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
+    command: options.command ?? "cm apply",
+    onWait: options.onLockWait,
+    warn: events.warning,
+  });
   try {
     using interrupts = options.interrupts?.();
     const id = newRunId();
@@ -190,7 +203,11 @@ export async function converge(
       diff: options.diff,
       interrupted: () => interrupts?.interrupted(),
       id,
-      beforeChange: (items) => snapshots.beforeChange(items),
+      beforeChange: (items) => {
+        // Should cm die now, the next run finds this run named in the lock and records it.
+        markRun(paths.lock, id);
+        return snapshots.beforeChange(items);
+      },
       pending: prior.state.pending ?? {},
     });
     if (options.commit) report.commit = options.commit;
@@ -209,7 +226,7 @@ export async function converge(
       snapshots.manifest,
       paths.dir,
       events,
-      options.healthBefore,
+      options.healthBefore ?? healthBefore,
     );
     const desired = digests ?? await desiredDigests(cookbook);
     const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));

@@ -8,7 +8,7 @@ import type { Executor } from "../exec/executor.ts";
 import type { HealthRecord, RollbackRecord, RunReport } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 import { UsageError } from "../errors.ts";
-import { acquireLock } from "../state/lock.ts";
+import { takeRunLock } from "./abandoned.ts";
 import { idsMatching, type StatePaths, statePaths } from "../state/paths.ts";
 import {
   listSnapshots,
@@ -124,11 +124,11 @@ export async function rollbackRun(
         : `expected the id of one run with a snapshot, got "${runId}" (${matches.length} match; cm history lists runs)`,
     );
   }
-  using _lock = await acquireLock(
-    paths.lock,
-    (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
-    "cm rollback",
-  );
+  using _lock = await takeRunLock(exec, paths, {
+    timeoutMs: (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000,
+    command: "cm rollback",
+    warn: options.events?.warning,
+  });
   const manifest = readManifest(exec, dir, matches[0]);
   if (!manifest) throw new UsageError(`the snapshot of run "${matches[0]}" cannot be read`);
   const report = readRun(exec, paths, manifest.runId);

@@ -107,6 +107,28 @@ Deno.test("health failing after an apply rolls the run back and says so in the r
   assert.equal(Deno.readTextFileSync(target), "bad\n");
 });
 
+Deno.test("cm apply checks a rollback with the checks the cookbook had before, not one the change added", async () => {
+  await using t = await tempDir();
+  const target = `${t.dir}/site.conf`;
+  const book = `${t.dir}/book.yaml`;
+  const check = (word: string) => `  - command: [grep, -q, ${word}, ${target}]\n    retries: 0\n`;
+  const cookbook = (content: string, checks: string) =>
+    `configure:\n  files:\n    - path: ${target}\n      content: "${content}\\n"\nhealth:\n${checks}`;
+  const apply = () =>
+    converge([book], exec, { mode: "apply", stateDir: `${t.dir}/state`, lock: "take" });
+  Deno.writeTextFileSync(book, cookbook("good", check("good")));
+  assert.equal((await apply()).health?.ok, true);
+  // The new feature and its check arrive together; the feature is broken.
+  Deno.writeTextFileSync(book, cookbook("good v2", check("good") + check("feature")));
+  const report = await apply();
+  assert.equal(report.health?.ok, false);
+  assert.equal(Deno.readTextFileSync(target), "good\n");
+  assert.equal(report.rollback?.ok, true, JSON.stringify(report.rollback));
+  assert.deepEqual(report.rollback?.health.checks.map((c) => c.id), [
+    `command[grep -q good ${target}]`,
+  ]);
+});
+
 Deno.test("a snapshot entry of a kind cm does not know fails alone, by name; the rest comes back", async () => {
   await using t = await tempDir();
   const conf = `${t.dir}/new.conf`;

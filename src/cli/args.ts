@@ -228,8 +228,10 @@ export function unknown(word: string, known: string[], see: string): string {
   return `unknown ${kind} '${word}'${near ? `; did you mean '${near}'?` : ""} ${see}`;
 }
 
+/** `-n, --limit <count>`: both names, since the user may have typed either. */
 function label(option: OptionSpec): string {
-  return option.value ? `${option.flag} <${option.value}>` : option.flag;
+  const names = option.short ? `${option.short}, ${option.flag}` : option.flag;
+  return option.value ? `${names} <${option.value}>` : names;
 }
 
 // ---------------------------------------------------------------- help

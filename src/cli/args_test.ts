@@ -89,13 +89,13 @@ Deno.test("usage errors name the option, the value and where to look", () => {
   usageError(["-qx", "x"], /^unknown option '-x'/);
   usageError(["--diff=yes", "x"], /^option '--diff' takes no value, got "yes"$/);
   usageError(["x", "--state-dir"], /^option '--state-dir <dir>' needs a value$/);
-  usageError(["x", "-n"], /^option '--limit <count>' needs a value$/);
+  usageError(["x", "-n"], /^option '-n, --limit <count>' needs a value$/);
   usageError(["x", "--state-dir="], /^option '--state-dir <dir>' needs a value, got ""$/);
   usageError(["x", "--state-dir", ""], /^option '--state-dir <dir>' needs a value, got ""$/);
-  usageError(["x", "-n", ""], /^option '--limit <count>' needs a value, got ""$/);
+  usageError(["x", "-n", ""], /^option '-n, --limit <count>' needs a value, got ""$/);
   usageError(
     ["-n", "0", "x"],
-    /^option '--limit <count>': expected a positive whole number, got "0"$/,
+    /^option '-n, --limit <count>': expected a positive whole number, got "0"$/,
   );
   usageError([], /^apply needs at least one cookbook \(cookbook YAML files\)$/);
   usageError(["--diff"], /^apply needs at least one cookbook/);

@@ -1,13 +1,14 @@
 /**
  * SIGINT and SIGTERM during an apply: the first asks the run to stop after the
  * resource at work (so no file is left half-done and the run is recorded); a
- * second one ends cm at once, as usual, and the commands at work with it.
+ * second one ends cm at once, as usual, and the commands it started in process
+ * groups of their own (which a terminal's Ctrl-C does not reach) with it.
  *
  * @module
  */
 
-import { signalOwnGroups } from "../exec/real.ts";
 import { EXIT } from "./exit.ts";
+import { signalGroupedChildren } from "../exec/real.ts";
 
 const SIGNALS = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated } as const;
 
@@ -25,9 +26,9 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
   const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((name) => {
     const handler = () => {
       if (caught) {
-        // The second: the commands in groups of their own did not hear it, cm ends them.
+        // The second: what cm started goes too, then cm, by the signal's default action.
+        signalGroupedChildren(name);
         stop();
-        signalOwnGroups(name);
         Deno.kill(Deno.pid, name);
         return;
       }
@@ -41,7 +42,7 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
   const stop = () => {
     if (!watching) return;
     watching = false;
-    // With no listener left, a signal has its default effect again.
+    // With no listener left, the next signal has its default effect again.
     for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
   };
   return {

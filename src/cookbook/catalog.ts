@@ -81,28 +81,42 @@ function filesUnchanged(catalog: Catalog): boolean {
   );
 }
 
-/**
- * The cookbooks `text` (a catalog's JSON) holds for `requested`, with their
- * digests, or `null` when they are unreadable or anything they came from changed.
- */
+/** What a catalog holds for the cookbooks asked for. */
+export interface ThawResult {
+  /** The cookbooks and their digests, or `null` when unreadable or anything they came from changed. */
+  thawed: Thawed | null;
+  /**
+   * Their health checks as cached, fresh or not: when the cookbooks changed,
+   * the checks in force before (what a rollback puts back must pass those).
+   */
+  // deno-lint-ignore no-explicit-any
+  health?: any[];
+}
+
+/** The cookbooks `text` (a catalog's JSON) holds for `requested` (see {@link ThawResult}). */
 export async function thaw(
   probe: Probe,
   text: string,
   requested: string[],
-): Promise<Thawed | null> {
+): Promise<ThawResult> {
   let catalog: unknown;
   try {
     catalog = JSON.parse(text);
   } catch {
-    return null;
+    return { thawed: null };
   }
   if (
     !catalogShaped(catalog) || catalog.format !== FORMAT ||
     JSON.stringify(catalog.inputs.requested) !==
       JSON.stringify(requested.map((p) => absolute(p)))
   ) {
-    return null;
+    return { thawed: null };
   }
+  return { thawed: await fresh(probe, catalog), health: catalog.health };
+}
+
+/** A shaped `catalog`'s cookbooks and digests while every input is unchanged, else `null`. */
+async function fresh(probe: Probe, catalog: Catalog): Promise<Thawed | null> {
   restorePaths(catalog);
   if (
     await inputKey(probe, catalog.inputs) !== catalog.key ||

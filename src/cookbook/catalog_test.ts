@@ -35,12 +35,16 @@ Deno.test("freeze and thaw give back the cookbook until an input file changes", 
   const digests = { "file[/etc/motd]": "ab12" };
   const data = await frozen(probe, cookbook({ content: "hi" }), digests);
   assert.deepEqual(await thaw(probe, data, ["/cb/web.yaml"]), {
-    cookbook: cookbook({ content: "hi" }),
-    digests,
+    thawed: { cookbook: cookbook({ content: "hi" }), digests },
+    health: [],
   });
-  assert.equal(await thaw(probe, data, ["/cb/other.yaml"]), null, "other paths asked for");
+  assert.deepEqual(await thaw(probe, data, ["/cb/other.yaml"]), { thawed: null }, "other paths");
   probe.put("/cb/web.yaml", "configure: {} \n");
-  assert.equal(await thaw(probe, data, ["/cb/web.yaml"]), null, "input changed");
+  assert.deepEqual(
+    await thaw(probe, data, ["/cb/web.yaml"]),
+    { thawed: null, health: [] },
+    "changed",
+  );
 });
 
 Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older formats are not cached", async () => {
@@ -51,13 +55,17 @@ Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older forma
   assert.equal(await freeze(new RecordingExecutor(), cookbook({}), {}), null);
   const data = await frozen(probe, cookbook({}));
   const renamed = data.replace('"kind":"file"', '"kind":"gone"');
-  assert.equal(await thaw(probe, renamed, ["/cb/web.yaml"]), null);
+  assert.equal((await thaw(probe, renamed, ["/cb/web.yaml"])).thawed, null);
   const older = data.replace(/"format":\d+,/, "");
-  assert.equal(await thaw(probe, older, ["/cb/web.yaml"]), null, "written by an older cm");
+  assert.deepEqual(await thaw(probe, older, ["/cb/web.yaml"]), { thawed: null }, "an older cm's");
   assert.match(data, /"at":\{"file":0,/, "a resource's file by its index in inputs.files");
   const damaged = data.replace(/"at":\{"file":0,/, '"at":{"file":7,');
-  assert.equal(await thaw(probe, damaged, ["/cb/web.yaml"]), null, "an index naming no file");
-  assert.equal(await thaw(probe, "{", ["/cb/web.yaml"]), null);
+  assert.equal(
+    (await thaw(probe, damaged, ["/cb/web.yaml"])).thawed,
+    null,
+    "an index naming nothing",
+  );
+  assert.deepEqual(await thaw(probe, "{", ["/cb/web.yaml"]), { thawed: null });
 });
 
 Deno.test("a damaged catalog of valid JSON is stale, not a crash: null parts, out-of-range indexes", async () => {
@@ -66,7 +74,11 @@ Deno.test("a damaged catalog of valid JSON is stale, not a crash: null parts, ou
     ...cookbook({}),
     resources: [{ ...cookbook({}).resources[0], root: "/cb/web.yaml" }],
   });
-  assert.notEqual(await thaw(probe, data, ["/cb/web.yaml"]), null, "the undamaged catalog is used");
+  assert.notEqual(
+    (await thaw(probe, data, ["/cb/web.yaml"])).thawed,
+    null,
+    "the undamaged catalog is used",
+  );
   // deno-lint-ignore no-explicit-any
   const damages: ((c: any) => void)[] = [
     (c) => c.resources[0].at = null,
@@ -84,7 +96,11 @@ Deno.test("a damaged catalog of valid JSON is stale, not a crash: null parts, ou
   for (const damage of damages) {
     const catalog = JSON.parse(data);
     damage(catalog);
-    assert.equal(await thaw(probe, JSON.stringify(catalog), ["/cb/web.yaml"]), null, `${damage}`);
+    assert.deepEqual(
+      await thaw(probe, JSON.stringify(catalog), ["/cb/web.yaml"]),
+      { thawed: null },
+      `${damage}`,
+    );
   }
 });
 

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Why text with a NUL byte cannot be a process argument (for schema and spec checks). */
+export const NO_NUL = "expected no NUL byte (a process argument cannot hold one)";
+
 /** Characters that start shell syntax cm will not imitate outside quotes. */
 const OPERATORS = new Set(["|", "&", ";", "<", ">", "(", ")", "$", "`"]);
 

@@ -84,23 +84,47 @@ function toPathInfo(info: Deno.FileInfo): PathInfo {
   };
 }
 
+/** What is kept of a stream: its last 16 MiB; a chatty child must not fill cm's memory. */
+const MAX_OUTPUT = 16 << 20;
+
+/** The last {@link MAX_OUTPUT} characters of `text`. */
+function lastPart(text: string): string {
+  return text.length > MAX_OUTPUT ? text.slice(-MAX_OUTPUT) : text;
+}
+
 async function collect(
   stream: ReadableStream<Uint8Array>,
   onLine?: (line: string) => void,
 ): Promise<string> {
   // Without progress lines, one decode at the end: a decoder stream per pipe costs 0.2 ms a process.
-  if (!onLine) return await new Response(stream).text();
+  if (!onLine) {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      size += chunk.length;
+      while (size - chunks[0].length >= MAX_OUTPUT) size -= chunks.shift()!.length;
+    }
+    const all = new Uint8Array(size);
+    chunks.reduce((at, chunk) => (all.set(chunk, at), at + chunk.length), 0);
+    return lastPart(decoder.decode(all));
+  }
   let text = "";
   let pending = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     text += chunk;
-    pending += chunk;
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) onLine(line);
+    if (text.length > 2 * MAX_OUTPUT) text = lastPart(text);
+    // Each "\n" ends the pending line and starts the next.
+    const [rest, ...next] = chunk.split("\n");
+    pending += rest;
+    if (pending.length > 2 * MAX_OUTPUT) pending = lastPart(pending);
+    for (const line of next) {
+      onLine(pending);
+      pending = line;
+    }
   }
   if (pending) onLine(pending);
-  return text;
+  return lastPart(text);
 }
 
 /** Writes `text` to a child's stdin and closes it. */
@@ -127,21 +151,20 @@ function dirname(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
-/** The children running in a process group of their own, by pid (their group's id), while they run. */
-const ownGroups = new Set<number>();
+/** Children at work in a process group of their own (under timeout(1)): a terminal's Ctrl-C misses them. */
+const grouped = new Set<Deno.ChildProcess>();
 
 /**
- * Sends `signal` to every process group of cm's own running now (see
- * {@link ProcessOptions.ownGroup}): the terminal's Ctrl-C does not reach
- * them, so cm stopping at once ends them itself instead of leaving a change
- * running unseen, with the run lock free.
+ * Sends `signal` to every child at work in a process group of its own;
+ * timeout(1) passes it on to the whole group. For a second Ctrl-C: cm stops
+ * at once, and so does what it started.
  */
-export function signalOwnGroups(signal: Deno.Signal): void {
-  for (const pid of ownGroups) {
+export function signalGroupedChildren(signal: Deno.Signal): void {
+  for (const child of grouped) {
     try {
-      Deno.kill(-pid, signal);
+      child.kill(signal);
     } catch {
-      // It ended meanwhile.
+      // It ended in the meantime.
     }
   }
 }
@@ -193,13 +216,13 @@ export class RealExecutor implements Executor {
       const reason = error instanceof Deno.errors.NotFound ? "command not found" : String(error);
       return { code: 127, stdout: "", stderr: `${argv[0]}: ${reason}` };
     }
-    if (timed !== argv) ownGroups.add(child.pid);
+    if (timed !== argv) grouped.add(child);
     // Fed while the output is read: a child that echoes its input (tee) would
     // otherwise block on a full stdout pipe while cm blocks on a full stdin pipe.
     const [stdout, stderr, status] = await Promise.all([
       collect(child.stdout, options.onLine),
       collect(child.stderr, options.onLine),
-      child.status.finally(() => ownGroups.delete(child.pid)),
+      child.status.finally(() => grouped.delete(child)),
       options.stdin === undefined ? undefined : feed(child.stdin, options.stdin),
     ]);
     if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {

@@ -21,6 +21,18 @@ Deno.test("a child that echoes more input than a pipe holds gets it all back (no
   assert.equal(result.stdout.length, input.length);
 });
 
+Deno.test("a command's output is kept up to its last 16 MiB per stream, with or without progress lines", async () => {
+  // 40 MB of "x" then "end": a chatty command must not fill cm's memory (700 MB made it fail
+  // with V8's "Invalid string length" though it exited 0); only the tail is ever shown.
+  const argv = ["sh", "-c", "head -c 40000000 /dev/zero | tr '\\0' x; echo; echo end"];
+  for (const onLine of [undefined, () => {}]) {
+    const result = await exec.run(argv, { onLine });
+    assert.equal(result.code, 0);
+    assert.ok(result.stdout.length <= 16 << 20, `kept ${result.stdout.length}`);
+    assert.ok(result.stdout.endsWith("x\nend\n"));
+  }
+});
+
 Deno.test("a missing working directory is named, not reported as a missing command", async () => {
   const result = await exec.run(["true"], { cwd: "/nonexistent/dir" });
   assert.equal(result.code, 127);

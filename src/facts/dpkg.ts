@@ -54,7 +54,7 @@ export const DPKG_STATUS = "/var/lib/dpkg/status";
  * The first record of dpkg's journal: while dpkg runs (or after it was
  * killed) its newest changes are in `updates/`, which dpkg-query merges in.
  */
-const DPKG_JOURNAL = "/var/lib/dpkg/updates/0000";
+export const DPKG_JOURNAL = "/var/lib/dpkg/updates/0000";
 
 /** `db:Status-Abbrev` letters of the Status words (deb-status(5), dpkg-query(1)). */
 const WANT: Record<string, string> = {

@@ -7,17 +7,17 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
-import { freeze, thaw, type Thawed } from "../cookbook/catalog.ts";
+import { freeze, thaw, type ThawResult } from "../cookbook/catalog.ts";
 import { onStatePath } from "./_os_error.ts";
 
-/** The cached cookbooks at `path` for `requested` and their digests, or `null` when absent or stale. */
+/** The cached cookbooks at `path` for `requested` (see {@link ThawResult}); nothing when absent. */
 export async function readCatalog(
   probe: Probe,
   path: string,
   requested: string[],
-): Promise<Thawed | null> {
+): Promise<ThawResult> {
   const text = onStatePath("read cookbook cache", path, () => probe.readText(path));
-  return text === null ? null : await thaw(probe, text, requested);
+  return text === null ? { thawed: null } : await thaw(probe, text, requested);
 }
 
 /**

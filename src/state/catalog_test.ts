@@ -6,6 +6,11 @@ import { readCatalog, writeCatalog } from "./catalog.ts";
 
 const exec = new RealExecutor();
 
+/** The cookbooks the catalog at `catalog` gives back for `requested`, or `null` (stale). */
+async function thawedAt(catalog: string, requested: string[]) {
+  return (await readCatalog(exec, catalog, requested)).thawed;
+}
+
 async function fixture(dir: string) {
   Deno.mkdirSync(`${dir}/.git`);
   Deno.writeTextFileSync(`${dir}/site.tmpl`, "host {{ facts.hostname }}\n");
@@ -33,7 +38,7 @@ async function fixture(dir: string) {
 Deno.test("the catalog gives back the loaded cookbooks while nothing they came from changed", async () => {
   await using dir = await tempDir();
   const { book, cookbook, catalog } = await fixture(dir.path);
-  const cached = (await readCatalog(exec, catalog, [book]))!;
+  const cached = (await thawedAt(catalog, [book]))!;
   assert.deepEqual(
     cached.cookbook,
     JSON.parse(JSON.stringify(cookbook)),
@@ -49,13 +54,13 @@ Deno.test("the catalog gives back the loaded cookbooks while nothing they came f
 Deno.test("the catalog is not used when a cookbook, a template or the paths asked for changed", async () => {
   await using dir = await tempDir();
   const { book, catalog } = await fixture(dir.path);
-  assert.equal(await readCatalog(exec, catalog, [book, book]), null, "other paths");
+  assert.equal(await thawedAt(catalog, [book, book]), null, "other paths");
   Deno.writeTextFileSync(`${dir.path}/site.tmpl`, "host {{ facts.hostname }} \n");
-  assert.equal(await readCatalog(exec, catalog, [book]), null, "template changed");
+  assert.equal(await thawedAt(catalog, [book]), null, "template changed");
   Deno.writeTextFileSync(`${dir.path}/site.tmpl`, "host {{ facts.hostname }}\n");
-  assert.notEqual(await readCatalog(exec, catalog, [book]), null, "template back as it was");
+  assert.notEqual(await thawedAt(catalog, [book]), null, "template back as it was");
   Deno.writeTextFileSync(book, Deno.readTextFileSync(book) + "# a comment\n");
-  assert.equal(await readCatalog(exec, catalog, [book]), null, "cookbook changed");
+  assert.equal(await thawedAt(catalog, [book]), null, "cookbook changed");
 });
 
 Deno.test("the catalog is not used when a fact it used has another value now", async () => {
@@ -64,7 +69,7 @@ Deno.test("the catalog is not used when a fact it used has another value now", a
   const saved = JSON.parse(Deno.readTextFileSync(catalog));
   saved.inputs.facts.hostname = "another-host";
   Deno.writeTextFileSync(catalog, JSON.stringify(saved));
-  assert.equal(await readCatalog(exec, catalog, [book]), null);
+  assert.equal(await thawedAt(catalog, [book]), null);
 });
 
 Deno.test("the catalog is not used when a source became a link out of the repository", async () => {
@@ -72,16 +77,16 @@ Deno.test("the catalog is not used when a source became a link out of the reposi
   const { book, catalog } = await fixture(dir.path);
   Deno.removeSync(`${dir.path}/blob`);
   Deno.symlinkSync("/etc/passwd", `${dir.path}/blob`);
-  assert.equal(await readCatalog(exec, catalog, [book]), null);
+  assert.equal(await thawedAt(catalog, [book]), null);
 });
 
 Deno.test("a missing or corrupt catalog is simply not used", async () => {
   await using dir = await tempDir();
   const { book, catalog } = await fixture(dir.path);
   Deno.writeTextFileSync(catalog, "{not json");
-  assert.equal(await readCatalog(exec, catalog, [book]), null);
+  assert.equal(await thawedAt(catalog, [book]), null);
   Deno.removeSync(catalog);
-  assert.equal(await readCatalog(exec, catalog, [book]), null);
+  assert.equal(await thawedAt(catalog, [book]), null);
 });
 
 Deno.test("cookbooks with sensitive files are never saved in the catalog", async () => {
@@ -108,11 +113,11 @@ Deno.test("the catalog is not used when a source or template link now points at 
   );
   const catalog = `${dir.path}/catalog.json`;
   await writeCatalog(exec, catalog, await loadCookbooks([book], exec), {});
-  assert.notEqual(await readCatalog(exec, catalog, [book]), null);
+  assert.notEqual(await thawedAt(catalog, [book]), null);
   for (const link of ["current.txt", "current.tmpl"]) {
     Deno.removeSync(`${dir.path}/${link}`);
     Deno.symlinkSync("b.txt", `${dir.path}/${link}`);
-    assert.equal(await readCatalog(exec, catalog, [book]), null, link);
+    assert.equal(await thawedAt(catalog, [book]), null, link);
     Deno.removeSync(`${dir.path}/${link}`);
     Deno.symlinkSync("a.txt", `${dir.path}/${link}`);
   }

@@ -25,7 +25,8 @@ export async function desiredDigests(cookbook: Cookbook): Promise<Record<string,
 /**
  * Sets `drift` on each changed result of `report` whose desired digest (and
  * content fingerprint, for kinds with one) equals the one recorded for it in
- * `previous` by a run that left it changed or unchanged. Returns their ids.
+ * `previous` by a run that left it changed or unchanged, unless every change
+ * is one made on every run (`everyRun`). Returns their ids.
  */
 export function markDrift(
   report: RunReport,
@@ -38,6 +39,7 @@ export function markDrift(
     if (r.status !== "changed" || !was?.desired || was.desired !== desired[r.id]) continue;
     if (was.status !== "changed" && was.status !== "unchanged") continue;
     if (r.sha256 !== was.sha256) continue;
+    if (r.changes.length && r.changes.every((c) => c.everyRun)) continue;
     r.drift = true;
     drifted.push(r.id);
   }

@@ -45,6 +45,16 @@ Deno.test("markDrift: a changed spec, changed source content, or a failed last r
   assert.deepEqual(markDrift(report("unchanged", "s1"), converged, { "file[/x]": "d1" }), []);
 });
 
+Deno.test("markDrift: a change made on every run (a command without guard, a restart) is not drift", () => {
+  const every = report("changed");
+  every.resources[0].changes = [{ field: "run", before: null, after: "true", everyRun: true }];
+  const ran = { "file[/x]": { status: "changed", desired: "d1" } };
+  assert.deepEqual(markDrift(every, ran, { "file[/x]": "d1" }), []);
+  // With another change beside it, that one still tells.
+  every.resources[0].changes.push({ field: "enabled", before: false, after: true });
+  assert.deepEqual(markDrift(every, ran, { "file[/x]": "d1" }), ["file[/x]"]);
+});
+
 Deno.test("desired digests leave out sensitive resources: the state holds no hash of a secret", async () => {
   const resource = (id: string, spec: Record<string, unknown>) => ({
     kind: "file",

@@ -11,6 +11,12 @@ import { onStatePath } from "./_os_error.ts";
 export interface RunLock extends Disposable {
   /** Frees the lock for the next run; a second call does nothing. */
   release(): void;
+  /**
+   * What the last holder left in the lock file when it died holding the lock
+   * (a release empties it): a SIGKILL, a second signal, a power cut. With a
+   * `run`, that run had begun changing the machine and may not be recorded.
+   */
+  abandoned?: Holder;
 }
 
 /** Seconds a run waits for another run's lock unless told otherwise. */
@@ -18,9 +24,37 @@ export const DEFAULT_LOCK_TIMEOUT = 300;
 
 /** Who holds the run lock: its process, its command (`cm apply`, `cm sync`...), since when (ISO). */
 export interface Holder {
+  /** Its process id. */
   pid: number;
+  /** `cm apply`, `cm sync`, `cm rollback`. */
   command: string;
+  /** When it took the lock, ISO 8601 in UTC. */
   since: string;
+  /** The run that began changing the machine under this lock (see {@link markRun}). */
+  run?: string;
+}
+
+/** The locks this process holds, by path, with what their files say. */
+const held = new Map<string, { file: Deno.FsFile; holder: Holder }>();
+
+function writeHolder(file: Deno.FsFile, holder: Holder): void {
+  file.truncateSync(0);
+  file.seekSync(0, Deno.SeekMode.Start);
+  file.writeSync(new TextEncoder().encode(JSON.stringify(holder) + "\n"));
+}
+
+/**
+ * Notes in the lock file at `path`, which this process holds, that run `id`
+ * begins changing the machine: if cm dies before it records the run, the next
+ * holder finds it there ({@link RunLock.abandoned}). Once per run is enough.
+ *
+ * @throws {StateError} when the lock file cannot be written (a full disk)
+ */
+export function markRun(path: string, id: string): void {
+  const lock = held.get(path);
+  if (!lock || lock.holder.run === id) return;
+  lock.holder = { ...lock.holder, run: id };
+  onStatePath("write run lock", path, () => writeHolder(lock.file, lock.holder));
 }
 
 function holderOf(path: string): Holder | undefined {
@@ -29,6 +63,13 @@ function holderOf(path: string): Holder | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether `value` is a holder as cm writes one (a hand-edited lock file may hold anything). */
+function isHolder(value: unknown): value is Holder {
+  const h = value as Holder | undefined;
+  return typeof h?.pid === "number" && typeof h.command === "string" &&
+    typeof h.since === "string" && (h.run === undefined || typeof h.run === "string");
 }
 
 function describeHolder(path: string): string {
@@ -154,24 +195,25 @@ export async function acquireLock(
     await new Promise((resolve) => setTimeout(resolve, Math.min(100, timeoutMs - waited)));
     waited = performance.now() - started;
   }
+  // A release empties the file: anything in it was left by a holder that died holding the lock.
+  const left = holderOf(path);
+  const abandoned = isHolder(left) ? left : undefined;
+  const holder: Holder = { pid: Deno.pid, command, since: new Date().toISOString() };
   try {
-    onStatePath("write run lock", path, () => {
-      file.truncateSync(0);
-      file.writeSync(new TextEncoder().encode(
-        JSON.stringify({ pid: Deno.pid, command, since: new Date().toISOString() }) + "\n",
-      ));
-    });
+    onStatePath("write run lock", path, () => writeHolder(file, holder));
   } catch (error) {
     file.close(); // frees the lock too: a long-running cm sync must not keep it
     throw error;
   }
-  let held = true;
+  held.set(path, { file, holder });
+  let holding = true;
   const release = () => {
-    if (!held) return;
-    held = false;
+    if (!holding) return;
+    holding = false;
+    held.delete(path);
     file.truncateSync(0);
     file.unlockSync();
     file.close();
   };
-  return { release, [Symbol.dispose]: release };
+  return { release, ...(abandoned ? { abandoned } : {}), [Symbol.dispose]: release };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LockTimeoutError, StateError } from "../errors.ts";
-import { acquireLock, lockHolder } from "./lock.ts";
+import { acquireLock, lockHolder, markRun } from "./lock.ts";
 import { tempDir } from "../_testing.ts";
 
 Deno.test("a second lock waits for the timeout and names the holder's PID", async () => {
@@ -103,4 +103,26 @@ Deno.test("a lock path that is a directory, or a state directory that is a file,
     notDir.message,
     `state directory "${dir.path}/file" is not a directory (--state-dir)`,
   );
+});
+
+Deno.test("a holder that died holding the lock is handed to the next one; markRun names its run", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/lock`;
+  const first = await acquireLock(path, 0, "cm apply");
+  assert.equal(first.abandoned, undefined);
+  markRun(path, "20261201T040000Z-42");
+  assert.deepEqual(JSON.parse(Deno.readTextFileSync(path)).run, "20261201T040000Z-42");
+  first.release();
+  assert.equal(Deno.readTextFileSync(path), "", "a release empties the file");
+  const clean = await acquireLock(path, 0, "cm sync");
+  assert.equal(clean.abandoned, undefined);
+  clean.release();
+  // What a SIGKILL leaves: the holder's line, the flock gone with the process.
+  const dead = { pid: 42, command: "cm apply", since: "2026-12-01T04:00:00.000Z", run: "R-42" };
+  Deno.writeTextFileSync(path, JSON.stringify(dead) + "\n");
+  using next = await acquireLock(path, 0, "cm apply");
+  assert.deepEqual(next.abandoned, dead);
+  assert.equal(JSON.parse(Deno.readTextFileSync(path)).pid, Deno.pid);
+  markRun(`${dir.path}/other-lock`, "R-1"); // not held here: nothing written
+  assert.throws(() => Deno.lstatSync(`${dir.path}/other-lock`), Deno.errors.NotFound);
 });

@@ -239,17 +239,30 @@ export function writeState(exec: Executor, paths: StatePaths, state: State): voi
   onStatePath("sync the state directory", paths.dir, () => exec.flush());
 }
 
+/** Whether cm ever found `r` as wanted or made it so: not when it only failed or was skipped. */
+function madeByCm(r: ResourceState): boolean {
+  return r.changedAt !== undefined || r.status === "changed" || r.status === "unchanged";
+}
+
 /**
  * Ids the state knows that `report` (a plan or an apply) no longer has: all of
  * them for the whole node, else those last applied from one of the report's
- * cookbooks (or recorded before cm kept roots).
+ * cookbooks (or recorded before cm kept roots). The state forgets them.
  */
-export function unmanagedIds(state: State, report: RunReport, wholeNode = true): string[] {
+export function undeclaredIds(state: State, report: RunReport, wholeNode = true): string[] {
   const ids = new Set(report.resources.map((r) => r.id));
   const own = new Set(report.cookbooks);
   return Object.entries(state.resources)
     .filter(([id, r]) => !ids.has(id) && (wholeNode || rootsOf(r).every((root) => own.has(root))))
     .map(([id]) => id);
+}
+
+/**
+ * The {@link undeclaredIds} to report as unmanaged: left as they are, which
+ * says nothing of one cm never got to make (it only failed or was skipped).
+ */
+export function unmanagedIds(state: State, report: RunReport, wholeNode = true): string[] {
+  return undeclaredIds(state, report, wholeNode).filter((id) => madeByCm(state.resources[id]));
 }
 
 /**
@@ -275,7 +288,7 @@ export function recordRun(
   const warning = prior.unreadable && setAside(exec, paths, report.id, prior.unreadable);
   const drift = markDrift(report, state.resources, desired);
   const unmanaged = unmanagedIds(state, report, scope.wholeNode);
-  for (const id of unmanaged) delete state.resources[id];
+  for (const id of undeclaredIds(state, report, scope.wholeNode)) delete state.resources[id];
   if (unmanaged.length) report.unmanaged = unmanaged;
   // Other cookbooks' claims stand (an ad hoc run speaks for its own); this run's are its own now.
   const own = new Set(scope.wholeNode ? [] : report.cookbooks);

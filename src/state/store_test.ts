@@ -267,6 +267,19 @@ Deno.test("resources the cookbooks dropped are reported once as unmanaged and fo
   assert.equal(third.unmanaged, undefined);
 });
 
+Deno.test("a dropped resource cm never made (it only failed) is forgotten without being called unmanaged", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  const first = report("20261126T050000Z-1", "changed");
+  first.resources.push({ ...first.resources[0], id: "file[/y]", status: "failed", error: "no" });
+  recordRun(exec, paths, first);
+  const second = report("20261126T050100Z-1", "unchanged");
+  recordRun(exec, paths, second);
+  assert.equal(second.unmanaged, undefined);
+  assert.deepEqual(Object.keys(readState(exec, paths).resources), ["file[/x]"]);
+});
+
 Deno.test("an ad hoc run reports as unmanaged only what its own root cookbooks last applied", async () => {
   await using dir = await tempDir();
   const exec = new RealExecutor();

@@ -61,7 +61,9 @@ export function resolveCookbooks(
     }
   }
   return {
-    error: `none of ${candidates.join(", ")} exists in the repository, and no --cookbook was given`,
+    error: `none of ${
+      candidates.join(", ")
+    } exists in the repository, and no cookbook was named (--cookbook, or cookbooks: in the node configuration)`,
   };
 }
 

@@ -39,7 +39,7 @@ Deno.test("selection tries nodes/<fqdn>.yaml, then nodes/<short>.yaml, then defa
   Deno.removeSync(tree, { recursive: true });
   assert.deepEqual(resolveCookbooks(new RecordingExecutor(), "/r", undefined, ["db"]), {
     error:
-      "none of nodes/db.yaml, default.yaml exists in the repository, and no --cookbook was given",
+      "none of nodes/db.yaml, default.yaml exists in the repository, and no cookbook was named (--cookbook, or cookbooks: in the node configuration)",
   });
 });
 

@@ -23,7 +23,8 @@ import { CookbookError, formatProblem } from "../errors.ts";
 import { converge, cookbookOf, type Interrupts } from "../app/converge.ts";
 import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { validateCookbooks } from "../app/validate.ts";
-import { acquireLock, DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
+import { DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
+import { takeRunLock } from "../app/abandoned.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, type SyncRecord, type SyncStatus, writeState } from "../state/store.ts";
 import type { SyncSettings } from "./config.ts";
@@ -87,12 +88,12 @@ export async function syncOnce(
   const paths = statePaths(options.stateDir);
   exec.mkdir(paths.dir, { mode: 0o700 });
   const timeoutMs = (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000;
-  using _lock = await acquireLock(
-    paths.lock,
+  using _lock = await takeRunLock(exec, paths, {
     timeoutMs,
-    "cm sync",
-    (message) => options.events?.note?.(message),
-  );
+    command: "cm sync",
+    onWait: (message) => options.events?.note?.(message),
+    warn: (line) => options.events?.warning?.(line),
+  });
   const sync = session(settings, exec, options, paths, await hostNames(exec, options.hostname));
   const fetched = await fetchStage(sync);
   if (typeof fetched !== "string") return await keepLastGood(sync, fetched);

@@ -36,6 +36,31 @@ function capture(): SyncEvents & { lines: string[] } {
   return { lines, note: push, warning: push, problem: push };
 }
 
+/**
+ * A remote with no commits yet, a state directory under `tmp`, and `once`:
+ * one sync of the remote's main branch, with the lines it printed as `stderr`.
+ */
+async function syncBench(tmp: string, hostname = "test") {
+  const remote = await Remote.create(`${tmp}/git`);
+  const stateDir = `${tmp}/state`;
+  const settings: SyncSettings = {
+    repo: remote.fileUrl,
+    branch: "main",
+    interval: 300,
+    splay: 0,
+    verifySignatures: false,
+  };
+  const once = async (
+    exec: RealExecutor = new RealExecutor(),
+    extra: Partial<SyncSettings> = {},
+  ) => {
+    const events = capture();
+    const outcome = await syncOnce({ ...settings, ...extra }, exec, { stateDir, hostname, events });
+    return { ...outcome, stderr: events.lines.join("\n") };
+  };
+  return { remote, stateDir, once };
+}
+
 async function read(path: string): Promise<string | null> {
   return await Deno.readTextFile(path).catch(() => null);
 }
@@ -48,27 +73,15 @@ async function syncState(stateDir: string): Promise<any> {
 Deno.test("an apply that fails after validation keeps lastGood; later syncs converge it, stay bad or go back", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
   try {
-    const remote = await Remote.create(`${tmp}/git`);
+    const { remote, stateDir, once: syncWith } = await syncBench(tmp);
     const target = `${tmp}/motd`;
-    const stateDir = `${tmp}/state`;
     // The live checkout's cookbook fails to load whenever it holds v2 (the candidate reads fine).
     const exec = new TamperingExecutor(
       `${stateDir}/repo/default.yaml`,
       /v2/,
       "name: x\nconfigure:\n  filez: []\n",
     );
-    const settings: SyncSettings = {
-      repo: remote.fileUrl,
-      branch: "main",
-      interval: 300,
-      splay: 0,
-      verifySignatures: false,
-    };
-    const once = async () => {
-      const events = capture();
-      const outcome = await syncOnce(settings, exec, { stateDir, hostname: "test", events });
-      return { ...outcome, stderr: events.lines.join("\n") };
-    };
+    const once = () => syncWith(exec);
 
     const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
     assert.equal((await once()).status, "applied");
@@ -109,19 +122,10 @@ Deno.test("an apply that fails after validation keeps lastGood; later syncs conv
 Deno.test("lastGood survives a last good commit that no longer loads and a lost checkout", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
   try {
-    const remote = await Remote.create(`${tmp}/git`);
+    const { remote, stateDir, once } = await syncBench(tmp);
     const target = `${tmp}/motd`;
-    const stateDir = `${tmp}/state`;
-    const settings: SyncSettings = {
-      repo: remote.fileUrl,
-      branch: "main",
-      interval: 300,
-      splay: 0,
-      verifySignatures: false,
-    };
-    const once = (exec: RealExecutor) => syncOnce(settings, exec, { stateDir, hostname: "test" });
     const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "good");
-    assert.equal((await once(new RealExecutor())).status, "applied");
+    assert.equal((await once()).status, "applied");
 
     // The last good commit itself stops loading (say, after an upgrade of cm): an error, recorded.
     const broken = new TamperingExecutor(`${stateDir}/repo/default.yaml`, /v1/, "filez: []\n");
@@ -133,10 +137,9 @@ Deno.test("lastGood survives a last good commit that no longer loads and a lost 
     // The checkout is lost and the new commit is bad: nothing to fall back to, still remembered.
     await Deno.remove(`${stateDir}/repo`, { recursive: true });
     const c2 = await remote.commit({ "default.yaml": "filez: []\n" }, "bad");
-    const events = capture();
-    const r = await syncOnce(settings, new RealExecutor(), { stateDir, hostname: "test", events });
+    const r = await once();
     assert.equal(r.status, "kept");
-    assert.match(events.lines.join("\n"), /last good commit [0-9a-f]{12} is no longer in/);
+    assert.match(r.stderr, /last good commit [0-9a-f]{12} is no longer in/);
     s = await syncState(stateDir);
     assert.equal(s.result, "kept");
     assert.equal(s.rejected, c2);
@@ -149,28 +152,11 @@ Deno.test("lastGood survives a last good commit that no longer loads and a lost 
 Deno.test("a commit that fails health is rolled back and quarantined until a newer commit", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
   try {
-    const remote = await Remote.create(`${tmp}/git`);
+    const { remote, stateDir, once } = await syncBench(tmp);
     const target = `${tmp}/site.conf`;
-    const stateDir = `${tmp}/state`;
     const book = (content: string) =>
       fileCookbook(target, content) +
       `health:\n  - command: [grep, -q, good, ${target}]\n    retries: 0\n`;
-    const settings: SyncSettings = {
-      repo: remote.fileUrl,
-      branch: "main",
-      interval: 300,
-      splay: 0,
-      verifySignatures: false,
-    };
-    const once = async () => {
-      const events = capture();
-      const outcome = await syncOnce(settings, new RealExecutor(), {
-        stateDir,
-        hostname: "test",
-        events,
-      });
-      return { ...outcome, stderr: events.lines.join("\n") };
-    };
     const c1 = await remote.commit({ "default.yaml": book("good\n") }, "good");
     assert.equal((await once()).status, "applied");
     const c2 = await remote.commit({ "default.yaml": book("broken\n") }, "breaks health");
@@ -203,26 +189,9 @@ Deno.test("a commit that fails health is rolled back and quarantined until a new
 Deno.test("a rollback is checked with the last good commit's health checks, not with a check the bad commit added", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
   try {
-    const remote = await Remote.create(`${tmp}/git`);
+    const { remote, once } = await syncBench(tmp);
     const target = `${tmp}/site.conf`;
-    const stateDir = `${tmp}/state`;
     const check = (word: string) => `  - command: [grep, -q, ${word}, ${target}]\n    retries: 0\n`;
-    const settings: SyncSettings = {
-      repo: remote.fileUrl,
-      branch: "main",
-      interval: 300,
-      splay: 0,
-      verifySignatures: false,
-    };
-    const once = async () => {
-      const events = capture();
-      const outcome = await syncOnce(settings, new RealExecutor(), {
-        stateDir,
-        hostname: "test",
-        events,
-      });
-      return { ...outcome, stderr: events.lines.join("\n") };
-    };
     const good = fileCookbook(target, "good\n") + `health:\n${check("good")}`;
     await remote.commit({ "default.yaml": good }, "good");
     assert.equal((await once()).status, "applied");
@@ -245,24 +214,8 @@ Deno.test("a rollback is checked with the last good commit's health checks, not 
 Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_change: refuse keeps the last good commit", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "cm-sync-" });
   try {
-    const remote = await Remote.create(`${tmp}/git`);
-    const stateDir = `${tmp}/state`;
-    const settings: SyncSettings = {
-      repo: remote.fileUrl,
-      branch: "main",
-      interval: 300,
-      splay: 0,
-      verifySignatures: false,
-    };
-    const once = async (extra: Partial<SyncSettings> = {}) => {
-      const events = capture();
-      const outcome = await syncOnce({ ...settings, ...extra }, new RealExecutor(), {
-        stateDir,
-        hostname: "web1",
-        events,
-      });
-      return { ...outcome, output: events.lines.join("\n") };
-    };
+    const { remote, stateDir, once: syncWith } = await syncBench(tmp, "web1");
+    const once = (extra: Partial<SyncSettings> = {}) => syncWith(new RealExecutor(), extra);
     const c1 = await remote.commit({
       "nodes/web1.yaml": fileCookbook(`${tmp}/node`, "node\n"),
       "default.yaml": fileCookbook(`${tmp}/default`, "default\n"),
@@ -274,7 +227,7 @@ Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_ch
     const refused = await once({ refuseCookbookChange: true });
     assert.equal(refused.status, "kept");
     const change = "cookbook selection changed: was nodes/web1.yaml, now default.yaml";
-    assert.match(refused.output, new RegExp(`${change}.*refused \\(on_cookbook_change: refuse\\)`));
+    assert.match(refused.stderr, new RegExp(`${change}.*refused \\(on_cookbook_change: refuse\\)`));
     assert.equal(await read(`${tmp}/default`), null);
     let s = await syncState(stateDir);
     assert.equal(s.rejected, c2);
@@ -282,8 +235,8 @@ Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_ch
 
     // By default it is said loudly, recorded, and applied.
     const warned = await once();
-    assert.equal(warned.status, "applied", warned.output);
-    assert.match(warned.output, new RegExp(change));
+    assert.equal(warned.status, "applied", warned.stderr);
+    assert.match(warned.stderr, new RegExp(change));
     assert.equal(await read(`${tmp}/default`), "default\n");
     s = await syncState(stateDir);
     assert.deepEqual(s.cookbooks, ["default.yaml"]);
@@ -291,7 +244,7 @@ Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_ch
 
     // It stays recorded (a problem of cm status), warned of by every sync, until it is over.
     const later = await once();
-    assert.match(later.output, new RegExp(change));
+    assert.match(later.stderr, new RegExp(change));
     s = await syncState(stateDir);
     assert.match(s.selectionChange, new RegExp(change));
     // The node's file is back: over.

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../exec/real.ts";
+import { tempDir } from "../_testing.ts";
+import { statePaths } from "../state/paths.ts";
+import { readRun } from "../state/store.ts";
+import { converge } from "./converge.ts";
+
+const exec = new RealExecutor();
+
+Deno.test("a run killed while it changed the machine is recorded by the next one, from its snapshot", async () => {
+  await using dir = await tempDir();
+  const [target, started, book] = [
+    `${dir.path}/site.conf`,
+    `${dir.path}/started`,
+    `${dir.path}/b.yaml`,
+  ];
+  const paths = statePaths(`${dir.path}/state`);
+  // The file changes first; the command after it (it requires the file) is where cm dies.
+  Deno.writeTextFileSync(
+    book,
+    `install:\n  post_install:\n    - command: [sh, -c, 'touch "$0"; sleep 30', ${started}]\n` +
+      `      requires: ["file[${target}]"]\nconfigure:\n  files:\n    - path: ${target}\n      content: "v1\\n"\n`,
+  );
+  const runner = `${dir.path}/runner.ts`;
+  Deno.writeTextFileSync(
+    runner,
+    `import { RealExecutor } from ${
+      JSON.stringify(new URL("../exec/real.ts", import.meta.url).href)
+    };
+import { converge } from ${JSON.stringify(new URL("./converge.ts", import.meta.url).href)};
+await converge([${JSON.stringify(book)}], new RealExecutor(), { mode: "apply", stateDir: ${
+      JSON.stringify(paths.dir)
+    }, lock: "take" });`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, runner],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  child.status.then(() => exited = true);
+  while (!(await Deno.stat(started).catch(() => null))) {
+    if (exited) {
+      const { stderr } = await child.output();
+      assert.fail(`the runner ended before its command began: ${new TextDecoder().decode(stderr)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill("SIGKILL");
+  await child.output();
+  await new Deno.Command("pkill", { args: ["-f", `touch "$0"; sleep 30`] }).output();
+  assert.equal(Deno.readTextFileSync(target), "v1\n", "the file was written before cm died");
+
+  // The next apply (of the file alone) takes the lock and records the run cm died in.
+  const warnings: string[] = [];
+  const calm = `${dir.path}/c.yaml`;
+  Deno.writeTextFileSync(
+    calm,
+    `configure:\n  files:\n    - path: ${target}\n      content: "v1\\n"\n`,
+  );
+  const next = await converge([calm], exec, {
+    mode: "apply",
+    stateDir: paths.dir,
+    lock: "take",
+    events: { warning: (line) => warnings.push(line) },
+  });
+  assert.equal(next.result, "ok");
+  const killedId = warnings[0]?.match(
+    /^run (\S+) \(cm apply, PID \d+\) was killed while it changed/,
+  )?.[1];
+  assert.ok(killedId, warnings.join("\n"));
+  const killed = readRun(exec, paths, killedId)!;
+  assert.equal(killed.result, "interrupted");
+  const file = killed.resources.find((r) => r.id === `file[${target}]`);
+  assert.equal(file?.status, "failed");
+  assert.match(file.error!, /^cm was killed while it ran: this may have changed/);
+  assert.equal(readRun(exec, paths, next.id)?.result, "ok");
+  // Told once: the report now exists, so the run after says nothing more.
+  const again: string[] = [];
+  await converge([calm], exec, {
+    mode: "apply",
+    stateDir: paths.dir,
+    lock: "take",
+    events: { warning: (line) => again.push(line) },
+  });
+  assert.deepEqual(again, []);
+});
