@@ -200,6 +200,7 @@ export class RealExecutor implements Executor {
       ]
       : argv;
     const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs + 15_000) : undefined;
+    const started = performance.now();
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(timed[0], {
@@ -225,7 +226,9 @@ export class RealExecutor implements Executor {
       child.status.finally(() => grouped.delete(child)),
       options.stdin === undefined ? undefined : feed(child.stdin, options.stdin),
     ]);
-    if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
+    // 124 or 137 before the limit is the command's own exit (or the OOM killer), not timeout(1)'s.
+    const late = performance.now() - started >= (options.timeoutMs ?? Infinity);
+    if (signal?.aborted || (late && (status.code === 124 || status.code === 137))) {
       return { code: 124, stdout, stderr: `${stderr}timed out after ${options.timeoutMs} ms` };
     }
     return {

@@ -242,3 +242,12 @@ Deno.test("readText refuses a file too large to be a string before reading it", 
   file.truncateSync(MAX_TEXT_BYTES + 1); // sparse: no disk used
   assert.throws(() => exec.readText(path), /^StateError: cannot read ".*": larger than 256 MiB/);
 });
+
+Deno.test("exit 124 or death by SIGKILL well before the limit is the command's own, not a timeout", async () => {
+  const own = await exec.run(["sh", "-c", "exit 124"], { timeoutMs: 5000 });
+  assert.deepEqual([own.code, own.stderr], [124, ""]);
+  const killed = await exec.run(["sh", "-c", "kill -KILL $$"], { timeoutMs: 5000 });
+  assert.deepEqual([killed.code, killed.signal, killed.stderr], [137, "SIGKILL", ""]);
+  const late = await exec.run(["sleep", "5"], { timeoutMs: 200 });
+  assert.match(late.stderr, /timed out after 200 ms$/);
+});
