@@ -198,6 +198,9 @@ export async function converge(
     using interrupts = options.interrupts?.();
     const id = newRunId();
     const prior = readPriorState(exec, paths);
+    // A directory there can be neither set aside nor replaced: the run could change the machine
+    // and not be recorded. Refused before any change.
+    if (prior.unreadable && exec.stat(paths.state)?.kind === "directory") throw prior.unreadable;
     const snapshots = snapshotRecorder(exec, paths.dir, id, options.commit);
     const report = await run(cookbook, { mode: "apply", exec }, events, {
       diff: options.diff,
