@@ -8,6 +8,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
+import { inputKey } from "../cookbook/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
@@ -101,7 +102,9 @@ export async function loadCached(
   if (thawed) return { ...thawed, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
   const cookbook = await loadCookbooks(files, probe, options);
-  return { cookbook, cached: false, ...(health ? { healthBefore: health } : {}) };
+  // Taken now: an input edited during the run must not key this cookbook in the catalog.
+  const loadedKey = cacheable ? await inputKey(probe, cookbook.inputs) : undefined;
+  return { cookbook, cached: false, loadedKey, ...(health ? { healthBefore: health } : {}) };
 }
 
 /** Cookbooks as {@link loadCached} gives them. */
@@ -113,6 +116,8 @@ export interface Loaded {
   digests?: Record<string, string>;
   /** Loaded afresh after a change: the health checks the catalog held for the same cookbooks. */
   healthBefore?: Cookbook["health"];
+  /** Loaded afresh: the key of the inputs right after loading (see `writeCatalog`); null when one cannot be read. */
+  loadedKey?: string | null;
 }
 
 /**
@@ -164,10 +169,15 @@ export async function converge(
   const events = options.events ?? {};
   // Given facts, and the node's vars (secrets), never go into or come from the cache.
   const cacheable = !options.facts && options.varsFile === undefined;
-  const { cookbook, cached, digests, healthBefore } = await loadCached(files, exec, paths.catalog, {
-    facts: options.facts,
-    varsFile: options.varsFile,
-  });
+  const { cookbook, cached, digests, healthBefore, loadedKey } = await loadCached(
+    files,
+    exec,
+    paths.catalog,
+    {
+      facts: options.facts,
+      varsFile: options.varsFile,
+    },
+  );
   if (options.mode === "plan") {
     // An unreadable state file: nothing pending, nothing unmanaged (the apply says why).
     const { state } = readPriorState(exec, paths);
@@ -188,6 +198,9 @@ export async function converge(
     using interrupts = options.interrupts?.();
     const id = newRunId();
     const prior = readPriorState(exec, paths);
+    // A directory there can be neither set aside nor replaced: the run could change the machine
+    // and not be recorded. Refused before any change.
+    if (prior.unreadable && exec.stat(paths.state)?.kind === "directory") throw prior.unreadable;
     const snapshots = snapshotRecorder(exec, paths.dir, id, options.commit);
     const report = await run(cookbook, { mode: "apply", exec }, events, {
       diff: options.diff,
@@ -224,7 +237,9 @@ export async function converge(
     const warning = record(exec, paths, report, desired, scope, prior);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
-    if (!cached && cacheable) await writeCatalog(exec, paths.catalog, cookbook, desired);
+    if (!cached && cacheable) {
+      await writeCatalog(exec, paths.catalog, cookbook, desired, loadedKey);
+    }
     return report;
   } finally {
     lock?.release();

@@ -4,6 +4,7 @@ import { acquireLock } from "../state/lock.ts";
 import { statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
 import { converge } from "./converge.ts";
+import { StateError } from "../errors.ts";
 
 const exec = new RealExecutor();
 
@@ -106,4 +107,14 @@ Deno.test("converge asks the interrupts it started, and disposes of them when th
   assert.equal(report.resources[0].status, "skipped");
   assert.equal(exec.stat(t.target), null);
   assert.ok(disposed);
+});
+
+Deno.test("a directory where the state file belongs refuses the apply before it changes anything", async () => {
+  await using t = await setup();
+  Deno.mkdirSync(t.paths.state, { recursive: true });
+  await assert.rejects(
+    converge([t.book], exec, { mode: "apply", stateDir: t.paths.dir, lock: "take" }),
+    (e: unknown) => e instanceof StateError && /state\.json": is a directory/.test(e.message),
+  );
+  assert.equal(exec.stat(t.target), null, "nothing changed");
 });

@@ -9,7 +9,7 @@ import type { HealthRecord, RollbackRecord, RunReport } from "../engine/report.t
 import type { RunEvents } from "../engine/run.ts";
 import { UsageError } from "../errors.ts";
 import { takeRunLock } from "./abandoned.ts";
-import { type StatePaths, statePaths } from "../state/paths.ts";
+import { idsMatching, type StatePaths, statePaths } from "../state/paths.ts";
 import {
   listSnapshots,
   readManifest,
@@ -50,6 +50,8 @@ interface ChangedAgain {
  * Each resource `manifest`'s run changed that one of the `later` runs (ids
  * with a snapshot, oldest first) changed again, with that run, unless the
  * later run was rolled back.
+ *
+ * @throws {UsageError} when a later run's snapshot cannot be read: what it changed is unknown
  */
 function changedAgain(
   exec: Executor,
@@ -59,10 +61,17 @@ function changedAgain(
 ): ChangedAgain[] {
   const dir = snapshotsDir(paths.dir);
   const mine = new Set(manifest.resources.map((r) => r.id));
-  return later.filter((run) => !readRun(exec, paths, run)?.rollback?.ok).flatMap((run) =>
-    (readManifest(exec, dir, run)?.resources ?? []).filter((r) => mine.has(r.id))
-      .map(({ id }) => ({ id, run }))
-  );
+  return later.filter((run) => !readRun(exec, paths, run)?.rollback?.ok).flatMap((run) => {
+    const theirs = readManifest(exec, dir, run);
+    if (!theirs) {
+      throw new UsageError(
+        `cannot roll back run "${manifest.runId}": the snapshot of the later run "${run}" ` +
+          `cannot be read, so whether it changed the same resources is unknown: ` +
+          `pass --force to put this run's snapshot back anyway`,
+      );
+    }
+    return theirs.resources.filter((r) => mine.has(r.id)).map(({ id }) => ({ id, run }));
+  });
 }
 
 /** Why run `runId` is not rolled back: the first resources changed again, and the runs to undo first. */
@@ -96,7 +105,7 @@ export interface RollbackRunOptions {
  *
  * @throws {UsageError} when there is no such snapshot, the run was already
  *   rolled back (a rollback that failed may be tried again), or later runs
- *   changed its resources again (without `force`)
+ *   changed its resources again or their snapshot cannot be read (without `force`)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
  */
 export async function rollbackRun(
@@ -107,7 +116,7 @@ export async function rollbackRun(
   const paths = statePaths(options.stateDir);
   const dir = snapshotsDir(paths.dir);
   const ids = listSnapshots(dir);
-  const matches = runId === undefined ? ids.slice(-1) : ids.filter((id) => id.startsWith(runId));
+  const matches = runId === undefined ? ids.slice(-1) : idsMatching(ids, runId);
   if (matches.length !== 1) {
     throw new UsageError(
       runId === undefined

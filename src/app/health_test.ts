@@ -82,6 +82,8 @@ Deno.test("an older run is not rolled back over what later runs changed again, u
   );
   assert.equal(Deno.readTextFileSync(site), "v3\n", "nothing restored");
   assert.equal(readRun(exec, paths, first.id)?.rollback, undefined);
+  // A run of the same second and process (X.2 beside X) leaves X a whole id, not an ambiguous prefix.
+  Deno.mkdirSync(`${paths.dir}/snapshots/${first.id}.9`);
   const { record } = await rollbackRun(first.id, exec, { stateDir: paths.dir, force: true });
   assert.equal(record.ok, true);
   assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);
@@ -104,5 +106,21 @@ Deno.test("undone newest first, each older run may be rolled back in turn", asyn
   await rollbackRun(second.id, exec, { stateDir: paths.dir });
   assert.equal(Deno.readTextFileSync(site), "v1\n");
   assert.equal((await rollbackRun(first.id, exec, { stateDir: paths.dir })).record.ok, true);
+  assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);
+});
+
+Deno.test("an older run is not rolled back over a later run whose snapshot cannot be read, unless forced", async () => {
+  await using dir = await tempDir();
+  const { paths, apply } = applier(dir.path);
+  const site = `${dir.path}/site.conf`;
+  const first = await apply({ [site]: "v1" });
+  const second = await apply({ [site]: "v2" });
+  Deno.writeTextFileSync(`${paths.dir}/snapshots/${second.id}/manifest.json`, "{");
+  await assert.rejects(
+    rollbackRun(first.id, exec, { stateDir: paths.dir }),
+    new RegExp(`the snapshot of the later run "${second.id}" cannot be read.*--force`),
+  );
+  assert.equal(Deno.readTextFileSync(site), "v2\n", "nothing restored");
+  await rollbackRun(first.id, exec, { stateDir: paths.dir, force: true });
   assert.throws(() => Deno.statSync(site), Deno.errors.NotFound);
 });

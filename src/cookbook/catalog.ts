@@ -43,9 +43,10 @@ export interface Thawed {
 
 /**
  * A hash of every input file's path and bytes, cm's version and the paths
- * asked for; one file held at a time.
+ * asked for, one file held at a time; `null` when an input cannot be read.
+ * Taken right after loading, it is what {@link freeze} checks the inputs against.
  */
-async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
+export async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
   let key = `${VERSION}\0${JSON.stringify(inputs.requested)}\0`;
   for (const file of inputs.files) {
     // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
@@ -98,24 +99,26 @@ export async function thaw(
   text: string,
   requested: string[],
 ): Promise<ThawResult> {
-  let catalog: Catalog;
+  let catalog: unknown;
   try {
     catalog = JSON.parse(text);
   } catch {
     return { thawed: null };
   }
-  const same = catalog?.format === FORMAT &&
-    JSON.stringify(catalog.inputs?.requested) ===
-      JSON.stringify(requested.map((p) => absolute(p)));
-  if (!same) return { thawed: null };
-  const health = Array.isArray(catalog.health) ? catalog.health : undefined;
-  return { thawed: await fresh(probe, catalog), health };
+  if (
+    !catalogShaped(catalog) || catalog.format !== FORMAT ||
+    JSON.stringify(catalog.inputs.requested) !==
+      JSON.stringify(requested.map((p) => absolute(p)))
+  ) {
+    return { thawed: null };
+  }
+  return { thawed: await fresh(probe, catalog), health: catalog.health };
 }
 
-/** `catalog`'s cookbooks and digests while every input is unchanged, else `null`. */
+/** A shaped `catalog`'s cookbooks and digests while every input is unchanged, else `null`. */
 async function fresh(probe: Probe, catalog: Catalog): Promise<Thawed | null> {
+  restorePaths(catalog);
   if (
-    !pathsRestored(catalog) ||
     await inputKey(probe, catalog.inputs) !== catalog.key ||
     catalog.resources.some((r) => !KIND_NAMES.includes(r.kind)) ||
     !filesUnchanged(catalog) ||
@@ -127,25 +130,53 @@ async function fresh(probe: Probe, catalog: Catalog): Promise<Thawed | null> {
   return { cookbook, digests };
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const isStrings = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === "string");
+
+/** Whether `path` is a path, or a whole number naming one of `paths` (see {@link freeze}). */
+const pathOrIndex = (paths: string[], path: unknown): boolean =>
+  typeof path === "string" ||
+  Number.isInteger(path) && (path as number) >= 0 && (path as number) < paths.length;
+
 /**
- * Puts back in `catalog`'s resources the paths {@link freeze} wrote as
- * indexes (`root` into `inputs.requested`, `at.file` into `inputs.files`),
- * each list's one string shared; false when an index names nothing (a damaged catalog).
+ * Whether `value` is shaped as {@link freeze} writes a catalog (a damaged one,
+ * valid JSON of another shape, must read as stale, not crash the run): the
+ * fields thawing and the engine rely on, and every path index in range.
  */
-function pathsRestored(catalog: Catalog): boolean {
+function catalogShaped(value: unknown): value is Catalog {
+  if (!isObject(value) || !isObject(value.inputs) || !isObject(value.digests)) return false;
+  if (typeof value.key !== "string") return false;
+  const { requested, files, facts } = value.inputs;
+  if (!isStrings(requested) || !isStrings(files) || !isObject(facts)) return false;
+  if (!isStrings(value.files) || !Array.isArray(value.health) || !value.health.every(isObject)) {
+    return false;
+  }
+  return Array.isArray(value.resources) &&
+    value.resources.every((r) =>
+      isObject(r) && typeof r.kind === "string" && typeof r.id === "string" && isObject(r.spec) &&
+      typeof r.path === "string" && typeof r.section === "number" && isObject(r.at) &&
+      pathOrIndex(files, r.at.file) && (r.root === undefined || pathOrIndex(requested, r.root))
+    );
+}
+
+/**
+ * Puts back in a shaped `catalog`'s resources the paths {@link freeze} wrote
+ * as indexes (`root` into `inputs.requested`, `at.file` into `inputs.files`),
+ * each list's one string shared.
+ */
+function restorePaths(catalog: Catalog): void {
   const { requested, files } = catalog.inputs;
   for (const r of catalog.resources) {
     const at = r.at as { file: string | number };
     if (typeof r.root === "number") r.root = requested[r.root];
     if (typeof at.file === "number") at.file = files[at.file];
-    if (typeof at.file !== "string" || !(r.root === undefined || typeof r.root === "string")) {
-      return false;
-    }
   }
-  return true;
 }
 
-/** `paths` → index, for writing each path once (see {@link pathsRestored}). */
+/** `paths` → index, for writing each path once (see {@link restorePaths}). */
 function indexOf(paths: string[]): (path: string | undefined) => number {
   const index = new Map(paths.map((p, i) => [p, i]));
   return (path) => path === undefined ? -1 : index.get(path) ?? -1;
@@ -156,18 +187,21 @@ function indexOf(paths: string[]): (path: string | undefined) => number {
  * Loaded cookbooks and their desired digests as a catalog's bytes (in chunks:
  * 10,000 resources are about 6 MB), keyed by their inputs as `probe` reads them
  * now; `null` when they must not be cached: `sensitive` content stays out of
- * the state, and an input that cannot be read has no key.
+ * the state, an input that cannot be read has no key, and one that changed
+ * since `loadedKey` was taken (edited during the run, or by it) would key the
+ * cookbooks loaded before to its new bytes: a stale catalog used from then on.
  */
 export async function freeze(
   probe: Probe,
   cookbook: Cookbook,
   digests: Record<string, string>,
+  loadedKey?: string | null,
 ): Promise<Iterable<Uint8Array> | null> {
   if ([...cookbook.resources.map((r) => r.spec), ...cookbook.health].some((s) => s.sensitive)) {
     return null;
   }
   const key = await inputKey(probe, cookbook.inputs);
-  if (!key) return null;
+  if (!key || (loadedKey !== undefined && key !== loadedKey)) return null;
   const [rootIndex, fileIndex] = [
     indexOf(cookbook.inputs.requested),
     indexOf(cookbook.inputs.files),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
 import type { Cookbook } from "./cookbook.ts";
-import { freeze, thaw } from "./catalog.ts";
+import { freeze, inputKey, thaw } from "./catalog.ts";
 
 const cookbook = (spec: Record<string, unknown>): Cookbook => ({
   name: "web",
@@ -66,4 +66,48 @@ Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older forma
     "an index naming nothing",
   );
   assert.deepEqual(await thaw(probe, "{", ["/cb/web.yaml"]), { thawed: null });
+});
+
+Deno.test("a damaged catalog of valid JSON is stale, not a crash: null parts, out-of-range indexes", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+  const data = await frozen(probe, {
+    ...cookbook({}),
+    resources: [{ ...cookbook({}).resources[0], root: "/cb/web.yaml" }],
+  });
+  assert.notEqual(
+    (await thaw(probe, data, ["/cb/web.yaml"])).thawed,
+    null,
+    "the undamaged catalog is used",
+  );
+  // deno-lint-ignore no-explicit-any
+  const damages: ((c: any) => void)[] = [
+    (c) => c.resources[0].at = null,
+    (c) => c.resources[0] = null,
+    (c) => c.resources[0].spec = null,
+    (c) => c.resources = {},
+    (c) => delete c.inputs.files,
+    (c) => c.inputs.facts = null,
+    (c) => c.health = null,
+    (c) => c.digests = null,
+    (c) => c.resources[0].root = 1,
+    (c) => c.resources[0].root = -1,
+    (c) => c.resources[0].at.file = 0.5,
+  ];
+  for (const damage of damages) {
+    const catalog = JSON.parse(data);
+    damage(catalog);
+    assert.deepEqual(
+      await thaw(probe, JSON.stringify(catalog), ["/cb/web.yaml"]),
+      { thawed: null },
+      `${damage}`,
+    );
+  }
+});
+
+Deno.test("cookbooks whose input changed since they were loaded are not cached under its new bytes", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+  const loadedKey = await inputKey(probe, cookbook({}).inputs);
+  assert.notEqual(await freeze(probe, cookbook({}), {}, loadedKey), null, "unchanged: cached");
+  probe.put("/cb/web.yaml", "configure: {files: []}\n"); // edited during the run, or by it
+  assert.equal(await freeze(probe, cookbook({}), {}, loadedKey), null);
 });

@@ -65,8 +65,12 @@ const WAITS = new Map(SECTIONS.flatMap((s, i) => s.waitsFor ? [[i, s.waitsFor] a
 
 /**
  * The ids each resource waits for without saying so (see `Section.waitsFor`):
- * every resource of those kinds in `resources`, but one that requires it, even
- * through others, which would make a cycle.
+ * every resource of those kinds in `resources`. What one of those requires,
+ * even through others (curl for a repository's key), waits for none of them:
+ * it comes first, from what is already there, so that two repositories each
+ * requiring a package make no cycle (one that must come from another
+ * repository says `requires:` on it). Nor does an item being removed
+ * (`state: absent`, `purged`): it comes from no repository.
  */
 export function implicitRequirements(
   resources: Resource[],
@@ -76,14 +80,18 @@ export function implicitRequirements(
   const targets = resources.filter((r) => waited.has(r.kind));
   if (!targets.length) return () => [];
   const byId = new Map(resources.map((r) => [r.id, r]));
-  const upstream = new Map(targets.map((t) => [t.id, requiredClosure(t, byId, resolve)]));
+  const prerequisites = new Set(targets.flatMap((t) => [...requiredClosure(t, byId, resolve)]));
   return (resource) => {
     const kinds = WAITS.get(resource.section);
-    if (!kinds) return [];
-    return targets.filter((t) => kinds.includes(t.kind) && !upstream.get(t.id)!.has(resource.id))
-      .map((t) => t.id);
+    if (!kinds || prerequisites.has(resource.id) || REMOVED.includes(resource.spec.state)) {
+      return [];
+    }
+    return targets.filter((t) => kinds.includes(t.kind)).map((t) => t.id);
   };
 }
+
+/** The states that remove an item. */
+const REMOVED = ["absent", "purged"];
 
 /** Every id `resource` requires, directly or through what it requires. */
 function requiredClosure(

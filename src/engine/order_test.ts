@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Resource } from "../cookbook/load.ts";
 import { CookbookError } from "../errors.ts";
-import { order } from "./order.ts";
+import { implicitRequirements, order } from "./order.ts";
 import { loadKinds } from "../../resources/mod.ts";
 
 // Resolving targets asks each kind what it claims.
@@ -72,4 +72,29 @@ Deno.test("packages wait for the run's repositories, unless a repository require
     "apt_repository[nodesource]",
     "package[nodejs]",
   ]);
+});
+
+Deno.test("packages that repositories require wait for none: two repositories requiring one each make no cycle", () => {
+  const sorted = order([
+    res("apt_repository[docker]", 1, ["package[gnupg]"]),
+    res("apt_repository[nodesource]", 1, ["package[ca-certificates]"]),
+    res("package[gnupg]", 2),
+    res("package[ca-certificates]", 2),
+    res("package[docker-ce]", 2),
+  ]);
+  assert.deepEqual(sorted.map((r) => r.id), [
+    "package[gnupg]",
+    "apt_repository[docker]",
+    "package[ca-certificates]",
+    "apt_repository[nodesource]",
+    "package[docker-ce]",
+  ]);
+});
+
+Deno.test("a package being removed waits for no repository", () => {
+  const repo = res("apt_repository[nodesource]", 1);
+  const removed = { ...res("package[apache2]", 2), spec: { state: "absent" } };
+  const waits = implicitRequirements([repo, removed, res("package[nodejs]", 2)], () => undefined);
+  assert.deepEqual(waits(removed), []);
+  assert.deepEqual(waits(res("package[nodejs]", 2)), ["apt_repository[nodesource]"]);
 });

@@ -186,7 +186,8 @@ let issued = { id: "", count: 0 };
  * A run id that sorts by time, to the second: `20261126T054000Z-1234` (UTC,
  * then the process id). A process that runs again within the same second
  * (`cm watch` repairing, `cm sync --loop`, tests) gets `.2`, `.3`… after it,
- * so no run's report or snapshot replaces another's.
+ * so no run's report or snapshot replaces another's (`compareRunIds` in
+ * src/state/paths.ts sorts `.10` after `.9`).
  */
 export function newRunId(now = new Date()): string {
   const id = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${Deno.pid}`;

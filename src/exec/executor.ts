@@ -31,7 +31,8 @@ export interface ProcessOptions {
   /**
    * Run it in a process group of its own (as `timeoutMs` does), so that a
    * Ctrl-C at the terminal reaches cm alone and the change at work finishes:
-   * for what changes the machine and must not die half-way.
+   * for what changes the machine and must not die half-way. It has no
+   * terminal then: opening /dev/tty fails.
    */
   ownGroup?: boolean;
   /** Called with each stdout/stderr line as it arrives (progress output). */
@@ -103,6 +104,8 @@ export interface Probe {
    * MB each at 10,000 resources): the bytes are freed as soon as they are
    * decoded, where a read buffer would otherwise stay allocated until V8's
    * next full collection.
+   *
+   * @throws {StateError} when it is a FIFO, device or socket (links followed), or too large to be text: never read
    */
   readText(path: string): string | null;
   /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { osReason } from "../errors.ts";
+import { osReason, StateError } from "../errors.ts";
 import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type {
   Attributes,
@@ -14,9 +14,12 @@ import type {
   RunResult,
   WriteOptions,
 } from "./executor.ts";
-import { hashInput, readInput, release } from "./input.ts";
+import { hashInput, readInput, release, sizeText } from "./input.ts";
 
 const decoder = new TextDecoder();
+
+/** Largest file {@link RealExecutor.readText} reads: 256 MiB (state JSON is 2 to 10 MB at 10,000 resources). */
+export const MAX_TEXT_BYTES = 256 * 1024 * 1024;
 
 /** The PATH every child process gets; the environment is otherwise clean. */
 export const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -131,6 +134,18 @@ async function feed(stdin: WritableStream<Uint8Array>, text: string): Promise<vo
   await writer.close();
 }
 
+/** `stat` of `path`, links followed; `null` when it (or a link's target) does not exist. */
+function statFollowed(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    throw error;
+  }
+}
+
 function dirname(path: string): string {
   const i = path.lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
@@ -171,10 +186,21 @@ export class RealExecutor implements Executor {
     // timeout(1) runs the command in its own process group and signals all of
     // it, so grandchildren holding the output pipes open die too; the abort
     // signal is only a backstop. A duration of 0 is no limit: the group alone.
+    // setsid(1) puts it in a session of its own, without a terminal: a
+    // background group that opened /dev/tty (a password prompt) would be
+    // stopped for good; without one, the open fails and so does the command.
     const timed = options.timeoutMs || options.ownGroup
-      ? ["timeout", "--kill-after=5", `${(options.timeoutMs ?? 0) / 1000}`, ...argv]
+      ? [
+        "setsid",
+        "--wait",
+        "timeout",
+        "--kill-after=5",
+        `${(options.timeoutMs ?? 0) / 1000}`,
+        ...argv,
+      ]
       : argv;
     const signal = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs + 15_000) : undefined;
+    const started = performance.now();
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(timed[0], {
@@ -200,7 +226,9 @@ export class RealExecutor implements Executor {
       child.status.finally(() => grouped.delete(child)),
       options.stdin === undefined ? undefined : feed(child.stdin, options.stdin),
     ]);
-    if (options.timeoutMs && (signal?.aborted || status.code === 124 || status.code === 137)) {
+    // 124 or 137 before the limit is the command's own exit (or the OOM killer), not timeout(1)'s.
+    const late = performance.now() - started >= (options.timeoutMs ?? Infinity);
+    if (signal?.aborted || (late && (status.code === 124 || status.code === 137))) {
       return { code: 124, stdout, stderr: `${stderr}timed out after ${options.timeoutMs} ms` };
     }
     return {
@@ -236,6 +264,17 @@ export class RealExecutor implements Executor {
   }
 
   readText(path: string): string | null {
+    // A FIFO would block cm for ever (and swallow the first SIGTERM), /dev/zero never end.
+    const info = statFollowed(path);
+    if (info && !info.isFile && !info.isDirectory) {
+      throw new StateError(`cannot read "${path}": not a regular file (a FIFO, device or socket)`);
+    }
+    // Larger would not even decode (V8's longest string): refused before it is read.
+    if (info && info.size > MAX_TEXT_BYTES) {
+      throw new StateError(
+        `cannot read "${path}": larger than ${sizeText(MAX_TEXT_BYTES)}, the most cm reads as text`,
+      );
+    }
     const data = this.readFile(path);
     if (!data) return null;
     const text = decoder.decode(data);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RealExecutor } from "./real.ts";
+import { MAX_TEXT_BYTES, RealExecutor } from "./real.ts";
 import { tempDir } from "../_testing.ts";
 
 const exec = new RealExecutor();
@@ -210,4 +210,44 @@ Deno.exit(0);`,
   const [own, shared] = await Promise.all([outcome("own"), outcome("shared")]);
   assert.deepEqual([own.code, own.stdout], [0, "finished\n"]);
   assert.deepEqual([shared.code, shared.signal], [130, "SIGINT"]);
+});
+
+Deno.test("a child in its own group has no terminal: a prompt on /dev/tty fails instead of stopping it for good", async () => {
+  const session = (stat: string) => stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3];
+  const own = await exec.run(["cat", "/proc/self/stat"], { ownGroup: true });
+  const timed = await exec.run(["cat", "/proc/self/stat"], { timeoutMs: 5000 });
+  const mine = session(Deno.readTextFileSync("/proc/self/stat"));
+  for (const { code, stdout } of [own, timed]) {
+    assert.equal(code, 0);
+    assert.notEqual(session(stdout), mine, "a session of its own, so no controlling terminal");
+  }
+});
+
+Deno.test("readText refuses a FIFO or device instead of blocking or reading for ever", async () => {
+  await using dir = await tempDir();
+  const fifo = `${dir.path}/state.json`;
+  await new Deno.Command("mkfifo", { args: ["--", fifo] }).output();
+  assert.throws(
+    () => exec.readText(fifo),
+    /^StateError: cannot read ".*state.json": not a regular file/,
+  );
+  Deno.symlinkSync("/dev/zero", `${dir.path}/zero.json`);
+  assert.throws(() => exec.readText(`${dir.path}/zero.json`), /not a regular file/);
+});
+
+Deno.test("readText refuses a file too large to be a string before reading it", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/state.json`;
+  using file = Deno.openSync(path, { write: true, create: true });
+  file.truncateSync(MAX_TEXT_BYTES + 1); // sparse: no disk used
+  assert.throws(() => exec.readText(path), /^StateError: cannot read ".*": larger than 256 MiB/);
+});
+
+Deno.test("exit 124 or death by SIGKILL well before the limit is the command's own, not a timeout", async () => {
+  const own = await exec.run(["sh", "-c", "exit 124"], { timeoutMs: 5000 });
+  assert.deepEqual([own.code, own.stderr], [124, ""]);
+  const killed = await exec.run(["sh", "-c", "kill -KILL $$"], { timeoutMs: 5000 });
+  assert.deepEqual([killed.code, killed.signal, killed.stderr], [137, "SIGKILL", ""]);
+  const late = await exec.run(["sleep", "5"], { timeoutMs: 200 });
+  assert.match(late.stderr, /timed out after 200 ms$/);
 });

@@ -96,7 +96,7 @@ async function port(probe: Probe, check: Extract<HealthCheck, { port: number }>)
   );
   return result.code === 0
     ? { ok: true, detail: "connected" }
-    : { ok: false, detail: failure(result) };
+    : { ok: false, detail: failure(result, check.sensitive) };
 }
 
 /** What `systemctl show` says about a unit's state. */
@@ -123,7 +123,12 @@ export function parseUnitState(text: string): UnitState {
   };
 }
 
-async function unitState(probe: Probe, unit: string, timeout: number): Promise<UnitState | string> {
+async function unitState(
+  probe: Probe,
+  unit: string,
+  timeout: number,
+  sensitive?: boolean,
+): Promise<UnitState | string> {
   const result = await probe.run([
     "systemctl",
     "show",
@@ -131,16 +136,17 @@ async function unitState(probe: Probe, unit: string, timeout: number): Promise<U
     "--",
     unit,
   ], { timeoutMs: timeout * 1000 });
-  return result.code === 0 ? parseUnitState(result.stdout) : `systemctl show ${failure(result)}`;
+  return result.code === 0
+    ? parseUnitState(result.stdout)
+    : `systemctl show ${failure(result, sensitive)}`;
 }
 
 /** The unit's state when it is loaded and active (not waiting to be restarted), else what is wrong. */
 async function activeUnit(
   probe: Probe,
-  unit: string,
-  timeout: number,
+  check: Extract<HealthCheck, { service: string }>,
 ): Promise<UnitState | string> {
-  const state = await unitState(probe, unit, timeout);
+  const state = await unitState(probe, check.service, check.timeout, check.sensitive);
   if (typeof state === "string") return state;
   if (state.load === "not-found") return "unit not found";
   if (state.active !== "active" || state.sub === "auto-restart") {
@@ -154,10 +160,10 @@ async function service(
   check: Extract<HealthCheck, { service: string }>,
   sleep: Sleep,
 ): Promise<Attempt> {
-  const first = await activeUnit(probe, check.service, check.timeout);
+  const first = await activeUnit(probe, check);
   if (typeof first === "string") return { ok: false, detail: first };
   await sleep(check.settle * 1000);
-  const second = await activeUnit(probe, check.service, check.timeout);
+  const second = await activeUnit(probe, check);
   if (typeof second === "string") return { ok: false, detail: second };
   const restarts = second.restarts - first.restarts;
   if (restarts !== 0) {

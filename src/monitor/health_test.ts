@@ -240,3 +240,20 @@ Deno.test("a sensitive check keeps its command, URL and output out of its id and
   ]);
   assert.ok(!JSON.stringify(results).includes("s3cret"));
 });
+
+Deno.test("a sensitive port or service check fails without the tool's output, which names host and unit", async () => {
+  const exec = new RecordingExecutor()
+    .on(["bash"], { code: 1, stderr: "bash: /dev/tcp/db-s3cret.internal/5432: Connection refused" })
+    .on(["systemctl"], { code: 1, stderr: "Failed to get properties: unit s3cret.service" });
+  const results = await runHealthChecks(
+    exec,
+    checks(
+      { port: 5432, host: "db-s3cret.internal", sensitive: true, retries: 0 },
+      { service: "s3cret", sensitive: true, retries: 0 },
+    ),
+  );
+  assert.deepEqual(results.map((r) => [r.id, r.detail]), [
+    ["port[sensitive]", "exited 1"],
+    ["service[sensitive]", "systemctl show exited 1"],
+  ]);
+});

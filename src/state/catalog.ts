@@ -22,15 +22,17 @@ export async function readCatalog(
 
 /**
  * Saves loaded cookbooks and their desired digests as the catalog at `path`
- * (0600, atomically through the executor), unless they must not be cached (see `freeze`).
+ * (0600, atomically through the executor), unless they must not be cached or
+ * their inputs changed since `loadedKey` was taken (see `freeze`).
  */
 export async function writeCatalog(
   exec: Executor,
   path: string,
   cookbook: Cookbook,
   digests: Record<string, string>,
+  loadedKey?: string | null,
 ): Promise<void> {
-  const data = await freeze(exec, cookbook, digests);
+  const data = await freeze(exec, cookbook, digests, loadedKey);
   if (data) {
     onStatePath("write cookbook cache", path, () => {
       exec.writeFile(path, data, { mode: 0o600 });

@@ -16,6 +16,30 @@ export function isRunIdName(id: string): boolean {
   return /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(id);
 }
 
+/** `id` as its first run of the second and process (`X`) and its number in that second (X.2: 2, X: 1). */
+function runIdParts(id: string): [string, number] {
+  const match = /^(.*)\.(\d+)$/.exec(id);
+  return match ? [match[1], Number(match[2])] : [id, 1];
+}
+
+/**
+ * Orders run ids as they were given out (for `Array.sort`): by time, and
+ * within one second and process `X`, `X.2`, ..., `X.9`, `X.10` (text order
+ * would put `X.10` before `X.2`).
+ */
+export function compareRunIds(a: string, b: string): number {
+  const [[baseA, nA], [baseB, nB]] = [runIdParts(a), runIdParts(b)];
+  return baseA < baseB ? -1 : baseA > baseB ? 1 : nA - nB;
+}
+
+/**
+ * The ids among `ids` that `prefix` names: itself alone when it is a whole id
+ * (`X` is not ambiguous beside `X.2`), else every id that starts with it.
+ */
+export function idsMatching(ids: string[], prefix: string): string[] {
+  return ids.includes(prefix) ? [prefix] : ids.filter((id) => id.startsWith(prefix));
+}
+
 /** The files under one state directory. */
 export interface StatePaths {
   /** The state directory itself. */

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { DEFAULT_STATE_DIR, statePaths } from "./paths.ts";
+import { DEFAULT_STATE_DIR, idsMatching, statePaths } from "./paths.ts";
 
 function withStateDirEnv(value: string | undefined, body: () => void): void {
   const before = Deno.env.get("CM_STATE_DIR");
@@ -26,4 +26,11 @@ Deno.test("an empty CM_STATE_DIR is unset, not the root directory", () => {
     assert.equal(statePaths().dir, DEFAULT_STATE_DIR);
     assert.equal(statePaths().lock, `${DEFAULT_STATE_DIR}/lock`);
   });
+});
+
+Deno.test("idsMatching: a whole id names itself alone, a prefix every id it starts", () => {
+  const ids = ["20261201T035000Z-7", "20261201T035000Z-7.2", "20261201T035001Z-7"];
+  assert.deepEqual(idsMatching(ids, "20261201T035000Z-7"), ["20261201T035000Z-7"]);
+  assert.deepEqual(idsMatching(ids, "20261201T035000"), ids.slice(0, 2));
+  assert.deepEqual(idsMatching(ids, "2099"), []);
 });

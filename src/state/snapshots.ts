@@ -15,7 +15,7 @@
  * @module
  */
 import { onStatePath } from "./_os_error.ts";
-import { isRunIdName } from "./paths.ts";
+import { compareRunIds, isRunIdName } from "./paths.ts";
 import { manifestProblem } from "./shapes.ts";
 import { sha256Hex } from "../digest.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
@@ -152,9 +152,10 @@ function entries(path: string): Deno.DirEntry[] {
   }
 }
 
-/** The run ids with a snapshot directory, oldest first (run ids sort by time). */
+/** The run ids with a snapshot directory, oldest first (see {@link compareRunIds}). */
 export function listSnapshots(dir: string): string[] {
-  return entries(dir).filter((e) => e.isDirectory && e.name !== "blobs").map((e) => e.name).sort();
+  return entries(dir).filter((e) => e.isDirectory && e.name !== "blobs").map((e) => e.name)
+    .sort(compareRunIds);
 }
 
 /** The blobs one record refers to, those of the paths it groups included. */

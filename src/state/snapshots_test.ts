@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { sha256Hex } from "../digest.ts";
+import { tempDir } from "../_testing.ts";
 import {
   capturePath,
   listSnapshots,
@@ -241,3 +242,10 @@ Deno.test(
     assert.deepEqual([...Deno.readDirSync(`${dir}/blobs`)].map((e) => e.name), [keyring]);
   }),
 );
+
+Deno.test("snapshots list in the order their runs were given out: X.10 after X.9", async () => {
+  await using dir = await tempDir();
+  const ids = ["20261201T035000Z-7", "20261201T035000Z-7.2", "20261201T035000Z-7.10"];
+  for (const id of ids) Deno.mkdirSync(`${dir.path}/${id}`);
+  assert.deepEqual(listSnapshots(dir.path), ids);
+});

@@ -6,7 +6,7 @@
 import type { Executor, Probe, WriteOptions } from "../exec/executor.ts";
 import type { PendingRefresh, RunReport, Totals } from "../engine/report.ts";
 import { errorMessage, StateError } from "../errors.ts";
-import { isRunIdName, type StatePaths } from "./paths.ts";
+import { compareRunIds, idsMatching, isRunIdName, type StatePaths } from "./paths.ts";
 import { onStatePath } from "./_os_error.ts";
 import { markDrift } from "./drift.ts";
 import { runProblem, stateProblem } from "./shapes.ts";
@@ -206,9 +206,13 @@ export function readPriorState(probe: Probe, paths: StatePaths): PriorState {
 /**
  * An unreadable state file must not lose the run that just changed the
  * machine: it is kept beside as `state.json.corrupt-ID` (a fresh state
- * begins); returns the warning that says so.
+ * begins); returns the warning that says so. A FIFO, device or socket holds
+ * nothing to keep (reading it would block or never end): the new state replaces it.
  */
 function setAside(exec: Executor, paths: StatePaths, runId: string, why: StateError): string {
+  if (exec.stat(paths.state)?.kind === "other") {
+    return `${why.message}; a new state file replaces it`;
+  }
   const aside = `${paths.state}.corrupt-${runId}`;
   onStatePath(
     "write",
@@ -446,7 +450,7 @@ export function pruneRuns(
   }
   const cutoff = runIdAt(new Date(now.getTime() - RETENTION.days * 86_400_000));
   const { runs: listed, leftovers } = runsDirectory(paths);
-  const runs = [...listed.filter((r) => r !== id), id].sort();
+  const runs = [...listed.filter((r) => r !== id), id].sort(compareRunIds);
   const excess = runs.length - RETENTION.reports;
   const kept = runs.filter((run, i) => {
     const expired = i < excess || run < cutoff;
@@ -532,14 +536,13 @@ function runsDirectory(paths: StatePaths): { runs: string[]; leftovers: string[]
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
-    return { runs: runs.sort(), leftovers };
+    return { runs: runs.sort(compareRunIds), leftovers };
   });
 }
 
 /** The run ids `prefix` names: itself when it is one, else every id that starts with it. */
 export function runsMatching(paths: StatePaths, prefix: string): string[] {
-  const runs = listRuns(paths);
-  return runs.includes(prefix) ? [prefix] : runs.filter((r) => r.startsWith(prefix));
+  return idsMatching(listRuns(paths), prefix);
 }
 
 /** Reads the report of run `id` (a whole id: see {@link runsMatching}); null when there is none. */

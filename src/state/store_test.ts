@@ -419,3 +419,13 @@ Deno.test("a state written with one root per resource is read as that root", asy
     roots: ["/a.yaml"],
   });
 });
+
+Deno.test("a FIFO where the state file belongs is replaced by the new state, not read for ever", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(dir.path);
+  await new Deno.Command("mkfifo", { args: ["--", paths.state] }).output();
+  const warning = recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
+  assert.match(warning ?? "", /not a regular file .*; a new state file replaces it$/);
+  assert.deepEqual(Object.keys(readState(exec, paths).resources).length, 1);
+});
