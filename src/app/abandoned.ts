@@ -13,7 +13,8 @@ import { type ResourceResult, type RunReport, totals } from "../engine/report.ts
 import { acquireLock, type Holder, type RunLock } from "../state/lock.ts";
 import { isRunIdName, type StatePaths } from "../state/paths.ts";
 import { readManifest, snapshotsDir } from "../state/snapshots.ts";
-import { readRun, writeRun } from "../state/store.ts";
+import { writeRun } from "../state/store.ts";
+import { StateError } from "../errors.ts";
 
 /** How to take the run lock: see {@link acquireLock}; `warn` hears of an abandoned run. */
 export interface LockRequest {
@@ -29,7 +30,8 @@ export interface LockRequest {
  * the middle of, if any (see the module doc).
  *
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
- * @throws {StateError} when the lock cannot be taken, or the report not written
+ * @throws {StateError} when the lock cannot be taken (the dead run's report
+ *   that cannot be written is a warning)
  */
 export async function takeRunLock(
   exec: Executor,
@@ -37,12 +39,19 @@ export async function takeRunLock(
   request: LockRequest,
 ): Promise<RunLock> {
   const lock = await acquireLock(paths.lock, request.timeoutMs, request.command, request.onWait);
+  const dead = lock.abandoned;
   try {
-    const warning = lock.abandoned && recordAbandoned(exec, paths, lock.abandoned);
+    const warning = dead && recordAbandoned(exec, paths, dead);
     if (warning) request.warn?.(warning);
   } catch (error) {
-    lock.release();
-    throw error;
+    // Old history must not keep this run from running and being recorded (a full disk says so later).
+    if (!(error instanceof StateError)) {
+      lock.release();
+      throw error;
+    }
+    request.warn?.(
+      `cannot record run ${dead?.run}, killed while it changed the machine: ${error.message}`,
+    );
   }
   return lock;
 }
@@ -54,7 +63,7 @@ export function recordAbandoned(
   holder: Holder,
 ): string | undefined {
   const run = holder.run;
-  if (!run || !isRunIdName(run) || readRun(exec, paths, run)) return undefined;
+  if (!run || !isRunIdName(run) || exec.stat(`${paths.runs}/${run}.json`)) return undefined;
   const manifest = readManifest(exec, snapshotsDir(paths.dir), run);
   const at = `${snapshotsDir(paths.dir)}/${run}/manifest.json`;
   const resources: ResourceResult[] = (manifest?.resources ?? []).map(({ id, kind }) => ({

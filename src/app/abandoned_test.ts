@@ -4,6 +4,7 @@ import { tempDir } from "../_testing.ts";
 import { statePaths } from "../state/paths.ts";
 import { readRun } from "../state/store.ts";
 import { converge } from "./converge.ts";
+import { takeRunLock } from "./abandoned.ts";
 
 const exec = new RealExecutor();
 
@@ -84,4 +85,38 @@ await converge([${JSON.stringify(book)}], new RealExecutor(), { mode: "apply", s
     events: { warning: (line) => again.push(line) },
   });
   assert.deepEqual(again, []);
+});
+
+Deno.test("old history never stops the next run: a dead run's report already there (damaged) or unwritable", async () => {
+  await using dir = await tempDir();
+  const paths = statePaths(`${dir.path}/state`);
+  Deno.mkdirSync(paths.dir, { recursive: true });
+  const dead = (run: string) =>
+    Deno.writeTextFileSync(
+      paths.lock,
+      JSON.stringify({ pid: 1, command: "cm apply", since: "2026-12-01T05:00:00.000Z", run }) +
+        "\n",
+    );
+  const take = async () => {
+    const warnings: string[] = [];
+    const lock = await takeRunLock(exec, paths, {
+      timeoutMs: 0,
+      command: "cm apply",
+      warn: (line) => warnings.push(line),
+    });
+    lock.release();
+    return warnings;
+  };
+  Deno.mkdirSync(paths.runs);
+  Deno.writeTextFileSync(`${paths.runs}/20261201T050000Z-1.json`, "{");
+  dead("20261201T050000Z-1");
+  assert.deepEqual(await take(), [], "it recorded itself: nothing to add");
+  Deno.removeSync(paths.runs, { recursive: true });
+  Deno.writeTextFileSync(paths.runs, "a file where runs/ goes");
+  dead("20261201T050000Z-2");
+  const [warning] = await take();
+  assert.match(
+    warning,
+    /^cannot record run 20261201T050000Z-2, killed while it changed the machine: /,
+  );
 });
