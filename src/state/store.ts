@@ -262,7 +262,12 @@ export function undeclaredIds(state: State, report: RunReport, wholeNode = true)
  * says nothing of one cm never got to make (it only failed or was skipped).
  */
 export function unmanagedIds(state: State, report: RunReport, wholeNode = true): string[] {
-  return undeclaredIds(state, report, wholeNode).filter((id) => madeByCm(state.resources[id]));
+  return madeOnes(state, undeclaredIds(state, report, wholeNode));
+}
+
+/** Those of `ids` cm made or found as wanted (see {@link madeByCm}). */
+function madeOnes(state: State, ids: string[]): string[] {
+  return ids.filter((id) => madeByCm(state.resources[id]));
 }
 
 /**
@@ -287,8 +292,9 @@ export function recordRun(
   const { state } = prior;
   const warning = prior.unreadable && setAside(exec, paths, report.id, prior.unreadable);
   const drift = markDrift(report, state.resources, desired);
-  const unmanaged = unmanagedIds(state, report, scope.wholeNode);
-  for (const id of undeclaredIds(state, report, scope.wholeNode)) delete state.resources[id];
+  const undeclared = undeclaredIds(state, report, scope.wholeNode);
+  const unmanaged = madeOnes(state, undeclared);
+  for (const id of undeclared) delete state.resources[id];
   if (unmanaged.length) report.unmanaged = unmanaged;
   // Other cookbooks' claims stand (an ad hoc run speaks for its own); this run's are its own now.
   const own = new Set(scope.wholeNode ? [] : report.cookbooks);
