@@ -109,8 +109,12 @@ export function readOwnership(
   return out;
 }
 
-/** The note on an owner or group change to an account that does not exist: yet, or for good. */
-function unknownAccount(
+/**
+ * The note on a change that needs an account which does not exist (`id`
+ * null): only not yet, or for good (`never`, see {@link AccountCache.never}:
+ * then the change is blocked). Nothing when the account exists.
+ */
+export function unknownAccount(
   type: "user" | "group",
   name: string,
   id: number | null | undefined,

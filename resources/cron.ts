@@ -20,7 +20,7 @@
 import type { CronSpec } from "./cron_schema.ts";
 export type { CronSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
-import { AccountCache, formatMode } from "./_ownership.ts";
+import { AccountCache, formatMode, unknownAccount } from "./_ownership.ts";
 import { noSuchAccount } from "./_accounts.ts";
 import { restorePath } from "./_restore_path.ts";
 import {
@@ -51,8 +51,10 @@ export interface CronState {
   want: string;
   /** Why the file could not be read. */
   error?: string;
-  /** The entry's user does not exist: `yet` (something in the run may make it), or why never. */
-  userMissing?: { yet: true } | { never: string };
+  /** The uid of the entry's user (`null`: no such user), looked up for an entry to be present. */
+  userUid?: number | null;
+  /** Why that user will not exist when the entry is written either (see `AccountCache.never`). */
+  userNever?: string;
 }
 
 const decoder = new TextDecoder();
@@ -126,9 +128,10 @@ export function cronKind(
       gid: 0,
       want: renderCron(spec, id(spec)),
     };
-    if (spec.state !== "absent" && accounts.uid(spec.user) === null) {
-      const never = accounts.never("user", spec.user);
-      state.userMissing = never ? { never } : { yet: true };
+    if (spec.state !== "absent") {
+      state.userUid = accounts.uid(spec.user);
+      const never = state.userUid === null && accounts.never("user", spec.user);
+      if (never) state.userNever = `${never}: cron would skip the entry`;
     }
     try {
       const info = probe.stat(pathOf(spec));
@@ -186,12 +189,7 @@ export function cronKind(
 
   /** A change to an entry whose user does not exist: noted, and blocked when nothing makes the user. */
   function withUserNote(change: Change, spec: CronSpec, current: CronState): Change {
-    const missing = current.userMissing;
-    if (!missing) return change;
-    if ("never" in missing) {
-      return { ...change, note: `${missing.never}: cron would skip the entry`, blocked: true };
-    }
-    return { ...change, note: `user "${spec.user}" does not exist yet` };
+    return { ...change, ...unknownAccount("user", spec.user, current.userUid, current.userNever) };
   }
 
   function applyOne(spec: CronSpec, exec: Executor): Outcome {
