@@ -183,7 +183,6 @@ function indexOf(paths: string[]): (path: string | undefined) => number {
 }
 
 /**
-/**
  * Loaded cookbooks and their desired digests as a catalog's bytes (in chunks:
  * 10,000 resources are about 6 MB), keyed by their inputs as `probe` reads them
  * now; `null` when they must not be cached: `sensitive` content stays out of
