@@ -10,6 +10,7 @@
  * @module
  */
 import type { Executor, RunResult } from "../exec/executor.ts";
+import { dirname } from "../posix_path.ts";
 import { GIT_BASE_ENV, redact } from "./credentials.ts";
 
 /** Seconds a git network operation may take before it is killed. */
@@ -43,7 +44,13 @@ export class Git {
     options: { timeoutMs?: number; env?: Record<string, string> } = {},
   ): Promise<RunResult> {
     return this.exec.run(["git", "-C", this.dir, ...args], {
-      env: { ...GIT_BASE_ENV, ...this.env, ...options.env },
+      // A damaged .git must not send git up to a repository around the checkout.
+      env: {
+        ...GIT_BASE_ENV,
+        GIT_CEILING_DIRECTORIES: dirname(this.dir),
+        ...this.env,
+        ...options.env,
+      },
       timeoutMs: options.timeoutMs ?? GIT_TIMEOUT_MS,
     });
   }
