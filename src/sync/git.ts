@@ -72,6 +72,30 @@ export class Git {
     return result.stdout.trim();
   }
 
+  /**
+   * Makes the checkout usable again after a killed or damaged run, before
+   * anything else touches it: a path that is not a repository of its own
+   * (a file, a link, a damaged or redirected .git) is removed so the next
+   * fetch starts afresh. Returns what was done, one line each, for a warning.
+   */
+  async recover(): Promise<string[]> {
+    const info = this.exec.stat(this.dir);
+    if (!info) return [];
+    if (info.kind !== "directory" || !(await this.ownRepository())) {
+      await this.exec.run(["rm", "-rf", "--one-file-system", "--", this.dir]);
+      return [`${this.dir} was not a usable git repository: removed, fetching afresh`];
+    }
+    return [];
+  }
+
+  /** Whether `dir` has no .git yet, or one that is a repository in `dir` itself. */
+  private async ownRepository(): Promise<boolean> {
+    if (!this.isRepo()) return true;
+    // ".git" exactly: not a gitfile leading elsewhere.
+    const r = await this.run(["rev-parse", "--git-dir"]);
+    return r.code === 0 && r.stdout.trim() === ".git";
+  }
+
   /** Whether `dir` already holds a repository. */
   isRepo(): boolean {
     return this.exec.stat(`${this.dir}/.git`) !== null;

@@ -227,6 +227,7 @@ function session(
 
 /** Stage 1: fetches the branch; the commit it points at, or why to keep the last good one. */
 async function fetchStage(s: Session): Promise<string | Keep> {
+  for (const line of await s.git.recover()) s.warn(line);
   try {
     if (!s.git.isRepo()) await s.git.init(s.settings.repo);
     else await s.git.setOrigin(s.settings.repo);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { sha256Hex } from "../digest.ts";
+import { tempDir } from "../_testing.ts";
 import { fileCookbook, Remote, sh } from "../../tests/sync_git.ts";
 import type { SyncSettings } from "./config.ts";
 import { type SyncEvents, syncOnce } from "./sync.ts";
@@ -255,5 +256,23 @@ Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_ch
     assert.equal(s.selectionChange, undefined);
   } finally {
     await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("a checkout replaced by a file, or with a damaged .git, is fetched afresh and the new commit applied", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  for (const [damage, version] of [["file", "v2"], ["empty .git", "v3"]]) {
+    await Deno.remove(`${stateDir}/repo`, { recursive: true });
+    if (damage === "file") await Deno.writeTextFile(`${stateDir}/repo`, "junk\n");
+    else await Deno.mkdir(`${stateDir}/repo/.git`, { recursive: true });
+    await remote.commit({ "default.yaml": fileCookbook(target, `${version}\n`) }, version);
+    const r = await once();
+    assert.equal(r.status, "applied", damage);
+    assert.match(r.stderr, /repo was not a usable git repository: removed, fetching afresh/);
+    assert.equal(await read(target), `${version}\n`);
   }
 });
