@@ -76,7 +76,9 @@ export class Git {
    * Makes the checkout usable again after a killed or damaged run, before
    * anything else touches it: a path that is not a repository of its own
    * (a file, a link, a damaged or redirected .git) is removed so the next
-   * fetch starts afresh. Returns what was done, one line each, for a warning.
+   * fetch starts afresh, and git's lock files are deleted: under cm's run
+   * lock no git process works here, so any is left by one that was killed.
+   * Returns what was done, one line each, for a warning.
    */
   async recover(): Promise<string[]> {
     const info = this.exec.stat(this.dir);
@@ -85,7 +87,22 @@ export class Git {
       await this.exec.run(["rm", "-rf", "--one-file-system", "--", this.dir]);
       return [`${this.dir} was not a usable git repository: removed, fetching afresh`];
     }
-    return [];
+    const found = await this.exec.run([
+      "find",
+      `${this.dir}/.git`,
+      "-name",
+      "objects",
+      "-prune",
+      "-o",
+      "-type",
+      "f",
+      "-name",
+      "*.lock",
+      "-print",
+    ]);
+    const locks = found.stdout.split("\n").filter((l) => l);
+    for (const lock of locks) this.exec.remove(lock);
+    return locks.map((lock) => `removed ${lock}, left by a git process that was killed`);
   }
 
   /** Whether `dir` has no .git yet, or one that is a repository in `dir` itself. */

@@ -276,3 +276,19 @@ Deno.test("a checkout replaced by a file, or with a damaged .git, is fetched afr
     assert.equal(await read(target), `${version}\n`);
   }
 });
+
+Deno.test("git lock files a killed sync left behind are removed, and the new commit applied", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  for (const lock of ["index.lock", "HEAD.lock", "shallow.lock"]) {
+    await Deno.writeTextFile(`${stateDir}/repo/.git/${lock}`, "");
+  }
+  await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  const r = await once();
+  assert.equal(r.status, "applied");
+  assert.match(r.stderr, /removed .*\/\.git\/index\.lock, left by a git process that was killed/);
+  assert.equal(await read(target), "v2\n");
+});
