@@ -67,7 +67,7 @@ const NOT_AN_OPTION = 'expected a git URL (not starting with "-")';
 export const nodeConfigSchema = z.strictObject({
   repo: z.string().min(1).refine((url) => !url.startsWith("-"), { error: NOT_AN_OPTION })
     .optional().describe(
-      "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password in it: use credentials.",
+      "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password (nor an https user name) in it: use credentials.",
     ),
   branch: z.string().regex(BRANCH, { error: 'expected a git branch name (not starting with "-")' })
     .optional()
@@ -145,19 +145,24 @@ export interface SyncFlags {
 const decoder = new TextDecoder();
 
 /**
- * Whether a URL carries a password (`https://user:pw@host/...`). git would get
- * it on its command line and keep it in `.git/config`; credentials belong in
- * the root-only credentials file, which reaches git through its environment.
+ * Whether a URL carries a secret: a password (`ssh://user:pw@host/...`), or
+ * any user name in an http(s) URL, where `https://TOKEN@host/...` is a common
+ * way to pass a token. git would get it on its command line and keep it in
+ * `.git/config`; credentials belong in the root-only credentials file, which
+ * reaches git through its environment.
  */
-export function hasUrlPassword(url: string): boolean {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url.trim())?.[1] ?? "";
+export function hasUrlSecret(url: string): boolean {
+  const [, scheme = "", authority = ""] = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url.trim()) ??
+    [];
   const at = authority.lastIndexOf("@");
-  return at >= 0 && authority.slice(0, at).includes(":");
+  if (at < 0) return false;
+  return /^https?$/i.test(scheme) || authority.slice(0, at).includes(":");
 }
 
-const PASSWORD_ADVICE =
-  "a password in the URL would be passed to git on its command line and stored in .git/config; " +
-  "remove it and put user:token in the root-only credentials file instead";
+const SECRET_ADVICE =
+  "a password, or a user name in an https URL (often a token), would be passed to git on its " +
+  "command line and stored in .git/config; remove it and put user:token in the root-only " +
+  "credentials file instead";
 
 /** Parses and validates the text of a node configuration; throws {@link ConfigError}. */
 export function parseNodeConfig(text: string, file: string): NodeConfig {
@@ -172,11 +177,12 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
     );
   }
   const repo = (source.raw as Record<string, unknown> | null)?.repo;
-  if (typeof repo === "string" && hasUrlPassword(repo)) {
+  if (typeof repo === "string" && hasUrlSecret(repo)) {
     problems.push({
       at: positionOf(source, ["repo"]),
       path: "repo",
-      message: `expected no password in the URL: ${PASSWORD_ADVICE} (credentials: FILE, mode 0600)`,
+      message:
+        `expected no credentials in the URL: ${SECRET_ADVICE} (credentials: FILE, mode 0600)`,
     });
   }
   if (result.success && result.data.verify_signatures && !result.data.trusted_keys) {
@@ -226,8 +232,8 @@ export function resolveSettings(
       `--branch "${flags.branch}": expected a git branch name (not starting with "-")`,
     );
   }
-  if (flags.repo !== undefined && hasUrlPassword(flags.repo)) {
-    throw new UsageError(`--repo: ${PASSWORD_ADVICE} (--credentials FILE, mode 0600)`);
+  if (flags.repo !== undefined && hasUrlSecret(flags.repo)) {
+    throw new UsageError(`--repo: ${SECRET_ADVICE} (--credentials FILE, mode 0600)`);
   }
   const { config, file, found } = readNodeConfig(probe, flags.config);
   const repo = flags.repo ?? config.repo;

@@ -135,7 +135,12 @@ Deno.test("a password in the repo URL is refused at its line, pointing at the cr
     () => parseNodeConfig("repo: ssh://u:hunter2pw@h/r.git\nsplay: soon\n", "c.yaml"),
     (error) => error instanceof ConfigError && error.problems.length === 2,
   );
-  // A user name alone (ssh://git@host, an scp-like address, a port) is fine.
+  // A user name in an https URL may be the token itself (GitHub's https://TOKEN@github.com/...).
+  assert.throws(
+    () => parseNodeConfig("repo: HTTPS://ghp_hunter2tok@github.com/o/r.git\n", "c.yaml"),
+    (error) => error instanceof ConfigError && !error.message.includes("hunter2tok"),
+  );
+  // A user name alone elsewhere (ssh://git@host, an scp-like address, a port) is fine.
   for (const repo of ["ssh://git@h:22/r.git", "git@h:ops/r.git", "https://h/r.git"]) {
     assert.equal(parseNodeConfig(`repo: ${JSON.stringify(repo)}\n`, "c.yaml").repo, repo);
   }
@@ -150,6 +155,12 @@ Deno.test("a password in --repo is a usage error naming --credentials", () => {
       !error.message.includes("hunter2pw"),
   );
   const exec2 = new RecordingExecutor().put("/c.yaml", "repo: https://h/r.git\n");
+  assert.throws(
+    () => resolveSettings(exec2, { config: "/c.yaml", repo: "https://hunter2tok@h/r.git" }),
+    (error) =>
+      error instanceof UsageError && /--repo: .*user name.*--credentials/.test(error.message) &&
+      !error.message.includes("hunter2tok"),
+  );
   assert.throws(
     () => resolveSettings(exec2, { config: "/c.yaml", repo: "https://u:hunter2pw@h/r.git" }),
     UsageError,
