@@ -56,9 +56,11 @@ export function resolveCookbooks(
   }
   const candidates = [...names.map((n) => `nodes/${n}.yaml`), "default.yaml"];
   for (const rel of candidates) {
-    if (probe.stat(`${dir}/${rel}`)?.kind === "file") {
-      return { files: [`${dir}/${rel}`], relative: [rel] };
-    }
+    if (!probe.stat(`${dir}/${rel}`)) continue;
+    // A committed link (nodes/web2.yaml -> web1.yaml) is followed, confined like --cookbook.
+    const found = fileInside(dir, "cookbook", rel);
+    if ("error" in found) return { error: found.error };
+    return { files: [found.path], relative: [rel] };
   }
   return {
     error: `none of ${

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
+import { RealExecutor } from "../exec/real.ts";
+import { tempDir } from "../_testing.ts";
 import { hostNames, resolveCookbooks, selectionChange } from "./selection.ts";
 
 Deno.test("host names: the FQDN first, then the host name, then their short forms", async () => {
@@ -17,30 +19,59 @@ Deno.test("host names: the FQDN first, then the host name, then their short form
   ]);
 });
 
-Deno.test("selection tries nodes/<fqdn>.yaml, then nodes/<short>.yaml, then default.yaml", () => {
-  const exec = new RecordingExecutor().put("/r/nodes/web1.yaml", "").put("/r/default.yaml", "");
+Deno.test("selection tries nodes/<fqdn>.yaml, then nodes/<short>.yaml, then default.yaml", async () => {
+  await using tmp = await tempDir("cm-selection-");
+  const tree = Deno.realPathSync(tmp.path);
+  const exec = new RealExecutor();
+  Deno.mkdirSync(`${tree}/nodes`);
+  for (const f of ["nodes/web1.yaml", "default.yaml", "x.yaml"]) {
+    Deno.writeTextFileSync(`${tree}/${f}`, "");
+  }
   const names = ["web1.example.com", "web1"];
-  assert.deepEqual(resolveCookbooks(exec, "/r", undefined, names), {
-    files: ["/r/nodes/web1.yaml"],
+  assert.deepEqual(resolveCookbooks(exec, tree, undefined, names), {
+    files: [`${tree}/nodes/web1.yaml`],
     relative: ["nodes/web1.yaml"],
   });
-  exec.put("/r/nodes/web1.example.com.yaml", "");
+  Deno.writeTextFileSync(`${tree}/nodes/web1.example.com.yaml`, "");
   assert.deepEqual(
-    resolveCookbooks(exec, "/r", undefined, names),
-    { files: ["/r/nodes/web1.example.com.yaml"], relative: ["nodes/web1.example.com.yaml"] },
+    resolveCookbooks(exec, tree, undefined, names),
+    { files: [`${tree}/nodes/web1.example.com.yaml`], relative: ["nodes/web1.example.com.yaml"] },
   );
   // An explicit list is confined to the real work tree (a committed link may not leave it).
-  const tree = Deno.realPathSync(Deno.makeTempDirSync());
-  Deno.writeTextFileSync(`${tree}/x.yaml`, "");
   assert.deepEqual(resolveCookbooks(exec, tree, ["x.yaml"], names), {
     files: [`${tree}/x.yaml`],
     relative: ["x.yaml"],
   });
-  Deno.removeSync(tree, { recursive: true });
-  assert.deepEqual(resolveCookbooks(new RecordingExecutor(), "/r", undefined, ["db"]), {
+  assert.deepEqual(resolveCookbooks(exec, tree, undefined, ["db"]), {
+    files: [`${tree}/default.yaml`],
+    relative: ["default.yaml"],
+  });
+  Deno.removeSync(`${tree}/default.yaml`);
+  assert.deepEqual(resolveCookbooks(exec, tree, undefined, ["db"]), {
     error:
       "none of nodes/db.yaml, default.yaml exists in the repository, and no cookbook was named (--cookbook, or cookbooks: in the node configuration)",
   });
+});
+
+Deno.test("a node's file that is a committed link is followed inside the repository, refused outside it", async () => {
+  await using tmp = await tempDir("cm-selection-");
+  const tree = Deno.realPathSync(tmp.path);
+  const exec = new RealExecutor();
+  Deno.mkdirSync(`${tree}/nodes`);
+  Deno.writeTextFileSync(`${tree}/nodes/web1.yaml`, "");
+  Deno.writeTextFileSync(`${tree}/default.yaml`, "");
+  Deno.symlinkSync("web1.yaml", `${tree}/nodes/web2.yaml`);
+  // Not default.yaml: web2 is meant to be a web server like web1.
+  assert.deepEqual(resolveCookbooks(exec, tree, undefined, ["web2"]), {
+    files: [`${tree}/nodes/web1.yaml`],
+    relative: ["nodes/web2.yaml"],
+  });
+  Deno.symlinkSync("/etc/passwd", `${tree}/nodes/web3.yaml`);
+  const outside = resolveCookbooks(exec, tree, undefined, ["web3"]);
+  assert.ok(
+    "error" in outside &&
+      /inside the cookbook repository .*a link to \/etc\/passwd/.test(outside.error),
+  );
 });
 
 Deno.test("a selection change is named with before and after; explicit lists and first syncs are not", () => {
