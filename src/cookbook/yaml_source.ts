@@ -142,12 +142,15 @@ const TYPE_NAMES: Record<string, string> = {
 
 /**
  * Turns zod issues into problems with positions, "got ...", and "did you
- * mean" among the fields `knownKeys` lists for an object's path.
+ * mean" among the fields `knownKeys` lists for an object's path. The value
+ * is not shown under an item marked `sensitive: true`, nor where `secret`
+ * says a path may hold one (a webhook URL, a header value).
  */
 export function schemaProblems(
   parsed: YamlSource,
   issues: z.core.$ZodIssue[],
   knownKeys: (path: readonly PropertyKey[]) => string[],
+  secret: (path: readonly PropertyKey[]) => boolean = () => false,
 ): Problem[] {
   const problems: Problem[] = [];
   for (const issue of issues) {
@@ -176,11 +179,11 @@ export function schemaProblems(
     const branch = issue.code === "invalid_union" ? closestBranch(issue) : undefined;
     if (branch) {
       const inner = branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
-      problems.push(...schemaProblems(parsed, inner, knownKeys));
+      problems.push(...schemaProblems(parsed, inner, knownKeys, secret));
       continue;
     }
     const found = valueAt(parsed.raw, issue.path);
-    const got = sensitiveAt(parsed.raw, issue.path)
+    const got = sensitiveAt(parsed.raw, issue.path) || secret(issue.path)
       ? "(sensitive: not shown)"
       : describeValue(found);
     let message = issue.message;

@@ -69,6 +69,8 @@ export function parseAlertConfig(text: string, file: string): AlertConfig {
     source,
     result.error.issues,
     (path) => path.length ? [] : known,
+    // targets.NAME.url / targets.NAME.headers.X: secrets the file is root-only for.
+    (path) => path[0] === "targets" && (path[2] === "url" || path[2] === "headers"),
   );
   throw new CookbookError(problems);
 }

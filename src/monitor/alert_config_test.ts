@@ -60,3 +60,16 @@ Deno.test("a target's URL and header values are its secrets", () => {
   );
   assert.deepEqual(targetSecrets({ type: "email", to: ["a@b"] }), []);
 });
+
+Deno.test("a refused URL or header value is not shown: it may be the target's secret", () => {
+  const bad =
+    "targets:\n  chat:\n    type: slack\n    url: 'https://hooks.example.com/T0/SEKRET1 x'\n" +
+    '  ops:\n    type: webhook\n    url: https://h/x\n    headers:\n      Authorization: "Bearer SEKRET2\\n"\n';
+  assert.throws(() => parseAlertConfig(bad, "a.yaml"), (error) => {
+    assert.ok(error instanceof CookbookError);
+    assert.equal(error.problems.length, 2);
+    assert.match(error.message, /targets\.chat\.url: .*got \(sensitive: not shown\)/);
+    assert.ok(!/SEKRET/.test(error.message), error.message);
+    return true;
+  });
+});

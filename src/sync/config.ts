@@ -173,7 +173,13 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
   if (!result.success) {
     const known = Object.keys(nodeConfigSchema.shape);
     problems.push(
-      ...schemaProblems(source, result.error.issues, (path) => path.length ? [] : known),
+      ...schemaProblems(
+        source,
+        result.error.issues,
+        (path) => path.length ? [] : known,
+        // A refused URL may still carry a token.
+        (path) => path[0] === "repo",
+      ),
     );
   }
   const repo = (source.raw as Record<string, unknown> | null)?.repo;

@@ -140,6 +140,11 @@ Deno.test("a password in the repo URL is refused at its line, pointing at the cr
     () => parseNodeConfig("repo: HTTPS://ghp_hunter2tok@github.com/o/r.git\n", "c.yaml"),
     (error) => error instanceof ConfigError && !error.message.includes("hunter2tok"),
   );
+  // Nor is it shown when the URL is refused for another reason.
+  assert.throws(
+    () => parseNodeConfig('repo: "-https://u:hunter2pw@h/r.git"\n', "c.yaml"),
+    (error) => error instanceof ConfigError && !error.message.includes("hunter2pw"),
+  );
   // A user name alone elsewhere (ssh://git@host, an scp-like address, a port) is fine.
   for (const repo of ["ssh://git@h:22/r.git", "git@h:ops/r.git", "https://h/r.git"]) {
     assert.equal(parseNodeConfig(`repo: ${JSON.stringify(repo)}\n`, "c.yaml").repo, repo);
