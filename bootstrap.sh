@@ -345,10 +345,23 @@ while (($#)); do
 	shift
 done
 
-# A duration as the config file takes it: seconds, or a number with s, m or h.
-for duration in "--interval $INTERVAL" "--splay $SPLAY"; do
-	[[ "${duration#* }" =~ ^[0-9]+(\.[0-9]+)?[smh]?$ ]] ||
-		die "${duration%% *} expects seconds or a duration like 30s, 5m, 1h, got \"${duration#* }\""
+# A duration as the config file takes it (seconds, or a number with s, m or h) in milliseconds;
+# fails for anything else. Nine digits at most: bash's arithmetic would wrap silently past 2^63.
+duration_ms() {
+	[[ "$1" =~ ^([0-9]{1,9})(\.([0-9]{1,3}))?([smh]?)$ ]] || return 1
+	local fraction="${BASH_REMATCH[3]}000" unit="${BASH_REMATCH[4]}" scale=1
+	[[ "$unit" == m ]] && scale=60
+	[[ "$unit" == h ]] && scale=3600
+	printf '%s\n' $(((10#${BASH_REMATCH[1]} * 1000 + 10#${fraction:0:3}) * scale))
+}
+
+# The range cm takes (src/text.ts MAX_WAIT_SECONDS): one out of it written to the node
+# configuration would stop every sync of a node bootstrapped before, its timer included.
+for duration in "--interval $INTERVAL 1" "--splay $SPLAY 0"; do
+	read -r flag value min <<<"$duration"
+	if ! ms="$(duration_ms "$value")" || ((ms < min * 1000 || ms > 2000000 * 1000)); then
+		die "$flag expects seconds or a duration like 30s, 5m, 1h, from $min s to 23 days (2000000 s), got \"$value\""
+	fi
 done
 if [[ -n "$SHA256" && ! "$SHA256" =~ ^[0-9a-fA-F]{64}$ ]]; then die "--sha256 expects 64 hex digits"; fi
 if [[ -n "$SHA256" && -z "$BINARY" ]]; then die "--sha256 checks --binary: give both"; fi

@@ -84,7 +84,9 @@ Deno.test("bootstrap.sh --help works under curl | bash and names every option it
 });
 
 Deno.test("bootstrap.sh takes durations as the config file does and refuses others", async () => {
-  for (const bad of ["5x", "-1", "1m30s", ""]) {
+  // Out of cm's range (1 s to 23 days) too: written to the node configuration, it would stop
+  // every sync of a node bootstrapped before, its timer's included.
+  for (const bad of ["5x", "-1", "1m30s", "", "0", "0.5", "2000001", "556h", "9".repeat(19)]) {
     const r = await run(["bash", SCRIPT, "--repo", "file:///x", "--interval", bad, "--no-sync"]);
     assert.notEqual(r.code, 0, bad);
     assert.match(
@@ -93,7 +95,7 @@ Deno.test("bootstrap.sh takes durations as the config file does and refuses othe
     );
   }
   // Accepted durations get as far as the binary check (a wrong checksum stops it there).
-  for (const good of ["300", "5m", "30s", "1h", "0.5"]) {
+  for (const good of ["300", "5m", "30s", "1h", "0.5", "0", "555h"]) {
     const r = await run([
       "bash",
       SCRIPT,
