@@ -196,8 +196,8 @@ export async function converge(
   });
   try {
     using interrupts = options.interrupts?.();
-    const id = newRunId();
     const prior = readPriorState(exec, paths);
+    const id = newRunId(new Date(), prior.state.lastRun?.id);
     // A directory there can be neither set aside nor replaced: the run could change the machine
     // and not be recorded. Refused before any change.
     if (prior.unreadable && exec.stat(paths.state)?.kind === "directory") throw prior.unreadable;
