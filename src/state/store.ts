@@ -113,7 +113,10 @@ export interface State {
     cookbooks?: string[];
     /** Resources the run found drifted (and repaired). */
     drift?: string[];
-    /** The health it last checked (after its rollback, if it rolled back), for the metrics. */
+    /**
+     * The health last checked, for the metrics: by this run (after its rollback, if it rolled
+     * back), else carried over from the run before.
+     */
     health?: HealthSummary;
   };
   /** Every resource cm applied, by id (`file[/etc/motd]`). */
@@ -319,7 +322,9 @@ export function recordRun(
   const pending = pendingAfter(state.pending ?? {}, report);
   if (Object.keys(pending).length) state.pending = pending;
   else delete state.pending;
-  const health = healthSummary(report);
+  // A run that changed nothing checks no health: the last result stands, or cm_health_* would
+  // vanish from the metrics (and an alert on them resolve) while a failed rollback left it bad.
+  const health = healthSummary(report) ?? state.lastRun?.health;
   state.lastRun = {
     id: report.id,
     at: report.startedAt,

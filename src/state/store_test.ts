@@ -15,6 +15,7 @@ import {
 } from "./store.ts";
 import { statePaths } from "./paths.ts";
 import { StateError } from "../errors.ts";
+import { unhealthyReport } from "../engine/report_fixtures.ts";
 
 const NOW = "2026-11-26T05:00:00.000Z";
 
@@ -428,4 +429,17 @@ Deno.test("a FIFO where the state file belongs is replaced by the new state, not
   const warning = recordRun(exec, paths, report("20261126T050000Z-1", "changed"));
   assert.match(warning ?? "", /not a regular file .*; a new state file replaces it$/);
   assert.deepEqual(Object.keys(readState(exec, paths).resources).length, 1);
+});
+
+Deno.test("a run that checked no health keeps the health last checked (the metrics keep it)", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const paths = statePaths(`${dir.path}/state`);
+  recordRun(exec, paths, { ...unhealthyReport(false), id: "20261126T050000Z-1" });
+  const failed = { ok: false, checks: 0, failed: 0 };
+  assert.deepEqual(readState(exec, paths).lastRun?.health, failed);
+  recordRun(exec, paths, report("20261126T050100Z-1", "unchanged"));
+  assert.deepEqual(readState(exec, paths).lastRun?.health, failed);
+  recordRun(exec, paths, { ...unhealthyReport(true), id: "20261126T050200Z-1" });
+  assert.deepEqual(readState(exec, paths).lastRun?.health, { ok: true, checks: 0, failed: 0 });
 });
