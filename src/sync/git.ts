@@ -148,6 +148,17 @@ export class Git {
     return await this.ok("git rev-parse", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
   }
 
+  /**
+   * Fetches one commit by its id (shallow), for a checkout that lost it;
+   * whether the object database holds it afterwards (false when the remote
+   * no longer has it or cannot be reached).
+   */
+  async fetchCommit(commit: string): Promise<boolean> {
+    if (await this.hasCommit(commit)) return true;
+    await this.run(["fetch", "--quiet", "--no-tags", "--depth=1", "origin", commit]);
+    return await this.hasCommit(commit);
+  }
+
   /** The commit HEAD points at, or null before the first checkout. */
   async head(): Promise<string | null> {
     const r = await this.run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);

@@ -436,10 +436,13 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
     ...(why.badSignature ? { badSignature: why.badSignature } : {}),
   };
   const lastGood = s.previous?.lastGood;
-  if (!lastGood || !s.git.isRepo() || !(await s.git.hasCommit(lastGood))) {
+  // A checkout fetched afresh or damaged lost it: fetched again while the remote has it.
+  if (!lastGood || !s.git.isRepo() || !(await s.git.fetchCommit(lastGood))) {
     s.note(
       lastGood
-        ? `last good commit ${short(lastGood)} is no longer in ${s.paths.repo}: nothing applied`
+        ? `last good commit ${
+          short(lastGood)
+        } is no longer in ${s.paths.repo} nor to be fetched: nothing applied`
         : "no good commit to fall back to yet: nothing applied",
     );
     return finish(s, { ...kept, discarded });
@@ -469,7 +472,7 @@ async function quarantine(
   const reason = `health failed after applying it (${why}); rolled back`;
   s.note(`quarantined ${short(commit)}: ${reason}; not applied again until a newer commit`);
   const lastGood = s.previous?.lastGood;
-  if (lastGood && await s.git.hasCommit(lastGood)) await s.git.checkout(lastGood);
+  if (lastGood && await s.git.fetchCommit(lastGood)) await s.git.checkout(lastGood);
   return finish(s, {
     ...ending,
     status: "kept",

@@ -135,15 +135,27 @@ Deno.test("lastGood survives a last good commit that no longer loads and a lost 
     assert.equal(s.result, "failed");
     assert.equal(s.lastGood, c1);
 
-    // The checkout is lost and the new commit is bad: nothing to fall back to, still remembered.
+    // The checkout is lost and the new commit is bad: the last good one is fetched again, applied.
     await Deno.remove(`${stateDir}/repo`, { recursive: true });
+    await Deno.remove(target);
     const c2 = await remote.commit({ "default.yaml": "filez: []\n" }, "bad");
-    const r = await once();
+    let r = await once();
     assert.equal(r.status, "kept");
-    assert.match(r.stderr, /last good commit [0-9a-f]{12} is no longer in/);
+    assert.match(r.stderr, /kept last good commit/);
+    assert.equal(await read(target), "v1\n");
+
+    // Lost again, and the remote no longer has it: nothing to fall back to, still remembered.
+    await Deno.remove(`${stateDir}/repo`, { recursive: true });
+    const c3 = await remote.forcePushNewRoot({ "default.yaml": "filez: []\n" }, "rewritten");
+    await sh(["git", "-C", remote.bare, "reflog", "expire", "--expire=now", "--all"]);
+    await sh(["git", "-C", remote.bare, "gc", "--quiet", "--prune=now"]);
+    r = await once();
+    assert.equal(r.status, "kept");
+    assert.match(r.stderr, /last good commit [0-9a-f]{12} is no longer in .* nor to be fetched/);
     s = await syncState(stateDir);
     assert.equal(s.result, "kept");
-    assert.equal(s.rejected, c2);
+    assert.equal(s.rejected, c3);
+    assert.notEqual(c2, c3);
     assert.equal(s.lastGood, c1);
   } finally {
     await Deno.remove(tmp, { recursive: true });
