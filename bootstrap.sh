@@ -364,6 +364,11 @@ for duration in "--interval $INTERVAL 1" "--splay $SPLAY 0"; do
 	fi
 done
 if [[ -n "$SHA256" && ! "$SHA256" =~ ^[0-9a-fA-F]{64}$ ]]; then die "--sha256 expects 64 hex digits"; fi
+# What cm refuses (src/sync/config.ts hasUrlSecret), refused before it is written to config.yaml.
+if [[ "$REPO" =~ ^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)@ ]] &&
+	[[ "${BASH_REMATCH[2]}" == *:* || "${BASH_REMATCH[1],,}" =~ ^https?$ ]]; then
+	die "--repo: a password, or a user name in an https URL (often a token), must not be in the URL: put user:token in a root-only file and give --credentials FILE"
+fi
 if [[ -n "$SHA256" && -z "$BINARY" ]]; then die "--sha256 checks --binary: give both"; fi
 if [[ -z "$MODE" ]]; then
 	if [[ -n "$REPO" ]]; then

@@ -115,6 +115,17 @@ Deno.test("bootstrap.sh takes durations as the config file does and refuses othe
   assert.match(lone.out, /--sha256 checks --binary: give both/);
 });
 
+Deno.test("bootstrap.sh refuses a secret in --repo before writing it anywhere, without showing it", async () => {
+  for (const repo of ["https://hunter2tok@h/r.git", "ssh://u:hunter2pw@h/r.git"]) {
+    const r = await run(["bash", SCRIPT, "--repo", repo, "--binary", "/nonexistent", "--no-sync"]);
+    assert.equal(r.code, 1, repo);
+    assert.match(r.out, /--repo: a password, or a user name in an https URL .*--credentials FILE/);
+    assert.ok(!r.out.includes("hunter2"), r.out);
+  }
+  const user = await run(["bash", SCRIPT, "--repo", "ssh://git@h/r.git", "--binary", "/none"]);
+  assert.match(user.out, /--binary \/none: no such file/);
+});
+
 Deno.test("bootstrap.sh refuses node-only options without --repo instead of ignoring them", async () => {
   const adhoc = await run(["bash", SCRIPT, "--binary", "/nonexistent/cm", "--interval", "5m"]);
   assert.equal(adhoc.code, 1);
