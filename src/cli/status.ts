@@ -13,6 +13,8 @@ function ago(iso: string | undefined, now: Date): string {
   if (!iso) return "";
   const s = Math.round((now.getTime() - new Date(iso).getTime()) / 1000);
   if (!Number.isFinite(s)) return "";
+  // Written by a clock that was ahead of this one (set back since): no "-3600 s ago".
+  if (s < 0) return ` (${-s} s in the future: was the clock set back?)`;
   if (s < 120) return ` (${s} s ago)`;
   if (s < 7200) return ` (${Math.round(s / 60)} min ago)`;
   return ` (${Math.round(s / 3600)} h ago)`;

@@ -152,6 +152,11 @@ Deno.test("status shows a run in progress first: its command, PID and since when
     statusLines({ version: 1, resources: {} }, now, undefined, null).join("\n"),
     /running/,
   );
+  const ahead = { ...running, since: "2026-11-30T12:02:00Z" };
+  assert.equal(
+    statusLines({ version: 1, resources: {} }, now, undefined, ahead)[0],
+    "running:      cm sync (PID 4242) since 2026-11-30T12:02:00Z (60 s in the future: was the clock set back?)",
+  );
 });
 
 Deno.test("a cookbook selection change is a problem until it is over, naming the ways out", () => {
