@@ -26,12 +26,22 @@ export interface Credentials {
   secrets: string[];
 }
 
-/** Environment that keeps git from ever prompting. */
+/**
+ * Environment that keeps git from ever prompting, and gives up on an HTTP
+ * transfer that stalls (under 1000 B/s for 30 s): a remote that accepts and
+ * never answers would otherwise hold the run lock for the whole fetch timeout,
+ * sync after sync, and every `cm apply` and `cm watch` repair waits for it.
+ */
 export const GIT_BASE_ENV: Readonly<Record<string, string>> = {
   GIT_TERMINAL_PROMPT: "0",
   GIT_ASKPASS: "/bin/false",
   SSH_ASKPASS: "/bin/false",
+  GIT_HTTP_LOW_SPEED_LIMIT: "1000",
+  GIT_HTTP_LOW_SPEED_TIME: "30",
 };
+
+/** ssh's bounds for a server that does not answer (as GIT_BASE_ENV's for HTTP). */
+const SSH_STALL = "-o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=2";
 
 /** Checks the file's permissions and reads it into git environment variables. */
 export function readCredentials(probe: Probe, path: string, myUid = Deno.uid()): Credentials {
@@ -59,7 +69,7 @@ export function readCredentials(probe: Probe, path: string, myUid = Deno.uid()):
       env: {
         GIT_SSH_COMMAND: `ssh -i ${
           quoteArg(path)
-        } -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new`,
+        } -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new ${SSH_STALL}`,
       },
       secrets: [],
     };

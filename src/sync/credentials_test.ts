@@ -48,6 +48,8 @@ Deno.test("an SSH private key is used with -i and IdentitiesOnly", () => {
     creds.env.GIT_SSH_COMMAND,
     /^ssh -i \/etc\/cm\/id_ed25519 -o IdentitiesOnly=yes -o BatchMode=yes/,
   );
+  // A server that does not answer is given up on, as for HTTPS.
+  assert.match(creds.env.GIT_SSH_COMMAND, / -o ConnectTimeout=30 -o ServerAliveInterval=15 /);
 });
 
 Deno.test("passwords in URLs are redacted", () => {

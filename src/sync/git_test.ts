@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import { sh } from "../../tests/sync_git.ts";
-import { Git } from "./git.ts";
+import { Git, GitError } from "./git.ts";
+import { GIT_BASE_ENV } from "./credentials.ts";
 
 Deno.test("a checkout whose .git is damaged is not mistaken for a repository around it", async () => {
   await using tmp = await tempDir("cm-git-");
@@ -17,4 +18,28 @@ Deno.test("a checkout whose .git is damaged is not mistaken for a repository aro
   const git = new Git(new RealExecutor(), `${tmp.path}/state/repo`);
   assert.equal(await git.head(), null);
   assert.notEqual((await git.run(["status"])).code, 0);
+});
+
+Deno.test("a fetch from a remote that accepts and never answers gives up on the stall, not after minutes", async () => {
+  // The bounds every sync's git gets (a stall of 30 s at most)...
+  assert.ok(Number(GIT_BASE_ENV.GIT_HTTP_LOW_SPEED_TIME) <= 30);
+  assert.ok(Number(GIT_BASE_ENV.GIT_HTTP_LOW_SPEED_LIMIT) > 0);
+  // ...work: with the stall shortened to 1 s, the fetch fails within seconds.
+  await using tmp = await tempDir("cm-git-");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  try {
+    const git = new Git(new RealExecutor(), `${tmp.path}/repo`, { GIT_HTTP_LOW_SPEED_TIME: "1" });
+    await git.init(`http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/r.git`);
+    const started = performance.now();
+    await assert.rejects(() => git.fetch("main"), GitError);
+    assert.ok(performance.now() - started < 20_000);
+  } finally {
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting.catch(() => {});
+  }
 });
