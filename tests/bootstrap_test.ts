@@ -87,7 +87,18 @@ Deno.test("bootstrap.sh takes durations as the config file does and refuses othe
   // Out of cm's range (1 s to 23 days) too: written to the node configuration, it would stop
   // every sync of a node bootstrapped before, its timer's included.
   for (const bad of ["5x", "-1", "1m30s", "", "0", "0.5", "2000001", "556h", "9".repeat(19)]) {
-    const r = await run(["bash", SCRIPT, "--repo", "file:///x", "--interval", bad, "--no-sync"]);
+    // A binary that does not exist: were a value let through, the set-up stops before any change.
+    const r = await run([
+      "bash",
+      SCRIPT,
+      "--repo",
+      "file:///x",
+      "--interval",
+      bad,
+      "--binary",
+      "/nonexistent/cm",
+      "--no-sync",
+    ]);
     assert.notEqual(r.code, 0, bad);
     assert.match(
       r.out,
