@@ -15,6 +15,7 @@ import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
+import { CookbookError } from "../errors.ts";
 
 /** Milliseconds without a further change before a repair starts. */
 export const DEFAULT_DEBOUNCE_MS = 200;
@@ -143,11 +144,24 @@ async function settle(events: EventQueue, w: Watched): Promise<string[] | null> 
   return seen;
 }
 
-/** Whether `event` is a run recording other cookbooks than the ones followed. */
-function cookbooksMoved(exec: Executor, event: Deno.FsEvent, w: Watched): boolean {
+/**
+ * Whether `event` is a run recording other cookbooks than the ones followed,
+ * or the same files managing other paths (cm sync applied a commit that adds
+ * a file to the same cookbook): then the watch starts again on the new paths.
+ * Cookbooks that no longer load keep the paths watched.
+ */
+async function cookbooksMoved(exec: Executor, event: Deno.FsEvent, w: Watched): Promise<boolean> {
   if (!w.follow || !event.paths.includes(w.paths.state)) return false;
   const now = readState(exec, w.paths).lastRun?.cookbooks;
-  return !!now && JSON.stringify(now) !== JSON.stringify(w.files);
+  if (!now) return false;
+  if (JSON.stringify(now) !== JSON.stringify(w.files)) return true;
+  try {
+    const { cookbook } = await loadCached(w.files, exec, w.paths.catalog);
+    return managedPaths(cookbook).join("\n") !== [...w.managed].join("\n");
+  } catch (error) {
+    if (error instanceof CookbookError) return false;
+    throw error;
+  }
 }
 
 /** Repairs on each burst of changes; returns when the watcher closes or the applied cookbooks change. */
@@ -161,7 +175,7 @@ async function repairLoop(
   for (;;) {
     if (!seen.length) {
       const event = await events.next();
-      if (event === null || cookbooksMoved(exec, event, w)) return;
+      if (event === null || await cookbooksMoved(exec, event, w)) return;
       seen = changed(event, w.managed);
       if (!seen.length) continue;
     }
