@@ -37,6 +37,12 @@ export interface MonitorSettings {
   metricsDir: string;
   /** Root-only alert targets file; alerts are off while it does not exist. */
   alertsFile: string;
+  /**
+   * Which of the two the node configuration names: one named there that is
+   * missing is a mistake (a typo would silence metrics or alerts for good),
+   * warned of on every run; a missing default is a node without them.
+   */
+  named: { metricsDir: boolean; alertsFile: boolean };
   auditLog: string;
   journal: boolean;
   host: string;
@@ -64,6 +70,10 @@ export function monitorSettings(config: MonitorConfig, stateDir?: string): Monit
       (system ? DEFAULT_TEXTFILE_DIR : `${paths.dir}/node-exporter`),
     alertsFile: config.alerts ?? (system ? DEFAULT_ALERTS_PATH : `${paths.dir}/alerts.yaml`),
     auditLog: config.audit_log ?? (system ? DEFAULT_AUDIT_LOG : `${paths.dir}/audit.log`),
+    named: {
+      metricsDir: config.metrics_dir !== undefined,
+      alertsFile: config.alerts !== undefined,
+    },
     journal: system,
     host: Deno.hostname(),
   };
@@ -141,9 +151,18 @@ export function collectMetrics(probe: Probe, paths: StatePaths): Metrics {
   return metrics;
 }
 
-/** Writes the metrics textfile unless its directory does not exist; the path written, or null. */
+/**
+ * Writes the metrics textfile unless its directory does not exist; the path written, or null.
+ *
+ * @throws {Error} when the node configuration's metrics_dir is not a directory
+ */
 export function writeMetricsFile(exec: Executor, settings: MonitorSettings): string | null {
-  if (exec.stat(settings.metricsDir)?.kind !== "directory") return null;
+  if (exec.stat(settings.metricsDir)?.kind !== "directory") {
+    if (!settings.named.metricsDir) return null;
+    throw new Error(
+      `cannot write metrics: metrics_dir "${settings.metricsDir}" of the node configuration is not a directory`,
+    );
+  }
   return writeMetrics(exec, collectMetrics(exec, settings.paths), settings.metricsDir);
 }
 
@@ -169,7 +188,11 @@ async function alertPass(
   resolved: string[] = [],
 ): Promise<string | null> {
   const config = await readAlertConfig(exec, settings.alertsFile);
-  if (!config) return null;
+  if (!config) {
+    return settings.named.alertsFile
+      ? `no alert sent: alerts file "${settings.alertsFile}" of the node configuration does not exist`
+      : null;
+  }
   // The alert state and the senders (curl, sendmail) load only when alerts are configured.
   const { alert, ALERT_STATE_FILE, readAlertState } = await import("./alerts.ts");
   const statePath = `${settings.paths.dir}/${ALERT_STATE_FILE}`;

@@ -28,6 +28,22 @@ Deno.test("monitor settings: system paths with the system state dir, else inside
   );
 });
 
+Deno.test("a metrics_dir or alerts file the node configuration names but that is missing is warned of; a missing default is not", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const outcome = { report: unhealthy(null) };
+  assert.deepEqual(await observeRun(exec, outcome, monitorSettings({}, dir.path)), []);
+  await Deno.writeTextFile(`${dir.path}/file`, "");
+  const named = monitorSettings(
+    { metrics_dir: `${dir.path}/file`, alerts: `${dir.path}/alerts.yml` },
+    dir.path,
+  );
+  assert.deepEqual(await observeRun(exec, outcome, named), [
+    `no alert sent: alerts file "${dir.path}/alerts.yml" of the node configuration does not exist`,
+    `cannot write metrics: metrics_dir "${dir.path}/file" of the node configuration is not a directory`,
+  ]);
+});
+
 Deno.test("metrics from the sync record: result, commit time, commit-to-applied latency, signature failures", async () => {
   await using dir = await tempDir();
   const exec = new RealExecutor();
