@@ -24,7 +24,7 @@ const attempts = {
   retries: z.int().min(0).max(20).default(2)
     .describe("Attempts after the first one fails; 0 tries once."),
   backoff: seconds(0, 60).default(1)
-    .describe("Seconds before the first retry; doubles before each further retry."),
+    .describe("Seconds before the first retry; doubles before each further retry, up to 60."),
   sensitive: z.boolean().optional().describe(
     "It holds a secret (a token in a URL or argument): reports and alerts name it by `name` or its kind only, a failure without its output, and the cookbooks are not cached.",
   ),

@@ -183,8 +183,16 @@ function attempt(probe: Probe, check: HealthCheck, sleep: Sleep): Promise<Attemp
 }
 
 /**
- * Runs one check, retrying after `backoff`, `2 × backoff`, ... seconds until
- * it passes or its retries are used up. Never throws for a failing check.
+ * The longest wait between two attempts, in seconds: with `retries: 20` the
+ * doubling would otherwise wait 2^20 backoffs (years at `backoff: 60`), the
+ * run lock held all along.
+ */
+export const MAX_BACKOFF_SECONDS = 60;
+
+/**
+ * Runs one check, retrying after `backoff`, `2 × backoff`, ... seconds (each
+ * wait at most {@link MAX_BACKOFF_SECONDS}) until it passes or its retries
+ * are used up. Never throws for a failing check.
  */
 export async function runCheck(
   probe: Probe,
@@ -203,7 +211,7 @@ export async function runCheck(
         durationMs: Math.round(performance.now() - started),
       };
     }
-    await sleep(check.backoff * 1000 * 2 ** (attempts - 1));
+    await sleep(Math.min(check.backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS) * 1000);
   }
 }
 

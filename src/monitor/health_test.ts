@@ -85,6 +85,16 @@ Deno.test("a failing http check is retried with doubling backoff and no real sle
       flaky.sleep,
     );
     assert.deepEqual([recovered.ok, recovered.attempts, flaky.waits], [true, 3, [1000, 2000]]);
+
+    // The most a cookbook may ask: each wait stops doubling at a minute (not 2^20 backoffs).
+    const longest = fakeSleep();
+    await runCheck(
+      exec,
+      checks({ http: `${web.url}/broken`, retries: 20, backoff: 60, timeout: 1 })[0],
+      longest.sleep,
+    );
+    assert.equal(longest.waits.length, 20);
+    assert.ok(longest.waits.every((ms) => ms === 60_000), String(longest.waits));
   } finally {
     await web.close();
   }
