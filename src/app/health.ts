@@ -153,7 +153,7 @@ export async function rollbackRun(
     // The run's report says it was rolled back; metrics count it.
     report.rollback = record;
     writeRun(exec, paths, report);
-    recordRollback(exec, paths, report, options.events);
+    recordRollback(exec, paths, report, options.events, true);
   }
   return { record, report };
 }

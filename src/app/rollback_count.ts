@@ -14,12 +14,27 @@ import { healthSummary, readState, writeState } from "../state/store.ts";
 /**
  * Counts the run's rollback, if it rolled back, in the state; when it is the
  * last run (`cm rollback` of it), its health there becomes the rollback's.
+ * `byHand` (`cm rollback`) of a run that applied a commit of `cm sync`
+ * quarantines that commit as a failed health check would: the next sync
+ * would otherwise apply it again and silently undo the rollback.
  *
  * @throws {StateError} when the state cannot be read or written
  */
-export function countRollback(exec: Executor, paths: StatePaths, report: RunReport): void {
+export function countRollback(
+  exec: Executor,
+  paths: StatePaths,
+  report: RunReport,
+  byHand = false,
+): void {
   if (!report.rollback) return;
   const state = readState(exec, paths);
+  if (byHand && report.commit && state.sync) {
+    state.sync.quarantined = {
+      commit: report.commit,
+      runId: report.id,
+      reason: "rolled back by hand (cm rollback)",
+    };
+  }
   const counts = state.rollbacks ?? { attempted: 0, succeeded: 0 };
   counts.attempted++;
   if (report.rollback.ok) counts.succeeded++;
@@ -34,9 +49,10 @@ export function recordRollback(
   paths: StatePaths,
   report: RunReport,
   events: RunEvents = {},
+  byHand = false,
 ): void {
   try {
-    countRollback(exec, paths, report);
+    countRollback(exec, paths, report, byHand);
   } catch (error) {
     events.warning?.(`cannot count the rollback: ${errorMessage(error)}`);
   }

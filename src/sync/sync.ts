@@ -452,6 +452,16 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
   s.note(`kept last good commit ${short(lastGood)}`);
   const ending = { ...kept, commit: lastGood, discarded: edits };
   if (s.options.onlyIfChanged) return finish(s, ending);
+  const quarantined = s.previous?.quarantined;
+  if (quarantined?.commit === lastGood) {
+    // Rolled back by hand: converging it would undo the rollback.
+    s.note(
+      `last good commit ${
+        short(lastGood)
+      } is quarantined (${quarantined.reason}, run ${quarantined.runId}): nothing applied until a newer commit`,
+    );
+    return finish(s, ending);
+  }
   return await convergeStage(s, ending);
 }
 

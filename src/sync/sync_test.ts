@@ -10,6 +10,7 @@ import { tempDir } from "../_testing.ts";
 import { fileCookbook, Remote, sh } from "../../tests/sync_git.ts";
 import type { SyncSettings } from "./config.ts";
 import { type SyncEvents, syncOnce } from "./sync.ts";
+import { rollbackRun } from "../app/health.ts";
 
 /** Reads of `path` whose content matches `when` return `replacement` instead. */
 class TamperingExecutor extends RealExecutor {
@@ -303,4 +304,30 @@ Deno.test("git lock files a killed sync left behind are removed, and the new com
   assert.equal(r.status, "applied");
   assert.match(r.stderr, /removed .*\/\.git\/index\.lock, left by a git process that was killed/);
   assert.equal(await read(target), "v2\n");
+});
+
+Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  const c2 = await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  const applied = await once();
+  assert.equal(applied.status, "applied");
+
+  const { record } = await rollbackRun(applied.report!.id, new RealExecutor(), { stateDir });
+  assert.equal(record.ok, true);
+  assert.equal(await read(target), "v1\n");
+  const after = await once();
+  assert.equal(after.status, "kept");
+  assert.match(after.stderr, /quarantined \(rolled back by hand \(cm rollback\).*nothing applied/);
+  assert.equal(await read(target), "v1\n", "the rollback stands");
+  assert.equal((await syncState(stateDir)).quarantined.commit, c2);
+
+  // A newer commit lifts it.
+  await remote.commit({ "default.yaml": fileCookbook(target, "v3\n") }, "v3");
+  assert.equal((await once()).status, "applied");
+  assert.equal(await read(target), "v3\n");
+  assert.equal((await syncState(stateDir)).quarantined, undefined);
 });
