@@ -532,6 +532,36 @@ Deno.test("with signatures on, an older signed commit force-pushed back is refus
   assert.equal(await read(target), "vulnerable\n");
 });
 
+Deno.test("with signatures on, a commit dated far ahead is refused: as the last good one it would block every later commit", async () => {
+  await using fx = await syncFixture();
+  const { tmp, remote, target, stateDir, env } = fx;
+  await sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${tmp.path}/trusted`]);
+  const pub = (await Deno.readTextFile(`${tmp.path}/trusted.pub`)).trim();
+  const signers = `${tmp.path}/allowed_signers`;
+  await Deno.writeTextFile(signers, `test@example.com ${pub}\n`);
+  const verify = ["--verify-signatures", "--trusted-keys", signers];
+  const signed = (content: string, date?: string) =>
+    remote.commit({ "default.yaml": fileCookbook(target, content) }, content.trim(), {
+      signingKey: `${tmp.path}/trusted`,
+      ...(date ? { date } : {}),
+    });
+  await signed("v1\n");
+  assert.equal((await sync(remote.fileUrl, stateDir, verify, env)).code, 0);
+  // A committer whose clock is years ahead.
+  const ahead = await signed("ahead\n", "2099-01-01T00:00:00Z");
+  const r = await sync(remote.fileUrl, stateDir, verify, env);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(`rejected ${ahead.slice(0, 12)}: commit ${ahead.slice(0, 12)} is committed 2099-`),
+  );
+  assert.equal(await read(target), "v1\n");
+  // The same change committed again with the clock right is applied.
+  await signed("fixed clock\n");
+  assert.equal((await sync(remote.fileUrl, stateDir, verify, env)).code, 0);
+  assert.equal(await read(target), "fixed clock\n");
+});
+
 Deno.test("GPG: a commit signed by a key in the trusted keyring is applied, another key's is refused", async () => {
   await using fx = await syncFixture();
   const { tmp, remote, target, stateDir, env } = fx;

@@ -284,18 +284,33 @@ async function verifyStage(
   return downgrade ? { keep: downgrade, rejected: fetched } : undefined;
 }
 
+/** How far a commit's time may run ahead of this node's clock (clock skew) before it is refused. */
+const MAX_COMMIT_AHEAD_MS = 86_400_000;
+
 /**
  * Why a signed commit older than the last good one is refused: anyone who
  * can push (or stands between the node and the server) could otherwise
  * replay an old, validly signed commit and bring back what a later one fixed
  * (the rollback attack of The Update Framework). Going back is a new commit
- * (a revert), which is newer. `null` when `fetched` is not older.
+ * (a revert), which is newer. A commit dated more than a day after this
+ * node's clock is refused too: as the last good commit it would make every
+ * later commit look older, revert included, until that date. A last good
+ * commit already dated so far ahead is no measure. `null` when `fetched` is fine.
  */
 async function olderThanLastGood(s: Session, fetched: string): Promise<string | null> {
+  const ahead = Date.now() + MAX_COMMIT_AHEAD_MS;
+  const now = await s.git.commitTime(fetched);
+  if (now && Date.parse(now) > ahead) {
+    return `commit ${
+      short(fetched)
+    } is committed ${now}, more than a day after this node's clock (${
+      new Date().toISOString()
+    }): refusing it, or every later commit would be refused as older; commit again with the clock right`;
+  }
   const last = s.previous?.lastGood;
   if (!last || last === fetched) return null;
-  const [then, now] = await Promise.all([s.git.commitTime(last), s.git.commitTime(fetched)]);
-  if (!then || !now || Date.parse(now) >= Date.parse(then)) return null;
+  const then = await s.git.commitTime(last);
+  if (!then || !now || Date.parse(now) >= Date.parse(then) || Date.parse(then) > ahead) return null;
   return `commit ${short(fetched)} (committed ${now}) is older than the last good commit ${
     short(last)
   } (committed ${then}): refusing a downgrade of signed cookbooks; to go back, commit a revert`;
