@@ -57,8 +57,19 @@ function wait(min: number) {
 
 const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path" });
 
-/** A git branch name: no spaces, none of git's special characters, no leading "-". */
-const BRANCH = /^(?!-)[^\s~^:?*[\\]+$/;
+/**
+ * A branch name git accepts (`git check-ref-format --branch`, stricter on
+ * non-ASCII spaces): no spaces, controls or ~^:?*[\, no "..", "@{" or "//",
+ * not "@", no part that starts with "." or ends with ".lock", no "/" or "."
+ * at the end; and no leading "-" (git would read an option). Anything else
+ * could never be fetched.
+ */
+const BRANCH =
+  /^(?![-/])(?!.*\.\.)(?!.*@\{)(?!@$)(?!.*\/\/)(?!.*[/.]$)(?!(?:.*\/)?\.)(?!.*\.lock(?:\/|$))[^\p{Cc}\s~^:?*[\\]+$/u;
+
+const BRANCH_EXPECTED =
+  'expected a branch name git accepts (no spaces, "..", "@{", "//" or ~^:?*[\\, ' +
+  'no part starting with "." or ending in ".lock", not starting with "-")';
 
 // A leading "-" would reach git as an option.
 const NOT_AN_OPTION = 'expected a git URL (not starting with "-")';
@@ -69,7 +80,7 @@ export const nodeConfigSchema = z.strictObject({
     .optional().describe(
       "Git URL of the cookbook repository (https://, ssh://, git://, file://); no password (nor an https user name) in it: use credentials.",
     ),
-  branch: z.string().regex(BRANCH, { error: 'expected a git branch name (not starting with "-")' })
+  branch: z.string().regex(BRANCH, { error: BRANCH_EXPECTED })
     .optional()
     .describe("Branch to follow (default main)."),
   cookbooks: z.array(
@@ -235,7 +246,7 @@ export function resolveSettings(
   if (flags.repo?.startsWith("-")) throw new UsageError(`--repo "${flags.repo}": ${NOT_AN_OPTION}`);
   if (flags.branch !== undefined && !BRANCH.test(flags.branch)) {
     throw new UsageError(
-      `--branch "${flags.branch}": expected a git branch name (not starting with "-")`,
+      `--branch "${flags.branch}": ${BRANCH_EXPECTED}`,
     );
   }
   if (flags.repo !== undefined && hasUrlSecret(flags.repo)) {

@@ -181,3 +181,26 @@ Deno.test("a node configuration that is a device or a directory is refused befor
   assert.throws(() => readNodeConfig(exec, "/tmp"), /"\/tmp" is a directory, expected a file/);
   assert.throws(() => readNodeConfig(exec, "/nonexistent/config.yaml"), /no such file/);
 });
+
+Deno.test("a branch name git cannot have is refused at its line and as --branch, not left to fail every fetch", () => {
+  for (
+    const branch of ["main..x", "rel.lock", "@", "a//b", ".hidden", "x/", "x@{1}", "a/.b", "-x"]
+  ) {
+    assert.throws(
+      () => parseNodeConfig(`branch: ${JSON.stringify(branch)}\n`, "c.yaml"),
+      (error) =>
+        error instanceof ConfigError &&
+        /^c\.yaml:1:9: branch: expected a branch name git accepts/.test(error.message),
+      branch,
+    );
+    const exec = new RecordingExecutor().put("/c.yaml", "repo: https://h/r.git\n");
+    assert.throws(
+      () => resolveSettings(exec, { config: "/c.yaml", branch }),
+      (error) => error instanceof UsageError && error.message.startsWith(`--branch "${branch}"`),
+      branch,
+    );
+  }
+  for (const branch of ["main", "feature/x-1", "release-1.2", "v@1", "a.lockx"]) {
+    assert.equal(parseNodeConfig(`branch: ${JSON.stringify(branch)}\n`, "c.yaml").branch, branch);
+  }
+});
