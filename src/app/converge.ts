@@ -152,7 +152,8 @@ export async function cookbookOf(
 
 /**
  * Plans or applies `files` and returns the run report. An apply takes the
- * run lock (unless held), records the run and caches the loaded cookbooks.
+ * run lock (unless held), records the run and caches the loaded cookbooks
+ * (unless the run was rolled back).
  *
  * @throws {CookbookError} when the cookbooks do not load (nothing was run)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
@@ -237,7 +238,9 @@ export async function converge(
     const warning = record(exec, paths, report, desired, scope, prior);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
-    if (!cached && cacheable) {
+    // A rolled-back run leaves the machine as the catalog's cookbooks made it: their health
+    // checks stay "the checks before" for the next attempt.
+    if (!cached && cacheable && !report.rollback) {
       await writeCatalog(exec, paths.catalog, cookbook, desired, loadedKey);
     }
     return report;

@@ -127,6 +127,13 @@ Deno.test("cm apply checks a rollback with the checks the cookbook had before, n
   assert.deepEqual(report.rollback?.health.checks.map((c) => c.id), [
     `command[grep -q good ${target}]`,
   ]);
+  // The next attempt is broken too: the rolled-back cookbook's checks are not "the checks before".
+  Deno.writeTextFileSync(book, cookbook("good v3", check("good") + check("feature")));
+  const again = await apply();
+  assert.equal(again.rollback?.ok, true, JSON.stringify(again.rollback));
+  assert.deepEqual(again.rollback?.health.checks.map((c) => c.id), [
+    `command[grep -q good ${target}]`,
+  ]);
 });
 
 Deno.test("a snapshot entry of a kind cm does not know fails alone, by name; the rest comes back", async () => {
