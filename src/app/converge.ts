@@ -27,7 +27,7 @@ import {
   type RunScope,
   unmanagedIds,
 } from "../state/store.ts";
-import { type StatePaths, statePaths } from "../state/paths.ts";
+import { runIdAfter, type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
 
@@ -197,8 +197,8 @@ export async function converge(
   });
   try {
     using interrupts = options.interrupts?.();
-    const id = newRunId();
     const prior = readPriorState(exec, paths);
+    const id = runIdAfter(newRunId(), prior.state.lastRun?.id);
     // A directory there can be neither set aside nor replaced: the run could change the machine
     // and not be recorded. Refused before any change.
     if (prior.unreadable && exec.stat(paths.state)?.kind === "directory") throw prior.unreadable;

@@ -118,3 +118,16 @@ Deno.test("a directory where the state file belongs refuses the apply before it 
   );
   assert.equal(exec.stat(t.target), null, "nothing changed");
 });
+
+Deno.test("a run gets an id after the last one recorded, even one another process gave out later in its second", async () => {
+  await using t = await setup();
+  const apply = () =>
+    converge([t.book], exec, { mode: "apply", stateDir: t.paths.dir, lock: "take" });
+  await apply();
+  const state = JSON.parse(Deno.readTextFileSync(t.paths.state));
+  const later = "29991231T235959Z-99999";
+  state.lastRun.id = later;
+  Deno.writeTextFileSync(t.paths.state, JSON.stringify(state));
+  assert.equal((await apply()).id, `${later}.2`);
+  assert.equal(readState(exec, t.paths).lastRun?.id, `${later}.2`);
+});
