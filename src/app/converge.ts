@@ -8,7 +8,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
-import { inputKey } from "../cookbook/catalog.ts";
+import { keyingReads } from "../cookbook/catalog.ts";
 import { run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
@@ -101,9 +101,10 @@ export async function loadCached(
   const { thawed, health } = cacheable ? await readCatalog(probe, catalog, files) : {};
   if (thawed) return { ...thawed, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
-  const cookbook = await loadCookbooks(files, probe, options);
-  // Taken now: an input edited during the run must not key this cookbook in the catalog.
-  const loadedKey = cacheable ? await inputKey(probe, cookbook.inputs) : undefined;
+  // The bytes loaded key the catalog: an input edited since must not key this cookbook.
+  const reads = cacheable ? keyingReads(probe) : undefined;
+  const cookbook = await loadCookbooks(files, reads?.probe ?? probe, options);
+  const loadedKey = await reads?.key(cookbook.inputs);
   return { cookbook, cached: false, loadedKey, ...(health ? { healthBefore: health } : {}) };
 }
 

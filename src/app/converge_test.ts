@@ -131,3 +131,22 @@ Deno.test("a run gets an id after the last one recorded, even one another proces
   assert.equal((await apply()).id, `${later}.2`);
   assert.equal(readState(exec, t.paths).lastRun?.id, `${later}.2`);
 });
+
+Deno.test("a cookbook edited while it loads is not cached as its new bytes: the next run loads the edit", async () => {
+  await using t = await setup();
+  const edit = Deno.readTextFileSync(t.book).replace('"hi\\n"', '"edited\\n"');
+  // The edit lands right after the load read the cookbook, before the run ends.
+  class EditedWhileLoading extends RealExecutor {
+    override readFile(path: string) {
+      const data = super.readFile(path);
+      if (path === t.book) Deno.writeTextFileSync(t.book, edit);
+      return data;
+    }
+  }
+  const apply = (executor: RealExecutor) =>
+    converge([t.book], executor, { mode: "apply", stateDir: t.paths.dir, lock: "take" });
+  await apply(new EditedWhileLoading());
+  assert.equal(Deno.readTextFileSync(t.target), "hi\n", "the run applied what it read");
+  await apply(exec);
+  assert.equal(Deno.readTextFileSync(t.target), "edited\n");
+});
