@@ -125,15 +125,21 @@ export interface Loaded {
  * The cookbooks the state's resources were last applied from, those of the
  * last apply or sync last (what `cm drift`, `cm watch` and `cm health` use when
  * none are named): after `cm apply a.yaml` and `cm apply b.yaml`, both.
+ * `nameable`: whether the error may suggest naming cookbooks (not for `cm drift`).
  *
  * @throws {UsageError} when no run was recorded yet
  */
-export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
+export function appliedCookbooks(
+  probe: Probe,
+  paths: StatePaths,
+  { nameable = true } = {},
+): string[] {
   const state = readState(probe, paths);
   const last = state.lastRun?.cookbooks;
   if (!last?.length) {
     throw new UsageError(
-      `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first, or name the cookbooks`,
+      `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first` +
+        (nameable ? ", or name the cookbooks" : ""),
     );
   }
   // Cookbooks applied by hand before the last one still hold managed resources; a deleted one no longer does.

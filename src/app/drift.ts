@@ -33,7 +33,7 @@ export async function checkDrift(
   options: { stateDir?: string; events?: RunEvents },
 ): Promise<DriftCheck> {
   const paths = statePaths(options.stateDir);
-  const cookbooks = appliedCookbooks(exec, paths);
+  const cookbooks = appliedCookbooks(exec, paths, { nameable: false });
   const last = readState(exec, paths).lastRun!;
   const plan = await converge(cookbooks, exec, {
     mode: "plan",
