@@ -13,7 +13,9 @@ import { healthSummary, readState, writeState } from "../state/store.ts";
 
 /**
  * Counts the run's rollback, if it rolled back, in the state; when it is the
- * last run (`cm rollback` of it), its health there becomes the rollback's.
+ * last run (`cm rollback` of it), its health there becomes the rollback's. A
+ * restart or reload the rollback redid on the restored files settles that
+ * service's pending refresh: the next run must not restart it once more.
  *
  * @throws {StateError} when the state cannot be read or written
  */
@@ -25,6 +27,8 @@ export function countRollback(exec: Executor, paths: StatePaths, report: RunRepo
   if (report.rollback.ok) counts.succeeded++;
   state.rollbacks = counts;
   if (state.lastRun?.id === report.id) state.lastRun.health = healthSummary(report);
+  for (const r of report.rollback.refreshed) if (r.ok) delete state.pending?.[r.id];
+  if (state.pending && !Object.keys(state.pending).length) delete state.pending;
   writeState(exec, paths, state);
 }
 

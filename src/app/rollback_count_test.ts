@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
+import type { RunReport } from "../engine/report.ts";
 import { unhealthyReport } from "../engine/report_fixtures.ts";
 import { statePaths } from "../state/paths.ts";
 import { readState, recordRun } from "../state/store.ts";
@@ -28,6 +29,37 @@ Deno.test("a rollback is counted in the state, and the metrics show the counts a
     assert.match(text, /^cm_rollbacks_attempted_total 2$/m);
     assert.match(text, /^cm_rollbacks_succeeded_total 1$/m);
     assert.match(text, /^cm_health_success 0$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a restart the rollback redid is no longer pending; one it could not redo still is", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-rollback-pending-" });
+  try {
+    const paths = statePaths(dir);
+    const failedRestart = (refreshOk: boolean): RunReport => {
+      const base = report(true);
+      return {
+        ...base,
+        handlers: [{
+          id: "service[php8.2-fpm]",
+          action: "restart",
+          triggeredBy: ["file[/etc/php/8.2/fpm/pool.d/www.conf]"],
+          status: "failed",
+          error: "restart failed",
+          durationMs: 5,
+        }],
+        rollback: { ...base.rollback!, refreshed: [{ id: "service[php8.2-fpm]", ok: refreshOk }] },
+      };
+    };
+    for (const refreshOk of [true, false]) {
+      // As converge records an apply that rolled back: the run, then its rollback.
+      recordRun(exec, paths, failedRestart(refreshOk));
+      countRollback(exec, paths, failedRestart(refreshOk));
+      const pending = Object.keys(readState(exec, paths).pending ?? {});
+      assert.deepEqual(pending, refreshOk ? [] : ["service[php8.2-fpm]"]);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
