@@ -24,6 +24,12 @@ export interface Change {
    * without guard, `state: restarted`): never a sign of drift.
    */
   everyRun?: boolean;
+  /**
+   * Set for a change a guard asked for (a command whose `creates`, `unless` or
+   * `onlyif` says it must run): the command need not make its guard pass, so
+   * running again after it ran last time is no sign of drift.
+   */
+  guarded?: boolean;
 }
 
 /**
