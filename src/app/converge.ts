@@ -140,6 +140,15 @@ export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
   return [...[...earlier].filter((root) => !last.includes(root) && probe.stat(root)), ...last];
 }
 
+/**
+ * The node's vars file the last apply or sync loaded its cookbooks with: the
+ * applied cookbooks must be loaded with it again (`cm drift`, `cm watch`,
+ * `cm health`), or their defaults would stand in for the node's values.
+ */
+export function appliedVarsFile(probe: Probe, paths: StatePaths): string | undefined {
+  return readState(probe, paths).lastRun?.varsFile;
+}
+
 /** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */
 export async function cookbookOf(
   files: string[],
@@ -214,6 +223,7 @@ export async function converge(
       pending: prior.state.pending ?? {},
     });
     if (options.commit) report.commit = options.commit;
+    if (options.varsFile) report.varsFile = options.varsFile;
     try {
       snapshots.finish(report, cookbook.resources);
     } catch (error) {

@@ -17,7 +17,7 @@ import {
   snapshotsDir,
 } from "../state/snapshots.ts";
 import { readRun, writeRun } from "../state/store.ts";
-import { appliedCookbooks, cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
+import { appliedCookbooks, appliedVarsFile, cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
 import { rollback } from "./rollback.ts";
 import { checkHealth } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
@@ -34,8 +34,10 @@ export async function healthNow(
   exec: Executor,
   stateDir?: string,
 ): Promise<HealthRecord> {
-  const chosen = files.length ? files : appliedCookbooks(exec, statePaths(stateDir));
-  const cookbook = await cookbookOf(chosen, exec, stateDir);
+  const paths = statePaths(stateDir);
+  const chosen = files.length ? files : appliedCookbooks(exec, paths);
+  const varsFile = files.length ? undefined : appliedVarsFile(exec, paths);
+  const cookbook = await cookbookOf(chosen, exec, stateDir, { varsFile });
   return await checkHealth(cookbook.health, [], exec);
 }
 
@@ -142,7 +144,8 @@ export async function rollbackRun(
   if (again.length) throw new UsageError(changedAgainMessage(manifest.runId, again));
   const files = report?.cookbooks ?? [];
   const health = files.length
-    ? await cookbookOf(files, exec, paths.dir).then((c) => c.health, () => [])
+    ? await cookbookOf(files, exec, paths.dir, { varsFile: report?.varsFile })
+      .then((c) => c.health, () => [])
     : [];
   const record = await rollback(manifest, exec, {
     stateDir: paths.dir,
