@@ -39,12 +39,33 @@ Deno.test("a rollback's closing line counts a restore that failed as failed, not
   };
   assert.equal(
     rollbackLine(record),
-    "rolled back run 20261201T000457Z-26330: 1 restored, 1 failed in 0.02 s; NOT healthy: needs a person",
+    "rolled back run 20261201T000457Z-26330: 1 restored, 1 failed in 0.02 s; " +
+      "healthy, but not all was put back: needs a person",
+  );
+  // Health failed after the restore: that is what the line says.
+  assert.match(
+    rollbackLine({ ...record, health: { ...record.health, ok: false } }),
+    /; NOT healthy: needs a person$/,
   );
   assert.match(
     rollbackLine({ ...record, ok: true, restored: [record.restored[0]] }),
     /: 1 restored in/,
   );
+});
+
+Deno.test("the summary of a run whose rollback left something out says so, not that health failed again", () => {
+  const rollback = {
+    ok: false,
+    runId: "20261130T224513Z-6863",
+    restored: [{ id: "package[x]", ok: false, error: "apt no longer offers it" }],
+    refreshed: [],
+    health: { ok: true, failures: [], checks: [] },
+    durationMs: 20,
+  };
+  const failed = { ...report([], 1), health: { ok: false, failures: [], checks: [] }, rollback };
+  assert.match(summary(failed), /: health failed, rolled back but not all was put back$/);
+  const worse = { ...failed, rollback: { ...rollback, health: { ...rollback.health, ok: false } } };
+  assert.match(summary(worse), /: health failed, rollback did not make it healthy$/);
 });
 
 Deno.test("a failed resource's line names where the cookbook declares it", () => {
