@@ -168,6 +168,11 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
     ctx: ResourceContext,
   ): Promise<Outcome>;
   /**
+   * Restored before every other kind, whatever the run's order: what others
+   * are installed from (an apt repository a removed package must come back from).
+   */
+  restoreFirst?: boolean;
+  /**
    * Handlers: restart or reload (services), run (commands with `run_on`)
    * after something it depends on changed.
    */
