@@ -64,3 +64,32 @@ Deno.test("a restart the rollback redid is no longer pending; one it could not r
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("what a rollback put back is no drift when the next run changes it again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-rollback-drift-" });
+  try {
+    const paths = statePaths(dir);
+    const id = "file[/etc/x.conf]";
+    const changed = (runId: string): RunReport => ({
+      ...report(true),
+      id: runId,
+      resources: [{ id, kind: "file", status: "changed", changes: [], durationMs: 1, at: "c:1:1" }],
+      totals: { changed: 1, unchanged: 0, failed: 0, skipped: 0 },
+      result: "ok",
+    });
+    const run1 = changed("20261201T055450Z-1");
+    recordRun(exec, paths, { ...run1, rollback: undefined }, { [id]: "d1" });
+    // cm rollback of it (or the automatic one) put the file back.
+    const rolledBack: RunReport = {
+      ...run1,
+      rollback: { ...report(true).rollback!, restored: [{ id, ok: true }] },
+    };
+    countRollback(exec, paths, rolledBack);
+    // The next run applies the same cookbook again: a change cm asked for, not someone's edit.
+    const run2 = changed("20261201T055500Z-2");
+    recordRun(exec, paths, run2, { [id]: "d1" });
+    assert.equal(run2.resources[0].drift, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
