@@ -170,6 +170,15 @@ export function printRollback(p: Printer, r: RollbackRecord): void {
   p.out(rollbackLine(r), r.ok ? undefined : "err");
 }
 
+/** What to tell someone who rolled back a run of `cm sync` by hand; none for `cm apply`'s. */
+export function rollbackOfSyncNote(report: RunReport): string | undefined {
+  if (!report.commit) return undefined;
+  return `run ${report.id} applied commit ${
+    report.commit.slice(0, 12)
+  } from git: the next cm sync ` +
+    "applies it again; revert it in the repository to keep this rollback";
+}
+
 /** A rollback's closing line: what came back, what did not, and how health ended. */
 export function rollbackLine(r: RollbackRecord): string {
   const failed = r.restored.filter((x) => !x.ok).length;

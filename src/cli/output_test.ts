@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { HandlerResult, RunReport } from "../engine/report.ts";
-import { type Printer, printResult, rollbackLine, summary } from "./output.ts";
+import { type Printer, printResult, rollbackLine, rollbackOfSyncNote, summary } from "./output.ts";
 
 function handler(status: HandlerResult["status"]): HandlerResult {
   return { id: "service[nginx]", action: "reload", triggeredBy: [], status, durationMs: 0 };
@@ -89,4 +89,14 @@ Deno.test("a failed resource's line names where the cookbook declares it", () =>
   assert.deepEqual(lines, [
     'failed    file[/srv/out] at /root/site.yaml:5:7: user "wwwdata" does not exist: did you mean "www-data"?',
   ]);
+});
+
+Deno.test("rolling back a run of cm sync by hand warns that the next sync applies its commit again", () => {
+  const run = report([], 0);
+  assert.equal(rollbackOfSyncNote(run), undefined);
+  assert.equal(
+    rollbackOfSyncNote({ ...run, commit: "5485c9383510fbb901750be4c257d40e119c3598" }),
+    "run 20261130T224513Z-6863 applied commit 5485c9383510 from git: the next cm sync applies it " +
+      "again; revert it in the repository to keep this rollback",
+  );
 });
