@@ -6,7 +6,7 @@
  */
 import type { Executor } from "../exec/executor.ts";
 import type { HealthRecord, RollbackRecord, RunReport } from "../engine/report.ts";
-import type { RunEvents } from "../engine/run.ts";
+import { hider, hidingEvents, type RunEvents } from "../engine/run.ts";
 import { UsageError } from "../errors.ts";
 import { takeRunLock } from "./abandoned.ts";
 import { idsMatching, type StatePaths, statePaths } from "../state/paths.ts";
@@ -38,7 +38,7 @@ export async function healthNow(
   const chosen = files.length ? files : appliedCookbooks(exec, paths);
   const varsFile = files.length ? undefined : appliedVarsFile(exec, paths);
   const cookbook = await cookbookOf(chosen, exec, stateDir, { varsFile });
-  return await checkHealth(cookbook.health, [], exec);
+  return hider(cookbook.secrets ?? [])(await checkHealth(cookbook.health, [], exec));
 }
 
 /** A resource a run changed that a later run changed again. */
@@ -143,15 +143,18 @@ export async function rollbackRun(
   const again = options.force ? [] : changedAgain(exec, paths, manifest, later);
   if (again.length) throw new UsageError(changedAgainMessage(manifest.runId, again));
   const files = report?.cookbooks ?? [];
-  const health = files.length
-    ? await cookbookOf(files, exec, paths.dir, { varsFile: report?.varsFile })
-      .then((c) => c.health, () => [])
-    : [];
-  const record = await rollback(manifest, exec, {
-    stateDir: paths.dir,
-    health,
-    events: options.events,
-  });
+  const cookbook = files.length
+    ? await cookbookOf(files, exec, paths.dir, { varsFile: report?.varsFile }).catch(() => null)
+    : null;
+  // The node's vars file's values masked, as in the run's own report.
+  const hide = hider(cookbook?.secrets ?? []);
+  const record = hide(
+    await rollback(manifest, exec, {
+      stateDir: paths.dir,
+      health: cookbook?.health ?? [],
+      events: hidingEvents(options.events ?? {}, hide),
+    }),
+  );
   if (report) {
     // The run's report says it was rolled back; metrics count it.
     report.rollback = record;

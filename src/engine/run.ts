@@ -155,12 +155,12 @@ export async function run(
 }
 
 /** {@link maskStrings} over `secrets`, or the value itself when there are none. */
-function hider(secrets: readonly string[]): <T>(value: T) => T {
+export function hider(secrets: readonly string[]): <T>(value: T) => T {
   return (value) => secrets.length ? maskStrings(value, secrets) : value;
 }
 
 /** `events` seeing results, handlers, progress and warnings through `hide`. */
-function hidingEvents(events: RunEvents, hide: <T>(value: T) => T): RunEvents {
+export function hidingEvents(events: RunEvents, hide: <T>(value: T) => T): RunEvents {
   return {
     ...events,
     result: (r) => events.result?.(hide(r)),
