@@ -447,3 +447,28 @@ Deno.test("main.ts run without cm's permission flags says how to run cm, exit 2"
     /^cm: deno was started without cm's permission flags \(Requires .*\): run `deno task cm \.\.\.` in the checkout, or the binary \(deno task compile builds dist\/cm\)\n$/,
   );
 });
+
+Deno.test("apply and plan use the node configuration's vars_file, as cm sync does, unless given --vars-file", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  const target = `${dir.path}/app.env`;
+  Deno.writeTextFileSync(
+    book,
+    `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${target}\n      content: "TOKEN={{ token }}\\n"\n`,
+  );
+  Deno.writeTextFileSync(`${dir.path}/vars.yaml`, "vars: {token: from-the-node}\n", {
+    mode: 0o600,
+  });
+  Deno.writeTextFileSync(`${dir.path}/other.yaml`, "vars: {token: given}\n", { mode: 0o600 });
+  Deno.writeTextFileSync(`${dir.path}/config.yaml`, `vars_file: ${dir.path}/vars.yaml\n`);
+  const env = { CM_CONFIG: `${dir.path}/config.yaml` };
+  const state = ["--state-dir", `${dir.path}/state`];
+  const plan = await runCm(["plan", "--diff", ...state, book], { env });
+  assert.match(plan.stdout, /\+TOKEN=\*\*\*/);
+  const apply = await runCm(["apply", ...state, book], { env });
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.equal(Deno.readTextFileSync(target), "TOKEN=from-the-node\n");
+  // --vars-file wins over the node configuration's.
+  await runCm(["apply", ...state, "--vars-file", `${dir.path}/other.yaml`, book], { env });
+  assert.equal(Deno.readTextFileSync(target), "TOKEN=given\n");
+});

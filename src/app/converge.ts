@@ -9,7 +9,7 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { keyingReads } from "../cookbook/catalog.ts";
-import { run, type RunEvents } from "../engine/run.ts";
+import { hider, hidingEvents, run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
@@ -147,6 +147,15 @@ export function appliedCookbooks(
   return [...[...earlier].filter((root) => !last.includes(root) && probe.stat(root)), ...last];
 }
 
+/**
+ * The node's vars file the last apply or sync loaded its cookbooks with: the
+ * applied cookbooks must be loaded with it again (`cm drift`, `cm watch`,
+ * `cm health`), or their defaults would stand in for the node's values.
+ */
+export function appliedVarsFile(probe: Probe, paths: StatePaths): string | undefined {
+  return readState(probe, paths).lastRun?.varsFile;
+}
+
 /** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */
 export async function cookbookOf(
   files: string[],
@@ -222,6 +231,7 @@ export async function converge(
       pending: prior.state.pending ?? {},
     });
     if (options.commit) report.commit = options.commit;
+    if (options.varsFile) report.varsFile = options.varsFile;
     try {
       snapshots.finish(report, cookbook.resources);
     } catch (error) {
@@ -259,7 +269,8 @@ export async function converge(
 /**
  * The verify stage: health after an apply that changed something (when the
  * cookbooks have checks or a service failed); when it fails and rollback is
- * wanted, the run's snapshot is restored. Both end up in the report.
+ * wanted, the run's snapshot is restored. Both end up in the report, the
+ * node's vars file's values masked as in the run's results.
  */
 async function verify(
   cookbook: Cookbook,
@@ -272,14 +283,16 @@ async function verify(
 ): Promise<void> {
   const failures = serviceFailures(report);
   if (!changedSomething(report) || (!cookbook.health.length && !failures.length)) return;
-  report.health = await checkHealth(cookbook.health, failures, exec);
+  const hide = hider(cookbook.secrets ?? []);
+  report.health = hide(await checkHealth(cookbook.health, failures, exec));
   events.health?.(report.health);
   if (report.health.ok) return;
   if (report.result === "ok") report.result = "failed";
   if (!rollbackWanted(cookbook)) return;
   const { rollback } = await import("./rollback.ts");
   const health = healthBefore ?? cookbook.health;
-  report.rollback = await rollback(manifest, exec, { stateDir, health, events });
+  const shown = hidingEvents(events, hide);
+  report.rollback = hide(await rollback(manifest, exec, { stateDir, health, events: shown }));
   events.rollback?.(report.rollback);
 }
 

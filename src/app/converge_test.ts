@@ -150,3 +150,28 @@ Deno.test("a cookbook edited while it loads is not cached as its new bytes: the 
   await apply(exec);
   assert.equal(Deno.readTextFileSync(t.target), "edited\n");
 });
+
+Deno.test("health checks and the rollback show the vars file's values masked, as the run does", async () => {
+  await using t = await setup();
+  const token = "S3CR3T-TOKEN-XYZ";
+  const vars = `${t.dir}/vars.yaml`;
+  await Deno.writeTextFile(vars, `vars: {token: "${token}"}\n`, { mode: 0o600 });
+  await Deno.writeTextFile(
+    t.book,
+    `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${t.target}\n      content: "hi\\n"\n` +
+      `health:\n  - command: [test, "{{ token }}", "=", "other"]\n    retries: 0\n`,
+  );
+  const seen: string[] = [];
+  const report = await converge([t.book], exec, {
+    mode: "apply",
+    stateDir: t.paths.dir,
+    lock: "take",
+    varsFile: vars,
+    events: { health: (h) => seen.push(JSON.stringify(h)) },
+  });
+  assert.equal(report.health?.ok, false);
+  assert.ok(report.rollback, "rolled back");
+  const text = JSON.stringify(report) + seen.join("");
+  assert.equal(text.includes(token), false, text);
+  assert.match(text, /command\[test \*\*\* = other\]/);
+});

@@ -13,7 +13,11 @@ import { healthSummary, readState, writeState } from "../state/store.ts";
 
 /**
  * Counts the run's rollback, if it rolled back, in the state; when it is the
- * last run (`cm rollback` of it), its health there becomes the rollback's.
+ * last run (`cm rollback` of it), its health there becomes the rollback's. A
+ * restart or reload the rollback redid on the restored files settles that
+ * service's pending refresh: the next run must not restart it once more; a
+ * resource it put back loses its drift mark, so the next run that changes it
+ * again is not taken for someone's edit.
  *
  * @throws {StateError} when the state cannot be read or written
  */
@@ -25,6 +29,10 @@ export function countRollback(exec: Executor, paths: StatePaths, report: RunRepo
   if (report.rollback.ok) counts.succeeded++;
   state.rollbacks = counts;
   if (state.lastRun?.id === report.id) state.lastRun.health = healthSummary(report);
+  for (const r of report.rollback.refreshed) if (r.ok) delete state.pending?.[r.id];
+  // What came back no longer holds what its desired digest says: changing it again is no drift.
+  for (const r of report.rollback.restored) if (r.ok) delete state.resources[r.id]?.desired;
+  if (state.pending && !Object.keys(state.pending).length) delete state.pending;
   writeState(exec, paths, state);
 }
 

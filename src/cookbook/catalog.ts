@@ -3,7 +3,7 @@
  * so a no-op run skips YAML parsing and validation (most of its time). This
  * module turns cookbooks into bytes and back, writing nothing. A catalog is
  * used only when every input is unchanged: the cookbook, include and template
- * files byte for byte, the facts they used, cm's version, and the files the
+ * files byte for byte, the facts they used, cm's version and build, and the files the
  * `source` and `template` paths resolve to. Anything else loads afresh.
  * It keeps the resources' desired digests too (src/state/drift.ts), so that a
  * no-op run hashes no spec.
@@ -12,7 +12,7 @@
  */
 import type { Probe } from "../exec/executor.ts";
 import { KIND_NAMES } from "../../resources/mod.ts";
-import { VERSION } from "../version.ts";
+import { versionLine } from "../version.ts";
 import { sha256Hex } from "../digest.ts";
 import { hashInputVia, MAX_COOKBOOK_BYTES } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
@@ -49,11 +49,16 @@ interface InputHash {
 }
 
 /**
- * A hash of every input file's path and bytes, cm's version and the paths
+ * A hash of every input file's path and bytes, cm's version and build
+ * (`build`: another build of the same version may load them differently) and the paths
  * asked for, one file held at a time; `null` when an input cannot be read.
  * What {@link freeze} checks against the key of the bytes loaded ({@link keyingReads}).
  */
-export async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
+export async function inputKey(
+  probe: Probe,
+  inputs: CookbookInputs,
+  build = versionLine(),
+): Promise<string | null> {
   const hashes: InputHash[] = [];
   for (const file of inputs.files) {
     // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
@@ -61,12 +66,16 @@ export async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<st
     if ("error" in input) return null;
     hashes.push(input);
   }
-  return await keyOf(inputs, hashes);
+  return await keyOf(inputs, hashes, build);
 }
 
-/** The key of `inputs` whose files have the `hashes` (in order). */
-async function keyOf(inputs: CookbookInputs, hashes: InputHash[]): Promise<string> {
-  let key = `${VERSION}\0${JSON.stringify(inputs.requested)}\0`;
+/** The key of `inputs` whose files have the `hashes` (in order), for cm `build` (see {@link inputKey}). */
+async function keyOf(
+  inputs: CookbookInputs,
+  hashes: InputHash[],
+  build = versionLine(),
+): Promise<string> {
+  let key = `${build}\0${JSON.stringify(inputs.requested)}\0`;
   inputs.files.forEach((file, i) => key += `${file}\0${hashes[i].size}\0${hashes[i].sha256}\0`);
   return await sha256Hex(key);
 }

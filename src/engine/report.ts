@@ -147,6 +147,8 @@ export interface RunReport {
   cookbooks: string[];
   /** The git commit the cookbooks came from, when run by `cm sync`. */
   commit?: string;
+  /** The node's vars file the cookbooks were loaded with (its path, never its values). */
+  varsFile?: string;
   /** One entry per resource, in run order. */
   resources: ResourceResult[];
   /** Restarts and reloads run at the end, in order. */
