@@ -258,6 +258,7 @@ export function aptRepositoryKind(
         ? restored
         : { ok: false, error: `sources put back, but apt-get update failed: ${failed}` };
     },
+    restoreFirst: true,
   };
 }
 

@@ -321,7 +321,7 @@ export const command: ResourceKind<CommandSpec, CommandState> = {
       before: null,
       after: commandText(spec.command),
       note: current.note,
-      ...(guarded ? {} : { everyRun: true }),
+      ...(guarded ? { guarded: true } : { everyRun: true }),
     }];
   },
   apply: (items, exec, ctx) =>

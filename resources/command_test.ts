@@ -129,6 +129,7 @@ Deno.test("command with creates is skipped when the path exists, in plans too", 
     before: null,
     after: "/opt/app/install.sh",
     note: 'runs: "/opt/app/other" does not exist',
+    guarded: true,
   }]);
 });
 
@@ -145,6 +146,8 @@ Deno.test("command with unless runs when the guard fails, without running the gu
   const s = spec({ command: "/usr/local/bin/setup", unless: "dpkg-query -W nginx" });
   const { changes, outcome } = await converge(s, exec);
   assert.equal(changes[0].note, "runs: `dpkg-query -W nginx` exited 1");
+  // A guard decided it: drift only when the guard had been satisfied (src/state/drift.ts).
+  assert.equal(changes[0].guarded, true);
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.calls, [["dpkg-query", "-W", "nginx"], ["/usr/local/bin/setup"]]);
 });
@@ -215,6 +218,7 @@ Deno.test("command plan with plan_guards: false does not run the guards and says
     before: null,
     after: "/bin/setup",
     note: "would run unless `test -f /x` succeeds: guard not run in plan",
+    guarded: true,
   }]);
   const both = spec({
     command: "/bin/setup",

@@ -24,6 +24,12 @@ export interface Change {
    * without guard, `state: restarted`): never a sign of drift.
    */
   everyRun?: boolean;
+  /**
+   * Set for a change a guard asked for (a command whose `creates`, `unless` or
+   * `onlyif` says it must run): the command need not make its guard pass, so
+   * running again after it ran last time is no sign of drift.
+   */
+  guarded?: boolean;
 }
 
 /**
@@ -161,6 +167,11 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
     store: SnapshotStore,
     ctx: ResourceContext,
   ): Promise<Outcome>;
+  /**
+   * Restored before every other kind, whatever the run's order: what others
+   * are installed from (an apt repository a removed package must come back from).
+   */
+  restoreFirst?: boolean;
   /**
    * Handlers: restart or reload (services), run (commands with `run_on`)
    * after something it depends on changed.

@@ -58,3 +58,18 @@ export function parseDuration(value: unknown): number | null {
   if (!m) return null;
   return Number(m[1]) * (UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] ?? 1);
 }
+
+/** `text` with every occurrence of each secret (4 characters or more) replaced by `***`. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 4).reduce((out, s) => out.split(s).join("***"), text);
+}
+
+/** `value` (plain data) with {@link maskSecrets} applied to every string in it, keys kept. */
+export function maskStrings<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === "string") return maskSecrets(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, secrets)) as T;
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, maskStrings(v, secrets)]),
+  ) as T;
+}

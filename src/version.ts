@@ -3,9 +3,11 @@ export const VERSION = "0.1.0";
 
 /**
  * What `cm --version` prints: the version, which build of cm this is and the
- * deno inside it, e.g. `0.1.0 (self-extracting executable, deno 2.9.6)`.
- * A `deno compile` binary runs as itself (not as a `deno`), the
- * self-extracting executable runs a JavaScript bundle, source is TypeScript.
+ * deno inside it, e.g. `0.1.0 (self-extracting executable, deno 2.9.6, build
+ * 8fc13e0260e4)`. A `deno compile` binary runs as itself (not as a `deno`),
+ * the self-extracting executable runs a JavaScript bundle (from a directory
+ * named by its payload's sha256, which tells two builds of one version
+ * apart), source is TypeScript.
  */
 export function versionLine(execPath = Deno.execPath(), mainModule = Deno.mainModule): string {
   const compiled = !/(^|\/)deno$/.test(execPath);
@@ -14,5 +16,8 @@ export function versionLine(execPath = Deno.execPath(), mainModule = Deno.mainMo
     : mainModule.endsWith(".js")
     ? "self-extracting executable"
     : "from source";
-  return `${VERSION} (${artefact}, deno ${Deno.version.deno})`;
+  const build = /\/([0-9a-f]{64})\/cm\/main\.js$/.exec(mainModule)?.[1];
+  return `${VERSION} (${artefact}, deno ${Deno.version.deno}${
+    build ? `, build ${build.slice(0, 12)}` : ""
+  })`;
 }

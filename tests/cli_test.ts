@@ -3,7 +3,7 @@
  * idempotence, run reports, the run lock.
  */
 import assert from "node:assert/strict";
-import { runCm, tempDir } from "./harness.ts";
+import { runCm, tempDir, TEST_ENV } from "./harness.ts";
 import { cmCommand } from "../scripts/cm_command.ts";
 
 function cookbook(root: string, extra = ""): string {
@@ -212,7 +212,8 @@ Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-dae
   const argv = cmCommand(["apply", "--state-dir", state, book]);
   // The shell names its own stdout (the pipe) as the journal stream, as systemd would.
   const script = 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/1) exec "$@"';
-  const out = await new Deno.Command("sh", { args: ["-c", script, "sh", ...argv] }).output();
+  const out = await new Deno.Command("sh", { args: ["-c", script, "sh", ...argv], env: TEST_ENV })
+    .output();
   const lines = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
   assert.equal(out.code, 1);
   assert.ok(
@@ -225,6 +226,7 @@ Deno.test("under the journal (JOURNAL_STREAM names stdout) failures carry sd-dae
   const missing = cmCommand(["apply", "--state-dir", state, `${dir.path}/missing.yaml`]);
   const stopped = await new Deno.Command("sh", {
     args: ["-c", `${script} 2>&1`, "sh", ...missing],
+    env: TEST_ENV,
   }).output();
   assert.equal(stopped.code, 2);
   assert.match(
@@ -372,7 +374,8 @@ Deno.test("SIGTERM stops an apply after the resource at work, runs nothing more,
     `install:\n  pre_install:\n    - command: [/bin/sleep, "1.7"]\n      name: slow\n`,
   );
   const [bin, ...args] = cmCommand(["apply", "--state-dir", state, book]);
-  const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped", env: TEST_ENV })
+    .spawn();
   // Signal while the slow command runs (it is the only "sleep 1.7" on the machine).
   for (let i = 0; i < 200; i++) {
     const found = await new Deno.Command("pgrep", { args: ["-fx", "/bin/sleep 1.7"] }).output();
@@ -403,7 +406,8 @@ Deno.test("a reader that closes the pipe early (cm ... | head -1) neither stops 
   const { book, state } = await setup(dir.path);
   const closedEarly = async (cmArgs: string[]) => {
     const [bin, ...args] = cmCommand(cmArgs);
-    const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).spawn();
+    const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped", env: TEST_ENV })
+      .spawn();
     await child.stdout.cancel();
     const { code, stderr } = await child.output();
     return { code, stderr: new TextDecoder().decode(stderr) };
@@ -446,4 +450,29 @@ Deno.test("main.ts run without cm's permission flags says how to run cm, exit 2"
     stderr,
     /^cm: deno was started without cm's permission flags \(Requires .*\): run `deno task cm \.\.\.` in the checkout, or the binary \(deno task compile builds dist\/cm\)\n$/,
   );
+});
+
+Deno.test("apply and plan use the node configuration's vars_file, as cm sync does, unless given --vars-file", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  const target = `${dir.path}/app.env`;
+  Deno.writeTextFileSync(
+    book,
+    `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${target}\n      content: "TOKEN={{ token }}\\n"\n`,
+  );
+  Deno.writeTextFileSync(`${dir.path}/vars.yaml`, "vars: {token: from-the-node}\n", {
+    mode: 0o600,
+  });
+  Deno.writeTextFileSync(`${dir.path}/other.yaml`, "vars: {token: given}\n", { mode: 0o600 });
+  Deno.writeTextFileSync(`${dir.path}/config.yaml`, `vars_file: ${dir.path}/vars.yaml\n`);
+  const env = { CM_CONFIG: `${dir.path}/config.yaml` };
+  const state = ["--state-dir", `${dir.path}/state`];
+  const plan = await runCm(["plan", "--diff", ...state, book], { env });
+  assert.match(plan.stdout, /\+TOKEN=\*\*\*/);
+  const apply = await runCm(["apply", ...state, book], { env });
+  assert.equal(apply.code, 0, apply.stderr);
+  assert.equal(Deno.readTextFileSync(target), "TOKEN=from-the-node\n");
+  // --vars-file wins over the node configuration's.
+  await runCm(["apply", ...state, "--vars-file", `${dir.path}/other.yaml`, book], { env });
+  assert.equal(Deno.readTextFileSync(target), "TOKEN=given\n");
 });

@@ -8,6 +8,15 @@ import { cmCommand } from "../scripts/cm_command.ts";
 import { withStdin } from "../src/_testing.ts";
 export { tempDir } from "../src/_testing.ts";
 
+/**
+ * The environment every cm a test starts gets: CM_CONFIG naming a node
+ * configuration that sets nothing, so the host's own
+ * (/etc/config-manager/config.yaml) never reaches a test.
+ */
+export const TEST_ENV: Readonly<Record<string, string>> = {
+  CM_CONFIG: new URL("testdata/no_node_config.yaml", import.meta.url).pathname,
+};
+
 /** What a cm run printed and its exit code. */
 export interface CmResult {
   code: number;
@@ -15,7 +24,10 @@ export interface CmResult {
   stderr: string;
 }
 
-/** Runs `cm ...args`; `env` is added to a clean environment (PATH, HOME). */
+/**
+ * Runs `cm ...args`; `env` is added to a clean environment (PATH, HOME and
+ * {@link TEST_ENV}).
+ */
 export async function runCm(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
@@ -28,6 +40,7 @@ export async function runCm(
     env: {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOME: Deno.env.get("HOME") ?? "/root",
+      ...TEST_ENV,
       ...options.env,
     },
   }).output();

@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { cmCommand } from "../scripts/cm_command.ts";
-import { tempDir } from "./harness.ts";
+import { tempDir, TEST_ENV } from "./harness.ts";
 import { Remote, sh } from "./sync_git.ts";
 
 const DIR = new URL("./testdata/hostile", import.meta.url).pathname;
@@ -44,7 +44,7 @@ async function cm(args: string[], env: Record<string, string> = {}): Promise<Ran
     stdout: "piped",
     stderr: "piped",
     clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...env },
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...TEST_ENV, ...env },
   }).spawn();
   const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
   try {

@@ -27,7 +27,13 @@ Deno.test("cm drift: 0 when converged, 5 naming what differs, and nothing is cha
   const { book, state, file } = await setup(dir.path);
   const none = await runCm(["drift", "--state-dir", state]);
   assert.equal(none.code, 2);
-  assert.match(none.stderr, /no applied cookbooks recorded in .*: run cm apply or cm sync first/);
+  assert.match(none.stderr, /no applied cookbooks recorded in .*: run cm apply or cm sync first\n/);
+  const health = await runCm(["health", "--state-dir", state]);
+  assert.match(
+    health.stderr,
+    /run cm apply or cm sync first, or name the cookbooks\n/,
+    "health takes them",
+  );
   assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
   const clean = await runCm(["drift", "--state-dir", state]);
   assert.equal(clean.code, 0, clean.stderr);

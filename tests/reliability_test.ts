@@ -4,7 +4,7 @@
  * "kill points survived").
  */
 import assert from "node:assert/strict";
-import { runCm, tempDir } from "./harness.ts";
+import { runCm, tempDir, TEST_ENV } from "./harness.ts";
 import { cmCommand } from "../scripts/cm_command.ts";
 
 const asRoot = Deno.uid() === 0;
@@ -20,7 +20,8 @@ function manyFiles(root: string, n: number, content = "v1"): string {
 
 function spawnCm(args: string[]): Deno.ChildProcess {
   const [bin, ...rest] = cmCommand(args);
-  return new Deno.Command(bin, { args: rest, stdout: "piped", stderr: "piped" }).spawn();
+  return new Deno.Command(bin, { args: rest, stdout: "piped", stderr: "piped", env: TEST_ENV })
+    .spawn();
 }
 
 /** Waits until `dir` holds at least `n` entries (the file batch is under way). */

@@ -4,7 +4,7 @@
  * the detection-to-repair time is measured and printed.
  */
 import assert from "node:assert/strict";
-import { runCm, tempDir } from "./harness.ts";
+import { runCm, tempDir, TEST_ENV } from "./harness.ts";
 import { cmCommand } from "../scripts/cm_command.ts";
 
 /** Reads a child's stderr into `sink.text` as it comes. */
@@ -38,7 +38,8 @@ Deno.test("cm watch repairs a hand-made change within seconds and records it as 
   assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
 
   const [bin, ...args] = cmCommand(["watch", "--state-dir", state]);
-  const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(bin, { args, stdout: "piped", stderr: "piped", env: TEST_ENV })
+    .spawn();
   const err = { text: "" };
   // Both streams: watch notes go to stderr, the repairs' report lines (drift) to stdout.
   const reading = Promise.all([collect(child.stderr, err), collect(child.stdout, err)]);

@@ -8,8 +8,8 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
-import { inputKey } from "../cookbook/catalog.ts";
-import { run, type RunEvents } from "../engine/run.ts";
+import { keyingReads } from "../cookbook/catalog.ts";
+import { hider, hidingEvents, run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
 import type { SnapshotManifest } from "../state/snapshots.ts";
@@ -27,7 +27,7 @@ import {
   type RunScope,
   unmanagedIds,
 } from "../state/store.ts";
-import { type StatePaths, statePaths } from "../state/paths.ts";
+import { runIdAfter, type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
 
@@ -101,9 +101,10 @@ export async function loadCached(
   const { thawed, health } = cacheable ? await readCatalog(probe, catalog, files) : {};
   if (thawed) return { ...thawed, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
-  const cookbook = await loadCookbooks(files, probe, options);
-  // Taken now: an input edited during the run must not key this cookbook in the catalog.
-  const loadedKey = cacheable ? await inputKey(probe, cookbook.inputs) : undefined;
+  // The bytes loaded key the catalog: an input edited since must not key this cookbook.
+  const reads = cacheable ? keyingReads(probe) : undefined;
+  const cookbook = await loadCookbooks(files, reads?.probe ?? probe, options);
+  const loadedKey = await reads?.key(cookbook.inputs);
   return { cookbook, cached: false, loadedKey, ...(health ? { healthBefore: health } : {}) };
 }
 
@@ -124,20 +125,35 @@ export interface Loaded {
  * The cookbooks the state's resources were last applied from, those of the
  * last apply or sync last (what `cm drift`, `cm watch` and `cm health` use when
  * none are named): after `cm apply a.yaml` and `cm apply b.yaml`, both.
+ * `nameable`: whether the error may suggest naming cookbooks (not for `cm drift`).
  *
  * @throws {UsageError} when no run was recorded yet
  */
-export function appliedCookbooks(probe: Probe, paths: StatePaths): string[] {
+export function appliedCookbooks(
+  probe: Probe,
+  paths: StatePaths,
+  { nameable = true } = {},
+): string[] {
   const state = readState(probe, paths);
   const last = state.lastRun?.cookbooks;
   if (!last?.length) {
     throw new UsageError(
-      `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first, or name the cookbooks`,
+      `no applied cookbooks recorded in ${paths.dir}: run cm apply or cm sync first` +
+        (nameable ? ", or name the cookbooks" : ""),
     );
   }
   // Cookbooks applied by hand before the last one still hold managed resources; a deleted one no longer does.
   const earlier = new Set(Object.values(state.resources).flatMap(rootsOf));
   return [...[...earlier].filter((root) => !last.includes(root) && probe.stat(root)), ...last];
+}
+
+/**
+ * The node's vars file the last apply or sync loaded its cookbooks with: the
+ * applied cookbooks must be loaded with it again (`cm drift`, `cm watch`,
+ * `cm health`), or their defaults would stand in for the node's values.
+ */
+export function appliedVarsFile(probe: Probe, paths: StatePaths): string | undefined {
+  return readState(probe, paths).lastRun?.varsFile;
 }
 
 /** The cookbooks `files` from the state directory's catalog when fresh, else loaded afresh. */
@@ -152,7 +168,8 @@ export async function cookbookOf(
 
 /**
  * Plans or applies `files` and returns the run report. An apply takes the
- * run lock (unless held), records the run and caches the loaded cookbooks.
+ * run lock (unless held), records the run and caches the loaded cookbooks
+ * (unless the run was rolled back).
  *
  * @throws {CookbookError} when the cookbooks do not load (nothing was run)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
@@ -197,7 +214,7 @@ export async function converge(
   try {
     using interrupts = options.interrupts?.();
     const prior = readPriorState(exec, paths);
-    const id = newRunId(new Date(), prior.state.lastRun?.id);
+    const id = runIdAfter(newRunId(), prior.state.lastRun?.id);
     // A directory there can be neither set aside nor replaced: the run could change the machine
     // and not be recorded. Refused before any change.
     if (prior.unreadable && exec.stat(paths.state)?.kind === "directory") throw prior.unreadable;
@@ -214,6 +231,7 @@ export async function converge(
       pending: prior.state.pending ?? {},
     });
     if (options.commit) report.commit = options.commit;
+    if (options.varsFile) report.varsFile = options.varsFile;
     try {
       snapshots.finish(report, cookbook.resources);
     } catch (error) {
@@ -237,7 +255,9 @@ export async function converge(
     const warning = record(exec, paths, report, desired, scope, prior);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
-    if (!cached && cacheable) {
+    // A rolled-back run leaves the machine as the catalog's cookbooks made it: their health
+    // checks stay "the checks before" for the next attempt.
+    if (!cached && cacheable && !report.rollback) {
       await writeCatalog(exec, paths.catalog, cookbook, desired, loadedKey);
     }
     return report;
@@ -249,7 +269,8 @@ export async function converge(
 /**
  * The verify stage: health after an apply that changed something (when the
  * cookbooks have checks or a service failed); when it fails and rollback is
- * wanted, the run's snapshot is restored. Both end up in the report.
+ * wanted, the run's snapshot is restored. Both end up in the report, the
+ * node's vars file's values masked as in the run's results.
  */
 async function verify(
   cookbook: Cookbook,
@@ -262,14 +283,16 @@ async function verify(
 ): Promise<void> {
   const failures = serviceFailures(report);
   if (!changedSomething(report) || (!cookbook.health.length && !failures.length)) return;
-  report.health = await checkHealth(cookbook.health, failures, exec);
+  const hide = hider(cookbook.secrets ?? []);
+  report.health = hide(await checkHealth(cookbook.health, failures, exec));
   events.health?.(report.health);
   if (report.health.ok) return;
   if (report.result === "ok") report.result = "failed";
   if (!rollbackWanted(cookbook)) return;
   const { rollback } = await import("./rollback.ts");
   const health = healthBefore ?? cookbook.health;
-  report.rollback = await rollback(manifest, exec, { stateDir, health, events });
+  const shown = hidingEvents(events, hide);
+  report.rollback = hide(await rollback(manifest, exec, { stateDir, health, events: shown }));
   events.rollback?.(report.rollback);
 }
 

@@ -118,3 +118,60 @@ Deno.test("a directory where the state file belongs refuses the apply before it 
   );
   assert.equal(exec.stat(t.target), null, "nothing changed");
 });
+
+Deno.test("a run gets an id after the last one recorded, even one another process gave out later in its second", async () => {
+  await using t = await setup();
+  const apply = () =>
+    converge([t.book], exec, { mode: "apply", stateDir: t.paths.dir, lock: "take" });
+  await apply();
+  const state = JSON.parse(Deno.readTextFileSync(t.paths.state));
+  const later = "29991231T235959Z-99999";
+  state.lastRun.id = later;
+  Deno.writeTextFileSync(t.paths.state, JSON.stringify(state));
+  assert.equal((await apply()).id, `${later}.2`);
+  assert.equal(readState(exec, t.paths).lastRun?.id, `${later}.2`);
+});
+
+Deno.test("a cookbook edited while it loads is not cached as its new bytes: the next run loads the edit", async () => {
+  await using t = await setup();
+  const edit = Deno.readTextFileSync(t.book).replace('"hi\\n"', '"edited\\n"');
+  // The edit lands right after the load read the cookbook, before the run ends.
+  class EditedWhileLoading extends RealExecutor {
+    override readFile(path: string) {
+      const data = super.readFile(path);
+      if (path === t.book) Deno.writeTextFileSync(t.book, edit);
+      return data;
+    }
+  }
+  const apply = (executor: RealExecutor) =>
+    converge([t.book], executor, { mode: "apply", stateDir: t.paths.dir, lock: "take" });
+  await apply(new EditedWhileLoading());
+  assert.equal(Deno.readTextFileSync(t.target), "hi\n", "the run applied what it read");
+  await apply(exec);
+  assert.equal(Deno.readTextFileSync(t.target), "edited\n");
+});
+
+Deno.test("health checks and the rollback show the vars file's values masked, as the run does", async () => {
+  await using t = await setup();
+  const token = "S3CR3T-TOKEN-XYZ";
+  const vars = `${t.dir}/vars.yaml`;
+  await Deno.writeTextFile(vars, `vars: {token: "${token}"}\n`, { mode: 0o600 });
+  await Deno.writeTextFile(
+    t.book,
+    `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${t.target}\n      content: "hi\\n"\n` +
+      `health:\n  - command: [test, "{{ token }}", "=", "other"]\n    retries: 0\n`,
+  );
+  const seen: string[] = [];
+  const report = await converge([t.book], exec, {
+    mode: "apply",
+    stateDir: t.paths.dir,
+    lock: "take",
+    varsFile: vars,
+    events: { health: (h) => seen.push(JSON.stringify(h)) },
+  });
+  assert.equal(report.health?.ok, false);
+  assert.ok(report.rollback, "rolled back");
+  const text = JSON.stringify(report) + seen.join("");
+  assert.equal(text.includes(token), false, text);
+  assert.match(text, /command\[test \*\*\* = other\]/);
+});

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import { appliedCookbooks, converge } from "./converge.ts";
+import { appliedCookbooks, appliedVarsFile, converge } from "./converge.ts";
 import type { RunEvents } from "../engine/run.ts";
 import type { ResourceResult, RunReport } from "../engine/report.ts";
 import { statePaths } from "../state/paths.ts";
@@ -33,11 +33,12 @@ export async function checkDrift(
   options: { stateDir?: string; events?: RunEvents },
 ): Promise<DriftCheck> {
   const paths = statePaths(options.stateDir);
-  const cookbooks = appliedCookbooks(exec, paths);
+  const cookbooks = appliedCookbooks(exec, paths, { nameable: false });
   const last = readState(exec, paths).lastRun!;
   const plan = await converge(cookbooks, exec, {
     mode: "plan",
     stateDir: options.stateDir,
+    varsFile: appliedVarsFile(exec, paths),
     lock: "take",
     events: options.events,
   });

@@ -6,7 +6,7 @@
  */
 import type { Executor } from "../exec/executor.ts";
 import type { HealthRecord, RollbackRecord, RunReport } from "../engine/report.ts";
-import type { RunEvents } from "../engine/run.ts";
+import { hider, hidingEvents, type RunEvents } from "../engine/run.ts";
 import { UsageError } from "../errors.ts";
 import { takeRunLock } from "./abandoned.ts";
 import { idsMatching, type StatePaths, statePaths } from "../state/paths.ts";
@@ -17,7 +17,7 @@ import {
   snapshotsDir,
 } from "../state/snapshots.ts";
 import { readRun, writeRun } from "../state/store.ts";
-import { appliedCookbooks, cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
+import { appliedCookbooks, appliedVarsFile, cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
 import { rollback } from "./rollback.ts";
 import { checkHealth } from "./verify.ts";
 import { recordRollback } from "./rollback_count.ts";
@@ -34,9 +34,11 @@ export async function healthNow(
   exec: Executor,
   stateDir?: string,
 ): Promise<HealthRecord> {
-  const chosen = files.length ? files : appliedCookbooks(exec, statePaths(stateDir));
-  const cookbook = await cookbookOf(chosen, exec, stateDir);
-  return await checkHealth(cookbook.health, [], exec);
+  const paths = statePaths(stateDir);
+  const chosen = files.length ? files : appliedCookbooks(exec, paths);
+  const varsFile = files.length ? undefined : appliedVarsFile(exec, paths);
+  const cookbook = await cookbookOf(chosen, exec, stateDir, { varsFile });
+  return hider(cookbook.secrets ?? [])(await checkHealth(cookbook.health, [], exec));
 }
 
 /** A resource a run changed that a later run changed again. */
@@ -141,14 +143,18 @@ export async function rollbackRun(
   const again = options.force ? [] : changedAgain(exec, paths, manifest, later);
   if (again.length) throw new UsageError(changedAgainMessage(manifest.runId, again));
   const files = report?.cookbooks ?? [];
-  const health = files.length
-    ? await cookbookOf(files, exec, paths.dir).then((c) => c.health, () => [])
-    : [];
-  const record = await rollback(manifest, exec, {
-    stateDir: paths.dir,
-    health,
-    events: options.events,
-  });
+  const cookbook = files.length
+    ? await cookbookOf(files, exec, paths.dir, { varsFile: report?.varsFile }).catch(() => null)
+    : null;
+  // The node's vars file's values masked, as in the run's own report.
+  const hide = hider(cookbook?.secrets ?? []);
+  const record = hide(
+    await rollback(manifest, exec, {
+      stateDir: paths.dir,
+      health: cookbook?.health ?? [],
+      events: hidingEvents(options.events ?? {}, hide),
+    }),
+  );
   if (report) {
     // The run's report says it was rolled back; metrics count it.
     report.rollback = record;

@@ -1,6 +1,7 @@
 /**
  * The rollback stage: a run's snapshot put back. Resources are restored in
- * the reverse of the order they changed; then each service a handler
+ * the reverse of the order they changed, kinds others come from first (apt
+ * repositories: a removed package comes back from its repository); then each service a handler
  * restarted or reloaded because of a restored resource gets the same
  * restart or reload, so it runs on the old files again; then health is
  * checked again. Used by converge when health fails after an apply
@@ -63,7 +64,14 @@ export async function rollback(
   const ctx = runContext("apply", options.events ?? {});
   const restored: RestoreRecord[] = [];
   const kindNamed = await kindsOf(manifest);
-  for (const { id, kind, before } of [...manifest.resources].reverse()) {
+  const reversed = [...manifest.resources].reverse();
+  const first = (r: { kind: string }) => kindNamed(r.kind)?.restoreFirst === true;
+  for (
+    const { id, kind, before } of [
+      ...reversed.filter(first),
+      ...reversed.filter((r) => !first(r)),
+    ]
+  ) {
     restored.push(
       await attempt(id, () => {
         const restore = kindNamed(kind)?.restore;

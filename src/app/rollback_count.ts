@@ -13,10 +13,14 @@ import { healthSummary, readState, writeState } from "../state/store.ts";
 
 /**
  * Counts the run's rollback, if it rolled back, in the state; when it is the
- * last run (`cm rollback` of it), its health there becomes the rollback's.
- * `byHand` (`cm rollback`) of a run that applied a commit of `cm sync`
- * quarantines that commit as a failed health check would: the next sync
- * would otherwise apply it again and silently undo the rollback.
+ * last run (`cm rollback` of it), its health there becomes the rollback's. A
+ * restart or reload the rollback redid on the restored files settles that
+ * service's pending refresh: the next run must not restart it once more; a
+ * resource it put back loses its drift mark, so the next run that changes it
+ * again is not taken for someone's edit. `byHand` (`cm rollback`) of a run
+ * that applied a commit of `cm sync` quarantines that commit as a failed
+ * health check would: the next sync would otherwise apply it again and
+ * silently undo the rollback.
  *
  * @throws {StateError} when the state cannot be read or written
  */
@@ -40,6 +44,10 @@ export function countRollback(
   if (report.rollback.ok) counts.succeeded++;
   state.rollbacks = counts;
   if (state.lastRun?.id === report.id) state.lastRun.health = healthSummary(report);
+  for (const r of report.rollback.refreshed) if (r.ok) delete state.pending?.[r.id];
+  // What came back no longer holds what its desired digest says: changing it again is no drift.
+  for (const r of report.rollback.restored) if (r.ok) delete state.resources[r.id]?.desired;
+  if (state.pending && !Object.keys(state.pending).length) delete state.pending;
   writeState(exec, paths, state);
 }
 

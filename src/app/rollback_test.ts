@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
+import { RecordingExecutor } from "../exec/recording.ts";
 import { file } from "../../resources/file.ts";
 import { directory } from "../../resources/directory.ts";
 import { testContext } from "../../resources/_testing.ts";
@@ -127,6 +128,13 @@ Deno.test("cm apply checks a rollback with the checks the cookbook had before, n
   assert.deepEqual(report.rollback?.health.checks.map((c) => c.id), [
     `command[grep -q good ${target}]`,
   ]);
+  // The next attempt is broken too: the rolled-back cookbook's checks are not "the checks before".
+  Deno.writeTextFileSync(book, cookbook("good v3", check("good") + check("feature")));
+  const again = await apply();
+  assert.equal(again.rollback?.ok, true, JSON.stringify(again.rollback));
+  assert.deepEqual(again.rollback?.health.checks.map((c) => c.id), [
+    `command[grep -q good ${target}]`,
+  ]);
 });
 
 Deno.test("a snapshot entry of a kind cm does not know fails alone, by name; the rest comes back", async () => {
@@ -156,4 +164,47 @@ Deno.test("a snapshot entry of a kind cm does not know fails alone, by name; the
   ]);
   assert.equal(record.ok, false);
   assert.equal(exec.stat(conf), null);
+});
+
+Deno.test("a rollback puts apt repositories back first: a package comes back from the repository it was removed with", async () => {
+  await using t = await tempDir();
+  // The run removed the repository, then purged the package that came from it.
+  const machine = new RecordingExecutor();
+  const repoBack = () => machine.calls.some((argv) => argv.includes("update"));
+  machine.on(["apt-cache", "policy"], () => ({
+    stdout: `walk5-tool:\n  Installed: (none)\n  Candidate: ${repoBack() ? "1.1-1" : "(none)"}\n` +
+      (repoBack() ? "  Version table:\n     1.1-1 500\n        500 http://r ./ Packages\n" : ""),
+  }));
+  const absent = (path: string) => ({ type: "file", path, state: "absent" });
+  const record = await rollback(
+    {
+      runId: "20261201T055035Z-2560",
+      createdAt: "2026-12-01T05:50:35.000Z",
+      resources: [
+        {
+          id: "apt_repository[walk5]",
+          kind: "apt_repository",
+          before: {
+            type: "paths",
+            paths: [
+              absent("/etc/apt/sources.list.d/walk5.sources"),
+              absent("/etc/apt/keyrings/walk5.gpg"),
+            ],
+          },
+        },
+        {
+          id: "package[walk5-tool]",
+          kind: "package",
+          before: { type: "package", name: "walk5-tool", version: "1.1-1" },
+        },
+      ],
+      refreshes: [],
+    } as never,
+    machine,
+    { stateDir: t.dir, health: [] },
+  );
+  assert.deepEqual(record.restored, [
+    { id: "apt_repository[walk5]", ok: true },
+    { id: "package[walk5-tool]", ok: true },
+  ]);
 });

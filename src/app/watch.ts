@@ -10,7 +10,13 @@
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
-import { appliedCookbooks, converge, type Interrupts, loadCached } from "./converge.ts";
+import {
+  appliedCookbooks,
+  appliedVarsFile,
+  converge,
+  type Interrupts,
+  loadCached,
+} from "./converge.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
@@ -96,7 +102,8 @@ export async function watch(
   const debounce = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   while (!hooks.signal?.aborted) {
     const files = options.files ?? appliedCookbooks(exec, paths);
-    const { cookbook } = await loadCached(files, exec, paths.catalog);
+    const varsFile = options.files ? undefined : appliedVarsFile(exec, paths);
+    const { cookbook } = await loadCached(files, exec, paths.catalog, { varsFile });
     const managed = new Set(managedPaths(cookbook));
     const dirs = [...new Set([...managed].map(parentOf)), paths.dir].filter((d) => exec.stat(d));
     using watcher = Deno.watchFs(dirs, { recursive: false });
@@ -107,7 +114,7 @@ export async function watch(
       await repairLoop(
         exec,
         new EventQueue(watcher),
-        { paths, files, managed, debounce, follow: !options.files },
+        { paths, files, varsFile, managed, debounce, follow: !options.files },
         hooks,
       );
     } finally {
@@ -119,6 +126,8 @@ export async function watch(
 interface Watched {
   paths: StatePaths;
   files: string[];
+  /** The vars file the followed cookbooks were applied with. */
+  varsFile?: string;
   managed: Set<string>;
   debounce: number;
   /** Whether the cookbooks followed are the last applied ones (reloaded when they change). */
@@ -156,7 +165,7 @@ async function cookbooksMoved(exec: Executor, event: Deno.FsEvent, w: Watched): 
   if (!now) return false;
   if (JSON.stringify(now) !== JSON.stringify(w.files)) return true;
   try {
-    const { cookbook } = await loadCached(w.files, exec, w.paths.catalog);
+    const { cookbook } = await loadCached(w.files, exec, w.paths.catalog, { varsFile: w.varsFile });
     return managedPaths(cookbook).join("\n") !== [...w.managed].join("\n");
   } catch (error) {
     if (error instanceof CookbookError) return false;
@@ -187,6 +196,7 @@ async function repairLoop(
       stateDir: w.paths.dir,
       lock: "take",
       command: "cm watch",
+      varsFile: w.varsFile,
       interrupts: hooks.interrupts,
     });
     const repairMs = Date.now() - detectedAt;

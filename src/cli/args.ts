@@ -218,12 +218,21 @@ function checkOperands<D>(command: CommandSpec<D>, operands: string[], here: str
   }
 }
 
+/** Other tools' flags for what cm calls otherwise: Puppet's --noop, Chef's --why-run. */
+const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
+  "--noop": "--check",
+  "--why-run": "--check",
+  "--dry-run": "--check",
+};
+
 /**
  * `unknown option '--x'; did you mean '--y'? (... --help lists them)`, or
- * `unknown command ...` for a word that is not an option.
+ * `unknown command ...` for a word that is not an option. Another tool's flag
+ * (`--noop`) suggests cm's where the command has it.
  */
 export function unknown(word: string, known: string[], see: string): string {
-  const near = didYouMean(word, known);
+  const foreign = FOREIGN_OPTIONS[word];
+  const near = foreign && known.includes(foreign) ? foreign : didYouMean(word, known);
   const kind = isOption(word) ? "option" : "command";
   return `unknown ${kind} '${word}'${near ? `; did you mean '${near}'?` : ""} ${see}`;
 }

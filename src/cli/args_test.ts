@@ -182,3 +182,18 @@ Deno.test("an empty operand is refused by name; a lone - is a command name, not 
   usageError(["-"], /^unknown command '-'/, timer);
   usageError(["-x"], /^unknown option '-x'/, timer);
 });
+
+Deno.test("Puppet's --noop, Chef's --why-run and --dry-run point at --check where the command has it", () => {
+  const withCheck: CommandSpec = {
+    ...apply,
+    options: [...apply.options!, { flag: "--check", help: "plan" }],
+  };
+  usageError(
+    ["--noop", "x"],
+    /^unknown option '--noop'; did you mean '--check'\? \(cm apply --help lists them\)$/,
+    withCheck,
+  );
+  usageError(["--why-run", "x"], /did you mean '--check'\?/, withCheck);
+  usageError(["--dry-run", "x"], /did you mean '--check'\?/, withCheck);
+  usageError(["--noop", "x"], /^unknown option '--noop' \(cm apply --help lists them\)$/);
+});

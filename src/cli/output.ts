@@ -170,11 +170,24 @@ export function printRollback(p: Printer, r: RollbackRecord): void {
   p.out(rollbackLine(r), r.ok ? undefined : "err");
 }
 
+/** What to tell someone who rolled back a run of `cm sync` by hand; none for `cm apply`'s. */
+export function rollbackOfSyncNote(report: RunReport): string | undefined {
+  if (!report.commit) return undefined;
+  return `run ${report.id} applied commit ${
+    report.commit.slice(0, 12)
+  } from git: it is quarantined, cm sync ` +
+    "applies nothing until a newer commit; revert it in the repository to go on";
+}
+
 /** A rollback's closing line: what came back, what did not, and how health ended. */
 export function rollbackLine(r: RollbackRecord): string {
   const failed = r.restored.filter((x) => !x.ok).length;
   const counts = `${r.restored.length - failed} restored${failed ? `, ${failed} failed` : ""}`;
-  const how = r.ok ? "healthy again" : "NOT healthy: needs a person";
+  const how = r.ok
+    ? "healthy again"
+    : r.health.ok
+    ? "healthy, but not all was put back: needs a person"
+    : "NOT healthy: needs a person";
   return `rolled back run ${r.runId}: ${counts} in ${(r.durationMs / 1000).toFixed(2)} s; ${how}`;
 }
 
@@ -184,6 +197,8 @@ function healthNote(report: RunReport): string {
   if (!report.rollback) return ": health failed";
   return report.rollback.ok
     ? ": health failed, rolled back"
+    : report.rollback.health.ok
+    ? ": health failed, rolled back but not all was put back"
     : ": health failed, rollback did not make it healthy";
 }
 

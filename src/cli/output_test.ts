@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { HandlerResult, RunReport } from "../engine/report.ts";
-import { type Printer, printResult, rollbackLine, summary } from "./output.ts";
+import { type Printer, printResult, rollbackLine, rollbackOfSyncNote, summary } from "./output.ts";
 
 function handler(status: HandlerResult["status"]): HandlerResult {
   return { id: "service[nginx]", action: "reload", triggeredBy: [], status, durationMs: 0 };
@@ -39,12 +39,33 @@ Deno.test("a rollback's closing line counts a restore that failed as failed, not
   };
   assert.equal(
     rollbackLine(record),
-    "rolled back run 20261201T000457Z-26330: 1 restored, 1 failed in 0.02 s; NOT healthy: needs a person",
+    "rolled back run 20261201T000457Z-26330: 1 restored, 1 failed in 0.02 s; " +
+      "healthy, but not all was put back: needs a person",
+  );
+  // Health failed after the restore: that is what the line says.
+  assert.match(
+    rollbackLine({ ...record, health: { ...record.health, ok: false } }),
+    /; NOT healthy: needs a person$/,
   );
   assert.match(
     rollbackLine({ ...record, ok: true, restored: [record.restored[0]] }),
     /: 1 restored in/,
   );
+});
+
+Deno.test("the summary of a run whose rollback left something out says so, not that health failed again", () => {
+  const rollback = {
+    ok: false,
+    runId: "20261130T224513Z-6863",
+    restored: [{ id: "package[x]", ok: false, error: "apt no longer offers it" }],
+    refreshed: [],
+    health: { ok: true, failures: [], checks: [] },
+    durationMs: 20,
+  };
+  const failed = { ...report([], 1), health: { ok: false, failures: [], checks: [] }, rollback };
+  assert.match(summary(failed), /: health failed, rolled back but not all was put back$/);
+  const worse = { ...failed, rollback: { ...rollback, health: { ...rollback.health, ok: false } } };
+  assert.match(summary(worse), /: health failed, rollback did not make it healthy$/);
 });
 
 Deno.test("a failed resource's line names where the cookbook declares it", () => {
@@ -68,4 +89,14 @@ Deno.test("a failed resource's line names where the cookbook declares it", () =>
   assert.deepEqual(lines, [
     'failed    file[/srv/out] at /root/site.yaml:5:7: user "wwwdata" does not exist: did you mean "www-data"?',
   ]);
+});
+
+Deno.test("rolling back a run of cm sync by hand says its commit is quarantined until a newer one", () => {
+  const run = report([], 0);
+  assert.equal(rollbackOfSyncNote(run), undefined);
+  assert.equal(
+    rollbackOfSyncNote({ ...run, commit: "5485c9383510fbb901750be4c257d40e119c3598" }),
+    "run 20261130T224513Z-6863 applied commit 5485c9383510 from git: it is quarantined, cm sync " +
+      "applies nothing until a newer commit; revert it in the repository to go on",
+  );
 });

@@ -8,6 +8,7 @@ import type { State } from "../state/store.ts";
 import type { Holder } from "../state/lock.ts";
 import { printable } from "../exec/output.ts";
 import type { TimerStatus } from "../sync/timer_status.ts";
+import { TIMER_UNIT } from "../sync/timer.ts";
 
 function ago(iso: string | undefined, now: Date): string {
   if (!iso) return "";
@@ -32,12 +33,24 @@ export function timerLine(timer: TimerStatus | { error: string }): string {
 
 /**
  * What is wrong, one line each: a refused or failed last sync, a failed or
- * interrupted last run, a pending refresh, a quarantined commit, a cookbook selection change.
+ * interrupted last run, a pending refresh, a quarantined commit, a cookbook
+ * selection change, the sync timer of a node that syncs stopped or disabled.
  * Empty when all is well; `cm status` exits non-zero otherwise.
  */
-export function statusProblems(state: State): string[] {
+export function statusProblems(state: State, timer?: TimerStatus | { error: string }): string[] {
   const problems: string[] = [];
   const sync = state.sync;
+  // A node that syncs by the timer and whose timer someone stopped converges no more.
+  if (sync && timer && !("error" in timer) && timer.installed) {
+    if (timer.unitFileState !== "enabled" || timer.activeState !== "active") {
+      problems.push(
+        `the sync timer is ${timer.unitFileState ?? "unknown"}, ${
+          timer.activeState ?? "unknown"
+        }: ` +
+          `this node no longer syncs (systemctl enable --now ${TIMER_UNIT})`,
+      );
+    }
+  }
   if (sync?.result === "kept") problems.push(`last sync kept the last good commit: ${sync.reason}`);
   if (sync?.result === "failed") {
     problems.push(`last sync failed: ${sync.reason ?? "see cm history"}`);

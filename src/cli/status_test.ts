@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { State } from "../state/store.ts";
 import { statusLines, statusProblems } from "./status.ts";
 
 Deno.test("status shows the commit, the last sync with its reason, and the last run", () => {
@@ -176,4 +177,39 @@ Deno.test("a cookbook selection change is a problem until it is over, naming the
     ],
   );
   assert.deepEqual(statusProblems({ version: 1, resources: {}, sync }), []);
+});
+
+Deno.test("status problems: a syncing node whose timer was stopped or disabled no longer syncs", () => {
+  const state: State = {
+    version: 1,
+    resources: {},
+    sync: {
+      repo: "git://h/r.git",
+      branch: "main",
+      lastSyncAt: "2026-11-26T05:00:00.000Z",
+      result: "applied" as const,
+    },
+  };
+  const timer = (unitFileState: string, activeState: string, next: string | null) => ({
+    installed: true,
+    unitFileState,
+    activeState,
+    next,
+    last: null,
+  });
+  const armed = timer("enabled", "active", "Tue 2026-11-26 05:05:00 UTC");
+  assert.deepEqual(statusProblems(state, armed), []);
+  assert.deepEqual(statusProblems(state, timer("disabled", "inactive", null)), [
+    "the sync timer is disabled, inactive: this node no longer syncs " +
+    "(systemctl enable --now config-manager-sync.timer)",
+  ]);
+  assert.deepEqual(statusProblems(state, timer("enabled", "inactive", null)).length, 1);
+  // Not installed (cm sync runs as a loop), unknown, or a node that never synced: no claim.
+  const none = { installed: false, unitFileState: null, activeState: null, next: null, last: null };
+  assert.deepEqual(statusProblems(state, none), []);
+  assert.deepEqual(statusProblems(state, { error: "systemctl not found" }), []);
+  assert.deepEqual(
+    statusProblems({ ...state, sync: undefined }, timer("disabled", "inactive", null)),
+    [],
+  );
 });

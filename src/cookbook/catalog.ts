@@ -3,7 +3,7 @@
  * so a no-op run skips YAML parsing and validation (most of its time). This
  * module turns cookbooks into bytes and back, writing nothing. A catalog is
  * used only when every input is unchanged: the cookbook, include and template
- * files byte for byte, the facts they used, cm's version, and the files the
+ * files byte for byte, the facts they used, cm's version and build, and the files the
  * `source` and `template` paths resolve to. Anything else loads afresh.
  * It keeps the resources' desired digests too (src/state/drift.ts), so that a
  * no-op run hashes no spec.
@@ -12,11 +12,12 @@
  */
 import type { Probe } from "../exec/executor.ts";
 import { KIND_NAMES } from "../../resources/mod.ts";
-import { VERSION } from "../version.ts";
+import { versionLine } from "../version.ts";
 import { sha256Hex } from "../digest.ts";
 import { hashInputVia, MAX_COOKBOOK_BYTES } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { jsonChunks } from "../exec/json_chunks.ts";
+import { probeWith } from "../exec/plan_probe.ts";
 
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
@@ -41,20 +42,73 @@ export interface Thawed {
   digests: Record<string, string>;
 }
 
+/** An input's size (bytes) and sha256 (hex). */
+interface InputHash {
+  size: number;
+  sha256: string;
+}
+
 /**
- * A hash of every input file's path and bytes, cm's version and the paths
+ * A hash of every input file's path and bytes, cm's version and build
+ * (`build`: another build of the same version may load them differently) and the paths
  * asked for, one file held at a time; `null` when an input cannot be read.
- * Taken right after loading, it is what {@link freeze} checks the inputs against.
+ * What {@link freeze} checks against the key of the bytes loaded ({@link keyingReads}).
  */
-export async function inputKey(probe: Probe, inputs: CookbookInputs): Promise<string | null> {
-  let key = `${VERSION}\0${JSON.stringify(inputs.requested)}\0`;
+export async function inputKey(
+  probe: Probe,
+  inputs: CookbookInputs,
+  build = versionLine(),
+): Promise<string | null> {
+  const hashes: InputHash[] = [];
   for (const file of inputs.files) {
     // Checked like a load would: a cached input swapped for a FIFO must not hang the fast path.
     const input = await hashInputVia(probe, file, MAX_COOKBOOK_BYTES);
     if ("error" in input) return null;
-    key += `${file}\0${input.size}\0${input.sha256}\0`;
+    hashes.push(input);
   }
+  return await keyOf(inputs, hashes, build);
+}
+
+/** The key of `inputs` whose files have the `hashes` (in order), for cm `build` (see {@link inputKey}). */
+async function keyOf(
+  inputs: CookbookInputs,
+  hashes: InputHash[],
+  build = versionLine(),
+): Promise<string> {
+  let key = `${build}\0${JSON.stringify(inputs.requested)}\0`;
+  inputs.files.forEach((file, i) => key += `${file}\0${hashes[i].size}\0${hashes[i].sha256}\0`);
   return await sha256Hex(key);
+}
+
+/**
+ * `probe` to load cookbooks through, and the {@link inputKey} of the bytes that
+ * load read: each file is hashed as it is read, so a file edited while the
+ * cookbooks load (1 s at 10,000 resources) cannot key what was made of its
+ * old bytes. The key is `null` when an input was not read through `probe`.
+ */
+export function keyingReads(
+  probe: Probe,
+): { probe: Probe; key: (inputs: CookbookInputs) => Promise<string | null> } {
+  const read = new Map<string, Promise<InputHash>>();
+  const hash = async (data: Uint8Array) => ({
+    size: data.byteLength,
+    sha256: await sha256Hex(data),
+  });
+  return {
+    probe: probeWith(probe, {
+      readFile(path) {
+        const data = probe.readFile(path);
+        // Hashed now: WebCrypto copies the bytes before this returns.
+        if (data) read.set(path, hash(data));
+        return data;
+      },
+    }),
+    async key(inputs) {
+      const hashes = inputs.files.map((file) => read.get(file));
+      if (!hashes.every((h) => h !== undefined)) return null;
+      return await keyOf(inputs, await Promise.all(hashes));
+    },
+  };
 }
 
 async function factsUnchanged(probe: Probe, facts: Record<string, unknown>): Promise<boolean> {
@@ -186,9 +240,10 @@ function indexOf(paths: string[]): (path: string | undefined) => number {
  * Loaded cookbooks and their desired digests as a catalog's bytes (in chunks:
  * 10,000 resources are about 6 MB), keyed by their inputs as `probe` reads them
  * now; `null` when they must not be cached: `sensitive` content stays out of
- * the state, an input that cannot be read has no key, and one that changed
- * since `loadedKey` was taken (edited during the run, or by it) would key the
- * cookbooks loaded before to its new bytes: a stale catalog used from then on.
+ * the state, an input that cannot be read has no key, and one whose bytes
+ * differ from those loaded (`loadedKey`, see {@link keyingReads}: edited while
+ * loading, during the run, or by it) would key the cookbooks loaded before to
+ * its new bytes: a stale catalog used from then on.
  */
 export async function freeze(
   probe: Probe,

@@ -111,3 +111,17 @@ Deno.test("cookbooks whose input changed since they were loaded are not cached u
   probe.put("/cb/web.yaml", "configure: {files: []}\n"); // edited during the run, or by it
   assert.equal(await freeze(probe, cookbook({}), {}, loadedKey), null);
 });
+
+Deno.test("another build of cm, even of the same version, does not use the catalog of this one", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+  const inputs = cookbook({}).inputs;
+  const build = (sha: string) => `0.1.0 (self-extracting executable, deno 2.9.6, build ${sha})`;
+  assert.notEqual(
+    await inputKey(probe, inputs, build("8fc13e0260e4")),
+    await inputKey(probe, inputs, build("0d393b1f00aa")),
+  );
+  assert.equal(
+    await inputKey(probe, inputs, build("8fc13e0260e4")),
+    await inputKey(probe, inputs, build("8fc13e0260e4")),
+  );
+});

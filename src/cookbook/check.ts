@@ -136,7 +136,9 @@ function declared(r: Resource): string {
 
 /**
  * One resource per id: a declaration identical to an earlier one (two roles
- * both wanting `package: curl`) is dropped; a different one is a problem.
+ * both wanting `package: curl`) is dropped; a different one is a problem,
+ * unless all but one are skipped by their `when:` (a role's Puppet-style
+ * `ensure`: the file with its content when present, `state: absent` else).
  */
 function mergeIdentical(resources: Resource[]): Staged<Resource[]> {
   const first = new Map<string, Resource>();
@@ -149,6 +151,13 @@ function mergeIdentical(resources: Resource[]): Staged<Resource[]> {
       kept.push(r);
       continue;
     }
+    if (r.skip && !earlier.skip) continue;
+    if (earlier.skip && !r.skip) {
+      kept.splice(kept.indexOf(earlier), 1, r);
+      first.set(r.id, r);
+      continue;
+    }
+    if (r.skip) continue;
     const fields = differing(earlier, r);
     if (!fields.length) continue;
     problems.push({
@@ -161,11 +170,11 @@ function mergeIdentical(resources: Resource[]): Staged<Resource[]> {
   return { value: kept, problems };
 }
 
-/** The fields two declarations of one id differ in (`when` when one is skipped). */
+/** The fields two declarations of one id differ in, as written (`template` for the resolved `templatePath`). */
 function differing(a: Resource, b: Resource): string[] {
   const keys = [...new Set([...Object.keys(a.spec), ...Object.keys(b.spec)])];
   const fields = keys.filter((k) => JSON.stringify(a.spec[k]) !== JSON.stringify(b.spec[k]));
-  return a.skip === b.skip ? fields : [...fields, "when"];
+  return [...new Set(fields.map((k) => k.replace(/Path$/, "")))];
 }
 
 /** Two resources claiming one thing (a file and a directory at one path fight over one inode). */
@@ -199,17 +208,20 @@ function unresolved(
 ): Problem[] {
   const resolve = targetResolver(resources);
   const ids = [...new Set(resources.map((r) => r.id))];
-  const paths = resources.flatMap((r) =>
-    claimsOf(r).filter((c) => c.startsWith("path:")).map((c) => c.slice("path:".length))
-  );
+  const pathsOf = (r: Resource) =>
+    claimsOf(r).filter((c) => c.startsWith("path:")).map((c) => c.slice("path:".length));
+  const paths = resources.flatMap(pathsOf);
   const problems: Problem[] = [];
   for (const r of resources) {
+    // A resource never names itself: suggesting its own id or path would be a cycle.
+    const own = new Set([r.id, ...pathsOf(r)]);
+    const others = (candidates: string[]) => candidates.filter((c) => !own.has(c));
     for (const field of ["requires", "restart_on", "reload_on", "run_on"]) {
       const targets: string[] = r.spec[field] ?? [];
       targets.forEach((target, i) => {
         if (resolve(target)) return;
         const isPath = target.startsWith("/");
-        const guess = didYouMean(target, isPath ? paths : ids);
+        const guess = didYouMean(target, others(isPath ? paths : ids));
         problems.push({
           at: where(r, [field, i]),
           path: `${r.path}.${field}[${i}]`,

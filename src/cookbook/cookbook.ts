@@ -60,6 +60,11 @@ export interface Cookbook {
   health: any[];
   /** The last cookbook's `rollback:`; left out, rollback is automatic when there are checks. */
   rollback?: "auto" | "off";
+  /**
+   * The node's vars file's text values of 8 characters or more (load.ts:
+   * MIN_SECRET_LENGTH): shown as `***` wherever a run's results would print or record them.
+   */
+  secrets?: string[];
   /** What the result was made from: the cache of loaded cookbooks checks these. */
   inputs: CookbookInputs;
 }

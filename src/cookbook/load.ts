@@ -61,12 +61,28 @@ export async function loadCookbooks(
     resources: checked.value,
     health,
     ...(top.rollback ? { rollback: top.rollback } : {}),
+    ...(nodeVars
+      ? { secrets: textsOf(nodeVars).filter((t) => t.length >= MIN_SECRET_LENGTH) }
+      : {}),
     inputs: {
       requested: paths.map((p) => absolute(p)),
       files: [...sources.map((p) => p.file), ...rendered.value.templateFiles],
       facts: rendered.value.facts,
     },
   };
+}
+
+/**
+ * How long a text of the vars file must be to be masked in output: shorter
+ * ones (a port, "prod") are rarely secrets and would hide too much.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/** Every string in `value` (plain data), at any depth. */
+function textsOf(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (value === null || typeof value !== "object") return [];
+  return Object.values(value).flatMap(textsOf);
 }
 
 /** Each kind's `prepare` over its resources' specs (valid, merged): derived data the catalog keeps. */

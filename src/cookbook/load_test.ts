@@ -331,6 +331,24 @@ Deno.test("identical declarations from two roles are merged, different ones name
   ]);
 });
 
+Deno.test("a role's ensure: two declarations of one resource, one skipped by its when:, are one", async () => {
+  const role = (state: string) =>
+    [
+      `vars: {state: ${state}}`,
+      "configure:",
+      "  files:",
+      '    - path: /home/bob/.ssh/authorized_keys\n      content: "ssh-ed25519 AAAA bob"',
+      '      when: state == "present"',
+      "    - path: /home/bob/.ssh/authorized_keys\n      state: absent",
+      '      when: state == "absent"',
+    ].join("\n");
+  await using dir = await tree({ "present.yaml": role("present"), "absent.yaml": role("absent") });
+  const present = await loadCookbooks([`${dir.path}/present.yaml`], exec);
+  assert.deepEqual(present.resources.map((r) => [r.spec.state, r.skip]), [["present", undefined]]);
+  const absent = await loadCookbooks([`${dir.path}/absent.yaml`], exec);
+  assert.deepEqual(absent.resources.map((r) => [r.spec.state, r.skip]), [["absent", undefined]]);
+});
+
 Deno.test("paths with a trailing slash or // are rejected with the normalised spelling", async () => {
   await using dir = await tree({
     "web.yaml": [

@@ -147,6 +147,8 @@ export interface RunReport {
   cookbooks: string[];
   /** The git commit the cookbooks came from, when run by `cm sync`. */
   commit?: string;
+  /** The node's vars file the cookbooks were loaded with (its path, never its values). */
+  varsFile?: string;
   /** One entry per resource, in run order. */
   resources: ResourceResult[];
   /** Restarts and reloads run at the end, in order. */
@@ -187,21 +189,10 @@ let issued = { id: "", count: 0 };
  * then the process id). A process that runs again within the same second
  * (`cm watch` repairing, `cm sync --loop`, tests) gets `.2`, `.3`… after it,
  * so no run's report or snapshot replaces another's (`compareRunIds` in
- * src/state/paths.ts sorts `.10` after `.9`). Given the `last` run's id, the
- * time is at least a second after it: a clock set back (NTP stepping one
- * that ran ahead) must not give a run an id that sorts before earlier runs,
- * or history, `cm rollback` and pruning would take an older run for the newest.
+ * src/state/paths.ts sorts `.10` after `.9`).
  */
-export function newRunId(now = new Date(), last?: string): string {
-  const floor = last === undefined ? NaN : runIdTime(last) + 1000;
-  const at = now.getTime() < floor ? new Date(floor) : now;
-  const id = `${at.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${Deno.pid}`;
+export function newRunId(now = new Date()): string {
+  const id = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${Deno.pid}`;
   issued = { id, count: issued.id === id ? issued.count + 1 : 1 };
   return issued.count > 1 ? `${id}.${issued.count}` : id;
-}
-
-/** The time (ms since the epoch) a run id names, to the second; NaN for another text. */
-function runIdTime(id: string): number {
-  const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z-/.exec(id);
-  return m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : NaN;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { maskStrings } from "../text.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
@@ -91,7 +92,9 @@ export async function run(
   // A plan's probe runs only tools that look: it cannot change the machine.
   const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
   const changed = new Set<string>();
-  const ctx = runContext(target.mode, events, changed, claimKinds(cookbook.resources));
+  const hide = hider(cookbook.secrets ?? []);
+  const shown = hidingEvents(events, hide);
+  const ctx = runContext(target.mode, shown, changed, claimKinds(cookbook.resources));
   const sorted = order(cookbook.resources);
   const resolve = targetResolver(sorted);
   const implicit = implicitRequirements(sorted, resolve);
@@ -99,7 +102,7 @@ export async function run(
   const record = (r: ResourceResult) => {
     results.set(r.id, r);
     if (r.status === "changed") changed.add(r.id);
-    events.result?.(r);
+    shown.result?.(r);
   };
 
   const stopAsked = stopCheck(options);
@@ -134,9 +137,9 @@ export async function run(
     sorted,
     results,
     resolve,
-    { target, ctx, events, pending: options.pending ?? {} },
+    { target, ctx, events: shown, pending: options.pending ?? {}, hide },
   );
-  const resources = sorted.map((r) => results.get(r.id)!);
+  const resources = sorted.map((r) => hide(results.get(r.id)!));
   const t = totals(resources, handlers);
   return {
     id: options.id ?? newRunId(startedAt),
@@ -145,9 +148,25 @@ export async function run(
     durationMs: Math.round(performance.now() - started),
     cookbooks: cookbook.inputs.requested,
     resources,
-    handlers,
+    handlers: handlers.map(hide),
     totals: t,
     result: options.interrupted?.() ? "interrupted" : t.failed ? "failed" : "ok",
+  };
+}
+
+/** {@link maskStrings} over `secrets`, or the value itself when there are none. */
+export function hider(secrets: readonly string[]): <T>(value: T) => T {
+  return (value) => secrets.length ? maskStrings(value, secrets) : value;
+}
+
+/** `events` seeing results, handlers, progress and warnings through `hide`. */
+export function hidingEvents(events: RunEvents, hide: <T>(value: T) => T): RunEvents {
+  return {
+    ...events,
+    result: (r) => events.result?.(hide(r)),
+    handler: (h) => events.handler?.(hide(h)),
+    progress: (line) => events.progress?.(hide(line)),
+    warning: (message) => events.warning?.(hide(message)),
   };
 }
 
@@ -366,7 +385,9 @@ interface HandlerRun {
   target: PlanTarget | ApplyTarget;
   ctx: ResourceContext;
   events: RunEvents;
+  /** Earlier runs' pending refreshes, by id as reported: masked where it held a secret. */
   pending: Record<string, PendingRefresh>;
+  hide: <T>(value: T) => T;
 }
 
 /** A handler due in this run. */
@@ -390,7 +411,7 @@ async function runHandlers(
   sorted: Resource[],
   results: Map<string, ResourceResult>,
   resolve: TargetResolver,
-  { target, ctx, events, pending }: HandlerRun,
+  { target, ctx, events, pending, hide }: HandlerRun,
 ): Promise<HandlerResult[]> {
   const changedOrder = sorted.map((r) => r.id).filter((id) =>
     results.get(id)?.status === "changed"
@@ -410,7 +431,7 @@ async function runHandlers(
     const restart = hits("restart_on");
     const reload = hits("reload_on");
     const runs = hits("run_on");
-    const earlier = pending[r.id];
+    const earlier = pending[hide(r.id)];
     const action: RefreshAction = runs.length || earlier?.action === "run"
       ? "run"
       : restart.length || earlier?.action === "restart"

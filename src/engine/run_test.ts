@@ -403,3 +403,41 @@ install:
     }
   }
 });
+
+Deno.test("values of the node's vars file are masked in every result, also where sensitive was forgotten", async () => {
+  const token = "S3CR3T-TOKEN-XYZ";
+  const exec = machine().put("/etc/vars.yaml", `vars: {token: "${token}", port: 8080}\n`, {
+    mode: 0o600,
+  });
+  exec.put(
+    "/cookbooks/c.yaml",
+    `
+install:
+  post_install:
+    - command: ["/bin/sh", "-c", "register {{ token }}"]
+    - command: ["/bin/false", "{{ token }}"]
+      name: fails
+      run_on: [/etc/app.conf]
+configure:
+  files:
+    - path: /etc/app.conf
+      content: "token={{ token }} port={{ port }}\\n"
+`,
+  );
+  exec.on(["/bin/sh"], { code: 1, stderr: `refused ${token}` });
+  exec.on(["/bin/false"], { code: 1, stderr: `no ${token}` });
+  const cookbook = await loadCookbooks(["/cookbooks/c.yaml"], exec, { varsFile: "/etc/vars.yaml" });
+  const seen: string[] = [];
+  const events = { result: (r: unknown) => seen.push(JSON.stringify(r)) };
+  const report = await run(cookbook, { mode: "apply", exec }, events, { diff: true });
+  const text = JSON.stringify(report) + seen.join("");
+  assert.equal(text.includes(token), false, text);
+  assert.match(text, /register \*\*\*/);
+  assert.match(report.handlers[0].error!, /no \*\*\*/);
+  // The file itself gets the value; short values (a port) are not masked.
+  assert.equal(
+    new TextDecoder().decode(exec.readFile("/etc/app.conf")!),
+    `token=${token} port=8080\n`,
+  );
+  assert.match(text, /port=8080/);
+});

@@ -105,7 +105,7 @@ export interface Probe {
    * decoded, where a read buffer would otherwise stay allocated until V8's
    * next full collection.
    *
-   * @throws {StateError} when it is a FIFO, device or socket (links followed), or too large to be text: never read
+   * @throws {StateError} when it is a directory, FIFO, device or socket (links followed), or too large to be text: never read
    */
   readText(path: string): string | null;
   /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */

@@ -48,7 +48,7 @@ export function readOnly(argv: readonly string[]): boolean {
  * @throws {Error} from `run`: `plan refused to run "ARGV": not a read-only tool`.
  */
 export function planProbe(probe: Probe): Probe {
-  return {
+  return probeWith(probe, {
     run(argv: string[], options?: ProcessOptions): Promise<RunResult> {
       if (!readOnly(argv)) {
         return Promise.reject(
@@ -57,6 +57,13 @@ export function planProbe(probe: Probe): Probe {
       }
       return probe.run(argv, options);
     },
+  });
+}
+
+/** `probe` with the methods `overrides` gives replaced; every other one calls `probe`'s. */
+export function probeWith(probe: Probe, overrides: Partial<Probe>): Probe {
+  return {
+    run: (argv, options) => probe.run(argv, options),
     runGuard: (argv, options) => probe.runGuard(argv, options),
     stat: (path) => probe.stat(path),
     readFile: (path) => probe.readFile(path),
@@ -68,5 +75,6 @@ export function planProbe(probe: Probe): Probe {
     userName: (uid) => probe.userName(uid),
     groupName: (gid) => probe.groupName(gid),
     isRoot: () => probe.isRoot(),
+    ...overrides,
   };
 }

@@ -266,7 +266,10 @@ export class RealExecutor implements Executor {
   readText(path: string): string | null {
     // A FIFO would block cm for ever (and swallow the first SIGTERM), /dev/zero never end.
     const info = statFollowed(path);
-    if (info && !info.isFile && !info.isDirectory) {
+    if (info?.isDirectory) {
+      throw new StateError(`cannot read "${path}": is a directory, expected a file`);
+    }
+    if (info && !info.isFile) {
       throw new StateError(`cannot read "${path}": not a regular file (a FIFO, device or socket)`);
     }
     // Larger would not even decode (V8's longest string): refused before it is read.

@@ -223,7 +223,7 @@ Deno.test("a child in its own group has no terminal: a prompt on /dev/tty fails 
   }
 });
 
-Deno.test("readText refuses a FIFO or device instead of blocking or reading for ever", async () => {
+Deno.test("readText refuses a directory, FIFO or device instead of blocking or reading for ever", async () => {
   await using dir = await tempDir();
   const fifo = `${dir.path}/state.json`;
   await new Deno.Command("mkfifo", { args: ["--", fifo] }).output();
@@ -233,6 +233,11 @@ Deno.test("readText refuses a FIFO or device instead of blocking or reading for 
   );
   Deno.symlinkSync("/dev/zero", `${dir.path}/zero.json`);
   assert.throws(() => exec.readText(`${dir.path}/zero.json`), /not a regular file/);
+  Deno.mkdirSync(`${dir.path}/drift.json`);
+  assert.throws(
+    () => exec.readText(`${dir.path}/drift.json`),
+    /^StateError: cannot read ".*drift.json": is a directory, expected a file$/,
+  );
 });
 
 Deno.test("readText refuses a file too large to be a string before reading it", async () => {

@@ -9,7 +9,7 @@ import type { Executor } from "../exec/executor.ts";
 import type { AlertTarget } from "./alert_config.ts";
 import { targetSecrets } from "./alert_config.ts";
 import { CURL_ARGV, curlConfig } from "./_curl.ts";
-import { maskSecrets } from "./_mask.ts";
+import { maskSecrets } from "../text.ts";
 
 /** One alert: a problem that started, or one that recovered. */
 export interface AlertEvent {

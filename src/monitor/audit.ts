@@ -13,7 +13,7 @@
  */
 import type { Executor } from "../exec/executor.ts";
 import type { ResourceResult, RunReport } from "../engine/report.ts";
-import { maskSecrets } from "./_mask.ts";
+import { maskSecrets } from "../text.ts";
 import { errorMessage } from "../errors.ts";
 
 /** Where the audit log goes unless configured otherwise. */

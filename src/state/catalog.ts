@@ -23,7 +23,7 @@ export async function readCatalog(
 /**
  * Saves loaded cookbooks and their desired digests as the catalog at `path`
  * (0600, atomically through the executor), unless they must not be cached or
- * their inputs changed since `loadedKey` was taken (see `freeze`).
+ * their inputs are no longer the bytes `loadedKey` hashed (see `freeze`).
  */
 export async function writeCatalog(
   exec: Executor,

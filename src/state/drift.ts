@@ -26,7 +26,8 @@ export async function desiredDigests(cookbook: Cookbook): Promise<Record<string,
  * Sets `drift` on each changed result of `report` whose desired digest (and
  * content fingerprint, for kinds with one) equals the one recorded for it in
  * `previous` by a run that left it changed or unchanged, unless every change
- * is one made on every run (`everyRun`). Returns their ids.
+ * is one made on every run (`everyRun`), or one a guard asked for again after
+ * the last run made it (`guarded`). Returns their ids.
  */
 export function markDrift(
   report: RunReport,
@@ -40,6 +41,8 @@ export function markDrift(
     if (was.status !== "changed" && was.status !== "unchanged") continue;
     if (r.sha256 !== was.sha256) continue;
     if (r.changes.length && r.changes.every((c) => c.everyRun)) continue;
+    // A command that ran last time and runs again did not make its guard pass: no one else's doing.
+    if (was.status === "changed" && r.changes.length && r.changes.every((c) => c.guarded)) continue;
     r.drift = true;
     drifted.push(r.id);
   }

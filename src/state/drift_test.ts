@@ -72,3 +72,17 @@ Deno.test("desired digests leave out sensitive resources: the state holds no has
   } as unknown as Cookbook;
   assert.deepEqual(Object.keys(await desiredDigests(cookbook)), ["file[/plain]"]);
 });
+
+Deno.test("markDrift: a guarded command that ran last run too is no drift; one its guard had settled is", () => {
+  const guarded = () => {
+    const r = report("changed");
+    r.resources[0].changes = [{ field: "run", before: null, after: "register", guarded: true }];
+    return r;
+  };
+  // It ran last run and its guard still says run: the command does not make its guard pass.
+  const ran = { "file[/x]": { status: "changed", desired: "d1" } };
+  assert.deepEqual(markDrift(guarded(), ran, { "file[/x]": "d1" }), []);
+  // Its guard was satisfied last run and no more: someone removed what it made.
+  const settled = { "file[/x]": { status: "unchanged", desired: "d1" } };
+  assert.deepEqual(markDrift(guarded(), settled, { "file[/x]": "d1" }), ["file[/x]"]);
+});

@@ -33,6 +33,18 @@ export function compareRunIds(a: string, b: string): number {
 }
 
 /**
+ * `id`, or the next id after `last` when `id` would not sort after it (a run
+ * of another process in the same second whose pid sorts lower, a clock set
+ * back): runs are recorded one at a time under the run lock, so the ids keep
+ * the order the runs happened in, which pruning and `cm rollback` rely on.
+ */
+export function runIdAfter(id: string, last: string | undefined): string {
+  if (last === undefined || !isRunIdName(last) || compareRunIds(id, last) > 0) return id;
+  const [base, n] = runIdParts(last);
+  return `${base}.${n + 1}`;
+}
+
+/**
  * The ids among `ids` that `prefix` names: itself alone when it is a whole id
  * (`X` is not ambiguous beside `X.2`), else every id that starts with it.
  */

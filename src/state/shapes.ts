@@ -74,6 +74,7 @@ function stateShape(value: unknown): void {
       "durationMs?": "number",
       "totals?": "object",
       "cookbooks?": "array",
+      "varsFile?": "string",
       "drift?": "array",
       "health?": "object",
     });

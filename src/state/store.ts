@@ -111,6 +111,8 @@ export interface State {
     durationMs?: number;
     totals?: Totals;
     cookbooks?: string[];
+    /** The node's vars file they were loaded with (`--vars-file`, `vars_file:`). */
+    varsFile?: string;
     /** Resources the run found drifted (and repaired). */
     drift?: string[];
     /**
@@ -331,6 +333,7 @@ export function recordRun(
     result: report.result,
     mode: report.mode,
     ...(report.commit ? { commit: report.commit } : {}),
+    ...(report.varsFile ? { varsFile: report.varsFile } : {}),
     durationMs: report.durationMs,
     totals: report.totals,
     cookbooks: report.cookbooks,

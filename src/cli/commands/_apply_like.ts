@@ -17,7 +17,8 @@ import {
   VERBOSE_OPTION,
   verbosity,
 } from "../_common.ts";
-import { afterRun, monitorFor } from "../_monitor.ts";
+import { afterRun } from "../_monitor.ts";
+import { monitorSettings } from "../../monitor/observe.ts";
 
 /**
  * The flags apply and plan share: --diff, --json, -q, -v, --vars-file,
@@ -28,7 +29,10 @@ export const APPLY_LIKE_OPTIONS: OptionSpec[] = [
   { flag: "--json", help: "print the run report as JSON on stdout" },
   quietOption("failures and the summary of a failed run"),
   VERBOSE_OPTION,
-  VARS_FILE_OPTION,
+  {
+    ...VARS_FILE_OPTION,
+    help: `${VARS_FILE_OPTION.help} (default: the node configuration's vars_file)`,
+  },
   {
     flag: "--detailed-exitcodes",
     help: "exit 0 no changes, 2 changes, 4 failures, 6 both (1 cookbook/usage error)",
@@ -73,7 +77,12 @@ async function savedFacts(exec: Executor, path: string) {
   return readSavedFacts(exec, path);
 }
 
-/** Plans (`--check`) or applies `files`, prints as it goes; resolves to the exit code. */
+/**
+ * Plans (`--check`) or applies `files` with the node configuration's
+ * `vars_file:` unless `--vars-file` names one; prints as it goes; resolves to the exit code.
+ *
+ * @throws {ConfigError} for problems in the node configuration, before anything runs
+ */
 export async function convergeCommand(
   files: string[],
   exec: Executor,
@@ -83,7 +92,12 @@ export async function convergeCommand(
   const plan = !!flags.check;
   const json = !!flags.json;
   let signals: SignalWatch | undefined;
-  const monitor = plan ? undefined : await monitorFor(exec, flags.stateDir);
+  const { loadNodeConfig } = await import("../../sync/node_config.ts");
+  const config = await loadNodeConfig(exec);
+  const monitor = plan ? undefined : monitorSettings(config, flags.stateDir);
+  // The node's vars file, as cm sync uses it: the defaults must not replace the node's values.
+  // Another node's facts (`--facts`) plan that node, not this one with its secrets.
+  const varsFile = flags.varsFile ?? (flags.facts ? undefined : config.vars_file);
   const report = await converge(files, exec, {
     mode: plan ? "plan" : "apply",
     stateDir: flags.stateDir,
@@ -92,7 +106,7 @@ export async function convergeCommand(
     command: "cm apply",
     onLockWait: (message) => printer.err(message),
     diff: printer.diff,
-    varsFile: flags.varsFile,
+    varsFile,
     events: runEvents(printer, { plan, json }),
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
     ...(flags.facts ? { facts: await savedFacts(exec, flags.facts) } : {}),

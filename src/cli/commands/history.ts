@@ -5,7 +5,7 @@
  */
 import type { RunReport } from "../../engine/report.ts";
 import type { Probe } from "../../exec/executor.ts";
-import { StateError } from "../../errors.ts";
+import { StateError, UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { type Printer, terminalPrinter } from "../output.ts";
@@ -21,7 +21,7 @@ import {
 import { EXIT } from "../exit.ts";
 
 /** `cm history`. */
-export const command: Command<{ stateDir?: string; limit: number; json?: boolean }> = {
+export const command: Command<HistoryOptions> = {
   name: "history",
   summary: "list recorded runs, oldest first",
   options: [
@@ -33,28 +33,84 @@ export const command: Command<{ stateDir?: string; limit: number; json?: boolean
       parse: count,
       default: 20,
     },
+    { flag: "--since", value: "time", help: "runs started at or after this time", parse: moment },
+    { flag: "--until", value: "time", help: "runs started before this time", parse: moment },
+    { flag: "--changed", help: "only runs that changed or failed something" },
     jsonOption("the runs"),
     stateDirOption("state, runs and lock directory"),
   ],
-  epilog: examples(["cm history", "cm history -n 5 --json"]),
+  epilog: examples([
+    "cm history",
+    "cm history -n 5 --json",
+    "cm history --since 2026-11-24 --until 2026-11-25 --changed   # what changed that day",
+  ]),
   run(_, opts, { exec }) {
     history(exec, terminalPrinter("normal", false), opts);
     return EXIT.ok;
   },
 };
 
+/** What `cm history` lists. */
+export type HistoryOptions = {
+  stateDir?: string;
+  /** The newest this many (of those the other options leave). */
+  limit: number;
+  /** Runs started at or after this time. */
+  since?: Date;
+  /** Runs started before this time. */
+  until?: Date;
+  /** Only runs that changed, failed or refreshed something. */
+  changed?: boolean;
+  json?: boolean;
+};
+
 /**
- * Lists the last `limit` runs under a header: id, start (local time), result,
- * counts, duration, commit, cookbooks.
+ * A time for `--since` / `--until`: a day (`2026-11-24`, local midnight) or a
+ * date and time (`2026-11-24 14:30`, local; `2026-11-24T14:30Z`, UTC).
+ *
+ * @throws {UsageError} for anything else
  */
-export function history(
-  probe: Probe,
-  printer: Printer,
-  options: { stateDir?: string; limit: number; json?: boolean },
-): void {
+export function moment(value: string): Date {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:\d{2})?)?$/
+    .exec(value);
+  const date = m && new Date(`${m[1]}T${m[2] ?? "00:00"}${m[3] ?? ""}`);
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new UsageError(
+      `expected a date like 2026-11-24 or 2026-11-24 14:30 (local time), got "${value}"`,
+    );
+  }
+  return date;
+}
+
+/** When run `id` started, from the id itself (`20261124T090000Z-2`): no report is read. */
+function startOf(id: string): number {
+  const t = id.slice(0, 16);
+  return Date.parse(
+    `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${
+      t.slice(13, 15)
+    }Z`,
+  );
+}
+
+/** Whether a run changed the machine or failed: what "what changed that day" asks for. */
+function didSomething(r: RunReport): boolean {
+  return r.totals.changed + r.totals.failed + r.handlers.length > 0 || !!r.rollback;
+}
+
+/**
+ * Lists the last `limit` runs (of those started in `since`..`until`, and
+ * with `changed` of those that changed or failed something) under a header:
+ * id, start (local time), result, counts, duration, commit, cookbooks.
+ */
+export function history(probe: Probe, printer: Printer, options: HistoryOptions): void {
   const paths = statePaths(options.stateDir);
-  const reports: RunReport[] = [];
-  for (const id of listRuns(paths).slice(-options.limit)) {
+  const inWindow = listRuns(paths).filter((id) =>
+    (!options.since || startOf(id) >= options.since.getTime()) &&
+    (!options.until || startOf(id) < options.until.getTime())
+  );
+  let reports: RunReport[] = [];
+  // Without --changed the newest ids are all that need reading.
+  for (const id of options.changed ? inWindow : inWindow.slice(-options.limit)) {
     try {
       const report = readRun(probe, paths, id);
       if (report) reports.push(report);
@@ -63,10 +119,14 @@ export function history(
       printer.err(`warning: skipping ${printable(error.message)}`);
     }
   }
+  if (options.changed) reports = reports.filter(didSomething).slice(-options.limit);
   if (options.json) {
     return printer.out(JSON.stringify(reports.map(({ resources: _, ...rest }) => rest), null, 1));
   }
-  if (!reports.length) return printer.out(`no runs recorded in ${paths.runs}`);
+  if (!reports.length) {
+    const filtered = options.since || options.until || options.changed;
+    return printer.out(`no runs ${filtered ? "match" : "recorded"} in ${paths.runs}`);
+  }
   const rows = reports.map((r) => [
     r.id,
     localTime(r.startedAt),

@@ -8,7 +8,13 @@ import { errorMessage } from "../../errors.ts";
 import { observeRollback } from "../../monitor/observe.ts";
 import { EXIT } from "../exit.ts";
 import { monitorFor, printWarnings } from "../_monitor.ts";
-import { printHealth, printRollback, runEvents, terminalPrinter } from "../output.ts";
+import {
+  printHealth,
+  printRollback,
+  rollbackOfSyncNote,
+  runEvents,
+  terminalPrinter,
+} from "../output.ts";
 import {
   type Command,
   examples,
@@ -67,6 +73,8 @@ export const command: Command<
       printHealth(printer, record.health);
       printRollback(printer, record);
     }
+    const note = report && rollbackOfSyncNote(report);
+    if (note) printer.err(`warning: ${note}`);
     return record.ok ? EXIT.ok : EXIT.failed;
   },
 };

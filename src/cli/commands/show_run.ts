@@ -11,6 +11,7 @@ import { printable } from "../../exec/output.ts";
 import {
   formatChange,
   type Printer,
+  printHandler,
   printHealth,
   printRollback,
   terminalPrinter,
@@ -93,13 +94,7 @@ export function showRun(
       }  [${r.durationMs} ms]`,
     );
   }
-  for (const h of report.handlers) {
-    printer.out(
-      `${h.status === "failed" ? "failed   " : "refreshed"} ${printable(h.id)}: ${h.action}${
-        h.error ? `: ${printable(h.error)}` : ""
-      }`,
-    );
-  }
+  for (const h of report.handlers) printHandler(printer, false, h);
   if (report.health) printHealth(printer, report.health);
   if (report.rollback) printRollback(printer, report.rollback);
   const t = report.totals;

@@ -66,3 +66,38 @@ Deno.test("show-run shows the run's failed health and the rollback that undid it
     "rolled back run 20261130T224649Z-7136: 1 restored in 1.08 s; healthy again",
   ]);
 });
+
+Deno.test("show-run says what triggered each handler, as the run printed it", async () => {
+  await using dir = await tempDir();
+  const paths = statePaths(dir.path);
+  Deno.mkdirSync(paths.runs, { recursive: true });
+  const handler = { action: "restart", triggeredBy: ["file[/etc/x.conf]"], durationMs: 3 };
+  const report = {
+    id: "20261201T054314Z-1290",
+    mode: "apply",
+    startedAt: "2026-12-01T05:43:14.326Z",
+    durationMs: 480,
+    cookbooks: ["/root/web.yaml"],
+    resources: [],
+    handlers: [
+      { ...handler, id: "service[nginx]", status: "changed" },
+      { ...handler, id: "service[php]", status: "failed", error: "restart failed" },
+    ],
+    totals: { changed: 1, unchanged: 0, failed: 1, skipped: 0 },
+    result: "failed",
+  };
+  Deno.writeTextFileSync(`${paths.runs}/${report.id}.json`, JSON.stringify(report));
+  const out: string[] = [];
+  const printer: Printer = {
+    out: (line) => out.push(line),
+    err: (line) => out.push(`stderr: ${line}`),
+    color: false,
+    verbosity: "normal",
+    diff: false,
+  };
+  showRun(new RealExecutor(), printer, { stateDir: dir.path, id: report.id });
+  assert.deepEqual(out.slice(2, -1), [
+    "refreshed service[nginx]: restart after file[/etc/x.conf] changed",
+    "failed    service[php]: restart after file[/etc/x.conf] changed: restart failed",
+  ]);
+});

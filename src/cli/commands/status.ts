@@ -37,7 +37,7 @@ export const command: Command<{ stateDir?: string; json?: boolean }> = {
     const state = readState(exec, paths);
     const running = lockHolder(paths.lock);
     const timer = await timerOf(exec);
-    const problems = statusProblems(state);
+    const problems = statusProblems(state, timer);
     if (opts.json) {
       const record = {
         running,

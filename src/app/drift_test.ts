@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { RealExecutor } from "../exec/real.ts";
+import { statePaths } from "../state/paths.ts";
+import { converge } from "./converge.ts";
+import { checkDrift } from "./drift.ts";
+
+const exec = new RealExecutor();
+
+Deno.test("drift plans the applied cookbooks with the vars file they were applied with", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-drift-" });
+  try {
+    const book = `${dir}/book.yaml`;
+    const vars = `${dir}/vars.yaml`;
+    await Deno.writeTextFile(
+      book,
+      `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${dir}/app.env\n` +
+        `      content: "TOKEN={{ token }}\\n"\n`,
+    );
+    await Deno.writeTextFile(vars, "vars: {token: from-the-node}\n", { mode: 0o600 });
+    const stateDir = statePaths(`${dir}/state`).dir;
+    await converge([book], exec, { mode: "apply", stateDir, lock: "take", varsFile: vars });
+    assert.equal(await Deno.readTextFile(`${dir}/app.env`), "TOKEN=from-the-node\n");
+    const found = await checkDrift(exec, { stateDir });
+    assert.deepEqual(found.drifted.map((r) => r.id), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
