@@ -64,14 +64,15 @@ async function oneSignal(signal: "SIGTERM" | "SIGINT"): Promise<Outcome> {
 async function secondSignal(): Promise<Outcome> {
   await using dir = await tempDir();
   const book = `${dir.path}/book.yaml`;
-  // A slow command after the files: the first signal is honoured after it, the second is not.
+  // A slow command: the first signal is honoured after it, the second is not. Long enough
+  // that a loaded machine's late pgrep still signals it mid-sleep, not as it ends.
   await Deno.writeTextFile(
     book,
-    `install:\n  pre_install:\n    - command: [/bin/sleep, "2.3"]\n      name: slow\n`,
+    `install:\n  pre_install:\n    - command: [/bin/sleep, "8.3"]\n      name: slow\n`,
   );
   const child = spawnCm(["apply", "--state-dir", `${dir.path}/state`, book]);
   for (let i = 0; i < 400; i++) {
-    const found = await new Deno.Command("pgrep", { args: ["-fx", "/bin/sleep 2.3"] }).output();
+    const found = await new Deno.Command("pgrep", { args: ["-fx", "/bin/sleep 8.3"] }).output();
     if (found.code === 0) break;
     await new Promise((r) => setTimeout(r, 25));
   }
