@@ -30,6 +30,7 @@ import {
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
+import { collectGarbage } from "../memory.ts";
 
 export { DEFAULT_LOCK_TIMEOUT };
 
@@ -178,6 +179,7 @@ export async function converge(
       varsFile: options.varsFile,
     },
   );
+  collectGarbage();
   if (options.mode === "plan") {
     // An unreadable state file: nothing pending, nothing unmanaged (the apply says why).
     const { state } = readPriorState(exec, paths);
@@ -213,6 +215,8 @@ export async function converge(
       },
       pending: prior.state.pending ?? {},
     });
+    // The run's reads of the machine are garbage now; what follows writes its records.
+    collectGarbage();
     if (options.commit) report.commit = options.commit;
     try {
       snapshots.finish(report, cookbook.resources);
