@@ -169,7 +169,7 @@ function hasAnchors(doc: Document): boolean {
  * concatenations of the text (a block scalar is one piece per line), which
  * keep the whole text alive and take twice the room of a flat copy.
  */
-function ownStrings(value: unknown): unknown {
+export function ownStrings(value: unknown): unknown {
   if (typeof value === "string") return JSON.parse(JSON.stringify(value));
   if (Array.isArray(value)) return value.map(ownStrings);
   if (value === null || typeof value !== "object") return value;

@@ -11,7 +11,7 @@ import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
 import { describeValue, formatPath } from "./problems.ts";
 import { foreignFieldMessage } from "./foreign_fields.ts";
-import { type Composed, composeLongLists } from "./_long_lists.ts";
+import { type Composed, composeLongLists, ownStrings } from "./_long_lists.ts";
 
 /** A parsed YAML file: its document, line index and plain data. */
 export interface YamlSource {
@@ -40,7 +40,10 @@ export function parseYaml(file: string, text: string, expected: string): YamlSou
     return fromDocument(file, text, parseDocument(text, parseOptions(whole)), whole, expected);
   }
   const source = fromDocument(file, text, composed.doc, lines, expected);
-  return composed.lists.size && !Array.isArray(source) ? withLists(source, text, composed) : source;
+  if (Array.isArray(source)) return source;
+  // Copies: the parser's strings are slices of the text, which would stay alive as long as any.
+  const own = { ...source, raw: ownStrings(source.raw) };
+  return composed.lists.size ? withLists(own, text, composed) : own;
 }
 
 // logLevel "error": the library's own warnings (a mapping as a key) would reach stderr unlocated.
