@@ -59,7 +59,7 @@ function fromDocument(
   expected: string,
 ): YamlSource | Problem[] {
   if (doc.errors.length) {
-    return doc.errors.map((error) => {
+    return firstExhaustion(doc.errors).map((error) => {
       const { line, col } = lines.linePos(error.pos[0]);
       return { at: { file, line, col }, path: "", message: yamlMessage(error, text) };
     });
@@ -106,6 +106,16 @@ function withLists(source: YamlSource, text: string, { lists }: Composed): YamlS
     lists: new Map([...lists].map(([key, { starts }]) => [key, starts])),
     whole: () => whole ??= parseDocument(text, parseOptions()),
   };
+}
+
+/**
+ * `errors` with only the first stack overflow: the yaml library reports one
+ * at each level that catches it on the way out, as many as the stack depth
+ * left happens to allow.
+ */
+function firstExhaustion(errors: YAMLError[]): YAMLError[] {
+  const first = errors.find((e) => e.code === "RESOURCE_EXHAUSTION");
+  return errors.filter((e) => e.code !== "RESOURCE_EXHAUSTION" || e === first);
 }
 
 /** How many nodes one alias may stand for (the yaml library's default). */
