@@ -179,7 +179,8 @@ export async function converge(
       varsFile: options.varsFile,
     },
   );
-  collectGarbage();
+  // Loaded afresh: the parser's and the schemas' garbage. (From the catalog there is little.)
+  if (!cached) collectGarbage();
   if (options.mode === "plan") {
     // An unreadable state file: nothing pending, nothing unmanaged (the apply says why).
     const { state } = readPriorState(exec, paths);
@@ -215,8 +216,9 @@ export async function converge(
       },
       pending: prior.state.pending ?? {},
     });
-    // The run's reads of the machine are garbage now; what follows writes its records.
-    collectGarbage();
+    // The run's reads of the machine are garbage now; what follows writes its records
+    // (a first converge's are large; a no-op's are not worth a full collection).
+    if (!cached) collectGarbage();
     if (options.commit) report.commit = options.commit;
     try {
       snapshots.finish(report, cookbook.resources);
