@@ -33,8 +33,8 @@ export const PERMISSION_FLAGS = [
   // optimising compilers (their zones cost 5-12 MiB; a run is mostly sub-second) and the old
   // generation grown by 30 % instead of V8's default: 1,000 files no-op 61.5 -> 55 MiB, first
   // converge 98 -> 83 MiB, same CPU; at 10,000 files 96 -> 91 MiB, but 40-55 % more CPU
-  // (no-op 0.27 -> 0.38 s, first converge 2.5 -> 3.9 s).
-  "--v8-flags=--max-semi-space-size=1,--no-opt,--no-maglev,--heap-growing-percent=30",
+  // (no-op 0.27 -> 0.38 s, first converge 2.5 -> 3.9 s). `gc()` for src/memory.ts.
+  "--v8-flags=--max-semi-space-size=1,--no-opt,--no-maglev,--heap-growing-percent=30,--expose-gc",
   "--no-prompt",
   // Modules behind import() load when first imported, not all before main runs (Deno's
   // default reads and analyses every one: cm's sync, YAML parser, zod...): 4-5 ms a start.

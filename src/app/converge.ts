@@ -30,6 +30,7 @@ import {
 import { runIdAfter, type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { desiredDigests } from "../state/drift.ts";
+import { collectGarbage } from "../memory.ts";
 
 export { DEFAULT_LOCK_TIMEOUT };
 
@@ -195,6 +196,8 @@ export async function converge(
       varsFile: options.varsFile,
     },
   );
+  // Loaded afresh: the parser's and the schemas' garbage. (From the catalog there is little.)
+  if (!cached) collectGarbage();
   if (options.mode === "plan") {
     // An unreadable state file: nothing pending, nothing unmanaged (the apply says why).
     const { state } = readPriorState(exec, paths);
@@ -230,6 +233,9 @@ export async function converge(
       },
       pending: prior.state.pending ?? {},
     });
+    // The run's reads of the machine are garbage now; what follows writes its records
+    // (a first converge's are large; a no-op's are not worth a full collection).
+    if (!cached) collectGarbage();
     if (options.commit) report.commit = options.commit;
     if (options.varsFile) report.varsFile = options.varsFile;
     try {

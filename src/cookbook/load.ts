@@ -14,6 +14,7 @@ import { renderCookbooks, type RenderOptions } from "./render.ts";
 import { checkCookbooks } from "./check.ts";
 import { readNodeVars } from "./node_vars.ts";
 import { kindOf } from "../../resources/mod.ts";
+import { collectGarbage } from "../memory.ts";
 
 export type { Cookbook, RenderOptions, Resource };
 
@@ -40,6 +41,7 @@ export async function loadCookbooks(
   options: LoadOptions = {},
 ): Promise<Cookbook> {
   const parsed = parseCookbooks(paths, probe);
+  collectGarbage();
   const node = options.varsFile === undefined ? undefined : readNodeVars(probe, options.varsFile);
   const refused = [...parsed.problems, ...Array.isArray(node) ? node : []];
   if (refused.length) throw new CookbookError(refused);

@@ -11,14 +11,20 @@ import type { Position, Problem } from "../errors.ts";
 import { didYouMean } from "../text.ts";
 import { describeValue, formatPath } from "./problems.ts";
 import { foreignFieldMessage } from "./foreign_fields.ts";
+import { type Composed, composeLongLists, ownStrings } from "./_long_lists.ts";
 
 /** A parsed YAML file: its document, line index and plain data. */
 export interface YamlSource {
   file: string;
+  /** The document; without the items of `lists`, which are in `raw` only. */
   doc: Document;
   lines: LineCounter;
   // deno-lint-ignore no-explicit-any
   raw: any;
+  /** Start offsets of the items of long lists composed apart, by list path (keys joined by NUL). */
+  lists?: Map<string, number[]>;
+  /** The whole document, parsed again when first asked for (a position inside such an item). */
+  whole?: () => Document;
 }
 
 /**
@@ -27,10 +33,33 @@ export interface YamlSource {
  */
 export function parseYaml(file: string, text: string, expected: string): YamlSource | Problem[] {
   const lines = new LineCounter();
-  // logLevel "error": the library's own warnings (a mapping as a key) would reach stderr unlocated.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: "error" });
+  const composed = composeLongLists(text, lines, parseOptions(lines));
+  if (!composed) {
+    // Errors, aliases, directives: the whole document, with a line index of its own.
+    const whole = new LineCounter();
+    return fromDocument(file, text, parseDocument(text, parseOptions(whole)), whole, expected);
+  }
+  const source = fromDocument(file, text, composed.doc, lines, expected);
+  if (Array.isArray(source)) return source;
+  // Copies: the parser's strings are slices of the text, which would stay alive as long as any.
+  const own = { ...source, raw: ownStrings(source.raw) };
+  return composed.lists.size ? withLists(own, text, composed) : own;
+}
+
+// logLevel "error": the library's own warnings (a mapping as a key) would reach stderr unlocated.
+const parseOptions = (lineCounter?: LineCounter) =>
+  ({ lineCounter, prettyErrors: false, logLevel: "error" }) as const;
+
+/** The source of a parsed document, or its problems. */
+function fromDocument(
+  file: string,
+  text: string,
+  doc: Document,
+  lines: LineCounter,
+  expected: string,
+): YamlSource | Problem[] {
   if (doc.errors.length) {
-    return doc.errors.map((error) => {
+    return firstExhaustion(doc.errors).map((error) => {
       const { line, col } = lines.linePos(error.pos[0]);
       return { at: { file, line, col }, path: "", message: yamlMessage(error, text) };
     });
@@ -65,6 +94,30 @@ export function parseYaml(file: string, text: string, expected: string): YamlSou
   }
 }
 
+/** `source` with the items of its long lists put into its plain data and their starts indexed. */
+function withLists(source: YamlSource, text: string, { lists }: Composed): YamlSource {
+  for (const { path, values } of lists.values()) {
+    const items = valueAt(source.raw, path) as unknown[];
+    values.forEach((value, i) => items[i] = value);
+  }
+  let whole: Document | undefined;
+  return {
+    ...source,
+    lists: new Map([...lists].map(([key, { starts }]) => [key, starts])),
+    whole: () => whole ??= parseDocument(text, parseOptions()),
+  };
+}
+
+/**
+ * `errors` with only the first stack overflow: the yaml library reports one
+ * at each level that catches it on the way out, as many as the stack depth
+ * left happens to allow.
+ */
+function firstExhaustion(errors: YAMLError[]): YAMLError[] {
+  const first = errors.find((e) => e.code === "RESOURCE_EXHAUSTION");
+  return errors.filter((e) => e.code !== "RESOURCE_EXHAUSTION" || e === first);
+}
+
 /** How many nodes one alias may stand for (the yaml library's default). */
 const MAX_ALIAS_COUNT = 100;
 
@@ -92,25 +145,45 @@ export function positionOf(
   path: readonly PropertyKey[],
   key = false,
 ): Position {
+  const at = (offset: number): Position => ({ file: parsed.file, ...parsed.lines.linePos(offset) });
+  const item = listItem(parsed, path);
+  if (item?.exact && !key) return at(item.start);
+  const doc = item ? parsed.whole!() : parsed.doc;
   for (let depth = path.length; depth >= 0; depth--) {
     const sub = path.slice(0, depth);
     // deno-lint-ignore no-explicit-any
     let node: any;
     if (key && depth === path.length && depth > 0) {
       // deno-lint-ignore no-explicit-any
-      const parent = parsed.doc.getIn(sub.slice(0, -1) as any[], true) as any;
+      const parent = doc.getIn(sub.slice(0, -1) as any[], true) as any;
       // deno-lint-ignore no-explicit-any
       node = parent?.items?.find((pair: any) => pair?.key?.value === sub.at(-1))?.key;
     } else {
       // deno-lint-ignore no-explicit-any
-      node = sub.length ? parsed.doc.getIn(sub as any[], true) : parsed.doc.contents;
+      node = sub.length ? doc.getIn(sub as any[], true) : doc.contents;
     }
-    if (node?.range) {
-      const { line, col } = parsed.lines.linePos(node.range[0]);
-      return { file: parsed.file, line, col };
-    }
+    if (node?.range) return at(node.range[0]);
   }
   return { file: parsed.file, line: 1, col: 1 };
+}
+
+/**
+ * The item of a long list composed apart that `path` is or leads into: its
+ * start offset, and whether `path` names the item itself.
+ */
+function listItem(
+  parsed: YamlSource,
+  path: readonly PropertyKey[],
+): { start: number; exact: boolean } | undefined {
+  if (!parsed.lists) return undefined;
+  for (let depth = 0; depth < path.length; depth++) {
+    const index = path[depth];
+    const start = typeof index === "number"
+      ? parsed.lists.get(path.slice(0, depth).join("\0"))?.[index]
+      : undefined;
+    if (start !== undefined) return { start, exact: depth === path.length - 1 };
+  }
+  return undefined;
 }
 
 /** The value at a YAML path in plain data. */
