@@ -26,6 +26,11 @@ else
 fi
 cache=$root/$payload_sha256
 
+# Whether a process runs the deno of the runtime directory $1 (its /proc/PID/exe names it).
+running() {
+	[ -n "$(find /proc/[0-9]*/exe -maxdepth 0 -lname "$1/deno" -print -quit 2>/dev/null)" ]
+}
+
 # Copies the payload out of "$0" once, checks its hash, unpacks it into a temporary directory
 # beside the cache and renames that into place: a concurrent first run or a kill never leaves a
 # half-filled cache under the final name. A subshell: its umask and traps stay its own.
@@ -49,11 +54,14 @@ unpack() (
 	if ! mv -T "$tmp/runtime" "$cache" 2>/dev/null && [ ! -d "$cache" ]; then
 		die "cannot move the unpacked runtime to \"$cache\""
 	fi
-	# An older cm's runtime is superseded by this one (a running one keeps its open files).
+	# An older cm's runtime is superseded by this one, unless a cm still runs from it (`cm watch`,
+	# a sync under way): it loads modules as it goes, so it still needs the files.
 	for old in "$root"/*; do
 		name=${old##*/}
 		case $name in *[!0-9a-f]*) continue ;; esac
-		if [ "${#name}" -eq 64 ] && [ "$name" != "$payload_sha256" ]; then rm -rf "$old"; fi
+		if [ "${#name}" -eq 64 ] && [ "$name" != "$payload_sha256" ] && ! running "$old"; then
+			rm -rf "$old"
+		fi
 	done
 	rm -rf "$tmp"
 	trap - EXIT

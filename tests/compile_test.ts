@@ -84,6 +84,33 @@ Deno.test("the self-extracting cm unpacks once into a private cache and runs cm"
   console.log(`tested the self-extracting executable (${Deno.statSync(binary).size} bytes)`);
 });
 
+Deno.test("a newer cm's first run removes older runtimes, but not one a cm still runs from", async () => {
+  const { path, artefact } = await ensureDistCm();
+  await using dir = await tempDir();
+  const binary = `${dir.path}/cm`;
+  if (artefact === "self-extracting executable") await Deno.copyFile(path, binary);
+  else await buildSelfExtracting(binary);
+  const runtime = `${dir.path}/runtime`;
+  const [busy, idle] = ["a".repeat(64), "b".repeat(64)];
+  for (const old of [busy, idle]) {
+    await Deno.mkdir(`${runtime}/${old}`, { recursive: true, mode: 0o700 });
+    await Deno.copyFile("/bin/sleep", `${runtime}/${old}/deno`);
+  }
+  // An older cm still running from its runtime (cm watch, a sync under way) as the new one unpacks.
+  const older = new Deno.Command(`${runtime}/${busy}/deno`, { args: ["60"] }).spawn();
+  try {
+    const r = await run(binary, ["--version"], runtime);
+    assert.equal(r.code, 0, r.stderr);
+    const left = entries(runtime);
+    assert.ok(left.includes(busy), "the runtime in use stays");
+    assert.ok(!left.includes(idle), "the idle one goes");
+    assert.equal(left.length, 2, left.join(" "));
+  } finally {
+    older.kill();
+    await older.status;
+  }
+});
+
 Deno.test("a damaged self-extracting cm refuses to run and leaves no cache behind", async () => {
   const { path, artefact } = await ensureDistCm();
   await using dir = await tempDir();
