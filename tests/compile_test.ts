@@ -84,12 +84,18 @@ Deno.test("the self-extracting cm unpacks once into a private cache and runs cm"
   console.log(`tested the self-extracting executable (${Deno.statSync(binary).size} bytes)`);
 });
 
-Deno.test("a newer cm's first run removes older runtimes, but not one a cm still runs from", async () => {
+/** A self-extracting cm at `dir`/cm: a copy of dist/cm when it is one, else built there. */
+async function selfExtractingIn(dir: string): Promise<{ binary: string; artefact: string }> {
   const { path, artefact } = await ensureDistCm();
-  await using dir = await tempDir();
-  const binary = `${dir.path}/cm`;
+  const binary = `${dir}/cm`;
   if (artefact === "self-extracting executable") await Deno.copyFile(path, binary);
   else await buildSelfExtracting(binary);
+  return { binary, artefact };
+}
+
+Deno.test("a newer cm's first run removes older runtimes, but not one a cm still runs from", async () => {
+  await using dir = await tempDir();
+  const { binary } = await selfExtractingIn(dir.path);
   const runtime = `${dir.path}/runtime`;
   const [busy, idle] = ["a".repeat(64), "b".repeat(64)];
   for (const old of [busy, idle]) {
@@ -112,11 +118,8 @@ Deno.test("a newer cm's first run removes older runtimes, but not one a cm still
 });
 
 Deno.test("a damaged self-extracting cm refuses to run and leaves no cache behind", async () => {
-  const { path, artefact } = await ensureDistCm();
   await using dir = await tempDir();
-  const binary = `${dir.path}/cm`;
-  if (artefact === "self-extracting executable") await Deno.copyFile(path, binary);
-  else await buildSelfExtracting(binary);
+  const { binary, artefact } = await selfExtractingIn(dir.path);
   const bytes = await Deno.readFile(binary);
 
   const flipped = bytes.slice();

@@ -3,7 +3,7 @@ import { RealExecutor } from "../../exec/real.ts";
 import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { tempDir } from "../../_testing.ts";
-import type { Printer } from "../output.ts";
+import { collectingPrinter } from "../_testing.ts";
 import { history, moment } from "./history.ts";
 
 /** A run report starting at `at` (UTC) that changed `changed` resources. */
@@ -33,16 +33,9 @@ Deno.test("history answers what changed last Tuesday: --since, --until and --cha
   ];
   for (const r of runs) Deno.writeTextFileSync(`${paths.runs}/${r.id}.json`, JSON.stringify(r));
   const ids = (options: { since?: Date; until?: Date; changed?: boolean }) => {
-    const out: string[] = [];
-    const printer: Printer = {
-      out: (line) => out.push(line),
-      err: (line) => out.push(`stderr: ${line}`),
-      color: false,
-      verbosity: "normal",
-      diff: false,
-    };
+    const { printer, lines } = collectingPrinter();
     history(new RealExecutor(), printer, { stateDir: dir.path, limit: 20, json: true, ...options });
-    return JSON.parse(out.join("\n")).map((r: { id: string }) => r.id);
+    return JSON.parse(lines.join("\n")).map((r: { id: string }) => r.id);
   };
   const tuesday = { since: moment("2026-11-24T00:00Z"), until: moment("2026-11-25T00:00Z") };
   assert.deepEqual(ids(tuesday), ["20261124T090000Z-2", "20261124T100000Z-3"]);

@@ -4,6 +4,7 @@ import { UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
 import { tempDir } from "../../_testing.ts";
 import type { Printer } from "../output.ts";
+import { collectingPrinter } from "../_testing.ts";
 import { showRun } from "./show_run.ts";
 
 Deno.test("show-run names every run an ambiguous prefix matches instead of saying there is none", async () => {
@@ -50,17 +51,7 @@ Deno.test("show-run shows the run's failed health and the rollback that undid it
       durationMs: 1084,
     },
   };
-  Deno.writeTextFileSync(`${paths.runs}/${report.id}.json`, JSON.stringify(report));
-  const out: string[] = [];
-  const printer: Printer = {
-    out: (line) => out.push(line),
-    err: (line) => out.push(`stderr: ${line}`),
-    color: false,
-    verbosity: "normal",
-    diff: false,
-  };
-  showRun(new RealExecutor(), printer, { stateDir: dir.path, id: report.id });
-  assert.deepEqual(out.slice(2, -1), [
+  assert.deepEqual(shown(paths.runs, dir.path, report).slice(2, -1), [
     'unhealthy http[http://127.0.0.1/]: status 200, body does not contain "Hello"',
     "restored  file[/var/www/index.php]",
     "rolled back run 20261130T224649Z-7136: 1 restored in 1.08 s; healthy again",
@@ -86,18 +77,16 @@ Deno.test("show-run says what triggered each handler, as the run printed it", as
     totals: { changed: 1, unchanged: 0, failed: 1, skipped: 0 },
     result: "failed",
   };
-  Deno.writeTextFileSync(`${paths.runs}/${report.id}.json`, JSON.stringify(report));
-  const out: string[] = [];
-  const printer: Printer = {
-    out: (line) => out.push(line),
-    err: (line) => out.push(`stderr: ${line}`),
-    color: false,
-    verbosity: "normal",
-    diff: false,
-  };
-  showRun(new RealExecutor(), printer, { stateDir: dir.path, id: report.id });
-  assert.deepEqual(out.slice(2, -1), [
+  assert.deepEqual(shown(paths.runs, dir.path, report).slice(2, -1), [
     "refreshed service[nginx]: restart after file[/etc/x.conf] changed",
     "failed    service[php]: restart after file[/etc/x.conf] changed: restart failed",
   ]);
 });
+
+/** What `cm show-run` prints of `report`, saved under `runs` of the state directory `stateDir`. */
+function shown(runs: string, stateDir: string, report: { id: string }): string[] {
+  Deno.writeTextFileSync(`${runs}/${report.id}.json`, JSON.stringify(report));
+  const { printer, lines } = collectingPrinter();
+  showRun(new RealExecutor(), printer, { stateDir, id: report.id });
+  return lines;
+}
