@@ -491,19 +491,29 @@ Deno.test("sync shares the run lock with apply: a held lock makes it wait, then 
   assert.equal(await read(`${tmp.path}/motd`), null);
 });
 
-Deno.test("with signatures on, an older signed commit force-pushed back is refused as a downgrade", async () => {
-  await using fx = await syncFixture();
-  const { tmp, remote, target, stateDir, env } = fx;
+/**
+ * A trusted signing key for `fx`'s remote: the sync flags that verify against it, and a
+ * commit of `content` to default.yaml signed with it (dated `date` when given).
+ */
+async function signing(fx: Awaited<ReturnType<typeof syncFixture>>) {
+  const { tmp, remote, target } = fx;
   await sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${tmp.path}/trusted`]);
   const pub = (await Deno.readTextFile(`${tmp.path}/trusted.pub`)).trim();
   const signers = `${tmp.path}/allowed_signers`;
   await Deno.writeTextFile(signers, `test@example.com ${pub}\n`);
   const verify = ["--verify-signatures", "--trusted-keys", signers];
-  const signed = (content: string, date: string) =>
+  const signed = (content: string, date?: string) =>
     remote.commit({ "default.yaml": fileCookbook(target, content) }, content.trim(), {
       signingKey: `${tmp.path}/trusted`,
-      date,
+      ...(date ? { date } : {}),
     });
+  return { verify, signed };
+}
+
+Deno.test("with signatures on, an older signed commit force-pushed back is refused as a downgrade", async () => {
+  await using fx = await syncFixture();
+  const { remote, target, stateDir, env } = fx;
+  const { verify, signed } = await signing(fx);
   const old = await signed("vulnerable\n", "2026-01-01T00:00:00Z");
   assert.equal((await sync(remote.fileUrl, stateDir, verify, env)).code, 0);
   const fixed = await signed("fixed\n", "2026-02-01T00:00:00Z");
@@ -534,17 +544,8 @@ Deno.test("with signatures on, an older signed commit force-pushed back is refus
 
 Deno.test("with signatures on, a commit dated far ahead is refused: as the last good one it would block every later commit", async () => {
   await using fx = await syncFixture();
-  const { tmp, remote, target, stateDir, env } = fx;
-  await sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", `${tmp.path}/trusted`]);
-  const pub = (await Deno.readTextFile(`${tmp.path}/trusted.pub`)).trim();
-  const signers = `${tmp.path}/allowed_signers`;
-  await Deno.writeTextFile(signers, `test@example.com ${pub}\n`);
-  const verify = ["--verify-signatures", "--trusted-keys", signers];
-  const signed = (content: string, date?: string) =>
-    remote.commit({ "default.yaml": fileCookbook(target, content) }, content.trim(), {
-      signingKey: `${tmp.path}/trusted`,
-      ...(date ? { date } : {}),
-    });
+  const { remote, target, stateDir, env } = fx;
+  const { verify, signed } = await signing(fx);
   await signed("v1\n");
   assert.equal((await sync(remote.fileUrl, stateDir, verify, env)).code, 0);
   // A committer whose clock is years ahead.
