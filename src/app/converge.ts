@@ -98,6 +98,7 @@ export async function loadCached(
   catalog: string,
   options: LoadOptions = {},
 ): Promise<Loaded> {
+  // Given facts, and the node's vars (secrets), never go into or come from the cache.
   const cacheable = !options.facts && options.varsFile === undefined;
   const { thawed, health } = cacheable ? await readCatalog(probe, catalog, files) : {};
   if (thawed) return { ...thawed, cached: true };
@@ -118,7 +119,11 @@ export interface Loaded {
   digests?: Record<string, string>;
   /** Loaded afresh after a change: the health checks the catalog held for the same cookbooks. */
   healthBefore?: Cookbook["health"];
-  /** Loaded afresh: the key of the inputs right after loading (see `writeCatalog`); null when one cannot be read. */
+  /**
+   * Loaded afresh and cacheable: the key of the bytes the load read (see
+   * `keyingReads`, `writeCatalog`); null when one was not read. Absent when
+   * the cookbooks must not be cached (given facts, the node's vars file).
+   */
   loadedKey?: string | null;
 }
 
@@ -185,8 +190,6 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
-  // Given facts, and the node's vars (secrets), never go into or come from the cache.
-  const cacheable = !options.facts && options.varsFile === undefined;
   const { cookbook, cached, digests, healthBefore, loadedKey } = await loadCached(
     files,
     exec,
@@ -261,9 +264,9 @@ export async function converge(
     const warning = record(exec, paths, report, desired, scope, prior);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);
-    // A rolled-back run leaves the machine as the catalog's cookbooks made it: their health
-    // checks stay "the checks before" for the next attempt.
-    if (!cached && cacheable && !report.rollback) {
+    // Loaded afresh and cacheable (a key), unless rolled back: a rolled-back run leaves the
+    // machine as the catalog's cookbooks made it, whose checks stay "the checks before".
+    if (loadedKey !== undefined && !report.rollback) {
       await writeCatalog(exec, paths.catalog, cookbook, desired, loadedKey);
     }
     return report;

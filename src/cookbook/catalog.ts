@@ -70,11 +70,7 @@ export async function inputKey(
 }
 
 /** The key of `inputs` whose files have the `hashes` (in order), for cm `build` (see {@link inputKey}). */
-async function keyOf(
-  inputs: CookbookInputs,
-  hashes: InputHash[],
-  build = versionLine(),
-): Promise<string> {
+async function keyOf(inputs: CookbookInputs, hashes: InputHash[], build: string): Promise<string> {
   let key = `${build}\0${JSON.stringify(inputs.requested)}\0`;
   inputs.files.forEach((file, i) => key += `${file}\0${hashes[i].size}\0${hashes[i].sha256}\0`);
   return await sha256Hex(key);
@@ -106,7 +102,7 @@ export function keyingReads(
     async key(inputs) {
       const hashes = inputs.files.map((file) => read.get(file));
       if (!hashes.every((h) => h !== undefined)) return null;
-      return await keyOf(inputs, await Promise.all(hashes));
+      return await keyOf(inputs, await Promise.all(hashes), versionLine());
     },
   };
 }
