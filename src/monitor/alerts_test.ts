@@ -245,7 +245,8 @@ Deno.test("an alert mail goes through sendmail -t -i and a real MTA into a mailb
       for (const entry of Deno.readDirSync("/var/mail")) {
         const text = Deno.readTextFileSync(`/var/mail/${entry.name}`);
         const start = text.lastIndexOf(`Problem: php down ${token}`);
-        if (start >= 0) return Promise.resolve(text.slice(text.lastIndexOf("\nFrom ", start)));
+        // The mail starts at its "From " line: the file's start when it is the first mail.
+        if (start >= 0) return Promise.resolve(text.slice(text.lastIndexOf("\nFrom ", start) + 1));
       }
       return Promise.resolve(null);
     });
