@@ -29,7 +29,7 @@ export const schema = z.strictObject({
   unless: commandLine.optional().describe("Skip when this command exits 0."),
   onlyif: commandLine.optional().describe("Run only when this command exits 0."),
   sensitive: z.boolean().default(false).describe(
-    "Never show the command, its guards or its output (it needs a name); never cached.",
+    "Never show the command, its guards or its output (it needs a name); its catalog is sealed.",
   ),
   plan_guards: z.boolean().default(true).describe(
     "Run the unless/onlyif guards in `cm plan` too; false when a guard changes the machine (the plan then says the guard was not run).",

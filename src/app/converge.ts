@@ -66,7 +66,7 @@ export interface ConvergeOptions {
   diff?: boolean;
   /**
    * The node's own vars file (node-local secrets): its values override the
-   * cookbooks'; such a run is never cached, so they stay out of the state directory.
+   * cookbooks'; such a run's catalog is sealed (see src/cookbook/catalog.ts).
    */
   varsFile?: string;
   /** Live output: each result, handler, progress line and warning. */
@@ -85,10 +85,10 @@ export interface ConvergeOptions {
 }
 
 /**
- * The cookbooks `files` hold: from the catalog at `catalog` while it is
- * fresh (`cached`, with the resources' desired digests), else loaded afresh
- * (zod and the YAML parser imported only then); given facts or a node vars
- * file (secrets), always loaded afresh.
+ * The cookbooks `files` hold (with the node's vars file, when given): from
+ * the catalog at `catalog` while it is fresh (`cached`, with the resources'
+ * desired digests), else loaded afresh (zod and the YAML parser imported only
+ * then); given facts, always loaded afresh.
  *
  * @throws {CookbookError} when they do not load
  */
@@ -98,9 +98,11 @@ export async function loadCached(
   catalog: string,
   options: LoadOptions = {},
 ): Promise<Loaded> {
-  // Given facts, and the node's vars (secrets), never go into or come from the cache.
-  const cacheable = !options.facts && options.varsFile === undefined;
-  const { thawed, health } = cacheable ? await readCatalog(probe, catalog, files) : {};
+  // Another machine's facts never go into or come from this machine's cache.
+  const cacheable = !options.facts;
+  const { thawed, health } = cacheable
+    ? await readCatalog(probe, catalog, files, options.varsFile)
+    : {};
   if (thawed) return { ...thawed, cached: true };
   const { loadCookbooks } = await import("../cookbook/load.ts");
   // The bytes loaded key the catalog: an input edited since must not key this cookbook.
@@ -122,7 +124,7 @@ export interface Loaded {
   /**
    * Loaded afresh and cacheable: the key of the bytes the load read (see
    * `keyingReads`, `writeCatalog`); null when one was not read. Absent when
-   * the cookbooks must not be cached (given facts, the node's vars file).
+   * the cookbooks must not be cached (given facts).
    */
   loadedKey?: string | null;
 }

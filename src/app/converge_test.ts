@@ -3,7 +3,7 @@ import { RealExecutor } from "../exec/real.ts";
 import { acquireLock } from "../state/lock.ts";
 import { statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
-import { converge } from "./converge.ts";
+import { converge, loadCached } from "./converge.ts";
 import { StateError } from "../errors.ts";
 
 const exec = new RealExecutor();
@@ -174,4 +174,30 @@ Deno.test("health checks and the rollback show the vars file's values masked, as
   const text = JSON.stringify(report) + seen.join("");
   assert.equal(text.includes(token), false, text);
   assert.match(text, /command\[test \*\*\* = other\]/);
+});
+
+Deno.test("with the node's vars file a no-op comes from the sealed catalog; a new value is applied", async () => {
+  await using t = await setup();
+  const vars = `${t.dir}/vars.yaml`;
+  await Deno.writeTextFile(vars, "vars: {token: first-secret-value}\n", { mode: 0o600 });
+  await Deno.writeTextFile(
+    t.book,
+    `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${t.target}\n      content: "{{ token }}\\n"\n`,
+  );
+  const apply = () =>
+    converge([t.book], exec, {
+      mode: "apply",
+      stateDir: t.paths.dir,
+      lock: "take",
+      varsFile: vars,
+    });
+  await apply();
+  const cached = await loadCached([t.book], exec, t.paths.catalog, { varsFile: vars });
+  assert.equal(cached.cached, true);
+  assert.deepEqual(cached.cookbook.secrets, ["first-secret-value"], "masked as a fresh load would");
+  assert.equal((await apply()).totals.changed, 0);
+  assert.equal(Deno.readTextFileSync(t.paths.catalog).includes("first-secret-value"), false);
+  await Deno.writeTextFile(vars, "vars: {token: second-secret-value}\n");
+  assert.equal((await apply()).totals.changed, 1);
+  assert.equal(Deno.readTextFileSync(t.target), "second-secret-value\n");
 });

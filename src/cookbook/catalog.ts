@@ -8,6 +8,13 @@
  * It keeps the resources' desired digests too (src/state/drift.ts), so that a
  * no-op run hashes no spec.
  *
+ * Cookbooks that hold secrets (a `sensitive: true` resource or check, the
+ * node's vars file) are cached sealed: AES-256-GCM under a key derived from
+ * the bytes of their inputs, vars file included, with nothing else stored in
+ * the clear but the inputs' paths. A copy of the state directory alone reveals
+ * no secret (and no hash of one, as for `sensitive` content in the state); a
+ * changed input no longer opens it, so it reads as stale.
+ *
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
@@ -18,6 +25,7 @@ import { hashInputVia, MAX_COOKBOOK_BYTES } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { jsonChunks } from "../exec/json_chunks.ts";
 import { probeWith } from "../exec/plan_probe.ts";
+import { varsFileRefusal } from "./vars_file_access.ts";
 
 /**
  * The shape of the cached form; bumped when `Cookbook` changes shape, as cm's
@@ -56,7 +64,20 @@ interface InputHash {
  */
 export async function inputKey(
   probe: Probe,
-  inputs: CookbookInputs,
+  inputs: KeyedInputs,
+  build = versionLine(),
+): Promise<string | null> {
+  const text = await inputText(probe, inputs, build);
+  return text === null ? null : await sha256Hex(text);
+}
+
+/** What a catalog's key covers: the paths asked for and every file read. */
+type KeyedInputs = Pick<CookbookInputs, "requested" | "files">;
+
+/** What {@link inputKey} hashes, as `probe` reads the inputs now; `null` when one cannot be read. */
+async function inputText(
+  probe: Probe,
+  inputs: KeyedInputs,
   build = versionLine(),
 ): Promise<string | null> {
   const hashes: InputHash[] = [];
@@ -66,14 +87,14 @@ export async function inputKey(
     if ("error" in input) return null;
     hashes.push(input);
   }
-  return await keyOf(inputs, hashes, build);
+  return keyText(inputs, hashes, build);
 }
 
-/** The key of `inputs` whose files have the `hashes` (in order), for cm `build` (see {@link inputKey}). */
-async function keyOf(inputs: CookbookInputs, hashes: InputHash[], build: string): Promise<string> {
-  let key = `${build}\0${JSON.stringify(inputs.requested)}\0`;
-  inputs.files.forEach((file, i) => key += `${file}\0${hashes[i].size}\0${hashes[i].sha256}\0`);
-  return await sha256Hex(key);
+/** What {@link inputKey} hashes for `inputs` whose files have the `hashes` (in order), for cm `build`. */
+function keyText(inputs: KeyedInputs, hashes: InputHash[], build: string): string {
+  let text = `${build}\0${JSON.stringify(inputs.requested)}\0`;
+  inputs.files.forEach((file, i) => text += `${file}\0${hashes[i].size}\0${hashes[i].sha256}\0`);
+  return text;
 }
 
 /**
@@ -102,7 +123,7 @@ export function keyingReads(
     async key(inputs) {
       const hashes = inputs.files.map((file) => read.get(file));
       if (!hashes.every((h) => h !== undefined)) return null;
-      return await keyOf(inputs, await Promise.all(hashes), versionLine());
+      return await sha256Hex(keyText(inputs, await Promise.all(hashes), versionLine()));
     },
   };
 }
@@ -143,33 +164,58 @@ export interface ThawResult {
   health?: any[];
 }
 
-/** The cookbooks `text` (a catalog's JSON) holds for `requested` (see {@link ThawResult}). */
+/**
+ * The cookbooks `text` (a catalog's JSON, plain or sealed) holds for
+ * `requested` loaded with the node's vars file `varsFile` (see {@link ThawResult}).
+ */
 export async function thaw(
   probe: Probe,
   text: string,
   requested: string[],
+  varsFile?: string,
 ): Promise<ThawResult> {
   let catalog: unknown;
+  let key: string | undefined;
   try {
     catalog = JSON.parse(text);
   } catch {
     return { thawed: null };
   }
-  if (
-    !catalogShaped(catalog) || catalog.format !== FORMAT ||
-    JSON.stringify(catalog.inputs.requested) !==
-      JSON.stringify(requested.map((p) => absolute(p)))
-  ) {
+  const asked = {
+    requested: requested.map((p) => absolute(p)),
+    varsFile: varsFile && absolute(varsFile),
+  };
+  if (sealedShaped(catalog)) {
+    const opened = sameRequest(catalog.inputs, asked) ? await unseal(probe, catalog) : null;
+    if (!opened) return { thawed: null };
+    ({ catalog, key } = opened);
+  }
+  if (!catalogShaped(catalog) || catalog.format !== FORMAT || !sameRequest(catalog.inputs, asked)) {
     return { thawed: null };
   }
-  return { thawed: await fresh(probe, catalog), health: catalog.health };
+  return { thawed: await fresh(probe, catalog, key), health: catalog.health };
 }
 
-/** A shaped `catalog`'s cookbooks and digests while every input is unchanged, else `null`. */
-async function fresh(probe: Probe, catalog: Catalog): Promise<Thawed | null> {
+/** Whether a catalog's `inputs` are those of this request: the same paths and vars file. */
+function sameRequest(
+  inputs: { requested: string[]; varsFile?: string },
+  asked: { requested: string[]; varsFile?: string },
+): boolean {
+  return JSON.stringify(inputs.requested) === JSON.stringify(asked.requested) &&
+    inputs.varsFile === asked.varsFile;
+}
+
+/**
+ * A shaped `catalog`'s cookbooks and digests while every input is unchanged
+ * (`key`: its inputs' key, when already computed), else `null`.
+ */
+async function fresh(probe: Probe, catalog: Catalog, key?: string): Promise<Thawed | null> {
   restorePaths(catalog);
+  const { varsFile } = catalog.inputs;
   if (
-    await inputKey(probe, catalog.inputs) !== catalog.key ||
+    (key ?? await inputKey(probe, catalog.inputs)) !== catalog.key ||
+    // A vars file cm would now refuse is refused by loading it afresh, with its message.
+    (varsFile !== undefined && varsFileRefusal(probe, varsFile, Deno.uid()) !== null) ||
     catalog.resources.some((r) => !KIND_NAMES.includes(r.kind)) ||
     !filesUnchanged(catalog) ||
     !(await factsUnchanged(probe, catalog.inputs.facts))
@@ -186,6 +232,9 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const isStrings = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((v) => typeof v === "string");
 
+const optionalString = (value: unknown): value is string | undefined =>
+  value === undefined || typeof value === "string";
+
 /** Whether `path` is a path, or a whole number naming one of `paths` (see {@link freeze}). */
 const pathOrIndex = (paths: string[], path: unknown): boolean =>
   typeof path === "string" ||
@@ -201,6 +250,7 @@ function catalogShaped(value: unknown): value is Catalog {
   if (typeof value.key !== "string") return false;
   const { requested, files, facts } = value.inputs;
   if (!isStrings(requested) || !isStrings(files) || !isObject(facts)) return false;
+  if (!optionalString(value.inputs.varsFile)) return false;
   if (!isStrings(value.files) || !Array.isArray(value.health) || !value.health.every(isObject)) {
     return false;
   }
@@ -235,8 +285,8 @@ function indexOf(paths: string[]): (path: string | undefined) => number {
 /**
  * Loaded cookbooks and their desired digests as a catalog's bytes (in chunks:
  * 10,000 resources are about 6 MB), keyed by their inputs as `probe` reads them
- * now; `null` when they must not be cached: `sensitive` content stays out of
- * the state, an input that cannot be read has no key, and one whose bytes
+ * now, sealed when they hold secrets; `null` when they must not be cached: an
+ * input that cannot be read has no key, and one whose bytes
  * differ from those loaded (`loadedKey`, see {@link keyingReads}: edited while
  * loading, during the run, or by it) would key the cookbooks loaded before to
  * its new bytes: a stale catalog used from then on.
@@ -247,11 +297,10 @@ export async function freeze(
   digests: Record<string, string>,
   loadedKey?: string | null,
 ): Promise<Iterable<Uint8Array> | null> {
-  if ([...cookbook.resources.map((r) => r.spec), ...cookbook.health].some((s) => s.sensitive)) {
-    return null;
-  }
-  const key = await inputKey(probe, cookbook.inputs);
-  if (!key || (loadedKey !== undefined && key !== loadedKey)) return null;
+  const text = await inputText(probe, cookbook.inputs);
+  if (text === null) return null;
+  const key = await sha256Hex(text);
+  if (loadedKey !== undefined && key !== loadedKey) return null;
   const [rootIndex, fileIndex] = [
     indexOf(cookbook.inputs.requested),
     indexOf(cookbook.inputs.files),
@@ -265,5 +314,88 @@ export async function freeze(
     };
   });
   const catalog = { ...cookbook, resources, format: FORMAT, key, digests };
-  return jsonChunks(catalog);
+  return holdsSecrets(cookbook)
+    ? [encoder.encode(JSON.stringify(await seal(text, cookbook.inputs, jsonChunks(catalog))))]
+    : jsonChunks(catalog);
+}
+
+/** Whether `cookbook` holds secrets: a `sensitive` resource or check, or the node's vars. */
+function holdsSecrets(cookbook: Cookbook): boolean {
+  return cookbook.inputs.varsFile !== undefined ||
+    [...cookbook.resources.map((r) => r.spec), ...cookbook.health].some((s) => s.sensitive);
+}
+
+/**
+ * A sealed catalog: the catalog's JSON encrypted (`sealed`: base64 of a
+ * 12-byte IV and the AES-GCM ciphertext), beside the paths its key is derived from.
+ */
+interface Sealed {
+  format: number;
+  inputs: KeyedInputs & { varsFile?: string };
+  sealed: string;
+}
+
+const encoder = new TextEncoder();
+const IV_BYTES = 12;
+
+/**
+ * The AES-256-GCM key for inputs whose {@link inputText} is `text`: a hash of
+ * it under another prefix than the catalog's key, so that neither gives the other.
+ */
+async function sealKey(text: string): Promise<CryptoKey> {
+  const raw = await crypto.subtle.digest("SHA-256", encoder.encode(`cm catalog seal\0${text}`));
+  return await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+}
+
+/** `chunks` (a catalog's JSON) sealed under the key of the inputs whose {@link inputText} is `text`. */
+async function seal(
+  text: string,
+  inputs: CookbookInputs,
+  chunks: Iterable<Uint8Array>,
+): Promise<Sealed> {
+  const parts = [...chunks];
+  const plain = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  parts.reduce((at, p) => (plain.set(p, at), at + p.byteLength), 0);
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const cipher = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await sealKey(text), plain);
+  const sealed = new Uint8Array(IV_BYTES + cipher.byteLength);
+  sealed.set(iv);
+  sealed.set(new Uint8Array(cipher), IV_BYTES);
+  const { requested, files, varsFile } = inputs;
+  return {
+    format: FORMAT,
+    inputs: { requested, files, ...(varsFile === undefined ? {} : { varsFile }) },
+    sealed: sealed.toBase64(),
+  };
+}
+
+/** Whether `value` is shaped as {@link seal} writes a sealed catalog. */
+function sealedShaped(value: unknown): value is Sealed {
+  return isObject(value) && value.format === FORMAT && typeof value.sealed === "string" &&
+    isObject(value.inputs) && isStrings(value.inputs.requested) &&
+    isStrings(value.inputs.files) && optionalString(value.inputs.varsFile);
+}
+
+/**
+ * The catalog `envelope` seals and its inputs' key, when its inputs' bytes are
+ * still those it was sealed with; else `null` (stale, or damaged).
+ */
+async function unseal(
+  probe: Probe,
+  envelope: Sealed,
+): Promise<{ catalog: unknown; key: string } | null> {
+  const text = await inputText(probe, envelope.inputs);
+  if (text === null) return null;
+  try {
+    const sealed = Uint8Array.fromBase64(envelope.sealed);
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: sealed.subarray(0, IV_BYTES) },
+      await sealKey(text),
+      sealed.subarray(IV_BYTES),
+    );
+    return { catalog: JSON.parse(new TextDecoder().decode(plain)), key: await sha256Hex(text) };
+  } catch {
+    // Another key (an input changed), a damaged ciphertext or base64, or JSON that is not.
+    return null;
+  }
 }

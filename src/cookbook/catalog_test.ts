@@ -47,11 +47,26 @@ Deno.test("freeze and thaw give back the cookbook until an input file changes", 
   );
 });
 
-Deno.test("sensitive cookbooks, unreadable inputs, unknown kinds and older formats are not cached", async () => {
+Deno.test("sensitive resources and checks are cached sealed, opened only by the same inputs", async () => {
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
-  assert.equal(await freeze(probe, cookbook({ content: "s3cret", sensitive: true }), {}), null);
   const secretCheck = { command: ["check", "--token", "s3cret"], sensitive: true };
-  assert.equal(await freeze(probe, { ...cookbook({}), health: [secretCheck] }, {}), null);
+  const books = [
+    cookbook({ content: "s3cret", sensitive: true }),
+    { ...cookbook({}), health: [secretCheck] },
+  ];
+  for (const book of books) {
+    const data = await frozen(probe, book);
+    assert.equal(data.includes("s3cret"), false);
+    assert.deepEqual(Object.keys(JSON.parse(data)), ["format", "inputs", "sealed"]);
+    assert.deepEqual((await thaw(probe, data, ["/cb/web.yaml"])).thawed?.cookbook, book);
+    probe.put("/cb/web.yaml", "configure: {} \n");
+    assert.deepEqual(await thaw(probe, data, ["/cb/web.yaml"]), { thawed: null }, "changed");
+    probe.put("/cb/web.yaml", "configure: {}\n");
+  }
+});
+
+Deno.test("unreadable inputs, unknown kinds and older formats are not cached", async () => {
+  const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
   assert.equal(await freeze(new RecordingExecutor(), cookbook({}), {}), null);
   const data = await frozen(probe, cookbook({}));
   const renamed = data.replace('"kind":"file"', '"kind":"gone"');

@@ -73,10 +73,12 @@ export interface Cookbook {
 export interface CookbookInputs {
   /** The cookbook paths asked for, as given. */
   requested: string[];
-  /** Every file read: cookbooks, includes, templates. */
+  /** Every file read: cookbooks, includes, templates, the node's vars file. */
   files: string[];
   /** The facts used, by name, with the values they had. */
   facts: Record<string, unknown>;
+  /** The node's vars file (absolute) whose values override the cookbooks' vars, if any. */
+  varsFile?: string;
 }
 
 /** What each resource claims (`path:/etc/x`, see `ResourceKind.claims`), by resource. */

@@ -26,7 +26,7 @@ const attempts = {
   backoff: seconds(0, 60).default(1)
     .describe("Seconds before the first retry; doubles before each further retry, up to 60."),
   sensitive: z.boolean().optional().describe(
-    "It holds a secret (a token in a URL or argument): reports and alerts name it by `name` or its kind only, a failure without its output, and the cookbooks are not cached.",
+    "It holds a secret (a token in a URL or argument): reports and alerts name it by `name` or its kind only, a failure without its output, and the cookbooks' catalog is sealed.",
   ),
 };
 

@@ -42,7 +42,9 @@ export async function loadCookbooks(
 ): Promise<Cookbook> {
   const parsed = parseCookbooks(paths, probe);
   collectGarbage();
-  const node = options.varsFile === undefined ? undefined : readNodeVars(probe, options.varsFile);
+  // Absolute: the catalog keys it by path, as it keys the cookbooks.
+  const varsFile = options.varsFile === undefined ? undefined : absolute(options.varsFile);
+  const node = varsFile === undefined ? undefined : readNodeVars(probe, varsFile);
   const refused = [...parsed.problems, ...Array.isArray(node) ? node : []];
   if (refused.length) throw new CookbookError(refused);
   const { sources } = parsed.value;
@@ -68,8 +70,13 @@ export async function loadCookbooks(
       : {}),
     inputs: {
       requested: paths.map((p) => absolute(p)),
-      files: [...sources.map((p) => p.file), ...rendered.value.templateFiles],
+      files: [
+        ...sources.map((p) => p.file),
+        ...rendered.value.templateFiles,
+        ...(varsFile === undefined ? [] : [varsFile]),
+      ],
       facts: rendered.value.facts,
+      ...(varsFile === undefined ? {} : { varsFile }),
     },
   };
 }

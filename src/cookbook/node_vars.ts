@@ -9,6 +9,7 @@
 import type { Probe } from "../exec/executor.ts";
 import { type Problem, wholeFile } from "../errors.ts";
 import { decodeUtf8, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
+import { varsFileRefusal } from "./vars_file_access.ts";
 import { parseYaml, positionOf, type YamlSource } from "./yaml_source.ts";
 
 /**
@@ -23,24 +24,8 @@ export function readNodeVars(
 ): YamlSource | Problem[] {
   const at = wholeFile(path);
   const refuse = (message: string): Problem[] => [{ at, path: "", message }];
-  let info;
-  try {
-    info = probe.stat(path);
-  } catch {
-    info = null;
-  }
-  if (!info) return refuse(`vars file "${path}" not found`);
-  if (info.kind !== "file") return refuse(`vars file "${path}" is not a regular file`);
-  if (info.mode & 0o077) {
-    return refuse(
-      `vars file "${path}" is accessible by group or others (mode ${
-        info.mode.toString(8).padStart(4, "0")
-      }): chmod 600 it, it holds node-local secrets`,
-    );
-  }
-  if (info.uid !== 0 && info.uid !== myUid) {
-    return refuse(`vars file "${path}" belongs to uid ${info.uid}: expected root or uid ${myUid}`);
-  }
+  const refused = varsFileRefusal(probe, path, myUid);
+  if (refused) return refuse(refused);
   const data = readInputVia(probe, path, MAX_COOKBOOK_BYTES);
   if ("error" in data) return refuse(data.error);
   const text = decodeUtf8(data);

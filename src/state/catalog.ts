@@ -10,14 +10,18 @@ import type { Cookbook } from "../cookbook/cookbook.ts";
 import { freeze, thaw, type ThawResult } from "../cookbook/catalog.ts";
 import { onStatePath } from "./_os_error.ts";
 
-/** The cached cookbooks at `path` for `requested` (see {@link ThawResult}); nothing when absent. */
+/**
+ * The cached cookbooks at `path` for `requested` loaded with the node's vars
+ * file `varsFile` (see {@link ThawResult}); nothing when absent.
+ */
 export async function readCatalog(
   probe: Probe,
   path: string,
   requested: string[],
+  varsFile?: string,
 ): Promise<ThawResult> {
   const text = onStatePath("read cookbook cache", path, () => probe.readText(path));
-  return text === null ? { thawed: null } : await thaw(probe, text, requested);
+  return text === null ? { thawed: null } : await thaw(probe, text, requested, varsFile);
 }
 
 /**

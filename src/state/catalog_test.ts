@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import { loadCookbooks } from "../cookbook/load.ts";
+import { thaw } from "../cookbook/catalog.ts";
 import { readCatalog, writeCatalog } from "./catalog.ts";
 
 const exec = new RealExecutor();
@@ -89,15 +90,42 @@ Deno.test("a missing or corrupt catalog is simply not used", async () => {
   assert.equal(await thawedAt(catalog, [book]), null);
 });
 
-Deno.test("cookbooks with sensitive files are never saved in the catalog", async () => {
+Deno.test("cookbooks with secrets are cached sealed: no secret, no hash of one, in the clear", async () => {
   await using dir = await tempDir();
-  const book = `${dir.path}/book.yaml`;
+  const [book, vars, catalog] = ["book.yaml", "vars.yaml", "catalog.json"].map((n) =>
+    `${dir.path}/${n}`
+  );
   Deno.writeTextFileSync(
     book,
-    `configure:\n  files:\n    - path: ${dir.path}/key\n      content: s3cret\n      sensitive: true\n`,
+    `vars:\n  token: default-token\nconfigure:\n  files:\n    - path: ${dir.path}/key\n      content: s3cret-in-the-cookbook\n      sensitive: true\n    - path: ${dir.path}/app.conf\n      content: "token={{ token }}"\n`,
   );
-  await writeCatalog(exec, `${dir.path}/catalog.json`, await loadCookbooks([book], exec), {});
-  assert.throws(() => Deno.statSync(`${dir.path}/catalog.json`), Deno.errors.NotFound);
+  Deno.writeTextFileSync(vars, "vars:\n  token: node-secret-value\n", { mode: 0o600 });
+  const loaded = await loadCookbooks([book], exec, { varsFile: vars });
+  await writeCatalog(exec, catalog, loaded, { "file[/x]": "ab12" });
+  const text = Deno.readTextFileSync(catalog);
+  for (const secret of ["s3cret-in-the-cookbook", "node-secret-value", "default-token", '"key"']) {
+    assert.equal(text.includes(secret), false, secret);
+  }
+  const thawed = (await readCatalog(exec, catalog, [book], vars)).thawed;
+  const asJson = JSON.parse(JSON.stringify(loaded));
+  assert.deepEqual(thawed, { cookbook: asJson, digests: { "file[/x]": "ab12" } });
+  assert.equal(
+    (await readCatalog(exec, catalog, [book])).thawed,
+    null,
+    "asked without the vars file",
+  );
+  const sealed = JSON.parse(text);
+  sealed.sealed = sealed.sealed.replace(/^.{20}/, (s: string) => s.split("").reverse().join(""));
+  assert.equal((await thaw(exec, JSON.stringify(sealed), [book], vars)).thawed, null, "damaged");
+  Deno.chmodSync(vars, 0o644);
+  assert.equal(
+    (await readCatalog(exec, catalog, [book], vars)).thawed,
+    null,
+    "a vars file cm refuses",
+  );
+  Deno.chmodSync(vars, 0o600);
+  Deno.writeTextFileSync(vars, "vars:\n  token: rotated-secret\n");
+  assert.equal((await readCatalog(exec, catalog, [book], vars)).thawed, null, "vars file changed");
 });
 
 Deno.test("the catalog is not used when a source or template link now points at another file", async () => {
