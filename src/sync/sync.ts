@@ -367,7 +367,7 @@ async function convergeStage(
     }
     return finish(s, { status: "failed", commit, reason: chosen.error, rejected: ending.rejected });
   }
-  // Compared with the selection before a change still going on, so it is warned of until it is over.
+  // Compared with the selection before a change still going on, so it stays recorded until it is over.
   const before = s.previous?.selectedBefore ?? s.previous?.cookbooks;
   const change = selectionChange(
     before,
@@ -377,7 +377,8 @@ async function convergeStage(
   );
   const selection = change ? { selectionChange: change, selectedBefore: before } : {};
   if (change) {
-    s.warn(change);
+    // Said once per change: the state keeps it, and `cm status` shows it until it is over.
+    if (change !== s.previous?.selectionChange) s.warn(change);
     if (s.settings.refuseCookbookChange) {
       return await refuseSelection(s, { ...ending, ...selection }, change);
     }
