@@ -8,6 +8,7 @@ import {
   AlertConfigError,
   ConfigError,
   CookbookError,
+  DisabledError,
   formatProblem,
   LockTimeoutError,
   StateError,
@@ -26,6 +27,7 @@ export const EXIT = {
   locked: 3,
   syncKept: 4,
   drift: 5,
+  disabled: 7,
   bug: 70,
   interrupted: 130,
   terminated: 143,
@@ -40,6 +42,7 @@ export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
   syncKept:
     "cm sync kept the last good commit: the new one did not fetch, validate or stay healthy",
   drift: "cm drift found the machine different from the last applied cookbooks",
+  disabled: "cm disable stopped cm sync and cm apply: nothing was applied (cm enable)",
   bug: "a bug in cm: the stack trace is printed",
   interrupted: "SIGINT stopped an apply after the resource at work",
   terminated: "SIGTERM stopped an apply after the resource at work",
@@ -74,6 +77,7 @@ const EXPECTED: [new (...args: never[]) => Error, number][] = [
   // Deno itself refused: main.ts was run without the flags of src/permissions.ts.
   [Deno.errors.NotCapable, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
+  [DisabledError, EXIT.disabled],
   // The machine was changed: not a usage error, and never success.
   [UnrecordedRunError, EXIT.failed],
 ];

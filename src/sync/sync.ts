@@ -24,6 +24,7 @@ import { converge, cookbookOf, type Interrupts } from "../app/converge.ts";
 import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { validateCookbooks } from "../app/validate.ts";
 import { DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
+import { refuseWhenDisabled } from "../state/disabled.ts";
 import { takeRunLock } from "../app/abandoned.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, type SyncRecord, type SyncStatus, writeState } from "../state/store.ts";
@@ -79,6 +80,7 @@ const short = (commit?: string) => commit?.slice(0, 12) ?? "none";
  * @throws {CookbookError} when the last good commit's own cookbooks no longer load
  * @throws {CredentialsError} for a credentials file cm refuses to use
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
+ * @throws {DisabledError} while `cm disable` stands: nothing fetched, nothing applied
  */
 export async function syncOnce(
   settings: SyncSettings,
@@ -94,6 +96,7 @@ export async function syncOnce(
     onWait: (message) => options.events?.note?.(message),
     warn: (line) => options.events?.warning?.(line),
   });
+  refuseWhenDisabled(exec, paths, "cm sync");
   const sync = session(settings, exec, options, paths, await hostNames(exec, options.hostname));
   const fetched = await fetchStage(sync);
   if (typeof fetched !== "string") return await keepLastGood(sync, fetched);
