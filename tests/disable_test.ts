@@ -61,3 +61,40 @@ Deno.test("while disabled, sync and apply refuse (exit 7) with the reason; statu
   assert.equal((await runCm(["status", "--state-dir", state], { env })).code, 0);
   assert.match((await runCm(["enable", "--state-dir", state], { env })).stdout, /not disabled/);
 });
+
+Deno.test("a rollback of a cm apply on a node that syncs says the next sync puts it back; disabled, it stands", async () => {
+  await using tmp = await tempDir("cm-disable-");
+  const state = `${tmp.path}/state`;
+  const target = `${tmp.path}/motd`;
+  const config = `${tmp.path}/config.yaml`;
+  await Deno.writeTextFile(config, "# flags only\nrepo: file:///placeholder\n");
+  const env = { CM_CONFIG: config };
+  const remote = await Remote.create(`${tmp.path}/git`);
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  const sync = ["sync", "--once", "--repo", remote.fileUrl, "--state-dir", state];
+  assert.equal((await runCm(sync, { env })).code, 0);
+  // v2 is pushed and applied by hand before the timer runs.
+  await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  const book = `${tmp.path}/hand.yaml`;
+  await Deno.writeTextFile(book, fileCookbook(target, "v2\n"));
+  const apply = ["apply", "--state-dir", state, book];
+
+  assert.equal((await runCm(apply, { env })).code, 0);
+  let r = await runCm(["rollback", "--state-dir", state], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /warning: run \S+ was a cm apply by hand on a node that syncs from git: the next cm sync converges 1 of the restored resources \(file\[.*motd\]\) .*cm disable REASON now/,
+  );
+
+  assert.equal((await runCm(apply, { env })).code, 0);
+  assert.equal((await runCm(["disable", "--state-dir", state, "INC-42"], { env })).code, 0);
+  r = await runCm(["rollback", "--state-dir", state], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /cm is disabled since .*"INC-42", so the rollback stands until cm enable/);
+  assert.equal((await runCm(sync, { env })).code, 7);
+  assert.equal(await read(target), "v1\n", "the rollback stands");
+  assert.equal((await runCm(["enable", "--state-dir", state], { env })).code, 0);
+  assert.equal((await runCm(sync, { env })).code, 0);
+  assert.equal(await read(target), "v2\n", "then cm sync follows git");
+});

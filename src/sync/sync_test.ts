@@ -11,6 +11,7 @@ import { fileCookbook, Remote, sh } from "../../tests/sync_git.ts";
 import type { SyncSettings } from "./config.ts";
 import { type SyncEvents, syncOnce, type SyncOptions } from "./sync.ts";
 import { rollbackRun } from "../app/health.ts";
+import { converge } from "../app/converge.ts";
 
 /** Reads of `path` whose content matches `when` return `replacement` instead. */
 class TamperingExecutor extends RealExecutor {
@@ -388,4 +389,32 @@ Deno.test("a check plans what the sync would converge and changes nothing a late
   assert.equal(kept.report?.totals.changed, 1, "the drift the sync would repair");
   assert.equal(await read(target), "drifted\n");
   assert.equal((await syncState(stateDir)).rejected, undefined);
+});
+
+Deno.test("cm rollback of a cm apply on a node that syncs names what the next sync converges again", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const exec = new RealExecutor();
+  const [target, extra] = [`${tmp.path}/motd`, `${tmp.path}/extra`];
+  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+
+  // v2 is pushed; someone applies it by hand (with a file git does not declare) before the timer does.
+  await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  const book = `${tmp.path}/hand.yaml`;
+  await Deno.writeTextFile(
+    book,
+    fileCookbook(target, "v2\n") + `    - path: ${extra}\n      content: "x\\n"\n`,
+  );
+  const hand = await converge([book], exec, { mode: "apply", stateDir, lock: "take" });
+  assert.equal(hand.totals.changed, 2);
+  const { record, resync } = await rollbackRun(hand.id, exec, { stateDir });
+  assert.equal(record.ok, true);
+  assert.equal(await read(target), "v1\n");
+  assert.deepEqual(resync, { commit: c1, ids: [`file[${target}]`] });
+  assert.equal((await syncState(stateDir)).quarantined, undefined, "no commit to quarantine");
+
+  // cm sync follows git, not the rollback.
+  assert.equal((await once()).status, "applied");
+  assert.equal(await read(target), "v2\n");
 });
