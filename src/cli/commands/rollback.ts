@@ -85,9 +85,9 @@ ${
       printHealth(printer, record.health);
       printRollback(printer, record);
     }
-    const disabled = () => readDisabled(exec, statePaths(opts.stateDir));
     const note = report && rollbackOfSyncNote(report) ||
-      resync && rollbackOfApplyNote(record.runId, resync, disabled());
+      resync &&
+        rollbackOfApplyNote(record.runId, resync, readDisabled(exec, statePaths(opts.stateDir)));
     if (note) printer.err(`warning: ${printable(note)}`, "warning");
     return record.ok ? EXIT.ok : EXIT.failed;
   },
