@@ -4,6 +4,7 @@ import {
   ConfigError,
   CookbookError,
   CredentialsError,
+  DisabledError,
   LockTimeoutError,
   StateError,
   UsageError,
@@ -27,6 +28,9 @@ Deno.test("exitCodeOf maps each expected error and calls anything else a bug", (
   assert.equal(exitCodeOf("thrown text"), EXIT.bug);
   assert.equal(exitCodeOf(new UsageError("x"), { detailed: true }), EXIT.failed);
   assert.equal(exitCodeOf(new LockTimeoutError("/l", "?", 1), { detailed: true }), EXIT.locked);
+  // Distinct in both styles: neither a plain code nor one of Puppet's 0/1/2/4/6.
+  assert.equal(exitCodeOf(new DisabledError("x")), 7);
+  assert.equal(exitCodeOf(new DisabledError("x"), { detailed: true }), 7);
 });
 
 Deno.test("exitStyle: --detailed-exitcodes of apply, plan or sync, not another command's or an operand", () => {
