@@ -24,6 +24,7 @@ export {
   ConfigError,
   CookbookError,
   CredentialsError,
+  DisabledError,
   errorMessage,
   formatProblem,
   LockTimeoutError,
@@ -106,4 +107,5 @@ export {
   type SyncStatus,
 } from "./src/state/store.ts";
 export { type StatePaths, statePaths } from "./src/state/paths.ts";
+export { type DisabledMark, readDisabled } from "./src/state/disabled.ts";
 export { VERSION } from "./src/version.ts";

@@ -128,6 +128,18 @@ export class UnrecordedRunError extends Error {
   }
 }
 
+/**
+ * Raised when `cm disable` stopped cm from changing the machine (exit code 7):
+ * `cm sync` and `cm apply` refuse until `cm enable`.
+ */
+export class DisabledError extends Error {
+  /** `message` says since when, by whom and why, and how to enable cm again. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DisabledError";
+  }
+}
+
 /** Raised when another run still holds the lock after the timeout (exit code 3). */
 export class LockTimeoutError extends Error {
   /**

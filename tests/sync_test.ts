@@ -616,3 +616,33 @@ Deno.test("GPG: a commit signed by a key in the trusted keyring is applied, anot
     }
   }
 });
+
+Deno.test("sync --check --detailed-exitcodes: 2 when the sync would change something, 0 when not; sync exits the same way", async () => {
+  await using fx = await syncFixture();
+  const { remote, target, stateDir, env } = fx;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "first");
+  const detailed = ["--detailed-exitcodes"];
+
+  let r = await sync(remote.fileUrl, stateDir, ["--check", ...detailed], env);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stdout, /^would +file\[.*motd\]: state: absent → present/m);
+  assert.match(r.stderr, /--check: nothing was changed or recorded/);
+  assert.equal(await read(target), null);
+  assert.equal(await read(`${stateDir}/state.json`), null);
+
+  r = await sync(remote.fileUrl, stateDir, detailed, env);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(await read(target), "v1\n");
+  r = await sync(remote.fileUrl, stateDir, detailed, env);
+  assert.equal(r.code, 0, r.stderr);
+
+  // Allowed while cm is disabled: it changes nothing.
+  assert.equal((await runCm(["disable", "--state-dir", stateDir, "hands off"], { env })).code, 0);
+  await Deno.writeTextFile(target, "drifted\n");
+  r = await sync(remote.fileUrl, stateDir, ["--check", "--diff", ...detailed], env);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stdout, /-drifted\n.*\+v1/s);
+  assert.equal(await read(target), "drifted\n");
+  r = await sync(remote.fileUrl, stateDir, detailed, env);
+  assert.equal(r.code, 7, r.stderr);
+});

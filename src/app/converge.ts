@@ -29,6 +29,7 @@ import {
 } from "../state/store.ts";
 import { runIdAfter, type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
+import { refuseWhenDisabled } from "../state/disabled.ts";
 import { desiredDigests } from "../state/drift.ts";
 import { collectGarbage } from "../memory.ts";
 
@@ -181,6 +182,7 @@ export async function cookbookOf(
  *
  * @throws {CookbookError} when the cookbooks do not load (nothing was run)
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
+ * @throws {DisabledError} for an apply while `cm disable` stands (nothing was run)
  * @throws {StateError} when the state directory or lock is unusable (nothing was run),
  *   or the run changed nothing and could not be recorded
  * @throws {UnrecordedRunError} when the run changed the machine and could not be recorded
@@ -220,6 +222,7 @@ export async function converge(
     warn: events.warning,
   });
   try {
+    refuseWhenDisabled(exec, paths, options.command ?? "cm apply");
     using interrupts = options.interrupts?.();
     const prior = readPriorState(exec, paths);
     const id = runIdAfter(newRunId(), prior.state.lastRun?.id);

@@ -16,7 +16,7 @@ import {
   type SnapshotManifest,
   snapshotsDir,
 } from "../state/snapshots.ts";
-import { readRun, writeRun } from "../state/store.ts";
+import { readRun, readState, rootsOf, writeRun } from "../state/store.ts";
 import { appliedCookbooks, appliedVarsFile, cookbookOf, DEFAULT_LOCK_TIMEOUT } from "./converge.ts";
 import { rollback } from "./rollback.ts";
 import { checkHealth } from "./verify.ts";
@@ -86,6 +86,30 @@ function changedAgainMessage(runId: string, again: ChangedAgain[]): string {
     `or pass --force to put this run's snapshot back over theirs`;
 }
 
+/**
+ * What the next `cm sync` does to a rollback by hand of a run that applied
+ * no commit (a `cm apply`) on a node that syncs: sync converges to git, not
+ * to the rollback.
+ */
+export interface Resync {
+  /** The commit the last sync converged, if any. */
+  commit?: string;
+  /** The restored resources the last sync's cookbooks declare: the next sync converges them again. */
+  ids: string[];
+}
+
+/** {@link Resync} of `record`, or `undefined` when the node never synced. */
+function resyncOf(exec: Executor, paths: StatePaths, record: RollbackRecord): Resync | undefined {
+  const state = readState(exec, paths);
+  if (!state.sync) return undefined;
+  const synced = (id: string) => {
+    const r = state.resources[id];
+    return !!r && rootsOf(r).some((root) => root.startsWith(`${paths.repo}/`));
+  };
+  const ids = record.restored.map((r) => r.id).filter(synced);
+  return { ...(state.sync.commit ? { commit: state.sync.commit } : {}), ids };
+}
+
 /** How to roll back by hand. */
 export interface RollbackRunOptions {
   stateDir?: string;
@@ -104,6 +128,8 @@ export interface RollbackRunOptions {
  * Like `git revert` of an old commit, an older run is refused while a later
  * run (not itself rolled back) changed one of the same resources again: its
  * snapshot would put back what that run replaced. `force` restores anyway.
+ * A run of a `cm sync` commit is quarantined (see `countRollback`); for a run
+ * without one on a node that syncs, `resync` says what the next sync puts back.
  *
  * @throws {UsageError} when there is no such snapshot, the run was already
  *   rolled back (a rollback that failed may be tried again), or later runs
@@ -114,7 +140,7 @@ export async function rollbackRun(
   runId: string | undefined,
   exec: Executor,
   options: RollbackRunOptions = {},
-): Promise<{ record: RollbackRecord; report: RunReport | null }> {
+): Promise<{ record: RollbackRecord; report: RunReport | null; resync?: Resync }> {
   const paths = statePaths(options.stateDir);
   const dir = snapshotsDir(paths.dir);
   const ids = listSnapshots(dir);
@@ -161,5 +187,6 @@ export async function rollbackRun(
     writeRun(exec, paths, report);
     recordRollback(exec, paths, report, options.events, true);
   }
-  return { record, report };
+  const resync = report?.commit ? undefined : resyncOf(exec, paths, record);
+  return { record, report, ...(resync ? { resync } : {}) };
 }

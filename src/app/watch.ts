@@ -21,7 +21,7 @@ import type { Cookbook } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
-import { CookbookError } from "../errors.ts";
+import { CookbookError, DisabledError } from "../errors.ts";
 
 /** Milliseconds without a further change before a repair starts. */
 export const DEFAULT_DEBOUNCE_MS = 200;
@@ -43,6 +43,8 @@ export interface WatchHooks {
   watching(paths: string[], cookbooks: string[]): void;
   /** A repair run ended; the caller audits, alerts and prints. */
   repaired(repair: Repair): Promise<void> | void;
+  /** A repair refused while `cm disable` stands (the message says why); the watch goes on. */
+  refused?(message: string): void;
   /** Watches for stop requests while a repair runs. */
   interrupts?: () => Interrupts;
   /** Stops watching (tests); forever when absent. */
@@ -173,6 +175,24 @@ async function cookbooksMoved(exec: Executor, event: Deno.FsEvent, w: Watched): 
   }
 }
 
+/** One repair run; `null` when refused while `cm disable` stands (the watch goes on). */
+async function repair(exec: Executor, w: Watched, hooks: WatchHooks): Promise<RunReport | null> {
+  try {
+    return await converge(w.files, exec, {
+      mode: "apply",
+      stateDir: w.paths.dir,
+      lock: "take",
+      command: "cm watch",
+      varsFile: w.varsFile,
+      interrupts: hooks.interrupts,
+    });
+  } catch (error) {
+    if (!(error instanceof DisabledError)) throw error;
+    hooks.refused?.(error.message);
+    return null;
+  }
+}
+
 /** Repairs on each burst of changes; returns when the watcher closes or the applied cookbooks change. */
 async function repairLoop(
   exec: Executor,
@@ -191,14 +211,11 @@ async function repairLoop(
     const detectedAt = Date.now();
     const more = await settle(events, w);
     if (more === null) return;
-    const report = await converge(w.files, exec, {
-      mode: "apply",
-      stateDir: w.paths.dir,
-      lock: "take",
-      command: "cm watch",
-      varsFile: w.varsFile,
-      interrupts: hooks.interrupts,
-    });
+    const report = await repair(exec, w, hooks);
+    if (!report) {
+      seen = [];
+      continue;
+    }
     const repairMs = Date.now() - detectedAt;
     await hooks.repaired({ paths: [...new Set([...seen, ...more])], detectedAt, repairMs, report });
     // Changes seen during the run, cm's own writes among them: one more run settles them.

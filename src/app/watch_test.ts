@@ -3,6 +3,8 @@ import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import { converge } from "./converge.ts";
 import { type Repair, watch } from "./watch.ts";
+import { statePaths } from "../state/paths.ts";
+import { removeDisabled, writeDisabled } from "../state/disabled.ts";
 
 const exec = new RealExecutor();
 
@@ -64,4 +66,45 @@ Deno.test("cm watch follows a path the same cookbook file manages after a new ap
   await Deno.writeTextFile(added, "by hand\n");
   await running;
   assert.equal(await Deno.readTextFile(added), "managed\n");
+});
+
+Deno.test("while cm is disabled a watch leaves drift alone and says why; once enabled it repairs again", async () => {
+  await using tmp = await tempDir("cm-watch-");
+  const file = `${tmp.path}/a.conf`;
+  const book = `${tmp.path}/book.yaml`;
+  const stateDir = `${tmp.path}/state`;
+  await Deno.writeTextFile(book, fileCookbook([file]));
+  await converge([book], exec, { mode: "apply", stateDir, lock: "take" });
+  const paths = statePaths(stateDir);
+  writeDisabled(exec, paths, { reason: "hands on", by: "alice", at: "2026-12-01T10:00:00Z" });
+
+  const stop = new AbortController();
+  let started!: () => void;
+  const watching = new Promise<void>((resolve) => started = resolve);
+  let refusedOnce!: (message: string) => void;
+  const refused = new Promise<string>((resolve) => refusedOnce = resolve);
+  const repairs: Repair[] = [];
+  const running = watch(exec, { stateDir, debounceMs: 50 }, {
+    watching: () => started(),
+    refused: (message) => refusedOnce(message),
+    repaired: (repair) => {
+      repairs.push(repair);
+      stop.abort();
+    },
+    signal: stop.signal,
+  });
+  try {
+    await within(watching, 10_000, "watch");
+    await Deno.writeTextFile(file, "by hand\n");
+    assert.match(await within(refused, 10_000, "refusal"), /cm watch refused: .*"hands on"/);
+    assert.equal(await Deno.readTextFile(file), "by hand\n");
+    removeDisabled(exec, paths);
+    await Deno.writeTextFile(file, "by hand again\n");
+    await within(running, 10_000, "repair");
+  } finally {
+    stop.abort();
+    await running;
+  }
+  assert.equal(repairs.length, 1);
+  assert.equal(await Deno.readTextFile(file), "managed\n");
 });

@@ -8,6 +8,7 @@ import {
   AlertConfigError,
   ConfigError,
   CookbookError,
+  DisabledError,
   formatProblem,
   LockTimeoutError,
   StateError,
@@ -26,6 +27,7 @@ export const EXIT = {
   locked: 3,
   syncKept: 4,
   drift: 5,
+  disabled: 7,
   bug: 70,
   interrupted: 130,
   terminated: 143,
@@ -40,6 +42,7 @@ export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
   syncKept:
     "cm sync kept the last good commit: the new one did not fetch, validate or stay healthy",
   drift: "cm drift found the machine different from the last applied cookbooks",
+  disabled: "cm disable stopped cm sync and cm apply: nothing was applied (cm enable)",
   bug: "a bug in cm: the stack trace is printed",
   interrupted: "SIGINT stopped an apply after the resource at work",
   terminated: "SIGTERM stopped an apply after the resource at work",
@@ -58,7 +61,7 @@ export interface ExitStyle {
 export function exitStyle(argv: string[]): ExitStyle {
   const end = argv.indexOf("--");
   const options = end < 0 ? argv : argv.slice(0, end);
-  const takesIt = argv[0] === "apply" || argv[0] === "plan";
+  const takesIt = ["apply", "plan", "sync"].includes(argv[0]);
   return { detailed: takesIt && options.includes("--detailed-exitcodes") };
 }
 
@@ -74,6 +77,7 @@ const EXPECTED: [new (...args: never[]) => Error, number][] = [
   // Deno itself refused: main.ts was run without the flags of src/permissions.ts.
   [Deno.errors.NotCapable, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
+  [DisabledError, EXIT.disabled],
   // The machine was changed: not a usage error, and never success.
   [UnrecordedRunError, EXIT.failed],
 ];
@@ -130,11 +134,24 @@ export function reportExitCode(
   return ((changed + refreshed) ? 2 : 0) | (failed ? 4 : 0);
 }
 
-/** The exit code of one sync: 4 when the last good commit was kept, else its apply's. */
-export function syncExitCode(outcome: SyncOutcome, signalCode?: number): number {
-  if (outcome.status === "kept") return EXIT.syncKept;
-  if (outcome.report) return reportExitCode(outcome.report, {}, signalCode);
-  return outcome.status === "failed" ? EXIT.syncKept : EXIT.ok;
+/**
+ * The exit code of one sync (or of its `--check`): 4 when the last good
+ * commit was kept (or nothing could be applied), else its apply's. In the
+ * detailed style, keeping the last good commit is a failure: 4, or 6 when
+ * converging it again changed something; otherwise the apply's 0, 2, 4 or 6.
+ */
+export function syncExitCode(
+  outcome: SyncOutcome,
+  style: ExitStyle = {},
+  signalCode?: number,
+): number {
+  const kept = outcome.status === "kept" || (outcome.status === "failed" && !outcome.report);
+  if (!style.detailed) {
+    if (kept) return EXIT.syncKept;
+    return outcome.report ? reportExitCode(outcome.report, {}, signalCode) : EXIT.ok;
+  }
+  if (!kept) return outcome.report ? reportExitCode(outcome.report, style, signalCode) : EXIT.ok;
+  return (outcome.report ? reportExitCode(outcome.report, style) : 0) | 4;
 }
 
 /** The exit code of `cm status`: 1 when it found problems (a refused or failed sync, a failed run), else 0. */

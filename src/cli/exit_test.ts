@@ -4,6 +4,7 @@ import {
   ConfigError,
   CookbookError,
   CredentialsError,
+  DisabledError,
   LockTimeoutError,
   StateError,
   UsageError,
@@ -27,10 +28,14 @@ Deno.test("exitCodeOf maps each expected error and calls anything else a bug", (
   assert.equal(exitCodeOf("thrown text"), EXIT.bug);
   assert.equal(exitCodeOf(new UsageError("x"), { detailed: true }), EXIT.failed);
   assert.equal(exitCodeOf(new LockTimeoutError("/l", "?", 1), { detailed: true }), EXIT.locked);
+  // Distinct in both styles: neither a plain code nor one of Puppet's 0/1/2/4/6.
+  assert.equal(exitCodeOf(new DisabledError("x")), 7);
+  assert.equal(exitCodeOf(new DisabledError("x"), { detailed: true }), 7);
 });
 
-Deno.test("exitStyle: --detailed-exitcodes of apply or plan, not another command's or an operand", () => {
+Deno.test("exitStyle: --detailed-exitcodes of apply, plan or sync, not another command's or an operand", () => {
   assert.deepEqual(exitStyle(["apply", "--detailed-exitcodes", "web.yaml"]), { detailed: true });
+  assert.deepEqual(exitStyle(["sync", "--once", "--detailed-exitcodes"]), { detailed: true });
   assert.deepEqual(exitStyle(["plan", "web.yaml", "--detailed-exitcodes"]), { detailed: true });
   assert.deepEqual(exitStyle(["apply", "--", "--detailed-exitcodes"]), { detailed: false });
   assert.deepEqual(exitStyle(["history", "--detailed-exitcodes"]), { detailed: false });
@@ -88,12 +93,27 @@ Deno.test("syncExitCode: 4 when the last good commit was kept, else the apply's"
   const record = { repo: "r", branch: "main", lastSyncAt: "", result: "kept" as const };
   const outcome = (o: Omit<SyncOutcome, "record">): SyncOutcome => ({ ...o, record });
   assert.equal(syncExitCode(outcome({ status: "kept", report: report(0, 1) })), EXIT.syncKept);
-  assert.equal(syncExitCode(outcome({ status: "kept" }), EXIT.interrupted), EXIT.syncKept);
+  assert.equal(syncExitCode(outcome({ status: "kept" }), {}, EXIT.interrupted), EXIT.syncKept);
   assert.equal(syncExitCode(outcome({ status: "failed", report: report(0, 1) })), EXIT.failed);
   assert.equal(syncExitCode(outcome({ status: "failed" })), EXIT.syncKept);
   assert.equal(syncExitCode(outcome({ status: "skipped" })), EXIT.ok);
   assert.equal(
-    syncExitCode(outcome({ status: "applied", report: report(1, 0) }), EXIT.interrupted),
+    syncExitCode(outcome({ status: "applied", report: report(1, 0) }), {}, EXIT.interrupted),
     EXIT.interrupted,
   );
+});
+
+Deno.test("syncExitCode with --detailed-exitcodes: the apply's 0/2/4/6; the last good commit kept is a failure", () => {
+  const record = { repo: "r", branch: "main", lastSyncAt: "", result: "kept" as const };
+  const code = (o: Omit<SyncOutcome, "record">) =>
+    syncExitCode({ ...o, record }, { detailed: true });
+  assert.equal(code({ status: "converged", report: report(0, 0) }), 0);
+  assert.equal(code({ status: "applied", report: report(2, 0) }), 2);
+  assert.equal(code({ status: "applied", report: report(2, 1) }), 6);
+  assert.equal(code({ status: "failed", report: report(0, 1) }), 4);
+  assert.equal(code({ status: "skipped" }), 0);
+  assert.equal(code({ status: "kept" }), 4);
+  assert.equal(code({ status: "kept", report: report(0, 0) }), 4);
+  assert.equal(code({ status: "kept", report: report(1, 0) }), 6);
+  assert.equal(code({ status: "failed" }), 4);
 });

@@ -77,7 +77,10 @@ export function manPage(commands: Command[], summary: string): string {
     ".SH EXIT STATUS",
     ...tagged(exits),
     ".PP",
-    roff("With --detailed-exitcodes (Puppet's): 0 nothing changed, 2 changes, 4 failures, 6 both."),
+    roff(
+      "With --detailed-exitcodes (Puppet's; apply, plan and sync): 0 nothing changed, 2 changes, " +
+        "4 failures (for sync, the last good commit kept too), 6 both.",
+    ),
     ".SH ENVIRONMENT",
     ...tagged([
       ["CM_STATE_DIR", `the state directory (default ${DEFAULT_STATE_DIR})`],

@@ -25,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   timer: () => import("./commands/timer.ts"),
   health: () => import("./commands/health.ts"),
   rollback: () => import("./commands/rollback.ts"),
+  disable: () => import("./commands/disable.ts"),
+  enable: () => import("./commands/enable.ts"),
   drift: () => import("./commands/drift.ts"),
   metrics: () => import("./commands/metrics.ts"),
   watch: () => import("./commands/watch.ts"),

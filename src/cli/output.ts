@@ -25,6 +25,8 @@ import type {
 } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
 import { printable } from "../exec/output.ts";
+import type { Resync } from "../app/health.ts";
+import { describeDisabled, type DisabledMark } from "../state/disabled.ts";
 import { journalStreams, type Priority, withPriority } from "./journal.ts";
 
 /** How much to print. */
@@ -177,6 +179,33 @@ export function rollbackOfSyncNote(report: RunReport): string | undefined {
     report.commit.slice(0, 12)
   } from git: it is quarantined, cm sync ` +
     "applies nothing until a newer commit; revert it in the repository to go on";
+}
+
+/**
+ * What to tell someone who rolled back a `cm apply` run by hand on a node
+ * that syncs (see {@link Resync}): sync converges to git again, so the
+ * rollback stands only while `cm disable` does. `undefined` when the synced
+ * cookbooks declare nothing it restored.
+ */
+export function rollbackOfApplyNote(
+  runId: string,
+  resync: Resync,
+  disabled: DisabledMark | null,
+): string | undefined {
+  const n = resync.ids.length;
+  if (!n) return undefined;
+  const ids = `${resync.ids.slice(0, 3).join(", ")}${n > 3 ? `, and ${n - 3} more` : ""}`;
+  const commit = resync.commit ? ` of commit ${resync.commit.slice(0, 12)}` : "";
+  const again = `the next cm sync converges ${n} of the restored resources (${ids}) to the ` +
+    `cookbooks${commit} again: it follows git, not this rollback`;
+  const what = `run ${runId} was a cm apply by hand on a node that syncs from git: ${again}`;
+  if (disabled) {
+    return `${what}; cm is disabled ${
+      describeDisabled(disabled)
+    }, so the rollback stands until cm enable: fix the repository first`;
+  }
+  return `${what}; to keep the rollback standing, cm disable REASON now (the timer runs cm sync ` +
+    "every interval) and fix the repository, then cm enable";
 }
 
 /** A rollback's closing line: what came back, what did not, and how health ended. */

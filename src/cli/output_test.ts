@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import type { HandlerResult, RunReport } from "../engine/report.ts";
-import { type Printer, printResult, rollbackLine, rollbackOfSyncNote, summary } from "./output.ts";
+import {
+  type Printer,
+  printResult,
+  rollbackLine,
+  rollbackOfApplyNote,
+  rollbackOfSyncNote,
+  summary,
+} from "./output.ts";
 
 function handler(status: HandlerResult["status"]): HandlerResult {
   return { id: "service[nginx]", action: "reload", triggeredBy: [], status, durationMs: 0 };
@@ -98,5 +105,25 @@ Deno.test("rolling back a run of cm sync by hand says its commit is quarantined 
     rollbackOfSyncNote({ ...run, commit: "5485c9383510fbb901750be4c257d40e119c3598" }),
     "run 20261130T224513Z-6863 applied commit 5485c9383510 from git: it is quarantined, cm sync " +
       "applies nothing until a newer commit; revert it in the repository to go on",
+  );
+});
+
+Deno.test("rolling back a cm apply on a node that syncs says the next sync converges it again, or that disable holds it", () => {
+  const id = "20261201T101500Z-77";
+  const commit = "5485c9383510fbb901750be4c257d40e119c3598";
+  assert.equal(rollbackOfApplyNote(id, { commit, ids: [] }, null), undefined);
+  const ids = ["file[/a]", "file[/b]", "file[/c]", "file[/d]"];
+  assert.equal(
+    rollbackOfApplyNote(id, { commit, ids }, null),
+    "run 20261201T101500Z-77 was a cm apply by hand on a node that syncs from git: the next " +
+      "cm sync converges 4 of the restored resources (file[/a], file[/b], file[/c], and 1 more) " +
+      "to the cookbooks of commit 5485c9383510 again: it follows git, not this rollback; to keep " +
+      "the rollback standing, cm disable REASON now (the timer runs cm sync every interval) and " +
+      "fix the repository, then cm enable",
+  );
+  const disabled = { reason: "INC-42", by: "alice (as root)", at: "2026-12-01T10:00:00Z" };
+  assert.match(
+    rollbackOfApplyNote(id, { ids: ["file[/a]"] }, disabled)!,
+    /converges 1 of the restored resources \(file\[\/a\]\) to the cookbooks again: .*; cm is disabled since 2026-12-01T10:00:00Z by alice \(as root\): "INC-42", so the rollback stands until cm enable: fix the repository first$/,
   );
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import type { State } from "../state/store.ts";
+import { describeDisabled, type DisabledMark } from "../state/disabled.ts";
 import type { Holder } from "../state/lock.ts";
 import { printable } from "../exec/output.ts";
 import type { TimerStatus } from "../sync/timer_status.ts";
@@ -34,11 +35,20 @@ export function timerLine(timer: TimerStatus | { error: string }): string {
 /**
  * What is wrong, one line each: a refused or failed last sync, a failed or
  * interrupted last run, a pending refresh, a quarantined commit, a cookbook
- * selection change, the sync timer of a node that syncs stopped or disabled.
- * Empty when all is well; `cm status` exits non-zero otherwise.
+ * selection change, the sync timer of a node that syncs stopped or disabled,
+ * `cm disable` standing. Empty when all is well; `cm status` exits non-zero otherwise.
  */
-export function statusProblems(state: State, timer?: TimerStatus | { error: string }): string[] {
+export function statusProblems(
+  state: State,
+  timer?: TimerStatus | { error: string },
+  disabled?: DisabledMark | null,
+): string[] {
   const problems: string[] = [];
+  if (disabled) {
+    problems.push(
+      `cm is disabled ${describeDisabled(disabled)}: cm sync and cm apply refuse until cm enable`,
+    );
+  }
   const sync = state.sync;
   // A node that syncs by the timer and whose timer someone stopped converges no more.
   if (sync && timer && !("error" in timer) && timer.installed) {
@@ -75,15 +85,17 @@ export function statusProblems(state: State, timer?: TimerStatus | { error: stri
   return problems;
 }
 
-/** The lines `cm status` prints; `timer` when systemd was asked. */
+/** The lines `cm status` prints; `timer` when systemd was asked; `disabled`: `cm disable`'s marker. */
 export function statusLines(
   state: State,
   now = new Date(),
   timer?: TimerStatus | { error: string },
   running?: Holder | null,
+  disabled?: DisabledMark | null,
 ): string[] {
   const sync = state.sync;
   const lines: string[] = [];
+  if (disabled) lines.push(`disabled:     ${describeDisabled(disabled)}`);
   if (running) {
     lines.push(
       `running:      ${running.command} (PID ${running.pid}) since ${running.since}${

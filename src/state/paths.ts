@@ -66,6 +66,8 @@ export interface StatePaths {
   repo: string;
   /** The cached loaded cookbooks (bytes: src/state/catalog.ts; freshness: src/cookbook/catalog.ts). */
   catalog: string;
+  /** `cm disable`'s marker, `disabled.json` (see src/state/disabled.ts). */
+  disabled: string;
 }
 
 /**
@@ -82,5 +84,6 @@ export function statePaths(flag?: string): StatePaths {
     runs: `${dir}/runs`,
     repo: `${dir}/repo`,
     catalog: `${dir}/catalog.json`,
+    disabled: `${dir}/disabled.json`,
   };
 }

@@ -14,6 +14,11 @@
  * order); should its apply still refuse it as a cookbook error, it is treated
  * the same way. No outcome ever forgets the last good commit.
  *
+ * `--check` ({@link SyncOptions.check}) takes the same steps up to the
+ * converge, which it plans instead, from a clean work tree of the commit a
+ * sync would converge: the live checkout stays where it is (its local edits
+ * are listed, not discarded), nothing is recorded, the machine is untouched.
+ *
  * @module
  */
 import type { Executor } from "../exec/executor.ts";
@@ -24,6 +29,7 @@ import { converge, cookbookOf, type Interrupts } from "../app/converge.ts";
 import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { validateCookbooks } from "../app/validate.ts";
 import { DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
+import { refuseWhenDisabled } from "../state/disabled.ts";
 import { takeRunLock } from "../app/abandoned.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, type SyncRecord, type SyncStatus, writeState } from "../state/store.ts";
@@ -58,9 +64,21 @@ export interface SyncOptions {
   events?: SyncEvents;
   /** Watches for stop requests while an apply runs (see {@link converge}). */
   interrupts?: () => Interrupts;
+  /**
+   * Plan instead of apply (`cm sync --check`): fetch, verify and validate as
+   * a sync does, then plan what it would converge. The machine, the live
+   * checkout and the state are left as they are (the fetched objects stay in
+   * the repository); allowed while `cm disable` stands.
+   */
+  check?: boolean;
+  /** Put unified diffs of content changes into the results. */
+  diff?: boolean;
 }
 
-/** How one sync ended: its status, why, the apply's report when one ran, and what was recorded. */
+/**
+ * How one sync ended: its status, why, the apply's report when one ran (the
+ * plan's under `check`), and what was recorded (under `check`: what would be).
+ */
 export interface SyncOutcome {
   status: SyncStatus;
   reason?: string;
@@ -79,6 +97,7 @@ const short = (commit?: string) => commit?.slice(0, 12) ?? "none";
  * @throws {CookbookError} when the last good commit's own cookbooks no longer load
  * @throws {CredentialsError} for a credentials file cm refuses to use
  * @throws {LockTimeoutError} when another run keeps the lock past the timeout
+ * @throws {DisabledError} while `cm disable` stands (not under `check`): nothing fetched or applied
  */
 export async function syncOnce(
   settings: SyncSettings,
@@ -88,12 +107,14 @@ export async function syncOnce(
   const paths = statePaths(options.stateDir);
   exec.mkdir(paths.dir, { mode: 0o700 });
   const timeoutMs = (options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT) * 1000;
+  // A check fetches into the repository too: under the lock, as a sync.
   using _lock = await takeRunLock(exec, paths, {
     timeoutMs,
-    command: "cm sync",
+    command: options.check ? "cm sync --check" : "cm sync",
     onWait: (message) => options.events?.note?.(message),
     warn: (line) => options.events?.warning?.(line),
   });
+  if (!options.check) refuseWhenDisabled(exec, paths, "cm sync");
   const sync = session(settings, exec, options, paths, await hostNames(exec, options.hostname));
   const fetched = await fetchStage(sync);
   if (typeof fetched !== "string") return await keepLastGood(sync, fetched);
@@ -112,7 +133,10 @@ export async function syncOnce(
   const refused = await verifyStage(sync, fetched, current) ??
     await validateStage(sync, fetched);
   if (refused) return await keepLastGood(sync, refused);
-  const healthBefore = current === sync.previous?.lastGood ? await checkoutHealth(sync) : undefined;
+  // What a rollback of the new commit is checked against (a plan rolls nothing back).
+  const healthBefore = !options.check && current === sync.previous?.lastGood
+    ? await checkoutHealth(sync)
+    : undefined;
   const switched = await switchStage(sync, fetched);
   if (!Array.isArray(switched)) return await keepLastGood(sync, switched);
   return await convergeStage(
@@ -240,13 +264,12 @@ async function fetchStage(s: Session): Promise<string | Keep> {
 
 /** The fetched commit is the one applied last: converge it again unless --only-if-changed. */
 async function sameCommit(s: Session, commit: string): Promise<SyncOutcome> {
-  const discarded = await discardLocalEdits(s);
-  if (discarded.length) await s.git.checkout(commit);
+  const discarded = await checkOut(s, commit);
   if (s.options.onlyIfChanged) {
     s.note(`no new commit (${short(commit)}); --only-if-changed: nothing applied`);
     return finish(s, { status: "skipped", commit, discarded });
   }
-  s.note(`no new commit (${short(commit)}); converging`);
+  s.note(`no new commit (${short(commit)}); ${s.options.check ? "planning" : "converging"}`);
   return await convergeStage(s, { commit, status: "converged", discarded });
 }
 
@@ -318,7 +341,7 @@ async function olderThanLastGood(s: Session, fetched: string): Promise<string | 
 
 /** Stage 3: validates the new commit in a separate work tree; the live one is not touched. */
 async function validateStage(s: Session, fetched: string): Promise<Keep | undefined> {
-  const candidate = `${s.paths.dir}/candidate`;
+  const candidate = candidateDir(s);
   try {
     await s.git.addWorktree(candidate, fetched);
     const chosen = resolveCookbooks(s.exec, candidate, s.settings.cookbooks, s.hostNames);
@@ -334,12 +357,13 @@ async function validateStage(s: Session, fetched: string): Promise<Keep | undefi
   }
 }
 
+/** The work tree a commit is validated (and, under `check`, planned) in; never the live one. */
+const candidateDir = (s: Session) => `${s.paths.dir}/candidate`;
+
 /** Stage 4: moves the live checkout to the new commit; the local edits it discarded. */
 async function switchStage(s: Session, fetched: string): Promise<string[] | Keep> {
-  const discarded = await discardLocalEdits(s);
   try {
-    await s.git.checkout(fetched);
-    return discarded;
+    return await checkOut(s, fetched);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     return { keep: `cannot check out ${short(fetched)}: ${error.message}`, rejected: fetched };
@@ -347,16 +371,37 @@ async function switchStage(s: Session, fetched: string): Promise<string[] | Keep
 }
 
 /**
- * Stage 5: converges `commit` from the live checkout and records the outcome.
- * A new commit ("applied") the apply still refuses falls back to the last good one.
+ * Stage 5: converges `commit` from the live checkout and records the outcome;
+ * under `check`, plans it from a clean work tree of it instead.
  */
 async function convergeStage(
   s: Session,
   ending: Ending & { commit: string; discarded: string[] },
   healthBefore?: HealthCheck[],
 ): Promise<SyncOutcome> {
+  if (!s.options.check) return await convergeIn(s, s.paths.repo, ending, healthBefore);
+  // A fallback to the last good commit (below) comes after this tree's last use.
+  const tree = candidateDir(s);
+  try {
+    await s.git.addWorktree(tree, ending.commit);
+    return await convergeIn(s, tree, ending);
+  } finally {
+    await s.git.removeWorktree(tree);
+  }
+}
+
+/**
+ * Converges (plans, under `check`) `commit`, checked out in `dir`. A new
+ * commit ("applied") the apply still refuses falls back to the last good one.
+ */
+async function convergeIn(
+  s: Session,
+  dir: string,
+  ending: Ending & { commit: string; discarded: string[] },
+  healthBefore?: HealthCheck[],
+): Promise<SyncOutcome> {
   const { commit, status } = ending;
-  const chosen = resolveCookbooks(s.exec, s.paths.repo, s.settings.cookbooks, s.hostNames);
+  const chosen = resolveCookbooks(s.exec, dir, s.settings.cookbooks, s.hostNames);
   if ("error" in chosen) {
     // Only reachable when the live checkout lost its cookbooks (the commit validated before).
     if (status === "applied") {
@@ -367,7 +412,7 @@ async function convergeStage(
     }
     return finish(s, { status: "failed", commit, reason: chosen.error, rejected: ending.rejected });
   }
-  // Compared with the selection before a change still going on, so it is warned of until it is over.
+  // Compared with the selection before a change still going on, so it stays recorded until it is over.
   const before = s.previous?.selectedBefore ?? s.previous?.cookbooks;
   const change = selectionChange(
     before,
@@ -377,7 +422,8 @@ async function convergeStage(
   );
   const selection = change ? { selectionChange: change, selectedBefore: before } : {};
   if (change) {
-    s.warn(change);
+    // Said once per change: the state keeps it, and `cm status` shows it until it is over.
+    if (change !== s.previous?.selectionChange) s.warn(change);
     if (s.settings.refuseCookbookChange) {
       return await refuseSelection(s, { ...ending, ...selection }, change);
     }
@@ -386,7 +432,8 @@ async function convergeStage(
   let report: RunReport;
   try {
     report = await converge(chosen.files, s.exec, {
-      mode: "apply",
+      mode: s.options.check ? "plan" : "apply",
+      diff: s.options.diff,
       stateDir: s.paths.dir,
       lock: "held",
       commit,
@@ -398,7 +445,7 @@ async function convergeStage(
     });
   } catch (error) {
     if (!(error instanceof CookbookError)) throw error;
-    const refused = refusal(s, error, s.paths.repo, commit);
+    const refused = refusal(s, error, dir, commit);
     // A new commit that validated but whose apply still refused it: nothing of it ran.
     if (status === "applied") return await keepLastGood(s, refused, ending.discarded);
     // The last good commit itself: nothing to fall back to; recorded, and an error.
@@ -411,7 +458,7 @@ async function convergeStage(
   }
   if (report.rollback && status === "applied") return await quarantine(s, applying, report);
   const good = status === "applied" || status === "converged" ? commit : undefined;
-  if (good) await s.git.mark(LAST_GOOD_REF, good);
+  if (good && !s.options.check) await s.git.mark(LAST_GOOD_REF, good);
   const failed = report.result === "failed" && status !== "kept";
   return finish(s, {
     ...applying,
@@ -462,9 +509,8 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
     );
     return finish(s, { ...kept, discarded });
   }
-  const edits = [...discarded, ...await discardLocalEdits(s)];
-  if ((await s.git.head()) !== lastGood) await s.git.checkout(lastGood);
-  s.note(`kept last good commit ${short(lastGood)}`);
+  const edits = [...discarded, ...await checkOut(s, lastGood)];
+  s.note(`${s.options.check ? "would keep" : "kept"} last good commit ${short(lastGood)}`);
   const ending = { ...kept, commit: lastGood, discarded: edits };
   if (s.options.onlyIfChanged) return finish(s, ending);
   const quarantined = s.previous?.quarantined;
@@ -546,26 +592,45 @@ function refusal(s: Session, error: CookbookError, dir: string, commit: string):
   };
 }
 
-/** Local edits in the live checkout, noted; the next checkout throws them away. */
-async function discardLocalEdits(s: Session): Promise<string[]> {
+/**
+ * Moves the live checkout to `commit`, throwing its local edits away; the
+ * edits, noted. Under `check` nothing moves: the edits are noted as what a
+ * sync would discard.
+ */
+async function checkOut(s: Session, commit: string): Promise<string[]> {
+  const edits = await localEdits(s);
+  if (s.options.check) return edits;
+  if (edits.length || (await s.git.head()) !== commit) await s.git.checkout(commit);
+  return edits;
+}
+
+/** Local edits in the live checkout, noted. */
+async function localEdits(s: Session): Promise<string[]> {
   if ((await s.git.head()) === null) return [];
   const edits = await s.git.localEdits();
   if (edits.length) {
     s.note(
-      `discarding ${edits.length} local edit(s) in ${s.paths.repo}: ${
-        edits.slice(0, 10).join(", ")
-      }${edits.length > 10 ? ", ..." : ""}`,
+      `${
+        s.options.check ? "would discard" : "discarding"
+      } ${edits.length} local edit(s) in ${s.paths.repo}: ${edits.slice(0, 10).join(", ")}${
+        edits.length > 10 ? ", ..." : ""
+      }`,
     );
   }
   return edits;
 }
 
-/** Records how the sync ended; the last good commit is always carried over. */
+/**
+ * Records how the sync ended; the last good commit is always carried over.
+ * Under `check` nothing is written: the record is what a sync would write.
+ */
 function finish(s: Session, ending: Ending): SyncOutcome {
   const record = syncRecord(s, ending);
-  const state = readState(s.exec, s.paths);
-  state.sync = record;
-  writeState(s.exec, s.paths, state);
+  if (!s.options.check) {
+    const state = readState(s.exec, s.paths);
+    state.sync = record;
+    writeState(s.exec, s.paths, state);
+  }
   return {
     status: ending.status,
     ...(ending.reason ? { reason: ending.reason } : {}),

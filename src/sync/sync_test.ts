@@ -9,8 +9,9 @@ import { sha256Hex } from "../digest.ts";
 import { tempDir } from "../_testing.ts";
 import { fileCookbook, Remote, sh } from "../../tests/sync_git.ts";
 import type { SyncSettings } from "./config.ts";
-import { type SyncEvents, syncOnce } from "./sync.ts";
+import { type SyncEvents, syncOnce, type SyncOptions } from "./sync.ts";
 import { rollbackRun } from "../app/health.ts";
+import { converge } from "../app/converge.ts";
 
 /** Reads of `path` whose content matches `when` return `replacement` instead. */
 class TamperingExecutor extends RealExecutor {
@@ -55,9 +56,15 @@ async function syncBench(tmp: string, hostname = "test") {
   const once = async (
     exec: RealExecutor = new RealExecutor(),
     extra: Partial<SyncSettings> = {},
+    options: SyncOptions = {},
   ) => {
     const events = capture();
-    const outcome = await syncOnce({ ...settings, ...extra }, exec, { stateDir, hostname, events });
+    const outcome = await syncOnce({ ...settings, ...extra }, exec, {
+      stateDir,
+      hostname,
+      events,
+      ...options,
+    });
     return { ...outcome, stderr: events.lines.join("\n") };
   };
   return { remote, stateDir, once };
@@ -256,9 +263,10 @@ Deno.test("a changed cookbook selection is reported and recorded; on_cookbook_ch
     assert.deepEqual(s.cookbooks, ["default.yaml"]);
     assert.match(s.selectionChange, new RegExp(change));
 
-    // It stays recorded (a problem of cm status), warned of by every sync, until it is over.
+    // It stays recorded (a problem of cm status) until it is over, but is said only once.
     const later = await once();
-    assert.match(later.stderr, new RegExp(change));
+    assert.equal(later.status, "converged", later.stderr);
+    assert.doesNotMatch(later.stderr, /cookbook selection changed/);
     s = await syncState(stateDir);
     assert.match(s.selectionChange, new RegExp(change));
     // The node's file is back: over.
@@ -330,4 +338,83 @@ Deno.test("cm rollback of a synced commit quarantines it: the next sync does not
   assert.equal((await once()).status, "applied");
   assert.equal(await read(target), "v3\n");
   assert.equal((await syncState(stateDir)).quarantined, undefined);
+});
+
+Deno.test("a check plans what the sync would converge and changes nothing a later sync relies on", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  const check = () => once(new RealExecutor(), {}, { check: true });
+  const head = () => sh(["git", "-C", `${stateDir}/repo`, "rev-parse", "HEAD"]);
+
+  // Before any sync: the first commit would be applied; nothing is written but the checkout's objects.
+  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  const first = await check();
+  assert.equal(first.status, "applied", first.stderr);
+  assert.equal(first.report?.mode, "plan");
+  assert.equal(first.report?.totals.changed, 1);
+  assert.equal(await read(target), null);
+  assert.equal(await read(`${stateDir}/state.json`), null);
+  assert.equal((await once()).status, "applied");
+
+  // A new commit, and a local edit in the live checkout: planned from a clean tree of the commit.
+  const c2 = await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  await Deno.writeTextFile(`${stateDir}/repo/default.yaml`, fileCookbook(target, "edited\n"));
+  const state = await Deno.readTextFile(`${stateDir}/state.json`);
+  const planned = await check();
+  assert.equal(planned.status, "applied", planned.stderr);
+  assert.match(planned.stderr, /would discard 1 local edit/);
+  const [motd] = planned.report!.resources;
+  assert.deepEqual(motd.changes.find((c) => c.field === "content")?.after, "3 B, 1 line");
+  assert.equal(await read(target), "v1\n");
+  assert.equal(await head(), c1, "the live checkout stays on the applied commit");
+  assert.match(await Deno.readTextFile(`${stateDir}/repo/default.yaml`), /edited/);
+  assert.equal(await Deno.readTextFile(`${stateDir}/state.json`), state, "nothing recorded");
+  assert.equal(await read(`${stateDir}/candidate`), null);
+
+  // The sync that follows applies the commit as new, not as one already applied.
+  const applied = await once();
+  assert.equal(applied.status, "applied", applied.stderr);
+  assert.equal(await read(target), "v2\n");
+  assert.equal((await syncState(stateDir)).lastGood, c2);
+
+  // A commit that does not validate: the check says the last good one would be kept, and plans it.
+  await Deno.writeTextFile(target, "drifted\n");
+  const c3 = await remote.commit({ "default.yaml": "name: x\nconfigure:\n  filez: []\n" }, "bad");
+  const kept = await check();
+  assert.equal(kept.status, "kept", kept.stderr);
+  assert.equal(kept.record.rejected, c3);
+  assert.match(kept.stderr, new RegExp(`would keep last good commit ${c2.slice(0, 12)}`));
+  assert.equal(kept.report?.mode, "plan");
+  assert.equal(kept.report?.totals.changed, 1, "the drift the sync would repair");
+  assert.equal(await read(target), "drifted\n");
+  assert.equal((await syncState(stateDir)).rejected, undefined);
+});
+
+Deno.test("cm rollback of a cm apply on a node that syncs names what the next sync converges again", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const exec = new RealExecutor();
+  const [target, extra] = [`${tmp.path}/motd`, `${tmp.path}/extra`];
+  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+
+  // v2 is pushed; someone applies it by hand (with a file git does not declare) before the timer does.
+  await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  const book = `${tmp.path}/hand.yaml`;
+  await Deno.writeTextFile(
+    book,
+    fileCookbook(target, "v2\n") + `    - path: ${extra}\n      content: "x\\n"\n`,
+  );
+  const hand = await converge([book], exec, { mode: "apply", stateDir, lock: "take" });
+  assert.equal(hand.totals.changed, 2);
+  const { record, resync } = await rollbackRun(hand.id, exec, { stateDir });
+  assert.equal(record.ok, true);
+  assert.equal(await read(target), "v1\n");
+  assert.deepEqual(resync, { commit: c1, ids: [`file[${target}]`] });
+  assert.equal((await syncState(stateDir)).quarantined, undefined, "no commit to quarantine");
+
+  // cm sync follows git, not the rollback.
+  assert.equal((await once()).status, "applied");
+  assert.equal(await read(target), "v2\n");
 });

@@ -5,12 +5,16 @@
  */
 import { rollbackRun } from "../../app/health.ts";
 import { errorMessage } from "../../errors.ts";
+import { printable } from "../../exec/output.ts";
 import { observeRollback } from "../../monitor/observe.ts";
 import { EXIT } from "../exit.ts";
 import { monitorFor, printWarnings } from "../_monitor.ts";
+import { readDisabled } from "../../state/disabled.ts";
+import { statePaths } from "../../state/paths.ts";
 import {
   printHealth,
   printRollback,
+  rollbackOfApplyNote,
   rollbackOfSyncNote,
   runEvents,
   terminalPrinter,
@@ -46,14 +50,22 @@ export const command: Command<
     LOCK_TIMEOUT_OPTION,
     stateDirOption(),
   ],
-  epilog: examples([
-    "cm rollback",
-    "cm rollback 20261130T201500Z-4242",
-    "cm rollback --force 20261130T201500Z-4242",
-  ]),
+  epilog: `
+On a node that syncs, a rollback of a run of cm sync quarantines its commit: the
+next sync applies nothing until a newer commit. A run of cm apply has no commit:
+cm sync converges to git, so what the synced cookbooks declare is put back by
+the next sync (cm rollback names it); cm disable keeps the rollback standing.
+${
+    examples([
+      "cm rollback",
+      "cm rollback 20261130T201500Z-4242",
+      "cm rollback --force 20261130T201500Z-4242",
+      'cm disable "hotfix rolled back, see INC-42" && cm rollback',
+    ])
+  }`,
   async run([runId], opts, { exec }) {
     const printer = terminalPrinter(verbosity(opts), false);
-    const { record, report } = await rollbackRun(runId, exec, {
+    const { record, report, resync } = await rollbackRun(runId, exec, {
       stateDir: opts.stateDir,
       lockTimeout: opts.lockTimeout,
       force: opts.force,
@@ -73,8 +85,10 @@ export const command: Command<
       printHealth(printer, record.health);
       printRollback(printer, record);
     }
-    const note = report && rollbackOfSyncNote(report);
-    if (note) printer.err(`warning: ${note}`);
+    const note = report && rollbackOfSyncNote(report) ||
+      resync &&
+        rollbackOfApplyNote(record.runId, resync, readDisabled(exec, statePaths(opts.stateDir)));
+    if (note) printer.err(`warning: ${printable(note)}`, "warning");
     return record.ok ? EXIT.ok : EXIT.failed;
   },
 };

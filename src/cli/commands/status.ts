@@ -9,6 +9,7 @@ import type { Probe } from "../../exec/executor.ts";
 import { statePaths } from "../../state/paths.ts";
 import { readState } from "../../state/store.ts";
 import { lockHolder } from "../../state/lock.ts";
+import { readDisabled } from "../../state/disabled.ts";
 import { readTimerStatus, type TimerStatus } from "../../sync/timer_status.ts";
 import { statusExitCode } from "../exit.ts";
 import { statusLines, statusProblems } from "../status.ts";
@@ -26,10 +27,12 @@ async function timerOf(probe: Probe): Promise<TimerStatus | { error: string }> {
 export const command: Command<{ stateDir?: string; json?: boolean }> = {
   name: "status",
   summary:
-    "show a run in progress, the current commit, the last sync (time, result, why), the timer and the last run; exit 1 when the last sync was refused or failed or the last run failed or was interrupted",
+    "show a run in progress, cm disable's reason, the current commit, the last sync (time, result, why), the timer and the last run; exit 1 when cm is disabled, the last sync was refused or failed or the last run failed or was interrupted",
   options: [
     stateDirOption(),
-    jsonOption("the state's sync and last-run records, the timer and problems"),
+    jsonOption(
+      "the state's sync and last-run records, cm disable's marker, the timer and problems",
+    ),
   ],
   epilog: examples(["cm status", "cm status --json --state-dir /tmp/cm"]),
   async run(_, opts, { exec }) {
@@ -37,10 +40,12 @@ export const command: Command<{ stateDir?: string; json?: boolean }> = {
     const state = readState(exec, paths);
     const running = lockHolder(paths.lock);
     const timer = await timerOf(exec);
-    const problems = statusProblems(state, timer);
+    const disabled = readDisabled(exec, paths);
+    const problems = statusProblems(state, timer, disabled);
     if (opts.json) {
       const record = {
         running,
+        disabled,
         sync: state.sync ?? null,
         lastRun: state.lastRun ?? null,
         timer,
@@ -48,7 +53,9 @@ export const command: Command<{ stateDir?: string; json?: boolean }> = {
       };
       console.log(JSON.stringify(record, null, 1));
     } else {
-      for (const line of statusLines(state, new Date(), timer, running)) console.log(line);
+      for (const line of statusLines(state, new Date(), timer, running, disabled)) {
+        console.log(line);
+      }
       for (const problem of problems) console.log(`problem:      ${problem}`);
     }
     return statusExitCode(problems);

@@ -40,6 +40,9 @@ export function splayOption(help: string): OptionSpec {
 /** The parsed options of `cm sync`. */
 type SyncOptions = SyncFlags & {
   once?: boolean;
+  check?: boolean;
+  detailedExitcodes?: boolean;
+  diff?: boolean;
   stateDir?: string;
   onlyIfChanged?: boolean;
   lockTimeout?: number;
@@ -70,6 +73,16 @@ export const command: Command<SyncOptions> = {
     CONFIG_OPTION,
     stateDirOption(),
     {
+      flag: "--check",
+      help:
+        "once: fetch, verify and validate, then plan what the sync would converge; changes nothing, records nothing",
+    },
+    {
+      flag: "--detailed-exitcodes",
+      help:
+        "exit 0 no changes, 2 changes, 4 failures or the last good commit kept, 6 both (1 usage/cookbook error)",
+    },
+    {
       flag: "--only-if-changed",
       help: "apply only when the commit changed (default: converge on every run)",
     },
@@ -86,7 +99,11 @@ export const command: Command<SyncOptions> = {
     },
     { flag: "--trusted-keys", value: "file", help: "SSH allowed signers file or GPG keyring" },
     LOCK_TIMEOUT_OPTION,
-    { flag: "--json", help: "print each apply report as JSON on stdout" },
+    { flag: "--diff", help: "show unified diffs of file content" },
+    {
+      flag: "--json",
+      help: "print each apply report (the plan's, with --check) as JSON on stdout",
+    },
     quietOption("failures and sync notices"),
     VERBOSE_OPTION,
   ],
@@ -94,10 +111,13 @@ export const command: Command<SyncOptions> = {
 Exit codes: 0 synced and converged; 1 a resource failed; 2 usage, configuration
 or credentials error; 3 another run holds the lock; 4 the fetch failed or the
 new commit was refused (bad signature, invalid cookbooks): the last good commit
-was kept and converged again.
+was kept and converged again; 7 cm disable stands (cm sync --check still runs).
+With --check the same codes say what a sync would do (1: a resource would fail).
 ${
     examples([
       "cm sync --once",
+      "cm sync --check --diff   # what the next sync would change, changes nothing",
+      "cm sync --check --detailed-exitcodes   # 2: the next sync would change something",
       "cm sync --once --repo https://git.example.com/ops/cookbooks.git --branch main --cookbook web.yaml",
       "cm sync --once --repo file:///srv/cookbooks.git --state-dir /tmp/cm --only-if-changed",
       "cm sync --interval 5m --splay 60   # foreground loop",
@@ -105,12 +125,12 @@ ${
   }`,
   async run(_, opts, { exec }) {
     const settings = (await nodeConfig()).resolveSettings(exec, flagsOf(opts));
-    const printer = terminalPrinter(verbosity(opts), false);
+    const printer = terminalPrinter(verbosity(opts), !!opts.diff);
     const mismatch = opts.interval === undefined && opts.splay === undefined &&
       timerMismatch(exec, settings);
     if (mismatch) printer.err(`warning: ${mismatch}`);
     const once = () => syncCommand(settings, exec, printer, opts);
-    if (opts.once) return await once();
+    if (opts.once || opts.check) return await once();
     printer.err(
       `sync: every ${settings.interval} s with a random delay up to ${settings.splay} s (Ctrl-C stops)`,
     );
@@ -123,36 +143,36 @@ ${
   },
 };
 
-/** One sync, printed as it goes; resolves to its exit code. */
+/** One sync (a plan of one, with --check), printed as it goes; resolves to its exit code. */
 async function syncCommand(
   settings: SyncSettings,
   exec: Executor,
   printer: Printer,
-  opts: {
-    stateDir?: string;
-    config?: string;
-    onlyIfChanged?: boolean;
-    lockTimeout?: number;
-    json?: boolean;
-  },
+  opts: Omit<SyncOptions, keyof SyncFlags> & { config?: string },
 ): Promise<number> {
   const { syncOnce } = await import("../../sync/sync.ts");
-  const monitor = await monitorFor(exec, opts.stateDir, opts.config);
+  const check = !!opts.check;
+  // A check alerts nobody and writes no metrics: it ran nothing.
+  const monitor = check ? undefined : await monitorFor(exec, opts.stateDir, opts.config);
   const json = !!opts.json;
   let signals: SignalWatch | undefined;
   const outcome = await syncOnce(settings, exec, {
     stateDir: opts.stateDir,
     onlyIfChanged: !!opts.onlyIfChanged,
     lockTimeout: opts.lockTimeout,
+    check,
+    diff: printer.diff,
     events: {
       note: (line) => printer.err(`sync: ${printable(line)}`),
       warning: (line) => printer.err(`sync: ${printable(line)}`, "warning"),
       problem: (line) => printer.err(printable(line), "warning"),
-      run: runEvents(printer, { plan: false, json }),
+      run: runEvents(printer, { plan: check, json }),
     },
     interrupts: () => signals = watchSignals((line) => printer.err(line)),
   });
   if (outcome.report) printReport(printer, outcome.report, { json });
-  await afterRun(exec, printer, { report: outcome.report, sync: outcome.record }, monitor);
-  return syncExitCode(outcome, signals?.exitCode());
+  if (monitor) {
+    await afterRun(exec, printer, { report: outcome.report, sync: outcome.record }, monitor);
+  } else printer.err("sync: --check: nothing was changed or recorded");
+  return syncExitCode(outcome, { detailed: opts.detailedExitcodes }, signals?.exitCode());
 }

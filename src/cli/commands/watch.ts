@@ -4,6 +4,7 @@
  * @module
  */
 import type { Executor } from "../../exec/executor.ts";
+import { printable } from "../../exec/output.ts";
 import { DEFAULT_DEBOUNCE_MS, type Repair, watch } from "../../app/watch.ts";
 import type { MonitorSettings } from "../../monitor/observe.ts";
 import { printDrift, type Printer, runEvents, terminalPrinter } from "../output.ts";
@@ -64,6 +65,7 @@ export const command: Command<
       watching: (paths, cookbooks) =>
         printer.err(`watch: watching ${paths.length} managed path(s) of ${cookbooks.join(", ")}`),
       repaired: (repair) => repaired(exec, printer, repair, monitor),
+      refused: (message) => printer.err(`watch: ${printable(message)}`, "warning"),
       interrupts: () => watchSignals((line) => printer.err(line)),
     });
     return EXIT.ok;
