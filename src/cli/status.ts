@@ -26,7 +26,11 @@ function ago(iso: string | undefined, now: Date): string {
 export function timerLine(timer: TimerStatus | { error: string }): string {
   if ("error" in timer) return `unknown: ${timer.error}`;
   if (!timer.installed) return "not installed (cm timer install)";
-  const next = timer.next ? `next run ${timer.next}` : "not armed: no next run";
+  const next = timer.next
+    ? `next run ${timer.next}`
+    : timer.running
+    ? "running now (armed again when this sync ends)"
+    : "not armed: no next run";
   return `${timer.unitFileState ?? "unknown"}, ${timer.activeState ?? "unknown"}; ${next}${
     timer.last ? `; last ${timer.last}` : ""
   }`;

@@ -68,6 +68,7 @@ Deno.test("status shows the timer: installed, enabled, next run; or why it is un
     installed: true,
     unitFileState: "enabled",
     activeState: "active",
+    running: false,
     next: "Mon 2026-11-30 20:05:00 UTC",
     last: null,
   };
@@ -194,6 +195,7 @@ Deno.test("status problems: a syncing node whose timer was stopped or disabled n
     installed: true,
     unitFileState,
     activeState,
+    running: false,
     next,
     last: null,
   });
@@ -205,7 +207,14 @@ Deno.test("status problems: a syncing node whose timer was stopped or disabled n
   ]);
   assert.deepEqual(statusProblems(state, timer("enabled", "inactive", null)).length, 1);
   // Not installed (cm sync runs as a loop), unknown, or a node that never synced: no claim.
-  const none = { installed: false, unitFileState: null, activeState: null, next: null, last: null };
+  const none = {
+    installed: false,
+    unitFileState: null,
+    activeState: null,
+    running: false,
+    next: null,
+    last: null,
+  };
   assert.deepEqual(statusProblems(state, none), []);
   assert.deepEqual(statusProblems(state, { error: "systemctl not found" }), []);
   assert.deepEqual(

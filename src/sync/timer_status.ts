@@ -17,6 +17,11 @@ export interface TimerStatus {
   unitFileState: string | null;
   /** ActiveState: "active" (waiting to fire), "inactive"...; `null` when systemd has none. */
   activeState: string | null;
+  /**
+   * It fired and its sync runs now (SubState "running"): systemd arms it
+   * again only when the sync has ended, so `next` is `null` meanwhile.
+   */
+  running: boolean;
   /** When it fires next, as systemd prints it, or `null` when it is not armed. */
   next: string | null;
   /** When it last fired, or `null` when never. */
@@ -24,7 +29,7 @@ export interface TimerStatus {
 }
 
 const PROPERTIES =
-  "LoadState,UnitFileState,ActiveState,NextElapseUSecRealtime,NextElapseUSecMonotonic,LastTriggerUSec";
+  "LoadState,UnitFileState,ActiveState,SubState,NextElapseUSecRealtime,NextElapseUSecMonotonic,LastTriggerUSec";
 
 const MICROSECONDS: Record<string, number> = {
   us: 1,
@@ -74,6 +79,7 @@ export function timerStatusOf(
     installed: props.LoadState === "loaded",
     unitFileState: set(props.UnitFileState),
     activeState: set(props.ActiveState),
+    running: props.SubState === "running",
     next: set(props.NextElapseUSecRealtime) ?? monotonic?.toISOString() ?? null,
     last: set(props.LastTriggerUSec),
   };

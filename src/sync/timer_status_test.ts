@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
+import { timerLine } from "../cli/status.ts";
 import { monotonicToDate, parseTimespan, readTimerStatus, timerStatusOf } from "./timer_status.ts";
 
 Deno.test("systemd timespans parse to microseconds; other text is refused", () => {
@@ -39,6 +40,7 @@ Deno.test("timer status prefers the realtime next elapse, and knows a unit that 
       installed: true,
       unitFileState: "enabled",
       activeState: "active",
+      running: false,
       next: "Mon 2026-11-30 20:05:00 UTC",
       last: "Mon 2026-11-30 19:55:00 UTC",
     },
@@ -51,6 +53,21 @@ Deno.test("timer status prefers the realtime next elapse, and knows a unit that 
   assert.equal(missing.installed, false);
   assert.equal(missing.unitFileState, null, "null, not an empty string, in cm status --json");
   assert.equal(missing.last, null);
+});
+
+Deno.test("a timer whose sync runs now is running, not 'not armed'", () => {
+  const props = {
+    LoadState: "loaded",
+    UnitFileState: "enabled",
+    ActiveState: "active",
+    SubState: "running",
+    NextElapseUSecRealtime: "",
+    NextElapseUSecMonotonic: "0",
+  };
+  const status = timerStatusOf(props, 3600, new Date("2026-11-30T20:00:00.000Z"));
+  assert.deepEqual([status.running, status.next], [true, null]);
+  assert.equal(timerLine(status), "enabled, active; running now (armed again when this sync ends)");
+  assert.equal(timerLine({ ...status, running: false }), "enabled, active; not armed: no next run");
 });
 
 Deno.test("reading the timer is one systemctl show, and its failure is an error", async () => {
