@@ -17,13 +17,11 @@ Deno.test("parseDuration reads seconds, 30s, 5m and 1h, and refuses anything els
   }
 });
 
-Deno.test("didYouMean over apt's 60,000 names is quick for a 300-character name", () => {
-  // A long unknown package name made a plan spend 33 s in edit distances it could never accept.
+Deno.test("didYouMean over apt's 60,000 names: nothing for a 300-character name, the near one for a typo", () => {
+  // Its speed is a figure of `deno task bench scaling`, not asserted here.
   const names = Array.from({ length: 60_000 }, (_, i) => `libpackage-name-${i}`);
-  const started = performance.now();
   assert.equal(didYouMean("a".repeat(300), names), undefined);
   assert.equal(didYouMean("libpackage-name-4242x", names), "libpackage-name-4242");
-  assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
 });
 
 Deno.test("didYouMean counts two swapped letters as one typo", () => {
