@@ -63,6 +63,31 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
   assert.match(saved.resources[`file[${dir.path}/root/etc/app.conf]`].sha256, /^[0-9a-f]{64}$/);
 });
 
+Deno.test("a validate command's multi-line refusal is printed as written, in apply and show-run", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(
+    dir.path,
+    `    - path: "{{ root }}/etc/checked.conf"
+      content: "x"
+      validate: sh -c 'echo "[emerg] unknown directive" >&2; echo "test failed" >&2; exit 1' v %s
+`,
+  );
+  const applied = await runCm(["apply", "--state-dir", state, book]);
+  assert.equal(applied.code, 1, applied.stderr);
+  const lines = applied.stdout.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("failed    file["));
+  assert.match(
+    lines[at],
+    /checked\.conf\] at \S+: validate refused the new content: .* exited 1: \[emerg\] unknown directive$/,
+  );
+  assert.equal(lines[at + 1], "    test failed");
+  const id = JSON.parse((await runCm(["history", "--json", "--state-dir", state])).stdout)[0].id;
+  const shown = (await runCm(["show-run", "--state-dir", state, id])).stdout.split("\n");
+  const row = shown.findIndex((l) => l.startsWith("failed    file["));
+  assert.match(shown[row], /exited 1: \[emerg\] unknown directive  \[[\d.]+ ms\]$/);
+  assert.equal(shown[row + 1], "    test failed");
+});
+
 Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on failure, 6 on both", async () => {
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { HandlerResult, RunReport } from "../engine/report.ts";
 import {
   type Printer,
+  printHealth,
   printResult,
   rollbackLine,
   rollbackOfApplyNote,
@@ -95,6 +96,46 @@ Deno.test("a failed resource's line names where the cookbook declares it", () =>
   });
   assert.deepEqual(lines, [
     'failed    file[/srv/out] at /root/site.yaml:5:7: user "wwwdata" does not exist: did you mean "www-data"?',
+  ]);
+});
+
+Deno.test("a failure's multi-line output keeps its lines: the first after the id, the rest indented", () => {
+  const lines: string[] = [];
+  const p: Printer = {
+    out: (line) => lines.push(line),
+    err: (line) => lines.push(line),
+    color: false,
+    verbosity: "quiet",
+    diff: false,
+  };
+  printResult(p, false, {
+    id: "file[/etc/sudoers]",
+    kind: "file",
+    status: "failed",
+    changes: [],
+    error: "validate refused the new content: visudo -cf /etc/.x exited 1: " +
+      "/etc/.x:3:1: syntax error\nroot ALL=(ALL ALL\x1b[2J\n/etc/.x: bad",
+    durationMs: 0.1,
+    at: "/root/site.yaml:5:7",
+  });
+  printHealth(p, {
+    ok: false,
+    failures: [],
+    checks: [{
+      id: "command[nginx -t]",
+      ok: false,
+      attempts: 1,
+      detail: "exited 1: a\nb",
+      durationMs: 1,
+    }],
+  });
+  assert.deepEqual(lines, [
+    "failed    file[/etc/sudoers] at /root/site.yaml:5:7: validate refused the new content: " +
+    "visudo -cf /etc/.x exited 1: /etc/.x:3:1: syntax error",
+    "    root ALL=(ALL ALL[2J",
+    "    /etc/.x: bad",
+    "unhealthy command[nginx -t]: exited 1: a",
+    "    b",
   ]);
 });
 

@@ -8,7 +8,7 @@ import type { Executor } from "../../exec/executor.ts";
 import { checkDrift } from "../../app/drift.ts";
 import { observeDrift } from "../../monitor/observe.ts";
 import { EXIT } from "../exit.ts";
-import { formatChange, type Printer, terminalPrinter } from "../output.ts";
+import { blockLines, formatChange, type Printer, terminalPrinter } from "../output.ts";
 import { type Command, examples, stateDirOption } from "../_common.ts";
 import { monitorFor, printWarnings } from "../_monitor.ts";
 
@@ -51,7 +51,9 @@ export async function drift(
       printer.out(printable(`drift ${r.id}: ${r.changes.map(formatChange).join(", ")}`), "warning");
     }
     for (const r of unreadable) {
-      printer.out(printable(`failed ${r.id}: ${r.error ?? "cannot read"}`), "err");
+      for (const line of blockLines(`failed ${printable(r.id)}: `, r.error ?? "cannot read")) {
+        printer.out(line, "err");
+      }
     }
     printer.out(
       `drift: ${drifted.length} of ${plan.resources.length} resource(s) differ from run ${check.lastRunId}`,

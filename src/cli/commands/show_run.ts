@@ -9,6 +9,7 @@ import { statePaths } from "../../state/paths.ts";
 import { readRun, runsMatching } from "../../state/store.ts";
 import { printable } from "../../exec/output.ts";
 import {
+  blockLines,
   formatChange,
   type Printer,
   printHandler,
@@ -83,16 +84,13 @@ export function showRun(
   }
   for (const r of report.resources) {
     if (r.status === "unchanged" && printer.verbosity !== "verbose") continue;
-    const detail = r.error === undefined
-      ? r.changes.map(formatChange).join(", ")
-      : printable(r.error);
+    const detail = r.error ?? r.changes.map(formatChange).join(", ");
     const drift = r.drift ? " (drift: changed outside cm)" : "";
     const at = r.status === "failed" ? ` at ${printable(r.at)}` : "";
-    printer.out(
-      `${r.status.padEnd(9)} ${printable(r.id)}${at}${drift}${
-        detail ? `: ${detail}` : ""
-      }  [${r.durationMs} ms]`,
-    );
+    const head = `${r.status.padEnd(9)} ${printable(r.id)}${at}${drift}${detail ? ": " : ""}`;
+    const [first, ...rest] = blockLines(head, detail);
+    printer.out(`${first}  [${r.durationMs} ms]`);
+    for (const line of rest) printer.out(line);
   }
   for (const h of report.handlers) printHandler(printer, false, h);
   if (report.health) printHealth(printer, report.health);
