@@ -49,7 +49,7 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
   assert.match(lines[0], /^ID +STARTED +RESULT +RESOURCES +DURATION +COMMIT +COOKBOOKS$/);
   assert.match(
     lines[1],
-    /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +ok +2 changed, 0 failed, 0 unchanged +\d+\.\d\d s +- +\//,
+    /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} +ok +2 changed, 0 failed, 0 unchanged +\d+\.\d\d s +- +\//,
   );
   const id = lines[1].split(/\s+/)[0];
   const shown = await runCm(["show-run", "--state-dir", state, id]);

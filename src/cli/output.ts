@@ -27,6 +27,7 @@ import type { RunEvents } from "../engine/run.ts";
 import { printable, printableLines } from "../exec/output.ts";
 import type { Resync } from "../app/health.ts";
 import { describeDisabled, type DisabledMark } from "../state/disabled.ts";
+import { humanTime } from "../text.ts";
 import { journalStreams, type Priority, withPriority } from "./journal.ts";
 
 /** How much to print. */
@@ -142,7 +143,7 @@ function diffColour(p: Printer, line: string): string {
 /** Prints a handler (restart/reload) as it finishes. */
 export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void {
   const because = `after ${printable(h.triggeredBy.join(", "))} changed${
-    h.pendingSince ? ` (pending since ${h.pendingSince}: an earlier try failed)` : ""
+    h.pendingSince ? ` (pending since ${humanTime(h.pendingSince)}: an earlier try failed)` : ""
   }`;
   const id = printable(h.id);
   if (h.status === "failed") {

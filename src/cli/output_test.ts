@@ -165,6 +165,6 @@ Deno.test("rolling back a cm apply on a node that syncs says the next sync conve
   const disabled = { reason: "INC-42", by: "alice (as root)", at: "2026-12-01T10:00:00Z" };
   assert.match(
     rollbackOfApplyNote(id, { ids: ["file[/a]"] }, disabled)!,
-    /converges 1 of the restored resources \(file\[\/a\]\) to the cookbooks again: .*; cm is disabled since 2026-12-01T10:00:00Z by alice \(as root\): "INC-42", so the rollback stands until cm enable: fix the repository first$/,
+    /converges 1 of the restored resources \(file\[\/a\]\) to the cookbooks again: .*; cm is disabled since [-\d]+ [\d:]+ [+-]\d{4} by alice \(as root\): "INC-42", so the rollback stands until cm enable: fix the repository first$/,
   );
 });

@@ -10,14 +10,8 @@ import { statePaths } from "../../state/paths.ts";
 import { listRuns, readRun } from "../../state/store.ts";
 import { type Printer, terminalPrinter } from "../output.ts";
 import { printable } from "../../exec/output.ts";
-import {
-  type Command,
-  count,
-  examples,
-  jsonOption,
-  localTime,
-  stateDirOption,
-} from "../_common.ts";
+import { type Command, count, examples, jsonOption, stateDirOption } from "../_common.ts";
+import { humanTime } from "../../text.ts";
 import { EXIT } from "../exit.ts";
 
 /** `cm history`. */
@@ -66,14 +60,17 @@ export type HistoryOptions = {
 
 /**
  * A time for `--since` / `--until`: a day (`2026-11-24`, local midnight) or a
- * date and time (`2026-11-24 14:30`, local; `2026-11-24T14:30Z`, UTC).
+ * date and time (`2026-11-24 14:30`, local; `2026-11-24T14:30Z`, UTC; with an
+ * offset as cm prints times, `2026-11-24 14:30:00 +0100`).
  *
  * @throws {UsageError} for anything else
  */
 export function moment(value: string): Date {
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:\d{2})?)?$/
-    .exec(value);
-  const date = m && new Date(`${m[1]}T${m[2] ?? "00:00"}${m[3] ?? ""}`);
+  const m =
+    /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) ?(Z|[+-]\d{2}:?\d{2})?)?$/
+      .exec(value);
+  const zone = m?.[3]?.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2") ?? "";
+  const date = m && new Date(`${m[1]}T${m[2] ?? "00:00"}${zone}`);
   if (!date || Number.isNaN(date.getTime())) {
     throw new UsageError(
       `expected a date like 2026-11-24 or 2026-11-24 14:30 (local time), got "${value}"`,
@@ -100,7 +97,7 @@ function didSomething(r: RunReport): boolean {
 /**
  * Lists the last `limit` runs (of those started in `since`..`until`, and
  * with `changed` of those that changed or failed something) under a header:
- * id, start (local time), result, counts, duration, commit, cookbooks.
+ * id, start ({@link humanTime}), result, counts, duration, commit, cookbooks.
  */
 export function history(probe: Probe, printer: Printer, options: HistoryOptions): void {
   const paths = statePaths(options.stateDir);
@@ -129,7 +126,7 @@ export function history(probe: Probe, printer: Printer, options: HistoryOptions)
   }
   const rows = reports.map((r) => [
     r.id,
-    localTime(r.startedAt),
+    humanTime(r.startedAt),
     r.rollback ? `${r.result}, rolled back` : r.result,
     `${r.totals.changed} changed, ${r.totals.failed} failed, ${r.totals.unchanged} unchanged`,
     `${(r.durationMs / 1000).toFixed(2)} s`,

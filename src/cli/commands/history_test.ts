@@ -5,6 +5,7 @@ import { statePaths } from "../../state/paths.ts";
 import { tempDir } from "../../_testing.ts";
 import { collectingPrinter } from "../_testing.ts";
 import { history, moment } from "./history.ts";
+import { humanTime } from "../../text.ts";
 
 /** A run report starting at `at` (UTC) that changed `changed` resources. */
 function run(id: string, at: string, changed: number) {
@@ -47,6 +48,8 @@ Deno.test("history --since takes a day (local midnight) or a date and time, and 
   assert.equal(moment("2026-11-24").getTime(), new Date(2026, 10, 24).getTime());
   assert.equal(moment("2026-11-24 14:30").getTime(), new Date(2026, 10, 24, 14, 30).getTime());
   assert.equal(moment("2026-11-24T14:30:00Z").toISOString(), "2026-11-24T14:30:00.000Z");
+  assert.equal(moment("2026-11-24 15:30:00 +0100").toISOString(), "2026-11-24T14:30:00.000Z");
+  assert.equal(moment(humanTime("2026-11-24T14:30:00Z")).toISOString(), "2026-11-24T14:30:00.000Z");
   assert.throws(() => moment("last tuesday"), {
     name: UsageError.name,
     message: 'expected a date like 2026-11-24 or 2026-11-24 14:30 (local time), got "last tuesday"',

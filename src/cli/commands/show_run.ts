@@ -21,11 +21,11 @@ import {
   type Command,
   examples,
   jsonOption,
-  localTime,
   stateDirOption,
   VERBOSE_OPTION,
   verbosity,
 } from "../_common.ts";
+import { humanTime } from "../../text.ts";
 import { EXIT } from "../exit.ts";
 
 /** `cm show-run`. */
@@ -71,7 +71,7 @@ export function showRun(
   if (!report) throw new UsageError(`no run "${options.id}" in ${paths.runs} (see cm history)`);
   if (options.json) return printer.out(JSON.stringify(report, null, 1));
   printer.out(
-    `run ${report.id}: ${report.mode}, ${report.result}, started ${localTime(report.startedAt)}, ${
+    `run ${report.id}: ${report.mode}, ${report.result}, started ${humanTime(report.startedAt)}, ${
       (report.durationMs / 1000).toFixed(2)
     } s`,
   );
