@@ -501,3 +501,47 @@ Deno.test("apply and plan use the node configuration's vars_file, as cm sync doe
   await runCm(["apply", ...state, "--vars-file", `${dir.path}/other.yaml`, book], { env });
   assert.equal(Deno.readTextFileSync(target), "TOKEN=given\n");
 });
+
+Deno.test("history --resource finds the runs that changed a file and show-run prints their recorded diffs, masked", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  const conf = `${dir.path}/app.conf`;
+  const write = (port: number) =>
+    Deno.writeTextFileSync(
+      book,
+      `configure:\n  files:\n    - path: ${conf}\n      content: "port = ${port}\\ntoken = {{ token }}\\n"\n` +
+        `    - path: ${dir.path}/key\n      content: "k${port}"\n      sensitive: true\n`,
+    );
+  Deno.writeTextFileSync(`${dir.path}/vars.yaml`, "vars: {token: S3CR3T-VALUE}\n", { mode: 0o600 });
+  const apply = [
+    "apply",
+    "--state-dir",
+    `${dir.path}/state`,
+    "--vars-file",
+    `${dir.path}/vars.yaml`,
+  ];
+  write(80);
+  assert.equal((await runCm([...apply, book])).code, 0);
+  assert.equal((await runCm([...apply, book])).code, 0);
+  write(8080);
+  assert.equal((await runCm([...apply, book])).code, 0);
+
+  const state = ["--state-dir", `${dir.path}/state`];
+  const listed = await runCm(["history", ...state, "--resource", `file:${conf}`]);
+  assert.equal(listed.code, 0, listed.stderr);
+  const lines = listed.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 5, listed.stdout);
+  assert.match(lines[2], /^ +changed: state: absent → present, content: none → /);
+  assert.match(lines[4], /^ +changed: content: 31 B, 2 lines → 33 B, 2 lines$/);
+  const id = lines[3].split(" ")[0];
+  const shown = await runCm(["show-run", ...state, id]);
+  assert.match(
+    shown.stdout,
+    new RegExp(`^    --- ${conf}\\n    \\+\\+\\+ ${conf} \\(cookbook\\)\\n`, "m"),
+  );
+  assert.match(shown.stdout, /^ {4}-port = 80\n {4}\+port = 8080\n {5}token = \*\*\*$/m);
+  assert.match(shown.stdout, /key\].*\n {4}\(sensitive content changed\)\n/);
+  assert.equal(shown.stdout.includes("S3CR3T"), false);
+  const help = await runCm(["history", "--help"]);
+  assert.match(help.stdout, /--resource <id>/);
+});

@@ -128,9 +128,12 @@ export function printResult(p: Printer, plan: boolean, r: ResourceResult): void 
   if (p.verbosity === "quiet") return;
   const label = plan ? paint(p, "yellow", "would    ") : paint(p, "green", "changed  ");
   p.out(`${label} ${id}: ${r.changes.map(formatChange).join(", ")}`);
-  if (p.diff && r.diff) {
-    for (const line of r.diff.trimEnd().split("\n")) p.out(`    ${diffColour(p, printable(line))}`);
-  }
+  if (p.diff && r.diff) printDiff(p, r.diff);
+}
+
+/** Prints a unified diff indented under its resource's line, coloured on a terminal. */
+export function printDiff(p: Printer, diff: string): void {
+  for (const line of diff.trimEnd().split("\n")) p.out(`    ${diffColour(p, printable(line))}`);
 }
 
 function diffColour(p: Printer, line: string): string {

@@ -11,6 +11,7 @@ import { printable } from "../../exec/output.ts";
 import {
   blockLines,
   formatChange,
+  printDiff,
   type Printer,
   printHandler,
   printHealth,
@@ -50,7 +51,7 @@ export const command: Command<{ stateDir?: string; json?: boolean; verbose?: boo
 
 /**
  * Prints one run report: every resource that changed, failed or was skipped,
- * its health checks and the rollback that undid it, if any.
+ * the content diffs it recorded (bounded; masked like everything else), its health checks and the rollback that undid it, if any.
  *
  * @throws {UsageError} when no run, or more than one, matches `id`
  */
@@ -91,6 +92,7 @@ export function showRun(
     const [first, ...rest] = blockLines(head, detail);
     printer.out(`${first}  [${r.durationMs} ms]`);
     for (const line of rest) printer.out(line);
+    if (r.diff) printDiff(printer, r.diff);
   }
   for (const h of report.handlers) printHandler(printer, false, h);
   if (report.health) printHealth(printer, report.health);
