@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RunReport } from "../../engine/report.ts";
+import type { ResourceResult, RunReport } from "../../engine/report.ts";
 import type { Probe } from "../../exec/executor.ts";
 import { StateError, UsageError } from "../../errors.ts";
 import { statePaths } from "../../state/paths.ts";
@@ -179,10 +179,8 @@ export function history(probe: Probe, printer: Printer, options: HistoryOptions)
 
 /** Whether run `r` changed, failed on or refreshed resource `id`. */
 function touched(r: RunReport, id: string): boolean {
-  return r.resources.some((x) =>
-    x.id === id && (x.status === "changed" || x.status === "failed")
-  ) ||
-    r.handlers.some((h) => h.id === id);
+  const acted = (x: ResourceResult) => x.status === "changed" || x.status === "failed";
+  return r.resources.some((x) => x.id === id && acted(x)) || r.handlers.some((h) => h.id === id);
 }
 
 /** What run `r` did to resource `id`, as lines indented under the run's row. */
