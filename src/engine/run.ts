@@ -5,6 +5,7 @@
  * @module
  */
 import { maskStrings } from "../text.ts";
+import { diffBudget } from "./diff_budget.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
@@ -58,7 +59,10 @@ export interface ApplyTarget {
 
 /** How to run. */
 export interface RunOptions {
-  /** Put unified diffs of content changes into the results. */
+  /**
+   * Put unified diffs of content changes into a plan's results (an apply's
+   * always get them, to record them): bounded, see ./diff_budget.ts.
+   */
   diff?: boolean;
   /**
    * Asked before each resource: a reason ("interrupted by SIGTERM") stops the
@@ -106,6 +110,7 @@ export async function run(
   };
 
   const stopAsked = stopCheck(options);
+  const diffs = target.mode === "apply" || options.diff ? diffBudget() : undefined;
   for (const group of groups(sorted, resolve)) {
     const stop = await stopAsked();
     if (stop) {
@@ -130,7 +135,7 @@ export async function run(
       } else runnable.push(r);
     }
     if (!runnable.length) continue;
-    await runGroup(runnable, target, probe, ctx, record, options, stopAsked);
+    await runGroup(runnable, target, probe, ctx, record, { options, stopAsked, diffs });
   }
 
   const handlers = await runHandlers(
@@ -266,14 +271,20 @@ function groups(resources: Resource[], resolve: TargetResolver): Resource[][] {
   return out;
 }
 
+/** What every group of a run shares: its options, the stop check, the diff budget (none: no diffs). */
+interface GroupRun {
+  options: RunOptions;
+  stopAsked: () => Promise<string | undefined>;
+  diffs?: ReturnType<typeof diffBudget>;
+}
+
 async function runGroup(
   group: Resource[],
   target: PlanTarget | ApplyTarget,
   probe: Probe,
   ctx: ResourceContext,
   record: (r: ResourceResult) => void,
-  options: RunOptions,
-  stopAsked: () => Promise<string | undefined>,
+  { options, stopAsked, diffs }: GroupRun,
 ): Promise<void> {
   const kind = kindOf(group[0].kind);
   const started = performance.now();
@@ -295,7 +306,7 @@ async function runGroup(
       record({ ...result(r, "unchanged", [], readMs), ...(sha256 ? { sha256 } : {}) });
       return;
     }
-    const diff = options.diff ? kind.diffText?.(r.spec, current) : undefined;
+    const diff = kind.diffText && diffs?.(() => kind.diffText!(r.spec, current));
     pending.push({ r, current, changes, ...(diff ? { diff } : {}) });
   });
   if (!pending.length) return;
