@@ -342,12 +342,15 @@ function diffOne(spec: FileSpec, current: FileState): Change[] {
 }
 
 /**
- * The unified diff a content change makes, for `--diff`: `null` when the
- * content does not change; "(sensitive content changed)" for sensitive files;
- * a one-line summary for binary or very large content.
+ * The unified diff a content change makes: `null` when the content does not
+ * change, or when the file does not exist yet and `created` is false (an
+ * apply's record; `--diff` asks for new files too); "(sensitive content
+ * changed)" for sensitive files; a one-line summary for binary or very large
+ * content.
  */
-export function fileDiffText(spec: FileSpec, current: FileState): string | null {
+export function fileDiffText(spec: FileSpec, current: FileState, created: boolean): string | null {
   if (spec.state === "absent" || current.wantSha256 === null) return null;
+  if (!created && current.kind !== "file") return null;
   if (current.wantSha256 === current.sha256) return null;
   if (spec.sensitive) return "(sensitive content changed)";
   const { oldText, newText } = current;

@@ -46,7 +46,7 @@ Deno.test("file diff reports nothing when content, owner, group and mode match",
   const { state, changes } = await plan(s, exec);
   assert.deepEqual(changes, []);
   assert.equal(state.sha256, hash("hi\n"));
-  assert.equal(fileDiffText(s, state), null);
+  assert.equal(fileDiffText(s, state, true), null);
 });
 
 Deno.test("file diff reports a content change as sizes and line counts before and after", async () => {
@@ -166,7 +166,7 @@ Deno.test("file with sensitive content never shows the content or its hash", asy
     after: "(sensitive)",
     note: "sensitive: content not shown",
   }]);
-  assert.equal(fileDiffText(s, state), "(sensitive content changed)");
+  assert.equal(fileDiffText(s, state, true), "(sensitive content changed)");
   assert.equal(state.oldText, undefined);
   assert.equal(state.newText, undefined);
   const shown = JSON.stringify(changes);
@@ -180,7 +180,7 @@ Deno.test("fileDiffText gives a unified diff labelled with the path", async () =
   const s = spec({ path: "/etc/x", content: "a\nB\nc\n" });
   const { state } = await plan(s, exec);
   assert.equal(
-    fileDiffText(s, state),
+    fileDiffText(s, state, true),
     "--- /etc/x\n+++ /etc/x (cookbook)\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n",
   );
 });
@@ -190,9 +190,10 @@ Deno.test("fileDiffText diffs a new file against /dev/null", async () => {
   const s = spec({ path: "/etc/x", content: "one\n" });
   const { state } = await plan(s, exec);
   assert.equal(
-    fileDiffText(s, state),
+    fileDiffText(s, state, true),
     "--- /dev/null\n+++ /etc/x (cookbook)\n@@ -0,0 +1 @@\n+one\n",
   );
+  assert.equal(fileDiffText(s, state, false), null, "an apply's record leaves new files out");
 });
 
 Deno.test("file copies a binary source verbatim and summarises its diff", async () => {
@@ -202,7 +203,7 @@ Deno.test("file copies a binary source verbatim and summarises its diff", async 
   const s = spec({ path: "/srv/logo.bin" }, { sourcePath: "/cookbook/logo.bin" });
   const { state, changes } = await plan(s, exec);
   assert.deepEqual(changes[0], { field: "content", before: "4 B, 1 line", after: "5 B, binary" });
-  assert.match(fileDiffText(s, state)!, /^\(binary or large content changed: sha256 /);
+  assert.match(fileDiffText(s, state, true)!, /^\(binary or large content changed: sha256 /);
   const [outcome] = await file.apply([{ spec: s, changes }], exec, testContext());
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.readFile("/srv/logo.bin"), bytes);
@@ -225,7 +226,7 @@ Deno.test("file plans a source and a target over 1 MiB by their hashes alone, ne
   assert.deepEqual(read, []);
   assert.deepEqual([changes[0].before, changes[0].after], ["1.0 MiB", "1.0 MiB"]);
   assert.equal(state.wantSha256, createHash("sha256").update(big).digest("hex"));
-  assert.match(fileDiffText(s, state)!, /^\(binary or large content changed: sha256 /);
+  assert.match(fileDiffText(s, state, true)!, /^\(binary or large content changed: sha256 /);
 });
 
 Deno.test("file with a missing source shows it in the plan and fails at apply", async () => {
@@ -715,7 +716,7 @@ Deno.test("file on a real file system shows a unified diff of the real old conte
     const s = spec({ path, content: "keep\nnew\n" });
     const { state } = await plan(s, new RealExecutor());
     assert.equal(
-      fileDiffText(s, state),
+      fileDiffText(s, state, true),
       `--- ${path}\n+++ ${path} (cookbook)\n@@ -1,2 +1,2 @@\n keep\n-old\n+new\n`,
     );
   } finally {

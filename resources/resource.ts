@@ -148,8 +148,12 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
    * now, or, once `applied`, of what apply put there.
    */
   fingerprint?(spec: S, current: C, applied?: boolean): string | undefined;
-  /** A unified diff of what would change, for `--diff` (never for sensitive content). */
-  diffText?(spec: S, current: C): string | null;
+  /**
+   * A unified diff of what would change (never of sensitive content); of a
+   * path that does not exist yet only when `created` (`--diff` asked: an
+   * apply's record leaves new content to the cookbook that holds it).
+   */
+  diffText?(spec: S, current: C, created: boolean): string | null;
   /**
    * Rollback, first half: what the resource is now, recorded before `apply`
    * changes it (a path's content goes into `store`). Called only for

@@ -33,15 +33,20 @@ export function boundDiff(diff: string, lines = DIFF_LINES, bytes = DIFF_BYTES):
 
 /**
  * A run's diff maker: `make` is called (and its diff bounded) while the run's
- * diffs stay under `total` characters; after that the diff says it was not
- * recorded. `undefined` for no diff.
+ * diffs stay under `total` characters; the next diff then says that later ones
+ * are not recorded, and those after it are `undefined`, as for no diff.
  */
 export function diffBudget(
   total = RUN_DIFF_BYTES,
 ): (make: () => string | null | undefined) => string | undefined {
   let left = total;
+  let told = false;
   return (make) => {
-    if (left <= 0) return `(diff not recorded: this run's diffs passed ${total / 1024} KiB)`;
+    if (left <= 0) {
+      if (told) return undefined;
+      told = true;
+      return `(diffs of this and later files not recorded: this run's passed ${total / 1024} KiB)`;
+    }
     const diff = make();
     if (!diff) return undefined;
     const bounded = boundDiff(diff);

@@ -16,6 +16,7 @@ Deno.test("a run's diff budget stops computing diffs once it is spent", () => {
   assert.equal(take(make), diff(120));
   assert.equal(take(() => null), undefined);
   assert.equal(take(make), diff(120));
-  assert.equal(take(make), "(diff not recorded: this run's diffs passed 2 KiB)");
+  assert.equal(take(make), "(diffs of this and later files not recorded: this run's passed 2 KiB)");
+  assert.equal(take(make), undefined);
   assert.equal(made, 2);
 });

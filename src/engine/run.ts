@@ -60,8 +60,9 @@ export interface ApplyTarget {
 /** How to run. */
 export interface RunOptions {
   /**
-   * Put unified diffs of content changes into a plan's results (an apply's
-   * always get them, to record them): bounded, see ./diff_budget.ts.
+   * Put unified diffs of content changes into a plan's results, new files'
+   * included (an apply's always get those of files that existed, to record
+   * them): bounded, see ./diff_budget.ts.
    */
   diff?: boolean;
   /**
@@ -306,7 +307,8 @@ async function runGroup(
       record({ ...result(r, "unchanged", [], readMs), ...(sha256 ? { sha256 } : {}) });
       return;
     }
-    const diff = kind.diffText && diffs?.(() => kind.diffText!(r.spec, current));
+    const diff = kind.diffText &&
+      diffs?.(() => kind.diffText!(r.spec, current, options.diff === true));
     pending.push({ r, current, changes, ...(diff ? { diff } : {}) });
   });
   if (!pending.length) return;

@@ -442,8 +442,9 @@ configure:
   assert.match(text, /port=8080/);
 });
 
-Deno.test("an apply records each changed file's diff, bounded, and a plan only with --diff", async () => {
-  const exec = machine().put("/etc/app.conf", "port = 80\n").put("/etc/big.conf", "");
+Deno.test("an apply records each existing file's diff, bounded, and a plan only with --diff", async () => {
+  const exec = machine().put("/etc/app.conf", "port = 80\n").put("/etc/big.conf", "")
+    .put("/etc/key", "old\n");
   const big = Array.from({ length: 600 }, (_, i) => `line ${i}`).join("\\n");
   const cookbook = await load(
     exec,
@@ -457,18 +458,26 @@ configure:
     - path: /etc/key
       content: "secret\\n"
       sensitive: true
+    - path: /etc/new.conf
+      content: "fresh\\n"
 `,
   );
   const plan = await run(cookbook, { mode: "plan", probe: exec });
-  assert.deepEqual(plan.resources.map((r) => r.diff), [undefined, undefined, undefined]);
+  assert.deepEqual(plan.resources.map((r) => r.diff), [undefined, undefined, undefined, undefined]);
+  const asked = await run(cookbook, { mode: "plan", probe: exec }, {}, { diff: true });
+  assert.equal(
+    asked.resources[3].diff,
+    "--- /dev/null\n+++ /etc/new.conf (cookbook)\n@@ -0,0 +1 @@\n+fresh\n",
+  );
   const report = await run(cookbook, { mode: "apply", exec });
-  const [app, large, key] = report.resources.map((r) => r.diff ?? "");
+  const [app, large, key, created] = report.resources.map((r) => r.diff);
   assert.match(
-    app,
+    app ?? "",
     /^--- \/etc\/app\.conf\n\+\+\+ \/etc\/app\.conf \(cookbook\)\n@@.*\n-port = 80\n\+port = 8080\n$/,
   );
-  const lines = large.trimEnd().split("\n");
+  const lines = (large ?? "").trimEnd().split("\n");
   assert.equal(lines.length, 501);
   assert.equal(lines[500], "... (103 more lines cut)");
   assert.equal(key, "(sensitive content changed)");
+  assert.equal(created, undefined, "a new file's content is in the cookbook: no diff recorded");
 });
