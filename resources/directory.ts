@@ -13,7 +13,9 @@
  *   directory) is a failure naming it: cm does not follow or replace it.
  * - The parent is resolved once and checked by systemd's unsafe-path-transition
  *   rule (./_path_safety.ts), like a file's; a refused or dangling parent fails
- *   plan and apply alike, naming it.
+ *   plan and apply alike, naming it. A plan judges the paths of later
+ *   resources against the owner, group and mode given here (`planned`): a
+ *   world-writable directory this resource narrows to 0755 is safe for them.
  *
  * @module
  */
@@ -133,6 +135,7 @@ export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
     return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts, chase)));
   },
   diff: diffOne,
+  planned: ({ path, owner, group, mode }) => ({ path, owner, group, mode }),
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
   // Parents it created stay: only the directory itself is put back or removed.
   snapshot: (spec, _current, store) => store.capture(spec.path),

@@ -45,6 +45,20 @@ export interface SpecProblem {
   got?: unknown;
 }
 
+/**
+ * What a resource's apply will have made of its path (`mode`, `owner`,
+ * `group` as the cookbook gives them; `undefined`: left as it is): a plan
+ * shows later resources the path so (see src/engine/planned.ts).
+ */
+export interface PlannedPath {
+  /** The managed path, as the cookbook gives it. */
+  path: string;
+  owner?: string;
+  group?: string;
+  /** Octal text, e.g. "0755". */
+  mode?: string;
+}
+
 /** Whether the run may change the machine ("apply") or only look ("plan"). */
 export type Mode = "plan" | "apply";
 
@@ -131,6 +145,12 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
    * no look at the machine; given every spec of the kind at once.
    */
   prepare?(specs: S[]): Promise<void>;
+  /**
+   * What the path will be once the spec is applied, for the resources a plan
+   * reads after it (a directory narrowed to 0755 makes a file under it safe
+   * to write); `undefined` when it makes nothing a later resource could stand on.
+   */
+  planned?(spec: S): PlannedPath | undefined;
   /** The current state of each spec, in order (batched: one dpkg-query for all packages). */
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
   /** `apply` wants every consecutive item at once (one apt-get transaction); else one at a time. */

@@ -7,6 +7,7 @@
 import { maskStrings } from "../text.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
+import { type PlannedPaths, plannedPaths } from "./planned.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
 import { claimsOf, targetResolver } from "../cookbook/cookbook.ts";
 import { kindOf, loadKinds } from "../../resources/mod.ts";
@@ -89,8 +90,10 @@ export async function run(
   const started = performance.now();
   const startedAt = new Date();
   await loadKinds(cookbook.resources.map((r) => r.kind));
-  // A plan's probe runs only tools that look: it cannot change the machine.
-  const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
+  // A plan's probe runs only tools that look: it cannot change the machine. It shows
+  // each resource the directories earlier ones will have made safe (planned.ts).
+  const planned = target.mode === "plan" ? plannedPaths(planProbe(target.probe)) : undefined;
+  const probe = target.mode === "apply" ? target.exec : planned!.probe;
   const changed = new Set<string>();
   const hide = hider(cookbook.secrets ?? []);
   const shown = hidingEvents(events, hide);
@@ -130,7 +133,7 @@ export async function run(
       } else runnable.push(r);
     }
     if (!runnable.length) continue;
-    await runGroup(runnable, target, probe, ctx, record, options, stopAsked);
+    await runGroup(runnable, target, { probe, planned }, ctx, record, options, stopAsked);
   }
 
   const handlers = await runHandlers(
@@ -269,7 +272,7 @@ function groups(resources: Resource[], resolve: TargetResolver): Resource[][] {
 async function runGroup(
   group: Resource[],
   target: PlanTarget | ApplyTarget,
-  probe: Probe,
+  { probe, planned }: { probe: Probe; planned?: PlannedPaths },
   ctx: ResourceContext,
   record: (r: ResourceResult) => void,
   options: RunOptions,
@@ -302,6 +305,8 @@ async function runGroup(
   if (target.mode === "plan") {
     for (const p of pending) {
       const blocked = p.changes.find((c) => c.blocked);
+      const made = blocked ? undefined : kind.planned?.(p.r.spec);
+      if (made) planned?.note(made);
       record({
         ...result(p.r, blocked ? "failed" : "changed", p.changes, readMs, blocked?.note),
         ...(p.diff ? { diff: p.diff } : {}),
