@@ -237,7 +237,7 @@ async function snapshot(
   store: SnapshotStore,
 ): Promise<Before> {
   const top = await store.capture(spec.path);
-  const tree = current.tree;
+  const tree = current?.tree;
   if (spec.state !== "absent" || !tree?.entries.length || tree.over) return top;
   const paths = [top];
   for (const entry of tree.entries) paths.push(await store.capture(`${spec.path}/${entry}`));
