@@ -41,6 +41,7 @@ import {
   kindName,
   type OwnedState,
   ownershipChanges,
+  parseMode,
   readOwnership,
   resolveOwnership,
 } from "./_ownership.ts";
@@ -49,6 +50,7 @@ import {
   type Change,
   errorMessage,
   type Outcome,
+  type PlannedPath,
   type ResourceKind,
   type SpecProblem,
 } from "./resource.ts";
@@ -202,6 +204,15 @@ function applyOne(spec: DirectorySpec, changes: Change[], exec: Executor): Outco
   return { ok: true };
 }
 
+/** What apply will have made of the directory, for a plan's later resources. */
+function planned(spec: DirectorySpec, probe: Probe): PlannedPath | undefined {
+  if (spec.state === "absent") return undefined;
+  const resolved = resolveManaged(spec.path, chaser(probe));
+  if ("error" in resolved) return undefined;
+  const mode = spec.mode === undefined ? {} : { mode: parseMode(spec.mode) };
+  return { path: resolved.path, owner: spec.owner, group: spec.group, ...mode };
+}
+
 /**
  * With `state: absent`: no owner, group or mode (nothing is left to own);
  * never `/` or a top-level directory. `force` only with `state: absent`.
@@ -256,8 +267,7 @@ export const directory: ResourceKind<DirectorySpec, DirectoryState> = {
     return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts, chase)));
   },
   diff: diffOne,
-  planned: ({ path, owner, group, mode, state }) =>
-    state === "absent" ? undefined : { path, owner, group, mode },
+  planned,
   apply: (items, exec) => applyEach(items, (spec, changes) => applyOne(spec, changes, exec)),
   // Parents it created stay: only the directory itself (and a tree it removed) is put back or removed.
   snapshot,

@@ -305,3 +305,15 @@ Deno.test("a tree over the snapshot limit is recorded as its directory alone, an
   const before = await directory.snapshot!(s, current, store);
   assert.equal(before.type, "directory");
 });
+
+Deno.test("directory tells a plan the real path and the mode it will set; nothing for state: absent", () => {
+  const exec = new RecordingExecutor().put("/srv").put("/srv/open", undefined, { mode: 0o777 })
+    .put("/var").put("/var/www", "/srv", { kind: "symlink" });
+  assert.deepEqual(directory.planned!(spec({ path: "/var/www/open", mode: "0755" }), exec), {
+    path: "/srv/open",
+    owner: undefined,
+    group: undefined,
+    mode: 0o755,
+  });
+  assert.equal(directory.planned!(spec({ path: "/srv/open", state: "absent" }), exec), undefined);
+});

@@ -10,15 +10,13 @@
  */
 import type { PathInfo, Probe } from "../exec/executor.ts";
 import { probeWith } from "../exec/plan_probe.ts";
-import { chaseDirectory, resolveManaged } from "../../resources/_path_safety.ts";
 import type { PlannedPath } from "../../resources/resource.ts";
-import { parseMode } from "../../resources/_ownership.ts";
 
 /** A plan's view of the machine: the probe later resources read, and what to overlay on it. */
 export interface PlannedPaths {
   /** `base` with every noted directory's planned mode, owner and group. */
   probe: Probe;
-  /** Records what a resource whose changes the plan accepted will have made of its path. */
+  /** Records what a resource whose changes the plan accepted will have made of its directory. */
   note(planned: PlannedPath): void;
 }
 
@@ -29,14 +27,11 @@ export interface PlannedPaths {
  */
 export function plannedPaths(base: Probe): PlannedPaths {
   const overlay = new Map<string, Partial<PathInfo>>();
-  const users = new Map<number, string>();
-  const groups = new Map<number, string>();
-  const idOf = (name: string, lookup: (n: string) => number | null, names: Map<number, string>) => {
-    const known = lookup(name);
+  const unknown = { users: new Map<number, string>(), groups: new Map<number, string>() };
+  let nextId = -1;
+  const idOf = (name: string, known: number | null, names: Map<number, string>) => {
     if (known !== null) return known;
-    const found = [...names].find(([, n]) => n === name);
-    if (found) return found[0];
-    const id = -1 - users.size - groups.size;
+    const id = [...names].find(([, n]) => n === name)?.[0] ?? nextId--;
     names.set(id, name);
     return id;
   };
@@ -46,20 +41,18 @@ export function plannedPaths(base: Probe): PlannedPaths {
       const planned = overlay.get(path);
       return info && planned ? { ...info, ...planned } : info;
     },
-    userName: (uid) => users.get(uid) ?? base.userName(uid),
-    groupName: (gid) => groups.get(gid) ?? base.groupName(gid),
+    userName: (uid) => unknown.users.get(uid) ?? base.userName(uid),
+    groupName: (gid) => unknown.groups.get(gid) ?? base.groupName(gid),
   });
   return {
     probe,
     note({ path, owner, group, mode }) {
-      const resolved = resolveManaged(path, (dir) => chaseDirectory(dir, probe));
-      if ("error" in resolved || probe.stat(resolved.path)?.kind !== "directory") return;
-      const real = resolved.path;
-      overlay.set(real, {
-        ...overlay.get(real),
-        ...(owner !== undefined ? { uid: idOf(owner, (n) => base.uid(n), users) } : {}),
-        ...(group !== undefined ? { gid: idOf(group, (n) => base.gid(n), groups) } : {}),
-        ...(mode !== undefined ? { mode: parseMode(mode) } : {}),
+      if (base.stat(path)?.kind !== "directory") return;
+      overlay.set(path, {
+        ...overlay.get(path),
+        ...(owner !== undefined ? { uid: idOf(owner, base.uid(owner), unknown.users) } : {}),
+        ...(group !== undefined ? { gid: idOf(group, base.gid(group), unknown.groups) } : {}),
+        ...(mode !== undefined ? { mode } : {}),
       });
     },
   };

@@ -305,7 +305,7 @@ async function runGroup(
   if (target.mode === "plan") {
     for (const p of pending) {
       const blocked = p.changes.find((c) => c.blocked);
-      const made = blocked ? undefined : kind.planned?.(p.r.spec);
+      const made = blocked ? undefined : kind.planned?.(p.r.spec, probe);
       if (made) planned?.note(made);
       record({
         ...result(p.r, blocked ? "failed" : "changed", p.changes, readMs, blocked?.note),
