@@ -133,7 +133,7 @@ function diffOne(spec: DirectorySpec, current: DirectoryState): Change[] {
     return [{
       field: "state",
       before: null,
-      after: spec.state,
+      after: spec.state ?? "present",
       note: current.error,
       blocked: true,
     }];
