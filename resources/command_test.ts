@@ -268,7 +268,7 @@ Deno.test("command failing reports the exit code and the last 20 lines of stderr
     testContext(),
   );
   const expected = Array.from({ length: 20 }, (_, i) => `err ${i + 11}`).join("\n");
-  assert.deepEqual(outcome, { ok: false, error: `exited 2: ${expected}` });
+  assert.deepEqual(outcome, { ok: false, error: `exited 2: (10 earlier lines cut)\n${expected}` });
 });
 
 Deno.test("command failing with an empty stderr reports stdout instead", async () => {

@@ -73,3 +73,22 @@ export function maskStrings<T>(value: T, secrets: readonly string[]): T {
     Object.entries(value).map(([k, v]) => [k, maskStrings(v, secrets)]),
   ) as T;
 }
+
+/**
+ * A time as a person reads it, the one format of every human-readable output:
+ * this machine's local time with its UTC offset, `2026-12-02 03:14:07 +0000`.
+ * Takes a Date or an ISO 8601 string; a string that is no time comes back as
+ * it is (JSON output keeps ISO 8601 UTC).
+ */
+export function humanTime(time: string | Date): string {
+  const d = new Date(time);
+  if (Number.isNaN(d.getTime())) return String(time);
+  const p = (n: number) => String(n).padStart(2, "0");
+  const offset = -d.getTimezoneOffset();
+  const zone = `${offset < 0 ? "-" : "+"}${p(Math.floor(Math.abs(offset) / 60))}${
+    p(Math.abs(offset) % 60)
+  }`;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:${p(d.getSeconds())} ${zone}`;
+}

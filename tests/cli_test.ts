@@ -49,7 +49,7 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
   assert.match(lines[0], /^ID +STARTED +RESULT +RESOURCES +DURATION +COMMIT +COOKBOOKS$/);
   assert.match(
     lines[1],
-    /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +ok +2 changed, 0 failed, 0 unchanged +\d+\.\d\d s +- +\//,
+    /^\S+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} +ok +2 changed, 0 failed, 0 unchanged +\d+\.\d\d s +- +\//,
   );
   const id = lines[1].split(/\s+/)[0];
   const shown = await runCm(["show-run", "--state-dir", state, id]);
@@ -61,6 +61,31 @@ Deno.test("apply converges, a second apply changes nothing, and both are recorde
   );
   const saved = JSON.parse(await Deno.readTextFile(`${state}/state.json`));
   assert.match(saved.resources[`file[${dir.path}/root/etc/app.conf]`].sha256, /^[0-9a-f]{64}$/);
+});
+
+Deno.test("a validate command's multi-line refusal is printed as written, in apply and show-run", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(
+    dir.path,
+    `    - path: "{{ root }}/etc/checked.conf"
+      content: "x"
+      validate: sh -c 'echo "[emerg] unknown directive" >&2; echo "test failed" >&2; exit 1' v %s
+`,
+  );
+  const applied = await runCm(["apply", "--state-dir", state, book]);
+  assert.equal(applied.code, 1, applied.stderr);
+  const lines = applied.stdout.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("failed    file["));
+  assert.match(
+    lines[at],
+    /checked\.conf\] at \S+: validate refused the new content: .* exited 1: \[emerg\] unknown directive$/,
+  );
+  assert.equal(lines[at + 1], "    test failed");
+  const id = JSON.parse((await runCm(["history", "--json", "--state-dir", state])).stdout)[0].id;
+  const shown = (await runCm(["show-run", "--state-dir", state, id])).stdout.split("\n");
+  const row = shown.findIndex((l) => l.startsWith("failed    file["));
+  assert.match(shown[row], /exited 1: \[emerg\] unknown directive  \[[\d.]+ ms\]$/);
+  assert.equal(shown[row + 1], "    test failed");
 });
 
 Deno.test("--detailed-exitcodes: 2 when changes were applied, 0 when none, 4 on failure, 6 on both", async () => {
@@ -503,4 +528,48 @@ Deno.test("apply and plan use the node configuration's vars_file, as cm sync doe
   // --vars-file wins over the node configuration's.
   await runCm(["apply", ...state, "--vars-file", `${dir.path}/other.yaml`, book], { env });
   assert.equal(Deno.readTextFileSync(target), "TOKEN=given\n");
+});
+
+Deno.test("history --resource finds the runs that changed a file and show-run prints their recorded diffs, masked", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  const conf = `${dir.path}/app.conf`;
+  const write = (port: number) =>
+    Deno.writeTextFileSync(
+      book,
+      `configure:\n  files:\n    - path: ${conf}\n      content: "port = ${port}\\ntoken = {{ token }}\\n"\n` +
+        `    - path: ${dir.path}/key\n      content: "k${port}"\n      sensitive: true\n`,
+    );
+  Deno.writeTextFileSync(`${dir.path}/vars.yaml`, "vars: {token: S3CR3T-VALUE}\n", { mode: 0o600 });
+  const apply = [
+    "apply",
+    "--state-dir",
+    `${dir.path}/state`,
+    "--vars-file",
+    `${dir.path}/vars.yaml`,
+  ];
+  write(80);
+  assert.equal((await runCm([...apply, book])).code, 0);
+  assert.equal((await runCm([...apply, book])).code, 0);
+  write(8080);
+  assert.equal((await runCm([...apply, book])).code, 0);
+
+  const state = ["--state-dir", `${dir.path}/state`];
+  const listed = await runCm(["history", ...state, "--resource", `file:${conf}`]);
+  assert.equal(listed.code, 0, listed.stderr);
+  const lines = listed.stdout.trimEnd().split("\n");
+  assert.equal(lines.length, 5, listed.stdout);
+  assert.match(lines[2], /^ +changed: state: absent → present, content: none → /);
+  assert.match(lines[4], /^ +changed: content: 31 B, 2 lines → 33 B, 2 lines$/);
+  const id = lines[3].split(" ")[0];
+  const shown = await runCm(["show-run", ...state, id]);
+  assert.match(
+    shown.stdout,
+    new RegExp(`^    --- ${conf}\\n    \\+\\+\\+ ${conf} \\(cookbook\\)\\n`, "m"),
+  );
+  assert.match(shown.stdout, /^ {4}-port = 80\n {4}\+port = 8080\n {5}token = \*\*\*$/m);
+  assert.match(shown.stdout, /key\].*\n {4}\(sensitive content changed\)\n/);
+  assert.equal(shown.stdout.includes("S3CR3T"), false);
+  const help = await runCm(["history", "--help"]);
+  assert.match(help.stdout, /--resource <id>/);
 });

@@ -25,9 +25,13 @@ Deno.test("while disabled, sync and apply refuse (exit 7) with the reason; statu
 
   const disabled = await runCm(["disable", "--state-dir", state, "db", "migration"], { env });
   assert.equal(disabled.code, 0, disabled.stderr);
-  assert.match(disabled.stdout, /cm disabled since \S+ by root: "db migration"/);
+  assert.match(
+    disabled.stdout,
+    /cm disabled since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} by root: "db migration"/,
+  );
 
-  const refusal = /refused: cm is disabled since \S+ by root: "db migration" \(cm enable/;
+  const refusal =
+    /refused: cm is disabled since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} by root: "db migration" \(cm enable/;
   for (const args of [sync, ["apply", "--state-dir", state, book]]) {
     const r = await runCm(args, { env });
     assert.equal(r.code, 7, `${args[0]}: ${r.stderr}`);
@@ -41,7 +45,10 @@ Deno.test("while disabled, sync and apply refuse (exit 7) with the reason; statu
 
   const status = await runCm(["status", "--state-dir", state], { env });
   assert.equal(status.code, 1);
-  assert.match(status.stdout, /^disabled: +since \S+ by root: "db migration"$/m);
+  assert.match(
+    status.stdout,
+    /^disabled: +since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} by root: "db migration"$/m,
+  );
   assert.match(status.stdout, /^problem: +cm is disabled .*refuse until cm enable$/m);
   const json = JSON.parse(
     (await runCm(["status", "--json", "--state-dir", state], { env })).stdout,

@@ -82,7 +82,8 @@ async function secondSignal(): Promise<Outcome> {
   child.kill("SIGTERM");
   const status = await child.status;
   const ms = performance.now() - started;
-  return { honoured: status.signal === "SIGTERM" && ms < 1500, detail: `second SIGTERM: ${ms} ms` };
+  // Waiting for the command would take the rest of its 8.3 s sleep; "at once" is well before.
+  return { honoured: status.signal === "SIGTERM" && ms < 4000, detail: `second SIGTERM: ${ms} ms` };
 }
 
 Deno.test("signals during a 1,500-file batch stop the run; a second one stops cm at once", async () => {

@@ -15,6 +15,8 @@ import { readState } from "../state/store.ts";
 export interface DriftCheck {
   /** The applied run compared with. */
   lastRunId: string;
+  /** When that run started, ISO 8601 in UTC. */
+  lastRunAt: string;
   /** The plan of its cookbooks. */
   plan: RunReport;
   /** Resources that differ from the cookbooks. */
@@ -44,6 +46,7 @@ export async function checkDrift(
   });
   return {
     lastRunId: last.id,
+    lastRunAt: last.at,
     plan,
     drifted: plan.resources.filter((r) => r.status === "changed"),
   };

@@ -85,16 +85,6 @@ export const LOCK_TIMEOUT_OPTION: OptionSpec = {
   default: DEFAULT_LOCK_TIMEOUT,
 };
 
-/** `2026-11-30T18:06:12.345Z` as `2026-11-30 18:06:12` in this machine's time zone. */
-export function localTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
-    p(d.getMinutes())
-  }:${p(d.getSeconds())}`;
-}
-
 /** `--vars-file FILE` of apply, plan and validate. */
 export const VARS_FILE_OPTION: OptionSpec = {
   flag: "--vars-file",

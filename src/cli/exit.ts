@@ -17,6 +17,7 @@ import {
 } from "../errors.ts";
 import type { RunReport } from "../engine/report.ts";
 import { printable } from "../exec/output.ts";
+import { blockLines } from "./output.ts";
 import type { SyncOutcome } from "../sync/sync.ts";
 
 /** Plain exit codes. */
@@ -116,7 +117,7 @@ export function errorLines(error: Error): string[] {
       `cm: deno was started without cm's permission flags (${message}): run \`deno task cm ...\` in the checkout, or the binary (deno task compile builds dist/cm)`,
     ];
   }
-  return [`cm: ${message}`];
+  return blockLines("cm: ", error.message);
 }
 
 /** The exit code of a plan or apply: a signal's, else by the report's counts. */

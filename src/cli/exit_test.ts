@@ -53,9 +53,9 @@ Deno.test("errorLines names what the problems are in: cookbooks or the node conf
   assert.deepEqual(errorLines(new UsageError("bad flag")), ["cm: bad flag"]);
 });
 
-Deno.test("errorLines keeps control characters in names from reaching the terminal", () => {
-  const lines = errorLines(new UsageError('cannot read "/tmp/a\x1b]0;owned\x07\nfake line"'));
-  assert.deepEqual(lines, ['cm: cannot read "/tmp/a]0;owned fake line"']);
+Deno.test("errorLines keeps control characters from the terminal and a line break from forging a line", () => {
+  const lines = errorLines(new UsageError('cannot read "/tmp/a\x1b]0;owned\x07\ncm: fake line"'));
+  assert.deepEqual(lines, ['cm: cannot read "/tmp/a]0;owned', '    cm: fake line"']);
 });
 
 function report(changed: number, failed: number, refreshed = 0): RunReport {

@@ -24,9 +24,10 @@ import type {
   RunReport,
 } from "../engine/report.ts";
 import type { RunEvents } from "../engine/run.ts";
-import { printable } from "../exec/output.ts";
+import { printable, printableLines } from "../exec/output.ts";
 import type { Resync } from "../app/health.ts";
 import { describeDisabled, type DisabledMark } from "../state/disabled.ts";
+import { humanTime } from "../text.ts";
 import { journalStreams, type Priority, withPriority } from "./journal.ts";
 
 /** How much to print. */
@@ -68,6 +69,20 @@ export function terminalPrinter(verbosity: Verbosity, diff: boolean): Printer {
   };
 }
 
+/**
+ * `head` then the first line of `text`, its other lines indented under it:
+ * a tool's multi-line error kept as the tool wrote it, each line {@link printable}.
+ */
+export function blockLines(head: string, text: string): string[] {
+  const [first, ...rest] = printableLines(text);
+  return [`${head}${first}`, ...rest.map((line) => `    ${line}`)];
+}
+
+/** Prints {@link blockLines} on stdout, every line with `priority`. */
+function outBlock(p: Printer, head: string, text: string, priority?: Priority): void {
+  for (const line of blockLines(head, text)) p.out(line, priority);
+}
+
 const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2 } as const;
 
 function paint(p: Printer, colour: keyof typeof CODES, text: string): string {
@@ -101,25 +116,24 @@ export function printResult(p: Printer, plan: boolean, r: ResourceResult): void 
   }
   const id = printable(r.id);
   if (r.status === "failed") {
-    p.out(
-      `${paint(p, "red", plan ? "will fail" : "failed   ")} ${id} at ${printable(r.at)}: ${
-        printable(r.error ?? "")
-      }`,
-      "err",
-    );
+    const label = paint(p, "red", plan ? "will fail" : "failed   ");
+    outBlock(p, `${label} ${id} at ${printable(r.at)}: `, r.error ?? "", "err");
     return;
   }
   if (r.status === "skipped") {
     // Info: a false `when:` skips by design; a failed requirement has its own err line.
-    p.out(`${paint(p, "yellow", "skipped  ")} ${id}: ${printable(r.error ?? "")}`);
+    outBlock(p, `${paint(p, "yellow", "skipped  ")} ${id}: `, r.error ?? "");
     return;
   }
   if (p.verbosity === "quiet") return;
   const label = plan ? paint(p, "yellow", "would    ") : paint(p, "green", "changed  ");
   p.out(`${label} ${id}: ${r.changes.map(formatChange).join(", ")}`);
-  if (p.diff && r.diff) {
-    for (const line of r.diff.trimEnd().split("\n")) p.out(`    ${diffColour(p, printable(line))}`);
-  }
+  if (p.diff && r.diff) printDiff(p, r.diff);
+}
+
+/** Prints a unified diff indented under its resource's line, coloured on a terminal. */
+export function printDiff(p: Printer, diff: string): void {
+  for (const line of diff.trimEnd().split("\n")) p.out(`    ${diffColour(p, printable(line))}`);
 }
 
 function diffColour(p: Printer, line: string): string {
@@ -132,12 +146,14 @@ function diffColour(p: Printer, line: string): string {
 /** Prints a handler (restart/reload) as it finishes. */
 export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void {
   const because = `after ${printable(h.triggeredBy.join(", "))} changed${
-    h.pendingSince ? ` (pending since ${h.pendingSince}: an earlier try failed)` : ""
+    h.pendingSince ? ` (pending since ${humanTime(h.pendingSince)}: an earlier try failed)` : ""
   }`;
   const id = printable(h.id);
   if (h.status === "failed") {
-    p.out(
-      `${paint(p, "red", "failed   ")} ${id}: ${h.action} ${because}: ${printable(h.error ?? "")}`,
+    outBlock(
+      p,
+      `${paint(p, "red", "failed   ")} ${id}: ${h.action} ${because}: `,
+      h.error ?? "",
       "err",
     );
   } else if (p.verbosity !== "quiet") {
@@ -154,11 +170,12 @@ export function printHandler(p: Printer, plan: boolean, h: HandlerResult): void 
  * stdout): failures always, passes unless quiet.
  */
 export function printHealth(p: Printer, h: HealthRecord): void {
-  for (const failure of h.failures) p.out(`${paint(p, "red", "unhealthy")} ${failure}`, "err");
+  const unhealthy = paint(p, "red", "unhealthy");
+  for (const failure of h.failures) outBlock(p, `${unhealthy} `, failure, "err");
   for (const c of h.checks) {
-    if (!c.ok) p.out(`${paint(p, "red", "unhealthy")} ${c.id}: ${c.detail}`, "err");
+    if (!c.ok) outBlock(p, `${unhealthy} ${printable(c.id)}: `, c.detail, "err");
     else if (p.verbosity !== "quiet") {
-      p.out(`${paint(p, "green", "healthy  ")} ${c.id}: ${c.detail}`);
+      p.out(`${paint(p, "green", "healthy  ")} ${printable(c.id)}: ${printable(c.detail)}`);
     }
   }
 }
@@ -166,8 +183,9 @@ export function printHealth(p: Printer, h: HealthRecord): void {
 /** Prints what a rollback restored and how it ended (on stdout, with the run's report). */
 export function printRollback(p: Printer, r: RollbackRecord): void {
   for (const x of [...r.restored, ...r.refreshed]) {
-    if (!x.ok) p.out(`${paint(p, "red", "failed   ")} restore ${x.id}: ${x.error}`, "err");
-    else if (p.verbosity !== "quiet") p.out(`${paint(p, "yellow", "restored ")} ${x.id}`);
+    const id = printable(x.id);
+    if (!x.ok) outBlock(p, `${paint(p, "red", "failed   ")} restore ${id}: `, x.error ?? "", "err");
+    else if (p.verbosity !== "quiet") p.out(`${paint(p, "yellow", "restored ")} ${id}`);
   }
   p.out(rollbackLine(r), r.ok ? undefined : "err");
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { HandlerResult, RunReport } from "../engine/report.ts";
 import {
   type Printer,
+  printHealth,
   printResult,
   rollbackLine,
   rollbackOfApplyNote,
@@ -98,6 +99,46 @@ Deno.test("a failed resource's line names where the cookbook declares it", () =>
   ]);
 });
 
+Deno.test("a failure's multi-line output keeps its lines: the first after the id, the rest indented", () => {
+  const lines: string[] = [];
+  const p: Printer = {
+    out: (line) => lines.push(line),
+    err: (line) => lines.push(line),
+    color: false,
+    verbosity: "quiet",
+    diff: false,
+  };
+  printResult(p, false, {
+    id: "file[/etc/sudoers]",
+    kind: "file",
+    status: "failed",
+    changes: [],
+    error: "validate refused the new content: visudo -cf /etc/.x exited 1: " +
+      "/etc/.x:3:1: syntax error\nroot ALL=(ALL ALL\x1b[2J\n/etc/.x: bad",
+    durationMs: 0.1,
+    at: "/root/site.yaml:5:7",
+  });
+  printHealth(p, {
+    ok: false,
+    failures: [],
+    checks: [{
+      id: "command[nginx -t]",
+      ok: false,
+      attempts: 1,
+      detail: "exited 1: a\nb",
+      durationMs: 1,
+    }],
+  });
+  assert.deepEqual(lines, [
+    "failed    file[/etc/sudoers] at /root/site.yaml:5:7: validate refused the new content: " +
+    "visudo -cf /etc/.x exited 1: /etc/.x:3:1: syntax error",
+    "    root ALL=(ALL ALL[2J",
+    "    /etc/.x: bad",
+    "unhealthy command[nginx -t]: exited 1: a",
+    "    b",
+  ]);
+});
+
 Deno.test("rolling back a run of cm sync by hand says its commit is quarantined until a newer one", () => {
   const run = report([], 0);
   assert.equal(rollbackOfSyncNote(run), undefined);
@@ -124,6 +165,6 @@ Deno.test("rolling back a cm apply on a node that syncs says the next sync conve
   const disabled = { reason: "INC-42", by: "alice (as root)", at: "2026-12-01T10:00:00Z" };
   assert.match(
     rollbackOfApplyNote(id, { ids: ["file[/a]"] }, disabled)!,
-    /converges 1 of the restored resources \(file\[\/a\]\) to the cookbooks again: .*; cm is disabled since 2026-12-01T10:00:00Z by alice \(as root\): "INC-42", so the rollback stands until cm enable: fix the repository first$/,
+    /converges 1 of the restored resources \(file\[\/a\]\) to the cookbooks again: .*; cm is disabled since [-\d]+ [\d:]+ [+-]\d{4} by alice \(as root\): "INC-42", so the rollback stands until cm enable: fix the repository first$/,
   );
 });

@@ -10,6 +10,7 @@ import type { Holder } from "../state/lock.ts";
 import { printable } from "../exec/output.ts";
 import type { TimerStatus } from "../sync/timer_status.ts";
 import { TIMER_UNIT } from "../sync/timer.ts";
+import { humanTime } from "../text.ts";
 
 function ago(iso: string | undefined, now: Date): string {
   if (!iso) return "";
@@ -22,17 +23,17 @@ function ago(iso: string | undefined, now: Date): string {
   return ` (${Math.round(s / 3600)} h ago)`;
 }
 
-/** "enabled, active; next run Mon 2026-11-30 21:05:00 UTC; last ...", or why it is unknown. */
+/** "enabled, active; next run 2026-11-30 21:05:00 +0000; last ...", or why it is unknown. */
 export function timerLine(timer: TimerStatus | { error: string }): string {
   if ("error" in timer) return `unknown: ${timer.error}`;
   if (!timer.installed) return "not installed (cm timer install)";
   const next = timer.next
-    ? `next run ${timer.next}`
+    ? `next run ${humanTime(timer.next)}`
     : timer.running
     ? "running now (armed again when this sync ends)"
     : "not armed: no next run";
   return `${timer.unitFileState ?? "unknown"}, ${timer.activeState ?? "unknown"}; ${next}${
-    timer.last ? `; last ${timer.last}` : ""
+    timer.last ? `; last ${humanTime(timer.last)}` : ""
   }`;
 }
 
@@ -77,7 +78,9 @@ export function statusProblems(
     );
   }
   for (const [id, p] of Object.entries(state.pending ?? {})) {
-    problems.push(`${p.action} of ${id} pending since ${p.since} (an earlier try failed)`);
+    problems.push(
+      `${p.action} of ${id} pending since ${humanTime(p.since)} (an earlier try failed)`,
+    );
   }
   if (sync?.quarantined) problems.push(`commit ${sync.quarantined.commit} is quarantined`);
   if (sync?.selectionChange && !sync.reason?.includes(sync.selectionChange)) {
@@ -102,7 +105,7 @@ export function statusLines(
   if (disabled) lines.push(`disabled:     ${describeDisabled(disabled)}`);
   if (running) {
     lines.push(
-      `running:      ${running.command} (PID ${running.pid}) since ${running.since}${
+      `running:      ${running.command} (PID ${running.pid}) since ${humanTime(running.since)}${
         ago(running.since, now)
       }`,
     );
@@ -114,7 +117,9 @@ export function statusLines(
     if (sync.lastGood && sync.lastGood !== sync.commit) {
       lines.push(`last good:    ${sync.lastGood}`);
     }
-    lines.push(`last sync:    ${sync.lastSyncAt}${ago(sync.lastSyncAt, now)}: ${sync.result}`);
+    lines.push(
+      `last sync:    ${humanTime(sync.lastSyncAt)}${ago(sync.lastSyncAt, now)}: ${sync.result}`,
+    );
     if (sync.reason) lines.push(`reason:       ${sync.reason}`);
     if (sync.rejected) lines.push(`rejected:     ${sync.rejected}`);
     const q = sync.quarantined;
@@ -131,18 +136,16 @@ export function statusLines(
   const run = state.lastRun;
   if (run) {
     lines.push(
-      `last run:     ${run.id} ${run.mode} ${run.result} at ${run.at}${ago(run.at, now)}${
-        run.commit ? ` (commit ${run.commit.slice(0, 12)})` : ""
-      }`,
+      `last run:     ${run.id} ${run.mode} ${run.result} at ${humanTime(run.at)}${
+        ago(run.at, now)
+      }${run.commit ? ` (commit ${run.commit.slice(0, 12)})` : ""}`,
     );
   } else lines.push("last run:     none");
   for (const [id, p] of Object.entries(state.pending ?? {})) {
     lines.push(
-      `pending:      ${id}: ${p.action} after ${
-        p.triggeredBy.join(", ")
-      } changed, due since ${p.since}${ago(p.since, now)}${
-        p.error ? `; last try: ${p.error.split("\n")[0]}` : ""
-      }`,
+      `pending:      ${id}: ${p.action} after ${p.triggeredBy.join(", ")} changed, due since ${
+        humanTime(p.since)
+      }${ago(p.since, now)}${p.error ? `; last try: ${p.error.split("\n")[0]}` : ""}`,
     );
   }
   return lines.map(printable);

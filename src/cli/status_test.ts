@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { State } from "../state/store.ts";
 import { statusLines, statusProblems } from "./status.ts";
+import { humanTime } from "../text.ts";
 
 Deno.test("status shows the commit, the last sync with its reason, and the last run", () => {
   const lines = statusLines({
@@ -28,13 +29,13 @@ Deno.test("status shows the commit, the last sync with its reason, and the last 
   assert.deepEqual(lines, [
     "repository:   git://h/r.git (branch main)",
     `commit:       ${"a".repeat(40)}`,
-    "last sync:    2026-11-26T05:00:00.000Z (60 s ago): kept",
+    `last sync:    ${humanTime("2026-11-26T05:00:00.000Z")} (60 s ago): kept`,
     "reason:       fetch from git://h/r.git failed",
     "cookbooks:    default.yaml",
     "selection:    cookbook selection changed: was nodes/web1.yaml, now default.yaml",
-    `last run:     20261126T050000Z-1 apply ok at 2026-11-26T05:00:01.000Z (59 s ago) (commit ${
-      "a".repeat(12)
-    })`,
+    `last run:     20261126T050000Z-1 apply ok at ${
+      humanTime("2026-11-26T05:00:01.000Z")
+    } (59 s ago) (commit ${"a".repeat(12)})`,
   ]);
   assert.deepEqual(statusLines({ version: 1, resources: {} }), [
     "sync:         never synced (cm sync --once)",
@@ -58,7 +59,9 @@ Deno.test("status shows every refresh still pending, since when, and why its las
   assert.equal(
     lines.at(-1),
     "pending:      service[nginx]: reload after file[/etc/nginx/sites-enabled/x] changed, " +
-      "due since 2026-11-26T05:00:00.000Z (60 s ago); last try: reload failed: systemctl exited 1: Job failed",
+      `due since ${
+        humanTime("2026-11-26T05:00:00.000Z")
+      } (60 s ago); last try: reload failed: systemctl exited 1: Job failed`,
   );
 });
 
@@ -69,12 +72,12 @@ Deno.test("status shows the timer: installed, enabled, next run; or why it is un
     unitFileState: "enabled",
     activeState: "active",
     running: false,
-    next: "Mon 2026-11-30 20:05:00 UTC",
+    next: "2026-11-30T20:05:00.000Z",
     last: null,
   };
   assert.equal(
     statusLines(state, new Date(), timer)[1],
-    "timer:        enabled, active; next run Mon 2026-11-30 20:05:00 UTC",
+    `timer:        enabled, active; next run ${humanTime("2026-11-30T20:05:00.000Z")}`,
   );
   assert.equal(
     statusLines(state, new Date(), { ...timer, installed: false })[1],
@@ -137,7 +140,7 @@ Deno.test("status problems: a refused or failed sync and a failed run, each with
       },
     }),
     [
-      "reload of service[nginx] pending since 2026-11-26 (an earlier try failed)",
+      `reload of service[nginx] pending since ${humanTime("2026-11-26")} (an earlier try failed)`,
       "commit c2 is quarantined",
     ],
   );
@@ -148,7 +151,7 @@ Deno.test("status shows a run in progress first: its command, PID and since when
   const running = { pid: 4242, command: "cm sync", since: "2026-11-30T12:00:30Z" };
   assert.equal(
     statusLines({ version: 1, resources: {} }, now, undefined, running)[0],
-    "running:      cm sync (PID 4242) since 2026-11-30T12:00:30Z (30 s ago)",
+    `running:      cm sync (PID 4242) since ${humanTime("2026-11-30T12:00:30Z")} (30 s ago)`,
   );
   assert.doesNotMatch(
     statusLines({ version: 1, resources: {} }, now, undefined, null).join("\n"),
@@ -157,7 +160,9 @@ Deno.test("status shows a run in progress first: its command, PID and since when
   const ahead = { ...running, since: "2026-11-30T12:02:00Z" };
   assert.equal(
     statusLines({ version: 1, resources: {} }, now, undefined, ahead)[0],
-    "running:      cm sync (PID 4242) since 2026-11-30T12:02:00Z (60 s in the future: was the clock set back?)",
+    `running:      cm sync (PID 4242) since ${
+      humanTime("2026-11-30T12:02:00Z")
+    } (60 s in the future: was the clock set back?)`,
   );
 });
 
@@ -199,7 +204,7 @@ Deno.test("status problems: a syncing node whose timer was stopped or disabled n
     next,
     last: null,
   });
-  const armed = timer("enabled", "active", "Tue 2026-11-26 05:05:00 UTC");
+  const armed = timer("enabled", "active", "2026-11-26T05:05:00.000Z");
   assert.deepEqual(statusProblems(state, armed), []);
   assert.deepEqual(statusProblems(state, timer("disabled", "inactive", null)), [
     "the sync timer is disabled, inactive: this node no longer syncs " +

@@ -26,7 +26,10 @@ export interface ResourceResult {
   at: string;
   /** A content fingerprint to record (files: sha256), when the kind has one. */
   sha256?: string;
-  /** Unified diff of the content change, only when asked for (`--diff`). */
+  /**
+   * Unified diff of the content change: in an apply always (recorded for
+   * `cm show-run`), in a plan with `--diff`; bounded (../engine/diff_budget.ts).
+   */
   diff?: string;
   /**
    * Set when the machine had drifted: it changed although the cookbooks asked

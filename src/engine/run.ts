@@ -5,6 +5,7 @@
  * @module
  */
 import { maskStrings } from "../text.ts";
+import { diffBudget } from "./diff_budget.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
 import { type PlannedPaths, plannedPaths } from "./planned.ts";
@@ -59,7 +60,10 @@ export interface ApplyTarget {
 
 /** How to run. */
 export interface RunOptions {
-  /** Put unified diffs of content changes into the results. */
+  /**
+   * Put unified diffs of content changes into a plan's results (an apply's
+   * always get them, to record them): bounded, see ./diff_budget.ts.
+   */
   diff?: boolean;
   /**
    * Asked before each resource: a reason ("interrupted by SIGTERM") stops the
@@ -109,6 +113,7 @@ export async function run(
   };
 
   const stopAsked = stopCheck(options);
+  const diffs = target.mode === "apply" || options.diff ? diffBudget() : undefined;
   for (const group of groups(sorted, resolve)) {
     const stop = await stopAsked();
     if (stop) {
@@ -133,7 +138,7 @@ export async function run(
       } else runnable.push(r);
     }
     if (!runnable.length) continue;
-    await runGroup(runnable, target, { probe, planned }, ctx, record, options, stopAsked);
+    await runGroup(runnable, target, probe, ctx, record, { options, stopAsked, diffs, planned });
   }
 
   const handlers = await runHandlers(
@@ -269,14 +274,24 @@ function groups(resources: Resource[], resolve: TargetResolver): Resource[][] {
   return out;
 }
 
+/**
+ * What every group of a run shares: its options, the stop check, the diff
+ * budget (none: no diffs), and in a plan what earlier resources will have made.
+ */
+interface GroupRun {
+  options: RunOptions;
+  stopAsked: () => Promise<string | undefined>;
+  diffs?: ReturnType<typeof diffBudget>;
+  planned?: PlannedPaths;
+}
+
 async function runGroup(
   group: Resource[],
   target: PlanTarget | ApplyTarget,
-  { probe, planned }: { probe: Probe; planned?: PlannedPaths },
+  probe: Probe,
   ctx: ResourceContext,
   record: (r: ResourceResult) => void,
-  options: RunOptions,
-  stopAsked: () => Promise<string | undefined>,
+  { options, stopAsked, diffs, planned }: GroupRun,
 ): Promise<void> {
   const kind = kindOf(group[0].kind);
   const started = performance.now();
@@ -298,7 +313,7 @@ async function runGroup(
       record({ ...result(r, "unchanged", [], readMs), ...(sha256 ? { sha256 } : {}) });
       return;
     }
-    const diff = options.diff ? kind.diffText?.(r.spec, current) : undefined;
+    const diff = kind.diffText && diffs?.(() => kind.diffText!(r.spec, current));
     pending.push({ r, current, changes, ...(diff ? { diff } : {}) });
   });
   if (!pending.length) return;

@@ -442,6 +442,37 @@ configure:
   assert.match(text, /port=8080/);
 });
 
+Deno.test("an apply records each changed file's diff, bounded, and a plan only with --diff", async () => {
+  const exec = machine().put("/etc/app.conf", "port = 80\n").put("/etc/big.conf", "");
+  const big = Array.from({ length: 600 }, (_, i) => `line ${i}`).join("\\n");
+  const cookbook = await load(
+    exec,
+    `
+configure:
+  files:
+    - path: /etc/app.conf
+      content: "port = 8080\\n"
+    - path: /etc/big.conf
+      content: "${big}\\n"
+    - path: /etc/key
+      content: "secret\\n"
+      sensitive: true
+`,
+  );
+  const plan = await run(cookbook, { mode: "plan", probe: exec });
+  assert.deepEqual(plan.resources.map((r) => r.diff), [undefined, undefined, undefined]);
+  const report = await run(cookbook, { mode: "apply", exec });
+  const [app, large, key] = report.resources.map((r) => r.diff ?? "");
+  assert.match(
+    app,
+    /^--- \/etc\/app\.conf\n\+\+\+ \/etc\/app\.conf \(cookbook\)\n@@.*\n-port = 80\n\+port = 8080\n$/,
+  );
+  const lines = large.trimEnd().split("\n");
+  assert.equal(lines.length, 501);
+  assert.equal(lines[500], "... (103 more lines cut)");
+  assert.equal(key, "(sensitive content changed)");
+});
+
 Deno.test("plan judges a file under a world-writable directory by the mode a directory resource sets first", async () => {
   const exec = machine().put("/srv/open", undefined, { mode: 0o777 });
   const cookbook = (mode: string) =>

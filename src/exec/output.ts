@@ -6,10 +6,23 @@
  */
 import type { RunResult } from "./executor.ts";
 
-/** The last `lines` non-empty lines of `text`, at most `bytes` characters. */
+/**
+ * The end of `text` as the tool wrote it: its last `lines` non-empty lines
+ * (trailing blanks dropped), at most `bytes` characters. When lines were left
+ * out, a first line says how many: `(12 earlier lines cut)`; a last line
+ * longer than `bytes` keeps its end after `...`.
+ */
 export function tail(text: string, lines = 5, bytes = 800): string {
-  const kept = text.trimEnd().split("\n").filter((l) => l.trim() !== "").slice(-lines).join("\n");
-  return kept.length > bytes ? `...${kept.slice(-bytes)}` : kept;
+  const all = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
+  const kept: string[] = [];
+  for (let i = all.length - 1, size = 0; i >= 0 && kept.length < lines; i--) {
+    size += all[i].length + (kept.length ? 1 : 0);
+    if (size > bytes) break;
+    kept.unshift(all[i]);
+  }
+  if (!kept.length && all.length) kept.push(`...${all[all.length - 1].slice(-bytes)}`);
+  const cut = all.length - kept.length;
+  return [...(cut ? [`(${cut} earlier line${cut === 1 ? "" : "s"} cut)`] : []), ...kept].join("\n");
 }
 
 /** The end of stderr, or of stdout when stderr is empty: up to 20 lines / 2 KiB. */
@@ -30,6 +43,14 @@ export function exitedWith(tool: string, result: RunResult): string {
 // C0 and C1 controls, DEL, and the Unicode bidirectional overrides and isolates.
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` as printable lines: split at its line breaks, each line
+ * {@link printable}, so multi-line output keeps its shape and forges nothing.
+ */
+export function printableLines(text: string): string[] {
+  return text.split(/\r?\n/).map(printable);
+}
 
 /**
  * `text` without control characters (tabs and line breaks become spaces), so

@@ -1,9 +1,24 @@
 import assert from "node:assert/strict";
-import { exitedWith, outputTail, printable, tail } from "./output.ts";
+import { exitedWith, outputTail, printable, printableLines, tail } from "./output.ts";
 
-Deno.test("tail keeps the last non-empty lines and cuts long output from the front", () => {
-  assert.equal(tail("a\n\nb\nc\nd\ne\nf\n\n"), "b\nc\nd\ne\nf");
+Deno.test("tail keeps the last non-empty lines, says how many it cut, and cuts a long line's front", () => {
+  assert.equal(tail("a\n\nb\nc\nd\ne\nf\n\n"), "(1 earlier line cut)\nb\nc\nd\ne\nf");
+  assert.equal(tail("b\r\nc  \n"), "b\nc");
   assert.equal(tail("x".repeat(900)), `...${"x".repeat(800)}`);
+});
+
+Deno.test("tail keeps whole lines within its byte bound", () => {
+  const text = Array.from({ length: 40 }, (_, i) => `line ${i} ${"x".repeat(90)}`).join("\n");
+  const kept = tail(text, 20, 2048).split("\n");
+  assert.equal(kept[0], "(20 earlier lines cut)");
+  assert.equal(kept.length, 21);
+  assert.match(kept[20], /^line 39 /);
+  const bytes = tail(text, 30, 500).split("\n");
+  assert.deepEqual([bytes[0], bytes.length], ["(35 earlier lines cut)", 6]);
+});
+
+Deno.test("printableLines keeps the line breaks and strips the rest", () => {
+  assert.deepEqual(printableLines("a\x1b[2J\r\nb\tc"), ["a[2J", "b c"]);
 });
 
 Deno.test("outputTail prefers stderr, falls back to stdout, and says when there was none", () => {

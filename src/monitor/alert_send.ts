@@ -9,7 +9,7 @@ import type { Executor } from "../exec/executor.ts";
 import type { AlertTarget } from "./alert_config.ts";
 import { targetSecrets } from "./alert_config.ts";
 import { CURL_ARGV, curlConfig } from "./_curl.ts";
-import { maskSecrets } from "../text.ts";
+import { humanTime, maskSecrets } from "../text.ts";
 
 /** One alert: a problem that started, or one that recovered. */
 export interface AlertEvent {
@@ -85,8 +85,8 @@ export function mailMessage(
     `Host: ${event.host}`,
     `Severity: ${event.severity}`,
     `Key: ${event.key}`,
-    `Since: ${event.since}`,
-    `At: ${event.at}`,
+    `Since: ${humanTime(event.since)}`,
+    `At: ${humanTime(event.at)}`,
     ...(event.details ? ["", event.details] : []),
   ];
   return `${headers.join("\n")}\n\n${body.join("\n")}\n`;

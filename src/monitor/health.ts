@@ -9,6 +9,7 @@
  * @module
  */
 import type { Probe, RunResult } from "../exec/executor.ts";
+import { tail } from "../exec/output.ts";
 import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { CURL_ARGV, curlConfig } from "./_curl.ts";
 
@@ -45,10 +46,10 @@ export function checkId(check: HealthCheck): string {
 
 const KINDS = ["http", "command", "service", "port"] as const;
 
-/** Why a process failed: its exit status and last lines, which a sensitive check keeps to itself. */
+/** Why a process failed: its exit status and last lines (up to 20 / 2 KiB, as written), which a sensitive check keeps to itself. */
 function failure(result: RunResult, sensitive = false): string {
   if (sensitive) return result.code === 124 ? "timed out" : `exited ${result.code}`;
-  const text = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
+  const text = tail(result.stderr.trim() ? result.stderr : result.stdout, 20, 2048);
   return result.code === 124 ? text : `exited ${result.code}${text ? `: ${text}` : ""}`;
 }
 

@@ -164,6 +164,21 @@ Deno.test("a command check that outlives its timeout fails", async () => {
   assert.match(slow.detail, /timed out after 200 ms/);
 });
 
+Deno.test("a failing command check keeps its output's lines as written, the tail bounded", async () => {
+  const [two, many] = await runHealthChecks(
+    new RealExecutor(),
+    checks(
+      { command: ["sh", "-c", "echo first >&2; echo second >&2; exit 1"], retries: 0 },
+      { command: ["sh", "-c", "seq 1 30; exit 1"], retries: 0 },
+    ),
+  );
+  assert.equal(two.detail, "exited 1: first\nsecond");
+  assert.equal(
+    many.detail.split("\n").slice(0, 2).join("|"),
+    "exited 1: (10 earlier lines cut)|11",
+  );
+});
+
 function systemctl(...answers: string[]): RecordingExecutor {
   let i = 0;
   return new RecordingExecutor().on(

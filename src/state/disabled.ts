@@ -11,6 +11,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import { DisabledError, errorMessage } from "../errors.ts";
 import type { StatePaths } from "./paths.ts";
+import { humanTime } from "../text.ts";
 
 /** Who disabled cm, when and why. */
 export interface DisabledMark {
@@ -65,9 +66,9 @@ export function removeDisabled(exec: Executor, paths: StatePaths): void {
   exec.remove(paths.disabled);
 }
 
-/** `since 2026-12-01T10:00:00Z by alice (as root): "migrating the database"`. */
+/** `since 2026-12-01 10:00:00 +0000 by alice (as root): "migrating the database"`. */
 export function describeDisabled(mark: DisabledMark): string {
-  return `since ${mark.at} by ${mark.by}: ${
+  return `since ${humanTime(mark.at)} by ${mark.by}: ${
     mark.reason ? JSON.stringify(mark.reason) : "no reason given"
   }`;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { DisabledError } from "../errors.ts";
+import { humanTime } from "../text.ts";
 import { tempDir } from "../_testing.ts";
 import { statePaths } from "./paths.ts";
 import { readDisabled, refuseWhenDisabled, removeDisabled, writeDisabled } from "./disabled.ts";
@@ -20,7 +21,9 @@ Deno.test("a disable marker is written 0600, read back, refuses by name, and rem
     (e: Error) =>
       e instanceof DisabledError &&
       e.message ===
-        'cm sync refused: cm is disabled since 2026-12-01T10:00:00.000Z by alice (as root): "db migration" (cm enable lets it run again)',
+        `cm sync refused: cm is disabled since ${
+          humanTime("2026-12-01T10:00:00.000Z")
+        } by alice (as root): "db migration" (cm enable lets it run again)`,
   );
   removeDisabled(exec, paths);
   assert.equal(readDisabled(exec, paths), null);

@@ -6,6 +6,7 @@
  */
 import { LockTimeoutError, StateError } from "../errors.ts";
 import { onStatePath } from "./_os_error.ts";
+import { humanTime } from "../text.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface RunLock extends Disposable {
@@ -74,12 +75,14 @@ function isHolder(value: unknown): value is Holder {
 
 function describeHolder(path: string): string {
   const h = holderOf(path);
-  return h ? `PID ${h.pid}, ${h.command}, since ${h.since}` : "holder unknown";
+  return h ? `PID ${h.pid}, ${h.command}, since ${humanTime(h.since)}` : "holder unknown";
 }
 
 function waitingMessage(path: string, timeoutMs: number): string {
   const h = holderOf(path);
-  const by = h ? `held by PID ${h.pid} (${h.command}, since ${h.since})` : "(holder unknown)";
+  const by = h
+    ? `held by PID ${h.pid} (${h.command}, since ${humanTime(h.since)})`
+    : "(holder unknown)";
   return `waiting for the run lock ${by}: up to ${timeoutMs / 1000} s (--lock-timeout)`;
 }
 

@@ -17,7 +17,7 @@ Deno.test("a second lock waits for the timeout and names the holder's PID", asyn
   assert.match(
     told[0],
     new RegExp(
-      `^waiting for the run lock held by PID ${Deno.pid} \\(cm apply, since [0-9T:.Z-]+\\): up to 0.3 s \\(--lock-timeout\\)$`,
+      `^waiting for the run lock held by PID ${Deno.pid} \\(cm apply, since [0-9:-]+ [0-9:]+ [+-]\\d{4}\\): up to 0.3 s \\(--lock-timeout\\)$`,
     ),
   );
 });

@@ -22,9 +22,9 @@ export interface TimerStatus {
    * again only when the sync has ended, so `next` is `null` meanwhile.
    */
   running: boolean;
-  /** When it fires next, as systemd prints it, or `null` when it is not armed. */
+  /** When it fires next, ISO 8601 in UTC, or `null` when it is not armed. */
   next: string | null;
-  /** When it last fired, or `null` when never. */
+  /** When it last fired, ISO 8601 in UTC, or `null` when never. */
   last: string | null;
 }
 
@@ -66,7 +66,16 @@ export function monotonicToDate(monotonic: string, uptimeSeconds: number, now: D
   return new Date(now.getTime() + us / 1000 - uptimeSeconds * 1000);
 }
 
-/** The status out of `systemctl show` properties; `uptimeSeconds` places monotonic times. */
+/**
+ * systemd's time as it prints it under TZ=UTC (`Mon 2026-11-30 20:05:00 UTC`)
+ * in ISO 8601; any other text as it is.
+ */
+function isoOfSystemd(text: string): string {
+  const m = /^\w{3} (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) UTC$/.exec(text);
+  return m ? `${m[1]}T${m[2]}.000Z` : text;
+}
+
+/** The status out of `systemctl show` properties (printed under TZ=UTC); `uptimeSeconds` places monotonic times. */
 export function timerStatusOf(
   props: Record<string, string>,
   uptimeSeconds: number,
@@ -74,14 +83,15 @@ export function timerStatusOf(
 ): TimerStatus {
   // systemd says "" or "n/a" for a property without a value.
   const set = (value: string | undefined) => value && value !== "n/a" ? value : null;
+  const time = (value: string | undefined) => set(value) && isoOfSystemd(value!);
   const monotonic = monotonicToDate(props.NextElapseUSecMonotonic ?? "", uptimeSeconds, now);
   return {
     installed: props.LoadState === "loaded",
     unitFileState: set(props.UnitFileState),
     activeState: set(props.ActiveState),
     running: props.SubState === "running",
-    next: set(props.NextElapseUSecRealtime) ?? monotonic?.toISOString() ?? null,
-    last: set(props.LastTriggerUSec),
+    next: time(props.NextElapseUSecRealtime) ?? monotonic?.toISOString() ?? null,
+    last: time(props.LastTriggerUSec),
   };
 }
 
@@ -96,7 +106,8 @@ export async function readTimerStatus(
   uptimeSeconds = Deno.osUptime(),
   now = new Date(),
 ): Promise<TimerStatus> {
-  const result = await probe.run(showArgv([TIMER_UNIT], PROPERTIES));
+  // Times in UTC, whatever the machine's zone: cm prints them in its one format.
+  const result = await probe.run(showArgv([TIMER_UNIT], PROPERTIES), { env: { TZ: "UTC" } });
   const [props] = parseShow(result.stdout);
   if (result.code !== 0 || !props) throw new Error(exitedWith("systemctl show", result));
   return timerStatusOf(props, uptimeSeconds, now);

@@ -21,7 +21,7 @@ Deno.test("a timer armed on the monotonic clock fires at boot time plus its time
   assert.equal(monotonicToDate("", 3600, now), null);
 });
 
-Deno.test("timer status prefers the realtime next elapse, and knows a unit that is not there", () => {
+Deno.test("timer status prefers the realtime next elapse, in ISO 8601, and knows a unit that is not there", () => {
   const now = new Date("2026-11-30T20:00:00.000Z");
   assert.deepEqual(
     timerStatusOf(
@@ -41,8 +41,8 @@ Deno.test("timer status prefers the realtime next elapse, and knows a unit that 
       unitFileState: "enabled",
       activeState: "active",
       running: false,
-      next: "Mon 2026-11-30 20:05:00 UTC",
-      last: "Mon 2026-11-30 19:55:00 UTC",
+      next: "2026-11-30T20:05:00.000Z",
+      last: "2026-11-30T19:55:00.000Z",
     },
   );
   const missing = timerStatusOf(

@@ -7,8 +7,9 @@ import { printable } from "../../exec/output.ts";
 import type { Executor } from "../../exec/executor.ts";
 import { checkDrift } from "../../app/drift.ts";
 import { observeDrift } from "../../monitor/observe.ts";
+import { humanTime } from "../../text.ts";
 import { EXIT } from "../exit.ts";
-import { formatChange, type Printer, terminalPrinter } from "../output.ts";
+import { blockLines, formatChange, type Printer, terminalPrinter } from "../output.ts";
 import { type Command, examples, stateDirOption } from "../_common.ts";
 import { monitorFor, printWarnings } from "../_monitor.ts";
 
@@ -42,7 +43,13 @@ export async function drift(
   const unreadable = plan.resources.filter((r) => r.status === "failed");
   if (options.json) {
     printer.out(JSON.stringify(
-      { comparedWith: check.lastRunId, cookbooks: plan.cookbooks, drifted, unreadable },
+      {
+        comparedWith: check.lastRunId,
+        comparedWithAt: check.lastRunAt,
+        cookbooks: plan.cookbooks,
+        drifted,
+        unreadable,
+      },
       null,
       1,
     ));
@@ -51,10 +58,14 @@ export async function drift(
       printer.out(printable(`drift ${r.id}: ${r.changes.map(formatChange).join(", ")}`), "warning");
     }
     for (const r of unreadable) {
-      printer.out(printable(`failed ${r.id}: ${r.error ?? "cannot read"}`), "err");
+      for (const line of blockLines(`failed ${printable(r.id)}: `, r.error ?? "cannot read")) {
+        printer.out(line, "err");
+      }
     }
     printer.out(
-      `drift: ${drifted.length} of ${plan.resources.length} resource(s) differ from run ${check.lastRunId}`,
+      `drift: ${drifted.length} of ${plan.resources.length} resource(s) differ from run ${check.lastRunId} (started ${
+        humanTime(check.lastRunAt)
+      })`,
     );
   }
   printWarnings(printer, await observeDrift(exec, plan, monitor));

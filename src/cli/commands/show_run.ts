@@ -9,7 +9,9 @@ import { statePaths } from "../../state/paths.ts";
 import { readRun, runsMatching } from "../../state/store.ts";
 import { printable } from "../../exec/output.ts";
 import {
+  blockLines,
   formatChange,
+  printDiff,
   type Printer,
   printHandler,
   printHealth,
@@ -20,11 +22,11 @@ import {
   type Command,
   examples,
   jsonOption,
-  localTime,
   stateDirOption,
   VERBOSE_OPTION,
   verbosity,
 } from "../_common.ts";
+import { humanTime } from "../../text.ts";
 import { EXIT } from "../exit.ts";
 
 /** `cm show-run`. */
@@ -49,7 +51,7 @@ export const command: Command<{ stateDir?: string; json?: boolean; verbose?: boo
 
 /**
  * Prints one run report: every resource that changed, failed or was skipped,
- * its health checks and the rollback that undid it, if any.
+ * the content diffs it recorded (bounded; masked like everything else), its health checks and the rollback that undid it, if any.
  *
  * @throws {UsageError} when no run, or more than one, matches `id`
  */
@@ -70,7 +72,7 @@ export function showRun(
   if (!report) throw new UsageError(`no run "${options.id}" in ${paths.runs} (see cm history)`);
   if (options.json) return printer.out(JSON.stringify(report, null, 1));
   printer.out(
-    `run ${report.id}: ${report.mode}, ${report.result}, started ${localTime(report.startedAt)}, ${
+    `run ${report.id}: ${report.mode}, ${report.result}, started ${humanTime(report.startedAt)}, ${
       (report.durationMs / 1000).toFixed(2)
     } s`,
   );
@@ -83,16 +85,14 @@ export function showRun(
   }
   for (const r of report.resources) {
     if (r.status === "unchanged" && printer.verbosity !== "verbose") continue;
-    const detail = r.error === undefined
-      ? r.changes.map(formatChange).join(", ")
-      : printable(r.error);
+    const detail = r.error ?? r.changes.map(formatChange).join(", ");
     const drift = r.drift ? " (drift: changed outside cm)" : "";
     const at = r.status === "failed" ? ` at ${printable(r.at)}` : "";
-    printer.out(
-      `${r.status.padEnd(9)} ${printable(r.id)}${at}${drift}${
-        detail ? `: ${detail}` : ""
-      }  [${r.durationMs} ms]`,
-    );
+    const head = `${r.status.padEnd(9)} ${printable(r.id)}${at}${drift}${detail ? ": " : ""}`;
+    const [first, ...rest] = blockLines(head, detail);
+    printer.out(`${first}  [${r.durationMs} ms]`);
+    for (const line of rest) printer.out(line);
+    if (r.diff) printDiff(printer, r.diff);
   }
   for (const h of report.handlers) printHandler(printer, false, h);
   if (report.health) printHealth(printer, report.health);
