@@ -77,6 +77,7 @@ export type {
   Change,
   Mode,
   Outcome,
+  PlannedPath,
   ResourceContext,
   ResourceKind,
   SpecBase,

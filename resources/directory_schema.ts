@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { absolutePath, accountName, octalMode, requires } from "./_fields.ts";
+import { absolutePath, accountName, enumWithHints, octalMode, requires } from "./_fields.ts";
 
 /** The cookbook fields of a directory (`configure.directories` items). */
 export const schema = z.strictObject({
@@ -14,6 +14,18 @@ export const schema = z.strictObject({
   owner: accountName.optional().describe("Owner user name."),
   group: accountName.optional().describe("Group name."),
   mode: octalMode.optional().describe('Permissions as an octal string, e.g. "0755".'),
+  state: enumWithHints(["present", "absent"], {
+    directory: 'did you mean "present"?',
+    purged: 'did you mean "absent"? (with force: true to remove what it holds)',
+  }).default("present").describe(
+    "absent removes the directory; one that is not empty only with force: true. " +
+      "Never / or a top-level directory.",
+  ),
+  force: z.boolean().default(false).describe(
+    "With state: absent, remove everything in the directory too (links removed, never " +
+      "followed). A snapshot keeps up to 10,000 entries and 64 MiB for cm rollback; past that " +
+      "only the directory itself comes back, and the plan says so.",
+  ),
   requires,
 });
 

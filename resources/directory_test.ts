@@ -5,6 +5,9 @@ import type { Executor } from "../src/exec/executor.ts";
 import { directory, type DirectorySpec } from "./directory.ts";
 import { schema as directorySchema } from "./directory_schema.ts";
 import { testContext } from "./_testing.ts";
+import { walkTree } from "./_tree.ts";
+import { snapshotStore } from "../src/state/snapshots.ts";
+import { tempDir } from "../src/_testing.ts";
 
 function spec(fields: Record<string, unknown>): DirectorySpec {
   return directorySchema.parse(fields);
@@ -158,4 +161,159 @@ Deno.test("directory under another user's link into root's directories is refuse
   const [outcome] = await directory.apply([{ spec: wanted, changes }], exec, testContext());
   assert.deepEqual(outcome, { ok: false, error: refused });
   assert.deepEqual(exec.writes, []);
+});
+
+function oldTree(): RecordingExecutor {
+  return new RecordingExecutor().put("/srv").put("/srv/old").put("/srv/old/sub")
+    .put("/srv/old/sub/a.txt", "abc").put("/srv/old/link", "/etc", { kind: "symlink" });
+}
+
+Deno.test("state: absent removes an empty directory with rmdir and finds nothing left to do", async () => {
+  const exec = new RecordingExecutor().put("/srv").put("/srv/old");
+  const s = spec({ path: "/srv/old", state: "absent" });
+  const { changes, outcome } = await converge(s, exec);
+  assert.deepEqual(changes, [{ field: "state", before: "present", after: "absent" }]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["remove /srv/old"]);
+  assert.deepEqual(await changesOf(s, exec), []);
+});
+
+Deno.test("state: absent of a directory that is not empty fails the plan without force, naming the field", async () => {
+  const exec = oldTree();
+  const { changes, outcome } = await converge(spec({ path: "/srv/old", state: "absent" }), exec);
+  assert.deepEqual(changes, [{
+    field: "state",
+    before: "present",
+    after: "absent",
+    note: 'force: "/srv/old" holds 2 files and 1 directory (3 B): ' +
+      "set force: true to remove it with everything in it",
+    blocked: true,
+  }]);
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: '"/srv/old" is not empty: set force: true to remove it with everything in it',
+  });
+  assert.deepEqual(exec.writes, []);
+});
+
+Deno.test("state: absent with force removes the tree through removeTree", async () => {
+  const exec = oldTree();
+  const s = spec({ path: "/srv/old", state: "absent", force: true });
+  const { changes, outcome } = await converge(s, exec);
+  assert.deepEqual(changes, [
+    {
+      field: "state",
+      before: "present",
+      after: "absent",
+      note: "removes 2 files and 1 directory (3 B)",
+    },
+  ]);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.writes, ["removeTree /srv/old"]);
+  assert.equal(exec.stat("/srv/old/sub/a.txt"), null);
+  assert.ok(exec.stat("/srv"));
+});
+
+Deno.test("state: absent leaves a file or link at the path alone, and a top-level directory reached through a link", async () => {
+  const exec = new RecordingExecutor().put("/srv").put("/srv/old", "x")
+    .put("/srv/root", "/", { kind: "symlink" }).put("/opt").put("/opt/x", "x");
+  const [blocked] = await changesOf(spec({ path: "/srv/old", state: "absent" }), exec);
+  assert.equal(blocked.blocked, true);
+  assert.equal(
+    blocked.note,
+    "a file is at the path: state: absent of a directory removes only a directory",
+  );
+  const { outcome } = await converge(
+    spec({ path: "/srv/root/opt", state: "absent", force: true }),
+    exec,
+  );
+  assert.deepEqual(outcome, {
+    ok: false,
+    error: 'refusing to remove "/opt" whole: / or a top-level directory',
+  });
+  assert.deepEqual(exec.writes, []);
+  assert.deepEqual(await changesOf(spec({ path: "/srv/gone", state: "absent" }), exec), []);
+});
+
+Deno.test("directory check refuses owner, group or mode with state: absent, force without it, and a top-level path", () => {
+  const problems = (fields: Record<string, unknown>) => directory.check!(spec(fields));
+  assert.deepEqual(problems({ path: "/srv/x", state: "absent", mode: "0755" }), [{
+    field: "mode",
+    message: "expected no mode with state: absent (the directory is removed)",
+    got: "0755",
+  }]);
+  assert.deepEqual(problems({ path: "/srv/x", force: true }), [
+    { field: "force", message: "expected force: true only with state: absent" },
+  ]);
+  assert.deepEqual(problems({ path: "/home", state: "absent", force: true }), [{
+    field: "path",
+    message: "expected a path below a top-level directory with state: absent",
+    got: "/home",
+  }]);
+  assert.deepEqual(problems({ path: "/srv/x", state: "absent", force: true }), []);
+});
+
+Deno.test("state: absent with force on a real file system: links removed not followed, the snapshot puts the tree back", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const outside = `${dir.path}/outside`;
+  Deno.mkdirSync(outside);
+  Deno.writeTextFileSync(`${outside}/keep`, "keep");
+  const tree = `${dir.path}/tree`;
+  Deno.mkdirSync(`${tree}/conf.d`, { recursive: true });
+  Deno.chmodSync(`${tree}/conf.d`, 0o750);
+  Deno.writeTextFileSync(`${tree}/conf.d/app.conf`, "listen 80\n", { mode: 0o640 });
+  Deno.chmodSync(`${tree}/conf.d/app.conf`, 0o640);
+  Deno.symlinkSync(outside, `${tree}/data`);
+  const s = spec({ path: tree, state: "absent", force: true });
+  const [current] = await directory.read([s], exec, testContext());
+  const store = snapshotStore(exec, `${dir.path}/snapshots`);
+  const before = await directory.snapshot!(s, current, store);
+  const [outcome] = await directory.apply(
+    [{ spec: s, changes: directory.diff(s, current) }],
+    exec,
+    testContext(),
+  );
+  assert.deepEqual(outcome, { ok: true });
+  assert.equal(exec.stat(tree), null);
+  assert.equal(Deno.readTextFileSync(`${outside}/keep`), "keep");
+  assert.deepEqual(await directory.restore!(before, exec, store, testContext()), { ok: true });
+  assert.equal(Deno.readTextFileSync(`${tree}/conf.d/app.conf`), "listen 80\n");
+  assert.equal(Deno.statSync(`${tree}/conf.d/app.conf`).mode! & 0o7777, 0o640);
+  assert.equal(Deno.statSync(`${tree}/conf.d`).mode! & 0o7777, 0o750);
+  assert.equal(Deno.readLinkSync(`${tree}/data`), outside);
+  assert.deepEqual(await changesOf(spec({ path: tree, state: "absent" }), exec), [{
+    field: "state",
+    before: "present",
+    after: "absent",
+    note: `force: "${tree}" holds 2 files and 1 directory (10 B): ` +
+      "set force: true to remove it with everything in it",
+    blocked: true,
+  }]);
+});
+
+Deno.test("a tree over the snapshot limit is recorded as its directory alone, and the plan says so", async () => {
+  const exec = oldTree();
+  const s = spec({ path: "/srv/old", state: "absent", force: true });
+  const [current] = await directory.read([s], exec, testContext("plan"));
+  current.tree = walkTree("/srv/old", exec, { entries: 1, bytes: 1 << 20 });
+  assert.match(
+    directory.diff(s, current)[0].note!,
+    /^removes more than 1 file and 1 directory \(0 B\); over the 10,000 entries or 64\.0 MiB a snapshot keeps: a rollback brings back the empty directory only$/,
+  );
+  const store = snapshotStore(exec, "/state/snapshots");
+  const before = await directory.snapshot!(s, current, store);
+  assert.equal(before.type, "directory");
+});
+
+Deno.test("directory tells a plan the real path and the mode it will set; nothing for state: absent", () => {
+  const exec = new RecordingExecutor().put("/srv").put("/srv/open", undefined, { mode: 0o777 })
+    .put("/var").put("/var/www", "/srv", { kind: "symlink" });
+  assert.deepEqual(directory.planned!(spec({ path: "/var/www/open", mode: "0755" }), exec), {
+    path: "/srv/open",
+    owner: undefined,
+    group: undefined,
+    mode: 0o755,
+  });
+  assert.equal(directory.planned!(spec({ path: "/srv/open", state: "absent" }), exec), undefined);
 });

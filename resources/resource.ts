@@ -45,6 +45,22 @@ export interface SpecProblem {
   got?: unknown;
 }
 
+/**
+ * What a resource's apply will have made of the directory at its path
+ * (`undefined`: left as it is): a plan shows later resources the directory
+ * so (see src/engine/planned.ts).
+ */
+export interface PlannedPath {
+  /** The real path (its parent resolved as apply resolves it). */
+  path: string;
+  /** Owner user name, as the cookbook gives it. */
+  owner?: string;
+  /** Group name, as the cookbook gives it. */
+  group?: string;
+  /** Permission bits, e.g. 0o755. */
+  mode?: number;
+}
+
 /** Whether the run may change the machine ("apply") or only look ("plan"). */
 export type Mode = "plan" | "apply";
 
@@ -131,6 +147,13 @@ export interface ResourceKind<S extends SpecBase = SpecBase, C = unknown> {
    * no look at the machine; given every spec of the kind at once.
    */
   prepare?(specs: S[]): Promise<void>;
+  /**
+   * What the path will be once the spec is applied, for the resources a plan
+   * reads after it (a directory narrowed to 0755 makes a file under it safe
+   * to write); `undefined` when it makes nothing a later resource could stand
+   * on. Called only for a spec whose changes the plan accepted.
+   */
+  planned?(spec: S, probe: Probe): PlannedPath | undefined;
   /** The current state of each spec, in order (batched: one dpkg-query for all packages). */
   read(specs: S[], probe: Probe, ctx: ResourceContext): Promise<C[]>;
   /** `apply` wants every consecutive item at once (one apt-get transaction); else one at a time. */

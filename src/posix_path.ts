@@ -22,6 +22,20 @@ export function basename(path: string): string {
   return trimmed === "/" ? "" : trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }
 
+/**
+ * Why the directory `path` must never be removed whole: not absolute and
+ * normalised (no `.`, `..` or empty component), or `/` or a top-level
+ * directory (`/etc`, `/home`); `undefined` when it may be.
+ */
+export function unremovableTree(path: string): string | undefined {
+  const parts = path.split("/").slice(1);
+  if (!path.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
+    return `refusing to remove "${path}" whole: not a normalised absolute path`;
+  }
+  if (parts.length < 2) return `refusing to remove "${path}" whole: / or a top-level directory`;
+  return undefined;
+}
+
 /** `path` without trailing slashes, but never shorter than its first character. */
 function trimTrailingSlashes(path: string): string {
   let end = path.length;

@@ -177,6 +177,34 @@ Deno.test("plan predicts a file whose parent directory nothing creates as a fail
   assert.match(result.stdout, /^plan: 0 to change, 0 unchanged, 1 failed/m);
 });
 
+Deno.test("a directory with state: absent: plan fails on a tree without force, apply with force removes it, rollback brings it back", async () => {
+  await using dir = await tempDir();
+  const old = `${dir.path}/old`;
+  await Deno.mkdir(`${old}/conf.d`, { recursive: true });
+  await Deno.writeTextFile(`${old}/conf.d/app.conf`, "port = 80\n");
+  const book = `${dir.path}/book.yaml`;
+  const state = `${dir.path}/state`;
+  const write = (force: string) =>
+    Deno.writeTextFile(
+      book,
+      `configure:\n  directories:\n    - path: ${old}\n      state: absent\n${force}`,
+    );
+  await write("");
+  const plan = await runCm(["plan", "--detailed-exitcodes", "--state-dir", state, book]);
+  assert.equal(plan.code, 4, plan.stderr);
+  assert.match(
+    plan.stdout,
+    /^will fail directory\[.*\/old\] at \S+book\.yaml:3:7: force: ".*\/old" holds 1 file and 1 directory \(10 B\): set force: true to remove it with everything in it$/m,
+  );
+  await write("      force: true\n");
+  const apply = await runCm(["apply", "--state-dir", state, book]);
+  assert.equal(apply.code, 0, apply.stderr);
+  await assert.rejects(Deno.stat(old));
+  const back = await runCm(["rollback", "--state-dir", state]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(await Deno.readTextFile(`${old}/conf.d/app.conf`), "port = 80\n");
+});
+
 Deno.test("a resource dropped from the cookbook is reported once as unmanaged and left alone", async () => {
   await using dir = await tempDir();
   const { book, state } = await setup(dir.path);

@@ -25,6 +25,7 @@ function inServer(srv: Server): Executor {
     readFile: none,
     readText: none,
     readLink: none,
+    listDir: none,
     hashFile: none,
     uid: none,
     gid: none,
@@ -37,6 +38,7 @@ function inServer(srv: Server): Executor {
     chmod: none,
     chown: none,
     remove: none,
+    removeTree: none,
     symlink: none,
     flush: () => {},
   };

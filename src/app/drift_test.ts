@@ -26,3 +26,23 @@ Deno.test("drift plans the applied cookbooks with the vars file they were applie
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("drift of a directory opened to anyone names the directory, not a failure of the files under it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-drift-" });
+  try {
+    const book = `${dir}/book.yaml`;
+    await Deno.writeTextFile(
+      book,
+      `configure:\n  directories:\n    - path: ${dir}/www\n      mode: "0755"\n` +
+        `  files:\n    - path: ${dir}/www/index.html\n      content: hi\n`,
+    );
+    const stateDir = statePaths(`${dir}/state`).dir;
+    await converge([book], exec, { mode: "apply", stateDir, lock: "take" });
+    Deno.chmodSync(`${dir}/www`, 0o777);
+    const found = await checkDrift(exec, { stateDir });
+    assert.deepEqual(found.drifted.map((r) => r.id), [`directory[${dir}/www]`]);
+    assert.deepEqual(found.plan.resources.map((r) => r.status), ["changed", "unchanged"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

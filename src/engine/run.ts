@@ -8,6 +8,7 @@ import { maskStrings } from "../text.ts";
 import { diffBudget } from "./diff_budget.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
+import { type PlannedPaths, plannedPaths } from "./planned.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
 import { claimsOf, targetResolver } from "../cookbook/cookbook.ts";
 import { kindOf, loadKinds } from "../../resources/mod.ts";
@@ -94,8 +95,10 @@ export async function run(
   const started = performance.now();
   const startedAt = new Date();
   await loadKinds(cookbook.resources.map((r) => r.kind));
-  // A plan's probe runs only tools that look: it cannot change the machine.
-  const probe = target.mode === "plan" ? planProbe(target.probe) : target.exec;
+  // A plan's probe runs only tools that look: it cannot change the machine. It shows
+  // each resource the directories earlier ones will have made safe (planned.ts).
+  const planned = target.mode === "plan" ? plannedPaths(planProbe(target.probe)) : undefined;
+  const probe = target.mode === "apply" ? target.exec : planned!.probe;
   const changed = new Set<string>();
   const hide = hider(cookbook.secrets ?? []);
   const shown = hidingEvents(events, hide);
@@ -136,7 +139,7 @@ export async function run(
       } else runnable.push(r);
     }
     if (!runnable.length) continue;
-    await runGroup(runnable, target, probe, ctx, record, { options, stopAsked, diffs });
+    await runGroup(runnable, target, probe, ctx, record, { options, stopAsked, diffs, planned });
   }
 
   const handlers = await runHandlers(
@@ -272,11 +275,15 @@ function groups(resources: Resource[], resolve: TargetResolver): Resource[][] {
   return out;
 }
 
-/** What every group of a run shares: its options, the stop check, the diff budget (none: no diffs). */
+/**
+ * What every group of a run shares: its options, the stop check, the diff
+ * budget (none: no diffs), and in a plan what earlier resources will have made.
+ */
 interface GroupRun {
   options: RunOptions;
   stopAsked: () => Promise<string | undefined>;
   diffs?: ReturnType<typeof diffBudget>;
+  planned?: PlannedPaths;
 }
 
 async function runGroup(
@@ -285,7 +292,7 @@ async function runGroup(
   probe: Probe,
   ctx: ResourceContext,
   record: (r: ResourceResult) => void,
-  { options, stopAsked, diffs }: GroupRun,
+  { options, stopAsked, diffs, planned }: GroupRun,
 ): Promise<void> {
   const kind = kindOf(group[0].kind);
   const started = performance.now();
@@ -315,6 +322,8 @@ async function runGroup(
   if (target.mode === "plan") {
     for (const p of pending) {
       const blocked = p.changes.find((c) => c.blocked);
+      const made = blocked ? undefined : kind.planned?.(p.r.spec, probe);
+      if (made) planned?.note(made);
       record({
         ...result(p.r, blocked ? "failed" : "changed", p.changes, readMs, blocked?.note),
         ...(p.diff ? { diff: p.diff } : {}),

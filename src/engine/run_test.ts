@@ -481,3 +481,22 @@ configure:
   assert.equal(key, "(sensitive content changed)");
   assert.equal(created, undefined, "a new file's content is in the cookbook: no diff recorded");
 });
+
+Deno.test("plan judges a file under a world-writable directory by the mode a directory resource sets first", async () => {
+  const exec = machine().put("/srv/open", undefined, { mode: 0o777 });
+  const cookbook = (mode: string) =>
+    `configure:\n  directories:\n    - path: /srv/open\n${mode}  files:\n` +
+    `    - path: /srv/open/index.html\n      content: hi\n`;
+  const fixed = await run(await load(exec, cookbook('      mode: "0755"\n')), {
+    mode: "plan",
+    probe: exec,
+  });
+  assert.deepEqual(fixed.resources.map((r) => [r.id, r.status]), [
+    ["directory[/srv/open]", "changed"],
+    ["file[/srv/open/index.html]", "changed"],
+  ]);
+  const left = await run(await load(exec, cookbook("")), { mode: "plan", probe: exec });
+  assert.equal(left.resources[1].status, "failed");
+  assert.match(left.resources[1].error!, /"\/srv\/open" is writable by anyone/);
+  assert.deepEqual(exec.writes, []);
+});

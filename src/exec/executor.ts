@@ -108,6 +108,11 @@ export interface Probe {
    * @throws {StateError} when it is a directory, FIFO, device or socket (links followed), or too large to be text: never read
    */
   readText(path: string): string | null;
+  /**
+   * The names in the directory at `path`, sorted; `null` when `path` is not
+   * a directory (a symbolic link to one included: it is never followed).
+   */
+  listDir(path: string): string[] | null;
   /** The target of the symbolic link at `path`, as written in it; `null` when `path` is no link. */
   readLink(path: string): string | null;
   /**
@@ -167,4 +172,12 @@ export interface Executor extends Probe {
   chown(path: string, uid: number | null, gid: number | null): void;
   /** Removes a file or an empty directory; no error when it is already gone. */
   remove(path: string): void;
+  /**
+   * Removes the directory `path` and everything in it; symbolic links in it
+   * are removed, never followed (nor one at `path`: only the link goes). No
+   * error when it is already gone.
+   *
+   * @throws {Error} for `/` or a top-level directory (`/etc`, `/home`): never removed whole
+   */
+  removeTree(path: string): void;
 }

@@ -69,6 +69,7 @@ export function probeWith(probe: Probe, overrides: Partial<Probe>): Probe {
     readFile: (path) => probe.readFile(path),
     readText: (path) => probe.readText(path),
     readLink: (path) => probe.readLink(path),
+    listDir: (path) => probe.listDir(path),
     hashFile: (path) => probe.hashFile(path),
     uid: (user) => probe.uid(user),
     gid: (group) => probe.gid(group),

@@ -5,6 +5,7 @@
  * @module
  */
 import { osReason, StateError } from "../errors.ts";
+import { unremovableTree } from "../posix_path.ts";
 import { leftoverOf, tempTarget, writeTempPath } from "./temp_names.ts";
 import type {
   Attributes,
@@ -285,6 +286,16 @@ export class RealExecutor implements Executor {
     return text;
   }
 
+  listDir(path: string): string[] | null {
+    if (this.stat(path)?.kind !== "directory") return null;
+    try {
+      return [...Deno.readDirSync(path)].map((e) => e.name).sort();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  }
+
   readLink(path: string): string | null {
     try {
       return Deno.readLinkSync(path);
@@ -433,6 +444,18 @@ export class RealExecutor implements Executor {
   remove(path: string): void {
     try {
       Deno.removeSync(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+
+  removeTree(path: string): void {
+    const refused = unremovableTree(path);
+    if (refused) throw new Error(refused);
+    // Rust's remove_dir_all: unlinkat under descriptors opened O_NOFOLLOW, so a link in the
+    // tree (or one swapped in mid-walk) is removed itself, never followed out of the tree.
+    try {
+      Deno.removeSync(path, { recursive: true });
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }

@@ -256,3 +256,38 @@ Deno.test("exit 124 or death by SIGKILL well before the limit is the command's o
   const late = await exec.run(["sleep", "5"], { timeoutMs: 200 });
   assert.match(late.stderr, /timed out after 200 ms$/);
 });
+
+Deno.test("removeTree removes a tree and the links in it, never what they point at", async () => {
+  await using dir = await tempDir();
+  const outside = `${dir.path}/outside`;
+  Deno.mkdirSync(outside);
+  Deno.writeTextFileSync(`${outside}/keep`, "keep");
+  const tree = `${dir.path}/tree`;
+  Deno.mkdirSync(`${tree}/sub/deeper`, { recursive: true });
+  Deno.writeTextFileSync(`${tree}/sub/deeper/f`, "x");
+  Deno.symlinkSync(outside, `${tree}/sub/to-outside`);
+  Deno.symlinkSync(`${outside}/keep`, `${tree}/to-keep`);
+  assert.deepEqual(exec.listDir(tree), ["sub", "to-keep"]);
+  assert.equal(exec.listDir(`${tree}/sub/to-outside`), null, "a link to a directory is not listed");
+  exec.removeTree(tree);
+  assert.equal(exec.stat(tree), null);
+  assert.equal(Deno.readTextFileSync(`${outside}/keep`), "keep");
+  exec.removeTree(tree);
+});
+
+Deno.test("removeTree on a link to a directory removes the link only", async () => {
+  await using dir = await tempDir();
+  Deno.mkdirSync(`${dir.path}/real`);
+  Deno.writeTextFileSync(`${dir.path}/real/f`, "x");
+  Deno.symlinkSync(`${dir.path}/real`, `${dir.path}/link`);
+  exec.removeTree(`${dir.path}/link`);
+  assert.equal(exec.stat(`${dir.path}/link`), null);
+  assert.equal(Deno.readTextFileSync(`${dir.path}/real/f`), "x");
+});
+
+Deno.test("removeTree refuses / and top-level directories, and paths that are not normalised", () => {
+  for (const path of ["/", "/etc", "/home", "etc/x", "/srv/../etc", "/srv//x", "/srv/./x"]) {
+    assert.throws(() => exec.removeTree(path), /^Error: refusing to remove ".*" whole: /, path);
+  }
+  assert.ok(exec.stat("/etc"));
+});

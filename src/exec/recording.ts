@@ -5,6 +5,7 @@
  * @module
  */
 import { sha256Hex } from "../digest.ts";
+import { unremovableTree } from "../posix_path.ts";
 import type { Attributes, Executor, PathInfo, ProcessOptions, RunResult } from "./executor.ts";
 
 /** How a {@link RecordingExecutor} answers a command: a fixed result, or one computed from the argv. */
@@ -97,6 +98,14 @@ export class RecordingExecutor implements Executor {
     const data = this.readFile(path);
     return data && new TextDecoder().decode(data);
   }
+  listDir(path: string): string[] | null {
+    if (this.#paths.get(path)?.info.kind !== "directory") return null;
+    const prefix = `${path === "/" ? "" : path}/`;
+    return [...this.#paths.keys()]
+      .filter((p) => p.startsWith(prefix) && p.length > prefix.length)
+      .map((p) => p.slice(prefix.length).split("/")[0])
+      .filter((name, i, all) => all.indexOf(name) === i).sort();
+  }
   readLink(path: string): string | null {
     const entry = this.#paths.get(path);
     if (entry?.info.kind !== "symlink") return null;
@@ -167,6 +176,14 @@ export class RecordingExecutor implements Executor {
   remove(path: string): void {
     this.writes.push(`remove ${path}`);
     this.#paths.delete(path);
+  }
+  removeTree(path: string): void {
+    const refused = unremovableTree(path);
+    if (refused) throw new Error(refused);
+    this.writes.push(`removeTree ${path}`);
+    for (const p of this.#paths.keys()) {
+      if (p === path || p.startsWith(`${path}/`)) this.#paths.delete(p);
+    }
   }
 }
 
