@@ -68,7 +68,7 @@ export async function checkCookbooks(rendered: Rendered): Promise<Staged<Resourc
   if (!schemaFailed) {
     const merged = mergeIdentical(resources);
     resources.splice(0, resources.length, ...merged.value);
-    problems.push(...merged.problems, ...conflicts(resources));
+    problems.push(...merged.problems, ...conflicts(resources), ...underRemoved(resources));
     problems.push(...unresolved(resources, (r, sub) => {
       const { source, path } = origins.get(r)!;
       return positionOf(source, [...path, ...sub]);
@@ -196,6 +196,32 @@ function conflicts(resources: Resource[]): Problem[] {
             })`,
         });
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Resources that would make something under a directory the same run removes
+ * (`state: absent`): one of the two would undo the other on every run.
+ */
+function underRemoved(resources: Resource[]): Problem[] {
+  const removed = resources.filter((r) => r.kind === "directory" && r.spec.state === "absent");
+  if (!removed.length) return [];
+  const problems: Problem[] = [];
+  for (const r of resources) {
+    if (r.spec.state === "absent" || r.skip) continue;
+    for (const claim of claimsOf(r).filter((c) => c.startsWith("path:"))) {
+      const path = claim.slice("path:".length);
+      const tree = removed.find((d) => !d.skip && path.startsWith(`${d.spec.path}/`));
+      if (!tree) continue;
+      problems.push({
+        at: r.at,
+        path: r.path,
+        message: `expected nothing under ${tree.id}, which state: absent removes (declared at ${
+          declared(tree)
+        }), got ${r.id}`,
+      });
     }
   }
   return problems;
