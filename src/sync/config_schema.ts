@@ -6,9 +6,11 @@
  * @module
  */
 import { z } from "zod";
+import { isMap, isNode, isScalar, isSeq } from "yaml";
 import { ConfigError, type Problem } from "../errors.ts";
 import { duration } from "../../resources/duration.ts";
-import { parseYaml, positionOf, schemaProblems } from "../cookbook/yaml_source.ts";
+import { formatPath } from "../cookbook/problems.ts";
+import { parseYaml, positionOf, schemaProblems, type YamlSource } from "../cookbook/yaml_source.ts";
 import {
   BRANCH,
   BRANCH_EXPECTED,
@@ -26,7 +28,25 @@ function wait(min: number) {
   });
 }
 
-const absolutePath = z.string().regex(/^\//, { error: "expected an absolute path" });
+/**
+ * Whether the absolute `path` lies in /proc, /sys or /dev ("." and ".."
+ * resolved as written): kernel and device files, never a file or directory
+ * of the node's (`metrics_dir: /proc/self` would have cm write into a process).
+ */
+function inKernelTree(path: string): boolean {
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part && part !== ".") parts.push(part);
+  }
+  return ["proc", "sys", "dev"].includes(parts[0]);
+}
+
+const absolutePath = z.string()
+  .regex(/^\//, { error: "expected an absolute path" })
+  .refine((path) => !path.startsWith("/") || !inKernelTree(path), {
+    error: "expected a path outside /proc, /sys and /dev (kernel and device files)",
+  });
 
 /** The fields of the node configuration file. */
 export const nodeConfigSchema = z.strictObject({
@@ -79,10 +99,11 @@ export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 export function parseNodeConfig(text: string, file: string): NodeConfig {
   const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)");
   if (Array.isArray(source)) throw new ConfigError(source);
+  const problems = taggedProblems(source);
   const result = nodeConfigSchema.safeParse(source.raw);
-  const problems: Problem[] = [];
   if (!result.success) {
     const known = Object.keys(nodeConfigSchema.shape);
+    const tagged = problems.map((p) => p.path);
     problems.push(
       ...schemaProblems(
         source,
@@ -90,7 +111,7 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
         (path) => path.length ? [] : known,
         // A refused URL may still carry a token.
         (path) => path[0] === "repo",
-      ),
+      ).filter((p) => !tagged.some((path) => within(p.path, path))),
     );
   }
   const repo = (source.raw as Record<string, unknown> | null)?.repo;
@@ -111,4 +132,44 @@ export function parseNodeConfig(text: string, file: string): NodeConfig {
   }
   if (problems.length) throw new ConfigError(problems);
   return result.data!;
+}
+
+/** The tags of YAML's core schema: strings, numbers, true or false, null, lists and mappings. */
+const PLAIN_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "seq", "map"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+/**
+ * A problem for each value written with another tag (`!!binary`,
+ * `!!timestamp`, `!!set`, `!custom`): the parser would make it bytes, a date
+ * or a set, which no field takes (zod would call it "a mapping"), or keep a
+ * string and drop a tag the writer meant something by.
+ */
+function taggedProblems(source: YamlSource): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (!isNode(node)) return;
+    if (node.tag !== undefined && !PLAIN_TAGS.has(node.tag)) {
+      problems.push({
+        at: { file: source.file, ...source.lines.linePos(node.range?.[0] ?? 0) },
+        path: formatPath(path),
+        message: `expected a string, number, true or false, or a list, got a value tagged ${
+          node.tag.replace(/^tag:yaml\.org,2002:/, "!!")
+        }`,
+      });
+    } else if (isMap(node)) {
+      for (const { key, value } of node.items) {
+        const name = String(isScalar(key) ? key.value : key);
+        walk(key, [...path, name]);
+        walk(value, [...path, name]);
+      }
+    } else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+  };
+  walk(source.doc.contents, []);
+  return problems;
+}
+
+/** Whether the formatted path `path` is `parent` or inside it (`cookbooks[0]` in `cookbooks`). */
+function within(path: string, parent: string): boolean {
+  return path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
 }
