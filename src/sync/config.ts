@@ -20,7 +20,8 @@
  * ```
  *
  * Every field is optional for `cm apply`, `cm drift` and `cm watch`, which read
- * only the monitoring ones; `cm sync` needs `repo` (or `--repo`).
+ * only the monitoring ones; `cm sync` needs `repo` (or `--repo`). The schema
+ * is in ./config_schema.ts; ./node_config.ts reads the file and caches it parsed.
  *
  * @module
  */
@@ -29,7 +30,6 @@ import { UsageError } from "../errors.ts";
 import { MAX_WAIT_SECONDS } from "../text.ts";
 import { type NodeConfigOptions, readNodeConfig } from "./node_config.ts";
 
-export type { NodeConfig } from "./config_schema.ts";
 export { DEFAULT_CONFIG_PATH } from "./node_config.ts";
 /** Default seconds between syncs (the seed design's 5 minutes). */
 export const DEFAULT_INTERVAL = 300;

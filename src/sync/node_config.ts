@@ -89,7 +89,7 @@ export async function readNodeConfig(
   const { parseNodeConfig } = await import("./config_schema.ts");
   const config = parseNodeConfig(new TextDecoder().decode(data), file);
   const parsedKey = await reads.key(inputs);
-  if (exec && parsedKey !== null && exec.stat(cache.dir)?.kind === "directory") {
+  if (exec && parsedKey !== null && exec.stat(cache.dir)) {
     writeKeyed(exec, cache.nodeConfig, parsedKey, config);
   }
   return { config, file, found: true };
