@@ -528,6 +528,8 @@ Deno.test("apply and plan use the node configuration's vars_file, as cm sync doe
   // --vars-file wins over the node configuration's.
   await runCm(["apply", ...state, "--vars-file", `${dir.path}/other.yaml`, book], { env });
   assert.equal(Deno.readTextFileSync(target), "TOKEN=given\n");
+  // Parsed once more and cached, now that the first apply made the state directory.
+  assert.ok(Deno.statSync(`${dir.path}/state/node_config.json`).isFile);
 });
 
 Deno.test("history --resource finds the runs that changed a file and show-run prints their recorded diffs, masked", async () => {

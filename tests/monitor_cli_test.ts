@@ -127,10 +127,15 @@ Deno.test("metrics: written atomically to the configured directory after each ru
   const checked = await promtoolCheck(written);
   assert.equal(checked.code, 0, checked.stderr);
 
+  assert.ok((await Deno.stat(`${state}/node_config.json`)).isFile, "the configuration is cached");
+
   await Deno.writeTextFile(config, "metrics_dri: /tmp\n");
   const bad = await runCm(["apply", "--state-dir", state, book], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /config\.yaml:1:1: .*metrics_dri.*did you mean "metrics_dir"/);
+  // Never cached: the next run reports it again.
+  const again = await runCm(["apply", "--state-dir", state, book], { env });
+  assert.deepEqual([again.code, again.stderr], [2, bad.stderr]);
 });
 
 Deno.test("alerts: one drift alert while it lasts, one recovery; a dead target never fails the run", async () => {

@@ -24,8 +24,9 @@ export async function monitorFor(
   stateDir?: string,
   configFlag?: string,
 ): Promise<MonitorSettings> {
-  const { loadNodeConfig } = await import("../sync/node_config.ts");
-  return monitorSettings(await loadNodeConfig(probe, configFlag), stateDir);
+  const { readNodeConfig } = await import("../sync/node_config.ts");
+  const { config } = await readNodeConfig(probe, { flag: configFlag, stateDir });
+  return monitorSettings(config, stateDir);
 }
 
 /** Prints monitoring warnings: `warning: ...` on stderr. */

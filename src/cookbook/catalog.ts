@@ -105,7 +105,7 @@ function keyText(inputs: KeyedInputs, hashes: InputHash[], build: string): strin
  */
 export function keyingReads(
   probe: Probe,
-): { probe: Probe; key: (inputs: CookbookInputs) => Promise<string | null> } {
+): { probe: Probe; key: (inputs: KeyedInputs) => Promise<string | null> } {
   const read = new Map<string, Promise<InputHash>>();
   const hash = async (data: Uint8Array) => ({
     size: data.byteLength,

@@ -68,6 +68,8 @@ export interface StatePaths {
   catalog: string;
   /** `cm disable`'s marker, `disabled.json` (see src/state/disabled.ts). */
   disabled: string;
+  /** The parsed node configuration, cached by its file's bytes (see src/sync/node_config.ts). */
+  nodeConfig: string;
 }
 
 /**
@@ -85,5 +87,6 @@ export function statePaths(flag?: string): StatePaths {
     repo: `${dir}/repo`,
     catalog: `${dir}/catalog.json`,
     disabled: `${dir}/disabled.json`,
+    nodeConfig: `${dir}/node_config.json`,
   };
 }

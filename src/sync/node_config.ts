@@ -1,31 +1,50 @@
 /**
  * Reading the node configuration on every run (`cm apply`'s monitoring
- * settings): the file is found here, and its parser (./config.ts: zod and the
- * YAML parser) is imported only when the file exists.
+ * settings, `cm sync`'s repository): the file is found here, and its parsed
+ * form is cached in the state directory (`node_config.json`) under the key of
+ * its bytes and cm's build, so that a run whose file did not change loads
+ * neither zod nor the YAML parser (./config_schema.ts, imported on a miss).
+ * A file with problems is never cached: every run reports them again.
  *
  * @module
  */
-import type { Probe } from "../exec/executor.ts";
+import type { Executor, Probe } from "../exec/executor.ts";
 import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { UsageError } from "../errors.ts";
-import type { NodeConfig } from "./config.ts";
+import { inputKey, keyingReads } from "../cookbook/catalog.ts";
+import { statePaths } from "../state/paths.ts";
+import { readKeyed, writeKeyed } from "../state/keyed_cache.ts";
+import type { NodeConfig } from "./config_schema.ts";
 
 /** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
 export const DEFAULT_CONFIG_PATH = "/etc/config-manager/config.yaml";
 
+/** Which node configuration to read, and where its parsed form is cached. */
+export interface NodeConfigOptions {
+  /** `--config FILE`; else `CM_CONFIG`, else {@link DEFAULT_CONFIG_PATH}. */
+  flag?: string;
+  /** The state directory (`--state-dir`; else `CM_STATE_DIR`, else the default) holding the cache. */
+  stateDir?: string;
+  /**
+   * Writes the cache after a parse, when the state directory exists: given by
+   * the commands that record runs, never by a check (which changes nothing).
+   */
+  exec?: Executor;
+}
+
 /**
  * The node configuration file (`flag`, else `CM_CONFIG`, else the default
- * path) and its bytes; `null` bytes when the default file does not exist.
+ * path) and its bytes, read through `probe`; `null` bytes when the default
+ * file does not exist.
  *
  * @throws {UsageError} when a file named by `flag` or `CM_CONFIG` is missing,
  *   or is not a regular file of at most 16 MiB
  */
-export function nodeConfigFile(
+function nodeConfigFile(
   probe: Probe,
   flag?: string,
 ): { file: string; data: Uint8Array | null } {
-  const explicit = flag ?? Deno.env.get("CM_CONFIG");
-  const file = explicit ?? DEFAULT_CONFIG_PATH;
+  const { file, explicit } = configPath(flag);
   if (!probe.stat(file)) {
     if (explicit) throw new UsageError(`cannot read node configuration "${file}": no such file`);
     return { file, data: null };
@@ -36,16 +55,55 @@ export function nodeConfigFile(
   return { file, data };
 }
 
+function configPath(flag?: string): { file: string; explicit: boolean } {
+  const explicit = flag ?? Deno.env.get("CM_CONFIG");
+  return { file: explicit ?? DEFAULT_CONFIG_PATH, explicit: explicit !== undefined };
+}
+
 /**
- * The node configuration (see {@link nodeConfigFile}); a missing default
- * file is an empty configuration.
+ * The node configuration (see {@link NodeConfigOptions}), the file it was
+ * read from, and whether that file exists: a missing default file is an empty
+ * configuration. From the cache while the file's bytes and cm's build are
+ * those it was parsed with; else parsed (and cached when `exec` is given).
  *
  * @throws {ConfigError} for problems in the file
- * @throws {UsageError} when a file named by `flag` or `CM_CONFIG` is missing
+ * @throws {UsageError} when a file named by `flag` or `CM_CONFIG` is missing or unreadable
+ * @throws {StateError} when the cache is a directory or device, or cannot be written
  */
-export async function loadNodeConfig(probe: Probe, flag?: string): Promise<NodeConfig> {
-  const { file, data } = nodeConfigFile(probe, flag);
-  if (data === null) return {};
-  const { parseNodeConfig } = await import("./config.ts");
-  return parseNodeConfig(new TextDecoder().decode(data), file);
+export async function readNodeConfig(
+  probe: Probe,
+  { flag, stateDir, exec }: NodeConfigOptions = {},
+): Promise<{ config: NodeConfig; file: string; found: boolean }> {
+  const { file } = configPath(flag);
+  const cache = statePaths(stateDir);
+  const inputs = { requested: [file], files: [file] };
+  const key = probe.stat(file) && probe.stat(cache.nodeConfig)
+    ? await inputKey(probe, inputs)
+    : null;
+  const cached = key === null ? undefined : readKeyed(probe, cache.nodeConfig, key, configShaped);
+  if (cached) return { config: cached, file, found: true };
+  // The bytes parsed key the cache: a file edited meanwhile must not key what its old bytes made.
+  const reads = keyingReads(probe);
+  const { data } = nodeConfigFile(reads.probe, flag);
+  if (data === null) return { config: {}, file, found: false };
+  const { parseNodeConfig } = await import("./config_schema.ts");
+  const config = parseNodeConfig(new TextDecoder().decode(data), file);
+  const parsedKey = await reads.key(inputs);
+  if (exec && parsedKey !== null && exec.stat(cache.dir)) {
+    writeKeyed(exec, cache.nodeConfig, parsedKey, config);
+  }
+  return { config, file, found: true };
+}
+
+/**
+ * Whether a cached value has the shape of a {@link NodeConfig}: a mapping of
+ * strings, numbers, true or false, and lists of strings (a damaged cache that
+ * is still JSON is parsed afresh, not trusted).
+ */
+function configShaped(value: unknown): value is NodeConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((v) =>
+    ["string", "number", "boolean"].includes(typeof v) ||
+    Array.isArray(v) && v.every((item) => typeof item === "string")
+  );
 }

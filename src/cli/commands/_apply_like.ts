@@ -92,8 +92,10 @@ export async function convergeCommand(
   const plan = !!flags.check;
   const json = !!flags.json;
   let signals: SignalWatch | undefined;
-  const { loadNodeConfig } = await import("../../sync/node_config.ts");
-  const config = await loadNodeConfig(exec);
+  const { readNodeConfig } = await import("../../sync/node_config.ts");
+  // A check changes nothing: it reads the cached node configuration but does not write it.
+  const { stateDir } = flags;
+  const { config } = await readNodeConfig(exec, { stateDir, ...(plan ? {} : { exec }) });
   const monitor = plan ? undefined : monitorSettings(config, flags.stateDir);
   // The node's vars file, as cm sync uses it: the defaults must not replace the node's values.
   // Another node's facts (`--facts`) plan that node, not this one with its secrets.

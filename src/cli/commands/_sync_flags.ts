@@ -1,14 +1,11 @@
 /**
  * What `cm sync`, `cm timer install` and `cm watch` share: the node
- * configuration option, the reader behind it, and the flags as overrides.
+ * configuration option and the flags as overrides.
  *
  * @module
  */
 import type { SyncFlags } from "../../sync/config.ts";
 import type { OptionSpec } from "../args.ts";
-
-/** The node configuration reader, loaded with its YAML parser only when a command needs it. */
-export const nodeConfig = () => import("../../sync/config.ts");
 
 /** `--config FILE`. */
 export const CONFIG_OPTION: OptionSpec = {

@@ -7,7 +7,7 @@
 import { printable } from "../../exec/output.ts";
 import type { Executor } from "../../exec/executor.ts";
 import { errorMessage } from "../../errors.ts";
-import type { SyncFlags, SyncSettings } from "../../sync/config.ts";
+import { resolveSettings, type SyncFlags, type SyncSettings } from "../../sync/config.ts";
 import { syncLoop } from "../../sync/loop.ts";
 import { timerMismatch } from "../../sync/timer.ts";
 import { EXIT, exitCodeOf, syncExitCode } from "../exit.ts";
@@ -24,7 +24,7 @@ import {
   VERBOSE_OPTION,
   verbosity,
 } from "../_common.ts";
-import { CONFIG_OPTION, flagsOf, nodeConfig } from "./_sync_flags.ts";
+import { CONFIG_OPTION, flagsOf } from "./_sync_flags.ts";
 import { afterRun, monitorFor } from "../_monitor.ts";
 
 /** `--interval` of sync and timer install (help differs). */
@@ -124,7 +124,11 @@ ${
     ])
   }`,
   async run(_, opts, { exec }) {
-    const settings = (await nodeConfig()).resolveSettings(exec, flagsOf(opts));
+    // A check changes nothing: it reads the cached node configuration but does not write it.
+    const settings = await resolveSettings(exec, flagsOf(opts), {
+      stateDir: opts.stateDir,
+      ...(opts.check ? {} : { exec }),
+    });
     const printer = terminalPrinter(verbosity(opts), !!opts.diff);
     const mismatch = opts.interval === undefined && opts.splay === undefined &&
       timerMismatch(exec, settings);

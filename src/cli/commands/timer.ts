@@ -14,8 +14,9 @@ import { EXIT } from "../exit.ts";
 import { absolute } from "../../cookbook/cookbook.ts";
 import { DEFAULT_STATE_DIR, statePaths } from "../../state/paths.ts";
 import { DEFAULT_CONFIG_PATH } from "../../sync/node_config.ts";
+import { resolveSettings } from "../../sync/config.ts";
 import { type Command, examples, stateDirOption } from "../_common.ts";
-import { CONFIG_OPTION, flagsOf, nodeConfig } from "./_sync_flags.ts";
+import { CONFIG_OPTION, flagsOf } from "./_sync_flags.ts";
 import { intervalOption, splayOption } from "./sync.ts";
 
 const UNIT_DIR_OPTION: OptionSpec = {
@@ -83,8 +84,10 @@ type InstallFlags = {
 };
 
 async function installCommand(exec: Executor, opts: InstallFlags): Promise<number> {
-  const { resolveSettings } = await nodeConfig();
-  const settings = resolveSettings(exec, flagsOf(opts), { requireRepo: false });
+  const settings = await resolveSettings(exec, flagsOf(opts), {
+    requireRepo: false,
+    stateDir: opts.stateDir,
+  });
   if (!settings.repo) {
     throw new UsageError(
       `no repository configured: the timer runs cm sync --once, which reads repo: from ${

@@ -1,0 +1,44 @@
+/**
+ * A JSON value cached in a state file under a key (a hash of what it was made
+ * from, e.g. `inputKey` of src/cookbook/catalog.ts): `{"key": ..., "value": ...}`.
+ * A reader that finds another key, or a damaged file, makes the value afresh.
+ *
+ * @module
+ */
+import type { Executor, Probe } from "../exec/executor.ts";
+import { onStatePath } from "./_os_error.ts";
+
+/**
+ * The value cached at `path` under `key`, when `shaped` accepts it;
+ * `undefined` when the file is absent, damaged, or holds another key's.
+ *
+ * @throws {StateError} when `path` is a directory, FIFO or device, or cannot be read
+ */
+export function readKeyed<T>(
+  probe: Probe,
+  path: string,
+  key: string,
+  shaped: (value: unknown) => value is T,
+): T | undefined {
+  const text = onStatePath("read cache", path, () => probe.readText(path));
+  if (text === null) return undefined;
+  let cached: unknown;
+  try {
+    cached = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const { key: found, value } = (cached ?? {}) as { key?: unknown; value?: unknown };
+  return found === key && shaped(value) ? value : undefined;
+}
+
+/**
+ * Caches the JSON `value` at `path` under `key`: written atomically (0600)
+ * through `exec`.
+ *
+ * @throws {StateError} for an OS error other than permission denied (which passes through)
+ */
+export function writeKeyed(exec: Executor, path: string, key: string, value: unknown): void {
+  const data = new TextEncoder().encode(JSON.stringify({ key, value }));
+  onStatePath("write cache", path, () => exec.writeFile(path, data, { mode: 0o600 }));
+}
