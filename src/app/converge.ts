@@ -6,7 +6,7 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
-import type { Cookbook } from "../cookbook/cookbook.ts";
+import { absolute, type Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
 import { keyingReads } from "../cookbook/catalog.ts";
 import { hider, hidingEvents, run, type RunEvents } from "../engine/run.ts";
@@ -194,14 +194,13 @@ export async function converge(
 ): Promise<RunReport> {
   const paths = statePaths(options.stateDir);
   const events = options.events ?? {};
+  // Absolute: cm drift, watch and health load the applied cookbooks with it from any directory.
+  const varsFile = options.varsFile === undefined ? undefined : absolute(options.varsFile);
   const { cookbook, cached, digests, healthBefore, loadedKey } = await loadCached(
     files,
     exec,
     paths.catalog,
-    {
-      facts: options.facts,
-      varsFile: options.varsFile,
-    },
+    { facts: options.facts, varsFile },
   );
   // Loaded afresh: the parser's and the schemas' garbage. (From the catalog there is little.)
   if (!cached) collectGarbage();
@@ -245,7 +244,7 @@ export async function converge(
     // (a first converge's are large; a no-op's are not worth a full collection).
     if (!cached) collectGarbage();
     if (options.commit) report.commit = options.commit;
-    if (options.varsFile) report.varsFile = options.varsFile;
+    if (varsFile) report.varsFile = varsFile;
     try {
       snapshots.finish(report, cookbook.resources);
     } catch (error) {

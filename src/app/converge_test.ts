@@ -201,3 +201,21 @@ Deno.test("with the node's vars file a no-op comes from the sealed catalog; a ne
   assert.equal((await apply()).totals.changed, 1);
   assert.equal(Deno.readTextFileSync(t.target), "second-secret-value\n");
 });
+
+Deno.test("a vars file named relative to the working directory is recorded absolute", async () => {
+  await using t = await setup();
+  await Deno.writeTextFile(`${t.dir}/vars.yaml`, "vars: {token: a-secret-value}\n", {
+    mode: 0o600,
+  });
+  const cwd = Deno.cwd();
+  Deno.chdir(t.dir);
+  try {
+    const apply = { mode: "apply", stateDir: t.paths.dir, lock: "take" } as const;
+    const report = await converge([t.book], exec, { ...apply, varsFile: "vars.yaml" });
+    assert.equal(report.varsFile, `${t.dir}/vars.yaml`);
+  } finally {
+    Deno.chdir(cwd);
+  }
+  // cm drift, watch and health load the applied cookbooks with it, from any directory.
+  assert.equal(readState(exec, t.paths).lastRun?.varsFile, `${t.dir}/vars.yaml`);
+});
