@@ -59,9 +59,27 @@ export function parseDuration(value: unknown): number | null {
   return Number(m[1]) * (UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS] ?? 1);
 }
 
-/** `text` with every occurrence of each secret (4 characters or more) replaced by `***`. */
+/**
+ * `text` with every occurrence of each secret (4 characters or more) replaced
+ * by `***`; occurrences that overlap (a secret inside another, or two sharing
+ * characters) are one `***`, so that no part of either shows.
+ */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((out, s) => out.split(s).join("***"), text);
+  const found: [number, number][] = [];
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
+      found.push([at, at + secret.length]);
+    }
+  }
+  if (!found.length) return text;
+  found.sort((a, b) => a[0] - b[0]);
+  let [out, end] = ["", 0];
+  for (const [from, to] of found) {
+    if (from >= end) out += `${text.slice(end, from)}***`;
+    end = Math.max(end, to);
+  }
+  return out + text.slice(end);
 }
 
 /** `value` (plain data) with {@link maskSecrets} applied to every string in it, keys kept. */

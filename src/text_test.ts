@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { didYouMean, humanTime, parseDuration } from "./text.ts";
+import { didYouMean, humanTime, maskSecrets, parseDuration } from "./text.ts";
 
 Deno.test("didYouMean suggests a near field name and nothing for a far one", () => {
   assert.equal(didYouMean("contnet", ["content", "owner", "mode"]), "content");
@@ -48,4 +48,25 @@ Deno.test("humanTime prints local time with its UTC offset, and text that is no 
     await inZone("America/New_York"),
     "2026-12-01 22:14:07 -0500 2026-07-01 08:00:00 -0400",
   );
+});
+
+Deno.test("maskSecrets hides the whole of secrets that contain or overlap one another", () => {
+  const secrets = ["abcdefgh1", "abcdefgh12345", "12345-tail"];
+  assert.equal(maskSecrets("a=abcdefgh1 b=abcdefgh12345", secrets), "a=*** b=***");
+  assert.equal(maskSecrets("c=abcdefgh12345-tail!", secrets), "c=***!");
+  assert.equal(maskSecrets("d=abcdefgh12345", [...secrets].reverse()), "d=***");
+});
+
+Deno.test("maskSecrets takes secrets as plain text: regex characters, unicode, repeats", () => {
+  const secrets = ["Sup3r$ecret.*+?", "pässwörd-ü", "(a|b)[c]"];
+  assert.equal(
+    maskSecrets("Sup3r$ecret.*+? pässwörd-ü (a|b)[c] Sup3rXecretX", secrets),
+    "*** *** *** Sup3rXecretX",
+  );
+  assert.equal(
+    maskSecrets("aaaa aaaaaa", ["aaaa"]),
+    "*** ***",
+    "one hidden run per occurrence or overlap",
+  );
+  assert.equal(maskSecrets("abc", ["abc"]), "abc", "under 4 characters, not masked");
 });

@@ -17,6 +17,7 @@
 import type { Probe } from "../exec/executor.ts";
 import { quoteArg } from "../exec/argv.ts";
 import { CredentialsError } from "../errors.ts";
+import { maskSecrets } from "../text.ts";
 
 /** What the credentials file holds; `env` goes to every git process, `secret` must never be shown. */
 export interface Credentials {
@@ -91,7 +92,6 @@ export function readCredentials(probe: Probe, path: string, myUid = Deno.uid()):
 
 /** Removes secrets and URL passwords from text about to be printed or recorded. */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*):[^\s/@]+@/gi, "$1:***@");
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join("***");
-  return out;
+  const out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*):[^\s/@]+@/gi, "$1:***@");
+  return maskSecrets(out, secrets);
 }
