@@ -82,14 +82,16 @@ export async function loadCookbooks(
 }
 
 /**
- * How long a text of the vars file must be to be masked in output: shorter
+ * How long a text (or number) of the vars file must be to be masked in output: shorter
  * ones (a port, "prod") are rarely secrets and would hide too much.
  */
 export const MIN_SECRET_LENGTH = 8;
 
-/** Every string in `value` (plain data), at any depth. */
+/** Every string and number (as a template renders it) in `value` (plain data), at any depth. */
 function textsOf(value: unknown): string[] {
   if (typeof value === "string") return [value];
+  // A PIN or an account number is a secret too.
+  if (typeof value === "number") return [String(value)];
   if (value === null || typeof value !== "object") return [];
   return Object.values(value).flatMap(textsOf);
 }

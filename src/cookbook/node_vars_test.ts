@@ -3,6 +3,7 @@ import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import { CookbookError } from "../errors.ts";
 import { loadCookbooks } from "./load.ts";
+import { maskSecrets } from "../text.ts";
 import { readNodeVars } from "./node_vars.ts";
 
 const COOKBOOK = [
@@ -62,5 +63,24 @@ Deno.test("a vars file readable by others, a link or anything but a vars: mappin
   await assert.rejects(
     loadCookbooks([`${dir.path}/missing.yaml`], probe, { varsFile: `${dir.path}/missing.yaml` }),
     CookbookError,
+  );
+});
+
+/** `text` masked as output is, with the secrets of `web.yaml` loaded with a vars file holding `vars`. */
+async function maskedWith(vars: string, text: string): Promise<string> {
+  await using dir = await tempDir();
+  Deno.writeTextFileSync(`${dir.path}/web.yaml`, COOKBOOK);
+  Deno.writeTextFileSync(`${dir.path}/vars.yaml`, vars, { mode: 0o600 });
+  const cookbook = await loadCookbooks([`${dir.path}/web.yaml`], new RealExecutor(), {
+    varsFile: `${dir.path}/vars.yaml`,
+  });
+  return maskSecrets(text, cookbook.secrets ?? []);
+}
+
+Deno.test("a number of 8 digits or more in the vars file is masked as a text is", async () => {
+  const vars = "vars:\n  pin: 12345678901\n  account: 0x7fffffff\n  port: 8080\n  ratio: 0.5\n";
+  assert.equal(
+    await maskedWith(vars, "pin=12345678901 account=2147483647 port=8080 ratio=0.5"),
+    "pin=*** account=*** port=8080 ratio=0.5",
   );
 });
