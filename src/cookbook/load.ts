@@ -65,9 +65,7 @@ export async function loadCookbooks(
     resources: checked.value,
     health,
     ...(top.rollback ? { rollback: top.rollback } : {}),
-    ...(nodeVars
-      ? { secrets: textsOf(nodeVars).filter((t) => t.length >= MIN_SECRET_LENGTH) }
-      : {}),
+    ...(nodeVars ? { secrets: secretsOf(nodeVars) } : {}),
     inputs: {
       requested: paths.map((p) => absolute(p)),
       files: [
@@ -86,6 +84,19 @@ export async function loadCookbooks(
  * ones (a port, "prod") are rarely secrets and would hide too much.
  */
 export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * What output must not show of the node's `vars`: each text or number of
+ * {@link MIN_SECRET_LENGTH} characters or more, each such line of it (a
+ * `--diff` shows a multi-line value line by line) and its JSON-escaped form (a
+ * problem message or the audit log quotes it so).
+ */
+function secretsOf(vars: unknown): string[] {
+  const shown = textsOf(vars).flatMap((
+    t,
+  ) => [t, ...t.split(/\r?\n/), JSON.stringify(t).slice(1, -1)]);
+  return [...new Set(shown)].filter((t) => t.length >= MIN_SECRET_LENGTH);
+}
 
 /** Every string and number (as a template renders it) in `value` (plain data), at any depth. */
 function textsOf(value: unknown): string[] {

@@ -84,3 +84,17 @@ Deno.test("a number of 8 digits or more in the vars file is masked as a text is"
     "pin=*** account=*** port=8080 ratio=0.5",
   );
 });
+
+Deno.test("a vars value is masked line by line (a --diff) and as JSON quotes it (a problem, the audit log)", async () => {
+  const vars =
+    'vars:\n  key: "line-one-secret\\nline-two-secret\\n"\n  quoted: \'say "hello-world"\'\n';
+  assert.equal(
+    await maskedWith(vars, "+line-one-secret\n+line-two-secret\n"),
+    "+***\n+***\n",
+  );
+  assert.equal(await maskedWith(vars, `got ${JSON.stringify('say "hello-world"')}`), 'got "***"');
+  assert.equal(
+    await maskedWith(vars, JSON.stringify({ content: "line-one-secret\nline-two-secret\n" })),
+    '{"content":"***"}',
+  );
+});
