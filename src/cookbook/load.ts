@@ -15,6 +15,7 @@ import { checkCookbooks } from "./check.ts";
 import { readNodeVars } from "./node_vars.ts";
 import { kindOf } from "../../resources/mod.ts";
 import { collectGarbage } from "../memory.ts";
+import { maskStrings } from "../text.ts";
 
 export type { Cookbook, RenderOptions, Resource };
 
@@ -49,10 +50,12 @@ export async function loadCookbooks(
   if (refused.length) throw new CookbookError(refused);
   const { sources } = parsed.value;
   const nodeVars = node && !Array.isArray(node) ? node.raw.vars : undefined;
+  const secrets = nodeVars === undefined ? undefined : secretsOf(nodeVars);
   const rendered = await renderCookbooks(parsed.value, probe, { facts: options.facts, nodeVars });
   const checked = await checkCookbooks(rendered.value);
   const problems = [...rendered.problems, ...checked.problems];
-  if (problems.length) throw new CookbookError(sortProblems(problems));
+  // A problem quotes the rendered value: the node's, for a var the vars file sets.
+  if (problems.length) throw new CookbookError(sortProblems(maskStrings(problems, secrets ?? [])));
   await prepare(checked.value);
   const top = rendered.value.sources.at(-1)!.raw;
   const { healthSchema } = await import("./health_schema.ts");
@@ -65,7 +68,7 @@ export async function loadCookbooks(
     resources: checked.value,
     health,
     ...(top.rollback ? { rollback: top.rollback } : {}),
-    ...(nodeVars ? { secrets: secretsOf(nodeVars) } : {}),
+    ...(secrets ? { secrets } : {}),
     inputs: {
       requested: paths.map((p) => absolute(p)),
       files: [

@@ -98,3 +98,24 @@ Deno.test("a vars value is masked line by line (a --diff) and as JSON quotes it 
     '{"content":"***"}',
   );
 });
+
+Deno.test("a cookbook problem quoting a value of the vars file shows it masked", async () => {
+  await using dir = await tempDir();
+  Deno.writeTextFileSync(
+    `${dir.path}/web.yaml`,
+    'vars: {mode: "0600"}\nconfigure:\n  files:\n    - path: /srv/app.env\n      content: x\n      mode: "{{ mode }}"\n',
+  );
+  Deno.writeTextFileSync(`${dir.path}/vars.yaml`, "vars: {mode: hunter2hunter2}\n", {
+    mode: 0o600,
+  });
+  await assert.rejects(
+    loadCookbooks([`${dir.path}/web.yaml`], new RealExecutor(), {
+      varsFile: `${dir.path}/vars.yaml`,
+    }),
+    (e: CookbookError) => {
+      assert.match(e.problems[0].message, /expected an octal mode .*, got "\*\*\*"$/);
+      assert.equal(JSON.stringify(e.problems).includes("hunter2"), false, e.message);
+      return true;
+    },
+  );
+});
