@@ -5,6 +5,7 @@ import { statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
 import { converge, loadCached } from "./converge.ts";
 import { StateError } from "../errors.ts";
+import { sha256Hex } from "../digest.ts";
 
 const exec = new RealExecutor();
 
@@ -218,4 +219,37 @@ Deno.test("a vars file named relative to the working directory is recorded absol
   }
   // cm drift, watch and health load the applied cookbooks with it, from any directory.
   assert.equal(readState(exec, t.paths).lastRun?.varsFile, `${t.dir}/vars.yaml`);
+});
+
+Deno.test("the state and run reports keep no hash of a resource holding a vars file value", async () => {
+  await using t = await setup();
+  const vars = `${t.dir}/vars.yaml`;
+  await Deno.writeTextFile(vars, "vars: {token: weak-pin-1234}\n", { mode: 0o600 });
+  const app = `${t.dir}/app.conf`;
+  await Deno.writeTextFile(
+    t.book,
+    `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${t.target}\n      content: "hi\\n"\n` +
+      `    - path: ${app}\n      content: "token={{ token }}\\n"\n`,
+  );
+  const apply = () =>
+    converge([t.book], exec, {
+      mode: "apply",
+      stateDir: t.paths.dir,
+      lock: "take",
+      varsFile: vars,
+    });
+  for (const report of [await apply(), await apply()]) {
+    // Guessing the token offline from a copy of the state directory: sha256 of a candidate file.
+    const guess = await sha256Hex("token=weak-pin-1234\n");
+    const records = [
+      Deno.readTextFileSync(t.paths.state),
+      Deno.readTextFileSync(`${t.paths.runs}/${report.id}.json`),
+      JSON.stringify(report),
+    ];
+    for (const text of records) assert.equal(text.includes(guess), false, text);
+    const state = readState(exec, t.paths);
+    assert.equal(state.resources[`file[${app}]`].desired, undefined, "no digest of its spec");
+    assert.ok(state.resources[`file[${t.target}]`].desired, "one holding no secret keeps it");
+    assert.ok(state.resources[`file[${t.target}]`].sha256);
+  }
 });

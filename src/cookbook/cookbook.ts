@@ -61,8 +61,9 @@ export interface Cookbook {
   /** The last cookbook's `rollback:`; left out, rollback is automatic when there are checks. */
   rollback?: "auto" | "off";
   /**
-   * The node's vars file's text values of 8 characters or more (load.ts:
-   * MIN_SECRET_LENGTH): shown as `***` wherever a run's results would print or record them.
+   * The node's vars file's text and number values of 8 characters or more
+   * (load.ts: MIN_SECRET_LENGTH), with their lines and JSON-escaped forms:
+   * shown as `***` wherever a run's results would print or record them.
    */
   secrets?: string[];
   /** What the result was made from: the cache of loaded cookbooks checks these. */
@@ -194,4 +195,20 @@ export function fileInside(
 
 function within(root: string, path: string): boolean {
   return path === root || path.startsWith(`${root === "/" ? "" : root}/`);
+}
+
+/**
+ * The ids of the resources whose spec holds a value of the node's vars file
+ * (`cookbook.secrets`): as for `sensitive` ones, the state and the run
+ * reports keep no hash of their spec or content (a weak secret could be
+ * guessed from one offline); so no drift is marked on them either.
+ */
+export function secretHolders(cookbook: Cookbook): Set<string> {
+  const secrets = cookbook.secrets ?? [];
+  if (!secrets.length) return new Set();
+  const holds = (r: Resource) => {
+    const text = JSON.stringify(r.spec);
+    return secrets.some((secret) => text.includes(secret));
+  };
+  return new Set(cookbook.resources.filter(holds).map((r) => r.id));
 }

@@ -10,7 +10,7 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
 import { type PlannedPaths, plannedPaths } from "./planned.ts";
 import type { Cookbook, Resource, TargetResolver } from "../cookbook/cookbook.ts";
-import { claimsOf, targetResolver } from "../cookbook/cookbook.ts";
+import { claimsOf, secretHolders, targetResolver } from "../cookbook/cookbook.ts";
 import { kindOf, loadKinds } from "../../resources/mod.ts";
 import type { Change, Outcome, ResourceContext, ResourceKind } from "../../resources/resource.ts";
 import { implicitRequirements, order, requirements } from "./order.ts";
@@ -107,7 +107,10 @@ export async function run(
   const resolve = targetResolver(sorted);
   const implicit = implicitRequirements(sorted, resolve);
   const results = new Map<string, ResourceResult>();
-  const record = (r: ResourceResult) => {
+  const holders = secretHolders(cookbook);
+  const record = (found: ResourceResult) => {
+    // No hash of content made from the node's secrets (see secretHolders).
+    const r = holders.has(found.id) ? withoutFingerprint(found) : found;
     results.set(r.id, r);
     if (r.status === "changed") changed.add(r.id);
     shown.result?.(r);
@@ -161,6 +164,11 @@ export async function run(
     totals: t,
     result: options.interrupted?.() ? "interrupted" : t.failed ? "failed" : "ok",
   };
+}
+
+/** `result` without its content fingerprint. */
+function withoutFingerprint({ sha256: _, ...result }: ResourceResult): ResourceResult {
+  return result;
 }
 
 /** {@link maskStrings} over `secrets`, or the value itself when there are none. */

@@ -7,17 +7,19 @@
  * @module
  */
 import { sha256Hexes } from "../digest.ts";
-import type { Cookbook } from "../cookbook/cookbook.ts";
+import { type Cookbook, secretHolders } from "../cookbook/cookbook.ts";
 import type { RunReport } from "../engine/report.ts";
 import type { ResourceState } from "./store.ts";
 
 /**
  * sha256 (hex) of each resource's loaded spec, by resource id: what the
- * cookbooks ask for. Sensitive resources get none (so no drift mark): a hash
- * of a short secret can be brute-forced, and the state must not hold one.
+ * cookbooks ask for. Sensitive resources, and those holding a value of the
+ * node's vars file, get none (so no drift mark): a hash of a short secret can
+ * be brute-forced, and the state must not hold one.
  */
 export async function desiredDigests(cookbook: Cookbook): Promise<Record<string, string>> {
-  const wanted = cookbook.resources.filter((r) => !r.spec.sensitive);
+  const holders = secretHolders(cookbook);
+  const wanted = cookbook.resources.filter((r) => !r.spec.sensitive && !holders.has(r.id));
   const digests = await sha256Hexes(wanted.map((r) => JSON.stringify(r.spec)));
   return Object.fromEntries(wanted.map((r, i) => [r.id, digests[i]]));
 }
