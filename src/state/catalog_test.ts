@@ -128,6 +128,58 @@ Deno.test("cookbooks with secrets are cached sealed: no secret, no hash of one, 
   assert.equal((await readCatalog(exec, catalog, [book], vars)).thawed, null, "vars file changed");
 });
 
+Deno.test("a tampered, swapped or replayed sealed catalog reads as stale, never as its resources", async () => {
+  await using dir = await tempDir();
+  const [book, vars, catalog] = ["book.yaml", "vars.yaml", "catalog.json"].map((n) =>
+    `${dir.path}/${n}`
+  );
+  Deno.writeTextFileSync(
+    book,
+    `configure:\n  files:\n    - path: ${dir.path}/app.conf\n      content: "{{ token }}"\n`,
+  );
+  const seal = async (token: string) => {
+    Deno.writeTextFileSync(vars, `vars: {token: ${token}}\n`, { mode: 0o600 });
+    await writeCatalog(exec, catalog, await loadCookbooks([book], exec, { varsFile: vars }), {});
+    return Deno.readTextFileSync(catalog);
+  };
+  const opened = async (text: string) => (await thaw(exec, text, [book], vars)).thawed;
+  const old = await seal("old-secret-value");
+  const now = await seal("new-secret-value");
+  assert.equal(await opened(old), null, "an old catalog replayed over the new vars file");
+  assert.ok(await opened(now));
+  const envelope = JSON.parse(now);
+  const edited = (edit: (e: typeof envelope) => void) => {
+    const e = structuredClone(envelope);
+    edit(e);
+    return JSON.stringify(e);
+  };
+  const blob: string = envelope.sealed;
+  const tampered = [
+    edited((e) => e.sealed = blob.slice(0, blob.length / 2)),
+    edited((e) => e.sealed = blob.slice(0, 8)),
+    edited((e) => e.sealed = ""),
+    edited((e) => e.sealed = `${blob.slice(0, -4)}${blob.slice(-4) === "AAAA" ? "BBBB" : "AAAA"}`),
+    edited((e) => e.sealed = "not base64!"),
+    edited((e) => e.sealed = 42),
+    edited((e) => e.inputs.files = e.inputs.files.filter((f: string) => f !== vars)),
+    edited((e) => delete e.inputs.varsFile),
+    edited((e) => e.format = 6),
+    now.slice(0, now.length / 2),
+  ];
+  for (const [i, text] of tampered.entries()) assert.equal(await opened(text), null, `case ${i}`);
+  // The vars file swapped for a link to the same bytes, or given to another owner: cm refuses it.
+  Deno.renameSync(vars, `${dir.path}/real.yaml`);
+  Deno.symlinkSync(`${dir.path}/real.yaml`, vars);
+  assert.equal(await opened(now), null, "a link");
+  Deno.removeSync(vars);
+  Deno.renameSync(`${dir.path}/real.yaml`, vars);
+  assert.ok(await opened(now), "the same file back");
+  if (Deno.uid() === 0) {
+    Deno.chownSync(vars, 65534, null);
+    assert.equal(await opened(now), null, "another owner");
+  }
+});
+
 Deno.test("the catalog is not used when a source or template link now points at another file", async () => {
   await using dir = await tempDir();
   Deno.mkdirSync(`${dir.path}/.git`);
