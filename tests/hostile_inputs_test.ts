@@ -310,6 +310,20 @@ Deno.test("a planted secret reaches no output, run report or state file", async 
   assert.equal(found, 0);
 });
 
+Deno.test("a cookbook problem quoting a value of the vars file shows it masked", async () => {
+  await using s = await scratch();
+  s.write("vars.yaml", `vars:\n  mode: ${SECRET}\n`);
+  Deno.chmodSync(`${s.path}/vars.yaml`, 0o600);
+  s.write(
+    "mode.yaml",
+    'vars: {mode: "0600"}\nconfigure:\n  files:\n    - path: /srv/x\n      content: x\n      mode: "{{ mode }}"\n',
+  );
+  const args = ["--vars-file", `${s.path}/vars.yaml`, `${s.path}/mode.yaml`];
+  const quoted = /configure\.files\[0\]\.mode: expected an octal mode .*, got "\*\*\*"$/m;
+  refused("vars value in a problem (validate)", await cm(["validate", ...args]), quoted);
+  refused("vars value in a problem (plan)", await cm(["plan", ...args]), quoted);
+});
+
 Deno.test("a managed path holding a newline and escape sequences cannot forge an output line", async () => {
   await using s = await scratch();
   const path = `${s.path}/x\nchanged   file[shadow]: content \u001b]0;pwned\u0007`;
