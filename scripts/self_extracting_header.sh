@@ -69,6 +69,8 @@ unpack() (
 
 [ -d "$cache" ] || unpack || exit
 [ -O "$cache" ] || die "refusing the runtime cache \"$cache\": it is not owned by this user"
+# No core dump: one would hold what cm read, the node's vars file (secrets) included.
+ulimit -c 0
 DENO_DIR=$cache/deno_dir
 DENO_NO_UPDATE_CHECK=1
 export DENO_DIR DENO_NO_UPDATE_CHECK

@@ -59,3 +59,33 @@ Deno.test("a user without HOME or CM_RUNTIME_DIR is told so in cm's words (exit 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the runtime runs without core dumps: one would hold the node's secrets", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const template = await Deno.readTextFile(
+      new URL("./self_extracting_header.sh", import.meta.url),
+    );
+    const hash = "ab".repeat(32);
+    await Deno.writeTextFile(`${dir}/cm`, header(template, hash));
+    // An unpacked runtime whose deno says what core size limit it was started with.
+    await Deno.mkdir(`${dir}/runtime/${hash}`, { recursive: true, mode: 0o700 });
+    await Deno.writeTextFile(`${dir}/runtime/${hash}/deno`, "#!/bin/sh\nulimit -c\n", {
+      mode: 0o755,
+    });
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'ulimit -S -c "$(ulimit -H -c)"; ulimit -c; exec sh "$0" --version',
+        `${dir}/cm`,
+      ],
+      clearEnv: true,
+      env: { PATH: "/usr/bin:/bin", CM_RUNTIME_DIR: `${dir}/runtime` },
+    }).output();
+    const [before, after] = new TextDecoder().decode(out.stdout).trim().split("\n");
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(after, "0", `core size limit was ${before} before cm`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
