@@ -95,10 +95,10 @@ export const MIN_SECRET_LENGTH = 8;
  * problem message or the audit log quotes it so).
  */
 function secretsOf(vars: unknown): string[] {
-  const shown = textsOf(vars).flatMap((
-    t,
-  ) => [t, ...t.split(/\r?\n/), JSON.stringify(t).slice(1, -1)]);
-  return [...new Set(shown)].filter((t) => t.length >= MIN_SECRET_LENGTH);
+  const forms = (t: string) => [t, ...t.split(/\r?\n/), JSON.stringify(t).slice(1, -1)];
+  const shown = textsOf(vars).flatMap(forms);
+  // Blanks are no secret, and masking them would mask every indentation.
+  return [...new Set(shown)].filter((t) => t.length >= MIN_SECRET_LENGTH && t.trim() !== "");
 }
 
 /** Every string and number (as a template renders it) in `value` (plain data), at any depth. */

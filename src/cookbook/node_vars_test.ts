@@ -119,3 +119,9 @@ Deno.test("a cookbook problem quoting a value of the vars file shows it masked",
     },
   );
 });
+
+Deno.test("a vars value of blanks is not masked: every indentation of output would be", async () => {
+  const vars = 'vars:\n  indent: "        "\n  tabs: "\\t\\t\\t\\t\\t\\t\\t\\t"\n';
+  const text = "        setting = 1\n\t\t\t\t\t\t\t\tx";
+  assert.equal(await maskedWith(vars, text), text);
+});
