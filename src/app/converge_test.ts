@@ -253,3 +253,28 @@ Deno.test("the state and run reports keep no hash of a resource holding a vars f
     assert.ok(state.resources[`file[${t.target}]`].sha256);
   }
 });
+
+Deno.test("--diff of a rotated vars file value shows neither the new value nor the old one", async () => {
+  await using t = await setup();
+  const vars = `${t.dir}/vars.yaml`;
+  await Deno.writeTextFile(
+    t.book,
+    `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${t.target}\n      content: "a\\ntoken={{ token }}\\nb\\n"\n`,
+  );
+  const apply = async (token: string) => {
+    await Deno.writeTextFile(vars, `vars: {token: ${token}}\n`, { mode: 0o600 });
+    return await converge([t.book], exec, {
+      mode: "apply",
+      stateDir: t.paths.dir,
+      lock: "take",
+      varsFile: vars,
+      diff: true,
+    });
+  };
+  await apply("old-password-1");
+  const diff = (await apply("new-password-2")).resources[0].diff ?? "";
+  assert.equal(/old-password-1|new-password-2/.test(diff), false, diff);
+  assert.match(diff, /^-\*\*\*$/m);
+  assert.match(diff, /^\+token=\*\*\*$/m);
+  assert.match(diff, /^ a$/m, "the lines around it still show");
+});

@@ -109,8 +109,7 @@ export async function run(
   const results = new Map<string, ResourceResult>();
   const holders = secretHolders(cookbook);
   const record = (found: ResourceResult) => {
-    // No hash of content made from the node's secrets (see secretHolders).
-    const r = holders.has(found.id) ? withoutFingerprint(found) : found;
+    const r = holders.has(found.id) ? holdingSecrets(found, cookbook.secrets!) : found;
     results.set(r.id, r);
     if (r.status === "changed") changed.add(r.id);
     shown.result?.(r);
@@ -166,9 +165,25 @@ export async function run(
   };
 }
 
-/** `result` without its content fingerprint. */
-function withoutFingerprint({ sha256: _, ...result }: ResourceResult): ResourceResult {
-  return result;
+/**
+ * The result of a resource holding the node's `secrets` (see secretHolders):
+ * no hash of its content, and in its `--diff` the lines removed by each hunk
+ * that adds a secret masked: they held the value replaced (a rotated
+ * password, a hand-edited one), which the vars file no longer names.
+ */
+function holdingSecrets(
+  { sha256: _, ...result }: ResourceResult,
+  secrets: readonly string[],
+): ResourceResult {
+  if (!result.diff) return result;
+  const addsSecret = (line: string) =>
+    line.startsWith("+") && secrets.some((secret) => line.includes(secret));
+  // The file headers (---, +++) come before the first hunk (@@).
+  const hunks = result.diff.split(/^(?=@@ )/m).map((hunk) => {
+    if (!hunk.startsWith("@@ ") || !hunk.split("\n").some(addsSecret)) return hunk;
+    return hunk.split("\n").map((line) => line.startsWith("-") ? "-***" : line).join("\n");
+  });
+  return { ...result, diff: hunks.join("") };
 }
 
 /** {@link maskStrings} over `secrets`, or the value itself when there are none. */
