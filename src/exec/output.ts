@@ -20,9 +20,20 @@ export function tail(text: string, lines = 5, bytes = 800): string {
     if (size > bytes) break;
     kept.unshift(all[i]);
   }
-  if (!kept.length && all.length) kept.push(`...${all[all.length - 1].slice(-bytes)}`);
+  if (!kept.length && all.length) kept.push(`...${endOf(all[all.length - 1], bytes)}`);
   const cut = all.length - kept.length;
   return [...(cut ? [`(${cut} earlier line${cut === 1 ? "" : "s"} cut)`] : []), ...kept].join("\n");
+}
+
+/**
+ * The last `bytes` characters of `line`, after a blank when there is one: the
+ * end of a word cut in half (a token the output quoted) is a part of it that
+ * no mask of the whole token matches.
+ */
+function endOf(line: string, bytes: number): string {
+  const end = line.slice(-bytes);
+  const blank = /\s/.test(line[line.length - bytes - 1]) ? -1 : end.search(/\s/);
+  return end.slice(blank + 1);
 }
 
 /** The end of stderr, or of stdout when stderr is empty: up to 20 lines / 2 KiB. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { exitedWith, outputTail, printable, printableLines, tail } from "./output.ts";
+import { maskSecrets } from "../text.ts";
 
 Deno.test("tail keeps the last non-empty lines, says how many it cut, and cuts a long line's front", () => {
   assert.equal(tail("a\n\nb\nc\nd\ne\nf\n\n"), "(1 earlier line cut)\nb\nc\nd\ne\nf");
@@ -45,4 +46,14 @@ Deno.test("printable strips escape sequences' control characters, CR, BEL, C1 an
   );
   assert.equal(printable("fix\tnginx\nconfig"), "fix nginx config");
   assert.equal(printable("Ünïcode — fine"), "Ünïcode — fine");
+});
+
+Deno.test("tail cuts a long line at a blank, so no part of a quoted secret outlives its mask", () => {
+  const secret = "tok-SECRET-VALUE-123";
+  // The last 800 characters begin inside the secret.
+  const text = `start of output ${secret} ${"z ".repeat(395)}`;
+  const shown = maskSecrets(tail(text), [secret]);
+  assert.equal(shown.includes("VALUE-123"), false, shown);
+  assert.match(shown, /^\.\.\.z z/);
+  assert.equal(tail(`ab ${"c".repeat(800)}`), `...${"c".repeat(800)}`, "cut at a blank already");
 });
