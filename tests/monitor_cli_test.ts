@@ -138,6 +138,19 @@ Deno.test("metrics: written atomically to the configured directory after each ru
   assert.deepEqual([again.code, again.stderr], [2, bad.stderr]);
 });
 
+Deno.test("a node configuration cm may not read (/proc/self/environ) is named as such, exit 2", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const refused = await runCm(["apply", "--state-dir", state, book], {
+    env: { CM_CONFIG: "/proc/self/environ" },
+  });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.equal(
+    refused.stderr,
+    'cm: cannot read node configuration: cannot read "/proc/self/environ": outside the paths cm may read\n',
+  );
+});
+
 Deno.test("alerts: one drift alert while it lasts, one recovery; a dead target never fails the run", async () => {
   await using dir = await tempDir();
   const { book, state, file } = await setup(dir.path);

@@ -45,6 +45,7 @@ function inKernelTree(path: string): boolean {
 const absolutePath = z.string()
   .regex(/^\//, { error: "expected an absolute path" })
   // A NUL or an escape sequence in a path reaches the filesystem and every warning naming it.
+  // deno-lint-ignore no-control-regex
   .regex(/^[^\x00-\x1f\x7f]*$/, { error: "expected a path without control characters" })
   .refine((path) => !path.startsWith("/") || !inKernelTree(path), {
     error: "expected a path outside /proc, /sys and /dev (kernel and device files)",
