@@ -48,6 +48,21 @@ Deno.test("cm drift: 0 when converged, 5 naming what differs, and nothing is cha
   assert.match((await runCm(["metrics", "--state-dir", state])).stdout, /^cm_drift_resources 1$/m);
 });
 
+Deno.test("cm drift: a command without a guard runs every time and is no drift, in the record and metrics", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  await Deno.writeTextFile(
+    book,
+    (await Deno.readTextFile(book)) + "install:\n  pre_install:\n    - command: /bin/true\n",
+  );
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const clean = await runCm(["drift", "--state-dir", state]);
+  assert.equal(clean.code, 0, clean.stdout);
+  assert.match(clean.stdout, /^drift: 0 of 2 resource\(s\) differ from run /);
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${state}/drift.json`)).resources, []);
+  assert.match((await runCm(["metrics", "--state-dir", state])).stdout, /^cm_drift_resources 0$/m);
+});
+
 Deno.test("cm drift plans the cookbooks given, not each include on its own", async () => {
   await using dir = await tempDir();
   const { state, file } = await setup(dir.path);
