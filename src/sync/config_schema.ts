@@ -100,7 +100,8 @@ export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
 /** Parses and validates the text of a node configuration; throws {@link ConfigError}. */
 export function parseNodeConfig(text: string, file: string): NodeConfig {
-  const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)");
+  // Comments only: every field left to its default, as with no file.
+  const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)", () => ({}));
   if (Array.isArray(source)) throw new ConfigError(source);
   const problems = taggedProblems(source);
   const result = nodeConfigSchema.safeParse(source.raw);

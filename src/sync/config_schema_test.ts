@@ -86,3 +86,9 @@ Deno.test("a path holding a NUL, a tab or an escape sequence is refused at its l
     ]);
   }
 });
+
+Deno.test("a configuration of comments only (or empty) leaves every field to its default; ~ is still refused", () => {
+  assert.deepEqual(parseNodeConfig("# metrics_dir: /srv/metrics\n", "c.yaml"), {});
+  assert.deepEqual(parseNodeConfig("", "c.yaml"), {});
+  assert.deepEqual(problemsOf("~\n"), ["c.yaml:1:1: expected a mapping, got nothing"]);
+});
