@@ -15,6 +15,8 @@ export interface Tree {
   directories: number;
   /** Bytes of the regular files among them. */
   bytes: number;
+  /** Those that are neither file, directory nor link (a socket, a FIFO, a device): no snapshot keeps them. */
+  special?: string[];
   /** Set when the walk stopped past a limit: the figures are lower bounds. */
   over?: boolean;
 }
@@ -46,6 +48,7 @@ export function walkTree(
         tree.directories++;
         subdirs.push(path);
       } else if (info.kind === "file") tree.bytes += info.size;
+      else if (info.kind === "other") (tree.special ??= []).push(path);
       if (tree.entries.length > limit.entries || tree.bytes > limit.bytes) {
         return { ...tree, over: true };
       }

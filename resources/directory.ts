@@ -9,7 +9,8 @@
  *   and top-level directories are refused (the loader already says so). The
  *   snapshot keeps every file, link and directory of the tree, up to
  *   {@link TREE_SNAPSHOT_LIMIT}: past it only the directory itself is kept,
- *   and the plan says a rollback brings back only the empty directory. A
+ *   and the plan says a rollback brings back only the empty directory; a socket,
+ *   FIFO or device in it is removed but not kept, and the plan names it. A
  *   file, link or anything else at the path is not removed: a failure naming it.
  * - `owner`, `group` and `mode` are managed only when given; a new directory
  *   without `mode` gets 0755 (less the umask), owned by the user cm runs as.
@@ -120,12 +121,22 @@ function absentChanges(spec: DirectorySpec, current: DirectoryState): Change[] {
       blocked: true,
     }];
   }
-  const kept = tree.over
-    ? `; over the ${TREE_SNAPSHOT_LIMIT.entries.toLocaleString("en-US")} entries or ${
+  return [{ ...change, note: `removes ${held}${unkept(spec.path, tree)}` }];
+}
+
+/** What of `tree` a rollback will not bring back, as a note's tail ("" when it brings back all). */
+function unkept(path: string, tree: Tree): string {
+  if (tree.over) {
+    return `; over the ${TREE_SNAPSHOT_LIMIT.entries.toLocaleString("en-US")} entries or ${
       formatSize(TREE_SNAPSHOT_LIMIT.bytes)
-    } a snapshot keeps: a rollback brings back the empty directory only`
-    : "";
-  return [{ ...change, note: `removes ${held}${kept}` }];
+    } a snapshot keeps: a rollback brings back the empty directory only`;
+  }
+  const special = tree.special ?? [];
+  if (!special.length) return "";
+  const more = special.length > 1 ? ` and ${special.length - 1} more` : "";
+  return `; a rollback does not bring back "${path}/${
+    special[0]
+  }"${more} (a socket, FIFO or device)`;
 }
 
 function diffOne(spec: DirectorySpec, current: DirectoryState): Change[] {
@@ -251,7 +262,10 @@ async function snapshot(
   const tree = current?.tree;
   if (spec.state !== "absent" || !tree?.entries.length || tree.over) return top;
   const paths = [top];
-  for (const entry of tree.entries) paths.push(await store.capture(`${spec.path}/${entry}`));
+  const special = new Set(tree.special);
+  for (const entry of tree.entries) {
+    if (!special.has(entry)) paths.push(await store.capture(`${spec.path}/${entry}`));
+  }
   return { type: "paths", paths };
 }
 

@@ -292,6 +292,33 @@ Deno.test("state: absent with force on a real file system: links removed not fol
   }]);
 });
 
+Deno.test("state: absent with force removes a tree holding a FIFO; the plan says a rollback does not bring it back", async () => {
+  await using dir = await tempDir();
+  const exec = new RealExecutor();
+  const tree = `${dir.path}/tree`;
+  Deno.mkdirSync(tree);
+  Deno.writeTextFileSync(`${tree}/app.conf`, "x\n");
+  assert.equal((await new Deno.Command("mkfifo", { args: [`${tree}/pipe`] }).output()).code, 0);
+  const s = spec({ path: tree, state: "absent", force: true });
+  const [current] = await directory.read([s], exec, testContext());
+  assert.deepEqual(directory.diff(s, current), [{
+    field: "state",
+    before: "present",
+    after: "absent",
+    note: `removes 2 files and 0 directories (2 B); a rollback does not bring back ` +
+      `"${tree}/pipe" (a socket, FIFO or device)`,
+  }]);
+  const store = snapshotStore(exec, `${dir.path}/snapshots`);
+  const before = await directory.snapshot!(s, current, store);
+  const changes = directory.diff(s, current);
+  assert.deepEqual(await directory.apply([{ spec: s, changes }], exec, testContext()), [{
+    ok: true,
+  }]);
+  assert.equal(exec.stat(tree), null);
+  assert.deepEqual(await directory.restore!(before, exec, store, testContext()), { ok: true });
+  assert.deepEqual([...Deno.readDirSync(tree)].map((e) => e.name), ["app.conf"]);
+});
+
 Deno.test("a tree over the snapshot limit is recorded as its directory alone, and the plan says so", async () => {
   const exec = oldTree();
   const s = spec({ path: "/srv/old", state: "absent", force: true });

@@ -532,6 +532,24 @@ Deno.test("apply and plan use the node configuration's vars_file, as cm sync doe
   assert.ok(Deno.statSync(`${dir.path}/state/node_config.json`).isFile);
 });
 
+Deno.test("a vars file cm may not read (/proc/self/environ) is named as such, not as missing", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const refused = await runCm([
+    "plan",
+    "--state-dir",
+    state,
+    "--vars-file",
+    "/proc/self/environ",
+    book,
+  ]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(
+    refused.stderr,
+    /vars file: cannot read "\/proc\/self\/environ": outside the paths cm may read\n/,
+  );
+});
+
 Deno.test("history --resource finds the runs that changed a file and show-run prints their recorded diffs, masked", async () => {
   await using dir = await tempDir();
   const book = `${dir.path}/book.yaml`;

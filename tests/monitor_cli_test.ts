@@ -48,6 +48,21 @@ Deno.test("cm drift: 0 when converged, 5 naming what differs, and nothing is cha
   assert.match((await runCm(["metrics", "--state-dir", state])).stdout, /^cm_drift_resources 1$/m);
 });
 
+Deno.test("cm drift: a command without a guard runs every time and is no drift, in the record and metrics", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  await Deno.writeTextFile(
+    book,
+    (await Deno.readTextFile(book)) + "install:\n  pre_install:\n    - command: /bin/true\n",
+  );
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const clean = await runCm(["drift", "--state-dir", state]);
+  assert.equal(clean.code, 0, clean.stdout);
+  assert.match(clean.stdout, /^drift: 0 of 2 resource\(s\) differ from run /);
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(`${state}/drift.json`)).resources, []);
+  assert.match((await runCm(["metrics", "--state-dir", state])).stdout, /^cm_drift_resources 0$/m);
+});
+
 Deno.test("cm drift plans the cookbooks given, not each include on its own", async () => {
   await using dir = await tempDir();
   const { state, file } = await setup(dir.path);
@@ -136,6 +151,19 @@ Deno.test("metrics: written atomically to the configured directory after each ru
   // Never cached: the next run reports it again.
   const again = await runCm(["apply", "--state-dir", state, book], { env });
   assert.deepEqual([again.code, again.stderr], [2, bad.stderr]);
+});
+
+Deno.test("a node configuration cm may not read (/proc/self/environ) is named as such, exit 2", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  const refused = await runCm(["apply", "--state-dir", state, book], {
+    env: { CM_CONFIG: "/proc/self/environ" },
+  });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.equal(
+    refused.stderr,
+    'cm: cannot read node configuration: cannot read "/proc/self/environ": outside the paths cm may read\n',
+  );
 });
 
 Deno.test("alerts: one drift alert while it lasts, one recovery; a dead target never fails the run", async () => {

@@ -88,7 +88,13 @@ export function recordAbandoned(
     result: "interrupted",
   };
   writeRun(exec, paths, report);
-  return `run ${run} (${holder.command}, PID ${holder.pid}) was killed while it changed ` +
-    `${resources.length} resource(s) and never recorded itself; its report now says so ` +
+  const killed = `run ${run} (${holder.command}, PID ${holder.pid}) was killed`;
+  if (!resources.length) {
+    // It was running a command, say: nothing was snapshotted, so no rollback to point at.
+    return `${killed} while it changed the machine (nothing it can roll back: a command, say) ` +
+      `and never recorded itself; its report now says so (cm show-run ${run})`;
+  }
+  return `${killed} while it changed ${resources.length} resource(s) and never recorded ` +
+    `itself; its report now says so ` +
     `(cm show-run ${run}; cm rollback ${run} puts back what it was about to change)`;
 }

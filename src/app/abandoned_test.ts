@@ -120,3 +120,26 @@ Deno.test("old history never stops the next run: a dead run's report already the
     /^cannot record run 20261201T050000Z-2, killed while it changed the machine: /,
   );
 });
+
+Deno.test("a run killed while nothing it changed was snapshotted (a command) is recorded without pointing at a rollback", async () => {
+  await using dir = await tempDir();
+  const paths = statePaths(`${dir.path}/state`);
+  Deno.mkdirSync(paths.runs, { recursive: true });
+  const run = "20261201T050000Z-3";
+  Deno.writeTextFileSync(
+    paths.lock,
+    JSON.stringify({ pid: 7, command: "cm apply", since: "2026-12-01T05:00:00.000Z", run }) + "\n",
+  );
+  const warnings: string[] = [];
+  const lock = await takeRunLock(exec, paths, {
+    timeoutMs: 0,
+    command: "cm apply",
+    warn: (line) => warnings.push(line),
+  });
+  lock.release();
+  assert.deepEqual(warnings, [
+    `run ${run} (cm apply, PID 7) was killed while it changed the machine (nothing it can roll ` +
+    `back: a command, say) and never recorded itself; its report now says so (cm show-run ${run})`,
+  ]);
+  assert.equal(readRun(exec, paths, run)?.result, "interrupted");
+});

@@ -10,6 +10,7 @@ import type { RunEvents } from "../engine/run.ts";
 import type { ResourceResult, RunReport } from "../engine/report.ts";
 import { statePaths } from "../state/paths.ts";
 import { readState } from "../state/store.ts";
+import { plannedDrift } from "../state/drift.ts";
 
 /** What a drift check found. */
 export interface DriftCheck {
@@ -48,6 +49,6 @@ export async function checkDrift(
     lastRunId: last.id,
     lastRunAt: last.at,
     plan,
-    drifted: plan.resources.filter((r) => r.status === "changed"),
+    drifted: plannedDrift(plan),
   };
 }

@@ -46,3 +46,25 @@ Deno.test("drift of a directory opened to anyone names the directory, not a fail
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("drift leaves out a command that runs every time; one whose guard asks to run again is drift", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cm-drift-" });
+  try {
+    const book = `${dir}/book.yaml`;
+    const made = `${dir}/made`;
+    await Deno.writeTextFile(
+      book,
+      `install:\n  pre_install:\n    - command: /bin/true\n` +
+        `    - command: [touch, ${made}]\n      creates: ${made}\n`,
+    );
+    const stateDir = statePaths(`${dir}/state`).dir;
+    await converge([book], exec, { mode: "apply", stateDir, lock: "take" });
+    assert.deepEqual((await checkDrift(exec, { stateDir })).drifted.map((r) => r.id), []);
+    await Deno.remove(made);
+    assert.deepEqual((await checkDrift(exec, { stateDir })).drifted.map((r) => r.id), [
+      `command[touch ${made}]`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -12,6 +12,7 @@ import {
   type RunOutcome,
 } from "../monitor/observe.ts";
 import type { Printer } from "./output.ts";
+import { printable } from "../exec/output.ts";
 
 /**
  * Monitoring settings from the node configuration (`configFlag`, else
@@ -29,9 +30,13 @@ export async function monitorFor(
   return monitorSettings(config, stateDir);
 }
 
-/** Prints monitoring warnings: `warning: ...` on stderr. */
+/**
+ * Prints monitoring warnings: `warning: ...` on stderr, at the journal's
+ * warning priority, each {@link printable} (they quote paths of the node
+ * configuration, which may hold anything).
+ */
 export function printWarnings(printer: Printer, warnings: string[]): void {
-  for (const w of warnings) printer.err(`warning: ${w}`);
+  for (const w of warnings) printer.err(`warning: ${printable(w)}`, "warning");
 }
 
 /** After a run: audits, alerts and writes metrics, printing warnings (drift is in the report). */

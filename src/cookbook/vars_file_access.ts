@@ -6,6 +6,7 @@
  * @module
  */
 import type { Probe } from "../exec/executor.ts";
+import { inputFailure } from "../exec/input.ts";
 
 /**
  * Why the vars file at `path` must not be used, or null when it may: it must
@@ -20,8 +21,9 @@ export function varsFileRefusal(
   let info;
   try {
     info = probe.stat(path);
-  } catch {
-    info = null;
+  } catch (error) {
+    // Not "not found": /proc/self/environ is there, cm may only not read it.
+    return `vars file: ${inputFailure(path, error)}`;
   }
   if (!info) return `vars file "${path}" not found`;
   if (info.kind !== "file") return `vars file "${path}" is not a regular file`;

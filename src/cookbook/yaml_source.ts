@@ -29,17 +29,24 @@ export interface YamlSource {
 
 /**
  * Parses `text`; returns the problems instead when it is not valid YAML or
- * holds nothing (`expected` says what should be there).
+ * holds nothing (`expected` says what should be there), unless `empty` gives
+ * the value of a document holding nothing (comments only).
  */
-export function parseYaml(file: string, text: string, expected: string): YamlSource | Problem[] {
+export function parseYaml(
+  file: string,
+  text: string,
+  expected: string,
+  empty?: () => unknown,
+): YamlSource | Problem[] {
   const lines = new LineCounter();
   const composed = composeLongLists(text, lines, parseOptions(lines));
+  const read = { file, text, expected, empty };
   if (!composed) {
     // Errors, aliases, directives: the whole document, with a line index of its own.
     const whole = new LineCounter();
-    return fromDocument(file, text, parseDocument(text, parseOptions(whole)), whole, expected);
+    return fromDocument(read, parseDocument(text, parseOptions(whole)), whole);
   }
-  const source = fromDocument(file, text, composed.doc, lines, expected);
+  const source = fromDocument(read, composed.doc, lines);
   if (Array.isArray(source)) return source;
   // Copies: the parser's strings are slices of the text, which would stay alive as long as any.
   const own = { ...source, raw: ownStrings(source.raw) };
@@ -52,11 +59,14 @@ const parseOptions = (lineCounter?: LineCounter) =>
 
 /** The source of a parsed document, or its problems. */
 function fromDocument(
-  file: string,
-  text: string,
+  { file, text, expected, empty }: {
+    file: string;
+    text: string;
+    expected: string;
+    empty?: () => unknown;
+  },
   doc: Document,
   lines: LineCounter,
-  expected: string,
 ): YamlSource | Problem[] {
   if (doc.errors.length) {
     return firstExhaustion(doc.errors).map((error) => {
@@ -65,6 +75,7 @@ function fromDocument(
     });
   }
   if (doc.contents === null) {
+    if (empty) return { file, doc, lines, raw: empty() };
     return [{
       at: { file, line: 1, col: 1 },
       path: "",

@@ -5,6 +5,7 @@
  * @module
  */
 import { maskStrings } from "../text.ts";
+import { dirname } from "../posix_path.ts";
 import { diffBudget } from "./diff_budget.ts";
 import type { Executor, Probe } from "../exec/executor.ts";
 import { planProbe } from "../exec/plan_probe.ts";
@@ -281,21 +282,37 @@ function result(
  * Consecutive runs of resources of the same kind, read and applied together.
  * A resource that requires an earlier member of the current run starts a new
  * one, so it is applied only after what it requires, and skipped if that failed.
+ * So does one of a kind that plans its paths (`planned`) lying under an earlier
+ * member's path: it is read after that member narrowed its mode (applied, or
+ * noted by a plan), not against the world-writable directory there now.
  */
 function groups(resources: Resource[], resolve: TargetResolver): Resource[][] {
   const out: Resource[][] = [];
   let members = new Set<string>();
+  let paths = new Set<string>();
   for (const r of resources) {
     const last = out.at(-1);
-    const needsEarlier = requirements(r, resolve).some((id) => members.has(id));
+    const needsEarlier = requirements(r, resolve).some((id) => members.has(id)) ||
+      underPlanned(r, paths);
     if (last && last[0].kind === r.kind && !needsEarlier) last.push(r);
     else {
       out.push([r]);
       members = new Set();
+      paths = new Set();
     }
     members.add(r.id);
+    if (kindOf(r.kind).planned) paths.add(r.spec.path);
   }
   return out;
+}
+
+/** Whether `r`, of a kind that plans its paths, lies under one of `paths`. */
+function underPlanned(r: Resource, paths: Set<string>): boolean {
+  if (!paths.size || !kindOf(r.kind).planned) return false;
+  for (let dir = dirname(r.spec.path); dir !== "/" && dir !== "."; dir = dirname(dir)) {
+    if (paths.has(dir)) return true;
+  }
+  return false;
 }
 
 /**

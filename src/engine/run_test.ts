@@ -500,3 +500,21 @@ Deno.test("plan judges a file under a world-writable directory by the mode a dir
   assert.match(left.resources[1].error!, /"\/srv\/open" is writable by anyone/);
   assert.deepEqual(exec.writes, []);
 });
+
+Deno.test("a directory under one the run narrows from 0777 is read after it, in plan and apply", async () => {
+  const exec = machine().put("/srv/open", undefined, { mode: 0o777 });
+  const cookbook = await load(
+    exec,
+    `configure:\n  directories:\n    - path: /srv/open\n      mode: "0755"\n` +
+      `    - path: /srv/open/sub/deeper\n`,
+  );
+  const plan = await run(cookbook, { mode: "plan", probe: exec });
+  assert.deepEqual(plan.resources.map((r) => [r.id, r.status, r.error]), [
+    ["directory[/srv/open]", "changed", undefined],
+    ["directory[/srv/open/sub/deeper]", "changed", undefined],
+  ]);
+  const applied = await run(cookbook, { mode: "apply", exec });
+  assert.deepEqual(applied.resources[1].changes, [
+    { field: "state", before: "absent", after: "present" },
+  ]);
+});

@@ -11,6 +11,7 @@ import type { RunReport } from "../engine/report.ts";
 import { DEFAULT_STATE_DIR, type StatePaths, statePaths } from "../state/paths.ts";
 import { readState, type SyncRecord } from "../state/store.ts";
 import { driftProblem } from "../state/shapes.ts";
+import { plannedDrift } from "../state/drift.ts";
 import { errorMessage } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { appendAudit, auditEntries, DEFAULT_AUDIT_LOG, journalAudit } from "./audit.ts";
@@ -347,7 +348,7 @@ export async function observeDrift(
   plan: RunReport,
   settings: MonitorSettings,
 ): Promise<string[]> {
-  const drifted = plan.resources.filter((r) => r.status === "changed").map((r) => r.id);
+  const drifted = plannedDrift(plan).map((r) => r.id);
   return await steps(
     () => {
       writeDrift(exec, settings.paths, { at: plan.startedAt, by: "check", resources: drifted });

@@ -8,7 +8,7 @@
  */
 import { sha256Hexes } from "../digest.ts";
 import { type Cookbook, secretHolders } from "../cookbook/cookbook.ts";
-import type { RunReport } from "../engine/report.ts";
+import type { ResourceResult, RunReport } from "../engine/report.ts";
 import type { ResourceState } from "./store.ts";
 
 /**
@@ -42,11 +42,24 @@ export function markDrift(
     if (r.status !== "changed" || !was?.desired || was.desired !== desired[r.id]) continue;
     if (was.status !== "changed" && was.status !== "unchanged") continue;
     if (r.sha256 !== was.sha256) continue;
-    if (r.changes.length && r.changes.every((c) => c.everyRun)) continue;
+    if (everyRunOnly(r)) continue;
     // A command that ran last time and runs again did not make its guard pass: no one else's doing.
     if (was.status === "changed" && r.changes.length && r.changes.every((c) => c.guarded)) continue;
     r.drift = true;
     drifted.push(r.id);
   }
   return drifted;
+}
+
+/**
+ * What a plan of the applied cookbooks (`cm drift`) finds drifted: its
+ * changed results, but those whose every change is made on every run.
+ */
+export function plannedDrift(plan: RunReport): ResourceResult[] {
+  return plan.resources.filter((r) => r.status === "changed" && !everyRunOnly(r));
+}
+
+/** Whether every change of `r` is one made on every run (`everyRun`): never a sign of drift. */
+function everyRunOnly(r: ResourceResult): boolean {
+  return r.changes.length > 0 && r.changes.every((c) => c.everyRun);
 }

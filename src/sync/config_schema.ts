@@ -44,6 +44,9 @@ function inKernelTree(path: string): boolean {
 
 const absolutePath = z.string()
   .regex(/^\//, { error: "expected an absolute path" })
+  // A NUL or an escape sequence in a path reaches the filesystem and every warning naming it.
+  // deno-lint-ignore no-control-regex
+  .regex(/^[^\x00-\x1f\x7f]*$/, { error: "expected a path without control characters" })
   .refine((path) => !path.startsWith("/") || !inKernelTree(path), {
     error: "expected a path outside /proc, /sys and /dev (kernel and device files)",
   });
@@ -97,7 +100,8 @@ export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
 /** Parses and validates the text of a node configuration; throws {@link ConfigError}. */
 export function parseNodeConfig(text: string, file: string): NodeConfig {
-  const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)");
+  // Comments only: every field left to its default, as with no file.
+  const source = parseYaml(file, text, "a mapping (repo, branch, cookbooks, ...)", () => ({}));
   if (Array.isArray(source)) throw new ConfigError(source);
   const problems = taggedProblems(source);
   const result = nodeConfigSchema.safeParse(source.raw);

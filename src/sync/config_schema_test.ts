@@ -78,3 +78,17 @@ Deno.test("the core schema's tags still read as their values", () => {
     },
   );
 });
+
+Deno.test("a path holding a NUL, a tab or an escape sequence is refused at its line, escaped", () => {
+  for (const path of ["/srv/m\\u0000", "/srv/a\\tb", "/var/log/\\u001b]0;x\\u0007a.log"]) {
+    assert.deepEqual(problemsOf(`metrics_dir: "${path}"\n`), [
+      `c.yaml:1:14: metrics_dir: expected a path without control characters, got "${path}"`,
+    ]);
+  }
+});
+
+Deno.test("a configuration of comments only (or empty) leaves every field to its default; ~ is still refused", () => {
+  assert.deepEqual(parseNodeConfig("# metrics_dir: /srv/metrics\n", "c.yaml"), {});
+  assert.deepEqual(parseNodeConfig("", "c.yaml"), {});
+  assert.deepEqual(problemsOf("~\n"), ["c.yaml:1:1: expected a mapping, got nothing"]);
+});

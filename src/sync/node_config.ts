@@ -9,7 +9,7 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
-import { MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
+import { inputFailure, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
 import { UsageError } from "../errors.ts";
 import { inputKey, keyingReads } from "../cookbook/catalog.ts";
 import { statePaths } from "../state/paths.ts";
@@ -55,6 +55,21 @@ function nodeConfigFile(
   return { file, data };
 }
 
+/**
+ * Whether something is at `file`.
+ *
+ * @throws {UsageError} when cm may not look there (`CM_CONFIG=/proc/self/environ`):
+ *   said as for any input, not as a cm started without its permission flags
+ */
+function configExists(probe: Probe, file: string): boolean {
+  try {
+    return probe.stat(file) !== null;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    throw new UsageError(`cannot read node configuration: ${inputFailure(file, error)}`);
+  }
+}
+
 function configPath(flag?: string): { file: string; explicit: boolean } {
   const explicit = flag ?? Deno.env.get("CM_CONFIG");
   return { file: explicit ?? DEFAULT_CONFIG_PATH, explicit: explicit !== undefined };
@@ -77,7 +92,7 @@ export async function readNodeConfig(
   const { file } = configPath(flag);
   const cache = statePaths(stateDir);
   const inputs = { requested: [file], files: [file] };
-  const key = probe.stat(file) && probe.stat(cache.nodeConfig)
+  const key = configExists(probe, file) && probe.stat(cache.nodeConfig)
     ? await inputKey(probe, inputs)
     : null;
   const cached = key === null ? undefined : readKeyed(probe, cache.nodeConfig, key, configShaped);
