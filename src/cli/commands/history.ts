@@ -28,7 +28,12 @@ export const command: Command<HistoryOptions> = {
       default: 20,
     },
     { flag: "--since", value: "time", help: "runs started at or after this time", parse: moment },
-    { flag: "--until", value: "time", help: "runs started before this time", parse: moment },
+    {
+      flag: "--until",
+      value: "time",
+      help: "runs started at or before this time (to the second)",
+      parse: moment,
+    },
     { flag: "--changed", help: "only runs that changed or failed something" },
     {
       flag: "--resource",
@@ -59,7 +64,7 @@ export type HistoryOptions = {
   limit: number;
   /** Runs started at or after this time. */
   since?: Date;
-  /** Runs started before this time. */
+  /** Runs started at or before this time, to the second (as run ids and `cm history` show them). */
   until?: Date;
   /** Only runs that changed, failed or refreshed something. */
   changed?: boolean;
@@ -130,7 +135,7 @@ export function history(probe: Probe, printer: Printer, options: HistoryOptions)
   const paths = statePaths(options.stateDir);
   const inWindow = listRuns(paths).filter((id) =>
     (!options.since || startOf(id) >= options.since.getTime()) &&
-    (!options.until || startOf(id) < options.until.getTime())
+    (!options.until || startOf(id) <= options.until.getTime())
   );
   let reports: RunReport[] = [];
   // Without --changed the newest ids are all that need reading.

@@ -42,6 +42,9 @@ Deno.test("history answers what changed last Tuesday: --since, --until and --cha
   assert.deepEqual(ids(tuesday), ["20261124T090000Z-2", "20261124T100000Z-3"]);
   assert.deepEqual(ids({ ...tuesday, changed: true }), ["20261124T100000Z-3"]);
   assert.deepEqual(ids({ since: moment("2026-11-25T00:00Z") }), ["20261125T100000Z-4"]);
+  // A time copied from the table takes in the run shown at it, as --since does.
+  const shown = moment("2026-11-24 10:00:00 +0000");
+  assert.deepEqual(ids({ since: shown, until: shown }), ["20261124T100000Z-3"]);
 });
 
 Deno.test("history --since takes a day (local midnight) or a date and time, and refuses the rest", () => {
