@@ -36,9 +36,16 @@ function endOf(line: string, bytes: number): string {
   return end.slice(blank + 1);
 }
 
-/** The end of stderr, or of stdout when stderr is empty: up to 20 lines / 2 KiB. */
+/**
+ * The end of what a failed command or validator wrote, up to 20 lines / 2 KiB:
+ * of the one stream it wrote to, or, when it wrote to both, the end of each
+ * under `stdout:` and `stderr:` (10 lines / 1 KiB each; many tools give their
+ * reason on stdout and only noise on stderr, or the other way round).
+ */
 export function outputTail(stdout: string, stderr: string): string {
-  return tail(stderr.trim() ? stderr : stdout, 20, 2048) || "(no output)";
+  const [out, err] = [stdout.trim() !== "", stderr.trim() !== ""];
+  if (out && err) return `stdout:\n${tail(stdout, 10, 1024)}\nstderr:\n${tail(stderr, 10, 1024)}`;
+  return tail(err ? stderr : stdout, 20, 2048) || "(no output)";
 }
 
 /**

@@ -22,8 +22,14 @@ Deno.test("printableLines keeps the line breaks and strips the rest", () => {
   assert.deepEqual(printableLines("a\x1b[2J\r\nb\tc"), ["a[2J", "b c"]);
 });
 
-Deno.test("outputTail prefers stderr, falls back to stdout, and says when there was none", () => {
-  assert.equal(outputTail("out\n", "err\n"), "err");
+Deno.test("outputTail shows the stream written to, both when both were, and says when there was none", () => {
+  assert.equal(outputTail("out\n", "err\n"), "stdout:\nout\nstderr:\nerr");
+  const many = Array.from({ length: 15 }, (_, i) => `line ${i}`).join("\n");
+  assert.equal(
+    outputTail(many, "err"),
+    `stdout:\n(5 earlier lines cut)\n${many.split("\n").slice(5).join("\n")}\nstderr:\nerr`,
+  );
+  assert.equal(outputTail("", "err\n"), "err");
   assert.equal(outputTail("out\n", "  \n"), "out");
   assert.equal(outputTail("", ""), "(no output)");
 });
