@@ -8,7 +8,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
-import { keyingReads } from "../cookbook/catalog.ts";
+import { type InputsKey, keyingReads } from "../cookbook/catalog.ts";
 import { hider, hidingEvents, run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
@@ -127,7 +127,7 @@ export interface Loaded {
    * `keyingReads`, `writeCatalog`); null when one was not read. Absent when
    * the cookbooks must not be cached (given facts).
    */
-  loadedKey?: string | null;
+  loadedKey?: InputsKey | null;
 }
 
 /**
