@@ -272,6 +272,8 @@ export async function converge(
     // Loaded afresh and cacheable (a key), unless rolled back: a rolled-back run leaves the
     // machine as the catalog's cookbooks made it, whose checks stay "the checks before".
     if (loadedKey !== undefined && !report.rollback) {
+      // The state's and the report's JSON are garbage now: the catalog's grows from what is live.
+      collectGarbage();
       await writeCatalog(exec, paths.catalog, cookbook, desired, loadedKey);
     }
     return report;
