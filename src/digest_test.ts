@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { sha256Hex, sha256Hexes } from "./digest.ts";
+import { IN_FLIGHT, sha256Hex, sha256Hexes } from "./digest.ts";
 
 const node = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 
@@ -26,4 +26,25 @@ Deno.test("sha256Hexes hashes few and many inputs alike, in order", async () => 
     );
     assert.deepEqual(await sha256Hexes(items), items.map(node));
   }
+});
+
+Deno.test("sha256Hexes keeps at most IN_FLIGHT WebCrypto digests running at once", async () => {
+  const subtle = crypto.subtle;
+  const digest = subtle.digest.bind(subtle);
+  let [running, most] = [0, 0];
+  subtle.digest = async (...args: Parameters<SubtleCrypto["digest"]>) => {
+    most = Math.max(most, ++running);
+    try {
+      return await digest(...args);
+    } finally {
+      running--;
+    }
+  };
+  try {
+    const items = Array.from({ length: 1000 }, (_, i) => `text ${i}`);
+    assert.deepEqual(await sha256Hexes(items), items.map(node));
+  } finally {
+    Reflect.deleteProperty(subtle, "digest"); // SubtleCrypto.prototype's again
+  }
+  assert.equal(most, IN_FLIGHT);
 });

@@ -8,7 +8,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import { absolute, type Cookbook } from "../cookbook/cookbook.ts";
 import { readCatalog, writeCatalog } from "../state/catalog.ts";
-import { keyingReads } from "../cookbook/catalog.ts";
+import { type InputsKey, keyingReads } from "../cookbook/catalog.ts";
 import { hider, hidingEvents, run, type RunEvents } from "../engine/run.ts";
 import { newRunId, type RunReport } from "../engine/report.ts";
 import type { LoadOptions } from "../cookbook/load.ts";
@@ -127,7 +127,7 @@ export interface Loaded {
    * `keyingReads`, `writeCatalog`); null when one was not read. Absent when
    * the cookbooks must not be cached (given facts).
    */
-  loadedKey?: string | null;
+  loadedKey?: InputsKey | null;
 }
 
 /**
@@ -271,6 +271,8 @@ export async function converge(
     // Loaded afresh and cacheable (a key), unless rolled back: a rolled-back run leaves the
     // machine as the catalog's cookbooks made it, whose checks stay "the checks before".
     if (loadedKey !== undefined && !report.rollback) {
+      // The state's and the report's JSON are garbage now: the catalog's grows from what is live.
+      collectGarbage();
       await writeCatalog(exec, paths.catalog, cookbook, desired, loadedKey);
     }
     return report;

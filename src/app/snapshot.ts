@@ -16,6 +16,7 @@ import {
   snapshotStore,
   writeManifest,
 } from "../state/snapshots.ts";
+import { isoTime } from "../iso_time.ts";
 
 /** Records one run's snapshot as it goes. */
 export interface SnapshotRecorder {
@@ -43,7 +44,7 @@ export function snapshotRecorder(
   const store = snapshotStore(exec, dir);
   const manifest: SnapshotManifest = {
     runId,
-    createdAt: new Date().toISOString(),
+    createdAt: isoTime(new Date()),
     ...(commit ? { commit } : {}),
     resources: [],
   };

@@ -67,8 +67,26 @@ export async function inputKey(
   inputs: KeyedInputs,
   build = versionLine(),
 ): Promise<string | null> {
+  return (await keyOf(probe, inputs, build))?.key ?? null;
+}
+
+/**
+ * A catalog's key ({@link inputKey}) and the text it hashes, from which a
+ * sealed catalog's key derives ({@link sealKey}).
+ */
+export interface InputsKey {
+  key: string;
+  text: string;
+}
+
+/** The {@link InputsKey} of `inputs` as `probe` reads them now; `null` when one cannot be read. */
+async function keyOf(
+  probe: Probe,
+  inputs: KeyedInputs,
+  build = versionLine(),
+): Promise<InputsKey | null> {
   const text = await inputText(probe, inputs, build);
-  return text === null ? null : await sha256Hex(text);
+  return text === null ? null : { key: await sha256Hex(text), text };
 }
 
 /** What a catalog's key covers: the paths asked for and every file read. */
@@ -105,7 +123,7 @@ function keyText(inputs: KeyedInputs, hashes: InputHash[], build: string): strin
  */
 export function keyingReads(
   probe: Probe,
-): { probe: Probe; key: (inputs: KeyedInputs) => Promise<string | null> } {
+): { probe: Probe; key: (inputs: KeyedInputs) => Promise<InputsKey | null> } {
   const read = new Map<string, Promise<InputHash>>();
   const hash = async (data: Uint8Array) => ({
     size: data.byteLength,
@@ -123,7 +141,8 @@ export function keyingReads(
     async key(inputs) {
       const hashes = inputs.files.map((file) => read.get(file));
       if (!hashes.every((h) => h !== undefined)) return null;
-      return await sha256Hex(keyText(inputs, await Promise.all(hashes), versionLine()));
+      const text = keyText(inputs, await Promise.all(hashes), versionLine());
+      return { key: await sha256Hex(text), text };
     },
   };
 }
@@ -284,23 +303,23 @@ function indexOf(paths: string[]): (path: string | undefined) => number {
 
 /**
  * Loaded cookbooks and their desired digests as a catalog's bytes (in chunks:
- * 10,000 resources are about 6 MB), keyed by their inputs as `probe` reads them
- * now, sealed when they hold secrets; `null` when they must not be cached: an
- * input that cannot be read has no key, and one whose bytes
- * differ from those loaded (`loadedKey`, see {@link keyingReads}: edited while
- * loading, during the run, or by it) would key the cookbooks loaded before to
- * its new bytes: a stale catalog used from then on.
+ * 10,000 resources are about 6 MB), sealed when they hold secrets, keyed by
+ * the bytes they were loaded from (`loaded`, see {@link keyingReads}), else
+ * by their inputs as `probe` reads them now. An input edited since it was
+ * loaded (during the run, or by it) makes the catalog stale for the next run,
+ * as it must be; not reading the inputs again spares the largest transient
+ * buffers of a first converge (a 4.4 MB cookbook at 10,000 files).
+ * `null` when they must not be cached: an input that was not or cannot be read has no key.
  */
 export async function freeze(
   probe: Probe,
   cookbook: Cookbook,
   digests: Record<string, string>,
-  loadedKey?: string | null,
+  loaded?: InputsKey | null,
 ): Promise<Iterable<Uint8Array> | null> {
-  const text = await inputText(probe, cookbook.inputs);
-  if (text === null) return null;
-  const key = await sha256Hex(text);
-  if (loadedKey !== undefined && key !== loadedKey) return null;
+  const keyed = loaded === undefined ? await keyOf(probe, cookbook.inputs) : loaded;
+  if (keyed === null) return null;
+  const { key, text } = keyed;
   const [rootIndex, fileIndex] = [
     indexOf(cookbook.inputs.requested),
     indexOf(cookbook.inputs.files),
@@ -384,8 +403,9 @@ async function unseal(
   probe: Probe,
   envelope: Sealed,
 ): Promise<{ catalog: unknown; key: string } | null> {
-  const text = await inputText(probe, envelope.inputs);
-  if (text === null) return null;
+  const keyed = await keyOf(probe, envelope.inputs);
+  if (keyed === null) return null;
+  const { key, text } = keyed;
   try {
     const sealed = Uint8Array.fromBase64(envelope.sealed);
     const plain = await crypto.subtle.decrypt(
@@ -393,7 +413,7 @@ async function unseal(
       await sealKey(text),
       sealed.subarray(IV_BYTES),
     );
-    return { catalog: JSON.parse(new TextDecoder().decode(plain)), key: await sha256Hex(text) };
+    return { catalog: JSON.parse(new TextDecoder().decode(plain)), key };
   } catch {
     // Another key (an input changed), a damaged ciphertext or base64, or JSON that is not.
     return null;

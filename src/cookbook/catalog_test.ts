@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RecordingExecutor } from "../exec/recording.ts";
 import type { Cookbook } from "./cookbook.ts";
-import { freeze, inputKey, thaw } from "./catalog.ts";
+import { freeze, inputKey, type InputsKey, keyingReads, thaw } from "./catalog.ts";
 
 const cookbook = (spec: Record<string, unknown>): Cookbook => ({
   name: "web",
@@ -23,8 +23,9 @@ async function frozen(
   probe: RecordingExecutor,
   cookbook: Cookbook,
   digests: Record<string, string> = {},
+  loaded?: InputsKey,
 ): Promise<string> {
-  probe.writeFile("/state/catalog.json", (await freeze(probe, cookbook, digests))!, {
+  probe.writeFile("/state/catalog.json", (await freeze(probe, cookbook, digests, loaded))!, {
     mode: 0o600,
   });
   return probe.readText("/state/catalog.json")!;
@@ -119,12 +120,24 @@ Deno.test("a damaged catalog of valid JSON is stale, not a crash: null parts, ou
   }
 });
 
-Deno.test("cookbooks whose input changed since they were loaded are not cached under its new bytes", async () => {
+Deno.test("cookbooks are cached under the bytes they were loaded from, stale while an input differs", async () => {
+  for (const book of [cookbook({}), cookbook({ sensitive: true })]) {
+    const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
+    const reads = keyingReads(probe);
+    reads.probe.readFile("/cb/web.yaml");
+    const loaded = (await reads.key(book.inputs))!;
+    probe.put("/cb/web.yaml", "configure: {files: []}\n"); // edited during the run, or by it
+    const data = await frozen(probe, book, {}, loaded);
+    assert.equal((await thaw(probe, data, ["/cb/web.yaml"])).thawed, null, "edited: stale");
+    probe.put("/cb/web.yaml", "configure: {}\n");
+    assert.deepEqual((await thaw(probe, data, ["/cb/web.yaml"])).thawed?.cookbook, book);
+  }
+});
+
+Deno.test("cookbooks an input of which was not read while loading are not cached", async () => {
   const probe = new RecordingExecutor().put("/cb/web.yaml", "configure: {}\n");
-  const loadedKey = await inputKey(probe, cookbook({}).inputs);
-  assert.notEqual(await freeze(probe, cookbook({}), {}, loadedKey), null, "unchanged: cached");
-  probe.put("/cb/web.yaml", "configure: {files: []}\n"); // edited during the run, or by it
-  assert.equal(await freeze(probe, cookbook({}), {}, loadedKey), null);
+  assert.equal(await keyingReads(probe).key(cookbook({}).inputs), null);
+  assert.equal(await freeze(probe, cookbook({}), {}, null), null);
 });
 
 Deno.test("another build of cm, even of the same version, does not use the catalog of this one", async () => {

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Change } from "../../resources/resource.ts";
+import { isoTime } from "../iso_time.ts";
 
 /** What happened to one resource. */
 export type Status = "unchanged" | "changed" | "failed" | "skipped";
@@ -195,7 +196,7 @@ let issued = { id: "", count: 0 };
  * src/state/paths.ts sorts `.10` after `.9`).
  */
 export function newRunId(now = new Date()): string {
-  const id = `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "")}-${Deno.pid}`;
+  const id = `${isoTime(now).replace(/[-:]/g, "").replace(/\.\d+/, "")}-${Deno.pid}`;
   issued = { id, count: issued.id === id ? issued.count + 1 : 1 };
   return issued.count > 1 ? `${id}.${issued.count}` : id;
 }

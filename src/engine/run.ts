@@ -26,6 +26,7 @@ import {
   type RunReport,
   totals,
 } from "./report.ts";
+import { isoTime } from "../iso_time.ts";
 
 /** Callbacks for live output while the engine works. */
 export interface RunEvents {
@@ -156,7 +157,7 @@ export async function run(
   return {
     id: options.id ?? newRunId(startedAt),
     mode: target.mode,
-    startedAt: startedAt.toISOString(),
+    startedAt: isoTime(startedAt),
     durationMs: Math.round(performance.now() - started),
     cookbooks: cookbook.inputs.requested,
     resources,

@@ -149,13 +149,14 @@ export interface Executor extends Probe {
     options?: WriteOptions,
   ): void;
   /**
-   * Appends `data` to the file `path` (a log), creating it with exactly
+   * Appends `data` (bytes, or chunks of them, each written with one write
+   * call where the system allows) to the file `path` (a log), creating it with exactly
    * `mode` (whatever the umask) when missing, and fsyncs it; a symbolic link
    * or a FIFO (a write would wait for a reader) at `path` is refused.
    *
    * @throws {Error} when `path` is a link or a FIFO, or cannot be opened or written
    */
-  appendFile(path: string, data: Uint8Array, mode: number): void;
+  appendFile(path: string, data: Uint8Array | Iterable<Uint8Array>, mode: number): void;
   /** Makes the renames of every earlier `writeFile` durable (fsyncs their directories once). */
   flush(): void;
   /**

@@ -18,16 +18,26 @@ const CHUNK_CHARS = 1 << 16;
  * spaces per level, 0 for the compact form.
  */
 export function* jsonChunks(value: unknown, indent = 0): Generator<Uint8Array> {
+  yield* utf8Chunks(pieces(value, indent, 0));
+  yield new Uint8Array([0x0a]);
+}
+
+/**
+ * `texts` joined, as UTF-8 chunks of about 64 KiB, each cut between two of
+ * `texts` (a log's lines stay whole in one chunk, one write each); no chunk
+ * for no text.
+ */
+export function* utf8Chunks(texts: Iterable<string>): Generator<Uint8Array> {
   const encoder = new TextEncoder();
   let buffer = "";
-  for (const piece of pieces(value, indent, 0)) {
-    buffer += piece;
+  for (const text of texts) {
+    buffer += text;
     if (buffer.length >= CHUNK_CHARS) {
       yield encoder.encode(buffer);
       buffer = "";
     }
   }
-  yield encoder.encode(buffer + "\n");
+  if (buffer) yield encoder.encode(buffer);
 }
 
 /** Members of containers this deep (the top is 0) are stringified whole. */

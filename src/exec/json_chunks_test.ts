@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jsonChunks } from "./json_chunks.ts";
+import { jsonChunks, utf8Chunks } from "./json_chunks.ts";
 
 const decoder = new TextDecoder();
 const text = (value: unknown, indent?: number) =>
@@ -43,4 +43,13 @@ Deno.test("jsonChunks of a large report comes in chunks of about 64 KiB, none ho
   assert.equal(chunks.map((c) => decoder.decode(c)).join(""), whole);
   assert.ok(chunks.length > 10, `${chunks.length} chunks`);
   assert.ok(Math.max(...chunks.map((c) => c.length)) < 70_000);
+});
+
+Deno.test("utf8Chunks cuts about every 64 KiB between two texts, never inside one", () => {
+  const lines = Array.from({ length: 10_000 }, (_, i) => `{"resource":"file[/srv/f${i}]"} é\n`);
+  const chunks = [...utf8Chunks(lines)].map((c) => decoder.decode(c));
+  assert.equal(chunks.join(""), lines.join(""));
+  assert.ok(chunks.length > 3, `${chunks.length} chunks`);
+  assert.ok(chunks.every((c) => c.endsWith("\n") && c.length < 70_000));
+  assert.deepEqual([...utf8Chunks([])], []);
 });

@@ -410,7 +410,7 @@ export class RealExecutor implements Executor {
     if (!hasAttributes(Deno.lstatSync(path), attrs)) setAttributes(path, attrs);
   }
 
-  appendFile(path: string, data: Uint8Array, mode: number): void {
+  appendFile(path: string, data: Uint8Array | Iterable<Uint8Array>, mode: number): void {
     const kind = this.stat(path)?.kind;
     if (kind === "symlink") {
       throw new Error(`refusing to append to "${path}": it is a symbolic link`);
@@ -425,8 +425,10 @@ export class RealExecutor implements Executor {
       if (kind === undefined && (file.statSync().mode! & 0o7777) !== mode) {
         setAttributes(path, { mode });
       }
-      let written = 0;
-      while (written < data.length) written += file.writeSync(data.subarray(written));
+      for (const chunk of data instanceof Uint8Array ? [data] : data) {
+        let written = 0;
+        while (written < chunk.length) written += file.writeSync(chunk.subarray(written));
+      }
       file.syncSync();
     } finally {
       file.close();

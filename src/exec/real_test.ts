@@ -87,6 +87,15 @@ Deno.test("appendFile creates a log with the exact mode whatever the umask and k
   }
 });
 
+Deno.test("appendFile appends chunks in their order after what the log holds", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/audit.log`;
+  Deno.writeTextFileSync(path, "a\n");
+  const chunks = ["b\n", "", "c\nd\n"].map((t) => new TextEncoder().encode(t));
+  exec.appendFile(path, chunks.values(), 0o640);
+  assert.equal(Deno.readTextFileSync(path), "a\nb\nc\nd\n");
+});
+
 Deno.test("appendFile refuses a FIFO at the log's path instead of waiting for a reader", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/audit.log`;

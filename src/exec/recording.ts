@@ -138,10 +138,11 @@ export class RecordingExecutor implements Executor {
     const bytes = data instanceof Uint8Array ? data : concat([...data]);
     this.put(path, bytes, { mode: attrs.mode ?? 0o644, uid: attrs.uid ?? 0, gid: attrs.gid ?? 0 });
   }
-  appendFile(path: string, data: Uint8Array, mode: number): void {
+  appendFile(path: string, data: Uint8Array | Iterable<Uint8Array>, mode: number): void {
     this.writes.push(`append ${path}`);
     const before = this.#paths.get(path)?.data ?? new Uint8Array();
-    this.put(path, concat([before, data]), { mode: this.#paths.get(path)?.info.mode ?? mode });
+    const added = data instanceof Uint8Array ? [data] : [...data];
+    this.put(path, concat([before, ...added]), { mode: this.#paths.get(path)?.info.mode ?? mode });
   }
   flush(): void {
     // In memory every write is already final.

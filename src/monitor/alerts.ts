@@ -11,6 +11,7 @@ import type { Executor, Probe } from "../exec/executor.ts";
 import type { AlertConfig } from "./alert_config.ts";
 import { type AlertEvent, send } from "./alert_send.ts";
 import { alertStateProblem } from "../state/shapes.ts";
+import { isoTime } from "../iso_time.ts";
 
 export type { AlertEvent } from "./alert_send.ts";
 
@@ -59,7 +60,7 @@ export function planAlerts(
   host: string,
   now: Date,
 ): AlertState {
-  const at = now.toISOString();
+  const at = isoTime(now);
   const open: AlertState["open"] = {};
   const events: AlertEvent[] = [];
   for (const p of problems) {

@@ -15,6 +15,7 @@ import type { Executor } from "../exec/executor.ts";
 import type { ResourceResult, RunReport } from "../engine/report.ts";
 import { maskSecrets } from "../text.ts";
 import { errorMessage } from "../errors.ts";
+import { utf8Chunks } from "../exec/json_chunks.ts";
 
 /** Where the audit log goes unless configured otherwise. */
 export const DEFAULT_AUDIT_LOG = "/var/log/config-manager/audit.log";
@@ -105,9 +106,9 @@ export function auditEntries(report: RunReport, options: AuditOptions = {}): Aud
     .map((r) => entryOf(r, report, options));
 }
 
-/** The audit log's text for `entries`: one JSON object per line. */
-export function auditLines(entries: AuditEntry[]): string {
-  return entries.map((e) => `${JSON.stringify(e)}\n`).join("");
+/** The audit log's lines for `entries`: one JSON object each, line feed included. */
+export function* auditLines(entries: AuditEntry[]): Generator<string> {
+  for (const entry of entries) yield `${JSON.stringify(entry)}\n`;
 }
 
 /** A one-line human summary: `file[/etc/x] changed: mode 0644 → 0600`. */
@@ -158,7 +159,8 @@ export function appendAudit(
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   if (!exec.stat(dir)) exec.mkdir(dir, { mode: 0o750 });
   try {
-    exec.appendFile(path, new TextEncoder().encode(auditLines(entries)), 0o640);
+    // In chunks of whole lines: 10,000 changes are 3 MB of text, never held whole.
+    exec.appendFile(path, utf8Chunks(auditLines(entries)), 0o640);
   } catch (error) {
     return `cannot append to audit log "${path}": ${errorMessage(error)}`;
   }

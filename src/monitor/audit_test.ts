@@ -94,7 +94,7 @@ Deno.test("audit entries cover changed and failed resources, with sensitive valu
   assert.equal(motd[0].to, "token *** here");
   assert.deepEqual([motd[1].from, motd[1].to], ["(redacted)", "(redacted)"]);
   assert.equal(entries[3].error, "start failed");
-  const text = auditLines(entries);
+  const text = [...auditLines(entries)].join("");
   assert.doesNotMatch(text, /hunter22|s3cr3t99|abcd1234/);
   assert.deepEqual(
     text.trimEnd().split("\n").map((l) => JSON.parse(l).resource),

@@ -7,7 +7,7 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { Cookbook } from "../cookbook/cookbook.ts";
-import { freeze, thaw, type ThawResult } from "../cookbook/catalog.ts";
+import { freeze, type InputsKey, thaw, type ThawResult } from "../cookbook/catalog.ts";
 import { onStatePath } from "./_os_error.ts";
 
 /**
@@ -26,17 +26,17 @@ export async function readCatalog(
 
 /**
  * Saves loaded cookbooks and their desired digests as the catalog at `path`
- * (0600, atomically through the executor), unless they must not be cached or
- * their inputs are no longer the bytes `loadedKey` hashed (see `freeze`).
+ * (0600, atomically through the executor), keyed by the bytes they were
+ * loaded from (`loaded`), unless they must not be cached (see `freeze`).
  */
 export async function writeCatalog(
   exec: Executor,
   path: string,
   cookbook: Cookbook,
   digests: Record<string, string>,
-  loadedKey?: string | null,
+  loaded?: InputsKey | null,
 ): Promise<void> {
-  const data = await freeze(exec, cookbook, digests, loadedKey);
+  const data = await freeze(exec, cookbook, digests, loaded);
   if (data) {
     onStatePath("write cookbook cache", path, () => {
       exec.writeFile(path, data, { mode: 0o600 });

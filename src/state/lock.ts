@@ -7,6 +7,7 @@
 import { LockTimeoutError, StateError } from "../errors.ts";
 import { onStatePath } from "./_os_error.ts";
 import { humanTime } from "../text.ts";
+import { isoTime } from "../iso_time.ts";
 
 /** A held lock; release it with `release()` or `using`. */
 export interface RunLock extends Disposable {
@@ -201,7 +202,7 @@ export async function acquireLock(
   // A release empties the file: anything in it was left by a holder that died holding the lock.
   const left = holderOf(path);
   const abandoned = isHolder(left) ? left : undefined;
-  const holder: Holder = { pid: Deno.pid, command, since: new Date().toISOString() };
+  const holder: Holder = { pid: Deno.pid, command, since: isoTime(new Date()) };
   try {
     onStatePath("write run lock", path, () => writeHolder(file, holder));
   } catch (error) {

@@ -12,6 +12,7 @@ import { markDrift } from "./drift.ts";
 import { runProblem, stateProblem } from "./shapes.ts";
 import { jsonChunks } from "../exec/json_chunks.ts";
 import { leftoverOf } from "../exec/temp_names.ts";
+import { isoTime } from "../iso_time.ts";
 
 /** What cm remembers about one resource between runs. */
 export interface ResourceState {
@@ -454,7 +455,7 @@ export function pruneRuns(
   id: string,
   now: Date,
 ): RunsRecord {
-  const today = now.toISOString().slice(0, 10);
+  const today = isoTime(now).slice(0, 10);
   if (isRunsRecord(known) && known.prunedOn === today) {
     const recent = [...known.recent.filter((r) => r !== id), id];
     for (const old of recent.splice(0, recent.length - RETENTION.full)) {
@@ -525,7 +526,7 @@ function compactRun(exec: Executor, paths: StatePaths, id: string): void {
 
 /** The time part of a run id for `date`, which sorts like the ids do. */
 function runIdAt(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  return isoTime(date).replace(/[-:]/g, "").replace(/\.\d+/, "");
 }
 
 /** Run ids under runs/, oldest first. */

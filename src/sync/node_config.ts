@@ -103,9 +103,9 @@ export async function readNodeConfig(
   if (data === null) return { config: {}, file, found: false };
   const { parseNodeConfig } = await import("./config_schema.ts");
   const config = parseNodeConfig(new TextDecoder().decode(data), file);
-  const parsedKey = await reads.key(inputs);
-  if (exec && parsedKey !== null && exec.stat(cache.dir)) {
-    writeKeyed(exec, cache.nodeConfig, parsedKey, config);
+  const parsed = await reads.key(inputs);
+  if (exec && parsed !== null && exec.stat(cache.dir)) {
+    writeKeyed(exec, cache.nodeConfig, parsed.key, config);
   }
   return { config, file, found: true };
 }
