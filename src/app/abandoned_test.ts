@@ -1,12 +1,24 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
-import { statePaths } from "../state/paths.ts";
+import { type StatePaths, statePaths } from "../state/paths.ts";
 import { readRun } from "../state/store.ts";
 import { converge } from "./converge.ts";
 import { takeRunLock } from "./abandoned.ts";
 
 const exec = new RealExecutor();
+
+/** What taking (and releasing) the run lock warns about. */
+async function lockWarnings(paths: StatePaths): Promise<string[]> {
+  const warnings: string[] = [];
+  const lock = await takeRunLock(exec, paths, {
+    timeoutMs: 0,
+    command: "cm apply",
+    warn: (line) => warnings.push(line),
+  });
+  lock.release();
+  return warnings;
+}
 
 Deno.test("a run killed while it changed the machine is recorded by the next one, from its snapshot", async () => {
   await using dir = await tempDir();
@@ -97,16 +109,7 @@ Deno.test("old history never stops the next run: a dead run's report already the
       JSON.stringify({ pid: 1, command: "cm apply", since: "2026-12-01T05:00:00.000Z", run }) +
         "\n",
     );
-  const take = async () => {
-    const warnings: string[] = [];
-    const lock = await takeRunLock(exec, paths, {
-      timeoutMs: 0,
-      command: "cm apply",
-      warn: (line) => warnings.push(line),
-    });
-    lock.release();
-    return warnings;
-  };
+  const take = () => lockWarnings(paths);
   Deno.mkdirSync(paths.runs);
   Deno.writeTextFileSync(`${paths.runs}/20261201T050000Z-1.json`, "{");
   dead("20261201T050000Z-1");
@@ -130,14 +133,7 @@ Deno.test("a run killed while nothing it changed was snapshotted (a command) is 
     paths.lock,
     JSON.stringify({ pid: 7, command: "cm apply", since: "2026-12-01T05:00:00.000Z", run }) + "\n",
   );
-  const warnings: string[] = [];
-  const lock = await takeRunLock(exec, paths, {
-    timeoutMs: 0,
-    command: "cm apply",
-    warn: (line) => warnings.push(line),
-  });
-  lock.release();
-  assert.deepEqual(warnings, [
+  assert.deepEqual(await lockWarnings(paths), [
     `run ${run} (cm apply, PID 7) was killed while it changed the machine (nothing it can roll ` +
     `back: a command, say) and never recorded itself; its report now says so (cm show-run ${run})`,
   ]);

@@ -28,6 +28,16 @@ async function setup() {
   };
 }
 
+/** An apply of the test's cookbook with the vars file `vars`. */
+function applyWithVars(t: { book: string; paths: { dir: string } }, vars: string) {
+  return converge([t.book], exec, {
+    mode: "apply",
+    stateDir: t.paths.dir,
+    lock: "take",
+    varsFile: vars,
+  });
+}
+
 Deno.test("converge plan reads only: no file, no state, no catalog; events see each result", async () => {
   await using t = await setup();
   const seen: string[] = [];
@@ -185,13 +195,7 @@ Deno.test("with the node's vars file a no-op comes from the sealed catalog; a ne
     t.book,
     `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${t.target}\n      content: "{{ token }}\\n"\n`,
   );
-  const apply = () =>
-    converge([t.book], exec, {
-      mode: "apply",
-      stateDir: t.paths.dir,
-      lock: "take",
-      varsFile: vars,
-    });
+  const apply = () => applyWithVars(t, vars);
   await apply();
   const cached = await loadCached([t.book], exec, t.paths.catalog, { varsFile: vars });
   assert.equal(cached.cached, true);
@@ -231,13 +235,7 @@ Deno.test("the state and run reports keep no hash of a resource holding a vars f
     `vars: {token: unset}\nconfigure:\n  files:\n    - path: ${t.target}\n      content: "hi\\n"\n` +
       `    - path: ${app}\n      content: "token={{ token }}\\n"\n`,
   );
-  const apply = () =>
-    converge([t.book], exec, {
-      mode: "apply",
-      stateDir: t.paths.dir,
-      lock: "take",
-      varsFile: vars,
-    });
+  const apply = () => applyWithVars(t, vars);
   for (const report of [await apply(), await apply()]) {
     // Guessing the token offline from a copy of the state directory: sha256 of a candidate file.
     const guess = await sha256Hex("token=weak-pin-1234\n");
