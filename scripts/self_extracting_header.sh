@@ -69,8 +69,10 @@ unpack() (
 
 [ -d "$cache" ] || unpack || exit
 [ -O "$cache" ] || die "refusing the runtime cache \"$cache\": it is not owned by this user"
-# No core dump: one would hold what cm read, the node's vars file (secrets) included.
-ulimit -c 0
+# No core dump: one would hold what cm read, the node's vars file (secrets) included. dash,
+# bash, busybox and mksh all take -c, though POSIX leaves it out; a shell without it still runs cm.
+# shellcheck disable=SC3045
+ulimit -c 0 2>/dev/null || :
 DENO_DIR=$cache/deno_dir
 DENO_NO_UPDATE_CHECK=1
 export DENO_DIR DENO_NO_UPDATE_CHECK

@@ -10,7 +10,7 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import { inputFailure, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
-import { UsageError } from "../errors.ts";
+import { StateError, UsageError } from "../errors.ts";
 import { inputKey, keyingReads } from "../cookbook/catalog.ts";
 import { statePaths } from "../state/paths.ts";
 import { readKeyed, writeKeyed } from "../state/keyed_cache.ts";
@@ -105,9 +105,22 @@ export async function readNodeConfig(
   const config = parseNodeConfig(new TextDecoder().decode(data), file);
   const parsed = await reads.key(inputs);
   if (exec && parsed !== null && exec.stat(cache.dir)) {
-    writeKeyed(exec, cache.nodeConfig, parsed.key, config);
+    cacheQuietly(exec, cache.nodeConfig, parsed.key, config);
   }
   return { config, file, found: true };
+}
+
+/**
+ * Caches the parsed configuration unless the state directory cannot take it
+ * (full, not a directory): a cache is no reason to stop, and the run's own lock
+ * and state writes name such a directory as they always did.
+ */
+function cacheQuietly(exec: Executor, path: string, key: string, config: NodeConfig): void {
+  try {
+    writeKeyed(exec, path, key, config);
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+  }
 }
 
 /**

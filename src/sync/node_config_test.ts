@@ -120,3 +120,12 @@ Deno.test("a node configuration that is a device or a directory is refused befor
     /no such file/,
   );
 });
+
+Deno.test("a state directory that cannot take the cache does not stop the read", async () => {
+  await using dir = await tempDir();
+  const { flag, stateDir } = fixture(dir.path, "repo: file:///a\n");
+  Deno.removeSync(stateDir);
+  Deno.writeTextFileSync(stateDir, "a file where the state directory goes");
+  const read = await readNodeConfig(exec, { flag, stateDir, exec });
+  assert.deepEqual(read.config, { repo: "file:///a" });
+});
