@@ -425,10 +425,7 @@ export class RealExecutor implements Executor {
       if (kind === undefined && (file.statSync().mode! & 0o7777) !== mode) {
         setAttributes(path, { mode });
       }
-      for (const chunk of data instanceof Uint8Array ? [data] : data) {
-        let written = 0;
-        while (written < chunk.length) written += file.writeSync(chunk.subarray(written));
-      }
+      writeAll(file, data);
       file.syncSync();
     } finally {
       file.close();
@@ -464,14 +461,19 @@ export class RealExecutor implements Executor {
   }
 }
 
+/** Writes every byte of `data` (one buffer or chunks) to `file`: writeSync may take fewer. */
+function writeAll(file: Deno.FsFile, data: Uint8Array | Iterable<Uint8Array>): void {
+  for (const chunk of data instanceof Uint8Array ? [data] : data) {
+    let written = 0;
+    while (written < chunk.length) written += file.writeSync(chunk.subarray(written));
+  }
+}
+
 /** Creates `path` (O_EXCL) with `mode` less the umask, writes `data`; returns the mode it got. */
 function writeNew(path: string, data: Uint8Array | Iterable<Uint8Array>, mode: number): number {
   const file = Deno.openSync(path, { write: true, createNew: true, mode });
   try {
-    for (const chunk of data instanceof Uint8Array ? [data] : data) {
-      let written = 0;
-      while (written < chunk.length) written += file.writeSync(chunk.subarray(written));
-    }
+    writeAll(file, data);
     file.syncSync();
     return file.statSync().mode! & 0o7777;
   } finally {
