@@ -1,7 +1,7 @@
 /**
  * `dirname` and `basename` of POSIX paths, exactly as node:path's posix
  * versions (without the suffix argument), so that resources need not load
- * Node's compatibility layer to split a path.
+ * Node's compatibility layer to split a path; `normalize` of absolute paths.
  *
  * @module
  */
@@ -20,6 +20,16 @@ export function dirname(path: string): string {
 export function basename(path: string): string {
   const trimmed = trimTrailingSlashes(path);
   return trimmed === "/" ? "" : trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+
+/** The absolute `path` with `.`, `..` and empty components resolved as written (no links followed). */
+export function normalize(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "..") parts.pop();
+    else if (part && part !== ".") parts.push(part);
+  }
+  return `/${parts.join("/")}`;
 }
 
 /**

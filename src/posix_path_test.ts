@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as node from "node:path";
-import { basename, dirname } from "./posix_path.ts";
+import { basename, dirname, normalize } from "./posix_path.ts";
 
 const CASES = [
   "",
@@ -54,4 +54,10 @@ Deno.test("dirname walks up to the root and stays there", () => {
   for (let dir = "/etc/nginx/conf.d/x.conf"; dir !== "/"; dir = dirname(dir)) seen.push(dir);
   assert.deepEqual(seen, ["/etc/nginx/conf.d/x.conf", "/etc/nginx/conf.d", "/etc/nginx", "/etc"]);
   assert.equal(dirname("/"), "/");
+});
+
+Deno.test("normalize resolves ., .. and doubled slashes as written, never above /", () => {
+  assert.equal(normalize("/proc/self/../../tmp/./x//y"), "/tmp/x/y");
+  assert.equal(normalize("/../.."), "/");
+  assert.equal(normalize("/etc/"), "/etc");
 });

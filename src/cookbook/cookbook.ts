@@ -7,6 +7,7 @@
 import { KIND_NAMES, kindOf } from "../../resources/mod.ts";
 import type { Position, Problem } from "../errors.ts";
 import { inputFailure, inputSize, MAX_COOKBOOK_BYTES, MAX_SOURCE_BYTES } from "../exec/input.ts";
+import { normalize } from "../posix_path.ts";
 
 /** What a loading stage gives: its result, and the problems found on the way. */
 export interface Staged<T> {
@@ -111,13 +112,7 @@ export function targetResolver(resources: readonly Resource[]): TargetResolver {
 
 /** `path` made absolute against `base` (the working directory) and normalised. */
 export function absolute(path: string, base = Deno.cwd()): string {
-  const joined = path.startsWith("/") ? path : `${base}/${path}`;
-  const parts: string[] = [];
-  for (const part of joined.split("/")) {
-    if (part === "..") parts.pop();
-    else if (part && part !== ".") parts.push(part);
-  }
-  return `/${parts.join("/")}`;
+  return normalize(path.startsWith("/") ? path : `${base}/${path}`);
 }
 
 /** The directory part of an absolute path. */

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { isMap, isNode, isScalar, isSeq } from "yaml";
 import { ConfigError, type Problem } from "../errors.ts";
+import { normalize } from "../posix_path.ts";
 import { duration } from "../../resources/duration.ts";
 import { formatPath } from "../cookbook/problems.ts";
 import { parseYaml, positionOf, schemaProblems, type YamlSource } from "../cookbook/yaml_source.ts";
@@ -34,12 +35,7 @@ function wait(min: number) {
  * of the node's (`metrics_dir: /proc/self` would have cm write into a process).
  */
 function inKernelTree(path: string): boolean {
-  const parts: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "..") parts.pop();
-    else if (part && part !== ".") parts.push(part);
-  }
-  return ["proc", "sys", "dev"].includes(parts[0]);
+  return ["proc", "sys", "dev"].includes(normalize(path).split("/")[1]);
 }
 
 const absolutePath = z.string()
