@@ -196,14 +196,24 @@ function within(root: string, path: string): boolean {
  * The ids of the resources whose spec holds a value of the node's vars file
  * (`cookbook.secrets`): as for `sensitive` ones, the state and the run
  * reports keep no hash of their spec or content (a weak secret could be
- * guessed from one offline); so no drift is marked on them either.
+ * guessed from one offline); so no drift is marked on them either. Found
+ * once per cookbook (the run and its drift marks both ask): every spec is
+ * serialised to look.
  */
-export function secretHolders(cookbook: Cookbook): Set<string> {
+export function secretHolders(cookbook: Cookbook): ReadonlySet<string> {
   const secrets = cookbook.secrets ?? [];
   if (!secrets.length) return new Set();
-  const holds = (r: Resource) => {
-    const text = JSON.stringify(r.spec);
-    return secrets.some((secret) => text.includes(secret));
-  };
-  return new Set(cookbook.resources.filter(holds).map((r) => r.id));
+  let found = holdersFound.get(cookbook);
+  if (!found) {
+    const holds = (r: Resource) => {
+      const text = JSON.stringify(r.spec);
+      return secrets.some((secret) => text.includes(secret));
+    };
+    found = new Set(cookbook.resources.filter(holds).map((r) => r.id));
+    holdersFound.set(cookbook, found);
+  }
+  return found;
 }
+
+/** {@link secretHolders} of each loaded cookbook, while it lives. */
+const holdersFound = new WeakMap<Cookbook, ReadonlySet<string>>();
