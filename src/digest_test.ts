@@ -18,7 +18,7 @@ Deno.test("sha256Hex gives the known digest of the empty input", async () => {
   );
 });
 
-Deno.test("sha256Hexes hashes few and many inputs alike, in order", async () => {
+Deno.test("sha256Hexes hashes few and many inputs (more than one batch) alike, in order", async () => {
   for (const count of [0, 3, 2500]) {
     const items = Array.from(
       { length: count },
