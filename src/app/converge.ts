@@ -263,6 +263,8 @@ export async function converge(
       options.healthBefore ?? healthBefore,
     );
     const desired = digests ?? await desiredDigests(cookbook);
+    // The snapshot's JSON is garbage now; the state's and the report's are next.
+    if (!cached) collectGarbage();
     const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));
     const scope = { wholeNode: options.wholeNode ?? false, roots };
     const warning = record(exec, paths, report, desired, scope, prior);

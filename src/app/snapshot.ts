@@ -75,7 +75,7 @@ export function snapshotRecorder(
           : [];
       });
       writeManifest(exec, dir, manifest);
-      pruneSnapshots(exec, dir, new Date());
+      pruneSnapshots(exec, dir, new Date(), {}, manifest);
     },
   };
 }

@@ -187,12 +187,15 @@ function removeSnapshot(exec: Executor, dir: string, runId: string): void {
  * readable manifest counts as garbage) and then, while blobs and manifests
  * take more than `maxBytes`, the oldest snapshot but the newest one; then
  * every blob no remaining manifest refers to. Call it under the run lock.
+ * `written`, the manifest this run just wrote, is taken as it is instead of
+ * read back (a first converge of 10,000 files: 1 MiB of JSON parsed again).
  */
 export function pruneSnapshots(
   exec: Executor,
   dir: string,
   now: Date,
   limits: { days?: number; maxBytes?: number } = {},
+  written?: SnapshotManifest,
 ): PruneResult {
   const days = limits.days ?? SNAPSHOT_RETENTION.days;
   const maxBytes = limits.maxBytes ?? SNAPSHOT_RETENTION.maxBytes;
@@ -200,7 +203,7 @@ export function pruneSnapshots(
   const removed: string[] = [];
   const kept: { id: string; blobs: string[]; size: number }[] = [];
   for (const id of listSnapshots(dir)) {
-    const manifest = readManifest(exec, dir, id);
+    const manifest = id === written?.runId ? written : readManifest(exec, dir, id);
     if (manifest && !(Date.parse(manifest.createdAt) < cutoff)) {
       const size = exec.stat(`${dir}/${id}/manifest.json`)?.size ?? 0;
       kept.push({ id, blobs: blobsOf(manifest), size });

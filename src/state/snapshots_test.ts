@@ -187,6 +187,21 @@ Deno.test(
 );
 
 Deno.test(
+  "the manifest this run wrote is taken as given, not read back, and its blobs are kept",
+  withDir(async (_root, dir, exec) => {
+    const blob = await putBlob(exec, dir, bytes("before this run"));
+    const written = manifest("20261130T120000Z-7", NOW.toISOString(), blob);
+    writeManifest(exec, dir, written);
+    // What the file says no longer matters: pruning goes by the manifest in memory.
+    Deno.writeTextFileSync(`${dir}/${written.runId}/manifest.json`, "{not json");
+    const result = pruneSnapshots(exec, dir, NOW, {}, written);
+    assert.deepEqual(result, { removed: [], blobsRemoved: 0, bytes: result.bytes });
+    assert.deepEqual(listSnapshots(dir), [written.runId]);
+    assert.equal(pruneSnapshots(exec, dir, NOW).removed[0], written.runId, "read back: garbage");
+  }),
+);
+
+Deno.test(
   "past the size cap the oldest snapshots go first, never the newest",
   withDir(async (_root, dir, exec) => {
     const big = (n: number) => putBlob(exec, dir, new Uint8Array(10_000).fill(n));
