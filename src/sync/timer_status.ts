@@ -7,7 +7,7 @@
  */
 import type { Probe } from "../exec/executor.ts";
 import { exitedWith } from "../exec/output.ts";
-import { parseShow, showArgv } from "../facts/systemd.ts";
+import { parseShow, showArgv, systemdRunning } from "../facts/systemd.ts";
 import { TIMER_UNIT } from "./timer.ts";
 
 /** The timer as systemd sees it. */
@@ -99,13 +99,20 @@ export function timerStatusOf(
  * Reads the sync timer's status; `uptimeSeconds` is the time since boot
  * (Deno.osUptime: Deno refuses /proc/uptime without --allow-all).
  *
- * @throws {Error} "systemctl show exited N: tail" (no systemd, for one)
+ * @throws {Error} "systemd is not running ..." where sd_booted(3) would say so
+ *   (a container, a chroot), without asking systemctl; "systemctl show exited N: tail"
+ *   when systemctl fails
  */
 export async function readTimerStatus(
   probe: Probe,
   uptimeSeconds = Deno.osUptime(),
   now = new Date(),
 ): Promise<TimerStatus> {
+  if (!systemdRunning(probe)) {
+    throw new Error(
+      "systemd is not running on this machine (no /run/systemd/system): no timer runs cm",
+    );
+  }
   // Times in UTC, whatever the machine's zone: cm prints them in its one format.
   const result = await probe.run(showArgv([TIMER_UNIT], PROPERTIES), { env: { TZ: "UTC" } });
   const [props] = parseShow(result.stdout);

@@ -71,7 +71,7 @@ Deno.test("a timer whose sync runs now is running, not 'not armed'", () => {
 });
 
 Deno.test("reading the timer is one systemctl show, and its failure is an error", async () => {
-  const exec = new RecordingExecutor().on(["systemctl", "show"], {
+  const exec = new RecordingExecutor().put("/run/systemd/system").on(["systemctl", "show"], {
     code: 0,
     stdout: "LoadState=loaded\nUnitFileState=enabled\nActiveState=active\n" +
       "NextElapseUSecRealtime=\nNextElapseUSecMonotonic=2h\nLastTriggerUSec=n/a\n",
@@ -80,7 +80,7 @@ Deno.test("reading the timer is one systemctl show, and its failure is an error"
   const status = await readTimerStatus(exec, 3600.5, now);
   assert.equal(status.next, "2026-11-30T20:59:59.500Z");
   assert.equal(exec.calls.length, 1);
-  const down = new RecordingExecutor().on(["systemctl"], {
+  const down = new RecordingExecutor().put("/run/systemd/system").on(["systemctl"], {
     code: 1,
     stderr: "System has not been booted with systemd\n",
   });
@@ -88,4 +88,16 @@ Deno.test("reading the timer is one systemctl show, and its failure is an error"
     readTimerStatus(down),
     /systemctl show exited 1: System has not been booted/,
   );
+});
+
+Deno.test("without systemd running, the timer is unknown for that reason, and systemctl is not asked", async () => {
+  const exec = new RecordingExecutor().on(["systemctl"], {
+    code: 1,
+    stderr: "System has not been booted with systemd as init system (PID 1). Can't operate.\n",
+  });
+  await assert.rejects(
+    readTimerStatus(exec),
+    /^Error: systemd is not running on this machine \(no \/run\/systemd\/system\): no timer runs cm$/,
+  );
+  assert.equal(exec.calls.length, 0);
 });
