@@ -13,6 +13,7 @@ import {
 } from "../monitor/observe.ts";
 import type { Printer } from "./output.ts";
 import { printable } from "../exec/output.ts";
+import { readNodeConfig } from "../sync/node_config.ts";
 
 /**
  * Monitoring settings from the node configuration (`configFlag`, else
@@ -25,7 +26,6 @@ export async function monitorFor(
   stateDir?: string,
   configFlag?: string,
 ): Promise<MonitorSettings> {
-  const { readNodeConfig } = await import("../sync/node_config.ts");
   const { config } = await readNodeConfig(probe, { flag: configFlag, stateDir });
   return monitorSettings(config, stateDir);
 }

@@ -19,6 +19,7 @@ import {
 } from "../_common.ts";
 import { afterRun } from "../_monitor.ts";
 import { monitorSettings } from "../../monitor/observe.ts";
+import { readNodeConfig } from "../../sync/node_config.ts";
 
 /**
  * The flags apply and plan share: --diff, --json, -q, -v, --vars-file,
@@ -92,7 +93,6 @@ export async function convergeCommand(
   const plan = !!flags.check;
   const json = !!flags.json;
   let signals: SignalWatch | undefined;
-  const { readNodeConfig } = await import("../../sync/node_config.ts");
   // A check changes nothing: it reads the cached node configuration but does not write it.
   const { stateDir } = flags;
   const { config } = await readNodeConfig(exec, { stateDir, ...(plan ? {} : { exec }) });
