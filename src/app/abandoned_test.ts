@@ -7,6 +7,7 @@ import { converge } from "./converge.ts";
 import { takeRunLock } from "./abandoned.ts";
 
 const exec = new RealExecutor();
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
 /** What taking (and releasing) the run lock warns about. */
 async function lockWarnings(paths: StatePaths): Promise<string[]> {
@@ -43,7 +44,7 @@ Deno.test("a run killed while it changed the machine is recorded by the next one
 import { converge } from ${JSON.stringify(new URL("./converge.ts", import.meta.url).href)};
 await converge([${JSON.stringify(book)}], new RealExecutor(), { mode: "apply", stateDir: ${
       JSON.stringify(paths.dir)
-    }, lock: "take" });`,
+    }, lock: "take", commit: "${COMMIT}" });`,
   );
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", new URL("../../deno.json", import.meta.url).pathname, runner],
@@ -84,6 +85,8 @@ await converge([${JSON.stringify(book)}], new RealExecutor(), { mode: "apply", s
   assert.ok(killedId, warnings.join("\n"));
   const killed = readRun(exec, paths, killedId)!;
   assert.equal(killed.result, "interrupted");
+  // What it applied, as its own report would have said (cm history lists it by them).
+  assert.deepEqual([killed.cookbooks, killed.commit], [[book], COMMIT]);
   const file = killed.resources.find((r) => r.id === `file[${target}]`);
   assert.equal(file?.status, "failed");
   assert.match(file.error!, /^cm was killed while it ran: this may have changed/);

@@ -228,7 +228,10 @@ export async function converge(
     // A directory there can be neither set aside nor replaced: the run could change the machine
     // and not be recorded. Refused before any change.
     if (prior.unreadable && exec.stat(paths.state)?.kind === "directory") throw prior.unreadable;
-    const snapshots = snapshotRecorder(exec, paths.dir, id, options.commit);
+    const snapshots = snapshotRecorder(exec, paths.dir, id, {
+      commit: options.commit,
+      cookbooks: cookbook.inputs.requested,
+    });
     const report = await run(cookbook, { mode: "apply", exec }, events, {
       diff: options.diff,
       interrupted: () => interrupts?.interrupted(),

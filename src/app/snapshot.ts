@@ -33,12 +33,12 @@ export interface SnapshotRecorder {
   manifest: SnapshotManifest;
 }
 
-/** A recorder for run `runId` under the state directory `stateDir`. */
+/** A recorder for run `runId` (of `cookbooks`, at git `commit` if synced) under `stateDir`. */
 export function snapshotRecorder(
   exec: Executor,
   stateDir: string,
   runId: string,
-  commit?: string,
+  { commit, cookbooks }: { commit?: string; cookbooks: string[] },
 ): SnapshotRecorder {
   const dir = snapshotsDir(stateDir);
   const store = snapshotStore(exec, dir);
@@ -46,6 +46,7 @@ export function snapshotRecorder(
     runId,
     createdAt: isoTime(new Date()),
     ...(commit ? { commit } : {}),
+    cookbooks,
     resources: [],
   };
   return {

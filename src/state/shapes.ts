@@ -21,6 +21,7 @@ const is = {
   array: Array.isArray,
   string: (v: unknown) => typeof v === "string",
   number: (v: unknown) => typeof v === "number",
+  "string list": (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string"),
 };
 
 type Kind = keyof typeof is;
@@ -73,7 +74,7 @@ function stateShape(value: unknown): void {
       mode: "string",
       "durationMs?": "number",
       "totals?": "object",
-      "cookbooks?": "array",
+      "cookbooks?": "string list",
       "varsFile?": "string",
       "drift?": "array",
       "health?": "object",
@@ -86,7 +87,7 @@ function stateShape(value: unknown): void {
       lastSyncAt: "string",
       result: "string",
       "discarded?": "array",
-      "cookbooks?": "array",
+      "cookbooks?": "string list",
       "quarantined?": "object",
     });
   }
@@ -140,6 +141,8 @@ function manifestShape(value: unknown): void {
   const manifest = fields(value, "", {
     runId: "string",
     createdAt: "string",
+    "commit?": "string",
+    "cookbooks?": "string list",
     resources: "array",
     "refreshes?": "array",
   });

@@ -33,6 +33,11 @@ export interface SnapshotManifest {
   /** ISO 8601. */
   createdAt: string;
   commit?: string;
+  /**
+   * The cookbooks the run applied, as its report names them: the report
+   * written for a run that was killed before it recorded itself names them too.
+   */
+  cookbooks?: string[];
   /** Each resource the run was about to change, by id and kind, in the order changed. */
   resources: { id: string; kind: string; before: Before }[];
   /**

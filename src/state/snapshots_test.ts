@@ -154,6 +154,8 @@ Deno.test(
       { ...m, resources: [{ ...m.resources[0], before: null }] },
       { ...m, resources: [{ ...m.resources[0], before: { type: "paths", paths: 5 } }] },
       { ...m, refreshes: [null] },
+      { ...m, cookbooks: ["/srv/a.yaml", 5] },
+      { ...m, commit: 5 },
     ];
     for (const value of wrong) {
       Deno.mkdirSync(`${dir}/${m.runId}`, { recursive: true });
