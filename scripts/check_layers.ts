@@ -21,6 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
     "src/version.ts",
     "src/permissions.ts",
     "src/digest.ts",
+    "src/seal.ts",
     "src/posix_path.ts",
   ],
   ["src/exec/"],

@@ -21,6 +21,7 @@ import type { Probe } from "../exec/executor.ts";
 import { KIND_NAMES } from "../../resources/mod.ts";
 import { versionLine } from "../version.ts";
 import { sha256Hex } from "../digest.ts";
+import { seal, unseal } from "../seal.ts";
 import { hashInputVia, MAX_COOKBOOK_BYTES } from "../exec/input.ts";
 import { absolute, type Cookbook, type CookbookInputs, repoFile } from "./cookbook.ts";
 import { jsonChunks } from "../exec/json_chunks.ts";
@@ -72,7 +73,7 @@ export async function inputKey(
 
 /**
  * A catalog's key ({@link inputKey}) and the text it hashes, from which a
- * sealed catalog's key derives ({@link sealKey}).
+ * sealed catalog's or alert configuration's key derives (src/seal.ts).
  */
 export interface InputsKey {
   key: string;
@@ -80,7 +81,7 @@ export interface InputsKey {
 }
 
 /** The {@link InputsKey} of `inputs` as `probe` reads them now; `null` when one cannot be read. */
-async function keyOf(
+export async function keyOf(
   probe: Probe,
   inputs: KeyedInputs,
   build = versionLine(),
@@ -205,7 +206,7 @@ export async function thaw(
     varsFile: varsFile && absolute(varsFile),
   };
   if (sealedShaped(catalog)) {
-    const opened = sameRequest(catalog.inputs, asked) ? await unseal(probe, catalog) : null;
+    const opened = sameRequest(catalog.inputs, asked) ? await unsealCatalog(probe, catalog) : null;
     if (!opened) return { thawed: null };
     ({ catalog, key } = opened);
   }
@@ -334,7 +335,9 @@ export async function freeze(
   });
   const catalog = { ...cookbook, resources, format: FORMAT, key, digests };
   return holdsSecrets(cookbook)
-    ? [encoder.encode(JSON.stringify(await seal(text, cookbook.inputs, jsonChunks(catalog))))]
+    ? [new TextEncoder().encode(
+      JSON.stringify(await sealCatalog(text, cookbook.inputs, jsonChunks(catalog))),
+    )]
     : jsonChunks(catalog);
 }
 
@@ -354,20 +357,12 @@ interface Sealed {
   sealed: string;
 }
 
-const encoder = new TextEncoder();
-const IV_BYTES = 12;
-
 /**
- * The AES-256-GCM key for inputs whose {@link inputText} is `text`: a hash of
- * it under another prefix than the catalog's key, so that neither gives the other.
+ * `chunks` (a catalog's JSON) sealed under the key of the inputs whose
+ * {@link inputText} is `text` (src/seal.ts, whose key is a hash of it under
+ * another prefix than the catalog's key, so that neither gives the other).
  */
-async function sealKey(text: string): Promise<CryptoKey> {
-  const raw = await crypto.subtle.digest("SHA-256", encoder.encode(`cm catalog seal\0${text}`));
-  return await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-}
-
-/** `chunks` (a catalog's JSON) sealed under the key of the inputs whose {@link inputText} is `text`. */
-async function seal(
+async function sealCatalog(
   text: string,
   inputs: CookbookInputs,
   chunks: Iterable<Uint8Array>,
@@ -375,16 +370,11 @@ async function seal(
   const parts = [...chunks];
   const plain = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   parts.reduce((at, p) => (plain.set(p, at), at + p.byteLength), 0);
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const cipher = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await sealKey(text), plain);
-  const sealed = new Uint8Array(IV_BYTES + cipher.byteLength);
-  sealed.set(iv);
-  sealed.set(new Uint8Array(cipher), IV_BYTES);
   const { requested, files, varsFile } = inputs;
   return {
     format: FORMAT,
     inputs: { requested, files, ...(varsFile === undefined ? {} : { varsFile }) },
-    sealed: sealed.toBase64(),
+    sealed: await seal("catalog", text, plain),
   };
 }
 
@@ -399,23 +389,19 @@ function sealedShaped(value: unknown): value is Sealed {
  * The catalog `envelope` seals and its inputs' key, when its inputs' bytes are
  * still those it was sealed with; else `null` (stale, or damaged).
  */
-async function unseal(
+async function unsealCatalog(
   probe: Probe,
   envelope: Sealed,
 ): Promise<{ catalog: unknown; key: string } | null> {
   const keyed = await keyOf(probe, envelope.inputs);
   if (keyed === null) return null;
   const { key, text } = keyed;
+  // Another key (an input changed), a damaged ciphertext or base64, or JSON that is not.
+  const plain = await unseal("catalog", text, envelope.sealed);
+  if (plain === null) return null;
   try {
-    const sealed = Uint8Array.fromBase64(envelope.sealed);
-    const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: sealed.subarray(0, IV_BYTES) },
-      await sealKey(text),
-      sealed.subarray(IV_BYTES),
-    );
     return { catalog: JSON.parse(new TextDecoder().decode(plain)), key };
   } catch {
-    // Another key (an input changed), a damaged ciphertext or base64, or JSON that is not.
     return null;
   }
 }
