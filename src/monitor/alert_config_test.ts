@@ -3,6 +3,7 @@ import { RecordingExecutor } from "../exec/recording.ts";
 import { AlertConfigError, CookbookError } from "../errors.ts";
 import { readAlertConfig, targetSecrets } from "./alert_config.ts";
 import { parseAlertConfig } from "./_alert_schema.ts";
+import { probeWith } from "../exec/plan_probe.ts";
 
 const GOOD = "targets:\n  ops:\n    type: webhook\n    url: https://h.example.com/x\n";
 
@@ -27,6 +28,38 @@ Deno.test("a missing alert file means no alerts; a root-only one is read with de
     timeout: 10,
     targets: { ops: { type: "webhook", url: "https://h.example.com/x" } },
   });
+});
+
+Deno.test("the parsed alert file is cached sealed and parsed again only when its bytes change", async () => {
+  const exec = new RecordingExecutor().put("/a.yaml", GOOD, { mode: 0o600 }).put("/state");
+  let parses = 0;
+  const probe = probeWith(exec, {
+    readFile(path) {
+      if (path === "/a.yaml") parses++;
+      return exec.readFile(path);
+    },
+  });
+  const cache = { exec, path: "/state/alert_config.json" };
+  const read = () => readAlertConfig(probe, "/a.yaml", 0, cache);
+  const ops = {
+    timeout: 10,
+    targets: { ops: { type: "webhook", url: "https://h.example.com/x" } },
+  };
+  assert.deepEqual([await read(), parses], [ops, 1]);
+  const stored = exec.readText(cache.path)!;
+  assert.doesNotMatch(stored, /h\.example\.com/, "the URL is a secret: sealed, not in the clear");
+  assert.deepEqual([await read(), await read(), parses], [ops, ops, 1]);
+
+  exec.put("/a.yaml", GOOD.replace("/x", "/y"), { mode: 0o600 });
+  const moved = { type: "webhook", url: "https://h.example.com/y" };
+  assert.deepEqual([(await read())?.targets.ops, parses], [moved, 2]);
+  exec.put("/a.yaml", "targets:\n  ops:\n    type: pager\n", { mode: 0o600 });
+  await assert.rejects(read, CookbookError);
+  await assert.rejects(read, CookbookError, "a file with mistakes is never cached");
+  exec.put("/a.yaml", GOOD, { mode: 0o600 }).put(cache.path, '{"sealed":"AAAA"}', { mode: 0o600 });
+  assert.deepEqual(await read(), ops, "a damaged cache is parsed past");
+  exec.put(cache.path);
+  assert.deepEqual(await read(), ops, "a directory in its place too");
 });
 
 Deno.test("alert file mistakes are reported at file:line:col with the field", () => {

@@ -188,7 +188,10 @@ async function alertPass(
   owned: string[],
   resolved: string[] = [],
 ): Promise<string | null> {
-  const config = await readAlertConfig(exec, settings.alertsFile);
+  const config = await readAlertConfig(exec, settings.alertsFile, undefined, {
+    exec,
+    path: settings.paths.alertConfig,
+  });
   if (!config) {
     return settings.named.alertsFile
       ? `no alert sent: alerts file "${settings.alertsFile}" of the node configuration does not exist`

@@ -1,11 +1,14 @@
 /**
  * A JSON value cached in a state file under a key (a hash of what it was made
- * from, e.g. `inputKey` of src/cookbook/catalog.ts): `{"key": ..., "value": ...}`.
- * A reader that finds another key, or a damaged file, makes the value afresh.
+ * from, e.g. `inputKey` of src/cookbook/catalog.ts): `{"key": ..., "value": ...}`;
+ * or, when the value holds secrets, sealed (src/seal.ts) under the text that
+ * key hashes: `{"sealed": ...}`, no key in the clear. A reader that finds
+ * another key, or a damaged file, makes the value afresh.
  *
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
+import { seal, unseal } from "../seal.ts";
 import { onStatePath } from "./_os_error.ts";
 
 /**
@@ -40,5 +43,48 @@ export function readKeyed<T>(
  */
 export function writeKeyed(exec: Executor, path: string, key: string, value: unknown): void {
   const data = new TextEncoder().encode(JSON.stringify({ key, value }));
+  onStatePath("write cache", path, () => exec.writeFile(path, data, { mode: 0o600 }));
+}
+
+/**
+ * The JSON value sealed at `path` for `purpose` under `text` (see
+ * {@link writeSealed}); `undefined` when the file is absent, damaged, or was
+ * sealed under another text (what it was made from changed).
+ *
+ * @throws {StateError} when `path` is a directory, FIFO or device, or cannot be read
+ */
+export async function readSealed(
+  probe: Probe,
+  path: string,
+  purpose: string,
+  text: string,
+): Promise<unknown> {
+  const stored = onStatePath("read cache", path, () => probe.readText(path));
+  if (stored === null) return undefined;
+  try {
+    const { sealed } = JSON.parse(stored) ?? {};
+    const plain = typeof sealed === "string" ? await unseal(purpose, text, sealed) : null;
+    return plain === null ? undefined : JSON.parse(new TextDecoder().decode(plain));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Caches the JSON `value` at `path` sealed for `purpose` under `text` (the
+ * text whose hash would key it: see `keyOf` in src/cookbook/catalog.ts),
+ * written atomically (0600) through `exec`.
+ *
+ * @throws {StateError} for an OS error other than permission denied (which passes through)
+ */
+export async function writeSealed(
+  exec: Executor,
+  path: string,
+  purpose: string,
+  text: string,
+  value: unknown,
+): Promise<void> {
+  const sealed = await seal(purpose, text, new TextEncoder().encode(JSON.stringify(value)));
+  const data = new TextEncoder().encode(JSON.stringify({ sealed }));
   onStatePath("write cache", path, () => exec.writeFile(path, data, { mode: 0o600 }));
 }

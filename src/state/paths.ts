@@ -70,6 +70,8 @@ export interface StatePaths {
   disabled: string;
   /** The parsed node configuration, cached by its file's bytes (see src/sync/node_config.ts). */
   nodeConfig: string;
+  /** The parsed alert configuration, sealed under its file's bytes (see src/monitor/alert_config.ts). */
+  alertConfig: string;
 }
 
 /**
@@ -88,5 +90,6 @@ export function statePaths(flag?: string): StatePaths {
     catalog: `${dir}/catalog.json`,
     disabled: `${dir}/disabled.json`,
     nodeConfig: `${dir}/node_config.json`,
+    alertConfig: `${dir}/alert_config.json`,
   };
 }
