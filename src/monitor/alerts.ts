@@ -119,7 +119,10 @@ export async function deliver(
 
 /** Reads the alert state; an absent or unreadable file, or one of another shape, counts as empty. */
 export function readAlertState(probe: Probe, path: string): AlertState {
-  const text = probe.readText(path);
+  return alertStateOf(probe.readText(path));
+}
+
+function alertStateOf(text: string | null): AlertState {
   if (text === null) return emptyAlertState();
   try {
     const value = JSON.parse(text);
@@ -143,16 +146,19 @@ export async function alert(
   host: string,
   now = new Date(),
 ): Promise<Delivery[]> {
+  const before = exec.readText(statePath);
   const planned = planAlerts(
-    readAlertState(exec, statePath),
+    alertStateOf(before),
     problems,
     Object.keys(config.targets),
     host,
     now,
   );
   const { state, deliveries } = await deliver(exec, config, planned, now);
-  exec.writeFile(statePath, new TextEncoder().encode(`${JSON.stringify(state, null, 2)}\n`), {
-    mode: 0o600,
-  });
+  const text = `${JSON.stringify(state, null, 2)}\n`;
+  // Nothing open and nothing new is the usual run: its state would be written again as it is.
+  if (before !== text) {
+    exec.writeFile(statePath, new TextEncoder().encode(text), { mode: 0o600 });
+  }
   return deliveries;
 }

@@ -53,6 +53,19 @@ Deno.test("an alert state of another shape reads as empty, so alerting goes on",
   }
 });
 
+Deno.test("a pass that changes nothing leaves the alert state file as it was", async () => {
+  const exec = new RecordingExecutor().put("/state");
+  const config: AlertConfig = {
+    timeout: 10,
+    targets: { ops: { type: "webhook", url: "https://h.example.com/x" } },
+  };
+  assert.deepEqual(await alert(exec, config, "/state/alerts.json", [], "web1", T0), []);
+  assert.deepEqual(exec.writes, ["write /state/alerts.json"]);
+  assert.deepEqual(await alert(exec, config, "/state/alerts.json", [], "web1", later(5)), []);
+  assert.deepEqual(exec.writes, ["write /state/alerts.json"], "no second write");
+  assert.deepEqual(readAlertState(exec, "/state/alerts.json"), emptyAlertState());
+});
+
 Deno.test("the outbox keeps at most the newest events for targets that keep failing", () => {
   let state = emptyAlertState();
   const problems: AlertProblem[] = [];
