@@ -15,3 +15,19 @@
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+/**
+ * Heap in use (bytes) above which {@link collectLargeHeap} collects: a
+ * 10,000-file no-op holds 35-39 MiB after its run, a 1,000-file one under 12.
+ */
+export const LARGE_HEAP = 24 * 1024 * 1024;
+
+/**
+ * {@link collectGarbage} when the heap holds more than `above` bytes: where a
+ * small run's collection would cost more time than its memory is worth (a
+ * 10,000-file no-op's peak 92-100 -> 92-93 MiB for 12-29 ms; an empty run's
+ * would be 1-2 ms of its 30).
+ */
+export function collectLargeHeap(above = LARGE_HEAP): void {
+  if (Deno.memoryUsage().heapUsed > above) collectGarbage();
+}

@@ -31,7 +31,7 @@ import { runIdAfter, type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { refuseWhenDisabled } from "../state/disabled.ts";
 import { desiredDigests } from "../state/drift.ts";
-import { collectGarbage } from "../memory.ts";
+import { collectGarbage, collectLargeHeap } from "../memory.ts";
 
 export { DEFAULT_LOCK_TIMEOUT };
 
@@ -266,8 +266,10 @@ export async function converge(
       options.healthBefore ?? healthBefore,
     );
     const desired = digests ?? await desiredDigests(cookbook);
-    // The snapshot's JSON is garbage now; the state's and the report's are next.
-    if (!cached) collectGarbage();
+    // The snapshot's JSON and (on a no-op of many files) the run's reads are garbage now;
+    // the state's and the report's JSON are next.
+    if (cached) collectLargeHeap();
+    else collectGarbage();
     const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));
     const scope = { wholeNode: options.wholeNode ?? false, roots };
     const warning = record(exec, paths, report, desired, scope, prior);
