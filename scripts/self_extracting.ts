@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { PERMISSION_FLAGS } from "../src/permissions.ts";
 import { VERSION } from "../src/version.ts";
 import { MAIN } from "./cm_command.ts";
+import { eagerFunctions } from "./eager_compile.ts";
 
 const HEADER = new URL("./self_extracting_header.sh", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -64,17 +65,18 @@ export function staticNodeImports(chunk: string): string[] {
 }
 
 /**
- * Makes every chunk of the bundle in `dir` lazy about node:module and checks
+ * Makes every chunk of the bundle in `dir` lazy about node:module, and cm's
+ * own functions in it compiled as it loads (./eager_compile.ts); checks
  * that none imports a `node:` module statically any more.
  * Throws naming the chunks that still do (a new esbuild helper shape: adapt
  * EAGER_REQUIRE).
  */
-async function lazyNodeCompat(dir: string): Promise<void> {
+async function finishChunks(dir: string): Promise<void> {
   const eager: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (!entry.name.endsWith(".js")) continue;
     const path = `${dir}/${entry.name}`;
-    const text = withLazyRequire(await Deno.readTextFile(path));
+    const text = eagerFunctions(withLazyRequire(await Deno.readTextFile(path)));
     await Deno.writeTextFile(path, text);
     const imports = staticNodeImports(text);
     if (imports.length > 0) eager.push(`${entry.name} (${imports.join(", ")})`);
@@ -121,7 +123,7 @@ export async function buildSelfExtracting(output: string): Promise<void> {
       `${work}/runtime/cm`,
       MAIN,
     ]);
-    await lazyNodeCompat(`${work}/runtime/cm`);
+    await finishChunks(`${work}/runtime/cm`);
     await Deno.copyFile(Deno.execPath(), `${work}/runtime/deno`);
     await Deno.chmod(`${work}/runtime/deno`, 0o755);
     // Same inputs, same bytes: same hash, so a rebuild reuses the targets' caches.
