@@ -43,7 +43,9 @@ export class Git {
     args: string[],
     options: { timeoutMs?: number; env?: Record<string, string> } = {},
   ): Promise<RunResult> {
-    return this.exec.run(["git", "-C", this.dir, ...args], {
+    // gc.autoDetach=false: the `git gc --auto` a fetch starts runs inside it, under the run
+    // lock and its timeout; detached, it outlived the sync, its locks in the way of the next.
+    return this.exec.run(["git", "-c", "gc.autoDetach=false", "-C", this.dir, ...args], {
       // A damaged .git must not send git up to a repository around the checkout.
       env: {
         ...GIT_BASE_ENV,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
-import { sh } from "../../tests/sync_git.ts";
+import { Remote, sh } from "../../tests/sync_git.ts";
 import { Git, GitError } from "./git.ts";
 import { GIT_BASE_ENV } from "./credentials.ts";
 
@@ -43,3 +43,45 @@ Deno.test("a fetch from a remote that accepts and never answers gives up on the 
     await accepting.catch(() => {});
   }
 });
+
+Deno.test("git's automatic gc runs inside the fetch, under the run lock, never detached to outlive the sync", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  await remote.commit({ "a.yaml": "name: a\n" }, "first");
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`);
+  await git.init(remote.fileUrl);
+  await git.fetch("main");
+  // Loose objects past gc.auto (6,700 by default; lowered to keep the test short): the next
+  // fetch starts `git gc --auto`.
+  await sh(["git", "-C", `${tmp.path}/repo`, "config", "gc.auto", "1"]);
+  const blobs = `${tmp.path}/blobs`;
+  await Deno.mkdir(blobs);
+  const names = Array.from({ length: 2000 }, (_, i) => `${i}`);
+  for (const name of names) await Deno.writeTextFile(`${blobs}/${name}`, `blob ${name}\n`);
+  await sh([
+    "git",
+    "-C",
+    blobs,
+    `--git-dir=${tmp.path}/repo/.git`,
+    "hash-object",
+    "-w",
+    "--",
+    ...names,
+  ]);
+  await remote.commit({ "b.yaml": "name: b\n" }, "second");
+  await git.fetch("main");
+  // A detached gc would still run now (holding gc.pid), and leave its report in gc.log.
+  assert.equal(await exists(`${tmp.path}/repo/.git/gc.pid`), false);
+  for (let i = 0; i < 100 && await exists(`${tmp.path}/repo/.git/gc.pid`); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await exists(`${tmp.path}/repo/.git/gc.log`), false);
+  assert.match(
+    await sh(["git", "-C", `${tmp.path}/repo`, "count-objects", "-v"]),
+    /^packs: [1-9]/m,
+  );
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
