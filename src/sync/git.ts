@@ -29,6 +29,18 @@ function tail(text: string): string {
   return lines.slice(-3).join(" / ") || "(no output)";
 }
 
+/** Settings every git of a sync runs with, whatever the checkout's .git/config says. */
+const CONFIG = [
+  // The `git gc --auto` a fetch starts runs inside it, under the run lock and its timeout;
+  // detached, it outlived the sync, its locks in the way of the next.
+  "-c",
+  "gc.autoDetach=false",
+  // A sparse checkout set up on the node would leave cookbooks out of the live checkout and of
+  // the work tree a commit is validated in (git worktree add copies it).
+  "-c",
+  "core.sparseCheckout=false",
+];
+
 /** Runs git in one repository with the credentials' environment. */
 export class Git {
   constructor(
@@ -43,9 +55,7 @@ export class Git {
     args: string[],
     options: { timeoutMs?: number; env?: Record<string, string> } = {},
   ): Promise<RunResult> {
-    // gc.autoDetach=false: the `git gc --auto` a fetch starts runs inside it, under the run
-    // lock and its timeout; detached, it outlived the sync, its locks in the way of the next.
-    return this.exec.run(["git", "-c", "gc.autoDetach=false", "-C", this.dir, ...args], {
+    return this.exec.run(["git", ...CONFIG, "-C", this.dir, ...args], {
       // A damaged .git must not send git up to a repository around the checkout.
       env: {
         ...GIT_BASE_ENV,
@@ -184,7 +194,12 @@ export class Git {
     return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
   }
 
-  /** `git status --porcelain` lines: local edits in the work tree (untracked included). */
+  /**
+   * Local edits in the work tree: `git status --porcelain` lines (untracked
+   * and ignored files included), then the tracked files git status does not
+   * compare, `ls-files -v` style: `S path` (skip-worktree, a sparse checkout)
+   * and `h path` (assume-unchanged).
+   */
   async localEdits(): Promise<string[]> {
     const r = await this.run([
       "status",
@@ -192,11 +207,25 @@ export class Git {
       "--untracked-files=all",
       "--ignored=matching",
     ]);
-    return r.code === 0 ? r.stdout.split("\n").filter((l) => l.trim()) : [];
+    if (r.code !== 0) return [];
+    return [...r.stdout.split("\n").filter((l) => l.trim()), ...await this.unwatched()];
   }
 
-  /** Moves the work tree to `commit` exactly: forced checkout, untracked and ignored files removed. */
+  /** Tracked files flagged so that git status never compares them (`git update-index`). */
+  private async unwatched(): Promise<string[]> {
+    const r = await this.run(["ls-files", "-v"]);
+    if (r.code !== 0) return [];
+    return r.stdout.split("\n").filter((l) => /^(S|[a-z]) /.test(l));
+  }
+
+  /**
+   * Moves the work tree to `commit` exactly: forced checkout, untracked and
+   * ignored files removed. Flags that keep git from comparing a file
+   * (skip-worktree, assume-unchanged) would keep its local content: the index
+   * holding them is rebuilt from the commit.
+   */
   async checkout(commit: string): Promise<void> {
+    if ((await this.unwatched()).length) this.exec.remove(`${this.dir}/.git/index`);
     await this.ok("git checkout", ["checkout", "--quiet", "--force", "--detach", commit]);
     await this.ok("git clean", ["clean", "-ffdxq"]);
   }

@@ -314,6 +314,48 @@ Deno.test("git lock files a killed sync left behind are removed, and the new com
   assert.equal(await read(target), "v2\n");
 });
 
+Deno.test("local edits hidden from git status (skip-worktree, assume-unchanged, sparse checkout) are discarded too", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  const repo = `${stateDir}/repo`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n"), "notes": "n\n" }, "v1");
+  assert.equal((await once()).status, "applied");
+  // The same commit again, then a new one: the file edited on the node is the commit's again.
+  for (
+    const [flag, version, tag] of [["--skip-worktree", "v1", "S"], [
+      "--assume-unchanged",
+      "v2",
+      "h",
+    ]]
+  ) {
+    await Deno.writeTextFile(`${repo}/default.yaml`, fileCookbook(target, "edited on the node\n"));
+    await sh(["git", "-C", repo, "update-index", flag, "default.yaml"]);
+    if (version !== "v1") {
+      await remote.commit({ "default.yaml": fileCookbook(target, `${version}\n`) }, version);
+    }
+    const r = await once();
+    assert.match(
+      r.stderr,
+      new RegExp(`discarding 1 local edit\\(s\\) .*: ${tag} default.yaml`),
+      flag,
+    );
+    assert.equal(await read(target), `${version}\n`, flag);
+    assert.equal(await read(`${repo}/default.yaml`), fileCookbook(target, `${version}\n`), flag);
+  }
+  // A sparse checkout leaves tracked files out of the work tree: they come back.
+  await sh(["git", "-C", repo, "sparse-checkout", "set", "--no-cone", "/default.yaml"]);
+  assert.equal(await read(`${repo}/notes`), null);
+  const r = await once();
+  assert.match(r.stderr, /discarding 1 local edit\(s\) .*: S notes/);
+  assert.equal(await read(`${repo}/notes`), "n\n");
+  // ...and stay out of the work tree a new commit is validated in, which git would make sparse too.
+  await sh(["git", "-C", repo, "sparse-checkout", "set", "--no-cone", "/notes"]);
+  await remote.commit({ "default.yaml": fileCookbook(target, "v3\n") }, "v3");
+  assert.equal((await once()).status, "applied");
+  assert.equal(await read(target), "v3\n");
+});
+
 Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {
   await using tmp = await tempDir("cm-sync-");
   const { remote, stateDir, once } = await syncBench(tmp.path);
