@@ -264,7 +264,12 @@ async function fetchStage(s: Session): Promise<string | Keep> {
 
 /** The fetched commit is the one applied last: converge it again unless --only-if-changed. */
 async function sameCommit(s: Session, commit: string): Promise<SyncOutcome> {
-  const discarded = await checkOut(s, commit);
+  let discarded: string[];
+  try {
+    discarded = await checkOut(s, commit);
+  } catch (error) {
+    return notCheckedOut(s, commit, error);
+  }
   if (s.options.onlyIfChanged) {
     s.note(`no new commit (${short(commit)}); --only-if-changed: nothing applied`);
     return finish(s, { status: "skipped", commit, discarded });
@@ -509,7 +514,12 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
     );
     return finish(s, { ...kept, discarded });
   }
-  const edits = [...discarded, ...await checkOut(s, lastGood)];
+  let edits: string[];
+  try {
+    edits = [...discarded, ...await checkOut(s, lastGood)];
+  } catch (error) {
+    return notCheckedOut(s, lastGood, error, { ...kept, discarded });
+  }
   s.note(`${s.options.check ? "would keep" : "kept"} last good commit ${short(lastGood)}`);
   const ending = { ...kept, commit: lastGood, discarded: edits };
   if (s.options.onlyIfChanged) return finish(s, ending);
@@ -524,6 +534,31 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
     return finish(s, ending);
   }
   return await convergeStage(s, ending);
+}
+
+/**
+ * The live checkout could not be moved to `commit` (a file made immutable on
+ * the node, a full disk): nothing is applied, and the sync is recorded as
+ * failed, on the commit the last sync left. `ending` is how the sync was
+ * ending before (a refused commit). Anything but a git failure is rethrown.
+ */
+function notCheckedOut(
+  s: Session,
+  commit: string,
+  error: unknown,
+  ending: Omit<Ending, "status"> = {},
+): SyncOutcome {
+  if (!(error instanceof GitError)) throw error;
+  const why = `cannot check out ${short(commit)} in ${s.paths.repo}: ${
+    redact(error.message, s.secrets)
+  }; nothing applied`;
+  s.warn(why);
+  return finish(s, {
+    ...ending,
+    status: "failed",
+    commit: s.previous?.commit,
+    reason: printable(ending.reason ? `${ending.reason}; ${why}` : why),
+  });
 }
 
 /**
