@@ -251,7 +251,11 @@ export class Git {
 
   /** Removes a work tree made by {@link addWorktree} (no error when it is gone). */
   async removeWorktree(path: string): Promise<void> {
-    if (this.exec.stat(path)) await this.run(["worktree", "remove", "--force", path]);
+    // Forced twice: a killed `git worktree add` leaves its work tree locked ("initializing"),
+    // which one --force neither removes nor lets `worktree prune` or `worktree add` clear.
+    if (this.exec.stat(path) || this.exec.stat(`${this.dir}/.git/worktrees`)) {
+      await this.run(["worktree", "remove", "--force", "--force", path]);
+    }
     // A leftover of a killed run that git no longer knows as a work tree.
     if (this.exec.stat(path)) await this.exec.run(["rm", "-rf", "--one-file-system", path]);
     await this.run(["worktree", "prune"]);

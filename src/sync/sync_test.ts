@@ -396,6 +396,26 @@ Deno.test("a checkout git cannot clean (an immutable file) is a recorded failure
   assert.equal(await read(target), "v2\n");
 });
 
+Deno.test("a validation work tree a killed git worktree add left locked is cleared, and the new commit applied", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  const candidate = `${stateDir}/candidate`;
+  for (const [left, version] of [["half checked out", "v2"], ["removed since", "v3"]]) {
+    // What `git worktree add` leaves when killed: the work tree registered, locked "initializing".
+    await sh(["git", "-C", `${stateDir}/repo`, "worktree", "add", "--detach", candidate, "HEAD"]);
+    await Deno.writeTextFile(`${stateDir}/repo/.git/worktrees/candidate/locked`, "initializing");
+    if (left === "removed since") await Deno.remove(candidate, { recursive: true });
+    else await Deno.remove(`${candidate}/default.yaml`);
+    await remote.commit({ "default.yaml": fileCookbook(target, `${version}\n`) }, version);
+    const r = await once();
+    assert.equal(r.status, "applied", `${left}: ${r.stderr}`);
+    assert.equal(await read(target), `${version}\n`);
+  }
+});
+
 Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {
   await using tmp = await tempDir("cm-sync-");
   const { remote, stateDir, once } = await syncBench(tmp.path);
