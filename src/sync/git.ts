@@ -149,15 +149,38 @@ export class Git {
   /** Fetches `branch` (forced, shallow) and returns the commit it points at. */
   async fetch(branch: string): Promise<string> {
     const ref = `refs/remotes/origin/${branch}`;
-    await this.ok(`git fetch of branch "${branch}"`, [
+    const what = `git fetch of branch "${branch}"`;
+    const args = [
       "fetch",
       "--quiet",
       "--no-tags",
       "--depth=1",
       "origin",
       `+refs/heads/${branch}:${ref}`,
-    ]);
+    ];
+    try {
+      await this.ok(what, args);
+    } catch (error) {
+      if (!(error instanceof GitError && /couldn't find remote ref/.test(error.result.stderr))) {
+        throw error;
+      }
+      throw new GitError(`${what} (${await this.noBranch(branch)})`, error.result);
+    }
     return await this.ok("git rev-parse", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  }
+
+  /** Why the remote has no `branch`: it is empty, `branch` is a tag there, or which it has. */
+  private async noBranch(branch: string): Promise<string> {
+    const listed = await this.run(["ls-remote", "--heads", "--tags", "origin"]);
+    if (listed.code !== 0) return `no branch "${branch}" there`;
+    const refs = listed.stdout.split("\n").map((line) => line.split("\t")[1]).filter((r) => r);
+    if (!refs.length) return "the repository is empty: no branch yet";
+    if (refs.includes(`refs/tags/${branch}`)) {
+      return `"${branch}" is a tag there, not a branch: cm sync follows a branch`;
+    }
+    const heads = refs.filter((r) => r.startsWith("refs/heads/")).map((r) => r.slice(11));
+    const some = heads.slice(0, 5).join(", ") || "none";
+    return `no branch "${branch}" there; its branches: ${some}${heads.length > 5 ? ", ..." : ""}`;
   }
 
   /**

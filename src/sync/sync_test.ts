@@ -416,6 +416,23 @@ Deno.test("a validation work tree a killed git worktree add left locked is clear
   }
 });
 
+Deno.test("a branch the remote lacks is explained: an empty repository, a tag of that name, the branches there", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  let r = await once();
+  assert.equal(r.status, "kept");
+  assert.match(r.reason!, /branch "main" \(the repository is empty: no branch yet\)/);
+  await remote.commit({ "default.yaml": fileCookbook(`${tmp.path}/motd`, "v1\n") }, "v1");
+  await sh(["git", "-C", remote.work, "tag", "v1"]);
+  await sh(["git", "-C", remote.work, "push", "--quiet", "origin", "v1"]);
+  r = await once(undefined, { branch: "v1" });
+  assert.match(r.reason!, /\("v1" is a tag there, not a branch: cm sync follows a branch\)/);
+  r = await once(undefined, { branch: "production" });
+  assert.match(r.reason!, /\(no branch "production" there; its branches: main\)/);
+  assert.match(r.stderr, /fetch from file:\/\/.* failed: .*no branch "production" there/);
+  assert.equal((await syncState(stateDir)).result, "kept");
+});
+
 Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {
   await using tmp = await tempDir("cm-sync-");
   const { remote, stateDir, once } = await syncBench(tmp.path);
