@@ -114,7 +114,23 @@ export class Git {
     ]);
     const locks = found.stdout.split("\n").filter((l) => l);
     for (const lock of locks) this.exec.remove(lock);
-    return locks.map((lock) => `removed ${lock}, left by a git process that was killed`);
+    const done = locks.map((lock) => `removed ${lock}, left by a git process that was killed`);
+    const index = `${this.dir}/.git/index`;
+    // A cache of the work tree, rebuilt by the next checkout; damaged (cut short by a power
+    // loss: git does not sync it), it failed every fetch and hid the work tree's edits.
+    const damage = this.exec.stat(index) && await this.indexDamage();
+    if (damage) {
+      this.exec.remove(index);
+      done.push(`${index} was damaged (${damage}): removed, rebuilt from the commit`);
+    }
+    return done;
+  }
+
+  /** What git says is wrong with the index, or null when it reads it. */
+  private async indexDamage(): Promise<string | null> {
+    // A path no index can hold: the whole index is read, nothing printed.
+    const r = await this.run(["ls-files", "--", ":(literal).git/index-check"]);
+    return r.code === 0 ? null : tail(r.stderr);
   }
 
   /** Whether `dir` has no .git yet, or one that is a repository in `dir` itself. */

@@ -433,6 +433,27 @@ Deno.test("a branch the remote lacks is explained: an empty repository, a tag of
   assert.equal((await syncState(stateDir)).result, "kept");
 });
 
+Deno.test("a damaged index (a power loss) is rebuilt from the commit: fetches work again and local edits are discarded", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  const repo = `${stateDir}/repo`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  for (const [damage, version] of [["", "v1"], ["DIRC garbage", "v2"]]) {
+    await Deno.writeTextFile(`${repo}/.git/index`, damage);
+    await Deno.writeTextFile(`${repo}/default.yaml`, fileCookbook(target, "edited on the node\n"));
+    if (version !== "v1") {
+      await remote.commit({ "default.yaml": fileCookbook(target, `${version}\n`) }, version);
+    }
+    const r = await once();
+    assert.equal(r.status, version === "v1" ? "converged" : "applied", r.stderr);
+    assert.match(r.stderr, /\.git\/index was damaged .*: removed, rebuilt from the commit/);
+    assert.equal(await read(target), `${version}\n`);
+    assert.equal(await read(`${repo}/default.yaml`), fileCookbook(target, `${version}\n`));
+  }
+});
+
 Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {
   await using tmp = await tempDir("cm-sync-");
   const { remote, stateDir, once } = await syncBench(tmp.path);
