@@ -96,7 +96,7 @@ export class Git {
     const info = this.exec.stat(this.dir);
     if (!info) return [];
     if (info.kind !== "directory" || !(await this.ownRepository())) {
-      await this.exec.run(["rm", "-rf", "--one-file-system", "--", this.dir]);
+      await this.discard();
       return [`${this.dir} was not a usable git repository: removed, fetching afresh`];
     }
     const found = await this.exec.run([
@@ -114,23 +114,22 @@ export class Git {
     ]);
     const locks = found.stdout.split("\n").filter((l) => l);
     for (const lock of locks) this.exec.remove(lock);
-    const done = locks.map((lock) => `removed ${lock}, left by a git process that was killed`);
-    const index = `${this.dir}/.git/index`;
-    // A cache of the work tree, rebuilt by the next checkout; damaged (cut short by a power
-    // loss: git does not sync it), it failed every fetch and hid the work tree's edits.
-    const damage = this.exec.stat(index) && await this.indexDamage();
-    if (damage) {
-      this.exec.remove(index);
-      done.push(`${index} was damaged (${damage}): removed, rebuilt from the commit`);
-    }
-    return done;
+    return locks.map((lock) => `removed ${lock}, left by a git process that was killed`);
   }
 
-  /** What git says is wrong with the index, or null when it reads it. */
-  private async indexDamage(): Promise<string | null> {
-    // A path no index can hold: the whole index is read, nothing printed.
-    const r = await this.run(["ls-files", "--", ":(literal).git/index-check"]);
-    return r.code === 0 ? null : tail(r.stderr);
+  /** Removes the checkout: the next fetch starts afresh. */
+  async discard(): Promise<void> {
+    await this.exec.run(["rm", "-rf", "--one-file-system", "--", this.dir]);
+  }
+
+  /**
+   * What `git fsck` finds wrong in the repository (the empty ref and object
+   * files a power loss leaves), or null when nothing (or no repository).
+   */
+  async damage(): Promise<string | null> {
+    if (!this.isRepo()) return null;
+    const r = await this.run(["fsck", "--no-dangling", "--no-progress"]);
+    return r.code === 0 ? null : tail(r.stderr || r.stdout);
   }
 
   /** Whether `dir` has no .git yet, or one that is a repository in `dir` itself. */

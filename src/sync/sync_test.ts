@@ -433,24 +433,45 @@ Deno.test("a branch the remote lacks is explained: an empty repository, a tag of
   assert.equal((await syncState(stateDir)).result, "kept");
 });
 
-Deno.test("a damaged index (a power loss) is rebuilt from the commit: fetches work again and local edits are discarded", async () => {
+Deno.test("a checkout a power loss damaged (an empty ref, index or object file) is fetched afresh, never a failure for good", async () => {
   await using tmp = await tempDir("cm-sync-");
   const { remote, stateDir, once } = await syncBench(tmp.path);
   const target = `${tmp.path}/motd`;
-  const repo = `${stateDir}/repo`;
-  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  const git = (...args: string[]) => sh(["git", "-C", `${stateDir}/repo`, ...args]);
+  const objectFile = async (rev: string) => {
+    const id = await git("rev-parse", rev);
+    return `${stateDir}/repo/.git/objects/${id.slice(0, 2)}/${id.slice(2)}`;
+  };
+  const damages: [string, () => Promise<string>][] = [
+    ["the remote branch's ref", () => Promise.resolve(".git/refs/remotes/origin/main")],
+    ["refs/cm/last-good", () => Promise.resolve(".git/refs/cm/last-good")],
+    // git does not sync its index: a node's edits in the work tree went unseen with it damaged.
+    ["the index", async () => {
+      await Deno.writeTextFile(`${stateDir}/repo/default.yaml`, fileCookbook(target, "edited\n"));
+      return ".git/index";
+    }],
+    ["the cookbook's object", () => objectFile("HEAD:default.yaml")],
+    ["the commit's object", () => objectFile("HEAD")],
+  ];
+  let version = 0;
+  await remote.commit({ "default.yaml": fileCookbook(target, `v${version}\n`) }, `v${version}`);
   assert.equal((await once()).status, "applied");
-  for (const [damage, version] of [["", "v1"], ["DIRC garbage", "v2"]]) {
-    await Deno.writeTextFile(`${repo}/.git/index`, damage);
-    await Deno.writeTextFile(`${repo}/default.yaml`, fileCookbook(target, "edited on the node\n"));
-    if (version !== "v1") {
-      await remote.commit({ "default.yaml": fileCookbook(target, `${version}\n`) }, version);
-    }
-    const r = await once();
-    assert.equal(r.status, version === "v1" ? "converged" : "applied", r.stderr);
-    assert.match(r.stderr, /\.git\/index was damaged .*: removed, rebuilt from the commit/);
-    assert.equal(await read(target), `${version}\n`);
-    assert.equal(await read(`${repo}/default.yaml`), fileCookbook(target, `${version}\n`));
+  for (const [damage, file] of damages) {
+    const path = await file();
+    const full = path.startsWith("/") ? path : `${stateDir}/repo/${path}`;
+    await Deno.chmod(full, 0o644);
+    await Deno.writeTextFile(full, "");
+    version++;
+    await remote.commit({ "default.yaml": fileCookbook(target, `v${version}\n`) }, `v${version}`);
+    // This sync, or at the latest the next one, applies the new commit.
+    let r = await once();
+    let said = r.stderr;
+    if (r.status !== "applied") said += (r = await once()).stderr;
+    assert.equal(r.status, "applied", `${damage}: ${said}`);
+    assert.match(said, /git cannot use .*\/repo .*: removed, fetching afresh/, damage);
+    assert.equal(await read(target), `v${version}\n`, damage);
+    // A checkout removed after the apply is back with the next sync.
+    assert.match((await once()).status, /^(converged|applied)$/, damage);
   }
 });
 
