@@ -98,6 +98,14 @@ export interface SyncRecord {
   signatureFailures?: number;
 }
 
+/**
+ * What a sync that ended "kept" did, in words: it kept the last good commit,
+ * or, on a node that never had one, applied nothing.
+ */
+export function keptWords(sync: SyncRecord): string {
+  return sync.lastGood ? "kept the last good commit" : "applied nothing (no good commit yet)";
+}
+
 /** The state file: the last run and every managed resource. */
 export interface State {
   /** The format's version. */
