@@ -39,6 +39,13 @@ const CONFIG = [
   // the work tree a commit is validated in (git worktree add copies it).
   "-c",
   "core.sparseCheckout=false",
+  // Root's or the system's git configuration (core.autocrlf = true) would check cookbooks and
+  // their source files out with other line endings than committed: what a node deploys is
+  // the commit's bytes (a repository's own .gitattributes still has its say).
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.eol=lf",
 ];
 
 /** Runs git in one repository with the credentials' environment. */

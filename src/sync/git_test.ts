@@ -85,3 +85,21 @@ Deno.test("git's automatic gc runs inside the fetch, under the run lock, never d
 async function exists(path: string): Promise<boolean> {
   return await Deno.lstat(path).then(() => true, () => false);
 }
+
+Deno.test("a checkout holds the commit's bytes whatever root's git configuration says about line endings", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const commit = await remote.commit({ "run.sh": "#!/bin/sh\necho hi\n" }, "first");
+  // What `git config --global core.autocrlf true` in /root/.gitconfig would do.
+  await Deno.writeTextFile(`${tmp.path}/gitconfig`, "[core]\n\tautocrlf = true\n");
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`, {
+    GIT_CONFIG_GLOBAL: `${tmp.path}/gitconfig`,
+  });
+  await git.init(remote.fileUrl);
+  await git.fetch("main");
+  await git.checkout(commit);
+  assert.equal(await Deno.readTextFile(`${tmp.path}/repo/run.sh`), "#!/bin/sh\necho hi\n");
+  await git.addWorktree(`${tmp.path}/candidate`, commit);
+  assert.equal(await Deno.readTextFile(`${tmp.path}/candidate/run.sh`), "#!/bin/sh\necho hi\n");
+  assert.deepEqual(await git.localEdits(), []);
+});
