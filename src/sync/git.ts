@@ -94,9 +94,10 @@ export class Git {
   /**
    * Makes the checkout usable again after a killed or damaged run, before
    * anything else touches it: a path that is not a repository of its own
-   * (a file, a link, a damaged or redirected .git) is removed so the next
-   * fetch starts afresh, and git's lock files are deleted: under cm's run
-   * lock no git process works here, so any is left by one that was killed.
+   * (a file, a link, a damaged .git, or one a gitfile or a link redirects)
+   * is removed so the next fetch starts afresh, and git's lock files are
+   * deleted: under cm's run lock no git process works here, so any is left
+   * by one that was killed.
    * Returns what was done, one line each, for a warning.
    */
   async recover(): Promise<string[]> {
@@ -142,6 +143,8 @@ export class Git {
   /** Whether `dir` has no .git yet, or one that is a repository in `dir` itself. */
   private async ownRepository(): Promise<boolean> {
     if (!this.isRepo()) return true;
+    // A directory: a link would have the sync re-point, check out and clean another repository.
+    if (this.exec.stat(`${this.dir}/.git`)?.kind !== "directory") return false;
     // ".git" exactly: not a gitfile leading elsewhere.
     const r = await this.run(["rev-parse", "--git-dir"]);
     return r.code === 0 && r.stdout.trim() === ".git";

@@ -298,6 +298,26 @@ Deno.test("a checkout replaced by a file, or with a damaged .git, is fetched afr
   }
 });
 
+Deno.test("a checkout whose .git is a link to another repository is fetched afresh; that repository is left alone", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  const app = await Remote.create(`${tmp.path}/app`);
+  const appHead = await app.commit({ "index.php": "<?php\n" }, "the app");
+  await Deno.remove(`${stateDir}/repo/.git`, { recursive: true });
+  await Deno.symlink(`${app.work}/.git`, `${stateDir}/repo/.git`);
+  await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  const r = await once();
+  assert.equal(r.status, "applied", r.stderr);
+  assert.match(r.stderr, /repo was not a usable git repository: removed, fetching afresh/);
+  assert.equal(await read(target), "v2\n");
+  assert.equal(await sh(["git", "-C", app.work, "rev-parse", "HEAD"]), appHead);
+  assert.equal(await sh(["git", "-C", app.work, "config", "remote.origin.url"]), app.bare);
+  assert.equal(await sh(["git", "-C", app.work, "status", "--porcelain"]), "");
+});
+
 Deno.test("git lock files a killed sync left behind are removed, and the new commit applied", async () => {
   await using tmp = await tempDir("cm-sync-");
   const { remote, stateDir, once } = await syncBench(tmp.path);
