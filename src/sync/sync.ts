@@ -505,7 +505,9 @@ async function markLastGood(s: Session, commit: string): Promise<void> {
     await s.git.mark(LAST_GOOD_REF, commit);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
-    if (!(await discardDamaged(s))) s.warn(`cannot record ${short(commit)}: ${error.message}`);
+    if (!(await discardDamaged(s))) {
+      s.warn(`cannot record ${short(commit)} as ${LAST_GOOD_REF}: ${error.message}`);
+    }
   }
 }
 
@@ -574,8 +576,9 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
  * The live checkout could not be moved to `commit` (a file made immutable on
  * the node, a full disk, damaged objects): nothing is applied, and the sync
  * is recorded as failed, on the commit the last sync left; a damaged
- * checkout is removed, for the next sync to fetch afresh. `ending` is how the sync was
- * ending before (a refused commit). Anything but a git failure is rethrown.
+ * checkout is removed, for the next sync to fetch afresh. `ending` is how
+ * the sync was ending before (a refused commit). Anything but a git failure
+ * is rethrown.
  */
 async function notCheckedOut(
   s: Session,
