@@ -48,6 +48,13 @@ const CONFIG = [
   "core.eol=lf",
 ];
 
+/**
+ * Where a fetch puts the branch's commit: one name whatever the branch, so
+ * no ref a former branch left (refs/remotes/origin/release) stands in the
+ * way of the next one's (release/2026).
+ */
+const FETCHED_REF = "refs/cm/fetched";
+
 /** Runs git in one repository with the credentials' environment. */
 export class Git {
   constructor(
@@ -173,13 +180,15 @@ export class Git {
 
   /** Fetches `branch` (forced, shallow) and returns the commit it points at. */
   async fetch(branch: string): Promise<string> {
-    const ref = `refs/remotes/origin/${branch}`;
+    const ref = FETCHED_REF;
     const what = `git fetch of branch "${branch}"`;
     const args = [
       "fetch",
       "--quiet",
       "--no-tags",
       "--depth=1",
+      // No remote-tracking refs/remotes/origin/BRANCH beside it (see FETCHED_REF).
+      "--refmap=",
       "origin",
       `+refs/heads/${branch}:${ref}`,
     ];

@@ -463,7 +463,7 @@ Deno.test("a checkout a power loss damaged (an empty ref, index or object file) 
     return `${stateDir}/repo/.git/objects/${id.slice(0, 2)}/${id.slice(2)}`;
   };
   const damages: [string, () => Promise<string>][] = [
-    ["the remote branch's ref", () => Promise.resolve(".git/refs/remotes/origin/main")],
+    ["the fetched ref", () => Promise.resolve(".git/refs/cm/fetched")],
     ["refs/cm/last-good", () => Promise.resolve(".git/refs/cm/last-good")],
     // git does not sync its index: a node's edits in the work tree went unseen with it damaged.
     ["the index", async () => {
@@ -493,6 +493,23 @@ Deno.test("a checkout a power loss damaged (an empty ref, index or object file) 
     // A checkout removed after the apply is back with the next sync.
     assert.match((await once()).status, /^(converged|applied)$/, damage);
   }
+});
+
+Deno.test("a branch renamed to a name under its old one (release to release/2026) is followed", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  const push = (...refspecs: string[]) =>
+    sh(["git", "-C", remote.work, "push", "--quiet", "origin", ...refspecs]);
+  await push("main:release");
+  assert.equal((await once(undefined, { branch: "release" })).status, "applied");
+  // The remote-tracking ref git (and cm before 2026-12-02) kept for it.
+  await sh(["git", "-C", `${stateDir}/repo`, "update-ref", "refs/remotes/origin/release", "HEAD"]);
+  await push(":release");
+  await push("main:release/2026");
+  const r = await once(undefined, { branch: "release/2026" });
+  assert.equal(r.status, "converged", r.stderr);
 });
 
 Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {
