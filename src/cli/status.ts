@@ -130,7 +130,8 @@ export function statusLines(
     }
     if (sync.cookbooks?.length) lines.push(`cookbooks:    ${sync.cookbooks.join(", ")}`);
     if (sync.selectionChange) lines.push(`selection:    ${sync.selectionChange}`);
-    if (sync.discarded?.length) lines.push(`discarded:    ${sync.discarded.length} local edit(s)`);
+    const discarded = sync.discardedCount ?? sync.discarded?.length;
+    if (discarded) lines.push(`discarded:    ${discarded} local edit(s)`);
   }
   if (timer) lines.push(`timer:        ${timerLine(timer)}`);
   const run = state.lastRun;

@@ -85,8 +85,10 @@ export interface SyncRecord {
   selectedBefore?: string[];
   /** Run id of the apply, when one ran. */
   runId?: string;
-  /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
+  /** Local edits to the checkout that were discarded (`git status --porcelain` lines), the first 100. */
   discarded?: string[];
+  /** How many local edits were discarded, when more than `discarded` lists. */
+  discardedCount?: number;
   /**
    * A commit whose apply failed health and was rolled back: not applied
    * again until a newer commit arrives.

@@ -729,6 +729,9 @@ function selectionRecord(
   return { selectionChange: previous?.selectionChange, selectedBefore: previous?.selectedBefore };
 }
 
+/** The most discarded local edits the state lists (a build left in the checkout: thousands). */
+const LISTED_EDITS = 100;
+
 /** The state file's record of a sync that ended so. */
 function syncRecord(
   s: Pick<Session, "url" | "settings" | "startedAt" | "previous">,
@@ -750,7 +753,10 @@ function syncRecord(
       (ending.commit === s.previous?.commit ? s.previous?.commitTime : undefined),
     signatureFailures: (s.previous?.signatureFailures ?? 0) + (ending.badSignature ? 1 : 0) ||
       undefined,
-    discarded: ending.discarded?.length ? ending.discarded : undefined,
+    discarded: ending.discarded?.length ? ending.discarded.slice(0, LISTED_EDITS) : undefined,
+    discardedCount: (ending.discarded?.length ?? 0) > LISTED_EDITS
+      ? ending.discarded?.length
+      : undefined,
   };
   return {
     repo: s.url,

@@ -12,6 +12,7 @@ import type { SyncSettings } from "./config.ts";
 import { type SyncEvents, syncOnce, type SyncOptions } from "./sync.ts";
 import { rollbackRun } from "../app/health.ts";
 import { converge } from "../app/converge.ts";
+import { statusLines } from "../cli/status.ts";
 
 /** Reads of `path` whose content matches `when` return `replacement` instead. */
 class TamperingExecutor extends RealExecutor {
@@ -510,6 +511,28 @@ Deno.test("a branch renamed to a name under its old one (release to release/2026
   await push("main:release/2026");
   const r = await once(undefined, { branch: "release/2026" });
   assert.equal(r.status, "converged", r.stderr);
+});
+
+Deno.test("thousands of local edits are all discarded; the state lists the first 100 and counts them", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  await remote.commit({ "default.yaml": fileCookbook(`${tmp.path}/motd`, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  await Deno.mkdir(`${stateDir}/repo/build`);
+  for (let i = 0; i < 2000; i++) await Deno.writeTextFile(`${stateDir}/repo/build/o${i}`, "");
+  const r = await once();
+  assert.equal(r.status, "converged");
+  assert.match(r.stderr, /discarding 2000 local edit\(s\)/);
+  assert.equal(await read(`${stateDir}/repo/build/o1999`), null);
+  const s = await syncState(stateDir);
+  assert.equal(s.discarded.length, 100);
+  assert.equal(s.discardedCount, 2000);
+  assert.ok((await Deno.stat(`${stateDir}/state.json`)).size < 20_000);
+  assert.ok(
+    statusLines({ version: 1, resources: {}, sync: s }).includes(
+      "discarded:    2000 local edit(s)",
+    ),
+  );
 });
 
 Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {
