@@ -180,7 +180,6 @@ export class Git {
 
   /** Fetches `branch` (forced, shallow) and returns the commit it points at. */
   async fetch(branch: string): Promise<string> {
-    const ref = FETCHED_REF;
     const what = `git fetch of branch "${branch}"`;
     const args = [
       "fetch",
@@ -190,7 +189,7 @@ export class Git {
       // No remote-tracking refs/remotes/origin/BRANCH beside it (see FETCHED_REF).
       "--refmap=",
       "origin",
-      `+refs/heads/${branch}:${ref}`,
+      `+refs/heads/${branch}:${FETCHED_REF}`,
     ];
     try {
       await this.ok(what, args);
@@ -200,7 +199,8 @@ export class Git {
       }
       throw new GitError(`${what} (${await this.noBranch(branch)})`, error.result);
     }
-    return await this.ok("git rev-parse", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    const fetched = `${FETCHED_REF}^{commit}`;
+    return await this.ok("git rev-parse", ["rev-parse", "--verify", "--quiet", fetched]);
   }
 
   /** Why the remote has no `branch`: it is empty, `branch` is a tag there, or which it has. */
