@@ -377,44 +377,50 @@ Deno.test("local edits hidden from git status (skip-worktree, assume-unchanged, 
   assert.equal(await read(target), "v3\n");
 });
 
-Deno.test("a checkout git cannot clean (an immutable file) is a recorded failure that applies nothing, not a bug in cm", async () => {
-  await using tmp = await tempDir("cm-sync-");
-  const { remote, stateDir, once } = await syncBench(tmp.path);
-  const target = `${tmp.path}/motd`;
-  const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
-  assert.equal((await once()).status, "applied");
-  const stuck = `${stateDir}/repo/left-on-the-node`;
-  await Deno.writeTextFile(stuck, "x\n");
-  await sh(["chattr", "+i", stuck]);
-  try {
-    // The same commit again (drift to repair), then a new one: neither can be checked out clean.
-    for (const version of ["v1", "v2"]) {
-      if (version === "v2") {
-        await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, version);
+Deno.test({
+  name:
+    "a checkout git cannot clean (an immutable file) is a recorded failure that applies nothing, not a bug in cm",
+  // chattr +i needs root (CAP_LINUX_IMMUTABLE).
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using tmp = await tempDir("cm-sync-");
+    const { remote, stateDir, once } = await syncBench(tmp.path);
+    const target = `${tmp.path}/motd`;
+    const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+    assert.equal((await once()).status, "applied");
+    const stuck = `${stateDir}/repo/left-on-the-node`;
+    await Deno.writeTextFile(stuck, "x\n");
+    await sh(["chattr", "+i", stuck]);
+    try {
+      // The same commit again (drift to repair), then a new one: neither can be checked out clean.
+      for (const version of ["v1", "v2"]) {
+        if (version === "v2") {
+          await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, version);
+        }
+        await Deno.writeTextFile(target, "drifted\n");
+        const r = await once();
+        assert.equal(r.status, "failed", version);
+        assert.equal(r.report, undefined, version);
+        assert.match(
+          r.reason!,
+          new RegExp(
+            `cannot check out ${c1.slice(0, 12)} in .*/repo: git clean: .*; nothing applied`,
+          ),
+        );
+        assert.match(r.stderr, /cannot check out/);
+        assert.equal(await read(target), "drifted\n", version);
+        const s = await syncState(stateDir);
+        assert.equal(s.result, "failed");
+        assert.equal(s.commit, c1);
+        assert.equal(s.lastGood, c1);
       }
-      await Deno.writeTextFile(target, "drifted\n");
-      const r = await once();
-      assert.equal(r.status, "failed", version);
-      assert.equal(r.report, undefined, version);
-      assert.match(
-        r.reason!,
-        new RegExp(
-          `cannot check out ${c1.slice(0, 12)} in .*/repo: git clean: .*; nothing applied`,
-        ),
-      );
-      assert.match(r.stderr, /cannot check out/);
-      assert.equal(await read(target), "drifted\n", version);
-      const s = await syncState(stateDir);
-      assert.equal(s.result, "failed");
-      assert.equal(s.commit, c1);
-      assert.equal(s.lastGood, c1);
+    } finally {
+      await sh(["chattr", "-i", stuck]);
     }
-  } finally {
-    await sh(["chattr", "-i", stuck]);
-  }
-  const r = await once();
-  assert.equal(r.status, "applied", r.stderr);
-  assert.equal(await read(target), "v2\n");
+    const r = await once();
+    assert.equal(r.status, "applied", r.stderr);
+    assert.equal(await read(target), "v2\n");
+  },
 });
 
 Deno.test("a validation work tree a killed git worktree add left locked is cleared, and the new commit applied", async () => {
