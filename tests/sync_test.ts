@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { runCm, tempDir } from "./harness.ts";
 import { fileCookbook, GitDaemon, Remote, sh } from "./sync_git.ts";
 import { acquireLock } from "../src/state/lock.ts";
+import { cmCommand } from "../scripts/cm_command.ts";
 
 async function read(path: string): Promise<string | null> {
   try {
@@ -489,6 +490,61 @@ Deno.test("sync shares the run lock with apply: a held lock makes it wait, then 
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /test holding the lock/);
   assert.equal(await read(`${tmp.path}/motd`), null);
+});
+
+/** PIDs of the processes whose command line names `text` (git and the timeout(1) around it). */
+async function processesNaming(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
+    if (cmdline.includes(text)) pids.push(Number(entry.name));
+  }
+  return pids;
+}
+
+Deno.test("a signal while cm sync fetches ends the fetch with cm: no git goes on in the checkout without the lock", async () => {
+  await using fx = await syncFixture();
+  // A git daemon that accepts and never answers: the fetch waits (git:// has no stall bound).
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  const url = `git://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/cookbooks.git`;
+  const repo = `${fx.stateDir}/repo`;
+  try {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const [bin, ...args] = cmCommand([
+        "sync",
+        "--once",
+        "--repo",
+        url,
+        "--state-dir",
+        fx.stateDir,
+      ]);
+      const child = new Deno.Command(bin, { args, env: fx.env, stdout: "null", stderr: "null" })
+        .spawn();
+      for (let i = 0; i < 400 && held.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.notEqual(held.length, 0, "git never connected");
+      child.kill(signal);
+      assert.equal((await child.status).signal, signal);
+      let left = await processesNaming(repo);
+      for (let i = 0; i < 40 && left.length; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        left = await processesNaming(repo);
+      }
+      assert.deepEqual(left, [], `${signal}: git still at work in ${repo}`);
+      for (const conn of held.splice(0)) conn.close();
+    }
+  } finally {
+    for (const pid of await processesNaming(repo)) Deno.kill(pid, "SIGKILL");
+    listener.close();
+    for (const conn of held) conn.close();
+    await accepting.catch(() => {});
+  }
 });
 
 /**

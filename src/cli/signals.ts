@@ -26,10 +26,9 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
   const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((name) => {
     const handler = () => {
       if (caught) {
-        // The second: what cm started goes too, then cm, by the signal's default action.
-        signalGroupedChildren(name);
+        // The second: what cm started goes too, then cm.
         stop();
-        Deno.kill(Deno.pid, name);
+        endWithChildren(name);
         return;
       }
       caught = name;
@@ -50,4 +49,34 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
     exitCode: () => caught && SIGNALS[caught],
     [Symbol.dispose]: stop,
   };
+}
+
+/**
+ * Ends cm by `name`'s default action, after passing it to the commands cm
+ * started in process groups of their own (which a terminal's Ctrl-C or a
+ * `kill` of cm alone does not reach). No listener for `name` may be left.
+ */
+function endWithChildren(name: keyof typeof SIGNALS): void {
+  signalGroupedChildren(name);
+  Deno.kill(Deno.pid, name);
+}
+
+/**
+ * Until disposed, SIGINT and SIGTERM end cm at once together with the
+ * commands it started (the git of a sync's fetch and checkout), instead of
+ * leaving them at work, without cm's run lock, in its repository.
+ */
+export function stopAtOnce(): Disposable {
+  const names = Object.keys(SIGNALS) as (keyof typeof SIGNALS)[];
+  let watching = true;
+  const stop = () => {
+    if (watching) { for (const name of names) Deno.removeSignalListener(name, handlers[name]); }
+    watching = false;
+  };
+  const handlers = Object.fromEntries(names.map((name) => [name, () => {
+    stop();
+    endWithChildren(name);
+  }])) as Record<keyof typeof SIGNALS, () => void>;
+  for (const name of names) Deno.addSignalListener(name, handlers[name]);
+  return { [Symbol.dispose]: stop };
 }

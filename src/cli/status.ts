@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { State } from "../state/store.ts";
+import { keptWords, type State } from "../state/store.ts";
 import { describeDisabled, type DisabledMark } from "../state/disabled.ts";
 import type { Holder } from "../state/lock.ts";
 import { printable } from "../exec/output.ts";
@@ -66,7 +66,7 @@ export function statusProblems(
       );
     }
   }
-  if (sync?.result === "kept") problems.push(`last sync kept the last good commit: ${sync.reason}`);
+  if (sync?.result === "kept") problems.push(`last sync ${keptWords(sync)}: ${sync.reason}`);
   if (sync?.result === "failed") {
     problems.push(`last sync failed: ${sync.reason ?? "see cm history"}`);
   }
@@ -130,7 +130,8 @@ export function statusLines(
     }
     if (sync.cookbooks?.length) lines.push(`cookbooks:    ${sync.cookbooks.join(", ")}`);
     if (sync.selectionChange) lines.push(`selection:    ${sync.selectionChange}`);
-    if (sync.discarded?.length) lines.push(`discarded:    ${sync.discarded.length} local edit(s)`);
+    const discarded = sync.discardedCount ?? sync.discarded?.length;
+    if (discarded) lines.push(`discarded:    ${discarded} local edit(s)`);
   }
   if (timer) lines.push(`timer:        ${timerLine(timer)}`);
   const run = state.lastRun;

@@ -96,10 +96,16 @@ Deno.test("status problems: a refused or failed sync and a failed run, each with
     lastSyncAt: "2026-11-26T05:00:00.000Z",
     result: "kept" as const,
     reason: "signature check failed: unsigned",
+    lastGood: "a".repeat(40),
   };
   assert.deepEqual(statusProblems({ version: 1, resources: {}, sync }), [
     "last sync kept the last good commit: signature check failed: unsigned",
   ]);
+  // A node whose first sync failed has no good commit to keep.
+  assert.deepEqual(
+    statusProblems({ version: 1, resources: {}, sync: { ...sync, lastGood: undefined } }),
+    ["last sync applied nothing (no good commit yet): signature check failed: unsigned"],
+  );
   assert.deepEqual(
     statusProblems({
       version: 1,

@@ -9,7 +9,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import type { RunReport } from "../engine/report.ts";
 import { DEFAULT_STATE_DIR, type StatePaths, statePaths } from "../state/paths.ts";
-import { readState, type SyncRecord } from "../state/store.ts";
+import { keptWords, readState, type SyncRecord } from "../state/store.ts";
 import { driftProblem } from "../state/shapes.ts";
 import { plannedDrift } from "../state/drift.ts";
 import { errorMessage } from "../errors.ts";
@@ -267,7 +267,7 @@ function syncProblems(sync: SyncRecord | undefined): AlertProblem[] {
   return [{
     key: "sync:",
     severity: sync.result === "failed" ? "critical" : "warning",
-    summary: `sync ${sync.result === "kept" ? "kept the last good commit" : "failed"}: ${
+    summary: `sync ${sync.result === "kept" ? keptWords(sync) : "failed"}: ${
       sync.reason ?? "no reason recorded"
     }`,
     ...(sync.rejected ? { details: `rejected commit ${sync.rejected}` } : {}),

@@ -85,8 +85,10 @@ export interface SyncRecord {
   selectedBefore?: string[];
   /** Run id of the apply, when one ran. */
   runId?: string;
-  /** Local edits to the checkout that were discarded (`git status --porcelain` lines). */
+  /** Local edits to the checkout that were discarded (`git status --porcelain` lines), the first 100. */
   discarded?: string[];
+  /** How many local edits were discarded, when more than `discarded` lists. */
+  discardedCount?: number;
   /**
    * A commit whose apply failed health and was rolled back: not applied
    * again until a newer commit arrives.
@@ -96,6 +98,14 @@ export interface SyncRecord {
   commitTime?: string;
   /** Commits refused for their signature since the state directory began. */
   signatureFailures?: number;
+}
+
+/**
+ * What a sync that ended "kept" did, in words: it kept the last good commit,
+ * or, on a node that never had one, applied nothing.
+ */
+export function keptWords(sync: SyncRecord): string {
+  return sync.lastGood ? "kept the last good commit" : "applied nothing (no good commit yet)";
 }
 
 /** The state file: the last run and every managed resource. */

@@ -29,6 +29,32 @@ function tail(text: string): string {
   return lines.slice(-3).join(" / ") || "(no output)";
 }
 
+/** Settings every git of a sync runs with, whatever the checkout's .git/config says. */
+const CONFIG = [
+  // The `git gc --auto` a fetch starts runs inside it, under the run lock and its timeout;
+  // detached, it outlived the sync, its locks in the way of the next.
+  "-c",
+  "gc.autoDetach=false",
+  // A sparse checkout set up on the node would leave cookbooks out of the live checkout and of
+  // the work tree a commit is validated in (git worktree add copies it).
+  "-c",
+  "core.sparseCheckout=false",
+  // Root's or the system's git configuration (core.autocrlf = true) would check cookbooks and
+  // their source files out with other line endings than committed: what a node deploys is
+  // the commit's bytes (a repository's own .gitattributes still has its say).
+  "-c",
+  "core.autocrlf=false",
+  "-c",
+  "core.eol=lf",
+];
+
+/**
+ * Where a fetch puts the branch's commit: one name whatever the branch, so
+ * no ref a former branch left (refs/remotes/origin/release) stands in the
+ * way of the next one's (release/2026).
+ */
+const FETCHED_REF = "refs/cm/fetched";
+
 /** Runs git in one repository with the credentials' environment. */
 export class Git {
   constructor(
@@ -43,7 +69,7 @@ export class Git {
     args: string[],
     options: { timeoutMs?: number; env?: Record<string, string> } = {},
   ): Promise<RunResult> {
-    return this.exec.run(["git", "-C", this.dir, ...args], {
+    return this.exec.run(["git", ...CONFIG, "-C", this.dir, ...args], {
       // A damaged .git must not send git up to a repository around the checkout.
       env: {
         ...GIT_BASE_ENV,
@@ -75,16 +101,17 @@ export class Git {
   /**
    * Makes the checkout usable again after a killed or damaged run, before
    * anything else touches it: a path that is not a repository of its own
-   * (a file, a link, a damaged or redirected .git) is removed so the next
-   * fetch starts afresh, and git's lock files are deleted: under cm's run
-   * lock no git process works here, so any is left by one that was killed.
+   * (a file, a link, a damaged .git, or one a gitfile or a link redirects)
+   * is removed so the next fetch starts afresh, and git's lock files are
+   * deleted: under cm's run lock no git process works here, so any is left
+   * by one that was killed.
    * Returns what was done, one line each, for a warning.
    */
   async recover(): Promise<string[]> {
     const info = this.exec.stat(this.dir);
     if (!info) return [];
     if (info.kind !== "directory" || !(await this.ownRepository())) {
-      await this.exec.run(["rm", "-rf", "--one-file-system", "--", this.dir]);
+      await this.discard();
       return [`${this.dir} was not a usable git repository: removed, fetching afresh`];
     }
     const found = await this.exec.run([
@@ -105,9 +132,26 @@ export class Git {
     return locks.map((lock) => `removed ${lock}, left by a git process that was killed`);
   }
 
+  /** Removes the checkout: the next fetch starts afresh. */
+  async discard(): Promise<void> {
+    await this.exec.run(["rm", "-rf", "--one-file-system", "--", this.dir]);
+  }
+
+  /**
+   * What `git fsck` finds wrong in the repository (the empty ref and object
+   * files a power loss leaves), or null when nothing (or no repository).
+   */
+  async damage(): Promise<string | null> {
+    if (!this.isRepo()) return null;
+    const r = await this.run(["fsck", "--no-dangling", "--no-progress"]);
+    return r.code === 0 ? null : tail(r.stderr || r.stdout);
+  }
+
   /** Whether `dir` has no .git yet, or one that is a repository in `dir` itself. */
   private async ownRepository(): Promise<boolean> {
     if (!this.isRepo()) return true;
+    // A directory: a link would have the sync re-point, check out and clean another repository.
+    if (this.exec.stat(`${this.dir}/.git`)?.kind !== "directory") return false;
     // ".git" exactly: not a gitfile leading elsewhere.
     const r = await this.run(["rev-parse", "--git-dir"]);
     return r.code === 0 && r.stdout.trim() === ".git";
@@ -136,16 +180,41 @@ export class Git {
 
   /** Fetches `branch` (forced, shallow) and returns the commit it points at. */
   async fetch(branch: string): Promise<string> {
-    const ref = `refs/remotes/origin/${branch}`;
-    await this.ok(`git fetch of branch "${branch}"`, [
+    const what = `git fetch of branch "${branch}"`;
+    const args = [
       "fetch",
       "--quiet",
       "--no-tags",
       "--depth=1",
+      // No remote-tracking refs/remotes/origin/BRANCH beside it (see FETCHED_REF).
+      "--refmap=",
       "origin",
-      `+refs/heads/${branch}:${ref}`,
-    ]);
-    return await this.ok("git rev-parse", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+      `+refs/heads/${branch}:${FETCHED_REF}`,
+    ];
+    try {
+      await this.ok(what, args);
+    } catch (error) {
+      if (!(error instanceof GitError && /couldn't find remote ref/.test(error.result.stderr))) {
+        throw error;
+      }
+      throw new GitError(`${what} (${await this.noBranch(branch)})`, error.result);
+    }
+    const fetched = `${FETCHED_REF}^{commit}`;
+    return await this.ok("git rev-parse", ["rev-parse", "--verify", "--quiet", fetched]);
+  }
+
+  /** Why the remote has no `branch`: it is empty, `branch` is a tag there, or which it has. */
+  private async noBranch(branch: string): Promise<string> {
+    const listed = await this.run(["ls-remote", "--heads", "--tags", "origin"]);
+    if (listed.code !== 0) return `no branch "${branch}" there`;
+    const refs = listed.stdout.split("\n").map((line) => line.split("\t")[1]).filter((r) => r);
+    if (!refs.length) return "the repository is empty: no branch yet";
+    if (refs.includes(`refs/tags/${branch}`)) {
+      return `"${branch}" is a tag there, not a branch: cm sync follows a branch`;
+    }
+    const heads = refs.filter((r) => r.startsWith("refs/heads/")).map((r) => r.slice(11));
+    const some = heads.slice(0, 5).join(", ") || "none";
+    return `no branch "${branch}" there; its branches: ${some}${heads.length > 5 ? ", ..." : ""}`;
   }
 
   /**
@@ -182,7 +251,12 @@ export class Git {
     return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
   }
 
-  /** `git status --porcelain` lines: local edits in the work tree (untracked included). */
+  /**
+   * Local edits in the work tree: `git status --porcelain` lines (untracked
+   * and ignored files included), then the tracked files git status does not
+   * compare, `ls-files -v` style: `S path` (skip-worktree, a sparse checkout)
+   * and `h path` (assume-unchanged).
+   */
   async localEdits(): Promise<string[]> {
     const r = await this.run([
       "status",
@@ -190,11 +264,25 @@ export class Git {
       "--untracked-files=all",
       "--ignored=matching",
     ]);
-    return r.code === 0 ? r.stdout.split("\n").filter((l) => l.trim()) : [];
+    if (r.code !== 0) return [];
+    return [...r.stdout.split("\n").filter((l) => l.trim()), ...await this.unwatched()];
   }
 
-  /** Moves the work tree to `commit` exactly: forced checkout, untracked and ignored files removed. */
+  /** Tracked files flagged so that git status never compares them (`git update-index`). */
+  private async unwatched(): Promise<string[]> {
+    const r = await this.run(["ls-files", "-v"]);
+    if (r.code !== 0) return [];
+    return r.stdout.split("\n").filter((l) => /^(S|[a-z]) /.test(l));
+  }
+
+  /**
+   * Moves the work tree to `commit` exactly: forced checkout, untracked and
+   * ignored files removed. Flags that keep git from comparing a file
+   * (skip-worktree, assume-unchanged) would keep its local content: the index
+   * holding them is rebuilt from the commit.
+   */
   async checkout(commit: string): Promise<void> {
+    if ((await this.unwatched()).length) this.exec.remove(`${this.dir}/.git/index`);
     await this.ok("git checkout", ["checkout", "--quiet", "--force", "--detach", commit]);
     await this.ok("git clean", ["clean", "-ffdxq"]);
   }
@@ -220,7 +308,11 @@ export class Git {
 
   /** Removes a work tree made by {@link addWorktree} (no error when it is gone). */
   async removeWorktree(path: string): Promise<void> {
-    if (this.exec.stat(path)) await this.run(["worktree", "remove", "--force", path]);
+    // Forced twice: a killed `git worktree add` leaves its work tree locked ("initializing"),
+    // which one --force neither removes nor lets `worktree prune` or `worktree add` clear.
+    if (this.exec.stat(path) || this.exec.stat(`${this.dir}/.git/worktrees`)) {
+      await this.run(["worktree", "remove", "--force", "--force", path]);
+    }
     // A leftover of a killed run that git no longer knows as a work tree.
     if (this.exec.stat(path)) await this.exec.run(["rm", "-rf", "--one-file-system", path]);
     await this.run(["worktree", "prune"]);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
-import { sh } from "../../tests/sync_git.ts";
+import { Remote, sh } from "../../tests/sync_git.ts";
 import { Git, GitError } from "./git.ts";
 import { GIT_BASE_ENV } from "./credentials.ts";
 
@@ -42,4 +42,64 @@ Deno.test("a fetch from a remote that accepts and never answers gives up on the 
     for (const conn of held) conn.close();
     await accepting.catch(() => {});
   }
+});
+
+Deno.test("git's automatic gc runs inside the fetch, under the run lock, never detached to outlive the sync", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  await remote.commit({ "a.yaml": "name: a\n" }, "first");
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`);
+  await git.init(remote.fileUrl);
+  await git.fetch("main");
+  // Loose objects past gc.auto (6,700 by default; lowered to keep the test short): the next
+  // fetch starts `git gc --auto`.
+  await sh(["git", "-C", `${tmp.path}/repo`, "config", "gc.auto", "1"]);
+  const blobs = `${tmp.path}/blobs`;
+  await Deno.mkdir(blobs);
+  const names = Array.from({ length: 2000 }, (_, i) => `${i}`);
+  for (const name of names) await Deno.writeTextFile(`${blobs}/${name}`, `blob ${name}\n`);
+  await sh([
+    "git",
+    "-C",
+    blobs,
+    `--git-dir=${tmp.path}/repo/.git`,
+    "hash-object",
+    "-w",
+    "--",
+    ...names,
+  ]);
+  await remote.commit({ "b.yaml": "name: b\n" }, "second");
+  await git.fetch("main");
+  // A detached gc would still run now (holding gc.pid), and leave its report in gc.log.
+  assert.equal(await exists(`${tmp.path}/repo/.git/gc.pid`), false);
+  for (let i = 0; i < 100 && await exists(`${tmp.path}/repo/.git/gc.pid`); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await exists(`${tmp.path}/repo/.git/gc.log`), false);
+  assert.match(
+    await sh(["git", "-C", `${tmp.path}/repo`, "count-objects", "-v"]),
+    /^packs: [1-9]/m,
+  );
+});
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
+
+Deno.test("a checkout holds the commit's bytes whatever root's git configuration says about line endings", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const commit = await remote.commit({ "run.sh": "#!/bin/sh\necho hi\n" }, "first");
+  // What `git config --global core.autocrlf true` in /root/.gitconfig would do.
+  await Deno.writeTextFile(`${tmp.path}/gitconfig`, "[core]\n\tautocrlf = true\n");
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`, {
+    GIT_CONFIG_GLOBAL: `${tmp.path}/gitconfig`,
+  });
+  await git.init(remote.fileUrl);
+  await git.fetch("main");
+  await git.checkout(commit);
+  assert.equal(await Deno.readTextFile(`${tmp.path}/repo/run.sh`), "#!/bin/sh\necho hi\n");
+  await git.addWorktree(`${tmp.path}/candidate`, commit);
+  assert.equal(await Deno.readTextFile(`${tmp.path}/candidate/run.sh`), "#!/bin/sh\necho hi\n");
+  assert.deepEqual(await git.localEdits(), []);
 });

@@ -252,19 +252,44 @@ function session(
 /** Stage 1: fetches the branch; the commit it points at, or why to keep the last good one. */
 async function fetchStage(s: Session): Promise<string | Keep> {
   for (const line of await s.git.recover()) s.warn(line);
-  try {
-    if (!s.git.isRepo()) await s.git.init(s.settings.repo);
-    else await s.git.setOrigin(s.settings.repo);
-    return await s.git.fetch(s.settings.branch);
-  } catch (error) {
-    if (!(error instanceof GitError)) throw error;
-    return { keep: `fetch from ${s.url} failed: ${redact(error.message, s.secrets)}` };
+  for (let attempt = 1;; attempt++) {
+    try {
+      if (!s.git.isRepo()) await s.git.init(s.settings.repo);
+      else await s.git.setOrigin(s.settings.repo);
+      return await s.git.fetch(s.settings.branch);
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+      // Once: a fetch that failed on a damaged checkout is tried again into a fresh one.
+      if (attempt === 1 && await discardDamaged(s)) continue;
+      return { keep: `fetch from ${s.url} failed: ${redact(error.message, s.secrets)}` };
+    }
   }
+}
+
+/**
+ * After git failed in the live checkout: when git finds the repository itself
+ * damaged (see {@link Git.damage}), it is removed and fetched afresh (the
+ * last good commit by its id, while the remote has it); not under `check`.
+ * Whether it was.
+ */
+async function discardDamaged(s: Session): Promise<boolean> {
+  // A check leaves the checkout as it is.
+  if (s.options.check) return false;
+  const damage = await s.git.damage();
+  if (!damage) return false;
+  await s.git.discard();
+  s.warn(`git cannot use ${s.paths.repo} (${damage}): removed, fetching afresh`);
+  return true;
 }
 
 /** The fetched commit is the one applied last: converge it again unless --only-if-changed. */
 async function sameCommit(s: Session, commit: string): Promise<SyncOutcome> {
-  const discarded = await checkOut(s, commit);
+  let discarded: string[];
+  try {
+    discarded = await checkOut(s, commit);
+  } catch (error) {
+    return await notCheckedOut(s, commit, error);
+  }
   if (s.options.onlyIfChanged) {
     s.note(`no new commit (${short(commit)}); --only-if-changed: nothing applied`);
     return finish(s, { status: "skipped", commit, discarded });
@@ -458,7 +483,7 @@ async function convergeIn(
   }
   if (report.rollback && status === "applied") return await quarantine(s, applying, report);
   const good = status === "applied" || status === "converged" ? commit : undefined;
-  if (good && !s.options.check) await s.git.mark(LAST_GOOD_REF, good);
+  if (good && !s.options.check) await markLastGood(s, good);
   const failed = report.result === "failed" && status !== "kept";
   return finish(s, {
     ...applying,
@@ -468,6 +493,22 @@ async function convergeIn(
     ...(good ? { good } : {}),
     commitTime: await s.git.commitTime(commit),
   });
+}
+
+/**
+ * Keeps `commit`'s objects under {@link LAST_GOOD_REF}. The apply is done:
+ * a failure is a warning, and a damaged checkout is removed (the next sync
+ * fetches afresh).
+ */
+async function markLastGood(s: Session, commit: string): Promise<void> {
+  try {
+    await s.git.mark(LAST_GOOD_REF, commit);
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    if (!(await discardDamaged(s))) {
+      s.warn(`cannot record ${short(commit)} as ${LAST_GOOD_REF}: ${error.message}`);
+    }
+  }
 }
 
 /** "2 failed: file[/x]: denied; service[nginx]: restart after ... exited 1", the first three. */
@@ -509,7 +550,12 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
     );
     return finish(s, { ...kept, discarded });
   }
-  const edits = [...discarded, ...await checkOut(s, lastGood)];
+  let edits: string[];
+  try {
+    edits = [...discarded, ...await checkOut(s, lastGood)];
+  } catch (error) {
+    return await notCheckedOut(s, lastGood, error, { ...kept, discarded });
+  }
   s.note(`${s.options.check ? "would keep" : "kept"} last good commit ${short(lastGood)}`);
   const ending = { ...kept, commit: lastGood, discarded: edits };
   if (s.options.onlyIfChanged) return finish(s, ending);
@@ -524,6 +570,34 @@ async function keepLastGood(s: Session, why: Keep, discarded: string[] = []): Pr
     return finish(s, ending);
   }
   return await convergeStage(s, ending);
+}
+
+/**
+ * The live checkout could not be moved to `commit` (a file made immutable on
+ * the node, a full disk, damaged objects): nothing is applied, and the sync
+ * is recorded as failed, on the commit the last sync left; a damaged
+ * checkout is removed, for the next sync to fetch afresh. `ending` is how
+ * the sync was ending before (a refused commit). Anything but a git failure
+ * is rethrown.
+ */
+async function notCheckedOut(
+  s: Session,
+  commit: string,
+  error: unknown,
+  ending: Omit<Ending, "status"> = {},
+): Promise<SyncOutcome> {
+  if (!(error instanceof GitError)) throw error;
+  const why = `cannot check out ${short(commit)} in ${s.paths.repo}: ${
+    redact(error.message, s.secrets)
+  }; nothing applied`;
+  s.warn(why);
+  await discardDamaged(s);
+  return finish(s, {
+    ...ending,
+    status: "failed",
+    commit: s.previous?.commit,
+    reason: printable(ending.reason ? `${ending.reason}; ${why}` : why),
+  });
 }
 
 /**
@@ -655,6 +729,9 @@ function selectionRecord(
   return { selectionChange: previous?.selectionChange, selectedBefore: previous?.selectedBefore };
 }
 
+/** The most discarded local edits the state lists (a build left in the checkout: thousands). */
+const LISTED_EDITS = 100;
+
 /** The state file's record of a sync that ended so. */
 function syncRecord(
   s: Pick<Session, "url" | "settings" | "startedAt" | "previous">,
@@ -676,7 +753,10 @@ function syncRecord(
       (ending.commit === s.previous?.commit ? s.previous?.commitTime : undefined),
     signatureFailures: (s.previous?.signatureFailures ?? 0) + (ending.badSignature ? 1 : 0) ||
       undefined,
-    discarded: ending.discarded?.length ? ending.discarded : undefined,
+    discarded: ending.discarded?.length ? ending.discarded.slice(0, LISTED_EDITS) : undefined,
+    discardedCount: (ending.discarded?.length ?? 0) > LISTED_EDITS
+      ? ending.discarded?.length
+      : undefined,
   };
   return {
     repo: s.url,

@@ -12,6 +12,7 @@ import type { SyncSettings } from "./config.ts";
 import { type SyncEvents, syncOnce, type SyncOptions } from "./sync.ts";
 import { rollbackRun } from "../app/health.ts";
 import { converge } from "../app/converge.ts";
+import { statusLines } from "../cli/status.ts";
 
 /** Reads of `path` whose content matches `when` return `replacement` instead. */
 class TamperingExecutor extends RealExecutor {
@@ -298,6 +299,26 @@ Deno.test("a checkout replaced by a file, or with a damaged .git, is fetched afr
   }
 });
 
+Deno.test("a checkout whose .git is a link to another repository is fetched afresh; that repository is left alone", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  const app = await Remote.create(`${tmp.path}/app`);
+  const appHead = await app.commit({ "index.php": "<?php\n" }, "the app");
+  await Deno.remove(`${stateDir}/repo/.git`, { recursive: true });
+  await Deno.symlink(`${app.work}/.git`, `${stateDir}/repo/.git`);
+  await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, "v2");
+  const r = await once();
+  assert.equal(r.status, "applied", r.stderr);
+  assert.match(r.stderr, /repo was not a usable git repository: removed, fetching afresh/);
+  assert.equal(await read(target), "v2\n");
+  assert.equal(await sh(["git", "-C", app.work, "rev-parse", "HEAD"]), appHead);
+  assert.equal(await sh(["git", "-C", app.work, "config", "remote.origin.url"]), app.bare);
+  assert.equal(await sh(["git", "-C", app.work, "status", "--porcelain"]), "");
+});
+
 Deno.test("git lock files a killed sync left behind are removed, and the new commit applied", async () => {
   await using tmp = await tempDir("cm-sync-");
   const { remote, stateDir, once } = await syncBench(tmp.path);
@@ -312,6 +333,212 @@ Deno.test("git lock files a killed sync left behind are removed, and the new com
   assert.equal(r.status, "applied");
   assert.match(r.stderr, /removed .*\/\.git\/index\.lock, left by a git process that was killed/);
   assert.equal(await read(target), "v2\n");
+});
+
+Deno.test("local edits hidden from git status (skip-worktree, assume-unchanged, sparse checkout) are discarded too", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  const repo = `${stateDir}/repo`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n"), "notes": "n\n" }, "v1");
+  assert.equal((await once()).status, "applied");
+  // The same commit again, then a new one: the file edited on the node is the commit's again.
+  for (
+    const [flag, version, tag] of [["--skip-worktree", "v1", "S"], [
+      "--assume-unchanged",
+      "v2",
+      "h",
+    ]]
+  ) {
+    await Deno.writeTextFile(`${repo}/default.yaml`, fileCookbook(target, "edited on the node\n"));
+    await sh(["git", "-C", repo, "update-index", flag, "default.yaml"]);
+    if (version !== "v1") {
+      await remote.commit({ "default.yaml": fileCookbook(target, `${version}\n`) }, version);
+    }
+    const r = await once();
+    assert.match(
+      r.stderr,
+      new RegExp(`discarding 1 local edit\\(s\\) .*: ${tag} default.yaml`),
+      flag,
+    );
+    assert.equal(await read(target), `${version}\n`, flag);
+    assert.equal(await read(`${repo}/default.yaml`), fileCookbook(target, `${version}\n`), flag);
+  }
+  // A sparse checkout leaves tracked files out of the work tree: they come back.
+  await sh(["git", "-C", repo, "sparse-checkout", "set", "--no-cone", "/default.yaml"]);
+  assert.equal(await read(`${repo}/notes`), null);
+  const r = await once();
+  assert.match(r.stderr, /discarding 1 local edit\(s\) .*: S notes/);
+  assert.equal(await read(`${repo}/notes`), "n\n");
+  // ...and stay out of the work tree a new commit is validated in, which git would make sparse too.
+  await sh(["git", "-C", repo, "sparse-checkout", "set", "--no-cone", "/notes"]);
+  await remote.commit({ "default.yaml": fileCookbook(target, "v3\n") }, "v3");
+  assert.equal((await once()).status, "applied");
+  assert.equal(await read(target), "v3\n");
+});
+
+Deno.test({
+  name:
+    "a checkout git cannot clean (an immutable file) is a recorded failure that applies nothing, not a bug in cm",
+  // chattr +i needs root (CAP_LINUX_IMMUTABLE).
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    await using tmp = await tempDir("cm-sync-");
+    const { remote, stateDir, once } = await syncBench(tmp.path);
+    const target = `${tmp.path}/motd`;
+    const c1 = await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+    assert.equal((await once()).status, "applied");
+    const stuck = `${stateDir}/repo/left-on-the-node`;
+    await Deno.writeTextFile(stuck, "x\n");
+    await sh(["chattr", "+i", stuck]);
+    try {
+      // The same commit again (drift to repair), then a new one: neither can be checked out clean.
+      for (const version of ["v1", "v2"]) {
+        if (version === "v2") {
+          await remote.commit({ "default.yaml": fileCookbook(target, "v2\n") }, version);
+        }
+        await Deno.writeTextFile(target, "drifted\n");
+        const r = await once();
+        assert.equal(r.status, "failed", version);
+        assert.equal(r.report, undefined, version);
+        assert.match(
+          r.reason!,
+          new RegExp(
+            `cannot check out ${c1.slice(0, 12)} in .*/repo: git clean: .*; nothing applied`,
+          ),
+        );
+        assert.match(r.stderr, /cannot check out/);
+        assert.equal(await read(target), "drifted\n", version);
+        const s = await syncState(stateDir);
+        assert.equal(s.result, "failed");
+        assert.equal(s.commit, c1);
+        assert.equal(s.lastGood, c1);
+      }
+    } finally {
+      await sh(["chattr", "-i", stuck]);
+    }
+    const r = await once();
+    assert.equal(r.status, "applied", r.stderr);
+    assert.equal(await read(target), "v2\n");
+  },
+});
+
+Deno.test("a validation work tree a killed git worktree add left locked is cleared, and the new commit applied", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  const candidate = `${stateDir}/candidate`;
+  for (const [left, version] of [["half checked out", "v2"], ["removed since", "v3"]]) {
+    // What `git worktree add` leaves when killed: the work tree registered, locked "initializing".
+    await sh(["git", "-C", `${stateDir}/repo`, "worktree", "add", "--detach", candidate, "HEAD"]);
+    await Deno.writeTextFile(`${stateDir}/repo/.git/worktrees/candidate/locked`, "initializing");
+    if (left === "removed since") await Deno.remove(candidate, { recursive: true });
+    else await Deno.remove(`${candidate}/default.yaml`);
+    await remote.commit({ "default.yaml": fileCookbook(target, `${version}\n`) }, version);
+    const r = await once();
+    assert.equal(r.status, "applied", `${left}: ${r.stderr}`);
+    assert.equal(await read(target), `${version}\n`);
+  }
+});
+
+Deno.test("a branch the remote lacks is explained: an empty repository, a tag of that name, the branches there", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  let r = await once();
+  assert.equal(r.status, "kept");
+  assert.match(r.reason!, /branch "main" \(the repository is empty: no branch yet\)/);
+  await remote.commit({ "default.yaml": fileCookbook(`${tmp.path}/motd`, "v1\n") }, "v1");
+  await sh(["git", "-C", remote.work, "tag", "v1"]);
+  await sh(["git", "-C", remote.work, "push", "--quiet", "origin", "v1"]);
+  r = await once(undefined, { branch: "v1" });
+  assert.match(r.reason!, /\("v1" is a tag there, not a branch: cm sync follows a branch\)/);
+  r = await once(undefined, { branch: "production" });
+  assert.match(r.reason!, /\(no branch "production" there; its branches: main\)/);
+  assert.match(r.stderr, /fetch from file:\/\/.* failed: .*no branch "production" there/);
+  assert.equal((await syncState(stateDir)).result, "kept");
+});
+
+Deno.test("a checkout a power loss damaged (an empty ref, index or object file) is fetched afresh, never a failure for good", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  const git = (...args: string[]) => sh(["git", "-C", `${stateDir}/repo`, ...args]);
+  const objectFile = async (rev: string) => {
+    const id = await git("rev-parse", rev);
+    return `${stateDir}/repo/.git/objects/${id.slice(0, 2)}/${id.slice(2)}`;
+  };
+  const damages: [string, () => Promise<string>][] = [
+    ["the fetched ref", () => Promise.resolve(".git/refs/cm/fetched")],
+    ["refs/cm/last-good", () => Promise.resolve(".git/refs/cm/last-good")],
+    // git does not sync its index: a node's edits in the work tree went unseen with it damaged.
+    ["the index", async () => {
+      await Deno.writeTextFile(`${stateDir}/repo/default.yaml`, fileCookbook(target, "edited\n"));
+      return ".git/index";
+    }],
+    ["the cookbook's object", () => objectFile("HEAD:default.yaml")],
+    ["the commit's object", () => objectFile("HEAD")],
+  ];
+  let version = 0;
+  await remote.commit({ "default.yaml": fileCookbook(target, `v${version}\n`) }, `v${version}`);
+  assert.equal((await once()).status, "applied");
+  for (const [damage, file] of damages) {
+    const path = await file();
+    const full = path.startsWith("/") ? path : `${stateDir}/repo/${path}`;
+    await Deno.chmod(full, 0o644);
+    await Deno.writeTextFile(full, "");
+    version++;
+    await remote.commit({ "default.yaml": fileCookbook(target, `v${version}\n`) }, `v${version}`);
+    // This sync, or at the latest the next one, applies the new commit.
+    let r = await once();
+    let said = r.stderr;
+    if (r.status !== "applied") said += (r = await once()).stderr;
+    assert.equal(r.status, "applied", `${damage}: ${said}`);
+    assert.match(said, /git cannot use .*\/repo .*: removed, fetching afresh/, damage);
+    assert.equal(await read(target), `v${version}\n`, damage);
+    // A checkout removed after the apply is back with the next sync.
+    assert.match((await once()).status, /^(converged|applied)$/, damage);
+  }
+});
+
+Deno.test("a branch renamed to a name under its old one (release to release/2026) is followed", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  const target = `${tmp.path}/motd`;
+  await remote.commit({ "default.yaml": fileCookbook(target, "v1\n") }, "v1");
+  const push = (...refspecs: string[]) =>
+    sh(["git", "-C", remote.work, "push", "--quiet", "origin", ...refspecs]);
+  await push("main:release");
+  assert.equal((await once(undefined, { branch: "release" })).status, "applied");
+  // The remote-tracking ref git (and cm before 2026-12-02) kept for it.
+  await sh(["git", "-C", `${stateDir}/repo`, "update-ref", "refs/remotes/origin/release", "HEAD"]);
+  await push(":release");
+  await push("main:release/2026");
+  const r = await once(undefined, { branch: "release/2026" });
+  assert.equal(r.status, "converged", r.stderr);
+});
+
+Deno.test("thousands of local edits are all discarded; the state lists the first 100 and counts them", async () => {
+  await using tmp = await tempDir("cm-sync-");
+  const { remote, stateDir, once } = await syncBench(tmp.path);
+  await remote.commit({ "default.yaml": fileCookbook(`${tmp.path}/motd`, "v1\n") }, "v1");
+  assert.equal((await once()).status, "applied");
+  await Deno.mkdir(`${stateDir}/repo/build`);
+  for (let i = 0; i < 2000; i++) await Deno.writeTextFile(`${stateDir}/repo/build/o${i}`, "");
+  const r = await once();
+  assert.equal(r.status, "converged");
+  assert.match(r.stderr, /discarding 2000 local edit\(s\)/);
+  assert.equal(await read(`${stateDir}/repo/build/o1999`), null);
+  const s = await syncState(stateDir);
+  assert.equal(s.discarded.length, 100);
+  assert.equal(s.discardedCount, 2000);
+  assert.ok((await Deno.stat(`${stateDir}/state.json`)).size < 20_000);
+  assert.ok(
+    statusLines({ version: 1, resources: {}, sync: s }).includes(
+      "discarded:    2000 local edit(s)",
+    ),
+  );
 });
 
 Deno.test("cm rollback of a synced commit quarantines it: the next sync does not apply it again", async () => {

@@ -12,7 +12,7 @@ import { syncLoop } from "../../sync/loop.ts";
 import { timerMismatch } from "../../sync/timer.ts";
 import { EXIT, exitCodeOf, syncExitCode } from "../exit.ts";
 import { type Printer, printReport, runEvents, terminalPrinter } from "../output.ts";
-import { type SignalWatch, watchSignals } from "../signals.ts";
+import { type SignalWatch, stopAtOnce, watchSignals } from "../signals.ts";
 import type { OptionSpec } from "../args.ts";
 import {
   type Command,
@@ -160,6 +160,8 @@ async function syncCommand(
   const monitor = check ? undefined : await monitorFor(exec, opts.stateDir, opts.config);
   const json = !!opts.json;
   let signals: SignalWatch | undefined;
+  // Until the apply watches for signals itself: git at work stops with cm.
+  using early = stopAtOnce();
   const outcome = await syncOnce(settings, exec, {
     stateDir: opts.stateDir,
     onlyIfChanged: !!opts.onlyIfChanged,
@@ -172,7 +174,10 @@ async function syncCommand(
       problem: (line) => printer.err(printable(line), "warning"),
       run: runEvents(printer, { plan: check, json }),
     },
-    interrupts: () => signals = watchSignals((line) => printer.err(line)),
+    interrupts: () => {
+      early[Symbol.dispose]();
+      return signals = watchSignals((line) => printer.err(line));
+    },
   });
   if (outcome.report) printReport(printer, outcome.report, { json });
   if (monitor) {
