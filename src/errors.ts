@@ -129,6 +129,14 @@ export class UnrecordedRunError extends Error {
 }
 
 /**
+ * A git command of cm sync's that failed (src/sync/git.ts's GitError is one).
+ * Sync records most as a sync that kept the last good commit; one that
+ * escapes (the checkout not moved back after a health rollback, a `--check`'s
+ * work tree not made) leaves that commit standing too: exit code 4, not a bug.
+ */
+export class GitFailure extends Error {}
+
+/**
  * Raised when `cm disable` stopped cm from changing the machine (exit code 7):
  * `cm sync` and `cm apply` refuse until `cm enable`.
  */

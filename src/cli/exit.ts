@@ -10,6 +10,7 @@ import {
   CookbookError,
   DisabledError,
   formatProblem,
+  GitFailure,
   LockTimeoutError,
   StateError,
   UnrecordedRunError,
@@ -78,6 +79,8 @@ const EXPECTED: [new (...args: never[]) => Error, number][] = [
   // Deno itself refused: main.ts was run without the flags of src/permissions.ts.
   [Deno.errors.NotCapable, EXIT.usage],
   [LockTimeoutError, EXIT.locked],
+  // A git failure sync could not record: the last good commit stands.
+  [GitFailure, EXIT.syncKept],
   [DisabledError, EXIT.disabled],
   // The machine was changed: not a usage error, and never success.
   [UnrecordedRunError, EXIT.failed],

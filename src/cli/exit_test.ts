@@ -12,6 +12,7 @@ import {
 import type { RunReport } from "../engine/report.ts";
 import type { SyncOutcome } from "../sync/sync.ts";
 import { errorLines, EXIT, exitCodeOf, exitStyle, reportExitCode, syncExitCode } from "./exit.ts";
+import { GitError } from "../sync/git.ts";
 
 const problem = { at: { file: "c.yaml", line: 2, col: 1 }, path: "branchh", message: "unknown" };
 
@@ -24,6 +25,15 @@ Deno.test("exitCodeOf maps each expected error and calls anything else a bug", (
   assert.equal(exitCodeOf(new AlertConfigError("x")), EXIT.usage);
   assert.equal(exitCodeOf(new Deno.errors.PermissionDenied("x")), EXIT.usage);
   assert.equal(exitCodeOf(new LockTimeoutError("/l", "PID 1", 10)), EXIT.locked);
+  const git = new GitError("move the checkout to abc1234", {
+    code: 128,
+    stdout: "",
+    stderr: "fatal: unable to write new index file\n",
+  });
+  assert.equal(exitCodeOf(git), EXIT.syncKept, "a git failure sync could not record");
+  assert.deepEqual(errorLines(git), [
+    "cm: move the checkout to abc1234: git exited 128: fatal: unable to write new index file",
+  ]);
   assert.equal(exitCodeOf(new TypeError("x")), EXIT.bug);
   assert.equal(exitCodeOf("thrown text"), EXIT.bug);
   assert.equal(exitCodeOf(new UsageError("x"), { detailed: true }), EXIT.failed);

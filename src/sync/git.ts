@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { GitFailure } from "../errors.ts";
 import type { Executor, RunResult } from "../exec/executor.ts";
 import { dirname } from "../posix_path.ts";
 import { GIT_BASE_ENV, redact } from "./credentials.ts";
@@ -17,7 +18,7 @@ import { GIT_BASE_ENV, redact } from "./credentials.ts";
 export const GIT_TIMEOUT_MS = 300_000;
 
 /** A git failure: the command (redacted) and the tail of its stderr. */
-export class GitError extends Error {
+export class GitError extends GitFailure {
   constructor(readonly what: string, readonly result: RunResult) {
     super(`${what}: git exited ${result.code}: ${tail(result.stderr || result.stdout)}`);
     this.name = "GitError";
