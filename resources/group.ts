@@ -25,17 +25,33 @@ import type { GroupBefore } from "./snapshot.ts";
 /** What `read` found: the group's entry, or `null`. */
 export interface GroupState {
   entry: GroupEntry | null;
+  /** The group that has the gid the spec asks for, when the run does not manage it. */
+  gidHolder?: string;
 }
 
 function diffOne(spec: GroupSpec, current: GroupState): Change[] {
-  const { entry } = current;
+  const { entry, gidHolder } = current;
   if (spec.state === "absent") {
     return entry ? [{ field: "state", before: "present", after: "absent" }] : [];
   }
-  if (!entry) return [{ field: "state", before: "absent", after: "present" }];
+  const taken = gidHolder
+    ? { note: `gid ${spec.gid} is taken by group "${gidHolder}"`, blocked: true }
+    : {};
+  if (!entry) return [{ field: "state", before: "absent", after: "present", ...taken }];
   return spec.gid !== undefined && spec.gid !== entry.gid
-    ? [{ field: "gid", before: entry.gid, after: spec.gid }]
+    ? [{ field: "gid", before: entry.gid, after: spec.gid, ...taken }]
     : [];
+}
+
+/** The group other than `spec`'s, and not managed in the run, that has the gid `spec` asks for. */
+function gidHolder(
+  spec: GroupSpec,
+  groups: GroupEntry[],
+  claims: ReadonlyMap<string, string>,
+): string | undefined {
+  if (spec.state === "absent" || spec.gid === undefined) return undefined;
+  const holder = groups.find((g) => g.gid === spec.gid && g.name !== spec.name);
+  return holder && !claims.has(`group:${holder.name}`) ? holder.name : undefined;
 }
 
 /** The argv that makes `changes` for `spec`. */
@@ -82,9 +98,13 @@ export const group: ResourceKind<GroupSpec, GroupState> = {
   id: (spec) => `group[${spec.name}]`,
   check: () => [],
   claims: (spec) => [`group:${spec.name}`, ...(spec.gid === undefined ? [] : [`gid:${spec.gid}`])],
-  read(specs, probe) {
-    const groups = new Map(readGroup(probe).map((g) => [g.name, g]));
-    return Promise.resolve(specs.map((spec) => ({ entry: groups.get(spec.name) ?? null })));
+  read(specs, probe, ctx) {
+    const all = readGroup(probe);
+    const groups = new Map(all.map((g) => [g.name, g]));
+    return Promise.resolve(specs.map((spec) => {
+      const holder = gidHolder(spec, all, ctx.claims);
+      return { entry: groups.get(spec.name) ?? null, ...(holder ? { gidHolder: holder } : {}) };
+    }));
   },
   diff: diffOne,
   apply: (items, exec: Executor) =>

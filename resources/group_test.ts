@@ -145,3 +145,22 @@ Deno.test("group restore gives back the old gid, or adds back a deleted group", 
     error: "a user record is not a group",
   });
 });
+
+Deno.test("group plan fails a gid another group has, unless the run manages that group", async () => {
+  const plan = async (fields: Record<string, unknown>, claims: Record<string, string> = {}) => {
+    const s = spec(fields);
+    const [state] = await group.read([s], machine(), testContext("plan", [], claims));
+    return group.diff(s, state);
+  };
+  const taken = { note: 'gid 33 is taken by group "www-data"', blocked: true };
+  assert.deepEqual(await plan({ name: "deploy", gid: 33 }), [
+    { field: "state", before: "absent", after: "present", ...taken },
+  ]);
+  assert.deepEqual(await plan({ name: "app", gid: 33 }), [
+    { field: "gid", before: 1001, after: 33, ...taken },
+  ]);
+  assert.deepEqual(await plan({ name: "deploy", gid: 33 }, { "group:www-data": "group" }), [
+    { field: "state", before: "absent", after: "present" },
+  ]);
+  assert.deepEqual(await plan({ name: "app", gid: 1001 }), []);
+});

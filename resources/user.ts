@@ -26,9 +26,17 @@
 import type { UserSpec } from "./user_schema.ts";
 export type { UserSpec };
 import type { Executor, Probe } from "../src/exec/executor.ts";
-import { type PasswdEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
+import { type GroupEntry, type PasswdEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
 import { notAccountRecord, restoreAccount, runAccountTool } from "./_accounts.ts";
-import { applyEach, type Change, type ResourceKind, type SpecProblem } from "./resource.ts";
+import { groupRestoreArgv } from "./group.ts";
+import { AccountCache } from "./_ownership.ts";
+import {
+  applyEach,
+  type Change,
+  type Outcome,
+  type ResourceKind,
+  type SpecProblem,
+} from "./resource.ts";
 import type { SnapshotStore, UserBefore } from "./snapshot.ts";
 
 /** What `read` found for one user. */
@@ -38,6 +46,10 @@ export interface UserState {
   group: string | null;
   /** Supplementary groups, sorted. */
   groups: string[];
+  /** The group named like the user, when there is one. */
+  namesake?: GroupEntry;
+  /** Why a field cannot be made as asked (a group that will not exist, a uid taken), by field. */
+  problems?: Record<string, string>;
 }
 
 /** Rules beyond the schema: append only says something about groups. */
@@ -54,11 +66,22 @@ function wantedGroups(spec: UserSpec, current: string[]): string[] {
   return sorted(spec.append ? [...current, ...spec.groups!] : spec.groups!);
 }
 
+/** A change blocked by the reason read found for its field (for a new user: by any reason). */
+function withProblem(change: Change, problems: Record<string, string> = {}): Change {
+  const note = change.field === "state" ? Object.values(problems)[0] : problems[change.field];
+  return note ? { ...change, note, blocked: true } : change;
+}
+
 function diffOne(spec: UserSpec, current: UserState): Change[] {
   const { entry } = current;
   if (spec.state === "absent") {
     return entry ? [{ field: "state", before: "present", after: "absent" }] : [];
   }
+  return diffPresent(spec, current).map((c) => withProblem(c, current.problems));
+}
+
+function diffPresent(spec: UserSpec, current: UserState): Change[] {
+  const { entry } = current;
   if (!entry) return [{ field: "state", before: "absent", after: "present" }];
   const changes: Change[] = [];
   const compare = (field: string, before: unknown, after: unknown) => {
@@ -90,24 +113,34 @@ function fieldOptions(spec: UserSpec, fields: ReadonlySet<string>, groups: strin
   ];
 }
 
+/** What the argv for a user depends on besides the spec and its changes. */
+export interface UserMachine {
+  /** Something is at the new home's path already. */
+  homeTaken?: boolean;
+  /** A group named like the user exists. */
+  namesakeGroup?: boolean;
+}
+
 /**
  * The argv that makes `changes` for `spec`, given the current supplementary
- * groups and whether something is at the new home's path already (`homeTaken`).
+ * groups and the machine. A new user without `group` whose namesake group
+ * exists gets it as its primary group: useradd would refuse to make it.
  */
 export function userArgv(
   spec: UserSpec,
   changes: Change[],
   current: string[],
-  homeTaken = false,
+  { homeTaken = false, namesakeGroup = false }: UserMachine = {},
 ): string[] {
   if (spec.state === "absent") return ["userdel", "--", spec.name];
   const createHome = spec.create_home ?? !spec.system;
   if (changes.some((c) => c.field === "state")) {
     const all = new Set(["uid", "group", "groups", "shell", "comment"]);
+    const group = spec.group ?? (namesakeGroup ? spec.name : undefined);
     return [
       "useradd",
       ...(spec.system ? ["--system"] : []),
-      ...fieldOptions(spec, all, spec.groups ?? []),
+      ...fieldOptions({ ...spec, group }, all, spec.groups ?? []),
       ...(spec.home === undefined ? [] : ["--home-dir", spec.home]),
       createHome ? "--create-home" : "--no-create-home",
       "--",
@@ -137,12 +170,38 @@ function readUsers(names: string[], probe: Probe): UserState[] {
   const groups = readGroup(probe);
   return names.map((name) => {
     const entry = users.get(name) ?? null;
+    const namesake = groups.find((g) => g.name === name);
     return {
       entry,
       group: entry && (groups.find((g) => g.gid === entry.gid)?.name ?? String(entry.gid)),
       groups: sorted(groups.filter((g) => g.members.includes(name)).map((g) => g.name)),
+      ...(namesake ? { namesake } : {}),
     };
   });
+}
+
+/**
+ * Why `spec` cannot be made as asked, by field: a primary or supplementary
+ * group that does not exist and that nothing in the run can make, a uid
+ * another user has that the run does not manage.
+ */
+function userProblems(
+  spec: UserSpec,
+  machine: { users: PasswdEntry[]; groups: ReadonlySet<string> },
+  accounts: AccountCache,
+  claims: ReadonlyMap<string, string>,
+): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const missing = (name: string) => !machine.groups.has(name) && accounts.never("group", name);
+  const group = spec.group !== undefined && missing(spec.group);
+  if (group) problems.group = `${group}: useradd and usermod need the primary group`;
+  const other = (spec.groups ?? []).map(missing).find((why) => why);
+  if (other) problems.groups = other;
+  const holder = machine.users.find((u) => u.uid === spec.uid && u.name !== spec.name);
+  if (holder && !claims.has(`user:${holder.name}`)) {
+    problems.uid = `uid ${spec.uid} is taken by user "${holder.name}"`;
+  }
+  return problems;
 }
 
 /** Where useradd puts a home when none is given: HOME of /etc/default/useradd, /home on Debian (useradd(8)). */
@@ -154,7 +213,7 @@ const HOME_BASE = "/home";
  */
 async function snapshotUser(
   spec: UserSpec,
-  { entry, group, groups }: UserState,
+  { entry, group, groups, namesake }: UserState,
   store: SnapshotStore,
 ): Promise<UserBefore> {
   const { name } = spec;
@@ -162,7 +221,13 @@ async function snapshotUser(
     const home = spec.home ?? `${HOME_BASE}/${name}`;
     const before = await store.capture(home);
     const absent = "state" in before && before.state === "absent";
-    return { type: "user", name, existed: false, ...(absent ? { newHome: home } : {}) };
+    return {
+      type: "user",
+      name,
+      existed: false,
+      ...(absent ? { newHome: home } : {}),
+      ...(namesake ? { namesakeGroup: { gid: namesake.gid, members: namesake.members } } : {}),
+    };
   }
   const { uid, gid, home, shell, gecos: comment } = entry;
   return {
@@ -231,30 +296,65 @@ export function userRestoreArgv(
   return changed.length ? [["usermod", ...changed, "--", name]] : [];
 }
 
+/**
+ * Puts back the group named like a user the run created, when it was there
+ * before the run: userdel takes a user's namesake primary group along
+ * (USERGROUPS_ENAB, login.defs(5)), with no option to keep it.
+ */
+function restoreNamesake(before: UserBefore, exec: Executor): Promise<Outcome> {
+  if (before.existed || !before.namesakeGroup) return Promise.resolve({ ok: true });
+  const { name, namesakeGroup: { gid, members } } = before;
+  return restoreAccount(
+    exec,
+    groupRestoreArgv(
+      { type: "group", name, existed: true, gid, members },
+      readGroup(exec).find((g) => g.name === name) ?? null,
+      new Set(readPasswd(exec).map((u) => u.name)),
+    ),
+  );
+}
+
 /** The `user` resource kind. */
 export const user: ResourceKind<UserSpec, UserState> = {
   name: "user",
   id: (spec) => `user[${spec.name}]`,
   check: checkUser,
   claims: (spec) => [`user:${spec.name}`, ...(spec.uid === undefined ? [] : [`uid:${spec.uid}`])],
-  read: (specs, probe) => Promise.resolve(readUsers(specs.map((spec) => spec.name), probe)),
+  read(specs, probe, ctx) {
+    const states = readUsers(specs.map((spec) => spec.name), probe);
+    const machine = {
+      users: readPasswd(probe),
+      groups: new Set(readGroup(probe).map((g) => g.name)),
+    };
+    const accounts = new AccountCache(probe, ctx);
+    return Promise.resolve(specs.map((spec, i) => {
+      if (spec.state === "absent") return states[i];
+      const problems = userProblems(spec, machine, accounts, ctx.claims);
+      return Object.keys(problems).length ? { ...states[i], problems } : states[i];
+    }));
+  },
   diff: diffOne,
   apply: (items, exec: Executor) =>
     applyEach(items, (spec, changes) => {
       const before = changes.find((c) => c.field === "groups")?.before as string[] | undefined;
       const homeTaken = spec.home !== undefined && exec.stat(spec.home) !== null;
-      return runAccountTool(exec, userArgv(spec, changes, before ?? [], homeTaken));
+      const namesakeGroup = readGroup(exec).some((g) => g.name === spec.name);
+      return runAccountTool(
+        exec,
+        userArgv(spec, changes, before ?? [], { homeTaken, namesakeGroup }),
+      );
     }),
   snapshot: snapshotUser,
-  restore(before, exec) {
+  async restore(before, exec) {
     if (before.type !== "user") return notAccountRecord(before, "user");
     const now = readUsers([before.name], exec)[0];
-    return restoreAccount(
+    const outcome = await restoreAccount(
       exec,
       userRestoreArgv(before, now, {
         homeIsDirectory: !!now.entry && exec.stat(now.entry.home)?.kind === "directory",
         groupExists: before.existed && readGroup(exec).some((g) => g.name === before.group),
       }),
     );
+    return outcome.ok ? restoreNamesake(before, exec) : outcome;
   },
 };
