@@ -37,6 +37,12 @@ export interface Section {
    * repository that failed does not let Debian's own package of the name in).
    */
   waitsFor?: readonly string[];
+  /**
+   * Kinds whose removals an item being removed waits for, the same way
+   * (groupdel refuses a group that is still some user's primary group: a
+   * group goes after the users the run deletes).
+   */
+  removalWaitsFor?: readonly string[];
 }
 
 /** The cookbook sections, in the order they run (a resource's `section` is its index here). */
@@ -72,7 +78,8 @@ export const SECTIONS: readonly Section[] = [
     path: ["configure", "groups"],
     kind: "group",
     schema: () => import("./group_schema.ts"),
-    about: "Local groups, before the users.",
+    about: "Local groups, before the users (a group removed: after the users removed).",
+    removalWaitsFor: ["user"],
   },
   {
     path: ["configure", "users"],
