@@ -12,12 +12,17 @@
  *   rewriting /etc/passwd).
  * - `groups` lists supplementary groups exactly; with `append: true` they are
  *   a minimum and other memberships stay.
+ * - A new user without `group` gets a group of its own name; when that group
+ *   exists already it becomes the primary group (useradd would refuse).
  * - `state: absent` deletes the user and keeps its home directory and files;
  *   userdel refuses a user with running processes, and the resource fails
- *   with its message.
+ *   with its message. userdel takes the user's namesake primary group along
+ *   unless the run declares that group (then it is kept, with its gid).
+ * - A plan fails a primary or supplementary group nothing in the run makes,
+ *   and a uid another user (not managed in the run) has.
  * - Rollback deletes a user the run created, with the home directory the run
  *   created for it (`userdel --remove`; a home that was there before the run
- *   stays), puts changed fields back with usermod (a moved home's content is
+ *   stays) and never a namesake group that was there before the run, puts changed fields back with usermod (a moved home's content is
  *   not moved back), or adds back a user the run deleted. A user that existed
  *   is never deleted.
  *
@@ -297,13 +302,15 @@ export function userRestoreArgv(
 }
 
 /**
- * Puts back the group named like a user the run created, when it was there
- * before the run: userdel takes a user's namesake primary group along
+ * Adds `group` back under `name` (with its gid and those of its members that
+ * exist) when it is gone: userdel takes a user's namesake primary group along
  * (USERGROUPS_ENAB, login.defs(5)), with no option to keep it.
  */
-function restoreNamesake(before: UserBefore, exec: Executor): Promise<Outcome> {
-  if (before.existed || !before.namesakeGroup) return Promise.resolve({ ok: true });
-  const { name, namesakeGroup: { gid, members } } = before;
+function keepNamesake(
+  name: string,
+  { gid, members }: { gid: number; members: string[] },
+  exec: Executor,
+): Promise<Outcome> {
   return restoreAccount(
     exec,
     groupRestoreArgv(
@@ -312,6 +319,22 @@ function restoreNamesake(before: UserBefore, exec: Executor): Promise<Outcome> {
       new Set(readPasswd(exec).map((u) => u.name)),
     ),
   );
+}
+
+/**
+ * Deletes a user; its namesake group stays when the run declares that group
+ * (a `group` resource, which ran before: without this the next run would
+ * add it back and call that drift).
+ */
+async function deleteUser(
+  spec: UserSpec,
+  exec: Executor,
+  claims: ReadonlyMap<string, string>,
+): Promise<Outcome> {
+  const namesake = readGroup(exec).find((g) => g.name === spec.name);
+  const outcome = await runAccountTool(exec, userArgv(spec, [], []));
+  if (!outcome.ok || !namesake || claims.get(`group:${spec.name}`) !== "group") return outcome;
+  return keepNamesake(spec.name, namesake, exec);
 }
 
 /** The `user` resource kind. */
@@ -334,8 +357,9 @@ export const user: ResourceKind<UserSpec, UserState> = {
     }));
   },
   diff: diffOne,
-  apply: (items, exec: Executor) =>
+  apply: (items, exec: Executor, ctx) =>
     applyEach(items, (spec, changes) => {
+      if (spec.state === "absent") return deleteUser(spec, exec, ctx.claims);
       const before = changes.find((c) => c.field === "groups")?.before as string[] | undefined;
       const homeTaken = spec.home !== undefined && exec.stat(spec.home) !== null;
       const namesakeGroup = readGroup(exec).some((g) => g.name === spec.name);
@@ -355,6 +379,7 @@ export const user: ResourceKind<UserSpec, UserState> = {
         groupExists: before.existed && readGroup(exec).some((g) => g.name === before.group),
       }),
     );
-    return outcome.ok ? restoreNamesake(before, exec) : outcome;
+    if (!outcome.ok || before.existed || !before.namesakeGroup) return outcome;
+    return keepNamesake(before.name, before.namesakeGroup, exec);
   },
 };

@@ -415,3 +415,26 @@ Deno.test("user restore of a user the run created puts back the namesake group u
     { gid: 1600, members: ["app"] },
   );
 });
+
+Deno.test("user state absent keeps its namesake group when the run declares it, and only then", async () => {
+  const remove = async (claims: Record<string, string>) => {
+    const exec = machine()
+      .on(["userdel"], () => {
+        exec.put("/etc/group", GROUP.replace("app:x:1001:\n", "").replaceAll(":app", ":"));
+        return {};
+      });
+    const { outcome } = await convergeOne(
+      user,
+      spec({ name: "app", state: "absent" }),
+      exec,
+      testContext("apply", [], claims),
+    );
+    assert.deepEqual(outcome, { ok: true });
+    return exec.calls;
+  };
+  assert.deepEqual(await remove({ "group:app": "group" }), [
+    ["userdel", "--", "app"],
+    ["groupadd", "--gid", "1001", "--", "app"],
+  ]);
+  assert.deepEqual(await remove({}), [["userdel", "--", "app"]]);
+});
