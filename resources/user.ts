@@ -22,9 +22,10 @@
  *   and a uid another user (not managed in the run) has.
  * - Rollback deletes a user the run created, with the home directory the run
  *   created for it (`userdel --remove`; a home that was there before the run
- *   stays) and never a namesake group that was there before the run, puts changed fields back with usermod (a moved home's content is
- *   not moved back), or adds back a user the run deleted. A user that existed
- *   is never deleted.
+ *   stays) but not a namesake group that was there before the run; puts
+ *   changed fields back with usermod (a moved home's content is not moved
+ *   back), or adds back a user the run deleted. A user that existed is never
+ *   deleted.
  *
  * @module
  */
