@@ -200,7 +200,7 @@ function userProblems(
   const problems: Record<string, string> = {};
   const missing = (name: string) => !machine.groups.has(name) && accounts.never("group", name);
   const group = spec.group !== undefined && missing(spec.group);
-  if (group) problems.group = `${group}: useradd and usermod need the primary group`;
+  if (group) problems.group = group;
   const other = (spec.groups ?? []).map(missing).find((why) => why);
   if (other) problems.groups = other;
   const holder = machine.users.find((u) => u.uid === spec.uid && u.name !== spec.name);
