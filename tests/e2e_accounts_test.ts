@@ -1,0 +1,88 @@
+/**
+ * Users and groups in the states a real Debian server leaves them in (one
+ * fresh testbed server, real useradd/userdel with Debian's
+ * USERGROUPS_ENAB): a group already named like a new user, an account and
+ * its group removed together, a user removed while its group stays, and
+ * plans that must fail what useradd and groupadd will refuse.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { changedFields, cm, cmJson, freshServer } from "./e2e/hello_web.ts";
+import type { Server } from "./testbed/mod.ts";
+import type { RunReport } from "../src/engine/report.ts";
+
+const COOKBOOK = "/srv/accounts/site.yaml";
+
+async function run(srv: Server, sub: "apply" | "plan", body: string, code = 0) {
+  await srv.writeFile(COOKBOOK, `name: accounts\nconfigure:\n${body}`);
+  return (await cmJson(srv, sub, [COOKBOOK], code)).report;
+}
+
+/** `{id: note}` of the resources a report failed. */
+function failures(report: RunReport): Record<string, string | undefined> {
+  return Object.fromEntries(
+    report.resources.filter((r) => r.status === "failed").map((r) => [r.id, r.error]),
+  );
+}
+
+async function line(srv: Server, db: "passwd" | "group", name: string): Promise<string> {
+  return (await srv.exec(["getent", db, name])).stdout.trim();
+}
+
+const BOTH = "  groups:\n    - {name: web}\n  users:\n    - {name: web, group: web}\n";
+
+Deno.test("accounts converge from the states a real server is in, in one run each, and roll back", async () => {
+  await using srv = await freshServer();
+
+  // A group named like the new user is there already: it becomes the primary group
+  // (useradd refused with exit 9 after a clean plan), and rolling back keeps it.
+  await srv.exec(["groupadd", "--gid", "1700", "app"], { check: true });
+  const user = "  users:\n    - {name: app}\n";
+  assert.equal((await run(srv, "plan", user)).totals.failed, 0);
+  const created = await run(srv, "apply", user);
+  assert.deepEqual(changedFields(created), { "user[app]": ["state"] });
+  assert.match(await line(srv, "passwd", "app"), /^app:x:\d+:1700:/);
+  assert.deepEqual(changedFields(await run(srv, "apply", user)), {});
+  const undo = await cm(srv, ["rollback", created.id]);
+  assert.equal(undo.code, 0, `${undo.stdout}\n${undo.stderr}`);
+  assert.equal(await line(srv, "passwd", "app"), "");
+  assert.equal(await line(srv, "group", "app"), "app:x:1700:");
+
+  // present -> user absent, group kept -> both absent -> present: one run each, then stable.
+  const steps = [
+    [BOTH, { "group[web]": ["state"], "user[web]": ["state"] }],
+    ["  groups:\n    - {name: web}\n  users:\n    - {name: web, state: absent}\n", {
+      "user[web]": ["state"],
+    }],
+    [BOTH, { "user[web]": ["state"] }],
+    ["  groups:\n    - {name: web, state: absent}\n  users:\n    - {name: web, state: absent}\n", {
+      "group[web]": ["state"],
+      "user[web]": ["state"],
+    }],
+    [BOTH, { "group[web]": ["state"], "user[web]": ["state"] }],
+  ] as const;
+  for (const [body, changed] of steps) {
+    const first = await run(srv, "apply", body);
+    assert.deepEqual(changedFields(first), changed, body);
+    assert.deepEqual(failures(first), {}, body);
+    const again = await run(srv, "apply", body);
+    assert.deepEqual(changedFields(again), {}, body);
+  }
+  assert.match(await line(srv, "group", "web"), /^web:x:/);
+
+  // What useradd and groupadd would refuse fails in the plan already, naming why.
+  await srv.exec(["groupadd", "--gid", "1800", "taken"], { check: true });
+  const refused = await run(
+    srv,
+    "plan",
+    "  groups:\n    - {name: newg, gid: 1800}\n  users:\n    - {name: bob, group: nogroupp}\n" +
+      "    - {name: carl, uid: 0}\n",
+    1,
+  );
+  assert.deepEqual(failures(refused), {
+    "group[newg]": 'gid 1800 is taken by group "taken"',
+    "user[bob]": 'group "nogroupp" does not exist: did you mean "nogroup"?',
+    "user[carl]": 'uid 0 is taken by user "root"',
+  });
+});
