@@ -198,7 +198,8 @@ function userProblems(
   claims: ReadonlyMap<string, string>,
 ): Record<string, string> {
   const problems: Record<string, string> = {};
-  const missing = (name: string) => !machine.groups.has(name) && accounts.never("group", name);
+  const missing = (name: string) =>
+    !machine.groups.has(name) && accounts.never("group", name, spec.name);
   const group = spec.group !== undefined && missing(spec.group);
   if (group) problems.group = group;
   const other = (spec.groups ?? []).map(missing).find((why) => why);

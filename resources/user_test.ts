@@ -370,7 +370,18 @@ Deno.test("user plan fails a group nothing in the run makes, and a uid another u
     note: 'group "docker" does not exist',
     blocked: true,
   }]);
-  // A group the run declares, or a user the run manages holding the uid: not blocked.
+  // A user naming its own group needs a group resource for it: useradd --gid makes none.
+  assert.deepEqual(await plan({ name: "deploy", group: "deploy" }, { "user:deploy": "user" }), [{
+    ...CREATED[0],
+    note: 'group "deploy" does not exist',
+    blocked: true,
+  }]);
+  // A group the run declares (or another user of the run makes, as its user group), or a user
+  // the run manages holding the uid: not blocked.
+  assert.deepEqual(
+    await plan({ name: "deploy", groups: ["web"] }, { "user:web": "user" }),
+    CREATED,
+  );
   assert.deepEqual(
     await plan({ name: "deploy", groups: ["docker"] }, { "group:docker": "group" }),
     [
