@@ -7,7 +7,9 @@
  *   created (an existing group is not moved between ranges).
  * - Members are managed by the `user` kind (`groups:`), not here.
  * - `state: absent` deletes the group; groupdel refuses a group that is some
- *   user's primary group, and the resource fails with its message.
+ *   user's primary group, and the resource fails with its message, in the
+ *   plan already when the run does not manage that user. It runs after the
+ *   users the run removes.
  * - Rollback deletes a group the run created, gives back the old gid, or adds
  *   back a group the run deleted, with its gid and those of its members that
  *   exist (gpasswd --members). A group that existed is never deleted.
@@ -27,12 +29,27 @@ export interface GroupState {
   entry: GroupEntry | null;
   /** The group that has the gid the spec asks for, when the run does not manage it. */
   gidHolder?: string;
+  /** A user whose primary group it is, which the run does not manage (groupdel refuses then). */
+  primaryOf?: string;
 }
 
 function diffOne(spec: GroupSpec, current: GroupState): Change[] {
   const { entry, gidHolder } = current;
   if (spec.state === "absent") {
-    return entry ? [{ field: "state", before: "present", after: "absent" }] : [];
+    if (!entry) return [];
+    const user = current.primaryOf;
+    return [{
+      field: "state",
+      before: "present",
+      after: "absent",
+      ...(user
+        ? {
+          note:
+            `group "${spec.name}" is the primary group of user "${user}": groupdel refuses it (remove the user or give it another group first)`,
+          blocked: true,
+        }
+        : {}),
+    }];
   }
   const taken = gidHolder
     ? { note: `gid ${spec.gid} is taken by group "${gidHolder}"`, blocked: true }
@@ -101,9 +118,18 @@ export const group: ResourceKind<GroupSpec, GroupState> = {
   read(specs, probe, ctx) {
     const all = readGroup(probe);
     const groups = new Map(all.map((g) => [g.name, g]));
+    const users = specs.some((spec) => spec.state === "absent") ? readPasswd(probe) : [];
     return Promise.resolve(specs.map((spec) => {
+      const entry = groups.get(spec.name) ?? null;
       const holder = gidHolder(spec, all, ctx.claims);
-      return { entry: groups.get(spec.name) ?? null, ...(holder ? { gidHolder: holder } : {}) };
+      const primaryOf = spec.state === "absent" && entry
+        ? users.find((u) => u.gid === entry.gid && !ctx.claims.has(`user:${u.name}`))?.name
+        : undefined;
+      return {
+        entry,
+        ...(holder ? { gidHolder: holder } : {}),
+        ...(primaryOf ? { primaryOf } : {}),
+      };
     }));
   },
   diff: diffOne,

@@ -164,3 +164,26 @@ Deno.test("group plan fails a gid another group has, unless the run manages that
   ]);
   assert.deepEqual(await plan({ name: "app", gid: 1001 }), []);
 });
+
+Deno.test("group plan fails removing a user's primary group, unless the run manages that user", async () => {
+  const exec = machine().put(
+    "/etc/passwd",
+    "root:x:0:0::/root:/bin/sh\nbob:x:1002:1001::/home/bob:/bin/sh\n",
+  );
+  const s = spec({ name: "app", state: "absent" });
+  const plan = async (claims: Record<string, string>) => {
+    const [state] = await group.read([s], exec, testContext("plan", [], claims));
+    return group.diff(s, state);
+  };
+  const removal = { field: "state", before: "present", after: "absent" };
+  assert.deepEqual(await plan({}), [{
+    ...removal,
+    note:
+      'group "app" is the primary group of user "bob": groupdel refuses it (remove the user or give it another group first)',
+    blocked: true,
+  }]);
+  assert.deepEqual(await plan({ "user:bob": "user" }), [removal]);
+  assert.deepEqual(await planOne(group, spec({ name: "www-data", state: "absent" }), exec), [
+    removal,
+  ]);
+});
