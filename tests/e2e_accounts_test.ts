@@ -71,18 +71,29 @@ Deno.test("accounts converge from the states a real server is in, in one run eac
   }
   assert.match(await line(srv, "group", "web"), /^web:x:/);
 
+  // A directory owned by the group a new system user gets: the plan knows useradd makes it.
+  const owned = "  users:\n    - {name: svc, system: true}\n  directories:\n" +
+    '    - {path: /srv/svc, owner: svc, group: svc, mode: "0750"}\n';
+  assert.equal((await run(srv, "plan", owned)).totals.failed, 0);
+  await run(srv, "apply", owned);
+  assert.deepEqual(changedFields(await run(srv, "apply", owned)), {});
+
   // What useradd and groupadd would refuse fails in the plan already, naming why.
   await srv.exec(["groupadd", "--gid", "1800", "taken"], { check: true });
   const refused = await run(
     srv,
     "plan",
-    "  groups:\n    - {name: newg, gid: 1800}\n  users:\n    - {name: bob, group: nogroupp}\n" +
-      "    - {name: carl, uid: 0}\n",
+    "  groups:\n    - {name: newg, gid: 1800}\n    - {name: nogroup, state: absent}\n" +
+      "  users:\n    - {name: bob, group: nogroupp}\n    - {name: carl, uid: 0}\n" +
+      "    - {name: solo, group: solo}\n",
     1,
   );
   assert.deepEqual(failures(refused), {
     "group[newg]": 'gid 1800 is taken by group "taken"',
+    "group[nogroup]":
+      'group "nogroup" is the primary group of user "sync": groupdel refuses it (remove the user or give it another group first)',
     "user[bob]": 'group "nogroupp" does not exist: did you mean "nogroup"?',
     "user[carl]": 'uid 0 is taken by user "root"',
+    "user[solo]": 'group "solo" does not exist: did you mean "sudo"?',
   });
 });
