@@ -35,7 +35,7 @@ import type { Executor, Probe } from "../src/exec/executor.ts";
 import { type GroupEntry, type PasswdEntry, readGroup, readPasswd } from "../src/facts/passwd.ts";
 import { notAccountRecord, restoreAccount, runAccountTool } from "./_accounts.ts";
 import { groupRestoreArgv } from "./group.ts";
-import { AccountCache } from "./_ownership.ts";
+import { AccountCache, kindName } from "./_ownership.ts";
 import {
   applyEach,
   type Change,
@@ -56,6 +56,8 @@ export interface UserState {
   namesake?: GroupEntry;
   /** Why a field cannot be made as asked (a group that will not exist, a uid taken), by field. */
   problems?: Record<string, string>;
+  /** What a change of `field` meets at the home directory to be made: it is there already. */
+  homeNote?: { field: string; note: string };
 }
 
 /** Rules beyond the schema: append only says something about groups. */
@@ -83,7 +85,13 @@ function diffOne(spec: UserSpec, current: UserState): Change[] {
   if (spec.state === "absent") {
     return entry ? [{ field: "state", before: "present", after: "absent" }] : [];
   }
-  return diffPresent(spec, current).map((c) => withProblem(c, current.problems));
+  const { homeNote } = current;
+  return diffPresent(spec, current).map((c) => {
+    const change = withProblem(c, current.problems);
+    return !change.blocked && change.field === homeNote?.field
+      ? { ...change, note: homeNote.note }
+      : change;
+  });
 }
 
 function diffPresent(spec: UserSpec, current: UserState): Change[] {
@@ -209,6 +217,35 @@ function userProblems(
     problems.uid = `uid ${spec.uid} is taken by user "${holder.name}"`;
   }
   return problems;
+}
+
+/**
+ * What is at the home directory useradd or usermod is to make (a new user's,
+ * or a home moved with create_home): a directory is taken as it is, owner and
+ * content (a note); a file or a special file is a problem (useradd would
+ * take it as the home too, with a warning).
+ */
+function homeFound(
+  spec: UserSpec,
+  { entry }: UserState,
+  probe: Probe,
+): { field: string; note?: string; problem?: string } | undefined {
+  if (!(spec.create_home ?? !spec.system)) return undefined;
+  const path = entry
+    ? (spec.home !== undefined && spec.home !== entry.home ? spec.home : undefined)
+    : spec.home ?? `${HOME_BASE}/${spec.name}`;
+  const info = path === undefined ? null : probe.stat(path);
+  if (!info) return undefined;
+  const field = entry ? "home" : "state";
+  if (info.kind === "file" || info.kind === "other") {
+    return { field, problem: `a ${kindName(info.kind)} is in the way of home "${path}"` };
+  }
+  return {
+    field,
+    note: `home "${path}" is there already (owner ${
+      probe.userName(info.uid)
+    }): taken as it is, nothing copied into it`,
+  };
 }
 
 /** Where useradd puts a home when none is given: HOME of /etc/default/useradd, /home on Debian (useradd(8)). */
@@ -352,16 +389,25 @@ export const user: ResourceKind<UserSpec, UserState> = {
       groups: new Set(readGroup(probe).map((g) => g.name)),
     };
     const accounts = new AccountCache(probe, ctx);
-    return Promise.resolve(specs.map((spec, i) => {
+    return Promise.resolve(specs.map((spec, i): UserState => {
       if (spec.state === "absent") return states[i];
       const problems = userProblems(spec, machine, accounts, ctx.claims);
-      return Object.keys(problems).length ? { ...states[i], problems } : states[i];
+      const home = homeFound(spec, states[i], probe);
+      if (home?.problem) problems[home.field] ??= home.problem;
+      return {
+        ...states[i],
+        ...(Object.keys(problems).length ? { problems } : {}),
+        ...(home?.note ? { homeNote: { field: home.field, note: home.note } } : {}),
+      };
     }));
   },
   diff: diffOne,
   apply: (items, exec: Executor, ctx) =>
     applyEach(items, (spec, changes) => {
       if (spec.state === "absent") return deleteUser(spec, exec, ctx.claims);
+      // useradd and usermod take any existing path as the home: a file there would be one.
+      const home = homeFound(spec, readUsers([spec.name], exec)[0], exec);
+      if (home?.problem) return { ok: false, error: home.problem };
       const before = changes.find((c) => c.field === "groups")?.before as string[] | undefined;
       const homeTaken = spec.home !== undefined && exec.stat(spec.home) !== null;
       const namesakeGroup = readGroup(exec).some((g) => g.name === spec.name);

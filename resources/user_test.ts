@@ -448,3 +448,25 @@ Deno.test("user state absent keeps its namesake group when the run declares it, 
   ]);
   assert.deepEqual(await remove({}), [["userdel", "--", "app"]]);
 });
+
+Deno.test("user plan says a home directory that is there already is taken as it is, and fails a file there", async () => {
+  const exec = machine().put("/srv/h", undefined).put("/srv/f", "x");
+  const noted = (path: string) =>
+    `home "${path}" is there already (owner root): taken as it is, nothing copied into it`;
+  assert.deepEqual(await planOne(user, spec({ name: "hh", home: "/srv/h" }), exec), [
+    { ...CREATED[0], note: noted("/srv/h") },
+  ]);
+  assert.deepEqual(await planOne(user, spec({ name: "app", home: "/srv/h" }), exec), [
+    { field: "home", before: "/srv/app", after: "/srv/h", note: noted("/srv/h") },
+  ]);
+  const inTheWay = 'a file is in the way of home "/srv/f"';
+  const { changes, outcome } = await convergeOne(user, spec({ name: "hh", home: "/srv/f" }), exec);
+  assert.deepEqual(changes, [{ ...CREATED[0], note: inTheWay, blocked: true }]);
+  assert.deepEqual(outcome, { ok: false, error: inTheWay });
+  assert.deepEqual(exec.calls, [], "useradd would take the file as the home");
+  // No home to make: nothing to say.
+  assert.deepEqual(
+    await planOne(user, spec({ name: "hh", home: "/srv/h", create_home: false }), exec),
+    CREATED,
+  );
+});

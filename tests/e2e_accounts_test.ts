@@ -78,6 +78,23 @@ Deno.test("accounts converge from the states a real server is in, in one run eac
   await run(srv, "apply", owned);
   assert.deepEqual(changedFields(await run(srv, "apply", owned)), {});
 
+  // A home directory someone else owns already: useradd takes it as it is, and the plan says so;
+  // a file there fails (useradd would take it as the home, with a warning, and exit 0).
+  await srv.exec(["sh", "-c", "mkdir /srv/h && chown nobody /srv/h && touch /srv/hf"], {
+    check: true,
+  });
+  const home = (await run(srv, "plan", "  users:\n    - {name: hh, home: /srv/h}\n")).resources[0];
+  assert.equal(
+    home.changes[0].note,
+    'home "/srv/h" is there already (owner nobody): taken as it is, nothing copied into it',
+  );
+  const file = "  users:\n    - {name: hf, home: /srv/hf}\n";
+  assert.deepEqual(failures(await run(srv, "plan", file, 1)), {
+    "user[hf]": 'a file is in the way of home "/srv/hf"',
+  });
+  assert.equal((await run(srv, "apply", file, 1)).resources[0].status, "failed");
+  assert.equal(await line(srv, "passwd", "hf"), "");
+
   // What useradd and groupadd would refuse fails in the plan already, naming why.
   await srv.exec(["groupadd", "--gid", "1800", "taken"], { check: true });
   const refused = await run(
