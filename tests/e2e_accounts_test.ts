@@ -69,7 +69,15 @@ Deno.test("accounts converge from the states a real server is in, in one run eac
     const again = await run(srv, "apply", body);
     assert.deepEqual(changedFields(again), {}, body);
   }
-  assert.match(await line(srv, "group", "web"), /^web:x:/);
+  const web = await line(srv, "group", "web");
+  assert.match(web, /^web:x:/);
+  // Rolling back a run that deleted the user (its group kept) brings the user back in that group.
+  const account = await line(srv, "passwd", "web");
+  const removed = await run(srv, "apply", steps[1][0]);
+  const back = await cm(srv, ["rollback", removed.id]);
+  assert.equal(back.code, 0, `${back.stdout}\n${back.stderr}`);
+  assert.equal(await line(srv, "passwd", "web"), account);
+  assert.equal(await line(srv, "group", "web"), web);
 
   // A directory owned by the group a new system user gets: the plan knows useradd makes it.
   const owned = "  users:\n    - {name: svc, system: true}\n  directories:\n" +
