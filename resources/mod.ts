@@ -43,6 +43,11 @@ export interface Section {
    * group goes after the users the run deletes).
    */
   removalWaitsFor?: readonly string[];
+  /**
+   * Items being removed run before the section's others (a user removed frees
+   * its uid for one created in the same run).
+   */
+  removalsFirst?: boolean;
 }
 
 /** The cookbook sections, in the order they run (a resource's `section` is its index here). */
@@ -85,7 +90,9 @@ export const SECTIONS: readonly Section[] = [
     path: ["configure", "users"],
     kind: "user",
     schema: () => import("./user_schema.ts"),
-    about: "Local users, before anything they own (directories, checkouts, files).",
+    about:
+      "Local users, before anything they own (directories, checkouts, files); those removed first.",
+    removalsFirst: true,
   },
   {
     path: ["configure", "directories"],

@@ -79,6 +79,18 @@ Deno.test("accounts converge from the states a real server is in, in one run eac
   assert.equal(await line(srv, "passwd", "web"), account);
   assert.equal(await line(srv, "group", "web"), web);
 
+  // An account renamed keeping its uid: the old one goes first, in the same run.
+  await srv.exec(["useradd", "--uid", "2500", "olddeploy"], { check: true });
+  const renamed =
+    "  users:\n    - {name: deploy, uid: 2500}\n    - {name: olddeploy, state: absent}\n";
+  assert.equal((await run(srv, "plan", renamed)).totals.failed, 0);
+  assert.deepEqual(changedFields(await run(srv, "apply", renamed)), {
+    "user[olddeploy]": ["state"],
+    "user[deploy]": ["state"],
+  });
+  assert.match(await line(srv, "passwd", "deploy"), /^deploy:x:2500:/);
+  assert.deepEqual(changedFields(await run(srv, "apply", renamed)), {});
+
   // A directory owned by the group a new system user gets: the plan knows useradd makes it.
   const owned = "  users:\n    - {name: svc, system: true}\n  directories:\n" +
     '    - {path: /srv/svc, owner: svc, group: svc, mode: "0750"}\n';

@@ -11,8 +11,8 @@ import { SECTIONS } from "../../resources/mod.ts";
 
 /** Sorts resources for running; throws {@link CookbookError} on a `requires` cycle. */
 export function order(resources: Resource[]): Resource[] {
-  // Rank: section first, then declared order. A stable sort gives exactly that.
-  const ranked = resources.map((r, i) => ({ r, rank: r.section * 1e6 + i }))
+  // Rank: section first (its removals first where it says so), then declared order.
+  const ranked = resources.map((r, i) => ({ r, rank: (r.section * 2 + laterHalf(r)) * 1e6 + i }))
     .sort((a, b) => a.rank - b.rank);
   if (!resources.some((r) => r.spec.requires?.length || waitsForRemovals(r))) {
     return ranked.map((x) => x.r);
@@ -68,6 +68,11 @@ const WAITS = new Map(SECTIONS.flatMap((s, i) => s.waitsFor ? [[i, s.waitsFor] a
 const REMOVAL_WAITS = new Map(
   SECTIONS.flatMap((s, i) => s.removalWaitsFor ? [[i, s.removalWaitsFor] as const] : []),
 );
+
+/** 0 for an item removed in a section whose removals come first (`Section.removalsFirst`), else 1. */
+function laterHalf(resource: Resource): number {
+  return SECTIONS[resource.section]?.removalsFirst && REMOVED.includes(resource.spec.state) ? 0 : 1;
+}
 
 /** Whether `resource` is removed after other removals (`Section.removalWaitsFor`). */
 function waitsForRemovals(resource: Resource): boolean {

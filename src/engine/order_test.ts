@@ -126,3 +126,23 @@ Deno.test("a group removed goes after the users removed: groupdel refuses a user
     "user[app]",
   ]);
 });
+
+Deno.test("users removed run before the users created: a uid or name freed is taken in the same run", async () => {
+  const { SECTIONS } = await import("../../resources/mod.ts");
+  const users = SECTIONS.findIndex((s) => s.path[1] === "users");
+  const removed = (r: Resource) => ({ ...r, spec: { ...r.spec, state: "absent" } });
+  const sorted = order([
+    res("user[deploy]", users),
+    res("file[/a]", users + 1),
+    removed(res("user[olddeploy]", users)),
+    res("user[web]", users),
+    removed(res("user[gone]", users)),
+  ]);
+  assert.deepEqual(sorted.map((r) => r.id), [
+    "user[olddeploy]",
+    "user[gone]",
+    "user[deploy]",
+    "user[web]",
+    "file[/a]",
+  ]);
+});
