@@ -30,13 +30,19 @@ export class AccountCache {
   constructor(private probe: Probe, private ctx?: ResourceContext) {}
   /**
    * Why an account that does not exist will not exist when it is needed
-   * either (no resource of the run makes it, no package or command changed
-   * before), with a near name: `user "wwwdata" does not exist: did you mean
+   * either (no resource of the run makes it, a user resource making a group of
+   * its name included, unless that user is the `asker`; no package or
+   * command changed before), with a near name: `user "wwwdata" does not exist: did you mean
    * "www-data"?`; `undefined` while something may still make it.
    */
-  never(type: "user" | "group", name: string): string | undefined {
+  never(type: "user" | "group", name: string, asker?: string): string | undefined {
     const ctx = this.ctx;
-    if (!ctx || ctx.claims.has(`${type}:${name}`) || sideEffectsSoFar(ctx.changed)) {
+    // A user resource makes a group of its own name too (useradd, USERGROUPS_ENAB), but
+    // not for itself: a user that names its own group needs it before useradd.
+    const makers = type === "group" && name !== asker
+      ? [`group:${name}`, `user:${name}`]
+      : [`${type}:${name}`];
+    if (!ctx || makers.some((c) => ctx.claims.has(c)) || sideEffectsSoFar(ctx.changed)) {
       return undefined;
     }
     return noSuchAccount(type, name, this.probe);

@@ -11,6 +11,11 @@
  *   path (edited by hand, or not cm's) is a `content` change and is replaced.
  * - A file with another mode or owner is rewritten too: cron skips a file
  *   that group or others can write.
+ * - An entry to be written needs a cron daemon: a package that is or
+ *   provides `cron-daemon` (cron, systemd-cron, bcron), read from dpkg's
+ *   status. Without one the entry fails, in the plan too unless a package or
+ *   command of the run may install it (/etc/cron.d alone proves nothing:
+ *   e2fsprogs ships a file there).
  * - `state: absent` removes the file.
  * - Rollback puts the file back as it was (content, owner, mode), or removes
  *   a file the run created.
@@ -23,12 +28,14 @@ import type { Executor, Probe } from "../src/exec/executor.ts";
 import { AccountCache, formatMode, unknownAccount } from "./_ownership.ts";
 import { noSuchAccount } from "./_accounts.ts";
 import { restorePath } from "./_restore_path.ts";
+import { installedProviders } from "../src/facts/dpkg.ts";
 import {
   applyEach,
   type Change,
   errorMessage,
   type Outcome,
   type ResourceKind,
+  sideEffectsSoFar,
   type SpecProblem,
 } from "./resource.ts";
 
@@ -55,6 +62,18 @@ export interface CronState {
   userUid?: number | null;
   /** Why that user will not exist when the entry is written either (see `AccountCache.never`). */
   userNever?: string;
+  /** No cron daemon is installed: what to say on a change (blocked when nothing in the run may install one). */
+  noDaemon?: Pick<Change, "note" | "blocked">;
+}
+
+/** Why an entry would never run: no package that is or provides cron-daemon is installed. */
+export const NO_CRON_DAEMON =
+  'no cron daemon is installed (no package provides "cron-daemon"): cron would never run the entry; install cron';
+
+/** Whether a cron daemon is installed: `undefined` when dpkg cannot tell. */
+function daemonInstalled(probe: Probe): boolean | undefined {
+  const found = installedProviders(probe, "cron-daemon");
+  return found === null ? undefined : found.length > 0;
 }
 
 const decoder = new TextDecoder();
@@ -113,9 +132,14 @@ function entryChanges(before: CronEntry, after: CronEntry): Change[] {
   return changes;
 }
 
-/** The `cron` kind writing into `dir` (/etc/cron.d; another directory in tests). */
+/**
+ * The `cron` kind writing into `dir` (/etc/cron.d; another directory in
+ * tests), asking `hasDaemon` whether a cron daemon is installed (dpkg's
+ * status; tests on a real file system say one is).
+ */
 export function cronKind(
   dir = "/etc/cron.d",
+  hasDaemon: (probe: Probe) => boolean | undefined = daemonInstalled,
 ): ResourceKind<CronSpec, CronState> {
   const pathOf = (spec: CronSpec) => `${dir}/${spec.name}`;
   const id = (spec: CronSpec) => `cron[${spec.name}]`;
@@ -187,9 +211,13 @@ export function cronKind(
     return changes.map((change) => withUserNote(change, spec, current));
   }
 
-  /** A change to an entry whose user does not exist: noted, and blocked when nothing makes the user. */
+  /**
+   * A change to an entry whose user does not exist, or with no cron daemon:
+   * noted, and blocked when nothing in the run makes what is missing.
+   */
   function withUserNote(change: Change, spec: CronSpec, current: CronState): Change {
-    return { ...change, ...unknownAccount("user", spec.user, current.userUid, current.userNever) };
+    const user = unknownAccount("user", spec.user, current.userUid, current.userNever);
+    return { ...change, ...(user.note ? user : current.noDaemon ?? {}) };
   }
 
   function applyOne(spec: CronSpec, exec: Executor): Outcome {
@@ -204,6 +232,8 @@ export function cronKind(
         ok: false,
         error: `${noSuchAccount("user", spec.user, exec)}: cron would skip the entry`,
       };
+    } else if (hasDaemon(exec) === false) {
+      return { ok: false, error: NO_CRON_DAEMON };
     } else if (exec.stat(dir)?.kind !== "directory") {
       return { ok: false, error: `"${dir}" does not exist: is cron installed?` };
     } else {exec.writeFile(path, encoder.encode(renderCron(spec, id(spec))), {
@@ -221,7 +251,16 @@ export function cronKind(
     claims: (spec) => [`path:${pathOf(spec)}`],
     read: (specs, probe, ctx) => {
       const accounts = new AccountCache(probe, ctx);
-      return Promise.resolve(specs.map((spec) => readOne(spec, probe, accounts)));
+      const noDaemon = specs.some((spec) => spec.state !== "absent") &&
+          hasDaemon(probe) === false
+        ? (sideEffectsSoFar(ctx.changed)
+          ? { note: "no cron daemon is installed yet" }
+          : { note: NO_CRON_DAEMON, blocked: true })
+        : undefined;
+      return Promise.resolve(specs.map((spec) => {
+        const state = readOne(spec, probe, accounts);
+        return noDaemon && spec.state !== "absent" ? { ...state, noDaemon } : state;
+      }));
     },
     diff: diffOne,
     apply: (items, exec) => applyEach(items, (spec) => applyOne(spec, exec)),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../src/exec/real.ts";
 import { RecordingExecutor } from "../src/exec/recording.ts";
 import { tempDir } from "../src/_testing.ts";
-import { cron, cronKind, type CronSpec, parseCron, renderCron } from "./cron.ts";
+import { cron, cronKind, type CronSpec, NO_CRON_DAEMON, parseCron, renderCron } from "./cron.ts";
 import { scheduleProblem, schema as cronSchema } from "./cron_schema.ts";
 import { convergeOne, planOne, testContext } from "./_testing.ts";
 import { snapshotStore } from "../src/state/snapshots.ts";
@@ -146,7 +146,7 @@ Deno.test("cron fails when /etc/cron.d is missing", async () => {
 
 Deno.test("cron on a real file system writes atomically and converges in one run", async () => {
   await using dir = await tempDir("cm-cron-test-");
-  const kind = cronKind(dir.path);
+  const kind = cronKind(dir.path, () => true);
   const exec = new RealExecutor();
   const s = spec({ ...BACKUP, environment: { MAILTO: "" } });
   assert.deepEqual((await convergeOne(kind, s, exec)).outcome, { ok: true });
@@ -164,7 +164,7 @@ Deno.test("cron on a real file system writes atomically and converges in one run
 
 Deno.test("cron rollback puts an edited file back, and removes a file the run created", async () => {
   await using dir = await tempDir("cm-cron-test-");
-  const kind = cronKind(`${dir.path}/cron.d`);
+  const kind = cronKind(`${dir.path}/cron.d`, () => true);
   Deno.mkdirSync(`${dir.path}/cron.d`);
   const exec = new RealExecutor();
   const store = snapshotStore(exec, `${dir.path}/snapshots`);
@@ -203,4 +203,34 @@ Deno.test("a cron entry for a user that does not exist fails in plan and apply, 
       note: 'user "wwwdata" does not exist yet',
     },
   ]);
+});
+
+Deno.test("cron fails an entry when no installed package is or provides cron-daemon, in the plan too", async () => {
+  const status = (cronState: string) =>
+    `Package: e2fsprogs\nStatus: install ok installed\n\nPackage: cron\nStatus: ${cronState}\nProvides: cron-daemon\n`;
+  const machine = (cronState: string) =>
+    new RecordingExecutor().put("/etc/cron.d", undefined).put("/etc/cron.d/e2scrub_all", "#")
+      .put("/var/lib/dpkg/status", status(cronState));
+  const s = spec(BACKUP);
+  const created = { field: "state", before: "absent", after: "present" };
+  // cron removed, its configuration kept: /etc/cron.d is there, nothing reads it.
+  const bare = machine("deinstall ok config-files");
+  const { changes, outcome } = await convergeOne(cron, s, bare);
+  assert.deepEqual(changes, [{ ...created, note: NO_CRON_DAEMON, blocked: true }]);
+  assert.deepEqual(outcome, { ok: false, error: NO_CRON_DAEMON });
+  assert.deepEqual(bare.writes, []);
+  // A package or command earlier in the run may install one: only noted in the plan.
+  const [later] = await cron.read([s], bare, testContext("plan", ["package[cron]"]));
+  assert.deepEqual(cron.diff(s, later), [{ ...created, note: "no cron daemon is installed yet" }]);
+  // Installed: written; removing an entry never needs a daemon.
+  const installed = machine("install ok installed");
+  assert.deepEqual((await convergeOne(cron, s, installed)).outcome, { ok: true });
+  assert.deepEqual(
+    await planOne(
+      cron,
+      spec({ name: "backup", state: "absent" }),
+      bare.put("/etc/cron.d/backup", "x"),
+    ),
+    [{ field: "state", before: "present", after: "absent" }],
+  );
 });

@@ -378,6 +378,19 @@ Deno.test("an owner that a user resource, a package or a command of the run may 
     const [state] = await file.read([s], exec, ctx);
     assert.deepEqual(file.diff(s, state), [yet]);
   }
+  // A user of the run makes a group of its name too (useradd's user group).
+  const grouped = spec({ path: "/etc/x", content: "x", group: "ghost" });
+  const [state] = await file.read(
+    [grouped],
+    exec,
+    testContext("plan", [], { "user:ghost": "user" }),
+  );
+  assert.deepEqual(file.diff(grouped, state), [{
+    field: "group",
+    before: "root",
+    after: "ghost",
+    note: 'group "ghost" does not exist yet',
+  }]);
 });
 
 Deno.test("file apply names the closest local user or group to one that does not exist", async () => {

@@ -23,7 +23,7 @@
  *   it runs no git in the working copy). Untracked files (uploads, caches)
  *   are left alone.
  * - A directory that is not a working copy is cloned into only when empty
- *   (git refuses otherwise, and apply fails saying so).
+ *   (git refuses otherwise: the plan already fails it).
  * - Rollback checks the old commit out again (on its old branch, with the
  *   old origin), as the owner and without `--force`: git refuses to overwrite
  *   local changes. A working copy the run cloned is left in place (the
@@ -64,6 +64,8 @@ export interface GitState {
   origin: string | null;
   /** The commit the spec resolves to now, or `null` when it could not be resolved. */
   want: string | null;
+  /** A directory that is not a working copy holds something: git will not clone into it. */
+  full?: boolean;
   /** The owner does not exist yet (a user resource of the run may create it). */
   ownerMissing?: boolean;
   /** Why something could not be read or resolved. */
@@ -240,7 +242,10 @@ async function readOne(
       const branch = headBranch(probe, gitDir);
       if (branch) state.branch = branch;
       state.origin = originUrl(textOf(probe, `${gitDir}/config`) ?? "");
-    } else if (info) state.found = "directory";
+    } else if (info) {
+      state.found = "directory";
+      if (probe.listDir(resolved.path)?.length) state.full = true;
+    }
     // An owner still to be created by this run: root asks the remote instead.
     const owned = GitRunner.for(spec, probe);
     state.ownerMissing = "error" in owned;
@@ -274,12 +279,17 @@ function diffOne(spec: GitSpec, current: GitState): Change[] {
     changes.push({ field: "branch", before: current.branch ?? null, after: spec.branch });
   }
   const notes = [
-    ...(current.found === "directory"
-      ? ["not a working copy yet: cloned into it, if it is empty"]
+    ...(current.found === "directory" && !current.full
+      ? ["not a working copy yet: cloned into the empty directory"]
       : []),
     ...(current.ownerMissing ? [`user "${spec.owner}" does not exist yet`] : []),
   ];
   if (changes.length && notes.length) changes.at(-1)!.note = notes.join("; ");
+  if (current.found === "directory" && current.full && changes.length) {
+    changes.at(-1)!.note =
+      `"${spec.path}" is a directory that is not empty and not a working copy: git clones only into an empty one (empty it or change the path)`;
+    changes.at(-1)!.blocked = true;
+  }
   return changes;
 }
 

@@ -274,15 +274,21 @@ Deno.test("git apply fails, fetching nothing, when the remote cannot be asked", 
   ]]);
 });
 
-Deno.test("git notes that a plain directory is cloned into only when empty", async () => {
+Deno.test("git clones into an empty plain directory, and the plan fails one that holds files", async () => {
   const exec = new RecordingExecutor().put("/srv/app", undefined)
     .on(["git", "ls-remote"], { stdout: `${A}\trefs/tags/v1.2.0\n` });
+  const clone = { field: "commit", before: null, after: A };
   assert.deepEqual(await planOne(git, spec(APP), exec), [{
-    field: "commit",
-    before: null,
-    after: A,
-    note: "not a working copy yet: cloned into it, if it is empty",
+    ...clone,
+    note: "not a working copy yet: cloned into the empty directory",
   }]);
+  // git clone refuses a directory that is not empty: the plan says so instead of "would".
+  const { changes, outcome } = await convergeOne(git, spec(APP), exec.put("/srv/app/junk", "x"));
+  const note =
+    '"/srv/app" is a directory that is not empty and not a working copy: git clones only into an empty one (empty it or change the path)';
+  assert.deepEqual(changes, [{ ...clone, note, blocked: true }]);
+  assert.deepEqual(outcome, { ok: false, error: note });
+  assert.equal(exec.calls.some((argv) => argv[1] === "clone"), false);
 });
 
 /** Runs git in `dir` and returns its trimmed stdout. */

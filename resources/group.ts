@@ -7,7 +7,9 @@
  *   created (an existing group is not moved between ranges).
  * - Members are managed by the `user` kind (`groups:`), not here.
  * - `state: absent` deletes the group; groupdel refuses a group that is some
- *   user's primary group, and the resource fails with its message.
+ *   user's primary group, and the resource fails with its message, in the
+ *   plan already when the run does not manage that user. It runs after the
+ *   users the run removes.
  * - Rollback deletes a group the run created, gives back the old gid, or adds
  *   back a group the run deleted, with its gid and those of its members that
  *   exist (gpasswd --members). A group that existed is never deleted.
@@ -25,17 +27,48 @@ import type { GroupBefore } from "./snapshot.ts";
 /** What `read` found: the group's entry, or `null`. */
 export interface GroupState {
   entry: GroupEntry | null;
+  /** The group that has the gid the spec asks for, when the run does not manage it. */
+  gidHolder?: string;
+  /** A user whose primary group it is, which the run does not manage (groupdel refuses then). */
+  primaryOf?: string;
 }
 
 function diffOne(spec: GroupSpec, current: GroupState): Change[] {
-  const { entry } = current;
+  const { entry, gidHolder } = current;
   if (spec.state === "absent") {
-    return entry ? [{ field: "state", before: "present", after: "absent" }] : [];
+    if (!entry) return [];
+    const user = current.primaryOf;
+    return [{
+      field: "state",
+      before: "present",
+      after: "absent",
+      ...(user
+        ? {
+          note:
+            `group "${spec.name}" is the primary group of user "${user}": groupdel refuses it (remove the user or give it another group first)`,
+          blocked: true,
+        }
+        : {}),
+    }];
   }
-  if (!entry) return [{ field: "state", before: "absent", after: "present" }];
+  const taken = gidHolder
+    ? { note: `gid ${spec.gid} is taken by group "${gidHolder}"`, blocked: true }
+    : {};
+  if (!entry) return [{ field: "state", before: "absent", after: "present", ...taken }];
   return spec.gid !== undefined && spec.gid !== entry.gid
-    ? [{ field: "gid", before: entry.gid, after: spec.gid }]
+    ? [{ field: "gid", before: entry.gid, after: spec.gid, ...taken }]
     : [];
+}
+
+/** The group other than `spec`'s, and not managed in the run, that has the gid `spec` asks for. */
+function gidHolder(
+  spec: GroupSpec,
+  groups: GroupEntry[],
+  claims: ReadonlyMap<string, string>,
+): string | undefined {
+  if (spec.state === "absent" || spec.gid === undefined) return undefined;
+  const holder = groups.find((g) => g.gid === spec.gid && g.name !== spec.name);
+  return holder && !claims.has(`group:${holder.name}`) ? holder.name : undefined;
 }
 
 /** The argv that makes `changes` for `spec`. */
@@ -82,9 +115,22 @@ export const group: ResourceKind<GroupSpec, GroupState> = {
   id: (spec) => `group[${spec.name}]`,
   check: () => [],
   claims: (spec) => [`group:${spec.name}`, ...(spec.gid === undefined ? [] : [`gid:${spec.gid}`])],
-  read(specs, probe) {
-    const groups = new Map(readGroup(probe).map((g) => [g.name, g]));
-    return Promise.resolve(specs.map((spec) => ({ entry: groups.get(spec.name) ?? null })));
+  read(specs, probe, ctx) {
+    const all = readGroup(probe);
+    const groups = new Map(all.map((g) => [g.name, g]));
+    const users = specs.some((spec) => spec.state === "absent") ? readPasswd(probe) : [];
+    return Promise.resolve(specs.map((spec) => {
+      const entry = groups.get(spec.name) ?? null;
+      const holder = gidHolder(spec, all, ctx.claims);
+      const primaryOf = spec.state === "absent" && entry
+        ? users.find((u) => u.gid === entry.gid && !ctx.claims.has(`user:${u.name}`))?.name
+        : undefined;
+      return {
+        entry,
+        ...(holder ? { gidHolder: holder } : {}),
+        ...(primaryOf ? { primaryOf } : {}),
+      };
+    }));
   },
   diff: diffOne,
   apply: (items, exec: Executor) =>

@@ -145,3 +145,45 @@ Deno.test("group restore gives back the old gid, or adds back a deleted group", 
     error: "a user record is not a group",
   });
 });
+
+Deno.test("group plan fails a gid another group has, unless the run manages that group", async () => {
+  const plan = async (fields: Record<string, unknown>, claims: Record<string, string> = {}) => {
+    const s = spec(fields);
+    const [state] = await group.read([s], machine(), testContext("plan", [], claims));
+    return group.diff(s, state);
+  };
+  const taken = { note: 'gid 33 is taken by group "www-data"', blocked: true };
+  assert.deepEqual(await plan({ name: "deploy", gid: 33 }), [
+    { field: "state", before: "absent", after: "present", ...taken },
+  ]);
+  assert.deepEqual(await plan({ name: "app", gid: 33 }), [
+    { field: "gid", before: 1001, after: 33, ...taken },
+  ]);
+  assert.deepEqual(await plan({ name: "deploy", gid: 33 }, { "group:www-data": "group" }), [
+    { field: "state", before: "absent", after: "present" },
+  ]);
+  assert.deepEqual(await plan({ name: "app", gid: 1001 }), []);
+});
+
+Deno.test("group plan fails removing a user's primary group, unless the run manages that user", async () => {
+  const exec = machine().put(
+    "/etc/passwd",
+    "root:x:0:0::/root:/bin/sh\nbob:x:1002:1001::/home/bob:/bin/sh\n",
+  );
+  const s = spec({ name: "app", state: "absent" });
+  const plan = async (claims: Record<string, string>) => {
+    const [state] = await group.read([s], exec, testContext("plan", [], claims));
+    return group.diff(s, state);
+  };
+  const removal = { field: "state", before: "present", after: "absent" };
+  assert.deepEqual(await plan({}), [{
+    ...removal,
+    note:
+      'group "app" is the primary group of user "bob": groupdel refuses it (remove the user or give it another group first)',
+    blocked: true,
+  }]);
+  assert.deepEqual(await plan({ "user:bob": "user" }), [removal]);
+  assert.deepEqual(await planOne(group, spec({ name: "www-data", state: "absent" }), exec), [
+    removal,
+  ]);
+});

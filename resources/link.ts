@@ -41,6 +41,8 @@ export interface LinkState {
   kind: PathInfo["kind"] | null;
   /** The current target when a symbolic link is there. */
   target: string | null;
+  /** A directory at the path holds something (force replaces only an empty one). */
+  full?: boolean;
   /** Why the path could not be looked at. */
   error?: string;
 }
@@ -64,9 +66,11 @@ function readOne(spec: LinkSpec, probe: Probe, chase: (dir: string) => Chased): 
     const resolved = resolveManaged(spec.path, chase);
     if ("error" in resolved) return { kind: null, target: null, error: resolved.error };
     const info = probe.stat(resolved.path);
+    const full = info?.kind === "directory" && !!probe.listDir(resolved.path)?.length;
     return {
       kind: info?.kind ?? null,
       target: info?.kind === "symlink" ? probe.readLink(resolved.path) : null,
+      ...(full ? { full } : {}),
     };
   } catch (error) {
     return {
@@ -77,9 +81,9 @@ function readOne(spec: LinkSpec, probe: Probe, chase: (dir: string) => Chased): 
   }
 }
 
-/** Whether `force` may replace what is at the path. */
-function replaceable(kind: PathInfo["kind"]): boolean {
-  return kind === "file" || kind === "directory";
+/** Whether `force` may replace what is at the path: a file or an empty directory. */
+function replaceable(kind: PathInfo["kind"], full = false): boolean {
+  return kind === "file" || (kind === "directory" && !full);
 }
 
 function diffOne(spec: LinkSpec, current: LinkState): Change[] {
@@ -110,7 +114,7 @@ function diffOne(spec: LinkSpec, current: LinkState): Change[] {
       ? []
       : [{ field: "target", before: current.target, after: spec.target }];
   }
-  if (spec.force && replaceable(found)) {
+  if (spec.force && replaceable(found, current.full)) {
     return [{
       field: "target",
       before: kindName(found),
@@ -122,9 +126,11 @@ function diffOne(spec: LinkSpec, current: LinkState): Change[] {
     field: "target",
     before: kindName(found),
     after: spec.target,
-    note: `a ${kindName(found)} is in the way: cm will not replace it${
-      replaceable(found) ? " (force: true replaces it)" : ""
-    }`,
+    note: current.full
+      ? "a directory that is not empty is in the way: cm will not replace it (force: true replaces only an empty one)"
+      : `a ${kindName(found)} is in the way: cm will not replace it${
+        replaceable(found) ? " (force: true replaces it)" : ""
+      }`,
     blocked: true,
   }];
 }

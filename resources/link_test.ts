@@ -135,6 +135,15 @@ Deno.test("link on a real file system: create, repoint, force over an empty dire
   Deno.mkdirSync(full);
   Deno.writeTextFileSync(`${full}/keep`, "k");
   const refused = await convergeOne(link, spec({ path: full, target: "r2", force: true }), exec);
+  // The plan already says so: it does not promise a replacement that apply refuses.
+  assert.deepEqual(refused.changes, [{
+    field: "target",
+    before: "directory",
+    after: "r2",
+    note:
+      "a directory that is not empty is in the way: cm will not replace it (force: true replaces only an empty one)",
+    blocked: true,
+  }]);
   assert.equal(refused.outcome.ok, false);
   assert.match(
     (refused.outcome as { error: string }).error,

@@ -37,6 +37,17 @@ export interface Section {
    * repository that failed does not let Debian's own package of the name in).
    */
   waitsFor?: readonly string[];
+  /**
+   * Kinds whose removals an item being removed waits for, the same way
+   * (groupdel refuses a group that is still some user's primary group: a
+   * group goes after the users the run deletes).
+   */
+  removalWaitsFor?: readonly string[];
+  /**
+   * Items being removed run before the section's others (a user removed frees
+   * its uid for one created in the same run).
+   */
+  removalsFirst?: boolean;
 }
 
 /** The cookbook sections, in the order they run (a resource's `section` is its index here). */
@@ -72,13 +83,16 @@ export const SECTIONS: readonly Section[] = [
     path: ["configure", "groups"],
     kind: "group",
     schema: () => import("./group_schema.ts"),
-    about: "Local groups, before the users.",
+    about: "Local groups, before the users (a group removed: after the users removed).",
+    removalWaitsFor: ["user"],
   },
   {
     path: ["configure", "users"],
     kind: "user",
     schema: () => import("./user_schema.ts"),
-    about: "Local users, before anything they own (directories, checkouts, files).",
+    about:
+      "Local users, before anything they own (directories, checkouts, files); those removed first.",
+    removalsFirst: true,
   },
   {
     path: ["configure", "directories"],

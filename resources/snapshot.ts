@@ -70,6 +70,8 @@ export type UserBefore =
     existed: false;
     /** The home directory useradd was to create, where nothing was before the run. */
     newHome?: string;
+    /** The group named like the user, as it was before the run (userdel may take it along). */
+    namesakeGroup?: { gid: number; members: string[] };
   }
   | {
     type: "user";

@@ -320,3 +320,153 @@ Deno.test("user restore adds back a user the run deleted, with its groups; fails
     error: "a group record is not a user",
   });
 });
+
+Deno.test("a new user without group joins its namesake group as primary: useradd refuses to make it", async () => {
+  const exec = machine().put("/etc/group", GROUP + "deploy:x:1600:\n");
+  const { outcome } = await convergeOne(user, spec({ name: "deploy" }), exec);
+  assert.deepEqual(outcome, { ok: true });
+  assert.deepEqual(exec.calls, [["useradd", "--gid", "deploy", "--create-home", "--", "deploy"]]);
+  // No namesake: useradd makes one (USERGROUPS_ENAB); a group given wins.
+  assert.deepEqual(userArgv(spec({ name: "deploy" }), CREATED, []), [
+    "useradd",
+    "--create-home",
+    "--",
+    "deploy",
+  ]);
+  assert.deepEqual(
+    userArgv(spec({ name: "deploy", group: "adm" }), CREATED, [], { namesakeGroup: true })
+      .slice(1, 3),
+    ["--gid", "adm"],
+  );
+});
+
+const CREATED = [{ field: "state", before: "absent", after: "present" }];
+
+Deno.test("user plan fails a group nothing in the run makes, and a uid another user has", async () => {
+  const plan = async (fields: Record<string, unknown>, claims: Record<string, string> = {}) => {
+    const s = spec(fields);
+    const [state] = await user.read([s], machine(), testContext("plan", [], claims));
+    return user.diff(s, state);
+  };
+  assert.deepEqual(await plan({ name: "deploy", group: "wwwdata" }), [{
+    ...CREATED[0],
+    note: 'group "wwwdata" does not exist: did you mean "www-data"?',
+    blocked: true,
+  }]);
+  assert.deepEqual(await plan({ name: "deploy", groups: ["adm", "docker"] }), [{
+    ...CREATED[0],
+    note: 'group "docker" does not exist',
+    blocked: true,
+  }]);
+  assert.deepEqual(await plan({ name: "deploy", uid: 1001 }), [{
+    ...CREATED[0],
+    note: 'uid 1001 is taken by user "app"',
+    blocked: true,
+  }]);
+  assert.deepEqual(await plan({ name: "app", groups: ["docker"] }), [{
+    field: "groups",
+    before: ["adm", "www-data"],
+    after: ["docker"],
+    note: 'group "docker" does not exist',
+    blocked: true,
+  }]);
+  // A user naming its own group needs a group resource for it: useradd --gid makes none.
+  assert.deepEqual(await plan({ name: "deploy", group: "deploy" }, { "user:deploy": "user" }), [{
+    ...CREATED[0],
+    note: 'group "deploy" does not exist',
+    blocked: true,
+  }]);
+  // A group the run declares (or another user of the run makes, as its user group), or a user
+  // the run manages holding the uid: not blocked.
+  assert.deepEqual(
+    await plan({ name: "deploy", groups: ["web"] }, { "user:web": "user" }),
+    CREATED,
+  );
+  assert.deepEqual(
+    await plan({ name: "deploy", groups: ["docker"] }, { "group:docker": "group" }),
+    [
+      CREATED[0],
+    ],
+  );
+  assert.deepEqual(await plan({ name: "deploy", uid: 1001 }, { "user:app": "user" }), CREATED);
+});
+
+Deno.test("user restore of a user the run created puts back the namesake group userdel took along", async () => {
+  const created: UserBefore = {
+    type: "user",
+    name: "deploy",
+    existed: false,
+    namesakeGroup: { gid: 1600, members: ["app"] },
+  };
+  const exec = new RecordingExecutor()
+    .put("/etc/passwd", PASSWD + "deploy:x:1500:1600::/srv/deploy:/bin/bash\n")
+    .put("/etc/group", GROUP + "deploy:x:1600:app\n")
+    .on(["userdel"], () => {
+      exec.put("/etc/passwd", PASSWD).put("/etc/group", GROUP);
+      return {};
+    });
+  assert.deepEqual(await user.restore!(created, exec, NO_STORE, testContext()), { ok: true });
+  assert.deepEqual(exec.calls, [
+    ["userdel", "--", "deploy"],
+    ["groupadd", "--gid", "1600", "--", "deploy"],
+    ["gpasswd", "--members", "app", "--", "deploy"],
+  ]);
+  // The snapshot records it.
+  const [state] = await user.read(
+    [spec({ name: "deploy" })],
+    machine().put("/etc/group", GROUP + "deploy:x:1600:app\n"),
+    testContext(),
+  );
+  assert.deepEqual(
+    (await user.snapshot!(spec({ name: "deploy" }), state, storeWith("/home/deploy")) as {
+      namesakeGroup?: unknown;
+    })
+      .namesakeGroup,
+    { gid: 1600, members: ["app"] },
+  );
+});
+
+Deno.test("user state absent keeps its namesake group when the run declares it, and only then", async () => {
+  const remove = async (claims: Record<string, string>) => {
+    const exec = machine()
+      .on(["userdel"], () => {
+        exec.put("/etc/group", GROUP.replace("app:x:1001:\n", "").replaceAll(":app", ":"));
+        return {};
+      });
+    const { outcome } = await convergeOne(
+      user,
+      spec({ name: "app", state: "absent" }),
+      exec,
+      testContext("apply", [], claims),
+    );
+    assert.deepEqual(outcome, { ok: true });
+    return exec.calls;
+  };
+  assert.deepEqual(await remove({ "group:app": "group" }), [
+    ["userdel", "--", "app"],
+    ["groupadd", "--gid", "1001", "--", "app"],
+  ]);
+  assert.deepEqual(await remove({}), [["userdel", "--", "app"]]);
+});
+
+Deno.test("user plan says a home directory that is there already is taken as it is, and fails a file there", async () => {
+  const exec = machine().put("/srv/h", undefined).put("/srv/f", "x");
+  const noted = (path: string) =>
+    `home "${path}" is there already (owner root): taken as it is, nothing copied into it`;
+  assert.deepEqual(await planOne(user, spec({ name: "hh", home: "/srv/h" }), exec), [
+    { ...CREATED[0], note: noted("/srv/h") },
+  ]);
+  assert.deepEqual(await planOne(user, spec({ name: "app", home: "/srv/h" }), exec), [
+    { field: "home", before: "/srv/app", after: "/srv/h", note: noted("/srv/h") },
+  ]);
+  const inTheWay = 'a file is in the way of home "/srv/f"';
+  const { changes, outcome } = await convergeOne(user, spec({ name: "hh", home: "/srv/f" }), exec);
+  assert.deepEqual(changes, [{ ...CREATED[0], note: inTheWay, blocked: true }]);
+  assert.deepEqual(outcome, { ok: false, error: inTheWay });
+  assert.deepEqual(exec.calls, [], "useradd would take the file as the home");
+  // No home to make: nothing to say.
+  assert.deepEqual(
+    await planOne(user, spec({ name: "hh", home: "/srv/h", create_home: false }), exec),
+    CREATED,
+  );
+});

@@ -72,11 +72,12 @@ configure:
 
 /**
  * An upstream repository in the server with tags v1 and v2, owned by
- * www-data and trusted by every user (as a git server would serve it), and
- * an account for the cookbook to remove.
+ * www-data and trusted by every user (as a git server would serve it), an
+ * account for the cookbook to remove, and cron (a cron entry needs a daemon).
  */
 async function prepare(srv: Server): Promise<void> {
   const script = `set -e
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends cron >/dev/null
 git init -q -b main /srv/upstream
 cd /srv/upstream
 for v in v1 v2; do
@@ -196,4 +197,28 @@ Deno.test("apt_repository, group, user, git, link and cron converge on a real se
     (await srv.exec(["getent", "group", "oldgroup"])).stdout,
     /^oldgroup:x:\d+:www-data\n$/,
   );
+});
+
+Deno.test("a cron entry needs a cron daemon: refused in the plan on a server without one, written with the package that brings it", async () => {
+  await using srv = await freshServer();
+  // Debian's minimal system has /etc/cron.d (e2fsprogs puts a file there) but no cron.
+  assert.equal((await srv.exec(["test", "-d", "/etc/cron.d"])).code, 0);
+  const entry =
+    `  cron_jobs:\n    - {name: tick, schedule: "@hourly", user: root, command: /bin/true}\n`;
+  await srv.writeFile(COOKBOOK, `name: cron\nconfigure:\n${entry}`);
+  const bare = (await cmJson(srv, "plan", [COOKBOOK], 1)).report;
+  assert.match(bare.resources[0].error!, /^no cron daemon is installed \(no package provides/);
+  const refused = (await cmJson(srv, "apply", [COOKBOOK], 1)).report;
+  assert.equal(refused.resources[0].status, "failed");
+  assert.equal((await srv.exec(["test", "-e", "/etc/cron.d/tick"])).code, 1);
+
+  await srv.writeFile(
+    COOKBOOK,
+    `name: cron\ninstall:\n  install:\n    - package: cron\nconfigure:\n${entry}`,
+  );
+  const plan = (await cmJson(srv, "plan", [COOKBOOK], 0)).report;
+  assert.equal(plan.resources[1].changes[0].note, "no cron daemon is installed yet");
+  const applied = (await cmJson(srv, "apply", [COOKBOOK], 0)).report;
+  assert.deepEqual(changedFields(applied), { "package[cron]": ["state"], "cron[tick]": ["state"] });
+  assert.deepEqual(changedFields((await cmJson(srv, "apply", [COOKBOOK], 0)).report), {});
 });

@@ -11,10 +11,12 @@ import { SECTIONS } from "../../resources/mod.ts";
 
 /** Sorts resources for running; throws {@link CookbookError} on a `requires` cycle. */
 export function order(resources: Resource[]): Resource[] {
-  // Rank: section first, then declared order. A stable sort gives exactly that.
-  const ranked = resources.map((r, i) => ({ r, rank: r.section * 1e6 + i }))
+  // Rank: section first (its removals first where it says so), then declared order.
+  const ranked = resources.map((r, i) => ({ r, rank: (r.section * 2 + laterHalf(r)) * 1e6 + i }))
     .sort((a, b) => a.rank - b.rank);
-  if (!resources.some((r) => r.spec.requires?.length)) return ranked.map((x) => x.r);
+  if (!resources.some((r) => r.spec.requires?.length || waitsForRemovals(r))) {
+    return ranked.map((x) => x.r);
+  }
 
   const byId = new Map(resources.map((r) => [r.id, r]));
   const resolve = targetResolver(resources);
@@ -62,6 +64,20 @@ export function requirements(resource: Resource, resolve: TargetResolver): strin
 
 /** Section index → the kinds its items wait for (`Section.waitsFor`). */
 const WAITS = new Map(SECTIONS.flatMap((s, i) => s.waitsFor ? [[i, s.waitsFor] as const] : []));
+/** Section index → the kinds whose removals its removals wait for (`Section.removalWaitsFor`). */
+const REMOVAL_WAITS = new Map(
+  SECTIONS.flatMap((s, i) => s.removalWaitsFor ? [[i, s.removalWaitsFor] as const] : []),
+);
+
+/** 0 for an item removed in a section whose removals come first (`Section.removalsFirst`), else 1. */
+function laterHalf(resource: Resource): number {
+  return SECTIONS[resource.section]?.removalsFirst && REMOVED.includes(resource.spec.state) ? 0 : 1;
+}
+
+/** Whether `resource` is removed after other removals (`Section.removalWaitsFor`). */
+function waitsForRemovals(resource: Resource): boolean {
+  return REMOVAL_WAITS.has(resource.section) && REMOVED.includes(resource.spec.state);
+}
 
 /**
  * The ids each resource waits for without saying so (see `Section.waitsFor`):
@@ -76,12 +92,14 @@ export function implicitRequirements(
   resources: Resource[],
   resolve: TargetResolver,
 ): (resource: Resource) => string[] {
+  const removals = removalRequirements(resources);
   const waited = new Set([...WAITS.values()].flat());
   const targets = resources.filter((r) => waited.has(r.kind));
-  if (!targets.length) return () => [];
+  if (!targets.length) return removals;
   const byId = new Map(resources.map((r) => [r.id, r]));
   const prerequisites = new Set(targets.flatMap((t) => [...requiredClosure(t, byId, resolve)]));
   return (resource) => {
+    if (waitsForRemovals(resource)) return removals(resource);
     const kinds = WAITS.get(resource.section);
     if (!kinds || prerequisites.has(resource.id) || REMOVED.includes(resource.spec.state)) {
       return [];
@@ -92,6 +110,16 @@ export function implicitRequirements(
 
 /** The states that remove an item. */
 const REMOVED = ["absent", "purged"];
+
+/** The removals each removal waits for (`Section.removalWaitsFor`): a group's, the users'. */
+function removalRequirements(resources: Resource[]): (resource: Resource) => string[] {
+  return (resource) => {
+    if (!waitsForRemovals(resource)) return [];
+    const kinds = REMOVAL_WAITS.get(resource.section)!;
+    return resources.filter((r) => kinds.includes(r.kind) && REMOVED.includes(r.spec.state))
+      .map((r) => r.id);
+  };
+}
 
 /** Every id `resource` requires, directly or through what it requires. */
 function requiredClosure(

@@ -98,3 +98,51 @@ Deno.test("a package being removed waits for no repository", () => {
   assert.deepEqual(waits(removed), []);
   assert.deepEqual(waits(res("package[nodejs]", 2)), ["apt_repository[nodesource]"]);
 });
+
+Deno.test("a group removed goes after the users removed: groupdel refuses a user's primary group", async () => {
+  const { SECTIONS } = await import("../../resources/mod.ts");
+  const section = (name: string) => SECTIONS.findIndex((s) => s.path[1] === name);
+  const [groups, users] = [section("groups"), section("users")];
+  const with_ = (r: Resource, state: string) => ({ ...r, spec: { ...r.spec, state } });
+  const resources = [
+    with_(res("group[web]", groups), "absent"),
+    res("group[app]", groups),
+    with_(res("user[web]", users), "absent"),
+    res("user[app]", users),
+  ];
+  assert.deepEqual(order(resources).map((r) => r.id), [
+    "group[app]",
+    "user[web]",
+    "group[web]",
+    "user[app]",
+  ]);
+  const implicit = implicitRequirements(resources, () => undefined);
+  assert.deepEqual(resources.map(implicit), [["user[web]"], [], [], []]);
+  // Nothing removed: the declared order.
+  assert.deepEqual(order(resources.slice(1).concat(res("group[db]", groups))).map((r) => r.id), [
+    "group[app]",
+    "group[db]",
+    "user[web]",
+    "user[app]",
+  ]);
+});
+
+Deno.test("users removed run before the users created: a uid or name freed is taken in the same run", async () => {
+  const { SECTIONS } = await import("../../resources/mod.ts");
+  const users = SECTIONS.findIndex((s) => s.path[1] === "users");
+  const removed = (r: Resource) => ({ ...r, spec: { ...r.spec, state: "absent" } });
+  const sorted = order([
+    res("user[deploy]", users),
+    res("file[/a]", users + 1),
+    removed(res("user[olddeploy]", users)),
+    res("user[web]", users),
+    removed(res("user[gone]", users)),
+  ]);
+  assert.deepEqual(sorted.map((r) => r.id), [
+    "user[olddeploy]",
+    "user[gone]",
+    "user[deploy]",
+    "user[web]",
+    "file[/a]",
+  ]);
+});

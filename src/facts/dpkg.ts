@@ -188,6 +188,28 @@ function readStatus(probe: Probe): string | null {
 }
 
 /**
+ * The installed packages (dpkg's status "installed") named `name` or
+ * providing it (`Provides: cron-daemon`, versioned or not), sorted; `null`
+ * when the status file cannot be read or dpkg's journal holds changes not in
+ * it yet (then nothing can be said).
+ */
+export function installedProviders(probe: Probe, name: string): string[] | null {
+  if (probe.stat(DPKG_JOURNAL)) return null;
+  const text = readStatus(probe);
+  if (text === null) return null;
+  const found = new Set<string>();
+  for (const stanza of text.split("\n\n")) {
+    const pkg = fieldOf(stanza, "package");
+    const abbrev = abbrevOf(fieldOf(stanza, "status") ?? "");
+    if (!pkg || !abbrev || statusOf(abbrev) !== "installed") continue;
+    const provides = (fieldOf(stanza, "provides") ?? "").split(",")
+      .map((p) => p.trim().split(/[\s(:]/)[0]);
+    if (pkg === name || provides.includes(name)) found.add(pkg);
+  }
+  return [...found].sort();
+}
+
+/**
  * The state of a status abbreviation: the second letter is dpkg's status
  * (n not-installed, c config-files, i installed, t/W triggers pending, U/F/H
  * unpacked or half-configured or half-installed).

@@ -3,10 +3,12 @@ import { RecordingExecutor } from "../exec/recording.ts";
 import { RealExecutor } from "../exec/real.ts";
 import {
   compareVersions,
+  DPKG_JOURNAL,
   DPKG_STATUS,
   type DpkgEntry,
   dpkgQueryArgv,
   findEntry,
+  installedProviders,
   parseDpkgQuery,
   parseDpkgStatus,
   queryDpkg,
@@ -199,4 +201,21 @@ Deno.test("queryDpkg asks dpkg-query when the status file is missing or dpkg's j
     assert.equal(findEntry(await queryDpkg(probe, ["bash"]), "bash")?.version, "5.2.15-2+b9");
     assert.deepEqual(probe.calls, [dpkgQueryArgv(["bash"])]);
   }
+});
+
+Deno.test("installedProviders names installed packages that are or provide a name", () => {
+  const status = [
+    "Package: cron\nStatus: install ok installed\nVersion: 3.0pl1-162\nProvides: cron-daemon",
+    "Package: bcron\nStatus: deinstall ok config-files\nProvides: cron-daemon",
+    "Package: systemd-cron\nStatus: install ok installed\nProvides: anacron (= 2.3), cron-daemon:any",
+    "Package: e2fsprogs\nStatus: install ok installed",
+  ].join("\n\n") + "\n";
+  const probe = new RecordingExecutor().put(DPKG_STATUS, status);
+  assert.deepEqual(installedProviders(probe, "cron-daemon"), ["cron", "systemd-cron"]);
+  assert.deepEqual(installedProviders(probe, "cron"), ["cron"]);
+  assert.deepEqual(installedProviders(probe, "anacron"), ["systemd-cron"]);
+  assert.deepEqual(installedProviders(probe, "bcron"), []);
+  // No status file, or a journal not merged into it yet: nothing can be said.
+  assert.equal(installedProviders(new RecordingExecutor(), "cron-daemon"), null);
+  assert.equal(installedProviders(probe.put(DPKG_JOURNAL, "x"), "cron-daemon"), null);
 });
