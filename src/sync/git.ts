@@ -46,6 +46,13 @@ const CONFIG = [
   "core.autocrlf=false",
   "-c",
   "core.eol=lf",
+  // As would a global attributes file (~/.config/git/attributes is read unconfigured:
+  // `* text eol=crlf`), and core.symlinks = false, which checks a link out as a file
+  // holding its target's name.
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.symlinks=true",
 ];
 
 /**

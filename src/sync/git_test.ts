@@ -103,3 +103,29 @@ Deno.test("a checkout holds the commit's bytes whatever root's git configuration
   assert.equal(await Deno.readTextFile(`${tmp.path}/candidate/run.sh`), "#!/bin/sh\necho hi\n");
   assert.deepEqual(await git.localEdits(), []);
 });
+
+Deno.test("a checkout holds the commit's links and bytes whatever root's global attributes and core.symlinks say", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  await Deno.writeTextFile(`${remote.work}/app.conf`, "a = 1\nb = 2\n");
+  await Deno.symlink("app.conf", `${remote.work}/current.conf`);
+  const commit = await remote.commit({}, "first");
+  // What /root/.gitconfig and /root/.config/git/attributes (read unconfigured) would do.
+  await Deno.writeTextFile(`${tmp.path}/attributes`, "* text eol=crlf\n");
+  await Deno.writeTextFile(
+    `${tmp.path}/gitconfig`,
+    `[core]\n\tsymlinks = false\n\tattributesFile = ${tmp.path}/attributes\n`,
+  );
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`, {
+    GIT_CONFIG_GLOBAL: `${tmp.path}/gitconfig`,
+  });
+  await git.init(remote.fileUrl);
+  await git.fetch("main");
+  await git.checkout(commit);
+  await git.addWorktree(`${tmp.path}/candidate`, commit);
+  for (const dir of [`${tmp.path}/repo`, `${tmp.path}/candidate`]) {
+    assert.equal(await Deno.readTextFile(`${dir}/app.conf`), "a = 1\nb = 2\n");
+    assert.equal(await Deno.readLink(`${dir}/current.conf`), "app.conf");
+  }
+  assert.deepEqual(await git.localEdits(), []);
+});
