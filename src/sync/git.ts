@@ -48,11 +48,14 @@ const CONFIG = [
   "core.eol=lf",
   // As would a global attributes file (~/.config/git/attributes is read unconfigured:
   // `* text eol=crlf`), and core.symlinks = false, which checks a link out as a file
-  // holding its target's name.
+  // holding its target's name. Nor do hooks a global core.hooksPath names run in the sync
+  // (a failing post-checkout fails every checkout).
   "-c",
   "core.attributesFile=/dev/null",
   "-c",
   "core.symlinks=true",
+  "-c",
+  "core.hooksPath=/dev/null",
 ];
 
 /**

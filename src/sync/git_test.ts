@@ -104,7 +104,7 @@ Deno.test("a checkout holds the commit's bytes whatever root's git configuration
   assert.deepEqual(await git.localEdits(), []);
 });
 
-Deno.test("a checkout holds the commit's links and bytes whatever root's global attributes and core.symlinks say", async () => {
+Deno.test("a checkout holds the commit's links and bytes whatever root's global attributes, core.symlinks and hooks say", async () => {
   await using tmp = await tempDir("cm-git-");
   const remote = await Remote.create(`${tmp.path}/git`);
   await Deno.writeTextFile(`${remote.work}/app.conf`, "a = 1\nb = 2\n");
@@ -112,9 +112,13 @@ Deno.test("a checkout holds the commit's links and bytes whatever root's global 
   const commit = await remote.commit({}, "first");
   // What /root/.gitconfig and /root/.config/git/attributes (read unconfigured) would do.
   await Deno.writeTextFile(`${tmp.path}/attributes`, "* text eol=crlf\n");
+  await Deno.mkdir(`${tmp.path}/hooks`);
+  await Deno.writeTextFile(`${tmp.path}/hooks/post-checkout`, "#!/bin/sh\nexit 1\n", {
+    mode: 0o755,
+  });
   await Deno.writeTextFile(
     `${tmp.path}/gitconfig`,
-    `[core]\n\tsymlinks = false\n\tattributesFile = ${tmp.path}/attributes\n`,
+    `[core]\n\tsymlinks = false\n\tattributesFile = ${tmp.path}/attributes\n\thooksPath = ${tmp.path}/hooks\n`,
   );
   const git = new Git(new RealExecutor(), `${tmp.path}/repo`, {
     GIT_CONFIG_GLOBAL: `${tmp.path}/gitconfig`,
