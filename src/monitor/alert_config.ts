@@ -27,9 +27,9 @@
  * @module
  */
 import type { Executor, Probe } from "../exec/executor.ts";
-import { AlertConfigError, StateError } from "../errors.ts";
+import { AlertConfigError } from "../errors.ts";
 import { keyingReads, keyOf } from "../cookbook/catalog.ts";
-import { readSealed, writeSealed } from "../state/keyed_cache.ts";
+import { cacheRefused, readSealed, writeSealed } from "../state/keyed_cache.ts";
 import type { AlertConfig, AlertTarget } from "./_alert_schema.ts";
 export type { AlertConfig, AlertTarget };
 
@@ -101,12 +101,12 @@ async function cachedConfig(
   return config;
 }
 
-/** `fn`'s result, or `undefined` when the state directory refuses it: a cache is no reason to stop. */
+/** `fn`'s result, or `undefined` when the state directory refuses it (see {@link cacheRefused}). */
 async function quietly<T>(fn: () => Promise<T>): Promise<T | undefined> {
   try {
     return await fn();
   } catch (error) {
-    if (!(error instanceof StateError)) throw error;
+    if (!cacheRefused(error)) throw error;
     return undefined;
   }
 }

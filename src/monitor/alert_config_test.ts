@@ -62,6 +62,28 @@ Deno.test("the parsed alert file is cached sealed and parsed again only when its
   assert.deepEqual(await read(), ops, "a directory in its place too");
 });
 
+Deno.test("a cache the state directory refuses (permission denied) is passed over: the alerts still go", async () => {
+  class Refusing extends RecordingExecutor {
+    override readText(path: string): string | null {
+      if (path === "/state/alert_config.json") throw new Deno.errors.PermissionDenied("denied");
+      return super.readText(path);
+    }
+    override writeFile(...args: Parameters<RecordingExecutor["writeFile"]>): void {
+      if (args[0] === "/state/alert_config.json") {
+        throw new Deno.errors.PermissionDenied("operation not permitted");
+      }
+      super.writeFile(...args);
+    }
+  }
+  const exec = new Refusing().put("/a.yaml", GOOD, { mode: 0o600 }).put("/state")
+    .put("/state/alert_config.json", '{"sealed":"AAAA"}', { mode: 0o600 });
+  const config = await readAlertConfig(exec, "/a.yaml", 0, {
+    exec,
+    path: "/state/alert_config.json",
+  });
+  assert.deepEqual(config?.targets.ops, { type: "webhook", url: "https://h.example.com/x" });
+});
+
 Deno.test("alert file mistakes are reported at file:line:col with the field", () => {
   const bad = "targets:\n  ops:\n    type: webhook\n    url: ftp://x\n  mail:\n    type: pager\n";
   let text = "";

@@ -9,7 +9,19 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import { seal, unseal } from "../seal.ts";
+import { StateError } from "../errors.ts";
 import { onStatePath } from "./_os_error.ts";
+
+/**
+ * Whether `error`, met reading or writing a cache, only means the state
+ * directory will not hold it: an OS error ({@link StateError}: full, read-only,
+ * a directory in its place) or permission denied (a file made immutable, or
+ * root's in the state directory of a run as another user). A cache is no
+ * reason to stop; the run's own state writes report such a directory.
+ */
+export function cacheRefused(error: unknown): boolean {
+  return error instanceof StateError || error instanceof Deno.errors.PermissionDenied;
+}
 
 /**
  * The value cached at `path` under `key`, when `shaped` accepts it;

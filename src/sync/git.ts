@@ -47,6 +47,19 @@ const CONFIG = [
   "core.autocrlf=false",
   "-c",
   "core.eol=lf",
+  // As would a global attributes file (~/.config/git/attributes is read unconfigured:
+  // `* text eol=crlf`), and core.symlinks = false, which checks a link out as a file
+  // holding its target's name. Nor do hooks a global core.hooksPath names run in the sync
+  // (a failing post-checkout fails every checkout), nor a core.fsmonitor hook, which git
+  // believes about what changed: a stale one hid the node's edits from status and checkout.
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.symlinks=true",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
 ];
 
 /**

@@ -103,3 +103,60 @@ Deno.test("a checkout holds the commit's bytes whatever root's git configuration
   assert.equal(await Deno.readTextFile(`${tmp.path}/candidate/run.sh`), "#!/bin/sh\necho hi\n");
   assert.deepEqual(await git.localEdits(), []);
 });
+
+Deno.test("a checkout holds the commit's links and bytes whatever root's global attributes, core.symlinks and hooks say", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  await Deno.writeTextFile(`${remote.work}/app.conf`, "a = 1\nb = 2\n");
+  await Deno.symlink("app.conf", `${remote.work}/current.conf`);
+  const commit = await remote.commit({}, "first");
+  // What /root/.gitconfig and /root/.config/git/attributes (read unconfigured) would do.
+  await Deno.writeTextFile(`${tmp.path}/attributes`, "* text eol=crlf\n");
+  await Deno.mkdir(`${tmp.path}/hooks`);
+  await Deno.writeTextFile(`${tmp.path}/hooks/post-checkout`, "#!/bin/sh\nexit 1\n", {
+    mode: 0o755,
+  });
+  await Deno.writeTextFile(
+    `${tmp.path}/gitconfig`,
+    `[core]\n\tsymlinks = false\n\tattributesFile = ${tmp.path}/attributes\n\thooksPath = ${tmp.path}/hooks\n`,
+  );
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`, {
+    GIT_CONFIG_GLOBAL: `${tmp.path}/gitconfig`,
+  });
+  await git.init(remote.fileUrl);
+  await git.fetch("main");
+  await git.checkout(commit);
+  await git.addWorktree(`${tmp.path}/candidate`, commit);
+  for (const dir of [`${tmp.path}/repo`, `${tmp.path}/candidate`]) {
+    assert.equal(await Deno.readTextFile(`${dir}/app.conf`), "a = 1\nb = 2\n");
+    assert.equal(await Deno.readLink(`${dir}/current.conf`), "app.conf");
+  }
+  assert.deepEqual(await git.localEdits(), []);
+});
+
+Deno.test("a node's edit to the checkout is found and undone whatever a global fsmonitor hook says", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const remote = await Remote.create(`${tmp.path}/git`);
+  const commit = await remote.commit({ "app.conf": "committed\n" }, "first");
+  // A hook (v2) that, once it has given a token, reports nothing changed: a stale watchman.
+  await Deno.writeTextFile(
+    `${tmp.path}/fsmonitor`,
+    `#!/bin/sh\nif [ -z "$2" ]; then printf 'tok\\0/\\0'; else printf 'tok\\0'; fi\n`,
+    { mode: 0o755 },
+  );
+  await Deno.writeTextFile(
+    `${tmp.path}/gitconfig`,
+    `[core]\n\tfsmonitor = ${tmp.path}/fsmonitor\n\tfsmonitorHookVersion = 2\n`,
+  );
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`, {
+    GIT_CONFIG_GLOBAL: `${tmp.path}/gitconfig`,
+  });
+  await git.init(remote.fileUrl);
+  await git.fetch("main");
+  await git.checkout(commit);
+  assert.deepEqual(await git.localEdits(), []);
+  await Deno.writeTextFile(`${tmp.path}/repo/app.conf`, "edited on the node\n");
+  assert.deepEqual(await git.localEdits(), [" M app.conf"]);
+  await git.checkout(commit);
+  assert.equal(await Deno.readTextFile(`${tmp.path}/repo/app.conf`), "committed\n");
+});

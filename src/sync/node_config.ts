@@ -10,10 +10,10 @@
  */
 import type { Executor, Probe } from "../exec/executor.ts";
 import { inputFailure, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts";
-import { StateError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { inputKey, keyingReads } from "../cookbook/catalog.ts";
 import { statePaths } from "../state/paths.ts";
-import { readKeyed, writeKeyed } from "../state/keyed_cache.ts";
+import { cacheRefused, readKeyed, writeKeyed } from "../state/keyed_cache.ts";
 import type { NodeConfig } from "./config_schema.ts";
 
 /** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
@@ -83,7 +83,7 @@ function configPath(flag?: string): { file: string; explicit: boolean } {
  *
  * @throws {ConfigError} for problems in the file
  * @throws {UsageError} when a file named by `flag` or `CM_CONFIG` is missing or unreadable
- * @throws {StateError} when the cache is a directory or device, or cannot be written
+ * @throws {StateError} when the cache is a directory or device, or cannot be read
  */
 export async function readNodeConfig(
   probe: Probe,
@@ -112,14 +112,15 @@ export async function readNodeConfig(
 
 /**
  * Caches the parsed configuration unless the state directory cannot take it
- * (full, not a directory): a cache is no reason to stop, and the run's own lock
- * and state writes name such a directory as they always did.
+ * (full, not a directory, the cache made immutable: see `cacheRefused`): a
+ * cache is no reason to stop, and the run's own lock and state writes name
+ * such a directory as they always did.
  */
 function cacheQuietly(exec: Executor, path: string, key: string, config: NodeConfig): void {
   try {
     writeKeyed(exec, path, key, config);
   } catch (error) {
-    if (!(error instanceof StateError)) throw error;
+    if (!cacheRefused(error)) throw error;
   }
 }
 

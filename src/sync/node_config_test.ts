@@ -129,3 +129,16 @@ Deno.test("a state directory that cannot take the cache does not stop the read",
   const read = await readNodeConfig(exec, { flag, stateDir, exec });
   assert.deepEqual(read.config, { repo: "file:///a" });
 });
+
+Deno.test("a cache the state directory refuses to replace (immutable: permission denied) does not stop the read", async () => {
+  await using dir = await tempDir();
+  const { flag, stateDir, cache } = fixture(dir.path, "repo: file:///a\n");
+  class Immutable extends RealExecutor {
+    override writeFile(...args: Parameters<RealExecutor["writeFile"]>): void {
+      if (args[0] === cache) throw new Deno.errors.PermissionDenied("operation not permitted");
+      super.writeFile(...args);
+    }
+  }
+  const read = await readNodeConfig(exec, { flag, stateDir, exec: new Immutable() });
+  assert.deepEqual(read.config, { repo: "file:///a" });
+});
