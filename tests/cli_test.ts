@@ -414,6 +414,31 @@ Deno.test("an unreadable state file is kept aside with a warning; the run is sti
   assert.equal(status.code, 0, status.stderr);
 });
 
+Deno.test("cm status names a run killed while it changed the machine until the next run records it", async () => {
+  await using dir = await tempDir();
+  const { book, state } = await setup(dir.path);
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  // What a SIGKILL leaves: the holder's line in the lock, the flock gone with the process.
+  const run = "20261202T070000Z-4242";
+  const dead = { pid: 4242, command: "cm apply", since: "2026-12-02T07:00:00.000Z", run };
+  await Deno.writeTextFile(`${state}/lock`, JSON.stringify(dead) + "\n");
+  const status = await runCm(["status", "--state-dir", state]);
+  assert.equal(status.code, 1, status.stdout);
+  assert.match(
+    status.stdout,
+    new RegExp(
+      `^killed: +run ${run} \\(cm apply, PID 4242, since .*\\) was killed while it changed the machine`,
+      "m",
+    ),
+  );
+  const json = JSON.parse((await runCm(["status", "--json", "--state-dir", state])).stdout);
+  assert.deepEqual(json.killed, dead);
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const after = await runCm(["status", "--state-dir", state]);
+  assert.equal(after.code, 0, after.stdout);
+  assert.doesNotMatch(after.stdout, /killed/);
+});
+
 Deno.test("usage errors exit 1 under --detailed-exitcodes, like cookbook errors", async () => {
   assert.equal((await runCm(["apply", "--detailed-exitcodes", "--bogus", "x.yaml"])).code, 1);
   assert.equal((await runCm(["apply", "--detailed-exitcodes"])).code, 1);

@@ -45,8 +45,7 @@ export function timerLine(timer: TimerStatus | { error: string }): string {
  */
 export function statusProblems(
   state: State,
-  timer?: TimerStatus | { error: string },
-  disabled?: DisabledMark | null,
+  { timer, disabled, killed }: Seen = {},
 ): string[] {
   const problems: string[] = [];
   if (disabled) {
@@ -70,6 +69,7 @@ export function statusProblems(
   if (sync?.result === "failed") {
     problems.push(`last sync failed: ${sync.reason ?? "see cm history"}`);
   }
+  if (killed) problems.push(killedWords(killed));
   const run = state.lastRun;
   if (run?.result === "failed") problems.push(`last run ${run.id} failed (cm show-run ${run.id})`);
   if (run?.result === "interrupted") {
@@ -92,13 +92,30 @@ export function statusProblems(
   return problems;
 }
 
-/** The lines `cm status` prints; `timer` when systemd was asked; `disabled`: `cm disable`'s marker. */
+/** What `cm status` found besides the state file. */
+export interface Seen {
+  /** The sync timer, when systemd was asked (or why it could not be). */
+  timer?: TimerStatus | { error: string };
+  /** The run holding the lock now. */
+  running?: Holder | null;
+  /** `cm disable`'s marker. */
+  disabled?: DisabledMark | null;
+  /** A run killed while it changed the machine, not recorded yet (see src/app/abandoned.ts). */
+  killed?: Holder | null;
+}
+
+/** "run X (cm apply, PID 12, since ...) was killed while it changed the machine; ...". */
+function killedWords(killed: Holder): string {
+  return `run ${killed.run} (${killed.command}, PID ${killed.pid}, since ${
+    humanTime(killed.since)
+  }) was killed while it changed the machine: the next cm run records it (cm show-run ${killed.run} then)`;
+}
+
+/** The lines `cm status` prints. */
 export function statusLines(
   state: State,
   now = new Date(),
-  timer?: TimerStatus | { error: string },
-  running?: Holder | null,
-  disabled?: DisabledMark | null,
+  { timer, running, disabled, killed }: Seen = {},
 ): string[] {
   const sync = state.sync;
   const lines: string[] = [];
@@ -142,6 +159,7 @@ export function statusLines(
       }${run.commit ? ` (commit ${run.commit.slice(0, 12)})` : ""}`,
     );
   } else lines.push("last run:     none");
+  if (killed) lines.push(`killed:       ${killedWords(killed)}`);
   for (const [id, p] of Object.entries(state.pending ?? {})) {
     lines.push(
       `pending:      ${id}: ${p.action} after ${p.triggeredBy.join(", ")} changed, due since ${

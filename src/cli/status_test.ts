@@ -76,15 +76,15 @@ Deno.test("status shows the timer: installed, enabled, next run; or why it is un
     last: null,
   };
   assert.equal(
-    statusLines(state, new Date(), timer)[1],
+    statusLines(state, new Date(), { timer })[1],
     `timer:        enabled, active; next run ${humanTime("2026-11-30T20:05:00.000Z")}`,
   );
   assert.equal(
-    statusLines(state, new Date(), { ...timer, installed: false })[1],
+    statusLines(state, new Date(), { timer: { ...timer, installed: false } })[1],
     "timer:        not installed (cm timer install)",
   );
   assert.equal(
-    statusLines(state, new Date(), { error: "systemctl show exited 1: no systemd" })[1],
+    statusLines(state, new Date(), { timer: { error: "systemctl show exited 1: no systemd" } })[1],
     "timer:        unknown: systemctl show exited 1: no systemd",
   );
 });
@@ -156,16 +156,16 @@ Deno.test("status shows a run in progress first: its command, PID and since when
   const now = new Date("2026-11-30T12:01:00Z");
   const running = { pid: 4242, command: "cm sync", since: "2026-11-30T12:00:30Z" };
   assert.equal(
-    statusLines({ version: 1, resources: {} }, now, undefined, running)[0],
+    statusLines({ version: 1, resources: {} }, now, { running: running })[0],
     `running:      cm sync (PID 4242) since ${humanTime("2026-11-30T12:00:30Z")} (30 s ago)`,
   );
   assert.doesNotMatch(
-    statusLines({ version: 1, resources: {} }, now, undefined, null).join("\n"),
+    statusLines({ version: 1, resources: {} }, now, { running: null }).join("\n"),
     /running/,
   );
   const ahead = { ...running, since: "2026-11-30T12:02:00Z" };
   assert.equal(
-    statusLines({ version: 1, resources: {} }, now, undefined, ahead)[0],
+    statusLines({ version: 1, resources: {} }, now, { running: ahead })[0],
     `running:      cm sync (PID 4242) since ${
       humanTime("2026-11-30T12:02:00Z")
     } (60 s in the future: was the clock set back?)`,
@@ -211,12 +211,12 @@ Deno.test("status problems: a syncing node whose timer was stopped or disabled n
     last: null,
   });
   const armed = timer("enabled", "active", "2026-11-26T05:05:00.000Z");
-  assert.deepEqual(statusProblems(state, armed), []);
-  assert.deepEqual(statusProblems(state, timer("disabled", "inactive", null)), [
+  assert.deepEqual(statusProblems(state, { timer: armed }), []);
+  assert.deepEqual(statusProblems(state, { timer: timer("disabled", "inactive", null) }), [
     "the sync timer is disabled, inactive: this node no longer syncs " +
     "(systemctl enable --now config-manager-sync.timer)",
   ]);
-  assert.deepEqual(statusProblems(state, timer("enabled", "inactive", null)).length, 1);
+  assert.deepEqual(statusProblems(state, { timer: timer("enabled", "inactive", null) }).length, 1);
   // Not installed (cm sync runs as a loop), unknown, or a node that never synced: no claim.
   const none = {
     installed: false,
@@ -226,10 +226,20 @@ Deno.test("status problems: a syncing node whose timer was stopped or disabled n
     next: null,
     last: null,
   };
-  assert.deepEqual(statusProblems(state, none), []);
-  assert.deepEqual(statusProblems(state, { error: "systemctl not found" }), []);
+  assert.deepEqual(statusProblems(state, { timer: none }), []);
+  assert.deepEqual(statusProblems(state, { timer: { error: "systemctl not found" } }), []);
   assert.deepEqual(
-    statusProblems({ ...state, sync: undefined }, timer("disabled", "inactive", null)),
+    statusProblems({ ...state, sync: undefined }, { timer: timer("disabled", "inactive", null) }),
     [],
   );
+});
+
+Deno.test("a run killed while it changed the machine, not recorded yet, is a status line and a problem", () => {
+  const killed = { pid: 42, command: "cm sync", since: "2026-12-01T04:00:00.000Z", run: "R-42" };
+  const state: State = { version: 1, resources: {} };
+  const said = `run R-42 (cm sync, PID 42, since ${humanTime(killed.since)}) was killed while ` +
+    "it changed the machine: the next cm run records it (cm show-run R-42 then)";
+  assert.deepEqual(statusLines(state, new Date(), { killed }).slice(-1), [`killed:       ${said}`]);
+  assert.deepEqual(statusProblems(state, { killed }), [said]);
+  assert.deepEqual(statusProblems(state, { killed: null }), []);
 });

@@ -172,6 +172,18 @@ export function lockHolder(path: string): Holder | null {
 }
 
 /**
+ * The holder a process that died holding the lock at `path` left in it while
+ * it changed the machine (`run` set, see {@link markRun}), which the next run
+ * to take the lock records; `null` when the lock is held or absent, or its
+ * last holder released it or had not begun changing anything. Takes nothing.
+ */
+export function abandonedHolder(path: string): (Holder & { run: string }) | null {
+  if (lstatOrNull(path)?.isFile !== true || lockHolder(path)) return null;
+  const left = holderOf(path);
+  return isHolder(left) && left.run ? left as Holder & { run: string } : null;
+}
+
+/**
  * Takes the lock at `path`, waiting up to `timeoutMs` for a running holder;
  * when it has to wait, tells `onWait` once, e.g. "waiting for the run lock held
  * by PID 42 (cm sync, since 2026-11-30T18:06:12.000Z): up to 300 s (--lock-timeout)".

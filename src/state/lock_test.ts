@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LockTimeoutError, StateError } from "../errors.ts";
-import { acquireLock, lockHolder, markRun } from "./lock.ts";
+import { abandonedHolder, acquireLock, lockHolder, markRun } from "./lock.ts";
 import { tempDir } from "../_testing.ts";
 
 Deno.test("a second lock waits for the timeout and names the holder's PID", async () => {
@@ -125,4 +125,22 @@ Deno.test("a holder that died holding the lock is handed to the next one; markRu
   assert.equal(JSON.parse(Deno.readTextFileSync(path)).pid, Deno.pid);
   markRun(`${dir.path}/other-lock`, "R-1"); // not held here: nothing written
   assert.throws(() => Deno.lstatSync(`${dir.path}/other-lock`), Deno.errors.NotFound);
+});
+
+Deno.test("abandonedHolder names the run a dead holder left while it changed the machine, taking nothing", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/lock`;
+  assert.equal(abandonedHolder(path), null, "no lock file");
+  const dead = { pid: 42, command: "cm sync", since: "2026-12-01T04:00:00.000Z", run: "R-42" };
+  Deno.writeTextFileSync(path, JSON.stringify(dead) + "\n");
+  assert.deepEqual(abandonedHolder(path), dead);
+  assert.deepEqual(abandonedHolder(path), dead, "read, not taken: the next run records it");
+  const { run: _, ...notBegun } = dead;
+  Deno.writeTextFileSync(path, JSON.stringify(notBegun) + "\n");
+  assert.equal(abandonedHolder(path), null, "killed before it changed anything");
+  Deno.writeTextFileSync(path, JSON.stringify(dead) + "\n");
+  using held = await acquireLock(path, 0, "cm apply");
+  assert.deepEqual(held.abandoned, dead);
+  markRun(path, "R-43");
+  assert.equal(abandonedHolder(path), null, "a live holder is running, not killed");
 });

@@ -6,9 +6,9 @@
  */
 import { errorMessage } from "../../errors.ts";
 import type { Probe } from "../../exec/executor.ts";
-import { statePaths } from "../../state/paths.ts";
+import { type StatePaths, statePaths } from "../../state/paths.ts";
 import { readState } from "../../state/store.ts";
-import { lockHolder } from "../../state/lock.ts";
+import { abandonedHolder, type Holder, lockHolder } from "../../state/lock.ts";
 import { readDisabled } from "../../state/disabled.ts";
 import { readTimerStatus, type TimerStatus } from "../../sync/timer_status.ts";
 import { statusExitCode } from "../exit.ts";
@@ -21,6 +21,12 @@ async function timerOf(probe: Probe): Promise<TimerStatus | { error: string }> {
   } catch (error) {
     return { error: errorMessage(error) };
   }
+}
+
+/** The run a dead cm left in the lock while it changed the machine, unless its report exists. */
+function unrecordedKill(probe: Probe, paths: StatePaths): Holder | null {
+  const killed = abandonedHolder(paths.lock);
+  return killed && !probe.stat(`${paths.runs}/${killed.run}.json`) ? killed : null;
 }
 
 /** `cm status`. */
@@ -41,10 +47,12 @@ export const command: Command<{ stateDir?: string; json?: boolean }> = {
     const running = lockHolder(paths.lock);
     const timer = await timerOf(exec);
     const disabled = readDisabled(exec, paths);
-    const problems = statusProblems(state, timer, disabled);
+    const killed = unrecordedKill(exec, paths);
+    const problems = statusProblems(state, { timer, disabled, killed });
     if (opts.json) {
       const record = {
         running,
+        killed,
         disabled,
         sync: state.sync ?? null,
         lastRun: state.lastRun ?? null,
@@ -53,7 +61,7 @@ export const command: Command<{ stateDir?: string; json?: boolean }> = {
       };
       console.log(JSON.stringify(record, null, 1));
     } else {
-      for (const line of statusLines(state, new Date(), timer, running, disabled)) {
+      for (const line of statusLines(state, new Date(), { timer, running, disabled, killed })) {
         console.log(line);
       }
       for (const problem of problems) console.log(`problem:      ${problem}`);
