@@ -593,3 +593,22 @@ Deno.test("history --resource finds the runs that changed a file and show-run pr
   const help = await runCm(["history", "--help"]);
   assert.match(help.stdout, /--resource <id>/);
 });
+
+Deno.test("cm rollback prints what it restored, then the health checks that ran after, then the closing line", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  const state = `${dir.path}/state`;
+  await Deno.writeTextFile(
+    book,
+    `configure:\n  files:\n    - path: ${dir.path}/motd\n      content: "hi\\n"\n` +
+      `health:\n  - command: ["true"]\n    name: still-up\n`,
+  );
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const back = await runCm(["rollback", "--state-dir", state]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(
+    back.stdout.trimEnd().split("\n").map((l) => l.split(/[: ]+/)[0]),
+    ["restored", "healthy", "rolled"],
+    back.stdout,
+  );
+});
