@@ -612,3 +612,31 @@ Deno.test("cm rollback prints what it restored, then the health checks that ran 
     back.stdout,
   );
 });
+
+Deno.test("two cookbooks applied by hand that declare one file differently: each apply warns that the other changes it back", async () => {
+  await using dir = await tempDir();
+  const state = `${dir.path}/state`;
+  const book = async (name: string, content: string) => {
+    const path = `${dir.path}/${name}.yaml`;
+    await Deno.writeTextFile(
+      path,
+      `configure:\n  files:\n    - path: ${dir.path}/x\n      content: ${content}\n`,
+    );
+    return path;
+  };
+  const a = await book("a", "one");
+  const b = await book("b", "two");
+  const first = await runCm(["apply", "--state-dir", state, a]);
+  assert.doesNotMatch(first.stderr, /declared differently/);
+  const second = await runCm(["apply", "--state-dir", state, b]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(
+    second.stderr,
+    /^warning: file\[\S+\/x\] is declared differently by \S+\/a\.yaml, applied earlier: .*changes it back, and cm drift, cm health and cm watch refuse/m,
+  );
+  const back = await runCm(["apply", "--state-dir", state, a]);
+  assert.match(back.stderr, /^warning: file\[\S+\/x\] is declared differently by \S+\/b\.yaml/m);
+  await book("b", "one");
+  const agreed = await runCm(["apply", "--state-dir", state, b]);
+  assert.doesNotMatch(agreed.stderr, /declared differently/);
+});
