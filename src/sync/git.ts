@@ -267,10 +267,17 @@ export class Git {
     return r.code === 0 ? r.stdout.trim() : "";
   }
 
-  /** A commit's committer time, ISO 8601, or undefined when git cannot tell. */
+  /**
+   * A commit's committer time, ISO 8601 in UTC as every time in cm's JSON
+   * (`2026-12-02T07:17:05.000Z`, whatever zone the committer was in), or
+   * undefined when git cannot tell.
+   */
   async commitTime(commit: string): Promise<string | undefined> {
-    const r = await this.run(["log", "-1", "--format=%cI", commit]);
-    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+    const r = await this.run(["log", "-1", "--format=%ct", commit]);
+    const seconds = Number(r.stdout.trim());
+    return r.code === 0 && r.stdout.trim() && Number.isFinite(seconds)
+      ? new Date(seconds * 1000).toISOString()
+      : undefined;
   }
 
   /**

@@ -181,3 +181,18 @@ Deno.test("git's message: up to four lines whole, else the first and the last th
     "error: would be overwritten: / (2 line(s) cut) / \tc / Please commit / Aborting",
   );
 });
+
+Deno.test("a commit's time is ISO 8601 in UTC, as every time in cm's JSON, whatever the committer's zone", async () => {
+  await using tmp = await tempDir("cm-git-");
+  await sh(["git", "init", "--quiet", tmp.path]);
+  await sh(["git", "-C", tmp.path, "commit", "--quiet", "--allow-empty", "-m", "paris"], "", {
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@t",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@t",
+    GIT_COMMITTER_DATE: "2026-12-02T08:17:05+01:00",
+  });
+  const git = new Git(new RealExecutor(), tmp.path);
+  assert.equal(await git.commitTime("HEAD"), "2026-12-02T07:17:05.000Z");
+  assert.equal(await git.commitTime("0".repeat(40)), undefined);
+});
