@@ -618,3 +618,50 @@ Deno.test("history --resource finds the runs that changed a file and show-run pr
   const help = await runCm(["history", "--help"]);
   assert.match(help.stdout, /--resource <id>/);
 });
+
+Deno.test("cm rollback prints what it restored, then the health checks that ran after, then the closing line", async () => {
+  await using dir = await tempDir();
+  const book = `${dir.path}/book.yaml`;
+  const state = `${dir.path}/state`;
+  await Deno.writeTextFile(
+    book,
+    `configure:\n  files:\n    - path: ${dir.path}/motd\n      content: "hi\\n"\n` +
+      `health:\n  - command: ["true"]\n    name: still-up\n`,
+  );
+  assert.equal((await runCm(["apply", "--state-dir", state, book])).code, 0);
+  const back = await runCm(["rollback", "--state-dir", state]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(
+    back.stdout.trimEnd().split("\n").map((l) => l.split(/[: ]+/)[0]),
+    ["restored", "healthy", "rolled"],
+    back.stdout,
+  );
+});
+
+Deno.test("two cookbooks applied by hand that declare one file differently: each apply warns that the other changes it back", async () => {
+  await using dir = await tempDir();
+  const state = `${dir.path}/state`;
+  const book = async (name: string, content: string) => {
+    const path = `${dir.path}/${name}.yaml`;
+    await Deno.writeTextFile(
+      path,
+      `configure:\n  files:\n    - path: ${dir.path}/x\n      content: ${content}\n`,
+    );
+    return path;
+  };
+  const a = await book("a", "one");
+  const b = await book("b", "two");
+  const first = await runCm(["apply", "--state-dir", state, a]);
+  assert.doesNotMatch(first.stderr, /declared differently/);
+  const second = await runCm(["apply", "--state-dir", state, b]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(
+    second.stderr,
+    /^warning: file\[\S+\/x\] is declared differently by \S+\/a\.yaml, applied earlier: .*changes it back, and cm drift, cm health and cm watch refuse/m,
+  );
+  const back = await runCm(["apply", "--state-dir", state, a]);
+  assert.match(back.stderr, /^warning: file\[\S+\/x\] is declared differently by \S+\/b\.yaml/m);
+  await book("b", "one");
+  const agreed = await runCm(["apply", "--state-dir", state, b]);
+  assert.doesNotMatch(agreed.stderr, /declared differently/);
+});

@@ -9,6 +9,7 @@ import { runCm, tempDir } from "./harness.ts";
 import { fileCookbook, GitDaemon, Remote, sh } from "./sync_git.ts";
 import { acquireLock } from "../src/state/lock.ts";
 import { cmCommand } from "../scripts/cm_command.ts";
+import { humanTime } from "../src/text.ts";
 
 async function read(path: string): Promise<string | null> {
   try {
@@ -582,11 +583,11 @@ Deno.test("with signatures on, an older signed commit force-pushed back is refus
   assert.match(
     r.stderr,
     new RegExp(
-      `rejected ${old.slice(0, 12)}: commit ${
-        old.slice(0, 12)
-      } \\(committed 2026-01-01T00:00:00\\+00:00\\) is older than the last good commit ${
-        fixed.slice(0, 12)
-      } \\(committed 2026-02-01T00:00:00\\+00:00\\): refusing a downgrade`,
+      `rejected ${old.slice(0, 12)}: commit ${old.slice(0, 12)} \\(committed ${
+        humanTime("2026-01-01T00:00:00Z").replace("+", "\\+")
+      }\\) is older than the last good commit ${fixed.slice(0, 12)} \\(committed ${
+        humanTime("2026-02-01T00:00:00Z").replace("+", "\\+")
+      }\\): refusing a downgrade`,
     ),
   );
   assert.equal(await read(target), "fixed\n");

@@ -31,6 +31,7 @@ import { runIdAfter, type StatePaths, statePaths } from "../state/paths.ts";
 import { StateError, UnrecordedRunError, UsageError } from "../errors.ts";
 import { refuseWhenDisabled } from "../state/disabled.ts";
 import { desiredDigests } from "../state/drift.ts";
+import { conflictingClaims } from "../state/claims.ts";
 import { collectGarbage, collectLargeHeap } from "../memory.ts";
 
 export { DEFAULT_LOCK_TIMEOUT };
@@ -272,6 +273,9 @@ export async function converge(
     else collectGarbage();
     const roots = Object.fromEntries(cookbook.resources.map((r) => [r.id, r.root]));
     const scope = { wholeNode: options.wholeNode ?? false, roots };
+    for (const w of conflictingClaims(prior.state.resources, report, desired, scope)) {
+      events.warning?.(w);
+    }
     const warning = record(exec, paths, report, desired, scope, prior);
     if (warning) events.warning?.(warning);
     if (report.health) recordRollback(exec, paths, report, events);

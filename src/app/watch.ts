@@ -175,6 +175,11 @@ async function cookbooksMoved(exec: Executor, event: Deno.FsEvent, w: Watched): 
   }
 }
 
+/** Whether `event` is `cm enable` removing the disable marker. */
+function enabled(exec: Executor, event: Deno.FsEvent, w: Watched): boolean {
+  return event.paths.includes(w.paths.disabled) && exec.stat(w.paths.disabled) === null;
+}
+
 /** One repair run; `null` when refused while `cm disable` stands (the watch goes on). */
 async function repair(exec: Executor, w: Watched, hooks: WatchHooks): Promise<RunReport | null> {
   try {
@@ -201,11 +206,14 @@ async function repairLoop(
   hooks: WatchHooks,
 ): Promise<void> {
   let seen: string[] = [];
+  // Changes whose repair `cm disable` refused: repaired as soon as `cm enable` removes the marker.
+  let held: string[] = [];
   for (;;) {
     if (!seen.length) {
       const event = await events.next();
       if (event === null || await cookbooksMoved(exec, event, w)) return;
       seen = changed(event, w.managed);
+      if (!seen.length && held.length && enabled(exec, event, w)) seen = held;
       if (!seen.length) continue;
     }
     const detectedAt = Date.now();
@@ -213,9 +221,11 @@ async function repairLoop(
     if (more === null) return;
     const report = await repair(exec, w, hooks);
     if (!report) {
+      held = [...new Set([...held, ...seen, ...more])];
       seen = [];
       continue;
     }
+    held = [];
     const repairMs = Date.now() - detectedAt;
     await hooks.repaired({ paths: [...new Set([...seen, ...more])], detectedAt, repairMs, report });
     // Changes seen during the run, cm's own writes among them: one more run settles them.

@@ -68,7 +68,7 @@ Deno.test("cm watch follows a path the same cookbook file manages after a new ap
   assert.equal(await Deno.readTextFile(added), "managed\n");
 });
 
-Deno.test("while cm is disabled a watch leaves drift alone and says why; once enabled it repairs again", async () => {
+Deno.test("while cm is disabled a watch leaves drift alone and says why; cm enable repairs what it left, with no further change", async () => {
   await using tmp = await tempDir("cm-watch-");
   const file = `${tmp.path}/a.conf`;
   const book = `${tmp.path}/book.yaml`;
@@ -99,12 +99,12 @@ Deno.test("while cm is disabled a watch leaves drift alone and says why; once en
     assert.match(await within(refused, 10_000, "refusal"), /cm watch refused: .*"hands on"/);
     assert.equal(await Deno.readTextFile(file), "by hand\n");
     removeDisabled(exec, paths);
-    await Deno.writeTextFile(file, "by hand again\n");
     await within(running, 10_000, "repair");
   } finally {
     stop.abort();
     await running;
   }
   assert.equal(repairs.length, 1);
+  assert.deepEqual(repairs[0].paths, [file]);
   assert.equal(await Deno.readTextFile(file), "managed\n");
 });

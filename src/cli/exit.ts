@@ -38,7 +38,9 @@ export const EXIT = {
 /** What each plain exit code means (`cm help --man`, the README's table). */
 export const EXIT_MEANINGS: Readonly<Record<keyof typeof EXIT, string>> = {
   ok: "success, whether or not something changed",
-  failed: "a resource or handler failed, or the run could not be recorded",
+  failed:
+    "a resource or handler failed, or the run could not be recorded; cm health: a check failed; " +
+    "cm status: it lists a problem",
   usage: "a usage, cookbook, node configuration or state error: nothing was applied",
   locked: "another run held the lock past --lock-timeout",
   syncKept:

@@ -180,13 +180,18 @@ export function printHealth(p: Printer, h: HealthRecord): void {
   }
 }
 
-/** Prints what a rollback restored and how it ended (on stdout, with the run's report). */
-export function printRollback(p: Printer, r: RollbackRecord): void {
+/**
+ * Prints what a rollback restored and how it ended (on stdout, with the run's
+ * report); with `checks`, the health checks run after the restore come between,
+ * in the order they ran.
+ */
+export function printRollback(p: Printer, r: RollbackRecord, checks = false): void {
   for (const x of [...r.restored, ...r.refreshed]) {
     const id = printable(x.id);
     if (!x.ok) outBlock(p, `${paint(p, "red", "failed   ")} restore ${id}: `, x.error ?? "", "err");
     else if (p.verbosity !== "quiet") p.out(`${paint(p, "yellow", "restored ")} ${id}`);
   }
+  if (checks) printHealth(p, r.health);
   p.out(rollbackLine(r), r.ok ? undefined : "err");
 }
 

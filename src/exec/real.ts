@@ -235,7 +235,7 @@ export class RealExecutor implements Executor {
     return {
       code: status.code,
       stdout,
-      stderr,
+      stderr: timed === argv ? stderr : unwrapped(argv[0], status.code, stderr),
       ...(status.signal ? { signal: status.signal } : {}),
     };
   }
@@ -576,4 +576,17 @@ function syncDirectory(path: string): void {
       dir.close();
     }
   } catch { /* some file systems refuse fsync on a directory; the rename is still atomic */ }
+}
+
+/**
+ * timeout(1)'s own words when it could not start the command (exit 126 or
+ * 127), said as cm says them for a command run without a limit: "sendmail:
+ * command not found", not "timeout: failed to run command ‘sendmail’", which
+ * reads as if the command had timed out.
+ */
+function unwrapped(command: string, code: number, stderr: string): string {
+  if (code !== 126 && code !== 127) return stderr;
+  const m = /^timeout: failed to run command .+?: (.+)\n?$/.exec(stderr);
+  if (!m) return stderr;
+  return `${command}: ${code === 127 ? "command not found" : m[1]}`;
 }

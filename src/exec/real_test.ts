@@ -39,6 +39,22 @@ Deno.test("a missing working directory is named, not reported as a missing comma
   assert.equal(result.stderr, 'cannot run in "/nonexistent/dir": no such directory');
 });
 
+Deno.test("a missing command is named the same way with or without a time limit, never as timeout's failure", async () => {
+  for (const options of [{}, { timeoutMs: 5000 }, { ownGroup: true }]) {
+    const result = await exec.run(["cm-no-such-command", "-x"], options);
+    assert.equal(result.code, 127, JSON.stringify(options));
+    assert.equal(result.stderr, "cm-no-such-command: command not found", JSON.stringify(options));
+  }
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/script`, "#!/bin/sh\n");
+  const denied = await exec.run([`${dir.path}/script`], { timeoutMs: 5000 });
+  assert.equal(denied.code, 126);
+  assert.equal(denied.stderr, `${dir.path}/script: Permission denied`);
+  // A command's own exit 127 keeps its own words.
+  const own = await exec.run(["sh", "-c", "echo gone >&2; exit 127"], { timeoutMs: 5000 });
+  assert.equal(own.stderr, "gone\n");
+});
+
 Deno.test("the environment is clean but for PATH, LANG, HOME and what is asked for", async () => {
   const result = await exec.run(["env"], { env: { EXTRA: "1" } });
   const names = result.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();

@@ -17,17 +17,25 @@ import { GIT_BASE_ENV, redact } from "./credentials.ts";
 /** Seconds a git network operation may take before it is killed. */
 export const GIT_TIMEOUT_MS = 300_000;
 
-/** A git failure: the command (redacted) and the tail of its stderr. */
+/** A git failure: the command (redacted) and what git said (see {@linkcode gitSaid}). */
 export class GitError extends GitFailure {
   constructor(readonly what: string, readonly result: RunResult) {
-    super(`${what}: git exited ${result.code}: ${tail(result.stderr || result.stdout)}`);
+    super(`${what}: git exited ${result.code}: ${gitSaid(result.stderr || result.stdout)}`);
     this.name = "GitError";
   }
 }
 
-function tail(text: string): string {
+/**
+ * git's message on one line: its first line, which names the cause ("fatal: '/srv/x.git' does
+ * not appear to be a git repository", "git@host: Permission denied (publickey)."), and its last
+ * three, where the generic advice and "Aborting" go; the lines between are cut, and say so.
+ */
+export function gitSaid(text: string): string {
   const lines = text.trim().split("\n").filter((l) => l.trim());
-  return lines.slice(-3).join(" / ") || "(no output)";
+  if (lines.length > 4) {
+    lines.splice(1, lines.length - 4, `(${lines.length - 4} line(s) cut)`);
+  }
+  return lines.join(" / ") || "(no output)";
 }
 
 /** Settings every git of a sync runs with, whatever the checkout's .git/config says. */
@@ -158,7 +166,7 @@ export class Git {
   async damage(): Promise<string | null> {
     if (!this.isRepo()) return null;
     const r = await this.run(["fsck", "--no-dangling", "--no-progress"]);
-    return r.code === 0 ? null : tail(r.stderr || r.stdout);
+    return r.code === 0 ? null : gitSaid(r.stderr || r.stdout);
   }
 
   /** Whether `dir` has no .git yet, or one that is a repository in `dir` itself. */
@@ -259,10 +267,17 @@ export class Git {
     return r.code === 0 ? r.stdout.trim() : "";
   }
 
-  /** A commit's committer time, ISO 8601, or undefined when git cannot tell. */
+  /**
+   * A commit's committer time, ISO 8601 in UTC as every time in cm's JSON
+   * (`2026-12-02T07:17:05.000Z`, whatever zone the committer was in), or
+   * undefined when git cannot tell.
+   */
   async commitTime(commit: string): Promise<string | undefined> {
-    const r = await this.run(["log", "-1", "--format=%cI", commit]);
-    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+    const r = await this.run(["log", "-1", "--format=%ct", commit]);
+    const seconds = Number(r.stdout.trim());
+    return r.code === 0 && r.stdout.trim() && Number.isFinite(seconds)
+      ? new Date(seconds * 1000).toISOString()
+      : undefined;
   }
 
   /**

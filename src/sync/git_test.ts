@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { RealExecutor } from "../exec/real.ts";
 import { tempDir } from "../_testing.ts";
 import { Remote, sh } from "../../tests/sync_git.ts";
-import { Git, GitError } from "./git.ts";
+import { Git, GitError, gitSaid } from "./git.ts";
 import { GIT_BASE_ENV } from "./credentials.ts";
 
 Deno.test("a checkout whose .git is damaged is not mistaken for a repository around it", async () => {
@@ -159,4 +159,40 @@ Deno.test("a node's edit to the checkout is found and undone whatever a global f
   assert.deepEqual(await git.localEdits(), [" M app.conf"]);
   await git.checkout(commit);
   assert.equal(await Deno.readTextFile(`${tmp.path}/repo/app.conf`), "committed\n");
+});
+
+Deno.test("a failed fetch keeps git's first line, the cause, not only its generic closing advice", async () => {
+  await using tmp = await tempDir("cm-git-");
+  const git = new Git(new RealExecutor(), `${tmp.path}/repo`);
+  await git.init(`file://${tmp.path}/missing.git`);
+  await assert.rejects(() => git.fetch("main"), (e: Error) => {
+    assert.ok(e instanceof GitError);
+    assert.match(e.message, /does not appear to be a git repository/);
+    assert.match(e.message, /and the repository exists\.$/);
+    return true;
+  });
+});
+
+Deno.test("git's message: up to four lines whole, else the first and the last three, saying how many were cut", () => {
+  assert.equal(gitSaid("\n"), "(no output)");
+  assert.equal(gitSaid("fatal: a\n\nfatal: b\nhint\n"), "fatal: a / fatal: b / hint");
+  assert.equal(
+    gitSaid("error: would be overwritten:\n\ta\n\tb\n\tc\nPlease commit\nAborting\n"),
+    "error: would be overwritten: / (2 line(s) cut) / \tc / Please commit / Aborting",
+  );
+});
+
+Deno.test("a commit's time is ISO 8601 in UTC, as every time in cm's JSON, whatever the committer's zone", async () => {
+  await using tmp = await tempDir("cm-git-");
+  await sh(["git", "init", "--quiet", tmp.path]);
+  await sh(["git", "-C", tmp.path, "commit", "--quiet", "--allow-empty", "-m", "paris"], "", {
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@t",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@t",
+    GIT_COMMITTER_DATE: "2026-12-02T08:17:05+01:00",
+  });
+  const git = new Git(new RealExecutor(), tmp.path);
+  assert.equal(await git.commitTime("HEAD"), "2026-12-02T07:17:05.000Z");
+  assert.equal(await git.commitTime("0".repeat(40)), undefined);
 });

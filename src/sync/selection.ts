@@ -37,6 +37,11 @@ export async function hostNames(probe: Probe, given?: string): Promise<string[]>
   return [...new Set([...names, ...names.map((n) => n.split(".")[0])])];
 }
 
+/** The files tried in order: `nodes/<name>.yaml` for each name, then `default.yaml`. */
+function candidateFiles(names: string[]): string[] {
+  return [...names.map((n) => `nodes/${n}.yaml`), "default.yaml"];
+}
+
 /** The cookbook files for a work tree (see the module doc), or why there are none. */
 export function resolveCookbooks(
   probe: Probe,
@@ -54,7 +59,7 @@ export function resolveCookbooks(
     }
     return { files, relative: explicit };
   }
-  const candidates = [...names.map((n) => `nodes/${n}.yaml`), "default.yaml"];
+  const candidates = candidateFiles(names);
   for (const rel of candidates) {
     if (!probe.stat(`${dir}/${rel}`)) continue;
     // A committed link (nodes/web2.yaml -> web1.yaml) is followed, confined like --cookbook.
@@ -83,5 +88,5 @@ export function selectionChange(
   if (explicit || !previous?.length || previous.join() === now.join()) return undefined;
   return `cookbook selection changed: was ${previous.join(", ")}, now ${
     now.join(", ")
-  } (looked for nodes/{${names.join(",")}}.yaml, then default.yaml)`;
+  } (looked for ${candidateFiles(names).join(", ")}, in this order)`;
 }

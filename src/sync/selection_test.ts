@@ -77,7 +77,12 @@ Deno.test("a node's file that is a committed link is followed inside the reposit
 Deno.test("a selection change is named with before and after; explicit lists and first syncs are not", () => {
   assert.equal(
     selectionChange(["nodes/web1.yaml"], ["default.yaml"], false, ["web1"]),
-    "cookbook selection changed: was nodes/web1.yaml, now default.yaml (looked for nodes/{web1}.yaml, then default.yaml)",
+    "cookbook selection changed: was nodes/web1.yaml, now default.yaml (looked for nodes/web1.yaml, default.yaml, in this order)",
+  );
+  assert.equal(
+    selectionChange(["nodes/web1.yaml"], ["default.yaml"], false, ["web1.example.com", "web1"]),
+    "cookbook selection changed: was nodes/web1.yaml, now default.yaml (looked for " +
+      "nodes/web1.example.com.yaml, nodes/web1.yaml, default.yaml, in this order)",
   );
   assert.equal(selectionChange(["default.yaml"], ["default.yaml"], false, ["web1"]), undefined);
   assert.equal(selectionChange(undefined, ["default.yaml"], false, ["web1"]), undefined);

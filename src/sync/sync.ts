@@ -29,6 +29,7 @@ import { converge, cookbookOf, type Interrupts } from "../app/converge.ts";
 import type { HealthCheck } from "../cookbook/health_schema.ts";
 import { validateCookbooks } from "../app/validate.ts";
 import { DEFAULT_LOCK_TIMEOUT } from "../state/lock.ts";
+import { humanTime } from "../text.ts";
 import { refuseWhenDisabled } from "../state/disabled.ts";
 import { takeRunLock } from "../app/abandoned.ts";
 import { type StatePaths, statePaths } from "../state/paths.ts";
@@ -349,19 +350,21 @@ async function olderThanLastGood(s: Session, fetched: string): Promise<string | 
   const ahead = Date.now() + MAX_COMMIT_AHEAD_MS;
   const now = await s.git.commitTime(fetched);
   if (now && Date.parse(now) > ahead) {
-    return `commit ${
-      short(fetched)
-    } is committed ${now}, more than a day after this node's clock (${
-      new Date().toISOString()
+    return `commit ${short(fetched)} is committed ${
+      humanTime(now)
+    }, more than a day after this node's clock (${
+      humanTime(new Date())
     }): refusing it, or every later commit would be refused as older; commit again with the clock right`;
   }
   const last = s.previous?.lastGood;
   if (!last || last === fetched) return null;
   const then = await s.git.commitTime(last);
   if (!then || !now || Date.parse(now) >= Date.parse(then) || Date.parse(then) > ahead) return null;
-  return `commit ${short(fetched)} (committed ${now}) is older than the last good commit ${
-    short(last)
-  } (committed ${then}): refusing a downgrade of signed cookbooks; to go back, commit a revert`;
+  return `commit ${short(fetched)} (committed ${
+    humanTime(now)
+  }) is older than the last good commit ${short(last)} (committed ${
+    humanTime(then)
+  }): refusing a downgrade of signed cookbooks; to go back, commit a revert`;
 }
 
 /** Stage 3: validates the new commit in a separate work tree; the live one is not touched. */

@@ -12,7 +12,6 @@ import { monitorFor, printWarnings } from "../_monitor.ts";
 import { readDisabled } from "../../state/disabled.ts";
 import { statePaths } from "../../state/paths.ts";
 import {
-  printHealth,
   printRollback,
   rollbackOfApplyNote,
   rollbackOfSyncNote,
@@ -81,10 +80,7 @@ ${
       printer.err(`warning: cannot read the node configuration: ${errorMessage(error)}`);
     }
     if (opts.json) console.log(JSON.stringify(record, null, 1));
-    else {
-      printHealth(printer, record.health);
-      printRollback(printer, record);
-    }
+    else printRollback(printer, record, true);
     const note = report && rollbackOfSyncNote(report) ||
       resync &&
         rollbackOfApplyNote(record.runId, resync, readDisabled(exec, statePaths(opts.stateDir)));
