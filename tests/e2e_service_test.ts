@@ -163,7 +163,7 @@ Deno.test("a rollback that puts a unit file back restarts the service on the old
   // systemd reloaded before the restart: the restored file's sleep runs again.
   assert.match(broken.stdout, /rolled back run \S+: 1 restored in [\d.]+ s; healthy again/);
   const show = await srv.exec(["systemctl", "show", "uf", "-p", "ActiveState,NeedDaemonReload"]);
-  assert.equal(show.stdout, "NeedDaemonReload=no\nActiveState=active\n");
+  assert.equal(show.stdout, "ActiveState=active\nNeedDaemonReload=no\n");
   // The next run with the good cookbook has nothing to repair.
   const again = await run("/bin/sleep infinity");
   assert.equal(again.code, 0, again.stdout + again.stderr);
