@@ -9,7 +9,6 @@ import type { Executor, Probe } from "../src/exec/executor.ts";
 import { exitedWith, tail } from "../src/exec/output.ts";
 import {
   alsoUnits,
-  isActive,
   listUnitFiles,
   showUnits,
   sysvEnabled,
@@ -258,20 +257,6 @@ function refreshVerb(action: "restart" | "reload", owned: boolean): string {
   return owned ? "reload-or-restart" : "try-reload-or-restart";
 }
 
-/**
- * Whether `unit` is masked and not running: `try-restart` refuses a masked
- * unit ("Unit x.service is masked."), yet there is nothing to restart, and a
- * service whose state the cookbook leaves open is the admin's to mask.
- */
-async function maskedAndStopped(exec: Executor, unit: string): Promise<boolean> {
-  try {
-    const [props] = await showUnits(exec, [unit], "Id,LoadState,ActiveState");
-    return props.LoadState === "masked" && !isActive(props.ActiveState);
-  } catch {
-    return false;
-  }
-}
-
 /** systemd as the service manager. */
 export const systemdManager: ServiceManager = {
   tool: "systemctl",
@@ -286,7 +271,6 @@ export const systemdManager: ServiceManager = {
   async refresh(unit, action, owned, exec) {
     const verb = refreshVerb(action, owned);
     const result = await exec.run(["systemctl", verb, "--", unit], { timeoutMs: TIMEOUT_MS });
-    if (result.code !== 0 && !owned && await maskedAndStopped(exec, unit)) return null;
     return { verb, result, check: owned };
   },
 };

@@ -25,8 +25,7 @@
  *   NAME status` once, a moment after the start. Nothing is read again, and
  *   nothing waits, when no unit was started. Handlers that use
  *   `try-restart` (services whose `state` is not set) are not checked: cm
- *   does not own whether those run (a masked one that is not running is
- *   left alone, where systemctl would refuse it).
+ *   does not own whether those run.
  * - **Every UnitFileState is decided** (the table in src/facts/systemd.ts):
  *   `enabled` means enabled for the next boot (`enabled-runtime` is not).
  *   `systemctl enable|disable` converge enabled, disabled, enabled-runtime,

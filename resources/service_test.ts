@@ -372,24 +372,6 @@ Deno.test("service refresh only touches a running unit when the spec leaves stat
   ]);
 });
 
-Deno.test("service refresh of a masked, stopped unit whose state is open does nothing and fails nothing", async () => {
-  const masked = "Id=web.service\nLoadState=masked\nActiveState=inactive\n";
-  const exec = systemd()
-    .on(["systemctl", "try-restart"], {
-      code: 1,
-      stderr: "Failed to try-restart web.service: Unit web.service is masked.\n",
-    })
-    .on(["systemctl", "show", "--property=Id,LoadState,ActiveState", "--"], { stdout: masked });
-  const web = spec({ name: "web" });
-  assert.deepEqual(await service.refresh!(web, "restart", exec, context().ctx), { ok: true });
-  // Masked while it runs: the restart cannot happen, and that is a failure.
-  exec.on(["systemctl", "show", "--property=Id,LoadState,ActiveState", "--"], {
-    stdout: masked.replace("inactive", "active"),
-  });
-  const outcome = await service.refresh!(web, "restart", exec, context().ctx);
-  assert.equal(outcome.ok, false);
-});
-
 Deno.test("service refresh leaves a stopped service stopped", async () => {
   const exec = systemd();
   const outcome = await service.refresh!(
