@@ -186,6 +186,42 @@ Deno.test("a rollback that puts a unit file back restarts the service on the old
   }
 });
 
+Deno.test("a rollback restarts a state: restarted service on the files it puts back", async () => {
+  await using srv = await bootServer();
+  console.log(`cm in the server: ${await installCm(srv)}`);
+  const run = async (conf: string) => {
+    await srv.writeFile(COOKBOOK, restartedCookbook(conf));
+    return await srv.exec(["cm", "apply", COOKBOOK]);
+  };
+  const good = await run("good");
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  const bad = await run("bad");
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stdout, /rolled back run \S+: 2 restored in [\d.]+ s; healthy again/);
+  const running = await srv.exec(["cat", "/run/rs.running"], { check: true });
+  assert.equal(running.stdout, "good\n");
+});
+
+/** A service that copies its config at start (`state: restarted`), checked by health. */
+function restartedCookbook(conf: string): string {
+  return `name: restarted
+configure:
+  files:
+    - path: /etc/systemd/system/rs.service
+      content: |
+        [Service]
+        ExecStart=/bin/sh -c 'cp /etc/rs.conf /run/rs.running && exec sleep infinity'
+    - path: /etc/rs.conf
+      content: "${conf}\\n"
+  services:
+    - name: rs
+      state: restarted
+health:
+  - command: [grep, -qx, good, /run/rs.running]
+    retries: 0
+`;
+}
+
 /** A config file of the masked unit pkg, holding `conf`, and pkg with its state left open. */
 function masked(conf: string): string {
   return `name: masked
