@@ -130,16 +130,18 @@ function refused(why: string): BootState {
 }
 
 /**
- * Runs `systemctl daemon-reload` when something changed in this run since
- * the last look and systemd says one of `units` needs it (NeedDaemonReload:
- * its unit file or a drop-in changed on disk); returns an error text on failure.
+ * Runs `systemctl daemon-reload` when systemd says one of `units` needs it
+ * (NeedDaemonReload: its unit file or a drop-in changed on disk); returns an
+ * error text on failure. Asks on the first call of a run (a unit file edited
+ * by hand, or put back by a rollback, needs it too: else every start runs the
+ * old definition), then again only when something changed since the last reload.
  */
 async function daemonReload(
   units: string[],
   exec: Executor,
   ctx: ResourceContext,
 ): Promise<string | undefined> {
-  const seen = ctx.once("service:changedWhenReloaded", () => ({ count: 0 }));
+  const seen = ctx.once("service:changedWhenReloaded", () => ({ count: -1 }));
   if (ctx.changed.size === seen.count || units.length === 0) return undefined;
   let blocks: Record<string, string>[];
   try {

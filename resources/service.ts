@@ -3,7 +3,7 @@
  *
  * A batch of services is read with one `systemctl show`. Applying runs
  * `systemctl enable|disable` then `systemctl start|stop|restart` per unit,
- * after one `systemctl daemon-reload` when a unit file changed in the run.
+ * after one `systemctl daemon-reload` when a unit file changed on disk.
  * Without systemd (plain containers) cm uses `service NAME ...` and
  * `update-rc.d NAME enable|disable`, and says so once.
  *
@@ -40,11 +40,11 @@
  *   runtime-masked unit, one from another generator or a bad unit file.
  *   `enabled: false` on a static unit is already true: no change. A masked
  *   unit asked to run fails too.
- * - **daemon-reload when systemd says so.** After something changed in the
- *   run, cm asks systemd whether the units it is about to touch need one
- *   (`NeedDaemonReload`, set when a unit file or drop-in changed on disk);
- *   after a start or restart, a unit still marked so fails ("runs an
- *   outdated definition").
+ * - **daemon-reload when systemd says so.** Before touching units, cm asks
+ *   systemd whether they need one (`NeedDaemonReload`, set when a unit file
+ *   or drop-in changed on disk: in this run, by hand, or put back by a
+ *   rollback); again only after something changed since; after a start or
+ *   restart, a unit still marked so fails ("runs an outdated definition").
  * - **A unit that is not installed is stopped and disabled.** `state:
  *   stopped` and `enabled: false` hold for a unit systemd does not know
  *   (LoadState=not-found) or a missing init script: no change. Asking it to

@@ -23,6 +23,7 @@ const NO_STORE = {
   content: () => null,
 };
 const STATUS = ["systemctl", "status", "--no-pager", "--full", "--lines=10", "--"];
+const NEEDS_RELOAD = ["systemctl", "show", "--property=Id,NeedDaemonReload", "--"];
 
 function context(mode: "plan" | "apply" = "apply", changed: string[] = []) {
   const ctx = testContext(mode, changed);
@@ -64,7 +65,10 @@ function systemd(...blocks: string[]): RecordingExecutor {
     .on(["systemctl", "show"], (argv) => ({
       stdout: argv.slice(4).map((u) => byId.get(u) ?? "").join("\n"),
     }))
-    .on(VERIFY, (argv) => ({ stdout: argv.slice(4).map((u) => after(u, "active")).join("\n") }));
+    .on(VERIFY, (argv) => ({ stdout: argv.slice(4).map((u) => after(u, "active")).join("\n") }))
+    .on(NEEDS_RELOAD, (argv) => ({
+      stdout: argv.slice(4).map((u) => `Id=${u}\nNeedDaemonReload=no\n`).join("\n"),
+    }));
 }
 
 /** Answers successive `systemctl show` looks after a start with the given outputs (the last repeats). */
@@ -203,6 +207,7 @@ Deno.test("service apply enables then starts a stopped, disabled unit", async ()
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: true }]);
   assert.deepEqual(exec.calls, [
+    [...NEEDS_RELOAD, "nginx.service"],
     [...SHOW, "nginx.service"],
     ["systemctl", "enable", "--", "nginx.service"],
     ["systemctl", "start", "--", "nginx.service"],
@@ -253,8 +258,6 @@ Deno.test("service apply fails for a unit that is still not found", async () => 
   assert.equal(exec.calls.some((c) => c[1] === "start"), false);
 });
 
-const NEEDS_RELOAD = ["systemctl", "show", "--property=Id,NeedDaemonReload", "--"];
-
 Deno.test("service apply reloads systemd once when systemd says a unit needs it, then starts it", async () => {
   const exec = systemd(block("myapp.service", "inactive", "disabled"))
     .on(NEEDS_RELOAD, { stdout: "Id=myapp.service\nNeedDaemonReload=yes\n" });
@@ -277,14 +280,35 @@ Deno.test("service apply reloads systemd once when systemd says a unit needs it,
   ]);
 });
 
-Deno.test("service apply neither asks nor reloads systemd when nothing changed in the run", async () => {
-  const exec = systemd(block("nginx.service", "inactive", "enabled"));
+Deno.test("service apply asks systemd once and reloads nothing when no unit needs it", async () => {
+  const exec = systemd(block("nginx.service", "inactive", "enabled"))
+    .on(NEEDS_RELOAD, { stdout: "Id=nginx.service\nNeedDaemonReload=no\n" });
   const items = await planned(exec, [spec({ name: "nginx", state: "started" })], "apply");
-  await service.apply(items, exec, context("apply").ctx);
-  assert.equal(exec.calls.some((c) => c[1] === "daemon-reload" || c[2] === NEEDS_RELOAD[2]), false);
-  // A change that leaves the unit's definition alone: asked, no reload.
-  await service.apply(items, exec, context("apply", ["file[/etc/nginx/nginx.conf]"]).ctx);
+  const { ctx } = context("apply", ["file[/etc/nginx/nginx.conf]"]);
+  await service.apply(items, exec, ctx);
+  await service.apply(items, exec, ctx);
   assert.equal(exec.calls.some((c) => c[1] === "daemon-reload"), false);
+  assert.equal(exec.calls.filter((c) => c[2] === NEEDS_RELOAD[2]).length, 2);
+});
+
+Deno.test("service apply reloads systemd for a unit file changed outside the run (by hand, by a rollback)", async () => {
+  // Nothing changed in this run, yet systemd holds an outdated definition: a
+  // start without the reload would run the old ExecStart, run after run.
+  const exec = systemd(block("uf.service", "failed", "enabled"))
+    .on(NEEDS_RELOAD, { stdout: "Id=uf.service\nNeedDaemonReload=yes\n" });
+  const items = await planned(exec, [spec({ name: "uf", state: "started" })], "apply");
+  exec.on(["systemctl", "daemon-reload"], () => {
+    exec.on(NEEDS_RELOAD, { stdout: "Id=uf.service\nNeedDaemonReload=no\n" });
+    return {};
+  });
+  const { ctx } = context("apply");
+  assert.deepEqual(await service.apply(items, exec, ctx), [{ ok: true }]);
+  assert.deepEqual(exec.calls.filter((c) => c[2] !== SHOW[2]), [
+    [...NEEDS_RELOAD, "uf.service"],
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "start", "--", "uf.service"],
+    [...VERIFY, "uf.service"],
+  ]);
 });
 
 Deno.test("service apply fails a unit restarted onto an outdated definition", async () => {
@@ -326,8 +350,10 @@ Deno.test("service refresh restarts, and reloads with reload-or-restart", async 
   assert.deepEqual(await service.refresh!(nginx, "restart", exec, context().ctx), { ok: true });
   assert.deepEqual(await service.refresh!(nginx, "reload", exec, context().ctx), { ok: true });
   assert.deepEqual(exec.calls, [
+    [...NEEDS_RELOAD, "nginx.service"],
     ["systemctl", "restart", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
+    [...NEEDS_RELOAD, "nginx.service"],
     ["systemctl", "reload-or-restart", "--", "nginx.service"],
     [...VERIFY, "nginx.service"],
   ]);
@@ -339,7 +365,9 @@ Deno.test("service refresh only touches a running unit when the spec leaves stat
   await service.refresh!(nginx, "restart", exec, context().ctx);
   await service.refresh!(nginx, "reload", exec, context().ctx);
   assert.deepEqual(exec.calls, [
+    [...NEEDS_RELOAD, "nginx.service"],
     ["systemctl", "try-restart", "--", "nginx.service"],
+    [...NEEDS_RELOAD, "nginx.service"],
     ["systemctl", "try-reload-or-restart", "--", "nginx.service"],
   ]);
 });
@@ -404,6 +432,7 @@ Deno.test("service apply fails a simple service that dies right after starting",
       "Jan 01 00:00:00 host systemd[1]: broken.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED",
   }]);
   assertCalls(exec, [
+    [...NEEDS_RELOAD, "broken.service"],
     [...SHOW, "broken.service"],
     ["systemctl", "start", "--", "broken.service"],
     [...VERIFY, "broken.service"],
@@ -430,6 +459,7 @@ Deno.test("service apply accepts a simple service still running after the grace 
   exec.calls.length = 0;
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assertCalls(exec, [
+    [...NEEDS_RELOAD, "web.service"],
     [...SHOW, "web.service"],
     ["systemctl", "start", "--", "web.service"],
     [...VERIFY, "web.service"],
@@ -461,6 +491,7 @@ Deno.test("service apply polls a unit while it is activating, then accepts it ac
   exec.calls.length = 0;
   assert.deepEqual(await service.apply(items, exec, context().ctx), [{ ok: true }]);
   assert.deepEqual(exec.calls, [
+    [...NEEDS_RELOAD, "db.service"],
     [...SHOW, "db.service"],
     ["systemctl", "start", "--", "db.service"],
     [...VERIFY, "db.service"],
@@ -529,7 +560,8 @@ Deno.test("service apply checks all started units with one systemctl show per lo
   exec.calls.length = 0;
   const outcomes = await service.apply(items, exec, context().ctx);
   assert.deepEqual(outcomes, [{ ok: true }, { ok: true }, { ok: true }, { ok: true }]);
-  assert.deepEqual(exec.calls.slice(0, 5), [
+  assert.deepEqual(exec.calls.slice(0, 6), [
+    [...NEEDS_RELOAD, "a.service", "c.service", "d.service"],
     [...SHOW, "a.service", "c.service", "d.service"],
     ["systemctl", "start", "--", "a.service"],
     ["systemctl", "start", "--", "c.service"],
@@ -538,7 +570,7 @@ Deno.test("service apply checks all started units with one systemctl show per lo
   ]);
   // Then only the simple service is looked at again, if the first look came within its grace time.
   assert.deepEqual(
-    exec.calls.slice(5).filter((argv) => argv.join(" ") !== [...VERIFY, "c.service"].join(" ")),
+    exec.calls.slice(6).filter((argv) => argv.join(" ") !== [...VERIFY, "c.service"].join(" ")),
     [],
   );
 });
@@ -595,6 +627,7 @@ Deno.test("service handler restart is checked: a unit that dies after it fails",
     error: "restarted but not running: ActiveState=failed (Result=exit-code)",
   });
   assert.deepEqual(exec.calls, [
+    [...NEEDS_RELOAD, "web.service"],
     ["systemctl", "restart", "--", "web.service"],
     [...VERIFY, "web.service"],
     [...VERIFY, "web.service"],
@@ -617,6 +650,7 @@ Deno.test("service handler reload waits while the unit reloads, ignoring an old 
   );
   assert.deepEqual(outcome, { ok: true });
   assert.deepEqual(exec.calls, [
+    [...NEEDS_RELOAD, "web.service"],
     ["systemctl", "reload-or-restart", "--", "web.service"],
     [...VERIFY, "web.service"],
     [...VERIFY, "web.service"],
@@ -630,7 +664,10 @@ Deno.test("service handler try-restart of a service whose state is open is not c
     await service.refresh!(spec({ name: "web" }), "restart", exec, context().ctx),
     { ok: true },
   );
-  assert.deepEqual(exec.calls, [["systemctl", "try-restart", "--", "web.service"]]);
+  assert.deepEqual(exec.calls, [
+    [...NEEDS_RELOAD, "web.service"],
+    ["systemctl", "try-restart", "--", "web.service"],
+  ]);
 });
 
 Deno.test("service enabled: true on a static unit is a change in the plan and fails at apply", async () => {
@@ -653,7 +690,7 @@ Deno.test("service enabled: true on a static unit is a change in the plan and fa
     ok: false,
     error: "unit has no [Install] section (static): cannot be enabled",
   }]);
-  assert.deepEqual(exec.calls, [[...SHOW, "helper.service"]]);
+  assert.deepEqual(exec.calls, [[...NEEDS_RELOAD, "helper.service"], [...SHOW, "helper.service"]]);
 });
 
 Deno.test("service enabled: false on a static unit needs no change", async () => {
@@ -700,7 +737,7 @@ Deno.test("service apply finds nothing to do when the unit went away since the p
   assert.deepEqual(await service.apply(items, exec, context().ctx), [
     { ok: true, unchanged: ALREADY_DONE },
   ]);
-  assert.deepEqual(exec.calls, [[...SHOW, "old.service"]]);
+  assert.deepEqual(exec.calls, [[...NEEDS_RELOAD, "old.service"], [...SHOW, "old.service"]]);
 });
 
 Deno.test("service without systemd fails an init script whose daemon died after start", async () => {

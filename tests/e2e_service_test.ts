@@ -4,7 +4,8 @@
  * `systemctl start`, a unit in a `Restart=` loop, `enabled: true` on a static
  * unit and a handler restart that kills the daemon are failures, on every
  * run; `stopped` + `enabled: false` for a unit that is not installed is no
- * change.
+ * change. A rollback that puts a unit file back reloads systemd before the
+ * restart; a handler of a masked unit whose state is left open fails nothing.
  *
  * @module
  */
@@ -126,3 +127,110 @@ Deno.test("services that do not stay up fail, on every run; absent + stopped is 
   assert.deepEqual(touched.handlers, ["restart service[good]: changed"]);
   assert.equal((await srv.exec(["systemctl", "is-active", "good"])).stdout.trim(), "active");
 });
+
+/** A cookbook whose unit file runs `cmd`, with a restart when the file changes and a health check. */
+function unitCookbook(cmd: string): string {
+  return `name: unit-file
+configure:
+  files:
+    - path: /etc/systemd/system/uf.service
+      content: |
+        [Service]
+        ExecStart=${cmd}
+        [Install]
+        WantedBy=multi-user.target
+  services:
+    - name: uf
+      state: started
+      enabled: true
+      restart_on: [/etc/systemd/system/uf.service]
+health:
+  - service: uf
+`;
+}
+
+Deno.test("a rollback that puts a unit file back restarts the service on the old definition; a masked unit is no handler failure", async () => {
+  await using srv = await bootServer();
+  console.log(`cm in the server: ${await installCm(srv)}`);
+  const run = async (cmd: string) => {
+    await srv.writeFile(COOKBOOK, unitCookbook(cmd));
+    return await srv.exec(["cm", "apply", COOKBOOK]);
+  };
+  const good = await run("/bin/sleep infinity");
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  const broken = await run("/bin/false");
+  assert.equal(broken.code, 1, broken.stdout + broken.stderr);
+  // systemd reloaded before the restart: the restored file's sleep runs again.
+  assert.match(broken.stdout, /rolled back run \S+: 1 restored in [\d.]+ s; healthy again/);
+  const show = await srv.exec(["systemctl", "show", "uf", "-p", "ActiveState,NeedDaemonReload"]);
+  assert.equal(show.stdout, "ActiveState=active\nNeedDaemonReload=no\n");
+  // The next run with the good cookbook has nothing to repair.
+  const again = await run("/bin/sleep infinity");
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /apply: 0 changed/);
+
+  // A unit the admin masked, whose state the cookbook leaves open: its config changes, nothing to restart.
+  // (A unit from a package: one in /etc/systemd/system cannot be masked.)
+  await srv.writeFile(
+    "/usr/lib/systemd/system/pkg.service",
+    "[Service]\nExecStart=/bin/sleep infinity\n",
+  );
+  await srv.exec(["systemctl", "daemon-reload"], { check: true });
+  await srv.exec(["systemctl", "mask", "pkg"], { check: true });
+  for (const conf of ["1", "2"]) {
+    await srv.writeFile(COOKBOOK, masked(conf));
+    const r = await srv.exec(["cm", "apply", "--json", COOKBOOK]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report: RunReport = JSON.parse(r.stdout);
+    assert.deepEqual(report.handlers.map((h) => [h.id, h.status]), [["service[pkg]", "changed"]]);
+  }
+});
+
+Deno.test("a rollback restarts a state: restarted service on the files it puts back", async () => {
+  await using srv = await bootServer();
+  console.log(`cm in the server: ${await installCm(srv)}`);
+  const run = async (conf: string) => {
+    await srv.writeFile(COOKBOOK, restartedCookbook(conf));
+    return await srv.exec(["cm", "apply", COOKBOOK]);
+  };
+  const good = await run("good");
+  assert.equal(good.code, 0, good.stdout + good.stderr);
+  const bad = await run("bad");
+  assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stdout, /rolled back run \S+: 2 restored in [\d.]+ s; healthy again/);
+  const running = await srv.exec(["cat", "/run/rs.running"], { check: true });
+  assert.equal(running.stdout, "good\n");
+});
+
+/** A service that copies its config at start (`state: restarted`), checked by health. */
+function restartedCookbook(conf: string): string {
+  return `name: restarted
+configure:
+  files:
+    - path: /etc/systemd/system/rs.service
+      content: |
+        [Service]
+        ExecStart=/bin/sh -c 'cp /etc/rs.conf /run/rs.running && exec sleep infinity'
+    - path: /etc/rs.conf
+      content: "${conf}\\n"
+  services:
+    - name: rs
+      state: restarted
+health:
+  - command: [grep, -qx, good, /run/rs.running]
+    retries: 0
+`;
+}
+
+/** A config file of the masked unit pkg, holding `conf`, and pkg with its state left open. */
+function masked(conf: string): string {
+  return `name: masked
+configure:
+  files:
+    - path: /etc/pkg.conf
+      content: "${conf}\\n"
+  services:
+    - name: pkg
+      restart_on: [/etc/pkg.conf]
+`;
+}

@@ -2,8 +2,8 @@
  * The rollback stage: a run's snapshot put back. Resources are restored in
  * the reverse of the order they changed, kinds others come from first (apt
  * repositories: a removed package comes back from its repository); then each service a handler
- * restarted or reloaded because of a restored resource gets the same
- * restart or reload, so it runs on the old files again; then health is
+ * restarted or reloaded because of a restored resource (or `state: restarted`
+ * restarted) gets the same restart or reload, so it runs on the old files again; then health is
  * checked again. Used by converge when health fails after an apply
  * (`rollback: auto`) and by `cm rollback RUN_ID`.
  *

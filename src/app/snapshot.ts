@@ -69,12 +69,29 @@ export function snapshotRecorder(
     finish(report, resources) {
       if (!manifest.resources.length) return;
       const byId = new Map(resources.map((r) => [r.id, r]));
-      manifest.refreshes = report.handlers.flatMap((h) => {
+      const handled = report.handlers.flatMap((h) => {
         const r = byId.get(h.id);
         return r
           ? [{ id: h.id, kind: r.kind, spec: r.spec, action: h.action, triggeredBy: h.triggeredBy }]
           : [];
       });
+      // `state: restarted` restarted its service on this run's files: a rollback restarts it on the old ones.
+      const others = (id: string) => manifest.resources.map((m) => m.id).filter((m) => m !== id);
+      const restarted = report.resources.flatMap((res) => {
+        const r = byId.get(res.id);
+        const again = res.status === "changed" && kindOf(res.kind).refresh &&
+          res.changes.some((c) => c.field === "state" && c.after === "restarted");
+        return r && again
+          ? [{
+            id: res.id,
+            kind: r.kind,
+            spec: r.spec,
+            action: "restart" as const,
+            triggeredBy: others(res.id),
+          }]
+          : [];
+      });
+      manifest.refreshes = [...handled, ...restarted];
       writeManifest(exec, dir, manifest);
       pruneSnapshots(exec, dir, new Date(), {}, manifest);
     },

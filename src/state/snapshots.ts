@@ -42,7 +42,8 @@ export interface SnapshotManifest {
   resources: { id: string; kind: string; before: Before }[];
   /**
    * The handlers the run ran (restart or reload of a service because of a
-   * change): run again after a restore so the service picks the old files up.
+   * change), and the restarts of `state: restarted`: run again after a
+   * restore so the service picks the old files up.
    */
   refreshes?: {
     id: string;
