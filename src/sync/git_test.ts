@@ -5,15 +5,21 @@ import { Remote, sh } from "../../tests/sync_git.ts";
 import { Git, GitError, gitSaid } from "./git.ts";
 import { GIT_BASE_ENV } from "./credentials.ts";
 
-Deno.test("a checkout whose .git is damaged is not mistaken for a repository around it", async () => {
-  await using tmp = await tempDir("cm-git-");
-  await sh(["git", "init", "--quiet", tmp.path]);
-  await sh(["git", "-C", tmp.path, "commit", "--quiet", "--allow-empty", "-m", "around"], "", {
+/** A repository at `dir` with one empty commit by `t <t@t>`; `env` over git's environment. */
+async function repoWithCommit(dir: string, message: string, env: Record<string, string> = {}) {
+  await sh(["git", "init", "--quiet", dir]);
+  await sh(["git", "-C", dir, "commit", "--quiet", "--allow-empty", "-m", message], "", {
     GIT_AUTHOR_NAME: "t",
     GIT_AUTHOR_EMAIL: "t@t",
     GIT_COMMITTER_NAME: "t",
     GIT_COMMITTER_EMAIL: "t@t",
+    ...env,
   });
+}
+
+Deno.test("a checkout whose .git is damaged is not mistaken for a repository around it", async () => {
+  await using tmp = await tempDir("cm-git-");
+  await repoWithCommit(tmp.path, "around");
   await Deno.mkdir(`${tmp.path}/state/repo/.git`, { recursive: true });
   const git = new Git(new RealExecutor(), `${tmp.path}/state/repo`);
   assert.equal(await git.head(), null);
@@ -184,14 +190,7 @@ Deno.test("git's message: up to four lines whole, else the first and the last th
 
 Deno.test("a commit's time is ISO 8601 in UTC, as every time in cm's JSON, whatever the committer's zone", async () => {
   await using tmp = await tempDir("cm-git-");
-  await sh(["git", "init", "--quiet", tmp.path]);
-  await sh(["git", "-C", tmp.path, "commit", "--quiet", "--allow-empty", "-m", "paris"], "", {
-    GIT_AUTHOR_NAME: "t",
-    GIT_AUTHOR_EMAIL: "t@t",
-    GIT_COMMITTER_NAME: "t",
-    GIT_COMMITTER_EMAIL: "t@t",
-    GIT_COMMITTER_DATE: "2026-12-02T08:17:05+01:00",
-  });
+  await repoWithCommit(tmp.path, "paris", { GIT_COMMITTER_DATE: "2026-12-02T08:17:05+01:00" });
   const git = new Git(new RealExecutor(), tmp.path);
   assert.equal(await git.commitTime("HEAD"), "2026-12-02T07:17:05.000Z");
   assert.equal(await git.commitTime("0".repeat(40)), undefined);
