@@ -29,7 +29,7 @@
 import type { Executor, Probe } from "../exec/executor.ts";
 import { AlertConfigError } from "../errors.ts";
 import { keyingReads, keyOf } from "../cookbook/catalog.ts";
-import { cacheRefused, readSealed, writeSealed } from "../state/keyed_cache.ts";
+import { readSealed, unlessRefused, writeSealed } from "../state/keyed_cache.ts";
 import type { AlertConfig, AlertTarget } from "./_alert_schema.ts";
 export type { AlertConfig, AlertTarget };
 
@@ -89,26 +89,19 @@ async function cachedConfig(
 ): Promise<AlertConfig> {
   const inputs = { requested: [path], files: [path] };
   const keyed = probe.stat(cache.path) ? await keyOf(probe, inputs) : null;
-  const hit = keyed && await quietly(() => readSealed(probe, cache.path, SEAL_PURPOSE, keyed.text));
+  const hit = keyed &&
+    await unlessRefused(() => readSealed(probe, cache.path, SEAL_PURPOSE, keyed.text));
   if (hit) return hit as AlertConfig;
   // The bytes parsed key the cache: a file edited meanwhile must not key what its old bytes made.
   const reads = keyingReads(probe);
   const config = await parseFile(reads.probe, path);
   const parsed = await reads.key(inputs);
   if (parsed) {
-    await quietly(() => writeSealed(cache.exec, cache.path, SEAL_PURPOSE, parsed.text, config));
+    await unlessRefused(() =>
+      writeSealed(cache.exec, cache.path, SEAL_PURPOSE, parsed.text, config)
+    );
   }
   return config;
-}
-
-/** `fn`'s result, or `undefined` when the state directory refuses it (see {@link cacheRefused}). */
-async function quietly<T>(fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (!cacheRefused(error)) throw error;
-    return undefined;
-  }
 }
 
 /** The values of a target that must never be shown: URLs and header values. */

@@ -13,14 +13,22 @@ import { StateError } from "../errors.ts";
 import { onStatePath } from "./_os_error.ts";
 
 /**
- * Whether `error`, met reading or writing a cache, only means the state
- * directory will not hold it: an OS error ({@link StateError}: full, read-only,
- * a directory in its place) or permission denied (a file made immutable, or
- * root's in the state directory of a run as another user). A cache is no
- * reason to stop; the run's own state writes report such a directory.
+ * `fn`'s result (a cache read or write), or `undefined` when the state
+ * directory will not hold the cache: an OS error ({@link StateError}: full,
+ * read-only, a directory in its place) or permission denied (a file made
+ * immutable, or root's in the state directory of a run as another user). A
+ * cache is no reason to stop; the run's own state writes report such a
+ * directory. Anything else is thrown.
  */
-export function cacheRefused(error: unknown): boolean {
-  return error instanceof StateError || error instanceof Deno.errors.PermissionDenied;
+export async function unlessRefused<T>(fn: () => T | Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof StateError || error instanceof Deno.errors.PermissionDenied) {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { inputFailure, MAX_COOKBOOK_BYTES, readInputVia } from "../exec/input.ts
 import { UsageError } from "../errors.ts";
 import { inputKey, keyingReads } from "../cookbook/catalog.ts";
 import { statePaths } from "../state/paths.ts";
-import { cacheRefused, readKeyed, writeKeyed } from "../state/keyed_cache.ts";
+import { readKeyed, unlessRefused, writeKeyed } from "../state/keyed_cache.ts";
 import type { NodeConfig } from "./config_schema.ts";
 
 /** Where the node configuration lives unless `CM_CONFIG` or `--config` says otherwise. */
@@ -104,24 +104,11 @@ export async function readNodeConfig(
   const { parseNodeConfig } = await import("./config_schema.ts");
   const config = parseNodeConfig(new TextDecoder().decode(data), file);
   const parsed = await reads.key(inputs);
+  // Best effort: the run's own lock and state writes name a state directory that refuses it.
   if (exec && parsed !== null && exec.stat(cache.dir)) {
-    cacheQuietly(exec, cache.nodeConfig, parsed.key, config);
+    await unlessRefused(() => writeKeyed(exec, cache.nodeConfig, parsed.key, config));
   }
   return { config, file, found: true };
-}
-
-/**
- * Caches the parsed configuration unless the state directory cannot take it
- * (full, not a directory, the cache made immutable: see `cacheRefused`): a
- * cache is no reason to stop, and the run's own lock and state writes name
- * such a directory as they always did.
- */
-function cacheQuietly(exec: Executor, path: string, key: string, config: NodeConfig): void {
-  try {
-    writeKeyed(exec, path, key, config);
-  } catch (error) {
-    if (!cacheRefused(error)) throw error;
-  }
 }
 
 /**
