@@ -20,30 +20,39 @@ export interface SignalWatch extends Disposable {
   exitCode(): number | undefined;
 }
 
-/** Starts watching; `warn` prints the one-line notice. Dispose to stop watching. */
-export function watchSignals(warn: (line: string) => void): SignalWatch {
-  let caught: keyof typeof SIGNALS | undefined;
-  const handlers = (Object.keys(SIGNALS) as (keyof typeof SIGNALS)[]).map((name) => {
-    const handler = () => {
-      if (caught) {
-        // The second: what cm started goes too, then cm.
-        stop();
-        endWithChildren(name);
-        return;
-      }
-      caught = name;
-      warn(`cm: ${name}: stopping after the resource at work (again to stop at once)`);
-    };
-    Deno.addSignalListener(name, handler);
-    return [name, handler] as const;
-  });
-  let watching = true;
-  const stop = () => {
-    if (!watching) return;
-    watching = false;
-    // With no listener left, the next signal has its default effect again.
+type SignalName = keyof typeof SIGNALS;
+
+/**
+ * Listens for SIGINT and SIGTERM with `on` (given the signal's name); returns
+ * what stops listening (once is enough): with no listener left, the next
+ * signal has its default effect again.
+ */
+function listen(on: (name: SignalName) => void): () => void {
+  const handlers = (Object.keys(SIGNALS) as SignalName[]).map((name) =>
+    [name, () => on(name)] as const
+  );
+  for (const [name, handler] of handlers) Deno.addSignalListener(name, handler);
+  let listening = true;
+  return () => {
+    if (!listening) return;
+    listening = false;
     for (const [name, handler] of handlers) Deno.removeSignalListener(name, handler);
   };
+}
+
+/** Starts watching; `warn` prints the one-line notice. Dispose to stop watching. */
+export function watchSignals(warn: (line: string) => void): SignalWatch {
+  let caught: SignalName | undefined;
+  const stop = listen((name) => {
+    if (caught) {
+      // The second: what cm started goes too, then cm.
+      stop();
+      endWithChildren(name);
+      return;
+    }
+    caught = name;
+    warn(`cm: ${name}: stopping after the resource at work (again to stop at once)`);
+  });
   return {
     interrupted: () => caught && `interrupted by ${caught}`,
     exitCode: () => caught && SIGNALS[caught],
@@ -56,7 +65,7 @@ export function watchSignals(warn: (line: string) => void): SignalWatch {
  * started in process groups of their own (which a terminal's Ctrl-C or a
  * `kill` of cm alone does not reach). No listener for `name` may be left.
  */
-function endWithChildren(name: keyof typeof SIGNALS): void {
+function endWithChildren(name: SignalName): void {
   signalGroupedChildren(name);
   Deno.kill(Deno.pid, name);
 }
@@ -67,16 +76,9 @@ function endWithChildren(name: keyof typeof SIGNALS): void {
  * leaving them at work, without cm's run lock, in its repository.
  */
 export function stopAtOnce(): Disposable {
-  const names = Object.keys(SIGNALS) as (keyof typeof SIGNALS)[];
-  let watching = true;
-  const stop = () => {
-    if (watching) { for (const name of names) Deno.removeSignalListener(name, handlers[name]); }
-    watching = false;
-  };
-  const handlers = Object.fromEntries(names.map((name) => [name, () => {
+  const stop = listen((name) => {
     stop();
     endWithChildren(name);
-  }])) as Record<keyof typeof SIGNALS, () => void>;
-  for (const name of names) Deno.addSignalListener(name, handlers[name]);
+  });
   return { [Symbol.dispose]: stop };
 }
