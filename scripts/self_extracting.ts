@@ -12,6 +12,7 @@ import { PERMISSION_FLAGS } from "../src/permissions.ts";
 import { VERSION } from "../src/version.ts";
 import { MAIN } from "./cm_command.ts";
 import { eagerFunctions } from "./eager_compile.ts";
+import { rechunk } from "./rechunk.ts";
 
 const HEADER = new URL("./self_extracting_header.sh", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -64,22 +65,36 @@ export function staticNodeImports(chunk: string): string[] {
   return [...chunk.matchAll(/^import\b[^;]*?["'](node:[^"']+)["'];?$/gm)].map((m) => m[1]);
 }
 
+/** The chunks (`.js` files) of the bundle in `dir`, by name. */
+async function chunkNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.endsWith(".js")) names.push(entry.name);
+  }
+  return names;
+}
+
 /**
  * Makes every chunk of the bundle in `dir` lazy about node:module, and cm's
- * own functions in it compiled as it loads (./eager_compile.ts); checks
- * that none imports a `node:` module statically any more.
- * Throws naming the chunks that still do (a new esbuild helper shape: adapt
- * EAGER_REQUIRE).
+ * own functions in it compiled as it loads (./eager_compile.ts).
  */
 async function finishChunks(dir: string): Promise<void> {
+  for (const name of await chunkNames(dir)) {
+    const path = `${dir}/${name}`;
+    await Deno.writeTextFile(path, eagerFunctions(withLazyRequire(await Deno.readTextFile(path))));
+  }
+}
+
+/**
+ * Checks that no chunk of the bundle in `dir` imports a `node:` module
+ * statically. Throws naming the chunks that do (a new esbuild helper shape:
+ * adapt EAGER_REQUIRE).
+ */
+async function checkNoStaticNode(dir: string): Promise<void> {
   const eager: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.name.endsWith(".js")) continue;
-    const path = `${dir}/${entry.name}`;
-    const text = eagerFunctions(withLazyRequire(await Deno.readTextFile(path)));
-    await Deno.writeTextFile(path, text);
-    const imports = staticNodeImports(text);
-    if (imports.length > 0) eager.push(`${entry.name} (${imports.join(", ")})`);
+  for (const name of await chunkNames(dir)) {
+    const imports = staticNodeImports(await Deno.readTextFile(`${dir}/${name}`));
+    if (imports.length > 0) eager.push(`${name} (${imports.join(", ")})`);
   }
   if (eager.length > 0) {
     throw new Error(
@@ -110,7 +125,7 @@ export async function buildSelfExtracting(output: string): Promise<void> {
   try {
     await Deno.mkdir(`${work}/runtime`);
     // Split at main.ts's dynamic imports, so `cm --version` or a no-op run parses only what
-    // it uses, as from source (one file: 4× slower start-up).
+    // it uses, as from source (one file: 4× slower start-up); regrouped by ./rechunk.ts.
     await run(Deno.execPath(), [
       "bundle",
       "--quiet",
@@ -120,10 +135,12 @@ export async function buildSelfExtracting(output: string): Promise<void> {
       "browser",
       "--code-splitting",
       "--outdir",
-      `${work}/runtime/cm`,
+      `${work}/bundle`,
       MAIN,
     ]);
-    await finishChunks(`${work}/runtime/cm`);
+    await finishChunks(`${work}/bundle`);
+    await rechunk(`${work}/bundle`, `${work}/runtime/cm`);
+    await checkNoStaticNode(`${work}/runtime/cm`);
     await Deno.copyFile(Deno.execPath(), `${work}/runtime/deno`);
     await Deno.chmod(`${work}/runtime/deno`, 0o755);
     // Same inputs, same bytes: same hash, so a rebuild reuses the targets' caches.
