@@ -10,12 +10,13 @@ import type { RunEvents } from "../engine/run.ts";
 import { errorMessage } from "../errors.ts";
 import type { StatePaths } from "../state/paths.ts";
 import { healthSummary, readState, writeState } from "../state/store.ts";
+import { isoTime } from "../iso_time.ts";
 
 /**
  * Counts the run's rollback, if it rolled back, in the state; when it is the
- * last run (`cm rollback` of it), its health there becomes the rollback's. A
- * restart or reload the rollback redid on the restored files settles that
- * service's pending refresh: the next run must not restart it once more; a
+ * last run (`cm rollback` of it), its health there becomes the rollback's;
+ * `cm status` shows it as the last rollback. A restart or reload the
+ * rollback redid on the restored files settles that service's pending refresh: the next run must not restart it once more; a
  * resource it put back loses its drift mark, so the next run that changes it
  * again is not taken for someone's edit. `byHand` (`cm rollback`) of a run
  * that applied a commit of `cm sync` quarantines that commit as a failed
@@ -43,6 +44,12 @@ export function countRollback(
   counts.attempted++;
   if (report.rollback.ok) counts.succeeded++;
   state.rollbacks = counts;
+  state.lastRollback = {
+    runId: report.id,
+    at: isoTime(new Date()),
+    ok: report.rollback.ok,
+    byHand,
+  };
   if (state.lastRun?.id === report.id) state.lastRun.health = healthSummary(report);
   for (const r of report.rollback.refreshed) if (r.ok) delete state.pending?.[r.id];
   // What came back no longer holds what its desired digest says: changing it again is no drift.

@@ -22,6 +22,15 @@ Deno.test("a rollback is counted in the state, and the metrics show the counts a
     countRollback(exec, paths, report(false));
     countRollback(exec, paths, { ...report(true), rollback: undefined });
     assert.deepEqual(readState(exec, paths).rollbacks, { attempted: 2, succeeded: 1 });
+    // The newest is the last rollback (`cm status` shows it); the state with it reads back.
+    const { lastRollback } = readState(exec, paths);
+    assert.deepEqual({ ...lastRollback, at: undefined }, {
+      runId: report(false).id,
+      at: undefined,
+      ok: false,
+      byHand: false,
+    });
+    assert.ok(Date.parse(lastRollback!.at) <= Date.now());
     // The metrics file after the run (as observe writes it) shows the counts and its health.
     recordRun(exec, paths, report(false));
     const file = writeMetrics(exec, collectMetrics(exec, paths), `${dir}/textfile`);
@@ -29,6 +38,11 @@ Deno.test("a rollback is counted in the state, and the metrics show the counts a
     assert.match(text, /^cm_rollbacks_attempted_total 2$/m);
     assert.match(text, /^cm_rollbacks_succeeded_total 1$/m);
     assert.match(text, /^cm_health_success 0$/m);
+    countRollback(exec, paths, report(true), true);
+    assert.deepEqual(
+      [readState(exec, paths).lastRollback?.ok, readState(exec, paths).lastRollback?.byHand],
+      [true, true],
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { keptWords, type State } from "../state/store.ts";
+import { keptWords, type LastRollback, type State } from "../state/store.ts";
 import { describeDisabled, type DisabledMark } from "../state/disabled.ts";
 import type { Holder } from "../state/lock.ts";
 import { printable } from "../exec/output.ts";
@@ -77,6 +77,11 @@ export function statusProblems(
       `last run ${run.id} was interrupted: the rest was not applied (cm show-run ${run.id})`,
     );
   }
+  // A failed automatic rollback failed its run (above); one by hand is a problem until a run follows.
+  const rollback = state.lastRollback;
+  if (rollback?.byHand && !rollback.ok && (!run || run.at <= rollback.at)) {
+    problems.push(`${rollbackWords(rollback)} (cm show-run ${rollback.runId})`);
+  }
   for (const [id, p] of Object.entries(state.pending ?? {})) {
     problems.push(
       `${p.action} of ${id} pending since ${humanTime(p.since)} (an earlier try failed)`,
@@ -102,6 +107,13 @@ export interface Seen {
   disabled?: DisabledMark | null;
   /** A run killed while it changed the machine, not recorded yet (see src/app/abandoned.ts). */
   killed?: Holder | null;
+}
+
+/** "run X by hand (cm rollback) at TIME (N s ago, given `now`): ok", or "...: FAILED". */
+function rollbackWords(rollback: LastRollback, now?: Date): string {
+  const how = rollback.byHand ? "by hand (cm rollback)" : "automatically (health failed)";
+  const when = `${humanTime(rollback.at)}${now ? ago(rollback.at, now) : ""}`;
+  return `run ${rollback.runId} ${how} at ${when}: ${rollback.ok ? "ok" : "FAILED"}`;
 }
 
 /** "run X (cm apply, PID 12, since ...) was killed while it changed the machine; ...". */
@@ -159,6 +171,8 @@ export function statusLines(
       }${run.commit ? ` (commit ${run.commit.slice(0, 12)})` : ""}`,
     );
   } else lines.push("last run:     none");
+  const rollback = state.lastRollback;
+  if (rollback) lines.push(`rolled back:  ${rollbackWords(rollback, now)}`);
   if (killed) lines.push(`killed:       ${killedWords(killed)}`);
   for (const [id, p] of Object.entries(state.pending ?? {})) {
     lines.push(

@@ -243,3 +243,37 @@ Deno.test("a run killed while it changed the machine, not recorded yet, is a sta
   assert.deepEqual(statusProblems(state, { killed }), [said]);
   assert.deepEqual(statusProblems(state, { killed: null }), []);
 });
+
+Deno.test("status shows the last rollback; one by hand that failed is a problem until a run follows", () => {
+  const lastRun = {
+    id: "20261126T050000Z-1",
+    at: "2026-11-26T05:00:01.000Z",
+    result: "ok",
+    mode: "apply",
+  };
+  const byHand = { runId: lastRun.id, at: "2026-11-26T05:10:00.000Z", ok: true, byHand: true };
+  const now = new Date("2026-11-26T05:11:00.000Z");
+  const state: State = { version: 1, resources: {}, lastRun, lastRollback: byHand };
+  assert.equal(
+    statusLines(state, now).at(-1),
+    `rolled back:  run ${lastRun.id} by hand (cm rollback) at ${
+      humanTime(byHand.at)
+    } (60 s ago): ok`,
+  );
+  assert.deepEqual(statusProblems(state), []);
+  const failed = { ...state, lastRollback: { ...byHand, ok: false } };
+  assert.deepEqual(statusProblems(failed), [
+    `run ${lastRun.id} by hand (cm rollback) at ${
+      humanTime(byHand.at)
+    }: FAILED (cm show-run ${lastRun.id})`,
+  ]);
+  // A run after it settles the question; an automatic rollback's failure is its run's.
+  const later = { ...lastRun, id: "20261126T052000Z-1", at: "2026-11-26T05:20:00.000Z" };
+  assert.deepEqual(statusProblems({ ...failed, lastRun: later }), []);
+  const automatic = { ...state, lastRollback: { ...byHand, ok: false, byHand: false } };
+  assert.deepEqual(statusProblems(automatic), []);
+  assert.match(
+    statusLines(automatic, now).at(-1)!,
+    /automatically \(health failed\) at .*: FAILED$/,
+  );
+});

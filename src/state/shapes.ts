@@ -21,6 +21,7 @@ const is = {
   array: Array.isArray,
   string: (v: unknown) => typeof v === "string",
   number: (v: unknown) => typeof v === "number",
+  boolean: (v: unknown) => typeof v === "boolean",
   "string list": (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === "string"),
 };
 
@@ -61,6 +62,7 @@ function stateShape(value: unknown): void {
   const state = fields(value, "", {
     resources: "object",
     "lastRun?": "object",
+    "lastRollback?": "object",
     "sync?": "object",
     "rollbacks?": "object",
     "pending?": "object",
@@ -78,6 +80,14 @@ function stateShape(value: unknown): void {
       "varsFile?": "string",
       "drift?": "array",
       "health?": "object",
+    });
+  }
+  if (state.lastRollback) {
+    fields(state.lastRollback, "lastRollback", {
+      runId: "string",
+      at: "string",
+      ok: "boolean",
+      byHand: "boolean",
     });
   }
   if (state.sync) {

@@ -56,6 +56,18 @@ export interface RunScope {
 /** How a sync ended: a new commit applied, the same one converged or skipped, the last good one kept. */
 export type SyncStatus = "applied" | "converged" | "skipped" | "kept" | "failed";
 
+/** A rollback as the state keeps it: of which run, when it ended (ISO, UTC), how it went. */
+export interface LastRollback {
+  /** The run whose snapshot was restored. */
+  runId: string;
+  /** When the rollback was recorded. */
+  at: string;
+  /** Every restore succeeded and health passed again. */
+  ok: boolean;
+  /** `cm rollback`, not the automatic rollback of a run whose health failed. */
+  byHand: boolean;
+}
+
 /** What `cm sync` records under `sync` in the state file. */
 export interface SyncRecord {
   /** The repository URL, secrets redacted. */
@@ -136,6 +148,8 @@ export interface State {
   resources: Record<string, ResourceState>;
   /** What cm sync keeps: current commit, last good commit, last sync. */
   sync?: SyncRecord;
+  /** The newest rollback, automatic (health failed) or by hand (`cm rollback`). */
+  lastRollback?: LastRollback;
   /** Automatic rollbacks since the state directory was created (for metrics). */
   rollbacks?: { attempted: number; succeeded: number };
   /** Restarts and reloads that were due and failed, by service id: retried by every run. */
