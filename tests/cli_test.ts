@@ -636,6 +636,12 @@ Deno.test("cm rollback prints what it restored, then the health checks that ran 
     ["restored", "healthy", "rolled"],
     back.stdout,
   );
+  // cm status tells the run was rolled back, not only that it applied ok.
+  const status = await runCm(["status", "--state-dir", state]);
+  assert.match(status.stdout, /^rolled back: +run \S+ by hand \(cm rollback\) at .*: ok$/m);
+  const json = JSON.parse((await runCm(["status", "--json", "--state-dir", state])).stdout);
+  assert.equal(json.lastRollback.runId, json.lastRun.id);
+  assert.deepEqual([json.lastRollback.ok, json.lastRollback.byHand], [true, true]);
 });
 
 Deno.test("two cookbooks applied by hand that declare one file differently: each apply warns that the other changes it back", async () => {

@@ -56,6 +56,7 @@ export const command: Command<{ stateDir?: string; json?: boolean }> = {
         disabled,
         sync: state.sync ?? null,
         lastRun: state.lastRun ?? null,
+        lastRollback: state.lastRollback ?? null,
         timer,
         problems,
       };
