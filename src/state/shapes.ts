@@ -58,51 +58,42 @@ const TOTALS: Record<string, Kind> = {
   skipped: "number",
 };
 
+/** The state's optional sections and the fields each must have (`?`: may be absent). */
+const STATE_SECTIONS: Record<string, Record<string, Kind>> = {
+  lastRun: {
+    id: "string",
+    at: "string",
+    result: "string",
+    mode: "string",
+    "durationMs?": "number",
+    "totals?": "object",
+    "cookbooks?": "string list",
+    "varsFile?": "string",
+    "drift?": "array",
+    "health?": "object",
+  },
+  lastRollback: { runId: "string", at: "string", ok: "boolean", byHand: "boolean" },
+  sync: {
+    repo: "string",
+    branch: "string",
+    lastSyncAt: "string",
+    result: "string",
+    "discarded?": "array",
+    "cookbooks?": "string list",
+    "quarantined?": "object",
+  },
+  rollbacks: { attempted: "number", succeeded: "number" },
+};
+
 function stateShape(value: unknown): void {
   const state = fields(value, "", {
     resources: "object",
-    "lastRun?": "object",
-    "lastRollback?": "object",
-    "sync?": "object",
-    "rollbacks?": "object",
+    ...Object.fromEntries(Object.keys(STATE_SECTIONS).map((name) => [`${name}?`, "object"])),
     "pending?": "object",
   });
   eachValue(state.resources as Json, "resources", { status: "string" });
-  if (state.lastRun) {
-    fields(state.lastRun, "lastRun", {
-      id: "string",
-      at: "string",
-      result: "string",
-      mode: "string",
-      "durationMs?": "number",
-      "totals?": "object",
-      "cookbooks?": "string list",
-      "varsFile?": "string",
-      "drift?": "array",
-      "health?": "object",
-    });
-  }
-  if (state.lastRollback) {
-    fields(state.lastRollback, "lastRollback", {
-      runId: "string",
-      at: "string",
-      ok: "boolean",
-      byHand: "boolean",
-    });
-  }
-  if (state.sync) {
-    fields(state.sync, "sync", {
-      repo: "string",
-      branch: "string",
-      lastSyncAt: "string",
-      result: "string",
-      "discarded?": "array",
-      "cookbooks?": "string list",
-      "quarantined?": "object",
-    });
-  }
-  if (state.rollbacks) {
-    fields(state.rollbacks, "rollbacks", { attempted: "number", succeeded: "number" });
+  for (const [name, want] of Object.entries(STATE_SECTIONS)) {
+    if (state[name]) fields(state[name], name, want);
   }
   if (state.pending) {
     eachValue(state.pending as Json, "pending", { action: "string", since: "string" });
