@@ -96,6 +96,7 @@ export type {
 export { acquireLock, type Holder, type RunLock } from "./src/state/lock.ts";
 export {
   type HealthSummary,
+  type LastRollback,
   type PriorState,
   readPriorState,
   readState,
