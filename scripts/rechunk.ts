@@ -6,8 +6,8 @@
  * main.js imports dynamically and the apply command's static imports) becomes
  * one "core" chunk, the rest Rollup's own grouping. Each module a run loads
  * costs Deno a read, a code cache lookup and a link, about 0.1 ms; an empty
- * cookbook's apply loaded 42 and now loads 3 (about 5 ms less for dist/cm on a machine
- * whose empty `deno run` takes 65 ms, 2026-12-02).
+ * cookbook's apply loaded 42 and now loads 3 (about 5 ms less for dist/cm on
+ * a machine whose empty `deno run` takes 65 ms, 2026-12-02).
  *
  * @module
  */
@@ -17,7 +17,7 @@ import { rollup } from "rollup";
 const CORE_COMMAND = "src/cli/commands/apply.ts";
 
 /** Whether `code` (an esbuild chunk) holds the module esbuild took from `path`. */
-function holds(code: string | null, path: string): boolean {
+function holds(code: string | null | undefined, path: string): boolean {
   return (code ?? "").split("\n").includes(`// ${path}`);
 }
 
@@ -68,13 +68,13 @@ type ModuleInfo = {
  */
 function manualGroups(ids: string[], info: (id: string) => ModuleInfo | null): Map<string, string> {
   const main = ids.find((id) => info(id)?.isEntry);
-  const command = ids.find((id) => holds(info(id)?.code ?? null, CORE_COMMAND));
+  const command = ids.find((id) => holds(info(id)?.code, CORE_COMMAND));
   if (!main || !command) {
     throw new Error(
       `rechunk: no ${main ? CORE_COMMAND : "entry"} module among the bundle's chunks`,
     );
   }
-  const start = closure([...(info(main)?.importedIds ?? [])], info);
+  const start = closure(info(main)?.importedIds ?? [], info);
   const core = closure([...(info(main)?.dynamicallyImportedIds ?? []), command], info);
   return new Map([
     ...[...core].map((id): [string, string] => [id, "core"]),
@@ -83,7 +83,7 @@ function manualGroups(ids: string[], info: (id: string) => ModuleInfo | null): M
 }
 
 /** `roots` and every module they import statically, transitively. */
-function closure(roots: string[], info: (id: string) => ModuleInfo | null): Set<string> {
+function closure(roots: readonly string[], info: (id: string) => ModuleInfo | null): Set<string> {
   const seen = new Set<string>();
   const todo = [...roots];
   for (let id = todo.pop(); id !== undefined; id = todo.pop()) {

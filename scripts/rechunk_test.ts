@@ -58,7 +58,7 @@ async function runMain(dir: string, arg: string): Promise<string> {
   return new TextDecoder().decode(out.stdout).trim();
 }
 
-/** Chunks main.js loads, by its static imports (transitively) and the dynamic imports it runs. */
+/** The chunks `code` imports statically (its own `import ... from "./x.js"` lines). */
 function staticImports(code: string): string[] {
   return [...code.matchAll(/^import .*?["']\.\/([^"']+)["'];?$/gm)].map((m) => m[1]);
 }

@@ -16,9 +16,10 @@ import { isoTime } from "../iso_time.ts";
  * Counts the run's rollback, if it rolled back, in the state; when it is the
  * last run (`cm rollback` of it), its health there becomes the rollback's;
  * `cm status` shows it as the last rollback. A restart or reload the
- * rollback redid on the restored files settles that service's pending refresh: the next run must not restart it once more; a
- * resource it put back loses its drift mark, so the next run that changes it
- * again is not taken for someone's edit. `byHand` (`cm rollback`) of a run
+ * rollback redid on the restored files settles that service's pending
+ * refresh: the next run must not restart it once more; a resource it put
+ * back loses its drift mark, so the next run that changes it again is not
+ * taken for someone's edit. `byHand` (`cm rollback`) of a run
  * that applied a commit of `cm sync` quarantines that commit as a failed
  * health check would: the next sync would otherwise apply it again and
  * silently undo the rollback.

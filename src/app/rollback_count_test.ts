@@ -39,10 +39,8 @@ Deno.test("a rollback is counted in the state, and the metrics show the counts a
     assert.match(text, /^cm_rollbacks_succeeded_total 1$/m);
     assert.match(text, /^cm_health_success 0$/m);
     countRollback(exec, paths, report(true), true);
-    assert.deepEqual(
-      [readState(exec, paths).lastRollback?.ok, readState(exec, paths).lastRollback?.byHand],
-      [true, true],
-    );
+    const byHand = readState(exec, paths).lastRollback;
+    assert.deepEqual([byHand?.ok, byHand?.byHand], [true, true]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
